@@ -1,0 +1,38 @@
+// Strict CBOR decoder for untrusted input (RFC 8949).
+//
+// Accepts only well-formed and valid data (§5.3): definite and indefinite
+// lengths, shortest or longer heads, valid UTF-8 text, no duplicate map keys,
+// and no trailing bytes after the top-level item. Every decoded Value records
+// the exact bytes it came from (Value::raw()), so callers can re-emit or hash
+// parts of the input byte for byte.
+#pragma once
+
+#include <cstddef>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "cbor/value.h"
+
+namespace scitt::cbor {
+
+struct DecodeOptions {
+  // Nesting depth of arrays, maps and tags; the top-level item is depth 1.
+  size_t max_depth = 64;
+  // Total number of items (every array element, key, value and tag counts).
+  size_t max_items = 1u << 20;
+  // Indefinite-length strings, arrays and maps.
+  bool allow_indefinite = true;
+  // Require the shortest head for every argument (RFC 8949 §4.2.1 rule 1).
+  bool require_shortest_heads = false;
+};
+
+// Decodes exactly one item that spans all of `input`. The returned Value's
+// raw() spans point into `input`, which must outlive their use.
+Result<Value> Decode(ByteView input, const DecodeOptions& options = {});
+
+// Decodes the first item of `input` and reports how many bytes it used;
+// the rest of `input` is not examined.
+Result<Value> DecodePrefix(ByteView input, size_t* consumed,
+                           const DecodeOptions& options = {});
+
+}  // namespace scitt::cbor
