@@ -1,0 +1,243 @@
+#include "cose/sign1.h"
+
+#include <string>
+
+#include "cbor/encoder.h"
+#include "cose/labels.h"
+#include "crypto/algorithm.h"
+
+namespace scitt::cose {
+namespace {
+
+Error Malformed(std::string message) {
+  return MakeError(ErrorCode::kMalformed, "COSE_Sign1: " + std::move(message));
+}
+
+std::string LabelText(const cbor::Value& label) {
+  if (label.is_text()) return "\"" + label.text() + "\"";
+  auto v = label.AsInt64();
+  if (!v) return "?";
+  std::string name = HeaderName(*v);
+  return std::to_string(*v) + (name.empty() ? "" : " (" + name + ")");
+}
+
+// RFC 9052 §3: a label must not occur in both buckets.
+Status CheckDisjoint(const HeaderMap& prot, const HeaderMap& unprot) {
+  for (const auto& [key, value] : unprot.map.map()) {
+    if (prot.map.Find(key) != nullptr) {
+      return Malformed("header " + LabelText(key) +
+                       " appears in both the protected and unprotected headers");
+    }
+  }
+  return Status::Ok();
+}
+
+// RFC 9995 §3 (hash envelope): 258 MUST be protected, 259 and 260 MUST NOT be
+// unprotected, and content type (3) MUST NOT be present when 258 is.
+Status CheckHashEnvelope(const HeaderMap& prot, const HeaderMap& unprot) {
+  for (int64_t label : {header::kPayloadHashAlg, header::kPreimageContentType,
+                        header::kPayloadLocation}) {
+    if (unprot.has(label)) {
+      return Malformed("hash envelope header " + std::to_string(label) + " (" +
+                       HeaderName(label) + ") must not be in the unprotected header");
+    }
+  }
+  if (prot.payload_hash_alg &&
+      (prot.has(header::kContentType) || unprot.has(header::kContentType))) {
+    return Malformed("content type (3) must not be used with a hash envelope (258); "
+                     "use preimage-content-type (259)");
+  }
+  return Status::Ok();
+}
+
+// RFC 9052 §3.1: crit is protected-only and lists labels present there.
+Status CheckCritPresence(const HeaderMap& prot, const HeaderMap& unprot) {
+  if (unprot.has(header::kCrit)) return Malformed("crit (2) must be in the protected header");
+  for (const auto& label : prot.crit) {
+    if (prot.map.Find(label) == nullptr) {
+      return Malformed("crit lists header " + LabelText(label) +
+                       " which is not in the protected header");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsUnderstoodCriticalLabel(const cbor::Value& label) {
+  auto v = label.AsInt64();
+  if (!v) return false;
+  switch (*v) {
+    case header::kAlg:
+    case header::kCrit:
+    case header::kContentType:
+    case header::kKid:
+    case header::kCwtClaims:
+    case header::kTyp:
+    case header::kX5Chain:
+    case header::kX5t:
+    case header::kPayloadHashAlg:
+    case header::kPreimageContentType:
+    case header::kPayloadLocation:
+    case header::kVds:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Result<Sign1> Sign1::Parse(ByteView data, const Sign1ParseOptions& options) {
+  return Parse(Bytes(data.begin(), data.end()), options);
+}
+
+Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
+  Sign1 msg;
+  msg.data_ = std::make_shared<const Bytes>(std::move(data));
+  SCITT_ASSIGN_OR_RETURN(cbor::Value top, cbor::Decode(*msg.data_, options.cbor));
+
+  const cbor::Value* body = &top;
+  if (top.is_tag()) {
+    if (top.tag() != kSign1Tag) {
+      return Malformed("expected tag 18 (COSE_Sign1), found tag " + std::to_string(top.tag()));
+    }
+    msg.tagged_ = true;
+    body = &top.tag_content();
+  } else if (options.require_tag) {
+    return Malformed("tag 18 is required");
+  }
+  if (!body->is_array() || body->array().size() != 4) {
+    return Malformed("must be an array of 4 items [protected, unprotected, payload, signature]");
+  }
+  const auto& items = body->array();
+  if (!items[0].is_bytes()) return Malformed("protected header must be a byte string");
+  if (!items[1].is_map()) return Malformed("unprotected header must be a map");
+  if (!items[2].is_bytes() && !items[2].is_null()) {
+    return Malformed("payload must be a byte string or nil");
+  }
+  if (!items[3].is_bytes()) return Malformed("signature must be a byte string");
+
+  msg.protected_item_ = items[0].raw();
+  // The bstr content is the tail of the raw item unless it was sent as an
+  // indefinite-length string, which a signature cannot sensibly cover.
+  if (items[0].indefinite()) return Malformed("protected header must be a definite-length byte string");
+  size_t plen = items[0].bytes().size();
+  msg.protected_bytes_ = msg.protected_item_.subspan(msg.protected_item_.size() - plen);
+
+  cbor::Value protected_map = cbor::Value::FromMap({});
+  if (!msg.protected_bytes_.empty()) {
+    auto decoded = cbor::Decode(msg.protected_bytes_, options.cbor);
+    if (!decoded.ok()) {
+      return Malformed("protected header is not valid CBOR: " + decoded.error().message);
+    }
+    protected_map = std::move(decoded).value();
+  }
+  SCITT_ASSIGN_OR_RETURN(msg.protected_, ParseHeaderMap(protected_map, "protected"));
+  SCITT_ASSIGN_OR_RETURN(msg.unprotected_, ParseHeaderMap(items[1], "unprotected"));
+  SCITT_RETURN_IF_ERROR(CheckDisjoint(msg.protected_, msg.unprotected_));
+  SCITT_RETURN_IF_ERROR(CheckHashEnvelope(msg.protected_, msg.unprotected_));
+  SCITT_RETURN_IF_ERROR(CheckCritPresence(msg.protected_, msg.unprotected_));
+
+  msg.payload_item_ = items[2].raw();
+  if (items[2].is_bytes()) {
+    if (items[2].indefinite()) return Malformed("payload must be a definite-length byte string");
+    size_t len = items[2].bytes().size();
+    msg.payload_ = msg.payload_item_.subspan(msg.payload_item_.size() - len);
+  }
+  msg.signature_item_ = items[3].raw();
+  if (items[3].indefinite()) return Malformed("signature must be a definite-length byte string");
+  msg.signature_ = msg.signature_item_.subspan(msg.signature_item_.size() - items[3].bytes().size());
+  return msg;
+}
+
+Bytes BuildToBeSigned(ByteView protected_bytes, ByteView external_aad, ByteView payload) {
+  Bytes out;
+  out.reserve(protected_bytes.size() + external_aad.size() + payload.size() + 32);
+  cbor::EncodeHead(4, 4, &out);
+  static constexpr char kContext[] = "Signature1";
+  cbor::EncodeHead(3, sizeof(kContext) - 1, &out);
+  out.insert(out.end(), kContext, kContext + sizeof(kContext) - 1);
+  for (ByteView part : {protected_bytes, external_aad, payload}) {
+    cbor::EncodeHead(2, part.size(), &out);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+Bytes Sign1::ToBeSigned(ByteView external_aad, std::optional<ByteView> detached_payload) const {
+  ByteView payload = payload_ ? *payload_ : detached_payload.value_or(ByteView());
+  return BuildToBeSigned(protected_bytes_, external_aad, payload);
+}
+
+Status Sign1::VerifySignature(const crypto::PublicKey& key,
+                              const Sign1VerifyOptions& options) const {
+  for (const auto& label : protected_.crit) {
+    if (!IsUnderstoodCriticalLabel(label)) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "crit lists header " + LabelText(label) + " which this verifier does not understand");
+    }
+  }
+  if (!protected_.alg) {
+    return MakeError(ErrorCode::kMalformed, "protected header has no alg (1)");
+  }
+  auto alg = crypto::AlgorithmFromCose(*protected_.alg);
+  if (!alg) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "unsupported signature algorithm " + std::to_string(*protected_.alg));
+  }
+  if (!payload_ && !options.detached_payload) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "payload is detached (nil) and no detached payload was supplied");
+  }
+  Bytes tbs = ToBeSigned(options.external_aad, options.detached_payload);
+  Status status = key.Verify(*alg, tbs, signature_);
+  if (!status.ok()) {
+    return MakeError(ErrorCode::kVerificationFailed,
+                     "signature does not verify: " + status.message());
+  }
+  return Status::Ok();
+}
+
+Bytes Sign1::Reassemble(ByteView unprotected_item) const {
+  Bytes out;
+  out.reserve(protected_item_.size() + unprotected_item.size() + payload_item_.size() +
+              signature_item_.size() + 2);
+  cbor::EncodeHead(6, kSign1Tag, &out);
+  cbor::EncodeHead(4, 4, &out);
+  out.insert(out.end(), protected_item_.begin(), protected_item_.end());
+  out.insert(out.end(), unprotected_item.begin(), unprotected_item.end());
+  out.insert(out.end(), payload_item_.begin(), payload_item_.end());
+  out.insert(out.end(), signature_item_.begin(), signature_item_.end());
+  return out;
+}
+
+Bytes Sign1::RegisteredForm() const {
+  static constexpr uint8_t kEmptyMap[] = {0xa0};
+  return Reassemble(kEmptyMap);
+}
+
+Bytes Sign1::WithUnprotected(const cbor::Value& unprotected) const {
+  return Reassemble(cbor::Encode(unprotected));
+}
+
+Result<Bytes> SignSign1(const Sign1Content& content, const crypto::PrivateKey& key) {
+  const cbor::Value* alg_value = content.protected_map.Find(header::kAlg);
+  auto alg_id = alg_value != nullptr ? alg_value->AsInt64() : std::nullopt;
+  if (!alg_id) return MakeError(ErrorCode::kInvalidArgument, "protected header needs alg (1)");
+  auto alg = crypto::AlgorithmFromCose(*alg_id);
+  if (!alg) {
+    return MakeError(ErrorCode::kUnsupported, "unsupported algorithm " + std::to_string(*alg_id));
+  }
+  Bytes protected_bytes = cbor::Encode(content.protected_map);
+  Bytes tbs = BuildToBeSigned(protected_bytes, content.external_aad, content.payload);
+  SCITT_ASSIGN_OR_RETURN(Bytes signature, key.Sign(*alg, tbs));
+
+  cbor::Array items;
+  items.push_back(cbor::Value::ByteString(std::move(protected_bytes)));
+  items.push_back(content.unprotected);
+  items.push_back(content.detach_payload ? cbor::Value::Null()
+                                         : cbor::Value::ByteString(content.payload));
+  items.push_back(cbor::Value::ByteString(std::move(signature)));
+  return cbor::Encode(cbor::Value::Tagged(kSign1Tag, cbor::Value::FromArray(std::move(items))));
+}
+
+}  // namespace scitt::cose

@@ -1,0 +1,104 @@
+// COSE_Sign1 (RFC 9052 §4.2): parse, sign, verify, and re-emit byte for byte.
+//
+// Tag 18 is always written on output. On input it is optional unless
+// ParseOptions::require_tag is set (receipts and registration set it; see
+// docs/profile.md). Any other tag is refused.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "cbor/decoder.h"
+#include "cbor/value.h"
+#include "cose/headers.h"
+#include "crypto/key.h"
+
+namespace scitt::cose {
+
+struct Sign1ParseOptions {
+  bool require_tag = false;
+  cbor::DecodeOptions cbor;
+};
+
+struct Sign1VerifyOptions {
+  ByteView external_aad;                        // h'' in SCITT
+  std::optional<ByteView> detached_payload;     // used when the payload is nil
+};
+
+class Sign1 {
+ public:
+  // Decodes and checks the structure: [protected bstr, unprotected map,
+  // payload bstr/nil, signature bstr], header types, no label in both
+  // buckets (RFC 9052 §3), crit only protected and naming present labels,
+  // hash envelope rules (RFC 9995 §3: 258 protected, 259/260 never
+  // unprotected, no content type). No trailing bytes.
+  static Result<Sign1> Parse(ByteView data, const Sign1ParseOptions& options = {});
+  static Result<Sign1> Parse(Bytes data, const Sign1ParseOptions& options = {});
+
+  bool tagged() const { return tagged_; }
+  // The whole input as received.
+  ByteView encoded() const { return ByteView(*data_); }
+  // The serialized protected map (content of the protected bstr).
+  ByteView protected_bytes() const { return protected_bytes_; }
+  const HeaderMap& protected_headers() const { return protected_; }
+  const HeaderMap& unprotected_headers() const { return unprotected_; }
+  // nullopt when the payload is detached (nil).
+  std::optional<ByteView> payload() const { return payload_; }
+  ByteView signature() const { return signature_; }
+  // True when the protected header carries 258 (RFC 9995 hash envelope).
+  bool is_hash_envelope() const { return protected_.payload_hash_alg.has_value(); }
+
+  // The Sig_structure bytes (RFC 9052 §4.4) for this message.
+  Bytes ToBeSigned(ByteView external_aad = {},
+                   std::optional<ByteView> detached_payload = std::nullopt) const;
+
+  // Checks crit (every listed label must be one we understand), that the
+  // protected alg is supported and fits `key`, and the signature.
+  Status VerifySignature(const crypto::PublicKey& key,
+                         const Sign1VerifyOptions& options = {}) const;
+
+  // Tagged, with the unprotected header replaced by an empty map; the
+  // protected, payload and signature items are copied exactly as received
+  // (DESIGN.md §3: the registered statement).
+  Bytes RegisteredForm() const;
+  // Tagged, with `unprotected` (encoded deterministically) as the
+  // unprotected header; other items exactly as received.
+  Bytes WithUnprotected(const cbor::Value& unprotected) const;
+
+ private:
+  Sign1() = default;
+  Bytes Reassemble(ByteView unprotected_item) const;
+
+  std::shared_ptr<const Bytes> data_;  // owns the bytes every view points into
+  bool tagged_ = false;
+  ByteView protected_item_;            // raw protected bstr item (head + content)
+  ByteView protected_bytes_;
+  ByteView payload_item_;              // raw payload item (bstr or nil)
+  ByteView signature_item_;
+  std::optional<ByteView> payload_;
+  ByteView signature_;
+  HeaderMap protected_;
+  HeaderMap unprotected_;
+};
+
+// RFC 9052 §4.4: ["Signature1", protected, external_aad, payload].
+Bytes BuildToBeSigned(ByteView protected_bytes, ByteView external_aad, ByteView payload);
+
+struct Sign1Content {
+  cbor::Value protected_map;             // encoded deterministically
+  cbor::Value unprotected = cbor::Value::FromMap({});
+  ByteView payload;
+  bool detach_payload = false;           // write nil, sign over `payload`
+  ByteView external_aad;
+};
+
+// Signs with the algorithm named by protected_map's alg (1), which must be
+// present and fit `key`. Returns the tagged COSE_Sign1.
+Result<Bytes> SignSign1(const Sign1Content& content, const crypto::PrivateKey& key);
+
+// The labels this implementation understands in `crit` (RFC 9052 §3.1).
+bool IsUnderstoodCriticalLabel(const cbor::Value& label);
+
+}  // namespace scitt::cose
