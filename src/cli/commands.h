@@ -1,0 +1,30 @@
+// The `scitt` command line: each group of verbs registers its subcommands on
+// the application and stores the action to run once parsing succeeded.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/result.h"
+
+namespace scitt::cli {
+
+// Exit codes shared by every verb.
+constexpr int kExitOk = 0;
+constexpr int kExitCheckFailed = 1;   // a verification check failed
+constexpr int kExitUnusable = 2;      // bad usage or unusable input
+
+// The action selected on the command line; returns the exit code.
+using Action = std::function<int()>;
+
+void AddKeyCommands(CLI::App& app, Action* action);
+void AddStatementCommands(CLI::App& app, Action* action);
+void AddVerifyCommand(CLI::App& app, Action* action);
+
+// Prints "scitt: <message>" on stderr and returns kExitUnusable.
+int ReportError(const std::string& message);
+int ReportError(const Error& error);
+
+}  // namespace scitt::cli
