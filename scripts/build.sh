@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Configures and builds one tree. Usage: scripts/build.sh release|asan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+case "${1:-release}" in
+  release)
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build build -j "$JOBS"
+    ;;
+  asan)
+    # clang: AddressSanitizer + UBSan for the unit tests, libFuzzer for fuzz/.
+    cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DSCITT_SANITIZE=ON -DSCITT_FUZZ=ON -DSCITT_BENCH=OFF >/dev/null
+    cmake --build build-asan -j "$JOBS"
+    ;;
+  *) echo "usage: $0 release|asan" >&2; exit 2 ;;
+esac

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every test: the unit and
+# end-to-end tests (Release), the same under ASan+UBSan, and each fuzz target
+# for FUZZ_SECONDS on its seed corpus. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+export SCITT_VECTORS=${SCITT_VECTORS:-$(cd .. && pwd)/shared/vectors}
+if [[ ! -d "$SCITT_VECTORS" ]]; then
+  echo "test vectors not found at $SCITT_VECTORS (shared/ must sit beside the checkout)" >&2
+  exit 1
+fi
+
+bash scripts/setup.sh
+passed=0
+failed=0
+count() {  # adds a ctest log's totals to the running sums
+  local line
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$1" | tail -1 || true)
+  local total fail
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  fail=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
+  passed=$((passed + ${total:-0} - ${fail:-0}))
+  failed=$((failed + ${fail:-0}))
+}
+
+echo "== Release build and tests"
+bash scripts/build.sh release
+ctest --test-dir build --output-on-failure -j "$(nproc)" 2>&1 | tee build/ctest.log || true
+count build/ctest.log
+
+echo "== ASan+UBSan build and tests"
+bash scripts/build.sh asan
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$(nproc)" 2>&1 | tee build-asan/ctest.log || true
+count build-asan/ctest.log
+
+echo "== Fuzz targets, ${FUZZ_SECONDS}s each"
+for fuzzer in build-asan/fuzz/*_fuzzer; do
+  name=$(basename "$fuzzer")
+  corpus=$(mktemp -d)
+  cp -r "fuzz/corpus/$name/." "$corpus/"
+  if "$fuzzer" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" >"build-asan/$name.log" 2>&1; then
+    echo "fuzz $name: ok ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "build-asan/$name.log" | grep -o '[0-9]*$') runs)"
+    passed=$((passed + 1))
+  else
+    echo "fuzz $name: FAILED"; tail -40 "build-asan/$name.log"
+    failed=$((failed + 1))
+  fi
+  rm -rf "$corpus"
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 && $passed -gt 0 ]]
