@@ -1,0 +1,209 @@
+// COSE_Sign1 structure rules and bad input: each case is an error, never a crash.
+#include <gtest/gtest.h>
+
+#include "cbor/encoder.h"
+#include "cose/labels.h"
+#include "cose/sign1.h"
+#include "crypto/key.h"
+
+namespace scitt::cose {
+namespace {
+
+using cbor::Entry;
+using cbor::Value;
+
+Value Claims() {
+  return Value::FromMap({Entry(claim::kIss, Value::Text("https://issuer.example")),
+                         Entry(claim::kSub, Value::Text("pkg:a"))});
+}
+
+// A COSE_Sign1 assembled by hand from its four parts, unsigned.
+Bytes Assemble(const Value& protected_map, const Value& unprotected, const Value& payload,
+               bool tagged = true) {
+  Value array = Value::FromArray({Value::ByteString(cbor::Encode(protected_map)), unprotected, payload,
+                                  Value::ByteString(Bytes(64, 1))});
+  return cbor::Encode(tagged ? Value::Tagged(18, array) : array);
+}
+
+Value BasicProtected() {
+  return Value::FromMap({Entry(header::kAlg, Value::Int(-7)), Entry(header::kCwtClaims, Claims())});
+}
+
+class Sign1Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto key = crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
+    ASSERT_TRUE(key.ok());
+    key_ = *key;
+  }
+  Bytes Sign(Value protected_map, ByteView payload, Value unprotected = Value::FromMap({})) {
+    Sign1Content content;
+    content.protected_map = std::move(protected_map);
+    content.unprotected = std::move(unprotected);
+    content.payload = payload;
+    auto signed_bytes = SignSign1(content, key_);
+    EXPECT_TRUE(signed_bytes.ok());
+    return *signed_bytes;
+  }
+  crypto::PrivateKey key_;
+};
+
+TEST_F(Sign1Test, SignParseVerifyRoundTrip) {
+  Bytes msg = Sign(BasicProtected(), AsBytes("hello"));
+  auto parsed = Sign1::Parse(msg, Sign1ParseOptions{true});
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_TRUE(parsed->tagged());
+  EXPECT_EQ(ToString(*parsed->payload()), "hello");
+  EXPECT_EQ(parsed->protected_headers().cwt->iss, "https://issuer.example");
+  EXPECT_TRUE(parsed->VerifySignature(key_.public_key()).ok());
+  EXPECT_EQ(parsed->RegisteredForm(), msg);  // unprotected was already {}
+}
+
+TEST_F(Sign1Test, RegisteredFormDropsUnprotectedAndKeepsBytes) {
+  Value unprotected = Value::FromMap({Entry(header::kKid, Value::ByteString(AsBytes("k")))});
+  Bytes msg = Sign(BasicProtected(), AsBytes("hello"), unprotected);
+  auto parsed = Sign1::Parse(msg);
+  ASSERT_TRUE(parsed.ok());
+  Bytes registered = parsed->RegisteredForm();
+  EXPECT_NE(registered, msg);
+  auto reparsed = Sign1::Parse(registered);
+  ASSERT_TRUE(reparsed.ok());
+  EXPECT_TRUE(reparsed->unprotected_headers().map.map().empty());
+  EXPECT_TRUE(reparsed->VerifySignature(key_.public_key()).ok());
+}
+
+// The protected header is kept byte for byte even when it is not in
+// deterministic order (pyscitt writes 1, 3, 33, 15).
+TEST_F(Sign1Test, NonDeterministicProtectedHeaderIsKept) {
+  Bytes protected_bytes = cbor::Encode(Value::Encoded(Bytes{0xa2, 0x0f, 0xa0, 0x01, 0x26}));
+  Bytes tbs = BuildToBeSigned(Bytes{0xa2, 0x0f, 0xa0, 0x01, 0x26}, {}, AsBytes("x"));
+  auto sig = key_.Sign(crypto::Algorithm::kES256, tbs);
+  ASSERT_TRUE(sig.ok());
+  Bytes msg = {0xd2, 0x84, 0x45, 0xa2, 0x0f, 0xa0, 0x01, 0x26, 0xa0, 0x41, 'x', 0x58, 0x40};
+  msg.insert(msg.end(), sig->begin(), sig->end());
+  auto parsed = Sign1::Parse(msg);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_TRUE(parsed->VerifySignature(key_.public_key()).ok());
+  EXPECT_EQ(parsed->RegisteredForm(), msg);
+}
+
+TEST_F(Sign1Test, DetachedPayloadNeedsContent) {
+  Sign1Content content;
+  content.protected_map = BasicProtected();
+  content.payload = AsBytes("artifact");
+  content.detach_payload = true;
+  auto msg = SignSign1(content, key_);
+  ASSERT_TRUE(msg.ok());
+  auto parsed = Sign1::Parse(*msg);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_FALSE(parsed->payload().has_value());
+  EXPECT_FALSE(parsed->VerifySignature(key_.public_key()).ok());
+  Sign1VerifyOptions options;
+  Bytes detached = ToBytes("artifact");
+  options.detached_payload = detached;
+  EXPECT_TRUE(parsed->VerifySignature(key_.public_key(), options).ok());
+}
+
+TEST_F(Sign1Test, UnknownCriticalHeaderFailsVerification) {
+  Value prot = BasicProtected();
+  prot.map().push_back(Entry(99, Value::Int(1)));
+  prot.map().push_back(Entry(header::kCrit, Value::FromArray({Value::Int(99)})));
+  Bytes msg = Sign(prot, AsBytes("x"));
+  auto parsed = Sign1::Parse(msg);
+  ASSERT_TRUE(parsed.ok());
+  Status status = parsed->VerifySignature(key_.public_key());
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("crit"), std::string::npos);
+
+  Value known = BasicProtected();
+  known.map().push_back(Entry(header::kCrit, Value::FromArray({Value::Int(header::kCwtClaims)})));
+  auto ok = Sign1::Parse(Sign(known, AsBytes("x")));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->VerifySignature(key_.public_key()).ok());
+}
+
+TEST_F(Sign1Test, DerSignatureIsRefused) {
+  Bytes msg = Sign(BasicProtected(), AsBytes("x"));
+  auto parsed = Sign1::Parse(msg);
+  ASSERT_TRUE(parsed.ok());
+  // Re-encode r||s as DER: 30 len 02 len r 02 len s (r and s < 2^255 here or padded).
+  ByteView sig = parsed->signature();
+  auto der_int = [](ByteView v) {
+    Bytes out;
+    size_t i = 0;
+    while (i + 1 < v.size() && v[i] == 0) ++i;
+    Bytes body(v.begin() + static_cast<long>(i), v.end());
+    if (body[0] & 0x80) body.insert(body.begin(), 0);
+    out.push_back(0x02);
+    out.push_back(static_cast<uint8_t>(body.size()));
+    out.insert(out.end(), body.begin(), body.end());
+    return out;
+  };
+  Bytes r = der_int(sig.subspan(0, 32)), s = der_int(sig.subspan(32));
+  Bytes der = {0x30, static_cast<uint8_t>(r.size() + s.size())};
+  der.insert(der.end(), r.begin(), r.end());
+  der.insert(der.end(), s.begin(), s.end());
+  EXPECT_FALSE(key_.public_key().Verify(crypto::Algorithm::kES256, parsed->ToBeSigned(), der).ok());
+}
+
+struct BadCase {
+  const char* name;
+  Bytes bytes;
+};
+
+TEST(Sign1BadInput, EachIsAnError) {
+  Value prot = BasicProtected();
+  Value empty = Value::FromMap({});
+  Value payload = Value::ByteString(AsBytes("p"));
+  Bytes good = Assemble(prot, empty, payload);
+  Bytes trailing = good;
+  trailing.push_back(0x00);
+  Value hash_env_unprot = Value::FromMap({Entry(header::kPayloadHashAlg, Value::Int(-16))});
+  Value prot_with_cty_and_258 = BasicProtected();
+  prot_with_cty_and_258.map().push_back(Entry(header::kContentType, Value::Text("a/b")));
+  prot_with_cty_and_258.map().push_back(Entry(header::kPayloadHashAlg, Value::Int(-16)));
+  Value prot_crit_absent = BasicProtected();
+  prot_crit_absent.map().push_back(Entry(header::kCrit, Value::FromArray({Value::Int(77)})));
+  Value kid_in_both_prot = BasicProtected();
+  kid_in_both_prot.map().push_back(Entry(header::kKid, Value::ByteString(AsBytes("a"))));
+  Value kid_unprot = Value::FromMap({Entry(header::kKid, Value::ByteString(AsBytes("b")))});
+  Value bad_kid = BasicProtected();
+  bad_kid.map().push_back(Entry(header::kKid, Value::Text("not bytes")));
+  Value bad_claims = Value::FromMap({Entry(header::kAlg, Value::Int(-7)),
+                                     Entry(header::kCwtClaims, Value::Int(3))});
+  Value bad_iss = Value::FromMap({Entry(header::kAlg, Value::Int(-7)),
+                                  Entry(header::kCwtClaims, Value::FromMap({Entry(1, Value::Int(5))}))});
+
+  std::vector<BadCase> cases = {
+      {"empty", {}},
+      {"truncated", Bytes(good.begin(), good.end() - 5)},
+      {"trailing bytes", trailing},
+      {"wrong tag", cbor::Encode(Value::Tagged(17, Value::FromArray({})))},
+      {"not an array", cbor::Encode(Value::Tagged(18, Value::Int(1)))},
+      {"three items", cbor::Encode(Value::Tagged(18, Value::FromArray({Value::ByteString(Bytes{}), empty, payload})))},
+      {"protected not bstr", cbor::Encode(Value::Tagged(18, Value::FromArray({empty, empty, payload, payload})))},
+      {"protected not a map", cbor::Encode(Value::Tagged(18, Value::FromArray({Value::ByteString(Bytes{0x01}), empty, payload, payload})))},
+      {"protected trailing bytes", cbor::Encode(Value::Tagged(18, Value::FromArray({Value::ByteString(Bytes{0xa0, 0x00}), empty, payload, payload})))},
+      {"duplicate protected key", cbor::Encode(Value::Tagged(18, Value::FromArray({Value::ByteString(Bytes{0xa2, 0x01, 0x26, 0x01, 0x26}), empty, payload, payload})))},
+      {"unprotected not a map", Assemble(prot, Value::FromArray({}), payload)},
+      {"payload is an int", Assemble(prot, empty, Value::Int(1))},
+      {"signature not bstr", cbor::Encode(Value::Tagged(18, Value::FromArray({Value::ByteString(cbor::Encode(prot)), empty, payload, Value::Text("sig")})))},
+      {"258 unprotected", Assemble(prot, hash_env_unprot, payload)},
+      {"content type with 258", Assemble(prot_with_cty_and_258, empty, payload)},
+      {"crit names an absent label", Assemble(prot_crit_absent, empty, payload)},
+      {"label in both buckets", Assemble(kid_in_both_prot, kid_unprot, payload)},
+      {"kid not bytes", Assemble(bad_kid, empty, payload)},
+      {"CWT claims not a map", Assemble(bad_claims, empty, payload)},
+      {"iss not text", Assemble(bad_iss, empty, payload)},
+      {"deeply nested", Bytes(100000, 0x81)},
+  };
+  for (const auto& c : cases) {
+    auto parsed = Sign1::Parse(c.bytes);
+    EXPECT_FALSE(parsed.ok()) << c.name;
+    if (!parsed.ok()) EXPECT_FALSE(parsed.error().message.empty()) << c.name;
+  }
+  EXPECT_TRUE(Sign1::Parse(good).ok());
+}
+
+}  // namespace
+}  // namespace scitt::cose
