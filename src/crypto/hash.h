@@ -22,6 +22,7 @@ class Sha256Hasher {
   Sha256Hasher(const Sha256Hasher&) = delete;
   Sha256Hasher& operator=(const Sha256Hasher&) = delete;
   void Update(ByteView data);
+  // The digest of everything passed to Update(); the hasher then starts over.
   Sha256Digest Finish();
 
  private:

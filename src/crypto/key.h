@@ -33,22 +33,29 @@ class PublicKey {
 
   static Result<PublicKey> FromPem(std::string_view pem);  // "PUBLIC KEY" (SPKI)
   static Result<PublicKey> FromSpkiDer(ByteView der);
-  // A COSE_Key map (kty 1/2/3). Rejects private members? No: ignores `d`.
+  // A COSE_Key map (kty 1/2/3). Checks member types, exact lengths (EC2 x
+  // and y are bstr of the coordinate size; compressed y is kUnsupported),
+  // that the point is on the curve, minimal RSA n/e (RFC 8230 §4), and that
+  // kid is a bstr and alg an int or tstr when present. Ignores `d`.
   static Result<PublicKey> FromCoseKey(const cbor::Value& cose_key);
+  // EC, OKP (Ed25519) or RSA JWK with the same length rules; ignores "d".
   static Result<PublicKey> FromJwk(const nlohmann::json& jwk);
-  // Raw EC point coordinates or an Ed25519 public key.
+  // Raw EC point coordinates (each exactly the coordinate size: 32, 48 or 66
+  // bytes; the point must be on the curve) or a 32-byte Ed25519 public key.
   static Result<PublicKey> FromEc2(Curve curve, ByteView x, ByteView y);
   static Result<PublicKey> FromEd25519(ByteView x);
 
   bool valid() const { return pkey_ != nullptr; }
-  KeyType type() const;
-  Curve curve() const;  // kNone for RSA
-  size_t rsa_bits() const;
+  KeyType type() const;  // requires valid()
+  Curve curve() const;   // kNone for RSA and for an empty key
+  size_t rsa_bits() const;  // 0 unless RSA
 
   // Verifies a COSE-form signature. Fails (kVerificationFailed) on a bad
   // signature, a DER-encoded or wrong-length ECDSA signature, or when the key
   // does not fit the algorithm (ES256 needs P-256, ES384 P-384, ES512 P-521,
-  // EdDSA Ed25519, PS* RSA of at least 2048 bits).
+  // EdDSA Ed25519, PS* RSA of at least 2048 bits). Requiring the curve to
+  // match the ECDSA algorithm is stricter than RFC 9053 §2.1, which only
+  // suggests it. kInvalidArgument for an empty key.
   Status Verify(Algorithm alg, ByteView message, ByteView signature) const;
   // True when Verify() with this algorithm could succeed for this key.
   bool Fits(Algorithm alg) const;
@@ -56,6 +63,8 @@ class PublicKey {
   std::string ToPem() const;
   Bytes ToSpkiDer() const;
   // COSE_Key with the required public members; kid and alg added when given.
+  // For an empty key: an empty map, an empty JSON object and an all-zero
+  // thumbprint.
   cbor::Value ToCoseKey(std::optional<ByteView> kid = std::nullopt,
                         std::optional<Algorithm> alg = std::nullopt) const;
   nlohmann::json ToJwk(std::optional<std::string_view> kid = std::nullopt,
@@ -79,18 +88,22 @@ class PrivateKey {
   // PS* → RSA 3072.
   static Result<PrivateKey> Generate(Algorithm alg);
   // PKCS#8 "PRIVATE KEY", or traditional "EC PRIVATE KEY"/"RSA PRIVATE KEY".
+  // Encrypted keys are refused (kUnsupported); OpenSSL never prompts.
   static Result<PrivateKey> FromPem(std::string_view pem);
-  static Result<PrivateKey> FromJwk(const nlohmann::json& jwk);  // needs "d"
+  // Needs "d". Public members, when present, must match it. RSA needs all
+  // CRT members (p, q, dp, dq, qi); multi-prime "oth" is unsupported.
+  static Result<PrivateKey> FromJwk(const nlohmann::json& jwk);
   static Result<PrivateKey> FromEd25519Seed(ByteView seed32);
   static Result<PrivateKey> FromEcPrivate(Curve curve, ByteView d);
 
   bool valid() const { return pkey_ != nullptr; }
-  PublicKey public_key() const;
+  PublicKey public_key() const;  // public part only; empty for an empty key
   // The algorithm this key signs with by default (ES256 for P-256, …, PS256
-  // for RSA).
+  // for RSA). Requires valid().
   Algorithm default_algorithm() const;
 
-  // Signs in COSE form (ECDSA raw r||s). Ed25519 is deterministic.
+  // Signs in COSE form (ECDSA raw r||s). Ed25519 is deterministic. Fails
+  // (kInvalidArgument) when the key does not fit `alg`, as Verify() does.
   Result<Bytes> Sign(Algorithm alg, ByteView message) const;
 
   std::string ToPem() const;  // PKCS#8, unencrypted
@@ -108,8 +121,13 @@ struct KeyWithId {
   Bytes kid;  // empty when the source had none
   std::optional<Algorithm> alg;
 };
-// Detects the format: PEM text ("-----BEGIN"), JSON ('{'), otherwise CBOR
-// (an array of COSE_Key maps, or a single map).
+// Detects the format: JSON ('{' after leading whitespace), CBOR when the
+// first byte is an array or map head, PEM text when it contains "-----BEGIN"
+// (PUBLIC KEY and CERTIFICATE blocks; any other block is refused), otherwise
+// CBOR. A JWK kid string becomes its UTF-8 bytes; a COSE_Key kid must be a
+// bstr. An alg member must name a supported algorithm that fits the key.
+// Loading (and any alg check) fails on the first bad key, naming its index;
+// an empty set is an error.
 Result<std::vector<KeyWithId>> ParseKeySet(ByteView data);
 
 }  // namespace scitt::crypto

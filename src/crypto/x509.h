@@ -19,11 +19,15 @@ class Certificate {
  public:
   static Result<Certificate> FromDer(ByteView der);
   // All certificates in a PEM bundle, in file order; at least one required.
+  // Other PEM blocks (keys, parameters) and text between blocks are skipped.
   static Result<std::vector<Certificate>> ParsePemBundle(std::string_view pem);
 
   const Bytes& der() const { return der_; }
+  // Empty (valid() false) when the key type is not one PublicKey supports.
   PublicKey public_key() const;
-  // RFC 4514-style subject, e.g. "CN=Leaf,O=Example,C=US".
+  // RFC 4514-style subject, e.g. "CN=Leaf,O=Example,C=US": most specific RDN
+  // first, as OpenSSL prints with XN_FLAG_RFC2253, except that non-ASCII
+  // UTF-8 is kept as is rather than escaped as \XX.
   std::string subject() const;
   std::string issuer() const;
   // Subject attribute values by short name ("CN", "O", …); empty if absent.
@@ -54,6 +58,11 @@ struct ChainValidationOptions {
 
 // Validates `chain` (leaf first; may end with the anchor itself) to one of
 // `trust_anchors`. Returns the index in `trust_anchors` of the anchor used.
+// Every anchor is trusted as such, self-signed or not (a pinned intermediate
+// works); a leaf that is itself an anchor validates. Chain errors carry
+// OpenSSL's verify message ("certificate has expired", "unable to get local
+// issuer certificate", …) and are kVerificationFailed, as are EKU and
+// subject mismatches.
 Result<size_t> ValidateChain(const std::vector<Certificate>& chain,
                              const std::vector<Certificate>& trust_anchors,
                              const ChainValidationOptions& options = {});

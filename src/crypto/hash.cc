@@ -1,0 +1,59 @@
+#include "crypto/hash.h"
+
+#include <cstdlib>
+
+#include <openssl/evp.h>
+
+namespace scitt::crypto {
+namespace {
+
+const EVP_MD* Md(HashAlgorithm alg) {
+  switch (alg) {
+    case HashAlgorithm::kSha256: return EVP_sha256();
+    case HashAlgorithm::kSha384: return EVP_sha384();
+    case HashAlgorithm::kSha512: return EVP_sha512();
+  }
+  return nullptr;
+}
+
+// The EVP digest calls fail only when memory runs out; there is no useful
+// way to report that from a function that returns a digest.
+void Check(int ok) {
+  if (ok != 1) std::abort();
+}
+
+EVP_MD_CTX* Ctx(void* ctx) { return static_cast<EVP_MD_CTX*>(ctx); }
+
+}  // namespace
+
+Sha256Digest Sha256(ByteView data) {
+  Sha256Digest out;
+  Check(EVP_Digest(data.data(), data.size(), out.data(), nullptr, EVP_sha256(), nullptr));
+  return out;
+}
+
+Bytes Digest(HashAlgorithm alg, ByteView data) {
+  Bytes out(HashSize(alg));
+  Check(EVP_Digest(data.data(), data.size(), out.data(), nullptr, Md(alg), nullptr));
+  return out;
+}
+
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr) std::abort();
+  Check(EVP_DigestInit_ex(Ctx(ctx_), EVP_sha256(), nullptr));
+}
+
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(Ctx(ctx_)); }
+
+void Sha256Hasher::Update(ByteView data) {
+  Check(EVP_DigestUpdate(Ctx(ctx_), data.data(), data.size()));
+}
+
+Sha256Digest Sha256Hasher::Finish() {
+  Sha256Digest out;
+  Check(EVP_DigestFinal_ex(Ctx(ctx_), out.data(), nullptr));
+  Check(EVP_DigestInit_ex(Ctx(ctx_), EVP_sha256(), nullptr));
+  return out;
+}
+
+}  // namespace scitt::crypto
