@@ -66,9 +66,9 @@ class Value {
   bool is_map() const { return type_ == Type::kMap; }
   bool is_tag() const { return type_ == Type::kTag; }
   bool is_float() const { return type_ == Type::kFloat; }
-  bool is_bool() const { return type_ == Type::kSimple && (simple_ == 20 || simple_ == 21); }
-  bool is_null() const { return type_ == Type::kSimple && simple_ == 22; }
-  bool is_undefined() const { return type_ == Type::kSimple && simple_ == 23; }
+  bool is_bool() const { return type_ == Type::kSimple && (uint_ == 20 || uint_ == 21); }
+  bool is_null() const { return type_ == Type::kSimple && uint_ == 22; }
+  bool is_undefined() const { return type_ == Type::kSimple && uint_ == 23; }
   bool is_simple() const { return type_ == Type::kSimple; }
 
   // The integer value when it fits in int64_t; nullopt for non-integers and
