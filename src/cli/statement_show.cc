@@ -18,7 +18,7 @@
 namespace scitt::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 bool IsPrintableUtf8(ByteView b) {
   for (uint8_t c : b) {

@@ -12,7 +12,7 @@
 namespace scitt::cli {
 
 // The JSON model both outputs are rendered from.
-Result<nlohmann::json> DescribeCose(ByteView data);
+Result<nlohmann::ordered_json> DescribeCose(ByteView data);
 
 int ShowStatement(const std::string& path, bool json);
 
