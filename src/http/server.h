@@ -1,0 +1,59 @@
+// An asynchronous HTTP/1.1 server (Boost.Beast/Asio) with keep-alive,
+// optional TLS, and limits against slow and abusive clients.
+//
+// Responses are written with headers and body in one write and TCP_NODELAY
+// set (a two-piece write stalls on Nagle + delayed ACK).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "http/message.h"
+
+namespace scitt::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;          // 0 picks a free port (see Server::port())
+  int threads = 2;               // I/O threads
+  std::string tls_cert_file;     // PEM; TLS when both are set
+  std::string tls_key_file;
+  size_t max_body_bytes = 1 << 20;      // larger bodies get 413 problem details
+  size_t max_header_bytes = 16 * 1024;  // larger headers get 431
+  size_t max_connections = 10000;       // beyond it new connections are closed
+  std::chrono::seconds header_timeout{10};  // to receive a complete header (slowloris)
+  std::chrono::seconds body_timeout{30};    // to receive the body
+  std::chrono::seconds idle_timeout{60};    // keep-alive idle
+  size_t max_pipelined = 16;            // requests queued per connection before reads pause
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();  // Stop()
+
+  // Binds and starts the I/O threads; returns once listening.
+  Status Start();
+  // The bound port (after Start).
+  uint16_t port() const;
+  // Stops accepting, lets in-flight requests finish (up to `grace`), closes
+  // connections and joins the threads. Idempotent.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+  struct Stats {
+    uint64_t connections_open = 0;
+    uint64_t connections_total = 0;
+    uint64_t requests_total = 0;
+    uint64_t rejected_connections = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scitt::http

@@ -1,0 +1,89 @@
+// The storage the transparency log needs, defined here and implemented by
+// src/storage/ (embedded: SQLite + append-only files).
+//
+// Durability contract: when AppendBatch returns OK, every entry, every node
+// and the tree head of the batch are on stable storage (fsync/commit), and a
+// crash at any later moment loses none of them. When it fails, the store may
+// hold a partial batch on disk, but Open()/Recover() must discard it: nothing
+// of a failed batch is ever visible to readers or survives a restart.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "crypto/hash.h"
+#include "merkle/hash.h"
+#include "merkle/tree.h"
+
+namespace scitt::log {
+
+// One registered statement as the log keeps it.
+struct LogEntry {
+  uint64_t index = 0;
+  crypto::Sha256Digest entry_hash{};  // SHA-256(registered statement): the leaf input
+  Bytes statement;                    // the registered statement (unprotected = {})
+  Bytes collateral;                   // CBOR map of what verification used beyond the
+                                      // statement (e.g. an unprotected x5chain); may be empty
+  int64_t registered_at = 0;          // seconds since the epoch
+  uint64_t policy_index = 0;          // log index of the policy statement applied
+};
+
+// A node of the Merkle tree that became complete in a batch.
+struct NodeWrite {
+  uint8_t level = 0;
+  uint64_t index = 0;
+  merkle::Hash hash{};
+};
+
+// A signed tree head: the receipt-form signature (RFC 9942 protected header
+// and signature over the root) and the C2SP checkpoint for the same size.
+struct TreeHead {
+  uint64_t tree_size = 0;
+  merkle::Hash root{};
+  int64_t timestamp = 0;            // the receipt's CWT iat
+  Bytes receipt_protected;          // serialized receipt protected header
+  Bytes receipt_signature;          // over ["Signature1", protected, h'', root]
+  std::string checkpoint;           // signed note text (tlog-checkpoint)
+};
+
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+
+  // Appends entries [first, first + n) with the nodes they complete and the
+  // tree head at first + n. `entries` must continue the log exactly
+  // (entries[0].index == current size). Durable on OK (see file comment).
+  virtual Status AppendBatch(std::span<const LogEntry> entries, std::span<const NodeWrite> nodes,
+                             const TreeHead& head) = 0;
+
+  // Number of entries durably stored (== size of the latest tree head).
+  virtual uint64_t size() const = 0;
+
+  // The latest tree head; kNotFound for an empty log.
+  virtual Result<TreeHead> LatestTreeHead() const = 0;
+  // The tree head signed at exactly `tree_size`; kNotFound if none was.
+  virtual Result<TreeHead> TreeHeadAt(uint64_t tree_size) const = 0;
+  // The smallest signed tree size >= `tree_size`; kNotFound if none.
+  virtual Result<uint64_t> SignedSizeAtOrAfter(uint64_t tree_size) const = 0;
+
+  virtual Result<LogEntry> Entry(uint64_t index) const = 0;
+  // Entry hashes [start, start + count) for tile entry bundles.
+  virtual Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start, uint64_t count) const = 0;
+  // The index of the entry with this hash, if registered.
+  virtual Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const = 0;
+
+  // Complete nodes of the tree, for proofs and tiles. Thread-safe.
+  virtual const merkle::NodeSource& nodes() const = 0;
+
+  // Small persistent settings (origin, policy version, key ids): set once
+  // at creation, read at every start.
+  virtual Result<std::optional<std::string>> GetMeta(const std::string& key) const = 0;
+  virtual Status PutMeta(const std::string& key, const std::string& value) = 0;
+};
+
+}  // namespace scitt::log

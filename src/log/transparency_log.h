@@ -1,0 +1,119 @@
+// The append-only log: a pool of pending entries, the sequencer that turns
+// them into batches, and the read side (receipts, tiles, checkpoints).
+//
+// DESIGN.md §3: the sequencer takes up to max_batch_size entries or waits at
+// most max_batch_delay, appends them, makes the batch durable with one
+// LogStore::AppendBatch (one commit/fsync), signs the new tree head once
+// (receipt form, ES256 by default) and once as a C2SP checkpoint (Ed25519),
+// and only then completes every submission of the batch with its receipt.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "crypto/key.h"
+#include "log/log_store.h"
+#include "merkle/tile.h"
+
+namespace scitt::log {
+
+struct LogKeys {
+  crypto::PrivateKey receipt_key;  // signs receipts (tree heads in RFC 9942 form)
+  crypto::Algorithm receipt_alg = crypto::Algorithm::kES256;
+  Bytes receipt_kid;               // RFC 9679 thumbprint of receipt_key
+  crypto::PrivateKey checkpoint_key;  // Ed25519, signs C2SP checkpoints
+};
+
+struct LogOptions {
+  std::string origin;          // checkpoint origin, note key name, receipt CWT sub
+  std::string issuer;          // receipt CWT iss: the service's identity
+  std::chrono::microseconds max_batch_delay{2000};
+  size_t max_batch_size = 4096;
+  // Seconds since the epoch for receipt iat and registration times.
+  std::function<int64_t()> clock;
+  // Test hook: extra delay before each commit, to force the slow (303) path.
+  std::chrono::milliseconds commit_delay{0};
+};
+
+// What a submission became.
+struct Appended {
+  uint64_t index = 0;
+  bool existed = false;  // the same statement was already registered (dedup)
+  Bytes receipt;         // inclusion receipt against the tree head of its batch
+                         // (the latest one when it existed)
+};
+
+// Counters for /metrics. Monotonic unless noted.
+struct LogStats {
+  uint64_t batches = 0;
+  uint64_t entries = 0;
+  uint64_t last_batch_size = 0;        // gauge
+  double commit_seconds_total = 0;     // time spent in AppendBatch
+  uint64_t queue_length = 0;           // gauge: pending submissions
+};
+
+class TransparencyLog {
+ public:
+  using Callback = std::function<void(Result<Appended>)>;
+
+  // Opens the log in `store`, creating it (empty) when new. Recovery: the
+  // tree recomputed from stored nodes must equal the root of the latest
+  // signed tree head, and the stored origin must equal options.origin;
+  // otherwise the log refuses to open with a message saying what differs
+  // (never a silent fork). Starts the sequencer thread.
+  static Result<std::unique_ptr<TransparencyLog>> Open(std::unique_ptr<LogStore> store, LogKeys keys,
+                                                       LogOptions options);
+  ~TransparencyLog();  // Stop()
+
+  // Queues `entry` (its index is assigned here). `done` runs exactly once,
+  // on the sequencer thread, after the batch is durable and signed, or with
+  // the error that failed the batch. An entry whose entry_hash is already
+  // registered or queued completes with that index and existed = true.
+  void Submit(LogEntry entry, Callback done);
+
+  // Stops accepting (later Submit calls fail with kUnavailable-like
+  // kInternal "log is stopping"), finishes the batch in flight and
+  // everything queued, then joins the sequencer. Idempotent.
+  void Stop();
+
+  uint64_t size() const;
+  Result<TreeHead> LatestTreeHead() const;
+  // The signed note of the latest tree head (C2SP tlog-checkpoint).
+  Result<std::string> Checkpoint() const;
+  // The checkpoint verifier key string "<origin>+<id>+<base64>".
+  std::string CheckpointVerifierKey() const;
+
+  // Inclusion receipt for entry `index` against the signed tree head at
+  // `tree_size` (default: the latest). kNotFound for an unknown index or an
+  // unsigned size; kInvalidArgument when index >= tree_size.
+  Result<Bytes> InclusionReceipt(uint64_t index, std::optional<uint64_t> tree_size = std::nullopt) const;
+  // RFC 9942 consistency receipt from signed size `size1` to signed size
+  // `size2` (default: the latest).
+  Result<Bytes> ConsistencyReceipt(uint64_t size1, std::optional<uint64_t> size2 = std::nullopt) const;
+
+  Result<LogEntry> Entry(uint64_t index) const;
+  Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const;
+
+  // C2SP tlog-tiles resources for the latest checkpoint: a hash tile
+  // (concatenated 32-byte hashes) or an entry bundle (uint16 BE length ‖
+  // entry, where an entry is its 32-byte entry hash). kNotFound for tiles
+  // beyond the latest checkpoint, and for partial tiles whose width does
+  // not match a signed size.
+  Result<Bytes> Tile(const merkle::TileCoord& coord) const;
+
+  LogStats stats() const;
+  const LogStore& store() const;
+
+ private:
+  TransparencyLog() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace scitt::log

@@ -1,0 +1,76 @@
+// The registration pipeline (DESIGN.md §2): decode → identify → verify →
+// policy. Checks run cheap ones first; every refusal says exactly what was
+// wrong, with the RFC 9290 title and detail the HTTP layer sends.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/bytes.h"
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
+#include "policy/registration_policy.h"
+
+namespace scitt::registration {
+
+// Who may register: X.509 trust anchors, known issuer keys (by kid), and
+// whether self-asserted CWT cnf keys are allowed.
+struct TrustConfig {
+  std::vector<crypto::Certificate> trust_anchors;
+  std::vector<crypto::KeyWithId> issuer_keys;
+  bool allow_self_asserted = false;
+  // Canonical JSON of the above (anchors as base64 DER, keys as JWKs,
+  // sorted keys): what gets registered as the trust statement.
+  std::string CanonicalJson() const;
+};
+
+struct Accepted {
+  Bytes registered_statement;          // tag 18, unprotected = {}
+  crypto::Sha256Digest entry_hash{};   // SHA-256(registered_statement)
+  Bytes collateral;                    // CBOR {"x5chain": [bstr…]} when an unprotected
+                                       // chain was used; empty otherwise
+  std::string issuer;
+  std::string subject;
+  std::string identity;                // "x509", "issuer-key", "self-asserted"
+};
+
+struct Refusal {
+  int status = 400;
+  std::string title;   // RFC 9290 title, e.g. "Bad Signature Algorithm"
+  std::string detail;  // what exactly was wrong
+  std::string reason;  // short label for metrics, e.g. "bad_signature"
+};
+
+class Registrar {
+ public:
+  Registrar(TrustConfig trust, std::shared_ptr<const policy::RegistrationPolicy> policy,
+            size_t max_statement_bytes = 1 << 20);
+
+  // Runs every check on a submitted statement, in this order: size (413),
+  // COSE structure (tag 18 required, no trailing bytes), required headers
+  // (alg; CWT claims with iss and sub; kid, x5t, x5chain or cnf), crit,
+  // algorithm allowed, detached payload refused, issuer identity, signature,
+  // policy. Thread-safe; no I/O.
+  std::variant<Accepted, Refusal> Check(ByteView statement, int64_t now) const;
+
+  const TrustConfig& trust() const { return trust_; }
+  const policy::RegistrationPolicy& policy() const { return *policy_; }
+
+ private:
+  TrustConfig trust_;
+  std::shared_ptr<const policy::RegistrationPolicy> policy_;
+  size_t max_statement_bytes_;
+};
+
+// did:x509 (DIF did:x509 method, version 0): "did:x509:0:<hash alg>:<base64url
+// hash of one CA certificate in the chain>::<policy>:<value>[::…]" with
+// policies subject (key:value pairs, e.g. "subject:CN:Leaf:O:Example"), san
+// (type:value), eku (dotted OID). `chain` is leaf first and already
+// validated. Ok when the DID matches the chain.
+Status VerifyDidX509(std::string_view did, const std::vector<crypto::Certificate>& chain);
+
+}  // namespace scitt::registration
