@@ -7,7 +7,10 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   clang libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes
   libssl-dev openssl                # crypto layer
-  nlohmann-json3-dev libcli11-dev   # JSON (JWK), command line
+  nlohmann-json3-dev libcli11-dev   # JSON (JWK, config), command line
+  libboost1.81-dev                  # Beast/Asio HTTP server and client
+  libsqlite3-dev                    # embedded storage
+  duktape-dev                       # policy scripts
   libgtest-dev libgmock-dev libbenchmark-dev
   python3                           # end-to-end test driver
 )
