@@ -65,7 +65,8 @@ class ReceiptTest : public ::testing::Test {
     auto key = crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
     ASSERT_TRUE(key.ok());
     key_ = *key;
-    kid_ = Bytes(key_.public_key().Thumbprint().begin(), key_.public_key().Thumbprint().end());
+    auto thumbprint = key_.public_key().Thumbprint();
+    kid_ = Bytes(thumbprint.begin(), thumbprint.end());
     signer_ = ReceiptSigner{&key_, crypto::Algorithm::kES256, kid_, "https://ts.example", "ts.example/log"};
     leaves_ = StatementLeaves(13);
   }
