@@ -46,7 +46,7 @@ for fuzzer in build-asan/fuzz/*_fuzzer; do
     cp "$SCITT_VECTORS"/receipts/cose-wg/*.cbor "$SCITT_VECTORS"/ccf/payloads/*.cose \
       "$SCITT_VECTORS"/ccf/transparent_statements/*.cose "$corpus/"
   fi
-  if "$fuzzer" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" >"build-asan/$name.log" 2>&1; then
+  if "$fuzzer" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -print_final_stats=1 "$corpus" >"build-asan/$name.log" 2>&1; then
     echo "fuzz $name: ok ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "build-asan/$name.log" | grep -o '[0-9]*$') runs)"
     passed=$((passed + 1))
   else

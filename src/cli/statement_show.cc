@@ -125,24 +125,26 @@ json DescribeHeaders(const cose::HeaderMap& headers) {
   return out;
 }
 
+json PathJson(const std::vector<merkle::Hash>& path) {
+  json out = json::array();
+  for (const auto& h : path) out.push_back(HexEncode(h));
+  return out;
+}
+
 json DescribeProofs(const cose::Receipt& receipt) {
   json out = json::object();
   if (receipt.vds == cose::vds::kRfc9162Sha256) {
     json inclusion = json::array();
     for (const Bytes& encoded : receipt.inclusion_proofs) {
-      auto proof = cose::DecodeInclusionProof(encoded);
-      if (!proof.ok()) { inclusion.push_back(json{{"error", proof.error().message}}); continue; }
-      json path = json::array();
-      for (const auto& h : proof->path) path.push_back(HexEncode(h));
-      inclusion.push_back(json{{"tree_size", proof->tree_size}, {"leaf_index", proof->leaf_index}, {"path", path}});
+      auto p = cose::DecodeInclusionProof(encoded);
+      inclusion.push_back(p.ok() ? json{{"tree_size", p->tree_size}, {"leaf_index", p->leaf_index}, {"path", PathJson(p->path)}}
+                                 : json{{"error", p.error().message}});
     }
     json consistency = json::array();
     for (const Bytes& encoded : receipt.consistency_proofs) {
-      auto proof = cose::DecodeConsistencyProof(encoded);
-      if (!proof.ok()) { consistency.push_back(json{{"error", proof.error().message}}); continue; }
-      json path = json::array();
-      for (const auto& h : proof->path) path.push_back(HexEncode(h));
-      consistency.push_back(json{{"tree_size_1", proof->tree_size_1}, {"tree_size_2", proof->tree_size_2}, {"path", path}});
+      auto p = cose::DecodeConsistencyProof(encoded);
+      consistency.push_back(p.ok() ? json{{"tree_size_1", p->tree_size_1}, {"tree_size_2", p->tree_size_2}, {"path", PathJson(p->path)}}
+                                   : json{{"error", p.error().message}});
     }
     if (!inclusion.empty()) out["inclusion_proofs"] = inclusion;
     if (!consistency.empty()) out["consistency_proofs"] = consistency;
