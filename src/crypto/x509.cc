@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <climits>
 #include <ctime>
 #include <string_view>
 
@@ -15,51 +14,29 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/openssl_util.h"
+
 namespace scitt::crypto {
+using namespace internal;
+
 namespace {
 
-template <auto F>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const { F(p); }
-};
-void OpensslFree(void* p) { OPENSSL_free(p); }
 // Frees only the stack: the certificates stay owned by their Certificate.
 void FreeX509Stack(STACK_OF(X509)* s) { sk_X509_free(s); }
 
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<FreeX509Stack>>;
 using EkuPtr = std::unique_ptr<EXTENDED_KEY_USAGE, Deleter<EXTENDED_KEY_USAGE_free>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
-using OpensslString = std::unique_ptr<char, Deleter<OpensslFree>>;
-using OpensslBytes = std::unique_ptr<unsigned char, Deleter<OpensslFree>>;
-
-// Empties OpenSSL's thread-local error queue into one line.
-std::string DrainOpensslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    const char* reason = ERR_reason_error_string(e);
-    if (!out.empty()) out += "; ";
-    out += reason != nullptr ? reason : "unknown error";
-  }
-  return out.empty() ? "no detail from OpenSSL" : out;
-}
 
 // RFC 2253 / RFC 4514 order and escaping, except that UTF-8 stays UTF-8
 // instead of becoming \XX escapes, so that names are comparable as text.
 constexpr unsigned long kNameFlags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
 
 std::string NameToString(const X509_NAME* name) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || name == nullptr || X509_NAME_print_ex(bio.get(), name, 0, kNameFlags) < 0) {
-    DrainOpensslErrors();
-    return {};
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, len);
+  if (name == nullptr) return {};
+  return WriteToString([&](BIO* bio) { return X509_NAME_print_ex(bio, name, 0, kNameFlags) >= 0; });
 }
 
 std::string Asn1ToUtf8(const ASN1_STRING* s) {
@@ -103,10 +80,7 @@ std::string IpToString(const ASN1_OCTET_STRING* ip) {
 Result<Certificate> Certificate::FromDer(ByteView der) {
   const unsigned char* p = der.data();
   X509* raw = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-  if (raw == nullptr) {
-    return MakeError(ErrorCode::kMalformed,
-                     "not a DER X.509 certificate (OpenSSL: " + DrainOpensslErrors() + ")");
-  }
+  if (raw == nullptr) return OpensslError(ErrorCode::kMalformed, "not a DER X.509 certificate");
   Certificate cert;
   cert.cert_ = std::shared_ptr<X509>(raw, X509_free);
   if (p != der.data() + der.size()) {
@@ -117,38 +91,17 @@ Result<Certificate> Certificate::FromDer(ByteView der) {
 }
 
 Result<std::vector<Certificate>> Certificate::ParsePemBundle(std::string_view pem) {
-  // A negative int length would make OpenSSL read up to a NUL byte.
-  if (pem.size() > static_cast<size_t>(INT_MAX)) {
-    return MakeError(ErrorCode::kInvalidArgument, "PEM bundle is too large");
-  }
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return MakeError(ErrorCode::kInternal, "out of memory");
   std::vector<Certificate> certs;
-  for (size_t block = 1;; ++block) {
-    char* name_raw = nullptr;
-    char* header_raw = nullptr;
-    unsigned char* der_raw = nullptr;
-    long len = 0;
-    int ok = PEM_read_bio(bio.get(), &name_raw, &header_raw, &der_raw, &len);
-    OpensslString name(name_raw), header(header_raw);
-    OpensslBytes der(der_raw);
-    if (ok != 1) {
-      unsigned long err = ERR_peek_last_error();
-      if (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
-        ERR_clear_error();
-        break;
-      }
-      return MakeError(ErrorCode::kMalformed, "cannot read PEM block " + std::to_string(block) +
-                                                  " (OpenSSL: " + DrainOpensslErrors() + ")");
-    }
-    if (std::string_view(name.get()) != "CERTIFICATE") continue;
-    auto cert = FromDer(ByteView(der.get(), static_cast<size_t>(len)));
+  SCITT_RETURN_IF_ERROR(ForEachPemBlock(AsBytes(pem), [&](const PemBlock& block) -> Status {
+    if (block.label != "CERTIFICATE") return Status::Ok();
+    auto cert = FromDer(block.body);
     if (!cert.ok()) {
       return MakeError(cert.error().code,
-                       "PEM block " + std::to_string(block) + ": " + cert.error().message);
+                       "PEM block " + std::to_string(block.number) + ": " + cert.error().message);
     }
     certs.push_back(std::move(*cert));
-  }
+    return Status::Ok();
+  }));
   if (certs.empty()) {
     return MakeError(ErrorCode::kMalformed, "no \"CERTIFICATE\" PEM block found");
   }
@@ -156,15 +109,8 @@ Result<std::vector<Certificate>> Certificate::ParsePemBundle(std::string_view pe
 }
 
 PublicKey Certificate::public_key() const {
-  const EVP_PKEY* pkey = X509_get0_pubkey(cert_.get());
-  int len = pkey != nullptr ? i2d_PUBKEY(pkey, nullptr) : -1;
-  if (len <= 0) {
-    DrainOpensslErrors();
-    return PublicKey();
-  }
-  Bytes spki(len);
-  unsigned char* p = spki.data();
-  i2d_PUBKEY(pkey, &p);
+  Bytes spki = SpkiDer(X509_get0_pubkey(cert_.get()));
+  if (spki.empty()) return PublicKey();
   auto key = PublicKey::FromSpkiDer(spki);
   return key.ok() ? std::move(*key) : PublicKey();
 }
@@ -230,14 +176,7 @@ int64_t Certificate::not_before() const { return Asn1TimeToEpoch(X509_get0_notBe
 int64_t Certificate::not_after() const { return Asn1TimeToEpoch(X509_get0_notAfter(cert_.get())); }
 
 std::string Certificate::ToPem() const {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert_.get()) != 1) {
-    DrainOpensslErrors();
-    return {};
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, len);
+  return WriteToString([&](BIO* bio) { return PEM_write_bio_X509(bio, cert_.get()) == 1; });
 }
 
 Result<size_t> ValidateChain(const std::vector<Certificate>& chain,
@@ -251,24 +190,22 @@ Result<size_t> ValidateChain(const std::vector<Certificate>& chain,
   X509StackPtr untrusted(sk_X509_new_null());
   StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (store == nullptr || untrusted == nullptr || ctx == nullptr) {
-    return MakeError(ErrorCode::kInternal, "out of memory (" + DrainOpensslErrors() + ")");
+    return OpensslError(ErrorCode::kInternal, "out of memory");
   }
   for (const Certificate& anchor : trust_anchors) {
     if (X509_STORE_add_cert(store.get(), anchor.x509()) != 1) {
-      return MakeError(ErrorCode::kInternal,
-                       "cannot add trust anchor " + anchor.subject() + " (" + DrainOpensslErrors() + ")");
+      return OpensslError(ErrorCode::kInternal, "cannot add trust anchor " + anchor.subject());
     }
   }
   // The chain may end with the anchor itself: as an untrusted copy it is
   // harmless, because the path must still end at a certificate in `store`.
   for (size_t i = 1; i < chain.size(); ++i) {
     if (sk_X509_push(untrusted.get(), chain[i].x509()) <= 0) {
-      return MakeError(ErrorCode::kInternal, "out of memory (" + DrainOpensslErrors() + ")");
+      return OpensslError(ErrorCode::kInternal, "out of memory");
     }
   }
   if (X509_STORE_CTX_init(ctx.get(), store.get(), chain[0].x509(), untrusted.get()) != 1) {
-    return MakeError(ErrorCode::kInternal,
-                     "cannot set up chain validation (" + DrainOpensslErrors() + ")");
+    return OpensslError(ErrorCode::kInternal, "cannot set up chain validation");
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   // A configured anchor is trusted as such even when it is not self-signed

@@ -1,0 +1,188 @@
+// COSE_Key (RFC 9052 §7, RFC 9053 §7, RFC 8230 §4): import and export of
+// public keys, and RFC 9679 COSE Key Thumbprints.
+#include <string>
+#include <utility>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include "cbor/encoder.h"
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "crypto/key_internal.h"
+
+namespace scitt::crypto {
+using namespace internal;
+
+namespace {
+
+constexpr int64_t kCoseKty = 1;
+constexpr int64_t kCoseKid = 2;
+constexpr int64_t kCoseAlg = 3;
+constexpr int64_t kCoseCrv = -1;  // OKP, EC2
+constexpr int64_t kCoseX = -2;    // OKP, EC2
+constexpr int64_t kCoseY = -3;    // EC2
+constexpr int64_t kCoseN = -1;    // RSA
+constexpr int64_t kCoseE = -2;    // RSA
+constexpr int64_t kCoseCrvX25519 = 4;
+constexpr int64_t kCoseCrvX448 = 5;
+constexpr int64_t kCoseCrvEd448 = 7;
+
+std::string Member(int64_t label, const char* what) {
+  return std::string(what) + " (" + std::to_string(label) + ")";
+}
+
+Result<const cbor::Value*> CoseMember(const cbor::Value& key, int64_t label, const char* what) {
+  const cbor::Value* v = key.Find(label);
+  if (v == nullptr) {
+    return MakeError(ErrorCode::kMalformed, "COSE_Key is missing " + Member(label, what));
+  }
+  return v;
+}
+
+Result<const Bytes*> CoseBytes(const cbor::Value& key, int64_t label, const char* what) {
+  SCITT_ASSIGN_OR_RETURN(const cbor::Value* v, CoseMember(key, label, what));
+  if (!v->is_bytes()) {
+    return MakeError(ErrorCode::kMalformed,
+                     "COSE_Key " + Member(label, what) + " must be a byte string");
+  }
+  return &v->bytes();
+}
+
+Result<int64_t> CoseInt(const cbor::Value& key, int64_t label, const char* what) {
+  SCITT_ASSIGN_OR_RETURN(const cbor::Value* v, CoseMember(key, label, what));
+  if (v->is_text()) {
+    return MakeError(ErrorCode::kUnsupported, std::string("COSE_Key ") + what + " \"" + v->text() +
+                                                  "\" is a text value; only integer values "
+                                                  "are supported");
+  }
+  std::optional<int64_t> i = v->AsInt64();
+  if (!i) {
+    return MakeError(ErrorCode::kMalformed, "COSE_Key " + Member(label, what) + " must be an integer");
+  }
+  return *i;
+}
+
+// kid (bstr) and alg (int / tstr), RFC 9052 §7.1.
+Status CheckCoseCommon(const cbor::Value& key) {
+  if (const cbor::Value* kid = key.Find(kCoseKid); kid != nullptr && !kid->is_bytes()) {
+    return MakeError(ErrorCode::kMalformed, "COSE_Key kid (2) must be a byte string");
+  }
+  if (const cbor::Value* alg = key.Find(kCoseAlg);
+      alg != nullptr && !alg->is_integer() && !alg->is_text()) {
+    return MakeError(ErrorCode::kMalformed, "COSE_Key alg (3) must be an integer or a text string");
+  }
+  return Status::Ok();
+}
+
+// COSE_Key members every key of this type must have; exactly the RFC 9679
+// §3 thumbprint input.
+cbor::Map RequiredCoseMembers(const EVP_PKEY* pkey) {
+  if (const EcCurveInfo* info = EcCurveOf(pkey)) {
+    EcPoint point = EcPublicPoint(pkey);
+    return {cbor::Entry(kCoseKty, cbor::Value::Int(static_cast<int64_t>(KeyType::kEc2))),
+            cbor::Entry(kCoseCrv, cbor::Value::Int(static_cast<int64_t>(info->curve))),
+            cbor::Entry(kCoseX, cbor::Value::ByteString(std::move(point.x))),
+            cbor::Entry(kCoseY, cbor::Value::ByteString(std::move(point.y)))};
+  }
+  if (EVP_PKEY_is_a(pkey, "ED25519")) {
+    return {cbor::Entry(kCoseKty, cbor::Value::Int(static_cast<int64_t>(KeyType::kOkp))),
+            cbor::Entry(kCoseCrv, cbor::Value::Int(static_cast<int64_t>(Curve::kEd25519))),
+            cbor::Entry(kCoseX, cbor::Value::ByteString(Ed25519PublicBytes(pkey)))};
+  }
+  return {cbor::Entry(kCoseKty, cbor::Value::Int(static_cast<int64_t>(KeyType::kRsa))),
+          cbor::Entry(kCoseN, cbor::Value::ByteString(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_N, 0))),
+          cbor::Entry(kCoseE, cbor::Value::ByteString(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_E, 0)))};
+}
+
+}  // namespace
+
+Result<KeyWithId> internal::KeyWithIdFromCoseKey(const cbor::Value& cose_key) {
+  SCITT_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromCoseKey(cose_key));
+  Bytes kid;
+  if (const cbor::Value* v = cose_key.Find(kCoseKid)) kid = v->bytes();
+  std::optional<Algorithm> alg;
+  if (const cbor::Value* v = cose_key.Find(kCoseAlg)) {
+    std::optional<int64_t> id = v->AsInt64();
+    alg = id ? AlgorithmFromCose(*id) : std::nullopt;
+    if (!alg) {
+      std::string shown = id ? std::to_string(*id) : v->is_text() ? "\"" + v->text() + "\"" : "(out of range)";
+      return MakeError(ErrorCode::kUnsupported,
+                       "COSE_Key alg " + shown + " is not a supported signature algorithm");
+    }
+  }
+  return KeyWithId{std::move(key), std::move(kid), alg};
+}
+
+Result<PublicKey> PublicKey::FromCoseKey(const cbor::Value& cose_key) {
+  if (!cose_key.is_map()) return MakeError(ErrorCode::kMalformed, "COSE_Key must be a CBOR map");
+  SCITT_RETURN_IF_ERROR(CheckCoseCommon(cose_key));
+  SCITT_ASSIGN_OR_RETURN(int64_t kty, CoseInt(cose_key, kCoseKty, "kty"));
+  switch (kty) {
+    case static_cast<int64_t>(KeyType::kOkp): {
+      SCITT_ASSIGN_OR_RETURN(int64_t crv, CoseInt(cose_key, kCoseCrv, "crv"));
+      if (crv == kCoseCrvEd448) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "Ed448 keys are not supported: EdDSA here means Ed25519 only");
+      }
+      if (crv == kCoseCrvX25519 || crv == kCoseCrvX448) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "X25519/X448 are key-agreement curves, not signature keys");
+      }
+      if (crv != static_cast<int64_t>(Curve::kEd25519)) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "unsupported OKP curve " + std::to_string(crv) + ": only Ed25519 (6)");
+      }
+      SCITT_ASSIGN_OR_RETURN(const Bytes* x, CoseBytes(cose_key, kCoseX, "x"));
+      return FromEd25519(*x);
+    }
+    case static_cast<int64_t>(KeyType::kEc2): {
+      SCITT_ASSIGN_OR_RETURN(int64_t crv, CoseInt(cose_key, kCoseCrv, "crv"));
+      const EcCurveInfo* info = nullptr;
+      for (const auto& c : kEcCurves) {
+        if (static_cast<int64_t>(c.curve) == crv) info = &c;
+      }
+      if (info == nullptr) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "unsupported EC2 curve " + std::to_string(crv) +
+                             ": use P-256 (1), P-384 (2) or P-521 (3)");
+      }
+      SCITT_ASSIGN_OR_RETURN(const Bytes* x, CoseBytes(cose_key, kCoseX, "x"));
+      // RFC 9053 §7.1.1 lets y be a bool (point compression); we take only
+      // the uncompressed form.
+      if (const cbor::Value* y = cose_key.Find(kCoseY); y != nullptr && y->is_bool()) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "compressed EC2 points (y as a bool) are not supported; give y as bytes");
+      }
+      SCITT_ASSIGN_OR_RETURN(const Bytes* y, CoseBytes(cose_key, kCoseY, "y"));
+      return FromEc2(info->curve, *x, *y);
+    }
+    case static_cast<int64_t>(KeyType::kRsa): {
+      SCITT_ASSIGN_OR_RETURN(const Bytes* n, CoseBytes(cose_key, kCoseN, "n"));
+      SCITT_ASSIGN_OR_RETURN(const Bytes* e, CoseBytes(cose_key, kCoseE, "e"));
+      SCITT_RETURN_IF_ERROR(CheckMinimal(*n, "COSE_Key RSA n"));
+      SCITT_RETURN_IF_ERROR(CheckMinimal(*e, "COSE_Key RSA e"));
+      SCITT_ASSIGN_OR_RETURN(auto pkey, RsaPublic(*n, *e));
+      return PublicKey(std::move(pkey));
+    }
+    default:
+      return MakeError(ErrorCode::kUnsupported,
+                       "unsupported COSE_Key kty " + std::to_string(kty) +
+                           ": use OKP (1), EC2 (2) or RSA (3)");
+  }
+}
+
+cbor::Value PublicKey::ToCoseKey(std::optional<ByteView> kid, std::optional<Algorithm> alg) const {
+  if (!valid()) return cbor::Value::FromMap({});
+  cbor::Map map = RequiredCoseMembers(pkey_.get());
+  if (kid) map.push_back(cbor::Entry(kCoseKid, cbor::Value::ByteString(*kid)));
+  if (alg) map.push_back(cbor::Entry(kCoseAlg, cbor::Value::Int(CoseId(*alg))));
+  return cbor::Value::FromMap(std::move(map));
+}
+
+std::array<uint8_t, 32> PublicKey::Thumbprint() const {
+  if (!valid()) return {};
+  return Sha256(cbor::Encode(cbor::Value::FromMap(RequiredCoseMembers(pkey_.get()))));
+}
+
+}  // namespace scitt::crypto
