@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/bytes.h"
 #include "base/result.h"
 
 namespace scitt::cli {
@@ -22,6 +23,12 @@ using Action = std::function<int()>;
 void AddKeyCommands(CLI::App& app, Action* action);
 void AddStatementCommands(CLI::App& app, Action* action);
 void AddVerifyCommand(CLI::App& app, Action* action);
+void AddServeCommand(CLI::App& app, Action* action);
+void AddClientCommands(CLI::App& app, Action* action);
+void AddLogCommands(CLI::App& app, Action* action);
+
+// Writes `data` to `path` and returns the exit code (errors reported).
+int WriteOutput(const std::string& path, ByteView data);
 
 // Prints "scitt: <message>" on stderr and returns kExitUnusable.
 int ReportError(const std::string& message);

@@ -83,8 +83,7 @@ int Export(const ExportOptions& opts) {
     std::cout.write(reinterpret_cast<const char*>(output.data()), static_cast<std::streamsize>(output.size()));
     return kExitOk;
   }
-  Status written = WriteFile(opts.out, output);
-  return written.ok() ? kExitOk : ReportError(written.error());
+  return WriteOutput(opts.out, output);
 }
 
 }  // namespace

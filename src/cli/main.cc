@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "base/file.h"
 #include "cli/commands.h"
 
 namespace scitt::cli {
@@ -11,6 +12,11 @@ int ReportError(const std::string& message) {
 
 int ReportError(const Error& error) { return ReportError(error.message); }
 
+int WriteOutput(const std::string& path, ByteView data) {
+  Status written = WriteFile(path, data);
+  return written.ok() ? kExitOk : ReportError(written.error());
+}
+
 namespace {
 
 int Main(int argc, char** argv) {
@@ -21,6 +27,9 @@ int Main(int argc, char** argv) {
   AddKeyCommands(app, &action);
   AddStatementCommands(app, &action);
   AddVerifyCommand(app, &action);
+  AddServeCommand(app, &action);
+  AddClientCommands(app, &action);
+  AddLogCommands(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

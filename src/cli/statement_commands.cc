@@ -103,8 +103,7 @@ int Sign(const SignOptions& opts) {
   content.payload = payload;
   auto signed_statement = cose::SignSign1(content, *key);
   if (!signed_statement.ok()) return ReportError(signed_statement.error());
-  Status written = WriteFile(opts.out, *signed_statement);
-  return written.ok() ? kExitOk : ReportError(written.error());
+  return WriteOutput(opts.out, *signed_statement);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "cli/client.h"
 #include "cli/commands.h"
 #include "cose/verifier.h"
 #include "crypto/x509.h"
@@ -15,6 +16,7 @@ namespace {
 struct VerifyOptions {
   std::string file;
   std::string service_keys;
+  ClientFlags service;  // --service-url: fetch the keys from the service
   std::string issuer_key;
   std::string trust_anchors;
   std::string payload;
@@ -31,11 +33,15 @@ Result<cose::VerifyRequest> BuildRequest(const VerifyOptions& opts, Bytes* state
     SCITT_ASSIGN_OR_RETURN(Bytes receipt, ReadFile(path));
     request.extra_receipts.push_back(std::move(receipt));
   }
+  if (!opts.service.url.empty()) {
+    SCITT_ASSIGN_OR_RETURN(Bytes data, FetchServiceKeys(opts.service));
+    SCITT_ASSIGN_OR_RETURN(request.service_keys, cose::ParseServiceKeys(data));
+  }
   if (!opts.service_keys.empty()) {
     SCITT_ASSIGN_OR_RETURN(Bytes data, ReadFile(opts.service_keys));
     auto keys = cose::ParseServiceKeys(data);
     if (!keys.ok()) return MakeError(ErrorCode::kMalformed, opts.service_keys + ": " + keys.error().message);
-    request.service_keys = std::move(keys).value();
+    request.service_keys.insert(request.service_keys.end(), keys->begin(), keys->end());
   }
   if (!opts.issuer_key.empty()) {
     SCITT_ASSIGN_OR_RETURN(Bytes data, ReadFile(opts.issuer_key));
@@ -75,8 +81,9 @@ void PrintReport(const cose::VerifyReport& report, bool as_json) {
 }
 
 int Verify(const VerifyOptions& opts) {
-  if (opts.service_keys.empty() && opts.issuer_key.empty() && opts.trust_anchors.empty()) {
-    return ReportError("give --service-key, --issuer-key or --trust-anchors");
+  if (opts.service_keys.empty() && opts.service.url.empty() && opts.issuer_key.empty() &&
+      opts.trust_anchors.empty()) {
+    return ReportError("give --service-key, --service-url, --issuer-key or --trust-anchors");
   }
   if (!opts.issuer_key.empty() && !opts.trust_anchors.empty()) {
     return ReportError("--issuer-key and --trust-anchors are alternatives; give one");
@@ -101,6 +108,7 @@ void AddVerifyCommand(CLI::App& app, Action* action) {
   cmd->add_option("FILE", opts->file, "Signed or transparent statement")->required();
   cmd->add_option("--service-key", opts->service_keys,
                   "Trusted service keys: PEM, JWKS JSON, CBOR COSE_KeySet or a CCF trust store");
+  cmd->add_option("--service-url", opts->service.url, "Fetch the service keys from this transparency service");
   cmd->add_option("--issuer-key", opts->issuer_key, "Issuer public key(s): PEM, JWK(S) or COSE_Key(Set)");
   cmd->add_option("--trust-anchors", opts->trust_anchors, "CA certificates (PEM) for the statement's x5chain");
   cmd->add_option("--payload", opts->payload,

@@ -1,0 +1,238 @@
+// `scitt log verify`: audit a whole log over HTTP or from a data directory.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "base/file.h"
+#include "cbor/decoder.h"
+#include "cbor/encoder.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "cli/log_audit.h"
+#include "cose/labels.h"
+#include "log/checkpoint.h"
+#include "merkle/tree.h"
+#include "service/service_keys.h"
+#include "storage/embedded_store.h"
+
+namespace scitt::cli {
+namespace {
+
+constexpr uint64_t kPage = 1000;
+
+Result<const cbor::Value*> Field(const cbor::Value& map, const char* name) {
+  const cbor::Value* v = map.Find(name);
+  if (v == nullptr) return MakeError(ErrorCode::kMalformed, std::string("response lacks \"") + name + "\"");
+  return v;
+}
+
+// Reads the log through the service's read API.
+class HttpAuditSource : public AuditSource {
+ public:
+  explicit HttpAuditSource(ClientFlags flags) : flags_(std::move(flags)) {}
+  std::string Describe() const override { return flags_.url; }
+
+  Result<std::string> Checkpoint() override { return GetText("/checkpoint"); }
+  Result<std::string> CheckpointVerifierKey() override {
+    SCITT_ASSIGN_OR_RETURN(std::string text, GetText("/.well-known/scitt-checkpoint-key"));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+  }
+  Result<Bytes> ServiceKeys() override { return FetchServiceKeys(flags_); }
+
+  Result<std::vector<log::LogEntry>> Entries(uint64_t from) override {
+    SCITT_ASSIGN_OR_RETURN(cbor::Value doc, GetCbor("/entries?from=" + std::to_string(from) + "&limit=" + std::to_string(kPage)));
+    SCITT_ASSIGN_OR_RETURN(const cbor::Value* items, Field(doc, "entries"));
+    std::vector<log::LogEntry> out;
+    if (!items->is_array()) return MakeError(ErrorCode::kMalformed, "entries is not an array");
+    for (const auto& item : items->array()) {
+      log::LogEntry e;
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* index, Field(item, "index"));
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* statement, Field(item, "statement"));
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* at, Field(item, "registered_at"));
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* policy, Field(item, "policy_index"));
+      if (!index->is_unsigned() || !statement->is_bytes() || !at->AsInt64() || !policy->is_unsigned()) {
+        return MakeError(ErrorCode::kMalformed, "entry fields have the wrong types");
+      }
+      e.index = index->argument();
+      e.statement = statement->bytes();
+      e.entry_hash = crypto::Sha256(e.statement);
+      e.registered_at = *at->AsInt64();
+      e.policy_index = policy->argument();
+      if (const cbor::Value* c = item.Find("collateral"); c != nullptr && c->is_bytes()) e.collateral = c->bytes();
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  Result<std::vector<log::TreeHead>> TreeHeads(uint64_t from) override {
+    SCITT_ASSIGN_OR_RETURN(cbor::Value doc, GetCbor("/tree-heads?from=" + std::to_string(from) + "&limit=" + std::to_string(kPage)));
+    SCITT_ASSIGN_OR_RETURN(const cbor::Value* items, Field(doc, "tree_heads"));
+    std::vector<log::TreeHead> out;
+    if (!items->is_array()) return MakeError(ErrorCode::kMalformed, "tree_heads is not an array");
+    for (const auto& item : items->array()) {
+      log::TreeHead h;
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* size, Field(item, "tree_size"));
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* root, Field(item, "root"));
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* prot, Field(item, "receipt_protected"));
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* sig, Field(item, "receipt_signature"));
+      SCITT_ASSIGN_OR_RETURN(const cbor::Value* note, Field(item, "checkpoint"));
+      if (!size->is_unsigned() || !root->is_bytes() || root->bytes().size() != 32 || !prot->is_bytes() ||
+          !sig->is_bytes() || !note->is_text()) {
+        return MakeError(ErrorCode::kMalformed, "tree head fields have the wrong types");
+      }
+      h.tree_size = size->argument();
+      std::copy(root->bytes().begin(), root->bytes().end(), h.root.begin());
+      h.receipt_protected = prot->bytes();
+      h.receipt_signature = sig->bytes();
+      h.checkpoint = note->text();
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
+  Result<Bytes> Tile(const merkle::TileCoord& coord) override {
+    std::string path = coord.entries ? merkle::EntryBundlePath(coord.index, coord.partial_width)
+                                     : merkle::TilePath(coord.level, coord.index, coord.partial_width);
+    SCITT_ASSIGN_OR_RETURN(http::Response res, Get("/" + path));
+    return Bytes(res.body.begin(), res.body.end());
+  }
+
+ private:
+  Result<http::Response> Get(const std::string& path) {
+    SCITT_ASSIGN_OR_RETURN(http::Response res, GetFollowing(flags_, path, {}));
+    if (res.status != 200) return MakeError(ErrorCode::kIo, "GET " + path + ": " + DescribeFailure(res));
+    return res;
+  }
+  Result<std::string> GetText(const std::string& path) {
+    SCITT_ASSIGN_OR_RETURN(http::Response res, Get(path));
+    return res.body;
+  }
+  Result<cbor::Value> GetCbor(const std::string& path) {
+    SCITT_ASSIGN_OR_RETURN(http::Response res, Get(path));
+    body_ = Bytes(res.body.begin(), res.body.end());
+    return cbor::Decode(body_);
+  }
+
+  ClientFlags flags_;
+  Bytes body_;  // the last CBOR response: decoded values point into it
+};
+
+// Reads a data directory directly; the service must not be running on it.
+class DataAuditSource : public AuditSource {
+ public:
+  static Result<std::unique_ptr<DataAuditSource>> Open(const std::string& dir) {
+    if (!std::filesystem::exists(dir)) return MakeError(ErrorCode::kNotFound, dir + " does not exist");
+    std::unique_ptr<DataAuditSource> source(new DataAuditSource());
+    source->dir_ = dir;
+    SCITT_ASSIGN_OR_RETURN(source->store_, storage::EmbeddedStore::Open(dir));
+    SCITT_ASSIGN_OR_RETURN(source->keys_, service::LoadOrCreateServiceKeys(dir));
+    return source;
+  }
+  std::string Describe() const override { return dir_; }
+
+  Result<std::string> Checkpoint() override {
+    SCITT_ASSIGN_OR_RETURN(log::TreeHead head, store_->LatestTreeHead());
+    return head.checkpoint;
+  }
+  Result<std::string> CheckpointVerifierKey() override {
+    SCITT_ASSIGN_OR_RETURN(auto origin, store_->GetMeta("origin"));
+    if (!origin) return MakeError(ErrorCode::kNotFound, "the data directory has no log origin");
+    return log::NoteSigner(*origin, keys_.checkpoint_key).VerifierKey();
+  }
+  Result<Bytes> ServiceKeys() override {
+    cbor::Array keys;
+    keys.push_back(keys_.receipt_key.public_key().ToCoseKey(ByteView(keys_.receipt_kid), keys_.receipt_alg));
+    for (const auto& retired : keys_.retired) {
+      auto kid = retired.Thumbprint();
+      keys.push_back(retired.ToCoseKey(ByteView(kid)));
+    }
+    return cbor::Encode(cbor::Value::FromArray(std::move(keys)));
+  }
+  Result<std::vector<log::LogEntry>> Entries(uint64_t from) override {
+    std::vector<log::LogEntry> out;
+    for (uint64_t i = from; i < store_->size() && out.size() < kPage; ++i) {
+      SCITT_ASSIGN_OR_RETURN(log::LogEntry e, store_->Entry(i));
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+  Result<std::vector<log::TreeHead>> TreeHeads(uint64_t from) override {
+    std::vector<log::TreeHead> out;
+    auto size = store_->SignedSizeAtOrAfter(from);
+    while (size.ok() && out.size() < kPage) {
+      SCITT_ASSIGN_OR_RETURN(log::TreeHead head, store_->TreeHeadAt(*size));
+      out.push_back(std::move(head));
+      size = store_->SignedSizeAtOrAfter(*size + 1);
+    }
+    if (!size.ok() && size.error().code != ErrorCode::kNotFound) return size.error();
+    return out;
+  }
+  Result<Bytes> Tile(const merkle::TileCoord& coord) override {
+    SCITT_ASSIGN_OR_RETURN(auto hashes, merkle::TileHashes(coord.level, coord.index, coord.partial_width, store_->nodes()));
+    Bytes out;
+    for (const auto& h : hashes) out.insert(out.end(), h.begin(), h.end());
+    return out;
+  }
+
+ private:
+  DataAuditSource() = default;
+  std::string dir_;
+  std::unique_ptr<storage::EmbeddedStore> store_;
+  service::ServiceKeys keys_;
+};
+
+struct LogVerifyOptions {
+  ClientFlags client;
+  std::string data;
+  std::string checkpoint_key;
+  bool json = false;
+};
+
+int VerifyLog(const LogVerifyOptions& opts) {
+  if (opts.client.url.empty() == opts.data.empty()) return ReportError("give either --url or --data");
+  std::unique_ptr<AuditSource> source;
+  if (!opts.data.empty()) {
+    auto data = DataAuditSource::Open(opts.data);
+    if (!data.ok()) return ReportError(data.error());
+    source = std::move(data).value();
+  } else {
+    source = std::make_unique<HttpAuditSource>(opts.client);
+  }
+  std::vector<std::string> notes;
+  auto report = AuditLog(*source, opts.checkpoint_key, &notes);
+  if (!report.ok()) {
+    std::cerr << "scitt: log verification failed: " << report.error().message << "\n";
+    return report.error().code == ErrorCode::kVerificationFailed ? kExitCheckFailed : kExitUnusable;
+  }
+  for (const auto& note : notes) std::cout << "note: " << note << "\n";
+  std::cout << "entries:           " << report->entries << "\n"
+            << "replayed:          " << report->registrations_replayed << " registrations\n"
+            << "tree heads:        " << report->tree_heads << "\n"
+            << "tiles:             " << report->tiles << "\n"
+            << "checkpoint:        size " << report->tree_size << ", root " << report->root_hex << "\n";
+  for (const auto& problem : report->problems) std::cout << "PROBLEM " << problem << "\n";
+  std::cout << (report->problems.empty() ? "log verified" : "log NOT verified") << "\n";
+  return report->problems.empty() ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace
+
+void AddLogCommands(CLI::App& app, Action* action) {
+  CLI::App* log_cmd = app.add_subcommand("log", "Audit a transparency log");
+  log_cmd->require_subcommand(1);
+  auto opts = std::make_shared<LogVerifyOptions>();
+  CLI::App* verify = log_cmd->add_subcommand(
+      "verify",
+      "Replay a whole log: recompute the tree from every statement, check every signed tree head, "
+      "checkpoint and tile against it, and re-run every registration under the policy then in force");
+  verify->add_option("--url", opts->client.url, "Base URL of the service");
+  verify->add_option("--data", opts->data, "A data directory instead (the service must be stopped)");
+  verify->add_option("--checkpoint-key", opts->checkpoint_key,
+                     "C2SP verifier key to trust (default: the one the log publishes)");
+  verify->add_option("--ca-file", opts->client.ca_file, "CA certificate (PEM) to trust for https");
+  verify->add_option("--timeout", opts->client.timeout_seconds, "Per-request timeout, seconds");
+  verify->callback([opts, action] { *action = [opts] { return VerifyLog(*opts); }; });
+}
+
+}  // namespace scitt::cli

@@ -1,0 +1,71 @@
+// Internal: what the route handlers share. Built by Service::Start.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "http/message.h"
+#include "http/metrics.h"
+#include "http/rate_limiter.h"
+#include "http/router.h"
+#include "log/transparency_log.h"
+#include "registration/registrar.h"
+#include "service/config.h"
+#include "service/scheduler.h"
+#include "service/service_keys.h"
+
+namespace scitt::service {
+
+// Registrations that have not answered with a receipt yet (303 flow), and
+// recent failures. Completed operations are dropped: GET /operations/{id}
+// then finds the entry by its hash in the log, which survives restarts.
+class Operations {
+ public:
+  struct State {
+    bool failed = false;
+    std::string error;
+  };
+  void Start(const std::string& id);
+  void Complete(const std::string& id);
+  void Fail(const std::string& id, std::string error);
+  std::optional<State> Find(const std::string& id) const;
+
+ private:
+  static constexpr size_t kMaxFailures = 10000;
+  mutable std::mutex mu_;  // guards both maps
+  std::map<std::string, State> states_;
+  std::deque<std::string> failures_;  // failure ids, oldest first, to bound memory
+};
+
+struct ServiceContext {
+  ServiceConfig config;
+  ServiceKeys keys;
+  log::LogStore* store = nullptr;                 // owned by `log`
+  std::unique_ptr<log::TransparencyLog> log;
+  std::unique_ptr<registration::Registrar> registrar;
+  std::atomic<uint64_t> policy_index{0};          // entry of the policy in force
+  std::set<std::string> submit_tokens;
+  std::unique_ptr<http::RateLimiter> limiter;
+  http::Metrics metrics;
+  Scheduler scheduler;
+  Operations operations;
+};
+
+// Route registration, by resource family.
+void AddScrapiRoutes(ServiceContext& ctx, http::Router& router);
+void AddLogRoutes(ServiceContext& ctx, http::Router& router);
+
+// Shared response helpers.
+http::Response CborResponse(int status, const Bytes& body, const std::string& content_type);
+// Parses an entry id: a decimal log index, or the 64-hex-digit entry hash.
+Result<uint64_t> ResolveEntryId(const ServiceContext& ctx, const std::string& id);
+// Maps a log/store error to problem details.
+http::Response ErrorResponse(const Error& error);
+
+}  // namespace scitt::service

@@ -1,0 +1,178 @@
+// The log's read side for auditors, mirrors and monitors: C2SP checkpoint
+// and tiles, consistency receipts, bulk entries and tree heads, health and
+// metrics.
+#include <cerrno>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "cbor/encoder.h"
+#include "cose/labels.h"
+#include "merkle/tile.h"
+#include "service/context.h"
+
+namespace scitt::service {
+namespace {
+
+using http::Request;
+using http::Responder;
+using http::Response;
+
+constexpr uint64_t kMaxPage = 1000;
+
+Result<uint64_t> NumberParam(const Request& req, const char* name, std::optional<uint64_t> fallback) {
+  auto text = req.Query(name);
+  if (!text) {
+    if (fallback) return *fallback;
+    return MakeError(ErrorCode::kInvalidArgument, std::string("query parameter ") + name + " is required");
+  }
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || errno != 0 || (*text)[0] == '-') {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " must be a decimal number");
+  }
+  return static_cast<uint64_t>(v);
+}
+
+void GetCheckpoint(ServiceContext& ctx, const Request&, const Responder& respond) {
+  auto note = ctx.log->Checkpoint();
+  if (!note.ok()) return respond(ErrorResponse(note.error()));
+  Response res;
+  res.Set("Content-Type", "text/plain; charset=utf-8");
+  res.Set("Cache-Control", "no-cache");
+  res.body = *note;
+  respond(std::move(res));
+}
+
+void GetCheckpointKey(ServiceContext& ctx, const Request&, const Responder& respond) {
+  Response res;
+  res.Set("Content-Type", "text/plain; charset=utf-8");
+  res.body = ctx.log->CheckpointVerifierKey() + "\n";
+  respond(std::move(res));
+}
+
+// C2SP tlog-tiles: full tiles never change, so they may be cached forever.
+void GetTile(ServiceContext& ctx, const Request& req, const Responder& respond) {
+  auto coord = merkle::ParseTilePath("tile/" + req.params.at("path"));
+  if (!coord.ok()) return respond(http::ProblemDetails(404, "Not Found", coord.error().message));
+  auto tile = ctx.log->Tile(*coord);
+  if (!tile.ok()) return respond(ErrorResponse(tile.error()));
+  Response res;
+  res.Set("Content-Type", "application/octet-stream");
+  res.Set("Cache-Control", coord->partial_width == 0 ? "public, max-age=31536000, immutable" : "no-cache");
+  res.body.assign(tile->begin(), tile->end());
+  respond(std::move(res));
+}
+
+void GetConsistency(ServiceContext& ctx, const Request& req, const Responder& respond) {
+  auto from = NumberParam(req, "from", std::nullopt);
+  if (!from.ok()) return respond(ErrorResponse(from.error()));
+  std::optional<uint64_t> to;
+  if (req.Query("to")) {
+    auto parsed = NumberParam(req, "to", std::nullopt);
+    if (!parsed.ok()) return respond(ErrorResponse(parsed.error()));
+    to = *parsed;
+  }
+  auto receipt = ctx.log->ConsistencyReceipt(*from, to);
+  if (!receipt.ok()) return respond(ErrorResponse(receipt.error()));
+  respond(CborResponse(200, *receipt, cose::media_type::kReceipt));
+}
+
+// Registered statements by index range, for auditors' replay:
+// {"entries": [{"index", "statement", "collateral"?, "registered_at",
+// "policy_index"}…], "next": index after the last one (absent at the end)}.
+void GetEntries(ServiceContext& ctx, const Request& req, const Responder& respond) {
+  auto from = NumberParam(req, "from", 0);
+  auto limit = NumberParam(req, "limit", 100);
+  if (!from.ok()) return respond(ErrorResponse(from.error()));
+  if (!limit.ok()) return respond(ErrorResponse(limit.error()));
+  uint64_t size = ctx.log->size();
+  uint64_t end = std::min<uint64_t>(size, *from + std::min<uint64_t>(std::max<uint64_t>(*limit, 1), kMaxPage));
+  cbor::Array entries;
+  for (uint64_t i = *from; i < end; ++i) {
+    auto entry = ctx.log->Entry(i);
+    if (!entry.ok()) return respond(ErrorResponse(entry.error()));
+    cbor::Map item = {cbor::Entry("index", cbor::Value::Uint(i)),
+                      cbor::Entry("statement", cbor::Value::ByteString(entry->statement)),
+                      cbor::Entry("registered_at", cbor::Value::Int(entry->registered_at)),
+                      cbor::Entry("policy_index", cbor::Value::Uint(entry->policy_index))};
+    if (!entry->collateral.empty()) item.push_back(cbor::Entry("collateral", cbor::Value::ByteString(entry->collateral)));
+    entries.push_back(cbor::Value::FromMap(std::move(item)));
+  }
+  cbor::Map doc = {cbor::Entry("entries", cbor::Value::FromArray(std::move(entries)))};
+  if (end < size) doc.push_back(cbor::Entry("next", cbor::Value::Uint(end)));
+  respond(CborResponse(200, cbor::Encode(cbor::Value::FromMap(std::move(doc))), cose::media_type::kCbor));
+}
+
+// Every signed tree head from size `from` on: the receipt-form signature
+// lets an auditor check each head against the tree it recomputes.
+void GetTreeHeads(ServiceContext& ctx, const Request& req, const Responder& respond) {
+  auto from = NumberParam(req, "from", 0);
+  auto limit = NumberParam(req, "limit", 100);
+  if (!from.ok()) return respond(ErrorResponse(from.error()));
+  if (!limit.ok()) return respond(ErrorResponse(limit.error()));
+  uint64_t count = std::min<uint64_t>(std::max<uint64_t>(*limit, 1), kMaxPage);
+  cbor::Array heads;
+  std::optional<uint64_t> next;
+  auto size = ctx.store->SignedSizeAtOrAfter(*from);
+  while (size.ok()) {
+    if (heads.size() == count) {
+      next = *size;
+      break;
+    }
+    auto head = ctx.store->TreeHeadAt(*size);
+    if (!head.ok()) return respond(ErrorResponse(head.error()));
+    heads.push_back(cbor::Value::FromMap({
+        cbor::Entry("tree_size", cbor::Value::Uint(head->tree_size)),
+        cbor::Entry("root", cbor::Value::ByteString(ByteView(head->root))),
+        cbor::Entry("timestamp", cbor::Value::Int(head->timestamp)),
+        cbor::Entry("receipt_protected", cbor::Value::ByteString(head->receipt_protected)),
+        cbor::Entry("receipt_signature", cbor::Value::ByteString(head->receipt_signature)),
+        cbor::Entry("checkpoint", cbor::Value::Text(head->checkpoint)),
+    }));
+    size = ctx.store->SignedSizeAtOrAfter(*size + 1);
+  }
+  if (!size.ok() && size.error().code != ErrorCode::kNotFound) return respond(ErrorResponse(size.error()));
+  cbor::Map doc = {cbor::Entry("tree_heads", cbor::Value::FromArray(std::move(heads)))};
+  if (next) doc.push_back(cbor::Entry("next", cbor::Value::Uint(*next)));
+  respond(CborResponse(200, cbor::Encode(cbor::Value::FromMap(std::move(doc))), cose::media_type::kCbor));
+}
+
+void GetHealth(ServiceContext& ctx, const Request&, const Responder& respond) {
+  Response res;
+  res.Set("Content-Type", "application/json");
+  res.body = nlohmann::json{{"status", "ok"}, {"tree_size", ctx.log->size()}, {"origin", ctx.config.origin}}.dump();
+  respond(std::move(res));
+}
+
+void GetMetrics(ServiceContext& ctx, const Request&, const Responder& respond) {
+  log::LogStats stats = ctx.log->stats();
+  ctx.metrics.SetGauge("scitt_tree_size", static_cast<double>(ctx.log->size()));
+  ctx.metrics.SetGauge("scitt_batches_total", static_cast<double>(stats.batches));
+  ctx.metrics.SetGauge("scitt_last_batch_size", static_cast<double>(stats.last_batch_size));
+  ctx.metrics.SetGauge("scitt_commit_seconds_total", stats.commit_seconds_total);
+  ctx.metrics.SetGauge("scitt_queue_length", static_cast<double>(stats.queue_length));
+  Response res;
+  res.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  res.body = ctx.metrics.Render();
+  respond(std::move(res));
+}
+
+}  // namespace
+
+void AddLogRoutes(ServiceContext& ctx, http::Router& router) {
+  auto bind = [&ctx](void (*fn)(ServiceContext&, const Request&, const Responder&)) {
+    return [&ctx, fn](Request req, Responder respond) { fn(ctx, req, respond); };
+  };
+  router.Add("GET", "/checkpoint", bind(GetCheckpoint));
+  router.Add("GET", "/.well-known/scitt-checkpoint-key", bind(GetCheckpointKey));
+  router.Add("GET", "/tile/{path...}", bind(GetTile));
+  router.Add("GET", "/consistency", bind(GetConsistency));
+  router.Add("GET", "/entries", bind(GetEntries));
+  router.Add("GET", "/tree-heads", bind(GetTreeHeads));
+  router.Add("GET", "/health", bind(GetHealth));
+  router.Add("GET", "/metrics", bind(GetMetrics));
+}
+
+}  // namespace scitt::service

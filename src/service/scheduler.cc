@@ -1,0 +1,48 @@
+#include "service/scheduler.h"
+
+namespace scitt::service {
+
+Scheduler::Scheduler() : thread_([this] { Run(); }) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::After(std::chrono::milliseconds delay, std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    queue_.emplace(std::chrono::steady_clock::now() + delay, std::move(fn));
+  }
+  wake_.notify_one();
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (queue_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    auto first = queue_.begin();
+    if (first->first > std::chrono::steady_clock::now()) {
+      wake_.wait_until(lock, first->first);
+      continue;
+    }
+    auto fn = std::move(first->second);
+    queue_.erase(first);
+    lock.unlock();
+    fn();
+    lock.lock();
+  }
+}
+
+}  // namespace scitt::service

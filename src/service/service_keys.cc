@@ -1,0 +1,60 @@
+#include "service/service_keys.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "base/file.h"
+
+namespace scitt::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Loads the key at `path`, or generates and stores one (mode 0600).
+Result<crypto::PrivateKey> LoadOrCreate(const fs::path& path, crypto::Algorithm alg, bool* created) {
+  if (fs::exists(path)) {
+    SCITT_ASSIGN_OR_RETURN(std::string pem, ReadTextFile(path.string()));
+    auto key = crypto::PrivateKey::FromPem(pem);
+    if (!key.ok()) return MakeError(key.error().code, path.string() + ": " + key.error().message);
+    return key;
+  }
+  SCITT_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(alg));
+  SCITT_RETURN_IF_ERROR(WriteFile(path.string(), AsBytes(key.ToPem()), /*private_mode=*/true));
+  *created = true;
+  return key;
+}
+
+}  // namespace
+
+Result<ServiceKeys> LoadOrCreateServiceKeys(const std::string& data_dir) {
+  fs::path dir = fs::path(data_dir) / "keys";
+  std::error_code ec;
+  fs::create_directories(dir / "retired", ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+
+  ServiceKeys keys;
+  SCITT_ASSIGN_OR_RETURN(keys.receipt_key,
+                         LoadOrCreate(dir / "receipt-key.pem", crypto::Algorithm::kES256, &keys.created));
+  keys.receipt_alg = keys.receipt_key.default_algorithm();
+  auto thumbprint = keys.receipt_key.public_key().Thumbprint();
+  keys.receipt_kid.assign(thumbprint.begin(), thumbprint.end());
+  SCITT_ASSIGN_OR_RETURN(keys.checkpoint_key,
+                         LoadOrCreate(dir / "checkpoint-key.pem", crypto::Algorithm::kEdDSA, &keys.created));
+  if (keys.checkpoint_key.public_key().curve() != crypto::Curve::kEd25519) {
+    return MakeError(ErrorCode::kInvalidArgument, "checkpoint-key.pem must be an Ed25519 key (C2SP signed notes)");
+  }
+  for (const auto& entry : fs::directory_iterator(dir / "retired")) {
+    if (entry.path().extension() != ".pem") continue;
+    SCITT_ASSIGN_OR_RETURN(std::string pem, ReadTextFile(entry.path().string()));
+    auto as_private = crypto::PrivateKey::FromPem(pem);
+    auto as_public = as_private.ok() ? Result<crypto::PublicKey>(as_private->public_key())
+                                     : crypto::PublicKey::FromPem(pem);
+    if (!as_public.ok()) return MakeError(ErrorCode::kMalformed, entry.path().string() + ": not a PEM key");
+    keys.retired.push_back(*as_public);
+  }
+  return keys;
+}
+
+}  // namespace scitt::service
