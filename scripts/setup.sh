@@ -12,7 +12,8 @@ PACKAGES=(
   libsqlite3-dev                    # embedded storage
   duktape-dev                       # policy scripts
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3                           # end-to-end test driver
+  python3 python3-cbor2 python3-cryptography  # end-to-end tests: an independent
+                                    # CBOR decoder and signature/Merkle checks
 )
 
 missing=()

@@ -26,6 +26,7 @@ struct SignOptions {
   bool hash_envelope = false;
   std::string location;
   int64_t iat = -1;
+  bool cnf = false;
   std::string out;
   std::string payload_file;
 };
@@ -52,14 +53,20 @@ Result<cbor::Value> ProtectedHeader(const SignOptions& opts, const crypto::Priva
                       cbor::Entry(cose::claim::kSub, cbor::Value::Text(opts.subject))};
   int64_t iat = opts.iat >= 0 ? opts.iat : static_cast<int64_t>(std::time(nullptr));
   claims.push_back(cbor::Entry(cose::claim::kIat, cbor::Value::Int(iat)));
+  if (opts.cnf) {
+    // RFC 8747 §3.2: the key itself as proof-of-possession (self-asserted).
+    cbor::Value cose_key = key.public_key().ToCoseKey(std::nullopt, alg);
+    claims.push_back(cbor::Entry(cose::claim::kCnf,
+                                 cbor::Value::FromMap({cbor::Entry(cose::claim::kCnfCoseKey, std::move(cose_key))})));
+  }
 
   cbor::Map headers = {cbor::Entry(h::kAlg, cbor::Value::Int(crypto::CoseId(alg))),
                        cbor::Entry(h::kCwtClaims, cbor::Value::FromMap(std::move(claims)))};
-  if (opts.x5chain_file.empty()) {
+  if (opts.x5chain_file.empty() && !opts.cnf) {
     // RFC 9943: without a protected x5chain/x5t the kid must identify the key.
     auto kid = key.public_key().Thumbprint();
     headers.push_back(cbor::Entry(h::kKid, cbor::Value::ByteString(ByteView(kid))));
-  } else {
+  } else if (!opts.x5chain_file.empty()) {
     SCITT_ASSIGN_OR_RETURN(cbor::Value chain, X5ChainHeader(opts.x5chain_file));
     headers.push_back(cbor::Entry(h::kX5Chain, std::move(chain)));
   }
@@ -129,6 +136,7 @@ void AddStatementCommands(CLI::App& app, Action* action) {
   sign_cmd->add_option("--typ", sign->typ, "typ (16) header, e.g. application/example+cose");
   sign_cmd->add_option("--alg", sign->alg, "Override the key's default algorithm");
   sign_cmd->add_option("--iat", sign->iat, "CWT iat in seconds since the epoch (default: now)");
+  sign_cmd->add_flag("--cnf", sign->cnf, "Carry the public key in the CWT cnf claim (self-asserted, RFC 8747) instead of a kid");
   sign_cmd->callback([sign, action] { *action = [sign] { return Sign(*sign); }; });
 
   auto show = std::make_shared<ShowOptions>();

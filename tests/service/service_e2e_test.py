@@ -1,0 +1,712 @@
+#!/usr/bin/python3
+"""End-to-end tests of `scitt serve` and the client verbs, through the real
+binary over real HTTP on loopback.
+
+Independent checks use Debian's cbor2 and cryptography and a Merkle verifier
+written here from RFC 9162, so the service is not only checked against its
+own code.
+
+Usage: service_e2e_test.py PATH/TO/scitt
+"""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+SCITT = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="scitt-e2e-")
+PROBLEM_TYPE = "application/concise-problem-details+cbor"
+
+
+# ---------------------------------------------------------------- helpers
+
+def run(*args, expect=0, stdin=None):
+    proc = subprocess.run([SCITT, *args], cwd=WORK, capture_output=True, text=True, input=stdin, timeout=120)
+    if expect is not None and proc.returncode != expect:
+        raise AssertionError(f"scitt {' '.join(args)}: exit {proc.returncode}, want {expect}\n"
+                             f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}")
+    return proc
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `scitt serve` process on a free loopback port."""
+
+    def __init__(self, name, *flags, data=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data = data or os.path.join(WORK, name + "-data")
+        self.flags = list(flags)
+        self.log = open(os.path.join(WORK, name + ".log"), "a")
+        self.proc = None
+        self.start()
+
+    def start(self, expect_failure=False):
+        self.proc = subprocess.Popen(
+            [SCITT, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", self.data, "--url", self.url,
+             "--origin", f"127.0.0.1/{os.path.basename(self.data)}", *self.flags],
+            cwd=WORK, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                if expect_failure:
+                    return self.proc.returncode
+                raise AssertionError(f"server exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                status, _, _ = request("GET", self.url + "/health")
+                if status == 200:
+                    return 0
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("server did not come up")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            code = self.proc.wait(timeout=30)
+            assert code == 0, f"server exit code {code} after SIGTERM"
+        self.proc = None
+
+
+def request(method, url, body=None, headers=None):
+    assert url.startswith("http://")
+    hostport, _, path = url[len("http://"):].partition("/")
+    host, _, port = hostport.partition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.request(method, "/" + path, body=body, headers=headers or {})
+    res = conn.getresponse()
+    data = res.read()
+    hdrs = {k.lower(): v for k, v in res.getheaders()}
+    conn.close()
+    return res.status, hdrs, data
+
+
+def post_statement(server, statement, headers=None):
+    h = {"Content-Type": "application/cose"}
+    h.update(headers or {})
+    return request("POST", server.url + "/entries", statement, h)
+
+
+def problem(status, hdrs, body, want_status):
+    assert status == want_status, f"status {status}, want {want_status}: {body[:300]!r}"
+    assert hdrs.get("content-type") == PROBLEM_TYPE, f"content type {hdrs.get('content-type')}"
+    doc = cbor2.loads(body)
+    assert isinstance(doc.get(-1), str) and doc[-1], f"no title in {doc}"
+    assert isinstance(doc.get(-2), str) and doc[-2], f"no detail in {doc}"
+    return doc
+
+
+def read(path):
+    with open(os.path.join(WORK, path), "rb") as f:
+        return f.read()
+
+
+def write(path, data):
+    with open(os.path.join(WORK, path), "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+
+
+def sign(key, out, subject="pkg:demo/app@1.0", issuer="https://issuer.example", extra=()):
+    write("artifact.json", '{"name":"demo"}\n')
+    run("statement", "sign", "--key", key, "--issuer", issuer, "--subject", subject,
+        "--content-type", "application/json", "--out", out, *extra, "artifact.json")
+    return read(out)
+
+
+# RFC 9162 §2.1, written independently of the C++ code under test.
+def leaf_hash(entry):
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def mth(leaves):
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def root_from_inclusion(index, size, leaf, path):
+    if index >= size:
+        raise AssertionError("leaf index >= tree size")
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            raise AssertionError("proof too long")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise AssertionError("proof too short")
+    return r
+
+
+def root_from_consistency(size1, size2, root1, path):
+    assert 0 < size1 <= size2
+    if size1 == size2:
+        assert not path
+        return root1
+    if size1 & (size1 - 1) == 0:
+        path = [root1] + path
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        assert sn != 0
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    assert sn == 0 and fr == root1, "consistency proof does not lead to the old root"
+    return sr
+
+
+def service_key(server):
+    status, hdrs, body = request("GET", server.url + "/.well-known/scitt-keys")
+    assert status == 200 and hdrs["content-type"] == "application/cbor"
+    keys = cbor2.loads(body)
+    assert isinstance(keys, list) and keys
+    k = keys[0]
+    assert k[1] == 2 and k[-1] == 1, "receipt key must be EC2 P-256"
+    pub = ec.EllipticCurvePublicNumbers(int.from_bytes(k[-2], "big"), int.from_bytes(k[-3], "big"),
+                                        ec.SECP256R1()).public_key()
+    return k[2], pub
+
+
+def verify_receipt(server, receipt, registered_statement):
+    """Independent RFC 9942 check: returns (tree_size, leaf_index, root)."""
+    tag = cbor2.loads(receipt)
+    assert isinstance(tag, cbor2.CBORTag) and tag.tag == 18
+    prot_bytes, unprot, payload, sig = tag.value
+    assert payload is None
+    prot = cbor2.loads(prot_bytes)
+    assert prot[1] == -7 and prot[395] == 1 and 15 in prot and 1 in prot[15] and 2 in prot[15]
+    kid, pub = service_key(server)
+    assert prot[4] == kid
+    size, index, path = cbor2.loads(unprot[396][-1][0])
+    entry = hashlib.sha256(registered_statement).digest()
+    root = root_from_inclusion(index, size, leaf_hash(entry), path)
+    tbs = cbor2.dumps(["Signature1", prot_bytes, b"", root])
+    r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+    pub.verify(encode_dss_signature(r, s), tbs, ec.ECDSA(hashes.SHA256()))
+    return size, index, root
+
+
+def registered_form(statement):
+    tag = cbor2.loads(statement)
+    value = tag.value if isinstance(tag, cbor2.CBORTag) else tag
+    return cbor2.dumps(cbor2.CBORTag(18, [value[0], {}, value[2], value[3]]))
+
+
+def all_entries(server):
+    out, start = [], 0
+    while True:
+        status, _, body = request("GET", f"{server.url}/entries?from={start}&limit=1000")
+        assert status == 200
+        doc = cbor2.loads(body)
+        out.extend(doc["entries"])
+        if "next" not in doc:
+            return out
+        start = doc["next"]
+
+
+def checkpoint(server):
+    status, hdrs, body = request("GET", server.url + "/checkpoint")
+    assert status == 200 and hdrs["content-type"].startswith("text/plain")
+    text = body.decode()
+    note, _, sigs = text.partition("\n\n")
+    origin, size, root_b64 = note.split("\n")[:3]
+    status, _, vkey = request("GET", server.url + "/.well-known/scitt-checkpoint-key")
+    name, key_id, key_b64 = vkey.decode().strip().split("+")
+    raw = base64.b64decode(key_b64)
+    assert raw[0] == 1
+    verified = False
+    for line in sigs.strip().split("\n"):
+        dash, sig_name, sig_b64 = line.split(" ")
+        assert dash == "\u2014"
+        blob = base64.b64decode(sig_b64)
+        if sig_name == name and blob[:4].hex() == key_id:
+            ed25519.Ed25519PublicKey.from_public_bytes(raw[1:]).verify(blob[4:], (note + "\n").encode())
+            verified = True
+    assert verified, "no checkpoint signature by the published key"
+    assert origin == name
+    return int(size), base64.b64decode(root_b64)
+
+
+# ---------------------------------------------------------------- fixtures
+
+def make_keys():
+    run("key", "generate", "--alg", "EdDSA", "--out", "issuer.pem")
+    run("key", "export", "issuer.pem", "--format", "jwk", "--out", "issuer.jwk")
+    jwk = json.loads(read("issuer.jwk"))
+    write("issuer-keys.json", json.dumps({"keys": [jwk]}))
+    run("key", "generate", "--alg", "ES256", "--out", "stranger.pem")
+    # An X.509 issuer: a CA and a code-signing leaf.
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=WORK, check=True, capture_output=True)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-subj", "/CN=E2E Root CA", "-days", "30",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key",
+            "-out", "leaf.csr", "-subj", "/CN=E2E Issuer")
+    write("leaf.ext", "extendedKeyUsage=codeSigning\nbasicConstraints=CA:FALSE\n")
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "leaf.pem", "-days", "10", "-extfile", "leaf.ext")
+    write("chain.pem", read("leaf.pem") + read("ca.pem"))
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            "other.key", "-out", "other-ca.pem", "-subj", "/CN=Other CA", "-days", "30")
+    write("other-chain.pem", read("other-ca.pem"))
+
+
+# ---------------------------------------------------------------- tests
+
+def test_register_kid_and_verify_offline(main):
+    statement = sign("issuer.pem", "kid.cose")
+    run("register", "kid.cose", "--url", main.url, "--out", "kid.ts.cose", "--receipt-out", "kid.receipt")
+    size, index, root = verify_receipt(main, read("kid.receipt"), registered_form(statement))
+    run("keys", "fetch", "--url", main.url, "--out", "service-keys.cbor")
+    out = run("verify", "kid.ts.cose", "--service-key", "service-keys.cbor", "--issuer-key", "issuer.jwk").stdout
+    assert "PASS receipt 1" in out and "PASS issuer signature" in out
+    out = run("verify", "kid.ts.cose", "--service-url", main.url).stdout
+    assert "PASS receipt 1" in out
+    # Tampering with the transparent statement breaks it.
+    ts = bytearray(read("kid.ts.cose"))
+    ts[-1] ^= 1
+    write("kid.ts.bad.cose", bytes(ts))
+    run("verify", "kid.ts.bad.cose", "--service-key", "service-keys.cbor", expect=1)
+
+
+def test_201_response_shape(main):
+    statement = sign("issuer.pem", "shape.cose", subject="pkg:demo/shape@1")
+    status, hdrs, body = post_statement(main, statement, {"Accept": "application/scitt-receipt+cose"})
+    assert status == 201, status
+    assert hdrs["content-type"] == "application/scitt-receipt+cose"
+    assert hdrs["location"].startswith("/entries/")
+    index = int(hdrs["location"].rsplit("/", 1)[1])
+    _, leaf_index, _ = verify_receipt(main, body, registered_form(statement))
+    assert leaf_index == index
+    # application/cose is an alias.
+    status, hdrs, body = post_statement(main, statement, {"Accept": "application/cose"})
+    assert status == 201 and hdrs["content-type"] == "application/cose"
+    # GET /entries/{id} serves the receipt at once (read-after-write).
+    status, hdrs, body = request("GET", main.url + f"/entries/{index}")
+    assert status == 200 and hdrs["content-type"] == "application/scitt-receipt+cose"
+    verify_receipt(main, body, registered_form(statement))
+    entry_hash = hashlib.sha256(registered_form(statement)).hexdigest()
+    status, _, _ = request("GET", main.url + f"/entries/{entry_hash}")
+    assert status == 200
+    problem(*request("GET", main.url + "/entries/999999999"), 404)
+    problem(*request("GET", main.url + "/entries/abc"), 404)
+    problem(*request("GET", main.url + f"/entries/{index}", headers={"Accept": "text/html"}), 406)
+
+
+def test_dedup(main):
+    statement = sign("issuer.pem", "dup.cose", subject="pkg:demo/dup@1")
+    s1, h1, _ = post_statement(main, statement)
+    size_before = checkpoint(main)[0]
+    s2, h2, _ = post_statement(main, statement)
+    assert s1 == 201 and s2 == 201
+    assert h1["location"] == h2["location"], (h1["location"], h2["location"])
+    assert checkpoint(main)[0] == size_before
+
+
+def test_transparent_statement_download(main):
+    statement = sign("issuer.pem", "dl.cose", subject="pkg:demo/dl@1")
+    status, hdrs, _ = post_statement(main, statement)
+    index = hdrs["location"].rsplit("/", 1)[1]
+    status, hdrs, body = request("GET", main.url + f"/entries/{index}/statement")
+    assert status == 200 and hdrs["content-type"] == "application/scitt-statement+cose"
+    write("dl.ts.cose", body)
+    ts = cbor2.loads(body)
+    assert ts.tag == 18 and 394 in ts.value[1] and isinstance(ts.value[1][394][0], bytes)
+    run("keys", "fetch", "--url", main.url, "--out", "keys.cbor")
+    out = run("verify", "dl.ts.cose", "--service-key", "keys.cbor", "--issuer-key", "issuer-keys.json",
+              "--payload", "artifact.json").stdout
+    assert "verified" in out
+    run("receipt", "get", index, "--url", main.url, "--statement", "--out", "dl2.ts.cose")
+    assert read("dl2.ts.cose") == body
+
+
+def test_x509_identity(main):
+    statement = sign("leaf.key", "x5.cose", extra=("--x5chain", "chain.pem"))
+    status, _, body = post_statement(main, statement)
+    assert status == 201, cbor2.loads(body) if status >= 400 else status
+    run("statement", "sign", "--key", "other.key", "--x5chain", "other-chain.pem", "--issuer", "https://o.example",
+        "--subject", "s", "--content-type", "text/plain", "--out", "x5bad.cose", "artifact.json")
+    doc = problem(*post_statement(main, read("x5bad.cose")), 400)
+    assert "chain" in doc[-2].lower() or "certificate" in doc[-2].lower(), doc
+
+
+def test_unknown_kid_and_self_asserted_refused(main):
+    statement = sign("stranger.pem", "stranger.cose")
+    doc = problem(*post_statement(main, statement), 400)
+    assert "kid" in doc[-2].lower() or "key" in doc[-1].lower(), doc
+    cnf = sign("stranger.pem", "cnf.cose", extra=("--cnf",))
+    problem(*post_statement(main, cnf), 400)
+
+
+def test_self_asserted_allowed():
+    server = Server("selfasserted", "--allow-self-asserted")
+    try:
+        cnf = sign("stranger.pem", "cnf2.cose", extra=("--cnf",))
+        status, _, body = post_statement(server, cnf)
+        assert status == 201, cbor2.loads(body) if status >= 400 else status
+    finally:
+        server.stop()
+
+
+def test_bad_input_over_http(main):
+    good = sign("issuer.pem", "good.cose", subject="pkg:demo/bad@1")
+    untagged = good[1:]
+    cases = [
+        ("empty body", b"", 400),
+        ("not CBOR", b"\xff\xff\xff", 400),
+        ("truncated", good[:-10], 400),
+        ("trailing bytes", good + b"\x00", 400),
+        ("untagged", untagged, 400),
+        ("wrong tag", b"\xd1" + good[1:], 400),
+        ("array of 3", cbor2.dumps(cbor2.CBORTag(18, [b"\xa0", {}, b"x"])), 400),
+        ("deep nesting", b"\x81" * 100000, 400),
+        ("duplicate keys", cbor2.dumps(cbor2.CBORTag(18, [b"\xa2\x01\x26\x01\x26", {}, b"x", b"s" * 64])), 400),
+        ("nil payload", cbor2.dumps(cbor2.CBORTag(18, [cbor2.loads(good).value[0], {}, None, b"s" * 64])), 400),
+        ("bad signature", good[:-1] + bytes([good[-1] ^ 1]), 400),
+    ]
+    for name, body, want in cases:
+        status, hdrs, data = post_statement(main, body)
+        try:
+            problem(status, hdrs, data, want)
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}")
+    # Pre-RFC labels 391/392 instead of CWT claims 15: the detail names 15.
+    legacy = cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps({1: -8, 391: "iss", 392: "feed"}), {}, b"x", b"s" * 64]))
+    doc = problem(*post_statement(main, legacy), 400)
+    assert "15" in doc[-2], doc
+    # Too large: 413 before reading it all.
+    problem(*post_statement(main, b"\x00" * (2 << 20)), 413)
+    # Wrong content type.
+    problem(*request("POST", main.url + "/entries", good, {"Content-Type": "application/json"}), 415)
+    # The service is still fine.
+    assert request("GET", main.url + "/health")[0] == 200
+
+
+def test_receipt_refresh_and_consistency(main):
+    statement = sign("issuer.pem", "refresh.cose", subject="pkg:demo/refresh@1")
+    _, hdrs, receipt = post_statement(main, statement)
+    index = hdrs["location"].rsplit("/", 1)[1]
+    size1, _, root1 = verify_receipt(main, receipt, registered_form(statement))
+    for i in range(3):
+        post_statement(main, sign("issuer.pem", f"more{i}.cose", subject=f"pkg:demo/more{i}@1"))
+    size2, root2 = checkpoint(main)
+    assert size2 > size1
+    status, _, refreshed = request("GET", main.url + f"/entries/{index}?tree-size={size2}")
+    assert status == 200
+    s, _, r = verify_receipt(main, refreshed, registered_form(statement))
+    assert s == size2 and r == root2
+    status, hdrs, body = request("GET", main.url + f"/consistency?from={size1}&to={size2}")
+    assert status == 200, body
+    tag = cbor2.loads(body)
+    prot_bytes, unprot, payload, sig = tag.value
+    s1, s2, path = cbor2.loads(unprot[396][-2][0])
+    assert (s1, s2) == (size1, size2)
+    new_root = root_from_consistency(s1, s2, root1, path)
+    assert new_root == root2
+    _, pub = service_key(main)
+    tbs = cbor2.dumps(["Signature1", prot_bytes, b"", new_root])
+    pub.verify(encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")), tbs,
+               ec.ECDSA(hashes.SHA256()))
+
+
+def test_tiles_and_checkpoint_recomputed(main):
+    size, root = checkpoint(main)
+    entries = all_entries(main)
+    assert len(entries) >= size
+    leaves = [leaf_hash(hashlib.sha256(e["statement"]).digest()) for e in entries[:size]]
+    assert mth(leaves) == root, "checkpoint root differs from the entries"
+    # Level-0 tile(s) hold the leaf hashes.
+    full, partial = divmod(size, 256)
+    tiles = b""
+    for n in range(full):
+        status, hdrs, body = request("GET", main.url + f"/tile/0/{n:03d}")
+        assert status == 200 and "immutable" in hdrs.get("cache-control", "")
+        tiles += body
+    if partial:
+        status, _, body = request("GET", main.url + f"/tile/0/{full:03d}.p/{partial}")
+        assert status == 200, body
+        tiles += body
+    assert tiles == b"".join(leaves)
+    status, _, bundle = request("GET", main.url + f"/tile/entries/000.p/{min(size, 255)}" if size < 256 else main.url + "/tile/entries/000")
+    assert status == 200
+    assert bundle[:2] == b"\x00\x20" and bundle[2:34] == hashlib.sha256(entries[0]["statement"]).digest()
+    problem(*request("GET", main.url + "/tile/0/999"), 404)
+
+
+def test_keys_endpoints(main):
+    kid, _ = service_key(main)
+    kid_b64 = base64.urlsafe_b64encode(kid).rstrip(b"=").decode()
+    status, hdrs, body = request("GET", main.url + f"/.well-known/scitt-keys/{kid_b64}")
+    assert status == 200 and isinstance(cbor2.loads(body), dict)
+    problem(*request("GET", main.url + "/.well-known/scitt-keys/AAAA"), 404)
+    status, _, body = request("GET", main.url + "/.well-known/transparency-configuration")
+    assert status == 200 and cbor2.loads(body)["issuer"] == main.url
+
+
+def test_metrics(main):
+    status, hdrs, body = request("GET", main.url + "/metrics")
+    text = body.decode()
+    assert status == 200
+    for name in ("scitt_registrations_total", "scitt_refusals_total", "scitt_registration_seconds_bucket",
+                 "scitt_tree_size", "scitt_commit_seconds_total"):
+        assert name in text, name
+
+
+def test_log_verify_over_http(main):
+    out = run("log", "verify", "--url", main.url).stdout
+    assert "log verified" in out, out
+
+
+def test_303_302_200():
+    server = Server("async", "--issuer-keys", os.path.join(WORK, "issuer-keys.json"),
+                    "--test-commit-delay-ms", "1500", "--register-timeout-ms", "200")
+    try:
+        statement = sign("issuer.pem", "async.cose", subject="pkg:demo/async@1")
+        status, hdrs, body = post_statement(server, statement)
+        assert status == 303, status
+        location = hdrs["location"]
+        assert location.startswith("/operations/")
+        saw_302 = False
+        for _ in range(100):
+            status, hdrs, body = request("GET", server.url + location)
+            if status == 302:
+                saw_302 = True
+                assert hdrs["location"] == location and "retry-after" in hdrs
+                time.sleep(0.2)
+                continue
+            break
+        assert saw_302 and status == 200, status
+        assert hdrs["location"].startswith("/entries/")
+        verify_receipt(server, body, registered_form(statement))
+        problem(*request("GET", server.url + "/operations/" + "0" * 64), 404)
+        # The CLI follows the same flow.
+        statement2 = sign("issuer.pem", "async2.cose", subject="pkg:demo/async2@1")
+        run("register", "async2.cose", "--url", server.url, "--receipt-out", "async2.receipt")
+        verify_receipt(server, read("async2.receipt"), registered_form(statement2))
+    finally:
+        server.stop()
+
+
+def test_policy_and_policy_change():
+    data = os.path.join(WORK, "policy-data")
+    write("policy1.json", json.dumps({"subjects": ["pkg:allowed/*"]}))
+    flags = ["--issuer-keys", os.path.join(WORK, "issuer-keys.json")]
+    server = Server("policy", *flags, "--policy", os.path.join(WORK, "policy1.json"), data=data)
+    try:
+        ok = sign("issuer.pem", "p-ok.cose", subject="pkg:allowed/a@1")
+        status, _, _ = post_statement(server, ok)
+        assert status == 201
+        refused = sign("issuer.pem", "p-no.cose", subject="pkg:other/a@1")
+        doc = problem(*post_statement(server, refused), 400)
+        assert doc[-1] == "Rejected", doc
+        policy_entries_before = [e for e in all_entries(server)
+                                 if cbor2.loads(cbor2.loads(e["statement"]).value[0])[15][2] == "urn:scitt:registration-policy"]
+        assert len(policy_entries_before) == 1
+    finally:
+        server.stop()
+    write("policy2.json", json.dumps({"subjects": ["pkg:other/*"]}))
+    server = Server("policy", *flags, "--policy", os.path.join(WORK, "policy2.json"), data=data)
+    try:
+        status, _, _ = post_statement(server, read("p-no.cose"))
+        assert status == 201
+        entries = all_entries(server)
+        policies = [e for e in entries
+                    if cbor2.loads(cbor2.loads(e["statement"]).value[0])[15][2] == "urn:scitt:registration-policy"]
+        assert len(policies) == 2, "the changed policy must be logged"
+        assert entries[-1]["policy_index"] == policies[-1]["index"]
+        out = run("log", "verify", "--url", server.url).stdout
+        assert "log verified" in out, out
+    finally:
+        server.stop()
+
+
+def test_restart_keeps_root_and_detects_tampering():
+    data = os.path.join(WORK, "restart-data")
+    flags = ["--issuer-keys", os.path.join(WORK, "issuer-keys.json")]
+    server = Server("restart", *flags, data=data)
+    for i in range(5):
+        post_statement(server, sign("issuer.pem", f"r{i}.cose", subject=f"pkg:demo/r{i}@1"))
+    before = checkpoint(server)
+    server.stop()
+    server.start()
+    try:
+        assert checkpoint(server) == before
+        post_statement(server, sign("issuer.pem", "r-after.cose", subject="pkg:demo/r-after@1"))
+        assert checkpoint(server)[0] == before[0] + 1
+    finally:
+        server.stop()
+    out = run("log", "verify", "--data", data).stdout
+    assert "log verified" in out, out
+    # A changed byte in a stored node: the service refuses to start.
+    nodes = [os.path.join(dp, f) for dp, _, fs in os.walk(data) for f in fs if "node" in f or "level" in f]
+    assert nodes, os.listdir(data)
+    target = sorted(nodes)[0]
+    with open(target, "r+b") as f:
+        b = f.read(1)
+        f.seek(0)
+        f.write(bytes([b[0] ^ 1]))
+    code = server.start(expect_failure=True)
+    assert code != 0, "the service must refuse to start on a tampered tree"
+
+
+def test_rate_limit():
+    server = Server("ratelimit", "--rate-limit", "2")
+    try:
+        statuses = [request("GET", server.url + "/checkpoint") for _ in range(20)]
+        limited = [s for s in statuses if s[0] == 429]
+        assert limited, "no request was rate limited"
+        status, hdrs, body = limited[0]
+        problem(status, hdrs, body, 429)
+        assert int(hdrs["retry-after"]) >= 1
+    finally:
+        server.stop()
+
+
+def test_submit_tokens():
+    write("tokens.txt", "# tokens\nsecret-token-1\n")
+    server = Server("tokens", "--submit-tokens", os.path.join(WORK, "tokens.txt"),
+                    "--issuer-keys", os.path.join(WORK, "issuer-keys.json"))
+    try:
+        statement = sign("issuer.pem", "tok.cose", subject="pkg:demo/tok@1")
+        status, hdrs, body = post_statement(server, statement)
+        problem(status, hdrs, body, 401)
+        status, _, _ = post_statement(server, statement, {"Authorization": "Bearer wrong"})
+        assert status == 401
+        status, _, _ = post_statement(server, statement, {"Authorization": "Bearer secret-token-1"})
+        assert status == 201
+        run("register", "tok.cose", "--url", server.url, "--token", "secret-token-1")
+    finally:
+        server.stop()
+
+
+def test_tls():
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", "tls.key", "-out", "tls.pem", "-subj", "/CN=127.0.0.1", "-days", "2",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], cwd=WORK, check=True, capture_output=True)
+    port = free_port()
+    data = os.path.join(WORK, "tls-data")
+    proc = subprocess.Popen([SCITT, "serve", "--listen", f"127.0.0.1:{port}", "--data", data,
+                             "--tls-cert", os.path.join(WORK, "tls.pem"), "--tls-key", os.path.join(WORK, "tls.key"),
+                             "--issuer-keys", os.path.join(WORK, "issuer-keys.json")],
+                            cwd=WORK, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"https://127.0.0.1:{port}"
+        statement = sign("issuer.pem", "tls.cose", subject="pkg:demo/tls@1")
+        for _ in range(100):
+            proc_ok = run("register", "tls.cose", "--url", url, "--ca-file", "tls.pem", expect=None)
+            if proc_ok.returncode == 0:
+                break
+            time.sleep(0.1)
+        assert proc_ok.returncode == 0, proc_ok.stderr
+        run("register", "tls.cose", "--url", url, expect=2)  # untrusted certificate
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+
+
+def main():
+    make_keys()
+    tests = [
+        ("register with kid, verify offline", test_register_kid_and_verify_offline),
+        ("201 response shape", test_201_response_shape),
+        ("dedup", test_dedup),
+        ("transparent statement download", test_transparent_statement_download),
+        ("x509 identity", test_x509_identity),
+        ("unknown kid and self-asserted refused", test_unknown_kid_and_self_asserted_refused),
+        ("bad input over HTTP", test_bad_input_over_http),
+        ("receipt refresh and consistency", test_receipt_refresh_and_consistency),
+        ("tiles and checkpoint recomputed", test_tiles_and_checkpoint_recomputed),
+        ("keys endpoints", test_keys_endpoints),
+        ("metrics", test_metrics),
+        ("log verify over HTTP", test_log_verify_over_http),
+    ]
+    standalone = [
+        ("self-asserted allowed", test_self_asserted_allowed),
+        ("303 / 302 / 200", test_303_302_200),
+        ("policy and policy change", test_policy_and_policy_change),
+        ("restart keeps root, tampering refused", test_restart_keeps_root_and_detects_tampering),
+        ("rate limit", test_rate_limit),
+        ("submit tokens", test_submit_tokens),
+        ("TLS", test_tls),
+    ]
+    passed = failed = 0
+    main_server = Server("main", "--issuer-keys", os.path.join(WORK, "issuer-keys.json"),
+                         "--trust-anchors", os.path.join(WORK, "ca.pem"), "--rate-limit", "0")
+    try:
+        for name, fn in tests:
+            try:
+                fn(main_server)
+                passed += 1
+                print(f"ok   {name}")
+            except Exception:
+                failed += 1
+                print(f"FAIL {name}\n{traceback.format_exc()}")
+    finally:
+        main_server.stop()
+    for name, fn in standalone:
+        try:
+            fn()
+            passed += 1
+            print(f"ok   {name}")
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}\n{traceback.format_exc()}")
+    print(f"{passed} passed, {failed} failed")
+    if failed == 0:
+        shutil.rmtree(WORK, ignore_errors=True)
+    else:
+        print(f"work directory kept: {WORK}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
