@@ -38,6 +38,9 @@ class NoteSigner {
   uint32_t key_id_ = 0;
 };
 
+// The text of a signed note (up to and including the newline before the
+// blank line), NOT verified: for reading back a note this log signed itself.
+Result<std::string> NoteText(std::string_view note);
 // Verifies a signed note with a vkey string; returns the body. Unknown
 // signatures are ignored; at least the given key must have signed.
 Result<std::string> VerifyNote(std::string_view note, std::string_view verifier_key);

@@ -6,6 +6,10 @@
 // crash at any later moment loses none of them. When it fails, the store may
 // hold a partial batch on disk, but Open()/Recover() must discard it: nothing
 // of a failed batch is ever visible to readers or survives a restart.
+//
+// Concurrency: one writer (the sequencer) calls AppendBatch/Recover/PutMeta;
+// every const member may be called from any number of threads at the same
+// time, and sees a batch entirely or not at all.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +64,15 @@ class LogStore {
   // (entries[0].index == current size). Durable on OK (see file comment).
   virtual Status AppendBatch(std::span<const LogEntry> entries, std::span<const NodeWrite> nodes,
                              const TreeHead& head) = 0;
+
+  // After a failed AppendBatch: settles what is durable and discards the
+  // rest, so that size(), LatestTreeHead() and nodes() describe exactly what
+  // a restart would find. Fails when the store cannot know whether the failed
+  // batch reached stable storage (e.g. a commit whose outcome is unknown);
+  // it then refuses every AppendBatch until reopened, because a caller that
+  // signed another root at that size would fork the log.
+  // The default suits stores whose failed AppendBatch never leaves anything.
+  virtual Status Recover() { return Status::Ok(); }
 
   // Number of entries durably stored (== size of the latest tree head).
   virtual uint64_t size() const = 0;

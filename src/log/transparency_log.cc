@@ -1,0 +1,553 @@
+#include "log/transparency_log.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cose/receipt.h"
+#include "log/checkpoint.h"
+#include "merkle/compact_range.h"
+#include "merkle/hash.h"
+#include "merkle/tree.h"
+
+namespace scitt::log {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A submission waiting for the sequencer.
+struct Pending {
+  LogEntry entry;
+  TransparencyLog::Callback done;
+  Clock::time_point queued_at;
+};
+
+// Entry hashes are SHA-256 outputs: any 8 of their bytes are a good hash.
+struct DigestHasher {
+  size_t operator()(const crypto::Sha256Digest& digest) const {
+    size_t h;
+    std::memcpy(&h, digest.data(), sizeof(h));
+    return h;
+  }
+};
+
+Error NotFound(std::string message) { return MakeError(ErrorCode::kNotFound, std::move(message)); }
+Error InvalidArgument(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+cose::SignedTreeHead ReceiptHead(const TreeHead& head) {
+  return cose::SignedTreeHead{head.tree_size, head.root, head.receipt_protected,
+                              head.receipt_signature};
+}
+
+// Inclusion receipt for `index` against `head`, reusing the head's signature.
+Result<Bytes> BuildReceipt(const TreeHead& head, uint64_t index, const merkle::NodeSource& nodes) {
+  SCITT_ASSIGN_OR_RETURN(std::vector<merkle::Hash> path,
+                         merkle::InclusionProof(index, head.tree_size, nodes));
+  return cose::BuildInclusionReceipt(ReceiptHead(head),
+                                     cose::InclusionProof{head.tree_size, index, std::move(path)});
+}
+
+// The nodes a batch completed, over the store's: the batch's receipts read
+// their proofs mostly from memory, and the few store nodes they share once.
+// Only for a committed batch, on the sequencer thread.
+class BatchNodes final : public merkle::NodeSource {
+ public:
+  BatchNodes(const merkle::NodeSource& store, uint64_t old_size) : store_(store) {
+    for (unsigned level = 0; level < first_.size(); ++level) first_[level] = old_size >> level;
+  }
+
+  // Nodes arrive in index order per level, starting at old_size >> level.
+  void Add(uint8_t level, const merkle::Hash& hash) { added_[level].push_back(hash); }
+
+  Result<merkle::Hash> Node(uint8_t level, uint64_t index) const override {
+    if (level < first_.size() && index >= first_[level] &&
+        index - first_[level] < added_[level].size()) {
+      return added_[level][index - first_[level]];
+    }
+    const auto key = std::make_pair(level, index);
+    if (auto it = read_.find(key); it != read_.end()) return it->second;
+    SCITT_ASSIGN_OR_RETURN(merkle::Hash hash, store_.Node(level, index));
+    read_.emplace(key, hash);
+    return hash;
+  }
+
+ private:
+  const merkle::NodeSource& store_;
+  std::array<uint64_t, 64> first_{};
+  std::array<std::vector<merkle::Hash>, 64> added_;
+  mutable std::map<std::pair<uint8_t, uint64_t>, merkle::Hash> read_;  // store nodes already read
+};
+
+int64_t SystemClockSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The right edge of the stored tree, checked against the latest signed tree
+// head and its checkpoint: a store whose nodes or head were damaged or
+// swapped never gets a new head signed on top of it.
+Result<merkle::CompactRange> LoadTree(const LogStore& store, const std::string& origin) {
+  const uint64_t size = store.size();
+  if (size == 0) return merkle::CompactRange();
+  SCITT_ASSIGN_OR_RETURN(const TreeHead head, store.LatestTreeHead());
+  if (head.tree_size != size) {
+    return MakeError(ErrorCode::kVerificationFailed,
+                     "the store holds " + std::to_string(size) +
+                         " entries but its latest tree head has size " +
+                         std::to_string(head.tree_size) + ": refusing to start");
+  }
+  // One perfect subtree per set bit of size, largest (leftmost) first.
+  std::vector<merkle::Hash> roots;
+  uint64_t begin = 0;
+  for (int level = 63; level >= 0; --level) {
+    if ((size >> level & 1) == 0) continue;
+    auto node = store.nodes().Node(static_cast<uint8_t>(level), begin >> level);
+    if (!node.ok()) {
+      return MakeError(node.error().code,
+                       "reading the stored tree at size " + std::to_string(size) + ": " +
+                           node.error().message);
+    }
+    roots.push_back(*node);
+    begin += uint64_t{1} << level;
+  }
+  SCITT_ASSIGN_OR_RETURN(merkle::CompactRange range,
+                         merkle::CompactRange::Restore(size, std::move(roots)));
+  if (range.Root() != head.root) {
+    return MakeError(ErrorCode::kVerificationFailed,
+                     "stored tree (size " + std::to_string(size) + ", root " +
+                         HexEncode(range.Root()) + ") does not match the last signed tree head " +
+                         "(root " + HexEncode(head.root) + "): refusing to start");
+  }
+  // The checkpoint key may have been rotated since, so only its text is read.
+  auto body = NoteText(head.checkpoint);
+  auto checkpoint = body.ok() ? ParseCheckpoint(*body) : Result<Checkpoint>(body.error());
+  if (!checkpoint.ok() || checkpoint->origin != origin || checkpoint->tree_size != size ||
+      checkpoint->root != head.root) {
+    return MakeError(ErrorCode::kVerificationFailed,
+                     "the checkpoint of the last tree head (size " + std::to_string(size) +
+                         ") does not name origin " + origin + ", that size and that root: " +
+                         "refusing to start");
+  }
+  return range;
+}
+
+}  // namespace
+
+struct TransparencyLog::State {
+  State(std::unique_ptr<LogStore> store_in, LogKeys keys_in, LogOptions options_in)
+      : store(std::move(store_in)),
+        keys(std::move(keys_in)),
+        options(std::move(options_in)),
+        receipt_signer{&keys.receipt_key, keys.receipt_alg, keys.receipt_kid, options.issuer,
+                       options.origin},
+        note_signer(options.origin, keys.checkpoint_key),
+        verifier_key(note_signer.VerifierKey()) {}
+
+  void RunSequencer();
+  void SequenceBatch(std::vector<Pending> batch);
+  Status Recover();
+
+  const std::unique_ptr<LogStore> store;
+  const LogKeys keys;
+  const LogOptions options;
+  const cose::ReceiptSigner receipt_signer;  // points into `keys`
+  const NoteSigner note_signer;
+  const std::string verifier_key;
+
+  // Guards the pool (queue), `stopping` and `stats`. Never held while a batch
+  // is sequenced, committed or completed: Submit() only waits for a push.
+  mutable std::mutex mu;
+  std::condition_variable wake;  // the sequencer waits on it for entries or Stop()
+  std::deque<Pending> queue;
+  bool stopping = false;
+  LogStats stats;
+
+  std::mutex stop_mu;  // serializes joining the sequencer
+  std::thread sequencer;
+
+  // Sequencer thread only. `range` is the right edge of the committed tree;
+  // `needs_recovery` is set when a batch failed and `range` may be stale.
+  merkle::CompactRange range;
+  bool needs_recovery = false;
+};
+
+Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<LogStore> store,
+                                                               LogKeys keys, LogOptions options) {
+  if (store == nullptr) return InvalidArgument("transparency log: no store");
+  if (options.origin.empty()) return InvalidArgument("transparency log: the origin is empty");
+  // The origin is also the checkpoint's note key name (c2sp.org/signed-note:
+  // no spaces, no '+').
+  if (std::any_of(options.origin.begin(), options.origin.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == '+'; })) {
+    return InvalidArgument("transparency log: the origin \"" + options.origin +
+                           "\" must not contain spaces, control characters or '+'");
+  }
+  if (options.max_batch_size == 0) {
+    return InvalidArgument("transparency log: max_batch_size must be at least 1");
+  }
+  if (!keys.receipt_key.valid() || !keys.receipt_key.public_key().Fits(keys.receipt_alg)) {
+    return InvalidArgument("transparency log: the receipt key does not fit " +
+                           std::string(crypto::AlgorithmName(keys.receipt_alg)));
+  }
+  if (!keys.checkpoint_key.valid() ||
+      keys.checkpoint_key.public_key().curve() != crypto::Curve::kEd25519) {
+    return InvalidArgument("transparency log: the checkpoint key must be an Ed25519 key");
+  }
+  if (!options.clock) options.clock = SystemClockSeconds;
+
+  std::unique_ptr<TransparencyLog> log(new TransparencyLog());
+  log->state_ = std::make_unique<State>(std::move(store), std::move(keys), std::move(options));
+  State& s = *log->state_;
+
+  // The origin names the log in every checkpoint and receipt: a store made for
+  // another origin must never be continued under this one.
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> origin, s.store->GetMeta("origin"));
+  if (!origin) {
+    if (s.store->size() != 0) {
+      return MakeError(ErrorCode::kVerificationFailed,
+                       "the store holds entries but no origin: refusing to start");
+    }
+    SCITT_RETURN_IF_ERROR(s.store->PutMeta("origin", s.options.origin));
+  } else if (*origin != s.options.origin) {
+    return InvalidArgument("the store holds the log of origin \"" + *origin +
+                           "\", not \"" + s.options.origin + "\": refusing to start");
+  }
+  SCITT_ASSIGN_OR_RETURN(s.range, LoadTree(*s.store, s.options.origin));
+
+  s.sequencer = std::thread([&s] { s.RunSequencer(); });
+  return log;
+}
+
+TransparencyLog::~TransparencyLog() {
+  if (state_ != nullptr) Stop();
+}
+
+void TransparencyLog::Submit(LogEntry entry, Callback done) {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.mu);
+    if (!s.stopping) {
+      s.queue.push_back(Pending{std::move(entry), std::move(done), Clock::now()});
+      s.stats.queue_length = s.queue.size();
+      // The sequencer waits either for a first entry or for a full batch.
+      if (s.queue.size() == 1 || s.queue.size() == s.options.max_batch_size) s.wake.notify_one();
+      return;
+    }
+  }
+  done(MakeError(ErrorCode::kInternal, "log is stopping"));
+}
+
+void TransparencyLog::Stop() {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.mu);
+    s.stopping = true;
+  }
+  s.wake.notify_all();
+  std::lock_guard stop_lock(s.stop_mu);
+  // From a callback (the sequencer thread itself) it can only ask; the
+  // destructor joins.
+  if (s.sequencer.joinable() && s.sequencer.get_id() != std::this_thread::get_id()) {
+    s.sequencer.join();
+  }
+}
+
+void TransparencyLog::State::RunSequencer() {
+  std::unique_lock lock(mu);
+  for (;;) {
+    wake.wait(lock, [&] { return !queue.empty() || stopping; });
+    if (queue.empty()) return;  // stopping, and everything queued is done
+    // Collect until the batch is full or the first entry has waited long enough.
+    const Clock::time_point deadline = queue.front().queued_at + options.max_batch_delay;
+    wake.wait_until(lock, deadline,
+                    [&] { return stopping || queue.size() >= options.max_batch_size; });
+    const size_t n = std::min(queue.size(), options.max_batch_size);
+    std::vector<Pending> batch(std::make_move_iterator(queue.begin()),
+                               std::make_move_iterator(queue.begin() + static_cast<ptrdiff_t>(n)));
+    queue.erase(queue.begin(), queue.begin() + static_cast<ptrdiff_t>(n));
+    stats.queue_length = queue.size();
+    lock.unlock();
+    SequenceBatch(std::move(batch));
+    lock.lock();
+  }
+}
+
+Status TransparencyLog::State::Recover() {
+  SCITT_RETURN_IF_ERROR(store->Recover());
+  SCITT_ASSIGN_OR_RETURN(range, LoadTree(*store, options.origin));
+  needs_recovery = false;
+  return Status::Ok();
+}
+
+void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
+  if (needs_recovery) {
+    Status recovered = Recover();
+    if (!recovered.ok()) {
+      for (Pending& p : batch) p.done(recovered.error());
+      return;
+    }
+  }
+
+  // What each submission became: a new entry, a duplicate of a new entry of
+  // this batch, an entry already in the log, or an error.
+  enum class Kind { kNew, kDuplicateInBatch, kStored, kFailed };
+  struct Outcome {
+    Kind kind = Kind::kFailed;
+    size_t new_entry = 0;  // kNew, kDuplicateInBatch: position in `entries`
+    uint64_t index = 0;    // kStored
+    Error error;           // kFailed
+  };
+  const uint64_t old_size = range.size();
+  const int64_t now = options.clock();
+  std::vector<LogEntry> entries;
+  std::vector<Outcome> outcomes(batch.size());
+  std::unordered_map<crypto::Sha256Digest, size_t, DigestHasher> in_batch;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    LogEntry& entry = batch[i].entry;
+    if (auto it = in_batch.find(entry.entry_hash); it != in_batch.end()) {
+      outcomes[i].kind = Kind::kDuplicateInBatch;
+      outcomes[i].new_entry = it->second;
+      continue;
+    }
+    // The sequencer is the only writer, so this answer stays true until the
+    // batch commits.
+    auto found = store->FindEntry(entry.entry_hash);
+    if (!found.ok()) {
+      outcomes[i].error = found.error();
+      continue;
+    }
+    if (found->has_value()) {
+      outcomes[i].kind = Kind::kStored;
+      outcomes[i].index = **found;
+      continue;
+    }
+    entry.index = old_size + entries.size();
+    entry.registered_at = now;
+    in_batch.emplace(entry.entry_hash, entries.size());
+    outcomes[i].kind = Kind::kNew;
+    outcomes[i].new_entry = entries.size();
+    entries.push_back(std::move(entry));
+  }
+
+  // Integrate, sign once, commit once.
+  merkle::CompactRange next = range;
+  BatchNodes batch_nodes(store->nodes(), old_size);
+  std::vector<NodeWrite> writes;
+  for (const LogEntry& entry : entries) {
+    next.Append(merkle::HashLeaf(entry.entry_hash),
+                [&](uint8_t level, uint64_t index, const merkle::Hash& hash) {
+                  writes.push_back(NodeWrite{level, index, hash});
+                  batch_nodes.Add(level, hash);
+                });
+  }
+  Status appended = Status::Ok();
+  TreeHead head;
+  if (!entries.empty()) {
+    head.tree_size = next.size();
+    head.root = next.Root();
+    head.timestamp = now;
+    auto signed_head = cose::SignTreeHead(receipt_signer, now, head.tree_size, head.root);
+    auto checkpoint =
+        signed_head.ok()
+            ? note_signer.Sign(CheckpointBody(log::Checkpoint{options.origin, head.tree_size, head.root}))
+            : Result<std::string>(signed_head.error());
+    if (!checkpoint.ok()) {
+      appended = checkpoint.error();  // nothing reached the store: state unchanged
+    } else {
+      head.receipt_protected = std::move(signed_head->protected_bytes);
+      head.receipt_signature = std::move(signed_head->signature);
+      head.checkpoint = std::move(*checkpoint);
+      if (options.commit_delay.count() > 0) std::this_thread::sleep_for(options.commit_delay);
+      const Clock::time_point start = Clock::now();
+      appended = store->AppendBatch(entries, writes, head);
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      std::lock_guard lock(mu);
+      stats.commit_seconds_total += seconds;
+      if (appended.ok()) {
+        ++stats.batches;
+        stats.entries += entries.size();
+        stats.last_batch_size = entries.size();
+      }
+    }
+    if (appended.ok()) {
+      range = std::move(next);
+    } else if (checkpoint.ok()) {  // (a signing failure wrote nothing: no recovery)
+      // DANGEROUS EDGE: the head just signed for this size must never be
+      // published, nor reused for other contents; and the failed batch may
+      // still have reached the disk (a commit whose outcome is unknown). So
+      // the in-memory tree is thrown away and rebuilt from what the store
+      // says is durable. A store that cannot tell refuses to recover, and no
+      // new head is signed until it can (Recover() is retried before every
+      // batch). Only then may a later batch be signed at this size: the
+      // failed head then provably exists nowhere but in this stack frame.
+      needs_recovery = true;
+      (void)Recover();
+    }
+  }
+
+  // Receipts: one signature (the head's) and each entry's own proof.
+  const uint64_t size = range.size();
+  std::optional<Result<TreeHead>> latest;  // for entries that were already stored
+  std::vector<std::optional<Result<Bytes>>> new_receipts(entries.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Outcome& outcome = outcomes[i];
+    Result<Appended> result = outcome.error;
+    switch (outcome.kind) {
+      case Kind::kFailed:
+        break;
+      case Kind::kNew:
+      case Kind::kDuplicateInBatch: {
+        if (!appended.ok()) {
+          result = appended.error();
+          break;
+        }
+        auto& receipt = new_receipts[outcome.new_entry];
+        if (!receipt) receipt = BuildReceipt(head, old_size + outcome.new_entry, batch_nodes);
+        if (!receipt->ok()) {
+          result = receipt->error();
+          break;
+        }
+        result = Appended{old_size + outcome.new_entry, outcome.kind == Kind::kDuplicateInBatch,
+                          **receipt};
+        break;
+      }
+      case Kind::kStored: {
+        if (!latest) latest = store->LatestTreeHead();
+        if (!latest->ok()) {
+          result = latest->error();
+          break;
+        }
+        auto receipt = outcome.index < size ? BuildReceipt(**latest, outcome.index, store->nodes())
+                                            : Result<Bytes>(NotFound("entry vanished"));
+        if (!receipt.ok()) {
+          result = receipt.error();
+          break;
+        }
+        result = Appended{outcome.index, true, std::move(*receipt)};
+        break;
+      }
+    }
+    batch[i].done(std::move(result));
+  }
+}
+
+uint64_t TransparencyLog::size() const { return state_->store->size(); }
+
+Result<TreeHead> TransparencyLog::LatestTreeHead() const {
+  return state_->store->LatestTreeHead();
+}
+
+Result<std::string> TransparencyLog::Checkpoint() const {
+  SCITT_ASSIGN_OR_RETURN(TreeHead head, state_->store->LatestTreeHead());
+  return std::move(head.checkpoint);
+}
+
+std::string TransparencyLog::CheckpointVerifierKey() const { return state_->verifier_key; }
+
+Result<Bytes> TransparencyLog::InclusionReceipt(uint64_t index,
+                                                std::optional<uint64_t> tree_size) const {
+  const LogStore& store = *state_->store;
+  if (index >= store.size()) return NotFound("no entry at index " + std::to_string(index));
+  SCITT_ASSIGN_OR_RETURN(const TreeHead head,
+                         tree_size ? store.TreeHeadAt(*tree_size) : store.LatestTreeHead());
+  if (index >= head.tree_size) {
+    return InvalidArgument("entry " + std::to_string(index) + " is not in the tree of size " +
+                           std::to_string(head.tree_size));
+  }
+  return BuildReceipt(head, index, store.nodes());
+}
+
+Result<Bytes> TransparencyLog::ConsistencyReceipt(uint64_t size1,
+                                                  std::optional<uint64_t> size2) const {
+  const LogStore& store = *state_->store;
+  SCITT_ASSIGN_OR_RETURN(const TreeHead head,
+                         size2 ? store.TreeHeadAt(*size2) : store.LatestTreeHead());
+  if (size1 == 0 || size1 > head.tree_size) {
+    return InvalidArgument("a consistency receipt needs 0 < size1 <= size2, got " +
+                           std::to_string(size1) + " and " + std::to_string(head.tree_size));
+  }
+  SCITT_RETURN_IF_ERROR(store.TreeHeadAt(size1));  // the verifier holds a signed root there
+  SCITT_ASSIGN_OR_RETURN(std::vector<merkle::Hash> path,
+                         merkle::ConsistencyProof(size1, head.tree_size, store.nodes()));
+  return cose::BuildConsistencyReceipt(
+      ReceiptHead(head), cose::ConsistencyProof{size1, head.tree_size, std::move(path)});
+}
+
+Result<LogEntry> TransparencyLog::Entry(uint64_t index) const {
+  return state_->store->Entry(index);
+}
+
+Result<std::optional<uint64_t>> TransparencyLog::FindEntry(
+    const crypto::Sha256Digest& entry_hash) const {
+  return state_->store->FindEntry(entry_hash);
+}
+
+Result<Bytes> TransparencyLog::Tile(const merkle::TileCoord& coord) const {
+  const LogStore& store = *state_->store;
+  SCITT_ASSIGN_OR_RETURN(const TreeHead latest, store.LatestTreeHead());
+  const uint8_t level = coord.entries ? 0 : coord.level;
+  const unsigned shift = unsigned{merkle::kTileHeight} * level;
+  if (shift >= 64 || coord.index > (std::numeric_limits<uint64_t>::max() >> merkle::kTileHeight)) {
+    return NotFound("no such tile");
+  }
+  if (coord.partial_width == 0) {
+    if (coord.index >= merkle::TilesAtLevel(latest.tree_size, level).full_tiles) {
+      return NotFound("tile is not full at the latest checkpoint");
+    }
+  } else {
+    // c2sp.org/tlog-tiles: partial tiles are served for every checkpointed
+    // size. Tile N with W hashes at level L belongs to the tree sizes s with
+    // floor(s / 256^L) == N·256 + W: is one of them signed?
+    const uint64_t hashes = coord.index * merkle::kTileWidth + coord.partial_width;
+    if (hashes > (latest.tree_size >> shift)) {
+      return NotFound("partial tile is beyond the latest checkpoint");
+    }
+    auto signed_size = store.SignedSizeAtOrAfter(hashes << shift);
+    if (!signed_size.ok()) return signed_size.error();
+    if ((*signed_size >> shift) != hashes) {
+      return NotFound("no checkpoint has this partial tile");
+    }
+  }
+  const uint16_t width = coord.partial_width == 0 ? merkle::kTileWidth : coord.partial_width;
+  Bytes out;
+  if (coord.entries) {
+    // c2sp.org/tlog-tiles: an entry bundle is a sequence of big-endian uint16
+    // length-prefixed entries; our entry is its 32-byte entry hash.
+    SCITT_ASSIGN_OR_RETURN(std::vector<crypto::Sha256Digest> hashes,
+                           store.EntryHashes(coord.index * merkle::kTileWidth, width));
+    out.reserve(hashes.size() * 34);
+    for (const auto& hash : hashes) {
+      out.push_back(0);
+      out.push_back(static_cast<uint8_t>(hash.size()));
+      out.insert(out.end(), hash.begin(), hash.end());
+    }
+    return out;
+  }
+  SCITT_ASSIGN_OR_RETURN(std::vector<merkle::Hash> hashes,
+                         merkle::TileHashes(level, coord.index, coord.partial_width, store.nodes()));
+  out.reserve(hashes.size() * 32);
+  for (const auto& hash : hashes) out.insert(out.end(), hash.begin(), hash.end());
+  return out;
+}
+
+LogStats TransparencyLog::stats() const {
+  std::lock_guard lock(state_->mu);
+  return state_->stats;
+}
+
+const LogStore& TransparencyLog::store() const { return *state_->store; }
+
+}  // namespace scitt::log
