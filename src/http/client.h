@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 
 #include "base/result.h"
@@ -13,6 +14,7 @@ struct ClientOptions {
   std::chrono::seconds timeout{30};
   bool verify_tls = true;
   std::string ca_file;  // extra trust for https (PEM); system store otherwise
+  size_t max_response_bytes = 64 << 20;  // larger bodies fail with kIo
 };
 
 // Sends one request to `url` (absolute, http:// or https://) and returns the
@@ -20,7 +22,8 @@ struct ClientOptions {
 Result<Response> Fetch(const std::string& method, const std::string& url, const Headers& headers,
                        const std::string& body, const ClientOptions& options = {});
 
-// Resolves a Location header value against the URL it came from.
+// Resolves a Location header value against the URL it came from (RFC 3986
+// §5.2: absolute URLs, absolute paths and relative paths).
 std::string ResolveUrl(const std::string& base, const std::string& location);
 
 }  // namespace scitt::http

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.h"
+
 namespace scitt::http {
 
 // Header names compare case-insensitively.
@@ -47,12 +49,30 @@ struct Response {
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request, Responder)>;
 
-// RFC 9290 concise problem details: CBOR {-1: title, -2: detail} (plus -4:
-// response code), Content-Type application/concise-problem-details+cbor.
+// RFC 9290 §6.3 media type; clients compare it exactly, so no parameters.
+inline constexpr std::string_view kProblemDetailsMediaType =
+    "application/concise-problem-details+cbor";
+
+// RFC 9290 concise problem details: CBOR {-1: title, -2: detail} (an empty
+// detail is left out) with Content-Type kProblemDetailsMediaType. No -4: RFC
+// 9290 §2 defines it as a one-byte CoAP code (4.04 is 132), not an HTTP status.
 Response ProblemDetails(int status, std::string_view title, std::string_view detail);
 
 // RFC 9110 §12.5.1: true when `accept` (an Accept header value, possibly
 // absent) allows `media_type` (exact, "type/*" or "*/*", q > 0).
 bool Accepts(const std::optional<std::string>& accept, std::string_view media_type);
+
+// RFC 3986 §2.1 percent-decoding; '+' becomes a space when `plus_as_space`
+// (form-encoded query strings). nullopt when a '%' is not followed by two hex
+// digits.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space);
+
+// Splits a request-target (origin-form, or absolute-form per RFC 9112 §3.2.2)
+// into its percent-decoded path and its decoded query parameters ('+' is a
+// space; "a" alone is a parameter with an empty value). kMalformed for an
+// invalid escape, a path not starting with '/', a decoded NUL, or a "." or
+// ".." segment (which could escape a {name...} route).
+Status ParseTarget(std::string_view target, std::string* path,
+                   std::multimap<std::string, std::string>* query);
 
 }  // namespace scitt::http

@@ -23,10 +23,18 @@ class RateLimiter {
     double tokens;
     std::chrono::steady_clock::time_point last;
   };
+  // Drops the buckets that have refilled to `burst_`: they are
+  // indistinguishable from a new client's, so forgetting them changes nothing.
+  void EvictFull(std::chrono::steady_clock::time_point now);
+
   double rate_;
   double burst_;
-  std::mutex mu_;  // guards buckets_
+  std::mutex mu_;  // guards buckets_, next_sweep_, sweep_size_
   std::unordered_map<std::string, Bucket> buckets_;
+  // A sweep runs when the map has doubled since the last one, or a minute
+  // has passed: memory stays proportional to the clients seen recently.
+  std::chrono::steady_clock::time_point next_sweep_;
+  size_t sweep_size_ = 1024;
 };
 
 }  // namespace scitt::http

@@ -27,9 +27,21 @@ struct ServerOptions {
   std::chrono::seconds header_timeout{10};  // to receive a complete header (slowloris)
   std::chrono::seconds body_timeout{30};    // to receive the body
   std::chrono::seconds idle_timeout{60};    // keep-alive idle
+  std::chrono::seconds write_timeout{30};   // to send one response (slow readers)
   size_t max_pipelined = 16;            // requests queued per connection before reads pause
 };
 
+// The handler runs on an I/O thread, so it must not block (hand slow work to
+// another thread and respond from there). It must call the Responder exactly
+// once, from any thread; later calls are ignored, and a Responder destroyed
+// without being called answers 500. Responses on one connection go out in
+// request order, however their handlers finish. A Responder called after its
+// connection closed, or after the Server is destroyed, does nothing.
+//
+// Limits: a body over max_body_bytes gets 413 and a header over
+// max_header_bytes 431, both as problem details, and an unparseable request
+// 400; each closes the connection after the response. Timeouts and excess
+// connections close without a response.
 class Server {
  public:
   Server(ServerOptions options, Handler handler);
@@ -40,7 +52,8 @@ class Server {
   // The bound port (after Start).
   uint16_t port() const;
   // Stops accepting, lets in-flight requests finish (up to `grace`), closes
-  // connections and joins the threads. Idempotent.
+  // connections and joins the threads. Idempotent. May be called from any
+  // thread (a signal-handling one included) but not from a handler.
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 
   struct Stats {

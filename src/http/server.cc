@@ -1,0 +1,839 @@
+#include "http/server.h"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace scitt::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+constexpr size_t kReadSize = 16 * 1024;
+// RFC 9112 §9.6: after the last response, half-close and drain what the
+// client still sends for this long, so that closing does not reset the
+// connection before the client has read the response (a 413 in particular).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+
+// How a request's response is framed; fixed when the request is read.
+struct Framing {
+  bool head = false;   // RFC 9110 §9.3.2: a response to HEAD has no content
+  bool close = false;  // the connection closes after this response
+  bool http10_keep_alive = false;
+};
+
+// RFC 9110 §5.6.2 token characters, for header names.
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (std::isalnum(c)) continue;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// RFC 9110 §5.5: no CR, LF or NUL in a field value (response splitting).
+bool IsFieldValue(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// RFC 9110 §5.6.7 IMF-fixdate, recomputed once a second per thread.
+const std::string& HttpDate() {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buffer[64];
+    const size_t n = std::strftime(buffer, sizeof(buffer), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached.assign(buffer, n);
+    cached_second = now;
+  }
+  return cached;
+}
+
+// The whole response, status line to body, as one buffer: it goes out in a
+// single write (with Nagle off, a separate body write would cost a round trip).
+std::string Serialize(Response response, const Framing& framing) {
+  bool valid = response.status >= 200 && response.status <= 599;
+  for (const auto& [name, value] : response.headers) {
+    valid = valid && IsToken(name) && IsFieldValue(value);
+  }
+  if (!valid) {
+    response = ProblemDetails(500, "Internal Server Error", "The handler produced an invalid response");
+  }
+  // RFC 9110 §6.4.1: 204 and 304 never have content.
+  const bool no_content = response.status == 204 || response.status == 304;
+  const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+
+  std::string out;
+  out.reserve(256 + response.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out.push_back(' ');
+  if (reason != "<unknown-status>") out += reason;
+  out += "\r\nDate: ";
+  out += HttpDate();
+  out += "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    // The server owns the framing of the message.
+    if (beast::iequals(name, "Content-Length") || beast::iequals(name, "Transfer-Encoding") ||
+        beast::iequals(name, "Connection") || beast::iequals(name, "Date")) {
+      continue;
+    }
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (!no_content) {
+    out += "Content-Length: ";
+    out += std::to_string(response.body.size());
+    out += "\r\n";
+  }
+  if (framing.close) {
+    out += "Connection: close\r\n";
+  } else if (framing.http10_keep_alive) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "\r\n";
+  if (!no_content && !framing.head) out += response.body;
+  return out;
+}
+
+std::string ClientAddress(const tcp::socket& socket) {
+  error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return "";
+  asio::ip::address address = endpoint.address();
+  // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; rate limits
+  // and logs want the IPv4 address.
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
+}
+
+// Keeps Responders from touching the server after it is destroyed.
+struct Lifeline {
+  std::mutex mu;  // held while a Responder posts a response
+  bool alive = true;
+};
+
+// One accepted connection, whatever its stream type.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  virtual ~Connection() = default;
+  virtual void Start() = 0;
+  // The remaining methods are thread-safe: they post to the connection's strand.
+  virtual void Complete(uint64_t sequence, std::string bytes) = 0;
+  // Stop reading; close once the requests already read are answered.
+  virtual void Drain() = 0;
+  virtual void Abort() = 0;
+};
+
+// The state behind one Responder: answers exactly once, or 500 when dropped.
+class PendingResponse {
+ public:
+  PendingResponse(std::shared_ptr<Lifeline> lifeline, std::weak_ptr<Connection> connection,
+                  uint64_t sequence, Framing framing)
+      : lifeline_(std::move(lifeline)),
+        connection_(std::move(connection)),
+        sequence_(sequence),
+        framing_(framing) {}
+  ~PendingResponse() {
+    if (!done_.load()) {
+      Respond(ProblemDetails(500, "Internal Server Error", "The request was dropped without a response"));
+    }
+  }
+
+  void Respond(Response response) {
+    if (done_.exchange(true)) return;
+    std::string bytes = Serialize(std::move(response), framing_);
+    std::lock_guard lock(lifeline_->mu);
+    if (!lifeline_->alive) return;
+    if (std::shared_ptr<Connection> connection = connection_.lock()) {
+      connection->Complete(sequence_, std::move(bytes));
+    }
+  }
+
+ private:
+  const std::shared_ptr<Lifeline> lifeline_;
+  const std::weak_ptr<Connection> connection_;
+  const uint64_t sequence_;
+  const Framing framing_;
+  std::atomic<bool> done_{false};
+};
+
+// Everything the connections share; Server::Impl is this.
+struct ServerState {
+  ServerState(ServerOptions options_in, Handler handler_in)
+      : options(std::move(options_in)),
+        handler(std::move(handler_in)),
+        ioc(std::max(1, options.threads)),
+        acceptor(asio::make_strand(ioc)),
+        accept_retry(acceptor.get_executor()) {}
+
+  void Accept();
+  void OnAccept(const error_code& ec, tcp::socket socket);
+  void Unregister(uint64_t id);
+  // Waits until no connection is open or `deadline`; true when none is.
+  bool WaitForNoConnections(std::chrono::steady_clock::time_point deadline);
+  std::vector<std::shared_ptr<Connection>> Connections();
+
+  const ServerOptions options;
+  const Handler handler;
+  const std::shared_ptr<Lifeline> lifeline = std::make_shared<Lifeline>();
+  std::optional<asio::ssl::context> tls;  // outlives the TLS streams in ioc's handlers
+  asio::io_context ioc;
+  tcp::acceptor acceptor;          // used only on its strand
+  asio::steady_timer accept_retry;  // after an accept error such as EMFILE
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::atomic<uint16_t> port{0};
+
+  std::mutex control_mu;  // serializes Start and Stop
+  bool started = false;
+  bool stopped = false;
+
+  std::mutex connections_mu;  // guards connections, next_id, stopping
+  std::condition_variable connections_cv;  // signalled when a connection closes
+  // Owns the open connections: a connection lives until it closes, whether
+  // or not an I/O operation holds it.
+  std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections;
+  uint64_t next_id = 0;
+  bool stopping = false;
+
+  std::atomic<uint64_t> connections_total{0};
+  std::atomic<uint64_t> requests_total{0};
+  std::atomic<uint64_t> rejected_connections{0};
+};
+
+template <typename Stream>
+class Session final : public Connection {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+  Session(ServerState& server, uint64_t id, tcp::socket socket, std::string remote_address)
+    requires(!kTls)
+      : server_(server),
+        id_(id),
+        strand_(socket.get_executor()),
+        stream_(std::move(socket)),
+        remote_address_(std::move(remote_address)),
+        read_timer_(strand_),
+        write_timer_(strand_) {}
+
+  Session(ServerState& server, uint64_t id, tcp::socket socket, std::string remote_address)
+    requires(kTls)
+      : server_(server),
+        id_(id),
+        strand_(socket.get_executor()),
+        stream_(std::move(socket), *server.tls),
+        remote_address_(std::move(remote_address)),
+        read_timer_(strand_),
+        write_timer_(strand_) {}
+
+  void Start() override {
+    asio::post(strand_, [self = Self()] { self->Begin(); });
+  }
+
+  void Complete(uint64_t sequence, std::string bytes) override {
+    asio::post(strand_, [self = Self(), sequence, bytes = std::move(bytes)]() mutable {
+      self->Fill(sequence, std::move(bytes));
+    });
+  }
+
+  void Drain() override {
+    asio::post(strand_, [self = Self()] {
+      self->draining_ = true;
+      self->read_stopped_ = true;
+      self->CheckQuiet();
+    });
+  }
+
+  void Abort() override {
+    asio::post(strand_, [self = Self()] { self->Close(); });
+  }
+
+ private:
+  enum class Phase { kIdle, kHeader, kBody };
+  enum class Parsed { kNeedMore, kDispatched, kStopped };
+
+  // A response slot, in request order. Filled when its handler responds.
+  struct Slot {
+    bool ready = false;
+    bool close = false;
+    std::string bytes;
+  };
+
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+
+  tcp::socket& Socket() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  const ServerOptions& options() const { return server_.options; }
+
+  void Begin() {
+    if constexpr (kTls) {
+      ArmRead(options().header_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = Self()](const error_code& ec) {
+        if (self->closed_) return;
+        if (ec) {
+          self->Close();
+          return;
+        }
+        self->ReadNext();
+      });
+    } else {
+      ReadNext();
+    }
+  }
+
+  // Starts on the next request: from bytes already buffered (pipelining),
+  // or by reading. Pauses while max_pipelined responses are outstanding.
+  void ReadNext() {
+    while (!closed_ && !read_stopped_ && !reading_) {
+      if (queue_.size() >= std::max<size_t>(1, options().max_pipelined)) {
+        DisarmRead();  // resumed when a response has been written
+        return;
+      }
+      parser_.emplace();
+      parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(options().max_header_bytes, UINT32_MAX)));
+      parser_->body_limit(options().max_body_bytes);
+      phase_ = Phase::kIdle;
+      if (buffer_.size() == 0) {
+        DisarmRead();
+        DoRead();
+        CheckQuiet();  // arms the idle timeout when nothing is in flight
+        return;
+      }
+      EnterHeader();
+      const Parsed parsed = Parse();
+      if (parsed == Parsed::kStopped) return;
+      if (parsed == Parsed::kNeedMore) {
+        DoRead();
+        return;
+      }
+    }
+  }
+
+  void DoRead() {
+    reading_ = true;
+    stream_.async_read_some(buffer_.prepare(kReadSize),
+                            [self = Self()](const error_code& ec, size_t n) { self->OnRead(ec, n); });
+  }
+
+  void OnRead(const error_code& ec, size_t n) {
+    reading_ = false;
+    if (closed_ || read_stopped_) return;
+    if (ec) {
+      const bool clean_end = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+      if (clean_end && phase_ == Phase::kIdle) {
+        // The client half-closed: answer what it asked, then close.
+        peer_closed_ = true;
+        read_stopped_ = true;
+        DisarmRead();
+        CheckQuiet();
+      } else {
+        Close();
+      }
+      return;
+    }
+    buffer_.commit(n);
+    if (phase_ == Phase::kIdle) EnterHeader();
+    switch (Parse()) {
+      case Parsed::kNeedMore:
+        DoRead();
+        break;
+      case Parsed::kDispatched:
+        ReadNext();
+        break;
+      case Parsed::kStopped:
+        break;
+    }
+  }
+
+  // The header timeout runs from the first byte of a request (slowloris).
+  void EnterHeader() {
+    phase_ = Phase::kHeader;
+    ArmRead(options().header_timeout);
+  }
+
+  void EnterBody() {
+    phase_ = Phase::kBody;
+    ArmRead(options().body_timeout);
+    // RFC 9110 §10.1.1: a client that sent Expect: 100-continue may wait for
+    // the interim response before sending the body; it takes its place in
+    // the response order like any other.
+    const auto& header = parser_->get();
+    if (!parser_->is_done() && header.version() >= 11 &&
+        beast::iequals(header[bhttp::field::expect], "100-continue")) {
+      queue_.push_back(Slot{true, false, "HTTP/1.1 100 Continue\r\n\r\n"});
+      MaybeWrite();
+    }
+  }
+
+  Parsed Parse() {
+    error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      if (ec) {
+        Fail(ec);
+        return Parsed::kStopped;
+      }
+      if (parser_->is_header_done() && phase_ != Phase::kBody) EnterBody();
+      if (used == 0) break;
+    }
+    if (parser_->is_header_done() && phase_ != Phase::kBody) EnterBody();
+    if (!parser_->is_done()) return Parsed::kNeedMore;
+    Dispatch();
+    return Parsed::kDispatched;
+  }
+
+  // A request that cannot be parsed or is over a limit: answer and close.
+  void Fail(const error_code& ec) {
+    Response response;
+    if (ec == bhttp::error::header_limit) {
+      response = ProblemDetails(431, "Request Header Fields Too Large",
+                                "The request header is larger than " +
+                                    std::to_string(options().max_header_bytes) + " bytes");
+    } else if (ec == bhttp::error::body_limit) {
+      response = ProblemDetails(413, "Content Too Large",
+                                "The request body is larger than " +
+                                    std::to_string(options().max_body_bytes) + " bytes");
+    } else {
+      response = ProblemDetails(400, "Malformed request", "The request could not be parsed");
+    }
+    ++server_.requests_total;
+    parser_.reset();
+    read_stopped_ = true;
+    DisarmRead();
+    Framing framing;
+    framing.close = true;
+    queue_.push_back(Slot{true, true, Serialize(std::move(response), framing)});
+    MaybeWrite();
+  }
+
+  void Dispatch() {
+    bhttp::request<bhttp::string_body> message = parser_->release();
+    parser_.reset();
+    phase_ = Phase::kIdle;
+    DisarmRead();  // no deadline while the handler works; ReadNext sets the next
+    ++server_.requests_total;
+
+    Framing framing;
+    framing.head = message.method() == bhttp::verb::head;
+    framing.close = !message.keep_alive();
+    framing.http10_keep_alive = message.version() == 10 && message.keep_alive();
+    if (framing.close) read_stopped_ = true;
+    const uint64_t sequence = base_sequence_ + queue_.size();
+    queue_.push_back(Slot{false, framing.close, {}});
+
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      // RFC 9110 §5.3: repeated fields combine into one comma-separated list.
+      auto [it, inserted] = request.headers.try_emplace(std::string(field.name_string()),
+                                                         std::string(field.value()));
+      if (!inserted) {
+        it->second += ", ";
+        it->second += field.value();
+      }
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_address_;
+
+    auto pending = std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing);
+    Status target = ParseTarget(request.target, &request.path, &request.query);
+    if (!target.ok()) {
+      pending->Respond(ProblemDetails(400, "Malformed request", target.message()));
+      return;
+    }
+    try {
+      server_.handler(std::move(request), [pending](Response response) {
+        pending->Respond(std::move(response));
+      });
+    } catch (const std::exception&) {
+      // Ignored when the handler responded before throwing.
+      pending->Respond(ProblemDetails(500, "Internal Server Error", "The request handler failed"));
+    }
+  }
+
+  void Fill(uint64_t sequence, std::string bytes) {
+    if (closed_ || sequence < base_sequence_ || sequence - base_sequence_ >= queue_.size()) return;
+    Slot& slot = queue_[sequence - base_sequence_];
+    slot.bytes = std::move(bytes);
+    slot.ready = true;
+    MaybeWrite();
+  }
+
+  // Writes every ready response at the head of the queue in one write.
+  void MaybeWrite() {
+    if (writing_ || closed_) return;
+    write_buffer_.clear();
+    bool close_after = false;
+    while (!queue_.empty() && queue_.front().ready && !close_after) {
+      Slot& slot = queue_.front();
+      if (write_buffer_.empty()) {
+        write_buffer_ = std::move(slot.bytes);
+      } else {
+        write_buffer_ += slot.bytes;
+      }
+      close_after = slot.close;
+      queue_.pop_front();
+      ++base_sequence_;
+    }
+    if (write_buffer_.empty()) {
+      CheckQuiet();
+      return;
+    }
+    writing_ = true;
+    ArmWrite();
+    asio::async_write(stream_, asio::buffer(write_buffer_),
+                      [self = Self(), close_after](const error_code& ec, size_t) {
+                        self->OnWrite(ec, close_after);
+                      });
+  }
+
+  void OnWrite(const error_code& ec, bool close_after) {
+    writing_ = false;
+    DisarmWrite();
+    if (closed_) return;
+    if (ec) {
+      Close();
+      return;
+    }
+    if (close_after) {
+      LingerClose();
+      return;
+    }
+    MaybeWrite();
+    if (!reading_) ReadNext();
+    CheckQuiet();
+  }
+
+  // Called when the queue may have emptied: closes a draining or half-closed
+  // connection, or starts the keep-alive idle timeout.
+  void CheckQuiet() {
+    if (closed_ || writing_ || !queue_.empty()) return;
+    if (draining_ || peer_closed_) {
+      Close();
+    } else if (reading_ && phase_ == Phase::kIdle) {
+      ArmRead(options().idle_timeout);
+    }
+  }
+
+  void LingerClose() {
+    error_code ignored;
+    Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    ArmRead(kLingerTime);
+    if (!reading_) Discard();
+  }
+
+  void Discard() {
+    reading_ = true;
+    Socket().async_read_some(asio::buffer(linger_buffer_), [self = Self()](const error_code& ec, size_t) {
+      self->reading_ = false;
+      if (self->closed_) return;
+      if (ec) {
+        self->Close();
+      } else {
+        self->Discard();
+      }
+    });
+  }
+
+  void ArmRead(std::chrono::steady_clock::duration timeout) {
+    const uint64_t generation = ++read_generation_;
+    read_timer_.expires_after(timeout);
+    read_timer_.async_wait([self = Self(), generation](const error_code& ec) {
+      if (!ec && generation == self->read_generation_) self->Close();
+    });
+  }
+
+  void DisarmRead() {
+    ++read_generation_;
+    read_timer_.cancel();
+  }
+
+  void ArmWrite() {
+    const uint64_t generation = ++write_generation_;
+    write_timer_.expires_after(options().write_timeout);
+    write_timer_.async_wait([self = Self(), generation](const error_code& ec) {
+      if (!ec && generation == self->write_generation_) self->Close();
+    });
+  }
+
+  void DisarmWrite() {
+    ++write_generation_;
+    write_timer_.cancel();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    DisarmRead();
+    DisarmWrite();
+    error_code ignored;
+    Socket().close(ignored);
+    queue_.clear();
+    parser_.reset();
+    server_.Unregister(id_);
+  }
+
+  ServerState& server_;
+  const uint64_t id_;
+  asio::any_io_executor strand_;  // the socket's executor: a strand of ioc
+  Stream stream_;
+  const std::string remote_address_;
+  asio::steady_timer read_timer_;   // header, body, idle or linger deadline
+  asio::steady_timer write_timer_;  // write_timeout for the write in progress
+  // Bumped on every arm and disarm: a timer that fired just before being
+  // re-armed must not act on the new deadline.
+  uint64_t read_generation_ = 0;
+  uint64_t write_generation_ = 0;
+
+  beast::flat_buffer buffer_;  // received bytes not yet parsed
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Phase phase_ = Phase::kIdle;
+  bool reading_ = false;
+  bool read_stopped_ = false;  // no more requests on this connection
+  bool peer_closed_ = false;   // the client half-closed after its requests
+  bool draining_ = false;      // Server::Stop: close once the queue empties
+  bool closed_ = false;
+
+  // Responses in request order; queue_[i] answers request base_sequence_ + i.
+  std::deque<Slot> queue_;
+  uint64_t base_sequence_ = 0;
+  bool writing_ = false;
+  std::string write_buffer_;  // the write in progress
+  std::array<char, 4096> linger_buffer_;
+};
+
+}  // namespace
+
+struct Server::Impl : ServerState {
+  using ServerState::ServerState;
+};
+
+void ServerState::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](const error_code& ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void ServerState::OnAccept(const error_code& ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+  if (ec) {
+    // Out of descriptors or similar: try again shortly instead of spinning.
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](const error_code& wait_ec) {
+      if (!wait_ec && acceptor.is_open()) Accept();
+    });
+    return;
+  }
+  Accept();
+
+  error_code ignored;
+  std::lock_guard lock(connections_mu);
+  if (stopping || connections.size() >= options.max_connections) {
+    ++rejected_connections;
+    socket.close(ignored);
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::string remote_address = ClientAddress(socket);
+  const uint64_t id = next_id++;
+  std::shared_ptr<Connection> connection;
+  if (tls) {
+    connection = std::make_shared<Session<asio::ssl::stream<tcp::socket>>>(*this, id, std::move(socket),
+                                                                            std::move(remote_address));
+  } else {
+    connection =
+        std::make_shared<Session<tcp::socket>>(*this, id, std::move(socket), std::move(remote_address));
+  }
+  connections.emplace(id, connection);
+  ++connections_total;
+  connection->Start();
+}
+
+void ServerState::Unregister(uint64_t id) {
+  std::shared_ptr<Connection> connection;  // released outside the lock
+  {
+    std::lock_guard lock(connections_mu);
+    auto it = connections.find(id);
+    if (it == connections.end()) return;
+    connection = std::move(it->second);
+    connections.erase(it);
+  }
+  connections_cv.notify_all();
+}
+
+bool ServerState::WaitForNoConnections(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(connections_mu);
+  return connections_cv.wait_until(lock, deadline, [this] { return connections.empty(); });
+}
+
+std::vector<std::shared_ptr<Connection>> ServerState::Connections() {
+  std::lock_guard lock(connections_mu);
+  std::vector<std::shared_ptr<Connection>> out;
+  out.reserve(connections.size());
+  for (const auto& [id, connection] : connections) out.push_back(connection);
+  return out;
+}
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() {
+  Stop();
+  std::lock_guard lock(impl_->lifeline->mu);
+  impl_->lifeline->alive = false;
+}
+
+Status Server::Start() {
+  std::lock_guard control(impl_->control_mu);
+  if (impl_->started) return MakeError(ErrorCode::kInternal, "the server was already started");
+  const ServerOptions& options = impl_->options;
+
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key file");
+  }
+  if (!options.tls_cert_file.empty()) {
+    asio::ssl::context& tls = impl_->tls.emplace(asio::ssl::context::tls_server);
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
+    // TLS 1.2 is the oldest version without known protocol-level breaks.
+    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+    error_code ec;
+    tls.use_certificate_chain_file(options.tls_cert_file, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kIo, "cannot load TLS certificate " + options.tls_cert_file + ": " +
+                                           ec.message());
+    }
+    tls.use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kIo, "cannot load TLS key " + options.tls_key_file + ": " + ec.message());
+    }
+  }
+
+  error_code ec;
+  tcp::resolver resolver(impl_->ioc);
+  auto endpoints = resolver.resolve(options.host, std::to_string(options.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) {
+    return MakeError(ErrorCode::kIo, "cannot resolve " + options.host + ": " + ec.message());
+  }
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  tcp::acceptor& acceptor = impl_->acceptor;
+  const std::string where = options.host + ":" + std::to_string(options.port);
+  if (acceptor.open(endpoint.protocol(), ec); ec) {
+    return MakeError(ErrorCode::kIo, "cannot listen on " + where + ": " + ec.message());
+  }
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (acceptor.bind(endpoint, ec); ec) {
+    acceptor.close();
+    return MakeError(ErrorCode::kIo, "cannot bind " + where + ": " + ec.message());
+  }
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    acceptor.close();
+    return MakeError(ErrorCode::kIo, "cannot listen on " + where + ": " + ec.message());
+  }
+  impl_->port = acceptor.local_endpoint(ec).port();
+
+  impl_->started = true;
+  impl_->work.emplace(impl_->ioc.get_executor());
+  asio::post(acceptor.get_executor(), [impl = impl_.get()] { impl->Accept(); });
+  for (int i = 0; i < std::max(1, options.threads); ++i) {
+    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
+  }
+  return Status::Ok();
+}
+
+uint16_t Server::port() const { return impl_->port; }
+
+void Server::Stop(std::chrono::milliseconds grace) {
+  std::lock_guard control(impl_->control_mu);
+  if (!impl_->started || impl_->stopped) return;
+  impl_->stopped = true;
+  {
+    std::lock_guard lock(impl_->connections_mu);
+    impl_->stopping = true;  // connections accepted from now on are closed
+  }
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+    error_code ignored;
+    impl->acceptor.close(ignored);
+    impl->accept_retry.cancel();
+  });
+  for (const auto& connection : impl_->Connections()) connection->Drain();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  if (!impl_->WaitForNoConnections(deadline)) {
+    for (const auto& connection : impl_->Connections()) connection->Abort();
+    // Closing is immediate once the strands run; the bound only guards
+    // against a handler that blocks an I/O thread.
+    (void)impl_->WaitForNoConnections(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (std::thread& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+  std::lock_guard lock(impl_->connections_mu);
+  impl_->connections.clear();
+}
+
+Server::Stats Server::stats() const {
+  Stats stats;
+  {
+    std::lock_guard lock(impl_->connections_mu);
+    stats.connections_open = impl_->connections.size();
+  }
+  stats.connections_total = impl_->connections_total;
+  stats.requests_total = impl_->requests_total;
+  stats.rejected_connections = impl_->rejected_connections;
+  return stats;
+}
+
+}  // namespace scitt::http
