@@ -3,7 +3,7 @@
 // like CCF's: `function apply(phdr, uhdr, payload, details)` returning true
 // to accept, or false / a string (the reason) to refuse.
 //
-// The JSON document (docs/configuration.md has the full reference):
+// The JSON document (docs/policy.md has the full reference):
 //   {
 //     "allowed_algorithms": ["ES256", "EdDSA"],        // default: all seven
 //     "issuers": {"exact": ["https://a.example"], "prefixes": ["did:x509:0:sha256:abc::"]},

@@ -1,0 +1,42 @@
+// Issuer identity resolution: which key signed a statement, and why the
+// service trusts it (private to the registration layer; the rules are in
+// docs/policy.md, "Issuer identity").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/bytes.h"
+#include "cose/sign1.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
+#include "registration/registrar.h"
+
+namespace scitt::registration {
+
+inline constexpr char kIdentityX509[] = "x509";
+inline constexpr char kIdentityIssuerKey[] = "issuer-key";
+inline constexpr char kIdentitySelfAsserted[] = "self-asserted";
+
+struct Identity {
+  std::string mode;         // one of the kIdentity* names
+  crypto::PublicKey key;    // the key the signature must verify with
+  std::string description;  // names the key in refusals, e.g. "x5chain leaf \"CN=a\""
+  Bytes collateral;         // CBOR {"x5chain": [bstr…]} for an unprotected chain
+};
+
+// Precedence: a usable x5chain (protected, or unprotected and pinned by a
+// protected x5t), else a protected x5t naming a trust anchor, else kid, else
+// the CWT cnf key. Every other identifier present that the service can
+// resolve must name the same key. The statement must have passed the
+// required-header checks (alg, CWT claims with iss).
+std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
+                                                const TrustConfig& trust, int64_t now);
+
+// True when `issuer` issued `child`: the names (and key identifiers, when
+// present) link them and child's signature verifies with issuer's key.
+bool IssuedBy(const crypto::Certificate& child, const crypto::Certificate& issuer);
+
+}  // namespace scitt::registration
