@@ -71,20 +71,30 @@ class TransparencyLog {
                                                        LogOptions options);
   ~TransparencyLog();  // Stop()
 
-  // Queues `entry` (its index is assigned here). `done` runs exactly once,
-  // on the sequencer thread, after the batch is durable and signed, or with
-  // the error that failed the batch. An entry whose entry_hash is already
+  // Queues `entry` (its index is assigned here, and registered_at is set to
+  // the batch's clock()). `done` runs exactly once, on the sequencer thread,
+  // after the batch is durable and signed, or with the error that failed the
+  // batch (kIo from the store; its entries are then not in the log unless
+  // the store later proves the commit happened, in which case a resubmission
+  // completes with existed = true). An entry whose entry_hash is already
   // registered or queued completes with that index and existed = true.
+  // Callbacks of a batch run one after another and hold up the next batch:
+  // they must be quick (hand work to another thread) and must not wait for
+  // another submission. After Stop(), `done` runs at once on the caller's
+  // thread with the error.
   void Submit(LogEntry entry, Callback done);
 
   // Stops accepting (later Submit calls fail with kUnavailable-like
   // kInternal "log is stopping"), finishes the batch in flight and
-  // everything queued, then joins the sequencer. Idempotent.
+  // everything queued, then joins the sequencer. Idempotent. Called from a
+  // callback it only stops accepting; the destructor joins.
   void Stop();
 
   uint64_t size() const;
   Result<TreeHead> LatestTreeHead() const;
-  // The signed note of the latest tree head (C2SP tlog-checkpoint).
+  // The signed note of the latest tree head (C2SP tlog-checkpoint). Like
+  // LatestTreeHead(), kNotFound until the first batch is appended: an empty
+  // log has signed nothing.
   Result<std::string> Checkpoint() const;
   // The checkpoint verifier key string "<origin>+<id>+<base64>".
   std::string CheckpointVerifierKey() const;
@@ -94,17 +104,18 @@ class TransparencyLog {
   // unsigned size; kInvalidArgument when index >= tree_size.
   Result<Bytes> InclusionReceipt(uint64_t index, std::optional<uint64_t> tree_size = std::nullopt) const;
   // RFC 9942 consistency receipt from signed size `size1` to signed size
-  // `size2` (default: the latest).
+  // `size2` (default: the latest). kNotFound when either size is unsigned;
+  // kInvalidArgument unless 0 < size1 <= size2.
   Result<Bytes> ConsistencyReceipt(uint64_t size1, std::optional<uint64_t> size2 = std::nullopt) const;
 
   Result<LogEntry> Entry(uint64_t index) const;
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const;
 
-  // C2SP tlog-tiles resources for the latest checkpoint: a hash tile
-  // (concatenated 32-byte hashes) or an entry bundle (uint16 BE length ‖
-  // entry, where an entry is its 32-byte entry hash). kNotFound for tiles
-  // beyond the latest checkpoint, and for partial tiles whose width does
-  // not match a signed size.
+  // C2SP tlog-tiles resources: full tiles up to the latest checkpoint and
+  // the partial tiles of every signed size; a hash tile (concatenated
+  // 32-byte hashes) or an entry bundle (uint16 BE length ‖ entry, where an
+  // entry is its 32-byte entry hash). kNotFound for tiles beyond the latest
+  // checkpoint, and for partial tiles whose width matches no signed size.
   Result<Bytes> Tile(const merkle::TileCoord& coord) const;
 
   LogStats stats() const;
