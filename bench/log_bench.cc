@@ -8,6 +8,8 @@
 //
 // Counters: entries/s, batches, entries per batch, commit ms per batch, and
 // the data directory size over the statement bytes.
+#include <benchmark/benchmark.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -19,8 +21,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "crypto/hash.h"
 #include "crypto/key.h"
@@ -79,7 +79,8 @@ void Report(benchmark::State& state, Run& run, uint64_t entries, double seconds_
   fs::remove_all(run.dir);
   state.counters["batches"] = static_cast<double>(stats.batches);
   state.counters["per_batch"] = static_cast<double>(entries) / static_cast<double>(stats.batches);
-  state.counters["commit_ms"] = 1000 * stats.commit_seconds_total / static_cast<double>(stats.batches);
+  state.counters["commit_ms"] =
+      1000 * stats.commit_seconds_total / static_cast<double>(stats.batches);
   state.counters["disk_x"] =
       static_cast<double>(bytes) / static_cast<double>(entries * kStatementSize);
   state.counters["entries/s"] = benchmark::Counter(static_cast<double>(entries) / seconds_total);
@@ -101,7 +102,8 @@ void BM_LogOpenLoop(benchmark::State& state) {
     std::vector<std::thread> submitters;
     for (int t = 0; t < threads; ++t) {
       submitters.emplace_back([&, t] {
-        for (uint64_t n = static_cast<uint64_t>(t); n < entries; n += static_cast<uint64_t>(threads)) {
+        for (uint64_t n = static_cast<uint64_t>(t); n < entries;
+             n += static_cast<uint64_t>(threads)) {
           run.log->Submit(std::move(prepared[n]), [&](Result<Appended> r) {
             if (!r.ok()) ++failed;
             if (++done == entries) all_done.set_value();
@@ -119,7 +121,11 @@ void BM_LogOpenLoop(benchmark::State& state) {
     state.ResumeTiming();
   }
 }
-BENCHMARK(BM_LogOpenLoop)->Args({4, 20000})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_LogOpenLoop)
+    ->Args({4, 20000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 void BM_LogClosedLoop(benchmark::State& state) {
   const int clients = static_cast<int>(state.range(0));

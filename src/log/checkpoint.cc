@@ -119,8 +119,8 @@ Result<VerifierKey> ParseVerifierKey(std::string_view vkey) {
   const std::string_view id_hex = vkey.substr(plus1 + 1, plus2 - plus1 - 1);
   auto id = HexDecode(id_hex);
   if (id_hex.size() != 8 || !id) return Malformed("verifier key id must be 8 hex digits");
-  out.key_id = (uint32_t{(*id)[0]} << 24) | (uint32_t{(*id)[1]} << 16) |
-               (uint32_t{(*id)[2]} << 8) | uint32_t{(*id)[3]};
+  out.key_id = (uint32_t{(*id)[0]} << 24) | (uint32_t{(*id)[1]} << 16) | (uint32_t{(*id)[2]} << 8) |
+               uint32_t{(*id)[3]};
   auto material = Base64Decode(vkey.substr(plus2 + 1));
   if (!material || material->empty()) return Malformed("verifier key material is not base64");
   if ((*material)[0] != kEd25519Type || material->size() != 33) {
@@ -227,8 +227,8 @@ Result<std::string> VerifyNote(std::string_view note, std::string_view verifier_
     if (name != vkey.name || id != vkey.key_id) continue;
     // "If a signature from a known key fails to verify, clients SHOULD reject
     // the whole note."
-    Status ok = vkey.key.Verify(crypto::Algorithm::kEdDSA, AsBytes(text),
-                                ByteView(*framed).subspan(4));
+    Status ok =
+        vkey.key.Verify(crypto::Algorithm::kEdDSA, AsBytes(text), ByteView(*framed).subspan(4));
     if (!ok.ok()) {
       return MakeError(ErrorCode::kVerificationFailed,
                        "signed note: the signature by " + vkey.name + " does not verify");

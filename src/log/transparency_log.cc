@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -116,9 +115,8 @@ Result<merkle::CompactRange> LoadTree(const LogStore& store, const std::string& 
     if ((size >> level & 1) == 0) continue;
     auto node = store.nodes().Node(static_cast<uint8_t>(level), begin >> level);
     if (!node.ok()) {
-      return MakeError(node.error().code,
-                       "reading the stored tree at size " + std::to_string(size) + ": " +
-                           node.error().message);
+      return MakeError(node.error().code, "reading the stored tree at size " +
+                                              std::to_string(size) + ": " + node.error().message);
     }
     roots.push_back(*node);
     begin += uint64_t{1} << level;
@@ -138,8 +136,8 @@ Result<merkle::CompactRange> LoadTree(const LogStore& store, const std::string& 
       checkpoint->root != head.root) {
     return MakeError(ErrorCode::kVerificationFailed,
                      "the checkpoint of the last tree head (size " + std::to_string(size) +
-                         ") does not name origin " + origin + ", that size and that root: " +
-                         "refusing to start");
+                         ") does not name origin " + origin +
+                         ", that size and that root: " + "refusing to start");
   }
   return range;
 }
@@ -222,8 +220,8 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<L
     }
     SCITT_RETURN_IF_ERROR(s.store->PutMeta("origin", s.options.origin));
   } else if (*origin != s.options.origin) {
-    return InvalidArgument("the store holds the log of origin \"" + *origin +
-                           "\", not \"" + s.options.origin + "\": refusing to start");
+    return InvalidArgument("the store holds the log of origin \"" + *origin + "\", not \"" +
+                           s.options.origin + "\": refusing to start");
   }
   SCITT_ASSIGN_OR_RETURN(s.range, LoadTree(*s.store, s.options.origin));
 
@@ -360,10 +358,10 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     head.root = next.Root();
     head.timestamp = now;
     auto signed_head = cose::SignTreeHead(receipt_signer, now, head.tree_size, head.root);
+    const std::string body =
+        CheckpointBody(log::Checkpoint{options.origin, head.tree_size, head.root});
     auto checkpoint =
-        signed_head.ok()
-            ? note_signer.Sign(CheckpointBody(log::Checkpoint{options.origin, head.tree_size, head.root}))
-            : Result<std::string>(signed_head.error());
+        signed_head.ok() ? note_signer.Sign(body) : Result<std::string>(signed_head.error());
     if (!checkpoint.ok()) {
       appended = checkpoint.error();  // nothing reached the store: state unchanged
     } else {
@@ -392,14 +390,13 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
       // says is durable. A store that cannot tell refuses to recover, and no
       // new head is signed until it can (Recover() is retried before every
       // batch). Only then may a later batch be signed at this size: the
-      // failed head then provably exists nowhere but in this stack frame.
+      // failed head was never released and is provably durable nowhere.
       needs_recovery = true;
       (void)Recover();
     }
   }
 
   // Receipts: one signature (the head's) and each entry's own proof.
-  const uint64_t size = range.size();
   std::optional<Result<TreeHead>> latest;  // for entries that were already stored
   std::vector<std::optional<Result<Bytes>>> new_receipts(entries.size());
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -430,8 +427,7 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
           result = latest->error();
           break;
         }
-        auto receipt = outcome.index < size ? BuildReceipt(**latest, outcome.index, store->nodes())
-                                            : Result<Bytes>(NotFound("entry vanished"));
+        auto receipt = BuildReceipt(**latest, outcome.index, store->nodes());
         if (!receipt.ok()) {
           result = receipt.error();
           break;
@@ -446,9 +442,7 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
 
 uint64_t TransparencyLog::size() const { return state_->store->size(); }
 
-Result<TreeHead> TransparencyLog::LatestTreeHead() const {
-  return state_->store->LatestTreeHead();
-}
+Result<TreeHead> TransparencyLog::LatestTreeHead() const { return state_->store->LatestTreeHead(); }
 
 Result<std::string> TransparencyLog::Checkpoint() const {
   SCITT_ASSIGN_OR_RETURN(TreeHead head, state_->store->LatestTreeHead());
@@ -536,8 +530,9 @@ Result<Bytes> TransparencyLog::Tile(const merkle::TileCoord& coord) const {
     }
     return out;
   }
-  SCITT_ASSIGN_OR_RETURN(std::vector<merkle::Hash> hashes,
-                         merkle::TileHashes(level, coord.index, coord.partial_width, store.nodes()));
+  SCITT_ASSIGN_OR_RETURN(
+      std::vector<merkle::Hash> hashes,
+      merkle::TileHashes(level, coord.index, coord.partial_width, store.nodes()));
   out.reserve(hashes.size() * 32);
   for (const auto& hash : hashes) out.insert(out.end(), hash.begin(), hash.end());
   return out;

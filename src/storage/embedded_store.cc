@@ -147,8 +147,7 @@ Status SyncDirectory(const std::string& path) {
 
 // Open(): the file must hold at least `committed` bytes, and bytes beyond that
 // are an uncommitted batch's leftovers, cut off here.
-Status TrimToCommitted(int fd, uint64_t committed, const std::string& name,
-                       uint64_t tree_size) {
+Status TrimToCommitted(int fd, uint64_t committed, const std::string& name, uint64_t tree_size) {
   SCITT_ASSIGN_OR_RETURN(const uint64_t length, FileSize(fd, name));
   if (length < committed) {
     return Io("embedded store: " + name + " holds " + std::to_string(length) +
@@ -249,9 +248,9 @@ class Connection {
 
   static Result<Connection> Open(const std::string& path) {
     Connection c;
-    const int rc = sqlite3_open_v2(
-        path.c_str(), &c.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-        nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &c.db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       return Io("embedded store: opening " + path + ": " +
                 (c.db_ != nullptr ? sqlite3_errmsg(c.db_) : sqlite3_errstr(rc)));
@@ -411,21 +410,21 @@ Result<EmbeddedStore::State::Lease> EmbeddedStore::State::Borrow() const {
   SCITT_RETURN_IF_ERROR(reader->conn.Exec("PRAGMA query_only = 1"));
   sqlite3* db = reader->conn.get();
   SCITT_ASSIGN_OR_RETURN(reader->entry,
-                         Statement::Prepare(db, "SELECT hash, offset, length, registered_at, "
-                                                "policy_index, collateral FROM entries WHERE idx = ?"));
+                         Statement::Prepare(db,
+                                            "SELECT hash, offset, length, registered_at, "
+                                            "policy_index, collateral FROM entries WHERE idx = ?"));
   SCITT_ASSIGN_OR_RETURN(
       reader->entry_hashes,
       Statement::Prepare(db, "SELECT hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"));
   SCITT_ASSIGN_OR_RETURN(reader->find,
                          Statement::Prepare(db, "SELECT idx FROM entries WHERE hash = ?"));
-  SCITT_ASSIGN_OR_RETURN(
-      reader->head_at,
-      Statement::Prepare(db, std::string("SELECT ") + kHeadColumns +
-                                 " FROM tree_heads WHERE tree_size = ?"));
-  SCITT_ASSIGN_OR_RETURN(
-      reader->size_at_or_after,
-      Statement::Prepare(db, "SELECT tree_size FROM tree_heads WHERE tree_size >= ? "
-                             "ORDER BY tree_size LIMIT 1"));
+  SCITT_ASSIGN_OR_RETURN(reader->head_at,
+                         Statement::Prepare(db, std::string("SELECT ") + kHeadColumns +
+                                                    " FROM tree_heads WHERE tree_size = ?"));
+  SCITT_ASSIGN_OR_RETURN(reader->size_at_or_after,
+                         Statement::Prepare(db,
+                                            "SELECT tree_size FROM tree_heads WHERE tree_size >= ? "
+                                            "ORDER BY tree_size LIMIT 1"));
   SCITT_ASSIGN_OR_RETURN(reader->meta,
                          Statement::Prepare(db, "SELECT value FROM meta WHERE key = ?"));
   return Lease(*this, std::move(reader));
@@ -520,14 +519,16 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
   SCITT_ASSIGN_OR_RETURN(s.rollback, Statement::Prepare(db, "ROLLBACK"));
   SCITT_ASSIGN_OR_RETURN(
       s.insert_entry,
-      Statement::Prepare(db, "INSERT INTO entries(idx, hash, offset, length, registered_at, "
-                             "policy_index, collateral) VALUES(?, ?, ?, ?, ?, ?, ?)"));
-  SCITT_ASSIGN_OR_RETURN(s.insert_head,
-                         Statement::Prepare(db, std::string("INSERT INTO tree_heads(") +
-                                                    kHeadColumns + ") VALUES(?, ?, ?, ?, ?, ?)"));
+      Statement::Prepare(db,
+                         "INSERT INTO entries(idx, hash, offset, length, registered_at, "
+                         "policy_index, collateral) VALUES(?, ?, ?, ?, ?, ?, ?)"));
   SCITT_ASSIGN_OR_RETURN(
-      s.put_meta, Statement::Prepare(db, "INSERT INTO meta(key, value) VALUES(?, ?) "
-                                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+      s.insert_head, Statement::Prepare(db, std::string("INSERT INTO tree_heads(") + kHeadColumns +
+                                                ") VALUES(?, ?, ?, ?, ?, ?)"));
+  SCITT_ASSIGN_OR_RETURN(
+      s.put_meta, Statement::Prepare(db,
+                                     "INSERT INTO meta(key, value) VALUES(?, ?) "
+                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
 
   // The committed state is what SQLite says: the latest tree head, whose
   // entries rows were committed in the same transaction.
@@ -549,23 +550,24 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
   {
     SCITT_ASSIGN_OR_RETURN(
         Statement last,
-        Statement::Prepare(db, "SELECT idx, offset + length FROM entries ORDER BY idx DESC LIMIT 1"));
+        Statement::Prepare(db,
+                           "SELECT idx, offset + length FROM entries ORDER BY idx DESC LIMIT 1"));
     Query q(last);
     const int rc = q.Step();
     const uint64_t entries = rc == SQLITE_ROW ? static_cast<uint64_t>(q.IntAt(0)) + 1 : 0;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db, "reading the last entry");
     if (entries != committed) {
-      return Io("embedded store: " + s.Path("index.sqlite") + " holds " +
-                std::to_string(entries) + " entries but its latest tree head has size " +
-                std::to_string(committed) + "; refusing to open");
+      return Io("embedded store: " + s.Path("index.sqlite") + " holds " + std::to_string(entries) +
+                " entries but its latest tree head has size " + std::to_string(committed) +
+                "; refusing to open");
     }
     if (rc == SQLITE_ROW) s.statements_end = static_cast<uint64_t>(q.IntAt(1));
   }
 
   // Files: exactly what the committed state covers.
   const std::string statements_path = s.Path("statements");
-  s.statements =
-      Fd(::open(statements_path.c_str(), O_RDWR | O_CLOEXEC | (committed == 0 ? O_CREAT : 0), 0644));
+  s.statements = Fd(
+      ::open(statements_path.c_str(), O_RDWR | O_CLOEXEC | (committed == 0 ? O_CREAT : 0), 0644));
   if (s.statements.get() < 0) return Errno("open " + statements_path);
   // New files (statements, index.sqlite, nodes/) must survive a crash too.
   if (committed == 0) SCITT_RETURN_IF_ERROR(SyncDirectory(s.dir));
@@ -627,9 +629,9 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
         node.level < kLevels ? (old_size >> node.level) + level_bytes[node.level].size() / kNodeSize
                              : 0;
     if (node.level >= kLevels || node.index != expected) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "append: unexpected merkle node (" + std::to_string(node.level) + ", " +
-                           std::to_string(node.index) + ")");
+      return MakeError(ErrorCode::kInvalidArgument, "append: unexpected merkle node (" +
+                                                        std::to_string(node.level) + ", " +
+                                                        std::to_string(node.index) + ")");
     }
     level_bytes[node.level].insert(level_bytes[node.level].end(), node.hash.begin(),
                                    node.hash.end());
@@ -646,7 +648,8 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
   // Everything the commit will point at goes to stable storage first.
   auto write_files = [&]() -> Status {
     const std::string statements_path = s.Path("statements");
-    SCITT_RETURN_IF_ERROR(WriteAt(s.statements.get(), statements, s.statements_end, statements_path));
+    SCITT_RETURN_IF_ERROR(
+        WriteAt(s.statements.get(), statements, s.statements_end, statements_path));
     for (uint8_t level = 0; level < kLevels; ++level) {
       if (level_bytes[level].empty()) continue;
       if (s.level_fds[level].load(std::memory_order_relaxed) < 0) {
@@ -721,8 +724,8 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
   {
     Query q(s.commit);
     if (q.Step() != SQLITE_DONE) {
-      Error error = SqliteError(db, "committing the batch ending at size " +
-                                        std::to_string(new_size));
+      Error error =
+          SqliteError(db, "committing the batch ending at size " + std::to_string(new_size));
       if (!sqlite3_get_autocommit(db)) {
         Query r(s.rollback);
         (void)r.Step();

@@ -63,14 +63,14 @@ TEST(CheckpointBody, IsTheTlogCheckpointText) {
 TEST(CheckpointBody, ParseRejectsMalformedBodies) {
   const std::string root = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
   for (const std::string& bad : {
-           std::string("o\n01\n") + root + "\n",       // leading zero
-           std::string("o\n-1\n") + root + "\n",       // not a decimal
+           std::string("o\n01\n") + root + "\n",                    // leading zero
+           std::string("o\n-1\n") + root + "\n",                    // not a decimal
            std::string("o\n18446744073709551616\n") + root + "\n",  // beyond 64 bits
-           std::string("\n1\n") + root + "\n",         // empty origin
-           std::string("o\n1\n") + root,               // no final newline
-           std::string("o\n1\nAAAA\n"),                // root too short
-           std::string("o\n1\n") + root + "\n\n",      // empty extension line
-           std::string("o\n1\n"),                      // no root
+           std::string("\n1\n") + root + "\n",                      // empty origin
+           std::string("o\n1\n") + root,                            // no final newline
+           std::string("o\n1\nAAAA\n"),                             // root too short
+           std::string("o\n1\n") + root + "\n\n",                   // empty extension line
+           std::string("o\n1\n"),                                   // no root
        }) {
     EXPECT_EQ(ParseCheckpoint(bad).error().code, ErrorCode::kMalformed) << bad;
   }
@@ -138,9 +138,9 @@ TEST(SignedNote, TamperingFails) {
   EXPECT_FALSE(VerifyNote(note, bad_vkey).ok());
 
   // Structure: no blank line, a stray line among signatures, control characters.
-  EXPECT_EQ(VerifyNote(std::string(kPeterText) + std::string(kPeterSignature), kPeterVkey)
-                .error().code,
-            ErrorCode::kMalformed);
+  EXPECT_EQ(
+      VerifyNote(std::string(kPeterText) + std::string(kPeterSignature), kPeterVkey).error().code,
+      ErrorCode::kMalformed);
   EXPECT_EQ(VerifyNote(note + "junk\n", kPeterVkey).error().code, ErrorCode::kMalformed);
   EXPECT_EQ(VerifyNote("a\tb\n\n" + std::string(kPeterSignature), kPeterVkey).error().code,
             ErrorCode::kMalformed);
@@ -156,8 +156,7 @@ TEST(SignedNote, SignerRefusesWhatCannotBeANote) {
   EXPECT_EQ(NoteSigner("example.com/log", *ecdsa).Sign("text\n").error().code,
             ErrorCode::kInvalidArgument);
   auto key = crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA);
-  EXPECT_EQ(NoteSigner("has space", *key).Sign("text\n").error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(NoteSigner("has space", *key).Sign("text\n").error().code, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -345,9 +345,8 @@ TEST_F(TransparencyLogTest, ReceiptsForLaterSizesAndConsistency) {
     ASSERT_TRUE(receipt.ok()) << receipt.error().message;
     auto parsed = cose::Receipt::Parse(*receipt);
     ASSERT_TRUE(parsed.ok());
-    auto verified = cose::VerifyConsistencyReceipt(*parsed, size1,
-                                                   log->store().TreeHeadAt(size1)->root,
-                                                   keys_.receipt_key.public_key());
+    auto verified = cose::VerifyConsistencyReceipt(
+        *parsed, size1, log->store().TreeHeadAt(size1)->root, keys_.receipt_key.public_key());
     ASSERT_TRUE(verified.ok()) << verified.error().message;
     EXPECT_EQ(verified->root, log->LatestTreeHead()->root);
   }

@@ -190,7 +190,8 @@ TEST(EmbeddedStore, AppendsAndReadsBack) {
   for (const auto& leaf : batches.leaves()) tree.Append(leaf);
   for (uint8_t level = 0; level < 10; ++level) {
     const uint64_t count = store->size() >> level;
-    for (uint64_t i = 0; i < count; ++i) EXPECT_EQ(*store->nodes().Node(level, i), *tree.Node(level, i));
+    for (uint64_t i = 0; i < count; ++i)
+      EXPECT_EQ(*store->nodes().Node(level, i), *tree.Node(level, i));
     EXPECT_EQ(store->nodes().Node(level, count).error().code, ErrorCode::kNotFound);
   }
   for (uint64_t size : {1, 6, 200, 306, 308}) {
@@ -198,7 +199,8 @@ TEST(EmbeddedStore, AppendsAndReadsBack) {
     auto proof = merkle::InclusionProof(size / 2, size, store->nodes());
     ASSERT_TRUE(proof.ok());
     EXPECT_TRUE(merkle::VerifyInclusion(size / 2, size, batches.leaves()[size / 2], *proof,
-                                        *tree.RootAt(size)).ok());
+                                        *tree.RootAt(size))
+                    .ok());
   }
 
   // Entry hashes for tile bundles.
@@ -413,7 +415,8 @@ TEST(EmbeddedStore, ConcurrentReadersSeeWholeBatches) {
       auto proof = merkle::InclusionProof(index, size, store->nodes());
       if (!entry.ok() || !proof.ok() ||
           !merkle::VerifyInclusion(index, size, merkle::HashLeaf(entry->entry_hash), *proof,
-                                   head->root).ok()) {
+                                   head->root)
+               .ok()) {
         ++failures;
       }
       auto found = store->FindEntry(crypto::Sha256(Statement(index)));
@@ -439,7 +442,8 @@ TEST(EmbeddedStore, DiskUseStaysNearTheStatementBytes) {
   {
     auto store = MustOpen(dir.path());
     Batches batches;
-    for (uint64_t i = 0; i < kEntries / 100; ++i) ASSERT_TRUE(batches.Append(*store, 100, 1024).ok());
+    for (uint64_t i = 0; i < kEntries / 100; ++i)
+      ASSERT_TRUE(batches.Append(*store, 100, 1024).ok());
   }  // closing checkpoints the WAL into index.sqlite
   uint64_t total = 0;
   for (const auto& file : fs::recursive_directory_iterator(dir.path())) {
