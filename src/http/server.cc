@@ -8,6 +8,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <ctime>
+#include <iterator>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -399,18 +401,39 @@ class Session final : public Connection {
     ArmRead(options().header_timeout);
   }
 
-  void EnterBody() {
+  // Called once the header is complete; false when the request was refused.
+  bool EnterBody() {
+    const auto& header = parser_->get();
+    // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in
+    // chunked has no determinable length (400); §6.1: codings other than
+    // chunked are not implemented here (501). Beast would read no body.
+    if (header.count(bhttp::field::transfer_encoding) != 0) {
+      ptrdiff_t codings = 0;
+      for (const auto& field : header) {
+        if (field.name() != bhttp::field::transfer_encoding) continue;
+        const bhttp::token_list list(field.value());
+        codings += std::distance(list.begin(), list.end());
+      }
+      if (!parser_->chunked()) {
+        Reject(ProblemDetails(400, "Malformed request", "The request body length cannot be determined"));
+        return false;
+      }
+      if (codings != 1) {
+        Reject(ProblemDetails(501, "Not Implemented", "Only the chunked transfer coding is supported"));
+        return false;
+      }
+    }
     phase_ = Phase::kBody;
     ArmRead(options().body_timeout);
     // RFC 9110 §10.1.1: a client that sent Expect: 100-continue may wait for
     // the interim response before sending the body; it takes its place in
     // the response order like any other.
-    const auto& header = parser_->get();
     if (!parser_->is_done() && header.version() >= 11 &&
         beast::iequals(header[bhttp::field::expect], "100-continue")) {
       queue_.push_back(Slot{true, false, "HTTP/1.1 100 Continue\r\n\r\n"});
       MaybeWrite();
     }
+    return true;
   }
 
   Parsed Parse() {
@@ -420,32 +443,35 @@ class Session final : public Connection {
       buffer_.consume(used);
       if (ec == bhttp::error::need_more) break;
       if (ec) {
-        Fail(ec);
+        Reject(ParseError(ec));
         return Parsed::kStopped;
       }
-      if (parser_->is_header_done() && phase_ != Phase::kBody) EnterBody();
+      if (parser_->is_header_done() && phase_ != Phase::kBody && !EnterBody()) return Parsed::kStopped;
       if (used == 0) break;
     }
-    if (parser_->is_header_done() && phase_ != Phase::kBody) EnterBody();
+    if (parser_->is_header_done() && phase_ != Phase::kBody && !EnterBody()) return Parsed::kStopped;
     if (!parser_->is_done()) return Parsed::kNeedMore;
     Dispatch();
     return Parsed::kDispatched;
   }
 
-  // A request that cannot be parsed or is over a limit: answer and close.
-  void Fail(const error_code& ec) {
-    Response response;
+  Response ParseError(const error_code& ec) const {
     if (ec == bhttp::error::header_limit) {
-      response = ProblemDetails(431, "Request Header Fields Too Large",
-                                "The request header is larger than " +
-                                    std::to_string(options().max_header_bytes) + " bytes");
-    } else if (ec == bhttp::error::body_limit) {
-      response = ProblemDetails(413, "Content Too Large",
-                                "The request body is larger than " +
-                                    std::to_string(options().max_body_bytes) + " bytes");
-    } else {
-      response = ProblemDetails(400, "Malformed request", "The request could not be parsed");
+      return ProblemDetails(431, "Request Header Fields Too Large",
+                            "The request header is larger than " + std::to_string(options().max_header_bytes) +
+                                " bytes");
     }
+    if (ec == bhttp::error::body_limit) {
+      return ProblemDetails(413, "Content Too Large",
+                            "The request body is larger than " + std::to_string(options().max_body_bytes) +
+                                " bytes");
+    }
+    return ProblemDetails(400, "Malformed request", "The request could not be parsed");
+  }
+
+  // Answers a request that cannot be served (unparseable, over a limit) and
+  // closes: what follows it on the connection cannot be framed reliably.
+  void Reject(Response response) {
     ++server_.requests_total;
     parser_.reset();
     read_stopped_ = true;

@@ -370,7 +370,11 @@ TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
   Start();
   for (const std::string& request : {std::string("GARBAGE\r\n\r\n"),
                                      std::string("GET / HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n"),
-                                     std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n")}) {
+                                     std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
+                                     // RFC 9112 §6.3: a request body must end with chunked.
+                                     std::string("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n"),
+                                     std::string("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n"
+                                                 "Content-Length: 2\r\n\r\nab")}) {
     RawClient client(server_->port());
     ASSERT_TRUE(client.Send(request));
     std::optional<RawReply> reply = client.Read();
@@ -380,6 +384,24 @@ TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
     EXPECT_EQ(Title(reply->body), "Malformed request");
     EXPECT_TRUE(client.WaitClosed());
   }
+}
+
+TEST_F(ServerTest, TransferCodingsOtherThanChunkedGet501) {
+  Start();
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                          "0\r\n\r\n"));
+  std::optional<RawReply> reply = client.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 501);
+  EXPECT_TRUE(client.WaitClosed());
+
+  RawClient chunked(server_->port());
+  ASSERT_TRUE(chunked.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  reply = chunked.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->body, "POST /echo [abcde]");
 }
 
 TEST_F(ServerTest, BodyOverTheLimitGets413WithoutReadingIt) {
