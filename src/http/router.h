@@ -13,8 +13,10 @@ namespace scitt::http {
 class Router {
  public:
   void Add(std::string method, std::string pattern, Handler handler);
-  // Dispatches; answers 404 (no route) or 405 with Allow (wrong method) as
-  // concise problem details itself.
+  // Dispatches to the first matching route, filling Request::params; answers
+  // 404 (no route) or 405 with Allow (wrong method) as concise problem details
+  // itself. HEAD without a HEAD route uses the GET route (the server sends
+  // the headers only).
   void Dispatch(Request request, Responder respond) const;
 
  private:
