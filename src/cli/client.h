@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "base/bytes.h"
 #include "base/result.h"
 #include "http/client.h"
 
