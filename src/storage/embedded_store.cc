@@ -95,14 +95,17 @@ Status WriteAt(int fd, ByteView data, uint64_t offset, const std::string& name) 
   return Status::Ok();
 }
 
-Status ReadAt(int fd, uint8_t* out, size_t size, uint64_t offset, const std::string& name) {
+// pread of exactly `size` bytes. `name` makes the error message, and is only
+// called on failure: node reads are the hot path of every proof.
+template <typename Name>
+Status ReadAt(int fd, uint8_t* out, size_t size, uint64_t offset, const Name& name) {
   while (size != 0) {
     const ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("reading " + name);
+      return Errno("reading " + name());
     }
-    if (n == 0) return Io("reading " + name + ": the file ends before a committed record");
+    if (n == 0) return Io("reading " + name() + ": the file ends before a committed record");
     out += n;
     size -= static_cast<size_t>(n);
     offset += static_cast<uint64_t>(n);
@@ -340,8 +343,8 @@ struct EmbeddedStore::State {
       // Published (release) before the size that made this node visible.
       const int fd = state_.level_fds[level].load(std::memory_order_acquire);
       merkle::Hash hash;
-      SCITT_RETURN_IF_ERROR(
-          ReadAt(fd, hash.data(), hash.size(), kNodeSize * index, state_.Path(LevelName(level))));
+      SCITT_RETURN_IF_ERROR(ReadAt(fd, hash.data(), hash.size(), kNodeSize * index,
+                                   [&] { return state_.Path(LevelName(level)); }));
       return hash;
     }
 
@@ -810,7 +813,7 @@ Result<log::LogEntry> EmbeddedStore::Entry(uint64_t index) const {
   entry.statement.resize(static_cast<size_t>(q.IntAt(2)));
   SCITT_RETURN_IF_ERROR(ReadAt(state_->statements.get(), entry.statement.data(),
                                entry.statement.size(), static_cast<uint64_t>(q.IntAt(1)),
-                               state_->Path("statements")));
+                               [&] { return state_->Path("statements"); }));
   entry.registered_at = q.IntAt(3);
   entry.policy_index = static_cast<uint64_t>(q.IntAt(4));
   const ByteView collateral = q.BlobAt(5);
