@@ -374,18 +374,38 @@ TEST(EmbeddedStore, CorruptNodeMakesTheLogRefuseToStart) {
     ASSERT_TRUE(log.ok()) << log.error().message;
   }
   // Size 5 = 4 + 1: the root reads nodes (2, 0) and (0, 4). Flip a bit of (2, 0).
+  char original = 0;
   {
     std::fstream f(dir / "nodes/02", std::ios::binary | std::ios::in | std::ios::out);
+    f.seekg(3);
+    original = static_cast<char>(f.get());
     f.seekp(3);
-    f.put('\x01');
+    f.put(static_cast<char>(original ^ 1));
   }
   auto log = log::TransparencyLog::Open(MustOpen(dir.path()), keys, options);
   ASSERT_FALSE(log.ok());
-  EXPECT_NE(log.error().message.find("stored tree (size 5, root "), std::string::npos)
+  EXPECT_NE(log.error().message.find("stored Merkle node (level 2, index 0) differs"), std::string::npos)
       << log.error().message;
-  EXPECT_NE(log.error().message.find("does not match the last signed tree head (root "),
-            std::string::npos);
   EXPECT_NE(log.error().message.find("refusing to start"), std::string::npos);
+  EXPECT_NE(log.error().message.find("refusing to start"), std::string::npos);
+
+  // Restore it, then damage a node no root reads: the full check at start-up
+  // finds it.
+  {
+    std::fstream f(dir / "nodes/02", std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(3);
+    f.put(original);
+    std::fstream g(dir / "nodes/00", std::ios::binary | std::ios::in | std::ios::out);
+    g.seekg(32 + 7);
+    const char byte = static_cast<char>(g.get());
+    g.seekp(32 + 7);
+    g.put(static_cast<char>(byte ^ 1));
+  }
+  log = log::TransparencyLog::Open(MustOpen(dir.path()), keys, options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_NE(log.error().message.find("stored Merkle node (level 0, index 1) differs"),
+            std::string::npos)
+      << log.error().message;
 }
 
 // Readers on many threads while the writer appends: each sees whole batches,
