@@ -96,8 +96,9 @@ int64_t SystemClockSeconds() {
 }
 
 // Recomputes every complete node from the entry hashes and compares it with
-// the stored one: a damaged node anywhere (not only on the right edge) would
-// otherwise be served in proofs and tiles. O(n) hashing at start-up.
+// the stored one: a damaged node anywhere (not only on the right edge, which
+// LoadTree checks) would otherwise be served in proofs and tiles. O(n) reads
+// and hashing, so only at start-up, after the cheap checks.
 Status VerifyStoredNodes(const LogStore& store) {
   constexpr uint64_t kChunk = 1 << 16;
   merkle::CompactRange recomputed;
@@ -106,13 +107,16 @@ Status VerifyStoredNodes(const LogStore& store) {
     if (mismatch) return;
     auto stored = store.nodes().Node(level, index);
     if (!stored.ok() || *stored != hash) {
-      mismatch = MakeError(ErrorCode::kVerificationFailed,
-                           "stored Merkle node (level " + std::to_string(level) + ", index " +
-                               std::to_string(index) + ") differs from the one recomputed from the entries: refusing to start");
+      mismatch =
+          MakeError(ErrorCode::kVerificationFailed,
+                    "stored Merkle node (level " + std::to_string(level) + ", index " +
+                        std::to_string(index) +
+                        ") differs from the one recomputed from the entries: refusing to start");
     }
   };
   for (uint64_t start = 0; start < store.size() && !mismatch; start += kChunk) {
-    SCITT_ASSIGN_OR_RETURN(auto hashes, store.EntryHashes(start, std::min(kChunk, store.size() - start)));
+    SCITT_ASSIGN_OR_RETURN(auto hashes,
+                           store.EntryHashes(start, std::min(kChunk, store.size() - start)));
     for (const auto& entry_hash : hashes) recomputed.Append(merkle::HashLeaf(entry_hash), compare);
   }
   if (mismatch) return *mismatch;
@@ -145,7 +149,6 @@ Result<merkle::CompactRange> LoadTree(const LogStore& store, const std::string& 
     roots.push_back(*node);
     begin += uint64_t{1} << level;
   }
-  SCITT_RETURN_IF_ERROR(VerifyStoredNodes(store));
   SCITT_ASSIGN_OR_RETURN(merkle::CompactRange range,
                          merkle::CompactRange::Restore(size, std::move(roots)));
   if (range.Root() != head.root) {
@@ -249,6 +252,7 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<L
                            s.options.origin + "\": refusing to start");
   }
   SCITT_ASSIGN_OR_RETURN(s.range, LoadTree(*s.store, s.options.origin));
+  SCITT_RETURN_IF_ERROR(VerifyStoredNodes(*s.store));
 
   s.sequencer = std::thread([&s] { s.RunSequencer(); });
   return log;

@@ -64,9 +64,10 @@ class TransparencyLog {
 
   // Opens the log in `store`, creating it (empty) when new. Recovery: the
   // tree recomputed from stored nodes must equal the root of the latest
-  // signed tree head, and the stored origin must equal options.origin;
-  // otherwise the log refuses to open with a message saying what differs
-  // (never a silent fork). Starts the sequencer thread.
+  // signed tree head, every stored node must equal the one recomputed from
+  // the entry hashes (O(n) at start-up), and the stored origin must equal
+  // options.origin; otherwise the log refuses to open with a message saying
+  // what differs (never a silent fork). Starts the sequencer thread.
   static Result<std::unique_ptr<TransparencyLog>> Open(std::unique_ptr<LogStore> store, LogKeys keys,
                                                        LogOptions options);
   ~TransparencyLog();  // Stop()
