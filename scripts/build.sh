@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds one tree. Usage: scripts/build.sh release|asan
+# Configures and builds one tree. Usage: scripts/build.sh release|asan|binary
+# (binary: only build/scitt, for scripts/run.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
@@ -8,6 +9,10 @@ case "${1:-release}" in
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build build -j "$JOBS"
     ;;
+  binary)
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build build -j "$JOBS" --target scitt
+    ;;
   asan)
     # clang: AddressSanitizer + UBSan for the unit tests, libFuzzer for fuzz/.
     cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -15,5 +20,5 @@ case "${1:-release}" in
       -DSCITT_SANITIZE=ON -DSCITT_FUZZ=ON -DSCITT_BENCH=OFF >/dev/null
     cmake --build build-asan -j "$JOBS"
     ;;
-  *) echo "usage: $0 release|asan" >&2; exit 2 ;;
+  *) echo "usage: $0 release|asan|binary" >&2; exit 2 ;;
 esac

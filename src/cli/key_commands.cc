@@ -72,12 +72,16 @@ int Export(const ExportOptions& opts) {
     output = ToBytes(key.ToPem());
   } else if (opts.format == "jwk") {
     output = ToBytes(key.ToJwk(HexEncode(kid), alg).dump(2) + "\n");
+  } else if (opts.format == "jwks") {
+    // A key set of one, ready for `scitt serve --issuer-keys`.
+    nlohmann::json set = {{"keys", nlohmann::json::array({key.ToJwk(HexEncode(kid), alg)})}};
+    output = ToBytes(set.dump(2) + "\n");
   } else if (opts.format == "cose") {
     Bytes cbor = cbor::Encode(key.ToCoseKey(ByteView(kid), alg));
     // Binary into a file; hex on the terminal.
     output = opts.out.empty() ? ToBytes(HexEncode(cbor) + "\n") : cbor;
   } else {
-    return ReportError("unknown format " + opts.format + " (jwk, cose, pem)");
+    return ReportError("unknown format " + opts.format + " (jwk, jwks, cose, pem)");
   }
   if (opts.out.empty()) {
     std::cout.write(reinterpret_cast<const char*>(output.data()), static_cast<std::streamsize>(output.size()));
@@ -103,9 +107,9 @@ void AddKeyCommands(CLI::App& app, Action* action) {
 
   auto exp = std::make_shared<ExportOptions>();
   CLI::App* export_cmd = key->add_subcommand(
-      "export", "Print the public key of KEY.pem as a JWK, a COSE_Key (hex, or binary with --out) or PEM");
+      "export", "Print the public key of KEY.pem as a JWK, a JWKS, a COSE_Key (hex, or binary with --out) or PEM");
   export_cmd->add_option("KEY", exp->key_file, "Private or public key, PEM")->required();
-  export_cmd->add_option("--format", exp->format, "jwk, cose or pem")->capture_default_str();
+  export_cmd->add_option("--format", exp->format, "jwk, jwks, cose or pem")->capture_default_str();
   export_cmd->add_option("--out", exp->out, "Write to a file instead of standard output");
   export_cmd->callback([exp, action] { *action = [exp] { return Export(*exp); }; });
 }
