@@ -260,6 +260,11 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
 
   SCITT_ASSIGN_OR_RETURN(registration::TrustConfig trust, LoadTrust(config));
   SCITT_ASSIGN_OR_RETURN(auto policy, LoadPolicy(config));
+  if (policy->allow_duplicates()) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "the policy sets allow_duplicates, which this log does not support yet: "
+                     "its entries are unique by entry hash, and a statement sent twice returns the first entry");
+  }
   SCITT_ASSIGN_OR_RETURN(ctx.submit_tokens, LoadTokens(config.submit_tokens));
   ctx.limiter = std::make_unique<http::RateLimiter>(config.rate_limit, std::max(1.0, 2 * config.rate_limit));
 
