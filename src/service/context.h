@@ -61,6 +61,13 @@ struct ServiceContext {
 void AddScrapiRoutes(ServiceContext& ctx, http::Router& router);
 void AddLogRoutes(ServiceContext& ctx, http::Router& router);
 
+// A route handler that needs the context; Bind makes it an http::Handler.
+using RouteFn = void (*)(ServiceContext&, const http::Request&, const http::Responder&);
+http::Handler Bind(ServiceContext& ctx, RouteFn fn);
+
+// A decimal query parameter; nullopt when absent, an error when malformed.
+Result<std::optional<uint64_t>> QueryNumber(const http::Request& req, const char* name);
+
 // Shared response helpers.
 http::Response CborResponse(int status, const Bytes& body, const std::string& content_type);
 // Parses an entry id: a decimal log index, or the 64-hex-digit entry hash.

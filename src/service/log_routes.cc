@@ -1,8 +1,6 @@
 // The log's read side for auditors, mirrors and monitors: C2SP checkpoint
 // and tiles, consistency receipts, bulk entries and tree heads, health and
 // metrics.
-#include <cerrno>
-#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -20,19 +18,12 @@ using http::Response;
 
 constexpr uint64_t kMaxPage = 1000;
 
+// A required (no fallback) or defaulted decimal query parameter.
 Result<uint64_t> NumberParam(const Request& req, const char* name, std::optional<uint64_t> fallback) {
-  auto text = req.Query(name);
-  if (!text) {
-    if (fallback) return *fallback;
-    return MakeError(ErrorCode::kInvalidArgument, std::string("query parameter ") + name + " is required");
-  }
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(text->c_str(), &end, 10);
-  if (text->empty() || *end != '\0' || errno != 0 || (*text)[0] == '-') {
-    return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " must be a decimal number");
-  }
-  return static_cast<uint64_t>(v);
+  SCITT_ASSIGN_OR_RETURN(auto value, QueryNumber(req, name));
+  if (value) return *value;
+  if (fallback) return *fallback;
+  return MakeError(ErrorCode::kInvalidArgument, std::string("query parameter ") + name + " is required");
 }
 
 void GetCheckpoint(ServiceContext& ctx, const Request&, const Responder& respond) {
@@ -68,13 +59,9 @@ void GetTile(ServiceContext& ctx, const Request& req, const Responder& respond) 
 void GetConsistency(ServiceContext& ctx, const Request& req, const Responder& respond) {
   auto from = NumberParam(req, "from", std::nullopt);
   if (!from.ok()) return respond(ErrorResponse(from.error()));
-  std::optional<uint64_t> to;
-  if (req.Query("to")) {
-    auto parsed = NumberParam(req, "to", std::nullopt);
-    if (!parsed.ok()) return respond(ErrorResponse(parsed.error()));
-    to = *parsed;
-  }
-  auto receipt = ctx.log->ConsistencyReceipt(*from, to);
+  auto to = QueryNumber(req, "to");
+  if (!to.ok()) return respond(ErrorResponse(to.error()));
+  auto receipt = ctx.log->ConsistencyReceipt(*from, *to);
   if (!receipt.ok()) return respond(ErrorResponse(receipt.error()));
   respond(CborResponse(200, *receipt, cose::media_type::kReceipt));
 }
@@ -162,17 +149,14 @@ void GetMetrics(ServiceContext& ctx, const Request&, const Responder& respond) {
 }  // namespace
 
 void AddLogRoutes(ServiceContext& ctx, http::Router& router) {
-  auto bind = [&ctx](void (*fn)(ServiceContext&, const Request&, const Responder&)) {
-    return [&ctx, fn](Request req, Responder respond) { fn(ctx, req, respond); };
-  };
-  router.Add("GET", "/checkpoint", bind(GetCheckpoint));
-  router.Add("GET", "/.well-known/scitt-checkpoint-key", bind(GetCheckpointKey));
-  router.Add("GET", "/tile/{path...}", bind(GetTile));
-  router.Add("GET", "/consistency", bind(GetConsistency));
-  router.Add("GET", "/entries", bind(GetEntries));
-  router.Add("GET", "/tree-heads", bind(GetTreeHeads));
-  router.Add("GET", "/health", bind(GetHealth));
-  router.Add("GET", "/metrics", bind(GetMetrics));
+  router.Add("GET", "/checkpoint", Bind(ctx, GetCheckpoint));
+  router.Add("GET", "/.well-known/scitt-checkpoint-key", Bind(ctx, GetCheckpointKey));
+  router.Add("GET", "/tile/{path...}", Bind(ctx, GetTile));
+  router.Add("GET", "/consistency", Bind(ctx, GetConsistency));
+  router.Add("GET", "/entries", Bind(ctx, GetEntries));
+  router.Add("GET", "/tree-heads", Bind(ctx, GetTreeHeads));
+  router.Add("GET", "/health", Bind(ctx, GetHealth));
+  router.Add("GET", "/metrics", Bind(ctx, GetMetrics));
 }
 
 }  // namespace scitt::service

@@ -151,24 +151,12 @@ void GetOperation(ServiceContext& ctx, const Request& req, const Responder& resp
   respond(ReceiptResponse(200, *receipt, *receipt_type, *index));
 }
 
-Result<std::optional<uint64_t>> TreeSizeParam(const Request& req) {
-  auto text = req.Query("tree-size");
-  if (!text) return std::optional<uint64_t>();
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(text->c_str(), &end, 10);
-  if (text->empty() || *end != '\0' || errno != 0 || (*text)[0] == '-') {
-    return MakeError(ErrorCode::kInvalidArgument, "tree-size must be a decimal number");
-  }
-  return std::optional<uint64_t>(v);
-}
-
 void GetEntryReceipt(ServiceContext& ctx, const Request& req, const Responder& respond) {
   auto index = ResolveEntryId(ctx, req.params.at("id"));
   if (!index.ok()) return respond(ErrorResponse(index.error()));
   auto receipt_type = ReceiptType(req);
   if (!receipt_type) return respond(NotAcceptable("application/scitt-receipt+cose or application/cose"));
-  auto tree_size = TreeSizeParam(req);
+  auto tree_size = QueryNumber(req, "tree-size");
   if (!tree_size.ok()) return respond(ErrorResponse(tree_size.error()));
   auto receipt = ctx.log->InclusionReceipt(*index, *tree_size);
   if (!receipt.ok()) return respond(ErrorResponse(receipt.error()));
@@ -180,7 +168,7 @@ void GetTransparentStatement(ServiceContext& ctx, const Request& req, const Resp
   if (!index.ok()) return respond(ErrorResponse(index.error()));
   auto type = StatementType(req);
   if (!type) return respond(NotAcceptable("application/scitt-statement+cose or application/cose"));
-  auto tree_size = TreeSizeParam(req);
+  auto tree_size = QueryNumber(req, "tree-size");
   if (!tree_size.ok()) return respond(ErrorResponse(tree_size.error()));
   auto entry = ctx.log->Entry(*index);
   if (!entry.ok()) return respond(ErrorResponse(entry.error()));
@@ -247,19 +235,16 @@ void GetJwks(ServiceContext& ctx, const Request&, const Responder& respond) {
 }  // namespace
 
 void AddScrapiRoutes(ServiceContext& ctx, http::Router& router) {
-  auto bind = [&ctx](void (*fn)(ServiceContext&, const Request&, const Responder&)) {
-    return [&ctx, fn](Request req, Responder respond) { fn(ctx, req, respond); };
-  };
   router.Add("POST", "/entries", [&ctx](Request req, Responder respond) {
     Register(ctx, std::move(req), std::move(respond));
   });
-  router.Add("GET", "/operations/{id}", bind(GetOperation));
-  router.Add("GET", "/entries/{id}", bind(GetEntryReceipt));
-  router.Add("GET", "/entries/{id}/statement", bind(GetTransparentStatement));
-  router.Add("GET", "/.well-known/scitt-keys", bind(GetKeys));
-  router.Add("GET", "/.well-known/scitt-keys/{kid}", bind(GetKey));
-  router.Add("GET", "/.well-known/transparency-configuration", bind(GetTransparencyConfiguration));
-  router.Add("GET", "/jwks", bind(GetJwks));
+  router.Add("GET", "/operations/{id}", Bind(ctx, GetOperation));
+  router.Add("GET", "/entries/{id}", Bind(ctx, GetEntryReceipt));
+  router.Add("GET", "/entries/{id}/statement", Bind(ctx, GetTransparentStatement));
+  router.Add("GET", "/.well-known/scitt-keys", Bind(ctx, GetKeys));
+  router.Add("GET", "/.well-known/scitt-keys/{kid}", Bind(ctx, GetKey));
+  router.Add("GET", "/.well-known/transparency-configuration", Bind(ctx, GetTransparencyConfiguration));
+  router.Add("GET", "/jwks", Bind(ctx, GetJwks));
 }
 
 }  // namespace scitt::service

@@ -1,5 +1,7 @@
 #include "service/service.h"
 
+#include <cerrno>
+#include <cstdlib>
 #include <ctime>
 #include <future>
 #include <sstream>
@@ -49,6 +51,23 @@ Result<uint64_t> ResolveEntryId(const ServiceContext& ctx, const std::string& id
     return MakeError(ErrorCode::kNotFound, "Receipt with entry ID " + id + " not known to this Transparency Service");
   }
   return index;
+}
+
+http::Handler Bind(ServiceContext& ctx, RouteFn fn) {
+  return [&ctx, fn](http::Request req, http::Responder respond) { fn(ctx, req, respond); };
+}
+
+Result<std::optional<uint64_t>> QueryNumber(const http::Request& req, const char* name) {
+  auto text = req.Query(name);
+  if (!text) return std::optional<uint64_t>();
+  bool digits = !text->empty() && text->size() <= 20;
+  for (char c : *text) digits = digits && c >= '0' && c <= '9';
+  errno = 0;
+  unsigned long long v = digits ? std::strtoull(text->c_str(), nullptr, 10) : 0;
+  if (!digits || errno != 0) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " must be a decimal number");
+  }
+  return std::optional<uint64_t>(v);
 }
 
 http::Response ErrorResponse(const Error& error) {
