@@ -651,6 +651,39 @@ def test_tls():
         assert proc.wait(timeout=30) == 0
 
 
+def test_config_file_and_environment():
+    port = free_port()
+    data = os.path.join(WORK, "config-data")
+    write("config.json", json.dumps({"listen": f"127.0.0.1:{port}", "data": data,
+                                     "issuer-keys": os.path.join(WORK, "issuer-keys.json"),
+                                     "rate-limit": 1}))
+    env = dict(os.environ, SCITT_RATE_LIMIT="0", SCITT_URL=f"http://127.0.0.1:{port}")
+    proc = subprocess.Popen([SCITT, "serve", "--config", os.path.join(WORK, "config.json")], cwd=WORK,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        banner = proc.stdout.readline()
+        assert banner.strip() == f"scitt serving http://127.0.0.1:{port}", banner
+        url = f"http://127.0.0.1:{port}"
+        # The environment (rate limit off) beats the file (1/s): no 429.
+        statuses = {request("GET", url + "/checkpoint")[0] for _ in range(10)}
+        assert statuses == {200}, statuses
+        statement = sign("issuer.pem", "cfg.cose", subject="pkg:demo/cfg@1")
+        status, _, _ = request("POST", url + "/entries", statement, {"Content-Type": "application/cose"})
+        assert status == 201, status
+        assert os.path.isdir(os.path.join(data, "keys"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    # A flag beats the environment; a bad setting is a one-line error.
+    bad = subprocess.run([SCITT, "serve", "--config", os.path.join(WORK, "config.json"), "--rate-limit", "fast"],
+                         cwd=WORK, env=env, capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "rate-limit" in bad.stderr, bad.stderr
+    write("bad-config.json", json.dumps({"listen": "x", "colour": "blue"}))
+    bad = subprocess.run([SCITT, "serve", "--config", os.path.join(WORK, "bad-config.json")],
+                         cwd=WORK, capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "colour" in bad.stderr, bad.stderr
+
+
 def main():
     make_keys()
     tests = [
@@ -675,6 +708,7 @@ def main():
         ("rate limit", test_rate_limit),
         ("submit tokens", test_submit_tokens),
         ("TLS", test_tls),
+        ("config file and environment", test_config_file_and_environment),
     ]
     passed = failed = 0
     main_server = Server("main", "--issuer-keys", os.path.join(WORK, "issuer-keys.json"),
