@@ -17,14 +17,12 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "http/asio_util.h"
+
 namespace scitt::http {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
-using error_code = boost::system::error_code;
+using namespace internal;
 
 // RFC 3986 Appendix B: the five components of a URI reference; absent
 // components (as opposed to empty ones) are nullopt.

@@ -33,14 +33,12 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/asio_util.h"
+
 namespace scitt::http {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
-using error_code = boost::system::error_code;
+using namespace internal;
 
 constexpr size_t kReadSize = 16 * 1024;
 // RFC 9112 §9.6: after the last response, half-close and drain what the

@@ -1,80 +1,21 @@
-// X.509 parsing and path validation. Certificates are minted here with the
-// OpenSSL API, relative to the current time, so that nothing expires.
+// X.509 parsing and path validation, against certificates minted in-test
+// (support/test_pki.h), relative to the current time, so nothing expires.
 #include "crypto/x509.h"
 
 #include <ctime>
-#include <memory>
 
 #include <gtest/gtest.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
+
+#include "support/test_pki.h"
 
 namespace scitt::crypto {
 namespace {
 
-constexpr int64_t kDay = 24 * 3600;
+using testing::IssueCertificate;
+using testing::kDay;
+
 constexpr char kCodeSigning[] = "1.3.6.1.5.5.7.3.3";
 constexpr char kServerAuth[] = "1.3.6.1.5.5.7.3.1";
-
-struct CertSpec {
-  CertSpec(std::vector<std::pair<std::string, std::string>> subject, bool ca, int64_t not_before,
-           int64_t not_after, std::string eku = "", std::string san = "")
-      : subject(std::move(subject)), ca(ca), not_before(not_before), not_after(not_after),
-        eku(std::move(eku)), san(std::move(san)) {}
-  std::vector<std::pair<std::string, std::string>> subject;  // (attribute, value), in order
-  bool ca;
-  int64_t not_before;
-  int64_t not_after;
-  std::string eku;  // OpenSSL config syntax, e.g. "codeSigning"
-  std::string san;  // e.g. "DNS:a.example,IP:192.0.2.1"
-};
-
-void AddExtension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str());
-  ASSERT_NE(ext, nullptr) << value;
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-}
-
-// Issues a certificate for `subject_key`, signed by `issuer_key`; self-signed
-// when `issuer` is null.
-Certificate Issue(const CertSpec& spec, const PrivateKey& subject_key, const Certificate* issuer,
-                  const PrivateKey& issuer_key) {
-  static long serial = 1;
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
-  X509* x = cert.get();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-  ASN1_TIME_set(X509_getm_notBefore(x), static_cast<time_t>(spec.not_before));
-  ASN1_TIME_set(X509_getm_notAfter(x), static_cast<time_t>(spec.not_after));
-  X509_NAME* name = X509_get_subject_name(x);
-  for (const auto& [attribute, value] : spec.subject) {
-    X509_NAME_add_entry_by_txt(name, attribute.c_str(), MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
-  }
-  X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer->x509()) : name);
-  X509_set_pubkey(x, subject_key.evp());
-
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer->x509() : x, x, nullptr, nullptr, 0);
-  AddExtension(x, &ctx, NID_basic_constraints, spec.ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-  AddExtension(x, &ctx, NID_key_usage,
-               spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
-  AddExtension(x, &ctx, NID_subject_key_identifier, "hash");
-  AddExtension(x, &ctx, NID_authority_key_identifier, "keyid:always");
-  if (!spec.eku.empty()) AddExtension(x, &ctx, NID_ext_key_usage, spec.eku);
-  if (!spec.san.empty()) AddExtension(x, &ctx, NID_subject_alt_name, spec.san);
-  bool eddsa = issuer_key.default_algorithm() == Algorithm::kEdDSA;
-  EXPECT_GT(X509_sign(x, issuer_key.evp(), eddsa ? nullptr : EVP_sha256()), 0);
-
-  Bytes der(i2d_X509(x, nullptr));
-  unsigned char* p = der.data();
-  i2d_X509(x, &p);
-  auto parsed = Certificate::FromDer(der);
-  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
-  return std::move(*parsed);
-}
 
 class X509Test : public ::testing::Test {
  protected:
@@ -85,22 +26,26 @@ class X509Test : public ::testing::Test {
     leaf_key_ = *PrivateKey::Generate(Algorithm::kEdDSA);
     other_root_key_ = *PrivateKey::Generate(Algorithm::kES256);
 
-    root_ = Issue({{{"CN", "Test Root CA"}, {"O", "Example Org"}}, true, now_ - kDay,
-                   now_ + 3650 * kDay},
-                  root_key_, nullptr, root_key_);
-    intermediate_ = Issue({{{"CN", "Test Intermediate CA"}, {"O", "Example Org"}}, true,
-                           now_ - kDay, now_ + 1000 * kDay},
-                          intermediate_key_, &root_, root_key_);
-    leaf_ = Issue({{{"C", "US"}, {"O", "Example Org"}, {"CN", "Leaf Signer"}},
-                   false,
-                   now_ - 3600,
-                   now_ + 30 * kDay,
-                   "codeSigning",
-                   "DNS:signer.example,email:signer@example.com,URI:https://signer.example/id,"
-                   "IP:192.0.2.7,IP:2001:db8::7"},
-                  leaf_key_, &intermediate_, intermediate_key_);
-    other_root_ = Issue({{{"CN", "Other Root CA"}}, true, now_ - kDay, now_ + 3650 * kDay},
-                        other_root_key_, nullptr, other_root_key_);
+    root_ = IssueCertificate(
+        {{{"CN", "Test Root CA"}, {"O", "Example Org"}}, true, now_ - kDay, now_ + 3650 * kDay},
+        root_key_, nullptr, root_key_);
+    intermediate_ = IssueCertificate({{{"CN", "Test Intermediate CA"}, {"O", "Example Org"}},
+                                      true,
+                                      now_ - kDay,
+                                      now_ + 1000 * kDay},
+                                     intermediate_key_, &root_, root_key_);
+    leaf_ = IssueCertificate(
+        {{{"C", "US"}, {"O", "Example Org"}, {"CN", "Leaf Signer"}},
+         false,
+         now_ - 3600,
+         now_ + 30 * kDay,
+         "codeSigning",
+         "DNS:signer.example,email:signer@example.com,URI:https://signer.example/id,"
+         "IP:192.0.2.7,IP:2001:db8::7"},
+        leaf_key_, &intermediate_, intermediate_key_);
+    other_root_ =
+        IssueCertificate({{{"CN", "Other Root CA"}}, true, now_ - kDay, now_ + 3650 * kDay},
+                         other_root_key_, nullptr, other_root_key_);
   }
 
   int64_t now_ = 0;
@@ -134,8 +79,9 @@ TEST_F(X509Test, Accessors) {
 }
 
 TEST_F(X509Test, Utf8SubjectIsNotEscaped) {
-  Certificate cert = Issue({{{"CN", "Zoë, \"Ltd\""}, {"O", "Ünïcode+Co"}}, false, now_, now_ + kDay},
-                           leaf_key_, &root_, root_key_);
+  Certificate cert =
+      IssueCertificate({{{"CN", "Zoë, \"Ltd\""}, {"O", "Ünïcode+Co"}}, false, now_, now_ + kDay},
+                       leaf_key_, &root_, root_key_);
   EXPECT_EQ(cert.subject(), "O=Ünïcode\\+Co,CN=Zoë\\, \\\"Ltd\\\"");
   EXPECT_EQ(cert.SubjectValues("CN"), std::vector<std::string>{"Zoë, \"Ltd\""});
 }
@@ -232,8 +178,9 @@ TEST_F(X509Test, ValidityPeriodIsChecked) {
       << result.error().message;
 
   // Expired now (no at_time given).
-  Certificate expired = Issue({{{"CN", "Expired"}}, false, now_ - 10 * kDay, now_ - 3600},
-                              leaf_key_, &intermediate_, intermediate_key_);
+  Certificate expired =
+      IssueCertificate({{{"CN", "Expired"}}, false, now_ - 10 * kDay, now_ - 3600}, leaf_key_,
+                       &intermediate_, intermediate_key_);
   result = ValidateChain({expired, intermediate_}, {root_});
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("certificate has expired"), std::string::npos);
@@ -265,18 +212,19 @@ TEST_F(X509Test, RequiredEkuAndSubject) {
 
 TEST_F(X509Test, BrokenChainsFail) {
   // An "intermediate" that is not a CA cannot issue.
-  Certificate not_ca = Issue({{{"CN", "Not a CA"}}, false, now_ - kDay, now_ + kDay},
-                             intermediate_key_, &root_, root_key_);
-  Certificate under_not_ca = Issue({{{"CN", "Under not-CA"}}, false, now_ - kDay, now_ + kDay},
-                                   leaf_key_, &not_ca, intermediate_key_);
+  Certificate not_ca = IssueCertificate({{{"CN", "Not a CA"}}, false, now_ - kDay, now_ + kDay},
+                                        intermediate_key_, &root_, root_key_);
+  Certificate under_not_ca =
+      IssueCertificate({{{"CN", "Under not-CA"}}, false, now_ - kDay, now_ + kDay}, leaf_key_,
+                       &not_ca, intermediate_key_);
   auto result = ValidateChain({under_not_ca, not_ca}, {root_});
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("invalid CA certificate"), std::string::npos)
       << result.error().message;
 
   // Right issuer name, wrong signing key.
-  Certificate forged = Issue({{{"CN", "Forged"}}, false, now_ - kDay, now_ + kDay}, leaf_key_,
-                             &intermediate_, other_root_key_);
+  Certificate forged = IssueCertificate({{{"CN", "Forged"}}, false, now_ - kDay, now_ + kDay},
+                                        leaf_key_, &intermediate_, other_root_key_);
   result = ValidateChain({forged, intermediate_}, {root_});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kVerificationFailed);

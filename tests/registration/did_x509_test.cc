@@ -6,18 +6,13 @@
 
 #include "crypto/hash.h"
 #include "registration/registrar.h"
-#include "test_pki.h"
+#include "support/test_pki.h"
 
 namespace scitt::registration {
 namespace {
 
-using crypto::Algorithm;
-using crypto::Certificate;
-using crypto::PrivateKey;
-using testing::CertSpec;
-using testing::IssueCertificate;
+using namespace testing::pki;
 
-constexpr int64_t kDay = 24 * 3600;
 constexpr char kFulcioIssuerOid[] = "1.3.6.1.4.1.57264.1.1";
 
 class DidX509Test : public ::testing::Test {

@@ -13,21 +13,16 @@
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
 #include "crypto/hash.h"
+#include "support/test_pki.h"
 #include "support/vectors.h"
-#include "test_pki.h"
 
 namespace scitt::registration {
 namespace {
 
 using cbor::Entry;
 using cbor::Value;
-using crypto::Algorithm;
-using crypto::Certificate;
-using crypto::PrivateKey;
-using testing::CertSpec;
-using testing::IssueCertificate;
+using namespace testing::pki;
 
-constexpr int64_t kDay = 24 * 3600;
 constexpr char kUvmEku[] = "1.3.6.1.4.1.311.76.59.1.2";
 
 std::string Fingerprint(const Certificate& cert) {

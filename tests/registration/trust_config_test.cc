@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "registration/registrar.h"
-#include "test_pki.h"
+#include "support/test_pki.h"
 
 namespace scitt::registration {
 namespace {

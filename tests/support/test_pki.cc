@@ -1,10 +1,10 @@
-#include "test_pki.h"
+#include "support/test_pki.h"
+
+#include <memory>
 
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <memory>
 
 namespace scitt::testing {
 namespace {

@@ -1,5 +1,6 @@
-// Certificates minted in-test with the OpenSSL API, so that nothing expires
-// and every identity case can be built.
+// Certificates minted in-test with the OpenSSL API, relative to the current
+// time, so that nothing expires and every identity case can be built. Shared
+// by the crypto (X.509) and registration (x5chain, did:x509) tests.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include "crypto/x509.h"
 
 namespace scitt::testing {
+
+constexpr int64_t kDay = 24 * 3600;
 
 struct CertSpec {
   CertSpec(std::vector<std::pair<std::string, std::string>> subject, bool ca, int64_t not_before,
@@ -33,5 +36,15 @@ struct CertSpec {
 crypto::Certificate IssueCertificate(const CertSpec& spec, const crypto::PrivateKey& subject_key,
                                      const crypto::Certificate* issuer,
                                      const crypto::PrivateKey& issuer_key);
+
+// The names a certificate-minting test uses: `using namespace testing::pki;`.
+namespace pki {
+using crypto::Algorithm;
+using crypto::Certificate;
+using crypto::PrivateKey;
+using scitt::testing::CertSpec;
+using scitt::testing::IssueCertificate;
+using scitt::testing::kDay;
+}  // namespace pki
 
 }  // namespace scitt::testing
