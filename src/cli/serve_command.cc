@@ -71,7 +71,9 @@ void AddServeCommand(CLI::App& app, Action* action) {
       "Run the transparency service (SCRAPI, receipts, C2SP tiles) on an embedded store. "
       "Every flag can also come from --config FILE (JSON) or SCITT_<FLAG> environment variables");
   cmd->add_option("--config", opts->config_file, "JSON file of settings (flag names as keys)");
-  for (const auto& [name, help] : service::ConfigDescriptions()) {
+  for (const auto& setting : service::ConfigDescriptions()) {
+    const std::string name = setting.first;  // a plain variable: lambdas capture it
+    const std::string& help = setting.second;
     if (name == "allow-self-asserted") {
       opts->options[name] = cmd->add_flag_callback("--" + name, [opts, name] { opts->values[name] = "true"; }, help);
     } else {
