@@ -26,6 +26,7 @@ void AddVerifyCommand(CLI::App& app, Action* action);
 void AddServeCommand(CLI::App& app, Action* action);
 void AddClientCommands(CLI::App& app, Action* action);
 void AddLogCommands(CLI::App& app, Action* action);
+void AddBenchCommands(CLI::App& app, Action* action);
 
 // Writes `data` to `path` and returns the exit code (errors reported).
 int WriteOutput(const std::string& path, ByteView data);

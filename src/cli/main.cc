@@ -30,6 +30,7 @@ int Main(int argc, char** argv) {
   AddServeCommand(app, &action);
   AddClientCommands(app, &action);
   AddLogCommands(app, &action);
+  AddBenchCommands(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,6 +2,11 @@
 // and tiles, consistency receipts, bulk entries and tree heads, health and
 // metrics.
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "cbor/encoder.h"
@@ -140,6 +145,21 @@ void GetMetrics(ServiceContext& ctx, const Request&, const Responder& respond) {
   ctx.metrics.SetGauge("scitt_last_batch_size", static_cast<double>(stats.last_batch_size));
   ctx.metrics.SetGauge("scitt_commit_seconds_total", stats.commit_seconds_total);
   ctx.metrics.SetGauge("scitt_queue_length", static_cast<double>(stats.queue_length));
+  // The standard process metrics, so a load generator can report the
+  // server's CPU time and memory from outside.
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                 static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    ctx.metrics.SetGauge("process_cpu_seconds_total", cpu);
+  }
+  long pages = 0, resident = 0;
+  if (FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(statm, "%ld %ld", &pages, &resident) == 2) {
+      ctx.metrics.SetGauge("process_resident_memory_bytes", static_cast<double>(resident) * sysconf(_SC_PAGESIZE));
+    }
+    std::fclose(statm);
+  }
   Response res;
   res.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   res.body = ctx.metrics.Render();

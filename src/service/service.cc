@@ -248,6 +248,8 @@ void DescribeMetrics(http::Metrics& metrics) {
   metrics.Describe("scitt_last_batch_size", "gauge", "Entries in the last batch");
   metrics.Describe("scitt_commit_seconds_total", "gauge", "Time spent making batches durable (fsync/commit)");
   metrics.Describe("scitt_queue_length", "gauge", "Statements waiting for a batch");
+  metrics.Describe("process_cpu_seconds_total", "counter", "User and system CPU time of the service");
+  metrics.Describe("process_resident_memory_bytes", "gauge", "Resident memory of the service");
 }
 
 }  // namespace
