@@ -33,8 +33,10 @@ void Scheduler::Run() {
       continue;
     }
     auto first = queue_.begin();
-    if (first->first > std::chrono::steady_clock::now()) {
-      wake_.wait_until(lock, first->first);
+    // A copy: the node may be erased by Stop() while this thread waits.
+    const auto due = first->first;
+    if (due > std::chrono::steady_clock::now()) {
+      wake_.wait_until(lock, due);
       continue;
     }
     auto fn = std::move(first->second);
