@@ -729,9 +729,18 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
     if (q.Step() != SQLITE_DONE) {
       Error error =
           SqliteError(db, "committing the batch ending at size " + std::to_string(new_size));
+      const bool disk_full = (sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL;
       if (!sqlite3_get_autocommit(db)) {
         Query r(s.rollback);
         (void)r.Step();
+      }
+      // SQLITE_FULL means the WAL frames, the commit frame last, could not all
+      // be written: a torn commit frame fails its checksum at recovery, so the
+      // batch is certainly not durable and appending may resume once space
+      // returns. Any other failure (an fsync error) leaves it unknown.
+      if (disk_full) {
+        (void)s.DiscardUncommitted();
+        return error;
       }
       s.poisoned = error.message +
                    "; whether that batch is durable is unknown until the store is reopened, so "
