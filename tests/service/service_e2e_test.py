@@ -10,12 +10,10 @@ Usage: service_e2e_test.py PATH/TO/scitt
 """
 import base64
 import hashlib
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,14 +21,15 @@ import time
 import traceback
 
 import cbor2
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
 WORK = tempfile.mkdtemp(prefix="scitt-e2e-")
-PROBLEM_TYPE = "application/concise-problem-details+cbor"
 
 
 # ---------------------------------------------------------------- helpers
@@ -43,78 +42,19 @@ def run(*args, expect=0, stdin=None):
     return proc
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = lib.free_port
+request = lib.request
+problem = lib.problem
 
 
-class Server:
-    """A `scitt serve` process on a free loopback port."""
-
-    def __init__(self, name, *flags, data=None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.data = data or os.path.join(WORK, name + "-data")
-        self.flags = list(flags)
-        self.log = open(os.path.join(WORK, name + ".log"), "a")
-        self.proc = None
-        self.start()
-
-    def start(self, expect_failure=False):
-        self.proc = subprocess.Popen(
-            [SCITT, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", self.data, "--url", self.url,
-             "--origin", f"127.0.0.1/{os.path.basename(self.data)}", *self.flags],
-            cwd=WORK, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                if expect_failure:
-                    return self.proc.returncode
-                raise AssertionError(f"server exited with {self.proc.returncode}; see {self.log.name}")
-            try:
-                status, _, _ = request("GET", self.url + "/health")
-                if status == 200:
-                    return 0
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("server did not come up")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            code = self.proc.wait(timeout=30)
-            assert code == 0, f"server exit code {code} after SIGTERM"
-        self.proc = None
-
-
-def request(method, url, body=None, headers=None):
-    assert url.startswith("http://")
-    hostport, _, path = url[len("http://"):].partition("/")
-    host, _, port = hostport.partition(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    conn.request(method, "/" + path, body=body, headers=headers or {})
-    res = conn.getresponse()
-    data = res.read()
-    hdrs = {k.lower(): v for k, v in res.getheaders()}
-    conn.close()
-    return res.status, hdrs, data
+def Server(name, *flags, data=None):
+    return lib.Server(SCITT, WORK, name, *flags, data=data)
 
 
 def post_statement(server, statement, headers=None):
     h = {"Content-Type": "application/cose"}
     h.update(headers or {})
     return request("POST", server.url + "/entries", statement, h)
-
-
-def problem(status, hdrs, body, want_status):
-    assert status == want_status, f"status {status}, want {want_status}: {body[:300]!r}"
-    assert hdrs.get("content-type") == PROBLEM_TYPE, f"content type {hdrs.get('content-type')}"
-    doc = cbor2.loads(body)
-    assert isinstance(doc.get(-1), str) and doc[-1], f"no title in {doc}"
-    assert isinstance(doc.get(-2), str) and doc[-2], f"no detail in {doc}"
-    return doc
 
 
 def read(path):
@@ -134,110 +74,18 @@ def sign(key, out, subject="pkg:demo/app@1.0", issuer="https://issuer.example", 
     return read(out)
 
 
-# RFC 9162 §2.1, written independently of the C++ code under test.
-def leaf_hash(entry):
-    return hashlib.sha256(b"\x00" + entry).digest()
-
-
-def node_hash(left, right):
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def mth(leaves):
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return leaves[0]
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
-
-
-def root_from_inclusion(index, size, leaf, path):
-    if index >= size:
-        raise AssertionError("leaf index >= tree size")
-    fn, sn, r = index, size - 1, leaf
-    for p in path:
-        if sn == 0:
-            raise AssertionError("proof too long")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise AssertionError("proof too short")
-    return r
-
-
-def root_from_consistency(size1, size2, root1, path):
-    assert 0 < size1 <= size2
-    if size1 == size2:
-        assert not path
-        return root1
-    if size1 & (size1 - 1) == 0:
-        path = [root1] + path
-    fn, sn = size1 - 1, size2 - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        assert sn != 0
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    assert sn == 0 and fr == root1, "consistency proof does not lead to the old root"
-    return sr
+leaf_hash = lib.leaf_hash
+mth = lib.mth
+root_from_consistency = lib.root_from_consistency
+registered_form = lib.registered_form
 
 
 def service_key(server):
-    status, hdrs, body = request("GET", server.url + "/.well-known/scitt-keys")
-    assert status == 200 and hdrs["content-type"] == "application/cbor"
-    keys = cbor2.loads(body)
-    assert isinstance(keys, list) and keys
-    k = keys[0]
-    assert k[1] == 2 and k[-1] == 1, "receipt key must be EC2 P-256"
-    pub = ec.EllipticCurvePublicNumbers(int.from_bytes(k[-2], "big"), int.from_bytes(k[-3], "big"),
-                                        ec.SECP256R1()).public_key()
-    return k[2], pub
+    return lib.service_key(server.url)
 
 
 def verify_receipt(server, receipt, registered_statement):
-    """Independent RFC 9942 check: returns (tree_size, leaf_index, root)."""
-    tag = cbor2.loads(receipt)
-    assert isinstance(tag, cbor2.CBORTag) and tag.tag == 18
-    prot_bytes, unprot, payload, sig = tag.value
-    assert payload is None
-    prot = cbor2.loads(prot_bytes)
-    assert prot[1] == -7 and prot[395] == 1 and 15 in prot and 1 in prot[15] and 2 in prot[15]
-    kid, pub = service_key(server)
-    assert prot[4] == kid
-    size, index, path = cbor2.loads(unprot[396][-1][0])
-    entry = hashlib.sha256(registered_statement).digest()
-    root = root_from_inclusion(index, size, leaf_hash(entry), path)
-    tbs = cbor2.dumps(["Signature1", prot_bytes, b"", root])
-    r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
-    pub.verify(encode_dss_signature(r, s), tbs, ec.ECDSA(hashes.SHA256()))
-    return size, index, root
-
-
-def registered_form(statement):
-    tag = cbor2.loads(statement)
-    value = tag.value if isinstance(tag, cbor2.CBORTag) else tag
-    return cbor2.dumps(cbor2.CBORTag(18, [value[0], {}, value[2], value[3]]))
+    return lib.verify_receipt(server.url, receipt, registered_statement)
 
 
 def all_entries(server):
@@ -253,26 +101,7 @@ def all_entries(server):
 
 
 def checkpoint(server):
-    status, hdrs, body = request("GET", server.url + "/checkpoint")
-    assert status == 200 and hdrs["content-type"].startswith("text/plain")
-    text = body.decode()
-    note, _, sigs = text.partition("\n\n")
-    origin, size, root_b64 = note.split("\n")[:3]
-    status, _, vkey = request("GET", server.url + "/.well-known/scitt-checkpoint-key")
-    name, key_id, key_b64 = vkey.decode().strip().split("+", 2)
-    raw = base64.b64decode(key_b64)
-    assert raw[0] == 1
-    verified = False
-    for line in sigs.strip().split("\n"):
-        dash, sig_name, sig_b64 = line.split(" ")
-        assert dash == "\u2014"
-        blob = base64.b64decode(sig_b64)
-        if sig_name == name and blob[:4].hex() == key_id:
-            ed25519.Ed25519PublicKey.from_public_bytes(raw[1:]).verify(blob[4:], (note + "\n").encode())
-            verified = True
-    assert verified, "no checkpoint signature by the published key"
-    assert origin == name
-    return int(size), base64.b64decode(root_b64)
+    return lib.checkpoint(server.url)
 
 
 # ---------------------------------------------------------------- fixtures
