@@ -15,7 +15,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
@@ -243,23 +242,7 @@ def main():
              ("disk full", test_disk_full),
              ("damaged files", test_damaged_files),
              ("abusive clients", test_abusive_clients)]
-    passed = failed = skipped = 0
-    for name, fn in tests:
-        try:
-            if fn() == "skipped":
-                skipped += 1
-            else:
-                passed += 1
-            print(f"ok   {name}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}\n{traceback.format_exc()}")
-    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    if failed == 0:
-        shutil.rmtree(WORK, ignore_errors=True)
-    else:
-        print(f"work directory kept: {WORK}")
-    return 1 if failed else 0
+    return lib.run_tests(tests, WORK)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,11 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
@@ -89,15 +87,7 @@ def verify_receipt(server, receipt, registered_statement):
 
 
 def all_entries(server):
-    out, start = [], 0
-    while True:
-        status, _, body = request("GET", f"{server.url}/entries?from={start}&limit=1000")
-        assert status == 200
-        doc = cbor2.loads(body)
-        out.extend(doc["entries"])
-        if "next" not in doc:
-            return out
-        start = doc["next"]
+    return lib.entries(server.url)
 
 
 def checkpoint(server):
@@ -539,34 +529,11 @@ def main():
         ("TLS", test_tls),
         ("config file and environment", test_config_file_and_environment),
     ]
-    passed = failed = 0
     main_server = Server("main", "--issuer-keys", os.path.join(WORK, "issuer-keys.json"),
                          "--trust-anchors", os.path.join(WORK, "ca.pem"), "--rate-limit", "0")
-    try:
-        for name, fn in tests:
-            try:
-                fn(main_server)
-                passed += 1
-                print(f"ok   {name}")
-            except Exception:
-                failed += 1
-                print(f"FAIL {name}\n{traceback.format_exc()}")
-    finally:
-        main_server.stop()
-    for name, fn in standalone:
-        try:
-            fn()
-            passed += 1
-            print(f"ok   {name}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}\n{traceback.format_exc()}")
-    print(f"{passed} passed, {failed} failed")
-    if failed == 0:
-        shutil.rmtree(WORK, ignore_errors=True)
-    else:
-        print(f"work directory kept: {WORK}")
-    return 1 if failed else 0
+    with_server = [(name, lambda fn=fn: fn(main_server)) for name, fn in tests]
+    stop = [("main server stops cleanly", main_server.stop)]
+    return lib.run_tests(with_server + stop + standalone, WORK)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ import base64
 import hashlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
+import traceback
 
 import cbor2
 from cryptography.hazmat.primitives import hashes, serialization
@@ -256,13 +258,43 @@ def checkpoint(url):
     return int(size), base64.b64decode(root_b64)
 
 
-def tree_heads(url):
+def _pages(url, resource, field):
     out, start = [], 0
     while True:
-        status, _, body = request("GET", f"{url}/tree-heads?from={start}&limit=1000")
+        status, _, body = request("GET", f"{url}/{resource}?from={start}&limit=1000")
         assert status == 200
         doc = cbor2.loads(body)
-        out.extend(doc["tree_heads"])
+        out.extend(doc[field])
         if "next" not in doc:
             return out
         start = doc["next"]
+
+
+def tree_heads(url):
+    return _pages(url, "tree-heads", "tree_heads")
+
+
+def entries(url):
+    return _pages(url, "entries", "entries")
+
+
+def run_tests(tests, work):
+    """Runs (name, fn) pairs; fn may return "skipped". Prints the plain
+    'N passed, N failed' closing line and returns the exit code."""
+    passed = failed = skipped = 0
+    for name, fn in tests:
+        try:
+            if fn() == "skipped":
+                skipped += 1
+            else:
+                passed += 1
+            print(f"ok   {name}")
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}\n{traceback.format_exc()}")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    if failed == 0:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"work directory kept: {work}")
+    return 1 if failed else 0
