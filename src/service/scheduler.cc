@@ -7,12 +7,16 @@ Scheduler::Scheduler() : thread_([this] { Run(); }) {}
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::After(std::chrono::milliseconds delay, std::function<void()> fn) {
+  bool earliest;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
-    queue_.emplace(std::chrono::steady_clock::now() + delay, std::move(fn));
+    auto it = queue_.emplace(std::chrono::steady_clock::now() + delay, std::move(fn));
+    earliest = it == queue_.begin();
   }
-  wake_.notify_one();
+  // Only a new earliest deadline changes what the thread waits for; waking it
+  // for every registration would cost a context switch each.
+  if (earliest) wake_.notify_one();
 }
 
 void Scheduler::Stop() {
