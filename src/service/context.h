@@ -43,6 +43,20 @@ class Operations {
   std::deque<std::string> failures_;  // failure ids, oldest first, to bound memory
 };
 
+// Full tiles never change (C2SP tlog-tiles), so the most recently served
+// ones are kept, bounded, instead of being rebuilt from 256 node reads.
+class FullTileCache {
+ public:
+  std::optional<std::string> Get(const std::string& path) const;
+  void Put(const std::string& path, std::string tile);
+
+ private:
+  static constexpr size_t kMaxTiles = 1024;  // 8 MiB of level tiles at most
+  mutable std::mutex mu_;  // guards both members
+  std::map<std::string, std::string> tiles_;
+  std::deque<std::string> order_;  // insertion order, for eviction
+};
+
 struct ServiceContext {
   ServiceConfig config;
   ServiceKeys keys;
@@ -55,6 +69,7 @@ struct ServiceContext {
   http::Metrics metrics;
   Scheduler scheduler;
   Operations operations;
+  FullTileCache tiles;
 };
 
 // Route registration, by resource family.

@@ -15,6 +15,24 @@
 #include "service/context.h"
 
 namespace scitt::service {
+
+std::optional<std::string> FullTileCache::Get(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tiles_.find(path);
+  if (it == tiles_.end()) return std::nullopt;
+  return it->second;
+}
+
+void FullTileCache::Put(const std::string& path, std::string tile) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!tiles_.emplace(path, std::move(tile)).second) return;
+  order_.push_back(path);
+  if (order_.size() > kMaxTiles) {
+    tiles_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
 namespace {
 
 using http::Request;
@@ -50,14 +68,21 @@ void GetCheckpointKey(ServiceContext& ctx, const Request&, const Responder& resp
 
 // C2SP tlog-tiles: full tiles never change, so they may be cached forever.
 void GetTile(ServiceContext& ctx, const Request& req, const Responder& respond) {
-  auto coord = merkle::ParseTilePath("tile/" + req.params.at("path"));
+  const std::string path = "tile/" + req.params.at("path");
+  auto coord = merkle::ParseTilePath(path);
   if (!coord.ok()) return respond(http::ProblemDetails(404, "Not Found", coord.error().message));
-  auto tile = ctx.log->Tile(*coord);
-  if (!tile.ok()) return respond(ErrorResponse(tile.error()));
+  const bool full = coord->partial_width == 0;
   Response res;
   res.Set("Content-Type", "application/octet-stream");
-  res.Set("Cache-Control", coord->partial_width == 0 ? "public, max-age=31536000, immutable" : "no-cache");
+  res.Set("Cache-Control", full ? "public, max-age=31536000, immutable" : "no-cache");
+  if (auto cached = full ? ctx.tiles.Get(path) : std::nullopt) {
+    res.body = std::move(*cached);
+    return respond(std::move(res));
+  }
+  auto tile = ctx.log->Tile(*coord);
+  if (!tile.ok()) return respond(ErrorResponse(tile.error()));
   res.body.assign(tile->begin(), tile->end());
+  if (full) ctx.tiles.Put(path, res.body);
   respond(std::move(res));
 }
 
