@@ -137,20 +137,17 @@ class Auditor {
     ++report_->registrations_replayed;
   }
 
-  Status VerifyHeadSignature(const log::TreeHead& head, std::string* problem) {
+  // Empty when the head's receipt-form signature verifies; else the problem.
+  std::string HeadSignatureProblem(const log::TreeHead& head) {
     auto protected_map = cbor::Decode(head.receipt_protected);
     const cbor::Value* kid = protected_map.ok() ? protected_map->Find(cose::header::kKid) : nullptr;
     const cbor::Value* alg = protected_map.ok() ? protected_map->Find(cose::header::kAlg) : nullptr;
     const cose::ServiceKey* key = kid != nullptr && kid->is_bytes() ? cose::FindServiceKey(keys_, kid->bytes()) : nullptr;
     auto algorithm = alg != nullptr && alg->AsInt64() ? crypto::AlgorithmFromCose(*alg->AsInt64()) : std::nullopt;
-    if (key == nullptr || !algorithm) {
-      *problem = "signed with an unknown key or algorithm";
-      return Status::Ok();
-    }
+    if (key == nullptr || !algorithm) return "signed with an unknown key or algorithm";
     Bytes tbs = cose::BuildToBeSigned(head.receipt_protected, {}, head.root);
     Status verified = key->key.Verify(*algorithm, tbs, head.receipt_signature);
-    if (!verified.ok()) *problem = "signature: " + verified.message();
-    return Status::Ok();
+    return verified.ok() ? "" : "signature: " + verified.message();
   }
 
   void CheckNote(const std::string& note, uint64_t size, const merkle::Hash& root, const std::string& where) {
@@ -178,9 +175,7 @@ class Auditor {
         auto root = tree_.RootAt(head.tree_size);
         if (!root.ok()) { Problem(where + "beyond the entries served"); continue; }
         if (*root != head.root) { Problem(where + "root differs from the recomputed tree"); continue; }
-        std::string problem;
-        SCITT_RETURN_IF_ERROR(VerifyHeadSignature(head, &problem));
-        if (!problem.empty()) Problem(where + problem);
+        if (std::string problem = HeadSignatureProblem(head); !problem.empty()) Problem(where + problem);
         CheckNote(head.checkpoint, head.tree_size, head.root, where);
       }
     }

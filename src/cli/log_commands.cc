@@ -142,11 +142,7 @@ class DataAuditSource : public AuditSource {
   }
   Result<Bytes> ServiceKeys() override {
     cbor::Array keys;
-    keys.push_back(keys_.receipt_key.public_key().ToCoseKey(ByteView(keys_.receipt_kid), keys_.receipt_alg));
-    for (const auto& retired : keys_.retired) {
-      auto kid = retired.Thumbprint();
-      keys.push_back(retired.ToCoseKey(ByteView(kid)));
-    }
+    for (auto& [kid, key] : service::PublishedCoseKeys(keys_)) keys.push_back(std::move(key));
     return cbor::Encode(cbor::Value::FromArray(std::move(keys)));
   }
   Result<std::vector<log::LogEntry>> Entries(uint64_t from) override {

@@ -181,22 +181,9 @@ void GetTransparentStatement(ServiceContext& ctx, const Request& req, const Resp
   respond(std::move(res));
 }
 
-// COSE_Key for each published receipt key (current first, then retired).
-std::vector<std::pair<Bytes, cbor::Value>> PublishedKeys(const ServiceContext& ctx) {
-  std::vector<std::pair<Bytes, cbor::Value>> out;
-  auto add = [&](const crypto::PublicKey& key, std::optional<crypto::Algorithm> alg) {
-    auto thumbprint = key.Thumbprint();
-    Bytes kid(thumbprint.begin(), thumbprint.end());
-    out.emplace_back(kid, key.ToCoseKey(ByteView(kid), alg));
-  };
-  add(ctx.keys.receipt_key.public_key(), ctx.keys.receipt_alg);
-  for (const auto& retired : ctx.keys.retired) add(retired, std::nullopt);
-  return out;
-}
-
 void GetKeys(ServiceContext& ctx, const Request&, const Responder& respond) {
   cbor::Array keys;
-  for (auto& [kid, key] : PublishedKeys(ctx)) keys.push_back(std::move(key));
+  for (auto& [kid, key] : PublishedCoseKeys(ctx.keys)) keys.push_back(std::move(key));
   Response res = CborResponse(200, cbor::Encode(cbor::Value::FromArray(std::move(keys))), cose::media_type::kCbor);
   res.Set("Cache-Control", "max-age=300");
   respond(std::move(res));
@@ -207,7 +194,7 @@ void GetKey(ServiceContext& ctx, const Request& req, const Responder& respond) {
   const std::string& text = req.params.at("kid");
   std::optional<Bytes> kid = Base64UrlDecode(text);
   std::optional<Bytes> hex_kid = HexDecode(text);
-  for (auto& [key_kid, key] : PublishedKeys(ctx)) {
+  for (auto& [key_kid, key] : PublishedCoseKeys(ctx.keys)) {
     if ((kid && *kid == key_kid) || (hex_kid && *hex_kid == key_kid)) {
       return respond(CborResponse(200, cbor::Encode(key), cose::media_type::kCbor));
     }

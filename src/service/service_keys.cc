@@ -57,4 +57,16 @@ Result<ServiceKeys> LoadOrCreateServiceKeys(const std::string& data_dir) {
   return keys;
 }
 
+std::vector<std::pair<Bytes, cbor::Value>> PublishedCoseKeys(const ServiceKeys& keys) {
+  std::vector<std::pair<Bytes, cbor::Value>> out;
+  out.emplace_back(keys.receipt_kid,
+                   keys.receipt_key.public_key().ToCoseKey(ByteView(keys.receipt_kid), keys.receipt_alg));
+  for (const auto& retired : keys.retired) {
+    auto thumbprint = retired.Thumbprint();
+    Bytes kid(thumbprint.begin(), thumbprint.end());
+    out.emplace_back(kid, retired.ToCoseKey(ByteView(kid)));
+  }
+  return out;
+}
+
 }  // namespace scitt::service

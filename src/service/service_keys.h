@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cbor/value.h"
 #include "crypto/key.h"
 
 namespace scitt::service {
@@ -22,5 +23,9 @@ struct ServiceKeys {
 };
 
 Result<ServiceKeys> LoadOrCreateServiceKeys(const std::string& data_dir);
+
+// The receipt keys as published at /.well-known/scitt-keys: (kid, COSE_Key
+// with kid and, for the current key, alg), current key first.
+std::vector<std::pair<Bytes, cbor::Value>> PublishedCoseKeys(const ServiceKeys& keys);
 
 }  // namespace scitt::service
