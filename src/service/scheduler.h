@@ -16,8 +16,9 @@ class Scheduler {
   Scheduler();
   ~Scheduler();  // Stop()
 
-  // Runs `fn` on the scheduler thread once `delay` has passed, unless
-  // Stop() comes first (then it is dropped).
+  // Runs `fn` on the scheduler thread once `delay` has passed (up to 5 ms
+  // later: nearby deadlines share a wake-up), unless Stop() comes first
+  // (then it is dropped).
   void After(std::chrono::milliseconds delay, std::function<void()> fn);
   void Stop();
 

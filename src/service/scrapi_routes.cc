@@ -120,8 +120,12 @@ void Register(ServiceContext& ctx, Request req, Responder respond) {
     }
   });
 
-  ctx.scheduler.After(std::chrono::milliseconds(ctx.config.register_timeout_ms), [pending] {
-    if (pending->answered.exchange(true)) return;
+  // Weak: a registration answered with its receipt frees its state at once
+  // instead of when the timer fires.
+  ctx.scheduler.After(std::chrono::milliseconds(ctx.config.register_timeout_ms),
+                      [weak = std::weak_ptr<PendingRegistration>(pending)] {
+    auto pending = weak.lock();
+    if (pending == nullptr || pending->answered.exchange(true)) return;
     Response res;
     res.status = 303;
     res.Set("Location", "/operations/" + pending->operation_id);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Registration throughput, side by side: for each service binary given, starts
+# it on a fresh data directory (fsync on, policy and identity checks on,
+# --rate-limit 0), drives it with `scitt bench register` (the load generator
+# of CLIENT, the first binary by default) and prints every run and the
+# medians. Binaries alternate run by run, so both see the same machine noise.
+#   RUNS=3 DURATION=8 CONNECTIONS=256 bash bench/register.sh build/scitt [/tmp/before/scitt ...]
+#   RATE=5000 bash bench/register.sh build/scitt     # half-load latency
+set -euo pipefail
+(($# >= 1)) || { echo "usage: bench/register.sh SCITT [SCITT...]" >&2; exit 2; }
+BINARIES=()
+for b in "$@"; do BINARIES+=("$(realpath "$b")"); done
+CLIENT=$(realpath "${CLIENT:-${BINARIES[0]}}")
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-8}
+CONNECTIONS=${CONNECTIONS:-256}
+PORT=${PORT:-18300}
+URL=http://127.0.0.1:$PORT
+WORK=$(mktemp -d)
+trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cd "$WORK"
+"$CLIENT" key generate --alg ES256 --out bench.pem >/dev/null
+"$CLIENT" key export bench.pem --format jwks --out bench.json
+PID=
+
+run_once() {  # binary, output file
+  rm -rf data
+  "$1" serve --listen 127.0.0.1:$PORT --data data --issuer-keys bench.json --rate-limit 0 >serve.log 2>&1 &
+  PID=$!
+  for _ in $(seq 1 600); do curl -sf -o /dev/null $URL/health && break; sleep 0.05; done
+  local extra=()
+  [[ -n ${RATE:-} ]] && extra+=(--rate "$RATE")
+  "$CLIENT" bench register --url $URL --key bench.pem --seconds "$DURATION" --connections "$CONNECTIONS" \
+    "${extra[@]}" >"$2"
+  kill -TERM $PID; wait $PID || true
+}
+
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+for ((r = 1; r <= RUNS; r++)); do
+  for i in "${!BINARIES[@]}"; do
+    run_once "${BINARIES[$i]}" "out.$i.$r"
+    printf '%-40s run %d: %s/s  ratio %s  p50 %s ms  p99 %s ms\n' "${BINARIES[$i]}" "$r" \
+      "$(awk '/^registrations:/ {print int($NF)}' "out.$i.$r")" "$(awk '/^ratio:/ {print $2}' "out.$i.$r")" \
+      "$(awk '/^latency/ {print $4}' "out.$i.$r")" "$(awk '/^latency/ {print $8}' "out.$i.$r")"
+  done
+done
+for i in "${!BINARIES[@]}"; do
+  printf '%-40s median: %s/s  ratio %s  p99 %s ms\n' "${BINARIES[$i]}" \
+    "$(cat out."$i".* | awk '/^registrations:/ {print int($NF)}' | median)" \
+    "$(cat out."$i".* | awk '/^ratio:/ {print $2}' | median)" \
+    "$(cat out."$i".* | awk '/^latency/ {print $8}' | median)"
+done
