@@ -16,11 +16,16 @@
 //                   32·i; a tree of size n has exactly n >> NN nodes there
 //
 // Durability: AppendBatch writes statements and nodes past the committed ends of
-// their files and fdatasyncs them, then commits the entries rows and the tree
-// head in one SQLite transaction. That commit is the durability point. Open()
-// believes SQLite alone: file bytes beyond what the latest tree head covers are
-// leftovers of a batch that never committed and are truncated; a file shorter
-// than that is damage, and Open refuses to start.
+// their files and fdatasyncs the statements, then commits the entries rows and
+// the tree head in one SQLite transaction. That commit is the durability point.
+// The node files, derived data, are fdatasynced only every node_sync_interval,
+// by the batch that then records the size they are durable up to (meta
+// "nodes_synced_size", in its own commit). Open() believes SQLite alone: file
+// bytes beyond what the latest tree head covers are leftovers of a batch that
+// never committed and are truncated; nodes beyond the synced size are
+// recomputed from the committed entry hashes (the log then checks the root
+// against the signed tree head); a file shorter than its durable part is
+// damage, and Open refuses to start.
 //
 // Concurrency (log::LogStore's contract): readers never wait for a commit. Each
 // reading thread borrows a SQLite connection from a small pool and reads files
@@ -28,6 +33,7 @@
 // happens after its commit.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -35,12 +41,19 @@
 
 namespace scitt::storage {
 
+struct EmbeddedStoreOptions {
+  // How often a batch also fdatasyncs the Merkle node files. Longer means
+  // less work per batch and more nodes to recompute after a crash.
+  std::chrono::milliseconds node_sync_interval{1000};
+};
+
 class EmbeddedStore final : public log::LogStore {
  public:
   // Opens the store in `data_dir`, creating the directory and an empty log when
   // missing, and recovers it as described above. kIo when the directory is in
   // use by another process, is damaged, or has an unknown format version.
-  static Result<std::unique_ptr<EmbeddedStore>> Open(const std::string& data_dir);
+  static Result<std::unique_ptr<EmbeddedStore>> Open(const std::string& data_dir,
+                                                     EmbeddedStoreOptions options = {});
   ~EmbeddedStore() override;
 
   EmbeddedStore(const EmbeddedStore&) = delete;
