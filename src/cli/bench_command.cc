@@ -6,6 +6,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -18,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <thread>
 #include <vector>
@@ -48,77 +52,7 @@ struct BenchOptions {
   double rate = 0;            // total requests/s; 0 = as fast as possible
   int server_threads = 2;     // threads for the raw verify comparison
   size_t count = 0;           // statements to pre-sign; 0 = enough for the run
-};
-
-// One keep-alive HTTP/1.1 connection, blocking, for the benchmark only
-// (the library client opens a connection per request).
-class Connection {
- public:
-  ~Connection() { if (fd_ >= 0) ::close(fd_); }
-
-  Status Open(const std::string& host, const std::string& port) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
-      return MakeError(ErrorCode::kIo, "cannot resolve " + host);
-    }
-    fd_ = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
-    int ok = fd_ >= 0 ? ::connect(fd_, found->ai_addr, found->ai_addrlen) : -1;
-    freeaddrinfo(found);
-    if (ok != 0) return MakeError(ErrorCode::kIo, "cannot connect to " + host + ":" + port + ": " + std::strerror(errno));
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return Status::Ok();
-  }
-
-  // Sends one request and reads the response; returns the status code.
-  Result<int> Post(const std::string& head, const Bytes& body, std::string* response_body) {
-    iovec parts[2] = {{const_cast<char*>(head.data()), head.size()},
-                      {const_cast<uint8_t*>(body.data()), body.size()}};
-    size_t total = head.size() + body.size(), sent = 0;
-    while (sent < total) {
-      ssize_t n = ::writev(fd_, parts, 2);
-      if (n <= 0) return MakeError(ErrorCode::kIo, "send failed");
-      sent += static_cast<size_t>(n);
-      for (auto& part : parts) {
-        size_t used = std::min(part.iov_len, static_cast<size_t>(n));
-        part.iov_base = static_cast<char*>(part.iov_base) + used;
-        part.iov_len -= used;
-        n -= static_cast<ssize_t>(used);
-      }
-    }
-    return ReadResponse(response_body);
-  }
-
- private:
-  Result<int> ReadResponse(std::string* body) {
-    size_t header_end;
-    while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-      SCITT_RETURN_IF_ERROR(Fill());
-    }
-    int status = std::atoi(buffer_.c_str() + 9);
-    size_t length = 0;
-    std::string headers = buffer_.substr(0, header_end);
-    for (auto& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t at = headers.find("\r\ncontent-length:");
-    if (at != std::string::npos) length = std::strtoull(headers.c_str() + at + 17, nullptr, 10);
-    while (buffer_.size() < header_end + 4 + length) SCITT_RETURN_IF_ERROR(Fill());
-    body->assign(buffer_, header_end + 4, length);
-    buffer_.erase(0, header_end + 4 + length);
-    return status;
-  }
-
-  Status Fill() {
-    char chunk[16384];
-    ssize_t n = ::read(fd_, chunk, sizeof chunk);
-    if (n <= 0) return MakeError(ErrorCode::kIo, "connection closed");
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return Status::Ok();
-  }
-
-  int fd_ = -1;
-  std::string buffer_;
+  int client_threads = 1;     // event-loop threads of the load generator
 };
 
 // With `self_asserted`, the key travels in the CWT cnf claim (the service
@@ -201,6 +135,13 @@ Result<uint64_t> CheckpointSize(const ClientFlags& flags) {
   return static_cast<uint64_t>(std::strtoull(res.body.c_str() + line + 1, nullptr, 10));
 }
 
+double ProcessCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 struct Sample {
   size_t statement;
   std::string receipt;
@@ -215,64 +156,253 @@ struct RunResult {
   bool ran_out = false;
 };
 
+// One keep-alive HTTP/1.1 connection of the load: a request goes out, its
+// response comes back, then the next request (closed loop, or paced).
+struct LoadConnection {
+  int fd = -1;
+  std::string head;             // request head being written
+  const Bytes* body = nullptr;  // request body being written
+  size_t written = 0;           // bytes of head + body written so far
+  std::string input;            // bytes read, not yet consumed
+  size_t statement = 0;         // index of the statement in flight
+  Clock::time_point sent;
+  bool in_flight = false;
+  bool want_write = false;      // EPOLLOUT armed
+};
+
+Status OpenConnection(const addrinfo& address, LoadConnection& conn) {
+  conn.fd = ::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC, address.ai_protocol);
+  if (conn.fd < 0 || ::connect(conn.fd, address.ai_addr, address.ai_addrlen) != 0) {
+    return MakeError(ErrorCode::kIo, std::string("cannot connect: ") + std::strerror(errno));
+  }
+  int one = 1;
+  ::setsockopt(conn.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::fcntl(conn.fd, F_SETFL, ::fcntl(conn.fd, F_GETFL) | O_NONBLOCK);
+  return Status::Ok();
+}
+
+// One event-loop thread driving its share of the connections: epoll instead
+// of a thread per connection, because the load generator shares the cores
+// with the service and a context switch per request was a tenth of them.
+class LoadLoop {
+ public:
+  LoadLoop(const BenchOptions& opts, const std::string& host, const std::vector<Bytes>& statements,
+           std::atomic<size_t>& next, Clock::time_point start, Clock::time_point deadline)
+      : opts_(opts), host_(host), statements_(statements), next_(next), start_(start),
+        deadline_(deadline), rng_(static_cast<uint32_t>(std::hash<std::thread::id>()(std::this_thread::get_id()))) {}
+  ~LoadLoop() {
+    for (auto& conn : conns_) if (conn.fd >= 0) ::close(conn.fd);
+    if (epoll_ >= 0) ::close(epoll_);
+  }
+
+  // Opens `count` connections, drives them until the deadline and their last
+  // responses, and adds what happened to `result` (under `mu`).
+  void Run(const addrinfo& address, int count, int first_index, RunResult& result, std::mutex& mu) {
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    conns_.resize(static_cast<size_t>(count));
+    const double interval = opts_.rate > 0 ? opts_.connections / opts_.rate : 0;
+    for (size_t c = 0; c < conns_.size(); ++c) {
+      if (!OpenConnection(address, conns_[c]).ok()) {
+        ++io_errors_;
+        Drop(conns_[c]);
+        continue;
+      }
+      epoll_event event{EPOLLIN, {.u64 = c}};
+      ::epoll_ctl(epoll_, EPOLL_CTL_ADD, conns_[c].fd, &event);
+      // Paced: connection k of n first sends at start + interval * k / n.
+      const auto first = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                      interval * (first_index + static_cast<int>(c)) / opts_.connections));
+      timers_.push({first, c});
+    }
+    std::vector<epoll_event> events(256);
+    for (;;) {
+      const auto now = Clock::now();
+      while (!timers_.empty() && timers_.top().first <= now) {
+        const size_t c = timers_.top().second;
+        const auto due = timers_.top().first;
+        timers_.pop();
+        if (conns_[c].fd >= 0 && Send(c) && interval > 0) {
+          next_due_[c] = due + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
+        }
+      }
+      if (now >= deadline_ && InFlight() == 0) break;
+      if (now >= deadline_ + std::chrono::seconds(30)) {  // responses that never came
+        io_errors_ += InFlight();
+        break;
+      }
+      int timeout_ms = 100;
+      if (!timers_.empty()) {
+        // Rounded up: a zero timeout before a sub-millisecond deadline would spin.
+        const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(timers_.top().first - now).count();
+        timeout_ms = static_cast<int>(std::max<int64_t>(0, (wait + 999) / 1000));
+      }
+      const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
+      for (int e = 0; e < n; ++e) {
+        const size_t c = events[e].data.u64;
+        if (conns_[c].fd < 0) continue;
+        if (events[e].events & EPOLLOUT) Flush(conns_[c]);
+        if (conns_[c].fd >= 0 && (events[e].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) Receive(c, interval);
+      }
+    }
+    std::lock_guard lock(mu);
+    result.latencies.insert(result.latencies.end(), latencies_.begin(), latencies_.end());
+    for (auto [status, n] : statuses_) result.statuses[status] += n;
+    result.samples.insert(result.samples.end(), samples_.begin(), samples_.end());
+    result.io_errors += io_errors_;
+    result.ran_out = result.ran_out || ran_out_;
+  }
+
+ private:
+  size_t InFlight() const {
+    return static_cast<size_t>(std::count_if(conns_.begin(), conns_.end(),
+                                             [](const LoadConnection& c) { return c.fd >= 0 && c.in_flight; }));
+  }
+
+  void Drop(LoadConnection& conn) {
+    if (conn.fd >= 0) ::close(conn.fd);
+    conn.fd = -1;
+    conn.in_flight = false;
+  }
+
+  // Starts the next request on connection c; false when none was sent.
+  bool Send(size_t c) {
+    LoadConnection& conn = conns_[c];
+    if (Clock::now() >= deadline_) return false;
+    const size_t i = next_++;
+    if (i >= statements_.size()) {
+      ran_out_ = true;
+      return false;
+    }
+    conn.statement = i;
+    conn.body = &statements_[i];
+    conn.head = "POST /entries HTTP/1.1\r\nHost: " + host_ +
+                "\r\nContent-Type: application/cose\r\nAccept: application/scitt-receipt+cose\r\n"
+                "Content-Length: " + std::to_string(conn.body->size()) + "\r\n\r\n";
+    conn.written = 0;
+    conn.in_flight = true;
+    conn.sent = Clock::now();
+    Flush(conn);
+    return true;
+  }
+
+  // Writes what is left of the request; waits for EPOLLOUT when the socket is full.
+  void Flush(LoadConnection& conn) {
+    const size_t total = conn.head.size() + conn.body->size();
+    while (conn.written < total) {
+      iovec parts[2];
+      int count = 0;
+      if (conn.written < conn.head.size()) {
+        parts[count++] = {conn.head.data() + conn.written, conn.head.size() - conn.written};
+        parts[count++] = {const_cast<uint8_t*>(conn.body->data()), conn.body->size()};
+      } else {
+        const size_t at = conn.written - conn.head.size();
+        parts[count++] = {const_cast<uint8_t*>(conn.body->data()) + at, conn.body->size() - at};
+      }
+      const ssize_t n = ::writev(conn.fd, parts, count);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n <= 0) {
+        ++io_errors_;
+        return Drop(conn);
+      }
+      conn.written += static_cast<size_t>(n);
+    }
+    const bool want_write = conn.written < total;
+    if (want_write != conn.want_write) {
+      conn.want_write = want_write;
+      epoll_event event{want_write ? EPOLLIN | EPOLLOUT : EPOLLIN, {.u64 = static_cast<uint64_t>(&conn - conns_.data())}};
+      ::epoll_ctl(epoll_, EPOLL_CTL_MOD, conn.fd, &event);
+    }
+  }
+
+  void Receive(size_t c, double interval) {
+    LoadConnection& conn = conns_[c];
+    char chunk[16384];
+    for (;;) {
+      const ssize_t n = ::read(conn.fd, chunk, sizeof chunk);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n <= 0) {  // the service closed the connection or failed
+        ++io_errors_;
+        return Drop(conn);
+      }
+      conn.input.append(chunk, static_cast<size_t>(n));
+    }
+    const size_t header_end = conn.input.find("\r\n\r\n");
+    if (header_end == std::string::npos) return;
+    size_t length = 0;
+    for (size_t line = conn.input.find("\r\n"); line < header_end; line = conn.input.find("\r\n", line + 2)) {
+      static constexpr std::string_view kLength = "content-length:";
+      if (header_end - line - 2 >= kLength.size() &&
+          std::equal(kLength.begin(), kLength.end(), conn.input.begin() + static_cast<ptrdiff_t>(line + 2),
+                     [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+        length = std::strtoull(conn.input.c_str() + line + 2 + kLength.size(), nullptr, 10);
+      }
+    }
+    if (conn.input.size() < header_end + 4 + length) return;
+    if (!conn.in_flight) {  // a response nobody asked for
+      ++io_errors_;
+      return Drop(conn);
+    }
+    const int status = std::atoi(conn.input.c_str() + 9);
+    ++statuses_[status];
+    if (status == 201) {
+      latencies_.push_back(std::chrono::duration<double>(Clock::now() - conn.sent).count());
+      if (rng_() % 1000 == 0 || samples_.empty()) {
+        samples_.push_back({conn.statement, conn.input.substr(header_end + 4, length)});
+      }
+    }
+    conn.input.erase(0, header_end + 4 + length);
+    conn.in_flight = false;
+    if (interval > 0) {
+      timers_.push({next_due_[c], c});
+    } else {
+      Send(c);
+    }
+  }
+
+  const BenchOptions& opts_;
+  const std::string& host_;
+  const std::vector<Bytes>& statements_;
+  std::atomic<size_t>& next_;
+  const Clock::time_point start_, deadline_;
+  std::mt19937 rng_;
+  int epoll_ = -1;
+  std::vector<LoadConnection> conns_;
+  // Paced sends: (due, connection), earliest first; next_due_ per connection.
+  using Timer = std::pair<Clock::time_point, size_t>;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::map<size_t, Clock::time_point> next_due_;
+  std::vector<double> latencies_;
+  std::map<int, uint64_t> statuses_;
+  std::vector<Sample> samples_;
+  uint64_t io_errors_ = 0;
+  bool ran_out_ = false;
+};
+
 RunResult Drive(const BenchOptions& opts, const std::string& host, const std::string& port,
                 const std::vector<Bytes>& statements) {
   RunResult result;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
+    result.io_errors = static_cast<uint64_t>(opts.connections);
+    return result;
+  }
   std::mutex mu;  // guards result
   std::atomic<size_t> next{0};
-  auto start = Clock::now();
-  auto deadline = start + std::chrono::duration<double>(opts.seconds);
-  // Open-loop pacing when --rate is given: connection c sends at its share.
-  double per_connection_interval = opts.rate > 0 ? opts.connections / opts.rate : 0;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opts.seconds));
+  const int threads = std::max(1, std::min(opts.client_threads, opts.connections));
   std::vector<std::thread> workers;
-  for (int c = 0; c < opts.connections; ++c) {
-    workers.emplace_back([&, c] {
-      Connection conn;
-      if (!conn.Open(host, port).ok()) {
-        std::lock_guard lock(mu);
-        ++result.io_errors;
-        return;
-      }
-      std::vector<double> latencies;
-      std::map<int, uint64_t> statuses;
-      std::vector<Sample> samples;
-      std::mt19937 rng(static_cast<uint32_t>(c));
-      auto send_at = start + std::chrono::duration<double>(per_connection_interval * c / opts.connections);
-      std::string response;
-      while (Clock::now() < deadline) {
-        if (per_connection_interval > 0) {
-          std::this_thread::sleep_until(send_at);
-          send_at += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(per_connection_interval));
-        }
-        size_t i = next++;
-        if (i >= statements.size()) {
-          std::lock_guard lock(mu);
-          result.ran_out = true;
-          break;
-        }
-        std::string head = "POST /entries HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/cose\r\n"
-                           "Accept: application/scitt-receipt+cose\r\nContent-Length: " +
-                           std::to_string(statements[i].size()) + "\r\n\r\n";
-        auto sent = Clock::now();
-        auto status = conn.Post(head, statements[i], &response);
-        if (!status.ok()) {
-          std::lock_guard lock(mu);
-          ++result.io_errors;
-          break;
-        }
-        ++statuses[*status];
-        if (*status == 201) {
-          latencies.push_back(std::chrono::duration<double>(Clock::now() - sent).count());
-          if (rng() % 1000 == 0 || samples.empty()) samples.push_back({i, response});
-        }
-      }
-      std::lock_guard lock(mu);
-      result.latencies.insert(result.latencies.end(), latencies.begin(), latencies.end());
-      for (auto [s, n] : statuses) result.statuses[s] += n;
-      result.samples.insert(result.samples.end(), samples.begin(), samples.end());
+  for (int t = 0, first = 0; t < threads; ++t) {
+    const int count = opts.connections / threads + (t < opts.connections % threads ? 1 : 0);
+    workers.emplace_back([&, count, first] {
+      LoadLoop(opts, host, statements, next, start, deadline).Run(*found, count, first, result, mu);
     });
+    first += count;
   }
   for (auto& w : workers) w.join();
+  freeaddrinfo(found);
   result.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
 }
@@ -327,7 +457,9 @@ int RunBench(const BenchOptions& opts) {
 
   auto size_before = CheckpointSize(opts.client);
   auto cpu_before = ServerCpuSeconds(opts.client);
+  const double client_cpu_before = ProcessCpuSeconds();
   RunResult run = Drive(opts, host, port, *statements);
+  const double client_cpu = ProcessCpuSeconds() - client_cpu_before;
   auto size_after = CheckpointSize(opts.client);
   auto cpu_after = ServerCpuSeconds(opts.client);
   double raw = RawVerifyRate(*key, opts.server_threads, 3);
@@ -350,6 +482,7 @@ int RunBench(const BenchOptions& opts) {
   if (cpu_before.ok() && cpu_after.ok()) {
     std::cout << "server CPU:         " << (*cpu_after - *cpu_before) << " s over " << run.elapsed << " s\n";
   }
+  std::cout << "load generator CPU: " << client_cpu << " s (same machine)\n";
   std::cout << "raw verify (" << crypto::AlgorithmName(key->default_algorithm()) << ", " << opts.server_threads
             << " threads): " << raw << "/s\n"
             << "ratio:              " << rate / raw << "\n"
@@ -378,6 +511,8 @@ void AddBenchCommands(CLI::App& app, Action* action) {
   reg->add_option("--statement-size", opts->statement_size, "Payload bytes per statement")->capture_default_str();
   reg->add_option("--rate", opts->rate, "Target requests/s in total (default: as fast as possible)");
   reg->add_option("--server-threads", opts->server_threads, "Threads for the raw verify comparison")->capture_default_str();
+  reg->add_option("--client-threads", opts->client_threads, "Event-loop threads of the load generator")
+      ->capture_default_str();
   reg->add_option("--count", opts->count, "Statements to pre-sign (default: 30000 per second of run)");
   reg->callback([opts, action] { *action = [opts] { return RunBench(*opts); }; });
 }

@@ -503,6 +503,29 @@ def test_config_file_and_environment():
     assert bad.returncode == 2 and "colour" in bad.stderr, bad.stderr
 
 
+def test_bench_register():
+    """The load generator through the real binary: closed loop and paced."""
+    server = Server("bench", "--allow-self-asserted", "--rate-limit", "0")
+    try:
+        def bench(*flags):
+            out = run("bench", "register", "--url", server.url, "--seconds", "1", "--connections", "8",
+                      "--count", "4000", "--server-threads", "1", *flags).stdout
+            fields = {line.split(":")[0]: line.split(":", 1)[1].split() for line in out.splitlines() if ":" in line}
+            registered = int(fields["registrations"][0])
+            verified, _, sampled = fields["receipts verified"][:3]
+            assert registered > 0 and int(verified) == int(sampled) > 0, out
+            assert int(fields["checkpoint growth"][0]) == registered, out
+            assert fields["responses"] == [f"201×{registered}"], out
+            assert float(fields["ratio"][0]) > 0, out
+            return registered
+        bench()
+        # Paced: 8 connections at 100/s in total cannot send more than the schedule allows.
+        paced = bench("--rate", "100")
+        assert paced <= 100 * 1 + 8, paced
+    finally:
+        server.stop()
+
+
 def main():
     make_keys()
     tests = [
@@ -528,6 +551,7 @@ def main():
         ("submit tokens", test_submit_tokens),
         ("TLS", test_tls),
         ("config file and environment", test_config_file_and_environment),
+        ("bench register", test_bench_register),
     ]
     main_server = Server("main", "--issuer-keys", os.path.join(WORK, "issuer-keys.json"),
                          "--trust-anchors", os.path.join(WORK, "ca.pem"), "--rate-limit", "0")
