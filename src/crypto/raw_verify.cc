@@ -1,0 +1,132 @@
+#include "crypto/raw_verify.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include "crypto/openssl_util.h"
+
+namespace scitt::crypto {
+
+using internal::DrainOpensslErrors;
+using internal::OpensslError;
+
+struct RawVerifier::State {
+  ~State() {
+    EVP_PKEY_CTX_free(pkey_ctx);
+    EVP_MD_CTX_free(md_ctx);
+    EVP_MD_free(md);
+  }
+  Bytes message;
+  Bytes signature;                 // DER for ECDSA
+  EVP_MD* md = nullptr;            // ECDSA: the digest, fetched once
+  EVP_PKEY_CTX* pkey_ctx = nullptr;  // ECDSA
+  EVP_MD_CTX* md_ctx = nullptr;      // EdDSA
+};
+
+RawVerifier::RawVerifier(std::unique_ptr<State> state) : state_(std::move(state)) {}
+RawVerifier::RawVerifier(RawVerifier&&) noexcept = default;
+RawVerifier& RawVerifier::operator=(RawVerifier&&) noexcept = default;
+RawVerifier::~RawVerifier() = default;
+
+Result<RawVerifier> RawVerifier::Create(const PrivateKey& key, Algorithm alg, Bytes message) {
+  auto state = std::make_unique<State>();
+  state->message = std::move(message);
+  SCITT_ASSIGN_OR_RETURN(Bytes cose_signature, key.Sign(alg, state->message));
+  const PublicKey public_key = key.public_key();  // the contexts take their own references
+  EVP_PKEY* pkey = public_key.evp();
+  const char* digest = alg == Algorithm::kES256   ? "SHA2-256"
+                       : alg == Algorithm::kES384 ? "SHA2-384"
+                       : alg == Algorithm::kES512 ? "SHA2-512"
+                                                  : nullptr;
+  if (digest != nullptr) {
+    // COSE r‖s to the DER OpenSSL verifies.
+    const size_t half = cose_signature.size() / 2;
+    ECDSA_SIG* sig = ECDSA_SIG_new();
+    BIGNUM* r = BN_bin2bn(cose_signature.data(), static_cast<int>(half), nullptr);
+    BIGNUM* s = BN_bin2bn(cose_signature.data() + half, static_cast<int>(half), nullptr);
+    unsigned char* der = nullptr;
+    const int length = sig != nullptr && r != nullptr && s != nullptr && ECDSA_SIG_set0(sig, r, s) == 1
+                           ? i2d_ECDSA_SIG(sig, &der)
+                           : 0;
+    if (length > 0) state->signature.assign(der, der + length);
+    internal::OpensslFree(der);
+    if (length <= 0) {
+      BN_free(r);
+      BN_free(s);
+    }
+    ECDSA_SIG_free(sig);
+    state->md = EVP_MD_fetch(nullptr, digest, nullptr);
+    state->pkey_ctx = EVP_PKEY_CTX_new(pkey, nullptr);
+    if (length <= 0 || state->md == nullptr || state->pkey_ctx == nullptr ||
+        EVP_PKEY_verify_init(state->pkey_ctx) != 1) {
+      return OpensslError(ErrorCode::kInternal, "cannot set up the raw ECDSA verifier");
+    }
+  } else if (alg == Algorithm::kEdDSA) {
+    state->signature = std::move(cose_signature);
+    state->md_ctx = EVP_MD_CTX_new();
+    if (state->md_ctx == nullptr ||
+        EVP_DigestVerifyInit(state->md_ctx, nullptr, nullptr, nullptr, pkey) != 1) {
+      return OpensslError(ErrorCode::kInternal, "cannot set up the raw EdDSA verifier");
+    }
+  } else {
+    return MakeError(ErrorCode::kUnsupported, "the raw verifier measures ECDSA and EdDSA only");
+  }
+  RawVerifier verifier(std::move(state));
+  if (!verifier.VerifyOnce()) {
+    return OpensslError(ErrorCode::kInternal, "the raw verifier does not verify its own signature");
+  }
+  return verifier;
+}
+
+bool RawVerifier::VerifyOnce() {
+  State& s = *state_;
+  bool ok;
+  if (s.pkey_ctx != nullptr) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_size = 0;
+    ok = EVP_Digest(s.message.data(), s.message.size(), digest, &digest_size, s.md, nullptr) == 1 &&
+         EVP_PKEY_verify(s.pkey_ctx, s.signature.data(), s.signature.size(), digest, digest_size) == 1;
+  } else {
+    ok = EVP_DigestVerify(s.md_ctx, s.signature.data(), s.signature.size(), s.message.data(),
+                          s.message.size()) == 1;
+  }
+  if (!ok) DrainOpensslErrors();
+  return ok;
+}
+
+Result<double> RawVerifyRate(const PrivateKey& key, Algorithm alg, size_t message_size, int threads,
+                             double seconds) {
+  std::vector<RawVerifier> verifiers;
+  for (int t = 0; t < threads; ++t) {
+    SCITT_ASSIGN_OR_RETURN(RawVerifier verifier, RawVerifier::Create(key, alg, Bytes(message_size, 'm')));
+    verifiers.push_back(std::move(verifier));
+  }
+  using Clock = std::chrono::steady_clock;
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> failed{false};
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  std::vector<std::thread> workers;
+  for (RawVerifier& verifier : verifiers) {
+    workers.emplace_back([&] {
+      uint64_t n = 0;
+      while (Clock::now() < deadline) {
+        for (int i = 0; i < 16; ++i) {
+          if (!verifier.VerifyOnce()) failed = true;
+        }
+        n += 16;
+      }
+      done += n;
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  if (failed) return MakeError(ErrorCode::kInternal, "a raw verification failed");
+  return static_cast<double>(done) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace scitt::crypto
