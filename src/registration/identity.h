@@ -3,6 +3,7 @@
 // docs/policy.md, "Issuer identity").
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -32,8 +33,15 @@ struct Identity {
 // the CWT cnf key. Every other identifier present that the service can
 // resolve must name the same key. The statement must have passed the
 // required-header checks (alg, CWT claims with iss).
+// RFC 9679 thumbprints of TrustConfig::issuer_keys, in order. Computed once
+// per Registrar: each exports the public point, and computing them for every
+// request was a fifth of a registration's CPU.
+using IssuerThumbprints = std::vector<std::array<uint8_t, 32>>;
+IssuerThumbprints ThumbprintsOf(const std::vector<crypto::KeyWithId>& keys);
+
 std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
-                                                const TrustConfig& trust, int64_t now);
+                                                const TrustConfig& trust,
+                                                const IssuerThumbprints& thumbprints, int64_t now);
 
 // True when `issuer` issued `child`: the names (and key identifiers, when
 // present) link them and child's signature verifies with issuer's key.

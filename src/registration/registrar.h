@@ -3,6 +3,7 @@
 // wrong, with the RFC 9290 title and detail the HTTP layer sends.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -62,6 +63,7 @@ class Registrar {
 
  private:
   TrustConfig trust_;
+  std::vector<std::array<uint8_t, 32>> issuer_thumbprints_;  // of trust_.issuer_keys
   std::shared_ptr<const policy::RegistrationPolicy> policy_;
   size_t max_statement_bytes_;
 };
