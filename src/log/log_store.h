@@ -89,6 +89,19 @@ class LogStore {
   virtual Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start, uint64_t count) const = 0;
   // The index of the entry with this hash, if registered.
   virtual Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const = 0;
+  // FindEntry for each hash of a batch about to be appended (the sequencer's
+  // duplicate check; only the appending thread calls it). A store may answer
+  // from its writer's state, whose cache the append then reuses.
+  virtual Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
+      std::span<const crypto::Sha256Digest> hashes) const {
+    std::vector<std::optional<uint64_t>> found;
+    found.reserve(hashes.size());
+    for (const auto& hash : hashes) {
+      SCITT_ASSIGN_OR_RETURN(std::optional<uint64_t> index, FindEntry(hash));
+      found.push_back(index);
+    }
+    return found;
+  }
 
   // Complete nodes of the tree, for proofs and tiles. Thread-safe.
   virtual const merkle::NodeSource& nodes() const = 0;

@@ -341,6 +341,12 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
   const int64_t now = options.clock();
   std::vector<LogEntry> entries;
   std::vector<Outcome> outcomes(batch.size());
+  // The sequencer is the only writer, so these answers stay true until the
+  // batch commits.
+  std::vector<crypto::Sha256Digest> hashes;
+  hashes.reserve(batch.size());
+  for (const Pending& p : batch) hashes.push_back(p.entry.entry_hash);
+  auto stored = store->FindEntriesToAppend(hashes);
   std::unordered_map<crypto::Sha256Digest, size_t, DigestHasher> in_batch;
   for (size_t i = 0; i < batch.size(); ++i) {
     LogEntry& entry = batch[i].entry;
@@ -349,16 +355,13 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
       outcomes[i].new_entry = it->second;
       continue;
     }
-    // The sequencer is the only writer, so this answer stays true until the
-    // batch commits.
-    auto found = store->FindEntry(entry.entry_hash);
-    if (!found.ok()) {
-      outcomes[i].error = found.error();
+    if (!stored.ok()) {
+      outcomes[i].error = stored.error();
       continue;
     }
-    if (found->has_value()) {
+    if (const std::optional<uint64_t>& index = (*stored)[i]) {
       outcomes[i].kind = Kind::kStored;
-      outcomes[i].index = **found;
+      outcomes[i].index = *index;
       continue;
     }
     entry.index = old_size + entries.size();

@@ -390,7 +390,7 @@ struct EmbeddedStore::State {
   // writers of the files.
   std::mutex write_mu;
   Connection writer;
-  Statement begin, commit, rollback, insert_entry, insert_head, put_meta;
+  Statement begin, commit, rollback, insert_entry, insert_head, put_meta, find_for_append;
   uint64_t statements_end = 0;  // committed length of the statements file
   // nodes/NN are fdatasynced only every node_sync_interval (they can be
   // recomputed from the entry hashes; see Open): nodes_synced is the size
@@ -534,7 +534,12 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
               std::to_string(kFormatVersion));
   }
 
+  // The writer keeps the hash index pages its duplicate checks and inserts
+  // touch (random, one per entry) in a larger cache than SQLite's 2 MiB.
+  SCITT_RETURN_IF_ERROR(s.writer.Exec("PRAGMA cache_size = -65536"));
   SCITT_ASSIGN_OR_RETURN(s.begin, Statement::Prepare(db, "BEGIN IMMEDIATE"));
+  SCITT_ASSIGN_OR_RETURN(s.find_for_append,
+                         Statement::Prepare(db, "SELECT idx FROM entries WHERE hash = ?"));
   SCITT_ASSIGN_OR_RETURN(s.commit, Statement::Prepare(db, "COMMIT"));
   SCITT_ASSIGN_OR_RETURN(s.rollback, Statement::Prepare(db, "ROLLBACK"));
   SCITT_ASSIGN_OR_RETURN(
@@ -982,6 +987,27 @@ Result<std::optional<uint64_t>> EmbeddedStore::FindEntry(
   }
   if (rc != SQLITE_DONE) return SqliteError(reader->conn.get(), "looking up an entry hash");
   return std::optional<uint64_t>();
+}
+
+Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::FindEntriesToAppend(
+    std::span<const crypto::Sha256Digest> hashes) const {
+  State& s = *state_;
+  std::lock_guard write_lock(s.write_mu);
+  std::vector<std::optional<uint64_t>> found;
+  found.reserve(hashes.size());
+  for (const auto& hash : hashes) {
+    Query q(s.find_for_append);
+    q.Blob(1, hash);
+    const int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      found.push_back(static_cast<uint64_t>(q.IntAt(0)));
+    } else if (rc == SQLITE_DONE) {
+      found.push_back(std::nullopt);
+    } else {
+      return SqliteError(s.writer.get(), "looking up an entry hash");
+    }
+  }
+  return found;
 }
 
 const merkle::NodeSource& EmbeddedStore::nodes() const { return state_->level_nodes; }

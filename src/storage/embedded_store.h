@@ -75,6 +75,9 @@ class EmbeddedStore final : public log::LogStore {
   Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start,
                                                         uint64_t count) const override;
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const override;
+  // On the writer's connection (its cache then serves the inserts).
+  Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
+      std::span<const crypto::Sha256Digest> hashes) const override;
 
   // Reads nodes/NN with pread; kNotFound beyond the committed size.
   const merkle::NodeSource& nodes() const override;
