@@ -40,9 +40,12 @@ median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 for ((r = 1; r <= RUNS; r++)); do
   for i in "${!BINARIES[@]}"; do
     run_once "${BINARIES[$i]}" "out.$i.$r"
-    printf '%-40s run %d: %s/s  ratio %s  p50 %s ms  p99 %s ms\n' "${BINARIES[$i]}" "$r" \
+    printf '%-40s run %d: %s/s  ratio %s  p50 %s ms  p99 %s ms  p99.9 %s ms  server CPU %s s  client CPU %s s\n' \
+      "${BINARIES[$i]}" "$r" \
       "$(awk '/^registrations:/ {print int($NF)}' "out.$i.$r")" "$(awk '/^ratio:/ {print $2}' "out.$i.$r")" \
-      "$(awk '/^latency/ {print $4}' "out.$i.$r")" "$(awk '/^latency/ {print $8}' "out.$i.$r")"
+      "$(awk '/^latency/ {print $4}' "out.$i.$r")" "$(awk '/^latency/ {print $8}' "out.$i.$r")" \
+      "$(awk '/^latency/ {print $10}' "out.$i.$r")" "$(awk '/^server CPU/ {print $3}' "out.$i.$r")" \
+      "$(awk '/^load generator CPU/ {print $4}' "out.$i.$r")"
   done
 done
 for i in "${!BINARIES[@]}"; do

@@ -203,7 +203,8 @@ class LoadLoop {
           next_due_[c] = due + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
         }
       }
-      if (now >= deadline_ && InFlight() == 0) break;
+      // Done when nothing is in flight and nothing more will be sent.
+      if (InFlight() == 0 && (now >= deadline_ || ran_out_ || Open() == 0)) break;
       if (now >= deadline_ + std::chrono::seconds(30)) {  // responses that never came
         io_errors_ += InFlight();
         break;
@@ -231,6 +232,11 @@ class LoadLoop {
   }
 
  private:
+  size_t Open() const {
+    return static_cast<size_t>(std::count_if(conns_.begin(), conns_.end(),
+                                             [](const LoadConnection& c) { return c.fd >= 0; }));
+  }
+
   size_t InFlight() const {
     return static_cast<size_t>(std::count_if(conns_.begin(), conns_.end(),
                                              [](const LoadConnection& c) { return c.fd >= 0 && c.in_flight; }));

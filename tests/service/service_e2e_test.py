@@ -507,9 +507,9 @@ def test_bench_register():
     """The load generator through the real binary: closed loop and paced."""
     server = Server("bench", "--allow-self-asserted", "--rate-limit", "0")
     try:
-        def bench(*flags):
-            out = run("bench", "register", "--url", server.url, "--seconds", "1", "--connections", "8",
-                      "--count", "4000", "--server-threads", "1", *flags).stdout
+        def bench(*flags, count="4000", seconds="1"):
+            out = run("bench", "register", "--url", server.url, "--seconds", seconds, "--connections", "8",
+                      "--count", count, "--server-threads", "1", *flags).stdout
             fields = {line.split(":")[0]: line.split(":", 1)[1].split() for line in out.splitlines() if ":" in line}
             registered = int(fields["registrations"][0])
             verified, _, sampled = fields["receipts verified"][:3]
@@ -522,6 +522,8 @@ def test_bench_register():
         # Paced: 8 connections at 100/s in total cannot send more than the schedule allows.
         paced = bench("--rate", "100")
         assert paced <= 100 * 1 + 8, paced
+        # Fewer statements than the time allows: it stops when they are used up.
+        assert bench(count="300", seconds="600") == 300
     finally:
         server.stop()
 
