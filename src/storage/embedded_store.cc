@@ -687,8 +687,9 @@ Status EmbeddedStore::State::RebuildUnsyncedNodes(uint64_t committed) {
     files.emplace_back(fd, Path(LevelName(level)));
   }
   SCITT_RETURN_IF_ERROR(SyncFiles(files));
+  const std::string synced = std::to_string(committed);  // bound SQLITE_STATIC: outlives Step()
   Query q(put_meta);
-  q.Text(1, kNodesSyncedKey).Text(2, std::to_string(committed));
+  q.Text(1, kNodesSyncedKey).Text(2, synced);
   if (q.Step() != SQLITE_DONE) return SqliteError(db, "writing meta " + std::string(kNodesSyncedKey));
   nodes_synced = committed;
   last_node_sync = std::chrono::steady_clock::now();
@@ -812,8 +813,9 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
       return SqliteError(db, "inserting the tree head at size " + std::to_string(head.tree_size));
     }
     if (sync_nodes) {
+      const std::string synced = std::to_string(new_size);  // bound SQLITE_STATIC: outlives Step()
       Query meta(s.put_meta);
-      meta.Text(1, kNodesSyncedKey).Text(2, std::to_string(new_size));
+      meta.Text(1, kNodesSyncedKey).Text(2, synced);
       if (meta.Step() != SQLITE_DONE) return SqliteError(db, "recording the synced Merkle nodes");
     }
     return Status::Ok();
