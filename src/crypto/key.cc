@@ -151,19 +151,6 @@ class EcdsaVerifyContexts {
   std::vector<std::pair<EVP_PKEY*, EVP_PKEY_CTX*>> slots_;
 };
 
-// The digest implementation fetched once: EVP_sha256() and friends make
-// every EVP_Digest fetch it again from the provider.
-const EVP_MD* FetchedDigest(Algorithm alg) {
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
-  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
-  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
-  const EVP_MD* md = DigestFor(alg);
-  if (md == EVP_sha256() && sha256 != nullptr) return sha256;
-  if (md == EVP_sha384() && sha384 != nullptr) return sha384;
-  if (md == EVP_sha512() && sha512 != nullptr) return sha512;
-  return md;
-}
-
 // ECDSA over the digest of `message`, `der_signature` in DER.
 bool VerifyEcdsa(EVP_PKEY* pkey, const EVP_MD* md, ByteView message, ByteView der_signature) {
   thread_local EcdsaVerifyContexts contexts;
@@ -189,6 +176,41 @@ Bytes BnMinimalBytes(const BIGNUM* bn) { return BnBytes(bn, BN_num_bytes(bn)); }
 }  // namespace
 
 namespace internal {
+
+const EVP_MD* FetchedDigest(Algorithm alg) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  const EVP_MD* md = DigestFor(alg);
+  if (md == EVP_sha256() && sha256 != nullptr) return sha256;
+  if (md == EVP_sha384() && sha384 != nullptr) return sha384;
+  if (md == EVP_sha512() && sha512 != nullptr) return sha512;
+  return md;
+}
+
+Result<Bytes> EcdsaDerSignature(ByteView cose_signature, std::string_view alg_name) {
+  const size_t half = cose_signature.size() / 2;
+  BnPtr r(BN_bin2bn(cose_signature.data(), static_cast<int>(half), nullptr));
+  BnPtr s(BN_bin2bn(cose_signature.data() + half, static_cast<int>(half), nullptr));
+  if (r == nullptr || s == nullptr) return OpensslError(ErrorCode::kInternal, "out of memory");
+  // r, s >= n is refused by OpenSSL's ECDSA verification itself.
+  if (BN_is_zero(r.get()) || BN_is_zero(s.get())) {
+    return MakeError(ErrorCode::kVerificationFailed,
+                     std::string(alg_name) + " signature invalid: r or s is zero");
+  }
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  if (sig == nullptr || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
+    return OpensslError(ErrorCode::kInternal, "cannot build ECDSA signature");
+  }
+  r.release();
+  s.release();
+  const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (len <= 0) return OpensslError(ErrorCode::kInternal, "cannot encode ECDSA signature");
+  Bytes der(static_cast<size_t>(len));
+  unsigned char* p = der.data();
+  i2d_ECDSA_SIG(sig.get(), &p);
+  return der;
+}
 
 const EcCurveInfo* EcCurve(Curve curve) {
   for (const auto& info : kEcCurves) {
@@ -463,25 +485,7 @@ Status PublicKey::Verify(Algorithm alg, ByteView message, ByteView signature) co
                        alg_name + " signature must be " + std::to_string(2 * half) +
                            " bytes (raw r||s, not DER), got " + std::to_string(signature.size()));
     }
-    BnPtr r(BN_bin2bn(signature.data(), static_cast<int>(half), nullptr));
-    BnPtr s(BN_bin2bn(signature.data() + half, static_cast<int>(half), nullptr));
-    if (r == nullptr || s == nullptr) return OpensslError(ErrorCode::kInternal, "out of memory");
-    // r, s >= n is refused by OpenSSL's ECDSA verification itself.
-    if (BN_is_zero(r.get()) || BN_is_zero(s.get())) {
-      return MakeError(ErrorCode::kVerificationFailed,
-                       alg_name + " signature invalid: r or s is zero");
-    }
-    EcdsaSigPtr sig(ECDSA_SIG_new());
-    if (sig == nullptr || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
-      return OpensslError(ErrorCode::kInternal, "cannot build ECDSA signature");
-    }
-    r.release();
-    s.release();
-    int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-    if (len <= 0) return OpensslError(ErrorCode::kInternal, "cannot encode ECDSA signature");
-    der_signature.resize(len);
-    unsigned char* p = der_signature.data();
-    i2d_ECDSA_SIG(sig.get(), &p);
+    SCITT_ASSIGN_OR_RETURN(der_signature, EcdsaDerSignature(signature, alg_name));
     to_verify = der_signature;
   } else if (alg == Algorithm::kEdDSA) {
     if (signature.size() != 64) {

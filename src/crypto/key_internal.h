@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 #include <openssl/obj_mac.h>
@@ -46,6 +47,13 @@ std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* pkey);
 
 // Why `pkey` cannot be used with `alg`, or nullopt when it can.
 std::optional<std::string> Misfit(const EVP_PKEY* pkey, Algorithm alg);
+
+// The digest `alg` signs over (nullptr for EdDSA), fetched from the provider
+// once: EVP_sha256() and friends make every EVP_Digest fetch it again.
+const EVP_MD* FetchedDigest(Algorithm alg);
+// A COSE ECDSA signature (r‖s, two equal halves) as the DER OpenSSL verifies;
+// kVerificationFailed when r or s is zero.
+Result<Bytes> EcdsaDerSignature(ByteView cose_signature, std::string_view alg_name);
 
 // ---- Building keys from raw components ----
 

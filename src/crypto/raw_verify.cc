@@ -1,13 +1,15 @@
 #include "crypto/raw_verify.h"
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <chrono>
 #include <thread>
 #include <vector>
 
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 
+#include "crypto/key_internal.h"
 #include "crypto/openssl_util.h"
 
 namespace scitt::crypto {
@@ -19,11 +21,10 @@ struct RawVerifier::State {
   ~State() {
     EVP_PKEY_CTX_free(pkey_ctx);
     EVP_MD_CTX_free(md_ctx);
-    EVP_MD_free(md);
   }
   Bytes message;
   Bytes signature;                 // DER for ECDSA
-  EVP_MD* md = nullptr;            // ECDSA: the digest, fetched once
+  const EVP_MD* md = nullptr;      // ECDSA: the digest, fetched once
   EVP_PKEY_CTX* pkey_ctx = nullptr;  // ECDSA
   EVP_MD_CTX* md_ctx = nullptr;      // EdDSA
 };
@@ -39,31 +40,14 @@ Result<RawVerifier> RawVerifier::Create(const PrivateKey& key, Algorithm alg, By
   SCITT_ASSIGN_OR_RETURN(Bytes cose_signature, key.Sign(alg, state->message));
   const PublicKey public_key = key.public_key();  // the contexts take their own references
   EVP_PKEY* pkey = public_key.evp();
-  const char* digest = alg == Algorithm::kES256   ? "SHA2-256"
-                       : alg == Algorithm::kES384 ? "SHA2-384"
-                       : alg == Algorithm::kES512 ? "SHA2-512"
-                                                  : nullptr;
-  if (digest != nullptr) {
-    // COSE r‖s to the DER OpenSSL verifies.
-    const size_t half = cose_signature.size() / 2;
-    ECDSA_SIG* sig = ECDSA_SIG_new();
-    BIGNUM* r = BN_bin2bn(cose_signature.data(), static_cast<int>(half), nullptr);
-    BIGNUM* s = BN_bin2bn(cose_signature.data() + half, static_cast<int>(half), nullptr);
-    unsigned char* der = nullptr;
-    const int length = sig != nullptr && r != nullptr && s != nullptr && ECDSA_SIG_set0(sig, r, s) == 1
-                           ? i2d_ECDSA_SIG(sig, &der)
-                           : 0;
-    if (length > 0) state->signature.assign(der, der + length);
-    internal::OpensslFree(der);
-    if (length <= 0) {
-      BN_free(r);
-      BN_free(s);
-    }
-    ECDSA_SIG_free(sig);
-    state->md = EVP_MD_fetch(nullptr, digest, nullptr);
+  const bool ecdsa = std::any_of(std::begin(internal::kEcCurves), std::end(internal::kEcCurves),
+                                 [&](const internal::EcCurveInfo& c) { return c.algorithm == alg; });
+  if (ecdsa) {
+    SCITT_ASSIGN_OR_RETURN(state->signature,
+                           internal::EcdsaDerSignature(cose_signature, AlgorithmName(alg)));
+    state->md = internal::FetchedDigest(alg);
     state->pkey_ctx = EVP_PKEY_CTX_new(pkey, nullptr);
-    if (length <= 0 || state->md == nullptr || state->pkey_ctx == nullptr ||
-        EVP_PKEY_verify_init(state->pkey_ctx) != 1) {
+    if (state->pkey_ctx == nullptr || EVP_PKEY_verify_init(state->pkey_ctx) != 1) {
       return OpensslError(ErrorCode::kInternal, "cannot set up the raw ECDSA verifier");
     }
   } else if (alg == Algorithm::kEdDSA) {
