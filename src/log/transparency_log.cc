@@ -136,21 +136,16 @@ Result<merkle::CompactRange> LoadTree(const LogStore& store, const std::string& 
                          " entries but its latest tree head has size " +
                          std::to_string(head.tree_size) + ": refusing to start");
   }
-  // One perfect subtree per set bit of size, largest (leftmost) first.
-  std::vector<merkle::Hash> roots;
-  uint64_t begin = 0;
-  for (int level = 63; level >= 0; --level) {
-    if ((size >> level & 1) == 0) continue;
-    auto node = store.nodes().Node(static_cast<uint8_t>(level), begin >> level);
-    if (!node.ok()) {
-      return MakeError(node.error().code, "reading the stored tree at size " +
-                                              std::to_string(size) + ": " + node.error().message);
-    }
-    roots.push_back(*node);
-    begin += uint64_t{1} << level;
-  }
-  SCITT_ASSIGN_OR_RETURN(merkle::CompactRange range,
-                         merkle::CompactRange::Restore(size, std::move(roots)));
+  SCITT_ASSIGN_OR_RETURN(
+      merkle::CompactRange range,
+      merkle::CompactRange::Load(size, [&](uint8_t level, uint64_t index) -> Result<merkle::Hash> {
+        auto node = store.nodes().Node(level, index);
+        if (!node.ok()) {
+          return MakeError(node.error().code, "reading the stored tree at size " +
+                                                  std::to_string(size) + ": " + node.error().message);
+        }
+        return *node;
+      }));
   if (range.Root() != head.root) {
     return MakeError(ErrorCode::kVerificationFailed,
                      "stored tree (size " + std::to_string(size) + ", root " +

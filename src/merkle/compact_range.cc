@@ -20,6 +20,19 @@ Result<CompactRange> CompactRange::Restore(uint64_t size, std::vector<Hash> root
   return CompactRange(size, std::move(roots));
 }
 
+Result<CompactRange> CompactRange::Load(
+    uint64_t size, const std::function<Result<Hash>(uint8_t level, uint64_t index)>& node) {
+  std::vector<Hash> roots;
+  uint64_t begin = 0;
+  for (int level = 63; level >= 0; --level) {
+    if ((size >> level & 1) == 0) continue;
+    SCITT_ASSIGN_OR_RETURN(Hash root, node(static_cast<uint8_t>(level), begin >> level));
+    roots.push_back(root);
+    begin += uint64_t{1} << level;
+  }
+  return Restore(size, std::move(roots));
+}
+
 // RFC 9162 §2.1.1: MTH splits at the largest power of two, so the root is the right fold of
 // the perfect subtrees, smallest (rightmost) first.
 Hash CompactRange::Root() const {

@@ -24,6 +24,10 @@ class CompactRange {
   // Restores a range persisted as (size(), roots()). Fails unless there is exactly one
   // root per set bit of `size`; the hashes themselves cannot be checked here.
   static Result<CompactRange> Restore(uint64_t size, std::vector<Hash> roots);
+  // Restores the range of a stored tree of `size` leaves by reading its right
+  // edge: the node (level, index) of every perfect subtree, largest first.
+  static Result<CompactRange> Load(
+      uint64_t size, const std::function<Result<Hash>(uint8_t level, uint64_t index)>& node);
 
   // Number of leaves appended so far.
   uint64_t size() const { return size_; }

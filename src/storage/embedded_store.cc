@@ -301,6 +301,31 @@ Result<log::TreeHead> HeadFromRow(const Query& q) {
   return head;
 }
 
+constexpr const char* kEntryHashesSql =
+    "SELECT hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx";
+
+// Entry hashes [start, start + count) through `query` (kEntryHashesSql).
+Result<std::vector<crypto::Sha256Digest>> ReadEntryHashes(const Statement& query, sqlite3* db,
+                                                          uint64_t start, uint64_t count) {
+  Query q(query);
+  q.Int(1, static_cast<int64_t>(start)).Int(2, static_cast<int64_t>(start + count));
+  std::vector<crypto::Sha256Digest> hashes;
+  hashes.reserve(count);
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    const ByteView hash = q.BlobAt(0);
+    crypto::Sha256Digest digest{};
+    if (hash.size() != digest.size()) {
+      return Io("embedded store: entry " + std::to_string(start + hashes.size()) +
+                " has a malformed hash");
+    }
+    std::memcpy(digest.data(), hash.data(), digest.size());
+    hashes.push_back(digest);
+  }
+  if (rc != SQLITE_DONE || hashes.size() != count) return SqliteError(db, "reading entry hashes");
+  return hashes;
+}
+
 std::string LevelName(uint8_t level) {
   char name[16];
   std::snprintf(name, sizeof(name), "nodes/%02u", static_cast<unsigned>(level));
@@ -431,9 +456,7 @@ Result<EmbeddedStore::State::Lease> EmbeddedStore::State::Borrow() const {
                          Statement::Prepare(db,
                                             "SELECT hash, offset, length, registered_at, "
                                             "policy_index, collateral FROM entries WHERE idx = ?"));
-  SCITT_ASSIGN_OR_RETURN(
-      reader->entry_hashes,
-      Statement::Prepare(db, "SELECT hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"));
+  SCITT_ASSIGN_OR_RETURN(reader->entry_hashes, Statement::Prepare(db, kEntryHashesSql));
   SCITT_ASSIGN_OR_RETURN(reader->find,
                          Statement::Prepare(db, "SELECT idx FROM entries WHERE hash = ?"));
   SCITT_ASSIGN_OR_RETURN(reader->head_at,
@@ -635,44 +658,26 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
 }
 
 Status EmbeddedStore::State::RebuildUnsyncedNodes(uint64_t committed) {
-  // The right edge at nodes_synced: one perfect subtree per set bit, largest first.
-  std::vector<merkle::Hash> roots;
-  uint64_t begin = 0;
-  for (int level = kLevels - 1; level >= 0; --level) {
-    if ((nodes_synced >> level & 1) == 0) continue;
-    merkle::Hash hash;
-    SCITT_RETURN_IF_ERROR(ReadAt(level_fds[level].load(std::memory_order_relaxed), hash.data(),
-                                 hash.size(), kNodeSize * (begin >> level),
-                                 [&] { return Path(LevelName(static_cast<uint8_t>(level))); }));
-    roots.push_back(hash);
-    begin += uint64_t{1} << level;
-  }
-  SCITT_ASSIGN_OR_RETURN(merkle::CompactRange range,
-                         merkle::CompactRange::Restore(nodes_synced, std::move(roots)));
+  // The right edge at nodes_synced, from its (durable) nodes.
+  SCITT_ASSIGN_OR_RETURN(
+      merkle::CompactRange range,
+      merkle::CompactRange::Load(nodes_synced, [&](uint8_t level, uint64_t index) -> Result<merkle::Hash> {
+        merkle::Hash hash;
+        SCITT_RETURN_IF_ERROR(ReadAt(level_fds[level].load(std::memory_order_relaxed), hash.data(),
+                                     hash.size(), kNodeSize * index,
+                                     [&] { return Path(LevelName(level)); }));
+        return hash;
+      }));
 
-  std::array<Bytes, kLevels> level_bytes;
   sqlite3* db = writer.get();
-  {
-    SCITT_ASSIGN_OR_RETURN(
-        Statement hashes,
-        Statement::Prepare(db, "SELECT hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"));
-    Query q(hashes);
-    q.Int(1, static_cast<int64_t>(nodes_synced)).Int(2, static_cast<int64_t>(committed));
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      const ByteView hash = q.BlobAt(0);
-      crypto::Sha256Digest digest{};
-      if (hash.size() != digest.size()) {
-        return Io("embedded store: entry " + std::to_string(range.size()) + " has a malformed hash");
-      }
-      std::memcpy(digest.data(), hash.data(), digest.size());
-      range.Append(merkle::HashLeaf(digest), [&](uint8_t level, uint64_t, const merkle::Hash& node) {
-        level_bytes[level].insert(level_bytes[level].end(), node.begin(), node.end());
-      });
-    }
-    if (rc != SQLITE_DONE || range.size() != committed) {
-      return SqliteError(db, "reading the entry hashes whose Merkle nodes were not synced");
-    }
+  SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(db, kEntryHashesSql));
+  SCITT_ASSIGN_OR_RETURN(auto hashes,
+                         ReadEntryHashes(query, db, nodes_synced, committed - nodes_synced));
+  std::array<Bytes, kLevels> level_bytes;
+  for (const auto& entry_hash : hashes) {
+    range.Append(merkle::HashLeaf(entry_hash), [&](uint8_t level, uint64_t, const merkle::Hash& node) {
+      level_bytes[level].insert(level_bytes[level].end(), node.begin(), node.end());
+    });
   }
 
   std::vector<std::pair<int, std::string>> files;
@@ -953,25 +958,7 @@ Result<std::vector<crypto::Sha256Digest>> EmbeddedStore::EntryHashes(uint64_t st
                     ") go beyond the log size " + std::to_string(committed));
   }
   SCITT_ASSIGN_OR_RETURN(auto reader, state_->Borrow());
-  Query q(reader->entry_hashes);
-  q.Int(1, static_cast<int64_t>(start)).Int(2, static_cast<int64_t>(start + count));
-  std::vector<crypto::Sha256Digest> hashes;
-  hashes.reserve(count);
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) {
-    const ByteView hash = q.BlobAt(0);
-    crypto::Sha256Digest digest{};
-    if (hash.size() != digest.size()) {
-      return Io("embedded store: entry " + std::to_string(start + hashes.size()) +
-                " has a malformed hash");
-    }
-    std::memcpy(digest.data(), hash.data(), digest.size());
-    hashes.push_back(digest);
-  }
-  if (rc != SQLITE_DONE || hashes.size() != count) {
-    return SqliteError(reader->conn.get(), "reading entry hashes");
-  }
-  return hashes;
+  return ReadEntryHashes(reader->entry_hashes, reader->conn.get(), start, count);
 }
 
 Result<std::optional<uint64_t>> EmbeddedStore::FindEntry(

@@ -76,6 +76,29 @@ TEST(CompactRangeTest, RestoredRangeContinuesLikeTheOriginal) {
   }
 }
 
+TEST(CompactRangeTest, LoadReadsTheRightEdgeOfStoredNodes) {
+  const auto leaves = testing::RandomLeafHashes(300, 12);
+  std::map<std::pair<uint8_t, uint64_t>, Hash> stored;
+  CompactRange original;
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    original.Append(leaves[i], [&](uint8_t level, uint64_t index, const Hash& hash) {
+      stored.emplace(std::pair(level, index), hash);
+    });
+    auto loaded = CompactRange::Load(original.size(), [&](uint8_t level, uint64_t index) -> Result<Hash> {
+      auto it = stored.find({level, index});
+      if (it == stored.end()) return MakeError(ErrorCode::kNotFound, "not stored");
+      return it->second;
+    });
+    ASSERT_TRUE(loaded.ok()) << i;
+    EXPECT_EQ(loaded->roots(), original.roots()) << i;
+  }
+  auto failed = CompactRange::Load(5, [](uint8_t, uint64_t) -> Result<Hash> {
+    return MakeError(ErrorCode::kIo, "unreadable");
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kIo);
+}
+
 TEST(CompactRangeTest, RestoreRejectsAShapeThatDoesNotMatchTheSize) {
   const auto hashes = testing::RandomLeafHashes(4, 11);
   const std::vector<std::tuple<uint64_t, size_t>> bad = {
