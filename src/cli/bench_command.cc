@@ -146,6 +146,7 @@ struct LoadConnection {
   Clock::time_point sent;
   bool in_flight = false;
   bool want_write = false;      // EPOLLOUT armed
+  Clock::time_point next_due;   // paced: when the next request is due
 };
 
 Status OpenConnection(const addrinfo& address, LoadConnection& conn) {
@@ -200,7 +201,7 @@ class LoadLoop {
         const auto due = timers_.top().first;
         timers_.pop();
         if (conns_[c].fd >= 0 && Send(c) && interval > 0) {
-          next_due_[c] = due + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
+          conns_[c].next_due = due + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
         }
       }
       // Done when nothing is in flight and nothing more will be sent.
@@ -337,7 +338,7 @@ class LoadLoop {
     conn.input.erase(0, header_end + 4 + length);
     conn.in_flight = false;
     if (interval > 0) {
-      timers_.push({next_due_[c], c});
+      timers_.push({conn.next_due, c});
     } else {
       Send(c);
     }
@@ -351,10 +352,9 @@ class LoadLoop {
   std::mt19937 rng_;
   int epoll_ = -1;
   std::vector<LoadConnection> conns_;
-  // Paced sends: (due, connection), earliest first; next_due_ per connection.
+  // Paced sends: (due, connection), earliest first.
   using Timer = std::pair<Clock::time_point, size_t>;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
-  std::map<size_t, Clock::time_point> next_due_;
   std::vector<double> latencies_;
   std::map<int, uint64_t> statuses_;
   std::vector<Sample> samples_;
