@@ -9,6 +9,8 @@ PACKAGES=(
   libssl-dev openssl                # crypto layer
   nlohmann-json3-dev libcli11-dev   # JSON (JWK, config), command line
   libboost1.81-dev                  # Beast/Asio HTTP server and client
+  libboost-url1.81-dev              # URL parsing and resolution
+  libspdlog-dev                     # the logging facility (base/logging.h)
   libsqlite3-dev                    # embedded storage
   duktape-dev                       # policy scripts
   libjemalloc-dev                   # allocator of the scitt binary (+13% registrations/s)

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
 #include "cbor/encoder.h"
 
 namespace scitt::cbor {
@@ -31,49 +32,6 @@ double HalfToDouble(uint16_t half) {
   return (half & 0x8000) ? -value : value;
 }
 
-// The index of the first byte of `s` that does not start a well-formed UTF-8
-// sequence (Unicode Table 3-7: no overlongs, no surrogates, nothing above
-// U+10FFFF), or s.size() when all of `s` is valid.
-size_t FindInvalidUtf8(ByteView s) {
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    if (n - i >= 8) {
-      uint64_t word;
-      std::memcpy(&word, s.data() + i, 8);
-      if ((word & 0x8080808080808080ull) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const uint8_t c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length;
-    uint8_t low = 0x80, high = 0xbf;  // range of the second byte
-    if (c >= 0xc2 && c <= 0xdf) {
-      length = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      length = 3;
-      if (c == 0xe0) low = 0xa0;   // overlong
-      if (c == 0xed) high = 0x9f;  // surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      length = 4;
-      if (c == 0xf0) low = 0x90;   // overlong
-      if (c == 0xf4) high = 0x8f;  // above U+10FFFF
-    } else {
-      return i;
-    }
-    if (n - i < length || s[i + 1] < low || s[i + 1] > high) return i;
-    for (size_t k = 2; k < length; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return i;
-    }
-    i += length;
-  }
-  return n;
-}
 
 // Two map keys are duplicates when they are the same data-model value, which
 // is exactly when their deterministic encodings are equal (so maps that differ

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "base/file.h"
+#include "base/text.h"
 #include "cbor/decoder.h"
 #include "cbor/encoder.h"
 #include "cli/commands.h"
@@ -24,12 +25,7 @@ bool IsPrintableUtf8(ByteView b) {
   for (uint8_t c : b) {
     if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') return false;
   }
-  try {
-    (void)json(std::string(b.begin(), b.end())).dump();  // throws on invalid UTF-8
-    return true;
-  } catch (const json::exception&) {
-    return false;
-  }
+  return FindInvalidUtf8(b) == b.size();
 }
 
 // CBOR to JSON for display: bytes as hex, tags as {"tag": n, "value": …}.

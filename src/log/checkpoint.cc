@@ -2,11 +2,11 @@
 
 #include <openssl/evp.h>
 
-#include <charconv>
 #include <cstring>
 #include <optional>
 
 #include "base/bytes.h"
+#include "base/text.h"
 #include "crypto/hash.h"
 
 namespace scitt::log {
@@ -60,44 +60,10 @@ bool ValidKeyName(std::string_view name) {
 // "Signed notes MUST be valid UTF-8 and MUST NOT contain any ASCII control
 // characters (those below U+0020) other than newline."
 bool ValidNoteText(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      if (c < 0x20 && c != '\n') return false;
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > text.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMinForLength[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n') return false;
   }
-  return true;
-}
-
-std::optional<uint64_t> ParseDecimal(std::string_view text) {
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return std::nullopt;
-  uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
+  return IsValidUtf8(text);
 }
 
 struct VerifierKey {

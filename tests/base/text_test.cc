@@ -1,0 +1,37 @@
+#include "base/text.h"
+
+#include <gtest/gtest.h>
+
+namespace scitt {
+namespace {
+
+TEST(ParseDecimal, CanonicalOnly) {
+  EXPECT_EQ(ParseDecimal("0"), 0u);
+  EXPECT_EQ(ParseDecimal("42"), 42u);
+  EXPECT_EQ(ParseDecimal("18446744073709551615"), UINT64_MAX);
+  EXPECT_FALSE(ParseDecimal("18446744073709551616"));  // overflow
+  EXPECT_FALSE(ParseDecimal(""));
+  EXPECT_FALSE(ParseDecimal("007"));
+  EXPECT_FALSE(ParseDecimal("-1"));
+  EXPECT_FALSE(ParseDecimal("+1"));
+  EXPECT_FALSE(ParseDecimal(" 1"));
+  EXPECT_FALSE(ParseDecimal("1x"));
+}
+
+TEST(Utf8, FindsTheFirstInvalidByte) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8(AsBytes("ab\xFF")), 2u);
+}
+
+TEST(Utf8, ReplacesInvalidBytes) {
+  EXPECT_EQ(ToValidUtf8("/entries/\xFF\xFE"), "/entries/\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(ToValidUtf8("ok \xC3\xA9"), "ok \xC3\xA9");
+  EXPECT_EQ(ToValidUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated sequence
+}
+
+}  // namespace
+}  // namespace scitt
