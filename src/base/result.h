@@ -18,6 +18,7 @@ enum class ErrorCode {
   kVerificationFailed,  // a signature, proof or chain does not verify
   kNotFound,            // a requested object does not exist
   kIo,                  // file system or network failure
+  kUnavailable,         // temporarily unable (busy, stopping): retry later
   kConflict,            // the state changed under the caller (another writer
                         // appended first); re-read and decide again
   kInternal,            // a bug or an unexpected library failure

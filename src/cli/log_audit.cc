@@ -13,33 +13,13 @@
 #include "log/checkpoint.h"
 #include "merkle/tree.h"
 #include "registration/registrar.h"
+#include "registration/service_statements.h"
 
 namespace scitt::cli {
 namespace {
 
-constexpr char kTrustSubject[] = "urn:scitt:trust-configuration";
-constexpr char kPolicySubject[] = "urn:scitt:registration-policy";
-
-// The trust configuration as the service registers it
-// (registration::TrustConfig::CanonicalJson).
-Result<registration::TrustConfig> ParseTrust(ByteView payload) {
-  auto doc = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return MakeError(ErrorCode::kMalformed, "trust configuration is not a JSON object");
-  registration::TrustConfig trust;
-  trust.allow_self_asserted = doc.value("allow_self_asserted", false);
-  for (const auto& der64 : doc.value("trust_anchors", nlohmann::json::array())) {
-    auto der = der64.is_string() ? Base64Decode(der64.get<std::string>()) : std::nullopt;
-    if (!der) return MakeError(ErrorCode::kMalformed, "trust anchor is not base64");
-    SCITT_ASSIGN_OR_RETURN(auto cert, crypto::Certificate::FromDer(*der));
-    trust.trust_anchors.push_back(std::move(cert));
-  }
-  auto keys = doc.value("issuer_keys", nlohmann::json::array());
-  if (!keys.empty()) {
-    std::string jwks = nlohmann::json{{"keys", keys}}.dump();
-    SCITT_ASSIGN_OR_RETURN(trust.issuer_keys, crypto::ParseKeySet(AsBytes(jwks)));
-  }
-  return trust;
-}
+constexpr std::string_view kTrustSubject = registration::kTrustConfiguration.subject;
+constexpr std::string_view kPolicySubject = registration::kRegistrationPolicy.subject;
 
 class Auditor {
  public:
@@ -100,7 +80,7 @@ class Auditor {
     if (!signature.ok()) return Problem(where + "service statement: " + signature.message());
     ByteView payload = statement.payload().value_or(ByteView());
     if (*statement.protected_headers().cwt->sub == kTrustSubject) {
-      auto trust = ParseTrust(payload);
+      auto trust = registration::ParseTrustConfig(payload);
       if (!trust.ok()) return Problem(where + trust.error().message);
       trust_ = std::make_shared<registration::TrustConfig>(std::move(trust).value());
       trust_index_ = entry.index;

@@ -11,6 +11,7 @@
 #include "cli/log_audit.h"
 #include "cose/labels.h"
 #include "log/checkpoint.h"
+#include "log/pages.h"
 #include "merkle/tree.h"
 #include "service/service_keys.h"
 #include "storage/embedded_store.h"
@@ -19,12 +20,7 @@ namespace scitt::cli {
 namespace {
 
 constexpr uint64_t kPage = 1000;
-
-Result<const cbor::Value*> Field(const cbor::Value& map, const char* name) {
-  const cbor::Value* v = map.Find(name);
-  if (v == nullptr) return MakeError(ErrorCode::kMalformed, std::string("response lacks \"") + name + "\"");
-  return v;
-}
+constexpr size_t kPageBytes = 8u << 20;
 
 // Reads the log through the service's read API.
 class HttpAuditSource : public AuditSource {
@@ -41,54 +37,15 @@ class HttpAuditSource : public AuditSource {
   Result<Bytes> ServiceKeys() override { return FetchServiceKeys(flags_); }
 
   Result<std::vector<log::LogEntry>> Entries(uint64_t from) override {
-    SCITT_ASSIGN_OR_RETURN(cbor::Value doc, GetCbor("/entries?from=" + std::to_string(from) + "&limit=" + std::to_string(kPage)));
-    SCITT_ASSIGN_OR_RETURN(const cbor::Value* items, Field(doc, "entries"));
-    std::vector<log::LogEntry> out;
-    if (!items->is_array()) return MakeError(ErrorCode::kMalformed, "entries is not an array");
-    for (const auto& item : items->array()) {
-      log::LogEntry e;
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* index, Field(item, "index"));
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* statement, Field(item, "statement"));
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* at, Field(item, "registered_at"));
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* policy, Field(item, "policy_index"));
-      if (!index->is_unsigned() || !statement->is_bytes() || !at->AsInt64() || !policy->is_unsigned()) {
-        return MakeError(ErrorCode::kMalformed, "entry fields have the wrong types");
-      }
-      e.index = index->argument();
-      e.statement = statement->bytes();
-      e.entry_hash = crypto::Sha256(e.statement);
-      e.registered_at = *at->AsInt64();
-      e.policy_index = policy->argument();
-      if (const cbor::Value* c = item.Find("collateral"); c != nullptr && c->is_bytes()) e.collateral = c->bytes();
-      out.push_back(std::move(e));
-    }
-    return out;
+    SCITT_ASSIGN_OR_RETURN(Bytes doc, GetBody("/entries?from=" + std::to_string(from) + "&limit=" + std::to_string(kPage)));
+    SCITT_ASSIGN_OR_RETURN(log::EntryPage page, log::DecodeEntryPage(doc));
+    return std::move(page.entries);
   }
 
   Result<std::vector<log::TreeHead>> TreeHeads(uint64_t from) override {
-    SCITT_ASSIGN_OR_RETURN(cbor::Value doc, GetCbor("/tree-heads?from=" + std::to_string(from) + "&limit=" + std::to_string(kPage)));
-    SCITT_ASSIGN_OR_RETURN(const cbor::Value* items, Field(doc, "tree_heads"));
-    std::vector<log::TreeHead> out;
-    if (!items->is_array()) return MakeError(ErrorCode::kMalformed, "tree_heads is not an array");
-    for (const auto& item : items->array()) {
-      log::TreeHead h;
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* size, Field(item, "tree_size"));
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* root, Field(item, "root"));
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* prot, Field(item, "receipt_protected"));
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* sig, Field(item, "receipt_signature"));
-      SCITT_ASSIGN_OR_RETURN(const cbor::Value* note, Field(item, "checkpoint"));
-      if (!size->is_unsigned() || !root->is_bytes() || root->bytes().size() != 32 || !prot->is_bytes() ||
-          !sig->is_bytes() || !note->is_text()) {
-        return MakeError(ErrorCode::kMalformed, "tree head fields have the wrong types");
-      }
-      h.tree_size = size->argument();
-      std::copy(root->bytes().begin(), root->bytes().end(), h.root.begin());
-      h.receipt_protected = prot->bytes();
-      h.receipt_signature = sig->bytes();
-      h.checkpoint = note->text();
-      out.push_back(std::move(h));
-    }
-    return out;
+    SCITT_ASSIGN_OR_RETURN(Bytes doc, GetBody("/tree-heads?from=" + std::to_string(from) + "&limit=" + std::to_string(kPage)));
+    SCITT_ASSIGN_OR_RETURN(log::TreeHeadPage page, log::DecodeTreeHeadPage(doc));
+    return std::move(page.tree_heads);
   }
 
   Result<Bytes> Tile(const merkle::TileCoord& coord) override {
@@ -108,14 +65,12 @@ class HttpAuditSource : public AuditSource {
     SCITT_ASSIGN_OR_RETURN(http::Response res, Get(path));
     return res.body;
   }
-  Result<cbor::Value> GetCbor(const std::string& path) {
+  Result<Bytes> GetBody(const std::string& path) {
     SCITT_ASSIGN_OR_RETURN(http::Response res, Get(path));
-    body_ = Bytes(res.body.begin(), res.body.end());
-    return cbor::Decode(body_);
+    return Bytes(res.body.begin(), res.body.end());
   }
 
   ClientFlags flags_;
-  Bytes body_;  // the last CBOR response: decoded values point into it
 };
 
 // Reads a data directory directly; the service must not be running on it.
@@ -146,23 +101,12 @@ class DataAuditSource : public AuditSource {
     return cbor::Encode(cbor::Value::FromArray(std::move(keys)));
   }
   Result<std::vector<log::LogEntry>> Entries(uint64_t from) override {
-    std::vector<log::LogEntry> out;
-    for (uint64_t i = from; i < store_->size() && out.size() < kPage; ++i) {
-      SCITT_ASSIGN_OR_RETURN(log::LogEntry e, store_->Entry(i));
-      out.push_back(std::move(e));
-    }
-    return out;
+    SCITT_ASSIGN_OR_RETURN(log::EntryPage page, log::ReadEntryPage(*store_, from, {kPage, kPageBytes}));
+    return std::move(page.entries);
   }
   Result<std::vector<log::TreeHead>> TreeHeads(uint64_t from) override {
-    std::vector<log::TreeHead> out;
-    auto size = store_->SignedSizeAtOrAfter(from);
-    while (size.ok() && out.size() < kPage) {
-      SCITT_ASSIGN_OR_RETURN(log::TreeHead head, store_->TreeHeadAt(*size));
-      out.push_back(std::move(head));
-      size = store_->SignedSizeAtOrAfter(*size + 1);
-    }
-    if (!size.ok() && size.error().code != ErrorCode::kNotFound) return size.error();
-    return out;
+    SCITT_ASSIGN_OR_RETURN(log::TreeHeadPage page, log::ReadTreeHeadPage(*store_, from, {kPage, kPageBytes}));
+    return std::move(page.tree_heads);
   }
   Result<Bytes> Tile(const merkle::TileCoord& coord) override {
     SCITT_ASSIGN_OR_RETURN(auto hashes, merkle::TileHashes(coord.level, coord.index, coord.partial_width, store_->nodes()));

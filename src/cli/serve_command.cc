@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "base/logging.h"
 #include "cli/commands.h"
 #include "service/config.h"
 #include "service/service.h"
@@ -35,6 +36,12 @@ int Serve(const ServeOptions& opts) {
     if (!applied.ok()) return ReportError(applied.error());
   }
 
+  auto level = logging::ParseLevel(config.log_level);
+  if (!level.ok()) return ReportError("--log-level: " + level.error().message);
+  auto format = logging::ParseFormat(config.log_format);
+  if (!format.ok()) return ReportError("--log-format: " + format.error().message);
+  logging::Configure(*level, *format);
+
   // Block the stop signals in every thread the service starts; this thread
   // waits for them below.
   sigset_t stop_signals;
@@ -53,11 +60,18 @@ int Serve(const ServeOptions& opts) {
             << "  checkpoint key: " << info.checkpoint_key << "\n"
             << "  tree size:      " << info.tree_size << (info.created ? " (new log)" : "") << "\n"
             << std::flush;
+  logging::Info("serving", {{"url", info.url},
+                            {"origin", info.origin},
+                            {"tree_size", info.tree_size},
+                            {"new_log", info.created},
+                            {"receipt_kid", info.receipt_kid}});
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   std::cout << "scitt: stopping (signal " << signal_number << ")" << std::endl;
+  logging::Info("stopping", {{"signal", signal_number}});
   (*service)->Stop();
+  logging::Info("stopped");
   std::cout << "scitt: stopped" << std::endl;
   return kExitOk;
 }

@@ -38,6 +38,8 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Added to the request's access-log line, never sent (e.g. {"entry", "42"}).
+  std::vector<std::pair<std::string, std::string>> log_fields;
 
   Response& Set(std::string name, std::string value) {
     headers[std::move(name)] = std::move(value);

@@ -565,6 +565,14 @@ Result<Bytes> TransparencyLog::Tile(const merkle::TileCoord& coord) const {
   return out;
 }
 
+Result<std::optional<std::string>> TransparencyLog::Meta(const std::string& key) const {
+  return state_->store->GetMeta(key);
+}
+
+Status TransparencyLog::PutMeta(const std::string& key, const std::string& value) {
+  return state_->store->PutMeta(key, value);
+}
+
 LogStats TransparencyLog::stats() const {
   std::lock_guard lock(state_->mu);
   return state_->stats;

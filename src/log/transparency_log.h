@@ -119,6 +119,12 @@ class TransparencyLog {
   // checkpoint, and for partial tiles whose width matches no signed size.
   Result<Bytes> Tile(const merkle::TileCoord& coord) const;
 
+  // The store's small persistent settings (LogStore::GetMeta/PutMeta), for
+  // what the layers above record beside the log (e.g. the digest of the
+  // registered trust configuration). PutMeta is durable when it returns OK.
+  Result<std::optional<std::string>> Meta(const std::string& key) const;
+  Status PutMeta(const std::string& key, const std::string& value);
+
   LogStats stats() const;
   const LogStore& store() const;
 

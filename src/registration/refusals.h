@@ -28,8 +28,9 @@ inline constexpr char kRejected[] = "Rejected";
 
 namespace scitt::registration {
 
-inline Refusal Refuse(const char* title, std::string detail, const char* reason, int status = 400) {
-  return Refusal{status, title, std::move(detail), reason};
+inline Refusal Refuse(const char* title, std::string detail, const char* reason,
+                      RefusalCode code = RefusalCode::kInvalid) {
+  return Refusal{code, title, std::move(detail), reason};
 }
 
 }  // namespace scitt::registration

@@ -114,7 +114,7 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
                   "the statement is " + std::to_string(statement_bytes.size()) +
                       " bytes; this service accepts at most " +
                       std::to_string(max_statement_bytes_),
-                  "too_large", 413);
+                  "too_large", RefusalCode::kTooLarge);
   }
 
   // 2. Structure. RFC 9943's CDDL: Signed_Statement = #6.18(COSE_Sign1).

@@ -1,6 +1,6 @@
 // The registration pipeline (DESIGN.md §2): decode → identify → verify →
 // policy. Checks run cheap ones first; every refusal says exactly what was
-// wrong, with the RFC 9290 title and detail the HTTP layer sends.
+// wrong, with the RFC 9290 title and detail the HTTP-facing layer sends.
 #pragma once
 
 #include <array>
@@ -39,8 +39,15 @@ struct Accepted {
   std::string identity;                // "x509", "issuer-key", "self-asserted"
 };
 
+// Why a statement was refused, as a class the HTTP-facing layer maps to a
+// status once (api/problems.cc); this layer knows nothing of HTTP.
+enum class RefusalCode {
+  kTooLarge,  // over the size limit, refused before parsing
+  kInvalid,   // any other check: structure, headers, identity, signature, policy
+};
+
 struct Refusal {
-  int status = 400;
+  RefusalCode code = RefusalCode::kInvalid;
   std::string title;   // RFC 9290 title, e.g. "Bad Signature Algorithm"
   std::string detail;  // what exactly was wrong
   std::string reason;  // short label for metrics, e.g. "bad_signature"

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "base/text.h"
 
 namespace scitt::service {
 namespace {
@@ -38,7 +39,18 @@ const std::vector<Setting>& Settings() {
       {"batch-delay-us", &ServiceConfig::batch_delay_us, "longest wait to fill a batch, microseconds"},
       {"batch-size", &ServiceConfig::batch_size, "most statements in one batch"},
       {"register-timeout-ms", &ServiceConfig::register_timeout_ms, "wait this long for the receipt before answering 303"},
-      {"threads", &ServiceConfig::threads, "HTTP I/O threads"},
+      {"threads", &ServiceConfig::threads, "HTTP I/O threads (they only parse and write)"},
+      {"check-workers", &ServiceConfig::check_workers, "threads for registration checks (0: one per core)"},
+      {"read-workers", &ServiceConfig::read_workers, "threads for store reads (entries, receipts, tiles)"},
+      {"max-queued-requests", &ServiceConfig::max_queued_requests,
+       "requests waiting for a worker, per pool; beyond it 503"},
+      {"max-queued-bytes", &ServiceConfig::max_queued_bytes,
+       "bytes of requests waiting for a worker, per pool; beyond it 503"},
+      {"max-pending-bytes", &ServiceConfig::max_pending_bytes,
+       "bytes of accepted statements waiting for the log; beyond it 503"},
+      {"max-page-bytes", &ServiceConfig::max_page_bytes, "statement bytes in one GET /entries page"},
+      {"log-level", &ServiceConfig::log_level, "debug, info (one line per request), warn, error or off"},
+      {"log-format", &ServiceConfig::log_format, "text or json lines on standard error"},
       {"test-commit-delay-ms", &ServiceConfig::test_commit_delay_ms, "testing only: delay every commit"},
   };
   return settings;
@@ -139,17 +151,17 @@ Result<std::pair<std::string, uint16_t>> ServiceConfig::ListenAddress() const {
   }
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  char* end = nullptr;
-  long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || port < 0 || port > 65535 || colon + 1 == listen.size()) {
+  auto port = ParseDecimal(std::string_view(listen).substr(colon + 1));
+  if (!port || *port > 65535) {
     return MakeError(ErrorCode::kInvalidArgument, "bad port in listen address " + listen);
   }
-  return std::make_pair(host, static_cast<uint16_t>(port));
+  return std::make_pair(host, static_cast<uint16_t>(*port));
 }
 
-void FinishDefaults(ServiceConfig* config) {
+void FinishDefaults(ServiceConfig* config, uint16_t bound_port) {
   if (config->url.empty()) {
-    config->url = (config->tls_cert.empty() ? "http://" : "https://") + config->listen;
+    const std::string host = config->listen.substr(0, config->listen.rfind(':'));
+    config->url = (config->tls_cert.empty() ? "http://" : "https://") + host + ":" + std::to_string(bound_port);
   }
   while (config->url.size() > 1 && config->url.back() == '/') config->url.pop_back();
   if (config->origin.empty()) {

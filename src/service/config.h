@@ -28,7 +28,15 @@ struct ServiceConfig {
   int64_t batch_delay_us = 2000;
   int64_t batch_size = 4096;
   int64_t register_timeout_ms = 2000;  // longer waits answer 303
-  int64_t threads = 2;
+  int64_t threads = 2;                 // HTTP I/O threads: they only parse and write
+  int64_t check_workers = 0;           // registration checks; 0: one per core
+  int64_t read_workers = 4;            // store reads (entries, receipts, tiles)
+  int64_t max_queued_requests = 4096;  // per worker pool; beyond it 503
+  int64_t max_queued_bytes = 256 << 20;   // request bytes waiting per worker pool; beyond it 503
+  int64_t max_pending_bytes = 256 << 20;  // accepted statements waiting for the log; beyond it 503
+  int64_t max_page_bytes = 8 << 20;    // statement bytes in one GET /entries page
+  std::string log_level = "info";      // debug, info, warn, error, off
+  std::string log_format = "text";     // text or json, on standard error
   int64_t test_commit_delay_ms = 0;    // test hook: forces the 303 path
 
   // "host", port from `listen`.
@@ -46,7 +54,8 @@ Status ApplyConfigFile(const std::string& path, ServiceConfig* config);
 Status ApplySetting(const std::string& name, const std::string& text, ServiceConfig* config);
 // Applies SCITT_* variables from the environment.
 Status ApplyEnvironment(ServiceConfig* config);
-// Fills url/origin defaults once everything else is known.
-void FinishDefaults(ServiceConfig* config);
+// Fills url/origin defaults once everything else is known, `bound_port`
+// being the port the listener actually bound (listen's port may be 0).
+void FinishDefaults(ServiceConfig* config, uint16_t bound_port);
 
 }  // namespace scitt::service

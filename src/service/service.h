@@ -1,12 +1,14 @@
-// The transparency service: storage, log, registration and HTTP put
-// together, as `scitt serve` runs it.
+// The transparency service as `scitt serve` runs it: the composition root.
+// It reads the configuration, builds every layer and wires them together;
+// the behaviour lives in those layers (registration, log, storage, api).
 //
-// Start-up: open (or create) the data directory and its keys, open the log
-// (which refuses to start if the stored tree does not match the last signed
-// tree head), register the trust configuration and the registration policy
-// as statements signed by the service when they are new or changed, then
-// listen. Stop: stop accepting, answer what is in flight, finish the batch,
-// flush.
+// Start-up: listen (so the URL and origin name the port actually bound, which
+// matters with port 0; until start-up finishes every request gets 503), open
+// the data directory and its keys, open the log (which refuses to start if
+// the stored tree does not match the last signed tree head), register the
+// trust configuration and the registration policy as statements signed by
+// the service when they are new or changed, then serve. Stop: stop accepting,
+// answer what is in flight, finish the batch, flush.
 #pragma once
 
 #include <memory>

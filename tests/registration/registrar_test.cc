@@ -1,5 +1,5 @@
 // The registration pipeline: every identity mode accepted, and every refusal
-// in the order Registrar::Check runs them, with its status, title and detail.
+// in the order Registrar::Check runs them, with its code, title and detail.
 #include "registration/registrar.h"
 
 #include <gtest/gtest.h>
@@ -148,14 +148,14 @@ class RegistrarTest : public ::testing::Test {
 
   Refusal ExpectRefused(const Registrar& registrar, ByteView statement, const std::string& title,
                         const std::string& detail_part, const std::string& reason,
-                        int status = 400) const {
+                        RefusalCode code = RefusalCode::kInvalid) const {
     auto result = registrar.Check(statement, now_);
     if (!std::holds_alternative<Refusal>(result)) {
       ADD_FAILURE() << "accepted, expected " << title << " (" << detail_part << ")";
       return {};
     }
     Refusal refusal = std::get<Refusal>(result);
-    EXPECT_EQ(refusal.status, status);
+    EXPECT_EQ(refusal.code, code);
     EXPECT_EQ(refusal.title, title) << refusal.detail;
     EXPECT_NE(refusal.detail.find(detail_part), std::string::npos) << refusal.detail;
     EXPECT_EQ(refusal.reason, reason) << refusal.detail;
@@ -163,8 +163,8 @@ class RegistrarTest : public ::testing::Test {
   }
   Refusal ExpectRefused(ByteView statement, const std::string& title,
                         const std::string& detail_part, const std::string& reason,
-                        int status = 400) const {
-    return ExpectRefused(MakeRegistrar(), statement, title, detail_part, reason, status);
+                        RefusalCode code = RefusalCode::kInvalid) const {
+    return ExpectRefused(MakeRegistrar(), statement, title, detail_part, reason, code);
   }
 
   int64_t now_ = 0;
@@ -283,11 +283,11 @@ TEST_F(RegistrarTest, RefusesTooLarge) {
   ExpectRefused(small, statement, "Payload Too Large",
                 "the statement is " + std::to_string(statement.size()) +
                     " bytes; this service accepts at most " + std::to_string(statement.size() - 1),
-                "too_large", 413);
+                "too_large", RefusalCode::kTooLarge);
   ExpectAccepted(MakeRegistrar(nullptr, statement.size()), statement);
   // Size is checked before anything else.
   ExpectRefused(MakeRegistrar(nullptr, 2), Bytes(3, 0xff), "Payload Too Large", "3 bytes",
-                "too_large", 413);
+                "too_large", RefusalCode::kTooLarge);
 }
 
 TEST_F(RegistrarTest, RefusesUntaggedStatement) {

@@ -1,6 +1,6 @@
-#include "service/scheduler.h"
+#include "api/scheduler.h"
 
-namespace scitt::service {
+namespace scitt::api {
 namespace {
 
 // Callbacks due within this of the first run on the same wake-up: one
@@ -58,4 +58,4 @@ void Scheduler::Run() {
   }
 }
 
-}  // namespace scitt::service
+}  // namespace scitt::api

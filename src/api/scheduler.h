@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-namespace scitt::service {
+namespace scitt::api {
 
 class Scheduler {
  public:
@@ -32,4 +32,4 @@ class Scheduler {
   std::thread thread_;
 };
 
-}  // namespace scitt::service
+}  // namespace scitt::api

@@ -1,0 +1,254 @@
+#include "api/scrapi/scrapi_routes.h"
+
+#include <atomic>
+#include <memory>
+
+#include "api/dispatch.h"
+#include "api/params.h"
+#include "api/problems.h"
+#include "cbor/encoder.h"
+#include "cose/labels.h"
+#include "cose/sign1.h"
+#include "cose/transparent_statement.h"
+
+namespace scitt::api {
+namespace {
+
+using http::Request;
+using http::Responder;
+using http::Response;
+using Deps = std::shared_ptr<const ScrapiDeps>;
+
+// The receipt media type the client accepts: SCRAPI examples use
+// application/cose, RFC 9943 registers application/scitt-receipt+cose.
+std::optional<std::string> ReceiptType(const Request& req) {
+  auto accept = req.Header("Accept");
+  if (http::Accepts(accept, cose::media_type::kReceipt)) return std::string(cose::media_type::kReceipt);
+  if (http::Accepts(accept, cose::media_type::kCose)) return std::string(cose::media_type::kCose);
+  return std::nullopt;
+}
+
+std::optional<std::string> StatementType(const Request& req) {
+  auto accept = req.Header("Accept");
+  if (http::Accepts(accept, cose::media_type::kStatement)) return std::string(cose::media_type::kStatement);
+  if (http::Accepts(accept, cose::media_type::kCose)) return std::string(cose::media_type::kCose);
+  return std::nullopt;
+}
+
+Response NotAcceptable(const std::string& what) {
+  return http::ProblemDetails(406, "Not Acceptable", "this resource is only available as " + what);
+}
+
+constexpr char kReceiptTypes[] = "application/scitt-receipt+cose or application/cose";
+
+std::string EntryLocation(uint64_t index) { return "/entries/" + std::to_string(index); }
+
+Response ReceiptResponse(int status, const Bytes& receipt, const std::string& type, uint64_t index) {
+  Response res = CborResponse(status, receipt, type);
+  res.Set("Location", EntryLocation(index));
+  res.log_fields.emplace_back("entry", std::to_string(index));
+  return res;
+}
+
+bool MediaTypeIs(const std::optional<std::string>& header, std::string_view type) {
+  if (!header) return false;
+  std::string value = header->substr(0, header->find(';'));
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  if (value.size() != type.size()) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != type[i]) return false;
+  }
+  return true;
+}
+
+// Shared by the 201 path and the 303 timer: whoever answers first wins.
+struct PendingRegistration {
+  std::atomic<bool> answered{false};
+  Responder respond;
+  std::string receipt_type;
+  std::string operation_id;
+  std::chrono::steady_clock::time_point started;
+};
+
+// On a worker: the checks, then the log.
+void Register(const Deps& deps, Request req, Responder respond, std::string receipt_type) {
+  auto pending = std::make_shared<PendingRegistration>();
+  pending->receipt_type = std::move(receipt_type);
+  pending->started = std::chrono::steady_clock::now();
+  pending->respond = std::move(respond);
+  http::Metrics& metrics = *deps->metrics;
+
+  auto outcome = deps->pipeline->Register(AsBytes(req.body), [deps, pending](Result<registration::Registered> r) {
+    http::Metrics& metrics = *deps->metrics;
+    if (!r.ok()) {
+      metrics.Increment("scitt_refusals_total", {{"reason", "log_error"}});
+      if (!pending->answered.exchange(true)) {
+        // 5xx: transient, the client may retry (SCRAPI §2).
+        pending->respond(http::ProblemDetails(503, "Registration Failed", r.error().message));
+      }
+      return;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pending->started).count();
+    metrics.Observe("scitt_registration_seconds", seconds);
+    metrics.Increment("scitt_registrations_total", {{"result", r->existed ? "existing" : "new"}});
+    if (!pending->answered.exchange(true)) {
+      pending->respond(ReceiptResponse(201, r->receipt, pending->receipt_type, r->index));
+    }
+  });
+
+  if (auto* refusal = std::get_if<registration::Refusal>(&outcome)) {
+    metrics.Increment("scitt_refusals_total", {{"reason", refusal->reason}});
+    Response res = ProblemFor(*refusal);
+    res.log_fields.emplace_back("refused", refusal->reason);
+    pending->answered = true;
+    return pending->respond(std::move(res));
+  }
+  if (auto* error = std::get_if<Error>(&outcome)) {
+    metrics.Increment("scitt_refusals_total", {{"reason", "busy"}});
+    pending->answered = true;
+    return pending->respond(ProblemFor(*error));
+  }
+  pending->operation_id = std::get<registration::Submitted>(outcome).operation_id;
+  // Weak: a registration answered with its receipt frees its state at once
+  // instead of when the timer fires.
+  deps->scheduler->After(deps->register_timeout, [weak = std::weak_ptr<PendingRegistration>(pending)] {
+    auto pending = weak.lock();
+    if (pending == nullptr || pending->answered.exchange(true)) return;
+    Response res;
+    res.status = 303;
+    res.Set("Location", "/operations/" + pending->operation_id);
+    res.Set("Retry-After", "1");
+    pending->respond(std::move(res));
+  });
+}
+
+// On the I/O thread: only what needs no work, then the checks go to a worker.
+http::Handler RegisterRoute(const Deps& deps) {
+  http::Handler check = OnPool(*deps->checks, [deps](Request req, Responder respond) {
+    std::string receipt_type = ReceiptType(req).value_or(std::string(cose::media_type::kReceipt));
+    Register(deps, std::move(req), std::move(respond), std::move(receipt_type));
+  });
+  return [deps, check](Request req, Responder respond) {
+    if (!MediaTypeIs(req.Header("Content-Type"), cose::media_type::kCose) &&
+        !MediaTypeIs(req.Header("Content-Type"), cose::media_type::kStatement)) {
+      deps->metrics->Increment("scitt_refusals_total", {{"reason", "unsupported_media_type"}});
+      return respond(http::ProblemDetails(415, "Unsupported Media Type",
+                                          "send the signed statement as application/cose or "
+                                          "application/scitt-statement+cose"));
+    }
+    if (!ReceiptType(req)) return respond(NotAcceptable(kReceiptTypes));
+    check(std::move(req), std::move(respond));
+  };
+}
+
+void GetOperation(const ScrapiDeps& deps, const Request& req, const Responder& respond) {
+  const std::string& id = req.params.at("id");
+  if (auto state = deps.pipeline->operations().Find(id)) {
+    if (state->failed) return respond(http::ProblemDetails(500, "Registration Failed", state->error));
+    Response res;
+    res.status = 302;
+    res.Set("Location", "/operations/" + id);
+    res.Set("Retry-After", "1");
+    return respond(std::move(res));
+  }
+  auto index = id.size() == 64 ? ResolveEntryId(*deps.log, id) : Result<uint64_t>(MakeError(ErrorCode::kNotFound, ""));
+  if (!index.ok()) {
+    return respond(http::ProblemDetails(404, "Operation Not Found", "no registration operation " + id));
+  }
+  auto receipt_type = ReceiptType(req);
+  if (!receipt_type) return respond(NotAcceptable(kReceiptTypes));
+  auto receipt = deps.log->InclusionReceipt(*index);
+  if (!receipt.ok()) return respond(ProblemFor(receipt.error()));
+  respond(ReceiptResponse(200, *receipt, *receipt_type, *index));
+}
+
+void GetEntryReceipt(const ScrapiDeps& deps, const Request& req, const Responder& respond) {
+  auto index = ResolveEntryId(*deps.log, req.params.at("id"));
+  if (!index.ok()) return respond(ProblemFor(index.error()));
+  auto receipt_type = ReceiptType(req);
+  if (!receipt_type) return respond(NotAcceptable(kReceiptTypes));
+  auto tree_size = QueryNumber(req, "tree-size");
+  if (!tree_size.ok()) return respond(ProblemFor(tree_size.error()));
+  auto receipt = deps.log->InclusionReceipt(*index, *tree_size);
+  if (!receipt.ok()) return respond(ProblemFor(receipt.error()));
+  respond(ReceiptResponse(200, *receipt, *receipt_type, *index));
+}
+
+void GetTransparentStatement(const ScrapiDeps& deps, const Request& req, const Responder& respond) {
+  auto index = ResolveEntryId(*deps.log, req.params.at("id"));
+  if (!index.ok()) return respond(ProblemFor(index.error()));
+  auto type = StatementType(req);
+  if (!type) return respond(NotAcceptable("application/scitt-statement+cose or application/cose"));
+  auto tree_size = QueryNumber(req, "tree-size");
+  if (!tree_size.ok()) return respond(ProblemFor(tree_size.error()));
+  auto entry = deps.log->Entry(*index);
+  if (!entry.ok()) return respond(ProblemFor(entry.error()));
+  auto receipt = deps.log->InclusionReceipt(*index, *tree_size);
+  if (!receipt.ok()) return respond(ProblemFor(receipt.error()));
+  auto statement = cose::Sign1::Parse(entry->statement);
+  if (!statement.ok()) return respond(ProblemFor(statement.error()));
+  Response res = CborResponse(200, cose::AttachReceipts(*statement, {*receipt}), *type);
+  res.Set("Location", EntryLocation(*index));
+  res.log_fields.emplace_back("entry", std::to_string(*index));
+  respond(std::move(res));
+}
+
+void GetKeys(const ScrapiDeps& deps, const Request&, const Responder& respond) {
+  cbor::Array keys;
+  for (const auto& [kid, key] : deps.published_keys) keys.push_back(key);
+  Response res = CborResponse(200, cbor::Encode(cbor::Value::FromArray(std::move(keys))), cose::media_type::kCbor);
+  res.Set("Cache-Control", "max-age=300");
+  respond(std::move(res));
+}
+
+// The kid is base64url in the path (SCRAPI §2.1); hex is accepted too.
+void GetKey(const ScrapiDeps& deps, const Request& req, const Responder& respond) {
+  const std::string& text = req.params.at("kid");
+  std::optional<Bytes> kid = Base64UrlDecode(text);
+  std::optional<Bytes> hex_kid = HexDecode(text);
+  for (const auto& [key_kid, key] : deps.published_keys) {
+    if ((kid && *kid == key_kid) || (hex_kid && *hex_kid == key_kid)) {
+      return respond(CborResponse(200, cbor::Encode(key), cose::media_type::kCbor));
+    }
+  }
+  respond(http::ProblemDetails(404, "No such key", "No key could be found for this kid value"));
+}
+
+// Older SCRAPI drafts and Microsoft's service: discovery document and JWKS.
+void GetTransparencyConfiguration(const ScrapiDeps& deps, const Request&, const Responder& respond) {
+  cbor::Value doc = cbor::Value::FromMap({cbor::Entry("issuer", cbor::Value::Text(deps.service_url)),
+                                          cbor::Entry("jwks_uri", cbor::Value::Text(deps.service_url + "/jwks"))});
+  respond(CborResponse(200, cbor::Encode(doc), cose::media_type::kCbor));
+}
+
+void GetJwks(const ScrapiDeps& deps, const Request&, const Responder& respond) {
+  Response res;
+  res.Set("Content-Type", "application/json");
+  res.body = deps.jwks;
+  respond(std::move(res));
+}
+
+using RouteFn = void (*)(const ScrapiDeps&, const Request&, const Responder&);
+
+http::Handler Bind(const Deps& deps, RouteFn fn) {
+  return [deps, fn](Request req, Responder respond) { fn(*deps, req, respond); };
+}
+
+}  // namespace
+
+void AddScrapiRoutes(const ScrapiDeps& deps_in, http::Router& router) {
+  auto deps = std::make_shared<const ScrapiDeps>(deps_in);
+  WorkerPool& reads = *deps->reads;
+  router.Add("POST", "/entries", RegisterRoute(deps));
+  // Each reads the store: on a worker.
+  router.Add("GET", "/operations/{id}", OnPool(reads, Bind(deps, GetOperation)));
+  router.Add("GET", "/entries/{id}", OnPool(reads, Bind(deps, GetEntryReceipt)));
+  router.Add("GET", "/entries/{id}/statement", OnPool(reads, Bind(deps, GetTransparentStatement)));
+  // From memory: on the I/O thread.
+  router.Add("GET", "/.well-known/scitt-keys", Bind(deps, GetKeys));
+  router.Add("GET", "/.well-known/scitt-keys/{kid}", Bind(deps, GetKey));
+  router.Add("GET", "/.well-known/transparency-configuration", Bind(deps, GetTransparencyConfiguration));
+  router.Add("GET", "/jwks", Bind(deps, GetJwks));
+}
+
+}  // namespace scitt::api

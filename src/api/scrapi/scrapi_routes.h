@@ -1,0 +1,38 @@
+// SCRAPI (draft-ietf-scitt-scrapi): registration with its 201 / 303 → 302 →
+// 200 flow, receipts, transparent statements, and the service keys.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/scheduler.h"
+#include "base/bytes.h"
+#include "base/worker_pool.h"
+#include "cbor/value.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "log/transparency_log.h"
+#include "registration/pipeline.h"
+
+namespace scitt::api {
+
+// What the SCRAPI routes use; every pointer must outlive the router.
+struct ScrapiDeps {
+  registration::Pipeline* pipeline = nullptr;
+  const log::TransparencyLog* log = nullptr;
+  WorkerPool* checks = nullptr;   // registration checks (CPU, policy scripts)
+  WorkerPool* reads = nullptr;    // store reads
+  Scheduler* scheduler = nullptr;
+  http::Metrics* metrics = nullptr;
+  std::chrono::milliseconds register_timeout{2000};  // longer waits answer 303
+  std::string service_url;
+  // /.well-known/scitt-keys: (kid, COSE_Key), current receipt key first.
+  std::vector<std::pair<Bytes, cbor::Value>> published_keys;
+  std::string jwks;  // the same keys as a JWKS document (GET /jwks)
+};
+
+void AddScrapiRoutes(const ScrapiDeps& deps, http::Router& router);
+
+}  // namespace scitt::api
