@@ -44,9 +44,10 @@ Result<EntryPage> ReadEntryPage(const LogStore& store, uint64_t from, PageBounds
   // size - from cannot overflow, unlike from + limit near 2^64.
   const uint64_t count = std::min<uint64_t>(std::max<uint64_t>(bounds.limit, 1), size - from);
   size_t bytes = 0;
-  for (uint64_t i = 0; i < count && (i == 0 || bytes < bounds.max_bytes); ++i) {
+  for (uint64_t i = 0; i < count; ++i) {
     SCITT_ASSIGN_OR_RETURN(LogEntry entry, store.Entry(from + i));
     bytes += EntryBytes(entry);
+    if (i > 0 && bytes > bounds.max_bytes) break;  // the next page starts with it
     page.entries.push_back(std::move(entry));
   }
   const uint64_t end = from + page.entries.size();
@@ -60,12 +61,16 @@ Result<TreeHeadPage> ReadTreeHeadPage(const LogStore& store, uint64_t from, Page
   size_t bytes = 0;
   auto size = store.SignedSizeAtOrAfter(from);
   while (size.ok()) {
-    if (page.tree_heads.size() == limit || (!page.tree_heads.empty() && bytes >= bounds.max_bytes)) {
+    if (page.tree_heads.size() == limit) {
       page.next = *size;
       break;
     }
     SCITT_ASSIGN_OR_RETURN(TreeHead head, store.TreeHeadAt(*size));
     bytes += head.checkpoint.size() + head.receipt_protected.size() + head.receipt_signature.size() + 64;
+    if (!page.tree_heads.empty() && bytes > bounds.max_bytes) {
+      page.next = *size;
+      break;
+    }
     page.tree_heads.push_back(std::move(head));
     if (*size == std::numeric_limits<uint64_t>::max()) break;
     size = store.SignedSizeAtOrAfter(*size + 1);

@@ -34,9 +34,10 @@ struct TreeHeadPage {
   std::optional<uint64_t> next;
 };
 
-// Bounds of one page: at most `limit` items, and no more items once their
-// bytes reach `max_bytes` (at least one item is always returned, so a page
-// makes progress whatever the size of one entry).
+// Bounds of one page: at most `limit` items whose bytes (statements,
+// collateral, signatures, a little per item) stay within `max_bytes`; the
+// first item is always returned, so a page makes progress whatever the size
+// of one entry.
 struct PageBounds {
   uint64_t limit = 100;
   size_t max_bytes = 8u << 20;

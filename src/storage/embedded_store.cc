@@ -910,6 +910,11 @@ Result<log::TreeHead> EmbeddedStore::TreeHeadAt(uint64_t tree_size) const {
 
 Result<uint64_t> EmbeddedStore::SignedSizeAtOrAfter(uint64_t tree_size) const {
   const uint64_t committed = size();
+  // Nothing is signed beyond the committed size; this also keeps sizes of
+  // 2^63 and more from reaching SQLite's signed integers.
+  if (tree_size > committed) {
+    return NotFound("no tree head was signed at size " + std::to_string(tree_size) + " or later");
+  }
   SCITT_ASSIGN_OR_RETURN(auto reader, state_->Borrow());
   Query q(reader->size_at_or_after);
   q.Int(1, static_cast<int64_t>(tree_size));
