@@ -50,6 +50,7 @@ class Auditor {
         }
         CheckEntry(entry);
         tree_.Append(merkle::HashLeaf(entry.entry_hash));
+        entry_hashes_.push_back(entry.entry_hash);
         ++report_->entries;
       }
     }
@@ -186,11 +187,25 @@ class Auditor {
         merkle::TileCoord coord{false, level, n, width};
         SCITT_ASSIGN_OR_RETURN(Bytes served, source_.Tile(coord));
         SCITT_ASSIGN_OR_RETURN(auto hashes, merkle::TileHashes(level, n, width, tree_));
-        Bytes expected;
-        for (const auto& h : hashes) expected.insert(expected.end(), h.begin(), h.end());
+        const Bytes expected = merkle::EncodeHashTile(hashes);
         if (served != expected) Problem(merkle::TilePath(level, n, width) + " differs from the recomputed tree");
         ++report_->tiles;
       }
+    }
+    // Entry bundles: the entry hashes, 256 a bundle, the level-0 tiles' shape.
+    auto [full, partial] = merkle::TilesAtLevel(checkpoint_size_, 0);
+    for (uint64_t n = 0; n < full + (partial != 0 ? 1 : 0); ++n) {
+      const uint16_t width = n < full ? 0 : partial;
+      SCITT_ASSIGN_OR_RETURN(Bytes served, source_.Tile(merkle::TileCoord{true, 0, n, width}));
+      const size_t first = static_cast<size_t>(n * merkle::kTileWidth);
+      const size_t count = width == 0 ? merkle::kTileWidth : width;
+      std::vector<ByteView> expected_entries;
+      for (size_t i = first; i < first + count && i < entry_hashes_.size(); ++i) {
+        expected_entries.emplace_back(entry_hashes_[i]);
+      }
+      SCITT_ASSIGN_OR_RETURN(Bytes expected, merkle::EncodeEntryBundle(expected_entries));
+      if (served != expected) Problem(merkle::EntryBundlePath(n, width) + " differs from the entries");
+      ++report_->tiles;
     }
     return Status::Ok();
   }
@@ -200,6 +215,7 @@ class Auditor {
   std::string vkey_;
   AuditReport* report_ = nullptr;
   merkle::InMemoryTree tree_;
+  std::vector<crypto::Sha256Digest> entry_hashes_;  // in log order, for the entry bundles
   uint64_t checkpoint_size_ = 0;
   std::shared_ptr<registration::TrustConfig> trust_;
   uint64_t trust_index_ = 0;

@@ -12,6 +12,7 @@
 #include "cose/labels.h"
 #include "log/checkpoint.h"
 #include "log/pages.h"
+#include "log/tiles.h"
 #include "merkle/tree.h"
 #include "service/service_keys.h"
 #include "storage/embedded_store.h"
@@ -108,12 +109,8 @@ class DataAuditSource : public AuditSource {
     SCITT_ASSIGN_OR_RETURN(log::TreeHeadPage page, log::ReadTreeHeadPage(*store_, from, {kPage, kPageBytes}));
     return std::move(page.tree_heads);
   }
-  Result<Bytes> Tile(const merkle::TileCoord& coord) override {
-    SCITT_ASSIGN_OR_RETURN(auto hashes, merkle::TileHashes(coord.level, coord.index, coord.partial_width, store_->nodes()));
-    Bytes out;
-    for (const auto& h : hashes) out.insert(out.end(), h.begin(), h.end());
-    return out;
-  }
+  Result<Bytes> Tile(const merkle::TileCoord& coord) override { return log::ReadTile(*store_, coord); }
+
 
  private:
   DataAuditSource() = default;

@@ -15,6 +15,7 @@
 
 #include "cose/receipt.h"
 #include "log/checkpoint.h"
+#include "log/tiles.h"
 #include "merkle/compact_range.h"
 #include "merkle/hash.h"
 #include "merkle/tree.h"
@@ -517,52 +518,7 @@ Result<std::optional<uint64_t>> TransparencyLog::FindEntry(
 }
 
 Result<Bytes> TransparencyLog::Tile(const merkle::TileCoord& coord) const {
-  const LogStore& store = *state_->store;
-  SCITT_ASSIGN_OR_RETURN(const TreeHead latest, store.LatestTreeHead());
-  const uint8_t level = coord.entries ? 0 : coord.level;
-  const unsigned shift = unsigned{merkle::kTileHeight} * level;
-  if (shift >= 64 || coord.index > (std::numeric_limits<uint64_t>::max() >> merkle::kTileHeight)) {
-    return NotFound("no such tile");
-  }
-  if (coord.partial_width == 0) {
-    if (coord.index >= merkle::TilesAtLevel(latest.tree_size, level).full_tiles) {
-      return NotFound("tile is not full at the latest checkpoint");
-    }
-  } else {
-    // c2sp.org/tlog-tiles: partial tiles are served for every checkpointed
-    // size. Tile N with W hashes at level L belongs to the tree sizes s with
-    // floor(s / 256^L) == N·256 + W: is one of them signed?
-    const uint64_t hashes = coord.index * merkle::kTileWidth + coord.partial_width;
-    if (hashes > (latest.tree_size >> shift)) {
-      return NotFound("partial tile is beyond the latest checkpoint");
-    }
-    auto signed_size = store.SignedSizeAtOrAfter(hashes << shift);
-    if (!signed_size.ok()) return signed_size.error();
-    if ((*signed_size >> shift) != hashes) {
-      return NotFound("no checkpoint has this partial tile");
-    }
-  }
-  const uint16_t width = coord.partial_width == 0 ? merkle::kTileWidth : coord.partial_width;
-  Bytes out;
-  if (coord.entries) {
-    // c2sp.org/tlog-tiles: an entry bundle is a sequence of big-endian uint16
-    // length-prefixed entries; our entry is its 32-byte entry hash.
-    SCITT_ASSIGN_OR_RETURN(std::vector<crypto::Sha256Digest> hashes,
-                           store.EntryHashes(coord.index * merkle::kTileWidth, width));
-    out.reserve(hashes.size() * 34);
-    for (const auto& hash : hashes) {
-      out.push_back(0);
-      out.push_back(static_cast<uint8_t>(hash.size()));
-      out.insert(out.end(), hash.begin(), hash.end());
-    }
-    return out;
-  }
-  SCITT_ASSIGN_OR_RETURN(
-      std::vector<merkle::Hash> hashes,
-      merkle::TileHashes(level, coord.index, coord.partial_width, store.nodes()));
-  out.reserve(hashes.size() * 32);
-  for (const auto& hash : hashes) out.insert(out.end(), hash.begin(), hash.end());
-  return out;
+  return ReadTile(*state_->store, coord);
 }
 
 Result<std::optional<std::string>> TransparencyLog::Meta(const std::string& key) const {

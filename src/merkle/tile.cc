@@ -154,4 +154,24 @@ Result<std::vector<Hash>> TileHashes(uint8_t level, uint64_t index, uint16_t par
   return hashes;
 }
 
+Bytes EncodeHashTile(std::span<const Hash> hashes) {
+  Bytes out;
+  out.reserve(hashes.size() * sizeof(Hash));
+  for (const Hash& hash : hashes) out.insert(out.end(), hash.begin(), hash.end());
+  return out;
+}
+
+Result<Bytes> EncodeEntryBundle(std::span<const ByteView> entries) {
+  Bytes out;
+  for (ByteView entry : entries) {
+    if (entry.size() > 0xffff) {
+      return MakeError(ErrorCode::kInvalidArgument, "an entry bundle entry holds at most 65535 bytes");
+    }
+    out.push_back(static_cast<uint8_t>(entry.size() >> 8));
+    out.push_back(static_cast<uint8_t>(entry.size() & 0xff));
+    out.insert(out.end(), entry.begin(), entry.end());
+  }
+  return out;
+}
+
 }  // namespace scitt::merkle

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/result.h"
 #include "merkle/hash.h"
 #include "merkle/tree.h"
@@ -63,5 +65,13 @@ TileLevelExtent TilesAtLevel(uint64_t tree_size, uint8_t level);
 // Fails with kInvalidArgument when the tile lies beyond 64-bit tree sizes or W > 255.
 Result<std::vector<Hash>> TileHashes(uint8_t level, uint64_t index, uint16_t partial_width,
                                      const NodeSource& nodes);
+
+// The bytes of a hash tile: its hashes back to back, 32 bytes each.
+Bytes EncodeHashTile(std::span<const Hash> hashes);
+
+// c2sp.org/tlog-tiles: an entry bundle is a sequence of entries, each a
+// big-endian uint16 length and that many bytes. kInvalidArgument for an
+// entry over 65535 bytes.
+Result<Bytes> EncodeEntryBundle(std::span<const ByteView> entries);
 
 }  // namespace scitt::merkle

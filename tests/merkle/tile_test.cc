@@ -148,5 +148,30 @@ TEST(TileArithmeticTest, TileHashesAreTheNodesAtEightTimesTheTileLevel) {
   EXPECT_EQ(TileHashes(0, 0, 256, tree).error().code, ErrorCode::kInvalidArgument);
 }
 
+// c2sp.org/tlog-tiles: uint16 big-endian length, then the entry.
+TEST(TileFormats, EntryBundlesAndHashTiles) {
+  const Bytes a = {1, 2, 3};
+  const Bytes b(300, 7);
+  std::vector<ByteView> entries = {a, b, ByteView()};
+  auto bundle = EncodeEntryBundle(entries);
+  ASSERT_TRUE(bundle.ok());
+  Bytes expected = {0, 3, 1, 2, 3, 0x01, 0x2c};
+  expected.insert(expected.end(), b.begin(), b.end());
+  expected.insert(expected.end(), {0, 0});
+  EXPECT_EQ(*bundle, expected);
+  const Bytes too_long(65536, 0);
+  std::vector<ByteView> bad = {too_long};
+  EXPECT_EQ(EncodeEntryBundle(bad).error().code, ErrorCode::kInvalidArgument);
+
+  Hash h1{}, h2{};
+  h1[0] = 1;
+  h2[31] = 2;
+  std::vector<Hash> hashes = {h1, h2};
+  Bytes tile = EncodeHashTile(hashes);
+  ASSERT_EQ(tile.size(), 64u);
+  EXPECT_EQ(tile[0], 1);
+  EXPECT_EQ(tile[63], 2);
+}
+
 }  // namespace
 }  // namespace scitt::merkle
