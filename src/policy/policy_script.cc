@@ -2,9 +2,10 @@
 
 #include <duktape.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "base/logging.h"
 
 namespace scitt::policy {
 namespace {
@@ -85,7 +86,7 @@ void* BudgetRealloc(void* udata, void* ptr, duk_size_t size) {
 // Reached only for an error outside every protected call, which this file
 // never makes; Duktape requires that the handler does not return.
 void FatalHandler(void*, const char* message) {
-  std::fprintf(stderr, "scitt: Duktape fatal error: %s\n", message != nullptr ? message : "");
+  logging::Error("duktape fatal error", {{"message", message != nullptr ? message : ""}});
   std::abort();
 }
 
