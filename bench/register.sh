@@ -6,8 +6,13 @@
 # medians. Binaries alternate run by run, so both see the same machine noise.
 #   RUNS=3 DURATION=8 CONNECTIONS=256 bash bench/register.sh build/scitt [/tmp/before/scitt ...]
 #   RATE=5000 bash bench/register.sh build/scitt     # half-load latency
+#   POLICY=bench/slow-policy.json PROBE=1 bash bench/register.sh NEW OLD
+#     # with a registration policy, and the latency of GET /entries/0 during
+#     # the run (bench/read_probe.py): are reads held up by slow checks?
 set -euo pipefail
 (($# >= 1)) || { echo "usage: bench/register.sh SCITT [SCITT...]" >&2; exit 2; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [[ -n ${POLICY:-} ]]; then POLICY=$(realpath "$POLICY"); fi
 BINARIES=()
 for b in "$@"; do BINARIES+=("$(realpath "$b")"); done
 CLIENT=$(realpath "${CLIENT:-${BINARIES[0]}}")
@@ -25,13 +30,22 @@ PID=
 
 run_once() {  # binary, output file
   rm -rf data
-  "$1" serve --listen 127.0.0.1:$PORT --data data --issuer-keys bench.json --rate-limit 0 >serve.log 2>&1 &
+  local policy=()
+  [[ -n ${POLICY:-} ]] && policy+=(--policy "$POLICY")
+  "$1" serve --listen 127.0.0.1:$PORT --data data --issuer-keys bench.json --rate-limit 0 "${policy[@]}" \
+    >serve.log 2>&1 &
   PID=$!
   for _ in $(seq 1 600); do curl -sf -o /dev/null $URL/health && break; sleep 0.05; done
   local extra=()
   [[ -n ${RATE:-} ]] && extra+=(--rate "$RATE")
+  local probe=
+  if [[ -n ${PROBE:-} ]]; then
+    /usr/bin/python3 "$HERE/read_probe.py" $URL "$DURATION" /entries/0 >probe.tmp &
+    probe=$!
+  fi
   "$CLIENT" bench register --url $URL --key bench.pem --seconds "$DURATION" --connections "$CONNECTIONS" \
     "${extra[@]}" >"$2"
+  if [[ -n $probe ]]; then wait $probe; cat probe.tmp >>"$2"; fi
   kill -TERM $PID; wait $PID || true
 }
 
@@ -46,6 +60,7 @@ for ((r = 1; r <= RUNS; r++)); do
       "$(awk '/^latency/ {print $4}' "out.$i.$r")" "$(awk '/^latency/ {print $8}' "out.$i.$r")" \
       "$(awk '/^latency/ {print $10}' "out.$i.$r")" "$(awk '/^server CPU/ {print $3}' "out.$i.$r")" \
       "$(awk '/^load generator CPU/ {print $4}' "out.$i.$r")"
+    if [[ -n ${PROBE:-} ]]; then printf '%-40s        %s\n' "" "$(grep '^reads:' "out.$i.$r")"; fi
   done
 done
 for i in "${!BINARIES[@]}"; do
@@ -53,4 +68,8 @@ for i in "${!BINARIES[@]}"; do
     "$(cat out."$i".* | awk '/^registrations:/ {print int($NF)}' | median)" \
     "$(cat out."$i".* | awk '/^ratio:/ {print $2}' | median)" \
     "$(cat out."$i".* | awk '/^latency/ {print $8}' | median)"
+  if [[ -n ${PROBE:-} ]]; then
+    printf '%-40s median read: p50 %s ms  p99 %s ms\n' "${BINARIES[$i]}" \
+      "$(cat out."$i".* | awk '/^reads:/ {print $4}' | median)" "$(cat out."$i".* | awk '/^reads:/ {print $7}' | median)"
+  fi
 done
