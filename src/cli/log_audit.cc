@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/service_keys.h"
 #include "cose/sign1.h"
@@ -36,7 +37,7 @@ Result<registration::TrustConfig> ParseTrust(ByteView payload) {
   auto keys = doc.value("issuer_keys", nlohmann::json::array());
   if (!keys.empty()) {
     std::string jwks = nlohmann::json{{"keys", keys}}.dump();
-    SCITT_ASSIGN_OR_RETURN(trust.issuer_keys, crypto::ParseKeySet(AsBytes(jwks)));
+    SCITT_ASSIGN_OR_RETURN(trust.issuer_keys, cose::ParseKeySet(AsBytes(jwks)));
   }
   return trust;
 }

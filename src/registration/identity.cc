@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "cbor/encoder.h"
+#include "cose/cose_key.h"
 #include "crypto/hash.h"
 #include "registration/refusals.h"
 
@@ -126,7 +127,7 @@ std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certifica
 }
 
 std::variant<Identity, Refusal> CnfIdentity(const cbor::Value& cose_key) {
-  auto key = crypto::PublicKey::FromCoseKey(cose_key);
+  auto key = cose::PublicKeyFromCoseKey(cose_key);
   if (!key.ok()) {
     return Refuse(title::kMalformed, "CWT cnf (8) COSE_Key: " + key.error().message, "bad_cnf_key");
   }
@@ -227,7 +228,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
       // that key (CCF's attested services do this).
       std::optional<crypto::PublicKey> cnf_key;
       if (cwt.cnf_key) {
-        auto key = crypto::PublicKey::FromCoseKey(*cwt.cnf_key);
+        auto key = cose::PublicKeyFromCoseKey(*cwt.cnf_key);
         if (key.ok()) cnf_key = std::move(*key);
       }
       auto thumbprint = cnf_key ? cnf_key->Thumbprint() : std::array<uint8_t, 32>{};

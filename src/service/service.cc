@@ -8,6 +8,7 @@
 
 #include "base/file.h"
 #include "cbor/encoder.h"
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/sign1.h"
 #include "cose/transparent_statement.h"
@@ -124,7 +125,7 @@ Result<registration::TrustConfig> LoadTrust(const ServiceConfig& config) {
   }
   if (!config.issuer_keys.empty()) {
     SCITT_ASSIGN_OR_RETURN(Bytes data, ReadFile(config.issuer_keys));
-    auto keys = crypto::ParseKeySet(data);
+    auto keys = cose::ParseKeySet(data);
     if (!keys.ok()) return MakeError(ErrorCode::kInvalidArgument, config.issuer_keys + ": " + keys.error().message);
     trust.issuer_keys = std::move(keys).value();
   }

@@ -109,7 +109,7 @@ TEST_F(X509Test, PemBundle) {
 }
 
 TEST_F(X509Test, KeySetFromCertificates) {
-  auto keys = ParseKeySet(AsBytes(leaf_.ToPem() + intermediate_key_.public_key().ToPem()));
+  auto keys = ParsePemKeySet(AsBytes(leaf_.ToPem() + intermediate_key_.public_key().ToPem()));
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   ASSERT_EQ(keys->size(), 2u);
   EXPECT_TRUE((*keys)[0].key == leaf_key_.public_key());

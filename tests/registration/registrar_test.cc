@@ -10,6 +10,7 @@
 
 #include "cbor/decoder.h"
 #include "cbor/encoder.h"
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
 #include "crypto/hash.h"
@@ -104,7 +105,7 @@ class RegistrarTest : public ::testing::Test {
         {Entry(cose::claim::kIss, Value::Text("https://self.example")),
          Entry(cose::claim::kSub, Value::Text("pkg:npm/self")),
          Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey,
-                                                        cnf_key_.public_key().ToCoseKey())}))});
+                                                        cose::ToCoseKey(cnf_key_.public_key()))}))});
   }
 
   Bytes Sign(Value protected_map, const PrivateKey& key, Value unprotected = Value::FromMap({}),
@@ -638,7 +639,7 @@ TEST_F(RegistrarTest, CnfKeyMustBeTheSigningKey) {
       {Entry(cose::claim::kIss, Value::Text("https://issuer.example")),
        Entry(cose::claim::kSub, Value::Text("s")),
        Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey,
-                                                      leaf_key_.public_key().ToCoseKey())}))});
+                                                      cose::ToCoseKey(leaf_key_.public_key()))}))});
   Value same = Value::FromMap({Entry(cose::header::kAlg, Value::Int(-7)),
                                Entry(cose::header::kX5Chain, ChainValue(chain_)),
                                Entry(cose::header::kCwtClaims, claims)});

@@ -1,20 +1,17 @@
 // COSE_Key (RFC 9052 §7, RFC 9053 §7, RFC 8230 §4): import and export of
-// public keys, and RFC 9679 COSE Key Thumbprints.
+// public keys.
+#include "cose/cose_key.h"
+
 #include <string>
 #include <utility>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-
-#include "cbor/encoder.h"
-#include "crypto/hash.h"
-#include "crypto/key.h"
-#include "crypto/key_internal.h"
-
-namespace scitt::crypto {
-using namespace internal;
-
+namespace scitt::cose {
 namespace {
+
+using crypto::Algorithm;
+using crypto::Curve;
+using crypto::KeyType;
+using crypto::PublicKey;
 
 constexpr int64_t kCoseKty = 1;
 constexpr int64_t kCoseKid = 2;
@@ -75,46 +72,26 @@ Status CheckCoseCommon(const cbor::Value& key) {
   return Status::Ok();
 }
 
-// COSE_Key members every key of this type must have; exactly the RFC 9679
-// §3 thumbprint input.
-cbor::Map RequiredCoseMembers(const EVP_PKEY* pkey) {
-  if (const EcCurveInfo* info = EcCurveOf(pkey)) {
-    EcPoint point = EcPublicPoint(pkey);
-    return {cbor::Entry(kCoseKty, cbor::Value::Int(static_cast<int64_t>(KeyType::kEc2))),
-            cbor::Entry(kCoseCrv, cbor::Value::Int(static_cast<int64_t>(info->curve))),
-            cbor::Entry(kCoseX, cbor::Value::ByteString(std::move(point.x))),
-            cbor::Entry(kCoseY, cbor::Value::ByteString(std::move(point.y)))};
-  }
-  if (EVP_PKEY_is_a(pkey, "ED25519")) {
-    return {cbor::Entry(kCoseKty, cbor::Value::Int(static_cast<int64_t>(KeyType::kOkp))),
-            cbor::Entry(kCoseCrv, cbor::Value::Int(static_cast<int64_t>(Curve::kEd25519))),
-            cbor::Entry(kCoseX, cbor::Value::ByteString(Ed25519PublicBytes(pkey)))};
-  }
-  return {cbor::Entry(kCoseKty, cbor::Value::Int(static_cast<int64_t>(KeyType::kRsa))),
-          cbor::Entry(kCoseN, cbor::Value::ByteString(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_N, 0))),
-          cbor::Entry(kCoseE, cbor::Value::ByteString(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_E, 0)))};
-}
-
 }  // namespace
 
-Result<KeyWithId> internal::KeyWithIdFromCoseKey(const cbor::Value& cose_key) {
-  SCITT_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromCoseKey(cose_key));
+Result<crypto::KeyWithId> KeyWithIdFromCoseKey(const cbor::Value& cose_key) {
+  SCITT_ASSIGN_OR_RETURN(PublicKey key, PublicKeyFromCoseKey(cose_key));
   Bytes kid;
   if (const cbor::Value* v = cose_key.Find(kCoseKid)) kid = v->bytes();
   std::optional<Algorithm> alg;
   if (const cbor::Value* v = cose_key.Find(kCoseAlg)) {
     std::optional<int64_t> id = v->AsInt64();
-    alg = id ? AlgorithmFromCose(*id) : std::nullopt;
+    alg = id ? crypto::AlgorithmFromCose(*id) : std::nullopt;
     if (!alg) {
       std::string shown = id ? std::to_string(*id) : v->is_text() ? "\"" + v->text() + "\"" : "(out of range)";
       return MakeError(ErrorCode::kUnsupported,
                        "COSE_Key alg " + shown + " is not a supported signature algorithm");
     }
   }
-  return KeyWithId{std::move(key), std::move(kid), alg};
+  return crypto::KeyWithId{std::move(key), std::move(kid), alg};
 }
 
-Result<PublicKey> PublicKey::FromCoseKey(const cbor::Value& cose_key) {
+Result<PublicKey> PublicKeyFromCoseKey(const cbor::Value& cose_key) {
   if (!cose_key.is_map()) return MakeError(ErrorCode::kMalformed, "COSE_Key must be a CBOR map");
   SCITT_RETURN_IF_ERROR(CheckCoseCommon(cose_key));
   SCITT_ASSIGN_OR_RETURN(int64_t kty, CoseInt(cose_key, kCoseKty, "kty"));
@@ -134,15 +111,13 @@ Result<PublicKey> PublicKey::FromCoseKey(const cbor::Value& cose_key) {
                          "unsupported OKP curve " + std::to_string(crv) + ": only Ed25519 (6)");
       }
       SCITT_ASSIGN_OR_RETURN(const Bytes* x, CoseBytes(cose_key, kCoseX, "x"));
-      return FromEd25519(*x);
+      return PublicKey::FromEd25519(*x);
     }
     case static_cast<int64_t>(KeyType::kEc2): {
       SCITT_ASSIGN_OR_RETURN(int64_t crv, CoseInt(cose_key, kCoseCrv, "crv"));
-      const EcCurveInfo* info = nullptr;
-      for (const auto& c : kEcCurves) {
-        if (static_cast<int64_t>(c.curve) == crv) info = &c;
-      }
-      if (info == nullptr) {
+      // crypto::Curve's values are the COSE crv identifiers.
+      if (crv != static_cast<int64_t>(Curve::kP256) && crv != static_cast<int64_t>(Curve::kP384) &&
+          crv != static_cast<int64_t>(Curve::kP521)) {
         return MakeError(ErrorCode::kUnsupported,
                          "unsupported EC2 curve " + std::to_string(crv) +
                              ": use P-256 (1), P-384 (2) or P-521 (3)");
@@ -155,15 +130,14 @@ Result<PublicKey> PublicKey::FromCoseKey(const cbor::Value& cose_key) {
                          "compressed EC2 points (y as a bool) are not supported; give y as bytes");
       }
       SCITT_ASSIGN_OR_RETURN(const Bytes* y, CoseBytes(cose_key, kCoseY, "y"));
-      return FromEc2(info->curve, *x, *y);
+      return PublicKey::FromEc2(static_cast<Curve>(crv), *x, *y);
     }
     case static_cast<int64_t>(KeyType::kRsa): {
       SCITT_ASSIGN_OR_RETURN(const Bytes* n, CoseBytes(cose_key, kCoseN, "n"));
       SCITT_ASSIGN_OR_RETURN(const Bytes* e, CoseBytes(cose_key, kCoseE, "e"));
-      SCITT_RETURN_IF_ERROR(CheckMinimal(*n, "COSE_Key RSA n"));
-      SCITT_RETURN_IF_ERROR(CheckMinimal(*e, "COSE_Key RSA e"));
-      SCITT_ASSIGN_OR_RETURN(auto pkey, RsaPublic(*n, *e));
-      return PublicKey(std::move(pkey));
+      auto key = PublicKey::FromRsa(*n, *e);
+      if (!key.ok()) return MakeError(key.error().code, "COSE_Key " + key.error().message);
+      return key;
     }
     default:
       return MakeError(ErrorCode::kUnsupported,
@@ -172,17 +146,24 @@ Result<PublicKey> PublicKey::FromCoseKey(const cbor::Value& cose_key) {
   }
 }
 
-cbor::Value PublicKey::ToCoseKey(std::optional<ByteView> kid, std::optional<Algorithm> alg) const {
-  if (!valid()) return cbor::Value::FromMap({});
-  cbor::Map map = RequiredCoseMembers(pkey_.get());
+cbor::Value ToCoseKey(const PublicKey& key, std::optional<ByteView> kid,
+                      std::optional<Algorithm> alg) {
+  if (!key.valid()) return cbor::Value::FromMap({});
+  crypto::PublicComponents c = key.Components();
+  // The required members, RFC 9053 §7.1 and RFC 8230 §4; exactly the RFC
+  // 9679 thumbprint input.
+  cbor::Map map = {cbor::Entry(kCoseKty, cbor::Value::Int(static_cast<int64_t>(c.type)))};
+  if (c.type == KeyType::kRsa) {
+    map.push_back(cbor::Entry(kCoseN, cbor::Value::ByteString(std::move(c.n))));
+    map.push_back(cbor::Entry(kCoseE, cbor::Value::ByteString(std::move(c.e))));
+  } else {
+    map.push_back(cbor::Entry(kCoseCrv, cbor::Value::Int(static_cast<int64_t>(c.curve))));
+    map.push_back(cbor::Entry(kCoseX, cbor::Value::ByteString(std::move(c.x))));
+    if (c.type == KeyType::kEc2) map.push_back(cbor::Entry(kCoseY, cbor::Value::ByteString(std::move(c.y))));
+  }
   if (kid) map.push_back(cbor::Entry(kCoseKid, cbor::Value::ByteString(*kid)));
-  if (alg) map.push_back(cbor::Entry(kCoseAlg, cbor::Value::Int(CoseId(*alg))));
+  if (alg) map.push_back(cbor::Entry(kCoseAlg, cbor::Value::Int(crypto::CoseId(*alg))));
   return cbor::Value::FromMap(std::move(map));
 }
 
-std::array<uint8_t, 32> PublicKey::Thumbprint() const {
-  if (!valid()) return {};
-  return Sha256(cbor::Encode(cbor::Value::FromMap(RequiredCoseMembers(pkey_.get()))));
-}
-
-}  // namespace scitt::crypto
+}  // namespace scitt::cose
