@@ -26,21 +26,6 @@ std::string DescribeKid(ByteView kid) {
   return out;
 }
 
-// RFC 9943 leaves kid resolution to the service: a configured key matches
-// when its stated kid equals the bytes exactly (a JWK kid string stands for
-// its UTF-8 bytes), else when its RFC 9679 thumbprint does. Exact kids win.
-const crypto::KeyWithId* FindIssuerKey(const std::vector<crypto::KeyWithId>& keys,
-                                       const IssuerThumbprints& thumbprints, ByteView kid) {
-  auto same = [&](ByteView a) { return std::equal(a.begin(), a.end(), kid.begin(), kid.end()); };
-  for (const auto& k : keys) {
-    if (!k.kid.empty() && same(k.kid)) return &k;
-  }
-  for (size_t i = 0; i < keys.size() && i < thumbprints.size(); ++i) {
-    if (same(thumbprints[i])) return &keys[i];
-  }
-  return nullptr;
-}
-
 std::optional<Bytes> CertificateHash(int64_t cose_hash_alg, const crypto::Certificate& cert) {
   auto alg = crypto::HashAlgorithmFromCose(cose_hash_alg);
   if (!alg) return std::nullopt;
@@ -144,16 +129,9 @@ bool IssuedBy(const crypto::Certificate& child, const crypto::Certificate& issue
   return issued;
 }
 
-IssuerThumbprints ThumbprintsOf(const std::vector<crypto::KeyWithId>& keys) {
-  IssuerThumbprints out;
-  out.reserve(keys.size());
-  for (const auto& k : keys) out.push_back(k.key.Thumbprint());
-  return out;
-}
-
 std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                                                 const TrustConfig& trust,
-                                                const IssuerThumbprints& thumbprints, int64_t now) {
+                                                const cose::IssuerKeys& issuer_keys, int64_t now) {
   const cose::HeaderMap& prot = statement.protected_headers();
   const cose::HeaderMap& unprot = statement.unprotected_headers();
   const cose::CwtClaims& cwt = *prot.cwt;
@@ -219,7 +197,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
     identity = std::move(std::get<Identity>(resolved));
     if (unprotected_chain) identity.collateral = ChainCollateral(*chain_der);
   } else if (prot.kid) {
-    issuer_key = FindIssuerKey(trust.issuer_keys, thumbprints, *prot.kid);
+    issuer_key = issuer_keys.Find(prot.kid);
     if (issuer_key != nullptr) {
       identity = Identity{
           kIdentityIssuerKey, issuer_key->key, "issuer key with kid " + DescribeKid(*prot.kid), {}};
@@ -257,7 +235,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
   // configured key must name this key; a kid the service cannot resolve is
   // ignored next to a certificate (signers put many things in kid).
   if (prot.kid && identity.mode != kIdentityIssuerKey) {
-    const crypto::KeyWithId* named = FindIssuerKey(trust.issuer_keys, thumbprints, *prot.kid);
+    const crypto::KeyWithId* named = issuer_keys.Find(prot.kid);
     if (named != nullptr && !(named->key == identity.key)) {
       return Refuse(title::kInconsistentIdentity,
                     "kid " + DescribeKid(*prot.kid) +
@@ -276,7 +254,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                     "inconsistent_identity");
     }
   }
-  if (issuer_key != nullptr && issuer_key->alg && crypto::CoseId(*issuer_key->alg) != *prot.alg) {
+  if (issuer_key != nullptr && !cose::AllowsAlgorithm(*issuer_key, *prot.alg)) {
     return Refuse(title::kBadAlgorithm,
                   "the " + identity.description + " is configured for " +
                       std::string(crypto::AlgorithmName(*issuer_key->alg)) +

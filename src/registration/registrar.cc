@@ -103,7 +103,7 @@ std::optional<Refusal> CheckRequiredHeaders(const cose::Sign1& statement) {
 Registrar::Registrar(TrustConfig trust, std::shared_ptr<const policy::RegistrationPolicy> policy,
                      size_t max_statement_bytes)
     : trust_(std::move(trust)),
-      issuer_thumbprints_(ThumbprintsOf(trust_.issuer_keys)),
+      issuer_keys_(trust_.issuer_keys),
       policy_(std::move(policy)),
       max_statement_bytes_(max_statement_bytes) {}
 
@@ -183,7 +183,7 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   }
 
   // 7. Issuer identity.
-  auto resolved = ResolveIdentity(statement, trust_, issuer_thumbprints_, now);
+  auto resolved = ResolveIdentity(statement, trust_, issuer_keys_, now);
   if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
   Identity& identity = std::get<Identity>(resolved);
 
