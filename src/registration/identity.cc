@@ -9,6 +9,7 @@
 
 #include "cbor/encoder.h"
 #include "cose/cose_key.h"
+#include "cose/labels.h"
 #include "crypto/hash.h"
 #include "registration/refusals.h"
 
@@ -111,10 +112,28 @@ std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certifica
   return identity;
 }
 
-std::variant<Identity, Refusal> CnfIdentity(const cbor::Value& cose_key) {
+// The CWT cnf key, held to the alg its COSE_Key states: RFC 9052 §7.1, "alg:
+// This parameter is used to restrict the algorithm that is used with the
+// key", as for configured issuer keys. An alg we cannot compare (text, or an
+// algorithm we do not know) restricts the key to something that is not the
+// statement's alg either.
+std::variant<Identity, Refusal> CnfIdentity(const cbor::Value& cose_key, int64_t statement_alg) {
   auto key = cose::PublicKeyFromCoseKey(cose_key);
   if (!key.ok()) {
     return Refuse(title::kMalformed, "CWT cnf (8) COSE_Key: " + key.error().message, "bad_cnf_key");
+  }
+  if (const cbor::Value* alg = cose_key.Find(cose::key_param::kAlg); alg != nullptr && alg->AsInt64() != statement_alg) {
+    auto id = alg->AsInt64();
+    auto known = id ? crypto::AlgorithmFromCose(*id) : std::nullopt;
+    std::string stated = known ? std::string(crypto::AlgorithmName(*known)) + " (" + std::to_string(*id) + ")"
+                         : id  ? std::to_string(*id)
+                         : alg->is_text() ? "\"" + alg->text() + "\""
+                                          : "a value out of range";
+    return Refuse(title::kBadAlgorithm,
+                  "the CWT cnf (8) COSE_Key is restricted by its alg (3) to " + stated +
+                      "; the statement uses " +
+                      std::string(crypto::AlgorithmName(*crypto::AlgorithmFromCose(statement_alg))),
+                  "alg_key_mismatch");
   }
   return Identity{kIdentitySelfAsserted, std::move(*key), "CWT cnf key", {}};
 }
@@ -226,7 +245,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                     "this service does not accept self-asserted keys",
                     "self_asserted_not_allowed");
     }
-    auto resolved = CnfIdentity(*cwt.cnf_key);
+    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     identity = std::move(std::get<Identity>(resolved));
   }
@@ -246,7 +265,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
   // A confirmation key is the signer's own claim about its key: it must be
   // the key that signed.
   if (cwt.cnf_key && identity.mode != kIdentitySelfAsserted) {
-    auto resolved = CnfIdentity(*cwt.cnf_key);
+    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     if (!(std::get<Identity>(resolved).key == identity.key)) {
       return Refuse(title::kInconsistentIdentity,

@@ -662,6 +662,46 @@ TEST_F(RegistrarTest, IssuerKeyAlgorithmRestriction) {
                 "is configured for ES256 only; the statement uses ES384", "alg_key_mismatch");
 }
 
+// Issue 10 #11: RFC 9052 §7.1, a COSE_Key's alg restricts the key to that
+// algorithm; a self-asserted cnf key is held to it as configured keys are.
+TEST_F(RegistrarTest, CnfKeyAlgorithmRestriction) {
+  trust_.allow_self_asserted = true;
+  auto statement = [&](Value cose_key, const PrivateKey& signer, int64_t alg = -7) {
+    Value claims = Value::FromMap(
+        {Entry(cose::claim::kIss, Value::Text("https://self.example")),
+         Entry(cose::claim::kSub, Value::Text("pkg:npm/self")),
+         Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey, std::move(cose_key))}))});
+    return Sign(Value::FromMap({Entry(cose::header::kAlg, Value::Int(alg)),
+                                Entry(cose::header::kCwtClaims, claims)}),
+                signer);
+  };
+  const crypto::PublicKey cnf = cnf_key_.public_key();
+  ExpectAccepted(statement(cose::ToCoseKey(cnf, std::nullopt, Algorithm::kES256), cnf_key_));
+  // A P-256 key that says EdDSA, used for ES256.
+  Value eddsa = cose::ToCoseKey(cnf);
+  eddsa.map().push_back(Entry(cose::key_param::kAlg, Value::Int(-8)));
+  ExpectRefused(statement(eddsa, cnf_key_), "Bad Signature Algorithm",
+                "restricted by its alg (3) to EdDSA (-8); the statement uses ES256", "alg_key_mismatch");
+  // An alg we cannot honour restricts the key to something else too.
+  Value unknown = cose::ToCoseKey(cnf);
+  unknown.map().push_back(Entry(cose::key_param::kAlg, Value::Int(-999)));
+  ExpectRefused(statement(unknown, cnf_key_), "Bad Signature Algorithm", "to -999", "alg_key_mismatch");
+  Value text = cose::ToCoseKey(cnf);
+  text.map().push_back(Entry(cose::key_param::kAlg, Value::Text("ES256")));
+  ExpectRefused(statement(text, cnf_key_), "Bad Signature Algorithm", "to \"ES256\"", "alg_key_mismatch");
+  // The same cnf key beside an x5chain whose leaf it is: still restricted.
+  Value leaf_eddsa = cose::ToCoseKey(leaf_key_.public_key());
+  leaf_eddsa.map().push_back(Entry(cose::key_param::kAlg, Value::Int(-8)));
+  Value claims = Value::FromMap(
+      {Entry(cose::claim::kIss, Value::Text("https://issuer.example")), Entry(cose::claim::kSub, Value::Text("s")),
+       Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey, leaf_eddsa)}))});
+  ExpectRefused(Sign(Value::FromMap({Entry(cose::header::kAlg, Value::Int(-7)),
+                                     Entry(cose::header::kX5Chain, ChainValue(chain_)),
+                                     Entry(cose::header::kCwtClaims, claims)}),
+                     leaf_key_),
+                "Bad Signature Algorithm", "restricted by its alg (3) to EdDSA", "alg_key_mismatch");
+}
+
 TEST_F(RegistrarTest, ConcurrentChecks) {
   auto policy = policy::RegistrationPolicy::FromJson(
       R"({"script": "function apply(p, u, pl, d) { return d.identity === 'issuer-key' || 'no'; }"})");
