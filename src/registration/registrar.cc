@@ -169,10 +169,20 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
                   "not see; use a hash envelope (RFC 9995)",
                   "payload_missing");
   }
-  // RFC 9995 §3: the payload of a hash envelope is the digest itself.
+  // RFC 9995 §3: the payload of a hash envelope is the digest itself. An
+  // unknown payload-hash-alg is refused, not passed through: the service
+  // could not check the digest's size, and no relying party could check the
+  // digest (docs/profile.md names the supported ones).
   if (statement.is_hash_envelope()) {
-    if (auto hash = crypto::HashAlgorithmFromCose(*prot.payload_hash_alg);
-        hash && statement.payload()->size() != crypto::HashSize(*hash)) {
+    auto hash = crypto::HashAlgorithmFromCose(*prot.payload_hash_alg);
+    if (!hash) {
+      return Refuse(title::kMalformed,
+                    "payload-hash-alg (258) " + std::to_string(*prot.payload_hash_alg) +
+                        " is not a hash algorithm this service supports (SHA-256 -16, SHA-384 -43, "
+                        "SHA-512 -44)",
+                    "unsupported_payload_hash_alg");
+    }
+    if (statement.payload()->size() != crypto::HashSize(*hash)) {
       return Refuse(title::kMalformed,
                     "a hash envelope's payload is the " + std::to_string(crypto::HashSize(*hash)) +
                         "-byte " + std::string(crypto::HashAlgorithmName(*hash)) +

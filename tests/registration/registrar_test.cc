@@ -443,6 +443,29 @@ TEST_F(RegistrarTest, HashEnvelopePayloadMustBeTheDigest) {
   EXPECT_EQ(accepted.identity, "issuer-key");
 }
 
+// Issue 10 #12: an unknown payload-hash-alg skipped the digest check and was
+// registered. Only SHA-256, SHA-384 and SHA-512 are known (docs/profile.md).
+TEST_F(RegistrarTest, HashEnvelopeNeedsAKnownHashAlgorithm) {
+  auto statement = [&](int64_t hash_alg, size_t payload_size) {
+    Value prot = Value::FromMap(
+        {Entry(cose::header::kAlg, Value::Int(-8)),
+         Entry(cose::header::kKid, Value::ByteString(AsBytes("issuer-1"))),
+         Entry(cose::header::kCwtClaims, Claims()),
+         Entry(cose::header::kPayloadHashAlg, Value::Int(hash_alg)),
+         Entry(cose::header::kPreimageContentType, Value::Text("application/spdx+json"))});
+    return Sign(prot, issuer_key_, Value::FromMap({}), std::string(payload_size, 'd'));
+  };
+  for (int64_t unknown : {9999, -17 /* SHA-512/256 */, -15 /* SHA-256/64 */, -18 /* SHAKE128 */}) {
+    ExpectRefused(statement(unknown, 32), "Malformed request",
+                  "payload-hash-alg (258) " + std::to_string(unknown) +
+                      " is not a hash algorithm this service supports",
+                  "unsupported_payload_hash_alg");
+  }
+  EXPECT_EQ(ExpectAccepted(statement(-43, 48)).identity, "issuer-key");
+  EXPECT_EQ(ExpectAccepted(statement(-44, 64)).identity, "issuer-key");
+  ExpectRefused(statement(-44, 32), "Malformed request", "64-byte SHA-512 digest", "bad_hash_envelope");
+}
+
 TEST_F(RegistrarTest, RefusesUntrustedChain) {
   trust_.trust_anchors = {other_root_};
   ExpectRefused(Sign(X509Protected("https://issuer.example", chain_), leaf_key_),
