@@ -83,6 +83,10 @@ Check CheckIssuerWithChain(const Sign1& statement, const VerifyRequest& request,
   options.at_time = at_time;
   auto anchor = crypto::ValidateChain(chain, request.trust_anchors, options);
   if (!anchor.ok()) return Fail(name, "x5chain does not validate: " + anchor.error().message);
+  // The same keyUsage rule as registration (RFC 5280 §4.2.1.3).
+  if (Status usage = crypto::CheckSigningCertificate(chain[0]); !usage.ok()) {
+    return Fail(name, usage.message());
+  }
   Sign1VerifyOptions verify_options;
   if (request.payload) verify_options.detached_payload = ByteView(*request.payload);
   Status status = statement.VerifySignature(chain[0].public_key(), verify_options);

@@ -92,6 +92,11 @@ std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certifica
                   "untrusted_chain");
   }
   const crypto::Certificate& leaf = chain.front();
+  // RFC 5280 §4.2.1.3: a key whose keyUsage lacks digitalSignature (a CA's
+  // keyCertSign-only key, say) may not sign statements.
+  if (Status usage = crypto::CheckSigningCertificate(leaf); !usage.ok()) {
+    return Refuse(title::kUntrustedChain, usage.message(), "leaf_key_usage");
+  }
   Identity identity;
   identity.mode = kIdentityX509;
   identity.key = leaf.public_key();

@@ -121,6 +121,11 @@ check "show prints the leaf subject" grep -q "CN=Test Issuer" out.txt
 expect 0 "verify x5chain with its CA" -- "$SCITT" verify x5.cose --trust-anchors ca.pem
 expect 1 "verify x5chain with another CA" -- "$SCITT" verify x5.cose --trust-anchors other-ca.pem
 expect 1 "verify x5chain after it expired" -- "$SCITT" verify x5.cose --trust-anchors ca.pem --at-time 4102444800
+# RFC 5280 §4.2.1.3: the CA (keyUsage keyCertSign only) may not sign statements.
+expect 0 "sign with the CA as its own leaf" -- "$SCITT" statement sign --key ca.key --x5chain ca.pem \
+  --issuer https://issuer.example --subject pkg:a@1 --content-type application/json --out x5ca.cose artifact.json
+expect 1 "verify a statement signed by the CA itself" -- "$SCITT" verify x5ca.cose --trust-anchors ca.pem
+check "keyUsage is named" grep -q "without digitalSignature" out.txt
 
 # --- the known-answer test through the CLI: same bytes as the vectors
 python3 - "$(kat "['keys']['issuer']['secret_key']")" kat-issuer.pem <<'PY'

@@ -12,6 +12,7 @@
 #include "cose/sign1.h"
 #include "cose/verifier.h"
 #include "registration/registrar.h"
+#include "support/test_pki.h"
 
 namespace scitt::registration {
 namespace {
@@ -106,6 +107,47 @@ TEST_F(IssuerKeyAgreementTest, Matrix) {
       {"the key is for another alg", {a_es384_only}, ToBytes("key-a"), &a_, false},
   };
   for (const Case& c : cases) ExpectAgreement(c);
+}
+
+// The x5chain rules are shared too: a signing certificate whose keyUsage
+// lacks digitalSignature (RFC 5280 §4.2.1.3) is refused by both.
+TEST(SigningCertificateAgreementTest, KeyUsage) {
+  using namespace testing::pki;
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  PrivateKey ca_key = *PrivateKey::Generate(Algorithm::kES256);
+  PrivateKey leaf_key = *PrivateKey::Generate(Algorithm::kES256);
+  Certificate ca = IssueCertificate({{{"CN", "CA"}}, true, now - kDay, now + kDay}, ca_key, nullptr, ca_key);
+  Certificate leaf =
+      IssueCertificate({{{"CN", "Leaf"}}, false, now - kDay, now + kDay}, leaf_key, &ca, ca_key);
+
+  auto statement = [](const std::vector<Certificate>& chain, const PrivateKey& key) {
+    cbor::Array certs;
+    for (const auto& c : chain) certs.push_back(Value::ByteString(c.der()));
+    cose::Sign1Content content;
+    content.protected_map = Value::FromMap(
+        {Entry(cose::header::kAlg, Value::Int(-7)),
+         Entry(cose::header::kX5Chain, Value::FromArray(std::move(certs))),
+         Entry(cose::header::kCwtClaims,
+               Value::FromMap({Entry(cose::claim::kIss, Value::Text("https://issuer.example")),
+                               Entry(cose::claim::kSub, Value::Text("pkg:a"))}))});
+    content.payload = AsBytes("payload");
+    return *cose::SignSign1(content, key);
+  };
+  TrustConfig trust;
+  trust.trust_anchors = {ca};
+  Registrar registrar(trust, policy::RegistrationPolicy::Default());
+  for (const auto& [name, bytes, accepted] :
+       {std::make_tuple("leaf", statement({leaf, ca}, leaf_key), true),
+        std::make_tuple("the CA as its own leaf", statement({ca}, ca_key), false)}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(std::holds_alternative<Accepted>(registrar.Check(bytes, now)), accepted);
+    cose::VerifyRequest request;
+    request.statement = bytes;
+    request.trust_anchors = {ca};
+    auto report = cose::VerifyStatement(request);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(report->ok(), accepted) << report->checks[0].detail;
+  }
 }
 
 }  // namespace

@@ -466,6 +466,31 @@ TEST_F(RegistrarTest, HashEnvelopeNeedsAKnownHashAlgorithm) {
   ExpectRefused(statement(-44, 32), "Malformed request", "64-byte SHA-512 digest", "bad_hash_envelope");
 }
 
+// Issue 10 #12: the CA itself as the x5chain leaf (keyUsage keyCertSign,
+// cRLSign only) signed statements. RFC 5280 §4.2.1.3 requires digitalSignature
+// when keyUsage is present.
+TEST_F(RegistrarTest, SigningCertificateNeedsDigitalSignature) {
+  ExpectRefused(Sign(X509Protected("https://issuer.example", {root_}), root_key_),
+                "Untrusted Certificate Chain",
+                "\"O=Example Org,CN=Test Root CA\" has keyUsage keyCertSign, cRLSign without "
+                "digitalSignature",
+                "leaf_key_usage");
+  ExpectRefused(Sign(X509Protected("https://issuer.example", {inter_, root_}, -35), inter_key_),
+                "Untrusted Certificate Chain", "without digitalSignature", "leaf_key_usage");
+  // Pinned by x5t alone: the same rule.
+  Value pinned = Value::FromMap({Entry(cose::header::kAlg, Value::Int(-7)),
+                                 Entry(cose::header::kX5t, X5t(root_)),
+                                 Entry(cose::header::kCwtClaims, Claims())});
+  ExpectRefused(Sign(pinned, root_key_), "Untrusted Certificate Chain", "without digitalSignature",
+                "leaf_key_usage");
+  // Without a keyUsage extension a leaf is not restricted.
+  CertSpec spec({{"CN", "No Key Usage"}}, false, now_ - 3600, now_ + kDay, "codeSigning");
+  spec.key_usage = "";
+  Certificate bare = IssueCertificate(spec, leaf_key_, &inter_, inter_key_);
+  EXPECT_EQ(ExpectAccepted(Sign(X509Protected("https://issuer.example", {bare, inter_}), leaf_key_)).identity,
+            "x509");
+}
+
 TEST_F(RegistrarTest, RefusesUntrustedChain) {
   trust_.trust_anchors = {other_root_};
   ExpectRefused(Sign(X509Protected("https://issuer.example", chain_), leaf_key_),
