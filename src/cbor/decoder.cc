@@ -15,6 +15,10 @@
 namespace scitt::cbor {
 namespace {
 
+// The per-item memory bound promised in decoder.h: a decoded item costs one
+// Value (plus its string content), so keep Value small.
+static_assert(sizeof(Value) <= 72, "a decoded item must cost at most 72 bytes");
+
 constexpr uint8_t kBreak = 0xff;
 
 // RFC 8949 Appendix D.
@@ -94,9 +98,7 @@ class Decoder {
   // Decodes the item at the current position into *out; `depth` is the
   // nesting depth of that item (the top level is 1).
   bool Item(Value* out, size_t depth) {
-    if (++items_ > options_.max_items) {
-      return Fail(ErrorCode::kInvalidArgument, "more items than max_items", pos_);
-    }
+    if (++items_ > options_.max_items) return TooManyItems(pos_);
     Head head;
     if (!ReadHead(&head)) return false;
     switch (head.major) {
@@ -220,10 +222,17 @@ class Decoder {
   [[gnu::noinline]] bool CheckDepth(size_t depth, size_t offset) {
     if (depth > options_.max_depth) {
       return Fail(ErrorCode::kInvalidArgument,
-                  "nesting deeper than max_depth " + std::to_string(options_.max_depth),
+                  "nesting deeper than " + std::to_string(options_.max_depth) +
+                      " levels (limit max_depth)",
                   offset);
     }
     return true;
+  }
+
+  [[gnu::noinline]] bool TooManyItems(size_t offset) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "more than " + std::to_string(options_.max_items) + " items (limit max_items)",
+                offset);
   }
 
   // Checks an array or map head before anything is read or reserved for its
@@ -241,7 +250,7 @@ class Decoder {
                   head.offset);
     }
     if (head.argument * items_per_entry > options_.max_items - items_) {
-      return Fail(ErrorCode::kInvalidArgument, "more items than max_items", head.offset);
+      return TooManyItems(head.offset);
     }
     return true;
   }

@@ -1,5 +1,6 @@
 #include "cbor/value.h"
 
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -34,7 +35,7 @@ Value Value::ByteString(Bytes v) {
   Value r;
   r.type_ = Type::kBytes;
   r.uint_ = 0;
-  r.bytes_ = std::move(v);
+  r.content_ = std::move(v);
   return r;
 }
 
@@ -42,7 +43,7 @@ Value Value::Text(std::string_view v) {
   Value r;
   r.type_ = Type::kText;
   r.uint_ = 0;
-  r.text_.assign(v);
+  r.content_ = std::string(v);
   return r;
 }
 
@@ -50,7 +51,7 @@ Value Value::FromArray(Array items) {
   Value r;
   r.type_ = Type::kArray;
   r.uint_ = 0;
-  r.array_ = std::move(items);
+  r.content_ = std::move(items);
   return r;
 }
 
@@ -58,7 +59,7 @@ Value Value::FromMap(Map entries) {
   Value r;
   r.type_ = Type::kMap;
   r.uint_ = 0;
-  r.map_ = std::move(entries);
+  r.content_ = std::move(entries);
   return r;
 }
 
@@ -66,7 +67,8 @@ Value Value::Tagged(uint64_t tag, Value content) {
   Value r;
   r.type_ = Type::kTag;
   r.uint_ = tag;
-  r.array_.push_back(std::move(content));
+  r.content_ = Array{};
+  std::get<Array>(r.content_).push_back(std::move(content));
   return r;
 }
 
@@ -86,8 +88,7 @@ Value Value::Simple(uint8_t v) {
 Value Value::Float(double v) {
   Value r;
   r.type_ = Type::kFloat;
-  r.uint_ = 0;
-  r.float_ = v;
+  r.uint_ = std::bit_cast<uint64_t>(v);
   return r;
 }
 
@@ -95,7 +96,7 @@ Value Value::Encoded(ByteView item) {
   Value r;
   r.type_ = Type::kEncoded;
   r.uint_ = 0;
-  r.bytes_.assign(item.begin(), item.end());
+  r.content_ = Bytes(item.begin(), item.end());
   return r;
 }
 
@@ -108,32 +109,32 @@ std::optional<int64_t> Value::AsInt64() const {
 
 const Bytes& Value::bytes() const {
   assert(type_ == Type::kBytes);
-  return bytes_;
+  return std::get<Bytes>(content_);
 }
 
 const std::string& Value::text() const {
   assert(type_ == Type::kText);
-  return text_;
+  return std::get<std::string>(content_);
 }
 
 const Array& Value::array() const {
   assert(type_ == Type::kArray);
-  return array_;
+  return std::get<Array>(content_);
 }
 
 Array& Value::array() {
   assert(type_ == Type::kArray);
-  return array_;
+  return std::get<Array>(content_);
 }
 
 const Map& Value::map() const {
   assert(type_ == Type::kMap);
-  return map_;
+  return std::get<Map>(content_);
 }
 
 Map& Value::map() {
   assert(type_ == Type::kMap);
-  return map_;
+  return std::get<Map>(content_);
 }
 
 uint64_t Value::tag() const {
@@ -142,8 +143,13 @@ uint64_t Value::tag() const {
 }
 
 const Value& Value::tag_content() const {
-  assert(type_ == Type::kTag && array_.size() == 1);
-  return array_.front();
+  assert(type_ == Type::kTag);
+  return std::get<Array>(content_).front();
+}
+
+double Value::float_value() const {
+  assert(type_ == Type::kFloat);
+  return std::bit_cast<double>(uint_);
 }
 
 bool Value::bool_value() const {
@@ -153,12 +159,12 @@ bool Value::bool_value() const {
 
 const Bytes& Value::encoded() const {
   assert(type_ == Type::kEncoded);
-  return bytes_;
+  return std::get<Bytes>(content_);
 }
 
 const Value* Value::Find(const Value& key) const {
   if (type_ != Type::kMap) return nullptr;
-  for (const MapEntry& e : map_) {
+  for (const MapEntry& e : map()) {
     if (e.first == key) return &e.second;
   }
   return nullptr;
@@ -166,7 +172,7 @@ const Value* Value::Find(const Value& key) const {
 
 const Value* Value::Find(int64_t label) const {
   if (type_ != Type::kMap) return nullptr;
-  for (const MapEntry& e : map_) {
+  for (const MapEntry& e : map()) {
     if (e.first.AsInt64() == label) return &e.second;
   }
   return nullptr;
@@ -174,8 +180,8 @@ const Value* Value::Find(int64_t label) const {
 
 const Value* Value::Find(std::string_view text_key) const {
   if (type_ != Type::kMap) return nullptr;
-  for (const MapEntry& e : map_) {
-    if (e.first.is_text() && e.first.text_ == text_key) return &e.second;
+  for (const MapEntry& e : map()) {
+    if (e.first.is_text() && e.first.text() == text_key) return &e.second;
   }
   return nullptr;
 }
@@ -189,23 +195,16 @@ bool operator==(const Value& a, const Value& b) {
       return a.uint_ == b.uint_;
     case Value::Type::kBytes:
     case Value::Type::kEncoded:
-      return a.bytes_ == b.bytes_;
     case Value::Type::kText:
-      return a.text_ == b.text_;
     case Value::Type::kArray:
-      return a.array_ == b.array_;
     case Value::Type::kMap:
-      return a.map_ == b.map_;
+      return a.content_ == b.content_;
     case Value::Type::kTag:
-      return a.uint_ == b.uint_ && a.array_ == b.array_;
+      return a.uint_ == b.uint_ && a.content_ == b.content_;
     case Value::Type::kFloat: {
       // Exact comparison of the bits, so 0.0 and -0.0 differ; all NaNs are one
       // value because the encoder writes every NaN as f97e00 (§4.2.2).
-      if (std::isnan(a.float_) && std::isnan(b.float_)) return true;
-      uint64_t x, y;
-      std::memcpy(&x, &a.float_, sizeof x);
-      std::memcpy(&y, &b.float_, sizeof y);
-      return x == y;
+      return a.uint_ == b.uint_ || (std::isnan(a.float_value()) && std::isnan(b.float_value()));
     }
   }
   return false;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "base/bytes.h"
@@ -89,7 +90,7 @@ class Value {
   const Value& tag_content() const;
   bool bool_value() const;
   uint8_t simple_value() const { return static_cast<uint8_t>(uint_); }
-  double float_value() const { return float_; }
+  double float_value() const;
   const Bytes& encoded() const;  // for kEncoded
 
   // Map lookup by key value (first match); nullptr if absent or not a map.
@@ -113,15 +114,15 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
+  // Strings and containers own their content here; a tag holds its one item
+  // as a one-element Array. Scalars need only uint_.
+  using Content = std::variant<std::monostate, Bytes, std::string, Array, Map>;
+
   Type type_ = Type::kSimple;
-  uint64_t uint_ = 22;  // argument; 22 = null for kSimple
-  double float_ = 0;
   bool indefinite_ = false;
-  Bytes bytes_;         // kBytes, kEncoded
-  std::string text_;    // kText
-  Array array_;         // kArray; for kTag holds the single tagged item
-  Map map_;             // kMap
+  uint64_t uint_ = 22;  // argument; 22 = null for kSimple; the bits of a kFloat
   ByteView raw_;
+  Content content_;
 };
 
 // Helpers for the common case of integer-labelled maps (COSE headers).

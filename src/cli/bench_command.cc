@@ -30,6 +30,7 @@
 #include "cbor/value.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/receipt.h"
 #include "cose/service_keys.h"
@@ -77,7 +78,7 @@ Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool
             cbor::Entry(cose::header::kContentType, cbor::Value::Text("application/octet-stream")),
         };
         if (self_asserted) {
-          cbor::Value cose_key = key.public_key().ToCoseKey();
+          cbor::Value cose_key = cose::ToCoseKey(key.public_key());
           claims.push_back(cbor::Entry(cose::claim::kCnf, cbor::Value::FromMap({cbor::Entry(cose::claim::kCnfCoseKey, cose_key)})));
         } else {
           headers.push_back(cbor::Entry(cose::header::kKid, cbor::Value::ByteString(ByteView(kid))));

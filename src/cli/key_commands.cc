@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "cbor/encoder.h"
 #include "cli/commands.h"
+#include "cose/cose_key.h"
 #include "crypto/key.h"
 
 namespace scitt::cli {
@@ -77,7 +78,7 @@ int Export(const ExportOptions& opts) {
     nlohmann::json set = {{"keys", nlohmann::json::array({key.ToJwk(HexEncode(kid), alg)})}};
     output = ToBytes(set.dump(2) + "\n");
   } else if (opts.format == "cose") {
-    Bytes cbor = cbor::Encode(key.ToCoseKey(ByteView(kid), alg));
+    Bytes cbor = cbor::Encode(cose::ToCoseKey(key, ByteView(kid), alg));
     // Binary into a file; hex on the terminal.
     output = opts.out.empty() ? ToBytes(HexEncode(cbor) + "\n") : cbor;
   } else {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/service_keys.h"
 #include "cose/sign1.h"

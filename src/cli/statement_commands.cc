@@ -7,6 +7,7 @@
 #include "cbor/value.h"
 #include "cli/commands.h"
 #include "cli/statement_show.h"
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/sign1.h"
 #include "crypto/hash.h"
@@ -55,7 +56,7 @@ Result<cbor::Value> ProtectedHeader(const SignOptions& opts, const crypto::Priva
   claims.push_back(cbor::Entry(cose::claim::kIat, cbor::Value::Int(iat)));
   if (opts.cnf) {
     // RFC 8747 §3.2: the key itself as proof-of-possession (self-asserted).
-    cbor::Value cose_key = key.public_key().ToCoseKey(std::nullopt, alg);
+    cbor::Value cose_key = cose::ToCoseKey(key.public_key(), std::nullopt, alg);
     claims.push_back(cbor::Entry(cose::claim::kCnf,
                                  cbor::Value::FromMap({cbor::Entry(cose::claim::kCnfCoseKey, std::move(cose_key))})));
   }

@@ -7,6 +7,7 @@
 #include "base/file.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cose/cose_key.h"
 #include "cose/verifier.h"
 #include "crypto/x509.h"
 
@@ -45,7 +46,7 @@ Result<cose::VerifyRequest> BuildRequest(const VerifyOptions& opts, Bytes* state
   }
   if (!opts.issuer_key.empty()) {
     SCITT_ASSIGN_OR_RETURN(Bytes data, ReadFile(opts.issuer_key));
-    auto keys = crypto::ParseKeySet(data);
+    auto keys = cose::ParseKeySet(data);
     if (!keys.ok()) return MakeError(ErrorCode::kMalformed, opts.issuer_key + ": " + keys.error().message);
     request.issuer_keys = std::move(keys).value();
   }

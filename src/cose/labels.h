@@ -38,6 +38,18 @@ constexpr int64_t kCnf = 8;
 constexpr int64_t kCnfCoseKey = 1;  // inside cnf (RFC 8747 §3.2)
 }  // namespace claim
 
+// COSE_Key parameters (RFC 9052 §7.1, RFC 9053 §7.1, RFC 8230 §4).
+namespace key_param {
+constexpr int64_t kKty = 1;
+constexpr int64_t kKid = 2;
+constexpr int64_t kAlg = 3;
+constexpr int64_t kCrv = -1;  // OKP, EC2
+constexpr int64_t kX = -2;    // OKP, EC2
+constexpr int64_t kY = -3;    // EC2
+constexpr int64_t kN = -1;    // RSA
+constexpr int64_t kE = -2;    // RSA
+}  // namespace key_param
+
 // Verifiable data structures (RFC 9942 §9 registry) and their proof types.
 namespace vds {
 constexpr int64_t kRfc9162Sha256 = 1;

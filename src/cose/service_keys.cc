@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cose/cose_key.h"
 #include "crypto/hash.h"
 #include "crypto/x509.h"
 
@@ -41,7 +42,7 @@ Result<std::vector<ServiceKey>> ParseServiceKeys(ByteView data) {
       return ParseCcfTrustStore(doc);
     }
   }
-  SCITT_ASSIGN_OR_RETURN(auto parsed, crypto::ParseKeySet(data));
+  SCITT_ASSIGN_OR_RETURN(auto parsed, ParseKeySet(data));
   std::vector<ServiceKey> keys;
   for (auto& k : parsed) keys.push_back(ServiceKey{std::move(k.key), std::move(k.kid)});
   if (keys.empty()) return MakeError(ErrorCode::kMalformed, "no keys found");

@@ -62,6 +62,26 @@ Status CheckCritPresence(const HeaderMap& prot, const HeaderMap& unprot) {
   return Status::Ok();
 }
 
+// The decoder limits for a header map (sign1.h). The outer decode holds the
+// unprotected map two levels down (tag, array) beside four other items (tag,
+// array, payload and signature; the protected header is one byte string).
+cbor::DecodeOptions HeaderLimits() {
+  cbor::DecodeOptions options;
+  options.max_items = kMaxHeaderItems;
+  options.max_depth = kMaxHeaderDepth;
+  return options;
+}
+cbor::DecodeOptions OuterLimits() {
+  cbor::DecodeOptions options;
+  options.max_items = kMaxHeaderItems + 5;
+  options.max_depth = kMaxHeaderDepth + 2;
+  return options;
+}
+std::string LimitsNote() {
+  return "; a COSE header map holds at most " + std::to_string(kMaxHeaderItems) +
+         " items nested at most " + std::to_string(kMaxHeaderDepth) + " levels deep";
+}
+
 }  // namespace
 
 bool IsUnderstoodCriticalLabel(const cbor::Value& label) {
@@ -93,7 +113,17 @@ Result<Sign1> Sign1::Parse(ByteView data, const Sign1ParseOptions& options) {
 Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
   Sign1 msg;
   msg.data_ = std::make_shared<const Bytes>(std::move(data));
-  SCITT_ASSIGN_OR_RETURN(cbor::Value top, cbor::Decode(*msg.data_, options.cbor));
+  auto decoded_top = cbor::Decode(*msg.data_, OuterLimits());
+  if (!decoded_top.ok()) {
+    // Over a limit (the only kInvalidArgument with these options) here means
+    // the unprotected header is too big.
+    if (decoded_top.error().code == ErrorCode::kInvalidArgument) {
+      return Malformed("the unprotected header exceeds a limit: " + decoded_top.error().message +
+                       " (counting the 5 items around it)" + LimitsNote());
+    }
+    return decoded_top.error();
+  }
+  const cbor::Value& top = *decoded_top;
 
   const cbor::Value* body = &top;
   if (top.is_tag()) {
@@ -125,8 +155,12 @@ Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
 
   cbor::Value protected_map = cbor::Value::FromMap({});
   if (!msg.protected_bytes_.empty()) {
-    auto decoded = cbor::Decode(msg.protected_bytes_, options.cbor);
+    auto decoded = cbor::Decode(msg.protected_bytes_, HeaderLimits());
     if (!decoded.ok()) {
+      if (decoded.error().code == ErrorCode::kInvalidArgument) {
+        return Malformed("the protected header exceeds a limit: " + decoded.error().message +
+                         LimitsNote());
+      }
       return Malformed("protected header is not valid CBOR: " + decoded.error().message);
     }
     protected_map = std::move(decoded).value();

@@ -19,8 +19,17 @@ namespace scitt::cose {
 
 struct Sign1ParseOptions {
   bool require_tag = false;
-  cbor::DecodeOptions cbor;
 };
+
+// Header maps are small: a few parameters, CWT claims, an x5chain of a few
+// certificates, receipts as byte strings. Parse() refuses a protected or
+// unprotected header map of more than kMaxHeaderItems items (the map, its
+// keys, values and everything nested in them) or nested deeper than
+// kMaxHeaderDepth levels (the map is level 1), so parsing costs time and
+// memory proportional to a statement's size with a small constant however it
+// is built (issue 10: a 1 MiB header of one-byte items cost 0.3 s and 300 MB).
+inline constexpr size_t kMaxHeaderItems = 2048;
+inline constexpr size_t kMaxHeaderDepth = 16;
 
 struct Sign1VerifyOptions {
   ByteView external_aad;                        // h'' in SCITT
@@ -33,7 +42,8 @@ class Sign1 {
   // payload bstr/nil, signature bstr], header types, no label in both
   // buckets (RFC 9052 §3), crit only protected and naming present labels,
   // hash envelope rules (RFC 9995 §3: 258 protected, 259/260 never
-  // unprotected, no content type). No trailing bytes.
+  // unprotected, no content type). No trailing bytes. Header maps within
+  // kMaxHeaderItems and kMaxHeaderDepth.
   static Result<Sign1> Parse(ByteView data, const Sign1ParseOptions& options = {});
   static Result<Sign1> Parse(Bytes data, const Sign1ParseOptions& options = {});
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/result.h"
 #include "cose/sign1.h"
 #include "crypto/hash.h"
 
@@ -17,5 +18,14 @@ crypto::Sha256Digest LogEntry(const Sign1& statement);
 // The statement with `receipts` (each a tagged COSE_Sign1 receipt) appended
 // to 394 as byte strings; other unprotected parameters are kept.
 Bytes AttachReceipts(const Sign1& statement, const std::vector<Bytes>& receipts);
+
+// The transparent statement for a stored registered statement (DESIGN.md §3:
+// exactly `d2 84 <protected bstr> a0 <payload> <signature>`), with
+// unprotected {394: [receipts as bstr]} spliced in place of the `a0` byte.
+// The same bytes AttachReceipts gives for the parsed statement, but only the
+// prefix is read (tag, array head, the protected bstr's head, the a0 byte),
+// so the cost does not depend on what the statement holds. kMalformed when
+// the bytes do not start that way; kInvalidArgument for no receipts.
+Result<Bytes> TransparentFromRegistered(ByteView registered, const std::vector<Bytes>& receipts);
 
 }  // namespace scitt::cose

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "cose/issuer_keys.h"
 #include "cose/labels.h"
 #include "cose/receipt.h"
 #include "cose/sign1.h"
@@ -82,6 +83,10 @@ Check CheckIssuerWithChain(const Sign1& statement, const VerifyRequest& request,
   options.at_time = at_time;
   auto anchor = crypto::ValidateChain(chain, request.trust_anchors, options);
   if (!anchor.ok()) return Fail(name, "x5chain does not validate: " + anchor.error().message);
+  // The same keyUsage rule as registration (RFC 5280 §4.2.1.3).
+  if (Status usage = crypto::CheckSigningCertificate(chain[0]); !usage.ok()) {
+    return Fail(name, usage.message());
+  }
   Sign1VerifyOptions verify_options;
   if (request.payload) verify_options.detached_payload = ByteView(*request.payload);
   Status status = statement.VerifySignature(chain[0].public_key(), verify_options);
@@ -90,20 +95,22 @@ Check CheckIssuerWithChain(const Sign1& statement, const VerifyRequest& request,
                         request.trust_anchors[*anchor].subject());
 }
 
+// The key is picked exactly as registration picks it (cose::IssuerKeys), and
+// held to the alg it states, as registration does.
 Check CheckIssuerWithKeys(const Sign1& statement, const VerifyRequest& request) {
   const std::string name = "issuer signature";
-  const auto& kid = statement.protected_headers().kid;
-  const crypto::KeyWithId* key = nullptr;
-  for (const auto& k : request.issuer_keys) {
-    bool matches = kid && (Equal(k.kid, *kid) || Equal(k.key.Thumbprint(), *kid));
-    if (matches) { key = &k; break; }
-  }
-  if (key == nullptr && request.issuer_keys.size() == 1 && (!kid || request.issuer_keys[0].kid.empty())) {
-    key = &request.issuer_keys[0];
-  }
+  const HeaderMap& prot = statement.protected_headers();
+  const IssuerKeys issuer_keys(request.issuer_keys);
+  const crypto::KeyWithId* key = issuer_keys.Find(prot.kid);
   if (key == nullptr) {
-    return Fail(name, kid ? "no issuer key matches kid " + HexEncode(*kid)
-                          : "statement has no kid and several issuer keys are given");
+    return Fail(name, prot.kid ? "no issuer key matches kid " + HexEncode(*prot.kid) +
+                                     ", by kid or by RFC 9679 thumbprint"
+                               : "the statement has no protected kid, so it names none of the issuer "
+                                 "keys (RFC 9943: kid is required unless x5t or x5chain is protected)");
+  }
+  if (prot.alg && !AllowsAlgorithm(*key, *prot.alg)) {
+    return Fail(name, "the issuer key is for " + std::string(crypto::AlgorithmName(*key->alg)) +
+                          " only; the statement uses alg " + std::to_string(*prot.alg));
   }
   Sign1VerifyOptions options;
   if (request.payload) options.detached_payload = ByteView(*request.payload);

@@ -19,9 +19,10 @@ struct VerifyRequest {
   ByteView statement;                      // signed or transparent statement
   std::vector<Bytes> extra_receipts;       // receipts supplied beside it
   std::vector<ServiceKey> service_keys;    // trusted receipt signers
-  // Issuer identity: keys (selected by the statement's kid when it has
-  // one), or trust anchors for its x5chain. With neither, the issuer check
-  // is skipped and reported as such.
+  // Issuer identity: keys (the one the statement's protected kid names, by
+  // the rule registration uses: cose/issuer_keys.h), or trust anchors for
+  // its x5chain. With neither, the issuer check is skipped and reported as
+  // such.
   std::vector<crypto::KeyWithId> issuer_keys;
   std::vector<crypto::Certificate> trust_anchors;
   std::optional<Bytes> payload;            // the artifact / detached payload

@@ -1,6 +1,7 @@
 // PublicKey and PrivateKey core: loading and saving PEM/DER and raw
-// components, signing and verifying, and the key/algorithm fit. COSE_Key is
-// in cose_key.cc, JWK in jwk.cc and key sets in key_set.cc.
+// components, signing and verifying, and the key/algorithm fit. Raw public
+// components and thumbprints are in components.cc, JWK in jwk.cc and key
+// sets in key_set.cc; COSE_Key is in the cose layer.
 #include "crypto/key.h"
 
 #include <algorithm>

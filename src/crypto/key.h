@@ -1,6 +1,7 @@
 // Public and private keys (EC P-256/384/521, Ed25519, RSA) on OpenSSL 3 EVP,
-// with the COSE_Key (RFC 9052 §7, RFC 9053) and JWK (RFC 7517/7518/8037)
-// representations and RFC 9679 COSE Key Thumbprints.
+// their raw public components, the JWK (RFC 7517/7518/8037) representation
+// and RFC 9679 COSE Key Thumbprints. COSE_Key and COSE_KeySet, which are
+// CBOR, live in the cose layer (cose/cose_key.h; DESIGN.md §2).
 //
 // Signatures are always in COSE form: ECDSA is the fixed-width raw r||s
 // (RFC 9053 §2.1), never DER.
@@ -16,7 +17,6 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
-#include "cbor/value.h"
 #include "crypto/algorithm.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
@@ -27,23 +27,31 @@ namespace scitt::crypto {
 enum class KeyType { kOkp = 1, kEc2 = 2, kRsa = 3 };
 enum class Curve { kNone = 0, kP256 = 1, kP384 = 2, kP521 = 3, kEd25519 = 6 };
 
+// The public members a key is written out from: COSE_Key (RFC 9053 §7.1,
+// RFC 8230 §4), JWK and the RFC 9679 thumbprint input.
+struct PublicComponents {
+  KeyType type = KeyType::kEc2;
+  Curve curve = Curve::kNone;  // EC2 and OKP; kNone for RSA
+  Bytes x, y;                  // EC2: the point, each of the coordinate size; OKP: x only
+  Bytes n, e;                  // RSA: minimal big-endian integers
+};
+
 class PublicKey {
  public:
   PublicKey() = default;  // empty; valid() is false
 
   static Result<PublicKey> FromPem(std::string_view pem);  // "PUBLIC KEY" (SPKI)
   static Result<PublicKey> FromSpkiDer(ByteView der);
-  // A COSE_Key map (kty 1/2/3). Checks member types, exact lengths (EC2 x
-  // and y are bstr of the coordinate size; compressed y is kUnsupported),
-  // that the point is on the curve, minimal RSA n/e (RFC 8230 §4), and that
-  // kid is a bstr and alg an int or tstr when present. Ignores `d`.
-  static Result<PublicKey> FromCoseKey(const cbor::Value& cose_key);
   // EC, OKP (Ed25519) or RSA JWK with the same length rules; ignores "d".
   static Result<PublicKey> FromJwk(const nlohmann::json& jwk);
   // Raw EC point coordinates (each exactly the coordinate size: 32, 48 or 66
   // bytes; the point must be on the curve) or a 32-byte Ed25519 public key.
   static Result<PublicKey> FromEc2(Curve curve, ByteView x, ByteView y);
   static Result<PublicKey> FromEd25519(ByteView x);
+  // RSA modulus and exponent as minimal big-endian integers (no leading zero
+  // byte, RFC 8230 §4, RFC 7518 §6.3.1); n odd and at least 512 bits, e odd
+  // and at least 3.
+  static Result<PublicKey> FromRsa(ByteView n, ByteView e);
 
   bool valid() const { return pkey_ != nullptr; }
   KeyType type() const;  // requires valid()
@@ -62,14 +70,13 @@ class PublicKey {
 
   std::string ToPem() const;
   Bytes ToSpkiDer() const;
-  // COSE_Key with the required public members; kid and alg added when given.
-  // For an empty key: an empty map, an empty JSON object and an all-zero
-  // thumbprint.
-  cbor::Value ToCoseKey(std::optional<ByteView> kid = std::nullopt,
-                        std::optional<Algorithm> alg = std::nullopt) const;
+  // Requires valid().
+  PublicComponents Components() const;
+  // For an empty key: an empty JSON object and an all-zero thumbprint.
   nlohmann::json ToJwk(std::optional<std::string_view> kid = std::nullopt,
                        std::optional<Algorithm> alg = std::nullopt) const;
-  // RFC 9679: SHA-256 of the deterministic CBOR of the required public members.
+  // RFC 9679: SHA-256 of the deterministic CBOR of the required COSE_Key
+  // members (Components()).
   std::array<uint8_t, 32> Thumbprint() const;
 
   friend bool operator==(const PublicKey& a, const PublicKey& b);
@@ -114,20 +121,26 @@ class PrivateKey {
   std::shared_ptr<EVP_PKEY> pkey_;
 };
 
-// A set of public keys, as loaded from a PEM file, a JWKS JSON document or a
-// CBOR COSE_KeySet. Each key keeps its kid when the source gave one.
+// A set of public keys, as loaded from a PEM file, a JWKS JSON document or
+// (cose::ParseKeySet) a CBOR COSE_KeySet. Each key keeps its kid when the
+// source gave one.
 struct KeyWithId {
   PublicKey key;
   Bytes kid;  // empty when the source had none
   std::optional<Algorithm> alg;
 };
-// Detects the format: JSON ('{' after leading whitespace), CBOR when the
-// first byte is an array or map head, PEM text when it contains "-----BEGIN"
-// (PUBLIC KEY and CERTIFICATE blocks; any other block is refused), otherwise
-// CBOR. A JWK kid string becomes its UTF-8 bytes; a COSE_Key kid must be a
-// bstr. An alg member must name a supported algorithm that fits the key.
-// Loading (and any alg check) fails on the first bad key, naming its index;
-// an empty set is an error.
-Result<std::vector<KeyWithId>> ParseKeySet(ByteView data);
+
+// PUBLIC KEY and CERTIFICATE blocks (any other block is refused); text before
+// and between blocks is ignored. No kid, no alg.
+Result<std::vector<KeyWithId>> ParsePemKeySet(ByteView data);
+// A JWKS ({"keys": [...]}) or a single JWK. A kid string becomes its UTF-8
+// bytes. An alg member must name a supported algorithm that fits the key.
+Result<std::vector<KeyWithId>> ParseJwkSet(ByteView data);
+// Both fail on the first bad key, naming its index, and on an empty set.
+
+// kInvalidArgument when `member` names an alg its key does not fit. An alg
+// the loader does not know must be refused before, not ignored: ignoring it
+// would widen what the key may verify.
+Status CheckAlgFits(const KeyWithId& member);
 
 }  // namespace scitt::crypto

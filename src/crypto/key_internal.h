@@ -1,5 +1,5 @@
 // Internal to src/crypto (not part of its API): the supported key types and
-// the raw-component building blocks that key.cc defines and cose_key.cc,
+// the raw-component building blocks that key.cc defines and components.cc,
 // jwk.cc and key_set.cc share. Include only from src/crypto/*.cc.
 #pragma once
 
@@ -15,7 +15,6 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
-#include "cbor/value.h"
 #include "crypto/algorithm.h"
 #include "crypto/key.h"
 
@@ -82,7 +81,6 @@ Bytes Ed25519PublicBytes(const EVP_PKEY* pkey);
 // The key, its kid and its alg (which must name a supported algorithm; that
 // the key fits it is checked by the key set).
 
-Result<KeyWithId> KeyWithIdFromCoseKey(const cbor::Value& cose_key);  // cose_key.cc
-Result<KeyWithId> KeyWithIdFromJwk(const nlohmann::json& jwk);        // jwk.cc
+Result<KeyWithId> KeyWithIdFromJwk(const nlohmann::json& jwk);  // jwk.cc
 
 }  // namespace scitt::crypto::internal

@@ -1,5 +1,6 @@
-// Key sets: ParseKeySet, its format detection (PEM, JWKS/JWK JSON, CBOR
-// COSE_KeySet/COSE_Key) and the rule that a member's alg must fit its key.
+// Key sets from PEM and JWKS/JWK JSON, and the rule that a member's alg must
+// fit its key. CBOR COSE_KeySets and the format detection over all three are
+// cose::ParseKeySet (cose/cose_key.h).
 #include <string>
 #include <string_view>
 #include <utility>
@@ -7,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cbor/decoder.h"
 #include "crypto/key.h"
 #include "crypto/key_internal.h"
 #include "crypto/openssl_util.h"
@@ -20,15 +20,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// When a member names an alg the key must fit it. An alg we do not know was
-// already refused rather than ignored, because ignoring it would widen what
-// the key may verify.
 Result<KeyWithId> Checked(Result<KeyWithId> member) {
-  if (member.ok() && member->alg) {
-    if (auto why = Misfit(member->key.evp(), *member->alg)) {
-      return MakeError(ErrorCode::kInvalidArgument, "key does not fit its alg: " + *why);
-    }
-  }
+  if (member.ok()) SCITT_RETURN_IF_ERROR(CheckAlgFits(*member));
   return member;
 }
 
@@ -89,48 +82,29 @@ Result<std::vector<KeyWithId>> KeySetFromJson(ByteView data) {
   return LoadEach(list, "JWKS", KeyWithIdFromJwk);
 }
 
-Result<std::vector<KeyWithId>> KeySetFromCbor(ByteView data) {
-  auto decoded = cbor::Decode(data);
-  if (!decoded.ok()) {
-    return MakeError(ErrorCode::kMalformed,
-                     "key set is not PEM, JSON or CBOR: " + decoded.error().message);
-  }
-  if (decoded->is_map()) {
-    SCITT_ASSIGN_OR_RETURN(KeyWithId key, Checked(KeyWithIdFromCoseKey(*decoded)));
-    return std::vector<KeyWithId>{std::move(key)};
-  }
-  if (!decoded->is_array()) {
-    return MakeError(ErrorCode::kMalformed,
-                     "CBOR key set must be a COSE_KeySet (array) or a COSE_Key (map)");
-  }
-  return LoadEach(decoded->array(), "COSE_KeySet", KeyWithIdFromCoseKey);
-}
-
 }  // namespace
 
-Result<std::vector<KeyWithId>> ParseKeySet(ByteView data) {
-  size_t start = 0;
-  while (start < data.size() &&
-         (data[start] == ' ' || data[start] == '\t' || data[start] == '\r' || data[start] == '\n')) {
-    ++start;
-  }
-  if (start == data.size()) return MakeError(ErrorCode::kMalformed, "the key set is empty");
-  // A CBOR array or map head is 0x80..0xbf, never text; PEM files may carry
-  // text (such as "subject=…") before the first block.
-  uint8_t first = data[start];
-  bool cbor_container = first >= 0x80 && first <= 0xbf;
-  std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-  Result<std::vector<KeyWithId>> keys = std::vector<KeyWithId>{};
-  if (first == '{') {
-    try {
-      keys = KeySetFromJson(data);
-    } catch (const json::exception& e) {
-      keys = MakeError(ErrorCode::kMalformed, std::string("invalid JWKS: ") + e.what());
+Status CheckAlgFits(const KeyWithId& member) {
+  if (member.alg) {
+    if (auto why = Misfit(member.key.evp(), *member.alg)) {
+      return MakeError(ErrorCode::kInvalidArgument, "key does not fit its alg: " + *why);
     }
-  } else if (!cbor_container && text.find("-----BEGIN") != std::string_view::npos) {
-    keys = KeySetFromPem(data);
-  } else {
-    keys = KeySetFromCbor(data);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<KeyWithId>> ParsePemKeySet(ByteView data) {
+  SCITT_ASSIGN_OR_RETURN(auto keys, KeySetFromPem(data));
+  if (keys.empty()) return MakeError(ErrorCode::kMalformed, "the key set has no keys");
+  return keys;
+}
+
+Result<std::vector<KeyWithId>> ParseJwkSet(ByteView data) {
+  Result<std::vector<KeyWithId>> keys = std::vector<KeyWithId>{};
+  try {
+    keys = KeySetFromJson(data);
+  } catch (const json::exception& e) {
+    keys = MakeError(ErrorCode::kMalformed, std::string("invalid JWKS: ") + e.what());
   }
   if (keys.ok() && keys->empty()) return MakeError(ErrorCode::kMalformed, "the key set has no keys");
   return keys;

@@ -136,6 +136,27 @@ std::vector<std::string> Certificate::SubjectValues(std::string_view short_name)
   return values;
 }
 
+std::optional<std::vector<std::string>> Certificate::KeyUsages() const {
+  const uint32_t bits = X509_get_key_usage(cert_.get());
+  if (bits == UINT32_MAX) return std::nullopt;  // no keyUsage extension
+  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "contentCommitment"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DECIPHER_ONLY, "decipherOnly"},
+  };
+  std::vector<std::string> names;
+  for (const auto& [bit, name] : kNames) {
+    if (bits & bit) names.emplace_back(name);
+  }
+  return names;
+}
+
+bool Certificate::AllowsDigitalSignature() const {
+  return (X509_get_key_usage(cert_.get()) & KU_DIGITAL_SIGNATURE) != 0;
+}
+
 std::vector<std::string> Certificate::ExtendedKeyUsages() const {
   std::vector<std::string> oids;
   EkuPtr eku(static_cast<EXTENDED_KEY_USAGE*>(
@@ -177,6 +198,19 @@ int64_t Certificate::not_after() const { return Asn1TimeToEpoch(X509_get0_notAft
 
 std::string Certificate::ToPem() const {
   return WriteToString([&](BIO* bio) { return PEM_write_bio_X509(bio, cert_.get()) == 1; });
+}
+
+Status CheckSigningCertificate(const Certificate& leaf) {
+  if (leaf.AllowsDigitalSignature()) return Status::Ok();
+  std::string usages;
+  for (const std::string& name : leaf.KeyUsages().value_or(std::vector<std::string>{})) {
+    usages += (usages.empty() ? "" : ", ") + name;
+  }
+  return MakeError(ErrorCode::kVerificationFailed,
+                   "the signing certificate \"" + leaf.subject() + "\" has keyUsage " +
+                       (usages.empty() ? "with no usage" : usages) +
+                       " without digitalSignature, so it may not sign statements (RFC 5280 "
+                       "§4.2.1.3)");
 }
 
 Result<size_t> ValidateChain(const std::vector<Certificate>& chain,

@@ -32,6 +32,13 @@ class Certificate {
   std::string issuer() const;
   // Subject attribute values by short name ("CN", "O", …); empty if absent.
   std::vector<std::string> SubjectValues(std::string_view short_name) const;
+  // The usages the keyUsage extension asserts, by their RFC 5280 §4.2.1.3
+  // names ("digitalSignature", "keyCertSign", …); nullopt without one.
+  std::optional<std::vector<std::string>> KeyUsages() const;
+  // RFC 5280 §4.2.1.3: the key may verify signatures on anything but
+  // certificates and CRLs (here: signed statements) only when the keyUsage
+  // extension is absent or asserts digitalSignature.
+  bool AllowsDigitalSignature() const;
   // Extended key usage OIDs in dotted form ("1.3.6.1.5.5.7.3.3").
   std::vector<std::string> ExtendedKeyUsages() const;
   // Subject alternative names as (type, value): type is "dns", "email",
@@ -55,6 +62,11 @@ struct ChainValidationOptions {
   // When set, the leaf subject (RFC 4514 form, see subject()) must equal it.
   std::optional<std::string> required_subject;
 };
+
+// kVerificationFailed, naming the usages it has, when `leaf` may not sign
+// data (AllowsDigitalSignature() is false): a CA certificate used as the
+// signer of a statement, for example.
+Status CheckSigningCertificate(const Certificate& leaf);
 
 // Validates `chain` (leaf first; may end with the anchor itself) to one of
 // `trust_anchors`. Returns the index in `trust_anchors` of the anchor used.

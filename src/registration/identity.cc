@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "cbor/encoder.h"
+#include "cose/cose_key.h"
+#include "cose/labels.h"
 #include "crypto/hash.h"
 #include "registration/refusals.h"
 
@@ -23,21 +25,6 @@ std::string DescribeKid(ByteView kid) {
                                                [](uint8_t c) { return c >= 0x20 && c < 0x7f; });
   if (printable) out += " (\"" + ToString(kid) + "\")";
   return out;
-}
-
-// RFC 9943 leaves kid resolution to the service: a configured key matches
-// when its stated kid equals the bytes exactly (a JWK kid string stands for
-// its UTF-8 bytes), else when its RFC 9679 thumbprint does. Exact kids win.
-const crypto::KeyWithId* FindIssuerKey(const std::vector<crypto::KeyWithId>& keys,
-                                       const IssuerThumbprints& thumbprints, ByteView kid) {
-  auto same = [&](ByteView a) { return std::equal(a.begin(), a.end(), kid.begin(), kid.end()); };
-  for (const auto& k : keys) {
-    if (!k.kid.empty() && same(k.kid)) return &k;
-  }
-  for (size_t i = 0; i < keys.size() && i < thumbprints.size(); ++i) {
-    if (same(thumbprints[i])) return &keys[i];
-  }
-  return nullptr;
 }
 
 std::optional<Bytes> CertificateHash(int64_t cose_hash_alg, const crypto::Certificate& cert) {
@@ -105,6 +92,11 @@ std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certifica
                   "untrusted_chain");
   }
   const crypto::Certificate& leaf = chain.front();
+  // RFC 5280 §4.2.1.3: a key whose keyUsage lacks digitalSignature (a CA's
+  // keyCertSign-only key, say) may not sign statements.
+  if (Status usage = crypto::CheckSigningCertificate(leaf); !usage.ok()) {
+    return Refuse(title::kUntrustedChain, usage.message(), "leaf_key_usage");
+  }
   Identity identity;
   identity.mode = kIdentityX509;
   identity.key = leaf.public_key();
@@ -125,10 +117,28 @@ std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certifica
   return identity;
 }
 
-std::variant<Identity, Refusal> CnfIdentity(const cbor::Value& cose_key) {
-  auto key = crypto::PublicKey::FromCoseKey(cose_key);
+// The CWT cnf key, held to the alg its COSE_Key states: RFC 9052 §7.1, "alg:
+// This parameter is used to restrict the algorithm that is used with the
+// key", as for configured issuer keys. An alg we cannot compare (text, or an
+// algorithm we do not know) restricts the key to something that is not the
+// statement's alg either.
+std::variant<Identity, Refusal> CnfIdentity(const cbor::Value& cose_key, int64_t statement_alg) {
+  auto key = cose::PublicKeyFromCoseKey(cose_key);
   if (!key.ok()) {
     return Refuse(title::kMalformed, "CWT cnf (8) COSE_Key: " + key.error().message, "bad_cnf_key");
+  }
+  if (const cbor::Value* alg = cose_key.Find(cose::key_param::kAlg); alg != nullptr && alg->AsInt64() != statement_alg) {
+    auto id = alg->AsInt64();
+    auto known = id ? crypto::AlgorithmFromCose(*id) : std::nullopt;
+    std::string stated = known ? std::string(crypto::AlgorithmName(*known)) + " (" + std::to_string(*id) + ")"
+                         : id  ? std::to_string(*id)
+                         : alg->is_text() ? "\"" + alg->text() + "\""
+                                          : "a value out of range";
+    return Refuse(title::kBadAlgorithm,
+                  "the CWT cnf (8) COSE_Key is restricted by its alg (3) to " + stated +
+                      "; the statement uses " +
+                      std::string(crypto::AlgorithmName(*crypto::AlgorithmFromCose(statement_alg))),
+                  "alg_key_mismatch");
   }
   return Identity{kIdentitySelfAsserted, std::move(*key), "CWT cnf key", {}};
 }
@@ -143,16 +153,9 @@ bool IssuedBy(const crypto::Certificate& child, const crypto::Certificate& issue
   return issued;
 }
 
-IssuerThumbprints ThumbprintsOf(const std::vector<crypto::KeyWithId>& keys) {
-  IssuerThumbprints out;
-  out.reserve(keys.size());
-  for (const auto& k : keys) out.push_back(k.key.Thumbprint());
-  return out;
-}
-
 std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                                                 const TrustConfig& trust,
-                                                const IssuerThumbprints& thumbprints, int64_t now) {
+                                                const cose::IssuerKeys& issuer_keys, int64_t now) {
   const cose::HeaderMap& prot = statement.protected_headers();
   const cose::HeaderMap& unprot = statement.unprotected_headers();
   const cose::CwtClaims& cwt = *prot.cwt;
@@ -218,7 +221,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
     identity = std::move(std::get<Identity>(resolved));
     if (unprotected_chain) identity.collateral = ChainCollateral(*chain_der);
   } else if (prot.kid) {
-    issuer_key = FindIssuerKey(trust.issuer_keys, thumbprints, *prot.kid);
+    issuer_key = issuer_keys.Find(prot.kid);
     if (issuer_key != nullptr) {
       identity = Identity{
           kIdentityIssuerKey, issuer_key->key, "issuer key with kid " + DescribeKid(*prot.kid), {}};
@@ -227,7 +230,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
       // that key (CCF's attested services do this).
       std::optional<crypto::PublicKey> cnf_key;
       if (cwt.cnf_key) {
-        auto key = crypto::PublicKey::FromCoseKey(*cwt.cnf_key);
+        auto key = cose::PublicKeyFromCoseKey(*cwt.cnf_key);
         if (key.ok()) cnf_key = std::move(*key);
       }
       auto thumbprint = cnf_key ? cnf_key->Thumbprint() : std::array<uint8_t, 32>{};
@@ -247,7 +250,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                     "this service does not accept self-asserted keys",
                     "self_asserted_not_allowed");
     }
-    auto resolved = CnfIdentity(*cwt.cnf_key);
+    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     identity = std::move(std::get<Identity>(resolved));
   }
@@ -256,7 +259,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
   // configured key must name this key; a kid the service cannot resolve is
   // ignored next to a certificate (signers put many things in kid).
   if (prot.kid && identity.mode != kIdentityIssuerKey) {
-    const crypto::KeyWithId* named = FindIssuerKey(trust.issuer_keys, thumbprints, *prot.kid);
+    const crypto::KeyWithId* named = issuer_keys.Find(prot.kid);
     if (named != nullptr && !(named->key == identity.key)) {
       return Refuse(title::kInconsistentIdentity,
                     "kid " + DescribeKid(*prot.kid) +
@@ -267,7 +270,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
   // A confirmation key is the signer's own claim about its key: it must be
   // the key that signed.
   if (cwt.cnf_key && identity.mode != kIdentitySelfAsserted) {
-    auto resolved = CnfIdentity(*cwt.cnf_key);
+    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     if (!(std::get<Identity>(resolved).key == identity.key)) {
       return Refuse(title::kInconsistentIdentity,
@@ -275,7 +278,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                     "inconsistent_identity");
     }
   }
-  if (issuer_key != nullptr && issuer_key->alg && crypto::CoseId(*issuer_key->alg) != *prot.alg) {
+  if (issuer_key != nullptr && !cose::AllowsAlgorithm(*issuer_key, *prot.alg)) {
     return Refuse(title::kBadAlgorithm,
                   "the " + identity.description + " is configured for " +
                       std::string(crypto::AlgorithmName(*issuer_key->alg)) +

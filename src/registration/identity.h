@@ -3,13 +3,13 @@
 // docs/policy.md, "Issuer identity").
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "base/bytes.h"
+#include "cose/issuer_keys.h"
 #include "cose/sign1.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
@@ -32,16 +32,11 @@ struct Identity {
 // protected x5t), else a protected x5t naming a trust anchor, else kid, else
 // the CWT cnf key. Every other identifier present that the service can
 // resolve must name the same key. The statement must have passed the
-// required-header checks (alg, CWT claims with iss).
-// RFC 9679 thumbprints of TrustConfig::issuer_keys, in order. Computed once
-// per Registrar: each exports the public point, and computing them for every
-// request was a fifth of a registration's CPU.
-using IssuerThumbprints = std::vector<std::array<uint8_t, 32>>;
-IssuerThumbprints ThumbprintsOf(const std::vector<crypto::KeyWithId>& keys);
-
+// required-header checks (alg, CWT claims with iss). `issuer_keys` holds
+// trust.issuer_keys (cose::IssuerKeys picks the one a kid names).
 std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                                                 const TrustConfig& trust,
-                                                const IssuerThumbprints& thumbprints, int64_t now);
+                                                const cose::IssuerKeys& issuer_keys, int64_t now);
 
 // True when `issuer` issued `child`: the names (and key identifiers, when
 // present) link them and child's signature verifies with issuer's key.

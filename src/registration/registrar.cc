@@ -103,7 +103,7 @@ std::optional<Refusal> CheckRequiredHeaders(const cose::Sign1& statement) {
 Registrar::Registrar(TrustConfig trust, std::shared_ptr<const policy::RegistrationPolicy> policy,
                      size_t max_statement_bytes)
     : trust_(std::move(trust)),
-      issuer_thumbprints_(ThumbprintsOf(trust_.issuer_keys)),
+      issuer_keys_(trust_.issuer_keys),
       policy_(std::move(policy)),
       max_statement_bytes_(max_statement_bytes) {}
 
@@ -169,10 +169,20 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
                   "not see; use a hash envelope (RFC 9995)",
                   "payload_missing");
   }
-  // RFC 9995 §3: the payload of a hash envelope is the digest itself.
+  // RFC 9995 §3: the payload of a hash envelope is the digest itself. An
+  // unknown payload-hash-alg is refused, not passed through: the service
+  // could not check the digest's size, and no relying party could check the
+  // digest (docs/profile.md names the supported ones).
   if (statement.is_hash_envelope()) {
-    if (auto hash = crypto::HashAlgorithmFromCose(*prot.payload_hash_alg);
-        hash && statement.payload()->size() != crypto::HashSize(*hash)) {
+    auto hash = crypto::HashAlgorithmFromCose(*prot.payload_hash_alg);
+    if (!hash) {
+      return Refuse(title::kMalformed,
+                    "payload-hash-alg (258) " + std::to_string(*prot.payload_hash_alg) +
+                        " is not a hash algorithm this service supports (SHA-256 -16, SHA-384 -43, "
+                        "SHA-512 -44)",
+                    "unsupported_payload_hash_alg");
+    }
+    if (statement.payload()->size() != crypto::HashSize(*hash)) {
       return Refuse(title::kMalformed,
                     "a hash envelope's payload is the " + std::to_string(crypto::HashSize(*hash)) +
                         "-byte " + std::string(crypto::HashAlgorithmName(*hash)) +
@@ -183,7 +193,7 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   }
 
   // 7. Issuer identity.
-  auto resolved = ResolveIdentity(statement, trust_, issuer_thumbprints_, now);
+  auto resolved = ResolveIdentity(statement, trust_, issuer_keys_, now);
   if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
   Identity& identity = std::get<Identity>(resolved);
 

@@ -3,7 +3,6 @@
 // wrong, with the RFC 9290 title and detail the HTTP-facing layer sends.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "cose/issuer_keys.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
@@ -70,7 +70,7 @@ class Registrar {
 
  private:
   TrustConfig trust_;
-  std::vector<std::array<uint8_t, 32>> issuer_thumbprints_;  // of trust_.issuer_keys
+  cose::IssuerKeys issuer_keys_;  // trust_.issuer_keys, with their thumbprints
   std::shared_ptr<const policy::RegistrationPolicy> policy_;
   size_t max_statement_bytes_;
 };

@@ -6,6 +6,7 @@
 
 #include "base/text.h"
 #include "cbor/value.h"
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/sign1.h"
 #include "cose/transparent_statement.h"
@@ -87,7 +88,7 @@ Result<TrustConfig> ParseTrustConfig(ByteView json) {
     if (!keys->is_array()) return MakeError(ErrorCode::kMalformed, "issuer_keys is not an array");
     if (!keys->empty()) {
       const std::string jwks = nlohmann::json{{"keys", *keys}}.dump();
-      SCITT_ASSIGN_OR_RETURN(trust.issuer_keys, crypto::ParseKeySet(AsBytes(jwks)));
+      SCITT_ASSIGN_OR_RETURN(trust.issuer_keys, cose::ParseKeySet(AsBytes(jwks)));
     }
   }
   return trust;

@@ -16,6 +16,7 @@
 #include "api/status/status_routes.h"
 #include "base/file.h"
 #include "base/worker_pool.h"
+#include "cose/cose_key.h"
 #include "crypto/x509.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -42,7 +43,7 @@ Result<registration::TrustConfig> LoadTrust(const ServiceConfig& config) {
   }
   if (!config.issuer_keys.empty()) {
     SCITT_ASSIGN_OR_RETURN(Bytes data, ReadFile(config.issuer_keys));
-    auto keys = crypto::ParseKeySet(data);
+    auto keys = cose::ParseKeySet(data);
     if (!keys.ok()) return MakeError(ErrorCode::kInvalidArgument, config.issuer_keys + ": " + keys.error().message);
     trust.issuer_keys = std::move(keys).value();
   }

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "base/file.h"
+#include "cose/cose_key.h"
 
 namespace scitt::service {
 namespace {
@@ -60,11 +61,11 @@ Result<ServiceKeys> LoadOrCreateServiceKeys(const std::string& data_dir) {
 std::vector<std::pair<Bytes, cbor::Value>> PublishedCoseKeys(const ServiceKeys& keys) {
   std::vector<std::pair<Bytes, cbor::Value>> out;
   out.emplace_back(keys.receipt_kid,
-                   keys.receipt_key.public_key().ToCoseKey(ByteView(keys.receipt_kid), keys.receipt_alg));
+                   cose::ToCoseKey(keys.receipt_key.public_key(), ByteView(keys.receipt_kid), keys.receipt_alg));
   for (const auto& retired : keys.retired) {
     auto thumbprint = retired.Thumbprint();
     Bytes kid(thumbprint.begin(), thumbprint.end());
-    out.emplace_back(kid, retired.ToCoseKey(ByteView(kid)));
+    out.emplace_back(kid, cose::ToCoseKey(retired, ByteView(kid)));
   }
   return out;
 }

@@ -254,7 +254,7 @@ TEST(Decoder, MaxItemsCheckedBeforeReading) {
   input.resize(input.size() + (1 << 20), 0x00);
   Result<Value> v = Decode(input, options);
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error().message, "CBOR: more items than max_items at offset 0");
+  EXPECT_EQ(v.error().message, "CBOR: more than 1000 items (limit max_items) at offset 0");
 }
 
 TEST(Decoder, HugeClaimedLengthsFailFast) {

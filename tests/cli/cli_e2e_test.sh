@@ -86,6 +86,12 @@ for alg in ES256 EdDSA; do
   check "verify --json says verified" python3 -c "import json; assert json.load(open('out.txt'))['verified'] is True"
 done
 expect 1 "verify with another issuer's key" -- "$SCITT" verify plain-ES256.cose --issuer-key pub-ES384.pem
+# The issuer key is the one the protected kid names, as the service picks it
+# (docs/policy.md "Issuer identity"): no kid names no key, even when one is given.
+expect 0 "sign with --cnf (no kid)" -- "$SCITT" statement sign --key key-ES256.pem --cnf --issuer https://issuer.example \
+  --subject pkg:a@1 --content-type application/json --out cnf-ES256.cose artifact.json
+expect 1 "verify a statement without kid" -- "$SCITT" verify cnf-ES256.cose --issuer-key pub-ES256.pem
+check "no kid names no issuer key" grep -q "has no protected kid" out.txt
 expect 2 "sign --location without --hash-envelope" -- "$SCITT" statement sign --key key-ES256.pem --issuer i \
   --subject s --content-type t --location u --out x.cose artifact.json
 expect 2 "sign with a missing key" -- "$SCITT" statement sign --key nope.pem --issuer i --subject s \
@@ -115,6 +121,11 @@ check "show prints the leaf subject" grep -q "CN=Test Issuer" out.txt
 expect 0 "verify x5chain with its CA" -- "$SCITT" verify x5.cose --trust-anchors ca.pem
 expect 1 "verify x5chain with another CA" -- "$SCITT" verify x5.cose --trust-anchors other-ca.pem
 expect 1 "verify x5chain after it expired" -- "$SCITT" verify x5.cose --trust-anchors ca.pem --at-time 4102444800
+# RFC 5280 §4.2.1.3: the CA (keyUsage keyCertSign only) may not sign statements.
+expect 0 "sign with the CA as its own leaf" -- "$SCITT" statement sign --key ca.key --x5chain ca.pem \
+  --issuer https://issuer.example --subject pkg:a@1 --content-type application/json --out x5ca.cose artifact.json
+expect 1 "verify a statement signed by the CA itself" -- "$SCITT" verify x5ca.cose --trust-anchors ca.pem
+check "keyUsage is named" grep -q "without digitalSignature" out.txt
 
 # --- the known-answer test through the CLI: same bytes as the vectors
 python3 - "$(kat "['keys']['issuer']['secret_key']")" kat-issuer.pem <<'PY'

@@ -207,3 +207,74 @@ TEST(Sign1BadInput, EachIsAnError) {
 
 }  // namespace
 }  // namespace scitt::cose
+
+namespace scitt::cose {
+namespace {
+
+// A header map with `items` one-byte zeros in an array under label 1000,
+// plus alg and CWT claims.
+Value HeaderWithItems(size_t items) {
+  Value map = BasicProtected();
+  map.map().push_back(Entry(1000, Value::FromArray(cbor::Array(items, Value::Uint(0)))));
+  return map;
+}
+
+// Issue 10 (CBOR item amplification): header maps are bounded, so a statement
+// built of tiny items is refused early instead of decoded into a huge tree.
+TEST(Sign1Limits, ProtectedHeaderItems) {
+  // The map, alg (2 items), CWT claims (6), key 1000 and its array: 11.
+  const size_t fits = kMaxHeaderItems - 11;
+  EXPECT_TRUE(Sign1::Parse(Assemble(HeaderWithItems(fits), Value::FromMap({}), Value::ByteString(Bytes{}))).ok());
+  auto over = Sign1::Parse(Assemble(HeaderWithItems(fits + 1), Value::FromMap({}), Value::ByteString(Bytes{})));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, ErrorCode::kMalformed);
+  EXPECT_NE(over.error().message.find("the protected header exceeds a limit"), std::string::npos)
+      << over.error().message;
+  EXPECT_NE(over.error().message.find("more than 2048 items"), std::string::npos) << over.error().message;
+}
+
+TEST(Sign1Limits, UnprotectedHeaderItems) {
+  // The unprotected map with key 1000 and its array: 3.
+  const size_t fits = kMaxHeaderItems - 3;
+  auto unprotected = [](size_t items) {
+    return Value::FromMap({Entry(1000, Value::FromArray(cbor::Array(items, Value::Uint(0))))});
+  };
+  EXPECT_TRUE(Sign1::Parse(Assemble(BasicProtected(), unprotected(fits), Value::ByteString(Bytes{}))).ok());
+  auto over = Sign1::Parse(Assemble(BasicProtected(), unprotected(fits + 1), Value::ByteString(Bytes{})));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, ErrorCode::kMalformed);
+  EXPECT_NE(over.error().message.find("the unprotected header exceeds a limit"), std::string::npos)
+      << over.error().message;
+}
+
+TEST(Sign1Limits, HeaderDepth) {
+  // A map whose label 1000 holds arrays down to level `levels` (the map is 1).
+  auto nested = [](Value map, size_t levels) {
+    Value v = Value::FromArray({});
+    for (size_t i = 2; i < levels; ++i) v = Value::FromArray({std::move(v)});
+    map.map().push_back(Entry(1000, std::move(v)));
+    return map;
+  };
+  const Value empty = Value::FromMap({});
+  EXPECT_TRUE(Sign1::Parse(Assemble(nested(BasicProtected(), kMaxHeaderDepth), empty, Value::Null())).ok());
+  auto deep = Sign1::Parse(Assemble(nested(BasicProtected(), kMaxHeaderDepth + 1), empty, Value::Null()));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.error().message.find("nesting deeper than 16 levels"), std::string::npos)
+      << deep.error().message;
+
+  EXPECT_TRUE(Sign1::Parse(Assemble(BasicProtected(), nested(empty, kMaxHeaderDepth), Value::Null())).ok());
+  auto deep_unprotected =
+      Sign1::Parse(Assemble(BasicProtected(), nested(empty, kMaxHeaderDepth + 1), Value::Null()));
+  ASSERT_FALSE(deep_unprotected.ok());
+  EXPECT_NE(deep_unprotected.error().message.find("the unprotected header exceeds a limit"), std::string::npos)
+      << deep_unprotected.error().message;
+}
+
+// A big payload is one item: the limits never touch it.
+TEST(Sign1Limits, LargePayloadIsOneItem) {
+  EXPECT_TRUE(Sign1::Parse(Assemble(BasicProtected(), Value::FromMap({}),
+                                    Value::ByteString(Bytes(1 << 20, 'x')))).ok());
+}
+
+}  // namespace
+}  // namespace scitt::cose

@@ -410,7 +410,6 @@ TEST(KeyTest, EmptyKeys) {
   EXPECT_EQ(empty.curve(), Curve::kNone);
   EXPECT_EQ(empty.rsa_bits(), 0u);
   EXPECT_EQ(empty.Thumbprint(), (std::array<uint8_t, 32>{}));
-  EXPECT_TRUE(empty.ToCoseKey().map().empty());
   EXPECT_TRUE(empty.ToJwk().empty());
   EXPECT_TRUE(empty.ToPem().empty());
   EXPECT_TRUE(empty.ToSpkiDer().empty());

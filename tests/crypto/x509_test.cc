@@ -78,6 +78,35 @@ TEST_F(X509Test, Accessors) {
   EXPECT_TRUE(intermediate_.public_key() == intermediate_key_.public_key());
 }
 
+// RFC 5280 §4.2.1.3: only a key whose keyUsage (when present) asserts
+// digitalSignature may sign statements (issue 10 #12: a CA's keyCertSign-only
+// certificate was accepted as the signer).
+TEST_F(X509Test, KeyUsageAndSigning) {
+  EXPECT_EQ(leaf_.KeyUsages(), std::vector<std::string>{"digitalSignature"});
+  EXPECT_TRUE(leaf_.AllowsDigitalSignature());
+  EXPECT_TRUE(CheckSigningCertificate(leaf_).ok());
+  EXPECT_EQ(root_.KeyUsages(), (std::vector<std::string>{"keyCertSign", "cRLSign"}));
+  EXPECT_FALSE(root_.AllowsDigitalSignature());
+  Status ca = CheckSigningCertificate(root_);
+  ASSERT_FALSE(ca.ok());
+  EXPECT_EQ(ca.error().code, ErrorCode::kVerificationFailed);
+  EXPECT_NE(ca.message().find("has keyUsage keyCertSign, cRLSign without digitalSignature"),
+            std::string::npos)
+      << ca.message();
+
+  auto issue = [&](std::string key_usage) {
+    testing::CertSpec spec({{"CN", "KU"}}, false, now_ - kDay, now_ + kDay);
+    spec.key_usage = std::move(key_usage);
+    return IssueCertificate(spec, leaf_key_, &intermediate_, intermediate_key_);
+  };
+  Certificate none = issue("");  // no keyUsage extension: no restriction
+  EXPECT_EQ(none.KeyUsages(), std::nullopt);
+  EXPECT_TRUE(CheckSigningCertificate(none).ok());
+  EXPECT_FALSE(CheckSigningCertificate(issue("critical,keyAgreement")).ok());
+  EXPECT_FALSE(CheckSigningCertificate(issue("nonRepudiation")).ok());
+  EXPECT_TRUE(CheckSigningCertificate(issue("digitalSignature,keyCertSign")).ok());
+}
+
 TEST_F(X509Test, Utf8SubjectIsNotEscaped) {
   Certificate cert =
       IssueCertificate({{{"CN", "Zoë, \"Ltd\""}, {"O", "Ünïcode+Co"}}, false, now_, now_ + kDay},
@@ -109,7 +138,7 @@ TEST_F(X509Test, PemBundle) {
 }
 
 TEST_F(X509Test, KeySetFromCertificates) {
-  auto keys = ParseKeySet(AsBytes(leaf_.ToPem() + intermediate_key_.public_key().ToPem()));
+  auto keys = ParsePemKeySet(AsBytes(leaf_.ToPem() + intermediate_key_.public_key().ToPem()));
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   ASSERT_EQ(keys->size(), 2u);
   EXPECT_TRUE((*keys)[0].key == leaf_key_.public_key());

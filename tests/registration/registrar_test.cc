@@ -10,6 +10,7 @@
 
 #include "cbor/decoder.h"
 #include "cbor/encoder.h"
+#include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
 #include "crypto/hash.h"
@@ -104,7 +105,7 @@ class RegistrarTest : public ::testing::Test {
         {Entry(cose::claim::kIss, Value::Text("https://self.example")),
          Entry(cose::claim::kSub, Value::Text("pkg:npm/self")),
          Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey,
-                                                        cnf_key_.public_key().ToCoseKey())}))});
+                                                        cose::ToCoseKey(cnf_key_.public_key()))}))});
   }
 
   Bytes Sign(Value protected_map, const PrivateKey& key, Value unprotected = Value::FromMap({}),
@@ -442,6 +443,54 @@ TEST_F(RegistrarTest, HashEnvelopePayloadMustBeTheDigest) {
   EXPECT_EQ(accepted.identity, "issuer-key");
 }
 
+// Issue 10 #12: an unknown payload-hash-alg skipped the digest check and was
+// registered. Only SHA-256, SHA-384 and SHA-512 are known (docs/profile.md).
+TEST_F(RegistrarTest, HashEnvelopeNeedsAKnownHashAlgorithm) {
+  auto statement = [&](int64_t hash_alg, size_t payload_size) {
+    Value prot = Value::FromMap(
+        {Entry(cose::header::kAlg, Value::Int(-8)),
+         Entry(cose::header::kKid, Value::ByteString(AsBytes("issuer-1"))),
+         Entry(cose::header::kCwtClaims, Claims()),
+         Entry(cose::header::kPayloadHashAlg, Value::Int(hash_alg)),
+         Entry(cose::header::kPreimageContentType, Value::Text("application/spdx+json"))});
+    return Sign(prot, issuer_key_, Value::FromMap({}), std::string(payload_size, 'd'));
+  };
+  for (int64_t unknown : {9999, -17 /* SHA-512/256 */, -15 /* SHA-256/64 */, -18 /* SHAKE128 */}) {
+    ExpectRefused(statement(unknown, 32), "Malformed request",
+                  "payload-hash-alg (258) " + std::to_string(unknown) +
+                      " is not a hash algorithm this service supports",
+                  "unsupported_payload_hash_alg");
+  }
+  EXPECT_EQ(ExpectAccepted(statement(-43, 48)).identity, "issuer-key");
+  EXPECT_EQ(ExpectAccepted(statement(-44, 64)).identity, "issuer-key");
+  ExpectRefused(statement(-44, 32), "Malformed request", "64-byte SHA-512 digest", "bad_hash_envelope");
+}
+
+// Issue 10 #12: the CA itself as the x5chain leaf (keyUsage keyCertSign,
+// cRLSign only) signed statements. RFC 5280 §4.2.1.3 requires digitalSignature
+// when keyUsage is present.
+TEST_F(RegistrarTest, SigningCertificateNeedsDigitalSignature) {
+  ExpectRefused(Sign(X509Protected("https://issuer.example", {root_}), root_key_),
+                "Untrusted Certificate Chain",
+                "\"O=Example Org,CN=Test Root CA\" has keyUsage keyCertSign, cRLSign without "
+                "digitalSignature",
+                "leaf_key_usage");
+  ExpectRefused(Sign(X509Protected("https://issuer.example", {inter_, root_}, -35), inter_key_),
+                "Untrusted Certificate Chain", "without digitalSignature", "leaf_key_usage");
+  // Pinned by x5t alone: the same rule.
+  Value pinned = Value::FromMap({Entry(cose::header::kAlg, Value::Int(-7)),
+                                 Entry(cose::header::kX5t, X5t(root_)),
+                                 Entry(cose::header::kCwtClaims, Claims())});
+  ExpectRefused(Sign(pinned, root_key_), "Untrusted Certificate Chain", "without digitalSignature",
+                "leaf_key_usage");
+  // Without a keyUsage extension a leaf is not restricted.
+  CertSpec spec({{"CN", "No Key Usage"}}, false, now_ - 3600, now_ + kDay, "codeSigning");
+  spec.key_usage = "";
+  Certificate bare = IssueCertificate(spec, leaf_key_, &inter_, inter_key_);
+  EXPECT_EQ(ExpectAccepted(Sign(X509Protected("https://issuer.example", {bare, inter_}), leaf_key_)).identity,
+            "x509");
+}
+
 TEST_F(RegistrarTest, RefusesUntrustedChain) {
   trust_.trust_anchors = {other_root_};
   ExpectRefused(Sign(X509Protected("https://issuer.example", chain_), leaf_key_),
@@ -638,7 +687,7 @@ TEST_F(RegistrarTest, CnfKeyMustBeTheSigningKey) {
       {Entry(cose::claim::kIss, Value::Text("https://issuer.example")),
        Entry(cose::claim::kSub, Value::Text("s")),
        Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey,
-                                                      leaf_key_.public_key().ToCoseKey())}))});
+                                                      cose::ToCoseKey(leaf_key_.public_key()))}))});
   Value same = Value::FromMap({Entry(cose::header::kAlg, Value::Int(-7)),
                                Entry(cose::header::kX5Chain, ChainValue(chain_)),
                                Entry(cose::header::kCwtClaims, claims)});
@@ -659,6 +708,46 @@ TEST_F(RegistrarTest, IssuerKeyAlgorithmRestriction) {
   trust_.issuer_keys.push_back({p384.public_key(), ToBytes("es256-for-p384"), Algorithm::kES256});
   ExpectRefused(Sign(KidProtected(AsBytes("es256-for-p384"), -35), p384), "Bad Signature Algorithm",
                 "is configured for ES256 only; the statement uses ES384", "alg_key_mismatch");
+}
+
+// Issue 10 #11: RFC 9052 §7.1, a COSE_Key's alg restricts the key to that
+// algorithm; a self-asserted cnf key is held to it as configured keys are.
+TEST_F(RegistrarTest, CnfKeyAlgorithmRestriction) {
+  trust_.allow_self_asserted = true;
+  auto statement = [&](Value cose_key, const PrivateKey& signer, int64_t alg = -7) {
+    Value claims = Value::FromMap(
+        {Entry(cose::claim::kIss, Value::Text("https://self.example")),
+         Entry(cose::claim::kSub, Value::Text("pkg:npm/self")),
+         Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey, std::move(cose_key))}))});
+    return Sign(Value::FromMap({Entry(cose::header::kAlg, Value::Int(alg)),
+                                Entry(cose::header::kCwtClaims, claims)}),
+                signer);
+  };
+  const crypto::PublicKey cnf = cnf_key_.public_key();
+  ExpectAccepted(statement(cose::ToCoseKey(cnf, std::nullopt, Algorithm::kES256), cnf_key_));
+  // A P-256 key that says EdDSA, used for ES256.
+  Value eddsa = cose::ToCoseKey(cnf);
+  eddsa.map().push_back(Entry(cose::key_param::kAlg, Value::Int(-8)));
+  ExpectRefused(statement(eddsa, cnf_key_), "Bad Signature Algorithm",
+                "restricted by its alg (3) to EdDSA (-8); the statement uses ES256", "alg_key_mismatch");
+  // An alg we cannot honour restricts the key to something else too.
+  Value unknown = cose::ToCoseKey(cnf);
+  unknown.map().push_back(Entry(cose::key_param::kAlg, Value::Int(-999)));
+  ExpectRefused(statement(unknown, cnf_key_), "Bad Signature Algorithm", "to -999", "alg_key_mismatch");
+  Value text = cose::ToCoseKey(cnf);
+  text.map().push_back(Entry(cose::key_param::kAlg, Value::Text("ES256")));
+  ExpectRefused(statement(text, cnf_key_), "Bad Signature Algorithm", "to \"ES256\"", "alg_key_mismatch");
+  // The same cnf key beside an x5chain whose leaf it is: still restricted.
+  Value leaf_eddsa = cose::ToCoseKey(leaf_key_.public_key());
+  leaf_eddsa.map().push_back(Entry(cose::key_param::kAlg, Value::Int(-8)));
+  Value claims = Value::FromMap(
+      {Entry(cose::claim::kIss, Value::Text("https://issuer.example")), Entry(cose::claim::kSub, Value::Text("s")),
+       Entry(cose::claim::kCnf, Value::FromMap({Entry(cose::claim::kCnfCoseKey, leaf_eddsa)}))});
+  ExpectRefused(Sign(Value::FromMap({Entry(cose::header::kAlg, Value::Int(-7)),
+                                     Entry(cose::header::kX5Chain, ChainValue(chain_)),
+                                     Entry(cose::header::kCwtClaims, claims)}),
+                     leaf_key_),
+                "Bad Signature Algorithm", "restricted by its alg (3) to EdDSA", "alg_key_mismatch");
 }
 
 TEST_F(RegistrarTest, ConcurrentChecks) {

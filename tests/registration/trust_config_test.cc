@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "cose/cose_key.h"
 #include "registration/registrar.h"
 #include "support/test_pki.h"
 
@@ -47,7 +48,7 @@ TEST(TrustConfigTest, SortedStableAndReloadable) {
   EXPECT_EQ(doc["issuer_keys"][2]["kid_hex"], "00fe");
 
   // The keys load back as a JWKS with the same keys, text kids and algs.
-  auto keys = crypto::ParseKeySet(AsBytes(nlohmann::json{{"keys", doc["issuer_keys"]}}.dump()));
+  auto keys = cose::ParseKeySet(AsBytes(nlohmann::json{{"keys", doc["issuer_keys"]}}.dump()));
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   ASSERT_EQ(keys->size(), 3u);
   EXPECT_TRUE((*keys)[0].key == ed.public_key());

@@ -53,8 +53,9 @@ crypto::Certificate IssueCertificate(const CertSpec& spec, const crypto::Private
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer != nullptr ? issuer->x509() : x, x, nullptr, nullptr, 0);
   AddExtension(x, &ctx, NID_basic_constraints, spec.ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-  AddExtension(x, &ctx, NID_key_usage,
-               spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+  std::string key_usage =
+      spec.key_usage.value_or(spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+  if (!key_usage.empty()) AddExtension(x, &ctx, NID_key_usage, key_usage);
   AddExtension(x, &ctx, NID_subject_key_identifier, "hash");
   AddExtension(x, &ctx, NID_authority_key_identifier, "keyid:always");
   if (!spec.eku.empty()) AddExtension(x, &ctx, NID_ext_key_usage, spec.eku);

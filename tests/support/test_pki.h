@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -27,6 +28,10 @@ struct CertSpec {
   int64_t not_after;
   std::string eku;  // OpenSSL config syntax, e.g. "codeSigning,1.3.6.1.4.1.311.76.59.1.2"
   std::string san;  // e.g. "DNS:a.example,email:a@example.com,URI:https://a.example/x"
+  // keyUsage in OpenSSL syntax ("critical,keyAgreement"); unset: critical
+  // keyCertSign,cRLSign for a CA and critical digitalSignature otherwise;
+  // "" leaves the extension out.
+  std::optional<std::string> key_usage;
   // Extra extensions: (dotted OID, raw extension value bytes, critical).
   std::vector<std::tuple<std::string, std::string, bool>> raw_extensions;
 };

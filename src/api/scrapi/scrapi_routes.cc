@@ -8,7 +8,6 @@
 #include "api/problems.h"
 #include "cbor/encoder.h"
 #include "cose/labels.h"
-#include "cose/sign1.h"
 #include "cose/transparent_statement.h"
 
 namespace scitt::api {
@@ -185,9 +184,15 @@ void GetTransparentStatement(const ScrapiDeps& deps, const Request& req, const R
   if (!entry.ok()) return respond(ProblemFor(entry.error()));
   auto receipt = deps.log->InclusionReceipt(*index, *tree_size);
   if (!receipt.ok()) return respond(ProblemFor(receipt.error()));
-  auto statement = cose::Sign1::Parse(entry->statement);
-  if (!statement.ok()) return respond(ProblemFor(statement.error()));
-  Response res = CborResponse(200, cose::AttachReceipts(*statement, {*receipt}), *type);
+  // The stored registered statement is spliced, never re-parsed (issue 10 #3:
+  // a hostile header would cost its parse again on every read). A stored
+  // statement not in registered form is damage: 500, not the client's fault.
+  auto transparent = cose::TransparentFromRegistered(entry->statement, {*receipt});
+  if (!transparent.ok()) {
+    return respond(http::ProblemDetails(500, "Internal Error", "entry " + std::to_string(*index) +
+                                                                   " is damaged: " + transparent.error().message));
+  }
+  Response res = CborResponse(200, *transparent, *type);
   res.Set("Location", EntryLocation(*index));
   res.log_fields.emplace_back("entry", std::to_string(*index));
   respond(std::move(res));
