@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/bytes.h"
+#include "base/text.h"
 #include "cbor/encoder.h"
 #include "cbor/value.h"
 
@@ -89,10 +90,12 @@ std::optional<std::string> Request::Query(std::string_view name) const {
 }
 
 Response ProblemDetails(int status, std::string_view title, std::string_view detail) {
-  // RFC 9290 §2: title is -1, detail is -2.
+  // RFC 9290 §2: title is -1, detail is -2, both CBOR text strings, which
+  // RFC 8949 §3.1 requires to be valid UTF-8; a detail may echo a decoded
+  // path such as "/entries/%ff", so invalid bytes become U+FFFD.
   cbor::Map entries;
-  entries.push_back(cbor::Entry(-1, cbor::Value::Text(title)));
-  if (!detail.empty()) entries.push_back(cbor::Entry(-2, cbor::Value::Text(detail)));
+  entries.push_back(cbor::Entry(-1, cbor::Value::Text(ToValidUtf8(title))));
+  if (!detail.empty()) entries.push_back(cbor::Entry(-2, cbor::Value::Text(ToValidUtf8(detail))));
   Response response;
   response.status = status;
   response.body = ToString(cbor::Encode(cbor::Value::FromMap(std::move(entries))));

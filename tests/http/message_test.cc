@@ -41,6 +41,16 @@ TEST(ProblemDetails, LeavesOutAnEmptyDetail) {
   EXPECT_EQ(decoded->Find(-1)->text(), "Internal Server Error");
 }
 
+// RFC 8949 §3.1: a text string must be valid UTF-8; a detail that echoes a
+// decoded path ("/entries/%ff%fe") must not make the body invalid CBOR.
+TEST(ProblemDetails, TextIsAlwaysValidUtf8) {
+  Response response = ProblemDetails(404, "Not \xc3", "no entry /entries/\xff\xfe");
+  Result<cbor::Value> decoded = cbor::Decode(AsBytes(response.body));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->Find(-1)->text(), "Not \xef\xbf\xbd");
+  EXPECT_EQ(decoded->Find(-2)->text(), "no entry /entries/\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 TEST(Accepts, MediaRanges) {
   const std::string cose = "application/cose";
   struct {

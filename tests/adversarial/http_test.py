@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""Hostile HTTP clients against the real `scitt serve` on loopback (issue 10).
+
+Each attack runs for a bounded time while an ordinary client polls
+GET /health; the case asserts the server's resident memory stays bounded and
+the ordinary client is answered within a generous bound. The bounds are
+containment bounds, not speed figures.
+
+Usage: http_test.py PATH/TO/scitt
+"""
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+import cbor2
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="scitt-http-adv-")
+
+MiB = 1 << 20
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def raw_exchange(port, data, source="127.0.0.1", timeout=10):
+    """Sends `data` and returns everything read until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0)) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+
+
+def split_response(raw):
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = body[:int(headers["content-length"])]
+    return status, headers, body
+
+
+class Watch:
+    """While an attack runs: the server's peak RSS and the slowest answer an
+    ordinary client got to GET /health (a client from another loopback
+    address, 127.0.0.2, so per-address limits do not hide a starved server)."""
+
+    def __init__(self, server):
+        self.server = server
+        self.peak_rss = rss_bytes(server.proc.pid)
+        self.slowest = 0.0
+        self.failures = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._memory), threading.Thread(target=self._health)]
+
+    def __enter__(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+
+    def _memory(self):
+        while not self._stop.is_set():
+            try:
+                self.peak_rss = max(self.peak_rss, rss_bytes(self.server.proc.pid))
+            except OSError:
+                return
+            time.sleep(0.02)
+
+    def _health(self):
+        request = b"GET /health HTTP/1.1\r\nHost: health\r\nConnection: close\r\n\r\n"
+        while not self._stop.is_set():
+            start = time.time()
+            try:
+                status, _, _ = split_response(raw_exchange(self.server.port, request, source="127.0.0.2", timeout=20))
+                if status != 200:
+                    self.failures.append(f"status {status}")
+            except (OSError, IndexError, ValueError) as e:
+                self.failures.append(repr(e))
+            self.slowest = max(self.slowest, time.time() - start)
+            time.sleep(0.1)
+
+    def check(self, what, max_growth, baseline, max_latency=3.0):
+        growth = self.peak_rss - baseline
+        print(f"  {what}: RSS {baseline / MiB:.0f} -> peak {self.peak_rss / MiB:.0f} MiB, "
+              f"slowest /health {self.slowest:.2f} s")
+        assert not self.failures, f"{what}: /health failed: {self.failures[:3]}"
+        assert growth < max_growth, f"{what}: RSS grew by {growth / MiB:.0f} MiB"
+        assert self.slowest < max_latency, f"{what}: /health took {self.slowest:.1f} s"
+
+
+def test_problem_details_are_valid_cbor(server):
+    # RFC 8949 §3.1: text strings are UTF-8; the path decodes to 0xff 0xfe.
+    status, hdrs, body = lib.request("GET", server.url + "/entries/%ff%fe")
+    assert status in (400, 404), status
+    assert hdrs["content-type"] == lib.PROBLEM_TYPE
+    doc = cbor2.loads(body)  # strict: invalid UTF-8 raises
+    assert isinstance(doc[-1], str)
+
+
+def main():
+    server = lib.Server(SCITT, WORK, "http", "--rate-limit", "0")
+    tests = [
+        ("problem details are valid CBOR", test_problem_details_are_valid_cbor),
+    ]
+    with_server = [(name, lambda fn=fn: fn(server)) for name, fn in tests]
+    return lib.run_tests(with_server + [("server stops cleanly", server.stop)], WORK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
