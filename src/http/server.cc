@@ -415,6 +415,19 @@ class Session final : public Connection {
   // Called once the header is complete; false when the request was refused.
   bool EnterBody() {
     const auto& header = parser_->get();
+    // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host and for any
+    // request with more than one (which would leave the authority ambiguous).
+    const size_t hosts = header.count(bhttp::field::host);
+    if (hosts > 1 || (hosts == 0 && header.version() >= 11)) {
+      Reject(ProblemDetails(400, "Malformed request", "The request needs exactly one Host header field"));
+      return false;
+    }
+    // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+    // framing, even with a Content-Length; answer and close.
+    if (header.version() < 11 && header.count(bhttp::field::transfer_encoding) != 0) {
+      Reject(ProblemDetails(400, "Malformed request", "Transfer-Encoding is not defined in HTTP/1.0"));
+      return false;
+    }
     // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in
     // chunked has no determinable length (400); §6.1: codings other than
     // chunked are not implemented here (501). Beast would read no body.

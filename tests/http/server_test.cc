@@ -386,6 +386,33 @@ TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
   }
 }
 
+// RFC 9112 §3.2 (Host) and §6.1 (Transfer-Encoding in HTTP/1.0).
+TEST_F(ServerTest, HostAndHttp10FramingRules) {
+  Start();
+  for (const std::string& request :
+       {std::string("GET /echo HTTP/1.1\r\n\r\n"),
+        std::string("GET /echo HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+        std::string("GET /echo HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"),
+        std::string("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+        std::string("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc")}) {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(request));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply) << request;
+    EXPECT_EQ(reply->status, 400) << request;
+    EXPECT_EQ(reply->headers.at("Connection"), "close") << request;
+    EXPECT_TRUE(client.WaitClosed()) << request;
+  }
+  // An empty Host is valid (RFC 9112 §3.2), and HTTP/1.0 needs none.
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send("GET /echo HTTP/1.1\r\nHost:\r\n\r\nGET /echo HTTP/1.0\r\n\r\n"));
+  for (int i = 0; i < 2; ++i) {
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 200);
+  }
+}
+
 TEST_F(ServerTest, TransferCodingsOtherThanChunkedGet501) {
   Start();
   RawClient client(server_->port());
