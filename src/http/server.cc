@@ -32,6 +32,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "base/logging.h"
 #include "http/asio_util.h"
 
 namespace scitt::http {
@@ -147,6 +148,28 @@ std::string ClientAddress(const tcp::socket& socket) {
   return address.to_string();
 }
 
+// A warning about an event an attack can repeat at will (connection limits):
+// at most one line a second, carrying how often it happened since the last.
+class ThrottledWarning {
+ public:
+  explicit ThrottledWarning(std::string_view message) : message_(message) {}
+  void Note(std::string_view address) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    const uint64_t count = ++count_;
+    int64_t last = last_second_.load(std::memory_order_relaxed);
+    if (now <= last || !last_second_.compare_exchange_strong(last, now)) return;
+    count_ -= count;
+    logging::Warn(message_, {{"count", count}, {"last_address", address}});
+  }
+
+ private:
+  const std::string_view message_;
+  std::atomic<uint64_t> count_{0};
+  std::atomic<int64_t> last_second_{-1};
+};
+
 // Keeps Responders from touching the server after it is destroyed.
 struct Lifeline {
   std::mutex mu;  // held while a Responder posts a response
@@ -222,7 +245,7 @@ struct ServerState {
 
   void Accept();
   void OnAccept(const error_code& ec, tcp::socket socket);
-  void Unregister(uint64_t id);
+  void Unregister(uint64_t id, const std::string& remote_address);
   // Waits until no connection is open or `deadline`; true when none is.
   bool WaitForNoConnections(std::chrono::steady_clock::time_point deadline);
   std::vector<std::shared_ptr<Connection>> Connections();
@@ -248,12 +271,16 @@ struct ServerState {
   // Owns the open connections: a connection lives until it closes, whether
   // or not an I/O operation holds it.
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections;
+  std::unordered_map<std::string, size_t> connections_per_address;  // open ones, by client address
   uint64_t next_id = 0;
   bool stopping = false;
 
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> requests_total{0};
   std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> rejected_connections_per_address{0};
+  ThrottledWarning connection_limit_warning{"connection limit reached: new connections closed"};
+  ThrottledWarning address_limit_warning{"per-address connection limit reached: new connections closed"};
 };
 
 template <typename Stream>
@@ -671,7 +698,7 @@ class Session final : public Connection {
     Socket().close(ignored);
     queue_.clear();
     parser_.reset();
-    server_.Unregister(id_);
+    server_.Unregister(id_, remote_address_);
   }
 
   ServerState& server_;
@@ -728,14 +755,25 @@ void ServerState::OnAccept(const error_code& ec, tcp::socket socket) {
   Accept();
 
   error_code ignored;
+  std::string remote_address = ClientAddress(socket);
   std::lock_guard lock(connections_mu);
   if (stopping || connections.size() >= options.max_connections) {
     ++rejected_connections;
     socket.close(ignored);
+    if (!stopping) connection_limit_warning.Note(remote_address);
     return;
   }
+  // One address cannot hold every connection slot (the others would be
+  // closed unanswered until its idle connections time out).
+  size_t& from_address = connections_per_address[remote_address];
+  if (from_address >= options.max_connections_per_address) {
+    ++rejected_connections_per_address;
+    socket.close(ignored);
+    address_limit_warning.Note(remote_address);
+    return;
+  }
+  ++from_address;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::string remote_address = ClientAddress(socket);
   const uint64_t id = next_id++;
   std::shared_ptr<Connection> connection;
   if (tls) {
@@ -750,7 +788,7 @@ void ServerState::OnAccept(const error_code& ec, tcp::socket socket) {
   connection->Start();
 }
 
-void ServerState::Unregister(uint64_t id) {
+void ServerState::Unregister(uint64_t id, const std::string& remote_address) {
   std::shared_ptr<Connection> connection;  // released outside the lock
   {
     std::lock_guard lock(connections_mu);
@@ -758,6 +796,8 @@ void ServerState::Unregister(uint64_t id) {
     if (it == connections.end()) return;
     connection = std::move(it->second);
     connections.erase(it);
+    auto count = connections_per_address.find(remote_address);
+    if (count != connections_per_address.end() && --count->second == 0) connections_per_address.erase(count);
   }
   connections_cv.notify_all();
 }
@@ -872,6 +912,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   impl_->threads.clear();
   std::lock_guard lock(impl_->connections_mu);
   impl_->connections.clear();
+  impl_->connections_per_address.clear();
 }
 
 Server::Stats Server::stats() const {
@@ -883,6 +924,7 @@ Server::Stats Server::stats() const {
   stats.connections_total = impl_->connections_total;
   stats.requests_total = impl_->requests_total;
   stats.rejected_connections = impl_->rejected_connections;
+  stats.rejected_connections_per_address = impl_->rejected_connections_per_address;
   return stats;
 }
 

@@ -24,6 +24,9 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;      // larger bodies get 413 problem details
   size_t max_header_bytes = 16 * 1024;  // larger headers get 431
   size_t max_connections = 10000;       // beyond it new connections are closed
+  // Open connections from one client address; beyond it that address's new
+  // connections are closed at once, so one address cannot take every slot.
+  size_t max_connections_per_address = 256;
   std::chrono::seconds header_timeout{10};  // to receive a complete header (slowloris)
   std::chrono::seconds body_timeout{30};    // to receive the body
   std::chrono::seconds idle_timeout{60};    // keep-alive idle
@@ -41,7 +44,9 @@ struct ServerOptions {
 // Limits: a body over max_body_bytes gets 413 and a header over
 // max_header_bytes 431, both as problem details, and an unparseable request
 // 400; each closes the connection after the response. Timeouts and excess
-// connections close without a response.
+// connections (over max_connections, or over max_connections_per_address from
+// one address) close without a response; excess connections are logged at
+// warn level, at most once a second per kind.
 class Server {
  public:
   Server(ServerOptions options, Handler handler);
@@ -60,7 +65,8 @@ class Server {
     uint64_t connections_open = 0;
     uint64_t connections_total = 0;
     uint64_t requests_total = 0;
-    uint64_t rejected_connections = 0;
+    uint64_t rejected_connections = 0;              // over max_connections, or stopping
+    uint64_t rejected_connections_per_address = 0;  // over max_connections_per_address
   };
   Stats stats() const;
 

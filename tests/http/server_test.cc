@@ -536,6 +536,40 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosed) {
   EXPECT_TRUE(fourth.Read());
 }
 
+TEST_F(ServerTest, OneAddressCannotTakeEveryConnection) {
+  ServerOptions options;
+  options.max_connections_per_address = 3;
+  Start(options);
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawClient>(server_->port()));
+    ASSERT_TRUE(held.back()->Send(Get("/echo")));
+    ASSERT_TRUE(held.back()->Read());
+  }
+  for (int i = 0; i < 5; ++i) {
+    RawClient over(server_->port());
+    ASSERT_TRUE(over.connected());  // the kernel completes the handshake
+    EXPECT_TRUE(over.WaitClosed());
+  }
+  EXPECT_EQ(server_->stats().rejected_connections_per_address, 5u);
+  EXPECT_EQ(server_->stats().rejected_connections, 0u);
+
+  // Another address is still served.
+  RawClient other(server_->port(), "127.0.0.2");
+  ASSERT_TRUE(other.connected());
+  ASSERT_TRUE(other.Send(Get("/remote")));
+  std::optional<RawReply> reply = other.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->body, "127.0.0.2");
+
+  // The limited address is served again once one of its connections closes.
+  held.pop_back();
+  ASSERT_TRUE(Eventually([&] { return server_->stats().connections_open == 3; }));
+  RawClient again(server_->port());
+  ASSERT_TRUE(again.Send(Get("/echo")));
+  EXPECT_TRUE(again.Read());
+}
+
 TEST_F(ServerTest, StopFinishesInFlightRequests) {
   Start();
   RawClient client(server_->port());
