@@ -121,10 +121,46 @@ def test_problem_details_are_valid_cbor(server):
     assert isinstance(doc[-1], str)
 
 
+def test_one_address_cannot_take_every_connection(server):
+    # 2,000 idle connections from 127.0.0.1 (the limit per address is 256 by
+    # default): the server closes those over the limit at once, and a client
+    # from 127.0.0.2 is still served meanwhile.
+    baseline = rss_bytes(server.proc.pid)
+    idle = []
+    try:
+        with Watch(server) as watch:
+            for _ in range(2000):
+                try:
+                    idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+                except OSError:
+                    pass
+            time.sleep(1)
+            closed = 0
+            for s in idle:
+                s.setblocking(False)
+                try:
+                    closed += s.recv(1) == b""
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed += 1
+        watch.check("2,000 idle connections from one address", 64 * MiB, baseline)
+        assert closed >= 2000 - 256, f"only {closed} of 2000 connections were closed"
+    finally:
+        for s in idle:
+            s.close()
+    # Once its connections are gone, the address is served again.
+    deadline = time.time() + 10
+    while lib.request("GET", server.url + "/health", timeout=10)[0] != 200:
+        assert time.time() < deadline
+        time.sleep(0.1)
+
+
 def main():
     server = lib.Server(SCITT, WORK, "http", "--rate-limit", "0")
     tests = [
         ("problem details are valid CBOR", test_problem_details_are_valid_cbor),
+        ("one address cannot take every connection", test_one_address_cannot_take_every_connection),
     ]
     with_server = [(name, lambda fn=fn: fn(server)) for name, fn in tests]
     return lib.run_tests(with_server + [("server stops cleanly", server.stop)], WORK)
