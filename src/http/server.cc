@@ -380,6 +380,8 @@ class Session final : public Connection {
       parser_.emplace();
       parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(options().max_header_bytes, UINT32_MAX)));
       parser_->body_limit(options().max_body_bytes);
+      parser_->on_chunk_header(on_chunk_header_);
+      chunk_extension_bytes_ = 0;
       phase_ = Phase::kIdle;
       if (buffer_.size() == 0) {
         DisarmRead();
@@ -474,6 +476,7 @@ class Session final : public Connection {
         return false;
       }
     }
+    header_fields_ = std::distance(header.begin(), header.end());
     phase_ = Phase::kBody;
     ArmRead(options().body_timeout);
     // RFC 9110 §10.1.1: a client that sent Expect: 100-continue may wait for
@@ -501,9 +504,61 @@ class Session final : public Connection {
       if (used == 0) break;
     }
     if (parser_->is_header_done() && phase_ != Phase::kBody && !EnterBody()) return Parsed::kStopped;
-    if (!parser_->is_done()) return Parsed::kNeedMore;
+    if (!parser_->is_done()) {
+      if (std::optional<Response> refusal = CheckChunkBacklog()) {
+        Reject(std::move(*refusal));
+        return Parsed::kStopped;
+      }
+      return Parsed::kNeedMore;
+    }
+    const size_t fields = std::distance(parser_->get().begin(), parser_->get().end());
+    if (fields - header_fields_ > options().max_trailer_fields) {
+      Reject(TrailerTooLarge());
+      return Parsed::kStopped;
+    }
     Dispatch();
     return Parsed::kDispatched;
+  }
+
+  // Beast keeps an incomplete chunk-size line or trailer section in the read
+  // buffer, unbounded (its header_limit covers only the header): 572 MB of
+  // one endless chunk extension once grew the server to 1.2 GB. Chunk data
+  // is consumed as it arrives, so what stays buffered while the parser needs
+  // more is [CRLF ending the previous chunk] chunk-line, or, once the
+  // last-chunk line is complete, the trailer section.
+  std::optional<Response> CheckChunkBacklog() const {
+    if (phase_ != Phase::kBody || !parser_->chunked()) return std::nullopt;
+    std::string_view pending(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (pending.starts_with("\r\n")) pending.remove_prefix(2);
+    const size_t line_end = pending.find("\r\n");
+    if (line_end == std::string_view::npos) {
+      if (pending.size() <= options().max_chunk_line_bytes) return std::nullopt;
+      return ProblemDetails(400, "Malformed request",
+                            "A chunk-size line is longer than " + std::to_string(options().max_chunk_line_bytes) +
+                                " bytes");
+    }
+    const std::string_view trailer = pending.substr(line_end + 2);
+    const size_t trailer_fields = static_cast<size_t>(std::count(trailer.begin(), trailer.end(), '\n'));
+    if (trailer.size() <= options().max_trailer_bytes && trailer_fields <= options().max_trailer_fields) {
+      return std::nullopt;
+    }
+    return TrailerTooLarge();
+  }
+
+  Response TrailerTooLarge() const {
+    return ProblemDetails(431, "Request Header Fields Too Large",
+                          "The trailer section is larger than " + std::to_string(options().max_trailer_bytes) +
+                              " bytes or has more than " + std::to_string(options().max_trailer_fields) + " fields");
+  }
+
+  // Beast's chunk-header callback: bounds the extensions of one body (they
+  // are parsed and discarded, so only their cost matters).
+  void OnChunkHeader(std::string_view extensions, error_code& ec) {
+    chunk_extension_bytes_ += extensions.size();
+    if (extensions.size() > options().max_chunk_line_bytes ||
+        chunk_extension_bytes_ > options().max_header_bytes) {
+      ec = bhttp::error::bad_chunk_extension;
+    }
   }
 
   Response ParseError(const error_code& ec) const {
@@ -516,6 +571,9 @@ class Session final : public Connection {
       return ProblemDetails(413, "Content Too Large",
                             "The request body is larger than " + std::to_string(options().max_body_bytes) +
                                 " bytes");
+    }
+    if (ec == bhttp::error::bad_chunk_extension) {
+      return ProblemDetails(400, "Malformed request", "A chunk extension is malformed or too long");
     }
     return ProblemDetails(400, "Malformed request", "The request could not be parsed");
   }
@@ -551,7 +609,12 @@ class Session final : public Connection {
     Request request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
+    // Beast appends trailer fields to the header's; RFC 9110 §6.5.1 lets a
+    // recipient discard them, and a trailer must never pass for a header
+    // (an Authorization arriving after the body, say).
+    size_t remaining = header_fields_;
     for (const auto& field : message) {
+      if (remaining-- == 0) break;
       // RFC 9110 §5.3: repeated fields combine into one comma-separated list.
       auto [it, inserted] = request.headers.try_emplace(std::string(field.name_string()),
                                                          std::string(field.value()));
@@ -715,6 +778,11 @@ class Session final : public Connection {
 
   beast::flat_buffer buffer_;  // received bytes not yet parsed
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  size_t header_fields_ = 0;          // fields of the current request's header (the rest are trailers)
+  size_t chunk_extension_bytes_ = 0;  // of the current request's body
+  // Beast keeps a reference to the callback: it lives as long as the session.
+  std::function<void(uint64_t, std::string_view, error_code&)> on_chunk_header_ =
+      [this](uint64_t, std::string_view extensions, error_code& ec) { OnChunkHeader(extensions, ec); };
   Phase phase_ = Phase::kIdle;
   bool reading_ = false;
   bool read_stopped_ = false;  // no more requests on this connection

@@ -23,6 +23,14 @@ struct ServerOptions {
   std::string tls_key_file;
   size_t max_body_bytes = 1 << 20;      // larger bodies get 413 problem details
   size_t max_header_bytes = 16 * 1024;  // larger headers get 431
+  // Chunked bodies (RFC 9112 §7.1): a chunk-size line with its extensions
+  // over this gets 400, and so do more chunk-extension bytes in one body
+  // than max_header_bytes; a trailer section over max_trailer_bytes, or with
+  // more than max_trailer_fields fields, gets 431. Trailer fields are
+  // discarded (RFC 9110 §6.5.1), never merged into Request::headers.
+  size_t max_chunk_line_bytes = 1024;
+  size_t max_trailer_bytes = 8 * 1024;
+  size_t max_trailer_fields = 32;
   size_t max_connections = 10000;       // beyond it new connections are closed
   // Open connections from one client address; beyond it that address's new
   // connections are closed at once, so one address cannot take every slot.

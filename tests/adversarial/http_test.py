@@ -121,6 +121,54 @@ def test_problem_details_are_valid_cbor(server):
     assert isinstance(doc[-1], str)
 
 
+def flood(port, head, filler, seconds):
+    """Sends `head`, then `filler` as fast as the server takes it for up to
+    `seconds`; returns (bytes sent, the server's answer, seconds to answer)."""
+    start = time.time()
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head)
+        s.setblocking(False)
+        block = filler * (65536 // len(filler))
+        while time.time() - start < seconds:
+            try:
+                sent += s.send(block)
+            except BlockingIOError:
+                time.sleep(0.001)
+            except OSError:
+                break  # the server answered and closed
+        s.settimeout(10)
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except OSError:
+            pass
+        return sent, answer, time.time() - start
+
+
+def test_unterminated_chunk_lines(server):
+    # Before authentication and rate limiting: an endless chunk extension,
+    # an endless chunk size of zeros and an endless trailer line.
+    head = (b"POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/cose\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    cases = [("endless chunk extension", head + b"1;ext=", b"a", 400),
+             ("endless chunk size", head, b"0", 400),
+             ("endless trailer line", head + b"0\r\nX-Trailer: ", b"a", 431)]
+    for what, start, filler, want in cases:
+        baseline = rss_bytes(server.proc.pid)
+        with Watch(server) as watch:
+            sent, answer, seconds = flood(server.port, start, filler, 3)
+        watch.check(what, 64 * MiB, baseline)
+        assert answer, f"{what}: no answer after {sent} bytes"
+        status, _, body = split_response(answer)
+        assert status == want, f"{what}: status {status}"
+        assert seconds < 10, f"{what}: answered after {seconds:.1f} s"
+
+
 def test_one_address_cannot_take_every_connection(server):
     # 2,000 idle connections from 127.0.0.1 (the limit per address is 256 by
     # default): the server closes those over the limit at once, and a client
@@ -160,6 +208,7 @@ def main():
     server = lib.Server(SCITT, WORK, "http", "--rate-limit", "0")
     tests = [
         ("problem details are valid CBOR", test_problem_details_are_valid_cbor),
+        ("unterminated chunk lines and trailers", test_unterminated_chunk_lines),
         ("one address cannot take every connection", test_one_address_cannot_take_every_connection),
     ]
     with_server = [(name, lambda fn=fn: fn(server)) for name, fn in tests]

@@ -463,6 +463,56 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413) {
   EXPECT_EQ(reply->status, 413);
 }
 
+// Beast buffers an incomplete chunk line or trailer without limit; the
+// server bounds both (an endless chunk extension once took 1.2 GB).
+TEST_F(ServerTest, ChunkLinesAndTrailersAreBounded) {
+  Start();
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string endless(200000, '0');
+  struct {
+    std::string body;
+    int status;
+  } cases[] = {
+      {"1;ext=" + std::string(200000, 'a'), 400},               // an extension that never ends
+      {endless, 400},                                           // a chunk size of endless zeros
+      {"3\r\nabc\r\n" + endless, 400},                          // the same after a chunk
+      {"1;e=" + std::string(2000, 'a') + "\r\nx\r\n0\r\n\r\n", 400},  // a long but complete line
+      {"0\r\nX-Trailer: " + std::string(200000, 'a'), 431},    // a trailer that never ends
+  };
+  for (const auto& c : cases) {
+    RawClient client(server_->port());
+    client.Send(head + c.body);  // may fail once the server has answered
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply) << c.body.substr(0, 40);
+    EXPECT_EQ(reply->status, c.status) << c.body.substr(0, 40);
+    EXPECT_EQ(reply->headers.at("Connection"), "close");
+    EXPECT_EQ(reply->headers.at("Content-Type"), kProblemDetailsMediaType);
+    EXPECT_TRUE(client.WaitClosed());
+  }
+
+  // Many small trailer fields in one piece, and many small extensions.
+  std::string fields;
+  for (int i = 0; i < 100; ++i) fields += "T" + std::to_string(i) + ": v\r\n";
+  std::string chunks;
+  for (int i = 0; i < 100; ++i) chunks += "1;" + std::string(200, 'e') + "\r\nx\r\n";
+  for (const auto& [body, status] : {std::pair{"0\r\n" + fields + "\r\n", 431},
+                                     std::pair{chunks + "0\r\n\r\n", 400}}) {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(head + body));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, status);
+  }
+
+  // Within the bounds: extensions are ignored and trailer fields discarded.
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(head + "3;name=value\r\nabc\r\n0\r\nX-Test: trailer\r\n\r\n" + Get("/echo")));
+  std::optional<RawReply> reply = client.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->body, "POST /echo [abc]");
+  EXPECT_TRUE(client.Read());
+}
+
 TEST_F(ServerTest, HugeHeaderGets431) {
   ServerOptions options;
   options.max_header_bytes = 1024;
