@@ -86,9 +86,21 @@ const std::string& HttpDate() {
   return cached;
 }
 
-// The whole response, status line to body, as one buffer: it goes out in a
-// single write (with Nagle off, a separate body write would cost a round trip).
-std::string Serialize(Response response, const Framing& framing) {
+// Bodies up to this size are appended to the head: one buffer, one TLS
+// record, for the common small response. Larger ones are moved, not copied,
+// and go out in the same gather write as the head.
+constexpr size_t kInlineBodyBytes = 16 * 1024;
+
+// A response ready for the wire: the head (status line and fields, with a
+// small body appended) and the body, both written by one gather write (with
+// Nagle off, a separate body write would cost a round trip).
+struct WireResponse {
+  std::string head;
+  std::string body;
+  size_t size() const { return head.size() + body.size(); }
+};
+
+WireResponse Serialize(Response response, const Framing& framing) {
   bool valid = response.status >= 200 && response.status <= 599;
   for (const auto& [name, value] : response.headers) {
     valid = valid && IsToken(name) && IsFieldValue(value);
@@ -100,8 +112,9 @@ std::string Serialize(Response response, const Framing& framing) {
   const bool no_content = response.status == 204 || response.status == 304;
   const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
 
-  std::string out;
-  out.reserve(256 + response.body.size());
+  WireResponse wire;
+  std::string& out = wire.head;
+  out.reserve(256 + (response.body.size() <= kInlineBodyBytes ? response.body.size() : 0));
   out += "HTTP/1.1 ";
   out += std::to_string(response.status);
   out.push_back(' ');
@@ -131,8 +144,14 @@ std::string Serialize(Response response, const Framing& framing) {
     out += "Connection: keep-alive\r\n";
   }
   out += "\r\n";
-  if (!no_content && !framing.head) out += response.body;
-  return out;
+  if (!no_content && !framing.head) {
+    if (response.body.size() <= kInlineBodyBytes) {
+      out += response.body;
+    } else {
+      wire.body = std::move(response.body);
+    }
+  }
+  return wire;
 }
 
 std::string ClientAddress(const tcp::socket& socket) {
@@ -170,6 +189,11 @@ class ThrottledWarning {
   std::atomic<int64_t> last_second_{-1};
 };
 
+class Connection;
+// The connection whose handler call is on this thread's stack (see
+// Session::Complete).
+thread_local const Connection* dispatching_ = nullptr;
+
 // Keeps Responders from touching the server after it is destroyed.
 struct Lifeline {
   std::mutex mu;  // held while a Responder posts a response
@@ -183,7 +207,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   virtual void Start() = 0;
   // The remaining methods are thread-safe: they post to the connection's
   // single-threaded io_context.
-  virtual void Complete(uint64_t sequence, std::string bytes) = 0;
+  virtual void Complete(uint64_t sequence, WireResponse response) = 0;
   // Stop reading; close once the requests already read are answered.
   virtual void Drain() = 0;
   virtual void Abort() = 0;
@@ -206,11 +230,11 @@ class PendingResponse {
 
   void Respond(Response response) {
     if (done_.exchange(true)) return;
-    std::string bytes = Serialize(std::move(response), framing_);
+    WireResponse wire = Serialize(std::move(response), framing_);
     std::lock_guard lock(lifeline_->mu);
     if (!lifeline_->alive) return;
     if (std::shared_ptr<Connection> connection = connection_.lock()) {
-      connection->Complete(sequence_, std::move(bytes));
+      connection->Complete(sequence_, std::move(wire));
     }
   }
 
@@ -279,6 +303,7 @@ struct ServerState {
   std::atomic<uint64_t> requests_total{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> rejected_connections_per_address{0};
+  std::atomic<size_t> queued_response_bytes{0};  // over all connections (Session::Backlogged)
   ThrottledWarning connection_limit_warning{"connection limit reached: new connections closed"};
   ThrottledWarning address_limit_warning{"per-address connection limit reached: new connections closed"};
 };
@@ -312,9 +337,17 @@ class Session final : public Connection {
     asio::post(executor_, [self = Self()] { self->Begin(); });
   }
 
-  void Complete(uint64_t sequence, std::string bytes) override {
-    asio::post(executor_, [self = Self(), sequence, bytes = std::move(bytes)]() mutable {
-      self->Fill(sequence, std::move(bytes));
+  void Complete(uint64_t sequence, WireResponse response) override {
+    // A handler that answers at once, on this connection's thread, fills its
+    // slot before the next pipelined request is read, so the queued-bytes
+    // bound sees it (a posted Fill would run only after every buffered
+    // request had been dispatched).
+    if (dispatching_ == this) {
+      Fill(sequence, std::move(response));
+      return;
+    }
+    asio::post(executor_, [self = Self(), sequence, response = std::move(response)]() mutable {
+      self->Fill(sequence, std::move(response));
     });
   }
 
@@ -338,7 +371,7 @@ class Session final : public Connection {
   struct Slot {
     bool ready = false;
     bool close = false;
-    std::string bytes;
+    WireResponse response;
   };
 
   std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
@@ -370,10 +403,12 @@ class Session final : public Connection {
   }
 
   // Starts on the next request: from bytes already buffered (pipelining),
-  // or by reading. Pauses while max_pipelined responses are outstanding.
+  // or by reading. Pauses while max_pipelined responses are outstanding or
+  // too many response bytes wait to be written (a client that pipelines
+  // large reads without reading the answers); OnWrite resumes it.
   void ReadNext() {
     while (!closed_ && !read_stopped_ && !reading_) {
-      if (queue_.size() >= std::max<size_t>(1, options().max_pipelined)) {
+      if (queue_.size() >= std::max<size_t>(1, options().max_pipelined) || Backlogged()) {
         DisarmRead();  // resumed when a response has been written
         return;
       }
@@ -484,7 +519,8 @@ class Session final : public Connection {
     // the response order like any other.
     if (!parser_->is_done() && header.version() >= 11 &&
         beast::iequals(header[bhttp::field::expect], "100-continue")) {
-      queue_.push_back(Slot{true, false, "HTTP/1.1 100 Continue\r\n\r\n"});
+      queue_.push_back(Slot{true, false, {"HTTP/1.1 100 Continue\r\n\r\n", {}}});
+      AddQueued(queue_.back().response.size());
       MaybeWrite();
     }
     return true;
@@ -588,6 +624,7 @@ class Session final : public Connection {
     Framing framing;
     framing.close = true;
     queue_.push_back(Slot{true, true, Serialize(std::move(response), framing)});
+    AddQueued(queue_.back().response.size());
     MaybeWrite();
   }
 
@@ -627,60 +664,89 @@ class Session final : public Connection {
     request.remote_address = remote_address_;
 
     auto pending = std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing);
+    dispatching_ = this;
     Status target = ParseTarget(request.target, &request.path, &request.query);
     if (!target.ok()) {
       pending->Respond(ProblemDetails(400, "Malformed request", target.message()));
+      dispatching_ = nullptr;
       return;
     }
     try {
       server_.handler(std::move(request), [pending](Response response) {
         pending->Respond(std::move(response));
       });
+      dispatching_ = nullptr;
     } catch (const std::exception&) {
+      dispatching_ = nullptr;
       // Ignored when the handler responded before throwing.
       pending->Respond(ProblemDetails(500, "Internal Server Error", "The request handler failed"));
     }
   }
 
-  void Fill(uint64_t sequence, std::string bytes) {
+  void Fill(uint64_t sequence, WireResponse response) {
     if (closed_ || sequence < base_sequence_ || sequence - base_sequence_ >= queue_.size()) return;
     Slot& slot = queue_[sequence - base_sequence_];
-    slot.bytes = std::move(bytes);
+    AddQueued(response.size());
+    slot.response = std::move(response);
     slot.ready = true;
     MaybeWrite();
   }
 
-  // Writes every ready response at the head of the queue in one write.
+  // Response bytes ready or being written, on this connection and in all.
+  void AddQueued(size_t bytes) {
+    queued_bytes_ += bytes;
+    server_.queued_response_bytes += bytes;
+  }
+  void RemoveQueued(size_t bytes) {
+    queued_bytes_ -= bytes;
+    server_.queued_response_bytes -= bytes;
+  }
+  // True when no further request may be read until responses drain: over
+  // this connection's bound, or over the server's while this connection has
+  // responses of its own to drain (one with none may always go on, so no
+  // connection waits on another's slow reader).
+  bool Backlogged() const {
+    if (queued_bytes_ == 0) return false;
+    return queued_bytes_ >= options().max_queued_response_bytes ||
+           server_.queued_response_bytes.load(std::memory_order_relaxed) >=
+               options().max_queued_response_bytes_total;
+  }
+
+  // Writes every ready response at the head of the queue in one gather
+  // write; bodies are moved into it, never copied.
   void MaybeWrite() {
     if (writing_ || closed_) return;
-    write_buffer_.clear();
+    in_flight_.clear();
     bool close_after = false;
     while (!queue_.empty() && queue_.front().ready && !close_after) {
-      Slot& slot = queue_.front();
-      if (write_buffer_.empty()) {
-        write_buffer_ = std::move(slot.bytes);
-      } else {
-        write_buffer_ += slot.bytes;
-      }
-      close_after = slot.close;
+      close_after = queue_.front().close;
+      in_flight_.push_back(std::move(queue_.front().response));
       queue_.pop_front();
       ++base_sequence_;
     }
-    if (write_buffer_.empty()) {
+    if (in_flight_.empty()) {
       CheckQuiet();
       return;
     }
+    write_buffers_.clear();
+    for (const WireResponse& response : in_flight_) {
+      write_buffers_.push_back(asio::buffer(response.head));
+      if (!response.body.empty()) write_buffers_.push_back(asio::buffer(response.body));
+    }
     writing_ = true;
     ArmWrite();
-    asio::async_write(stream_, asio::buffer(write_buffer_),
-                      [self = Self(), close_after](const error_code& ec, size_t) {
-                        self->OnWrite(ec, close_after);
-                      });
+    asio::async_write(stream_, write_buffers_, [self = Self(), close_after](const error_code& ec, size_t) {
+      self->OnWrite(ec, close_after);
+    });
   }
 
   void OnWrite(const error_code& ec, bool close_after) {
     writing_ = false;
     DisarmWrite();
+    size_t written = 0;
+    for (const WireResponse& response : in_flight_) written += response.size();
+    RemoveQueued(written);
+    in_flight_.clear();
     if (closed_) return;
     if (ec) {
       Close();
@@ -759,6 +825,8 @@ class Session final : public Connection {
     DisarmWrite();
     error_code ignored;
     Socket().close(ignored);
+    // The write in progress, if any, still owns in_flight_ (OnWrite releases it).
+    for (const Slot& slot : queue_) RemoveQueued(slot.response.size());
     queue_.clear();
     parser_.reset();
     server_.Unregister(id_, remote_address_);
@@ -794,7 +862,9 @@ class Session final : public Connection {
   std::deque<Slot> queue_;
   uint64_t base_sequence_ = 0;
   bool writing_ = false;
-  std::string write_buffer_;  // the write in progress
+  std::vector<WireResponse> in_flight_;          // the responses of the write in progress
+  std::vector<asio::const_buffer> write_buffers_;  // their heads and bodies, in order
+  size_t queued_bytes_ = 0;  // in ready slots and in_flight_ (see Backlogged)
   std::array<char, 4096> linger_buffer_;
 };
 

@@ -1,8 +1,9 @@
 // An asynchronous HTTP/1.1 server (Boost.Beast/Asio) with keep-alive,
 // optional TLS, and limits against slow and abusive clients.
 //
-// Responses are written with headers and body in one write and TCP_NODELAY
-// set (a two-piece write stalls on Nagle + delayed ACK).
+// Responses are written with headers and body in one gather write and
+// TCP_NODELAY set (a two-piece write stalls on Nagle + delayed ACK); bodies
+// are moved into the write, never copied.
 #pragma once
 
 #include <chrono>
@@ -40,6 +41,13 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};    // keep-alive idle
   std::chrono::seconds write_timeout{30};   // to send one response (slow readers)
   size_t max_pipelined = 16;            // requests queued per connection before reads pause
+  // Response bytes ready but not yet written (or being written) on one
+  // connection, and on all: over either, a connection stops reading requests
+  // until its own responses drain (a client pipelining large reads without
+  // reading the answers). A connection with nothing queued may always read
+  // one more request, so one response per connection can exceed these.
+  size_t max_queued_response_bytes = 8 << 20;
+  size_t max_queued_response_bytes_total = 256 << 20;
 };
 
 // The handler runs on an I/O thread, so it must not block (hand slow work to

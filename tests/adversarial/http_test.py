@@ -8,6 +8,7 @@ containment bounds, not speed figures.
 
 Usage: http_test.py PATH/TO/scitt
 """
+import json
 import os
 import socket
 import sys
@@ -169,6 +170,42 @@ def test_unterminated_chunk_lines(server):
         assert seconds < 10, f"{what}: answered after {seconds:.1f} s"
 
 
+def test_pipelined_large_reads_not_read(server):
+    # A log whose GET /entries page is ~10 MB; 8 connections each pipeline 16
+    # of them and never read an answer. Without a bound on the response bytes
+    # a connection queues, that is 128 pages (1.3 GB, more with copies).
+    issuer = lib.Issuer()
+    keys = os.path.join(WORK, "big-issuer.json")
+    with open(keys, "w") as f:
+        json.dump(issuer.jwks(), f)
+    big = lib.Server(SCITT, WORK, "big", "--issuer-keys", keys, "--rate-limit", "0")
+    sockets = []
+    try:
+        filler = b"x" * (200 * 1024)
+        for i in range(50):
+            payload = b'{"n": %d, "pad": "' % i + filler + b'"}'
+            status, _, body = lib.request("POST", big.url + "/entries", issuer.sign(f"pkg:big/{i}", payload),
+                                          {"Content-Type": "application/cose"})
+            assert status == 201, (status, body[:200])
+        status, _, page = lib.request("GET", big.url + "/entries?limit=1000")
+        assert status == 200 and len(page) > 10 * 1000 * 1000, (status, len(page))
+        request = b"GET /entries?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n" * 16
+        baseline = rss_bytes(big.proc.pid)
+        with Watch(big) as watch:
+            for _ in range(8):
+                s = socket.create_connection(("127.0.0.1", big.port), timeout=10)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.sendall(request)
+                sockets.append(s)
+            time.sleep(4)
+        # Pages are built on the I/O threads today, hence the looser latency bound.
+        watch.check("8 connections x 16 pipelined 10 MB pages, unread", 400 * MiB, baseline, max_latency=6.0)
+    finally:
+        for s in sockets:
+            s.close()
+        big.stop()
+
+
 def test_one_address_cannot_take_every_connection(server):
     # 2,000 idle connections from 127.0.0.1 (the limit per address is 256 by
     # default): the server closes those over the limit at once, and a client
@@ -209,6 +246,7 @@ def main():
     tests = [
         ("problem details are valid CBOR", test_problem_details_are_valid_cbor),
         ("unterminated chunk lines and trailers", test_unterminated_chunk_lines),
+        ("pipelined large reads never read", test_pipelined_large_reads_not_read),
         ("one address cannot take every connection", test_one_address_cannot_take_every_connection),
     ]
     with_server = [(name, lambda fn=fn: fn(server)) for name, fn in tests]

@@ -83,6 +83,7 @@ class ServerTest : public ::testing::Test {
   //   /throw        the handler throws
   //   /bad-header   a header value with CR LF
   //   /hold         the Responder is kept in held_ and answered by the test
+//   /big?mib=N&tag=T  N MiB starting with T, answered at once
   void Start(ServerOptions options = {}) {
     options.host = "127.0.0.1";
     options.port = 0;
@@ -118,6 +119,13 @@ class ServerTest : public ::testing::Test {
       Response response = Text("x");
       response.Set("X-Injected", "a\r\nSet-Cookie: b");
       respond(std::move(response));
+    } else if (request.path == "/big") {
+      // N MiB answered at once, on the I/O thread; counted in big_calls_.
+      ++big_calls_;
+      const size_t mib = std::stoul(request.Query("mib").value_or("1"));
+      std::string body(mib << 20, 'b');
+      body.replace(0, request.Query("tag").value_or("").size(), request.Query("tag").value_or(""));
+      respond(Text(std::move(body)));
     } else if (request.path == "/hold") {
       {
         std::lock_guard lock(held_mu_);
@@ -139,6 +147,7 @@ class ServerTest : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + target;
   }
 
+  std::atomic<int> big_calls_{0};
   Workers workers_;  // declared first: joined after the server is gone
   std::mutex held_mu_;
   std::condition_variable held_cv_;
@@ -217,6 +226,29 @@ TEST_F(ServerTest, PipeliningBeyondTheQueueLimitPausesReading) {
     ASSERT_TRUE(reply) << i;
     EXPECT_EQ(reply->body, "slow " + std::to_string((10 - i) * 10));
   }
+}
+
+// A client that pipelines large reads and does not read the answers: the
+// server stops reading its requests while the unwritten responses exceed
+// max_queued_response_bytes (16 × 62 MB per connection once took 4 GB).
+TEST_F(ServerTest, QueuedResponseBytesPauseReading) {
+  ServerOptions options;
+  options.max_queued_response_bytes = 1 << 20;
+  Start(options);
+  RawClient client(server_->port());
+  std::string requests;
+  for (int i = 0; i < 16; ++i) requests += Get("/big?mib=8&tag=r" + std::to_string(i) + "-");
+  ASSERT_TRUE(client.Send(requests));
+  std::this_thread::sleep_for(500ms);
+  // The kernel's socket buffers take at most a response or two.
+  EXPECT_LE(big_calls_.load(), 4);
+  for (int i = 0; i < 16; ++i) {
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply) << i;
+    ASSERT_EQ(reply->body.size(), 8u << 20);
+    EXPECT_TRUE(reply->body.starts_with("r" + std::to_string(i) + "-")) << i;
+  }
+  EXPECT_EQ(big_calls_.load(), 16);
 }
 
 TEST_F(ServerTest, HalfClosedClientStillGetsItsResponses) {
