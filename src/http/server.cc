@@ -512,6 +512,26 @@ class Session final : public Connection {
       }
     }
     header_fields_ = std::distance(header.begin(), header.end());
+    StartRequest(header);
+    if (target_.ok() && options().admit) {
+      std::optional<Response> refusal;
+      try {
+        refusal = options().admit(request_);
+      } catch (const std::exception&) {
+        refusal = ProblemDetails(500, "Internal Server Error", "The admission check failed");
+      }
+      if (refusal) {
+        // Refused on its header (authentication, rate limits): no byte of a
+        // body is read, no 100 Continue sent, and the connection closes,
+        // since the unread body cannot be told from the next request. A
+        // request without a body keeps its connection.
+        if (!parser_->is_done()) {
+          Reject(std::move(*refusal));
+          return false;
+        }
+        refusal_ = std::move(refusal);
+      }
+    }
     phase_ = Phase::kBody;
     ArmRead(options().body_timeout);
     // RFC 9110 §10.1.1: a client that sent Expect: 100-continue may wait for
@@ -618,11 +638,12 @@ class Session final : public Connection {
   // closes: what follows it on the connection cannot be framed reliably.
   void Reject(Response response) {
     ++server_.requests_total;
+    Framing framing;
+    framing.close = true;
+    framing.head = parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head;
     parser_.reset();
     read_stopped_ = true;
     DisarmRead();
-    Framing framing;
-    framing.close = true;
     queue_.push_back(Slot{true, true, Serialize(std::move(response), framing)});
     AddQueued(queue_.back().response.size());
     MaybeWrite();
@@ -643,31 +664,15 @@ class Session final : public Connection {
     const uint64_t sequence = base_sequence_ + queue_.size();
     queue_.push_back(Slot{false, framing.close, {}});
 
-    Request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    // Beast appends trailer fields to the header's; RFC 9110 §6.5.1 lets a
-    // recipient discard them, and a trailer must never pass for a header
-    // (an Authorization arriving after the body, say).
-    size_t remaining = header_fields_;
-    for (const auto& field : message) {
-      if (remaining-- == 0) break;
-      // RFC 9110 §5.3: repeated fields combine into one comma-separated list.
-      auto [it, inserted] = request.headers.try_emplace(std::string(field.name_string()),
-                                                         std::string(field.value()));
-      if (!inserted) {
-        it->second += ", ";
-        it->second += field.value();
-      }
-    }
+    Request request = std::move(request_);
     request.body = std::move(message.body());
-    request.remote_address = remote_address_;
+    std::optional<Response> refusal = std::move(refusal_);
+    refusal_.reset();
 
     auto pending = std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing);
     dispatching_ = this;
-    Status target = ParseTarget(request.target, &request.path, &request.query);
-    if (!target.ok()) {
-      pending->Respond(ProblemDetails(400, "Malformed request", target.message()));
+    if (!target_.ok() || refusal) {
+      pending->Respond(refusal ? std::move(*refusal) : ProblemDetails(400, "Malformed request", target_.message()));
       dispatching_ = nullptr;
       return;
     }
@@ -681,6 +686,28 @@ class Session final : public Connection {
       // Ignored when the handler responded before throwing.
       pending->Respond(ProblemDetails(500, "Internal Server Error", "The request handler failed"));
     }
+  }
+
+  // The request as handlers and the admission check see it, from its
+  // header: method, target, path and query, header fields, client address.
+  void StartRequest(const bhttp::request_header<>& header) {
+    request_ = Request();
+    request_.method = std::string(header.method_string());
+    request_.target = std::string(header.target());
+    // Built before the body is read, so the trailer fields Beast appends
+    // later never count as header fields (RFC 9110 §6.5.1 lets a recipient
+    // discard them; an Authorization after the body must not authorize).
+    for (const auto& field : header) {
+      // RFC 9110 §5.3: repeated fields combine into one comma-separated list.
+      auto [it, inserted] = request_.headers.try_emplace(std::string(field.name_string()),
+                                                          std::string(field.value()));
+      if (!inserted) {
+        it->second += ", ";
+        it->second += field.value();
+      }
+    }
+    request_.remote_address = remote_address_;
+    target_ = ParseTarget(request_.target, &request_.path, &request_.query);
   }
 
   void Fill(uint64_t sequence, WireResponse response) {
@@ -847,6 +874,9 @@ class Session final : public Connection {
   beast::flat_buffer buffer_;  // received bytes not yet parsed
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   size_t header_fields_ = 0;          // fields of the current request's header (the rest are trailers)
+  Request request_;                   // the current request without its body (StartRequest)
+  Status target_ = Status::Ok();      // whether its target parsed
+  std::optional<Response> refusal_;   // the admission check's answer to a request without a body
   size_t chunk_extension_bytes_ = 0;  // of the current request's body
   // Beast keeps a reference to the callback: it lives as long as the session.
   std::function<void(uint64_t, std::string_view, error_code&)> on_chunk_header_ =

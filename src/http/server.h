@@ -8,13 +8,21 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
 #include "http/message.h"
 
 namespace scitt::http {
+
+// Decides on a request from its header alone, before any of its body is
+// read or 100 Continue is sent: nullopt admits it; a response refuses it
+// (authentication, rate limits). `head` has no body. Runs on an I/O thread:
+// it must not block.
+using Admission = std::function<std::optional<Response>(const Request& head)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -36,6 +44,10 @@ struct ServerOptions {
   // Open connections from one client address; beyond it that address's new
   // connections are closed at once, so one address cannot take every slot.
   size_t max_connections_per_address = 256;
+  // When set, called for every request whose target parses. A refused
+  // request with a body is answered and its connection closed without
+  // reading the body (RFC 9112 §9.6 linger); one without keeps it.
+  Admission admit;
   std::chrono::seconds header_timeout{10};  // to receive a complete header (slowloris)
   std::chrono::seconds body_timeout{30};    // to receive the body
   std::chrono::seconds idle_timeout{60};    // keep-alive idle

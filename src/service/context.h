@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "http/bearer_tokens.h"
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -64,7 +65,7 @@ struct ServiceContext {
   std::unique_ptr<log::TransparencyLog> log;
   std::unique_ptr<registration::Registrar> registrar;
   std::atomic<uint64_t> policy_index{0};          // entry of the policy in force
-  std::set<std::string> submit_tokens;
+  http::BearerTokens submit_tokens;
   std::unique_ptr<http::RateLimiter> limiter;
   http::Metrics metrics;
   Scheduler scheduler;

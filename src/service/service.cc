@@ -139,18 +139,22 @@ Result<std::shared_ptr<const policy::RegistrationPolicy>> LoadPolicy(const Servi
   return parsed;
 }
 
-Result<std::set<std::string>> LoadTokens(const std::string& path) {
-  std::set<std::string> tokens;
-  if (path.empty()) return tokens;
+Result<http::BearerTokens> LoadTokens(const std::string& path) {
+  std::vector<std::string> tokens;
+  if (path.empty()) return http::BearerTokens();
   SCITT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty() && line[0] != '#') tokens.insert(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (!http::BearerTokens::IsToken68(line)) {
+      return MakeError(ErrorCode::kInvalidArgument, path + ": a token has characters a bearer token cannot have");
+    }
+    tokens.push_back(line);
   }
   if (tokens.empty()) return MakeError(ErrorCode::kInvalidArgument, path + ": no tokens");
-  return tokens;
+  return http::BearerTokens(tokens);
 }
 
 // A statement by the service itself (RFC 9943: trust configuration and
@@ -204,25 +208,19 @@ Result<uint64_t> RegisterIfChanged(ServiceContext& ctx, const std::string& meta_
   return index;
 }
 
-bool TokenAllowed(const ServiceContext& ctx, const http::Request& req) {
-  auto auth = req.Header("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!auth || auth->size() <= kBearer.size() || auth->compare(0, kBearer.size(), kBearer) != 0) return false;
-  return ctx.submit_tokens.count(auth->substr(kBearer.size())) > 0;
-}
-
-// Authentication and rate limiting in front of the router (SCRAPI §2:
-// without authentication, rate limiting MUST be implemented).
-http::Handler Guard(ServiceContext& ctx, std::shared_ptr<http::Router> router) {
-  return [&ctx, router](http::Request req, http::Responder respond) {
+// Authentication and rate limiting on the request's header, before its body
+// is read (SCRAPI §2: without authentication, rate limiting MUST be
+// implemented).
+http::Admission Admit(ServiceContext& ctx) {
+  return [&ctx](const http::Request& req) -> std::optional<http::Response> {
     bool unmetered = req.path == "/health" || req.path == "/metrics";
     bool submit = req.method == "POST";
-    bool authenticated = submit && !ctx.submit_tokens.empty() && TokenAllowed(ctx, req);
+    bool authenticated = submit && ctx.submit_tokens.Allows(req.Header("Authorization"));
     if (submit && !ctx.submit_tokens.empty() && !authenticated) {
       ctx.metrics.Increment("scitt_refusals_total", {{"reason", "unauthenticated"}});
       http::Response res = http::ProblemDetails(401, "Unauthorized", "POST /entries needs Authorization: Bearer <token>");
       res.Set("WWW-Authenticate", "Bearer");
-      return respond(std::move(res));
+      return res;
     }
     int retry_after = 0;
     if (!unmetered && !authenticated && !ctx.limiter->Allow(req.remote_address, &retry_after)) {
@@ -231,9 +229,9 @@ http::Handler Guard(ServiceContext& ctx, std::shared_ptr<http::Router> router) {
           429, "Too Many Requests",
           "Only " + std::to_string(static_cast<int64_t>(ctx.config.rate_limit)) + " requests per second are allowed.");
       res.Set("Retry-After", std::to_string(retry_after));
-      return respond(std::move(res));
+      return res;
     }
-    router->Dispatch(std::move(req), std::move(respond));
+    return std::nullopt;
   };
 }
 
@@ -323,7 +321,11 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
   server_options.max_body_bytes = static_cast<size_t>(config.max_statement_bytes);
-  impl.server = std::make_unique<http::Server>(server_options, Guard(ctx, impl.router));
+  server_options.admit = Admit(ctx);
+  impl.server = std::make_unique<http::Server>(
+      server_options, [router = impl.router](http::Request req, http::Responder respond) {
+        router->Dispatch(std::move(req), std::move(respond));
+      });
   SCITT_RETURN_IF_ERROR(impl.server->Start());
 
   if (listen.second == 0) {  // the URL names the port actually bound

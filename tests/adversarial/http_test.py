@@ -206,6 +206,37 @@ def test_pipelined_large_reads_not_read(server):
         big.stop()
 
 
+def test_refused_before_the_body():
+    # An unauthenticated POST with Expect: 100-continue gets its 401 at once,
+    # without 100 Continue and without uploading its body; the scheme name
+    # is case-insensitive (RFC 9110 §11.1).
+    issuer = lib.Issuer()
+    keys = os.path.join(WORK, "tok-issuer.json")
+    with open(keys, "w") as f:
+        json.dump(issuer.jwks(), f)
+    tokens = os.path.join(WORK, "tokens.txt")
+    with open(tokens, "w") as f:
+        f.write("# submitters\nsecret-token-1\n")
+    server = lib.Server(SCITT, WORK, "tokens", "--issuer-keys", keys, "--submit-tokens", tokens)
+    try:
+        head = (b"POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/cose\r\n"
+                b"Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n")
+        status, hdrs, body = split_response(raw_exchange(server.port, head))
+        lib.problem(status, hdrs, body, 401)
+        assert hdrs["connection"] == "close"
+        for i, scheme in enumerate(["Bearer", "bearer", "BEARER"]):
+            statement = issuer.sign(f"pkg:tok/{i}", b"{}")
+            status, _, body = lib.request("POST", server.url + "/entries", statement,
+                                          {"Content-Type": "application/cose",
+                                           "Authorization": f"{scheme} secret-token-1"})
+            assert status == 201, (scheme, status, body[:200])
+        status, _, _ = lib.request("POST", server.url + "/entries", issuer.sign("pkg:tok/x", b"{}"),
+                                   {"Content-Type": "application/cose", "Authorization": "Bearer secret-token-2"})
+        assert status == 401
+    finally:
+        server.stop()
+
+
 def test_one_address_cannot_take_every_connection(server):
     # 2,000 idle connections from 127.0.0.1 (the limit per address is 256 by
     # default): the server closes those over the limit at once, and a client
@@ -247,9 +278,10 @@ def main():
         ("problem details are valid CBOR", test_problem_details_are_valid_cbor),
         ("unterminated chunk lines and trailers", test_unterminated_chunk_lines),
         ("pipelined large reads never read", test_pipelined_large_reads_not_read),
+        ("refused before the body", test_refused_before_the_body),
         ("one address cannot take every connection", test_one_address_cannot_take_every_connection),
     ]
-    with_server = [(name, lambda fn=fn: fn(server)) for name, fn in tests]
+    with_server = [(name, lambda fn=fn: fn(server) if fn.__code__.co_argcount else fn()) for name, fn in tests]
     return lib.run_tests(with_server + [("server stops cleanly", server.stop)], WORK)
 
 

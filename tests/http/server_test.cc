@@ -306,6 +306,74 @@ TEST_F(ServerTest, ExpectContinue) {
   EXPECT_EQ(reply->body, "POST /echo [hello]");
 }
 
+// The admission check runs on the header, before 100 Continue and before
+// any body byte is read (an unauthenticated upload once had to send its
+// whole body to learn it was refused).
+TEST_F(ServerTest, AdmissionRefusesBeforeTheBody) {
+  std::atomic<int> checks{0};
+  ServerOptions options;
+  options.admit = [&checks](const Request& head) -> std::optional<Response> {
+    ++checks;
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_EQ(head.remote_address, "127.0.0.1");
+    if (head.path == "/echo" && head.Query("refuse")) return ProblemDetails(429, "Too Many Requests", "x");
+    if (head.method == "POST" && head.Header("X-Key") != "ok") {
+      return ProblemDetails(401, "Unauthorized", "no key");
+    }
+    return std::nullopt;
+  };
+  Start(options);
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 401);  // not 100 Continue
+    EXPECT_EQ(reply->headers.at("Connection"), "close");
+    EXPECT_TRUE(client.WaitClosed());
+  }
+  {
+    // Without Expect: answered while the body is still on its way.
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n" +
+                            std::string(1000, 'x')));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 401);
+    EXPECT_TRUE(client.WaitClosed());
+  }
+  {
+    // A refused request without a body keeps its connection.
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/echo?refuse") + Get("/echo")));
+    std::optional<RawReply> refused = client.Read();
+    std::optional<RawReply> served = client.Read();
+    ASSERT_TRUE(refused && served);
+    EXPECT_EQ(refused->status, 429);
+    EXPECT_EQ(refused->headers.count("Connection"), 0u);
+    EXPECT_EQ(served->body, "GET /echo []");
+  }
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: ok\r\nContent-Length: 5\r\n"
+                            "Expect: 100-continue\r\n\r\n"));
+    std::optional<RawReply> interim = client.Read();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    ASSERT_TRUE(client.Send("hello"));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->body, "POST /echo [hello]");
+  }
+  // A target that does not parse is answered 400 without the check.
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/a/../b")));
+  std::optional<RawReply> reply = client.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_EQ(checks.load(), 5);
+}
+
 TEST_F(ServerTest, HeadThroughTheRouterHasLengthButNoBody) {
   Router router;
   router.Add("GET", "/entries/{id}", [](Request request, Responder respond) {
