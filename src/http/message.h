@@ -38,6 +38,10 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Added to this request's access-log line (e.g. {"entry", "42"}); never
+  // sent. Keys should not repeat the server's own: method, path, status,
+  // ms, bytes, remote.
+  std::vector<std::pair<std::string, std::string>> log_fields;
 
   Response& Set(std::string name, std::string value) {
     headers[std::move(name)] = std::move(value);

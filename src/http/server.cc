@@ -95,6 +95,7 @@ constexpr size_t kInlineBodyBytes = 16 * 1024;
 // small body appended) and the body, both written by one gather write (with
 // Nagle off, a separate body write would cost a round trip).
 struct WireResponse {
+  int status = 0;
   std::string head;
   std::string body;
   size_t size() const { return head.size() + body.size(); }
@@ -113,6 +114,7 @@ WireResponse Serialize(Response response, const Framing& framing) {
   const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
 
   WireResponse wire;
+  wire.status = response.status;
   std::string& out = wire.head;
   out.reserve(256 + (response.body.size() <= kInlineBodyBytes ? response.body.size() : 0));
   out += "HTTP/1.1 ";
@@ -189,6 +191,35 @@ class ThrottledWarning {
   std::atomic<int64_t> last_second_{-1};
 };
 
+// What a request's access-log line needs besides its response; recorded
+// only while info lines are written.
+struct AccessRecord {
+  std::string method;
+  std::string path;  // the target as sent, without its query
+  std::string remote_address;
+  std::chrono::steady_clock::time_point complete;  // when the request was read whole
+};
+
+// One line per request, refusals by the server itself included: method,
+// path, status, ms from the request being read to its response being ready,
+// response bytes, client address, then the handler's log_fields. Header
+// fields (Authorization above all) are never logged.
+void LogAccess(const AccessRecord& record, const WireResponse& wire,
+               const std::vector<std::pair<std::string, std::string>>& extra) {
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - record.complete).count();
+  std::vector<logging::Field> fields;
+  fields.reserve(6 + extra.size());
+  fields.emplace_back("method", record.method);
+  fields.emplace_back("path", record.path);
+  fields.emplace_back("status", wire.status);
+  fields.emplace_back("ms", ms);
+  fields.emplace_back("bytes", static_cast<uint64_t>(wire.size()));
+  fields.emplace_back("remote", record.remote_address);
+  for (const auto& [key, value] : extra) fields.emplace_back(key, value);
+  logging::Write(logging::Level::kInfo, "request", fields);
+}
+
 class Connection;
 // The connection whose handler call is on this thread's stack (see
 // Session::Complete).
@@ -217,11 +248,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class PendingResponse {
  public:
   PendingResponse(std::shared_ptr<Lifeline> lifeline, std::weak_ptr<Connection> connection,
-                  uint64_t sequence, Framing framing)
+                  uint64_t sequence, Framing framing, std::optional<AccessRecord> access)
       : lifeline_(std::move(lifeline)),
         connection_(std::move(connection)),
         sequence_(sequence),
-        framing_(framing) {}
+        framing_(framing),
+        access_(std::move(access)) {}
   ~PendingResponse() {
     if (!done_.load()) {
       Respond(ProblemDetails(500, "Internal Server Error", "The request was dropped without a response"));
@@ -230,7 +262,9 @@ class PendingResponse {
 
   void Respond(Response response) {
     if (done_.exchange(true)) return;
+    const auto log_fields = std::move(response.log_fields);
     WireResponse wire = Serialize(std::move(response), framing_);
+    if (access_) LogAccess(*access_, wire, log_fields);
     std::lock_guard lock(lifeline_->mu);
     if (!lifeline_->alive) return;
     if (std::shared_ptr<Connection> connection = connection_.lock()) {
@@ -243,6 +277,7 @@ class PendingResponse {
   const std::weak_ptr<Connection> connection_;
   const uint64_t sequence_;
   const Framing framing_;
+  const std::optional<AccessRecord> access_;  // when access lines are written
   std::atomic<bool> done_{false};
 };
 
@@ -417,6 +452,8 @@ class Session final : public Connection {
       parser_->body_limit(options().max_body_bytes);
       parser_->on_chunk_header(on_chunk_header_);
       chunk_extension_bytes_ = 0;
+      request_.method.clear();  // unknown until the header is whole (Access)
+      request_.target.clear();
       phase_ = Phase::kIdle;
       if (buffer_.size() == 0) {
         DisarmRead();
@@ -479,6 +516,7 @@ class Session final : public Connection {
   // Called once the header is complete; false when the request was refused.
   bool EnterBody() {
     const auto& header = parser_->get();
+    StartRequest(header);
     // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host and for any
     // request with more than one (which would leave the authority ambiguous).
     const size_t hosts = header.count(bhttp::field::host);
@@ -512,7 +550,6 @@ class Session final : public Connection {
       }
     }
     header_fields_ = std::distance(header.begin(), header.end());
-    StartRequest(header);
     if (target_.ok() && options().admit) {
       std::optional<Response> refusal;
       try {
@@ -539,7 +576,7 @@ class Session final : public Connection {
     // the response order like any other.
     if (!parser_->is_done() && header.version() >= 11 &&
         beast::iequals(header[bhttp::field::expect], "100-continue")) {
-      queue_.push_back(Slot{true, false, {"HTTP/1.1 100 Continue\r\n\r\n", {}}});
+      queue_.push_back(Slot{true, false, {100, "HTTP/1.1 100 Continue\r\n\r\n", {}}});
       AddQueued(queue_.back().response.size());
       MaybeWrite();
     }
@@ -644,7 +681,10 @@ class Session final : public Connection {
     parser_.reset();
     read_stopped_ = true;
     DisarmRead();
-    queue_.push_back(Slot{true, true, Serialize(std::move(response), framing)});
+    const auto log_fields = std::move(response.log_fields);
+    WireResponse wire = Serialize(std::move(response), framing);
+    if (std::optional<AccessRecord> access = Access()) LogAccess(*access, wire, log_fields);
+    queue_.push_back(Slot{true, true, std::move(wire)});
     AddQueued(queue_.back().response.size());
     MaybeWrite();
   }
@@ -664,12 +704,14 @@ class Session final : public Connection {
     const uint64_t sequence = base_sequence_ + queue_.size();
     queue_.push_back(Slot{false, framing.close, {}});
 
+    std::optional<AccessRecord> access = Access();
     Request request = std::move(request_);
     request.body = std::move(message.body());
     std::optional<Response> refusal = std::move(refusal_);
     refusal_.reset();
 
-    auto pending = std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing);
+    auto pending =
+        std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing, std::move(access));
     dispatching_ = this;
     if (!target_.ok() || refusal) {
       pending->Respond(refusal ? std::move(*refusal) : ProblemDetails(400, "Malformed request", target_.message()));
@@ -686,6 +728,16 @@ class Session final : public Connection {
       // Ignored when the handler responded before throwing.
       pending->Respond(ProblemDetails(500, "Internal Server Error", "The request handler failed"));
     }
+  }
+
+  // The current request's access record, now complete; nullopt when info
+  // lines are off (nothing is copied then). Method and path are empty when
+  // the request was refused before its header was whole.
+  std::optional<AccessRecord> Access() const {
+    if (!logging::Enabled(logging::Level::kInfo)) return std::nullopt;
+    const std::string_view target = request_.target;
+    return AccessRecord{request_.method, std::string(target.substr(0, target.find('?'))), remote_address_,
+                        std::chrono::steady_clock::now()};
   }
 
   // The request as handlers and the admission check see it, from its

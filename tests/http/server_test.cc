@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "base/bytes.h"
+#include "base/logging.h"
 #include "cbor/decoder.h"
 #include "http/client.h"
 #include "http/router.h"
@@ -84,6 +85,7 @@ class ServerTest : public ::testing::Test {
   //   /bad-header   a header value with CR LF
   //   /hold         the Responder is kept in held_ and answered by the test
 //   /big?mib=N&tag=T  N MiB starting with T, answered at once
+//   /logged       adds entry=42 to its access-log line
   void Start(ServerOptions options = {}) {
     options.host = "127.0.0.1";
     options.port = 0;
@@ -126,6 +128,10 @@ class ServerTest : public ::testing::Test {
       std::string body(mib << 20, 'b');
       body.replace(0, request.Query("tag").value_or("").size(), request.Query("tag").value_or(""));
       respond(Text(std::move(body)));
+    } else if (request.path == "/logged") {
+      Response response = Text("logged");
+      response.log_fields = {{"entry", "42"}};
+      respond(std::move(response));
     } else if (request.path == "/hold") {
       {
         std::lock_guard lock(held_mu_);
@@ -246,7 +252,7 @@ TEST_F(ServerTest, QueuedResponseBytesPauseReading) {
     std::optional<RawReply> reply = client.Read();
     ASSERT_TRUE(reply) << i;
     ASSERT_EQ(reply->body.size(), 8u << 20);
-    EXPECT_TRUE(reply->body.starts_with("r" + std::to_string(i) + "-")) << i;
+    EXPECT_EQ(reply->body.substr(0, reply->body.find('-')), std::string("r").append(std::to_string(i))) << i;
   }
   EXPECT_EQ(big_calls_.load(), 16);
 }
@@ -372,6 +378,42 @@ TEST_F(ServerTest, AdmissionRefusesBeforeTheBody) {
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 400);
   EXPECT_EQ(checks.load(), 5);
+}
+
+// One access line per request, the server's own refusals included; header
+// fields (Authorization) and the query are never logged.
+TEST_F(ServerTest, AccessLog) {
+  logging::Configure(logging::Level::kInfo, logging::Format::kText);
+  Start();
+  ::testing::internal::CaptureStderr();
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/logged?secret=q", "Authorization: Bearer hunter2\r\n") + Get("/echo%zz")));
+    ASSERT_TRUE(client.Read());
+    ASSERT_TRUE(client.Read());
+  }
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("GARBAGE\r\n\r\n"));
+    ASSERT_TRUE(client.Read());
+    EXPECT_TRUE(client.WaitClosed());
+  }
+  logging::Configure(logging::Level::kWarn, logging::Format::kText);
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/echo?quiet")));
+    ASSERT_TRUE(client.Read());
+  }
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  logging::Configure(logging::Level::kInfo, logging::Format::kText);
+  EXPECT_NE(log.find("info request method=GET path=/logged status=200 ms="), std::string::npos) << log;
+  EXPECT_NE(log.find(" bytes="), std::string::npos) << log;
+  EXPECT_NE(log.find(" remote=127.0.0.1 entry=42\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("request method=GET path=/echo%zz status=400"), std::string::npos) << log;
+  EXPECT_NE(log.find("request method=\"\" path=\"\" status=400"), std::string::npos) << log;
+  EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
+  EXPECT_EQ(log.find("secret"), std::string::npos) << log;
+  EXPECT_EQ(log.find("quiet"), std::string::npos) << log;  // info lines off
 }
 
 TEST_F(ServerTest, HeadThroughTheRouterHasLengthButNoBody) {
@@ -592,9 +634,9 @@ TEST_F(ServerTest, ChunkLinesAndTrailersAreBounded) {
 
   // Many small trailer fields in one piece, and many small extensions.
   std::string fields;
-  for (int i = 0; i < 100; ++i) fields += "T" + std::to_string(i) + ": v\r\n";
+  for (int i = 0; i < 100; ++i) fields.append("T").append(std::to_string(i)).append(": v\r\n");
   std::string chunks;
-  for (int i = 0; i < 100; ++i) chunks += "1;" + std::string(200, 'e') + "\r\nx\r\n";
+  for (int i = 0; i < 100; ++i) chunks.append("1;").append(200, 'e').append("\r\nx\r\n");
   for (const auto& [body, status] : {std::pair{"0\r\n" + fields + "\r\n", 431},
                                      std::pair{chunks + "0\r\n\r\n", 400}}) {
     RawClient client(server_->port());
