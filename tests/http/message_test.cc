@@ -139,7 +139,10 @@ TEST(ParseTarget, Rejects) {
   std::string path;
   std::multimap<std::string, std::string> query;
   for (const char* target : {"", "*", "entries", "/a%2", "/a%zz", "/%00", "/a/../b", "/a/./b", "/..",
-                             "/a/%2e%2E/b", "/a/%2E", "/?a=%", "/?%zz=1", "http://host?x"}) {
+                             "/a/%2e%2E/b", "/a/%2E", "/?a=%", "/?%zz=1", "http://host?x",
+                             // RFC 3986 §3.3 characters a path cannot hold, and a
+                             // path that does not follow the authority with '/'.
+                             "/a\"b", "/{id}", "/a|b", "/a\\b", "/a#frag", "http://host:x/a"}) {
     Status status = ParseTarget(target, &path, &query);
     ASSERT_FALSE(status.ok()) << target;
     EXPECT_EQ(status.error().code, ErrorCode::kMalformed) << target;
