@@ -321,6 +321,14 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
   server_options.max_body_bytes = static_cast<size_t>(config.max_statement_bytes);
+  auto positive = [](int64_t value) { return static_cast<size_t>(std::max<int64_t>(1, value)); };
+  server_options.max_header_bytes = positive(config.max_header_bytes);
+  server_options.max_chunk_line_bytes = positive(config.max_chunk_line_bytes);
+  server_options.max_trailer_bytes = positive(config.max_trailer_bytes);
+  server_options.max_queued_response_bytes = positive(config.max_queued_response_bytes);
+  server_options.max_queued_response_bytes_total = positive(config.max_queued_response_bytes_total);
+  server_options.max_connections = positive(config.max_connections);
+  server_options.max_connections_per_address = positive(config.max_connections_per_address);
   server_options.admit = Admit(ctx);
   impl.server = std::make_unique<http::Server>(
       server_options, [router = impl.router](http::Request req, http::Responder respond) {
