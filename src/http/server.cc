@@ -1,3 +1,8 @@
+// One file by design: Session is one state machine (read, parse, admit,
+// dispatch, queue, write, linger) whose steps share its members and its
+// single-threaded executor, and each limit is enforced at the step it
+// bounds. The response's wire form is in wire_response.cc, log lines in
+// server_log.cc.
 #include "http/server.h"
 
 #include <openssl/ssl.h>
@@ -5,11 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <condition_variable>
-#include <ctime>
-#include <iterator>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -29,11 +32,12 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "base/logging.h"
 #include "http/asio_util.h"
+#include "http/server_log.h"
+#include "http/wire_response.h"
 
 namespace scitt::http {
 namespace {
@@ -46,115 +50,6 @@ constexpr size_t kReadSize = 16 * 1024;
 // connection before the client has read the response (a 413 in particular).
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
-// How a request's response is framed; fixed when the request is read.
-struct Framing {
-  bool head = false;   // RFC 9110 §9.3.2: a response to HEAD has no content
-  bool close = false;  // the connection closes after this response
-  bool http10_keep_alive = false;
-};
-
-// RFC 9110 §5.6.2 token characters, for header names.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (std::isalnum(c)) continue;
-    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// RFC 9110 §5.5: no CR, LF or NUL in a field value (response splitting).
-bool IsFieldValue(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-// RFC 9110 §5.6.7 IMF-fixdate, recomputed once a second per thread.
-const std::string& HttpDate() {
-  thread_local std::time_t cached_second = -1;
-  thread_local std::string cached;
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buffer[64];
-    const size_t n = std::strftime(buffer, sizeof(buffer), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    cached.assign(buffer, n);
-    cached_second = now;
-  }
-  return cached;
-}
-
-// Bodies up to this size are appended to the head: one buffer, one TLS
-// record, for the common small response. Larger ones are moved, not copied,
-// and go out in the same gather write as the head.
-constexpr size_t kInlineBodyBytes = 16 * 1024;
-
-// A response ready for the wire: the head (status line and fields, with a
-// small body appended) and the body, both written by one gather write (with
-// Nagle off, a separate body write would cost a round trip).
-struct WireResponse {
-  int status = 0;
-  std::string head;
-  std::string body;
-  size_t size() const { return head.size() + body.size(); }
-};
-
-WireResponse Serialize(Response response, const Framing& framing) {
-  bool valid = response.status >= 200 && response.status <= 599;
-  for (const auto& [name, value] : response.headers) {
-    valid = valid && IsToken(name) && IsFieldValue(value);
-  }
-  if (!valid) {
-    response = ProblemDetails(500, "Internal Server Error", "The handler produced an invalid response");
-  }
-  // RFC 9110 §6.4.1: 204 and 304 never have content.
-  const bool no_content = response.status == 204 || response.status == 304;
-  const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
-
-  WireResponse wire;
-  wire.status = response.status;
-  std::string& out = wire.head;
-  out.reserve(256 + (response.body.size() <= kInlineBodyBytes ? response.body.size() : 0));
-  out += "HTTP/1.1 ";
-  out += std::to_string(response.status);
-  out.push_back(' ');
-  if (reason != "<unknown-status>") out += reason;
-  out += "\r\nDate: ";
-  out += HttpDate();
-  out += "\r\n";
-  for (const auto& [name, value] : response.headers) {
-    // The server owns the framing of the message.
-    if (beast::iequals(name, "Content-Length") || beast::iequals(name, "Transfer-Encoding") ||
-        beast::iequals(name, "Connection") || beast::iequals(name, "Date")) {
-      continue;
-    }
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
-  if (!no_content) {
-    out += "Content-Length: ";
-    out += std::to_string(response.body.size());
-    out += "\r\n";
-  }
-  if (framing.close) {
-    out += "Connection: close\r\n";
-  } else if (framing.http10_keep_alive) {
-    out += "Connection: keep-alive\r\n";
-  }
-  out += "\r\n";
-  if (!no_content && !framing.head) {
-    if (response.body.size() <= kInlineBodyBytes) {
-      out += response.body;
-    } else {
-      wire.body = std::move(response.body);
-    }
-  }
-  return wire;
-}
 
 std::string ClientAddress(const tcp::socket& socket) {
   error_code ec;
@@ -169,56 +64,6 @@ std::string ClientAddress(const tcp::socket& socket) {
   return address.to_string();
 }
 
-// A warning about an event an attack can repeat at will (connection limits):
-// at most one line a second, carrying how often it happened since the last.
-class ThrottledWarning {
- public:
-  explicit ThrottledWarning(std::string_view message) : message_(message) {}
-  void Note(std::string_view address) {
-    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count();
-    const uint64_t count = ++count_;
-    int64_t last = last_second_.load(std::memory_order_relaxed);
-    if (now <= last || !last_second_.compare_exchange_strong(last, now)) return;
-    count_ -= count;
-    logging::Warn(message_, {{"count", count}, {"last_address", address}});
-  }
-
- private:
-  const std::string_view message_;
-  std::atomic<uint64_t> count_{0};
-  std::atomic<int64_t> last_second_{-1};
-};
-
-// What a request's access-log line needs besides its response; recorded
-// only while info lines are written.
-struct AccessRecord {
-  std::string method;
-  std::string path;  // the target as sent, without its query
-  std::string remote_address;
-  std::chrono::steady_clock::time_point complete;  // when the request was read whole
-};
-
-// One line per request, refusals by the server itself included: method,
-// path, status, ms from the request being read to its response being ready,
-// response bytes, client address, then the handler's log_fields. Header
-// fields (Authorization above all) are never logged.
-void LogAccess(const AccessRecord& record, const WireResponse& wire,
-               const std::vector<std::pair<std::string, std::string>>& extra) {
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - record.complete).count();
-  std::vector<logging::Field> fields;
-  fields.reserve(6 + extra.size());
-  fields.emplace_back("method", record.method);
-  fields.emplace_back("path", record.path);
-  fields.emplace_back("status", wire.status);
-  fields.emplace_back("ms", ms);
-  fields.emplace_back("bytes", static_cast<uint64_t>(wire.size()));
-  fields.emplace_back("remote", record.remote_address);
-  for (const auto& [key, value] : extra) fields.emplace_back(key, value);
-  logging::Write(logging::Level::kInfo, "request", fields);
-}
 
 class Connection;
 // The connection whose handler call is on this thread's stack (see
