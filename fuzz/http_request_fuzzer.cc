@@ -78,14 +78,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string location(input);
   const std::string resolved = scitt::http::ResolveUrl("https://ts.example/a/b?q", location);
   (void)scitt::http::ResolveUrl(location, "../x");
-  if (auto reference = boost::urls::parse_uri_reference(location)) {
+  auto reference = boost::urls::parse_uri_reference(location);
+  // RFC 3986 §3.3 (Boost.URL 1.81 accepts "//host:x/" as host, path "x/").
+  const bool valid = reference && (!reference->has_authority() || reference->encoded_path().empty() ||
+                                   reference->encoded_path().starts_with('/'));
+  if (valid) {
     // A valid reference resolves to a valid URI, with no dot-segment left
     // in its path (RFC 3986 §5.2.4); one without a scheme inherits the base's.
     auto uri = boost::urls::parse_uri(resolved);
     Check(uri.has_value());
     Check(!reference->has_scheme() == resolved.starts_with("https:") || reference->scheme() == "https");
     if (uri->has_authority()) {
-      for (const std::string segment : uri->encoded_segments()) Check(segment != ".." && segment != ".");
+      for (const auto segment : uri->encoded_segments()) Check(segment != ".." && segment != ".");
     }
   } else {
     Check(resolved == location);  // an invalid reference comes back unchanged

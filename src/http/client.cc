@@ -28,6 +28,13 @@ namespace {
 
 using namespace internal;
 
+// RFC 3986 §3.3: after an authority the path is empty or starts with '/'.
+// Boost.URL 1.81 parses "http://host:x/" as host "host", an empty port and
+// the path "x/"; such a parse is not a URI.
+bool PathFollowsAuthority(const boost::urls::url_view& uri) {
+  return !uri.has_authority() || uri.encoded_path().empty() || uri.encoded_path().starts_with('/');
+}
+
 struct Url {
   bool https = false;
   std::string host;  // without IPv6 brackets
@@ -40,11 +47,7 @@ Result<Url> ParseUrl(const std::string& text) {
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "not a valid URL: " + text);
   const boost::urls::url_view& uri = *parsed;
-  // RFC 3986 §3.3: after an authority the path is empty or starts with '/';
-  // Boost.URL 1.81 takes "http://host:x/" as host "host", path "x/".
-  if (!uri.encoded_path().empty() && !uri.encoded_path().starts_with('/')) {
-    return MakeError(ErrorCode::kInvalidArgument, "not a valid URL: " + text);
-  }
+  if (!PathFollowsAuthority(uri)) return MakeError(ErrorCode::kInvalidArgument, "not a valid URL: " + text);
   Url url;
   if (uri.scheme_id() == boost::urls::scheme::https) {
     url.https = true;
@@ -245,7 +248,7 @@ Result<Response> Fetch(const std::string& method, const std::string& url_text, c
 std::string ResolveUrl(const std::string& base_text, const std::string& location) {
   auto base = boost::urls::parse_uri(base_text);
   auto reference = boost::urls::parse_uri_reference(location);
-  if (!base || !reference) return location;
+  if (!base || !reference || !PathFollowsAuthority(*base) || !PathFollowsAuthority(*reference)) return location;
   boost::urls::url resolved;
   if (!boost::urls::resolve(*base, *reference, resolved)) return location;
   // RFC 3986 §5.2.4 drops ".." segments above the root ("../../../g" from

@@ -8,7 +8,6 @@
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
-#include <boost/url/segments_view.hpp>
 #include <boost/url/url_view.hpp>
 
 #include "base/bytes.h"
@@ -200,11 +199,16 @@ Status ParseTarget(std::string_view target, std::string* path,
     return MakeError(ErrorCode::kMalformed, "NUL in the path");
   }
   // Checked after decoding: "%2e%2e" is a dot-segment too, and a "." or
-  // ".." segment could escape a {name...} route.
-  for (const std::string segment : url.segments()) {
+  // ".." segment could escape a {name...} route. On the string itself:
+  // Boost.URL's segments() hides a leading "/." (its "//"-path prefix).
+  std::string_view segments = decoded;
+  while (!segments.empty()) {
+    segments.remove_prefix(1);  // the '/'
+    const std::string_view segment = segments.substr(0, segments.find('/'));
     if (segment == "." || segment == "..") {
       return MakeError(ErrorCode::kMalformed, "dot-segment in the path");
     }
+    segments.remove_prefix(segment.size());
   }
   // Form-encoded parameters: '+' is a space (params() decodes so); an empty
   // element ("a&&b") is no parameter, "a" alone has an empty value.
