@@ -71,10 +71,13 @@ struct ServerOptions {
 //
 // Limits: a body over max_body_bytes gets 413 and a header over
 // max_header_bytes 431, both as problem details, and an unparseable request
-// 400; each closes the connection after the response. Timeouts and excess
+// 400 (so does an HTTP/1.1 request without exactly one Host, RFC 9112 §3.2);
+// each closes the connection after the response. Timeouts and excess
 // connections (over max_connections, or over max_connections_per_address from
 // one address) close without a response; excess connections are logged at
-// warn level, at most once a second per kind.
+// warn level, at most once a second per kind. Every request, refused or not,
+// gets one info line "request" (method, path, status, ms, bytes, remote and
+// the Response's log_fields; never header fields).
 class Server {
  public:
   Server(ServerOptions options, Handler handler);
