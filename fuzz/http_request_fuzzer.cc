@@ -1,5 +1,7 @@
-// The http layer's own parsers of untrusted text: request-targets (path and
-// query decoding), Accept headers, Location resolution and route matching.
+// The http layer's parsers of untrusted text: request-targets (path and
+// query decoding through Boost.URL, with our own rules on top), Accept
+// headers, Location resolution (Boost.URL plus a fix for boostorg/url#808)
+// and route matching.
 // A target that parses must give a path the router can rely on: rooted, no
 // NUL, no dot-segment; routing must answer exactly once.
 #include <cstddef>
@@ -7,6 +9,10 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/segments_encoded_view.hpp>
+#include <boost/url/url_view.hpp>
 
 #include "http/client.h"
 #include "http/message.h"
@@ -72,7 +78,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string location(input);
   const std::string resolved = scitt::http::ResolveUrl("https://ts.example/a/b?q", location);
   (void)scitt::http::ResolveUrl(location, "../x");
-  // A reference without a scheme inherits the base's.
-  if (location.find(':') == std::string::npos) Check(resolved.starts_with("https:"));
+  auto reference = boost::urls::parse_uri_reference(location);
+  // RFC 3986 §3.3 (Boost.URL 1.81 accepts "//host:x/" as host, path "x/").
+  const bool valid = reference && (!reference->has_authority() || reference->encoded_path().empty() ||
+                                   reference->encoded_path().starts_with('/'));
+  if (valid) {
+    // A valid reference resolves to a valid URI, with no dot-segment left
+    // in its path (RFC 3986 §5.2.4); one without a scheme inherits the base's.
+    auto uri = boost::urls::parse_uri(resolved);
+    Check(uri.has_value());
+    Check(!reference->has_scheme() == resolved.starts_with("https:") || reference->scheme() == "https");
+    if (uri->has_authority()) {
+      for (const auto segment : uri->encoded_segments()) Check(segment != ".." && segment != ".");
+    }
+  } else {
+    Check(resolved == location);  // an invalid reference comes back unchanged
+  }
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "api/guard.h"
 
 #include <algorithm>
+#include <string>
 
 namespace scitt::api {
 
@@ -9,36 +10,31 @@ Guard::Guard(GuardSettings settings, http::Metrics& metrics)
       metrics_(metrics),
       limiter_(settings_.rate_limit, std::max(1.0, 2 * settings_.rate_limit)) {}
 
-bool Guard::TokenAllowed(const http::Request& req) const {
-  auto auth = req.Header("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!auth || auth->size() <= kBearer.size() || auth->compare(0, kBearer.size(), kBearer) != 0) return false;
-  return settings_.submit_tokens.count(auth->substr(kBearer.size())) > 0;
+http::Admission Guard::Admission() {
+  return [this](const http::Request& head) { return Check(head); };
 }
 
-http::Handler Guard::Wrap(std::shared_ptr<const http::Router> router) {
-  return [this, router](http::Request req, http::Responder respond) {
-    const bool unmetered = req.path == "/health" || req.path == "/metrics";
-    const bool submit = req.method == "POST";
-    const bool authenticated = submit && !settings_.submit_tokens.empty() && TokenAllowed(req);
-    if (submit && !settings_.submit_tokens.empty() && !authenticated) {
-      metrics_.Increment("scitt_refusals_total", {{"reason", "unauthenticated"}});
-      http::Response res =
-          http::ProblemDetails(401, "Unauthorized", "POST /entries needs Authorization: Bearer <token>");
-      res.Set("WWW-Authenticate", "Bearer");
-      return respond(std::move(res));
-    }
-    int retry_after = 0;
-    if (!unmetered && !authenticated && !limiter_.Allow(req.remote_address, &retry_after)) {
-      metrics_.Increment("scitt_refusals_total", {{"reason", "rate_limited"}});
-      http::Response res = http::ProblemDetails(
-          429, "Too Many Requests",
-          "Only " + std::to_string(static_cast<int64_t>(settings_.rate_limit)) + " requests per second are allowed.");
-      res.Set("Retry-After", std::to_string(retry_after));
-      return respond(std::move(res));
-    }
-    router->Dispatch(std::move(req), std::move(respond));
-  };
+std::optional<http::Response> Guard::Check(const http::Request& head) {
+  const bool unmetered = head.path == "/health" || head.path == "/metrics";
+  const bool submit = head.method == "POST";
+  const bool authenticated = submit && settings_.submit_tokens.Allows(head.Header("Authorization"));
+  if (submit && !settings_.submit_tokens.empty() && !authenticated) {
+    metrics_.Increment("scitt_refusals_total", {{"reason", "unauthenticated"}});
+    http::Response res =
+        http::ProblemDetails(401, "Unauthorized", "POST /entries needs Authorization: Bearer <token>");
+    res.Set("WWW-Authenticate", "Bearer");
+    return res;
+  }
+  int retry_after = 0;
+  if (!unmetered && !authenticated && !limiter_.Allow(head.remote_address, &retry_after)) {
+    metrics_.Increment("scitt_refusals_total", {{"reason", "rate_limited"}});
+    http::Response res = http::ProblemDetails(
+        429, "Too Many Requests",
+        "Only " + std::to_string(static_cast<int64_t>(settings_.rate_limit)) + " requests per second are allowed.");
+    res.Set("Retry-After", std::to_string(retry_after));
+    return res;
+  }
+  return std::nullopt;
 }
 
 }  // namespace scitt::api

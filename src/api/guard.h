@@ -1,21 +1,18 @@
-// Authentication and rate limiting in front of every route (SCRAPI §2:
-// without authentication, rate limiting MUST be implemented).
+// Authentication and rate limiting, decided on a request's header before its
+// body is read or 100 Continue is sent (SCRAPI §2: without authentication,
+// rate limiting MUST be implemented).
 #pragma once
 
-#include <memory>
-#include <set>
-#include <string>
-
-#include "http/message.h"
+#include "http/bearer_tokens.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
-#include "http/router.h"
+#include "http/server.h"
 
 namespace scitt::api {
 
 struct GuardSettings {
-  std::set<std::string> submit_tokens;  // empty: POST needs no token
-  double rate_limit = 50;               // requests/s per address without a token; 0: off
+  http::BearerTokens submit_tokens;  // none: POST needs no token
+  double rate_limit = 50;            // requests/s per address without a token; 0: off
 };
 
 class Guard {
@@ -23,12 +20,14 @@ class Guard {
   // `metrics` must outlive the guard.
   Guard(GuardSettings settings, http::Metrics& metrics);
 
-  // A handler that checks the request, then dispatches it through `router`.
-  // /health and /metrics are never rate limited.
-  http::Handler Wrap(std::shared_ptr<const http::Router> router);
+  // The server's admission check (http::ServerOptions::admit): 401 for a
+  // POST without a valid token when tokens are configured, 429 beyond the
+  // rate limit (a valid token is not limited; /health and /metrics never
+  // are). The guard must outlive the server.
+  http::Admission Admission();
 
  private:
-  bool TokenAllowed(const http::Request& req) const;
+  std::optional<http::Response> Check(const http::Request& head);
 
   const GuardSettings settings_;
   http::Metrics& metrics_;

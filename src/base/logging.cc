@@ -120,7 +120,9 @@ void Configure(Level level, Format format) {
 
 bool Enabled(Level level) { return level != Level::kOff && level >= g_level.load(std::memory_order_relaxed); }
 
-std::string Render(Format format, std::string_view message, Fields fields) {
+namespace {
+
+std::string RenderFields(Format format, std::string_view message, std::span<const Field> fields) {
   std::string line;
   line.reserve(64 + 24 * fields.size());
   if (format == Format::kJson) {
@@ -148,10 +150,20 @@ std::string Render(Format format, std::string_view message, Fields fields) {
   return line;
 }
 
-void Write(Level level, std::string_view message, Fields fields) {
+}  // namespace
+
+std::string Render(Format format, std::string_view message, Fields fields) {
+  return RenderFields(format, message, std::span<const Field>(fields.begin(), fields.size()));
+}
+
+void Write(Level level, std::string_view message, std::span<const Field> fields) {
   if (!Enabled(level)) return;
-  std::string line = Render(g_format.load(std::memory_order_relaxed), message, fields);
+  std::string line = RenderFields(g_format.load(std::memory_order_relaxed), message, fields);
   Logger()->log(ToSpdlog(level), spdlog::string_view_t(line.data(), line.size()));
+}
+
+void Write(Level level, std::string_view message, Fields fields) {
+  Write(level, message, std::span<const Field>(fields.begin(), fields.size()));
 }
 
 }  // namespace scitt::logging

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -57,6 +58,9 @@ using Fields = std::initializer_list<Field>;
 
 // Writes one line: `message` is a short event name ("request", "listening").
 void Write(Level level, std::string_view message, Fields fields = {});
+// The same with fields gathered at run time (an access line with the fields
+// a handler added).
+void Write(Level level, std::string_view message, std::span<const Field> fields);
 
 inline void Debug(std::string_view message, Fields fields = {}) { Write(Level::kDebug, message, fields); }
 inline void Info(std::string_view message, Fields fields = {}) { Write(Level::kInfo, message, fields); }

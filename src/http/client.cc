@@ -2,7 +2,6 @@
 
 #include <openssl/ssl.h>
 
-#include <cctype>
 #include <optional>
 #include <utility>
 
@@ -16,7 +15,12 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
 
+#include "base/text.h"
 #include "http/asio_util.h"
 
 namespace scitt::http {
@@ -24,79 +28,11 @@ namespace {
 
 using namespace internal;
 
-// RFC 3986 Appendix B: the five components of a URI reference; absent
-// components (as opposed to empty ones) are nullopt.
-struct UriReference {
-  std::optional<std::string> scheme;
-  std::optional<std::string> authority;
-  std::string path;
-  std::optional<std::string> query;
-  std::optional<std::string> fragment;
-};
-
-UriReference ParseReference(std::string_view s) {
-  UriReference r;
-  const size_t scheme_end = s.find_first_of(":/?#");
-  if (scheme_end != std::string_view::npos && scheme_end > 0 && s[scheme_end] == ':') {
-    r.scheme = std::string(s.substr(0, scheme_end));
-    s.remove_prefix(scheme_end + 1);
-  }
-  if (s.starts_with("//")) {
-    s.remove_prefix(2);
-    const size_t end = s.find_first_of("/?#");
-    r.authority = std::string(s.substr(0, end));
-    s.remove_prefix(end == std::string_view::npos ? s.size() : end);
-  }
-  const size_t hash = s.find('#');
-  if (hash != std::string_view::npos) {
-    r.fragment = std::string(s.substr(hash + 1));
-    s = s.substr(0, hash);
-  }
-  const size_t question = s.find('?');
-  if (question != std::string_view::npos) {
-    r.query = std::string(s.substr(question + 1));
-    s = s.substr(0, question);
-  }
-  r.path = std::string(s);
-  return r;
-}
-
-// RFC 3986 §5.2.4.
-std::string RemoveDotSegments(std::string_view input) {
-  std::string output;
-  while (!input.empty()) {
-    if (input.starts_with("../")) {
-      input.remove_prefix(3);
-    } else if (input.starts_with("./")) {
-      input.remove_prefix(2);
-    } else if (input.starts_with("/./")) {
-      input.remove_prefix(2);
-    } else if (input == "/.") {
-      input = "/";
-    } else if (input.starts_with("/../") || input == "/..") {
-      input = input.size() == 3 ? std::string_view("/") : input.substr(3);
-      const size_t last = output.rfind('/');
-      output.erase(last == std::string::npos ? 0 : last);
-    } else if (input == "." || input == "..") {
-      input = {};
-    } else {
-      const size_t next = input.find('/', input[0] == '/' ? 1 : 0);
-      output += input.substr(0, next);
-      input.remove_prefix(next == std::string_view::npos ? input.size() : next);
-    }
-  }
-  return output;
-}
-
-// RFC 3986 §5.3.
-std::string Recompose(const UriReference& r) {
-  std::string out;
-  if (r.scheme) out += *r.scheme + ":";
-  if (r.authority) out += "//" + *r.authority;
-  out += r.path;
-  if (r.query) out += "?" + *r.query;
-  if (r.fragment) out += "#" + *r.fragment;
-  return out;
+// RFC 3986 §3.3: after an authority the path is empty or starts with '/'.
+// Boost.URL 1.81 parses "http://host:x/" as host "host", an empty port and
+// the path "x/"; such a parse is not a URI.
+bool PathFollowsAuthority(const boost::urls::url_view& uri) {
+  return !uri.has_authority() || uri.encoded_path().empty() || uri.encoded_path().starts_with('/');
 }
 
 struct Url {
@@ -108,50 +44,34 @@ struct Url {
 };
 
 Result<Url> ParseUrl(const std::string& text) {
-  UriReference r = ParseReference(text);
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "not a valid URL: " + text);
+  const boost::urls::url_view& uri = *parsed;
+  if (!PathFollowsAuthority(uri)) return MakeError(ErrorCode::kInvalidArgument, "not a valid URL: " + text);
   Url url;
-  std::string scheme = r.scheme.value_or("");
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme == "https") {
+  if (uri.scheme_id() == boost::urls::scheme::https) {
     url.https = true;
-  } else if (scheme != "http") {
+  } else if (uri.scheme_id() != boost::urls::scheme::http) {
     return MakeError(ErrorCode::kInvalidArgument, "not an http or https URL: " + text);
   }
-  if (!r.authority || r.authority->empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "URL has no host: " + text);
-  }
-  std::string_view authority = *r.authority;
-  if (authority.find('@') != std::string_view::npos) {
+  if (uri.has_userinfo()) {
     return MakeError(ErrorCode::kInvalidArgument, "credentials in URLs are not supported: " + text);
   }
-  std::string_view port;
-  if (authority.starts_with("[")) {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return MakeError(ErrorCode::kInvalidArgument, "bad IPv6 host: " + text);
-    url.host = std::string(authority.substr(1, close - 1));
-    std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest[0] != ':') return MakeError(ErrorCode::kInvalidArgument, "bad host: " + text);
-      port = rest.substr(1);
-    }
-  } else {
-    const size_t colon = authority.rfind(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  url.host = uri.host_address();
+  if (!uri.has_authority() || url.host.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "URL has no host: " + text);
   }
-  if (url.host.empty()) return MakeError(ErrorCode::kInvalidArgument, "URL has no host: " + text);
+  const std::string_view port = uri.port();
   if (port.empty()) {
     url.port = url.https ? "443" : "80";
   } else {
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
-        std::stoi(std::string(port)) > 65535) {
-      return MakeError(ErrorCode::kInvalidArgument, "bad port in URL: " + text);
-    }
+    const std::optional<uint64_t> number = ParseDecimal(port);
+    if (!number || *number > 65535) return MakeError(ErrorCode::kInvalidArgument, "bad port in URL: " + text);
     url.port = std::string(port);
   }
-  url.host_header = std::string(authority);
-  url.target = r.path.empty() ? "/" : r.path;
-  if (r.query) url.target += "?" + *r.query;
+  url.host_header = std::string(uri.encoded_authority());
+  url.target = uri.encoded_path().empty() ? "/" : std::string(uri.encoded_path());
+  if (uri.has_query()) url.target += "?" + std::string(uri.encoded_query());
   return url;
 }
 
@@ -326,45 +246,20 @@ Result<Response> Fetch(const std::string& method, const std::string& url_text, c
 }
 
 std::string ResolveUrl(const std::string& base_text, const std::string& location) {
-  // RFC 3986 §5.2.2, strict: a reference with a scheme is taken as is.
-  const UriReference base = ParseReference(base_text);
-  const UriReference reference = ParseReference(location);
-  UriReference target;
-  if (reference.scheme) {
-    target = reference;
-    target.path = RemoveDotSegments(reference.path);
-  } else {
-    if (reference.authority) {
-      target.authority = reference.authority;
-      target.path = RemoveDotSegments(reference.path);
-      target.query = reference.query;
-    } else {
-      if (reference.path.empty()) {
-        target.path = base.path;
-        target.query = reference.query ? reference.query : base.query;
-      } else {
-        if (reference.path.starts_with("/")) {
-          target.path = RemoveDotSegments(reference.path);
-        } else {
-          // §5.2.3 merge.
-          std::string merged;
-          if (base.authority && base.path.empty()) {
-            merged = "/" + reference.path;
-          } else {
-            const size_t slash = base.path.rfind('/');
-            merged = (slash == std::string::npos ? std::string() : base.path.substr(0, slash + 1)) +
-                     reference.path;
-          }
-          target.path = RemoveDotSegments(merged);
-        }
-        target.query = reference.query;
-      }
-      target.authority = base.authority;
-    }
-    target.scheme = base.scheme;
-  }
-  target.fragment = reference.fragment;
-  return Recompose(target);
+  auto base = boost::urls::parse_uri(base_text);
+  auto reference = boost::urls::parse_uri_reference(location);
+  if (!base || !reference || !PathFollowsAuthority(*base) || !PathFollowsAuthority(*reference)) return location;
+  boost::urls::url resolved;
+  if (!boost::urls::resolve(*base, *reference, resolved)) return location;
+  // RFC 3986 §5.2.4 drops ".." segments above the root ("../../../g" from
+  // "http://a/b/c/d;p?q" is "http://a/g"); Boost.URL 1.81 keeps them
+  // (boostorg/url#808, fixed later), and only there: strip them.
+  std::string_view path = resolved.encoded_path();
+  const size_t before = path.size();
+  while (path.starts_with("/../")) path.remove_prefix(3);
+  if (path == "/..") path = "/";
+  if (path.size() != before) resolved.set_encoded_path(std::string(path));
+  return std::string(resolved.buffer());
 }
 
 }  // namespace scitt::http

@@ -23,7 +23,9 @@ Result<Response> Fetch(const std::string& method, const std::string& url, const 
                        const std::string& body, const ClientOptions& options = {});
 
 // Resolves a Location header value against the URL it came from (RFC 3986
-// §5.2: absolute URLs, absolute paths and relative paths).
+// §5.2, strict: absolute URLs, absolute paths and relative paths). A base
+// or reference that is not a valid URI is returned unchanged as `location`
+// (Fetch then refuses it with a clear message).
 std::string ResolveUrl(const std::string& base, const std::string& location);
 
 }  // namespace scitt::http

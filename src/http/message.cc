@@ -3,7 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/param.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/url_view.hpp>
+
 #include "base/bytes.h"
+#include "base/text.h"
 #include "cbor/encoder.h"
 #include "cbor/value.h"
 
@@ -22,13 +30,6 @@ std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Splits `s` at `separator` outside quoted-strings (RFC 9110 §5.6.4), so a
@@ -89,10 +90,12 @@ std::optional<std::string> Request::Query(std::string_view name) const {
 }
 
 Response ProblemDetails(int status, std::string_view title, std::string_view detail) {
-  // RFC 9290 §2: title is -1, detail is -2.
+  // RFC 9290 §2: title is -1, detail is -2, both CBOR text strings, which
+  // RFC 8949 §3.1 requires to be valid UTF-8; a detail may echo a decoded
+  // path such as "/entries/%ff", so invalid bytes become U+FFFD.
   cbor::Map entries;
-  entries.push_back(cbor::Entry(-1, cbor::Value::Text(title)));
-  if (!detail.empty()) entries.push_back(cbor::Entry(-2, cbor::Value::Text(detail)));
+  entries.push_back(cbor::Entry(-1, cbor::Value::Text(ToValidUtf8(title))));
+  if (!detail.empty()) entries.push_back(cbor::Entry(-2, cbor::Value::Text(ToValidUtf8(detail))));
   Response response;
   response.status = status;
   response.body = ToString(cbor::Encode(cbor::Value::FromMap(std::move(entries))));
@@ -161,50 +164,44 @@ bool Accepts(const std::optional<std::string>& accept, std::string_view media_ty
 }
 
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int hi = HexValue(text[i + 1]);
-      const int lo = HexValue(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_as_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  auto escaped = boost::urls::make_pct_string_view(text);
+  if (!escaped) return std::nullopt;
+  boost::urls::encoding_opts options;
+  options.space_as_plus = plus_as_space;
+  return escaped->decode(options);
 }
 
 Status ParseTarget(std::string_view target, std::string* path,
                    std::multimap<std::string, std::string>* query) {
   path->clear();
   query->clear();
-  // RFC 9112 §3.2.2: a server must accept the absolute-form; only its path
-  // and query matter here (the authority is the Host).
-  const size_t scheme_end = target.find("://");
-  if (!target.empty() && target[0] != '/' && scheme_end != std::string_view::npos) {
-    const size_t path_start = target.find_first_of("/?", scheme_end + 3);
-    target = path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
-    if (target[0] == '?') return MakeError(ErrorCode::kMalformed, "request-target has no path");
+  // RFC 9112 §3.2.1 origin-form, or §3.2.2 absolute-form, which a server
+  // must accept; only its path and query matter here (the authority is the
+  // Host). Boost.URL checks the RFC 3986 grammar and every percent-escape.
+  auto parsed = target.starts_with("/") ? boost::urls::parse_origin_form(target)
+                                        : boost::urls::parse_absolute_uri(target);
+  if (!parsed) {
+    return MakeError(ErrorCode::kMalformed, target.starts_with("/") || target.find("://") != std::string_view::npos
+                                                ? "the request-target is not a valid URI path and query"
+                                                : "request-target must start with '/'");
   }
-  if (target.empty() || target[0] != '/') {
-    return MakeError(ErrorCode::kMalformed, "request-target must start with '/'");
+  const boost::urls::url_view& url = *parsed;
+  // RFC 3986 §3.3: after an authority the path is empty or starts with '/'
+  // (Boost.URL 1.81 takes "http://host:x/a" as path "x/a").
+  if (!url.encoded_path().empty() && !url.encoded_path().starts_with('/')) {
+    return MakeError(ErrorCode::kMalformed, "the request-target is not a valid URI path and query");
   }
-  const size_t question = target.find('?');
-  const std::string_view raw_path = target.substr(0, question);
-  std::optional<std::string> decoded = PercentDecode(raw_path, false);
-  if (!decoded) return MakeError(ErrorCode::kMalformed, "invalid percent-escape in the path");
-  if (decoded->find('\0') != std::string::npos) {
+  if (url.encoded_path().empty() && url.has_query()) {
+    return MakeError(ErrorCode::kMalformed, "request-target has no path");
+  }
+  std::string decoded = url.encoded_path().empty() ? std::string("/") : url.path();
+  if (decoded.find('\0') != std::string::npos) {
     return MakeError(ErrorCode::kMalformed, "NUL in the path");
   }
-  // Checked after decoding: "%2e%2e" is a dot-segment too.
-  std::string_view segments = *decoded;
+  // Checked after decoding: "%2e%2e" is a dot-segment too, and a "." or
+  // ".." segment could escape a {name...} route. On the string itself:
+  // Boost.URL's segments() hides a leading "/." (its "//"-path prefix).
+  std::string_view segments = decoded;
   while (!segments.empty()) {
     segments.remove_prefix(1);  // the '/'
     const std::string_view segment = segments.substr(0, segments.find('/'));
@@ -213,22 +210,13 @@ Status ParseTarget(std::string_view target, std::string* path,
     }
     segments.remove_prefix(segment.size());
   }
-  if (question != std::string_view::npos) {
-    std::string_view rest = target.substr(question + 1);
-    while (!rest.empty()) {
-      const size_t amp = rest.find('&');
-      const std::string_view pair = rest.substr(0, amp);
-      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-      if (pair.empty()) continue;
-      const size_t eq = pair.find('=');
-      std::optional<std::string> name = PercentDecode(pair.substr(0, eq), true);
-      std::optional<std::string> value =
-          PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
-      if (!name || !value) return MakeError(ErrorCode::kMalformed, "invalid percent-escape in the query");
-      query->emplace(std::move(*name), std::move(*value));
-    }
+  // Form-encoded parameters: '+' is a space (params() decodes so); an empty
+  // element ("a&&b") is no parameter, "a" alone has an empty value.
+  for (const boost::urls::param& param : url.params()) {
+    if (param.key.empty() && !param.has_value) continue;
+    query->emplace(param.key, param.value);
   }
-  *path = std::move(*decoded);
+  *path = std::move(decoded);
   return Status::Ok();
 }
 

@@ -38,7 +38,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
-  // Added to the request's access-log line, never sent (e.g. {"entry", "42"}).
+  // Added to this request's access-log line (e.g. {"entry", "42"}); never
+  // sent. Keys should not repeat the server's own: method, path, status,
+  // ms, bytes, remote.
   std::vector<std::pair<std::string, std::string>> log_fields;
 
   Response& Set(std::string name, std::string value) {

@@ -1,3 +1,8 @@
+// One file by design: Session is one state machine (read, parse, admit,
+// dispatch, queue, write, linger) whose steps share its members and its
+// single-threaded executor, and each limit is enforced at the step it
+// bounds. The response's wire form is in wire_response.cc, log lines in
+// server_log.cc.
 #include "http/server.h"
 
 #include <openssl/ssl.h>
@@ -5,11 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <condition_variable>
-#include <ctime>
-#include <iterator>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -29,10 +32,12 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "base/logging.h"
 #include "http/asio_util.h"
+#include "http/server_log.h"
+#include "http/wire_response.h"
 
 namespace scitt::http {
 namespace {
@@ -45,94 +50,6 @@ constexpr size_t kReadSize = 16 * 1024;
 // connection before the client has read the response (a 413 in particular).
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
-// How a request's response is framed; fixed when the request is read.
-struct Framing {
-  bool head = false;   // RFC 9110 §9.3.2: a response to HEAD has no content
-  bool close = false;  // the connection closes after this response
-  bool http10_keep_alive = false;
-};
-
-// RFC 9110 §5.6.2 token characters, for header names.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (std::isalnum(c)) continue;
-    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// RFC 9110 §5.5: no CR, LF or NUL in a field value (response splitting).
-bool IsFieldValue(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-// RFC 9110 §5.6.7 IMF-fixdate, recomputed once a second per thread.
-const std::string& HttpDate() {
-  thread_local std::time_t cached_second = -1;
-  thread_local std::string cached;
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buffer[64];
-    const size_t n = std::strftime(buffer, sizeof(buffer), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    cached.assign(buffer, n);
-    cached_second = now;
-  }
-  return cached;
-}
-
-// The whole response, status line to body, as one buffer: it goes out in a
-// single write (with Nagle off, a separate body write would cost a round trip).
-std::string Serialize(Response response, const Framing& framing) {
-  bool valid = response.status >= 200 && response.status <= 599;
-  for (const auto& [name, value] : response.headers) {
-    valid = valid && IsToken(name) && IsFieldValue(value);
-  }
-  if (!valid) {
-    response = ProblemDetails(500, "Internal Server Error", "The handler produced an invalid response");
-  }
-  // RFC 9110 §6.4.1: 204 and 304 never have content.
-  const bool no_content = response.status == 204 || response.status == 304;
-  const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
-
-  std::string out;
-  out.reserve(256 + response.body.size());
-  out += "HTTP/1.1 ";
-  out += std::to_string(response.status);
-  out.push_back(' ');
-  if (reason != "<unknown-status>") out += reason;
-  out += "\r\nDate: ";
-  out += HttpDate();
-  out += "\r\n";
-  for (const auto& [name, value] : response.headers) {
-    // The server owns the framing of the message.
-    if (beast::iequals(name, "Content-Length") || beast::iequals(name, "Transfer-Encoding") ||
-        beast::iequals(name, "Connection") || beast::iequals(name, "Date")) {
-      continue;
-    }
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
-  if (!no_content) {
-    out += "Content-Length: ";
-    out += std::to_string(response.body.size());
-    out += "\r\n";
-  }
-  if (framing.close) {
-    out += "Connection: close\r\n";
-  } else if (framing.http10_keep_alive) {
-    out += "Connection: keep-alive\r\n";
-  }
-  out += "\r\n";
-  if (!no_content && !framing.head) out += response.body;
-  return out;
-}
 
 std::string ClientAddress(const tcp::socket& socket) {
   error_code ec;
@@ -147,6 +64,12 @@ std::string ClientAddress(const tcp::socket& socket) {
   return address.to_string();
 }
 
+
+class Connection;
+// The connection whose handler call is on this thread's stack (see
+// Session::Complete).
+thread_local const Connection* dispatching_ = nullptr;
+
 // Keeps Responders from touching the server after it is destroyed.
 struct Lifeline {
   std::mutex mu;  // held while a Responder posts a response
@@ -160,7 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   virtual void Start() = 0;
   // The remaining methods are thread-safe: they post to the connection's
   // single-threaded io_context.
-  virtual void Complete(uint64_t sequence, std::string bytes) = 0;
+  virtual void Complete(uint64_t sequence, WireResponse response) = 0;
   // Stop reading; close once the requests already read are answered.
   virtual void Drain() = 0;
   virtual void Abort() = 0;
@@ -170,11 +93,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class PendingResponse {
  public:
   PendingResponse(std::shared_ptr<Lifeline> lifeline, std::weak_ptr<Connection> connection,
-                  uint64_t sequence, Framing framing)
+                  uint64_t sequence, Framing framing, std::optional<AccessRecord> access)
       : lifeline_(std::move(lifeline)),
         connection_(std::move(connection)),
         sequence_(sequence),
-        framing_(framing) {}
+        framing_(framing),
+        access_(std::move(access)) {}
   ~PendingResponse() {
     if (!done_.load()) {
       Respond(ProblemDetails(500, "Internal Server Error", "The request was dropped without a response"));
@@ -183,11 +107,13 @@ class PendingResponse {
 
   void Respond(Response response) {
     if (done_.exchange(true)) return;
-    std::string bytes = Serialize(std::move(response), framing_);
+    const auto log_fields = std::move(response.log_fields);
+    WireResponse wire = Serialize(std::move(response), framing_);
+    if (access_) LogAccess(*access_, wire, log_fields);
     std::lock_guard lock(lifeline_->mu);
     if (!lifeline_->alive) return;
     if (std::shared_ptr<Connection> connection = connection_.lock()) {
-      connection->Complete(sequence_, std::move(bytes));
+      connection->Complete(sequence_, std::move(wire));
     }
   }
 
@@ -196,6 +122,7 @@ class PendingResponse {
   const std::weak_ptr<Connection> connection_;
   const uint64_t sequence_;
   const Framing framing_;
+  const std::optional<AccessRecord> access_;  // when access lines are written
   std::atomic<bool> done_{false};
 };
 
@@ -222,7 +149,7 @@ struct ServerState {
 
   void Accept();
   void OnAccept(const error_code& ec, tcp::socket socket);
-  void Unregister(uint64_t id);
+  void Unregister(uint64_t id, const std::string& remote_address);
   // Waits until no connection is open or `deadline`; true when none is.
   bool WaitForNoConnections(std::chrono::steady_clock::time_point deadline);
   std::vector<std::shared_ptr<Connection>> Connections();
@@ -248,12 +175,17 @@ struct ServerState {
   // Owns the open connections: a connection lives until it closes, whether
   // or not an I/O operation holds it.
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections;
+  std::unordered_map<std::string, size_t> connections_per_address;  // open ones, by client address
   uint64_t next_id = 0;
   bool stopping = false;
 
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> requests_total{0};
   std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> rejected_connections_per_address{0};
+  std::atomic<size_t> queued_response_bytes{0};  // over all connections (Session::Backlogged)
+  ThrottledWarning connection_limit_warning{"connection limit reached: new connections closed"};
+  ThrottledWarning address_limit_warning{"per-address connection limit reached: new connections closed"};
 };
 
 template <typename Stream>
@@ -285,9 +217,17 @@ class Session final : public Connection {
     asio::post(executor_, [self = Self()] { self->Begin(); });
   }
 
-  void Complete(uint64_t sequence, std::string bytes) override {
-    asio::post(executor_, [self = Self(), sequence, bytes = std::move(bytes)]() mutable {
-      self->Fill(sequence, std::move(bytes));
+  void Complete(uint64_t sequence, WireResponse response) override {
+    // A handler that answers at once, on this connection's thread, fills its
+    // slot before the next pipelined request is read, so the queued-bytes
+    // bound sees it (a posted Fill would run only after every buffered
+    // request had been dispatched).
+    if (dispatching_ == this) {
+      Fill(sequence, std::move(response));
+      return;
+    }
+    asio::post(executor_, [self = Self(), sequence, response = std::move(response)]() mutable {
+      self->Fill(sequence, std::move(response));
     });
   }
 
@@ -311,7 +251,7 @@ class Session final : public Connection {
   struct Slot {
     bool ready = false;
     bool close = false;
-    std::string bytes;
+    WireResponse response;
   };
 
   std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
@@ -343,16 +283,26 @@ class Session final : public Connection {
   }
 
   // Starts on the next request: from bytes already buffered (pipelining),
-  // or by reading. Pauses while max_pipelined responses are outstanding.
+  // or by reading. Pauses while a request of this connection is still being
+  // handled, while max_pipelined responses are outstanding, or while too
+  // many response bytes wait to be written (a client that pipelines large
+  // reads without reading the answers); OnWrite resumes it. One request at a
+  // time per connection: handlers run on worker pools, and a client that
+  // pipelines 16 page reads would otherwise have all 16 pages built at once
+  // before the byte bound could see any of them.
   void ReadNext() {
     while (!closed_ && !read_stopped_ && !reading_) {
-      if (queue_.size() >= std::max<size_t>(1, options().max_pipelined)) {
+      if (Handling() || queue_.size() >= std::max<size_t>(1, options().max_pipelined) || Backlogged()) {
         DisarmRead();  // resumed when a response has been written
         return;
       }
       parser_.emplace();
       parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(options().max_header_bytes, UINT32_MAX)));
       parser_->body_limit(options().max_body_bytes);
+      parser_->on_chunk_header(on_chunk_header_);
+      chunk_extension_bytes_ = 0;
+      request_.method.clear();  // unknown until the header is whole (Access)
+      request_.target.clear();
       phase_ = Phase::kIdle;
       if (buffer_.size() == 0) {
         DisarmRead();
@@ -415,6 +365,20 @@ class Session final : public Connection {
   // Called once the header is complete; false when the request was refused.
   bool EnterBody() {
     const auto& header = parser_->get();
+    StartRequest(header);
+    // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host and for any
+    // request with more than one (which would leave the authority ambiguous).
+    const size_t hosts = header.count(bhttp::field::host);
+    if (hosts > 1 || (hosts == 0 && header.version() >= 11)) {
+      Reject(ProblemDetails(400, "Malformed request", "The request needs exactly one Host header field"));
+      return false;
+    }
+    // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+    // framing, even with a Content-Length; answer and close.
+    if (header.version() < 11 && header.count(bhttp::field::transfer_encoding) != 0) {
+      Reject(ProblemDetails(400, "Malformed request", "Transfer-Encoding is not defined in HTTP/1.0"));
+      return false;
+    }
     // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in
     // chunked has no determinable length (400); §6.1: codings other than
     // chunked are not implemented here (501). Beast would read no body.
@@ -434,6 +398,26 @@ class Session final : public Connection {
         return false;
       }
     }
+    header_fields_ = std::distance(header.begin(), header.end());
+    if (target_.ok() && options().admit) {
+      std::optional<Response> refusal;
+      try {
+        refusal = options().admit(request_);
+      } catch (const std::exception&) {
+        refusal = ProblemDetails(500, "Internal Server Error", "The admission check failed");
+      }
+      if (refusal) {
+        // Refused on its header (authentication, rate limits): no byte of a
+        // body is read, no 100 Continue sent, and the connection closes,
+        // since the unread body cannot be told from the next request. A
+        // request without a body keeps its connection.
+        if (!parser_->is_done()) {
+          Reject(std::move(*refusal));
+          return false;
+        }
+        refusal_ = std::move(refusal);
+      }
+    }
     phase_ = Phase::kBody;
     ArmRead(options().body_timeout);
     // RFC 9110 §10.1.1: a client that sent Expect: 100-continue may wait for
@@ -441,7 +425,8 @@ class Session final : public Connection {
     // the response order like any other.
     if (!parser_->is_done() && header.version() >= 11 &&
         beast::iequals(header[bhttp::field::expect], "100-continue")) {
-      queue_.push_back(Slot{true, false, "HTTP/1.1 100 Continue\r\n\r\n"});
+      queue_.push_back(Slot{true, false, {100, "HTTP/1.1 100 Continue\r\n\r\n", {}}});
+      AddQueued(queue_.back().response.size());
       MaybeWrite();
     }
     return true;
@@ -461,9 +446,61 @@ class Session final : public Connection {
       if (used == 0) break;
     }
     if (parser_->is_header_done() && phase_ != Phase::kBody && !EnterBody()) return Parsed::kStopped;
-    if (!parser_->is_done()) return Parsed::kNeedMore;
+    if (!parser_->is_done()) {
+      if (std::optional<Response> refusal = CheckChunkBacklog()) {
+        Reject(std::move(*refusal));
+        return Parsed::kStopped;
+      }
+      return Parsed::kNeedMore;
+    }
+    const size_t fields = std::distance(parser_->get().begin(), parser_->get().end());
+    if (fields - header_fields_ > options().max_trailer_fields) {
+      Reject(TrailerTooLarge());
+      return Parsed::kStopped;
+    }
     Dispatch();
     return Parsed::kDispatched;
+  }
+
+  // Beast keeps an incomplete chunk-size line or trailer section in the read
+  // buffer, unbounded (its header_limit covers only the header): 572 MB of
+  // one endless chunk extension once grew the server to 1.2 GB. Chunk data
+  // is consumed as it arrives, so what stays buffered while the parser needs
+  // more is [CRLF ending the previous chunk] chunk-line, or, once the
+  // last-chunk line is complete, the trailer section.
+  std::optional<Response> CheckChunkBacklog() const {
+    if (phase_ != Phase::kBody || !parser_->chunked()) return std::nullopt;
+    std::string_view pending(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (pending.starts_with("\r\n")) pending.remove_prefix(2);
+    const size_t line_end = pending.find("\r\n");
+    if (line_end == std::string_view::npos) {
+      if (pending.size() <= options().max_chunk_line_bytes) return std::nullopt;
+      return ProblemDetails(400, "Malformed request",
+                            "A chunk-size line is longer than " + std::to_string(options().max_chunk_line_bytes) +
+                                " bytes");
+    }
+    const std::string_view trailer = pending.substr(line_end + 2);
+    const size_t trailer_fields = static_cast<size_t>(std::count(trailer.begin(), trailer.end(), '\n'));
+    if (trailer.size() <= options().max_trailer_bytes && trailer_fields <= options().max_trailer_fields) {
+      return std::nullopt;
+    }
+    return TrailerTooLarge();
+  }
+
+  Response TrailerTooLarge() const {
+    return ProblemDetails(431, "Request Header Fields Too Large",
+                          "The trailer section is larger than " + std::to_string(options().max_trailer_bytes) +
+                              " bytes or has more than " + std::to_string(options().max_trailer_fields) + " fields");
+  }
+
+  // Beast's chunk-header callback: bounds the extensions of one body (they
+  // are parsed and discarded, so only their cost matters).
+  void OnChunkHeader(std::string_view extensions, error_code& ec) {
+    chunk_extension_bytes_ += extensions.size();
+    if (extensions.size() > options().max_chunk_line_bytes ||
+        chunk_extension_bytes_ > options().max_header_bytes) {
+      ec = bhttp::error::bad_chunk_extension;
+    }
   }
 
   Response ParseError(const error_code& ec) const {
@@ -477,6 +514,9 @@ class Session final : public Connection {
                             "The request body is larger than " + std::to_string(options().max_body_bytes) +
                                 " bytes");
     }
+    if (ec == bhttp::error::bad_chunk_extension) {
+      return ProblemDetails(400, "Malformed request", "A chunk extension is malformed or too long");
+    }
     return ProblemDetails(400, "Malformed request", "The request could not be parsed");
   }
 
@@ -484,12 +524,17 @@ class Session final : public Connection {
   // closes: what follows it on the connection cannot be framed reliably.
   void Reject(Response response) {
     ++server_.requests_total;
+    Framing framing;
+    framing.close = true;
+    framing.head = parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head;
     parser_.reset();
     read_stopped_ = true;
     DisarmRead();
-    Framing framing;
-    framing.close = true;
-    queue_.push_back(Slot{true, true, Serialize(std::move(response), framing)});
+    const auto log_fields = std::move(response.log_fields);
+    WireResponse wire = Serialize(std::move(response), framing);
+    if (std::optional<AccessRecord> access = Access()) LogAccess(*access, wire, log_fields);
+    queue_.push_back(Slot{true, true, std::move(wire)});
+    AddQueued(queue_.back().response.size());
     MaybeWrite();
   }
 
@@ -508,76 +553,131 @@ class Session final : public Connection {
     const uint64_t sequence = base_sequence_ + queue_.size();
     queue_.push_back(Slot{false, framing.close, {}});
 
-    Request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
-      // RFC 9110 §5.3: repeated fields combine into one comma-separated list.
-      auto [it, inserted] = request.headers.try_emplace(std::string(field.name_string()),
-                                                         std::string(field.value()));
-      if (!inserted) {
-        it->second += ", ";
-        it->second += field.value();
-      }
-    }
+    std::optional<AccessRecord> access = Access();
+    Request request = std::move(request_);
     request.body = std::move(message.body());
-    request.remote_address = remote_address_;
+    std::optional<Response> refusal = std::move(refusal_);
+    refusal_.reset();
 
-    auto pending = std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing);
-    Status target = ParseTarget(request.target, &request.path, &request.query);
-    if (!target.ok()) {
-      pending->Respond(ProblemDetails(400, "Malformed request", target.message()));
+    auto pending =
+        std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing, std::move(access));
+    dispatching_ = this;
+    if (!target_.ok() || refusal) {
+      pending->Respond(refusal ? std::move(*refusal) : ProblemDetails(400, "Malformed request", target_.message()));
+      dispatching_ = nullptr;
       return;
     }
     try {
       server_.handler(std::move(request), [pending](Response response) {
         pending->Respond(std::move(response));
       });
+      dispatching_ = nullptr;
     } catch (const std::exception&) {
+      dispatching_ = nullptr;
       // Ignored when the handler responded before throwing.
       pending->Respond(ProblemDetails(500, "Internal Server Error", "The request handler failed"));
     }
   }
 
-  void Fill(uint64_t sequence, std::string bytes) {
+  // The current request's access record, now complete; nullopt when info
+  // lines are off (nothing is copied then). Method and path are empty when
+  // the request was refused before its header was whole.
+  std::optional<AccessRecord> Access() const {
+    if (!logging::Enabled(logging::Level::kInfo)) return std::nullopt;
+    const std::string_view target = request_.target;
+    return AccessRecord{request_.method, std::string(target.substr(0, target.find('?'))), remote_address_,
+                        std::chrono::steady_clock::now()};
+  }
+
+  // The request as handlers and the admission check see it, from its
+  // header: method, target, path and query, header fields, client address.
+  void StartRequest(const bhttp::request_header<>& header) {
+    request_ = Request();
+    request_.method = std::string(header.method_string());
+    request_.target = std::string(header.target());
+    // Built before the body is read, so the trailer fields Beast appends
+    // later never count as header fields (RFC 9110 §6.5.1 lets a recipient
+    // discard them; an Authorization after the body must not authorize).
+    for (const auto& field : header) {
+      // RFC 9110 §5.3: repeated fields combine into one comma-separated list.
+      auto [it, inserted] = request_.headers.try_emplace(std::string(field.name_string()),
+                                                          std::string(field.value()));
+      if (!inserted) {
+        it->second += ", ";
+        it->second += field.value();
+      }
+    }
+    request_.remote_address = remote_address_;
+    target_ = ParseTarget(request_.target, &request_.path, &request_.query);
+  }
+
+  void Fill(uint64_t sequence, WireResponse response) {
     if (closed_ || sequence < base_sequence_ || sequence - base_sequence_ >= queue_.size()) return;
     Slot& slot = queue_[sequence - base_sequence_];
-    slot.bytes = std::move(bytes);
+    AddQueued(response.size());
+    slot.response = std::move(response);
     slot.ready = true;
     MaybeWrite();
   }
 
-  // Writes every ready response at the head of the queue in one write.
+  // Response bytes ready or being written, on this connection and in all.
+  void AddQueued(size_t bytes) {
+    queued_bytes_ += bytes;
+    server_.queued_response_bytes += bytes;
+  }
+  void RemoveQueued(size_t bytes) {
+    queued_bytes_ -= bytes;
+    server_.queued_response_bytes -= bytes;
+  }
+  // True while a request read on this connection has not been answered.
+  bool Handling() const { return !queue_.empty() && !queue_.back().ready; }
+
+  // True when no further request may be read until responses drain: over
+  // this connection's bound, or over the server's while this connection has
+  // responses of its own to drain (one with none may always go on, so no
+  // connection waits on another's slow reader).
+  bool Backlogged() const {
+    if (queued_bytes_ == 0) return false;
+    return queued_bytes_ >= options().max_queued_response_bytes ||
+           server_.queued_response_bytes.load(std::memory_order_relaxed) >=
+               options().max_queued_response_bytes_total;
+  }
+
+  // Writes every ready response at the head of the queue in one gather
+  // write; bodies are moved into it, never copied.
   void MaybeWrite() {
     if (writing_ || closed_) return;
-    write_buffer_.clear();
+    in_flight_.clear();
     bool close_after = false;
     while (!queue_.empty() && queue_.front().ready && !close_after) {
-      Slot& slot = queue_.front();
-      if (write_buffer_.empty()) {
-        write_buffer_ = std::move(slot.bytes);
-      } else {
-        write_buffer_ += slot.bytes;
-      }
-      close_after = slot.close;
+      close_after = queue_.front().close;
+      in_flight_.push_back(std::move(queue_.front().response));
       queue_.pop_front();
       ++base_sequence_;
     }
-    if (write_buffer_.empty()) {
+    if (in_flight_.empty()) {
       CheckQuiet();
       return;
     }
+    write_buffers_.clear();
+    for (const WireResponse& response : in_flight_) {
+      write_buffers_.push_back(asio::buffer(response.head));
+      if (!response.body.empty()) write_buffers_.push_back(asio::buffer(response.body));
+    }
     writing_ = true;
     ArmWrite();
-    asio::async_write(stream_, asio::buffer(write_buffer_),
-                      [self = Self(), close_after](const error_code& ec, size_t) {
-                        self->OnWrite(ec, close_after);
-                      });
+    asio::async_write(stream_, write_buffers_, [self = Self(), close_after](const error_code& ec, size_t) {
+      self->OnWrite(ec, close_after);
+    });
   }
 
   void OnWrite(const error_code& ec, bool close_after) {
     writing_ = false;
     DisarmWrite();
+    size_t written = 0;
+    for (const WireResponse& response : in_flight_) written += response.size();
+    RemoveQueued(written);
+    in_flight_.clear();
     if (closed_) return;
     if (ec) {
       Close();
@@ -656,9 +756,11 @@ class Session final : public Connection {
     DisarmWrite();
     error_code ignored;
     Socket().close(ignored);
+    // The write in progress, if any, still owns in_flight_ (OnWrite releases it).
+    for (const Slot& slot : queue_) RemoveQueued(slot.response.size());
     queue_.clear();
     parser_.reset();
-    server_.Unregister(id_);
+    server_.Unregister(id_, remote_address_);
   }
 
   ServerState& server_;
@@ -675,6 +777,14 @@ class Session final : public Connection {
 
   beast::flat_buffer buffer_;  // received bytes not yet parsed
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  size_t header_fields_ = 0;          // fields of the current request's header (the rest are trailers)
+  Request request_;                   // the current request without its body (StartRequest)
+  Status target_ = Status::Ok();      // whether its target parsed
+  std::optional<Response> refusal_;   // the admission check's answer to a request without a body
+  size_t chunk_extension_bytes_ = 0;  // of the current request's body
+  // Beast keeps a reference to the callback: it lives as long as the session.
+  std::function<void(uint64_t, std::string_view, error_code&)> on_chunk_header_ =
+      [this](uint64_t, std::string_view extensions, error_code& ec) { OnChunkHeader(extensions, ec); };
   Phase phase_ = Phase::kIdle;
   bool reading_ = false;
   bool read_stopped_ = false;  // no more requests on this connection
@@ -686,7 +796,9 @@ class Session final : public Connection {
   std::deque<Slot> queue_;
   uint64_t base_sequence_ = 0;
   bool writing_ = false;
-  std::string write_buffer_;  // the write in progress
+  std::vector<WireResponse> in_flight_;          // the responses of the write in progress
+  std::vector<asio::const_buffer> write_buffers_;  // their heads and bodies, in order
+  size_t queued_bytes_ = 0;  // in ready slots and in_flight_ (see Backlogged)
   std::array<char, 4096> linger_buffer_;
 };
 
@@ -715,14 +827,25 @@ void ServerState::OnAccept(const error_code& ec, tcp::socket socket) {
   Accept();
 
   error_code ignored;
+  std::string remote_address = ClientAddress(socket);
   std::lock_guard lock(connections_mu);
   if (stopping || connections.size() >= options.max_connections) {
     ++rejected_connections;
     socket.close(ignored);
+    if (!stopping) connection_limit_warning.Note(remote_address);
     return;
   }
+  // One address cannot hold every connection slot (the others would be
+  // closed unanswered until its idle connections time out).
+  size_t& from_address = connections_per_address[remote_address];
+  if (from_address >= options.max_connections_per_address) {
+    ++rejected_connections_per_address;
+    socket.close(ignored);
+    address_limit_warning.Note(remote_address);
+    return;
+  }
+  ++from_address;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::string remote_address = ClientAddress(socket);
   const uint64_t id = next_id++;
   std::shared_ptr<Connection> connection;
   if (tls) {
@@ -737,7 +860,7 @@ void ServerState::OnAccept(const error_code& ec, tcp::socket socket) {
   connection->Start();
 }
 
-void ServerState::Unregister(uint64_t id) {
+void ServerState::Unregister(uint64_t id, const std::string& remote_address) {
   std::shared_ptr<Connection> connection;  // released outside the lock
   {
     std::lock_guard lock(connections_mu);
@@ -745,6 +868,8 @@ void ServerState::Unregister(uint64_t id) {
     if (it == connections.end()) return;
     connection = std::move(it->second);
     connections.erase(it);
+    auto count = connections_per_address.find(remote_address);
+    if (count != connections_per_address.end() && --count->second == 0) connections_per_address.erase(count);
   }
   connections_cv.notify_all();
 }
@@ -859,6 +984,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   impl_->threads.clear();
   std::lock_guard lock(impl_->connections_mu);
   impl_->connections.clear();
+  impl_->connections_per_address.clear();
 }
 
 Server::Stats Server::stats() const {
@@ -870,6 +996,7 @@ Server::Stats Server::stats() const {
   stats.connections_total = impl_->connections_total;
   stats.requests_total = impl_->requests_total;
   stats.rejected_connections = impl_->rejected_connections;
+  stats.rejected_connections_per_address = impl_->rejected_connections_per_address;
   return stats;
 }
 

@@ -1,19 +1,28 @@
 // An asynchronous HTTP/1.1 server (Boost.Beast/Asio) with keep-alive,
 // optional TLS, and limits against slow and abusive clients.
 //
-// Responses are written with headers and body in one write and TCP_NODELAY
-// set (a two-piece write stalls on Nagle + delayed ACK).
+// Responses are written with headers and body in one gather write and
+// TCP_NODELAY set (a two-piece write stalls on Nagle + delayed ACK); bodies
+// are moved into the write, never copied.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
 #include "http/message.h"
 
 namespace scitt::http {
+
+// Decides on a request from its header alone, before any of its body is
+// read or 100 Continue is sent: nullopt admits it; a response refuses it
+// (authentication, rate limits). `head` has no body. Runs on an I/O thread:
+// it must not block.
+using Admission = std::function<std::optional<Response>(const Request& head)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -23,12 +32,34 @@ struct ServerOptions {
   std::string tls_key_file;
   size_t max_body_bytes = 1 << 20;      // larger bodies get 413 problem details
   size_t max_header_bytes = 16 * 1024;  // larger headers get 431
+  // Chunked bodies (RFC 9112 §7.1): a chunk-size line with its extensions
+  // over this gets 400, and so do more chunk-extension bytes in one body
+  // than max_header_bytes; a trailer section over max_trailer_bytes, or with
+  // more than max_trailer_fields fields, gets 431. Trailer fields are
+  // discarded (RFC 9110 §6.5.1), never merged into Request::headers.
+  size_t max_chunk_line_bytes = 1024;
+  size_t max_trailer_bytes = 8 * 1024;
+  size_t max_trailer_fields = 32;
   size_t max_connections = 10000;       // beyond it new connections are closed
+  // Open connections from one client address; beyond it that address's new
+  // connections are closed at once, so one address cannot take every slot.
+  size_t max_connections_per_address = 256;
+  // When set, called for every request whose target parses. A refused
+  // request with a body is answered and its connection closed without
+  // reading the body (RFC 9112 §9.6 linger); one without keeps it.
+  Admission admit;
   std::chrono::seconds header_timeout{10};  // to receive a complete header (slowloris)
   std::chrono::seconds body_timeout{30};    // to receive the body
   std::chrono::seconds idle_timeout{60};    // keep-alive idle
   std::chrono::seconds write_timeout{30};   // to send one response (slow readers)
   size_t max_pipelined = 16;            // requests queued per connection before reads pause
+  // Response bytes ready but not yet written (or being written) on one
+  // connection, and on all: over either, a connection stops reading requests
+  // until its own responses drain (a client pipelining large reads without
+  // reading the answers). A connection with nothing queued may always read
+  // one more request, so one response per connection can exceed these.
+  size_t max_queued_response_bytes = 8 << 20;
+  size_t max_queued_response_bytes_total = 256 << 20;
 };
 
 // The handler runs on an I/O thread, so it must not block (hand slow work to
@@ -40,8 +71,13 @@ struct ServerOptions {
 //
 // Limits: a body over max_body_bytes gets 413 and a header over
 // max_header_bytes 431, both as problem details, and an unparseable request
-// 400; each closes the connection after the response. Timeouts and excess
-// connections close without a response.
+// 400 (so does an HTTP/1.1 request without exactly one Host, RFC 9112 §3.2);
+// each closes the connection after the response. Timeouts and excess
+// connections (over max_connections, or over max_connections_per_address from
+// one address) close without a response; excess connections are logged at
+// warn level, at most once a second per kind. Every request, refused or not,
+// gets one info line "request" (method, path, status, ms, bytes, remote and
+// the Response's log_fields; never header fields).
 class Server {
  public:
   Server(ServerOptions options, Handler handler);
@@ -60,7 +96,8 @@ class Server {
     uint64_t connections_open = 0;
     uint64_t connections_total = 0;
     uint64_t requests_total = 0;
-    uint64_t rejected_connections = 0;
+    uint64_t rejected_connections = 0;              // over max_connections, or stopping
+    uint64_t rejected_connections_per_address = 0;  // over max_connections_per_address
   };
   Stats stats() const;
 

@@ -25,6 +25,14 @@ struct ServiceConfig {
   std::string submit_tokens;  // file of bearer tokens, one per line: POST needs one
   double rate_limit = 50;     // requests/s per client address without tokens; 0 = off
   int64_t max_statement_bytes = 1 << 20;
+  // HTTP limits (docs/operations.md); defaults are http::ServerOptions'.
+  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_chunk_line_bytes = 1024;
+  int64_t max_trailer_bytes = 8 * 1024;
+  int64_t max_queued_response_bytes = 8 << 20;
+  int64_t max_queued_response_bytes_total = 256 << 20;
+  int64_t max_connections = 10000;
+  int64_t max_connections_per_address = 256;
   int64_t batch_delay_us = 2000;
   int64_t batch_size = 4096;
   int64_t register_timeout_ms = 2000;  // longer waits answer 303
@@ -34,7 +42,7 @@ struct ServiceConfig {
   int64_t max_queued_requests = 4096;  // per worker pool; beyond it 503
   int64_t max_queued_bytes = 256 << 20;   // request bytes waiting per worker pool; beyond it 503
   int64_t max_pending_bytes = 256 << 20;  // accepted statements waiting for the log; beyond it 503
-  int64_t max_page_bytes = 8 << 20;    // statement bytes in one GET /entries page
+  int64_t max_page_bytes = 1 << 20;    // statement bytes in one GET /entries page
   std::string log_level = "info";      // debug, info, warn, error, off
   std::string log_format = "text";     // text or json, on standard error
   int64_t test_commit_delay_ms = 0;    // test hook: forces the 303 path

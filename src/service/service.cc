@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <ctime>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -18,6 +17,7 @@
 #include "base/worker_pool.h"
 #include "cose/cose_key.h"
 #include "crypto/x509.h"
+#include "http/bearer_tokens.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -58,18 +58,22 @@ Result<std::shared_ptr<const policy::RegistrationPolicy>> LoadPolicy(const Servi
   return parsed;
 }
 
-Result<std::set<std::string>> LoadTokens(const std::string& path) {
-  std::set<std::string> tokens;
-  if (path.empty()) return tokens;
+Result<http::BearerTokens> LoadTokens(const std::string& path) {
+  std::vector<std::string> tokens;
+  if (path.empty()) return http::BearerTokens();
   SCITT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty() && line[0] != '#') tokens.insert(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (!http::BearerTokens::IsToken68(line)) {
+      return MakeError(ErrorCode::kInvalidArgument, path + ": a token has characters a bearer token cannot have");
+    }
+    tokens.push_back(line);
   }
   if (tokens.empty()) return MakeError(ErrorCode::kInvalidArgument, path + ": no tokens");
-  return tokens;
+  return http::BearerTokens(tokens);
 }
 
 std::string JwksDocument(const ServiceKeys& keys) {
@@ -132,7 +136,7 @@ struct Service::Impl {
 
 Status Service::Impl::Listen() {
   SCITT_ASSIGN_OR_RETURN(auto listen, config.ListenAddress());
-  SCITT_ASSIGN_OR_RETURN(std::set<std::string> tokens, LoadTokens(config.submit_tokens));
+  SCITT_ASSIGN_OR_RETURN(http::BearerTokens tokens, LoadTokens(config.submit_tokens));
   guard = std::make_unique<api::Guard>(api::GuardSettings{std::move(tokens), config.rate_limit}, metrics);
   http::ServerOptions options;
   options.host = listen.first;
@@ -141,7 +145,18 @@ Status Service::Impl::Listen() {
   options.tls_cert_file = config.tls_cert;
   options.tls_key_file = config.tls_key;
   options.max_body_bytes = static_cast<size_t>(config.max_statement_bytes);
-  server = std::make_unique<http::Server>(options, Front(guard->Wrap(router)));
+  auto positive = [](int64_t v) { return static_cast<size_t>(std::max<int64_t>(1, v)); };
+  options.max_header_bytes = positive(config.max_header_bytes);
+  options.max_chunk_line_bytes = positive(config.max_chunk_line_bytes);
+  options.max_trailer_bytes = positive(config.max_trailer_bytes);
+  options.max_queued_response_bytes = positive(config.max_queued_response_bytes);
+  options.max_queued_response_bytes_total = positive(config.max_queued_response_bytes_total);
+  options.max_connections = positive(config.max_connections);
+  options.max_connections_per_address = positive(config.max_connections_per_address);
+  options.admit = guard->Admission();
+  server = std::make_unique<http::Server>(options, Front([router = router](http::Request req, http::Responder respond) {
+    router->Dispatch(std::move(req), std::move(respond));
+  }));
   SCITT_RETURN_IF_ERROR(server->Start());
   FinishDefaults(&config, server->port());  // the URL names the port actually bound
   return Status::Ok();

@@ -41,6 +41,16 @@ TEST(ProblemDetails, LeavesOutAnEmptyDetail) {
   EXPECT_EQ(decoded->Find(-1)->text(), "Internal Server Error");
 }
 
+// RFC 8949 §3.1: a text string must be valid UTF-8; a detail that echoes a
+// decoded path ("/entries/%ff%fe") must not make the body invalid CBOR.
+TEST(ProblemDetails, TextIsAlwaysValidUtf8) {
+  Response response = ProblemDetails(404, "Not \xc3", "no entry /entries/\xff\xfe");
+  Result<cbor::Value> decoded = cbor::Decode(AsBytes(response.body));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->Find(-1)->text(), "Not \xef\xbf\xbd");
+  EXPECT_EQ(decoded->Find(-2)->text(), "no entry /entries/\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 TEST(Accepts, MediaRanges) {
   const std::string cose = "application/cose";
   struct {
@@ -129,7 +139,12 @@ TEST(ParseTarget, Rejects) {
   std::string path;
   std::multimap<std::string, std::string> query;
   for (const char* target : {"", "*", "entries", "/a%2", "/a%zz", "/%00", "/a/../b", "/a/./b", "/..",
-                             "/a/%2e%2E/b", "/a/%2E", "/?a=%", "/?%zz=1", "http://host?x"}) {
+                             "/a/%2e%2E/b", "/a/%2E", "/?a=%", "/?%zz=1", "http://host?x",
+                             // RFC 3986 §3.3 characters a path cannot hold, and a
+                             // path that does not follow the authority with '/'.
+                             "/a\"b", "/{id}", "/a|b", "/a\\b", "/a#frag", "http://host:x/a",
+                             // Boost.URL's segments() would hide the leading "/.".
+                             "/./a", "http:/./ts.e/x"}) {
     Status status = ParseTarget(target, &path, &query);
     ASSERT_FALSE(status.ok()) << target;
     EXPECT_EQ(status.error().code, ErrorCode::kMalformed) << target;

@@ -12,7 +12,7 @@
 
 namespace scitt::http::testing {
 
-RawClient::RawClient(uint16_t port) {
+RawClient::RawClient(uint16_t port, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;
   timeval timeout{10, 0};
@@ -20,6 +20,14 @@ RawClient::RawClient(uint16_t port) {
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, source, &local.sin_addr) != 1 ||
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);

@@ -19,8 +19,9 @@ struct RawReply {
 
 class RawClient {
  public:
-  // Connects to 127.0.0.1:port; every read gives up after 10 s.
-  explicit RawClient(uint16_t port);
+  // Connects to 127.0.0.1:port from `source` (any loopback address on
+  // Linux); every read gives up after 10 s.
+  explicit RawClient(uint16_t port, const char* source = "127.0.0.1");
   ~RawClient();
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;

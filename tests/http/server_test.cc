@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "base/bytes.h"
+#include "base/logging.h"
 #include "cbor/decoder.h"
 #include "http/client.h"
 #include "http/router.h"
@@ -83,6 +84,8 @@ class ServerTest : public ::testing::Test {
   //   /throw        the handler throws
   //   /bad-header   a header value with CR LF
   //   /hold         the Responder is kept in held_ and answered by the test
+//   /big?mib=N&tag=T  N MiB starting with T, answered at once
+//   /logged       adds entry=42 to its access-log line
   void Start(ServerOptions options = {}) {
     options.host = "127.0.0.1";
     options.port = 0;
@@ -118,6 +121,17 @@ class ServerTest : public ::testing::Test {
       Response response = Text("x");
       response.Set("X-Injected", "a\r\nSet-Cookie: b");
       respond(std::move(response));
+    } else if (request.path == "/big") {
+      // N MiB answered at once, on the I/O thread; counted in big_calls_.
+      ++big_calls_;
+      const size_t mib = std::stoul(request.Query("mib").value_or("1"));
+      std::string body(mib << 20, 'b');
+      body.replace(0, request.Query("tag").value_or("").size(), request.Query("tag").value_or(""));
+      respond(Text(std::move(body)));
+    } else if (request.path == "/logged") {
+      Response response = Text("logged");
+      response.log_fields = {{"entry", "42"}};
+      respond(std::move(response));
     } else if (request.path == "/hold") {
       {
         std::lock_guard lock(held_mu_);
@@ -139,6 +153,7 @@ class ServerTest : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + target;
   }
 
+  std::atomic<int> big_calls_{0};
   Workers workers_;  // declared first: joined after the server is gone
   std::mutex held_mu_;
   std::condition_variable held_cv_;
@@ -191,7 +206,8 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
 TEST_F(ServerTest, PipelinedResponsesKeepRequestOrder) {
   Start();
   RawClient client(server_->port());
-  // The first request is answered last, from another thread.
+  // Handlers answer from other threads after different delays; the answers
+  // keep the order of the requests.
   ASSERT_TRUE(client.Send(Get("/slow?ms=300") + Get("/slow?ms=100") + Get("/echo") + Get("/slow?ms=0")));
   std::optional<RawReply> replies[4];
   for (auto& reply : replies) {
@@ -217,6 +233,29 @@ TEST_F(ServerTest, PipeliningBeyondTheQueueLimitPausesReading) {
     ASSERT_TRUE(reply) << i;
     EXPECT_EQ(reply->body, "slow " + std::to_string((10 - i) * 10));
   }
+}
+
+// A client that pipelines large reads and does not read the answers: the
+// server stops reading its requests while the unwritten responses exceed
+// max_queued_response_bytes (16 × 62 MB per connection once took 4 GB).
+TEST_F(ServerTest, QueuedResponseBytesPauseReading) {
+  ServerOptions options;
+  options.max_queued_response_bytes = 1 << 20;
+  Start(options);
+  RawClient client(server_->port());
+  std::string requests;
+  for (int i = 0; i < 16; ++i) requests += Get("/big?mib=8&tag=r" + std::to_string(i) + "-");
+  ASSERT_TRUE(client.Send(requests));
+  std::this_thread::sleep_for(500ms);
+  // The kernel's socket buffers take at most a response or two.
+  EXPECT_LE(big_calls_.load(), 4);
+  for (int i = 0; i < 16; ++i) {
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply) << i;
+    ASSERT_EQ(reply->body.size(), 8u << 20);
+    EXPECT_EQ(reply->body.substr(0, reply->body.find('-')), std::string("r").append(std::to_string(i))) << i;
+  }
+  EXPECT_EQ(big_calls_.load(), 16);
 }
 
 TEST_F(ServerTest, HalfClosedClientStillGetsItsResponses) {
@@ -272,6 +311,110 @@ TEST_F(ServerTest, ExpectContinue) {
   std::optional<RawReply> reply = client.Read();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->body, "POST /echo [hello]");
+}
+
+// The admission check runs on the header, before 100 Continue and before
+// any body byte is read (an unauthenticated upload once had to send its
+// whole body to learn it was refused).
+TEST_F(ServerTest, AdmissionRefusesBeforeTheBody) {
+  std::atomic<int> checks{0};
+  ServerOptions options;
+  options.admit = [&checks](const Request& head) -> std::optional<Response> {
+    ++checks;
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_EQ(head.remote_address, "127.0.0.1");
+    if (head.path == "/echo" && head.Query("refuse")) return ProblemDetails(429, "Too Many Requests", "x");
+    if (head.method == "POST" && head.Header("X-Key") != "ok") {
+      return ProblemDetails(401, "Unauthorized", "no key");
+    }
+    return std::nullopt;
+  };
+  Start(options);
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 401);  // not 100 Continue
+    EXPECT_EQ(reply->headers.at("Connection"), "close");
+    EXPECT_TRUE(client.WaitClosed());
+  }
+  {
+    // Without Expect: answered while the body is still on its way.
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n" +
+                            std::string(1000, 'x')));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 401);
+    EXPECT_TRUE(client.WaitClosed());
+  }
+  {
+    // A refused request without a body keeps its connection.
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/echo?refuse") + Get("/echo")));
+    std::optional<RawReply> refused = client.Read();
+    std::optional<RawReply> served = client.Read();
+    ASSERT_TRUE(refused && served);
+    EXPECT_EQ(refused->status, 429);
+    EXPECT_EQ(refused->headers.count("Connection"), 0u);
+    EXPECT_EQ(served->body, "GET /echo []");
+  }
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: ok\r\nContent-Length: 5\r\n"
+                            "Expect: 100-continue\r\n\r\n"));
+    std::optional<RawReply> interim = client.Read();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    ASSERT_TRUE(client.Send("hello"));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->body, "POST /echo [hello]");
+  }
+  // A target that does not parse is answered 400 without the check.
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/a/../b")));
+  std::optional<RawReply> reply = client.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_EQ(checks.load(), 5);
+}
+
+// One access line per request, the server's own refusals included; header
+// fields (Authorization) and the query are never logged.
+TEST_F(ServerTest, AccessLog) {
+  logging::Configure(logging::Level::kInfo, logging::Format::kText);
+  Start();
+  ::testing::internal::CaptureStderr();
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/logged?secret=q", "Authorization: Bearer hunter2\r\n") + Get("/echo%zz")));
+    ASSERT_TRUE(client.Read());
+    ASSERT_TRUE(client.Read());
+  }
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("GARBAGE\r\n\r\n"));
+    ASSERT_TRUE(client.Read());
+    EXPECT_TRUE(client.WaitClosed());
+  }
+  logging::Configure(logging::Level::kWarn, logging::Format::kText);
+  {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/echo?quiet")));
+    ASSERT_TRUE(client.Read());
+  }
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  logging::Configure(logging::Level::kInfo, logging::Format::kText);
+  EXPECT_NE(log.find("info request method=GET path=/logged status=200 ms="), std::string::npos) << log;
+  EXPECT_NE(log.find(" bytes="), std::string::npos) << log;
+  EXPECT_NE(log.find(" remote=127.0.0.1 entry=42\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("request method=GET path=/echo%zz status=400"), std::string::npos) << log;
+  EXPECT_NE(log.find("request method=\"\" path=\"\" status=400"), std::string::npos) << log;
+  EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
+  EXPECT_EQ(log.find("secret"), std::string::npos) << log;
+  EXPECT_EQ(log.find("quiet"), std::string::npos) << log;  // info lines off
 }
 
 TEST_F(ServerTest, HeadThroughTheRouterHasLengthButNoBody) {
@@ -386,6 +529,33 @@ TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
   }
 }
 
+// RFC 9112 §3.2 (Host) and §6.1 (Transfer-Encoding in HTTP/1.0).
+TEST_F(ServerTest, HostAndHttp10FramingRules) {
+  Start();
+  for (const std::string& request :
+       {std::string("GET /echo HTTP/1.1\r\n\r\n"),
+        std::string("GET /echo HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+        std::string("GET /echo HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"),
+        std::string("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+        std::string("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc")}) {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(request));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply) << request;
+    EXPECT_EQ(reply->status, 400) << request;
+    EXPECT_EQ(reply->headers.at("Connection"), "close") << request;
+    EXPECT_TRUE(client.WaitClosed()) << request;
+  }
+  // An empty Host is valid (RFC 9112 §3.2), and HTTP/1.0 needs none.
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send("GET /echo HTTP/1.1\r\nHost:\r\n\r\nGET /echo HTTP/1.0\r\n\r\n"));
+  for (int i = 0; i < 2; ++i) {
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 200);
+  }
+}
+
 TEST_F(ServerTest, TransferCodingsOtherThanChunkedGet501) {
   Start();
   RawClient client(server_->port());
@@ -434,6 +604,56 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413) {
   std::optional<RawReply> reply = client.Read();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 413);
+}
+
+// Beast buffers an incomplete chunk line or trailer without limit; the
+// server bounds both (an endless chunk extension once took 1.2 GB).
+TEST_F(ServerTest, ChunkLinesAndTrailersAreBounded) {
+  Start();
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string endless(200000, '0');
+  struct {
+    std::string body;
+    int status;
+  } cases[] = {
+      {"1;ext=" + std::string(200000, 'a'), 400},               // an extension that never ends
+      {endless, 400},                                           // a chunk size of endless zeros
+      {"3\r\nabc\r\n" + endless, 400},                          // the same after a chunk
+      {"1;e=" + std::string(2000, 'a') + "\r\nx\r\n0\r\n\r\n", 400},  // a long but complete line
+      {"0\r\nX-Trailer: " + std::string(200000, 'a'), 431},    // a trailer that never ends
+  };
+  for (const auto& c : cases) {
+    RawClient client(server_->port());
+    client.Send(head + c.body);  // may fail once the server has answered
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply) << c.body.substr(0, 40);
+    EXPECT_EQ(reply->status, c.status) << c.body.substr(0, 40);
+    EXPECT_EQ(reply->headers.at("Connection"), "close");
+    EXPECT_EQ(reply->headers.at("Content-Type"), kProblemDetailsMediaType);
+    EXPECT_TRUE(client.WaitClosed());
+  }
+
+  // Many small trailer fields in one piece, and many small extensions.
+  std::string fields;
+  for (int i = 0; i < 100; ++i) fields.append("T").append(std::to_string(i)).append(": v\r\n");
+  std::string chunks;
+  for (int i = 0; i < 100; ++i) chunks.append("1;").append(200, 'e').append("\r\nx\r\n");
+  for (const auto& [body, status] : {std::pair{"0\r\n" + fields + "\r\n", 431},
+                                     std::pair{chunks + "0\r\n\r\n", 400}}) {
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send(head + body));
+    std::optional<RawReply> reply = client.Read();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, status);
+  }
+
+  // Within the bounds: extensions are ignored and trailer fields discarded.
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(head + "3;name=value\r\nabc\r\n0\r\nX-Test: trailer\r\n\r\n" + Get("/echo")));
+  std::optional<RawReply> reply = client.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->body, "POST /echo [abc]");
+  EXPECT_TRUE(client.Read());
 }
 
 TEST_F(ServerTest, HugeHeaderGets431) {
@@ -507,6 +727,40 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosed) {
   RawClient fourth(server_->port());
   ASSERT_TRUE(fourth.Send(Get("/echo")));
   EXPECT_TRUE(fourth.Read());
+}
+
+TEST_F(ServerTest, OneAddressCannotTakeEveryConnection) {
+  ServerOptions options;
+  options.max_connections_per_address = 3;
+  Start(options);
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawClient>(server_->port()));
+    ASSERT_TRUE(held.back()->Send(Get("/echo")));
+    ASSERT_TRUE(held.back()->Read());
+  }
+  for (int i = 0; i < 5; ++i) {
+    RawClient over(server_->port());
+    ASSERT_TRUE(over.connected());  // the kernel completes the handshake
+    EXPECT_TRUE(over.WaitClosed());
+  }
+  EXPECT_EQ(server_->stats().rejected_connections_per_address, 5u);
+  EXPECT_EQ(server_->stats().rejected_connections, 0u);
+
+  // Another address is still served.
+  RawClient other(server_->port(), "127.0.0.2");
+  ASSERT_TRUE(other.connected());
+  ASSERT_TRUE(other.Send(Get("/remote")));
+  std::optional<RawReply> reply = other.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->body, "127.0.0.2");
+
+  // The limited address is served again once one of its connections closes.
+  held.pop_back();
+  ASSERT_TRUE(Eventually([&] { return server_->stats().connections_open == 3; }));
+  RawClient again(server_->port());
+  ASSERT_TRUE(again.Send(Get("/echo")));
+  EXPECT_TRUE(again.Read());
 }
 
 TEST_F(ServerTest, StopFinishesInFlightRequests) {

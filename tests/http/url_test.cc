@@ -68,6 +68,13 @@ TEST(ResolveUrl, Rfc3986Examples) {
   }
 }
 
+TEST(ResolveUrl, InvalidReferenceComesBackUnchanged) {
+  EXPECT_EQ(ResolveUrl("https://ts.example/a", "/a b"), "/a b");
+  EXPECT_EQ(ResolveUrl("not a url", "/x"), "/x");
+  // Boost.URL 1.81 would take "//h:./../1" as host "h", path "./../1".
+  EXPECT_EQ(ResolveUrl("https://ts.example/a", "hs.://:./../1"), "hs.://:./../1");
+}
+
 TEST(Fetch, RejectsUnsupportedUrls) {
   for (const char* url : {"ftp://example.com/", "http://", "http:///x", "example.com/x", "http://u:p@host/",
                           "http://host:99999/", "http://host:x/", "http://[::1/"}) {

@@ -15,7 +15,7 @@ struct LogReadDeps {
   WorkerPool* reads = nullptr;                // store reads run here
   // Most bytes of statements in one GET /entries page (at least one entry is
   // always sent, whatever its size).
-  size_t max_page_bytes = 8u << 20;
+  size_t max_page_bytes = 1u << 20;
 };
 
 void AddLogReadRoutes(const LogReadDeps& deps, http::Router& router);
