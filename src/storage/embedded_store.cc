@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -421,8 +422,11 @@ struct EmbeddedStore::State {
   // recomputed from the entry hashes; see Open): nodes_synced is the size
   // they are durable up to, recorded in meta in the batch that synced them.
   std::chrono::milliseconds node_sync_interval{1000};
+  MonotonicClock clock;
   uint64_t nodes_synced = 0;
-  std::chrono::steady_clock::time_point last_node_sync{};
+  // When the nodes were last synced; empty until the first batch after Open,
+  // which always syncs (the rule never depends on the clock's epoch).
+  std::optional<std::chrono::steady_clock::time_point> last_node_sync;
   // Set when a COMMIT failed: SQLite may or may not replay that batch at the
   // next open, so nothing may be appended before then.
   std::string poisoned;
@@ -504,6 +508,7 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
   State& s = *store->state_;
   s.dir = data_dir;
   s.node_sync_interval = options.node_sync_interval;
+  s.clock = options.clock ? std::move(options.clock) : SystemMonotonicClock();
 
   std::error_code ec;
   const bool new_directory = !std::filesystem::exists(data_dir, ec);
@@ -697,7 +702,6 @@ Status EmbeddedStore::State::RebuildUnsyncedNodes(uint64_t committed) {
   q.Text(1, kNodesSyncedKey).Text(2, synced);
   if (q.Step() != SQLITE_DONE) return SqliteError(db, "writing meta " + std::string(kNodesSyncedKey));
   nodes_synced = committed;
-  last_node_sync = std::chrono::steady_clock::now();
   return Status::Ok();
 }
 
@@ -757,8 +761,9 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
   // nodes only every node_sync_interval: fdatasync of ~10 level files per
   // batch was a third of the sequencer's CPU, and Open() recomputes unsynced
   // nodes from the entry hashes, which this commit makes durable.
-  const auto now = std::chrono::steady_clock::now();
-  const bool sync_nodes = now - s.last_node_sync >= s.node_sync_interval;
+  const auto now = s.clock();
+  const bool sync_nodes =
+      !s.last_node_sync || now - *s.last_node_sync >= s.node_sync_interval;
   auto write_files = [&]() -> Status {
     const std::string statements_path = s.Path("statements");
     SCITT_RETURN_IF_ERROR(

@@ -18,9 +18,10 @@
 // Durability: AppendBatch writes statements and nodes past the committed ends of
 // their files and fdatasyncs the statements, then commits the entries rows and
 // the tree head in one SQLite transaction. That commit is the durability point.
-// The node files, derived data, are fdatasynced only every node_sync_interval,
-// by the batch that then records the size they are durable up to (meta
-// "nodes_synced_size", in its own commit). Open() believes SQLite alone: file
+// The node files, derived data, are fdatasynced by the first batch after
+// Open() and then by the first batch at least node_sync_interval after the
+// last sync (options.clock decides), which records the size they are durable
+// up to (meta "nodes_synced_size", in its own commit). Open() believes SQLite alone: file
 // bytes beyond what the latest tree head covers are leftovers of a batch that
 // never committed and are truncated; nodes beyond the synced size are
 // recomputed from the committed entry hashes (the log then checks the root
@@ -37,6 +38,7 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "log/log_store.h"
 
 namespace scitt::storage {
@@ -45,6 +47,8 @@ struct EmbeddedStoreOptions {
   // How often a batch also fdatasyncs the Merkle node files. Longer means
   // less work per batch and more nodes to recompute after a crash.
   std::chrono::milliseconds node_sync_interval{1000};
+  // What "now" is for node_sync_interval; steady_clock::now() when empty.
+  MonotonicClock clock;
 };
 
 class EmbeddedStore final : public log::LogStore {

@@ -340,48 +340,102 @@ TEST(EmbeddedStore, RefusesFilesShorterThanTheCommittedLog) {
       << store.error().message;
 }
 
+// A clock the test moves by hand, starting at `start` after its epoch.
+class ManualClock {
+ public:
+  explicit ManualClock(std::chrono::steady_clock::duration start)
+      : now_(std::make_shared<std::chrono::steady_clock::time_point>(start)) {}
+  MonotonicClock clock() const {
+    return [now = now_] { return *now; };
+  }
+  void Advance(std::chrono::steady_clock::duration by) { *now_ += by; }
+
+ private:
+  std::shared_ptr<std::chrono::steady_clock::time_point> now_;
+};
+
+// A freshly booted machine (steady_clock near its epoch) and one up for
+// months: the node sync rule must not depend on which.
+const std::chrono::steady_clock::duration kUptimes[] = {std::chrono::seconds(1),
+                                                        std::chrono::hours(24 * 200)};
+
 // Node files are synced only every node_sync_interval; what a crash loses of
 // them is recomputed from the committed entry hashes at the next open.
 TEST(EmbeddedStore, RebuildsUnsyncedNodesFromTheEntries) {
-  TempDir dir;
-  Batches batches;
-  const EmbeddedStoreOptions rarely{std::chrono::hours(1)};
-  {
-    auto store = EmbeddedStore::Open(dir.path(), rarely);
-    ASSERT_TRUE(store.ok());
-    ASSERT_TRUE(batches.Append(**store, 5).ok());  // the first batch syncs: durable up to 5
-    for (int i = 0; i < 6; ++i) ASSERT_TRUE(batches.Append(**store, 7).ok());  // 47, unsynced
-  }
-  // A crash lost the unsynced node bytes: shorter files, garbage, a level gone.
-  fs::resize_file(dir / "nodes/00", 5 * 32);
-  fs::resize_file(dir / "nodes/01", 2 * 32 + 5);
-  AppendGarbage(dir / "nodes/02", 40);
-  fs::remove(dir / "nodes/05");
-  {
-    auto store = EmbeddedStore::Open(dir.path(), rarely);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    CheckContents(**store, batches);
-    merkle::CompactRange expected;
-    for (const auto& leaf : batches.leaves()) {
-      expected.Append(leaf, [&](uint8_t level, uint64_t index, const merkle::Hash& hash) {
-        auto stored = (*store)->nodes().Node(level, index);
-        ASSERT_TRUE(stored.ok()) << stored.error().message;
-        EXPECT_EQ(*stored, hash) << "level " << int{level} << " index " << index;
-      });
+  for (const auto uptime : kUptimes) {
+    SCOPED_TRACE("uptime " + std::to_string(std::chrono::duration<double>(uptime).count()) + " s");
+    TempDir dir;
+    Batches batches;
+    const ManualClock clock(uptime);
+    const EmbeddedStoreOptions rarely{std::chrono::hours(1), clock.clock()};
+    {
+      auto store = EmbeddedStore::Open(dir.path(), rarely);
+      ASSERT_TRUE(store.ok());
+      ASSERT_TRUE(batches.Append(**store, 5).ok());  // the first batch syncs: durable up to 5
+      for (int i = 0; i < 6; ++i) ASSERT_TRUE(batches.Append(**store, 7).ok());  // 47, unsynced
     }
-    EXPECT_EQ(FileBytes(dir / "nodes/00"), 47 * 32u);
-    EXPECT_EQ(FileBytes(dir / "nodes/05"), 1 * 32u);
-    auto synced = (*store)->GetMeta("nodes_synced_size");
-    ASSERT_TRUE(synced.ok() && synced->has_value());
-    EXPECT_EQ(**synced, "47");  // rebuilt nodes are synced and recorded
-    ASSERT_TRUE(batches.Append(**store, 3).ok());
-    CheckContents(**store, batches);
+    // A crash lost the unsynced node bytes: shorter files, garbage, a level gone.
+    fs::resize_file(dir / "nodes/00", 5 * 32);
+    fs::resize_file(dir / "nodes/01", 2 * 32 + 5);
+    AppendGarbage(dir / "nodes/02", 40);
+    fs::remove(dir / "nodes/05");
+    {
+      auto store = EmbeddedStore::Open(dir.path(), rarely);
+      ASSERT_TRUE(store.ok()) << store.error().message;
+      CheckContents(**store, batches);
+      merkle::CompactRange expected;
+      for (const auto& leaf : batches.leaves()) {
+        expected.Append(leaf, [&](uint8_t level, uint64_t index, const merkle::Hash& hash) {
+          auto stored = (*store)->nodes().Node(level, index);
+          ASSERT_TRUE(stored.ok()) << stored.error().message;
+          EXPECT_EQ(*stored, hash) << "level " << int{level} << " index " << index;
+        });
+      }
+      EXPECT_EQ(FileBytes(dir / "nodes/00"), 47 * 32u);
+      EXPECT_EQ(FileBytes(dir / "nodes/05"), 1 * 32u);
+      auto synced = (*store)->GetMeta("nodes_synced_size");
+      ASSERT_TRUE(synced.ok() && synced->has_value());
+      EXPECT_EQ(**synced, "47");  // rebuilt nodes are synced and recorded
+      ASSERT_TRUE(batches.Append(**store, 3).ok());
+      CheckContents(**store, batches);
+    }
+    // Below the synced size, a short file is still damage.
+    fs::resize_file(dir / "nodes/00", 40 * 32);
+    auto store = EmbeddedStore::Open(dir.path(), rarely);
+    ASSERT_FALSE(store.ok());
+    EXPECT_NE(store.error().message.find("nodes/00"), std::string::npos) << store.error().message;
   }
-  // Below the synced size, a short file is still damage.
-  fs::resize_file(dir / "nodes/00", 40 * 32);
-  auto store = EmbeddedStore::Open(dir.path(), rarely);
-  ASSERT_FALSE(store.ok());
-  EXPECT_NE(store.error().message.find("nodes/00"), std::string::npos) << store.error().message;
+}
+
+// The rule, whatever the clock's reading: the first batch after Open syncs
+// the node files, later ones only once node_sync_interval has passed since.
+TEST(EmbeddedStore, SyncsNodesOnTheFirstBatchThenEveryInterval) {
+  for (const auto uptime : kUptimes) {
+    SCOPED_TRACE("uptime " + std::to_string(std::chrono::duration<double>(uptime).count()) + " s");
+    TempDir dir;
+    Batches batches;
+    ManualClock clock(uptime);
+    const EmbeddedStoreOptions options{std::chrono::seconds(10), clock.clock()};
+    auto synced = [](const EmbeddedStore& store) {
+      auto value = store.GetMeta("nodes_synced_size");
+      return value.ok() && value->has_value() ? **value : std::string("none");
+    };
+    for (int open = 0; open < 2; ++open) {
+      auto store = EmbeddedStore::Open(dir.path(), options);
+      ASSERT_TRUE(store.ok()) << store.error().message;
+      const uint64_t start = (*store)->size();
+      ASSERT_TRUE(batches.Append(**store, 3).ok());
+      EXPECT_EQ(synced(**store), std::to_string(start + 3)) << "the first batch after Open syncs";
+      clock.Advance(std::chrono::seconds(9));
+      ASSERT_TRUE(batches.Append(**store, 2).ok());
+      EXPECT_EQ(synced(**store), std::to_string(start + 3)) << "within the interval: no sync";
+      clock.Advance(std::chrono::seconds(1));
+      ASSERT_TRUE(batches.Append(**store, 4).ok());
+      EXPECT_EQ(synced(**store), std::to_string(start + 9)) << "the interval passed: sync";
+      ASSERT_TRUE(batches.Append(**store, 1).ok());
+      EXPECT_EQ(synced(**store), std::to_string(start + 9));
+    }
+  }
 }
 
 // Damage the stored hashes cannot reveal is caught one layer up: the log
