@@ -31,9 +31,7 @@ Result<crypto::PrivateKey> LoadOrCreate(const fs::path& path, crypto::Algorithm 
 Result<ServiceKeys> LoadKeys(const std::string& data_dir, bool* created) {
   fs::path dir = fs::path(data_dir) / "keys";
   if (created != nullptr) {
-    std::error_code ec;
-    fs::create_directories(dir / "retired", ec);
-    if (ec) return MakeError(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
+    SCITT_RETURN_IF_ERROR(CreateDirectories((dir / "retired").string()));
     ::chmod(dir.c_str(), 0700);
   }
 

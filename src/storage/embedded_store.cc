@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/file.h"
 #include "merkle/compact_range.h"
 #include "merkle/hash.h"
 
@@ -144,14 +145,6 @@ Status SyncFiles(const std::vector<std::pair<int, std::string>>& files) {
   if (!files.empty()) results[0] = SyncFile(files[0].first, files[0].second);
   for (auto& thread : threads) thread.join();
   for (const Status& result : results) SCITT_RETURN_IF_ERROR(result);
-  return Status::Ok();
-}
-
-// A new file's directory entry is durable only once its directory is synced.
-Status SyncDirectory(const std::string& path) {
-  Fd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0) return Errno("open directory " + path);
-  if (::fsync(dir.get()) != 0) return Errno("fsync directory " + path);
   return Status::Ok();
 }
 
@@ -606,15 +599,8 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
 }
 
 Status EmbeddedStore::State::OpenIndexForWriting() {
-  std::error_code ec;
-  const bool new_directory = !std::filesystem::exists(dir, ec);
-  std::filesystem::create_directories(Path("nodes"), ec);
-  if (ec) return Io("embedded store: creating " + Path("nodes") + ": " + ec.message());
-  if (new_directory) {
-    std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
-    if (!path.has_filename()) path = path.parent_path();  // "dir/" names dir
-    SCITT_RETURN_IF_ERROR(SyncDirectory(path.parent_path().string()));
-  }
+  // A new directory must survive a crash with the log it will hold.
+  SCITT_RETURN_IF_ERROR(CreateDirectories(Path("nodes")));
 
   lock_file = Fd(::open(Path("LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (lock_file.get() < 0) return Errno("open " + Path("LOCK"));
