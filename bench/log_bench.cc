@@ -1,4 +1,4 @@
-// Registration throughput of the log: TransparencyLog over EmbeddedStore in a
+// Registration throughput of the log: TransparencyLog over the embedded store in a
 // temporary directory, fsync on, 1 KiB statements.
 //
 //   BM_LogOpenLoop/<threads>/<entries>: submitting threads never wait, so the
@@ -25,7 +25,7 @@
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "log/transparency_log.h"
-#include "storage/embedded_store.h"
+#include "storage/store.h"
 
 namespace scitt::log {
 namespace {
@@ -61,7 +61,7 @@ Run OpenLog() {
   LogOptions options;
   options.origin = "bench.example/log";
   options.issuer = "https://bench.example";
-  auto store = storage::EmbeddedStore::Open(run.dir);
+  auto store = storage::OpenStore("file:" + run.dir);
   if (!store.ok()) std::abort();
   auto log = TransparencyLog::Open(std::move(*store), std::move(keys), std::move(options));
   if (!log.ok()) std::abort();

@@ -1,5 +1,7 @@
 // The storage the transparency log needs, defined here and implemented by
-// src/storage/ (embedded: SQLite + append-only files).
+// src/storage/ (embedded: SQLite + append-only files; opened by one setting,
+// storage/store.h). Every backend passes the conformance suite in
+// tests/storage/log_store_conformance.h unchanged.
 //
 // Durability contract: when AppendBatch returns OK, every entry, every node
 // and the tree head of the batch are on stable storage (fsync/commit), and a
@@ -9,7 +11,12 @@
 //
 // Concurrency: one writer (the sequencer) calls AppendBatch/Recover/PutMeta;
 // every const member may be called from any number of threads at the same
-// time, and sees a batch entirely or not at all.
+// time, and sees a batch entirely or not at all. Several writers may share
+// one backing store (sequencers on one database): AppendBatch's
+// compare-and-swap guarantees that they can never both append at one size.
+//
+// A store opened read-only (storage::StoreOptions::read_only) answers
+// AppendBatch, Recover, PutMeta and FindEntriesToAppend with kUnsupported.
 #pragma once
 
 #include <cstdint>
@@ -60,8 +67,16 @@ class LogStore {
   virtual ~LogStore() = default;
 
   // Appends entries [first, first + n) with the nodes they complete and the
-  // tree head at first + n. `entries` must continue the log exactly
-  // (entries[0].index == current size). Durable on OK (see file comment).
+  // tree head at first + n, where first = entries[0].index and the indexes
+  // are consecutive (kInvalidArgument otherwise, as for nodes that are not
+  // exactly those the batch completes). Durable on OK (see file comment).
+  //
+  // A compare-and-swap on the durable size: the batch is appended only if
+  // the size of the log on stable storage is still `first`, checked inside
+  // the same transaction that commits the batch. Otherwise it fails with
+  // kConflict and changes nothing, visible or not: another writer appended
+  // first. The caller must then stop appending (TransparencyLog does): its
+  // tree is stale, and a head it signed for `first + n` would fork the log.
   virtual Status AppendBatch(std::span<const LogEntry> entries, std::span<const NodeWrite> nodes,
                              const TreeHead& head) = 0;
 

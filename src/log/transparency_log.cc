@@ -95,34 +95,6 @@ int64_t SystemClockSeconds() {
       .count();
 }
 
-// Recomputes every complete node from the entry hashes and compares it with
-// the stored one: a damaged node anywhere (not only on the right edge, which
-// LoadTree checks) would otherwise be served in proofs and tiles. O(n) reads
-// and hashing, so only at start-up, after the cheap checks.
-Status VerifyStoredNodes(const LogStore& store) {
-  constexpr uint64_t kChunk = 1 << 16;
-  merkle::CompactRange recomputed;
-  std::optional<Error> mismatch;
-  auto compare = [&](uint8_t level, uint64_t index, const merkle::Hash& hash) {
-    if (mismatch) return;
-    auto stored = store.nodes().Node(level, index);
-    if (!stored.ok() || *stored != hash) {
-      mismatch =
-          MakeError(ErrorCode::kVerificationFailed,
-                    "stored Merkle node (level " + std::to_string(level) + ", index " +
-                        std::to_string(index) +
-                        ") differs from the one recomputed from the entries: refusing to start");
-    }
-  };
-  for (uint64_t start = 0; start < store.size() && !mismatch; start += kChunk) {
-    SCITT_ASSIGN_OR_RETURN(auto hashes,
-                           store.EntryHashes(start, std::min(kChunk, store.size() - start)));
-    for (const auto& entry_hash : hashes) recomputed.Append(merkle::HashLeaf(entry_hash), compare);
-  }
-  if (mismatch) return *mismatch;
-  return Status::Ok();
-}
-
 // The right edge of the stored tree, checked against the latest signed tree
 // head and its checkpoint: a store whose nodes or head were damaged or
 // swapped never gets a new head signed on top of it.
@@ -200,9 +172,12 @@ struct TransparencyLog::State {
   std::thread sequencer;
 
   // Sequencer thread only. `range` is the right edge of the committed tree;
-  // `needs_recovery` is set when a batch failed and `range` may be stale.
+  // `needs_recovery` is set when a batch failed and `range` may be stale;
+  // `overtaken` is set when another writer appended to the store (kConflict),
+  // after which this log never appends again.
   merkle::CompactRange range;
   bool needs_recovery = false;
+  std::optional<Error> overtaken;
 };
 
 Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<LogStore> store,
@@ -246,8 +221,9 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<L
     return InvalidArgument("the store holds the log of origin \"" + *origin + "\", not \"" +
                            s.options.origin + "\": refusing to start");
   }
+  // O(log n): the right edge against the last signed tree head. The O(n)
+  // check of every stored node is `scitt log fsck` (log/store_check.h).
   SCITT_ASSIGN_OR_RETURN(s.range, LoadTree(*s.store, s.options.origin));
-  SCITT_RETURN_IF_ERROR(VerifyStoredNodes(*s.store));
 
   s.sequencer = std::thread([&s] { s.RunSequencer(); });
   return log;
@@ -315,6 +291,10 @@ Status TransparencyLog::State::Recover() {
 }
 
 void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
+  if (overtaken) {
+    for (Pending& p : batch) p.done(*overtaken);
+    return;
+  }
   if (needs_recovery) {
     Status recovered = Recover();
     if (!recovered.ok()) {
@@ -409,6 +389,18 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     }
     if (appended.ok()) {
       range = std::move(next);
+    } else if (appended.error().code == ErrorCode::kConflict) {
+      // Another writer appended at this size first (LogStore::AppendBatch is
+      // a compare-and-swap on the durable size). The store changed nothing,
+      // and the head signed above is never published. Stepping back for good
+      // is the only safe answer: appending on top of what someone else wrote
+      // would sign heads for a tree this sequencer never saw; reads go on.
+      overtaken = MakeError(ErrorCode::kConflict,
+                            "another writer appended to the log at size " +
+                                std::to_string(old_size) +
+                                ", so this service stopped appending (it still serves reads): " +
+                                appended.error().message);
+      appended = *overtaken;
     } else if (checkpoint.ok()) {  // (a signing failure wrote nothing: no recovery)
       // DANGEROUS EDGE: the head just signed for this size must never be
       // published, nor reused for other contents; and the failed batch may

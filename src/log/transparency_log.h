@@ -62,12 +62,13 @@ class TransparencyLog {
  public:
   using Callback = std::function<void(Result<Appended>)>;
 
-  // Opens the log in `store`, creating it (empty) when new. Recovery: the
-  // tree recomputed from stored nodes must equal the root of the latest
-  // signed tree head, every stored node must equal the one recomputed from
-  // the entry hashes (O(n) at start-up), and the stored origin must equal
-  // options.origin; otherwise the log refuses to open with a message saying
-  // what differs (never a silent fork). Starts the sequencer thread.
+  // Opens the log in `store`, creating it (empty) when new. Recovery, in
+  // O(log n): the root of the stored tree's right edge must equal the root
+  // of the latest signed tree head, whose checkpoint must name this origin,
+  // size and root, and the stored origin must equal options.origin;
+  // otherwise the log refuses to open with a message saying what differs
+  // (never a silent fork). Damage elsewhere in the stored nodes is found by
+  // CheckStore (log/store_check.h, `scitt log fsck`). Starts the sequencer.
   static Result<std::unique_ptr<TransparencyLog>> Open(std::unique_ptr<LogStore> store, LogKeys keys,
                                                        LogOptions options);
   ~TransparencyLog();  // Stop()
@@ -77,7 +78,9 @@ class TransparencyLog {
   // after the batch is durable and signed, or with the error that failed the
   // batch (kIo from the store; its entries are then not in the log unless
   // the store later proves the commit happened, in which case a resubmission
-  // completes with existed = true). An entry whose entry_hash is already
+  // completes with existed = true; kConflict when another writer appended to
+  // the store, after which every submission fails so: this log never appends
+  // again, and keeps serving reads). An entry whose entry_hash is already
   // registered or queued completes with that index and existed = true.
   // Callbacks of a batch run one after another and hold up the next batch:
   // they must be quick (hand work to another thread) and must not wait for

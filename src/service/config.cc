@@ -24,6 +24,7 @@ const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"listen", &ServiceConfig::listen, "host:port to listen on (port 0: any free port)"},
       {"data", &ServiceConfig::data, "data directory (created on first start)"},
+      {"store", &ServiceConfig::store, "where the log is stored: file:DIR (default file:<data>); postgres://… later"},
       {"url", &ServiceConfig::url, "public base URL (default: from --listen)"},
       {"origin", &ServiceConfig::origin, "log origin for checkpoints and receipts (default: URL without scheme)"},
       {"tls-cert", &ServiceConfig::tls_cert, "TLS certificate chain, PEM"},
@@ -148,6 +149,7 @@ Result<std::pair<std::string, uint16_t>> ServiceConfig::ListenAddress() const {
 }
 
 void FinishDefaults(ServiceConfig* config) {
+  if (config->store.empty()) config->store = "file:" + config->data;
   if (config->url.empty()) {
     config->url = (config->tls_cert.empty() ? "http://" : "https://") + config->listen;
   }

@@ -15,7 +15,7 @@
 #include "crypto/x509.h"
 #include "http/server.h"
 #include "service/context.h"
-#include "storage/embedded_store.h"
+#include "storage/store.h"
 
 namespace scitt::service {
 
@@ -290,7 +290,7 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   ctx.limiter = std::make_unique<http::RateLimiter>(config.rate_limit, std::max(1.0, 2 * config.rate_limit));
 
   SCITT_ASSIGN_OR_RETURN(ctx.keys, LoadOrCreateServiceKeys(config.data));
-  SCITT_ASSIGN_OR_RETURN(auto store, storage::EmbeddedStore::Open(config.data));
+  SCITT_ASSIGN_OR_RETURN(auto store, storage::OpenStore(config.store));
   ctx.store = store.get();
   log::LogKeys log_keys{ctx.keys.receipt_key, ctx.keys.receipt_alg, ctx.keys.receipt_kid, ctx.keys.checkpoint_key};
   log::LogOptions options;

@@ -162,6 +162,79 @@ def test_audit_refuses_a_running_service():
         server.stop()
 
 
+# ---------------------------------------------------------------- scitt log fsck
+
+def flip_byte(path, offset):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 1]))
+
+
+def test_fsck_reports_damage_that_start_up_does_not_read():
+    server = make_log("fsck", entries=6)  # 2 service statements + 6: size 8
+    server.stop()
+    out = assert_audit_changes_nothing(server.data, "fsck")
+    assert "store OK" in out.stdout and "nodes:       " in out.stdout, out.stdout
+
+    # Node (0, 1) is on no right edge of size 8: start-up (O(log n)) does not
+    # read it, fsck (O(n)) does. (One restart first: it recomputes the nodes
+    # the service had not synced yet, which would repair the damage below.)
+    server.start()
+    server.stop()
+    flip_byte(os.path.join(server.data, "nodes", "00"), 32 + 5)
+    server.start()
+    server.stop()
+    before = snapshot(server.data)
+    out = scitt("log", "fsck", "--data", server.data)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "DAMAGE stored Merkle node (level 0, index 1) differs" in out.stdout, out.stdout
+    assert "store DAMAGED (1 problems)" in out.stdout, out.stdout
+    assert snapshot(server.data) == before, "fsck changed the data directory"
+    flip_byte(os.path.join(server.data, "nodes", "00"), 32 + 5)
+
+    # A flipped statement byte: its entry no longer hashes to its entry hash.
+    flip_byte(os.path.join(server.data, "statements"), 10)
+    out = scitt("log", "fsck", "--data", server.data)
+    assert out.returncode == 1 and "DAMAGE entry 0: the stored statement does not hash" in out.stdout, out.stdout
+    flip_byte(os.path.join(server.data, "statements"), 10)
+
+    # A truncated statements file: the store refuses to open, which is damage too.
+    statements = os.path.join(server.data, "statements")
+    with open(statements, "r+b") as f:
+        f.truncate(os.path.getsize(statements) - 3)
+    out = scitt("log", "fsck", "--data", server.data)
+    assert out.returncode == 1 and "refusing to open" in out.stdout and "store DAMAGED" in out.stdout, out.stdout
+
+    empty = os.path.join(WORK, "fsck-empty")
+    os.makedirs(empty)
+    out = scitt("log", "fsck", "--data", empty)
+    assert out.returncode == 2 and "holds no scitt log" in out.stderr and os.listdir(empty) == [], out.stderr
+
+
+# ---------------------------------------------------------------- the store setting
+
+def test_store_setting():
+    """--store names where the log lives; postgres:// is refused clearly."""
+    data = os.path.join(WORK, "setting-keys")
+    log_dir = os.path.join(WORK, "setting-log")
+    server = lib.Server(SCITT, WORK, "setting", "--issuer-keys", KEYS_FILE, "--store", "file:" + log_dir,
+                        data=data)
+    try:
+        register(server, ISSUER.sign("pkg:setting/a@1", b"{}"))
+    finally:
+        server.stop()
+    assert os.path.exists(os.path.join(log_dir, "index.sqlite")), "the log is not where --store says"
+    assert not os.path.exists(os.path.join(data, "index.sqlite")), "the log went to --data instead"
+    out = scitt("log", "fsck", "--data", log_dir)
+    assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
+    out = subprocess.run([SCITT, "serve", "--listen", "127.0.0.1:0", "--data", os.path.join(WORK, "pg"),
+                          "--store", "postgres://db.example/scitt"],
+                         cwd=WORK, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "PostgreSQL storage is not available" in out.stderr, out.stderr
+
+
 def main():
     tests = [
         ("audit of a stopped service changes nothing", test_audit_of_a_stopped_service_changes_nothing),
@@ -169,6 +242,8 @@ def main():
         ("audit of a read-only copy", test_audit_of_a_read_only_copy),
         ("audit refuses a directory without a log", test_audit_refuses_a_directory_without_a_log),
         ("audit refuses a running service", test_audit_refuses_a_running_service),
+        ("fsck reports damage that start-up does not read", test_fsck_reports_damage_that_start_up_does_not_read),
+        ("store setting", test_store_setting),
     ]
     return lib.run_tests(tests, WORK)
 
