@@ -16,6 +16,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
+import cbor2  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
 WORK = tempfile.mkdtemp(prefix="scitt-storage-")
@@ -213,6 +214,34 @@ def test_fsck_reports_damage_that_start_up_does_not_read():
     assert out.returncode == 2 and "holds no scitt log" in out.stderr and os.listdir(empty) == [], out.stderr
 
 
+# ---------------------------------------------------------------- tree heads at the edge of uint64
+
+def test_tree_heads_from_beyond_int64():
+    """Issue 10 #5: from=2^63 was read as a negative number by the store's
+    query and answered the heads of size 1, 2, ..."""
+    server = make_log("edges", entries=2)
+    try:
+        heads = lib.tree_heads(server.url)
+        assert heads, "the log should have signed tree heads"
+        for start in (2**63 - 1, 2**63, 2**63 + 1, 2**64 - 2, 2**64 - 1):
+            status, hdrs, body = lib.request("GET", f"{server.url}/tree-heads?from={start}")
+            assert status == 200, f"from={start}: {status} {body[:200]!r}"
+            doc = cbor2.loads(body)
+            assert doc == {"tree_heads": []}, \
+                f"from={start}: heads of sizes {[h['tree_size'] for h in doc['tree_heads']]}, keys {list(doc)}"
+        # The last signed size is still found, one past it is not.
+        last = heads[-1]["tree_size"]
+        _, _, body = lib.request("GET", f"{server.url}/tree-heads?from={last}")
+        assert [h["tree_size"] for h in cbor2.loads(body)["tree_heads"]] == [last]
+        _, _, body = lib.request("GET", f"{server.url}/tree-heads?from={last + 1}")
+        assert cbor2.loads(body) == {"tree_heads": []}
+        # 2^64 itself is not a uint64: refused, not wrapped.
+        status, hdrs, body = lib.request("GET", f"{server.url}/tree-heads?from={2**64}")
+        lib.problem(status, hdrs, body, 400)
+    finally:
+        server.stop()
+
+
 # ---------------------------------------------------------------- the store setting
 
 def test_store_setting():
@@ -244,6 +273,7 @@ def main():
         ("audit refuses a running service", test_audit_refuses_a_running_service),
         ("fsck reports damage that start-up does not read", test_fsck_reports_damage_that_start_up_does_not_read),
         ("store setting", test_store_setting),
+        ("tree heads from beyond int64", test_tree_heads_from_beyond_int64),
     ]
     return lib.run_tests(tests, WORK)
 

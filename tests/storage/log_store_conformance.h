@@ -46,5 +46,7 @@ class LogStoreConformance : public ::testing::TestWithParam<LogStoreBackend> {
 
 // For INSTANTIATE_TEST_SUITE_P's name generator.
 std::string BackendName(const ::testing::TestParamInfo<LogStoreBackend>& info);
+// GoogleTest prints a backend by its name.
+void PrintTo(const LogStoreBackend& backend, std::ostream* out);
 
 }  // namespace scitt::storage::testing

@@ -273,6 +273,13 @@ Result<log::TreeHead> EmbeddedStore::TreeHeadAt(uint64_t tree_size) const {
 
 Result<uint64_t> EmbeddedStore::SignedSizeAtOrAfter(uint64_t tree_size) const {
   const uint64_t committed = size();
+  // Beyond the log, nothing is signed. This also keeps sizes of 2^63 and
+  // more away from SQLite's signed 64-bit integers, where they would read as
+  // negative numbers and match every tree head (issue 10 #5).
+  if (tree_size > committed) {
+    return NotFound("no tree head was signed at size " + std::to_string(tree_size) +
+                    " or later (the log has size " + std::to_string(committed) + ")");
+  }
   SCITT_ASSIGN_OR_RETURN(auto reader, state_->readers.Borrow());
   Query q(reader->size_at_or_after);
   q.Int(1, static_cast<int64_t>(tree_size));
