@@ -37,6 +37,11 @@ namespace scitt::log {
 struct LogEntry {
   uint64_t index = 0;
   crypto::Sha256Digest entry_hash{};  // SHA-256(registered statement): the leaf input
+  // SHA-256 of what the statement's signature covers (cose::SignedContent):
+  // entries with equal values are one registration (docs/profile.md), so the
+  // log and the store keep it unique. Set by the submitter, outside the
+  // sequencer; LogStore::Entry leaves it zero.
+  crypto::Sha256Digest signed_content{};
   Bytes statement;                    // the registered statement (unprotected = {})
   Bytes collateral;                   // CBOR map of what verification used beyond the
                                       // statement (e.g. an unprotected x5chain); may be empty
@@ -70,6 +75,8 @@ class LogStore {
   // tree head at first + n, where first = entries[0].index and the indexes
   // are consecutive (kInvalidArgument otherwise, as for nodes that are not
   // exactly those the batch completes). Durable on OK (see file comment).
+  // Entry hashes and signed contents are unique in the log: a batch that
+  // repeats one (within itself or from the log) fails and leaves nothing.
   //
   // A compare-and-swap on the durable size: the batch is appended only if
   // the size of the log on stable storage is still `first`, checked inside
@@ -104,15 +111,20 @@ class LogStore {
   virtual Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start, uint64_t count) const = 0;
   // The index of the entry with this hash, if registered.
   virtual Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const = 0;
-  // FindEntry for each hash of a batch about to be appended (the sequencer's
-  // duplicate check; only the appending thread calls it). A store may answer
-  // from its writer's state, whose cache the append then reuses.
+  // The index of the entry registered with this signed content
+  // (LogEntry::signed_content), if any.
+  virtual Result<std::optional<uint64_t>> FindSignedContent(
+      const crypto::Sha256Digest& signed_content) const = 0;
+  // FindSignedContent for each signed content of a batch about to be
+  // appended (the sequencer's duplicate check; only the appending thread
+  // calls it). A store may answer from its writer's state, whose cache the
+  // append then reuses.
   virtual Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
-      std::span<const crypto::Sha256Digest> hashes) const {
+      std::span<const crypto::Sha256Digest> signed_contents) const {
     std::vector<std::optional<uint64_t>> found;
-    found.reserve(hashes.size());
-    for (const auto& hash : hashes) {
-      SCITT_ASSIGN_OR_RETURN(std::optional<uint64_t> index, FindEntry(hash));
+    found.reserve(signed_contents.size());
+    for (const auto& signed_content : signed_contents) {
+      SCITT_ASSIGN_OR_RETURN(std::optional<uint64_t> index, FindSignedContent(signed_content));
       found.push_back(index);
     }
     return found;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cose/receipt.h"
+#include "cose/transparent_statement.h"
 #include "log/checkpoint.h"
 #include "merkle/compact_range.h"
 #include "merkle/hash.h"
@@ -31,7 +32,7 @@ struct Pending {
   Clock::time_point queued_at;
 };
 
-// Entry hashes are SHA-256 outputs: any 8 of their bytes are a good hash.
+// Signed contents are SHA-256 outputs: any 8 of their bytes are a good hash.
 struct DigestHasher {
   size_t operator()(const crypto::Sha256Digest& digest) const {
     size_t h;
@@ -316,16 +317,18 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
   const int64_t now = options.clock();
   std::vector<LogEntry> entries;
   std::vector<Outcome> outcomes(batch.size());
-  // The sequencer is the only writer, so these answers stay true until the
-  // batch commits.
-  std::vector<crypto::Sha256Digest> hashes;
-  hashes.reserve(batch.size());
-  for (const Pending& p : batch) hashes.push_back(p.entry.entry_hash);
-  auto stored = store->FindEntriesToAppend(hashes);
+  // Duplicates are by signed content (profile: one registration per signed
+  // content, whatever the signature), which submitters computed off this
+  // thread. The sequencer is the only writer, so these answers stay true
+  // until the batch commits.
+  std::vector<crypto::Sha256Digest> signed_contents;
+  signed_contents.reserve(batch.size());
+  for (const Pending& p : batch) signed_contents.push_back(p.entry.signed_content);
+  auto stored = store->FindEntriesToAppend(signed_contents);
   std::unordered_map<crypto::Sha256Digest, size_t, DigestHasher> in_batch;
   for (size_t i = 0; i < batch.size(); ++i) {
     LogEntry& entry = batch[i].entry;
-    if (auto it = in_batch.find(entry.entry_hash); it != in_batch.end()) {
+    if (auto it = in_batch.find(entry.signed_content); it != in_batch.end()) {
       outcomes[i].kind = Kind::kDuplicateInBatch;
       outcomes[i].new_entry = it->second;
       continue;
@@ -341,7 +344,7 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     }
     entry.index = old_size + entries.size();
     entry.registered_at = now;
-    in_batch.emplace(entry.entry_hash, entries.size());
+    in_batch.emplace(entry.signed_content, entries.size());
     outcomes[i].kind = Kind::kNew;
     outcomes[i].new_entry = entries.size();
     entries.push_back(std::move(entry));
@@ -506,6 +509,16 @@ Result<LogEntry> TransparencyLog::Entry(uint64_t index) const {
 Result<std::optional<uint64_t>> TransparencyLog::FindEntry(
     const crypto::Sha256Digest& entry_hash) const {
   return state_->store->FindEntry(entry_hash);
+}
+
+Result<std::optional<uint64_t>> TransparencyLog::FindSignedContent(
+    const crypto::Sha256Digest& signed_content) const {
+  return state_->store->FindSignedContent(signed_content);
+}
+
+Result<crypto::Sha256Digest> SignedContentOf(ByteView registered_statement) {
+  SCITT_ASSIGN_OR_RETURN(cose::Sign1 statement, cose::Sign1::Parse(registered_statement));
+  return cose::SignedContent(statement);
 }
 
 Result<Bytes> TransparencyLog::Tile(const merkle::TileCoord& coord) const {

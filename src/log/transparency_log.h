@@ -44,7 +44,7 @@ struct LogOptions {
 // What a submission became.
 struct Appended {
   uint64_t index = 0;
-  bool existed = false;  // the same statement was already registered (dedup)
+  bool existed = false;  // its signed content was already registered (dedup)
   Bytes receipt;         // inclusion receipt against the tree head of its batch
                          // (the latest one when it existed)
 };
@@ -57,6 +57,12 @@ struct LogStats {
   double commit_seconds_total = 0;     // time spent in AppendBatch
   uint64_t queue_length = 0;           // gauge: pending submissions
 };
+
+// LogEntry::signed_content of a registered statement (cose::SignedContent);
+// kMalformed when it is not a COSE_Sign1. For stores that must compute it for
+// entries they hold from before it was recorded
+// (storage::StoreOptions::signed_content_of).
+Result<crypto::Sha256Digest> SignedContentOf(ByteView registered_statement);
 
 class TransparencyLog {
  public:
@@ -80,8 +86,10 @@ class TransparencyLog {
   // the store later proves the commit happened, in which case a resubmission
   // completes with existed = true; kConflict when another writer appended to
   // the store, after which every submission fails so: this log never appends
-  // again, and keeps serving reads). An entry whose entry_hash is already
-  // registered or queued completes with that index and existed = true.
+  // again, and keeps serving reads). `entry.signed_content` must be set: an
+  // entry whose signed content is already registered or queued (the same
+  // statement, or another signature over the same content) completes with
+  // that entry's index and existed = true, and is not appended.
   // Callbacks of a batch run one after another and hold up the next batch:
   // they must be quick (hand work to another thread) and must not wait for
   // another submission. After Stop(), `done` runs at once on the caller's
@@ -114,6 +122,8 @@ class TransparencyLog {
 
   Result<LogEntry> Entry(uint64_t index) const;
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const;
+  // The entry registered with this signed content (LogEntry::signed_content).
+  Result<std::optional<uint64_t>> FindSignedContent(const crypto::Sha256Digest& signed_content) const;
 
   // C2SP tlog-tiles resources: full tiles up to the latest checkpoint and
   // the partial tiles of every signed size; a hash tile (concatenated

@@ -96,6 +96,7 @@ void Register(ServiceContext& ctx, Request req, Responder respond) {
 
   log::LogEntry entry;
   entry.entry_hash = accepted.entry_hash;
+  entry.signed_content = accepted.signed_content;
   entry.statement = std::move(accepted.registered_statement);
   entry.collateral = std::move(accepted.collateral);
   entry.registered_at = now;

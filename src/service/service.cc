@@ -178,6 +178,7 @@ Result<uint64_t> AppendServiceStatement(ServiceContext& ctx, const std::string& 
   SCITT_ASSIGN_OR_RETURN(cose::Sign1 parsed, cose::Sign1::Parse(statement));
   log::LogEntry entry;
   entry.entry_hash = cose::LogEntry(parsed);
+  entry.signed_content = cose::SignedContent(parsed);
   entry.statement = std::move(statement);
   entry.registered_at = static_cast<int64_t>(std::time(nullptr));
   entry.policy_index = ctx.policy_index.load();
@@ -290,7 +291,9 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   ctx.limiter = std::make_unique<http::RateLimiter>(config.rate_limit, std::max(1.0, 2 * config.rate_limit));
 
   SCITT_ASSIGN_OR_RETURN(ctx.keys, LoadOrCreateServiceKeys(config.data));
-  SCITT_ASSIGN_OR_RETURN(auto store, storage::OpenStore(config.store));
+  storage::StoreOptions store_options;
+  store_options.signed_content_of = log::SignedContentOf;  // upgrades an older data directory
+  SCITT_ASSIGN_OR_RETURN(auto store, storage::OpenStore(config.store, store_options));
   ctx.store = store.get();
   log::LogKeys log_keys{ctx.keys.receipt_key, ctx.keys.receipt_alg, ctx.keys.receipt_kid, ctx.keys.checkpoint_key};
   log::LogOptions options;

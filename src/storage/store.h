@@ -9,11 +9,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "base/bytes.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "crypto/hash.h"
 #include "log/log_store.h"
 
 namespace scitt::storage {
@@ -29,6 +32,12 @@ struct StoreOptions {
   // Longer means less work per batch and more nodes to recompute after a
   // crash.
   std::chrono::milliseconds node_sync_interval{1000};
+  // How to compute an entry's signed content (log::LogEntry::signed_content)
+  // from its registered statement: log::SignedContentOf. Needed only to
+  // upgrade a store written before signed contents were recorded (embedded
+  // format 1), which without it refuses to open read-write. Stores never
+  // interpret statements otherwise.
+  std::function<Result<crypto::Sha256Digest>(ByteView statement)> signed_content_of;
 };
 
 // Opens (read-write: creating when new) the store `setting` names.

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """Storage through the real binary: an auditor that must not change what it
-audits, `scitt log fsck`, tree-head queries at the edge of uint64, and
-duplicate registration by signature malleation.
+audits, `scitt log fsck`, the store setting, tree-head queries at the edge of
+uint64, duplicate registration by signature malleation (one registration per
+signed content), and the upgrade of an older data directory.
 
 Usage: storage_test.py PATH/TO/scitt
 """
+import base64
 import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -17,6 +20,9 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
 import cbor2  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
 WORK = tempfile.mkdtemp(prefix="scitt-storage-")
@@ -264,6 +270,127 @@ def test_store_setting():
     assert out.returncode != 0 and "PostgreSQL storage is not available" in out.stderr, out.stderr
 
 
+# ---------------------------------------------------------------- one registration per signed content
+
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+class Es256Issuer:
+    """An ES256 issuer signing here with cryptography, kid = RFC 9679 thumbprint."""
+
+    def __init__(self):
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        numbers = self.key.public_key().public_numbers()
+        self.x, self.y = numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big")
+        self.kid = hashlib.sha256(cbor2.dumps({1: 2, -1: 1, -2: self.x, -3: self.y}, canonical=True)).digest()
+
+    def jwk(self):
+        b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+        return {"kty": "EC", "crv": "P-256", "x": b64(self.x), "y": b64(self.y), "kid": self.kid.hex()}
+
+    def sign(self, subject, payload):
+        protected = cbor2.dumps({1: -7, 4: self.kid, 15: {1: "https://issuer.example", 2: subject},
+                                 3: "application/json"}, canonical=True)
+        tbs = cbor2.dumps(["Signature1", protected, b"", payload])
+        r, s = decode_dss_signature(self.key.sign(tbs, ec.ECDSA(hashes.SHA256())))
+        return cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, r.to_bytes(32, "big") + s.to_bytes(32, "big")]))
+
+
+def malleate(statement):
+    """The same statement with s replaced by n - s: also a valid signature."""
+    protected, unprotected, payload, sig = cbor2.loads(statement).value
+    s = int.from_bytes(sig[32:], "big")
+    twin = sig[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return cbor2.dumps(cbor2.CBORTag(18, [protected, unprotected, payload, twin]))
+
+
+def es256_server(name):
+    issuer = Es256Issuer()
+    keys = os.path.join(WORK, name + "-issuers.json")
+    with open(keys, "w") as f:
+        json.dump({"keys": [issuer.jwk()]}, f)
+    return issuer, lib.Server(SCITT, WORK, name, "--issuer-keys", keys)
+
+
+def registered_twice(server, statement):
+    """Registers `statement`, then its malleated twin; checks the twin comes
+    back as the first entry and that the log did not grow."""
+    index, receipt = register(server, statement)
+    size, _ = lib.checkpoint(server.url)
+    twin = malleate(statement)
+    assert twin != statement
+    twin_index, twin_receipt = register(server, twin)
+    assert twin_index == index, f"the twin became entry {twin_index}, the statement is entry {index}"
+    assert lib.checkpoint(server.url)[0] == size, "the twin grew the log"
+    # The receipt answered for the twin is the first entry's: it proves the
+    # first statement, whose transparent statement the service serves.
+    key = lib.service_key(server.url)
+    _, leaf, _ = lib.verify_receipt(server.url, twin_receipt, lib.registered_form(statement), key)
+    assert leaf == index
+    lib.verify_receipt(server.url, receipt, lib.registered_form(statement), key)
+    status, _, transparent = lib.request("GET", f"{server.url}/entries/{index}/statement")
+    assert status == 200
+    assert lib.registered_form(transparent) == lib.registered_form(statement)
+    return index
+
+
+def test_a_malleated_es256_statement_is_the_same_registration():
+    issuer, server = es256_server("malleated")
+    try:
+        statement = issuer.sign("pkg:malleated/a@1", b'{"a": 1}')
+        index = registered_twice(server, statement)
+        # A re-signature of the same content is the same registration too.
+        again, _ = register(server, issuer.sign("pkg:malleated/a@1", b'{"a": 1}'))
+        assert again == index
+        out = scitt("log", "verify", "--url", server.url)
+        assert out.returncode == 0 and "log verified" in out.stdout, out.stdout + out.stderr
+    finally:
+        server.stop()
+
+
+def test_a_format_1_directory_is_upgraded():
+    """A data directory written before signed contents were recorded
+    (format 1: no signed_contents table) opens, is upgraded in place, and
+    then knows its old entries' signed contents."""
+    issuer, server = es256_server("format1")
+    statement = issuer.sign("pkg:format1/a@1", b'{"a": 1}')
+    index, _ = register(server, statement)
+    server.stop()
+    db = sqlite3.connect(os.path.join(server.data, "index.sqlite"))
+    db.executescript("DROP TABLE signed_contents; PRAGMA user_version = 1;")
+    db.close()
+    out = scitt("log", "verify", "--data", server.data)  # read-only: read as it is
+    assert out.returncode == 0 and "log verified" in out.stdout, out.stdout + out.stderr
+    server.start()
+    try:
+        assert registered_twice(server, statement) == index
+    finally:
+        server.stop()
+    out = scitt("log", "fsck", "--data", server.data)
+    assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
+
+
+def test_the_auditor_flags_a_statement_registered_twice():
+    """Logs written before this rule may hold a statement and its twin; the
+    auditor names them. (Made here by hiding the first entry's signed content
+    from the store, as a format-1 log would have.)"""
+    issuer, server = es256_server("twice")
+    statement = issuer.sign("pkg:twice/a@1", b'{"a": 1}')
+    index, _ = register(server, statement)
+    server.stop()
+    db = sqlite3.connect(os.path.join(server.data, "index.sqlite"))
+    db.execute("DELETE FROM signed_contents WHERE idx = ?", (index,))
+    db.commit()
+    db.close()
+    server.start()
+    twin_index, _ = register(server, malleate(statement))
+    assert twin_index != index
+    server.stop()
+    out = scitt("log", "verify", "--data", server.data)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"PROBLEM entry {twin_index}: signs the same content as entry {index}" in out.stdout, out.stdout
+
+
 def main():
     tests = [
         ("audit of a stopped service changes nothing", test_audit_of_a_stopped_service_changes_nothing),
@@ -274,6 +401,9 @@ def main():
         ("fsck reports damage that start-up does not read", test_fsck_reports_damage_that_start_up_does_not_read),
         ("store setting", test_store_setting),
         ("tree heads from beyond int64", test_tree_heads_from_beyond_int64),
+        ("a malleated ES256 statement is the same registration", test_a_malleated_es256_statement_is_the_same_registration),
+        ("a format-1 directory is upgraded", test_a_format_1_directory_is_upgraded),
+        ("the auditor flags a statement registered twice", test_the_auditor_flags_a_statement_registered_twice),
     ]
     return lib.run_tests(tests, WORK)
 

@@ -45,6 +45,8 @@ LogEntry MakeEntry(const std::string& text) {
   LogEntry entry;
   entry.statement = ToBytes(text);
   entry.entry_hash = crypto::Sha256(entry.statement);
+  // Not COSE: any digest that is equal exactly when the texts are.
+  entry.signed_content = crypto::Sha256(ToBytes("signed content of " + text));
   return entry;
 }
 
@@ -178,6 +180,9 @@ class FaultyStore final : public LogStore {
   }
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& h) const override {
     return inner_->FindEntry(h);
+  }
+  Result<std::optional<uint64_t>> FindSignedContent(const crypto::Sha256Digest& h) const override {
+    return inner_->FindSignedContent(h);
   }
   const merkle::NodeSource& nodes() const override { return inner_->nodes(); }
   Result<std::optional<std::string>> GetMeta(const std::string& key) const override {

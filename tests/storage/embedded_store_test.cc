@@ -4,9 +4,10 @@
 #include "storage/embedded/embedded_store.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -364,6 +365,94 @@ TEST(EmbeddedStore, ReadOnlyRefusesADirectoryWithoutALog) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
+// Turns a data directory written by this build into format 1, as older
+// builds wrote it: the same, without the signed_contents table.
+void MakeFormat1(const std::string& index) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(index.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "DROP TABLE signed_contents; PRAGMA user_version = 1;", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// A format-1 directory still opens: read-only as it is, read-write upgraded
+// in place (signed contents computed from the stored statements, the first
+// of two equal ones keeping it).
+TEST(EmbeddedStore, UpgradesAFormat1Directory) {
+  TempDir dir;
+  Batches batches;
+  {
+    auto store = MustOpen(dir.path());
+    for (uint64_t n : {4, 8}) ASSERT_TRUE(batches.Append(*store, n).ok());
+  }
+  MakeFormat1(dir / "index.sqlite");
+  // What log::SignedContentOf computes for real statements; here entry 5
+  // repeats the signed content of entry 3 (format 1 let that in).
+  auto content_of = [](ByteView statement) -> Result<crypto::Sha256Digest> {
+    const std::string text(statement.begin(), statement.end());
+    uint64_t index = std::stoull(text.substr(std::string("statement-").size()));
+    if (index == 5) index = 3;
+    return testing::SignedContentFor(crypto::Sha256(Statement(index)));
+  };
+
+  {  // Read-only: read as it is, changing nothing.
+    const auto before = Snapshot(dir.path());
+    auto store = EmbeddedStore::Open(dir.path(), ReadOnly());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->size(), 12u);
+    EXPECT_EQ((*store)->Entry(5)->statement, Statement(5));
+    EXPECT_EQ(**(*store)->FindEntry(crypto::Sha256(Statement(5))), 5u);
+    EXPECT_EQ((*store)->FindSignedContent(crypto::Sha256(AsBytes("x"))).error().code,
+              ErrorCode::kUnsupported);
+    store->reset();
+    EXPECT_EQ(Snapshot(dir.path()), before);
+  }
+  {  // Read-write without a way to compute signed contents: refused.
+    auto store = EmbeddedStore::Open(dir.path());
+    ASSERT_FALSE(store.ok());
+    EXPECT_NE(store.error().message.find("format version 1"), std::string::npos)
+        << store.error().message;
+  }
+  {  // A statement the function cannot read: refused, and nothing upgraded.
+    StoreOptions failing;
+    failing.signed_content_of = [&](ByteView statement) -> Result<crypto::Sha256Digest> {
+      if (Bytes(statement.begin(), statement.end()) == Statement(7)) return MakeError(ErrorCode::kMalformed, "not a COSE_Sign1");
+      return content_of(statement);
+    };
+    auto store = EmbeddedStore::Open(dir.path(), failing);
+    ASSERT_FALSE(store.ok());
+    EXPECT_NE(store.error().message.find("entry 7: not a COSE_Sign1"), std::string::npos)
+        << store.error().message;
+    auto still_format1 = EmbeddedStore::Open(dir.path(), ReadOnly());
+    ASSERT_TRUE(still_format1.ok());
+    EXPECT_EQ((*still_format1)->FindSignedContent(crypto::Sha256(AsBytes("x"))).error().code,
+              ErrorCode::kUnsupported);
+  }
+  StoreOptions upgrading;
+  upgrading.signed_content_of = content_of;
+  {
+    auto store = EmbeddedStore::Open(dir.path(), upgrading);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    CheckContents(**store, batches);
+    EXPECT_EQ(**(*store)->FindSignedContent(testing::SignedContentFor(crypto::Sha256(Statement(3)))), 3u);
+    EXPECT_FALSE((*store)->FindSignedContent(testing::SignedContentFor(crypto::Sha256(Statement(5))))->has_value());
+    EXPECT_EQ(**(*store)->FindEntry(crypto::Sha256(Statement(5))), 5u);  // the entry stays
+    // The upgraded index keeps signed contents unique.
+    Batch again = batches.Next(1);
+    again.entries[0].signed_content = testing::SignedContentFor(crypto::Sha256(Statement(3)));
+    EXPECT_FALSE((*store)->AppendBatch(again.entries, again.nodes, again.head).ok());
+    EXPECT_TRUE((*store)->Recover().ok());
+    ASSERT_TRUE(batches.Append(**store, 5).ok());
+    CheckContents(**store, batches);
+  }
+  // Upgraded once: a later open (even without the function) needs nothing.
+  auto store = EmbeddedStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  CheckContents(**store, batches);
+}
+
 // Damage the stored hashes cannot reveal is caught one layer up: the log
 // recomputes the root and compares it with the last signed tree head at
 // start-up, and CheckStore (`scitt log fsck`) compares every node.
@@ -390,6 +479,7 @@ TEST(EmbeddedStore, CorruptNodeMakesTheLogRefuseToStart) {
       log::LogEntry entry;
       entry.statement = Statement(i);
       entry.entry_hash = crypto::Sha256(entry.statement);
+      entry.signed_content = testing::SignedContentFor(entry.entry_hash);
       (*log)->Submit(entry, [&](Result<log::Appended> r) { done.set_value(std::move(r)); });
       ASSERT_TRUE(done.get_future().get().ok());
     }

@@ -163,16 +163,44 @@ TEST_P(LogStoreConformance, SignedSizeAtOrAfter) {
   }
 }
 
-TEST_P(LogStoreConformance, FindsEntriesToAppend) {
+// The sequencer's duplicate check is by signed content.
+TEST_P(LogStoreConformance, FindsEntriesToAppendBySignedContent) {
   auto store = MustOpen();
   Batches batches;
   ASSERT_TRUE(batches.Append(*store, 10).ok());
-  const std::vector<crypto::Sha256Digest> hashes = {crypto::Sha256(Statement(3)),
-                                                    crypto::Sha256(AsBytes("not registered")),
-                                                    crypto::Sha256(Statement(9))};
-  auto found = store->FindEntriesToAppend(hashes);
+  const std::vector<crypto::Sha256Digest> signed_contents = {
+      SignedContentFor(crypto::Sha256(Statement(3))), crypto::Sha256(AsBytes("not registered")),
+      SignedContentFor(crypto::Sha256(Statement(9))),
+      crypto::Sha256(Statement(4))};  // an entry hash, not a signed content
+  auto found = store->FindEntriesToAppend(signed_contents);
   ASSERT_TRUE(found.ok()) << found.error().message;
-  EXPECT_EQ(*found, (std::vector<std::optional<uint64_t>>{3, std::nullopt, 9}));
+  EXPECT_EQ(*found, (std::vector<std::optional<uint64_t>>{3, std::nullopt, 9, std::nullopt}));
+  auto one = store->FindSignedContent(SignedContentFor(crypto::Sha256(Statement(7))));
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(*one, std::optional<uint64_t>(7));
+  EXPECT_FALSE(store->FindSignedContent(crypto::Sha256(AsBytes("not registered")))->has_value());
+}
+
+// Signed contents are unique in the log: a batch that brings one again
+// (another statement, the same signed content) fails and leaves nothing.
+TEST_P(LogStoreConformance, RefusesASignedContentTwice) {
+  auto store = MustOpen();
+  Batches batches;
+  ASSERT_TRUE(batches.Append(*store, 3).ok());
+  const Visible before = Look(*store);
+  Batch again = batches.Next(2);
+  again.entries[1].signed_content = SignedContentFor(crypto::Sha256(Statement(1)));
+  EXPECT_FALSE(store->AppendBatch(again.entries, again.nodes, again.head).ok());
+  EXPECT_TRUE(store->Recover().ok());
+  ExpectNoneOf(*store, again, before);
+  Batch twice = batches.Next(2);
+  twice.entries[1].signed_content = twice.entries[0].signed_content;
+  EXPECT_FALSE(store->AppendBatch(twice.entries, twice.nodes, twice.head).ok());
+  EXPECT_TRUE(store->Recover().ok());
+  ExpectNoneOf(*store, twice, before);
+  EXPECT_EQ(*store->FindSignedContent(twice.entries[0].signed_content), std::nullopt);
+  ASSERT_TRUE(batches.Append(*store, 2).ok());
+  CheckContents(*store, batches);
 }
 
 TEST_P(LogStoreConformance, MetaIsKeptAndReplaced) {

@@ -30,6 +30,10 @@ Bytes Statement(uint64_t index, size_t size) {
   return out;
 }
 
+crypto::Sha256Digest SignedContentFor(const crypto::Sha256Digest& entry_hash) {
+  return crypto::Sha256(entry_hash);
+}
+
 Batch Batches::Next(uint64_t n, size_t statement_size) const {
   Batch batch;
   merkle::CompactRange range = range_;
@@ -38,6 +42,7 @@ Batch Batches::Next(uint64_t n, size_t statement_size) const {
     entry.index = range.size();
     entry.statement = Statement(entry.index, statement_size);
     entry.entry_hash = crypto::Sha256(entry.statement);
+    entry.signed_content = SignedContentFor(entry.entry_hash);
     entry.registered_at = 1700000000 + static_cast<int64_t>(entry.index);
     entry.policy_index = entry.index / 2;
     if (entry.index % 3 == 0) entry.collateral = Bytes{0xa1, 0x01, 0x02};
@@ -109,6 +114,9 @@ void CheckContents(const log::LogStore& store, const Batches& batches) {
     EXPECT_EQ(merkle::HashLeaf(entry->entry_hash), batches.leaves()[i]);
     auto found = store.FindEntry(entry->entry_hash);
     ASSERT_TRUE(found.ok());
+    EXPECT_EQ(*found, std::optional<uint64_t>(i));
+    found = store.FindSignedContent(SignedContentFor(entry->entry_hash));
+    ASSERT_TRUE(found.ok()) << found.error().message;
     EXPECT_EQ(*found, std::optional<uint64_t>(i));
   }
 }

@@ -9,6 +9,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/hash.h"
 #include "log/log_store.h"
 #include "merkle/compact_range.h"
 #include "merkle/hash.h"
@@ -32,6 +33,8 @@ class TempDir {
 
 // The statement of entry `index`: `size` bytes, distinct for each index.
 Bytes Statement(uint64_t index, size_t size = 100);
+// The signed content Batches gives the entry with this entry hash.
+crypto::Sha256Digest SignedContentFor(const crypto::Sha256Digest& entry_hash);
 
 // One AppendBatch's arguments.
 struct Batch {
@@ -66,7 +69,7 @@ bool SameHead(const log::TreeHead& a, const log::TreeHead& b);
 
 // Checks with GoogleTest that `store` holds exactly what `batches` remembers:
 // size, latest head, root from the stored nodes, and every 7th entry in full
-// (read back and found by its hash).
+// (read back, found by its hash and by its signed content).
 void CheckContents(const log::LogStore& store, const Batches& batches);
 
 }  // namespace scitt::storage::testing

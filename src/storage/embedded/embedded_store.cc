@@ -178,6 +178,12 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
       if (q.Step() != SQLITE_DONE) {
         return SqliteError(db, "inserting entry " + std::to_string(entry.index));
       }
+      // Unique: a content already registered fails the batch.
+      Query signed_content(s.insert_signed_content);
+      signed_content.Blob(1, entry.signed_content).Int(2, static_cast<int64_t>(entry.index));
+      if (signed_content.Step() != SQLITE_DONE) {
+        return SqliteError(db, "recording the signed content of entry " + std::to_string(entry.index));
+      }
       offset += entry.statement.size();
     }
     Query q(s.insert_head);
@@ -348,23 +354,46 @@ Result<std::optional<uint64_t>> EmbeddedStore::FindEntry(
   return std::optional<uint64_t>();
 }
 
+Result<std::optional<uint64_t>> EmbeddedStore::FindSignedContent(
+    const crypto::Sha256Digest& signed_content) const {
+  if (state_->format_version < kFirstSignedContentVersion) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "embedded store: " + state_->dir +
+                         " has format version 1, which records no signed contents (opening it "
+                         "read-write upgrades it)");
+  }
+  const uint64_t committed = size();
+  SCITT_ASSIGN_OR_RETURN(auto reader, state_->readers.Borrow());
+  Query q(reader->find_signed);
+  q.Blob(1, signed_content);
+  const int rc = q.Step();
+  if (rc == SQLITE_ROW) {
+    const auto index = static_cast<uint64_t>(q.IntAt(0));
+    // A row committed a moment ago is not part of the log until size() says so.
+    if (index < committed) return std::optional<uint64_t>(index);
+    return std::optional<uint64_t>();
+  }
+  if (rc != SQLITE_DONE) return SqliteError(reader->conn.get(), "looking up a signed content");
+  return std::optional<uint64_t>();
+}
+
 Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::FindEntriesToAppend(
-    std::span<const crypto::Sha256Digest> hashes) const {
+    std::span<const crypto::Sha256Digest> signed_contents) const {
   State& s = *state_;
   if (s.read_only) return s.ReadOnly("looking up entries to append");
   std::lock_guard write_lock(s.write_mu);
   std::vector<std::optional<uint64_t>> found;
-  found.reserve(hashes.size());
-  for (const auto& hash : hashes) {
+  found.reserve(signed_contents.size());
+  for (const auto& signed_content : signed_contents) {
     Query q(s.find_for_append);
-    q.Blob(1, hash);
+    q.Blob(1, signed_content);
     const int rc = q.Step();
     if (rc == SQLITE_ROW) {
       found.push_back(static_cast<uint64_t>(q.IntAt(0)));
     } else if (rc == SQLITE_DONE) {
       found.push_back(std::nullopt);
     } else {
-      return SqliteError(s.writer.get(), "looking up an entry hash");
+      return SqliteError(s.writer.get(), "looking up a signed content");
     }
   }
   return found;

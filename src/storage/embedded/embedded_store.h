@@ -12,6 +12,9 @@
 //   Open() from the committed entry hashes.
 // - Open() believes SQLite alone: bytes past the committed state are cut off,
 //   and a file shorter than its durable part is damage (Open refuses).
+// - Format: format.h. An older directory is upgraded in place by a
+//   read-write Open (options.signed_content_of), and read as it is by a
+//   read-only one.
 // - Concurrency: readers never wait for a commit; each reading thread
 //   borrows a SQLite connection from a small pool and reads files with pread.
 #pragma once
@@ -61,9 +64,13 @@ class EmbeddedStore final : public log::LogStore {
   Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start,
                                                         uint64_t count) const override;
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const override;
+  // kUnsupported for a format-1 directory opened read-only (format 1 did not
+  // record signed contents; a read-write open upgrades it).
+  Result<std::optional<uint64_t>> FindSignedContent(
+      const crypto::Sha256Digest& signed_content) const override;
   // On the writer's connection (its cache then serves the inserts).
   Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
-      std::span<const crypto::Sha256Digest> hashes) const override;
+      std::span<const crypto::Sha256Digest> signed_contents) const override;
 
   // Reads nodes/NN with pread; kNotFound beyond the committed size.
   const merkle::NodeSource& nodes() const override;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "base/file.h"
+#include "base/logging.h"
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/store_state.h"
 
@@ -66,6 +67,10 @@ Result<std::unique_ptr<EmbeddedStore::State::Reader>> EmbeddedStore::State::Open
                                             "ORDER BY tree_size LIMIT 1"));
   SCITT_ASSIGN_OR_RETURN(reader->meta,
                          Statement::Prepare(db, "SELECT value FROM meta WHERE key = ?"));
+  if (format_version >= kFirstSignedContentVersion) {
+    SCITT_ASSIGN_OR_RETURN(reader->find_signed,
+                           Statement::Prepare(db, "SELECT idx FROM signed_contents WHERE hash = ?"));
+  }
   return reader;
 }
 Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& data_dir,
@@ -119,9 +124,12 @@ Status EmbeddedStore::State::OpenIndexForWriting() {
       return created.error();
     }
     SCITT_RETURN_IF_ERROR(writer.Exec("COMMIT"));
+  } else if (version == 1) {
+    SCITT_RETURN_IF_ERROR(UpgradeFromVersion1());
   } else if (version != kFormatVersion) {
     return UnknownVersion(index_path, version);
   }
+  format_version = kFormatVersion;
 
   // The writer keeps the hash index pages its duplicate checks and inserts
   // touch (random, one per entry) in a larger cache than SQLite's 2 MiB.
@@ -132,7 +140,10 @@ Status EmbeddedStore::State::OpenIndexForWriting() {
   SCITT_ASSIGN_OR_RETURN(
       durable_size, Statement::Prepare(db, "SELECT COALESCE(MAX(tree_size), 0) FROM tree_heads"));
   SCITT_ASSIGN_OR_RETURN(find_for_append,
-                         Statement::Prepare(db, "SELECT idx FROM entries WHERE hash = ?"));
+                         Statement::Prepare(db, "SELECT idx FROM signed_contents WHERE hash = ?"));
+  SCITT_ASSIGN_OR_RETURN(
+      insert_signed_content,
+      Statement::Prepare(db, "INSERT INTO signed_contents(hash, idx) VALUES(?, ?)"));
   SCITT_ASSIGN_OR_RETURN(
       insert_entry,
       Statement::Prepare(db,
@@ -203,8 +214,62 @@ Status EmbeddedStore::State::OpenIndexReadOnly() {
   SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(index_path));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, index_path));
   if (version == 0) return no_log("index.sqlite is empty");
-  if (version != kFormatVersion) return UnknownVersion(Path(kIndexFile), version);
+  // An older format is read as it is: upgrading would write.
+  if (version < 1 || version > kFormatVersion) return UnknownVersion(Path(kIndexFile), version);
+  format_version = version;
   return Status::Ok();
+}
+
+Status EmbeddedStore::State::UpgradeFromVersion1() {
+  if (!signed_content_of) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "embedded store: " + index_path +
+                         " has format version 1, which does not record the signed content of "
+                         "its entries; this opener cannot compute them to upgrade it (scitt serve "
+                         "does, at start)");
+  }
+  logging::Info("upgrading store", {{"dir", dir}, {"from_format", 1}, {"to_format", kFormatVersion}});
+  // The statements are read by the committed offsets; bytes past them
+  // (an uncommitted batch) are never looked at.
+  Fd statements_file(::open(Path(kStatementsFile).c_str(), O_RDONLY | O_CLOEXEC));
+  sqlite3* db = writer.get();
+  SCITT_RETURN_IF_ERROR(writer.Exec("BEGIN IMMEDIATE"));
+  auto fill = [&]() -> Status {
+    SCITT_RETURN_IF_ERROR(writer.Exec(kUpgradeFrom1));
+    SCITT_ASSIGN_OR_RETURN(
+        Statement entries, Statement::Prepare(db, "SELECT idx, offset, length FROM entries ORDER BY idx"));
+    // The earliest entry keeps a signed content that later ones repeat
+    // (format 1 let duplicates in).
+    SCITT_ASSIGN_OR_RETURN(
+        Statement insert,
+        Statement::Prepare(db, "INSERT OR IGNORE INTO signed_contents(hash, idx) VALUES(?, ?)"));
+    Query rows(entries);
+    Bytes statement;
+    int rc;
+    while ((rc = rows.Step()) == SQLITE_ROW) {
+      const int64_t index = rows.IntAt(0);
+      statement.resize(static_cast<size_t>(rows.IntAt(2)));
+      SCITT_RETURN_IF_ERROR(ReadAt(statements_file.get(), statement.data(), statement.size(),
+                                   static_cast<uint64_t>(rows.IntAt(1)),
+                                   [&] { return Path(kStatementsFile); }));
+      auto signed_content = signed_content_of(statement);
+      if (!signed_content.ok()) {
+        return Io("entry " + std::to_string(index) + ": " + signed_content.error().message);
+      }
+      Query q(insert);
+      q.Blob(1, *signed_content).Int(2, index);
+      if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording signed contents");
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "reading the entries");
+    return Status::Ok();
+  };
+  Status filled = fill();
+  if (!filled.ok()) {
+    (void)writer.Exec("ROLLBACK");
+    return Io("embedded store: upgrading " + index_path + " from format version 1: " +
+              filled.message() + "; refusing to open");
+  }
+  return writer.Exec("COMMIT");
 }
 
 Result<uint64_t> EmbeddedStore::State::LoadCommittedState(uint64_t* nodes_synced) {

@@ -2,7 +2,7 @@
 // store that writes a data directory and the read-only one that audits it
 // both follow this file.
 //
-// Data directory layout (format version 1, PRAGMA user_version):
+// Data directory layout (format version 2, PRAGMA user_version):
 //   LOCK            flock()ed while a store has the directory open: exclusive
 //                   by the one writer, shared by read-only readers
 //   index.sqlite    (+ -wal, -shm), WAL mode, synchronous=FULL:
@@ -11,6 +11,9 @@
 //                     tree_heads(tree_size INTEGER PRIMARY KEY, root, timestamp,
 //                                receipt_protected, receipt_signature, checkpoint)
 //                     meta(key PRIMARY KEY, value) WITHOUT ROWID
+//                     signed_contents(hash PRIMARY KEY, idx) WITHOUT ROWID:
+//                             the entry registered with each signed content
+//                             (log::LogEntry::signed_content)
 //   statements      the registered statements back to back; entry i is the bytes
 //                   [offset, offset + length) of its entries row
 //   nodes/NN        Merkle level NN (decimal, two digits): complete node i at byte
@@ -25,6 +28,13 @@
 // fdatasynced only now and then; meta "nodes_synced_size" is the tree size they
 // are durable up to, and nodes beyond it are recomputed from the committed entry
 // hashes. A file shorter than its durable part is damage.
+//
+// Version 1 is version 2 without signed_contents. Opening a version-1
+// directory read-write upgrades it in place, in one transaction: the table is
+// filled from the stored statements (StoreOptions::signed_content_of computes
+// each entry's signed content; an earlier entry keeps a content that a later
+// one repeats) and user_version becomes 2. A read-only store reads version 1
+// as it is, without signed contents.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +43,8 @@
 
 namespace scitt::storage::embedded {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
+constexpr int kFirstSignedContentVersion = 2;  // older versions lack signed_contents
 
 constexpr const char* kLockFile = "LOCK";
 constexpr const char* kIndexFile = "index.sqlite";
@@ -64,7 +75,14 @@ CREATE TABLE tree_heads(
   receipt_signature BLOB NOT NULL,
   checkpoint TEXT NOT NULL);
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-PRAGMA user_version = 1;
+CREATE TABLE signed_contents(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 2;
+)sql";
+
+// Version 1 to 2, before the table is filled (same transaction).
+constexpr const char* kUpgradeFrom1 = R"sql(
+CREATE TABLE signed_contents(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 2;
 )sql";
 
 // "nodes/NN": the file of Merkle level `level`.

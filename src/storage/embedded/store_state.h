@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,6 +45,7 @@ struct EmbeddedStore::State {
   struct Reader {
     embedded::Connection conn;  // declared first: destroyed after its statements
     embedded::Statement entry, entry_hashes, find, head_at, size_at_or_after, meta;
+    embedded::Statement find_signed;  // prepared when the format records signed contents
   };
 
   // A read-only store's private copy of the index (see OpenIndexReadOnly),
@@ -61,6 +63,7 @@ struct EmbeddedStore::State {
         read_only(options.read_only),
         node_sync_interval(options.node_sync_interval),
         clock(options.clock ? options.clock : SystemMonotonicClock()),
+        signed_content_of(options.signed_content_of),
         readers([this] { return OpenReader(); }, embedded::kMaxIdleReaders),
         node_files(dir, read_only, size) {}
 
@@ -72,6 +75,9 @@ struct EmbeddedStore::State {
   // Open(), read-only: locks the directory shared and chooses what the
   // connections read (index_path), changing nothing in the directory.
   Status OpenIndexReadOnly();
+  // Open(), read-write, format 1: fills signed_contents from the stored
+  // statements and makes the index format 2, in one transaction.
+  Status UpgradeFromVersion1();
   // Open(): the committed state as SQLite holds it (latest, statements_end,
   // the node files' synced size); returns the committed size.
   Result<uint64_t> LoadCommittedState(uint64_t* nodes_synced);
@@ -99,6 +105,8 @@ struct EmbeddedStore::State {
   const bool read_only;
   const std::chrono::milliseconds node_sync_interval;
   const MonotonicClock clock;
+  const std::function<Result<crypto::Sha256Digest>(ByteView)> signed_content_of;
+  int64_t format_version = 0;  // of the index, set once by Open
   std::string index_path;  // what connections open: index.sqlite, or its private copy
   embedded::Fd lock_file;   // flock()ed while open (shared when read-only)
   embedded::Fd statements;  // the statements file, read with pread by any thread
@@ -108,8 +116,8 @@ struct EmbeddedStore::State {
   // writers of the files.
   std::mutex write_mu;
   embedded::Connection writer;
-  embedded::Statement begin, commit, rollback, durable_size, insert_entry, insert_head, put_meta,
-      find_for_append;
+  embedded::Statement begin, commit, rollback, durable_size, insert_entry, insert_signed_content,
+      insert_head, put_meta, find_for_append;
   uint64_t statements_end = 0;  // committed length of the statements file
   // When the node files were last synced; empty until the first batch after
   // Open, which always syncs (the rule never depends on the clock's epoch).
