@@ -62,9 +62,11 @@ Status EmbeddedStore::State::DiscardUncommitted() {
   }
   return node_files.Discard(size.load(std::memory_order_relaxed));
 }
+
 EmbeddedStore::EmbeddedStore() = default;
 
 EmbeddedStore::~EmbeddedStore() = default;
+
 Status EmbeddedStore::State::RecordNodesSynced(uint64_t synced) {
   const std::string value = std::to_string(synced);  // bound SQLITE_STATIC: outlives Step()
   Query q(put_meta);

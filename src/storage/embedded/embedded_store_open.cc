@@ -73,6 +73,7 @@ Result<std::unique_ptr<EmbeddedStore::State::Reader>> EmbeddedStore::State::Open
   }
   return reader;
 }
+
 Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& data_dir,
                                                           StoreOptions options) {
   std::unique_ptr<EmbeddedStore> store(new EmbeddedStore());
