@@ -1,16 +1,35 @@
-// Whole-file reads and atomic writes for the CLI and tests.
+// Whole-file reads, and the one way to write a file that must survive a
+// crash (DESIGN.md §2: base owns durable files).
 #pragma once
 
 #include <string>
 
 #include "base/bytes.h"
+#include "base/file_system.h"
 #include "base/result.h"
 
 namespace scitt {
 
 Result<Bytes> ReadFile(const std::string& path);
 Result<std::string> ReadTextFile(const std::string& path);
-// Writes to a temporary file in the same directory, then renames it over `path`.
-Status WriteFile(const std::string& path, ByteView data, bool private_mode = false);
+
+// Replaces `path` with `data` durably: a crash at any moment leaves either
+// the old file or the whole new one, and once this returns OK the new one
+// survives a crash. It writes a uniquely named temporary file in the same
+// directory (concurrent writers never share one), fsyncs it, renames it over
+// `path` and fsyncs the directory. Mode 0644, or 0600 when `private_mode`
+// (both less the umask). On failure the temporary file is removed; `path` is
+// unchanged unless only the final directory sync failed (then it holds the
+// new content, which a crash may still undo).
+Status WriteFile(const std::string& path, ByteView data, bool private_mode = false,
+                 FileSystem& fs = RealFileSystem());
+
+// fsync of the directory `dir`: makes the creation, renaming or removal of
+// an entry in it durable.
+Status SyncDirectory(const std::string& dir, FileSystem& fs = RealFileSystem());
+
+// mkdir -p (mode 0755 less the umask), durably: each directory it creates
+// is followed by an fsync of its parent. OK when `path` already exists.
+Status CreateDirectories(const std::string& path, FileSystem& fs = RealFileSystem());
 
 }  // namespace scitt

@@ -1,5 +1,6 @@
 // `scitt log verify`: audit a whole log over HTTP or from a data directory.
-#include <filesystem>
+// `scitt log fsck`: check every stored node, entry and tree head of a data
+// directory against each other (read-only).
 #include <iostream>
 #include <memory>
 
@@ -13,9 +14,10 @@
 #include "log/checkpoint.h"
 #include "log/pages.h"
 #include "log/tiles.h"
+#include "log/store_check.h"
 #include "merkle/tree.h"
 #include "service/service_keys.h"
-#include "storage/embedded_store.h"
+#include "storage/store.h"
 
 namespace scitt::cli {
 namespace {
@@ -75,14 +77,17 @@ class HttpAuditSource : public AuditSource {
 };
 
 // Reads a data directory directly; the service must not be running on it.
+// An audit never changes what it audits: the store and the keys are opened
+// read-only, and a directory without a log is refused, not created.
 class DataAuditSource : public AuditSource {
  public:
   static Result<std::unique_ptr<DataAuditSource>> Open(const std::string& dir) {
-    if (!std::filesystem::exists(dir)) return MakeError(ErrorCode::kNotFound, dir + " does not exist");
     std::unique_ptr<DataAuditSource> source(new DataAuditSource());
     source->dir_ = dir;
-    SCITT_ASSIGN_OR_RETURN(source->store_, storage::EmbeddedStore::Open(dir));
-    SCITT_ASSIGN_OR_RETURN(source->keys_, service::LoadOrCreateServiceKeys(dir));
+    storage::StoreOptions options;
+    options.read_only = true;
+    SCITT_ASSIGN_OR_RETURN(source->store_, storage::OpenStore("file:" + dir, options));
+    SCITT_ASSIGN_OR_RETURN(source->keys_, service::LoadServiceKeys(dir));
     return source;
   }
   std::string Describe() const override { return dir_; }
@@ -115,7 +120,7 @@ class DataAuditSource : public AuditSource {
  private:
   DataAuditSource() = default;
   std::string dir_;
-  std::unique_ptr<storage::EmbeddedStore> store_;
+  std::unique_ptr<log::LogStore> store_;
   service::ServiceKeys keys_;
 };
 
@@ -153,6 +158,38 @@ int VerifyLog(const LogVerifyOptions& opts) {
   return report->problems.empty() ? kExitOk : kExitCheckFailed;
 }
 
+// Exit 0 when the store is sound, 1 when something is damaged (including a
+// store too damaged to open), 2 when there is nothing to check.
+int FsckLog(const std::string& data) {
+  storage::StoreOptions options;
+  options.read_only = true;
+  auto store = storage::OpenStore("file:" + data, options);
+  if (!store.ok()) {
+    // No log there, or a service has it open: nothing was checked.
+    if (store.error().code == ErrorCode::kNotFound || store.error().code == ErrorCode::kConflict) {
+      return ReportError(store.error());
+    }
+    std::cout << "DAMAGE " << store.error().message << "\nstore DAMAGED\n";
+    return kExitCheckFailed;
+  }
+  auto report = log::CheckStore(**store);
+  if (!report.ok()) return ReportError("log fsck: " + report.error().message);
+  std::cout << "tree size:   " << report->tree_size << "\n"
+            << "entries:     " << report->entries << " match their entry hashes\n"
+            << "nodes:       " << report->nodes << " checked\n"
+            << "tree heads:  " << report->tree_heads << " checked\n";
+  for (const auto& damage : report->damage) std::cout << "DAMAGE " << damage << "\n";
+  if (report->damage_count > report->damage.size()) {
+    std::cout << "DAMAGE … and " << report->damage_count - report->damage.size() << " more\n";
+  }
+  if (report->damage_count != 0) {
+    std::cout << "store DAMAGED (" << report->damage_count << " problems)\n";
+    return kExitCheckFailed;
+  }
+  std::cout << "store OK\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddLogCommands(CLI::App& app, Action* action) {
@@ -170,6 +207,14 @@ void AddLogCommands(CLI::App& app, Action* action) {
   verify->add_option("--ca-file", opts->client.ca_file, "CA certificate (PEM) to trust for https");
   verify->add_option("--timeout", opts->client.timeout_seconds, "Per-request timeout, seconds");
   verify->callback([opts, action] { *action = [opts] { return VerifyLog(*opts); }; });
+
+  auto fsck_data = std::make_shared<std::string>();
+  CLI::App* fsck = log_cmd->add_subcommand(
+      "fsck",
+      "Check a data directory read-only: every statement against its entry hash, every stored "
+      "Merkle node against the tree recomputed from the entries, every signed tree head's root");
+  fsck->add_option("--data", *fsck_data, "The data directory (the service must be stopped)")->required();
+  fsck->callback([fsck_data, action] { *action = [fsck_data] { return FsckLog(*fsck_data); }; });
 }
 
 }  // namespace scitt::cli

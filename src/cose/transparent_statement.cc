@@ -9,6 +9,26 @@ crypto::Sha256Digest LogEntry(const Sign1& statement) {
   return crypto::Sha256(statement.RegisteredForm());
 }
 
+crypto::Sha256Digest SignedContent(const Sign1& statement) {
+  // The bytes BuildToBeSigned would produce, without building them.
+  static constexpr char kContext[] = "Signature1";
+  const ByteView payload = statement.payload().value_or(ByteView());
+  Bytes heads;
+  cbor::EncodeHead(4, 4, &heads);
+  cbor::EncodeHead(3, sizeof(kContext) - 1, &heads);
+  heads.insert(heads.end(), kContext, kContext + sizeof(kContext) - 1);
+  cbor::EncodeHead(2, statement.protected_bytes().size(), &heads);
+  crypto::Sha256Hasher hasher;
+  hasher.Update(heads);
+  hasher.Update(statement.protected_bytes());
+  heads.clear();
+  cbor::EncodeHead(2, 0, &heads);  // external_aad: h''
+  cbor::EncodeHead(2, payload.size(), &heads);
+  hasher.Update(heads);
+  hasher.Update(payload);
+  return hasher.Finish();
+}
+
 Bytes AttachReceipts(const Sign1& statement, const std::vector<Bytes>& receipts) {
   cbor::Map unprotected;
   cbor::Array all;

@@ -15,6 +15,15 @@ namespace scitt::cose {
 // with its unprotected header replaced by {} and every other item as received.
 crypto::Sha256Digest LogEntry(const Sign1& statement);
 
+// SHA-256 of what the statement's signature covers: its Sig_structure
+// (RFC 9052 §4.4) ["Signature1", protected, external_aad = h'', payload], with
+// the protected bytes and payload as received (a nil payload counts as h'').
+// Statements with equal values are one registration, whatever their
+// signatures: an ECDSA signature (r, s) has the twin (r, n - s), and a signer
+// may sign the same content again (docs/profile.md). Hashed piece by piece:
+// the payload is not copied.
+crypto::Sha256Digest SignedContent(const Sign1& statement);
+
 // The statement with `receipts` (each a tagged COSE_Sign1 receipt) appended
 // to 394 as byte strings; other unprotected parameters are kept.
 Bytes AttachReceipts(const Sign1& statement, const std::vector<Bytes>& receipts);

@@ -1,5 +1,7 @@
 // The storage the transparency log needs, defined here and implemented by
-// src/storage/ (embedded: SQLite + append-only files).
+// src/storage/ (embedded: SQLite + append-only files; opened by one setting,
+// storage/store.h). Every backend passes the conformance suite in
+// tests/storage/log_store_conformance.h unchanged.
 //
 // Durability contract: when AppendBatch returns OK, every entry, every node
 // and the tree head of the batch are on stable storage (fsync/commit), and a
@@ -9,7 +11,12 @@
 //
 // Concurrency: one writer (the sequencer) calls AppendBatch/Recover/PutMeta;
 // every const member may be called from any number of threads at the same
-// time, and sees a batch entirely or not at all.
+// time, and sees a batch entirely or not at all. Several writers may share
+// one backing store (sequencers on one database): AppendBatch's
+// compare-and-swap guarantees that they can never both append at one size.
+//
+// A store opened read-only (storage::StoreOptions::read_only) answers
+// AppendBatch, Recover, PutMeta and FindEntriesToAppend with kUnsupported.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +37,11 @@ namespace scitt::log {
 struct LogEntry {
   uint64_t index = 0;
   crypto::Sha256Digest entry_hash{};  // SHA-256(registered statement): the leaf input
+  // SHA-256 of what the statement's signature covers (cose::SignedContent):
+  // entries with equal values are one registration (docs/profile.md), so the
+  // log and the store keep it unique. Set by the submitter, outside the
+  // sequencer; LogStore::Entry leaves it zero.
+  crypto::Sha256Digest signed_content{};
   Bytes statement;                    // the registered statement (unprotected = {})
   Bytes collateral;                   // CBOR map of what verification used beyond the
                                       // statement (e.g. an unprotected x5chain); may be empty
@@ -60,8 +72,18 @@ class LogStore {
   virtual ~LogStore() = default;
 
   // Appends entries [first, first + n) with the nodes they complete and the
-  // tree head at first + n. `entries` must continue the log exactly
-  // (entries[0].index == current size). Durable on OK (see file comment).
+  // tree head at first + n, where first = entries[0].index and the indexes
+  // are consecutive (kInvalidArgument otherwise, as for nodes that are not
+  // exactly those the batch completes). Durable on OK (see file comment).
+  // Entry hashes and signed contents are unique in the log: a batch that
+  // repeats one (within itself or from the log) fails and leaves nothing.
+  //
+  // A compare-and-swap on the durable size: the batch is appended only if
+  // the size of the log on stable storage is still `first`, checked inside
+  // the same transaction that commits the batch. Otherwise it fails with
+  // kConflict and changes nothing, visible or not: another writer appended
+  // first. The caller must then stop appending (TransparencyLog does): its
+  // tree is stale, and a head it signed for `first + n` would fork the log.
   virtual Status AppendBatch(std::span<const LogEntry> entries, std::span<const NodeWrite> nodes,
                              const TreeHead& head) = 0;
 
@@ -89,15 +111,20 @@ class LogStore {
   virtual Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start, uint64_t count) const = 0;
   // The index of the entry with this hash, if registered.
   virtual Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const = 0;
-  // FindEntry for each hash of a batch about to be appended (the sequencer's
-  // duplicate check; only the appending thread calls it). A store may answer
-  // from its writer's state, whose cache the append then reuses.
+  // The index of the entry registered with this signed content
+  // (LogEntry::signed_content), if any.
+  virtual Result<std::optional<uint64_t>> FindSignedContent(
+      const crypto::Sha256Digest& signed_content) const = 0;
+  // FindSignedContent for each signed content of a batch about to be
+  // appended (the sequencer's duplicate check; only the appending thread
+  // calls it). A store may answer from its writer's state, whose cache the
+  // append then reuses.
   virtual Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
-      std::span<const crypto::Sha256Digest> hashes) const {
+      std::span<const crypto::Sha256Digest> signed_contents) const {
     std::vector<std::optional<uint64_t>> found;
-    found.reserve(hashes.size());
-    for (const auto& hash : hashes) {
-      SCITT_ASSIGN_OR_RETURN(std::optional<uint64_t> index, FindEntry(hash));
+    found.reserve(signed_contents.size());
+    for (const auto& signed_content : signed_contents) {
+      SCITT_ASSIGN_OR_RETURN(std::optional<uint64_t> index, FindSignedContent(signed_content));
       found.push_back(index);
     }
     return found;

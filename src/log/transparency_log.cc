@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cose/receipt.h"
+#include "cose/transparent_statement.h"
 #include "log/checkpoint.h"
 #include "log/tiles.h"
 #include "merkle/compact_range.h"
@@ -32,7 +33,7 @@ struct Pending {
   Clock::time_point queued_at;
 };
 
-// Entry hashes are SHA-256 outputs: any 8 of their bytes are a good hash.
+// Signed contents are SHA-256 outputs: any 8 of their bytes are a good hash.
 struct DigestHasher {
   size_t operator()(const crypto::Sha256Digest& digest) const {
     size_t h;
@@ -94,34 +95,6 @@ int64_t SystemClockSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Recomputes every complete node from the entry hashes and compares it with
-// the stored one: a damaged node anywhere (not only on the right edge, which
-// LoadTree checks) would otherwise be served in proofs and tiles. O(n) reads
-// and hashing, so only at start-up, after the cheap checks.
-Status VerifyStoredNodes(const LogStore& store) {
-  constexpr uint64_t kChunk = 1 << 16;
-  merkle::CompactRange recomputed;
-  std::optional<Error> mismatch;
-  auto compare = [&](uint8_t level, uint64_t index, const merkle::Hash& hash) {
-    if (mismatch) return;
-    auto stored = store.nodes().Node(level, index);
-    if (!stored.ok() || *stored != hash) {
-      mismatch =
-          MakeError(ErrorCode::kVerificationFailed,
-                    "stored Merkle node (level " + std::to_string(level) + ", index " +
-                        std::to_string(index) +
-                        ") differs from the one recomputed from the entries: refusing to start");
-    }
-  };
-  for (uint64_t start = 0; start < store.size() && !mismatch; start += kChunk) {
-    SCITT_ASSIGN_OR_RETURN(auto hashes,
-                           store.EntryHashes(start, std::min(kChunk, store.size() - start)));
-    for (const auto& entry_hash : hashes) recomputed.Append(merkle::HashLeaf(entry_hash), compare);
-  }
-  if (mismatch) return *mismatch;
-  return Status::Ok();
 }
 
 // The right edge of the stored tree, checked against the latest signed tree
@@ -201,9 +174,12 @@ struct TransparencyLog::State {
   std::thread sequencer;
 
   // Sequencer thread only. `range` is the right edge of the committed tree;
-  // `needs_recovery` is set when a batch failed and `range` may be stale.
+  // `needs_recovery` is set when a batch failed and `range` may be stale;
+  // `overtaken` is set when another writer appended to the store (kConflict),
+  // after which this log never appends again.
   merkle::CompactRange range;
   bool needs_recovery = false;
+  std::optional<Error> overtaken;
 };
 
 Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<LogStore> store,
@@ -247,8 +223,9 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<L
     return InvalidArgument("the store holds the log of origin \"" + *origin + "\", not \"" +
                            s.options.origin + "\": refusing to start");
   }
+  // O(log n): the right edge against the last signed tree head. The O(n)
+  // check of every stored node is `scitt log fsck` (log/store_check.h).
   SCITT_ASSIGN_OR_RETURN(s.range, LoadTree(*s.store, s.options.origin));
-  SCITT_RETURN_IF_ERROR(VerifyStoredNodes(*s.store));
 
   s.sequencer = std::thread([&s] { s.RunSequencer(); });
   return log;
@@ -316,6 +293,10 @@ Status TransparencyLog::State::Recover() {
 }
 
 void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
+  if (overtaken) {
+    for (Pending& p : batch) p.done(*overtaken);
+    return;
+  }
   if (needs_recovery) {
     Status recovered = Recover();
     if (!recovered.ok()) {
@@ -337,16 +318,18 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
   const int64_t now = options.clock();
   std::vector<LogEntry> entries;
   std::vector<Outcome> outcomes(batch.size());
-  // The sequencer is the only writer, so these answers stay true until the
-  // batch commits.
-  std::vector<crypto::Sha256Digest> hashes;
-  hashes.reserve(batch.size());
-  for (const Pending& p : batch) hashes.push_back(p.entry.entry_hash);
-  auto stored = store->FindEntriesToAppend(hashes);
+  // Duplicates are by signed content (profile: one registration per signed
+  // content, whatever the signature), which submitters computed off this
+  // thread. The sequencer is the only writer, so these answers stay true
+  // until the batch commits.
+  std::vector<crypto::Sha256Digest> signed_contents;
+  signed_contents.reserve(batch.size());
+  for (const Pending& p : batch) signed_contents.push_back(p.entry.signed_content);
+  auto stored = store->FindEntriesToAppend(signed_contents);
   std::unordered_map<crypto::Sha256Digest, size_t, DigestHasher> in_batch;
   for (size_t i = 0; i < batch.size(); ++i) {
     LogEntry& entry = batch[i].entry;
-    if (auto it = in_batch.find(entry.entry_hash); it != in_batch.end()) {
+    if (auto it = in_batch.find(entry.signed_content); it != in_batch.end()) {
       outcomes[i].kind = Kind::kDuplicateInBatch;
       outcomes[i].new_entry = it->second;
       continue;
@@ -362,7 +345,7 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     }
     entry.index = old_size + entries.size();
     entry.registered_at = now;
-    in_batch.emplace(entry.entry_hash, entries.size());
+    in_batch.emplace(entry.signed_content, entries.size());
     outcomes[i].kind = Kind::kNew;
     outcomes[i].new_entry = entries.size();
     entries.push_back(std::move(entry));
@@ -410,6 +393,18 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     }
     if (appended.ok()) {
       range = std::move(next);
+    } else if (appended.error().code == ErrorCode::kConflict) {
+      // Another writer appended at this size first (LogStore::AppendBatch is
+      // a compare-and-swap on the durable size). The store changed nothing,
+      // and the head signed above is never published. Stepping back for good
+      // is the only safe answer: appending on top of what someone else wrote
+      // would sign heads for a tree this sequencer never saw; reads go on.
+      overtaken = MakeError(ErrorCode::kConflict,
+                            "another writer appended to the log at size " +
+                                std::to_string(old_size) +
+                                ", so this service stopped appending (it still serves reads): " +
+                                appended.error().message);
+      appended = *overtaken;
     } else if (checkpoint.ok()) {  // (a signing failure wrote nothing: no recovery)
       // DANGEROUS EDGE: the head just signed for this size must never be
       // published, nor reused for other contents; and the failed batch may
@@ -515,6 +510,16 @@ Result<LogEntry> TransparencyLog::Entry(uint64_t index) const {
 Result<std::optional<uint64_t>> TransparencyLog::FindEntry(
     const crypto::Sha256Digest& entry_hash) const {
   return state_->store->FindEntry(entry_hash);
+}
+
+Result<std::optional<uint64_t>> TransparencyLog::FindSignedContent(
+    const crypto::Sha256Digest& signed_content) const {
+  return state_->store->FindSignedContent(signed_content);
+}
+
+Result<crypto::Sha256Digest> SignedContentOf(ByteView registered_statement) {
+  SCITT_ASSIGN_OR_RETURN(cose::Sign1 statement, cose::Sign1::Parse(registered_statement));
+  return cose::SignedContent(statement);
 }
 
 Result<Bytes> TransparencyLog::Tile(const merkle::TileCoord& coord) const {

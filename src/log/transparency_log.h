@@ -44,7 +44,7 @@ struct LogOptions {
 // What a submission became.
 struct Appended {
   uint64_t index = 0;
-  bool existed = false;  // the same statement was already registered (dedup)
+  bool existed = false;  // its signed content was already registered (dedup)
   Bytes receipt;         // inclusion receipt against the tree head of its batch
                          // (the latest one when it existed)
 };
@@ -58,16 +58,23 @@ struct LogStats {
   uint64_t queue_length = 0;           // gauge: pending submissions
 };
 
+// LogEntry::signed_content of a registered statement (cose::SignedContent);
+// kMalformed when it is not a COSE_Sign1. For stores that must compute it for
+// entries they hold from before it was recorded
+// (storage::StoreOptions::signed_content_of).
+Result<crypto::Sha256Digest> SignedContentOf(ByteView registered_statement);
+
 class TransparencyLog {
  public:
   using Callback = std::function<void(Result<Appended>)>;
 
-  // Opens the log in `store`, creating it (empty) when new. Recovery: the
-  // tree recomputed from stored nodes must equal the root of the latest
-  // signed tree head, every stored node must equal the one recomputed from
-  // the entry hashes (O(n) at start-up), and the stored origin must equal
-  // options.origin; otherwise the log refuses to open with a message saying
-  // what differs (never a silent fork). Starts the sequencer thread.
+  // Opens the log in `store`, creating it (empty) when new. Recovery, in
+  // O(log n): the root of the stored tree's right edge must equal the root
+  // of the latest signed tree head, whose checkpoint must name this origin,
+  // size and root, and the stored origin must equal options.origin;
+  // otherwise the log refuses to open with a message saying what differs
+  // (never a silent fork). Damage elsewhere in the stored nodes is found by
+  // CheckStore (log/store_check.h, `scitt log fsck`). Starts the sequencer.
   static Result<std::unique_ptr<TransparencyLog>> Open(std::unique_ptr<LogStore> store, LogKeys keys,
                                                        LogOptions options);
   ~TransparencyLog();  // Stop()
@@ -77,8 +84,12 @@ class TransparencyLog {
   // after the batch is durable and signed, or with the error that failed the
   // batch (kIo from the store; its entries are then not in the log unless
   // the store later proves the commit happened, in which case a resubmission
-  // completes with existed = true). An entry whose entry_hash is already
-  // registered or queued completes with that index and existed = true.
+  // completes with existed = true; kConflict when another writer appended to
+  // the store, after which every submission fails so: this log never appends
+  // again, and keeps serving reads). `entry.signed_content` must be set: an
+  // entry whose signed content is already registered or queued (the same
+  // statement, or another signature over the same content) completes with
+  // that entry's index and existed = true, and is not appended.
   // Callbacks of a batch run one after another and hold up the next batch:
   // they must be quick (hand work to another thread) and must not wait for
   // another submission. After Stop(), `done` runs at once on the caller's
@@ -111,6 +122,8 @@ class TransparencyLog {
 
   Result<LogEntry> Entry(uint64_t index) const;
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const;
+  // The entry registered with this signed content (LogEntry::signed_content).
+  Result<std::optional<uint64_t>> FindSignedContent(const crypto::Sha256Digest& signed_content) const;
 
   // C2SP tlog-tiles resources: full tiles up to the latest checkpoint and
   // the partial tiles of every signed size; a hash tile (concatenated

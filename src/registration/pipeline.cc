@@ -25,10 +25,14 @@ std::variant<Submitted, Refusal, Error> Pipeline::Register(ByteView statement, D
                          " bytes); retry shortly");
   }
 
-  Submitted submitted{HexEncode(accepted.entry_hash)};
+  // The operation is named by the signed content, the log's duplicate key: a
+  // resubmission (or an ECDSA-malleated copy, whose entry hash differs)
+  // finds the entry it became.
+  Submitted submitted{HexEncode(accepted.signed_content)};
   operations_.Start(submitted.operation_id);
   log::LogEntry entry;
   entry.entry_hash = accepted.entry_hash;
+  entry.signed_content = accepted.signed_content;
   entry.statement = std::move(accepted.registered_statement);
   entry.collateral = std::move(accepted.collateral);
   entry.registered_at = now;

@@ -31,7 +31,8 @@ struct Registered {
 };
 
 // The statement passed every check and was handed to the log: `operation_id`
-// (the entry hash, hex) names it until the receipt exists.
+// (its signed content hash, hex: the log's duplicate key) names it until the
+// receipt exists, and finds its entry afterwards.
 struct Submitted {
   std::string operation_id;
 };

@@ -222,6 +222,7 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   Accepted accepted;
   accepted.registered_statement = statement.RegisteredForm();
   accepted.entry_hash = cose::LogEntry(statement);
+  accepted.signed_content = cose::SignedContent(statement);
   accepted.collateral = std::move(identity.collateral);
   accepted.issuer = facts.issuer;
   accepted.subject = facts.subject;

@@ -32,6 +32,7 @@ struct TrustConfig {
 struct Accepted {
   Bytes registered_statement;          // tag 18, unprotected = {}
   crypto::Sha256Digest entry_hash{};   // SHA-256(registered_statement)
+  crypto::Sha256Digest signed_content{};  // cose::SignedContent: the duplicate check's key
   Bytes collateral;                    // CBOR {"x5chain": [bstr…]} when an unprotected
                                        // chain was used; empty otherwise
   std::string issuer;

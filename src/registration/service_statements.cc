@@ -49,6 +49,7 @@ Result<uint64_t> RegisterIfChanged(log::TransparencyLog& log, const ServiceSigne
   SCITT_ASSIGN_OR_RETURN(cose::Sign1 parsed, cose::Sign1::Parse(statement));
   log::LogEntry entry;
   entry.entry_hash = cose::LogEntry(parsed);
+  entry.signed_content = cose::SignedContent(parsed);
   entry.statement = std::move(statement);
   entry.registered_at = now;
   entry.policy_index = policy_index;

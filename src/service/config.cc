@@ -25,6 +25,7 @@ const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"listen", &ServiceConfig::listen, "host:port to listen on (port 0: any free port)"},
       {"data", &ServiceConfig::data, "data directory (created on first start)"},
+      {"store", &ServiceConfig::store, "where the log is stored: file:DIR (default file:<data>); postgres://… later"},
       {"url", &ServiceConfig::url, "public base URL (default: from --listen)"},
       {"origin", &ServiceConfig::origin, "log origin for checkpoints and receipts (default: URL without scheme)"},
       {"tls-cert", &ServiceConfig::tls_cert, "TLS certificate chain, PEM"},
@@ -169,6 +170,7 @@ Result<std::pair<std::string, uint16_t>> ServiceConfig::ListenAddress() const {
 }
 
 void FinishDefaults(ServiceConfig* config, uint16_t bound_port) {
+  if (config->store.empty()) config->store = "file:" + config->data;
   if (config->url.empty()) {
     const std::string host = config->listen.substr(0, config->listen.rfind(':'));
     config->url = (config->tls_cert.empty() ? "http://" : "https://") + host + ":" + std::to_string(bound_port);

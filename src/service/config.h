@@ -14,6 +14,7 @@ namespace scitt::service {
 struct ServiceConfig {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::string data = "./scitt-data";
+  std::string store;          // where the log lives (storage/store.h); default file:<data>
   std::string url;            // public base URL; default http(s)://<listen>
   std::string origin;         // log origin; default: url without scheme
   std::string tls_cert;

@@ -25,7 +25,7 @@
 #include "registration/pipeline.h"
 #include "registration/service_statements.h"
 #include "service/service_keys.h"
-#include "storage/embedded_store.h"
+#include "storage/store.h"
 
 namespace scitt::service {
 namespace {
@@ -165,7 +165,9 @@ Status Service::Impl::Listen() {
 Status Service::Impl::OpenLog(registration::TrustConfig trust,
                               std::shared_ptr<const policy::RegistrationPolicy> policy) {
   SCITT_ASSIGN_OR_RETURN(keys, LoadOrCreateServiceKeys(config.data));
-  SCITT_ASSIGN_OR_RETURN(auto store, storage::EmbeddedStore::Open(config.data));
+  storage::StoreOptions store_options;
+  store_options.signed_content_of = log::SignedContentOf;
+  SCITT_ASSIGN_OR_RETURN(auto store, storage::OpenStore(config.store, store_options));
   info.created = store->size() == 0;
   log::LogKeys log_keys{keys.receipt_key, keys.receipt_alg, keys.receipt_kid, keys.checkpoint_key};
   log::LogOptions options;
@@ -239,7 +241,7 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   if (policy->allow_duplicates()) {
     return MakeError(ErrorCode::kUnsupported,
                      "the policy sets allow_duplicates, which this log does not support yet: "
-                     "its entries are unique by entry hash, and a statement sent twice returns the first entry");
+                     "its entries are unique by signed content, and a statement sent twice returns the first entry");
   }
 
   SCITT_RETURN_IF_ERROR(impl.Listen());

@@ -23,6 +23,9 @@ struct ServiceKeys {
 };
 
 Result<ServiceKeys> LoadOrCreateServiceKeys(const std::string& data_dir);
+// The same keys for a reader of the data directory (an auditor): creates
+// nothing; kNotFound when a key file is missing.
+Result<ServiceKeys> LoadServiceKeys(const std::string& data_dir);
 
 // The receipt keys as published at /.well-known/scitt-keys: (kid, COSE_Key
 // with kid and, for the current key, alg), current key first.

@@ -172,5 +172,14 @@ expect 0 "verify the CCF transparent statement" -- "$SCITT" verify "$VECTORS/ccf
   --service-key "$VECTORS/ccf/transparent_statements/esrp-cts-db.json"
 check "CCF receipt passes" grep -q "^PASS receipt 1: CCF inclusion" out.txt
 
+# --- data-directory verbs never create what they read
+mkdir empty-data
+expect 2 "log verify of an empty directory" -- "$SCITT" log verify --data empty-data
+check "log verify of an empty directory is one line" one_line_error
+check "log verify says there is no log" grep -q "holds no scitt log" err.txt
+check "log verify created nothing" test -z "$(ls -A empty-data)"
+expect 2 "log verify of a missing directory" -- "$SCITT" log verify --data missing-data
+check "log verify did not create the directory" test ! -e missing-data
+
 echo "$((checks - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -242,7 +242,12 @@ def test_damaged_files():
     assert code != 0, "the service must refuse to start with a truncated statements file"
     with open(server.log_path) as f:
         assert "refus" in f.read().lower()
+    # The operator's check names the damage too, and changes nothing.
+    fsck = subprocess.run([SCITT, "log", "fsck", "--data", data], capture_output=True, text=True, timeout=120)
+    assert fsck.returncode == 1 and "statements" in fsck.stdout and "store DAMAGED" in fsck.stdout, fsck.stdout
     shutil.copy(backup, statements)
+    fsck = subprocess.run([SCITT, "log", "fsck", "--data", data], capture_output=True, text=True, timeout=120)
+    assert fsck.returncode == 0 and "store OK" in fsck.stdout, fsck.stdout + fsck.stderr
     server.start()
     assert lib.checkpoint(server.url) == (size, root)
     server.stop()

@@ -11,7 +11,7 @@
 #include "cbor/encoder.h"
 #include "crypto/hash.h"
 #include "log/transparency_log.h"
-#include "storage/embedded_store.h"
+#include "storage/store.h"
 
 namespace scitt::log {
 namespace {
@@ -23,7 +23,7 @@ class PagesTest : public ::testing::Test {
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "scitt-pages-XXXXXX").string();
     dir_ = ::mkdtemp(pattern.data());
-    auto store = storage::EmbeddedStore::Open(dir_);
+    auto store = storage::OpenStore(dir_);
     ASSERT_TRUE(store.ok()) << store.error().message;
     LogKeys keys;
     keys.receipt_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
@@ -48,6 +48,7 @@ class PagesTest : public ::testing::Test {
     LogEntry entry;
     entry.statement = Bytes(size, fill);
     entry.entry_hash = crypto::Sha256(entry.statement);
+    entry.signed_content = entry.entry_hash;  // unique per entry, as the log requires
     entry.collateral = fill % 2 ? Bytes{0xa0} : Bytes{};
     std::promise<Result<Appended>> done;
     log_->Submit(std::move(entry), [&](Result<Appended> r) { done.set_value(std::move(r)); });

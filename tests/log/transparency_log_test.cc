@@ -19,7 +19,7 @@
 #include "log/checkpoint.h"
 #include "merkle/proof.h"
 #include "merkle/tile.h"
-#include "storage/embedded_store.h"
+#include "storage/store.h"
 
 namespace scitt::log {
 namespace {
@@ -45,6 +45,8 @@ LogEntry MakeEntry(const std::string& text) {
   LogEntry entry;
   entry.statement = ToBytes(text);
   entry.entry_hash = crypto::Sha256(entry.statement);
+  // Not COSE: any digest that is equal exactly when the texts are.
+  entry.signed_content = crypto::Sha256(ToBytes("signed content of " + text));
   return entry;
 }
 
@@ -103,6 +105,7 @@ class FaultyStore final : public LogStore {
   enum class Fault {
     kBeforeCommit,  // nothing reaches the inner store
     kAfterCommit,   // the inner store commits, the caller hears an error
+    kConflict,      // another writer appended first: kConflict, nothing changes
   };
   struct SignedHead {
     uint64_t tree_size;
@@ -137,6 +140,11 @@ class FaultyStore final : public LogStore {
     Status st = Status::Ok();
     if (fail_appends_ > 0) {
       --fail_appends_;
+      if (fault_ == Fault::kConflict) {
+        heads_.push_back({head.tree_size, head.root, false});
+        return MakeError(ErrorCode::kConflict, "injected: the durable size is no longer " +
+                                                   std::to_string(entries[0].index));
+      }
       if (fault_ == Fault::kAfterCommit) {
         EXPECT_TRUE(inner_->AppendBatch(entries, nodes, head).ok());
         heads_.push_back({head.tree_size, head.root, true});
@@ -173,6 +181,9 @@ class FaultyStore final : public LogStore {
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& h) const override {
     return inner_->FindEntry(h);
   }
+  Result<std::optional<uint64_t>> FindSignedContent(const crypto::Sha256Digest& h) const override {
+    return inner_->FindSignedContent(h);
+  }
   const merkle::NodeSource& nodes() const override { return inner_->nodes(); }
   Result<std::optional<std::string>> GetMeta(const std::string& key) const override {
     return inner_->GetMeta(key);
@@ -201,7 +212,7 @@ class TransparencyLogTest : public ::testing::Test {
   }
 
   std::unique_ptr<LogStore> OpenStore() {
-    auto store = storage::EmbeddedStore::Open(dir_.path());
+    auto store = storage::OpenStore("file:" + dir_.path());
     EXPECT_TRUE(store.ok()) << store.error().message;
     return std::move(*store);
   }
@@ -603,6 +614,40 @@ TEST_F(TransparencyLogTest, FailedAppendsFailTheirBatchAndTheLogGoesOn) {
   auto reopened = OpenLog();
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(reopened->LatestTreeHead()->root, root);
+}
+
+// LogStore::AppendBatch is a compare-and-swap on the durable size: when
+// another writer appended first, this log fails the batch, never appends
+// again (a head it signed there would be for a tree it never saw) and keeps
+// serving reads.
+TEST_F(TransparencyLogTest, AnotherWriterStopsAppendingButNotReading) {
+  auto faulty_owned = std::make_unique<FaultyStore>(OpenStore());
+  FaultyStore* faulty = faulty_owned.get();
+  auto log = OpenLog(std::move(faulty_owned));
+  auto a = SubmitAndWait(*log, "a");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+
+  faulty->FailAppends(1, FaultyStore::Fault::kConflict);
+  auto b = SubmitAndWait(*log, "b");
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, ErrorCode::kConflict);
+  EXPECT_NE(b.error().message.find("another writer appended to the log at size 1"), std::string::npos)
+      << b.error().message;
+  const int calls = faulty->append_calls();
+  for (const char* text : {"c", "b"}) {
+    auto later = SubmitAndWait(*log, text);
+    ASSERT_FALSE(later.ok());
+    EXPECT_EQ(later.error().code, ErrorCode::kConflict);
+  }
+  EXPECT_EQ(faulty->append_calls(), calls) << "the log appended after a conflict";
+
+  // Reads go on, and the head signed for the refused batch is nowhere.
+  EXPECT_EQ(log->size(), 1u);
+  auto receipt = log->InclusionReceipt(0);
+  ASSERT_TRUE(receipt.ok()) << receipt.error().message;
+  EXPECT_TRUE(Verify(*receipt, "a").ok());
+  EXPECT_EQ(log->store().TreeHeadAt(2).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(log->LatestTreeHead()->tree_size, 1u);
 }
 
 }  // namespace

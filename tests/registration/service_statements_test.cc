@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "cose/sign1.h"
-#include "storage/embedded_store.h"
+#include "storage/store.h"
 #include "support/test_pki.h"
 
 namespace scitt::registration {
@@ -31,7 +31,7 @@ class ServiceStatementsTest : public ::testing::Test {
   }
   void Open() {
     log_.reset();
-    auto store = storage::EmbeddedStore::Open(dir_);
+    auto store = storage::OpenStore(dir_);
     ASSERT_TRUE(store.ok()) << store.error().message;
     log::LogKeys keys{key_, crypto::Algorithm::kES256, kid_,
                       *crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA)};

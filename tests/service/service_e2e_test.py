@@ -405,14 +405,20 @@ def test_restart_keeps_root_and_detects_tampering():
         server.stop()
     out = run("log", "verify", "--data", data).stdout
     assert "log verified" in out, out
-    # A changed byte in a stored node: the service refuses to start.
-    target = os.path.join(data, "nodes", "00")  # the leaf hashes (storage/embedded_store.h)
+    # A changed byte in a stored node that start-up reads (it checks the right
+    # edge, O(log n): the leftmost perfect subtree, node (L, 0) with
+    # L = floor(log2(size)), is always on it): the service refuses to start.
+    # `scitt log fsck` finds damage anywhere (storage/embedded/format.h).
+    size = before[0] + 1
+    target = os.path.join(data, "nodes", "%02d" % (size.bit_length() - 1))
     with open(target, "r+b") as f:
         b = f.read(1)
         f.seek(0)
         f.write(bytes([b[0] ^ 1]))
     code = server.start(expect_failure=True)
     assert code != 0, "the service must refuse to start on a tampered tree"
+    out = run("log", "fsck", "--data", data, expect=1).stdout
+    assert "DAMAGE stored Merkle node" in out, out
 
 
 def test_rate_limit():

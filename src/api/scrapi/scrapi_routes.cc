@@ -150,10 +150,16 @@ void GetOperation(const ScrapiDeps& deps, const Request& req, const Responder& r
     res.Set("Retry-After", "1");
     return respond(std::move(res));
   }
-  auto index = id.size() == 64 ? ResolveEntryId(*deps.log, id) : Result<uint64_t>(MakeError(ErrorCode::kNotFound, ""));
-  if (!index.ok()) {
-    return respond(http::ProblemDetails(404, "Operation Not Found", "no registration operation " + id));
+  // Done: the operation id is the statement's signed content hash.
+  std::optional<uint64_t> index;
+  if (auto digest = id.size() == 64 ? HexDecode(id) : std::nullopt) {
+    crypto::Sha256Digest signed_content;
+    std::copy(digest->begin(), digest->end(), signed_content.begin());
+    auto found = deps.log->FindSignedContent(signed_content);
+    if (!found.ok()) return respond(ProblemFor(found.error()));
+    index = *found;
   }
+  if (!index) return respond(http::ProblemDetails(404, "Operation Not Found", "no registration operation " + id));
   auto receipt_type = ReceiptType(req);
   if (!receipt_type) return respond(NotAcceptable(kReceiptTypes));
   auto receipt = deps.log->InclusionReceipt(*index);

@@ -1,0 +1,52 @@
+#include "storage/store.h"
+
+#include <cctype>
+
+#include "storage/embedded/embedded_store.h"
+
+namespace scitt::storage {
+namespace {
+
+bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+// RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://".
+bool HasUrlScheme(const std::string& setting) {
+  const size_t end = setting.find("://");
+  if (end == std::string::npos || end == 0 || !std::isalpha(static_cast<unsigned char>(setting[0]))) {
+    return false;
+  }
+  for (size_t i = 0; i < end; ++i) {
+    const char c = setting[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting, StoreOptions options) {
+  if (setting.empty()) return MakeError(ErrorCode::kInvalidArgument, "the store setting is empty");
+  if (StartsWith(setting, "postgres://") || StartsWith(setting, "postgresql://")) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "store " + setting.substr(0, setting.find("://") + 3) +
+                         "…: PostgreSQL storage is not available in this build; use file:DIR");
+  }
+  std::string dir = setting;
+  if (StartsWith(setting, "file://")) {
+    dir = setting.substr(7);  // file:///abs/dir: an empty authority, then the path
+    if (!StartsWith(dir, "/")) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "store " + setting + ": a file store is file:DIR or file:///absolute/dir");
+    }
+  } else if (StartsWith(setting, "file:")) {
+    dir = setting.substr(5);
+  } else if (HasUrlScheme(setting)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "store " + setting + ": unknown kind of store (file:DIR or postgres://…)");
+  }
+  if (dir.empty()) return MakeError(ErrorCode::kInvalidArgument, "store " + setting + " names no directory");
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> store, EmbeddedStore::Open(dir, std::move(options)));
+  return std::unique_ptr<log::LogStore>(std::move(store));
+}
+
+}  // namespace scitt::storage
