@@ -131,8 +131,36 @@ def test_entries_pages_are_bounded_in_bytes_and_never_wrap():
         server.stop()
 
 
+def test_access_log_lines():
+    """Issue 9: one access-log line per request with the entry it concerned;
+    --log-format json lines all parse, even for hostile paths."""
+    data = os.path.join(WORK, "log-data")
+    proc = subprocess.Popen([SCITT, "serve", "--listen", "127.0.0.1:0", "--data", data, "--issuer-keys", KEYS,
+                             "--log-format", "json"],
+                            cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip().split(" ")[-1]
+        assert post(url, ISSUER.sign("pkg:demo/logged@1", b"{}"))[0] == 201
+        assert lib.request("GET", url + "/entries/%ff%fe")[0] == 404
+        assert lib.request("GET", url + "/entries/2", headers={"Authorization": "Bearer secret-never-logged"})[0] == 200
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+    lines = [json.loads(line) for line in proc.stderr.read().splitlines()]
+    requests = [line for line in lines if line["msg"] == "request"]
+    assert len(requests) == 3, requests
+    post_line, bad_line, get_line = requests
+    assert post_line["method"] == "POST" and post_line["status"] == 201 and post_line["entry"] == "2", post_line
+    assert isinstance(post_line["ms"], (int, float)) and post_line["bytes"] > 0
+    assert bad_line["status"] == 404 and bad_line["path"] == "/entries/%ff%fe", bad_line
+    assert get_line["entry"] == "2"
+    assert "secret-never-logged" not in json.dumps(lines)
+    assert [line["msg"] for line in lines if line["msg"] != "request"] == ["serving", "stopping", "stopped"], lines
+
+
 def main():
     return lib.run_tests([
+        ("access log lines", test_access_log_lines),
         ("port 0 names the bound port", test_port_zero_names_the_bound_port),
         ("reads answered while a slow check runs", test_reads_are_answered_while_a_slow_check_runs),
         ("entries pages bounded and never wrap", test_entries_pages_are_bounded_in_bytes_and_never_wrap),
