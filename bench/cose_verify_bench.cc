@@ -1,5 +1,5 @@
 // COSE_Sign1 verification (parse + Sig_structure + signature) next to raw
-// OpenSSL verification of the same bytes with the same key (crypto::RawVerifier),
+// OpenSSL verification of the same bytes with the same key (bench::RawVerifier),
 // in one run.
 // The figure is the ratio of the two rates (target ≥ 0.95 for ES256).
 #include <map>
@@ -11,7 +11,7 @@
 #include "cose/labels.h"
 #include "cose/sign1.h"
 #include "crypto/key.h"
-#include "crypto/raw_verify.h"
+#include "bench/raw_verify.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ void CoseVerify(benchmark::State& state, crypto::Algorithm alg) {
 // context set up once per thread, then digest + verify).
 void RawOpenSslVerify(benchmark::State& state, crypto::Algorithm alg) {
   Fixture& f = GetFixture(alg);
-  auto raw = crypto::RawVerifier::Create(f.key, alg, f.tbs);
+  auto raw = bench::RawVerifier::Create(f.key, alg, f.tbs);
   if (!raw.ok()) return state.SkipWithError(raw.error().message.c_str());
   for (auto _ : state) {
     if (!raw->VerifyOnce()) state.SkipWithError("raw verify failed");

@@ -2,104 +2,37 @@
 // registrations/s next to the machine's raw OpenSSL verify rate (the ratio is
 // the figure), latency percentiles, errors by status, the server's CPU time,
 // and the growth of the signed checkpoint.
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <fcntl.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <cstring>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <queue>
-#include <random>
 #include <thread>
 #include <vector>
 
 #include "base/file.h"
-#include "cbor/value.h"
+#include "bench/raw_verify.h"
+#include "bench/registration_load.h"
 #include "cli/client.h"
 #include "cli/commands.h"
-#include "cose/cose_key.h"
-#include "cose/labels.h"
 #include "cose/receipt.h"
 #include "cose/service_keys.h"
 #include "cose/sign1.h"
 #include "cose/transparent_statement.h"
 #include "crypto/key.h"
-#include "crypto/raw_verify.h"
 
 namespace scitt::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
   ClientFlags client;
   std::string key_file;       // a key the service knows (kid); else a fresh key in cnf
   std::string alg = "ES256";  // for the fresh key
-  double seconds = 10;
-  int connections = 64;
+  bench::LoadOptions load;
   size_t statement_size = 1024;
-  double rate = 0;            // total requests/s; 0 = as fast as possible
   int server_threads = 2;     // threads for the raw verify comparison
   size_t count = 0;           // statements to pre-sign; 0 = enough for the run
-  int client_threads = 1;     // event-loop threads of the load generator
 };
-
-// With `self_asserted`, the key travels in the CWT cnf claim (the service
-// must run with --allow-self-asserted); otherwise its kid names it.
-Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool self_asserted, size_t count,
-                                             size_t size, int threads) {
-  std::vector<Bytes> out(count);
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  auto kid = key.public_key().Thumbprint();
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      for (size_t i = next++; i < count && !failed; i = next++) {
-        cbor::Map claims = {
-            cbor::Entry(cose::claim::kIss, cbor::Value::Text("https://bench.example")),
-            cbor::Entry(cose::claim::kSub, cbor::Value::Text("pkg:bench/item@" + std::to_string(i))),
-        };
-        cbor::Map headers = {
-            cbor::Entry(cose::header::kAlg, cbor::Value::Int(crypto::CoseId(key.default_algorithm()))),
-            cbor::Entry(cose::header::kContentType, cbor::Value::Text("application/octet-stream")),
-        };
-        if (self_asserted) {
-          cbor::Value cose_key = cose::ToCoseKey(key.public_key());
-          claims.push_back(cbor::Entry(cose::claim::kCnf, cbor::Value::FromMap({cbor::Entry(cose::claim::kCnfCoseKey, cose_key)})));
-        } else {
-          headers.push_back(cbor::Entry(cose::header::kKid, cbor::Value::ByteString(ByteView(kid))));
-        }
-        headers.push_back(cbor::Entry(cose::header::kCwtClaims, cbor::Value::FromMap(std::move(claims))));
-        cose::Sign1Content content;
-        content.protected_map = cbor::Value::FromMap(std::move(headers));
-        Bytes payload(size, 0);
-        for (size_t j = 0; j < size; ++j) payload[j] = static_cast<uint8_t>((i * 131 + j * 7) & 0xff);
-        content.payload = payload;
-        auto signed_statement = cose::SignSign1(content, key);
-        if (!signed_statement.ok()) { failed = true; return; }
-        out[i] = std::move(signed_statement).value();
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  if (failed) return MakeError(ErrorCode::kInternal, "signing the benchmark statements failed");
-  return out;
-}
-
 Result<double> ServerCpuSeconds(const ClientFlags& flags) {
   SCITT_ASSIGN_OR_RETURN(http::Response res, http::Fetch("GET", http::ResolveUrl(flags.url, "/metrics"), {}, "", flags.options()));
   size_t at = res.body.find("\nprocess_cpu_seconds_total ");
@@ -121,286 +54,9 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-struct Sample {
-  size_t statement;
-  std::string receipt;
-};
-
-struct RunResult {
-  std::vector<double> latencies;  // seconds, successful registrations
-  std::map<int, uint64_t> statuses;
-  uint64_t io_errors = 0;
-  std::vector<Sample> samples;
-  double elapsed = 0;
-  bool ran_out = false;
-};
-
-// One keep-alive HTTP/1.1 connection of the load: a request goes out, its
-// response comes back, then the next request (closed loop, or paced).
-struct LoadConnection {
-  int fd = -1;
-  std::string head;             // request head being written
-  const Bytes* body = nullptr;  // request body being written
-  size_t written = 0;           // bytes of head + body written so far
-  std::string input;            // bytes read, not yet consumed
-  size_t statement = 0;         // index of the statement in flight
-  Clock::time_point sent;
-  bool in_flight = false;
-  bool want_write = false;      // EPOLLOUT armed
-  Clock::time_point next_due;   // paced: when the next request is due
-};
-
-Status OpenConnection(const addrinfo& address, LoadConnection& conn) {
-  conn.fd = ::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC, address.ai_protocol);
-  if (conn.fd < 0 || ::connect(conn.fd, address.ai_addr, address.ai_addrlen) != 0) {
-    return MakeError(ErrorCode::kIo, std::string("cannot connect: ") + std::strerror(errno));
-  }
-  int one = 1;
-  ::setsockopt(conn.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  ::fcntl(conn.fd, F_SETFL, ::fcntl(conn.fd, F_GETFL) | O_NONBLOCK);
-  return Status::Ok();
-}
-
-// One event-loop thread driving its share of the connections: epoll instead
-// of a thread per connection, because the load generator shares the cores
-// with the service and a context switch per request was a tenth of them.
-class LoadLoop {
- public:
-  LoadLoop(const BenchOptions& opts, const std::string& host, const std::vector<Bytes>& statements,
-           std::atomic<size_t>& next, Clock::time_point start, Clock::time_point deadline)
-      : opts_(opts), host_(host), statements_(statements), next_(next), start_(start),
-        deadline_(deadline), rng_(static_cast<uint32_t>(std::hash<std::thread::id>()(std::this_thread::get_id()))) {}
-  ~LoadLoop() {
-    for (auto& conn : conns_) if (conn.fd >= 0) ::close(conn.fd);
-    if (epoll_ >= 0) ::close(epoll_);
-  }
-
-  // Opens `count` connections, drives them until the deadline and their last
-  // responses, and adds what happened to `result` (under `mu`).
-  void Run(const addrinfo& address, int count, int first_index, RunResult& result, std::mutex& mu) {
-    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-    conns_.resize(static_cast<size_t>(count));
-    const double interval = opts_.rate > 0 ? opts_.connections / opts_.rate : 0;
-    for (size_t c = 0; c < conns_.size(); ++c) {
-      if (!OpenConnection(address, conns_[c]).ok()) {
-        ++io_errors_;
-        Drop(conns_[c]);
-        continue;
-      }
-      epoll_event event{EPOLLIN, {.u64 = c}};
-      ::epoll_ctl(epoll_, EPOLL_CTL_ADD, conns_[c].fd, &event);
-      // Paced: connection k of n first sends at start + interval * k / n.
-      const auto first = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                                      interval * (first_index + static_cast<int>(c)) / opts_.connections));
-      timers_.push({first, c});
-    }
-    std::vector<epoll_event> events(256);
-    for (;;) {
-      const auto now = Clock::now();
-      while (!timers_.empty() && timers_.top().first <= now) {
-        const size_t c = timers_.top().second;
-        const auto due = timers_.top().first;
-        timers_.pop();
-        if (conns_[c].fd >= 0 && Send(c) && interval > 0) {
-          conns_[c].next_due = due + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
-        }
-      }
-      // Done when nothing is in flight and nothing more will be sent.
-      if (InFlight() == 0 && (now >= deadline_ || ran_out_ || Open() == 0)) break;
-      if (now >= deadline_ + std::chrono::seconds(30)) {  // responses that never came
-        io_errors_ += InFlight();
-        break;
-      }
-      int timeout_ms = 100;
-      if (!timers_.empty()) {
-        // Rounded up: a zero timeout before a sub-millisecond deadline would spin.
-        const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(timers_.top().first - now).count();
-        timeout_ms = static_cast<int>(std::max<int64_t>(0, (wait + 999) / 1000));
-      }
-      const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
-      for (int e = 0; e < n; ++e) {
-        const size_t c = events[e].data.u64;
-        if (conns_[c].fd < 0) continue;
-        if (events[e].events & EPOLLOUT) Flush(conns_[c]);
-        if (conns_[c].fd >= 0 && (events[e].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) Receive(c, interval);
-      }
-    }
-    std::lock_guard lock(mu);
-    result.latencies.insert(result.latencies.end(), latencies_.begin(), latencies_.end());
-    for (auto [status, n] : statuses_) result.statuses[status] += n;
-    result.samples.insert(result.samples.end(), samples_.begin(), samples_.end());
-    result.io_errors += io_errors_;
-    result.ran_out = result.ran_out || ran_out_;
-  }
-
- private:
-  size_t Open() const {
-    return static_cast<size_t>(std::count_if(conns_.begin(), conns_.end(),
-                                             [](const LoadConnection& c) { return c.fd >= 0; }));
-  }
-
-  size_t InFlight() const {
-    return static_cast<size_t>(std::count_if(conns_.begin(), conns_.end(),
-                                             [](const LoadConnection& c) { return c.fd >= 0 && c.in_flight; }));
-  }
-
-  void Drop(LoadConnection& conn) {
-    if (conn.fd >= 0) ::close(conn.fd);
-    conn.fd = -1;
-    conn.in_flight = false;
-  }
-
-  // Starts the next request on connection c; false when none was sent.
-  bool Send(size_t c) {
-    LoadConnection& conn = conns_[c];
-    if (Clock::now() >= deadline_) return false;
-    const size_t i = next_++;
-    if (i >= statements_.size()) {
-      ran_out_ = true;
-      return false;
-    }
-    conn.statement = i;
-    conn.body = &statements_[i];
-    conn.head = "POST /entries HTTP/1.1\r\nHost: " + host_ +
-                "\r\nContent-Type: application/cose\r\nAccept: application/scitt-receipt+cose\r\n"
-                "Content-Length: " + std::to_string(conn.body->size()) + "\r\n\r\n";
-    conn.written = 0;
-    conn.in_flight = true;
-    conn.sent = Clock::now();
-    Flush(conn);
-    return true;
-  }
-
-  // Writes what is left of the request; waits for EPOLLOUT when the socket is full.
-  void Flush(LoadConnection& conn) {
-    const size_t total = conn.head.size() + conn.body->size();
-    while (conn.written < total) {
-      iovec parts[2];
-      int count = 0;
-      if (conn.written < conn.head.size()) {
-        parts[count++] = {conn.head.data() + conn.written, conn.head.size() - conn.written};
-        parts[count++] = {const_cast<uint8_t*>(conn.body->data()), conn.body->size()};
-      } else {
-        const size_t at = conn.written - conn.head.size();
-        parts[count++] = {const_cast<uint8_t*>(conn.body->data()) + at, conn.body->size() - at};
-      }
-      const ssize_t n = ::writev(conn.fd, parts, count);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) {
-        ++io_errors_;
-        return Drop(conn);
-      }
-      conn.written += static_cast<size_t>(n);
-    }
-    const bool want_write = conn.written < total;
-    if (want_write != conn.want_write) {
-      conn.want_write = want_write;
-      epoll_event event{want_write ? EPOLLIN | EPOLLOUT : EPOLLIN, {.u64 = static_cast<uint64_t>(&conn - conns_.data())}};
-      ::epoll_ctl(epoll_, EPOLL_CTL_MOD, conn.fd, &event);
-    }
-  }
-
-  void Receive(size_t c, double interval) {
-    LoadConnection& conn = conns_[c];
-    char chunk[16384];
-    for (;;) {
-      const ssize_t n = ::read(conn.fd, chunk, sizeof chunk);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) {  // the service closed the connection or failed
-        ++io_errors_;
-        return Drop(conn);
-      }
-      conn.input.append(chunk, static_cast<size_t>(n));
-    }
-    const size_t header_end = conn.input.find("\r\n\r\n");
-    if (header_end == std::string::npos) return;
-    size_t length = 0;
-    for (size_t line = conn.input.find("\r\n"); line < header_end; line = conn.input.find("\r\n", line + 2)) {
-      static constexpr std::string_view kLength = "content-length:";
-      if (header_end - line - 2 >= kLength.size() &&
-          std::equal(kLength.begin(), kLength.end(), conn.input.begin() + static_cast<ptrdiff_t>(line + 2),
-                     [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
-        length = std::strtoull(conn.input.c_str() + line + 2 + kLength.size(), nullptr, 10);
-      }
-    }
-    if (conn.input.size() < header_end + 4 + length) return;
-    if (!conn.in_flight) {  // a response nobody asked for
-      ++io_errors_;
-      return Drop(conn);
-    }
-    const int status = std::atoi(conn.input.c_str() + 9);
-    ++statuses_[status];
-    if (status == 201) {
-      latencies_.push_back(std::chrono::duration<double>(Clock::now() - conn.sent).count());
-      if (rng_() % 1000 == 0 || samples_.empty()) {
-        samples_.push_back({conn.statement, conn.input.substr(header_end + 4, length)});
-      }
-    }
-    conn.input.erase(0, header_end + 4 + length);
-    conn.in_flight = false;
-    if (interval > 0) {
-      timers_.push({conn.next_due, c});
-    } else {
-      Send(c);
-    }
-  }
-
-  const BenchOptions& opts_;
-  const std::string& host_;
-  const std::vector<Bytes>& statements_;
-  std::atomic<size_t>& next_;
-  const Clock::time_point start_, deadline_;
-  std::mt19937 rng_;
-  int epoll_ = -1;
-  std::vector<LoadConnection> conns_;
-  // Paced sends: (due, connection), earliest first.
-  using Timer = std::pair<Clock::time_point, size_t>;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
-  std::vector<double> latencies_;
-  std::map<int, uint64_t> statuses_;
-  std::vector<Sample> samples_;
-  uint64_t io_errors_ = 0;
-  bool ran_out_ = false;
-};
-
-RunResult Drive(const BenchOptions& opts, const std::string& host, const std::string& port,
-                const std::vector<Bytes>& statements) {
-  RunResult result;
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
-    result.io_errors = static_cast<uint64_t>(opts.connections);
-    return result;
-  }
-  std::mutex mu;  // guards result
-  std::atomic<size_t> next{0};
-  const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opts.seconds));
-  const int threads = std::max(1, std::min(opts.client_threads, opts.connections));
-  std::vector<std::thread> workers;
-  for (int t = 0, first = 0; t < threads; ++t) {
-    const int count = opts.connections / threads + (t < opts.connections % threads ? 1 : 0);
-    workers.emplace_back([&, count, first] {
-      LoadLoop(opts, host, statements, next, start, deadline).Run(*found, count, first, result, mu);
-    });
-    first += count;
-  }
-  for (auto& w : workers) w.join();
-  freeaddrinfo(found);
-  result.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  return result;
-}
-
-double Percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t index = std::min(sorted.size() - 1, static_cast<size_t>(p / 100 * static_cast<double>(sorted.size())));
-  return sorted[index];
-}
-
 // Verifies the sampled receipts against the service keys.
 std::pair<size_t, size_t> VerifySamples(const BenchOptions& opts, const std::vector<Bytes>& statements,
-                                        const std::vector<Sample>& samples) {
+                                        const std::vector<bench::Sample>& samples) {
   auto key_set = FetchServiceKeys(opts.client);
   auto keys = key_set.ok() ? cose::ParseServiceKeys(*key_set) : Result<std::vector<cose::ServiceKey>>(key_set.error());
   size_t ok = 0;
@@ -434,29 +90,29 @@ int RunBench(const BenchOptions& opts) {
   std::string host = colon == std::string::npos ? rest : rest.substr(0, colon);
   std::string port = colon == std::string::npos ? "80" : rest.substr(colon + 1);
 
-  size_t count = opts.count > 0 ? opts.count : static_cast<size_t>(std::min(2e6, 30000 * opts.seconds));
+  size_t count = opts.count > 0 ? opts.count : static_cast<size_t>(std::min(2e6, 30000 * opts.load.seconds));
   std::cout << "pre-signing " << count << " statements of " << opts.statement_size << " bytes (not timed)..." << std::endl;
-  auto statements = PresignStatements(*key, opts.key_file.empty(), count, opts.statement_size,
+  auto statements = bench::PresignStatements(*key, opts.key_file.empty(), count, opts.statement_size,
                                       static_cast<int>(std::thread::hardware_concurrency()));
   if (!statements.ok()) return ReportError(statements.error());
 
   auto size_before = CheckpointSize(opts.client);
   auto cpu_before = ServerCpuSeconds(opts.client);
   const double client_cpu_before = ProcessCpuSeconds();
-  RunResult run = Drive(opts, host, port, *statements);
+  bench::RunResult run = bench::DriveRegistrations(opts.load, host, port, *statements);
   const double client_cpu = ProcessCpuSeconds() - client_cpu_before;
   auto size_after = CheckpointSize(opts.client);
   auto cpu_after = ServerCpuSeconds(opts.client);
   // The same size as a statement's Sig_structure, near enough.
-  auto raw = crypto::RawVerifyRate(*key, key->default_algorithm(), opts.statement_size + 100, opts.server_threads, 3);
+  auto raw = bench::RawVerifyRate(*key, key->default_algorithm(), opts.statement_size + 100, opts.server_threads, 3);
 
   std::sort(run.latencies.begin(), run.latencies.end());
   double rate = static_cast<double>(run.latencies.size()) / run.elapsed;
   auto [verified, sampled] = VerifySamples(opts, *statements, run.samples);
   std::cout << "registrations:      " << run.latencies.size() << " in " << run.elapsed << " s = " << rate << "/s\n"
-            << "latency (ms):       p50 " << 1e3 * Percentile(run.latencies, 50) << "  p90 "
-            << 1e3 * Percentile(run.latencies, 90) << "  p99 " << 1e3 * Percentile(run.latencies, 99) << "  p99.9 "
-            << 1e3 * Percentile(run.latencies, 99.9) << "  max "
+            << "latency (ms):       p50 " << 1e3 * bench::Percentile(run.latencies, 50) << "  p90 "
+            << 1e3 * bench::Percentile(run.latencies, 90) << "  p99 " << 1e3 * bench::Percentile(run.latencies, 99) << "  p99.9 "
+            << 1e3 * bench::Percentile(run.latencies, 99.9) << "  max "
             << 1e3 * (run.latencies.empty() ? 0 : run.latencies.back()) << "\n";
   std::cout << "responses:         ";
   for (auto [status, n] : run.statuses) std::cout << " " << status << "×" << n;
@@ -496,12 +152,12 @@ void AddBenchCommands(CLI::App& app, Action* action) {
                   "Issuer private key the service knows (--issuer-keys); without it a fresh key is sent "
                   "self-asserted in CWT cnf (the service needs --allow-self-asserted)");
   reg->add_option("--alg", opts->alg, "Algorithm of the fresh key: ES256 or EdDSA")->capture_default_str();
-  reg->add_option("--seconds", opts->seconds, "Duration of the timed run")->capture_default_str();
-  reg->add_option("--connections", opts->connections, "Keep-alive connections")->capture_default_str();
+  reg->add_option("--seconds", opts->load.seconds, "Duration of the timed run")->capture_default_str();
+  reg->add_option("--connections", opts->load.connections, "Keep-alive connections")->capture_default_str();
   reg->add_option("--statement-size", opts->statement_size, "Payload bytes per statement")->capture_default_str();
-  reg->add_option("--rate", opts->rate, "Target requests/s in total (default: as fast as possible)");
+  reg->add_option("--rate", opts->load.rate, "Target requests/s in total (default: as fast as possible)");
   reg->add_option("--server-threads", opts->server_threads, "Threads for the raw verify comparison")->capture_default_str();
-  reg->add_option("--client-threads", opts->client_threads, "Event-loop threads of the load generator")
+  reg->add_option("--client-threads", opts->load.client_threads, "Event-loop threads of the load generator")
       ->capture_default_str();
   reg->add_option("--count", opts->count, "Statements to pre-sign (default: 30000 per second of run)");
   reg->callback([opts, action] { *action = [opts] { return RunBench(*opts); }; });

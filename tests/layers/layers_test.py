@@ -22,8 +22,8 @@ def read_table():
 
 
 def private_headers():
-    """Headers other layers must not include: *_internal.h, or a first line
-    saying the header is private to its layer."""
+    """Headers other layers must not include: *_internal.h, or a header
+    whose opening comment says it is private (or internal) to its layer."""
     private = set()
     for layer in os.listdir(SRC):
         folder = os.path.join(SRC, layer)
@@ -36,7 +36,8 @@ def private_headers():
                 path = os.path.join(root, name)
                 with open(path, errors="replace") as f:
                     head = f.read(400)
-                if name.endswith("_internal.h") or "private to" in head.split("\n#", 1)[0]:
+                comment = head.split("\n#", 1)[0].lower()
+                if name.endswith("_internal.h") or "private to" in comment or "internal to" in comment:
                     private.add(os.path.relpath(path, SRC))
     return private
 

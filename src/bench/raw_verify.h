@@ -10,7 +10,10 @@
 #include "base/result.h"
 #include "crypto/key.h"
 
-namespace scitt::crypto {
+namespace scitt::bench {
+
+using crypto::Algorithm;
+using crypto::PrivateKey;
 
 // One thread's verifier of one fixed signature over one fixed message.
 class RawVerifier {
@@ -36,4 +39,4 @@ class RawVerifier {
 Result<double> RawVerifyRate(const PrivateKey& key, Algorithm alg, size_t message_size, int threads,
                              double seconds);
 
-}  // namespace scitt::crypto
+}  // namespace scitt::bench

@@ -1,4 +1,4 @@
-#include "crypto/raw_verify.h"
+#include "bench/raw_verify.h"
 
 #include <algorithm>
 #include <atomic>
@@ -9,13 +9,26 @@
 
 #include <openssl/evp.h>
 
-#include "crypto/key_internal.h"
-#include "crypto/openssl_util.h"
+#include <openssl/err.h>
 
-namespace scitt::crypto {
+#include "crypto/openssl_forms.h"
 
-using internal::DrainOpensslErrors;
-using internal::OpensslError;
+namespace scitt::bench {
+namespace {
+
+// `what` and OpenSSL's first queued error, which is then cleared.
+Error OpensslError(const std::string& what) {
+  char text[256] = "no detail";
+  if (const unsigned long code = ERR_get_error(); code != 0) ERR_error_string_n(code, text, sizeof text);
+  ERR_clear_error();
+  return MakeError(ErrorCode::kInternal, what + " (OpenSSL: " + text + ")");
+}
+
+}  // namespace
+
+using crypto::Algorithm;
+using crypto::PrivateKey;
+using crypto::PublicKey;
 
 struct RawVerifier::State {
   ~State() {
@@ -40,29 +53,26 @@ Result<RawVerifier> RawVerifier::Create(const PrivateKey& key, Algorithm alg, By
   SCITT_ASSIGN_OR_RETURN(Bytes cose_signature, key.Sign(alg, state->message));
   const PublicKey public_key = key.public_key();  // the contexts take their own references
   EVP_PKEY* pkey = public_key.evp();
-  const bool ecdsa = std::any_of(std::begin(internal::kEcCurves), std::end(internal::kEcCurves),
-                                 [&](const internal::EcCurveInfo& c) { return c.algorithm == alg; });
-  if (ecdsa) {
-    SCITT_ASSIGN_OR_RETURN(state->signature,
-                           internal::EcdsaDerSignature(cose_signature, AlgorithmName(alg)));
-    state->md = internal::FetchedDigest(alg);
+  if (crypto::IsEcdsa(alg)) {
+    SCITT_ASSIGN_OR_RETURN(state->signature, crypto::EcdsaSignatureToDer(cose_signature, alg));
+    state->md = crypto::SignatureDigest(alg);
     state->pkey_ctx = EVP_PKEY_CTX_new(pkey, nullptr);
     if (state->pkey_ctx == nullptr || EVP_PKEY_verify_init(state->pkey_ctx) != 1) {
-      return OpensslError(ErrorCode::kInternal, "cannot set up the raw ECDSA verifier");
+      return OpensslError("cannot set up the raw ECDSA verifier");
     }
   } else if (alg == Algorithm::kEdDSA) {
     state->signature = std::move(cose_signature);
     state->md_ctx = EVP_MD_CTX_new();
     if (state->md_ctx == nullptr ||
         EVP_DigestVerifyInit(state->md_ctx, nullptr, nullptr, nullptr, pkey) != 1) {
-      return OpensslError(ErrorCode::kInternal, "cannot set up the raw EdDSA verifier");
+      return OpensslError("cannot set up the raw EdDSA verifier");
     }
   } else {
     return MakeError(ErrorCode::kUnsupported, "the raw verifier measures ECDSA and EdDSA only");
   }
   RawVerifier verifier(std::move(state));
   if (!verifier.VerifyOnce()) {
-    return OpensslError(ErrorCode::kInternal, "the raw verifier does not verify its own signature");
+    return OpensslError("the raw verifier does not verify its own signature");
   }
   return verifier;
 }
@@ -79,7 +89,7 @@ bool RawVerifier::VerifyOnce() {
     ok = EVP_DigestVerify(s.md_ctx, s.signature.data(), s.signature.size(), s.message.data(),
                           s.message.size()) == 1;
   }
-  if (!ok) DrainOpensslErrors();
+  if (!ok) ERR_clear_error();  // never leak a failure into a later, unrelated call
   return ok;
 }
 
@@ -113,4 +123,4 @@ Result<double> RawVerifyRate(const PrivateKey& key, Algorithm alg, size_t messag
   return static_cast<double>(done) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-}  // namespace scitt::crypto
+}  // namespace scitt::bench

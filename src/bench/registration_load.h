@@ -1,0 +1,57 @@
+// `scitt bench register`'s load generator: statements pre-signed outside
+// the timing, then driven at POST /entries over keep-alive connections from
+// epoll loops (closed loop, or paced to a rate), with latencies, statuses
+// and sampled receipts collected. What the service does with them is
+// measured from outside only (DESIGN.md §2, bench).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "crypto/key.h"
+
+namespace scitt::bench {
+
+// `count` statements with payloads of `size` bytes, signed on `threads`
+// threads with `key`. With `self_asserted`, the key travels in the CWT cnf
+// claim (the service must run with --allow-self-asserted); otherwise its
+// RFC 9679 thumbprint is the kid.
+Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool self_asserted, size_t count,
+                                             size_t size, int threads);
+
+struct LoadOptions {
+  double seconds = 10;
+  int connections = 64;
+  double rate = 0;         // total requests/s; 0 = as fast as possible (closed loop)
+  int client_threads = 1;  // event-loop threads
+};
+
+// A response kept to check later: which statement, and its receipt.
+struct Sample {
+  size_t statement;
+  std::string receipt;
+};
+
+struct RunResult {
+  std::vector<double> latencies;  // seconds, successful registrations
+  std::map<int, uint64_t> statuses;
+  uint64_t io_errors = 0;
+  std::vector<Sample> samples;    // about one 201 in a thousand
+  double elapsed = 0;
+  bool ran_out = false;           // every statement was sent before the time ran out
+};
+
+// Drives `statements` (each sent once, in order) at host:port until the
+// time runs out, the statements do, or no connection is left.
+RunResult DriveRegistrations(const LoadOptions& options, const std::string& host, const std::string& port,
+                             const std::vector<Bytes>& statements);
+
+// The p-th percentile (0..100) of sorted values; 0 when empty.
+double Percentile(const std::vector<double>& sorted, double p);
+
+}  // namespace scitt::bench
