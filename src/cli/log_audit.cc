@@ -14,6 +14,7 @@
 #include "crypto/x509.h"
 #include "log/checkpoint.h"
 #include "merkle/tree.h"
+#include "registration/collateral.h"
 #include "registration/registrar.h"
 #include "registration/service_statements.h"
 
@@ -126,15 +127,9 @@ class Auditor {
     }
     auto& registrar = registrars_[{trust_index_, entry.policy_index}];
     if (!registrar) registrar = std::make_unique<registration::Registrar>(*trust_, policy->second);
-    Bytes submitted = entry.statement;
-    if (!entry.collateral.empty()) {
-      // The unprotected x5chain that verification used (collateral).
-      auto collateral = cbor::Decode(entry.collateral);
-      const cbor::Value* chain = collateral.ok() ? collateral->Find("x5chain") : nullptr;
-      if (chain == nullptr) return Problem(where + "collateral has no x5chain");
-      submitted = statement.WithUnprotected(cbor::Value::FromMap({cbor::Entry(cose::header::kX5Chain, *chain)}));
-    }
-    auto checked = registrar->Check(submitted, entry.registered_at);
+    auto submitted = registration::StatementAsChecked(statement, entry.collateral);
+    if (!submitted.ok()) return Problem(where + submitted.error().message);
+    auto checked = registrar->Check(*submitted, entry.registered_at);
     if (auto* refusal = std::get_if<registration::Refusal>(&checked)) {
       return Problem(where + "would be refused: " + refusal->title + ": " + refusal->detail);
     }

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <optional>
 
-#include "cbor/encoder.h"
 #include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "crypto/hash.h"
+#include "registration/collateral.h"
 #include "registration/refusals.h"
 
 namespace scitt::registration {
@@ -62,13 +62,6 @@ std::vector<crypto::Certificate> DidPath(std::vector<crypto::Certificate> chain,
                              [&](const crypto::Certificate& c) { return c.der() == anchor.der(); });
   if (!present && IssuedBy(chain.back(), anchor)) chain.push_back(anchor);
   return chain;
-}
-
-Bytes ChainCollateral(const std::vector<Bytes>& der) {
-  cbor::Array certs;
-  for (const auto& cert : der) certs.push_back(cbor::Value::ByteString(cert));
-  return cbor::Encode(
-      cbor::Value::FromMap({cbor::Entry("x5chain", cbor::Value::FromArray(std::move(certs)))}));
 }
 
 // The x509 identity: the chain (leaf first) validated to a trust anchor at
@@ -219,7 +212,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
     auto resolved = X509Identity(chain, trust, iss, now);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     identity = std::move(std::get<Identity>(resolved));
-    if (unprotected_chain) identity.collateral = ChainCollateral(*chain_der);
+    if (unprotected_chain) identity.collateral = EncodeCollateral(*chain_der);
   } else if (prot.kid) {
     issuer_key = issuer_keys.Find(prot.kid);
     if (issuer_key != nullptr) {
