@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <future>
 
 #include "cbor/decoder.h"
@@ -12,36 +11,25 @@
 #include "crypto/hash.h"
 #include "log/transparency_log.h"
 #include "storage/store.h"
+#include "support/test_log.h"
 
 namespace scitt::log {
 namespace {
 
-namespace fs = std::filesystem;
-
 class PagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "scitt-pages-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-    auto store = storage::OpenStore(dir_);
+    auto store = storage::OpenStore(dir_.path());
     ASSERT_TRUE(store.ok()) << store.error().message;
-    LogKeys keys;
-    keys.receipt_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
-    const auto thumbprint = keys.receipt_key.public_key().Thumbprint();
-    keys.receipt_kid = Bytes(thumbprint.begin(), thumbprint.end());
-    keys.checkpoint_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA);
     LogOptions options;
     options.origin = "example.com/pages";
     options.issuer = "https://example.com";
     options.max_batch_delay = std::chrono::microseconds(100);
-    auto log = TransparencyLog::Open(std::move(store).value(), std::move(keys), options);
+    auto log = TransparencyLog::Open(std::move(store).value(), testing::MakeLogKeys(), options);
     ASSERT_TRUE(log.ok()) << log.error().message;
     log_ = std::move(log).value();
   }
-  void TearDown() override {
-    log_.reset();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { log_.reset(); }
 
   // Appends one entry whose statement has `size` bytes (batches of one).
   void Append(size_t size, uint8_t fill) {
@@ -55,7 +43,7 @@ class PagesTest : public ::testing::Test {
     ASSERT_TRUE(done.get_future().get().ok());
   }
 
-  std::string dir_;
+  testing::TempDir dir_;
   std::unique_ptr<TransparencyLog> log_;
 };
 

@@ -4,7 +4,6 @@
 #include <openssl/bn.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <future>
 #include <memory>
 
@@ -16,11 +15,11 @@
 #include "crypto/key.h"
 #include "log/transparency_log.h"
 #include "storage/store.h"
+#include "support/test_log.h"
 
 namespace scitt::log {
 namespace {
 
-namespace fs = std::filesystem;
 
 // The order n of P-256 (SEC 2 §2.4.2), big-endian.
 constexpr char kP256Order[] = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
@@ -82,13 +81,9 @@ TEST(SignedContent, IsTheHashOfWhatTheSignatureCovers) {
 }
 
 TEST(SignedContent, TheLogRegistersEachSignedContentOnce) {
-  std::string pattern = (fs::temp_directory_path() / "scitt-signed-XXXXXX").string();
-  const std::string dir = ::mkdtemp(pattern.data());
-  LogKeys keys;
-  keys.receipt_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
-  const auto thumbprint = keys.receipt_key.public_key().Thumbprint();
-  keys.receipt_kid = Bytes(thumbprint.begin(), thumbprint.end());
-  keys.checkpoint_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA);
+  const testing::TempDir temp;
+  const std::string& dir = temp.path();
+  const LogKeys keys = testing::MakeLogKeys();
   LogOptions options;
   options.origin = "example.com/log";
   options.issuer = "https://ts.example";
@@ -136,7 +131,6 @@ TEST(SignedContent, TheLogRegistersEachSignedContentOnce) {
   EXPECT_EQ(again->index, 0u);
   EXPECT_EQ((*log)->size(), 2u);
   log->reset();
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
@@ -20,26 +19,15 @@
 #include "merkle/proof.h"
 #include "merkle/tile.h"
 #include "storage/store.h"
+#include "support/test_log.h"
 
 namespace scitt::log {
 namespace {
 
-namespace fs = std::filesystem;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "scitt-log-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 LogEntry MakeEntry(const std::string& text) {
   LogEntry entry;
@@ -89,14 +77,7 @@ class Completions {
   std::vector<std::optional<Result<Appended>>> results_;
 };
 
-LogKeys MakeKeys() {
-  LogKeys keys;
-  keys.receipt_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
-  const auto thumbprint = keys.receipt_key.public_key().Thumbprint();
-  keys.receipt_kid = Bytes(thumbprint.begin(), thumbprint.end());
-  keys.checkpoint_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA);
-  return keys;
-}
+LogKeys MakeKeys() { return testing::MakeLogKeys(); }
 
 // A store that forwards to another and fails on demand, recording every tree
 // head it was asked to make durable.

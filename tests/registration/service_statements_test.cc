@@ -4,34 +4,26 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 
 #include "cose/sign1.h"
 #include "storage/store.h"
-#include "support/test_pki.h"
+#include "support/test_log.h"
 
 namespace scitt::registration {
 namespace {
 
-namespace fs = std::filesystem;
-
 class ServiceStatementsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "scitt-svc-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
     key_ = *crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
     const auto thumbprint = key_.public_key().Thumbprint();
     kid_ = Bytes(thumbprint.begin(), thumbprint.end());
     Open();
   }
-  void TearDown() override {
-    log_.reset();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { log_.reset(); }
   void Open() {
     log_.reset();
-    auto store = storage::OpenStore(dir_);
+    auto store = storage::OpenStore(dir_.path());
     ASSERT_TRUE(store.ok()) << store.error().message;
     log::LogKeys keys{key_, crypto::Algorithm::kES256, kid_,
                       *crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA)};
@@ -45,7 +37,7 @@ class ServiceStatementsTest : public ::testing::Test {
   }
   ServiceSigner Signer() const { return ServiceSigner{&key_, crypto::Algorithm::kES256, kid_, "https://example.com"}; }
 
-  std::string dir_;
+  testing::TempDir dir_;
   crypto::PrivateKey key_;
   Bytes kid_;
   std::unique_ptr<log::TransparencyLog> log_;
