@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/logging.h"
 #include "cose/receipt.h"
 #include "cose/transparent_statement.h"
 #include "log/checkpoint.h"
@@ -300,9 +301,12 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
   if (needs_recovery) {
     Status recovered = Recover();
     if (!recovered.ok()) {
+      logging::Error("log not recovered", {{"entries_refused", static_cast<uint64_t>(batch.size())},
+                                           {"error", recovered.message()}});
       for (Pending& p : batch) p.done(recovered.error());
       return;
     }
+    logging::Info("log recovered", {{"tree_size", store->size()}});
   }
 
   // What each submission became: a new entry, a duplicate of a new entry of
@@ -405,6 +409,7 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
                                 ", so this service stopped appending (it still serves reads): " +
                                 appended.error().message);
       appended = *overtaken;
+      logging::Error("stopped appending", {{"reason", overtaken->message}, {"tree_size", old_size}});
     } else if (checkpoint.ok()) {  // (a signing failure wrote nothing: no recovery)
       // DANGEROUS EDGE: the head just signed for this size must never be
       // published, nor reused for other contents; and the failed batch may
@@ -415,7 +420,11 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
       // batch). Only then may a later batch be signed at this size: the
       // failed head was never released and is provably durable nowhere.
       needs_recovery = true;
-      (void)Recover();
+      const Status recovered = Recover();
+      logging::Error("batch failed", {{"entries", static_cast<uint64_t>(entries.size())},
+                                      {"tree_size", old_size},
+                                      {"error", appended.error().message},
+                                      {"recovered", recovered.ok()}});
     }
   }
 

@@ -86,7 +86,10 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
   SCITT_RETURN_IF_ERROR(s.OpenStatements(committed));
   // Nodes: the synced ones must be there; the rest are recomputed.
   SCITT_RETURN_IF_ERROR(s.node_files.Open(committed, nodes_synced));
-  if (nodes_synced < committed) SCITT_RETURN_IF_ERROR(s.RebuildUnsyncedNodes(committed));
+  if (nodes_synced < committed) {
+    SCITT_RETURN_IF_ERROR(s.RebuildUnsyncedNodes(committed));
+    logging::Info("rebuilt unsynced Merkle nodes", {{"from_size", nodes_synced}, {"to_size", committed}});
+  }
 
   s.size.store(committed, std::memory_order_release);
   return store;

@@ -5,6 +5,8 @@
 #include <system_error>
 #include <thread>
 
+#include "base/logging.h"
+
 namespace scitt::storage::embedded {
 
 Error Io(std::string message) { return MakeError(ErrorCode::kIo, std::move(message)); }
@@ -69,7 +71,11 @@ Status TrimToDurable(int fd, uint64_t durable, const std::string& name, uint64_t
               ": the file was truncated or replaced; refusing to open (restore the data "
               "directory from a backup)");
   }
-  if (length > durable && !read_only) return Truncate(fd, durable, name);
+  if (length > durable && !read_only) {
+    // Bytes of a batch that never committed: never acknowledged, so dropped.
+    logging::Info("discarded uncommitted bytes", {{"file", name}, {"bytes", length - durable}});
+    return Truncate(fd, durable, name);
+  }
   return Status::Ok();
 }
 
