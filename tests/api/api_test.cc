@@ -52,17 +52,17 @@ TEST(Params, QueryNumbersAreCanonicalDecimals) {
 
 // Work that may block runs on the pool; a full pool answers 503 at once.
 TEST(Dispatch, FullPoolAnswers503) {
-  WorkerPool pool({"test", 1, 1, 1 << 20});
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
   std::promise<void> started;
+  std::promise<int> first, second, third;
+  WorkerPool pool({"test", 1, 1, 1 << 20});  // declared last: joined before what its tasks use
   auto slow = OnPool(pool, [&](http::Request, http::Responder respond) {
     started.set_value();
     gate.wait();
     respond(http::Response{});
   });
   auto record = [](std::promise<int>& p) { return [&p](http::Response res) { p.set_value(res.status); }; };
-  std::promise<int> first, second, third;
   slow(http::Request{}, record(first));
   started.get_future().wait();
   auto quick = OnPool(pool, [](http::Request, http::Responder respond) { respond(http::Response{}); });

@@ -9,18 +9,18 @@ namespace scitt {
 namespace {
 
 TEST(WorkerPool, RunsTasksOffTheCallersThread) {
-  WorkerPool pool({"test", 2, 16, 1 << 20});
   std::promise<std::thread::id> ran;
+  WorkerPool pool({"test", 2, 16, 1 << 20});  // declared last: joined before `ran` goes
   ASSERT_TRUE(pool.Post([&] { ran.set_value(std::this_thread::get_id()); }));
   EXPECT_NE(ran.get_future().get(), std::this_thread::get_id());
 }
 
 // The queue is bounded in tasks and in bytes; refusals are counted.
 TEST(WorkerPool, RefusesWorkBeyondItsBounds) {
-  WorkerPool pool({"test", 1, 2, 1000});
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
   std::promise<void> started;
+  WorkerPool pool({"test", 1, 2, 1000});  // declared last: joined before the gate goes
   ASSERT_TRUE(pool.Post([&] { started.set_value(); gate.wait(); }));
   started.get_future().wait();  // the only thread is busy from here on
   EXPECT_TRUE(pool.Post([] {}, 600));
@@ -34,8 +34,8 @@ TEST(WorkerPool, RefusesWorkBeyondItsBounds) {
 }
 
 TEST(WorkerPool, AcceptsOneTaskLargerThanTheByteBoundWhenIdle) {
-  WorkerPool pool({"test", 1, 4, 10});
   std::promise<void> ran;
+  WorkerPool pool({"test", 1, 4, 10});
   EXPECT_TRUE(pool.Post([&] { ran.set_value(); }, 1000));
   ran.get_future().wait();
 }
