@@ -32,8 +32,9 @@ run_once() {  # binary, output file
   rm -rf data
   local policy=()
   [[ -n ${POLICY:-} ]] && policy+=(--policy "$POLICY")
+  # SERVE_FLAGS: extra `scitt serve` flags for every binary (e.g. --log-level warn).
   "$1" serve --listen 127.0.0.1:$PORT --data data --issuer-keys bench.json --rate-limit 0 "${policy[@]}" \
-    >serve.log 2>&1 &
+    ${SERVE_FLAGS:-} >serve.log 2>&1 &
   PID=$!
   for _ in $(seq 1 600); do curl -sf -o /dev/null $URL/health && break; sleep 0.05; done
   local extra=()
