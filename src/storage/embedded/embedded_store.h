@@ -71,6 +71,9 @@ class EmbeddedStore final : public log::LogStore {
   // On the writer's connection (its cache then serves the inserts).
   Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
       std::span<const crypto::Sha256Digest> signed_contents) const override;
+  // The rows of lookup.sqlite (older formats: of index.sqlite's lookups)
+  // below the size they cover.
+  Result<log::LookupCounts> CountLookups() const override;
 
   // Reads nodes/NN with pread; kNotFound beyond the committed size.
   const merkle::NodeSource& nodes() const override;
