@@ -37,16 +37,18 @@
 // beyond it are recomputed from the committed entry hashes. A file shorter
 // than its durable part is damage.
 //
-// lookup.sqlite is derived data too, kept out of the synced commit: a batch
-// records its rows and covered_size in one lookup.sqlite transaction that
-// commits after the index.sqlite commit (no fsync: SQLite's WAL with
-// synchronous=NORMAL never corrupts, but a power loss may roll back its last
-// transactions). So it never covers more than index.sqlite holds, and may
-// cover less; opening read-write catches it up from the entries (entry hashes
-// from entries.hash, signed contents computed from the statements by
-// StoreOptions::signed_content_of), and rebuilds it when it is missing or
-// unreadable. Signed contents are unique among the entries it covers; an
-// entry hash is unique in the log.
+// lookup.sqlite is derived data too, kept out of the synced commit: the
+// lookups of committed entries are written there later (by the store's
+// lookup writer, many batches per transaction), each transaction with its
+// rows and covered_size, without fsync (SQLite's WAL with synchronous=NORMAL
+// never corrupts, but a power loss may roll back its last transactions). So
+// it never covers more than index.sqlite holds, and may cover less; opening
+// read-write catches it up from the entries (entry hashes from entries.hash,
+// signed contents computed from the statements by
+// StoreOptions::signed_content_of), rebuilds it when it is missing or
+// unreadable, and drops rows beyond the log. Entry hashes are unique in the
+// log; so are signed contents, but for entries of a version-1 log that
+// repeat an earlier one's (the earliest keeps its row).
 //
 // Versions 1 and 2 kept the lookups in index.sqlite: entries.hash was UNIQUE
 // (its index served FindEntry), and version 2 added signed_contents(hash
