@@ -14,6 +14,7 @@
 #include "log/checkpoint.h"
 #include "log/pages.h"
 #include "log/tiles.h"
+#include "log/transparency_log.h"
 #include "log/store_check.h"
 #include "merkle/tree.h"
 #include "service/service_keys.h"
@@ -163,6 +164,7 @@ int VerifyLog(const LogVerifyOptions& opts) {
 int FsckLog(const std::string& data) {
   storage::StoreOptions options;
   options.read_only = true;
+  options.signed_content_of = log::SignedContentOf;  // for entries the stored lookups lack
   auto store = storage::OpenStore("file:" + data, options);
   if (!store.ok()) {
     // No log there, or a service has it open: nothing was checked.
@@ -176,8 +178,11 @@ int FsckLog(const std::string& data) {
   if (!report.ok()) return ReportError("log fsck: " + report.error().message);
   std::cout << "tree size:   " << report->tree_size << "\n"
             << "entries:     " << report->entries << " match their entry hashes\n"
+            << "lookups:     " << report->lookups
+            << " entries found by entry hash and by signed content\n"
             << "nodes:       " << report->nodes << " checked\n"
             << "tree heads:  " << report->tree_heads << " checked\n";
+  for (const auto& note : report->notes) std::cout << "note: " << note << "\n";
   for (const auto& damage : report->damage) std::cout << "DAMAGE " << damage << "\n";
   if (report->damage_count > report->damage.size()) {
     std::cout << "DAMAGE … and " << report->damage_count - report->damage.size() << " more\n";
@@ -211,8 +216,9 @@ void AddLogCommands(CLI::App& app, Action* action) {
   auto fsck_data = std::make_shared<std::string>();
   CLI::App* fsck = log_cmd->add_subcommand(
       "fsck",
-      "Check a data directory read-only: every statement against its entry hash, every stored "
-      "Merkle node against the tree recomputed from the entries, every signed tree head's root");
+      "Check a data directory read-only: every statement against its entry hash, every entry "
+      "found by its entry hash and signed content, every stored Merkle node against the tree "
+      "recomputed from the entries, every signed tree head's root");
   fsck->add_option("--data", *fsck_data, "The data directory (the service must be stopped)")->required();
   fsck->callback([fsck_data, action] { *action = [fsck_data] { return FsckLog(*fsck_data); }; });
 }

@@ -67,6 +67,18 @@ struct TreeHead {
   std::string checkpoint;           // signed note text (tlog-checkpoint)
 };
 
+// What a store's lookups by entry hash and by signed content hold
+// (LogStore::CountLookups).
+struct LookupCounts {
+  // The entries [0, covered) are in the stored lookups and counted below. A
+  // store whose stored lookups lag behind the log (the embedded store keeps
+  // the newest ones in memory for a while) finds the entries
+  // [covered, size()) another way.
+  uint64_t covered = 0;
+  uint64_t entry_hashes = 0;     // keys of the stored entry-hash lookup
+  uint64_t signed_contents = 0;  // keys of the stored signed-content lookup
+};
+
 class LogStore {
  public:
   virtual ~LogStore() = default;
@@ -128,6 +140,15 @@ class LogStore {
       found.push_back(index);
     }
     return found;
+  }
+
+  // For `scitt log fsck` (log/store_check.h), which checks through FindEntry
+  // and FindSignedContent that every entry is found by both of its keys:
+  // how many keys the lookups behind them hold, so that a key naming an
+  // entry it does not belong to shows too. kUnsupported when the store
+  // cannot count them.
+  virtual Result<LookupCounts> CountLookups() const {
+    return MakeError(ErrorCode::kUnsupported, "this store does not count its lookups");
   }
 
   // Complete nodes of the tree, for proofs and tiles. Thread-safe.

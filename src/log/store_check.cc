@@ -2,18 +2,79 @@
 
 #include <algorithm>
 
+#include "log/transparency_log.h"
 #include "merkle/compact_range.h"
 #include "merkle/hash.h"
 
 namespace scitt::log {
 
-Result<StoreCheckReport> CheckStore(const LogStore& store) {
+namespace {
+
+std::string Names(const std::optional<uint64_t>& index) {
+  return index ? "entry " + std::to_string(*index) : "no entry";
+}
+
+}  // namespace
+
+Result<StoreCheckReport> CheckStore(const LogStore& store, const StoreCheckOptions& options) {
   constexpr uint64_t kChunk = 1 << 16;
+  const auto signed_content_of =
+      options.signed_content_of ? options.signed_content_of : SignedContentOf;
   StoreCheckReport report;
   report.tree_size = store.size();
   auto damaged = [&](std::string what) {
     if (report.damage.size() < StoreCheckReport::kMaxReported) report.damage.push_back(std::move(what));
     ++report.damage_count;
+  };
+
+  // The lookups: every entry is found at its index by both of its keys, and
+  // the stored lookups hold no other key (counted against the entries they
+  // cover, some of which may repeat an earlier entry's signed content).
+  const Result<LookupCounts> counts = store.CountLookups();
+  bool signed_lookups = true;  // false when the store records no signed contents
+  uint64_t repeated_contents = 0, repeated_below_covered = 0;
+  auto check_lookups = [&](const LogEntry& entry) {
+    const uint64_t i = entry.index;
+    bool found = true;
+    auto by_hash = store.FindEntry(entry.entry_hash);
+    if (!by_hash.ok() || *by_hash != std::optional<uint64_t>(i)) {
+      damaged("entry " + std::to_string(i) + ": its entry hash finds " +
+              (by_hash.ok() ? Names(*by_hash) : "an error: " + by_hash.error().message));
+      found = false;
+    }
+    if (signed_lookups) {
+      auto content = signed_content_of(entry.statement);
+      auto by_content = content.ok() ? store.FindSignedContent(*content)
+                                     : Result<std::optional<uint64_t>>(content.error());
+      if (!by_content.ok() && by_content.error().code == ErrorCode::kUnsupported) {
+        signed_lookups = false;
+        report.notes.push_back("signed contents not checked: " + by_content.error().message);
+      } else if (!content.ok()) {
+        damaged("entry " + std::to_string(i) + ": its signed content cannot be computed: " +
+                content.error().message);
+        found = false;
+      } else if (!by_content.ok() || *by_content != std::optional<uint64_t>(i)) {
+        // Before one registration per signed content was the rule, a later
+        // entry could repeat an earlier one's; the earlier one keeps it.
+        bool earlier_twin = false;
+        if (by_content.ok() && by_content->has_value() && **by_content < i) {
+          auto twin = store.Entry(**by_content);
+          auto twin_content = twin.ok() ? signed_content_of(twin->statement)
+                                        : Result<crypto::Sha256Digest>(twin.error());
+          earlier_twin = twin_content.ok() && *twin_content == *content;
+        }
+        if (earlier_twin) {
+          ++repeated_contents;
+          if (counts.ok() && i < counts->covered) ++repeated_below_covered;
+        } else {
+          damaged("entry " + std::to_string(i) + ": its signed content finds " +
+                  (by_content.ok() ? Names(*by_content)
+                                   : "an error: " + by_content.error().message));
+          found = false;
+        }
+      }
+    }
+    if (found) ++report.lookups;
   };
 
   if (report.tree_size != 0) {
@@ -72,6 +133,7 @@ Result<StoreCheckReport> CheckStore(const LogStore& store) {
       } else {
         ++report.entries;
       }
+      if (entry.ok()) check_lookups(*entry);
       recomputed.Append(merkle::HashLeaf(hashes[i]), compare);
       check_heads(recomputed);
     }
@@ -79,6 +141,32 @@ Result<StoreCheckReport> CheckStore(const LogStore& store) {
   if (signed_size) {
     damaged("a tree head is signed at size " + std::to_string(*signed_size) +
             ", beyond the entries the store holds");
+  }
+
+  if (!counts.ok()) {
+    report.notes.push_back("lookup keys not counted: " + counts.error().message);
+  } else {
+    const uint64_t covered = std::min(counts->covered, report.tree_size);
+    if (counts->entry_hashes != covered) {
+      damaged("the entry-hash lookup holds " + std::to_string(counts->entry_hashes) +
+              " keys for the " + std::to_string(covered) + " entries it covers");
+    }
+    if (signed_lookups && counts->signed_contents != covered - repeated_below_covered) {
+      damaged("the signed-content lookup holds " + std::to_string(counts->signed_contents) +
+              " keys for the " + std::to_string(covered - repeated_below_covered) +
+              " signed contents of the entries it covers");
+    }
+    if (covered < report.tree_size) {
+      report.notes.push_back("the stored lookups cover the entries up to size " +
+                             std::to_string(covered) + "; the other " +
+                             std::to_string(report.tree_size - covered) +
+                             " were looked up from the entries (a read-write open stores them)");
+    }
+  }
+  if (repeated_contents != 0) {
+    report.notes.push_back(std::to_string(repeated_contents) +
+                           " entries repeat the signed content of an earlier entry, registered "
+                           "before that was refused (`scitt log verify` names them)");
   }
   return report;
 }

@@ -32,11 +32,20 @@ struct StoreOptions {
   // Longer means less work per batch and more nodes to recompute after a
   // crash.
   std::chrono::milliseconds node_sync_interval{1000};
+  // Embedded: how often the lookups of new entries (by entry hash and by
+  // signed content) move from memory to lookup.sqlite, and how many entries
+  // may wait in memory; beyond, appends wait for them (and fail while they
+  // cannot be written). A crash loses them from lookup.sqlite, and the next
+  // read-write open recomputes them from the entries.
+  std::chrono::milliseconds lookup_write_interval{1000};
+  size_t max_lookups_in_memory = 1 << 18;
   // How to compute an entry's signed content (log::LogEntry::signed_content)
-  // from its registered statement: log::SignedContentOf. Needed only to
-  // upgrade a store written before signed contents were recorded (embedded
-  // format 1), which without it refuses to open read-write. Stores never
-  // interpret statements otherwise.
+  // from its registered statement: log::SignedContentOf. The embedded store
+  // needs it to upgrade a directory written before signed contents were
+  // recorded (format 1), and to recompute the lookups of entries a crash
+  // kept out of lookup.sqlite; without it, such a directory refuses to open
+  // read-write, and read-only it cannot find those entries by signed
+  // content. Stores never interpret statements otherwise.
   std::function<Result<crypto::Sha256Digest>(ByteView statement)> signed_content_of;
 };
 

@@ -348,38 +348,69 @@ def test_a_malleated_es256_statement_is_the_same_registration():
         server.stop()
 
 
-def test_a_format_1_directory_is_upgraded():
-    """A data directory written before signed contents were recorded
-    (format 1: no signed_contents table) opens, is upgraded in place, and
-    then knows its old entries' signed contents."""
-    issuer, server = es256_server("format1")
-    statement = issuer.sign("pkg:format1/a@1", b'{"a": 1}')
-    index, _ = register(server, statement)
-    server.stop()
-    db = sqlite3.connect(os.path.join(server.data, "index.sqlite"))
-    db.executescript("DROP TABLE signed_contents; PRAGMA user_version = 1;")
+def make_older_format(data, version):
+    """Turns a data directory this build wrote (format 3) into format 2 or 1
+    as older builds wrote it (src/storage/embedded/format.h): the lookups in
+    index.sqlite (entries.hash UNIQUE; format 2 also signed_contents), no
+    lookup.sqlite."""
+    lookups = os.path.join(data, "lookup.sqlite")
+    db = sqlite3.connect(os.path.join(data, "index.sqlite"))
+    db.execute("ATTACH ? AS lookups", (lookups,))
+    db.executescript("""
+        BEGIN;
+        ALTER TABLE entries RENAME TO entries_v3;
+        CREATE TABLE entries(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE,
+          offset INTEGER NOT NULL, length INTEGER NOT NULL, registered_at INTEGER NOT NULL,
+          policy_index INTEGER NOT NULL, collateral BLOB);
+        INSERT INTO entries SELECT * FROM entries_v3;
+        DROP TABLE entries_v3;
+        CREATE TABLE signed_contents(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO signed_contents SELECT hash, idx FROM lookups.by_signed_content;
+        COMMIT;""")
+    db.execute("DETACH lookups")
+    if version == 1:
+        db.execute("DROP TABLE signed_contents")
+    db.execute(f"PRAGMA user_version = {version}")
     db.close()
-    out = scitt("log", "verify", "--data", server.data)  # read-only: read as it is
-    assert out.returncode == 0 and "log verified" in out.stdout, out.stdout + out.stderr
-    server.start()
-    try:
-        assert registered_twice(server, statement) == index
-    finally:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(lookups + suffix):
+            os.remove(lookups + suffix)
+
+
+def test_older_directories_are_upgraded():
+    """Data directories written before the lookups moved to lookup.sqlite
+    (format 2), and before signed contents were recorded (format 1), open,
+    are upgraded in place, and then know their old entries by hash and by
+    signed content."""
+    for version in (2, 1):
+        issuer, server = es256_server(f"format{version}")
+        statement = issuer.sign(f"pkg:format{version}/a@1", b'{"a": 1}')
+        index, _ = register(server, statement)
         server.stop()
-    out = scitt("log", "fsck", "--data", server.data)
-    assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
+        make_older_format(server.data, version)
+        for verb in ("verify", "fsck"):  # read-only: read as it is
+            out = scitt("log", verb, "--data", server.data)
+            assert out.returncode == 0, f"format {version}, log {verb}: {out.stdout}{out.stderr}"
+        server.start()
+        try:
+            assert registered_twice(server, statement) == index
+        finally:
+            server.stop()
+        assert os.path.exists(os.path.join(server.data, "lookup.sqlite"))
+        out = scitt("log", "fsck", "--data", server.data)
+        assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
 
 
 def test_the_auditor_flags_a_statement_registered_twice():
     """Logs written before this rule may hold a statement and its twin; the
     auditor names them. (Made here by hiding the first entry's signed content
-    from the store, as a format-1 log would have.)"""
+    from the store's lookups, as a format-1 log would have.)"""
     issuer, server = es256_server("twice")
     statement = issuer.sign("pkg:twice/a@1", b'{"a": 1}')
     index, _ = register(server, statement)
     server.stop()
-    db = sqlite3.connect(os.path.join(server.data, "index.sqlite"))
-    db.execute("DELETE FROM signed_contents WHERE idx = ?", (index,))
+    db = sqlite3.connect(os.path.join(server.data, "lookup.sqlite"))
+    db.execute("DELETE FROM by_signed_content WHERE idx = ?", (index,))
     db.commit()
     db.close()
     server.start()
@@ -389,6 +420,38 @@ def test_the_auditor_flags_a_statement_registered_twice():
     out = scitt("log", "verify", "--data", server.data)
     assert out.returncode == 1, out.stdout + out.stderr
     assert f"PROBLEM entry {twin_index}: signs the same content as entry {index}" in out.stdout, out.stdout
+
+
+def test_lookups_survive_kill_9_and_deletion():
+    """The lookups by hash live in lookup.sqlite, written in the background
+    (no fsync): after kill -9 and after the file is deleted, the next start
+    finds every entry again (resubmissions come back as the same entries),
+    and fsck agrees before and after."""
+    server = make_log("lookups", entries=0)
+    statements = [ISSUER.sign(f"pkg:lookups/item@{i}", json.dumps({"i": i}).encode()) for i in range(12)]
+    indexes = [register(server, s)[0] for s in statements]
+    server.kill()
+    out = scitt("log", "fsck", "--data", server.data)
+    assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
+    for remove in (False, True):
+        if remove:
+            server.stop()
+            for suffix in ("", "-wal", "-shm"):
+                path = os.path.join(server.data, "lookup.sqlite" + suffix)
+                if os.path.exists(path):
+                    os.remove(path)
+        server.start()
+        try:
+            for statement, index in zip(statements, indexes):
+                again, _ = register(server, statement)
+                assert again == index, f"a resubmission became entry {again}, not {index}"
+            size, _ = lib.checkpoint(server.url)
+            assert size == indexes[-1] + 1, f"resubmissions grew the log to {size}"
+        finally:
+            server.stop()
+        out = scitt("log", "fsck", "--data", server.data)
+        assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
+        assert "lookups:" in out.stdout, out.stdout
 
 
 def main():
@@ -402,8 +465,9 @@ def main():
         ("store setting", test_store_setting),
         ("tree heads from beyond int64", test_tree_heads_from_beyond_int64),
         ("a malleated ES256 statement is the same registration", test_a_malleated_es256_statement_is_the_same_registration),
-        ("a format-1 directory is upgraded", test_a_format_1_directory_is_upgraded),
+        ("older directories are upgraded", test_older_directories_are_upgraded),
         ("the auditor flags a statement registered twice", test_the_auditor_flags_a_statement_registered_twice),
+        ("lookups survive kill -9 and deletion", test_lookups_survive_kill_9_and_deletion),
     ]
     return lib.run_tests(tests, WORK)
 

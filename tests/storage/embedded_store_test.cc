@@ -1,11 +1,11 @@
 // The embedded store beyond the conformance suite (log_store_conformance.h):
 // its files after failures, crash leftovers, damage, node syncing, read-only
-// byte-identity, one writer per directory, disk use.
+// byte-identity, one writer per directory, disk use. Its lookups
+// (lookup.sqlite) and format upgrades: embedded_lookups_test.cc.
 #include "storage/embedded/embedded_store.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +35,7 @@ namespace fs = std::filesystem;
 using testing::Batch;
 using testing::Batches;
 using testing::CheckContents;
+using testing::Snapshot;
 using testing::Statement;
 using testing::TempDir;
 
@@ -69,12 +70,14 @@ TEST(EmbeddedStore, RejectsBatchesThatDoNotContinueTheLog) {
   EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
   st = store->AppendBatch(std::span(&entry, 1), nodes, Batches::HeadAt(5, {}));  // wrong size
   EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
-  // A duplicate entry hash is refused by the index, and nothing of it stays.
+  // A duplicate entry hash is refused, and nothing of it stays.
   entry.statement = Statement(0);
   entry.entry_hash = crypto::Sha256(entry.statement);
   nodes = {{0, 3, merkle::HashLeaf(entry.entry_hash)}, {1, 1, {}}, {2, 0, {}}};
   st = store->AppendBatch(std::span(&entry, 1), nodes, Batches::HeadAt(4, {}));
-  EXPECT_EQ(st.error().code, ErrorCode::kIo);
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("entry 3 repeats the entry hash of entry 0"), std::string::npos)
+      << st.message();
   EXPECT_TRUE(store->Recover().ok());
   // A batch at another index than the durable size is a conflict, refused
   // before anything is written.
@@ -259,28 +262,10 @@ TEST(EmbeddedStore, SyncsNodesOnTheFirstBatchThenEveryInterval) {
   }
 }
 
-// Every file and directory under `dir` with its content and mtime: what an
-// auditor must leave exactly as it found it.
-std::map<std::string, std::string> Snapshot(const std::string& dir) {
-  std::map<std::string, std::string> out;
-  for (const auto& item : fs::recursive_directory_iterator(dir)) {
-    const std::string name = fs::relative(item.path(), dir).string();
-    struct stat st;
-    EXPECT_EQ(::lstat(item.path().c_str(), &st), 0);
-    std::string facts = std::to_string(st.st_mode) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
-                        std::to_string(st.st_mtim.tv_nsec);
-    if (item.is_regular_file()) {
-      std::ifstream in(item.path(), std::ios::binary);
-      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      facts += " " + HexEncode(crypto::Sha256(AsBytes(bytes)));
-    }
-    out[name] = facts;
-  }
-  return out;
-}
-
+// Read-only, computing the signed contents of the statements of these
+// tests (for the entries a crash kept out of lookup.sqlite).
 StoreOptions ReadOnly() {
-  StoreOptions options;
+  StoreOptions options = testing::WithSignedContents();
   options.read_only = true;
   return options;
 }
@@ -365,94 +350,6 @@ TEST(EmbeddedStore, ReadOnlyRefusesADirectoryWithoutALog) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
-// Turns a data directory written by this build into format 1, as older
-// builds wrote it: the same, without the signed_contents table.
-void MakeFormat1(const std::string& index) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(index.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db, "DROP TABLE signed_contents; PRAGMA user_version = 1;", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
-}
-
-// A format-1 directory still opens: read-only as it is, read-write upgraded
-// in place (signed contents computed from the stored statements, the first
-// of two equal ones keeping it).
-TEST(EmbeddedStore, UpgradesAFormat1Directory) {
-  TempDir dir;
-  Batches batches;
-  {
-    auto store = MustOpen(dir.path());
-    for (uint64_t n : {4, 8}) ASSERT_TRUE(batches.Append(*store, n).ok());
-  }
-  MakeFormat1(dir / "index.sqlite");
-  // What log::SignedContentOf computes for real statements; here entry 5
-  // repeats the signed content of entry 3 (format 1 let that in).
-  auto content_of = [](ByteView statement) -> Result<crypto::Sha256Digest> {
-    const std::string text(statement.begin(), statement.end());
-    uint64_t index = std::stoull(text.substr(std::string("statement-").size()));
-    if (index == 5) index = 3;
-    return testing::SignedContentFor(crypto::Sha256(Statement(index)));
-  };
-
-  {  // Read-only: read as it is, changing nothing.
-    const auto before = Snapshot(dir.path());
-    auto store = EmbeddedStore::Open(dir.path(), ReadOnly());
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ((*store)->size(), 12u);
-    EXPECT_EQ((*store)->Entry(5)->statement, Statement(5));
-    EXPECT_EQ(**(*store)->FindEntry(crypto::Sha256(Statement(5))), 5u);
-    EXPECT_EQ((*store)->FindSignedContent(crypto::Sha256(AsBytes("x"))).error().code,
-              ErrorCode::kUnsupported);
-    store->reset();
-    EXPECT_EQ(Snapshot(dir.path()), before);
-  }
-  {  // Read-write without a way to compute signed contents: refused.
-    auto store = EmbeddedStore::Open(dir.path());
-    ASSERT_FALSE(store.ok());
-    EXPECT_NE(store.error().message.find("format version 1"), std::string::npos)
-        << store.error().message;
-  }
-  {  // A statement the function cannot read: refused, and nothing upgraded.
-    StoreOptions failing;
-    failing.signed_content_of = [&](ByteView statement) -> Result<crypto::Sha256Digest> {
-      if (Bytes(statement.begin(), statement.end()) == Statement(7)) return MakeError(ErrorCode::kMalformed, "not a COSE_Sign1");
-      return content_of(statement);
-    };
-    auto store = EmbeddedStore::Open(dir.path(), failing);
-    ASSERT_FALSE(store.ok());
-    EXPECT_NE(store.error().message.find("entry 7: not a COSE_Sign1"), std::string::npos)
-        << store.error().message;
-    auto still_format1 = EmbeddedStore::Open(dir.path(), ReadOnly());
-    ASSERT_TRUE(still_format1.ok());
-    EXPECT_EQ((*still_format1)->FindSignedContent(crypto::Sha256(AsBytes("x"))).error().code,
-              ErrorCode::kUnsupported);
-  }
-  StoreOptions upgrading;
-  upgrading.signed_content_of = content_of;
-  {
-    auto store = EmbeddedStore::Open(dir.path(), upgrading);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    CheckContents(**store, batches);
-    EXPECT_EQ(**(*store)->FindSignedContent(testing::SignedContentFor(crypto::Sha256(Statement(3)))), 3u);
-    EXPECT_FALSE((*store)->FindSignedContent(testing::SignedContentFor(crypto::Sha256(Statement(5))))->has_value());
-    EXPECT_EQ(**(*store)->FindEntry(crypto::Sha256(Statement(5))), 5u);  // the entry stays
-    // The upgraded index keeps signed contents unique.
-    Batch again = batches.Next(1);
-    again.entries[0].signed_content = testing::SignedContentFor(crypto::Sha256(Statement(3)));
-    EXPECT_FALSE((*store)->AppendBatch(again.entries, again.nodes, again.head).ok());
-    EXPECT_TRUE((*store)->Recover().ok());
-    ASSERT_TRUE(batches.Append(**store, 5).ok());
-    CheckContents(**store, batches);
-  }
-  // Upgraded once: a later open (even without the function) needs nothing.
-  auto store = EmbeddedStore::Open(dir.path());
-  ASSERT_TRUE(store.ok()) << store.error().message;
-  CheckContents(**store, batches);
-}
-
 // Damage the stored hashes cannot reveal is caught one layer up: the log
 // recomputes the root and compares it with the last signed tree head at
 // start-up, and CheckStore (`scitt log fsck`) compares every node.
@@ -518,7 +415,9 @@ TEST(EmbeddedStore, CorruptNodeMakesTheLogRefuseToStart) {
     g.put(static_cast<char>(byte ^ 1));
   }
   auto store = MustOpen(dir.path());
-  auto check = log::CheckStore(*store);
+  log::StoreCheckOptions check_options;
+  check_options.signed_content_of = testing::SignedContentOf;
+  auto check = log::CheckStore(*store, check_options);
   ASSERT_TRUE(check.ok()) << check.error().message;
   ASSERT_EQ(check->damage.size(), 1u) << ::testing::PrintToString(check->damage);
   EXPECT_NE(check->damage[0].find("stored Merkle node (level 0, index 1) differs"),

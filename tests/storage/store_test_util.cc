@@ -1,9 +1,13 @@
 #include "store_test_util.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "crypto/hash.h"
 #include "merkle/tree.h"
@@ -32,6 +36,15 @@ Bytes Statement(uint64_t index, size_t size) {
 
 crypto::Sha256Digest SignedContentFor(const crypto::Sha256Digest& entry_hash) {
   return crypto::Sha256(entry_hash);
+}
+
+Result<crypto::Sha256Digest> SignedContentOf(ByteView statement) {
+  return SignedContentFor(crypto::Sha256(statement));
+}
+
+StoreOptions WithSignedContents(StoreOptions options) {
+  options.signed_content_of = SignedContentOf;
+  return options;
 }
 
 Batch Batches::Next(uint64_t n, size_t statement_size) const {
@@ -89,6 +102,24 @@ bool SameHead(const log::TreeHead& a, const log::TreeHead& b) {
   return a.tree_size == b.tree_size && a.root == b.root && a.timestamp == b.timestamp &&
          a.receipt_protected == b.receipt_protected && a.receipt_signature == b.receipt_signature &&
          a.checkpoint == b.checkpoint;
+}
+
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : fs::recursive_directory_iterator(dir)) {
+    const std::string name = fs::relative(item.path(), dir).string();
+    struct stat st;
+    EXPECT_EQ(::lstat(item.path().c_str(), &st), 0);
+    std::ostringstream facts;
+    facts << st.st_mode << " " << st.st_mtim.tv_sec << "." << st.st_mtim.tv_nsec;
+    if (item.is_regular_file()) {
+      std::ifstream in(item.path(), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      facts << " " << HexEncode(crypto::Sha256(AsBytes(bytes)));
+    }
+    out[name] = facts.str();
+  }
+  return out;
 }
 
 void CheckContents(const log::LogStore& store, const Batches& batches) {

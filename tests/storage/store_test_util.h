@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "log/log_store.h"
 #include "merkle/compact_range.h"
 #include "merkle/hash.h"
+#include "storage/store.h"
 
 namespace scitt::storage::testing {
 
@@ -35,6 +37,12 @@ class TempDir {
 Bytes Statement(uint64_t index, size_t size = 100);
 // The signed content Batches gives the entry with this entry hash.
 crypto::Sha256Digest SignedContentFor(const crypto::Sha256Digest& entry_hash);
+// The same from the statement: what StoreOptions::signed_content_of
+// computes for the statements of these tests (log::SignedContentOf for real
+// ones).
+Result<crypto::Sha256Digest> SignedContentOf(ByteView statement);
+// `options` with signed_content_of = SignedContentOf.
+StoreOptions WithSignedContents(StoreOptions options = {});
 
 // One AppendBatch's arguments.
 struct Batch {
@@ -66,6 +74,10 @@ class Batches {
 };
 
 bool SameHead(const log::TreeHead& a, const log::TreeHead& b);
+
+// Every file and directory under `dir` with its mode, mtime and content hash:
+// what an auditor must leave exactly as it found it.
+std::map<std::string, std::string> Snapshot(const std::string& dir);
 
 // Checks with GoogleTest that `store` holds exactly what `batches` remembers:
 // size, latest head, root from the stored nodes, and every 7th entry in full

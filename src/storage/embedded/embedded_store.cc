@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/logging.h"
+#include "base/text.h"
 #include "storage/embedded/store_state.h"
 
 namespace scitt::storage {
@@ -65,7 +67,10 @@ Status EmbeddedStore::State::DiscardUncommitted() {
 
 EmbeddedStore::EmbeddedStore() = default;
 
-EmbeddedStore::~EmbeddedStore() = default;
+EmbeddedStore::~EmbeddedStore() {
+  // What waits in memory goes to lookup.sqlite before the connections close.
+  if (state_ != nullptr) state_->StopLookupWriter();
+}
 
 Status EmbeddedStore::State::RecordNodesSynced(uint64_t synced) {
   const std::string value = std::to_string(synced);  // bound SQLITE_STATIC: outlives Step()
@@ -98,6 +103,8 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
   }
   // Statements, back to back after the committed end.
   Bytes statements;
+  std::vector<State::LookupRow> lookups;
+  lookups.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].index != first + i) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -106,9 +113,25 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
                            std::to_string(first + i));
     }
     statements.insert(statements.end(), entries[i].statement.begin(), entries[i].statement.end());
+    lookups.push_back({entries[i].entry_hash, entries[i].signed_content, entries[i].index});
   }
   SCITT_ASSIGN_OR_RETURN(const LevelBytes level_bytes,
                          NodeFiles::Arrange(nodes, first, new_size));
+  {
+    // Room in memory for the batch's lookups: wait for the lookup writer to
+    // move older ones to lookup.sqlite, unless it cannot.
+    std::unique_lock lock(s.lookups_mu);
+    while (s.recent_rows != 0 && s.recent_rows + lookups.size() > s.max_lookups_in_memory) {
+      if (s.lookup_failure) {
+        return Io("embedded store: " + std::to_string(s.recent_rows) +
+                  " entries wait in memory for " + s.Path(kLookupFile) +
+                  ", which cannot be written: " + s.lookup_failure->message);
+      }
+      s.write_now = true;
+      s.lookups_cv.notify_all();
+      s.lookups_cv.wait(lock);
+    }
+  }
 
   sqlite3* db = s.writer.get();
   auto roll_back = [&] {
@@ -150,6 +173,10 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
                      "append at index " + std::to_string(first) + ": the log's durable size is " +
                          std::to_string(durable) + " (another writer appended)");
   }
+  if (Status fresh = s.CheckNewKeys(lookups); !fresh.ok()) {
+    roll_back();
+    return fresh;
+  }
 
   // Everything the commit will point at goes to stable storage first. The
   // nodes only every node_sync_interval: fdatasync of ~10 level files per
@@ -179,12 +206,6 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
           .Blob(7, entry.collateral);
       if (q.Step() != SQLITE_DONE) {
         return SqliteError(db, "inserting entry " + std::to_string(entry.index));
-      }
-      // Unique: a content already registered fails the batch.
-      Query signed_content(s.insert_signed_content);
-      signed_content.Blob(1, entry.signed_content).Int(2, static_cast<int64_t>(entry.index));
-      if (signed_content.Step() != SQLITE_DONE) {
-        return SqliteError(db, "recording the signed content of entry " + std::to_string(entry.index));
       }
       offset += entry.statement.size();
     }
@@ -234,11 +255,18 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
       return error;
     }
   }
-
   s.statements_end += statements.size();
   if (sync_nodes) {
     s.node_files.MarkSynced(new_size);
     s.last_node_sync = now;
+  }
+  // The lookups go to memory (lookup.sqlite, derived data, follows: format.h),
+  // before readers may see the batch: each entry they see is found by its keys.
+  {
+    std::lock_guard lock(s.lookups_mu);
+    for (const State::LookupRow& row : lookups) s.recent.back().Add(row);
+    s.recent_rows += lookups.size();
+    if (s.recent_rows >= s.WriteEarlyAt()) s.lookups_cv.notify_all();
   }
   {
     std::lock_guard head_lock(s.head_mu);
@@ -253,7 +281,20 @@ Status EmbeddedStore::Recover() {
   if (s.read_only) return s.ReadOnly("recover");
   std::lock_guard write_lock(s.write_mu);
   if (!s.poisoned.empty()) return Io(s.poisoned);
-  return s.DiscardUncommitted();
+  SCITT_RETURN_IF_ERROR(s.DiscardUncommitted());
+  // When lookup.sqlite could not be written, the lookup writer tries again
+  // now; until it can, appending stops here (memory would only fill up).
+  std::unique_lock lock(s.lookups_mu);
+  if (!s.lookup_failure) return Status::Ok();
+  const uint64_t attempts = s.lookup_attempts;
+  s.write_now = true;
+  s.lookups_cv.notify_all();
+  s.lookups_cv.wait(lock, [&] { return s.lookup_attempts != attempts || s.stopping; });
+  if (s.lookup_failure) {
+    return Io("embedded store: " + std::to_string(s.recent_rows) + " entries wait in memory for " +
+              s.Path(kLookupFile) + ", which cannot be written: " + s.lookup_failure->message);
+  }
+  return Status::Ok();
 }
 
 uint64_t EmbeddedStore::size() const { return state_->size.load(std::memory_order_acquire); }
@@ -337,68 +378,6 @@ Result<std::vector<crypto::Sha256Digest>> EmbeddedStore::EntryHashes(uint64_t st
   }
   SCITT_ASSIGN_OR_RETURN(auto reader, state_->readers.Borrow());
   return ReadEntryHashes(reader->entry_hashes, reader->conn.get(), start, count);
-}
-
-Result<std::optional<uint64_t>> EmbeddedStore::FindEntry(
-    const crypto::Sha256Digest& entry_hash) const {
-  const uint64_t committed = size();
-  SCITT_ASSIGN_OR_RETURN(auto reader, state_->readers.Borrow());
-  Query q(reader->find);
-  q.Blob(1, entry_hash);
-  const int rc = q.Step();
-  if (rc == SQLITE_ROW) {
-    const auto index = static_cast<uint64_t>(q.IntAt(0));
-    // A row committed a moment ago is not part of the log until size() says so.
-    if (index < committed) return std::optional<uint64_t>(index);
-    return std::optional<uint64_t>();
-  }
-  if (rc != SQLITE_DONE) return SqliteError(reader->conn.get(), "looking up an entry hash");
-  return std::optional<uint64_t>();
-}
-
-Result<std::optional<uint64_t>> EmbeddedStore::FindSignedContent(
-    const crypto::Sha256Digest& signed_content) const {
-  if (state_->format_version < kFirstSignedContentVersion) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "embedded store: " + state_->dir +
-                         " has format version 1, which records no signed contents (opening it "
-                         "read-write upgrades it)");
-  }
-  const uint64_t committed = size();
-  SCITT_ASSIGN_OR_RETURN(auto reader, state_->readers.Borrow());
-  Query q(reader->find_signed);
-  q.Blob(1, signed_content);
-  const int rc = q.Step();
-  if (rc == SQLITE_ROW) {
-    const auto index = static_cast<uint64_t>(q.IntAt(0));
-    // A row committed a moment ago is not part of the log until size() says so.
-    if (index < committed) return std::optional<uint64_t>(index);
-    return std::optional<uint64_t>();
-  }
-  if (rc != SQLITE_DONE) return SqliteError(reader->conn.get(), "looking up a signed content");
-  return std::optional<uint64_t>();
-}
-
-Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::FindEntriesToAppend(
-    std::span<const crypto::Sha256Digest> signed_contents) const {
-  State& s = *state_;
-  if (s.read_only) return s.ReadOnly("looking up entries to append");
-  std::lock_guard write_lock(s.write_mu);
-  std::vector<std::optional<uint64_t>> found;
-  found.reserve(signed_contents.size());
-  for (const auto& signed_content : signed_contents) {
-    Query q(s.find_for_append);
-    q.Blob(1, signed_content);
-    const int rc = q.Step();
-    if (rc == SQLITE_ROW) {
-      found.push_back(static_cast<uint64_t>(q.IntAt(0)));
-    } else if (rc == SQLITE_DONE) {
-      found.push_back(std::nullopt);
-    } else {
-      return SqliteError(s.writer.get(), "looking up a signed content");
-    }
-  }
-  return found;
 }
 
 const merkle::NodeSource& EmbeddedStore::nodes() const { return state_->node_files; }

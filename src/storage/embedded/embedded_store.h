@@ -1,6 +1,6 @@
 // The embedded log store (DESIGN.md §4): one data directory, SQLite in WAL
-// mode for the index and metadata, append-only files for statements and
-// Merkle nodes (format.h). No server and no setup.
+// mode for the index, the lookups by hash and metadata, append-only files for
+// statements and Merkle nodes (format.h). No server and no setup.
 //
 // Beyond log::LogStore's contract:
 // - One writer per directory: Open() locks it (flock) for its process; a
@@ -10,11 +10,21 @@
 //   the first batch at least node_sync_interval after the last sync
 //   (options.clock decides); nodes a crash lost are recomputed at the next
 //   Open() from the committed entry hashes.
+// - Lookups (FindEntry, FindSignedContent, the duplicate check of
+//   AppendBatch): a batch's go to memory before it becomes visible, and a
+//   thread of the store moves them to lookup.sqlite every
+//   options.lookup_write_interval (and when the store closes). At most
+//   options.max_lookups_in_memory entries wait there: beyond, AppendBatch
+//   waits for the thread, or fails (writing nothing) while lookup.sqlite
+//   cannot be written; Recover() then fails until a retried write works.
+//   Lookups a crash kept out of lookup.sqlite are recomputed at the next
+//   Open() (options.signed_content_of; without it, such a directory is
+//   refused read-write).
 // - Open() believes SQLite alone: bytes past the committed state are cut off,
 //   and a file shorter than its durable part is damage (Open refuses).
 // - Format: format.h. An older directory is upgraded in place by a
-//   read-write Open (options.signed_content_of), and read as it is by a
-//   read-only one.
+//   read-write Open (format 1 needs options.signed_content_of), and read as
+//   it is by a read-only one.
 // - Concurrency: readers never wait for a commit; each reading thread
 //   borrows a SQLite connection from a small pool and reads files with pread.
 #pragma once
@@ -40,7 +50,11 @@ class EmbeddedStore final : public log::LogStore {
   // Leftovers of an uncommitted batch are ignored, unsynced nodes are
   // recomputed in memory, and an index whose WAL holds frames (the writer
   // was killed) is read from a private copy in the temporary directory,
-  // removed when the store closes.
+  // removed when the store closes. lookup.sqlite is read the same way at the
+  // first lookup; the entries it lacks (or all, when it is missing or
+  // unreadable) are then indexed in memory, their signed contents through
+  // options.signed_content_of (without it, FindSignedContent answers
+  // kUnsupported for a content it cannot rule out).
   static Result<std::unique_ptr<EmbeddedStore>> Open(const std::string& data_dir,
                                                      StoreOptions options = {});
   ~EmbeddedStore() override;
@@ -48,11 +62,14 @@ class EmbeddedStore final : public log::LogStore {
   EmbeddedStore(const EmbeddedStore&) = delete;
   EmbeddedStore& operator=(const EmbeddedStore&) = delete;
 
+  // An entry hash or signed content already in the log or the batch:
+  // kInvalidArgument, nothing written.
   Status AppendBatch(std::span<const log::LogEntry> entries, std::span<const log::NodeWrite> nodes,
                      const log::TreeHead& head) override;
   // Truncates what a failed batch wrote. Fails (and AppendBatch keeps failing)
   // after a commit whose outcome SQLite could not report: only a reopen, which
-  // replays the WAL, tells whether that batch is durable.
+  // replays the WAL, tells whether that batch is durable. Fails too while
+  // lookup.sqlite cannot be written (it tries again first).
   Status Recover() override;
 
   uint64_t size() const override;
@@ -71,6 +88,9 @@ class EmbeddedStore final : public log::LogStore {
   // On the writer's connection (its cache then serves the inserts).
   Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
       std::span<const crypto::Sha256Digest> signed_contents) const override;
+  // The rows of lookup.sqlite (older formats: of index.sqlite's lookups)
+  // below the size they cover.
+  Result<log::LookupCounts> CountLookups() const override;
 
   // Reads nodes/NN with pread; kNotFound beyond the committed size.
   const merkle::NodeSource& nodes() const override;

@@ -27,7 +27,10 @@ Error InUse(const std::string& dir, const char* advice) {
                    "embedded store: " + dir + " is in use by another process" + advice);
 }
 
-// PRAGMA user_version: 0 for a new (empty) database.
+}  // namespace
+
+namespace embedded {
+
 Result<int64_t> FormatVersion(const Connection& conn, const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Statement pragma, Statement::Prepare(conn.get(), "PRAGMA user_version"));
   Query q(pragma);
@@ -40,7 +43,16 @@ Error UnknownVersion(const std::string& path, int64_t version) {
             "; this build reads version " + std::to_string(kFormatVersion));
 }
 
-}  // namespace
+Status UseWal(const Connection& conn, const std::string& path) {
+  SCITT_ASSIGN_OR_RETURN(Statement wal, Statement::Prepare(conn.get(), "PRAGMA journal_mode = WAL"));
+  Query q(wal);
+  if (q.Step() != SQLITE_ROW || q.TextAt(0) != "wal") {
+    return SqliteError(conn.get(), "switching " + path + " to WAL mode");
+  }
+  return Status::Ok();
+}
+
+}  // namespace embedded
 
 Result<std::unique_ptr<EmbeddedStore::State::Reader>> EmbeddedStore::State::OpenReader() const {
   auto reader = std::make_unique<Reader>();
@@ -56,8 +68,6 @@ Result<std::unique_ptr<EmbeddedStore::State::Reader>> EmbeddedStore::State::Open
                                             "SELECT hash, offset, length, registered_at, "
                                             "policy_index, collateral FROM entries WHERE idx = ?"));
   SCITT_ASSIGN_OR_RETURN(reader->entry_hashes, Statement::Prepare(db, kEntryHashesSql));
-  SCITT_ASSIGN_OR_RETURN(reader->find,
-                         Statement::Prepare(db, "SELECT idx FROM entries WHERE hash = ?"));
   SCITT_ASSIGN_OR_RETURN(reader->head_at,
                          Statement::Prepare(db, std::string("SELECT ") + kHeadColumns +
                                                     " FROM tree_heads WHERE tree_size = ?"));
@@ -67,10 +77,6 @@ Result<std::unique_ptr<EmbeddedStore::State::Reader>> EmbeddedStore::State::Open
                                             "ORDER BY tree_size LIMIT 1"));
   SCITT_ASSIGN_OR_RETURN(reader->meta,
                          Statement::Prepare(db, "SELECT value FROM meta WHERE key = ?"));
-  if (format_version >= kFirstSignedContentVersion) {
-    SCITT_ASSIGN_OR_RETURN(reader->find_signed,
-                           Statement::Prepare(db, "SELECT idx FROM signed_contents WHERE hash = ?"));
-  }
   return reader;
 }
 
@@ -90,8 +96,15 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
     SCITT_RETURN_IF_ERROR(s.RebuildUnsyncedNodes(committed));
     logging::Info("rebuilt unsynced Merkle nodes", {{"from_size", nodes_synced}, {"to_size", committed}});
   }
+  if (!s.read_only) {
+    // lookup.sqlite may lag behind the commits it follows (format.h): the
+    // duplicate check and every reader need all the entries there.
+    if (s.lookup_writer.get() == nullptr) SCITT_RETURN_IF_ERROR(s.OpenLookupsForWriting());
+    SCITT_RETURN_IF_ERROR(s.CatchUpLookups(committed));
+  }
 
   s.size.store(committed, std::memory_order_release);
+  if (!s.read_only) s.StartLookupWriter();
   return store;
 }
 
@@ -111,43 +124,30 @@ Status EmbeddedStore::State::OpenIndexForWriting() {
   index_path = Path(kIndexFile);
   SCITT_ASSIGN_OR_RETURN(writer, Connection::Open(index_path));
   sqlite3* db = writer.get();
-  {
-    SCITT_ASSIGN_OR_RETURN(Statement wal, Statement::Prepare(db, "PRAGMA journal_mode = WAL"));
-    Query q(wal);
-    if (q.Step() != SQLITE_ROW || q.TextAt(0) != "wal") {
-      return SqliteError(db, "switching " + index_path + " to WAL mode");
-    }
-  }
+  SCITT_RETURN_IF_ERROR(UseWal(writer, index_path));
   SCITT_RETURN_IF_ERROR(writer.Exec("PRAGMA synchronous = FULL"));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(writer, index_path));
   if (version == 0) {
     SCITT_RETURN_IF_ERROR(writer.Exec("BEGIN IMMEDIATE"));
-    Status created = writer.Exec(kSchema);
+    Status created = writer.Exec(kCreateEntries);
+    if (created.ok()) created = writer.Exec(kIndexSchema);
     if (!created.ok()) {
       (void)writer.Exec("ROLLBACK");
       return created.error();
     }
     SCITT_RETURN_IF_ERROR(writer.Exec("COMMIT"));
-  } else if (version == 1) {
-    SCITT_RETURN_IF_ERROR(UpgradeFromVersion1());
-  } else if (version != kFormatVersion) {
+  } else if (version > kFormatVersion) {
     return UnknownVersion(index_path, version);
   }
+  SCITT_ASSIGN_OR_RETURN(
+      durable_size, Statement::Prepare(db, "SELECT COALESCE(MAX(tree_size), 0) FROM tree_heads"));
+  if (version == 1 || version == 2) SCITT_RETURN_IF_ERROR(UpgradeToVersion3(version));
+  else if (version != 0 && version != kFormatVersion) return UnknownVersion(index_path, version);
   format_version = kFormatVersion;
 
-  // The writer keeps the hash index pages its duplicate checks and inserts
-  // touch (random, one per entry) in a larger cache than SQLite's 2 MiB.
-  SCITT_RETURN_IF_ERROR(writer.Exec("PRAGMA cache_size = -65536"));
   SCITT_ASSIGN_OR_RETURN(begin, Statement::Prepare(db, "BEGIN IMMEDIATE"));
   SCITT_ASSIGN_OR_RETURN(commit, Statement::Prepare(db, "COMMIT"));
   SCITT_ASSIGN_OR_RETURN(rollback, Statement::Prepare(db, "ROLLBACK"));
-  SCITT_ASSIGN_OR_RETURN(
-      durable_size, Statement::Prepare(db, "SELECT COALESCE(MAX(tree_size), 0) FROM tree_heads"));
-  SCITT_ASSIGN_OR_RETURN(find_for_append,
-                         Statement::Prepare(db, "SELECT idx FROM signed_contents WHERE hash = ?"));
-  SCITT_ASSIGN_OR_RETURN(
-      insert_signed_content,
-      Statement::Prepare(db, "INSERT INTO signed_contents(hash, idx) VALUES(?, ?)"));
   SCITT_ASSIGN_OR_RETURN(
       insert_entry,
       Statement::Prepare(db,
@@ -199,20 +199,7 @@ Status EmbeddedStore::State::OpenIndexReadOnly() {
   index_path = Path(kIndexFile);
   struct stat wal;
   if (::stat((index_path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path(ec) / "scitt-index-XXXXXX").string();
-    if (ec || ::mkdtemp(pattern.data()) == nullptr) {
-      return Io("embedded store: creating a private copy of " + index_path +
-                " (its WAL holds committed batches): " + (ec ? ec.message() : std::strerror(errno)));
-    }
-    private_copy.dir = pattern;
-    const std::string copy = private_copy.dir + "/" + kIndexFile;
-    std::filesystem::copy_file(index_path, copy, ec);
-    if (!ec) std::filesystem::copy_file(index_path + "-wal", copy + "-wal", ec);
-    if (ec) return Io("embedded store: copying " + index_path + " to " + copy + ": " + ec.message());
-    SCITT_ASSIGN_OR_RETURN(Connection recovering, Connection::Open(copy));
-    SCITT_RETURN_IF_ERROR(recovering.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-    index_path = copy;
+    SCITT_ASSIGN_OR_RETURN(index_path, PrivateCopyOf(kIndexFile));
   }
 
   SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(index_path));
@@ -224,56 +211,26 @@ Status EmbeddedStore::State::OpenIndexReadOnly() {
   return Status::Ok();
 }
 
-Status EmbeddedStore::State::UpgradeFromVersion1() {
-  if (!signed_content_of) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "embedded store: " + index_path +
-                         " has format version 1, which does not record the signed content of "
-                         "its entries; this opener cannot compute them to upgrade it (scitt serve "
-                         "does, at start)");
-  }
-  logging::Info("upgrading store", {{"dir", dir}, {"from_format", 1}, {"to_format", kFormatVersion}});
-  // The statements are read by the committed offsets; bytes past them
-  // (an uncommitted batch) are never looked at.
-  Fd statements_file(::open(Path(kStatementsFile).c_str(), O_RDONLY | O_CLOEXEC));
-  sqlite3* db = writer.get();
-  SCITT_RETURN_IF_ERROR(writer.Exec("BEGIN IMMEDIATE"));
-  auto fill = [&]() -> Status {
-    SCITT_RETURN_IF_ERROR(writer.Exec(kUpgradeFrom1));
-    SCITT_ASSIGN_OR_RETURN(
-        Statement entries, Statement::Prepare(db, "SELECT idx, offset, length FROM entries ORDER BY idx"));
-    // The earliest entry keeps a signed content that later ones repeat
-    // (format 1 let duplicates in).
-    SCITT_ASSIGN_OR_RETURN(
-        Statement insert,
-        Statement::Prepare(db, "INSERT OR IGNORE INTO signed_contents(hash, idx) VALUES(?, ?)"));
-    Query rows(entries);
-    Bytes statement;
-    int rc;
-    while ((rc = rows.Step()) == SQLITE_ROW) {
-      const int64_t index = rows.IntAt(0);
-      statement.resize(static_cast<size_t>(rows.IntAt(2)));
-      SCITT_RETURN_IF_ERROR(ReadAt(statements_file.get(), statement.data(), statement.size(),
-                                   static_cast<uint64_t>(rows.IntAt(1)),
-                                   [&] { return Path(kStatementsFile); }));
-      auto signed_content = signed_content_of(statement);
-      if (!signed_content.ok()) {
-        return Io("entry " + std::to_string(index) + ": " + signed_content.error().message);
-      }
-      Query q(insert);
-      q.Blob(1, *signed_content).Int(2, index);
-      if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording signed contents");
+Result<std::string> EmbeddedStore::State::PrivateCopyOf(const std::string& name) {
+  std::error_code ec;
+  if (private_copy.dir.empty()) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path(ec) / "scitt-index-XXXXXX").string();
+    if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+      return Io("embedded store: creating a private copy of " + Path(name) +
+                " (its WAL holds committed transactions): " +
+                (ec ? ec.message() : std::strerror(errno)));
     }
-    if (rc != SQLITE_DONE) return SqliteError(db, "reading the entries");
-    return Status::Ok();
-  };
-  Status filled = fill();
-  if (!filled.ok()) {
-    (void)writer.Exec("ROLLBACK");
-    return Io("embedded store: upgrading " + index_path + " from format version 1: " +
-              filled.message() + "; refusing to open");
+    private_copy.dir = pattern;
   }
-  return writer.Exec("COMMIT");
+  const std::string original = Path(name);
+  const std::string copy = private_copy.dir + "/" + name;
+  std::filesystem::copy_file(original, copy, ec);
+  if (!ec) std::filesystem::copy_file(original + "-wal", copy + "-wal", ec);
+  if (ec) return Io("embedded store: copying " + original + " to " + copy + ": " + ec.message());
+  SCITT_ASSIGN_OR_RETURN(Connection recovering, Connection::Open(copy));
+  SCITT_RETURN_IF_ERROR(recovering.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  return copy;
 }
 
 Result<uint64_t> EmbeddedStore::State::LoadCommittedState(uint64_t* nodes_synced) {

@@ -134,6 +134,7 @@ class SessionPool {
       if (session_ != nullptr) pool_->Return(std::move(session_));
     }
     Session* operator->() const { return session_.get(); }
+    Session& operator*() const { return *session_; }
 
    private:
     const SessionPool* pool_;

@@ -1,17 +1,25 @@
-// The embedded store's state, shared by its two source files:
-// embedded_store.cc (appends and reads) and embedded_store_open.cc (opening,
-// recovery, the read-only mode). Internal to the backend.
+// The embedded store's state, shared by its source files: embedded_store.cc
+// (appends and reads), embedded_store_open.cc (opening, recovery, the
+// read-only mode) and lookups.cc (lookup.sqlite). Internal to the backend.
 #pragma once
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "storage/embedded/embedded_store.h"
@@ -29,7 +37,26 @@ constexpr const char* kHeadColumns =
 constexpr const char* kEntryHashesSql =
     "SELECT hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx";
 
+// SHA-256 outputs: any 8 of their bytes are a good hash.
+struct DigestHasher {
+  size_t operator()(const crypto::Sha256Digest& digest) const {
+    size_t h;
+    std::memcpy(&h, digest.data(), sizeof(h));
+    return h;
+  }
+};
+using DigestIndex = std::unordered_map<crypto::Sha256Digest, uint64_t, DigestHasher>;
+
+// The two lookups (format.h: lookup.sqlite).
+enum class Lookup { kEntryHash, kSignedContent };
+
 Error NotFound(std::string message);
+// PRAGMA user_version of `conn` (0 for a new, empty database at `path`).
+Result<int64_t> FormatVersion(const Connection& conn, const std::string& path);
+// The refusal of a database whose format version this build does not know.
+Error UnknownVersion(const std::string& path, int64_t version);
+// PRAGMA journal_mode = WAL: readers never wait for the writer.
+Status UseWal(const Connection& conn, const std::string& path);
 // A tree head from a row of kHeadColumns.
 Result<log::TreeHead> HeadFromRow(const Query& q);
 // Entry hashes [start, start + count) through `query` (kEntryHashesSql).
@@ -44,12 +71,36 @@ struct EmbeddedStore::State {
   // A reading thread's connection with its prepared queries.
   struct Reader {
     embedded::Connection conn;  // declared first: destroyed after its statements
-    embedded::Statement entry, entry_hashes, find, head_at, size_at_or_after, meta;
-    embedded::Statement find_signed;  // prepared when the format records signed contents
+    embedded::Statement entry, entry_hashes, head_at, size_at_or_after, meta;
+    // The lookups, prepared at this reader's first lookup (PrepareLookups):
+    // on lookup.sqlite (format 3), or on `conn` (older formats read as they
+    // are). find_signed and count_signed stay empty for format 1.
+    bool lookups_prepared = false;
+    embedded::Connection lookup_conn;  // format 3: declared before its statements
+    embedded::Statement find, find_signed, count_entry_hashes, count_signed, read_covered;
   };
 
-  // A read-only store's private copy of the index (see OpenIndexReadOnly),
-  // removed at close.
+  // A lookup row of an entry: its keys and its index.
+  struct LookupRow {
+    crypto::Sha256Digest entry_hash{};
+    crypto::Sha256Digest signed_content{};
+    uint64_t index = 0;
+  };
+
+  // Lookups held in memory, for entries lookup.sqlite does not hold (yet).
+  struct RecentLookups {
+    std::vector<LookupRow> rows;  // in index order
+    embedded::DigestIndex entry_hashes, signed_contents;
+    // Adds `row`; an earlier entry keeps a signed content a later one repeats.
+    void Add(const LookupRow& row) {
+      rows.push_back(row);
+      entry_hashes.emplace(row.entry_hash, row.index);
+      signed_contents.emplace(row.signed_content, row.index);
+    }
+  };
+
+  // A read-only store's private copies of index.sqlite and lookup.sqlite
+  // (see OpenIndexReadOnly), removed at close.
   struct PrivateCopy {
     std::string dir;
     ~PrivateCopy() {
@@ -62,6 +113,8 @@ struct EmbeddedStore::State {
       : dir(std::move(dir_in)),
         read_only(options.read_only),
         node_sync_interval(options.node_sync_interval),
+        lookup_write_interval(options.lookup_write_interval),
+        max_lookups_in_memory(options.max_lookups_in_memory),
         clock(options.clock ? options.clock : SystemMonotonicClock()),
         signed_content_of(options.signed_content_of),
         readers([this] { return OpenReader(); }, embedded::kMaxIdleReaders),
@@ -75,9 +128,9 @@ struct EmbeddedStore::State {
   // Open(), read-only: locks the directory shared and chooses what the
   // connections read (index_path), changing nothing in the directory.
   Status OpenIndexReadOnly();
-  // Open(), read-write, format 1: fills signed_contents from the stored
-  // statements and makes the index format 2, in one transaction.
-  Status UpgradeFromVersion1();
+  // Open(), read-write, format 1 or 2 (`version`): builds lookup.sqlite
+  // from the entries, then makes the index format 3 (format.h).
+  Status UpgradeToVersion3(int64_t version);
   // Open(): the committed state as SQLite holds it (latest, statements_end,
   // the node files' synced size); returns the committed size.
   Result<uint64_t> LoadCommittedState(uint64_t* nodes_synced);
@@ -99,11 +152,58 @@ struct EmbeddedStore::State {
     return MakeError(ErrorCode::kUnsupported,
                      "embedded store: " + what + ": " + dir + " is open read-only");
   }
+  // Open(), read-only: a private, recovered copy of `name` and its WAL in
+  // the temporary directory (see OpenIndexReadOnly); returns its path.
+  Result<std::string> PrivateCopyOf(const std::string& name);
+
+  // lookups.cc.
+  // Read-write: opens lookup.sqlite (lookup_writer), creating it when
+  // missing and recreating it when unreadable, and reads `covered`.
+  Status OpenLookupsForWriting();
+  // Read-write, before the lookup writer starts: makes lookup.sqlite hold
+  // exactly the `committed` entries, from the entries (signed contents
+  // computed from the statements, unless `signed_contents_copied`: an
+  // upgrade from format 2 copied them).
+  Status CatchUpLookups(uint64_t committed, bool signed_contents_copied = false);
+  // Read-write: starts the lookup writer thread, once Open() is done.
+  void StartLookupWriter();
+  // Read-write: writes what is in memory and stops the lookup writer.
+  void StopLookupWriter();
+  // The lookup writer thread: moves `recent` rows into lookup.sqlite.
+  void LookupWriterLoop();
+  // The lookup writer does not wait for lookup_write_interval once this many
+  // rows wait: a write of everything at the limit would be one very large
+  // transaction, and appends would wait for it.
+  size_t WriteEarlyAt() const { return std::max<size_t>(1, max_lookups_in_memory / 4); }
+  // Lookup writer: `rows` into lookup.sqlite in one transaction, with
+  // covered_size = `covered_size`.
+  Status WriteLookups(const std::vector<LookupRow>& rows, uint64_t covered_size);
+  // Writer, before a batch: kInvalidArgument when an entry of `rows`
+  // repeats an entry hash or a signed content of the batch or of the log
+  // (LogStore::AppendBatch: both are unique).
+  Status CheckNewKeys(std::span<const LookupRow> rows);
+  // Writer, before a batch: the index of each key (of kind `lookup`) that is
+  // in the log, on the writer's own connection.
+  // Keys in `known_absent_keys` are looked up in `recent` only.
+  Result<std::vector<std::optional<uint64_t>>> FindForAppend(
+      embedded::Lookup lookup, std::span<const crypto::Sha256Digest> keys,
+      const std::unordered_set<crypto::Sha256Digest, embedded::DigestHasher>* known_absent_keys =
+          nullptr);
+  // Read-only, format 3: settles, once, what answers lookups: lookup.sqlite
+  // (read_only_lookup_path) up to `covered`, and `recent` beyond.
+  Status LoadReadOnlyLookups();
+  // Prepares `reader`'s lookups (its first lookup).
+  Status PrepareLookups(Reader& reader) const;
+  // FindEntry and FindSignedContent: the entry `key` names, if it is in the
+  // log as readers see it.
+  Result<std::optional<uint64_t>> Find(embedded::Lookup lookup, const crypto::Sha256Digest& key);
 
   PrivateCopy private_copy;  // declared first: removed after every connection closed
   const std::string dir;
   const bool read_only;
   const std::chrono::milliseconds node_sync_interval;
+  const std::chrono::milliseconds lookup_write_interval;
+  const size_t max_lookups_in_memory;
   const MonotonicClock clock;
   const std::function<Result<crypto::Sha256Digest>(ByteView)> signed_content_of;
   int64_t format_version = 0;  // of the index, set once by Open
@@ -111,13 +211,20 @@ struct EmbeddedStore::State {
   embedded::Fd lock_file;   // flock()ed while open (shared when read-only)
   embedded::Fd statements;  // the statements file, read with pread by any thread
 
-  // Held by AppendBatch, Recover and PutMeta for their whole duration: they
-  // are the only users of `writer` and the statements below, and the only
-  // writers of the files.
+  // Held by AppendBatch, Recover, PutMeta and FindEntriesToAppend for their
+  // whole duration: they are the only users of `writer`, `lookup_reader` and
+  // the statements below, and the only writers of the files.
   std::mutex write_mu;
   embedded::Connection writer;
-  embedded::Statement begin, commit, rollback, durable_size, insert_entry, insert_signed_content,
-      insert_head, put_meta, find_for_append;
+  embedded::Statement begin, commit, rollback, durable_size, insert_entry, insert_head, put_meta;
+  // lookup.sqlite, read by the writer for its duplicate checks; a larger
+  // cache than a reader's keeps the pages they touch.
+  embedded::Connection lookup_reader;
+  embedded::Statement find_entry_hash_for_append, find_signed_content_for_append;
+  // Signed contents FindEntriesToAppend found in no entry: the next batch's
+  // check need not read them again (only this writer appends, and it checks
+  // `recent` anyway).
+  std::unordered_set<crypto::Sha256Digest, embedded::DigestHasher> known_absent;
   uint64_t statements_end = 0;  // committed length of the statements file
   // When the node files were last synced; empty until the first batch after
   // Open, which always syncs (the rule never depends on the clock's epoch).
@@ -128,10 +235,43 @@ struct EmbeddedStore::State {
   std::string poisoned;
 
   // The committed size: every read is bounded by it, so a batch is invisible
-  // until its commit has returned and this moves (release).
+  // until its commit has returned, its lookups are in `recent`, and this
+  // moves (release).
   std::atomic<uint64_t> size{0};
   mutable std::mutex head_mu;  // guards `latest`; held only to copy it
   std::optional<log::TreeHead> latest;
+
+  // The lookups (format.h). lookup.sqlite holds the entries [0, covered);
+  // `recent` holds those beyond that readers may see. A reader looks in
+  // `recent` first, then in lookup.sqlite: the lookup writer commits rows to
+  // lookup.sqlite before it drops them from `recent`, so every entry is in
+  // one of them whenever the reader looks.
+  // - Read-write: the writer adds each batch's rows to recent.back() before
+  //   publishing its size; the lookup writer thread (lookup_writer, its own
+  //   connection) takes recent.front() (`writing` set, a new back for the
+  //   writer), reads it without the lock (only the back changes), commits it
+  //   to lookup.sqlite with covered_size, then pops it and moves `covered`.
+  // - Read-only (format 3): the entries [covered, size()) of a lookup.sqlite
+  //   that lags, indexed at the first lookup (LoadReadOnlyLookups), constant
+  //   after; `read_only_signed_unknown` says why their signed contents are
+  //   not there, if they are not.
+  mutable std::mutex lookups_mu;  // guards the members below up to lookup_thread
+  std::condition_variable lookups_cv;  // rows to write, a write done, stopping
+  std::deque<RecentLookups> recent;    // oldest first; read-write: never empty
+  bool writing = false;                // recent.front() is being written
+  uint64_t covered = 0;
+  size_t recent_rows = 0;              // rows in `recent`
+  std::optional<Error> lookup_failure;  // the last write's error, until one works
+  uint64_t lookup_attempts = 0;         // writes tried, for Recover() to wait on one
+  bool write_now = false;               // Recover() asks for a write without delay
+  bool stopping = false;
+  std::optional<Error> read_only_signed_unknown;
+  std::thread lookup_thread;
+  embedded::Connection lookup_writer;  // lookup.sqlite: Open(), then only the lookup writer
+  // Read-only, format 3: LoadReadOnlyLookups, once.
+  std::once_flag read_only_lookups_loaded;
+  Status read_only_lookups_status;
+  std::string read_only_lookup_path;  // lookup.sqlite or its private copy; empty when unusable
 
   embedded::SessionPool<Reader> readers;
   embedded::NodeFiles node_files;  // reads bounded by `size`

@@ -1,0 +1,716 @@
+// The embedded store's lookups by entry hash and by signed content
+// (format.h): lookup.sqlite, derived from the entries and kept out of the
+// synced commit, and the in-memory index of the entries it does not hold
+// yet. Opening, catching up and upgrading; the lookup writer thread; the
+// writer's duplicate checks; the reads.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include "base/logging.h"
+#include "base/text.h"
+#include "storage/embedded/embedded_store.h"
+#include "storage/embedded/store_state.h"
+
+namespace scitt::storage {
+
+using namespace embedded;  // NOLINT: this file is the embedded backend
+
+namespace {
+
+// Entries per lookup.sqlite transaction while catching up: the covered size
+// moves chunk by chunk, so a crash keeps what was done.
+constexpr uint64_t kCatchUpChunk = 1 << 16;
+
+void RemoveLookupFiles(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+}
+
+Result<crypto::Sha256Digest> DigestAt(const Query& q, int column, uint64_t index) {
+  const ByteView bytes = q.BlobAt(column);
+  crypto::Sha256Digest digest{};
+  if (bytes.size() != digest.size()) {
+    return Io("embedded store: entry " + std::to_string(index) + " has a malformed hash");
+  }
+  std::memcpy(digest.data(), bytes.data(), digest.size());
+  return digest;
+}
+
+// covered_size of a lookup.sqlite connection.
+Result<uint64_t> ReadCovered(const Statement& query, sqlite3* db, const std::string& path) {
+  Query q(query);
+  const int rc = q.Step();
+  if (rc != SQLITE_ROW) {
+    if (rc == SQLITE_DONE) return Io("embedded store: " + path + " has no covered_size");
+    return SqliteError(db, "reading the covered size of " + path);
+  }
+  const std::optional<uint64_t> value = ParseDecimal(q.TextAt(0));
+  if (!value) return Io("embedded store: " + path + " has a malformed covered_size");
+  return *value;
+}
+
+const std::string kReadCoveredSql =
+    std::string("SELECT value FROM meta WHERE key = '") + kCoveredKey + "'";
+const std::string kPutCoveredSql =
+    std::string("UPDATE meta SET value = ? WHERE key = '") + kCoveredKey + "'";
+constexpr const char* kEntryKeysSql =
+    "SELECT idx, hash, offset, length FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx";
+
+}  // namespace
+
+// ---------------------------------------------------------------- writing
+
+Status EmbeddedStore::State::OpenLookupsForWriting() {
+  const std::string path = Path(kLookupFile);
+  auto open = [&]() -> Result<uint64_t> {
+    SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::Open(path));
+    SCITT_RETURN_IF_ERROR(UseWal(conn, path));
+    // No fsync at commit: derived data (format.h). WAL with NORMAL never
+    // corrupts the database; a power loss may roll back its last commits,
+    // which the next Open() recomputes from the entries.
+    SCITT_RETURN_IF_ERROR(conn.Exec("PRAGMA synchronous = NORMAL"));
+    SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, path));
+    if (version == 0) {
+      SCITT_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+      Status created = conn.Exec(kLookupSchema);
+      if (!created.ok()) {
+        (void)conn.Exec("ROLLBACK");
+        return created.error();
+      }
+      SCITT_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+    } else if (version != kFormatVersion) {
+      return UnknownVersion(path, version);
+    }
+    uint64_t covered_size = 0;
+    {
+      SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
+      SCITT_ASSIGN_OR_RETURN(covered_size, ReadCovered(query, conn.get(), path));
+    }
+    lookup_writer = std::move(conn);
+    return covered_size;
+  };
+  Result<uint64_t> opened = open();
+  if (!opened.ok()) {
+    // Derived data: rebuilt from the entries rather than refused.
+    logging::Warn("rebuilding lookups", {{"file", path}, {"reason", opened.error().message}});
+    lookup_writer = Connection();
+    RemoveLookupFiles(path);
+    opened = open();
+    if (!opened.ok()) return opened.error();
+  }
+  covered = *opened;
+
+  // The lookup writer keeps the pages its inserts touch (random, two per
+  // entry) in a larger cache than SQLite's 2 MiB; so does the writer for
+  // its duplicate checks, on a connection of its own.
+  SCITT_RETURN_IF_ERROR(lookup_writer.Exec("PRAGMA cache_size = -65536"));
+  SCITT_ASSIGN_OR_RETURN(lookup_reader, Connection::Open(path));
+  SCITT_RETURN_IF_ERROR(lookup_reader.Exec("PRAGMA query_only = 1"));
+  SCITT_RETURN_IF_ERROR(lookup_reader.Exec("PRAGMA cache_size = -65536"));
+  SCITT_ASSIGN_OR_RETURN(
+      find_entry_hash_for_append,
+      Statement::Prepare(lookup_reader.get(), "SELECT idx FROM by_entry_hash WHERE hash = ?"));
+  SCITT_ASSIGN_OR_RETURN(
+      find_signed_content_for_append,
+      Statement::Prepare(lookup_reader.get(), "SELECT idx FROM by_signed_content WHERE hash = ?"));
+  recent.assign(1, RecentLookups());
+  return Status::Ok();
+}
+
+Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_contents_copied) {
+  if (covered == committed) return Status::Ok();
+  const std::string path = Path(kLookupFile);
+  sqlite3* db = lookup_writer.get();
+  const bool compute = !signed_contents_copied;
+  if (covered < committed && compute && !signed_content_of) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "embedded store: " + path + " holds the lookups of the entries up to size " +
+                         std::to_string(covered) + " of " + std::to_string(committed) +
+                         "; this opener cannot compute the signed contents of the rest to catch "
+                         "it up (scitt serve does, at start)");
+  }
+  auto in_transaction = [&](const std::function<Status()>& work) -> Status {
+    SCITT_RETURN_IF_ERROR(lookup_writer.Exec("BEGIN IMMEDIATE"));
+    Status done = work();
+    if (done.ok()) done = lookup_writer.Exec("COMMIT");
+    if (!done.ok() && !sqlite3_get_autocommit(db)) (void)lookup_writer.Exec("ROLLBACK");
+    return done;
+  };
+  SCITT_ASSIGN_OR_RETURN(Statement put_covered, Statement::Prepare(db, kPutCoveredSql));
+  auto put_covered_size = [&](uint64_t value) -> Status {
+    const std::string text = std::to_string(value);
+    Query q(put_covered);
+    q.Text(1, text);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording the covered size of " + path);
+    return Status::Ok();
+  };
+
+  if (covered > committed) {
+    // Never written so (its commits follow index.sqlite's), unless index.sqlite
+    // was replaced by an older copy: the rows beyond the log name nothing.
+    logging::Warn("lookups beyond the log dropped",
+                  {{"file", path}, {"covered_size", covered}, {"tree_size", committed}});
+    SCITT_RETURN_IF_ERROR(in_transaction([&]() -> Status {
+      SCITT_ASSIGN_OR_RETURN(Statement by_hash,
+                             Statement::Prepare(db, "DELETE FROM by_entry_hash WHERE idx >= ?"));
+      SCITT_ASSIGN_OR_RETURN(Statement by_content,
+                             Statement::Prepare(db, "DELETE FROM by_signed_content WHERE idx >= ?"));
+      for (const Statement* del : {&by_hash, &by_content}) {
+        Query q(*del);
+        q.Int(1, static_cast<int64_t>(committed));
+        if (q.Step() != SQLITE_DONE) return SqliteError(db, "dropping lookups beyond the log");
+      }
+      return put_covered_size(committed);
+    }));
+    covered = committed;
+    return Status::Ok();
+  }
+
+  if (covered == 0) {
+    logging::Warn("rebuilding lookups", {{"file", path}, {"to_size", committed}});
+  } else {
+    logging::Info("catching up lookups", {{"file", path}, {"from_size", covered}, {"to_size", committed}});
+  }
+  // Statements are read at their committed offsets only.
+  Fd statements_file;
+  if (compute) {
+    statements_file = Fd(::open(Path(kStatementsFile).c_str(), O_RDONLY | O_CLOEXEC));
+    if (statements_file.get() < 0) return Errno("open " + Path(kStatementsFile));
+  }
+  SCITT_ASSIGN_OR_RETURN(Statement entries, Statement::Prepare(writer.get(), kEntryKeysSql));
+  SCITT_ASSIGN_OR_RETURN(Statement by_hash,
+                         Statement::Prepare(db, "INSERT INTO by_entry_hash(hash, idx) VALUES(?, ?)"));
+  // The earliest entry keeps a signed content that later ones repeat (format
+  // 1 let duplicates in).
+  SCITT_ASSIGN_OR_RETURN(
+      Statement by_content,
+      Statement::Prepare(db, "INSERT OR IGNORE INTO by_signed_content(hash, idx) VALUES(?, ?)"));
+  Bytes statement;
+  while (covered < committed) {
+    const uint64_t end = std::min(committed, covered + kCatchUpChunk);
+    SCITT_RETURN_IF_ERROR(in_transaction([&]() -> Status {
+      Query rows(entries);
+      rows.Int(1, static_cast<int64_t>(covered)).Int(2, static_cast<int64_t>(end));
+      uint64_t next = covered;
+      int rc;
+      while ((rc = rows.Step()) == SQLITE_ROW) {
+        const uint64_t index = static_cast<uint64_t>(rows.IntAt(0));
+        if (index != next) return Io("embedded store: entry " + std::to_string(next) + " is missing");
+        ++next;
+        SCITT_ASSIGN_OR_RETURN(const crypto::Sha256Digest entry_hash, DigestAt(rows, 1, index));
+        {
+          Query q(by_hash);
+          q.Blob(1, entry_hash).Int(2, static_cast<int64_t>(index));
+          if (q.Step() != SQLITE_DONE) {
+            return SqliteError(db, "recording the entry hash of entry " + std::to_string(index));
+          }
+        }
+        if (!compute) continue;
+        statement.resize(static_cast<size_t>(rows.IntAt(3)));
+        SCITT_RETURN_IF_ERROR(ReadAt(statements_file.get(), statement.data(), statement.size(),
+                                     static_cast<uint64_t>(rows.IntAt(2)),
+                                     [&] { return Path(kStatementsFile); }));
+        auto signed_content = signed_content_of(statement);
+        if (!signed_content.ok()) {
+          return Io("entry " + std::to_string(index) + ": " + signed_content.error().message);
+        }
+        Query q(by_content);
+        q.Blob(1, *signed_content).Int(2, static_cast<int64_t>(index));
+        if (q.Step() != SQLITE_DONE) {
+          return SqliteError(db, "recording the signed content of entry " + std::to_string(index));
+        }
+      }
+      if (rc != SQLITE_DONE) return SqliteError(writer.get(), "reading the entries");
+      if (next != end) return Io("embedded store: entry " + std::to_string(next) + " is missing");
+      return put_covered_size(end);
+    }));
+    covered = end;
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedStore::State::UpgradeToVersion3(int64_t version) {
+  if (version < kFirstSignedContentVersion && !signed_content_of) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "embedded store: " + index_path +
+                         " has format version 1, which does not record the signed content of "
+                         "its entries; this opener cannot compute them to upgrade it (scitt serve "
+                         "does, at start)");
+  }
+  logging::Info("upgrading store", {{"dir", dir}, {"from_format", version}, {"to_format", kFormatVersion}});
+  sqlite3* db = writer.get();
+  uint64_t committed = 0;
+  {
+    Query q(durable_size);
+    if (q.Step() != SQLITE_ROW) return SqliteError(db, "reading the durable size");
+    committed = static_cast<uint64_t>(q.IntAt(0));
+  }
+  // lookup.sqlite first, from scratch (whatever is there predates the
+  // upgrade); index.sqlite keeps its old format until it is complete.
+  auto build = [&]() -> Status {
+    RemoveLookupFiles(Path(kLookupFile));
+    SCITT_RETURN_IF_ERROR(OpenLookupsForWriting());
+    if (version >= kFirstSignedContentVersion) {
+      // Format 2 recorded the signed contents: copied as they are.
+      SCITT_ASSIGN_OR_RETURN(
+          Statement recorded,
+          Statement::Prepare(db, "SELECT hash, idx FROM signed_contents WHERE idx < ?"));
+      SCITT_ASSIGN_OR_RETURN(
+          Statement insert,
+          Statement::Prepare(lookup_writer.get(),
+                             "INSERT INTO by_signed_content(hash, idx) VALUES(?, ?)"));
+      SCITT_RETURN_IF_ERROR(lookup_writer.Exec("BEGIN IMMEDIATE"));
+      auto copy = [&]() -> Status {
+        Query rows(recorded);
+        rows.Int(1, static_cast<int64_t>(committed));
+        int rc;
+        while ((rc = rows.Step()) == SQLITE_ROW) {
+          Query q(insert);
+          q.Blob(1, rows.BlobAt(0)).Int(2, rows.IntAt(1));
+          if (q.Step() != SQLITE_DONE) {
+            return SqliteError(lookup_writer.get(), "copying the signed contents");
+          }
+        }
+        if (rc != SQLITE_DONE) return SqliteError(db, "reading the signed contents");
+        return lookup_writer.Exec("COMMIT");
+      };
+      Status copied = copy();
+      if (!copied.ok()) {
+        (void)lookup_writer.Exec("ROLLBACK");
+        return copied;
+      }
+    }
+    return CatchUpLookups(committed, /*signed_contents_copied=*/version >= kFirstSignedContentVersion);
+  };
+  Status built = build();
+  if (!built.ok()) {
+    return Io("embedded store: upgrading " + index_path + " from format version " +
+              std::to_string(version) + ": " + built.message() + "; refusing to open");
+  }
+  // Then index.sqlite, in one transaction: entries without its UNIQUE hash
+  // index, no signed_contents, format 3.
+  SCITT_RETURN_IF_ERROR(writer.Exec("BEGIN IMMEDIATE"));
+  Status upgraded = writer.Exec(kUpgradeBeforeEntries);
+  if (upgraded.ok()) upgraded = writer.Exec(kCreateEntries);
+  if (upgraded.ok()) upgraded = writer.Exec(kUpgradeAfterEntries);
+  if (!upgraded.ok()) {
+    (void)writer.Exec("ROLLBACK");
+    return Io("embedded store: upgrading " + index_path + " from format version " +
+              std::to_string(version) + ": " + upgraded.message() + "; refusing to open");
+  }
+  return writer.Exec("COMMIT");
+}
+
+// ---------------------------------------------------------------- the lookup writer
+
+void EmbeddedStore::State::StartLookupWriter() {
+  lookup_thread = std::thread([this] { LookupWriterLoop(); });
+}
+
+void EmbeddedStore::State::StopLookupWriter() {
+  if (!lookup_thread.joinable()) return;
+  {
+    std::lock_guard lock(lookups_mu);
+    stopping = true;
+  }
+  lookups_cv.notify_all();
+  lookup_thread.join();
+}
+
+void EmbeddedStore::State::LookupWriterLoop() {
+  const size_t early = WriteEarlyAt();
+  std::unique_lock lock(lookups_mu);
+  for (;;) {
+    // Rows wait up to lookup_write_interval: the longer, the more of them
+    // share each page that a write dirties (random keys). After a failure,
+    // the next try waits as long (or for Recover()).
+    lookups_cv.wait_for(lock, lookup_write_interval, [&] {
+      return stopping || write_now || (!lookup_failure && recent_rows >= early);
+    });
+    write_now = false;
+    if (recent_rows == 0) {
+      if (stopping) return;
+      continue;
+    }
+    if (!writing) {
+      recent.emplace_back();  // the writer adds to the new back meanwhile
+      writing = true;
+    }
+    const RecentLookups& rows = recent.front();  // only the back changes
+    const uint64_t to = covered + rows.rows.size();
+    lock.unlock();
+    const Status written = WriteLookups(rows.rows, to);
+    lock.lock();
+    ++lookup_attempts;
+    if (written.ok()) {
+      if (lookup_failure) logging::Info("lookups written again", {{"covered_size", to}});
+      lookup_failure.reset();
+      covered = to;
+      recent_rows -= rows.rows.size();
+      RecentLookups done = std::move(recent.front());
+      recent.pop_front();
+      writing = false;
+      lookups_cv.notify_all();
+      lock.unlock();  // freeing the maps takes a while: not under the lock
+      done = RecentLookups();
+      lock.lock();
+    } else {
+      // Kept in memory and tried again: every lookup still finds them, and
+      // appends go on until max_lookups_in_memory.
+      if (!lookup_failure) {
+        logging::Error("writing lookups failed",
+                       {{"covered_size", covered}, {"in_memory", static_cast<uint64_t>(recent_rows)},
+                        {"error", written.message()}});
+      }
+      lookup_failure = written.error();
+      lookups_cv.notify_all();
+      if (stopping) return;  // the next Open() recomputes them
+    }
+  }
+}
+
+Status EmbeddedStore::State::WriteLookups(const std::vector<LookupRow>& rows,
+                                          uint64_t covered_size) {
+  const std::string path = Path(kLookupFile);
+  sqlite3* db = lookup_writer.get();
+  SCITT_ASSIGN_OR_RETURN(Statement read, Statement::Prepare(db, kReadCoveredSql));
+  SCITT_ASSIGN_OR_RETURN(const uint64_t holds, ReadCovered(read, db, path));
+  if (holds == covered_size) return Status::Ok();  // a failed COMMIT that landed after all
+  if (holds + rows.size() != covered_size) {
+    return Io("embedded store: " + path + " covers size " + std::to_string(holds) +
+              ", not " + std::to_string(covered_size - rows.size()));
+  }
+  // In key order, so that each page takes its keys at once.
+  std::vector<std::pair<crypto::Sha256Digest, uint64_t>> by_hash, by_content;
+  by_hash.reserve(rows.size());
+  by_content.reserve(rows.size());
+  for (const LookupRow& row : rows) {
+    by_hash.emplace_back(row.entry_hash, row.index);
+    by_content.emplace_back(row.signed_content, row.index);
+  }
+  std::sort(by_hash.begin(), by_hash.end());
+  std::sort(by_content.begin(), by_content.end());
+  SCITT_ASSIGN_OR_RETURN(Statement insert_hash,
+                         Statement::Prepare(db, "INSERT INTO by_entry_hash(hash, idx) VALUES(?, ?)"));
+  SCITT_ASSIGN_OR_RETURN(
+      Statement insert_content,
+      Statement::Prepare(db, "INSERT INTO by_signed_content(hash, idx) VALUES(?, ?)"));
+  SCITT_ASSIGN_OR_RETURN(Statement put_covered, Statement::Prepare(db, kPutCoveredSql));
+  SCITT_RETURN_IF_ERROR(lookup_writer.Exec("BEGIN IMMEDIATE"));
+  auto insert = [&]() -> Status {
+    for (const auto* keys : {&by_hash, &by_content}) {
+      const Statement& statement = keys == &by_hash ? insert_hash : insert_content;
+      for (const auto& [key, index] : *keys) {
+        Query q(statement);
+        q.Blob(1, key).Int(2, static_cast<int64_t>(index));
+        if (q.Step() != SQLITE_DONE) {
+          return SqliteError(db, "writing the lookups of entry " + std::to_string(index));
+        }
+      }
+    }
+    const std::string value = std::to_string(covered_size);
+    Query q(put_covered);
+    q.Text(1, value);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording the covered size of " + path);
+    return lookup_writer.Exec("COMMIT");
+  };
+  Status done = insert();
+  if (!done.ok() && !sqlite3_get_autocommit(db)) (void)lookup_writer.Exec("ROLLBACK");
+  return done;
+}
+
+Status EmbeddedStore::State::CheckNewKeys(std::span<const LookupRow> rows) {
+  std::vector<crypto::Sha256Digest> entry_hashes, signed_contents;
+  entry_hashes.reserve(rows.size());
+  signed_contents.reserve(rows.size());
+  DigestIndex batch_hashes, batch_contents;
+  auto repeats = [](const LookupRow& row, const char* what, uint64_t earlier, const char* where) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "append: entry " + std::to_string(row.index) + " repeats the " + what +
+                         " of entry " + std::to_string(earlier) + where);
+  };
+  for (const LookupRow& row : rows) {
+    if (auto [it, fresh] = batch_hashes.emplace(row.entry_hash, row.index); !fresh) {
+      return repeats(row, "entry hash", it->second, " of the batch");
+    }
+    if (auto [it, fresh] = batch_contents.emplace(row.signed_content, row.index); !fresh) {
+      return repeats(row, "signed content", it->second, " of the batch");
+    }
+    entry_hashes.push_back(row.entry_hash);
+    signed_contents.push_back(row.signed_content);
+  }
+  SCITT_ASSIGN_OR_RETURN(auto hashes_found, FindForAppend(Lookup::kEntryHash, entry_hashes));
+  SCITT_ASSIGN_OR_RETURN(auto contents_found,
+                         FindForAppend(Lookup::kSignedContent, signed_contents, &known_absent));
+  known_absent.clear();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (hashes_found[i]) return repeats(rows[i], "entry hash", *hashes_found[i], " in the log");
+    if (contents_found[i]) {
+      return repeats(rows[i], "signed content", *contents_found[i], " in the log");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::State::FindForAppend(
+    Lookup lookup, std::span<const crypto::Sha256Digest> keys,
+    const std::unordered_set<crypto::Sha256Digest, DigestHasher>* known_absent_keys) {
+  std::vector<std::optional<uint64_t>> found(keys.size());
+  std::vector<size_t> look_further;
+  {
+    std::lock_guard lock(lookups_mu);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      for (const RecentLookups& generation : recent) {
+        const DigestIndex& index = lookup == Lookup::kEntryHash ? generation.entry_hashes
+                                                                : generation.signed_contents;
+        if (auto it = index.find(keys[i]); it != index.end()) {
+          found[i] = it->second;
+          break;
+        }
+      }
+      if (!found[i] && (known_absent_keys == nullptr || !known_absent_keys->contains(keys[i]))) {
+        look_further.push_back(i);
+      }
+    }
+  }
+  // Then lookup.sqlite: a row leaves `recent` only once it is there.
+  const Statement& find =
+      lookup == Lookup::kEntryHash ? find_entry_hash_for_append : find_signed_content_for_append;
+  for (const size_t i : look_further) {
+    Query q(find);
+    q.Blob(1, keys[i]);
+    const int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      found[i] = static_cast<uint64_t>(q.IntAt(0));
+    } else if (rc != SQLITE_DONE) {
+      return SqliteError(lookup_reader.get(), "looking up an entry to append");
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------- reading
+
+Status EmbeddedStore::State::LoadReadOnlyLookups() {
+  std::call_once(read_only_lookups_loaded, [this] {
+    read_only_lookups_status = [this]() -> Status {
+      const uint64_t committed = size.load(std::memory_order_acquire);
+      // lookup.sqlite as last committed, read like index.sqlite
+      // (OpenIndexReadOnly). Derived data: what cannot be read is recomputed
+      // here, in memory, instead of refusing.
+      auto stored = [&]() -> Result<uint64_t> {
+        std::string path = Path(kLookupFile);
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0) return NotFound(path + " is missing");
+        if (::stat((path + "-wal").c_str(), &st) == 0 && st.st_size > 0) {
+          SCITT_ASSIGN_OR_RETURN(path, PrivateCopyOf(kLookupFile));
+        }
+        SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(path));
+        SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, path));
+        if (version != kFormatVersion) return UnknownVersion(path, version);
+        SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
+        SCITT_ASSIGN_OR_RETURN(const uint64_t covered_size, ReadCovered(query, conn.get(), path));
+        read_only_lookup_path = path;
+        return std::min(covered_size, committed);
+      }();
+      std::lock_guard lock(lookups_mu);  // constant once this returns
+      covered = stored.ok() ? *stored : 0;
+      recent.assign(1, RecentLookups());
+      if (covered == committed) return Status::Ok();
+
+      // The entries [covered, committed), indexed in memory.
+      if (!signed_content_of) {
+        read_only_signed_unknown = MakeError(
+            ErrorCode::kUnsupported,
+            "embedded store: " + Path(kLookupFile) + " holds the lookups of the entries up to size " +
+                std::to_string(covered) + " of " + std::to_string(committed) +
+                ", and this reader cannot compute the signed contents of the rest");
+      }
+      SCITT_ASSIGN_OR_RETURN(auto reader, readers.Borrow());
+      SCITT_ASSIGN_OR_RETURN(Statement entries, Statement::Prepare(reader->conn.get(), kEntryKeysSql));
+      Query rows(entries);
+      rows.Int(1, static_cast<int64_t>(covered)).Int(2, static_cast<int64_t>(committed));
+      Bytes statement;
+      int rc;
+      while ((rc = rows.Step()) == SQLITE_ROW) {
+        LookupRow row;
+        row.index = static_cast<uint64_t>(rows.IntAt(0));
+        SCITT_ASSIGN_OR_RETURN(row.entry_hash, DigestAt(rows, 1, row.index));
+        if (!read_only_signed_unknown) {
+          statement.resize(static_cast<size_t>(rows.IntAt(3)));
+          SCITT_RETURN_IF_ERROR(ReadAt(statements.get(), statement.data(), statement.size(),
+                                       static_cast<uint64_t>(rows.IntAt(2)),
+                                       [&] { return Path(kStatementsFile); }));
+          auto signed_content = signed_content_of(statement);
+          if (signed_content.ok()) {
+            row.signed_content = *signed_content;
+          } else {
+            read_only_signed_unknown =
+                Io("embedded store: the signed content of entry " + std::to_string(row.index) +
+                   ": " + signed_content.error().message);
+          }
+        }
+        recent.front().Add(row);
+      }
+      if (rc != SQLITE_DONE) return SqliteError(reader->conn.get(), "reading the entries");
+      if (read_only_signed_unknown) recent.front().signed_contents.clear();
+      return Status::Ok();
+    }();
+  });
+  return read_only_lookups_status;
+}
+
+Status EmbeddedStore::State::PrepareLookups(Reader& reader) const {
+  if (reader.lookups_prepared) return Status::Ok();
+  sqlite3* db = reader.conn.get();
+  // Formats 1 and 2, read as they are: the lookups are in index.sqlite.
+  std::string by_hash = "entries";
+  std::string by_content = format_version >= kFirstSignedContentVersion ? "signed_contents" : "";
+  if (format_version >= kFirstLookupFileVersion) {
+    const std::string& path = read_only ? read_only_lookup_path : Path(kLookupFile);
+    if (path.empty()) {  // read-only without a usable lookup.sqlite: all in `recent`
+      reader.lookups_prepared = true;
+      return Status::Ok();
+    }
+    if (read_only) {
+      SCITT_ASSIGN_OR_RETURN(reader.lookup_conn, Connection::OpenImmutable(path));
+    } else {
+      SCITT_ASSIGN_OR_RETURN(reader.lookup_conn, Connection::Open(path));
+      SCITT_RETURN_IF_ERROR(reader.lookup_conn.Exec("PRAGMA query_only = 1"));
+    }
+    db = reader.lookup_conn.get();
+    by_hash = "by_entry_hash";
+    by_content = "by_signed_content";
+  }
+  SCITT_ASSIGN_OR_RETURN(reader.find,
+                         Statement::Prepare(db, "SELECT idx FROM " + by_hash + " WHERE hash = ?"));
+  SCITT_ASSIGN_OR_RETURN(reader.count_entry_hashes,
+                         Statement::Prepare(db, "SELECT COUNT(*) FROM " + by_hash));
+  if (!by_content.empty()) {
+    SCITT_ASSIGN_OR_RETURN(reader.find_signed, Statement::Prepare(db, "SELECT idx FROM " + by_content +
+                                                                          " WHERE hash = ?"));
+    SCITT_ASSIGN_OR_RETURN(reader.count_signed,
+                           Statement::Prepare(db, "SELECT COUNT(*) FROM " + by_content));
+  }
+  if (reader.lookup_conn.get() != nullptr) {
+    SCITT_ASSIGN_OR_RETURN(reader.read_covered, Statement::Prepare(db, kReadCoveredSql));
+  }
+  reader.lookups_prepared = true;
+  return Status::Ok();
+}
+
+Result<std::optional<uint64_t>> EmbeddedStore::State::Find(Lookup lookup,
+                                                           const crypto::Sha256Digest& key) {
+  const uint64_t committed = size.load(std::memory_order_acquire);
+  const bool separate = format_version >= kFirstLookupFileVersion;  // lookup.sqlite
+  if (read_only && separate) SCITT_RETURN_IF_ERROR(LoadReadOnlyLookups());
+  uint64_t stored_below = committed;  // lookup.sqlite rows that count
+  if (separate) {
+    // `recent` first (see lookups_mu).
+    std::lock_guard lock(lookups_mu);
+    for (const RecentLookups& generation : recent) {
+      const DigestIndex& index =
+          lookup == Lookup::kEntryHash ? generation.entry_hashes : generation.signed_contents;
+      if (auto it = index.find(key); it != index.end()) {
+        // A row added a moment ago is not part of the log until size() says so.
+        if (it->second < committed) return std::optional<uint64_t>(it->second);
+        return std::optional<uint64_t>();
+      }
+    }
+    if (read_only) stored_below = std::min(covered, committed);
+  }
+  SCITT_ASSIGN_OR_RETURN(auto reader, readers.Borrow());
+  SCITT_RETURN_IF_ERROR(PrepareLookups(*reader));
+  const Statement& find = lookup == Lookup::kEntryHash ? reader->find : reader->find_signed;
+  if (find.get() != nullptr) {
+    Query q(find);
+    q.Blob(1, key);
+    const int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      const auto index = static_cast<uint64_t>(q.IntAt(0));
+      if (index < stored_below) return std::optional<uint64_t>(index);
+    } else if (rc != SQLITE_DONE) {
+      return SqliteError(sqlite3_db_handle(find.get()), "looking up an entry");
+    }
+  }
+  // Read-only: not in lookup.sqlite, and `recent` cannot say.
+  if (lookup == Lookup::kSignedContent && read_only_signed_unknown && stored_below < committed) {
+    return *read_only_signed_unknown;
+  }
+  return std::optional<uint64_t>();
+}
+
+Result<std::optional<uint64_t>> EmbeddedStore::FindEntry(
+    const crypto::Sha256Digest& entry_hash) const {
+  return state_->Find(Lookup::kEntryHash, entry_hash);
+}
+
+Result<std::optional<uint64_t>> EmbeddedStore::FindSignedContent(
+    const crypto::Sha256Digest& signed_content) const {
+  if (state_->format_version < kFirstSignedContentVersion) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "embedded store: " + state_->dir +
+                         " has format version 1, which records no signed contents (opening it "
+                         "read-write upgrades it)");
+  }
+  return state_->Find(Lookup::kSignedContent, signed_content);
+}
+
+Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::FindEntriesToAppend(
+    std::span<const crypto::Sha256Digest> signed_contents) const {
+  State& s = *state_;
+  if (s.read_only) return s.ReadOnly("looking up entries to append");
+  std::lock_guard write_lock(s.write_mu);
+  SCITT_ASSIGN_OR_RETURN(auto found, s.FindForAppend(Lookup::kSignedContent, signed_contents));
+  s.known_absent.clear();
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (!found[i]) s.known_absent.insert(signed_contents[i]);
+  }
+  return found;
+}
+
+Result<log::LookupCounts> EmbeddedStore::CountLookups() const {
+  State& s = *state_;
+  const uint64_t committed = size();
+  if (s.read_only && s.format_version >= kFirstLookupFileVersion) {
+    SCITT_RETURN_IF_ERROR(s.LoadReadOnlyLookups());
+  }
+  SCITT_ASSIGN_OR_RETURN(auto reader, s.readers.Borrow());
+  SCITT_RETURN_IF_ERROR(s.PrepareLookups(*reader));
+  log::LookupCounts counts;
+  // Formats 1 and 2 read as they are: the lookups are the entries'.
+  counts.covered = s.format_version >= kFirstLookupFileVersion ? 0 : committed;
+  sqlite3* db = reader->lookup_conn.get();
+  if (db == nullptr) db = reader->conn.get();
+  // Every key, whatever entry it names, and the covered size they go with,
+  // in one read transaction.
+  SCITT_RETURN_IF_ERROR(reader->lookup_conn.get() != nullptr ? reader->lookup_conn.Exec("BEGIN")
+                                                             : Status::Ok());
+  auto count = [&]() -> Status {
+    if (reader->read_covered.get() != nullptr) {
+      SCITT_ASSIGN_OR_RETURN(const uint64_t covered_size,
+                             ReadCovered(reader->read_covered, db, s.Path(kLookupFile)));
+      counts.covered = std::min(covered_size, committed);
+    }
+    for (auto [query, out] : {std::pair{&reader->count_entry_hashes, &counts.entry_hashes},
+                              {&reader->count_signed, &counts.signed_contents}}) {
+      if (query->get() == nullptr) continue;
+      Query q(*query);
+      if (q.Step() != SQLITE_ROW) return SqliteError(db, "counting lookups");
+      *out = static_cast<uint64_t>(q.IntAt(0));
+    }
+    return Status::Ok();
+  };
+  Status counted = count();
+  if (reader->lookup_conn.get() != nullptr) (void)reader->lookup_conn.Exec("COMMIT");
+  SCITT_RETURN_IF_ERROR(counted);
+  return counts;
+}
+
+}  // namespace scitt::storage
