@@ -1,3 +1,8 @@
+// http::Server over real sockets: parsing and framing, keep-alive and
+// pipelining, every limit (header, body, chunk lines, trailers, queued
+// responses, connections, connections per address, timeouts), admission
+// before the body, the access log and Stop(). One file: the cases share the
+// raw-socket client and the server fixture at the top.
 #include "http/server.h"
 
 #include <chrono>

@@ -1,5 +1,6 @@
 // The transparency log over the embedded store: batching, receipts, dedup,
-// tiles, checkpoints, restart, Stop(), and failing appends.
+// tiles, checkpoints, restart, Stop(), and failing appends. One file: the
+// cases share one fixture that opens, restarts and breaks a real store.
 #include "log/transparency_log.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,6 @@
 // The registration pipeline: every identity mode accepted, and every refusal
 // in the order Registrar::Check runs them, with its code, title and detail.
+// One file so the order of the checks reads top to bottom as Check runs them.
 #include "registration/registrar.h"
 
 #include <gtest/gtest.h>

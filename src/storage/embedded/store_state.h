@@ -1,6 +1,6 @@
 // The embedded store's state, shared by its source files: embedded_store.cc
 // (appends and reads), embedded_store_open.cc (opening, recovery, the
-// read-only mode) and lookups.cc (lookup.sqlite). Internal to the backend.
+// read-only mode) and lookups_write.cc and lookups_read.cc (lookup.sqlite). Internal to the backend.
 #pragma once
 
 #include <sqlite3.h>
@@ -156,7 +156,7 @@ struct EmbeddedStore::State {
   // the temporary directory (see OpenIndexReadOnly); returns its path.
   Result<std::string> PrivateCopyOf(const std::string& name);
 
-  // lookups.cc.
+  // lookups_write.cc and lookups_read.cc.
   // Read-write: opens lookup.sqlite (lookup_writer), creating it when
   // missing and recreating it when unreadable, and reads `covered`.
   Status OpenLookupsForWriting();
