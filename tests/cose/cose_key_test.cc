@@ -1,7 +1,6 @@
 // COSE_Key and COSE_KeySet (cose/cose_key.h): conversion of public keys to
 // and from their CBOR form, RFC 9679 thumbprints against that form, and key
 // sets in every format (the PEM and JWK details are tested in tests/crypto).
-#include <map>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 #include "cbor/encoder.h"
 #include "cose/cose_key.h"
 #include "crypto/hash.h"
+#include "support/test_keys.h"
 #include "support/vectors.h"
 
 namespace scitt::cose {
@@ -23,21 +23,10 @@ using crypto::PublicKey;
 using nlohmann::json;
 using testing::Hex;
 
-const char kRfc9679X[] = "65eda5a12577c2bae829437fe338701a10aaa375e1bb5b5de108de439c08551d";
-const char kRfc9679Y[] = "1e52ed75701163f7f9e40ddf9f341b3dc9ba860af7e0ca7ca7e9eecd0084d19c";
-
-PublicKey Rfc9679Key() {
-  auto key = PublicKey::FromEc2(crypto::Curve::kP256, Hex(kRfc9679X), Hex(kRfc9679Y));
-  EXPECT_TRUE(key.ok()) << key.error().message;
-  return key.ok() ? *key : PublicKey();
-}
-
-const PrivateKey& Generated(Algorithm alg) {
-  static std::map<Algorithm, PrivateKey> keys;
-  auto it = keys.find(alg);
-  if (it == keys.end()) it = keys.emplace(alg, *PrivateKey::Generate(alg)).first;
-  return it->second;
-}
+using testing::Generated;
+using testing::kRfc9679X;
+using testing::kRfc9679Y;
+using testing::Rfc9679Key;
 
 Value Ec2Map(const Bytes& x, const Bytes& y) {
   return Value::FromMap({Entry(1, Value::Int(2)), Entry(-1, Value::Int(1)),

@@ -1,6 +1,5 @@
 // JWK, RFC 9679 thumbprints and the PEM and JWKS key sets. COSE_Key and
 // COSE_KeySet are tested in tests/cose/cose_key_test.cc.
-#include <map>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/key.h"
+#include "support/test_keys.h"
 #include "support/vectors.h"
 
 namespace scitt::crypto {
@@ -18,21 +18,10 @@ namespace {
 using nlohmann::json;
 using testing::Hex;
 
-const char kRfc9679X[] = "65eda5a12577c2bae829437fe338701a10aaa375e1bb5b5de108de439c08551d";
-const char kRfc9679Y[] = "1e52ed75701163f7f9e40ddf9f341b3dc9ba860af7e0ca7ca7e9eecd0084d19c";
-
-PublicKey Rfc9679Key() {
-  auto key = PublicKey::FromEc2(Curve::kP256, Hex(kRfc9679X), Hex(kRfc9679Y));
-  EXPECT_TRUE(key.ok()) << key.error().message;
-  return key.ok() ? *key : PublicKey();
-}
-
-const PrivateKey& Generated(Algorithm alg) {
-  static std::map<Algorithm, PrivateKey> keys;
-  auto it = keys.find(alg);
-  if (it == keys.end()) it = keys.emplace(alg, *PrivateKey::Generate(alg)).first;
-  return it->second;
-}
+using testing::Generated;
+using testing::kRfc9679X;
+using testing::kRfc9679Y;
+using testing::Rfc9679Key;
 
 std::string B64(const std::string& hex) { return Base64UrlEncode(Hex(hex)); }
 

@@ -27,6 +27,7 @@
 #include "merkle/proof.h"
 #include "merkle/tree.h"
 #include "store_test_util.h"
+#include "support/test_log.h"
 
 namespace scitt::storage {
 namespace {
@@ -355,19 +356,11 @@ TEST(EmbeddedStore, ReadOnlyRefusesADirectoryWithoutALog) {
 // start-up, and CheckStore (`scitt log fsck`) compares every node.
 TEST(EmbeddedStore, CorruptNodeMakesTheLogRefuseToStart) {
   TempDir dir;
-  auto make_keys = [] {
-    log::LogKeys keys;
-    keys.receipt_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kES256);
-    const auto thumbprint = keys.receipt_key.public_key().Thumbprint();
-    keys.receipt_kid = Bytes(thumbprint.begin(), thumbprint.end());
-    keys.checkpoint_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA);
-    return keys;
-  };
   log::LogOptions options;
   options.origin = "example.com/log";
   options.issuer = "https://example.com";
   options.max_batch_delay = std::chrono::microseconds(0);
-  const log::LogKeys keys = make_keys();
+  const log::LogKeys keys = scitt::testing::MakeLogKeys();
   {
     auto log = log::TransparencyLog::Open(MustOpen(dir.path()), keys, options);
     ASSERT_TRUE(log.ok()) << log.error().message;
