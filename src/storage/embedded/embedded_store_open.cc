@@ -295,7 +295,9 @@ Status EmbeddedStore::State::OpenStatements(uint64_t committed) {
   if (statements.get() < 0) return Errno("open " + path);
   // New files (statements, index.sqlite, LOCK) must survive a crash too.
   if (!read_only && committed == 0) SCITT_RETURN_IF_ERROR(SyncDirectory(dir));
-  return TrimToDurable(statements.get(), statements_end, path, committed, read_only);
+  // Bytes of a batch that never committed: never acknowledged, so dropped.
+  return TrimToDurable(statements.get(), statements_end, path, committed, read_only,
+                       "discarded uncommitted bytes");
 }
 
 Status EmbeddedStore::State::RebuildUnsyncedNodes(uint64_t committed) {

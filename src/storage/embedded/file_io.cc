@@ -62,7 +62,7 @@ Status SyncFiles(const std::vector<std::pair<int, std::string>>& files) {
 }
 
 Status TrimToDurable(int fd, uint64_t durable, const std::string& name, uint64_t tree_size,
-                     bool read_only) {
+                     bool read_only, const char* beyond) {
   SCITT_ASSIGN_OR_RETURN(const uint64_t length, FileSize(fd, name));
   if (length < durable) {
     return Io("embedded store: " + name + " holds " + std::to_string(length) +
@@ -72,8 +72,7 @@ Status TrimToDurable(int fd, uint64_t durable, const std::string& name, uint64_t
               "directory from a backup)");
   }
   if (length > durable && !read_only) {
-    // Bytes of a batch that never committed: never acknowledged, so dropped.
-    logging::Info("discarded uncommitted bytes", {{"file", name}, {"bytes", length - durable}});
+    logging::Info(beyond, {{"file", name}, {"bytes", length - durable}});
     return Truncate(fd, durable, name);
   }
   return Status::Ok();

@@ -71,9 +71,10 @@ Status SyncFiles(const std::vector<std::pair<int, std::string>>& files);
 
 // Open(): the file must hold at least `durable` bytes (else it is damage and
 // the store refuses to open; `tree_size` names the committed log in the
-// message). Bytes beyond are an uncommitted batch's leftovers: cut off,
-// unless `read_only` (every read is bounded by the committed size anyway).
+// message). Bytes beyond are cut off, unless `read_only` (every read is
+// bounded by the committed size anyway), and logged as `beyond` says: an
+// uncommitted batch's leftovers, or node bytes never synced (recomputed).
 Status TrimToDurable(int fd, uint64_t durable, const std::string& name, uint64_t tree_size,
-                     bool read_only);
+                     bool read_only, const char* beyond);
 
 }  // namespace scitt::storage::embedded

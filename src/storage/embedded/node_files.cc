@@ -48,7 +48,8 @@ Status NodeFiles::Open(uint64_t committed, uint64_t synced) {
                 "from a backup)");
     }
     SCITT_RETURN_IF_ERROR(OpenLevel(level, /*create=*/false));
-    SCITT_RETURN_IF_ERROR(TrimToDurable(fd(level), kNodeSize * durable, path, committed, read_only_));
+    SCITT_RETURN_IF_ERROR(TrimToDurable(fd(level), kNodeSize * durable, path, committed, read_only_,
+                                        "discarded unsynced nodes"));
   }
   return Status::Ok();
 }
