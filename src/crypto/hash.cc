@@ -1,5 +1,6 @@
 #include "crypto/hash.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <openssl/evp.h>
@@ -38,21 +39,26 @@ Bytes Digest(HashAlgorithm alg, ByteView data) {
   return out;
 }
 
-Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+Hasher::Hasher(HashAlgorithm alg) : alg_(alg), ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) std::abort();
-  Check(EVP_DigestInit_ex(Ctx(ctx_), EVP_sha256(), nullptr));
+  Check(EVP_DigestInit_ex(Ctx(ctx_), Md(alg_), nullptr));
 }
 
-Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(Ctx(ctx_)); }
+Hasher::~Hasher() { EVP_MD_CTX_free(Ctx(ctx_)); }
 
-void Sha256Hasher::Update(ByteView data) {
-  Check(EVP_DigestUpdate(Ctx(ctx_), data.data(), data.size()));
+void Hasher::Update(ByteView data) { Check(EVP_DigestUpdate(Ctx(ctx_), data.data(), data.size())); }
+
+Bytes Hasher::Finish() {
+  Bytes out(HashSize(alg_));
+  Check(EVP_DigestFinal_ex(Ctx(ctx_), out.data(), nullptr));
+  Check(EVP_DigestInit_ex(Ctx(ctx_), Md(alg_), nullptr));
+  return out;
 }
 
 Sha256Digest Sha256Hasher::Finish() {
+  const Bytes digest = hasher_.Finish();
   Sha256Digest out;
-  Check(EVP_DigestFinal_ex(Ctx(ctx_), out.data(), nullptr));
-  Check(EVP_DigestInit_ex(Ctx(ctx_), EVP_sha256(), nullptr));
+  std::copy(digest.begin(), digest.end(), out.begin());
   return out;
 }
 

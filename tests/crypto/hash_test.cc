@@ -37,5 +37,22 @@ TEST(HashTest, IncrementalMatchesOneShotAndRestarts) {
   EXPECT_EQ(hasher.Finish(), Sha256({}));
 }
 
+TEST(HashTest, HasherForEveryAlgorithm) {
+  Bytes data(70000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13);
+  for (HashAlgorithm alg : {HashAlgorithm::kSha256, HashAlgorithm::kSha384, HashAlgorithm::kSha512}) {
+    Hasher hasher(alg);
+    for (size_t i = 0; i < data.size(); i += 1000) hasher.Update(ByteView(data).subspan(i, 1000));
+    EXPECT_EQ(hasher.Finish(), Digest(alg, data));
+    EXPECT_EQ(hasher.Finish(), Digest(alg, {}));  // started over
+  }
+  // RFC 6234 / FIPS 180-2 "abc" for SHA-512.
+  Hasher sha512(HashAlgorithm::kSha512);
+  sha512.Update(AsBytes("abc"));
+  EXPECT_EQ(HexEncode(sha512.Finish()),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+}
+
 }  // namespace
 }  // namespace scitt::crypto
