@@ -27,6 +27,7 @@
 #include "merkle/proof.h"
 #include "merkle/tree.h"
 #include "store_test_util.h"
+#include "support/manual_clock.h"
 #include "support/test_log.h"
 
 namespace scitt::storage {
@@ -161,19 +162,7 @@ TEST(EmbeddedStore, RefusesFilesShorterThanTheCommittedLog) {
       << store.error().message;
 }
 
-// A clock the test moves by hand, starting at `start` after its epoch.
-class ManualClock {
- public:
-  explicit ManualClock(std::chrono::steady_clock::duration start)
-      : now_(std::make_shared<std::chrono::steady_clock::time_point>(start)) {}
-  MonotonicClock clock() const {
-    return [now = now_] { return *now; };
-  }
-  void Advance(std::chrono::steady_clock::duration by) { *now_ += by; }
-
- private:
-  std::shared_ptr<std::chrono::steady_clock::time_point> now_;
-};
+using scitt::testing::ManualClock;
 
 // A freshly booted machine (steady_clock near its epoch) and one up for
 // months: the node sync rule must not depend on which.

@@ -1,0 +1,66 @@
+// Where the registry keeps blob bytes: content-addressed, written through
+// upload sessions that readers never see until committed under their
+// digest. Defined here, by its user (DESIGN.md §2); storage/embedded
+// implements it with files in the data directory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "registry/reference.h"
+
+namespace scitt::registry {
+
+// An open committed blob, read with pread at any offset from any thread.
+// Reading blocks on disk: never on an HTTP I/O thread.
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  virtual uint64_t size() const = 0;
+  // Up to `length` bytes at `offset` (fewer only at the end of the blob).
+  virtual Result<Bytes> Read(uint64_t offset, size_t length) const = 0;
+};
+
+// Thread-safe. Every call may block on disk.
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+
+  // Starts an upload session and returns its id: unguessable, URL-safe.
+  // kUnavailable when too many sessions are open.
+  virtual Result<std::string> StartUpload() = 0;
+  // Appends `bytes` to the session at `offset`, which must be its current
+  // size (kConflict otherwise: an out-of-order chunk, 416 on the wire), and
+  // returns the new size. kNotFound for an unknown, expired or cancelled
+  // session; kConflict too while another append to it is in progress.
+  virtual Result<uint64_t> Append(const std::string& upload, uint64_t offset, ByteView bytes) = 0;
+  // The session's size so far (kNotFound as above).
+  virtual Result<uint64_t> UploadSize(const std::string& upload) = 0;
+  // Ends the session: its bytes must hash to `expected` (kInvalidArgument
+  // otherwise, and the session is gone either way), then they are durably
+  // the blob `expected` (a blob already stored keeps its bytes). Returns
+  // its size. Once this returns OK the blob survives a crash.
+  virtual Result<uint64_t> Commit(const std::string& upload, const Digest& expected) = 0;
+  // Drops the session and its bytes (kNotFound when unknown).
+  virtual Status Cancel(const std::string& upload) = 0;
+
+  // The size of a committed blob, nullopt when there is none.
+  virtual Result<std::optional<uint64_t>> Size(const Digest& digest) const = 0;
+  // kNotFound when there is no such blob.
+  virtual Result<std::unique_ptr<BlobReader>> Open(const Digest& digest) const = 0;
+  // Stores `content` as a blob directly (small documents: manifests) and
+  // returns its sha256 digest. Durable once it returns.
+  virtual Result<Digest> Put(ByteView content) = 0;
+  // Removes a committed blob (OK when there is none). Readers that have it
+  // open keep reading it.
+  virtual Status Remove(const Digest& digest) = 0;
+  // Every committed blob (for garbage collection).
+  virtual Result<std::vector<Digest>> List() const = 0;
+};
+
+}  // namespace scitt::registry

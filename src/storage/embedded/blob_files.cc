@@ -1,0 +1,271 @@
+#include "storage/embedded/blob_files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "base/file.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "storage/embedded/file_io.h"
+
+namespace scitt::storage {
+
+using embedded::Errno;
+using embedded::Fd;
+using registry::Digest;
+
+namespace {
+
+constexpr size_t kHashChunk = 1 << 20;  // re-reading an upload for sha512
+
+class FileBlobReader final : public registry::BlobReader {
+ public:
+  FileBlobReader(Fd fd, uint64_t size, std::string path)
+      : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
+  uint64_t size() const override { return size_; }
+  Result<Bytes> Read(uint64_t offset, size_t length) const override {
+    if (offset >= size_) return Bytes();
+    Bytes out(static_cast<size_t>(std::min<uint64_t>(length, size_ - offset)));
+    SCITT_RETURN_IF_ERROR(embedded::ReadAt(fd_.get(), out.data(), out.size(), offset, [&] { return path_; }));
+    return out;
+  }
+
+ private:
+  Fd fd_;
+  uint64_t size_;
+  std::string path_;
+};
+
+Error NoSession() {
+  return MakeError(ErrorCode::kNotFound, "no such upload (unknown, expired, cancelled or finished)");
+}
+
+}  // namespace
+
+struct BlobFiles::Session {
+  Fd fd;
+  uint64_t size = 0;
+  crypto::Sha256Hasher sha256;
+  std::chrono::steady_clock::time_point last_used;
+  bool busy = false;
+};
+
+BlobFiles::BlobFiles(std::string dir, BlobFilesOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)) {}
+
+BlobFiles::~BlobFiles() = default;
+
+Result<std::unique_ptr<BlobFiles>> BlobFiles::Open(const std::string& dir, BlobFilesOptions options) {
+  std::unique_ptr<BlobFiles> files(new BlobFiles(dir, std::move(options)));
+  SCITT_RETURN_IF_ERROR(CreateDirectories(dir + "/blobs"));
+  SCITT_RETURN_IF_ERROR(CreateDirectories(dir + "/uploads"));
+  // Sessions of an earlier run: never committed, so never visible.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/uploads", ec)) {
+    std::filesystem::remove(entry.path(), ec);
+  }
+  if (ec) return MakeError(ErrorCode::kIo, "emptying " + dir + "/uploads: " + ec.message());
+  return files;
+}
+
+std::string BlobFiles::BlobPath(const Digest& digest) const {
+  return dir_ + "/blobs/" + std::string(digest.algorithm_name()) + "/" + digest.encoded().substr(0, 2) +
+         "/" + digest.encoded();
+}
+
+std::string BlobFiles::UploadPath(const std::string& upload) const { return dir_ + "/uploads/" + upload; }
+
+void BlobFiles::DropExpired() {
+  const auto now = options_.clock();
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (!it->second->busy && now - it->second->last_used >= options_.upload_expiry) {
+      ::unlink(UploadPath(it->first).c_str());
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Result<std::shared_ptr<BlobFiles::Session>> BlobFiles::Claim(const std::string& upload) {
+  DropExpired();
+  const auto it = sessions_.find(upload);
+  if (it == sessions_.end()) return NoSession();
+  if (it->second->busy) {
+    return MakeError(ErrorCode::kConflict, "another request is writing to this upload");
+  }
+  it->second->busy = true;
+  return it->second;
+}
+
+Result<std::string> BlobFiles::StartUpload() {
+  const std::string upload = HexEncode(crypto::RandomBytes(16));
+  auto session = std::make_shared<Session>();
+  session->fd = Fd(::open(UploadPath(upload).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (session->fd.get() < 0) return Errno("create " + UploadPath(upload));
+  std::lock_guard lock(mu_);
+  DropExpired();
+  if (sessions_.size() >= options_.max_uploads) {
+    ::unlink(UploadPath(upload).c_str());
+    return MakeError(ErrorCode::kUnavailable,
+                     "too many uploads in progress (" + std::to_string(options_.max_uploads) + ")");
+  }
+  session->last_used = options_.clock();
+  sessions_.emplace(upload, std::move(session));
+  return upload;
+}
+
+Result<uint64_t> BlobFiles::Append(const std::string& upload, uint64_t offset, ByteView bytes) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mu_);
+    SCITT_ASSIGN_OR_RETURN(session, Claim(upload));
+    if (offset != session->size) {
+      session->busy = false;
+      return MakeError(ErrorCode::kConflict, "the upload holds " + std::to_string(session->size) +
+                                                 " bytes; a chunk must start there, not at " +
+                                                 std::to_string(offset));
+    }
+  }
+  // Written and hashed outside the lock: the session is ours while busy.
+  Status written = embedded::WriteAt(session->fd.get(), bytes, session->size, UploadPath(upload));
+  if (written.ok()) {
+    session->sha256.Update(bytes);
+    session->size += bytes.size();
+  } else {
+    // The file may hold part of the chunk past `size`: harmless, the next
+    // write at `size` overwrites it and commit reads `size` bytes only.
+    (void)::ftruncate(session->fd.get(), static_cast<off_t>(session->size));
+  }
+  std::lock_guard lock(mu_);
+  session->busy = false;
+  session->last_used = options_.clock();
+  if (!written.ok()) return written.error();
+  return session->size;
+}
+
+Result<uint64_t> BlobFiles::UploadSize(const std::string& upload) {
+  std::lock_guard lock(mu_);
+  DropExpired();
+  const auto it = sessions_.find(upload);
+  if (it == sessions_.end()) return NoSession();
+  return it->second->size;
+}
+
+Result<uint64_t> BlobFiles::Commit(const std::string& upload, const Digest& expected) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mu_);
+    SCITT_ASSIGN_OR_RETURN(session, Claim(upload));
+    sessions_.erase(upload);  // ends here, whatever happens next
+  }
+  const std::string path = UploadPath(upload);
+  auto fail = [&](Error error) -> Error {
+    ::unlink(path.c_str());
+    return error;
+  };
+  Digest actual;
+  if (expected.algorithm() == crypto::HashAlgorithm::kSha256) {
+    actual = Digest::Of(crypto::HashAlgorithm::kSha256, session->sha256.Finish());
+  } else {
+    // Rare: read the upload again with the algorithm the client named.
+    crypto::Hasher hasher(expected.algorithm());
+    Bytes chunk;
+    for (uint64_t offset = 0; offset < session->size; offset += chunk.size()) {
+      chunk.resize(static_cast<size_t>(std::min<uint64_t>(kHashChunk, session->size - offset)));
+      Status read = embedded::ReadAt(session->fd.get(), chunk.data(), chunk.size(), offset, [&] { return path; });
+      if (!read.ok()) return fail(read.error());
+      hasher.Update(chunk);
+    }
+    actual = Digest::Of(expected.algorithm(), hasher.Finish());
+  }
+  if (actual != expected) {
+    return fail(MakeError(ErrorCode::kInvalidArgument, "the uploaded content's digest is " +
+                                                           actual.ToString() + ", not " +
+                                                           expected.ToString()));
+  }
+  if (::ftruncate(session->fd.get(), static_cast<off_t>(session->size)) != 0 ||
+      ::fdatasync(session->fd.get()) != 0) {
+    return fail(Errno("sync " + path));
+  }
+  const std::string blob = BlobPath(expected);
+  const std::string parent = std::filesystem::path(blob).parent_path();
+  if (Status made = CreateDirectories(parent); !made.ok()) return fail(made.error());
+  if (::rename(path.c_str(), blob.c_str()) != 0) return fail(Errno("rename " + path + " to " + blob));
+  SCITT_RETURN_IF_ERROR(SyncDirectory(parent));
+  return session->size;
+}
+
+Status BlobFiles::Cancel(const std::string& upload) {
+  {
+    std::lock_guard lock(mu_);
+    SCITT_RETURN_IF_ERROR(Claim(upload));
+    sessions_.erase(upload);
+  }
+  ::unlink(UploadPath(upload).c_str());
+  return Status::Ok();
+}
+
+Result<std::optional<uint64_t>> BlobFiles::Size(const Digest& digest) const {
+  struct stat st;
+  const std::string path = BlobPath(digest);
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<uint64_t>();
+    return Errno("stat " + path);
+  }
+  return std::optional<uint64_t>(static_cast<uint64_t>(st.st_size));
+}
+
+Result<std::unique_ptr<registry::BlobReader>> BlobFiles::Open(const Digest& digest) const {
+  const std::string path = BlobPath(digest);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no blob " + digest.ToString());
+    return Errno("open " + path);
+  }
+  SCITT_ASSIGN_OR_RETURN(const uint64_t size, embedded::FileSize(fd.get(), path));
+  return std::unique_ptr<registry::BlobReader>(new FileBlobReader(std::move(fd), size, path));
+}
+
+Result<Digest> BlobFiles::Put(ByteView content) {
+  const Digest digest = Digest::Sha256Of(content);
+  const std::string blob = BlobPath(digest);
+  SCITT_RETURN_IF_ERROR(CreateDirectories(std::filesystem::path(blob).parent_path()));
+  SCITT_RETURN_IF_ERROR(WriteFile(blob, content));
+  return digest;
+}
+
+Status BlobFiles::Remove(const Digest& digest) {
+  const std::string blob = BlobPath(digest);
+  if (::unlink(blob.c_str()) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return Errno("remove " + blob);
+  }
+  return SyncDirectory(std::filesystem::path(blob).parent_path());
+}
+
+Result<std::vector<Digest>> BlobFiles::List() const {
+  std::vector<Digest> out;
+  std::error_code ec;
+  for (const auto& algorithm : std::filesystem::directory_iterator(dir_ + "/blobs", ec)) {
+    for (const auto& fanout : std::filesystem::directory_iterator(algorithm.path(), ec)) {
+      for (const auto& file : std::filesystem::directory_iterator(fanout.path(), ec)) {
+        // Only names that are digests: WriteFile's temporaries are not blobs.
+        auto digest = Digest::Parse(algorithm.path().filename().string() + ":" +
+                                    file.path().filename().string());
+        if (digest.ok()) out.push_back(*digest);
+      }
+      if (ec) break;
+    }
+    if (ec) break;
+  }
+  if (ec) return MakeError(ErrorCode::kIo, "listing " + dir_ + "/blobs: " + ec.message());
+  return out;
+}
+
+}  // namespace scitt::storage

@@ -1,0 +1,64 @@
+// The embedded registry::BlobStore: blob files in the data directory.
+//   blobs/<alg>/<first two hex digits>/<hex>   committed blobs, by digest
+//   uploads/<id>                               open upload sessions
+// An upload is appended to its own file, hashed (sha256) as it arrives, and
+// at commit fdatasynced and renamed under its digest, then the directory is
+// fsynced: a crash leaves either no blob or the whole one, and uploads/ is
+// emptied at open (sessions do not survive a restart; clients start over).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/clock.h"
+#include "registry/blob_store.h"
+
+namespace scitt::storage {
+
+struct BlobFilesOptions {
+  // Open sessions at most; StartUpload beyond answers kUnavailable.
+  size_t max_uploads = 1024;
+  // A session nobody appended to for this long is dropped (distribution-spec:
+  // registries SHOULD time out abandoned uploads).
+  std::chrono::seconds upload_expiry{3600};
+  MonotonicClock clock = SystemMonotonicClock();
+};
+
+class BlobFiles final : public registry::BlobStore {
+ public:
+  // Creates blobs/ and uploads/ under `dir` as needed and removes what
+  // uploads/ holds.
+  static Result<std::unique_ptr<BlobFiles>> Open(const std::string& dir, BlobFilesOptions options = {});
+  ~BlobFiles() override;
+
+  Result<std::string> StartUpload() override;
+  Result<uint64_t> Append(const std::string& upload, uint64_t offset, ByteView bytes) override;
+  Result<uint64_t> UploadSize(const std::string& upload) override;
+  Result<uint64_t> Commit(const std::string& upload, const registry::Digest& expected) override;
+  Status Cancel(const std::string& upload) override;
+  Result<std::optional<uint64_t>> Size(const registry::Digest& digest) const override;
+  Result<std::unique_ptr<registry::BlobReader>> Open(const registry::Digest& digest) const override;
+  Result<registry::Digest> Put(ByteView content) override;
+  Status Remove(const registry::Digest& digest) override;
+  Result<std::vector<registry::Digest>> List() const override;
+
+ private:
+  struct Session;
+  BlobFiles(std::string dir, BlobFilesOptions options);
+  std::string BlobPath(const registry::Digest& digest) const;
+  std::string UploadPath(const std::string& upload) const;
+  // Takes the session for exclusive use (kNotFound, or kConflict when busy);
+  // drops expired idle sessions first. Caller holds mu_.
+  Result<std::shared_ptr<Session>> Claim(const std::string& upload);
+  void DropExpired();
+
+  const std::string dir_;
+  const BlobFilesOptions options_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_;
+};
+
+}  // namespace scitt::storage

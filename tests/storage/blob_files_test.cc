@@ -1,0 +1,189 @@
+// The embedded registry::BlobStore (storage/embedded/blob_files.h): upload
+// sessions, digest checks, durability layout, expiry and limits.
+#include "storage/embedded/blob_files.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "crypto/hash.h"
+#include "store_test_util.h"
+#include "support/manual_clock.h"
+
+namespace scitt::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using registry::Digest;
+using scitt::testing::ManualClock;
+using testing::TempDir;
+
+Bytes Content(size_t size, uint8_t seed) {
+  Bytes out(size);
+  for (size_t i = 0; i < size; ++i) out[i] = static_cast<uint8_t>(i * 31 + seed);
+  return out;
+}
+
+std::unique_ptr<BlobFiles> MustOpen(const std::string& dir, BlobFilesOptions options = {}) {
+  auto files = BlobFiles::Open(dir, std::move(options));
+  EXPECT_TRUE(files.ok()) << files.error().message;
+  return files.ok() ? std::move(*files) : nullptr;
+}
+
+Bytes ReadAll(const registry::BlobStore& store, const Digest& digest) {
+  auto reader = store.Open(digest);
+  EXPECT_TRUE(reader.ok()) << reader.error().message;
+  if (!reader.ok()) return {};
+  Bytes out;
+  while (out.size() < (*reader)->size()) {
+    auto piece = (*reader)->Read(out.size(), 1000);
+    EXPECT_TRUE(piece.ok());
+    if (!piece.ok() || piece->empty()) break;
+    out.insert(out.end(), piece->begin(), piece->end());
+  }
+  return out;
+}
+
+TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
+  TempDir dir;
+  auto store = MustOpen(dir.path());
+  const Bytes content = Content(300000, 1);
+  const Digest digest = Digest::Sha256Of(content);
+  auto upload = store->StartUpload();
+  ASSERT_TRUE(upload.ok());
+  EXPECT_EQ(upload->size(), 32u);  // 128 random bits, hex
+  uint64_t offset = 0;
+  for (size_t piece : {1u, 65536u, 100000u, 0u, 134463u}) {
+    auto size = store->Append(*upload, offset, ByteView(content).subspan(offset, piece));
+    ASSERT_TRUE(size.ok()) << size.error().message;
+    offset += piece;
+    EXPECT_EQ(*size, offset);
+    EXPECT_EQ(*store->UploadSize(*upload), offset);
+  }
+  // Invisible until committed.
+  EXPECT_FALSE(store->Size(digest)->has_value());
+  auto committed = store->Commit(*upload, digest);
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(*committed, content.size());
+  EXPECT_EQ(store->Size(digest)->value_or(0), content.size());
+  EXPECT_EQ(ReadAll(*store, digest), content);
+  EXPECT_TRUE(fs::exists(dir.path() + "/blobs/sha256/" + digest.encoded().substr(0, 2) + "/" +
+                         digest.encoded()));
+  // The session is over.
+  EXPECT_EQ(store->UploadSize(*upload).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Append(*upload, offset, content).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
+}
+
+TEST(BlobFiles, OutOfOrderChunksAndWrongDigestsAreRefused) {
+  TempDir dir;
+  auto store = MustOpen(dir.path());
+  const Bytes content = Content(1000, 2);
+  auto upload = store->StartUpload();
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE(store->Append(*upload, 0, ByteView(content).subspan(0, 500)).ok());
+  for (uint64_t bad : {0u, 499u, 501u}) {
+    auto appended = store->Append(*upload, bad, ByteView(content).subspan(500));
+    ASSERT_FALSE(appended.ok());
+    EXPECT_EQ(appended.error().code, ErrorCode::kConflict) << bad;
+  }
+  EXPECT_EQ(*store->UploadSize(*upload), 500u);  // nothing of the refused chunks
+  ASSERT_TRUE(store->Append(*upload, 500, ByteView(content).subspan(500)).ok());
+  const Digest wrong = Digest::Sha256Of(ByteView(content).subspan(1));
+  auto committed = store->Commit(*upload, wrong);
+  ASSERT_FALSE(committed.ok());
+  EXPECT_EQ(committed.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(committed.error().message.find(Digest::Sha256Of(content).ToString()), std::string::npos);
+  EXPECT_FALSE(store->Size(wrong)->has_value());
+  EXPECT_FALSE(store->Size(Digest::Sha256Of(content))->has_value());
+  EXPECT_EQ(store->UploadSize(*upload).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
+}
+
+TEST(BlobFiles, Sha512AndEmptyBlobs) {
+  TempDir dir;
+  auto store = MustOpen(dir.path());
+  const Bytes content = Content(3 << 20, 3);  // over the re-read chunk
+  const Digest sha512 =
+      Digest::Of(crypto::HashAlgorithm::kSha512, crypto::Digest(crypto::HashAlgorithm::kSha512, content));
+  auto upload = store->StartUpload();
+  ASSERT_TRUE(store->Append(*upload, 0, content).ok());
+  auto committed = store->Commit(*upload, sha512);
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(ReadAll(*store, sha512), content);
+  EXPECT_TRUE(fs::exists(dir.path() + "/blobs/sha512/" + sha512.encoded().substr(0, 2) + "/" +
+                         sha512.encoded()));
+
+  const Digest empty = Digest::Sha256Of({});
+  upload = store->StartUpload();
+  ASSERT_TRUE(store->Commit(*upload, empty).ok());
+  EXPECT_EQ(store->Size(empty)->value_or(99), 0u);
+  auto reader = store->Open(empty);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_TRUE((*reader)->Read(0, 10)->empty());
+}
+
+TEST(BlobFiles, CancelPutRemoveAndList) {
+  TempDir dir;
+  auto store = MustOpen(dir.path());
+  auto upload = store->StartUpload();
+  ASSERT_TRUE(store->Append(*upload, 0, Content(10, 4)).ok());
+  EXPECT_TRUE(store->Cancel(*upload).ok());
+  EXPECT_EQ(store->Cancel(*upload).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Cancel("not-an-upload").error().code, ErrorCode::kNotFound);
+
+  const Bytes manifest = Content(500, 5);
+  auto put = store->Put(manifest);
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(*put, Digest::Sha256Of(manifest));
+  EXPECT_EQ(ReadAll(*store, *put), manifest);
+  EXPECT_TRUE(store->Put(manifest).ok());  // again: the same blob
+  auto list = store->List();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(*list, std::vector<Digest>{*put});
+
+  // A reader keeps its blob after removal.
+  auto reader = store->Open(*put);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_TRUE(store->Remove(*put).ok());
+  EXPECT_TRUE(store->Remove(*put).ok());
+  EXPECT_FALSE(store->Size(*put)->has_value());
+  EXPECT_EQ(store->Open(*put).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ((*reader)->Read(0, 500).value(), manifest);
+  EXPECT_TRUE(store->List()->empty());
+}
+
+TEST(BlobFiles, SessionsExpireAreBoundedAndDoNotSurviveARestart) {
+  TempDir dir;
+  ManualClock clock(std::chrono::seconds(5));  // a machine booted seconds ago
+  BlobFilesOptions options;
+  options.max_uploads = 2;
+  options.upload_expiry = std::chrono::seconds(60);
+  options.clock = clock.clock();
+  auto store = MustOpen(dir.path(), options);
+  auto first = store->StartUpload();
+  auto second = store->StartUpload();
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(*first, *second);
+  auto third = store->StartUpload();
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, ErrorCode::kUnavailable);
+
+  clock.Advance(std::chrono::seconds(40));
+  ASSERT_TRUE(store->Append(*first, 0, Content(10, 6)).ok());  // keeps `first` alive
+  clock.Advance(std::chrono::seconds(30));                      // `second` idle 70 s
+  EXPECT_EQ(store->UploadSize(*second).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*store->UploadSize(*first), 10u);
+  EXPECT_TRUE(store->StartUpload().ok());  // room again
+
+  // A restart: sessions are gone, their files removed, committed blobs kept.
+  const Digest kept = *store->Put(Content(7, 7));
+  store.reset();
+  store = MustOpen(dir.path(), options);
+  EXPECT_EQ(store->UploadSize(*first).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
+  EXPECT_EQ(store->Size(kept)->value_or(0), 7u);
+}
+
+}  // namespace
+}  // namespace scitt::storage
