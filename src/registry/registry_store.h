@@ -1,0 +1,87 @@
+// What the registry keeps about repositories besides blob bytes: which
+// blobs each repository holds, its manifests (with what the referrers API
+// lists for them and what they reference), and its tags. Defined here, by
+// its user (DESIGN.md §2); storage/embedded implements it in SQLite, and the
+// PostgreSQL backend will run the same conformance suite
+// (tests/storage/registry_store_conformance.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "registry/manifest.h"
+#include "registry/reference.h"
+
+namespace scitt::registry {
+
+// A manifest as stored in one repository. Its bytes are the blob `digest`
+// of the BlobStore.
+struct ManifestRecord {
+  Digest digest;
+  std::string media_type;
+  uint64_t size = 0;
+  // Set for a manifest with a subject: it is then a referrer of `subject`,
+  // listed with `artifact_type` and `annotations` (ReferrerDescriptor).
+  std::optional<Digest> subject;
+  std::optional<std::string> artifact_type;
+  Annotations annotations;
+  // The blobs (config, layers) and manifests (an index's children) it
+  // points to; never its subject. Kept alive by it (garbage collection).
+  std::vector<Digest> references;
+  // A log entry refers to it: deleting it is refused while this is set.
+  bool protected_by_log = false;
+};
+
+// Thread-safe. Calls may block on disk: never on an HTTP I/O thread.
+class RegistryStore {
+ public:
+  virtual ~RegistryStore() = default;
+
+  // Makes the blob `digest` part of `repository` (pushed or mounted there).
+  virtual Status LinkBlob(std::string_view repository, const Digest& digest) = 0;
+  virtual Result<bool> HasBlob(std::string_view repository, const Digest& digest) const = 0;
+  // False when the repository did not hold it.
+  virtual Result<bool> UnlinkBlob(std::string_view repository, const Digest& digest) = 0;
+
+  // Stores `manifest` in `repository` and points every tag of `tags` at it,
+  // in one transaction. Storing a digest again keeps its record (a
+  // manifest's bytes, so what it says, never change) and moves the tags.
+  virtual Status PutManifest(std::string_view repository, const ManifestRecord& manifest,
+                             std::span<const std::string> tags) = 0;
+  virtual Result<std::optional<ManifestRecord>> GetManifest(std::string_view repository,
+                                                            const Digest& digest) const = 0;
+  virtual Result<std::optional<Digest>> ResolveTag(std::string_view repository,
+                                                   std::string_view tag) const = 0;
+  // Up to `limit` tags after `after` (exclusive; "" from the start), in
+  // byte order (distribution-spec: lexical, as Go's sort.Strings).
+  virtual Result<std::vector<std::string>> ListTags(std::string_view repository,
+                                                    std::string_view after, size_t limit) const = 0;
+  // The manifests of `repository` whose subject is `subject`, as the
+  // referrers API lists them, ordered by digest, up to `limit` after
+  // `after` (exclusive; empty from the start); only those with that
+  // artifact type when `artifact_type` is set.
+  virtual Result<std::vector<Descriptor>> ListReferrers(
+      std::string_view repository, const Digest& subject,
+      std::optional<std::string_view> artifact_type, std::string_view after, size_t limit) const = 0;
+  // Removes the manifest, every tag pointing at it and its place in its
+  // subject's referrers, at once. False when there was none;
+  // kUnsupported (not allowed) when it is protected by the log.
+  virtual Result<bool> DeleteManifest(std::string_view repository, const Digest& digest) = 0;
+  // False when there was no such tag.
+  virtual Result<bool> DeleteTag(std::string_view repository, std::string_view tag) = 0;
+  // Marks a stored manifest as referred to by a log entry (kNotFound when
+  // there is none).
+  virtual Status ProtectManifest(std::string_view repository, const Digest& digest) = 0;
+  // Whether the repository holds any blob, manifest or tag.
+  virtual Result<bool> RepositoryExists(std::string_view repository) const = 0;
+  // Every digest some repository links, stores as a manifest or some
+  // manifest references: what garbage collection must keep.
+  virtual Result<std::vector<Digest>> LiveDigests() const = 0;
+};
+
+}  // namespace scitt::registry

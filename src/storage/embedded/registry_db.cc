@@ -1,0 +1,379 @@
+#include "storage/embedded/registry_db.h"
+
+#include <nlohmann/json.hpp>
+
+#include "storage/embedded/store_state.h"
+
+namespace scitt::storage {
+
+using embedded::Connection;
+using embedded::Query;
+using embedded::SqliteError;
+using embedded::Statement;
+using registry::Descriptor;
+using registry::Digest;
+using registry::ManifestRecord;
+
+namespace {
+
+constexpr int kRegistryFormatVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE blob_links(repository TEXT NOT NULL, digest TEXT NOT NULL,
+  PRIMARY KEY(repository, digest)) WITHOUT ROWID;
+CREATE INDEX blob_links_by_digest ON blob_links(digest);
+CREATE TABLE manifests(repository TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL,
+  size INTEGER NOT NULL, subject TEXT, artifact_type TEXT, annotations TEXT NOT NULL,
+  protected INTEGER NOT NULL, PRIMARY KEY(repository, digest)) WITHOUT ROWID;
+CREATE INDEX referrers ON manifests(repository, subject, digest) WHERE subject IS NOT NULL;
+CREATE TABLE manifest_references(repository TEXT NOT NULL, digest TEXT NOT NULL,
+  reference TEXT NOT NULL, PRIMARY KEY(repository, digest, reference)) WITHOUT ROWID;
+CREATE TABLE tags(repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL,
+  PRIMARY KEY(repository, tag)) WITHOUT ROWID;
+CREATE INDEX tags_by_digest ON tags(repository, digest);
+PRAGMA user_version = 1;
+)sql";
+
+Result<Digest> StoredDigest(const std::string& text) {
+  auto digest = Digest::Parse(text);
+  if (!digest.ok()) {
+    return MakeError(ErrorCode::kIo, "registry.sqlite holds a malformed digest \"" + text + "\"");
+  }
+  return *digest;
+}
+
+std::string EncodeAnnotations(const registry::Annotations& annotations) {
+  return nlohmann::json(annotations).dump();
+}
+
+Result<registry::Annotations> DecodeAnnotations(const std::string& text) {
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return MakeError(ErrorCode::kIo, "registry.sqlite holds malformed annotations");
+  }
+  registry::Annotations out;
+  for (const auto& [key, value] : parsed.items()) {
+    if (!value.is_string()) return MakeError(ErrorCode::kIo, "registry.sqlite holds malformed annotations");
+    out.emplace(key, value.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RegistryDb>> RegistryDb::Open(const std::string& path) {
+  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
+  SCITT_RETURN_IF_ERROR(embedded::UseWal(db, path));
+  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
+  SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
+  if (version == 0) {
+    SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    if (Status created = db.Exec(kSchema); !created.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return created.error();
+    }
+    SCITT_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  } else if (version != kRegistryFormatVersion) {
+    return MakeError(ErrorCode::kUnsupported, path + " has registry format version " +
+                                                  std::to_string(version) + "; this build reads " +
+                                                  std::to_string(kRegistryFormatVersion));
+  }
+  return std::unique_ptr<RegistryDb>(new RegistryDb(std::move(db)));
+}
+
+Result<const Statement*> RegistryDb::Sql(const char* sql) const {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    SCITT_ASSIGN_OR_RETURN(Statement prepared, Statement::Prepare(db_.get(), sql));
+    it = statements_.emplace(sql, std::move(prepared)).first;
+  }
+  return &it->second;
+}
+
+Status RegistryDb::Run(Query& query, const std::string& what) const {
+  if (query.Step() != SQLITE_DONE) return SqliteError(db_.get(), what);
+  return Status::Ok();
+}
+
+int RegistryDb::Changes() const { return sqlite3_changes(db_.get()); }
+
+Status RegistryDb::InTransaction(const std::function<Status()>& work) {
+  SCITT_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+  Status done = work();
+  if (done.ok()) done = db_.Exec("COMMIT");
+  if (!done.ok() && !sqlite3_get_autocommit(db_.get())) (void)db_.Exec("ROLLBACK");
+  return done;
+}
+
+Status RegistryDb::LinkBlob(std::string_view repository, const Digest& digest) {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* insert,
+                         Sql("INSERT OR IGNORE INTO blob_links(repository, digest) VALUES(?, ?)"));
+  const std::string text = digest.ToString();
+  Query q(*insert);
+  q.Text(1, repository).Text(2, text);
+  return Run(q, "linking a blob");
+}
+
+Result<bool> RegistryDb::HasBlob(std::string_view repository, const Digest& digest) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* find,
+                         Sql("SELECT 1 FROM blob_links WHERE repository = ? AND digest = ?"));
+  const std::string text = digest.ToString();
+  Query q(*find);
+  q.Text(1, repository).Text(2, text);
+  const int rc = q.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_.get(), "looking up a blob");
+  return rc == SQLITE_ROW;
+}
+
+Result<bool> RegistryDb::UnlinkBlob(std::string_view repository, const Digest& digest) {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* remove,
+                         Sql("DELETE FROM blob_links WHERE repository = ? AND digest = ?"));
+  const std::string text = digest.ToString();
+  Query q(*remove);
+  q.Text(1, repository).Text(2, text);
+  SCITT_RETURN_IF_ERROR(Run(q, "unlinking a blob"));
+  return Changes() > 0;
+}
+
+Status RegistryDb::PutManifest(std::string_view repository, const ManifestRecord& manifest,
+                               std::span<const std::string> tags) {
+  std::lock_guard lock(mu_);
+  const std::string digest = manifest.digest.ToString();
+  return InTransaction([&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* insert,
+        Sql("INSERT OR IGNORE INTO manifests(repository, digest, media_type, size, subject, "
+            "artifact_type, annotations, protected) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+    const std::string subject = manifest.subject ? manifest.subject->ToString() : "";
+    const std::string annotations = EncodeAnnotations(manifest.annotations);
+    {
+      Query q(*insert);
+      q.Text(1, repository).Text(2, digest).Text(3, manifest.media_type)
+          .Int(4, static_cast<int64_t>(manifest.size))
+          .Text(7, annotations)
+          .Int(8, manifest.protected_by_log ? 1 : 0);
+      if (manifest.subject) q.Text(5, subject);  // else NULL: not a referrer
+      if (manifest.artifact_type) q.Text(6, *manifest.artifact_type);
+      SCITT_RETURN_IF_ERROR(Run(q, "storing manifest " + digest));
+    }
+    if (Changes() > 0) {
+      SCITT_ASSIGN_OR_RETURN(
+          const Statement* reference,
+          Sql("INSERT OR IGNORE INTO manifest_references(repository, digest, reference) "
+              "VALUES(?, ?, ?)"));
+      for (const Digest& target : manifest.references) {
+        const std::string text = target.ToString();
+        Query q(*reference);
+        q.Text(1, repository).Text(2, digest).Text(3, text);
+        SCITT_RETURN_IF_ERROR(Run(q, "storing the references of manifest " + digest));
+      }
+    }
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* tag,
+        Sql("INSERT INTO tags(repository, tag, digest) VALUES(?, ?, ?) "
+            "ON CONFLICT(repository, tag) DO UPDATE SET digest = excluded.digest"));
+    for (const std::string& name : tags) {
+      Query q(*tag);
+      q.Text(1, repository).Text(2, name).Text(3, digest);
+      SCITT_RETURN_IF_ERROR(Run(q, "tagging manifest " + digest));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<ManifestRecord>> RegistryDb::GetManifest(std::string_view repository,
+                                                              const Digest& digest) const {
+  std::lock_guard lock(mu_);
+  const std::string text = digest.ToString();
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* find,
+      Sql("SELECT media_type, size, subject, artifact_type, annotations, protected FROM manifests "
+          "WHERE repository = ? AND digest = ?"));
+  ManifestRecord out;
+  {
+    Query q(*find);
+    q.Text(1, repository).Text(2, text);
+    const int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<ManifestRecord>();
+    if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading manifest " + text);
+    out.digest = digest;
+    out.media_type = q.TextAt(0);
+    out.size = static_cast<uint64_t>(q.IntAt(1));
+    if (const std::string subject = q.TextAt(2); !subject.empty()) {
+      SCITT_ASSIGN_OR_RETURN(out.subject, StoredDigest(subject));
+    }
+    if (sqlite3_column_type(find->get(), 3) != SQLITE_NULL) out.artifact_type = q.TextAt(3);
+    SCITT_ASSIGN_OR_RETURN(out.annotations, DecodeAnnotations(q.TextAt(4)));
+    out.protected_by_log = q.IntAt(5) != 0;
+  }
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* references,
+      Sql("SELECT reference FROM manifest_references WHERE repository = ? AND digest = ? "
+          "ORDER BY reference"));
+  Query q(*references);
+  q.Text(1, repository).Text(2, text);
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    SCITT_ASSIGN_OR_RETURN(Digest reference, StoredDigest(q.TextAt(0)));
+    out.references.push_back(std::move(reference));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "reading the references of " + text);
+  return std::optional<ManifestRecord>(std::move(out));
+}
+
+Result<std::optional<Digest>> RegistryDb::ResolveTag(std::string_view repository,
+                                                     std::string_view tag) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* find,
+                         Sql("SELECT digest FROM tags WHERE repository = ? AND tag = ?"));
+  Query q(*find);
+  q.Text(1, repository).Text(2, tag);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::optional<Digest>();
+  if (rc != SQLITE_ROW) return SqliteError(db_.get(), "resolving a tag");
+  SCITT_ASSIGN_OR_RETURN(Digest digest, StoredDigest(q.TextAt(0)));
+  return std::optional<Digest>(std::move(digest));
+}
+
+Result<std::vector<std::string>> RegistryDb::ListTags(std::string_view repository,
+                                                      std::string_view after, size_t limit) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* list,
+      Sql("SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?"));
+  std::vector<std::string> out;
+  Query q(*list);
+  q.Text(1, repository).Text(2, after).Int(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(q.TextAt(0));
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "listing tags");
+  return out;
+}
+
+Result<std::vector<Descriptor>> RegistryDb::ListReferrers(
+    std::string_view repository, const Digest& subject,
+    std::optional<std::string_view> artifact_type, std::string_view after, size_t limit) const {
+  std::lock_guard lock(mu_);
+  const std::string subject_text = subject.ToString();
+  // The referrers index serves both: (repository, subject, digest > after).
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* list,
+      artifact_type
+          ? Sql("SELECT digest, media_type, size, artifact_type, annotations FROM manifests "
+                "WHERE repository = ? AND subject = ? AND digest > ? AND artifact_type = ? "
+                "ORDER BY digest LIMIT ?")
+          : Sql("SELECT digest, media_type, size, artifact_type, annotations FROM manifests "
+                "WHERE repository = ? AND subject = ? AND digest > ? ORDER BY digest LIMIT ?"));
+  const int64_t bounded = static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX));
+  std::vector<Descriptor> out;
+  Query q(*list);
+  q.Text(1, repository).Text(2, subject_text).Text(3, after);
+  if (artifact_type) {
+    q.Text(4, *artifact_type).Int(5, bounded);
+  } else {
+    q.Int(4, bounded);
+  }
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    Descriptor descriptor;
+    SCITT_ASSIGN_OR_RETURN(descriptor.digest, StoredDigest(q.TextAt(0)));
+    descriptor.media_type = q.TextAt(1);
+    descriptor.size = q.IntAt(2);
+    if (sqlite3_column_type(list->get(), 3) != SQLITE_NULL) descriptor.artifact_type = q.TextAt(3);
+    SCITT_ASSIGN_OR_RETURN(descriptor.annotations, DecodeAnnotations(q.TextAt(4)));
+    out.push_back(std::move(descriptor));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "listing referrers");
+  return out;
+}
+
+Result<bool> RegistryDb::DeleteManifest(std::string_view repository, const Digest& digest) {
+  std::lock_guard lock(mu_);
+  const std::string text = digest.ToString();
+  bool deleted = false;
+  SCITT_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* find,
+        Sql("SELECT protected FROM manifests WHERE repository = ? AND digest = ?"));
+    {
+      Query q(*find);
+      q.Text(1, repository).Text(2, text);
+      const int rc = q.Step();
+      if (rc == SQLITE_DONE) return Status::Ok();
+      if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading manifest " + text);
+      if (q.IntAt(0) != 0) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "manifest " + text + " is referred to by a log entry and cannot be deleted");
+      }
+    }
+    for (const char* sql : {"DELETE FROM manifests WHERE repository = ? AND digest = ?",
+                            "DELETE FROM manifest_references WHERE repository = ? AND digest = ?",
+                            "DELETE FROM tags WHERE repository = ? AND digest = ?"}) {
+      SCITT_ASSIGN_OR_RETURN(const Statement* remove, Sql(sql));
+      Query q(*remove);
+      q.Text(1, repository).Text(2, text);
+      SCITT_RETURN_IF_ERROR(Run(q, "deleting manifest " + text));
+    }
+    deleted = true;
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
+Result<bool> RegistryDb::DeleteTag(std::string_view repository, std::string_view tag) {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* remove,
+                         Sql("DELETE FROM tags WHERE repository = ? AND tag = ?"));
+  Query q(*remove);
+  q.Text(1, repository).Text(2, tag);
+  SCITT_RETURN_IF_ERROR(Run(q, "deleting a tag"));
+  return Changes() > 0;
+}
+
+Status RegistryDb::ProtectManifest(std::string_view repository, const Digest& digest) {
+  std::lock_guard lock(mu_);
+  const std::string text = digest.ToString();
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* protect,
+      Sql("UPDATE manifests SET protected = 1 WHERE repository = ? AND digest = ?"));
+  Query q(*protect);
+  q.Text(1, repository).Text(2, text);
+  SCITT_RETURN_IF_ERROR(Run(q, "protecting manifest " + text));
+  if (Changes() == 0) return MakeError(ErrorCode::kNotFound, "no manifest " + text);
+  return Status::Ok();
+}
+
+Result<bool> RegistryDb::RepositoryExists(std::string_view repository) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* find,
+      Sql("SELECT EXISTS(SELECT 1 FROM blob_links WHERE repository = ?1) OR "
+          "EXISTS(SELECT 1 FROM manifests WHERE repository = ?1) OR "
+          "EXISTS(SELECT 1 FROM tags WHERE repository = ?1)"));
+  Query q(*find);
+  q.Text(1, repository);
+  if (q.Step() != SQLITE_ROW) return SqliteError(db_.get(), "looking up a repository");
+  return q.IntAt(0) != 0;
+}
+
+Result<std::vector<Digest>> RegistryDb::LiveDigests() const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* list,
+      Sql("SELECT digest FROM blob_links UNION SELECT digest FROM manifests "
+          "UNION SELECT reference FROM manifest_references ORDER BY 1"));
+  std::vector<Digest> out;
+  Query q(*list);
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    SCITT_ASSIGN_OR_RETURN(Digest digest, StoredDigest(q.TextAt(0)));
+    out.push_back(std::move(digest));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "listing live digests");
+  return out;
+}
+
+}  // namespace scitt::storage

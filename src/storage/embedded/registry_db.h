@@ -1,0 +1,67 @@
+// The embedded registry::RegistryStore: registry.sqlite in the data
+// directory (WAL, synchronous=FULL: a manifest PUT answered 201 survives a
+// crash).
+//   blob_links(repository, digest)                 blobs each repository holds
+//   manifests(repository, digest, media_type, size, subject, artifact_type,
+//             annotations JSON, protected)         the referrers index is
+//                                                  (repository, subject, digest)
+//   manifest_references(repository, digest, reference)
+//   tags(repository, tag, digest)
+// Digests are stored as their text ("sha256:…"). One connection behind a
+// mutex: every operation is a few indexed rows, far below what the HTTP
+// layer can ask for; a pool of readers can come when a benchmark says so.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "registry/registry_store.h"
+#include "storage/embedded/sqlite.h"
+
+namespace scitt::storage {
+
+class RegistryDb final : public registry::RegistryStore {
+ public:
+  static Result<std::unique_ptr<RegistryDb>> Open(const std::string& path);
+
+  Status LinkBlob(std::string_view repository, const registry::Digest& digest) override;
+  Result<bool> HasBlob(std::string_view repository, const registry::Digest& digest) const override;
+  Result<bool> UnlinkBlob(std::string_view repository, const registry::Digest& digest) override;
+  Status PutManifest(std::string_view repository, const registry::ManifestRecord& manifest,
+                     std::span<const std::string> tags) override;
+  Result<std::optional<registry::ManifestRecord>> GetManifest(
+      std::string_view repository, const registry::Digest& digest) const override;
+  Result<std::optional<registry::Digest>> ResolveTag(std::string_view repository,
+                                                     std::string_view tag) const override;
+  Result<std::vector<std::string>> ListTags(std::string_view repository, std::string_view after,
+                                            size_t limit) const override;
+  Result<std::vector<registry::Descriptor>> ListReferrers(
+      std::string_view repository, const registry::Digest& subject,
+      std::optional<std::string_view> artifact_type, std::string_view after,
+      size_t limit) const override;
+  Result<bool> DeleteManifest(std::string_view repository, const registry::Digest& digest) override;
+  Result<bool> DeleteTag(std::string_view repository, std::string_view tag) override;
+  Status ProtectManifest(std::string_view repository, const registry::Digest& digest) override;
+  Result<bool> RepositoryExists(std::string_view repository) const override;
+  Result<std::vector<registry::Digest>> LiveDigests() const override;
+
+ private:
+  explicit RegistryDb(embedded::Connection db) : db_(std::move(db)) {}
+  // The prepared statement for `sql` (a string literal), made on first use.
+  // Caller holds mu_.
+  Result<const embedded::Statement*> Sql(const char* sql) const;
+  // Runs a statement that returns no rows; caller holds mu_.
+  Status Run(embedded::Query& query, const std::string& what) const;
+  Status InTransaction(const std::function<Status()>& work);
+  // The number of rows a statement changed.
+  int Changes() const;
+
+  mutable std::mutex mu_;
+  embedded::Connection db_;
+  mutable std::unordered_map<const char*, embedded::Statement> statements_;
+};
+
+}  // namespace scitt::storage

@@ -1,0 +1,229 @@
+#include "registry_store_conformance.h"
+
+#include <thread>
+
+namespace scitt::storage::testing {
+
+using registry::Descriptor;
+using registry::Digest;
+using registry::ManifestRecord;
+
+void RegistryStoreConformance::SetUp() { place_ = GetParam().make_place(); }
+void RegistryStoreConformance::TearDown() { GetParam().remove_place(place_); }
+
+std::unique_ptr<registry::RegistryStore> RegistryStoreConformance::MustOpen() const {
+  auto store = GetParam().open(place_);
+  EXPECT_TRUE(store.ok()) << store.error().message;
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+std::string RegistryBackendName(const ::testing::TestParamInfo<RegistryStoreBackend>& info) {
+  return info.param.name;
+}
+void PrintTo(const RegistryStoreBackend& backend, std::ostream* out) { *out << backend.name; }
+
+namespace {
+
+Digest D(int n) { return Digest::Sha256Of(AsBytes("content " + std::to_string(n))); }
+
+ManifestRecord Manifest(int n, std::optional<Digest> subject = std::nullopt,
+                        std::optional<std::string> artifact_type = std::nullopt) {
+  ManifestRecord m;
+  m.digest = D(n);
+  m.media_type = std::string(registry::kOciManifest);
+  m.size = 100 + n;
+  m.subject = std::move(subject);
+  m.artifact_type = std::move(artifact_type);
+  m.annotations = {{"n", std::to_string(n)}, {"org.opencontainers.image.created", "2026"}};
+  m.references = {D(1000 + n), D(2000 + n)};
+  return m;
+}
+
+TEST_P(RegistryStoreConformance, BlobLinksArePerRepository) {
+  auto store = MustOpen();
+  EXPECT_FALSE(*store->RepositoryExists("a"));
+  ASSERT_TRUE(store->LinkBlob("a", D(1)).ok());
+  ASSERT_TRUE(store->LinkBlob("a", D(1)).ok());  // again: no change
+  EXPECT_TRUE(*store->HasBlob("a", D(1)));
+  EXPECT_FALSE(*store->HasBlob("b", D(1)));
+  EXPECT_FALSE(*store->HasBlob("a", D(2)));
+  EXPECT_TRUE(*store->RepositoryExists("a"));
+  EXPECT_FALSE(*store->RepositoryExists("a/b"));
+  EXPECT_TRUE(*store->UnlinkBlob("a", D(1)));
+  EXPECT_FALSE(*store->UnlinkBlob("a", D(1)));
+  EXPECT_FALSE(*store->HasBlob("a", D(1)));
+}
+
+TEST_P(RegistryStoreConformance, ManifestsAndTagsPersist) {
+  {
+    auto store = MustOpen();
+    const std::vector<std::string> tags = {"v1", "latest"};
+    ASSERT_TRUE(store->PutManifest("repo", Manifest(1), tags).ok());
+  }
+  auto store = MustOpen();  // reopened
+  auto got = store->GetManifest("repo", D(1));
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  const ManifestRecord& m = **got;
+  EXPECT_EQ(m.digest, D(1));
+  EXPECT_EQ(m.media_type, registry::kOciManifest);
+  EXPECT_EQ(m.size, 101u);
+  EXPECT_FALSE(m.subject);
+  EXPECT_FALSE(m.artifact_type);
+  EXPECT_EQ(m.annotations.at("n"), "1");
+  std::vector<Digest> references = {D(1001), D(2001)};
+  std::sort(references.begin(), references.end(),
+            [](const Digest& a, const Digest& b) { return a.ToString() < b.ToString(); });
+  EXPECT_EQ(m.references, references);
+  EXPECT_FALSE(m.protected_by_log);
+  EXPECT_FALSE(store->GetManifest("other", D(1))->has_value());
+  EXPECT_EQ(store->ResolveTag("repo", "v1")->value(), D(1));
+  EXPECT_EQ(store->ResolveTag("repo", "latest")->value(), D(1));
+  EXPECT_FALSE(store->ResolveTag("repo", "v2")->has_value());
+  EXPECT_FALSE(store->ResolveTag("other", "v1")->has_value());
+
+  // A tag moves to the manifest pushed last with it; storing a digest again
+  // keeps its record.
+  const std::vector<std::string> v1 = {"v1"};
+  ASSERT_TRUE(store->PutManifest("repo", Manifest(2), v1).ok());
+  EXPECT_EQ(store->ResolveTag("repo", "v1")->value(), D(2));
+  ManifestRecord changed = Manifest(1);
+  changed.size = 9;
+  ASSERT_TRUE(store->PutManifest("repo", changed, {}).ok());
+  EXPECT_EQ(store->GetManifest("repo", D(1))->value().size, 101u);
+}
+
+TEST_P(RegistryStoreConformance, TagsListInByteOrderWithPaging) {
+  auto store = MustOpen();
+  const std::vector<std::string> tags = {"b", "a", "B", "_x", "a.1", "a-1", "10", "9"};
+  ASSERT_TRUE(store->PutManifest("r", Manifest(1), tags).ok());
+  const std::vector<std::string> sorted = {"10", "9", "B", "_x", "a", "a-1", "a.1", "b"};
+  EXPECT_EQ(*store->ListTags("r", "", 100), sorted);
+  EXPECT_EQ(*store->ListTags("r", "", 3), std::vector<std::string>(sorted.begin(), sorted.begin() + 3));
+  EXPECT_EQ(*store->ListTags("r", "B", 2), (std::vector<std::string>{"_x", "a"}));
+  EXPECT_TRUE(store->ListTags("r", "b", 10)->empty());
+  EXPECT_TRUE(store->ListTags("r", "", 0)->empty());
+  EXPECT_TRUE(store->ListTags("none", "", 10)->empty());
+}
+
+TEST_P(RegistryStoreConformance, ReferrersListedFilteredAndPaged) {
+  auto store = MustOpen();
+  const Digest subject = D(0);
+  // The subject need not exist (distribution-spec: referrers may come first).
+  for (int n = 1; n <= 5; ++n) {
+    const std::string type = n % 2 == 0 ? "application/spdx+json" : "application/scitt-statement+cose";
+    ASSERT_TRUE(store->PutManifest("r", Manifest(n, subject, type), {}).ok());
+  }
+  ASSERT_TRUE(store->PutManifest("r", Manifest(6, D(99), "application/spdx+json"), {}).ok());
+  ASSERT_TRUE(store->PutManifest("other", Manifest(7, subject, "application/spdx+json"), {}).ok());
+  ASSERT_TRUE(store->PutManifest("r", Manifest(8), {}).ok());  // no subject
+
+  auto all = store->ListReferrers("r", subject, std::nullopt, "", 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 5u);
+  for (size_t i = 1; i < all->size(); ++i) {
+    EXPECT_LT((*all)[i - 1].digest.ToString(), (*all)[i].digest.ToString());
+  }
+  for (const Descriptor& d : *all) {
+    EXPECT_EQ(d.media_type, registry::kOciManifest);
+    const int n = std::stoi(d.annotations.at("n"));
+    EXPECT_EQ(d.digest, D(n));
+    EXPECT_EQ(d.size, 100 + n);
+    EXPECT_EQ(d.artifact_type, n % 2 == 0 ? "application/spdx+json" : "application/scitt-statement+cose");
+  }
+  auto spdx = store->ListReferrers("r", subject, "application/spdx+json", "", 100);
+  ASSERT_TRUE(spdx.ok());
+  EXPECT_EQ(spdx->size(), 2u);
+  EXPECT_TRUE(store->ListReferrers("r", subject, "text/plain", "", 100)->empty());
+  EXPECT_TRUE(store->ListReferrers("r", D(12345), std::nullopt, "", 100)->empty());
+
+  // Paging by the last digest seen.
+  std::vector<Descriptor> paged;
+  std::string after;
+  for (;;) {
+    auto page = store->ListReferrers("r", subject, std::nullopt, after, 2);
+    ASSERT_TRUE(page.ok());
+    if (page->empty()) break;
+    EXPECT_LE(page->size(), 2u);
+    paged.insert(paged.end(), page->begin(), page->end());
+    after = page->back().digest.ToString();
+  }
+  ASSERT_EQ(paged.size(), all->size());
+  for (size_t i = 0; i < paged.size(); ++i) EXPECT_EQ(paged[i].digest, (*all)[i].digest);
+}
+
+TEST_P(RegistryStoreConformance, DeletesTakeTagsAndReferrersAtOnce) {
+  auto store = MustOpen();
+  const std::vector<std::string> tags = {"t1", "t2"};
+  ASSERT_TRUE(store->PutManifest("r", Manifest(1, D(0), "application/x"), tags).ok());
+  ASSERT_TRUE(store->PutManifest("r", Manifest(2), std::vector<std::string>{"t3"}).ok());
+  EXPECT_TRUE(*store->DeleteTag("r", "t3"));
+  EXPECT_FALSE(*store->DeleteTag("r", "t3"));
+  EXPECT_TRUE(store->GetManifest("r", D(2))->has_value());  // a tag delete keeps the manifest
+
+  EXPECT_TRUE(*store->DeleteManifest("r", D(1)));
+  EXPECT_FALSE(*store->DeleteManifest("r", D(1)));
+  EXPECT_FALSE(store->GetManifest("r", D(1))->has_value());
+  EXPECT_FALSE(store->ResolveTag("r", "t1")->has_value());
+  EXPECT_FALSE(store->ResolveTag("r", "t2")->has_value());
+  EXPECT_TRUE(store->ListReferrers("r", D(0), std::nullopt, "", 10)->empty());
+}
+
+TEST_P(RegistryStoreConformance, ProtectedManifestsCannotBeDeleted) {
+  auto store = MustOpen();
+  ASSERT_TRUE(store->PutManifest("r", Manifest(1, D(0), "application/x"), std::vector<std::string>{"t"}).ok());
+  EXPECT_EQ(store->ProtectManifest("r", D(2)).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store->ProtectManifest("r", D(1)).ok());
+  EXPECT_TRUE(store->GetManifest("r", D(1))->value().protected_by_log);
+  auto deleted = store->DeleteManifest("r", D(1));
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.error().code, ErrorCode::kUnsupported);
+  EXPECT_TRUE(store->GetManifest("r", D(1))->has_value());
+  EXPECT_EQ(store->ListReferrers("r", D(0), std::nullopt, "", 10)->size(), 1u);
+  // A tag is only a name: removing it is allowed.
+  EXPECT_TRUE(*store->DeleteTag("r", "t"));
+
+  ManifestRecord born_protected = Manifest(3);
+  born_protected.protected_by_log = true;
+  ASSERT_TRUE(store->PutManifest("r", born_protected, {}).ok());
+  EXPECT_FALSE(store->DeleteManifest("r", D(3)).ok());
+}
+
+TEST_P(RegistryStoreConformance, LiveDigestsCoverLinksManifestsAndReferences) {
+  auto store = MustOpen();
+  ASSERT_TRUE(store->LinkBlob("a", D(50)).ok());
+  ASSERT_TRUE(store->LinkBlob("b", D(50)).ok());
+  ASSERT_TRUE(store->PutManifest("a", Manifest(1), {}).ok());
+  auto live = store->LiveDigests();
+  ASSERT_TRUE(live.ok());
+  std::vector<std::string> got;
+  for (const Digest& d : *live) got.push_back(d.ToString());
+  std::vector<std::string> expected = {D(50).ToString(), D(1).ToString(), D(1001).ToString(),
+                                       D(2001).ToString()};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(got, expected);
+  ASSERT_TRUE(store->DeleteManifest("a", D(1)).ok());
+  EXPECT_EQ(store->LiveDigests()->size(), 1u);
+}
+
+TEST_P(RegistryStoreConformance, ConcurrentWritersAndReaders) {
+  auto store = MustOpen();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const int n = t * 100 + i;
+        EXPECT_TRUE(store->PutManifest("r", Manifest(n, D(0), "application/x"),
+                                       std::vector<std::string>{"t" + std::to_string(n)})
+                        .ok());
+        EXPECT_TRUE(store->ListReferrers("r", D(0), std::nullopt, "", 1000).ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(store->ListReferrers("r", D(0), std::nullopt, "", 1000)->size(), 200u);
+  EXPECT_EQ(store->ListTags("r", "", 1000)->size(), 200u);
+}
+
+}  // namespace
+}  // namespace scitt::storage::testing
