@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
@@ -31,31 +32,37 @@ class BlobStore {
  public:
   virtual ~BlobStore() = default;
 
-  // Starts an upload session and returns its id: unguessable, URL-safe.
-  // kUnavailable when too many sessions are open.
-  virtual Result<std::string> StartUpload() = 0;
+  // Starts an upload session for `owner` (the repository it pushes to) and
+  // returns its id: unguessable, URL-safe. Every later call on the session
+  // names the same owner; another owner gets kNotFound, as for an unknown
+  // id. kUnavailable when too many sessions are open.
+  virtual Result<std::string> StartUpload(std::string_view owner) = 0;
   // Appends `bytes` to the session at `offset`, which must be its current
   // size (kConflict otherwise: an out-of-order chunk, 416 on the wire), and
   // returns the new size. kNotFound for an unknown, expired or cancelled
   // session; kConflict too while another append to it is in progress.
-  virtual Result<uint64_t> Append(const std::string& upload, uint64_t offset, ByteView bytes) = 0;
+  virtual Result<uint64_t> Append(std::string_view owner, const std::string& upload, uint64_t offset,
+                                  ByteView bytes) = 0;
   // The session's size so far (kNotFound as above).
-  virtual Result<uint64_t> UploadSize(const std::string& upload) = 0;
+  virtual Result<uint64_t> UploadSize(std::string_view owner, const std::string& upload) = 0;
   // Ends the session: its bytes must hash to `expected` (kInvalidArgument
   // otherwise, and the session is gone either way), then they are durably
   // the blob `expected` (a blob already stored keeps its bytes). Returns
   // its size. Once this returns OK the blob survives a crash.
-  virtual Result<uint64_t> Commit(const std::string& upload, const Digest& expected) = 0;
+  virtual Result<uint64_t> Commit(std::string_view owner, const std::string& upload,
+                                  const Digest& expected) = 0;
   // Drops the session and its bytes (kNotFound when unknown).
-  virtual Status Cancel(const std::string& upload) = 0;
+  virtual Status Cancel(std::string_view owner, const std::string& upload) = 0;
 
   // The size of a committed blob, nullopt when there is none.
   virtual Result<std::optional<uint64_t>> Size(const Digest& digest) const = 0;
   // kNotFound when there is no such blob.
   virtual Result<std::unique_ptr<BlobReader>> Open(const Digest& digest) const = 0;
-  // Stores `content` as a blob directly (small documents: manifests) and
-  // returns its sha256 digest. Durable once it returns.
-  virtual Result<Digest> Put(ByteView content) = 0;
+  // Stores `content` as a blob directly (small documents: manifests) under
+  // its digest with `algorithm`, and returns that digest. Durable once it
+  // returns.
+  virtual Result<Digest> Put(ByteView content,
+                             crypto::HashAlgorithm algorithm = crypto::HashAlgorithm::kSha256) = 0;
   // Removes a committed blob (OK when there is none). Readers that have it
   // open keep reading it.
   virtual Status Remove(const Digest& digest) = 0;

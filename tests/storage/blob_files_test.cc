@@ -49,20 +49,20 @@ TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
   auto store = MustOpen(dir.path());
   const Bytes content = Content(300000, 1);
   const Digest digest = Digest::Sha256Of(content);
-  auto upload = store->StartUpload();
+  auto upload = store->StartUpload("r");
   ASSERT_TRUE(upload.ok());
   EXPECT_EQ(upload->size(), 32u);  // 128 random bits, hex
   uint64_t offset = 0;
   for (size_t piece : {1u, 65536u, 100000u, 0u, 134463u}) {
-    auto size = store->Append(*upload, offset, ByteView(content).subspan(offset, piece));
+    auto size = store->Append("r", *upload, offset, ByteView(content).subspan(offset, piece));
     ASSERT_TRUE(size.ok()) << size.error().message;
     offset += piece;
     EXPECT_EQ(*size, offset);
-    EXPECT_EQ(*store->UploadSize(*upload), offset);
+    EXPECT_EQ(*store->UploadSize("r", *upload), offset);
   }
   // Invisible until committed.
   EXPECT_FALSE(store->Size(digest)->has_value());
-  auto committed = store->Commit(*upload, digest);
+  auto committed = store->Commit("r", *upload, digest);
   ASSERT_TRUE(committed.ok()) << committed.error().message;
   EXPECT_EQ(*committed, content.size());
   EXPECT_EQ(store->Size(digest)->value_or(0), content.size());
@@ -70,8 +70,8 @@ TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
   EXPECT_TRUE(fs::exists(dir.path() + "/blobs/sha256/" + digest.encoded().substr(0, 2) + "/" +
                          digest.encoded()));
   // The session is over.
-  EXPECT_EQ(store->UploadSize(*upload).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store->Append(*upload, offset, content).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->UploadSize("r", *upload).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Append("r", *upload, offset, content).error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
 }
 
@@ -79,24 +79,24 @@ TEST(BlobFiles, OutOfOrderChunksAndWrongDigestsAreRefused) {
   TempDir dir;
   auto store = MustOpen(dir.path());
   const Bytes content = Content(1000, 2);
-  auto upload = store->StartUpload();
+  auto upload = store->StartUpload("r");
   ASSERT_TRUE(upload.ok());
-  ASSERT_TRUE(store->Append(*upload, 0, ByteView(content).subspan(0, 500)).ok());
+  ASSERT_TRUE(store->Append("r", *upload, 0, ByteView(content).subspan(0, 500)).ok());
   for (uint64_t bad : {0u, 499u, 501u}) {
-    auto appended = store->Append(*upload, bad, ByteView(content).subspan(500));
+    auto appended = store->Append("r", *upload, bad, ByteView(content).subspan(500));
     ASSERT_FALSE(appended.ok());
     EXPECT_EQ(appended.error().code, ErrorCode::kConflict) << bad;
   }
-  EXPECT_EQ(*store->UploadSize(*upload), 500u);  // nothing of the refused chunks
-  ASSERT_TRUE(store->Append(*upload, 500, ByteView(content).subspan(500)).ok());
+  EXPECT_EQ(*store->UploadSize("r", *upload), 500u);  // nothing of the refused chunks
+  ASSERT_TRUE(store->Append("r", *upload, 500, ByteView(content).subspan(500)).ok());
   const Digest wrong = Digest::Sha256Of(ByteView(content).subspan(1));
-  auto committed = store->Commit(*upload, wrong);
+  auto committed = store->Commit("r", *upload, wrong);
   ASSERT_FALSE(committed.ok());
   EXPECT_EQ(committed.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(committed.error().message.find(Digest::Sha256Of(content).ToString()), std::string::npos);
   EXPECT_FALSE(store->Size(wrong)->has_value());
   EXPECT_FALSE(store->Size(Digest::Sha256Of(content))->has_value());
-  EXPECT_EQ(store->UploadSize(*upload).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->UploadSize("r", *upload).error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
 }
 
@@ -106,17 +106,17 @@ TEST(BlobFiles, Sha512AndEmptyBlobs) {
   const Bytes content = Content(3 << 20, 3);  // over the re-read chunk
   const Digest sha512 =
       Digest::Of(crypto::HashAlgorithm::kSha512, crypto::Digest(crypto::HashAlgorithm::kSha512, content));
-  auto upload = store->StartUpload();
-  ASSERT_TRUE(store->Append(*upload, 0, content).ok());
-  auto committed = store->Commit(*upload, sha512);
+  auto upload = store->StartUpload("r");
+  ASSERT_TRUE(store->Append("r", *upload, 0, content).ok());
+  auto committed = store->Commit("r", *upload, sha512);
   ASSERT_TRUE(committed.ok()) << committed.error().message;
   EXPECT_EQ(ReadAll(*store, sha512), content);
   EXPECT_TRUE(fs::exists(dir.path() + "/blobs/sha512/" + sha512.encoded().substr(0, 2) + "/" +
                          sha512.encoded()));
 
   const Digest empty = Digest::Sha256Of({});
-  upload = store->StartUpload();
-  ASSERT_TRUE(store->Commit(*upload, empty).ok());
+  upload = store->StartUpload("r");
+  ASSERT_TRUE(store->Commit("r", *upload, empty).ok());
   EXPECT_EQ(store->Size(empty)->value_or(99), 0u);
   auto reader = store->Open(empty);
   ASSERT_TRUE(reader.ok());
@@ -126,11 +126,18 @@ TEST(BlobFiles, Sha512AndEmptyBlobs) {
 TEST(BlobFiles, CancelPutRemoveAndList) {
   TempDir dir;
   auto store = MustOpen(dir.path());
-  auto upload = store->StartUpload();
-  ASSERT_TRUE(store->Append(*upload, 0, Content(10, 4)).ok());
-  EXPECT_TRUE(store->Cancel(*upload).ok());
-  EXPECT_EQ(store->Cancel(*upload).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store->Cancel("not-an-upload").error().code, ErrorCode::kNotFound);
+  auto upload = store->StartUpload("r");
+  ASSERT_TRUE(store->Append("r", *upload, 0, Content(10, 4)).ok());
+  EXPECT_TRUE(store->Cancel("r", *upload).ok());
+  EXPECT_EQ(store->Cancel("r", *upload).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Cancel("r", "not-an-upload").error().code, ErrorCode::kNotFound);
+  // A session belongs to the repository it was started for.
+  upload = store->StartUpload("r");
+  EXPECT_EQ(store->UploadSize("other", *upload).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Append("other", *upload, 0, Content(1, 1)).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Commit("other", *upload, Digest::Sha256Of({})).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Cancel("other", *upload).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store->Cancel("r", *upload).ok());
 
   const Bytes manifest = Content(500, 5);
   auto put = store->Put(manifest);
@@ -161,26 +168,26 @@ TEST(BlobFiles, SessionsExpireAreBoundedAndDoNotSurviveARestart) {
   options.upload_expiry = std::chrono::seconds(60);
   options.clock = clock.clock();
   auto store = MustOpen(dir.path(), options);
-  auto first = store->StartUpload();
-  auto second = store->StartUpload();
+  auto first = store->StartUpload("r");
+  auto second = store->StartUpload("r");
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_NE(*first, *second);
-  auto third = store->StartUpload();
+  auto third = store->StartUpload("r");
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.error().code, ErrorCode::kUnavailable);
 
   clock.Advance(std::chrono::seconds(40));
-  ASSERT_TRUE(store->Append(*first, 0, Content(10, 6)).ok());  // keeps `first` alive
+  ASSERT_TRUE(store->Append("r", *first, 0, Content(10, 6)).ok());  // keeps `first` alive
   clock.Advance(std::chrono::seconds(30));                      // `second` idle 70 s
-  EXPECT_EQ(store->UploadSize(*second).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(*store->UploadSize(*first), 10u);
-  EXPECT_TRUE(store->StartUpload().ok());  // room again
+  EXPECT_EQ(store->UploadSize("r", *second).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*store->UploadSize("r", *first), 10u);
+  EXPECT_TRUE(store->StartUpload("r").ok());  // room again
 
   // A restart: sessions are gone, their files removed, committed blobs kept.
   const Digest kept = *store->Put(Content(7, 7));
   store.reset();
   store = MustOpen(dir.path(), options);
-  EXPECT_EQ(store->UploadSize(*first).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->UploadSize("r", *first).error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
   EXPECT_EQ(store->Size(kept)->value_or(0), 7u);
 }

@@ -48,6 +48,7 @@ Error NoSession() {
 }  // namespace
 
 struct BlobFiles::Session {
+  std::string owner;
   Fd fd;
   uint64_t size = 0;
   crypto::Sha256Hasher sha256;
@@ -92,10 +93,11 @@ void BlobFiles::DropExpired() {
   }
 }
 
-Result<std::shared_ptr<BlobFiles::Session>> BlobFiles::Claim(const std::string& upload) {
+Result<std::shared_ptr<BlobFiles::Session>> BlobFiles::Claim(std::string_view owner,
+                                                             const std::string& upload) {
   DropExpired();
   const auto it = sessions_.find(upload);
-  if (it == sessions_.end()) return NoSession();
+  if (it == sessions_.end() || it->second->owner != owner) return NoSession();
   if (it->second->busy) {
     return MakeError(ErrorCode::kConflict, "another request is writing to this upload");
   }
@@ -103,9 +105,10 @@ Result<std::shared_ptr<BlobFiles::Session>> BlobFiles::Claim(const std::string& 
   return it->second;
 }
 
-Result<std::string> BlobFiles::StartUpload() {
+Result<std::string> BlobFiles::StartUpload(std::string_view owner) {
   const std::string upload = HexEncode(crypto::RandomBytes(16));
   auto session = std::make_shared<Session>();
+  session->owner = std::string(owner);
   session->fd = Fd(::open(UploadPath(upload).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (session->fd.get() < 0) return Errno("create " + UploadPath(upload));
   std::lock_guard lock(mu_);
@@ -120,11 +123,12 @@ Result<std::string> BlobFiles::StartUpload() {
   return upload;
 }
 
-Result<uint64_t> BlobFiles::Append(const std::string& upload, uint64_t offset, ByteView bytes) {
+Result<uint64_t> BlobFiles::Append(std::string_view owner, const std::string& upload,
+                                   uint64_t offset, ByteView bytes) {
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(mu_);
-    SCITT_ASSIGN_OR_RETURN(session, Claim(upload));
+    SCITT_ASSIGN_OR_RETURN(session, Claim(owner, upload));
     if (offset != session->size) {
       session->busy = false;
       return MakeError(ErrorCode::kConflict, "the upload holds " + std::to_string(session->size) +
@@ -149,19 +153,20 @@ Result<uint64_t> BlobFiles::Append(const std::string& upload, uint64_t offset, B
   return session->size;
 }
 
-Result<uint64_t> BlobFiles::UploadSize(const std::string& upload) {
+Result<uint64_t> BlobFiles::UploadSize(std::string_view owner, const std::string& upload) {
   std::lock_guard lock(mu_);
   DropExpired();
   const auto it = sessions_.find(upload);
-  if (it == sessions_.end()) return NoSession();
+  if (it == sessions_.end() || it->second->owner != owner) return NoSession();
   return it->second->size;
 }
 
-Result<uint64_t> BlobFiles::Commit(const std::string& upload, const Digest& expected) {
+Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& upload,
+                                   const Digest& expected) {
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(mu_);
-    SCITT_ASSIGN_OR_RETURN(session, Claim(upload));
+    SCITT_ASSIGN_OR_RETURN(session, Claim(owner, upload));
     sessions_.erase(upload);  // ends here, whatever happens next
   }
   const std::string path = UploadPath(upload);
@@ -201,10 +206,10 @@ Result<uint64_t> BlobFiles::Commit(const std::string& upload, const Digest& expe
   return session->size;
 }
 
-Status BlobFiles::Cancel(const std::string& upload) {
+Status BlobFiles::Cancel(std::string_view owner, const std::string& upload) {
   {
     std::lock_guard lock(mu_);
-    SCITT_RETURN_IF_ERROR(Claim(upload));
+    SCITT_RETURN_IF_ERROR(Claim(owner, upload));
     sessions_.erase(upload);
   }
   ::unlink(UploadPath(upload).c_str());
@@ -232,8 +237,8 @@ Result<std::unique_ptr<registry::BlobReader>> BlobFiles::Open(const Digest& dige
   return std::unique_ptr<registry::BlobReader>(new FileBlobReader(std::move(fd), size, path));
 }
 
-Result<Digest> BlobFiles::Put(ByteView content) {
-  const Digest digest = Digest::Sha256Of(content);
+Result<Digest> BlobFiles::Put(ByteView content, crypto::HashAlgorithm algorithm) {
+  const Digest digest = Digest::Of(algorithm, crypto::Digest(algorithm, content));
   const std::string blob = BlobPath(digest);
   SCITT_RETURN_IF_ERROR(CreateDirectories(std::filesystem::path(blob).parent_path()));
   SCITT_RETURN_IF_ERROR(WriteFile(blob, content));

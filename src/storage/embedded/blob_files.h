@@ -34,14 +34,17 @@ class BlobFiles final : public registry::BlobStore {
   static Result<std::unique_ptr<BlobFiles>> Open(const std::string& dir, BlobFilesOptions options = {});
   ~BlobFiles() override;
 
-  Result<std::string> StartUpload() override;
-  Result<uint64_t> Append(const std::string& upload, uint64_t offset, ByteView bytes) override;
-  Result<uint64_t> UploadSize(const std::string& upload) override;
-  Result<uint64_t> Commit(const std::string& upload, const registry::Digest& expected) override;
-  Status Cancel(const std::string& upload) override;
+  Result<std::string> StartUpload(std::string_view owner) override;
+  Result<uint64_t> Append(std::string_view owner, const std::string& upload, uint64_t offset,
+                          ByteView bytes) override;
+  Result<uint64_t> UploadSize(std::string_view owner, const std::string& upload) override;
+  Result<uint64_t> Commit(std::string_view owner, const std::string& upload,
+                          const registry::Digest& expected) override;
+  Status Cancel(std::string_view owner, const std::string& upload) override;
   Result<std::optional<uint64_t>> Size(const registry::Digest& digest) const override;
   Result<std::unique_ptr<registry::BlobReader>> Open(const registry::Digest& digest) const override;
-  Result<registry::Digest> Put(ByteView content) override;
+  Result<registry::Digest> Put(ByteView content,
+                               crypto::HashAlgorithm algorithm = crypto::HashAlgorithm::kSha256) override;
   Status Remove(const registry::Digest& digest) override;
   Result<std::vector<registry::Digest>> List() const override;
 
@@ -52,7 +55,7 @@ class BlobFiles final : public registry::BlobStore {
   std::string UploadPath(const std::string& upload) const;
   // Takes the session for exclusive use (kNotFound, or kConflict when busy);
   // drops expired idle sessions first. Caller holds mu_.
-  Result<std::shared_ptr<Session>> Claim(const std::string& upload);
+  Result<std::shared_ptr<Session>> Claim(std::string_view owner, const std::string& upload);
   void DropExpired();
 
   const std::string dir_;

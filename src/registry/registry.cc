@@ -1,0 +1,281 @@
+#include "registry/registry.h"
+
+#include <algorithm>
+#include <set>
+
+#include "crypto/hash.h"
+
+namespace scitt::registry {
+namespace {
+
+OciError Refuse(OciCode code, std::string message) { return OciError{code, std::move(message)}; }
+
+}  // namespace
+
+Registry::Registry(BlobStore& blobs, RegistryStore& store, RegistryOptions options)
+    : blobs_(blobs), store_(store), options_(options) {}
+
+// ---------------------------------------------------------------- blobs
+
+OciResult<uint64_t> Registry::BlobSize(std::string_view repository, const Digest& digest) const {
+  auto linked = store_.HasBlob(repository, digest);
+  if (!linked.ok()) return linked.error();
+  if (*linked) {
+    auto size = blobs_.Size(digest);
+    if (!size.ok()) return size.error();
+    if (size->has_value()) return **size;
+  }
+  return Refuse(OciCode::kBlobUnknown, "blob " + digest.ToString() + " is not in " + std::string(repository));
+}
+
+OciResult<std::unique_ptr<BlobReader>> Registry::OpenBlob(std::string_view repository,
+                                                          const Digest& digest) const {
+  auto size = BlobSize(repository, digest);
+  if (!size.ok()) return size.error();
+  auto reader = blobs_.Open(digest);
+  if (!reader.ok()) {
+    if (reader.error().code == ErrorCode::kNotFound) {
+      return Refuse(OciCode::kBlobUnknown, reader.error().message);
+    }
+    return reader.error();
+  }
+  return std::move(*reader);
+}
+
+namespace {
+
+OciError UploadError(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kNotFound: return Refuse(OciCode::kBlobUploadUnknown, error.message);
+    case ErrorCode::kConflict: return Refuse(OciCode::kUploadOutOfOrder, error.message);
+    case ErrorCode::kInvalidArgument: return Refuse(OciCode::kDigestInvalid, error.message);
+    default: return FromError(error);
+  }
+}
+
+}  // namespace
+
+OciResult<std::string> Registry::StartUpload(std::string_view repository) {
+  auto upload = blobs_.StartUpload(repository);
+  if (!upload.ok()) return upload.error();
+  return *upload;
+}
+
+OciResult<uint64_t> Registry::AppendUpload(std::string_view repository, const std::string& upload,
+                                           uint64_t offset, ByteView bytes) {
+  auto size = blobs_.Append(repository, upload, offset, bytes);
+  if (!size.ok()) return UploadError(size.error());
+  return *size;
+}
+
+OciResult<uint64_t> Registry::UploadSize(std::string_view repository, const std::string& upload) {
+  auto size = blobs_.UploadSize(repository, upload);
+  if (!size.ok()) return UploadError(size.error());
+  return *size;
+}
+
+OciResult<uint64_t> Registry::FinishUpload(std::string_view repository, const std::string& upload,
+                                           const Digest& digest) {
+  auto size = blobs_.Commit(repository, upload, digest);
+  if (!size.ok()) return UploadError(size.error());
+  // The blob is durable before it is linked: a crash in between leaves
+  // bytes that `registry gc` removes, never a link to nothing.
+  if (Status linked = store_.LinkBlob(repository, digest); !linked.ok()) return linked.error();
+  return *size;
+}
+
+OciResult<bool> Registry::CancelUpload(std::string_view repository, const std::string& upload) {
+  if (Status cancelled = blobs_.Cancel(repository, upload); !cancelled.ok()) {
+    return UploadError(cancelled.error());
+  }
+  return true;
+}
+
+OciResult<bool> Registry::Mount(std::string_view repository, const Digest& digest,
+                                std::optional<std::string_view> from) {
+  if (from) {
+    auto held = store_.HasBlob(*from, digest);
+    if (!held.ok()) return held.error();
+    if (!*held) return false;
+  }
+  auto size = blobs_.Size(digest);
+  if (!size.ok()) return size.error();
+  if (!size->has_value()) return false;
+  if (Status linked = store_.LinkBlob(repository, digest); !linked.ok()) return linked.error();
+  return true;
+}
+
+OciResult<bool> Registry::DeleteBlob(std::string_view repository, const Digest& digest) {
+  auto unlinked = store_.UnlinkBlob(repository, digest);
+  if (!unlinked.ok()) return unlinked.error();
+  if (!*unlinked) {
+    return Refuse(OciCode::kBlobUnknown, "blob " + digest.ToString() + " is not in " + std::string(repository));
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- manifests
+
+OciResult<Digest> Registry::Resolve(std::string_view repository, const TagOrDigest& reference) const {
+  if (reference.is_digest()) return reference.digest;
+  auto digest = store_.ResolveTag(repository, reference.tag);
+  if (!digest.ok()) return digest.error();
+  if (!digest->has_value()) {
+    return Refuse(OciCode::kManifestUnknown,
+                  "no tag \"" + reference.tag + "\" in " + std::string(repository));
+  }
+  return **digest;
+}
+
+OciResult<StoredManifest> Registry::GetManifest(std::string_view repository,
+                                                const TagOrDigest& reference) const {
+  auto digest = Resolve(repository, reference);
+  if (!digest.ok()) return digest.error();
+  auto record = store_.GetManifest(repository, *digest);
+  if (!record.ok()) return record.error();
+  if (!record->has_value()) {
+    return Refuse(OciCode::kManifestUnknown,
+                  "no manifest " + digest->ToString() + " in " + std::string(repository));
+  }
+  auto reader = blobs_.Open(*digest);
+  if (!reader.ok()) return reader.error();  // a stored manifest's bytes are missing: damage
+  auto content = (*reader)->Read(0, static_cast<size_t>((*reader)->size()));
+  if (!content.ok()) return content.error();
+  return StoredManifest{std::move(**record), std::move(*content)};
+}
+
+OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
+                                                const TagOrDigest& reference,
+                                                std::span<const std::string> tags,
+                                                std::string_view content_type, ByteView content) {
+  if (content.size() > options_.max_manifest_bytes) {
+    return Refuse(OciCode::kTooLarge, "a manifest may hold at most " +
+                                          std::to_string(options_.max_manifest_bytes) + " bytes");
+  }
+  if (tags.size() + 1 > options_.max_tags_per_push) {
+    return Refuse(OciCode::kTooLarge, "at most " + std::to_string(options_.max_tags_per_push) +
+                                          " tags per manifest push");
+  }
+  auto manifest = ParseManifest(content_type, content);
+  if (!manifest.ok()) return Refuse(OciCode::kManifestInvalid, manifest.error().message);
+  // The digest is computed with the route's algorithm when it names one.
+  const crypto::HashAlgorithm algorithm =
+      reference.is_digest() ? reference.digest.algorithm() : crypto::HashAlgorithm::kSha256;
+  const Digest digest = Digest::Of(algorithm, crypto::Digest(algorithm, content));
+  if (reference.is_digest() && reference.digest != digest) {
+    return Refuse(OciCode::kDigestInvalid, "the manifest's digest is " + digest.ToString() +
+                                               ", not " + reference.digest.ToString());
+  }
+
+  // References must be in the repository; the subject never has to be.
+  ManifestRecord record;
+  auto require = [&](const Descriptor& descriptor, bool is_manifest) -> std::optional<OciError> {
+    record.references.push_back(descriptor.digest);
+    if (is_manifest) {
+      if (options_.allow_sparse_indexes) return std::nullopt;
+      auto child = store_.GetManifest(repository, descriptor.digest);
+      if (!child.ok()) return FromError(child.error());
+      if (child->has_value()) return std::nullopt;
+    } else {
+      if (!descriptor.urls.empty()) return std::nullopt;  // a non-distributable layer
+      auto linked = store_.HasBlob(repository, descriptor.digest);
+      if (!linked.ok()) return FromError(linked.error());
+      if (*linked) return std::nullopt;
+    }
+    return Refuse(OciCode::kManifestBlobUnknown, std::string(is_manifest ? "manifest " : "blob ") +
+                                                     descriptor.digest.ToString() + " is not in " +
+                                                     std::string(repository));
+  };
+  if (manifest->config) {
+    if (auto missing = require(*manifest->config, false)) return *missing;
+  }
+  for (const Descriptor& layer : manifest->layers) {
+    if (auto missing = require(layer, false)) return *missing;
+  }
+  for (const Descriptor& child : manifest->manifests) {
+    if (auto missing = require(child, true)) return *missing;
+  }
+  std::sort(record.references.begin(), record.references.end());
+  record.references.erase(std::unique(record.references.begin(), record.references.end()),
+                          record.references.end());
+
+  // Bytes first, then the record: a crash in between leaves an unreferenced
+  // blob (gc removes it), never a record without its bytes.
+  auto stored = blobs_.Put(content, algorithm);
+  if (!stored.ok()) return stored.error();
+  const Descriptor listed = ReferrerDescriptor(*manifest, digest, static_cast<int64_t>(content.size()));
+  record.digest = digest;
+  record.media_type = manifest->media_type;
+  record.size = content.size();
+  if (manifest->subject) record.subject = manifest->subject->digest;
+  record.artifact_type = listed.artifact_type;
+  record.annotations = manifest->annotations;
+
+  PushedManifest pushed{digest, std::move(*manifest), {}};
+  if (!reference.is_digest()) pushed.tags.push_back(reference.tag);
+  for (const std::string& tag : tags) {
+    if (std::find(pushed.tags.begin(), pushed.tags.end(), tag) == pushed.tags.end()) {
+      pushed.tags.push_back(tag);
+    }
+  }
+  if (Status put = store_.PutManifest(repository, record, pushed.tags); !put.ok()) return put.error();
+  return pushed;
+}
+
+OciResult<bool> Registry::DeleteManifest(std::string_view repository, const TagOrDigest& reference) {
+  if (!reference.is_digest()) {
+    auto deleted = store_.DeleteTag(repository, reference.tag);
+    if (!deleted.ok()) return deleted.error();
+    if (!*deleted) {
+      return Refuse(OciCode::kManifestUnknown,
+                    "no tag \"" + reference.tag + "\" in " + std::string(repository));
+    }
+    return true;
+  }
+  auto deleted = store_.DeleteManifest(repository, reference.digest);
+  if (!deleted.ok()) {
+    if (deleted.error().code == ErrorCode::kUnsupported) {
+      return Refuse(OciCode::kUnsupported, deleted.error().message);
+    }
+    return deleted.error();
+  }
+  if (!*deleted) {
+    return Refuse(OciCode::kManifestUnknown,
+                  "no manifest " + reference.digest.ToString() + " in " + std::string(repository));
+  }
+  return true;
+}
+
+OciResult<bool> Registry::ProtectManifest(std::string_view repository, const Digest& digest) {
+  if (Status done = store_.ProtectManifest(repository, digest); !done.ok()) {
+    if (done.error().code == ErrorCode::kNotFound) {
+      return Refuse(OciCode::kManifestUnknown, done.error().message);
+    }
+    return done.error();
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- discovery
+
+OciResult<std::vector<std::string>> Registry::ListTags(std::string_view repository,
+                                                       std::string_view after, size_t limit) const {
+  auto exists = store_.RepositoryExists(repository);
+  if (!exists.ok()) return exists.error();
+  if (!*exists) {
+    return Refuse(OciCode::kNameUnknown, "no repository " + std::string(repository));
+  }
+  auto tags = store_.ListTags(repository, after, limit);
+  if (!tags.ok()) return tags.error();
+  return std::move(*tags);
+}
+
+OciResult<std::vector<Descriptor>> Registry::ListReferrers(
+    std::string_view repository, const Digest& subject, std::optional<std::string_view> artifact_type,
+    std::string_view after, size_t limit) const {
+  auto referrers = store_.ListReferrers(repository, subject, artifact_type, after, limit);
+  if (!referrers.ok()) return referrers.error();
+  return std::move(*referrers);
+}
+
+}  // namespace scitt::registry

@@ -1,0 +1,115 @@
+// The OCI distribution registry (distribution-spec v1.1): pull, push,
+// content discovery and content management over a BlobStore (bytes) and a
+// RegistryStore (what each repository holds). Transport-free: api/oci turns
+// HTTP into these calls and OciErrors into HTTP. Names, tags and digests
+// reach it already parsed (registry/reference.h).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "registry/blob_store.h"
+#include "registry/errors.h"
+#include "registry/manifest.h"
+#include "registry/reference.h"
+#include "registry/registry_store.h"
+
+namespace scitt::registry {
+
+struct RegistryOptions {
+  // distribution-spec: registries SHOULD accept manifests of at least 4 MB.
+  size_t max_manifest_bytes = 4 << 20;
+  // An index whose children are not all stored is refused
+  // (MANIFEST_BLOB_UNKNOWN) unless sparse indexes are allowed.
+  bool allow_sparse_indexes = false;
+  // Tags one manifest PUT may set (its reference and ?tag= values).
+  size_t max_tags_per_push = 64;
+};
+
+// A manifest as it is served: its record and its exact bytes.
+struct StoredManifest {
+  ManifestRecord record;
+  Bytes content;
+};
+
+// What a manifest PUT stored.
+struct PushedManifest {
+  Digest digest;
+  Manifest manifest;
+  std::vector<std::string> tags;  // the tags now pointing at it
+};
+
+// Thread-safe; every call may block on disk (run them on a worker pool).
+class Registry {
+ public:
+  Registry(BlobStore& blobs, RegistryStore& store, RegistryOptions options = {});
+
+  // ---- blobs
+  // The size of a blob the repository holds (BLOB_UNKNOWN otherwise).
+  OciResult<uint64_t> BlobSize(std::string_view repository, const Digest& digest) const;
+  OciResult<std::unique_ptr<BlobReader>> OpenBlob(std::string_view repository,
+                                                 const Digest& digest) const;
+  OciResult<std::string> StartUpload(std::string_view repository);
+  // BLOB_UPLOAD_UNKNOWN for an unknown session, kUploadOutOfOrder when
+  // `offset` is not where the upload ends. Returns the new size.
+  OciResult<uint64_t> AppendUpload(std::string_view repository, const std::string& upload,
+                                   uint64_t offset, ByteView bytes);
+  OciResult<uint64_t> UploadSize(std::string_view repository, const std::string& upload);
+  // Commits the upload as `digest` (DIGEST_INVALID when its bytes hash to
+  // something else; the session ends either way) and adds the blob to the
+  // repository. Returns its size.
+  OciResult<uint64_t> FinishUpload(std::string_view repository, const std::string& upload,
+                                   const Digest& digest);
+  OciResult<bool> CancelUpload(std::string_view repository, const std::string& upload);
+  // Cross-repository mount: adds the stored blob `digest` to `repository`
+  // when `from` holds it, or, with no `from`, when its bytes are stored at
+  // all (distribution-spec: a registry MAY mount without `from`). False
+  // (the client then uploads) when it cannot.
+  OciResult<bool> Mount(std::string_view repository, const Digest& digest,
+                        std::optional<std::string_view> from);
+  // Removes the blob from the repository (its bytes go at `registry gc`).
+  OciResult<bool> DeleteBlob(std::string_view repository, const Digest& digest);
+
+  // ---- manifests
+  OciResult<StoredManifest> GetManifest(std::string_view repository,
+                                        const TagOrDigest& reference) const;
+  // Stores `content` exactly as sent. `reference` is the tag or digest of
+  // the route; `tags` the ?tag= values (which need a digest reference).
+  // Refusals: kTooLarge; MANIFEST_INVALID (ParseManifest); DIGEST_INVALID
+  // when the route's digest is not the content's; TAG_INVALID is the
+  // caller's (tags arrive validated); MANIFEST_BLOB_UNKNOWN when the config,
+  // a layer (unless it has urls: a non-distributable layer) or, unless
+  // sparse indexes are allowed, an index's child is not in the repository.
+  // A subject is never required to exist.
+  OciResult<PushedManifest> PutManifest(std::string_view repository, const TagOrDigest& reference,
+                                        std::span<const std::string> tags,
+                                        std::string_view content_type, ByteView content);
+  // By digest: the manifest and its tags; by tag: the tag alone.
+  // MANIFEST_UNKNOWN when there is none; UNSUPPORTED when a log entry
+  // refers to the manifest.
+  OciResult<bool> DeleteManifest(std::string_view repository, const TagOrDigest& reference);
+  // Marks a stored manifest as referred to by a log entry.
+  OciResult<bool> ProtectManifest(std::string_view repository, const Digest& digest);
+
+  // ---- discovery
+  // NAME_UNKNOWN for a repository that holds nothing.
+  OciResult<std::vector<std::string>> ListTags(std::string_view repository, std::string_view after,
+                                               size_t limit) const;
+  // Never NAME_UNKNOWN: an unknown subject or repository has no referrers.
+  OciResult<std::vector<Descriptor>> ListReferrers(std::string_view repository, const Digest& subject,
+                                                   std::optional<std::string_view> artifact_type,
+                                                   std::string_view after, size_t limit) const;
+
+ private:
+  OciResult<Digest> Resolve(std::string_view repository, const TagOrDigest& reference) const;
+
+  BlobStore& blobs_;
+  RegistryStore& store_;
+  const RegistryOptions options_;
+};
+
+}  // namespace scitt::registry

@@ -1,0 +1,242 @@
+// The registry's workflows (pull, push, discovery, management) over the
+// embedded blob files and registry.sqlite, without HTTP.
+#include "registry/registry.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "crypto/hash.h"
+#include "storage/embedded/blob_files.h"
+#include "storage/embedded/registry_db.h"
+
+namespace scitt::registry {
+namespace {
+
+using nlohmann::json;
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "scitt-registry-XXXXXX").string();
+    dir_ = ::mkdtemp(pattern.data());
+    blobs_ = std::move(*storage::BlobFiles::Open(dir_));
+    store_ = std::move(*storage::RegistryDb::Open(dir_ + "/registry.sqlite"));
+    registry_ = std::make_unique<Registry>(*blobs_, *store_, options_);
+  }
+  void TearDown() override {
+    registry_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen(RegistryOptions options) { registry_ = std::make_unique<Registry>(*blobs_, *store_, options); }
+
+  // Pushes `content` to `repository` in one chunk; returns its digest.
+  Digest PushBlob(std::string_view repository, std::string_view content) {
+    auto upload = registry_->StartUpload(repository);
+    EXPECT_TRUE(upload.ok());
+    EXPECT_TRUE(registry_->AppendUpload(repository, *upload, 0, AsBytes(content)).ok());
+    const Digest digest = Digest::Sha256Of(AsBytes(content));
+    auto finished = registry_->FinishUpload(repository, *upload, digest);
+    EXPECT_TRUE(finished.ok()) << finished.error().message;
+    return digest;
+  }
+
+  json ImageManifest(const Digest& config, const Digest& layer) {
+    return {{"schemaVersion", 2},
+            {"mediaType", kOciManifest},
+            {"config", {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                        {"digest", config.ToString()}, {"size", 2}}},
+            {"layers", json::array({{{"mediaType", "application/vnd.oci.image.layer.v1.tar"},
+                                     {"digest", layer.ToString()}, {"size", 5}}})}};
+  }
+  json Referrer(const Digest& subject, const std::string& type, const Digest& empty) {
+    return {{"schemaVersion", 2},
+            {"mediaType", kOciManifest},
+            {"artifactType", type},
+            {"config", {{"mediaType", kOciEmpty}, {"digest", empty.ToString()}, {"size", 2}}},
+            {"layers", json::array({{{"mediaType", kOciEmpty}, {"digest", empty.ToString()}, {"size", 2}}})},
+            {"subject", {{"mediaType", kOciManifest}, {"digest", subject.ToString()}, {"size", 100}}},
+            {"annotations", {{"k", type}}}};
+  }
+  OciResult<PushedManifest> Put(std::string_view repository, const std::string& reference,
+                                const json& manifest, std::vector<std::string> tags = {}) {
+    return registry_->PutManifest(repository, *ParseTagOrDigest(reference), tags, kOciManifest,
+                                  AsBytes(manifest.dump()));
+  }
+
+  std::string dir_;
+  RegistryOptions options_;
+  std::unique_ptr<storage::BlobFiles> blobs_;
+  std::unique_ptr<storage::RegistryDb> store_;
+  std::unique_ptr<Registry> registry_;
+};
+
+TEST_F(RegistryTest, PushThenPullAnImage) {
+  const Digest config = PushBlob("app", "{}");
+  const Digest layer = PushBlob("app", "hello");
+  EXPECT_EQ(*registry_->BlobSize("app", layer), 5u);
+  EXPECT_EQ(registry_->BlobSize("other", layer).error().code, OciCode::kBlobUnknown);
+  auto reader = registry_->OpenBlob("app", layer);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(*(*reader)->Read(1, 3), Bytes({'e', 'l', 'l'}));
+
+  const json manifest = ImageManifest(config, layer);
+  const std::string bytes = manifest.dump(2);  // stored exactly, whitespace and all
+  auto pushed = registry_->PutManifest("app", *ParseTagOrDigest("v1"), {}, kOciManifest, AsBytes(bytes));
+  ASSERT_TRUE(pushed.ok()) << pushed.error().message;
+  EXPECT_EQ(pushed->digest, Digest::Sha256Of(AsBytes(bytes)));
+  EXPECT_EQ(pushed->tags, std::vector<std::string>{"v1"});
+  for (const std::string& reference : {std::string("v1"), pushed->digest.ToString()}) {
+    auto got = registry_->GetManifest("app", *ParseTagOrDigest(reference));
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->content, Bytes(bytes.begin(), bytes.end()));
+    EXPECT_EQ(got->record.media_type, kOciManifest);
+    EXPECT_EQ(got->record.size, bytes.size());
+  }
+  EXPECT_EQ(registry_->GetManifest("app", *ParseTagOrDigest("v2")).error().code, OciCode::kManifestUnknown);
+  EXPECT_EQ(registry_->GetManifest("nope", *ParseTagOrDigest(pushed->digest.ToString())).error().code,
+            OciCode::kManifestUnknown);
+  EXPECT_EQ(*registry_->ListTags("app", "", 10), std::vector<std::string>{"v1"});
+  EXPECT_EQ(registry_->ListTags("nope", "", 10).error().code, OciCode::kNameUnknown);
+}
+
+TEST_F(RegistryTest, ManifestRefusals) {
+  const Digest config = PushBlob("app", "{}");
+  const Digest missing = Digest::Sha256Of(AsBytes("not pushed"));
+  EXPECT_EQ(Put("app", "v1", ImageManifest(config, missing)).error().code, OciCode::kManifestBlobUnknown);
+  // A blob of another repository is not this one's.
+  const Digest elsewhere = PushBlob("other", "hello");
+  EXPECT_EQ(Put("app", "v1", ImageManifest(config, elsewhere)).error().code, OciCode::kManifestBlobUnknown);
+  const Digest layer = PushBlob("app", "hello");
+  const json good = ImageManifest(config, layer);
+  EXPECT_EQ(Put("app", Digest::Sha256Of(AsBytes("x")).ToString(), good).error().code, OciCode::kDigestInvalid);
+  EXPECT_EQ(registry_->PutManifest("app", *ParseTagOrDigest("v1"), {}, kOciManifest, AsBytes("{")).error().code,
+            OciCode::kManifestInvalid);
+  EXPECT_EQ(registry_->PutManifest("app", *ParseTagOrDigest("v1"), {}, kOciIndex, AsBytes(good.dump())).error().code,
+            OciCode::kManifestInvalid);
+  RegistryOptions small;
+  small.max_manifest_bytes = 100;
+  Reopen(small);
+  EXPECT_EQ(Put("app", "v1", good).error().code, OciCode::kTooLarge);
+  // Nothing was stored by any refusal.
+  EXPECT_EQ(registry_->ListTags("app", "", 10)->size(), 0u);
+}
+
+TEST_F(RegistryTest, DigestReferencesExtraTagsAndSha512) {
+  const Digest config = PushBlob("app", "{}");
+  const Digest layer = PushBlob("app", "hello");
+  const std::string bytes = ImageManifest(config, layer).dump();
+  const Digest sha512 = Digest::Of(crypto::HashAlgorithm::kSha512,
+                                   crypto::Digest(crypto::HashAlgorithm::kSha512, AsBytes(bytes)));
+  const std::vector<std::string> tags = {"a", "b", "a"};
+  auto pushed = registry_->PutManifest("app", *ParseTagOrDigest(sha512.ToString()), tags, kOciManifest,
+                                       AsBytes(bytes));
+  ASSERT_TRUE(pushed.ok()) << pushed.error().message;
+  EXPECT_EQ(pushed->digest, sha512);
+  EXPECT_EQ(pushed->tags, (std::vector<std::string>{"a", "b"}));
+  auto got = registry_->GetManifest("app", *ParseTagOrDigest("b"));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->record.digest, sha512);
+  EXPECT_EQ(got->content, Bytes(bytes.begin(), bytes.end()));
+}
+
+TEST_F(RegistryTest, ReferrersAppearAndGoWithTheirManifests) {
+  const Digest empty = PushBlob("app", "{}");
+  const Digest subject = Digest::Sha256Of(AsBytes("an image that was never pushed"));
+  auto sbom = Put("app", "sbom", Referrer(subject, "application/spdx+json", empty));
+  ASSERT_TRUE(sbom.ok()) << sbom.error().message;  // the subject need not exist
+  auto statement = Put("app", "stmt", Referrer(subject, "application/scitt-statement+cose", empty));
+  ASSERT_TRUE(statement.ok());
+  auto all = registry_->ListReferrers("app", subject, std::nullopt, "", 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  auto filtered = registry_->ListReferrers("app", subject, "application/spdx+json", "", 100);
+  ASSERT_EQ(filtered->size(), 1u);
+  EXPECT_EQ((*filtered)[0].digest, sbom->digest);
+  EXPECT_EQ((*filtered)[0].annotations.at("k"), "application/spdx+json");
+  EXPECT_TRUE(registry_->ListReferrers("nope", subject, std::nullopt, "", 100)->empty());
+
+  EXPECT_TRUE(registry_->DeleteManifest("app", *ParseTagOrDigest(sbom->digest.ToString())).ok());
+  EXPECT_EQ(registry_->ListReferrers("app", subject, std::nullopt, "", 100)->size(), 1u);
+  // Protected by the log: refused.
+  ASSERT_TRUE(registry_->ProtectManifest("app", statement->digest).ok());
+  EXPECT_EQ(registry_->DeleteManifest("app", *ParseTagOrDigest(statement->digest.ToString())).error().code,
+            OciCode::kUnsupported);
+  EXPECT_EQ(registry_->ProtectManifest("app", sbom->digest).error().code, OciCode::kManifestUnknown);
+  // A tag delete keeps the manifest.
+  EXPECT_TRUE(registry_->DeleteManifest("app", *ParseTagOrDigest("stmt")).ok());
+  EXPECT_EQ(registry_->DeleteManifest("app", *ParseTagOrDigest("stmt")).error().code, OciCode::kManifestUnknown);
+  EXPECT_TRUE(registry_->GetManifest("app", *ParseTagOrDigest(statement->digest.ToString())).ok());
+}
+
+TEST_F(RegistryTest, IndexesNeedTheirChildrenUnlessSparse) {
+  const Digest config = PushBlob("app", "{}");
+  const Digest layer = PushBlob("app", "hello");
+  auto image = Put("app", "img", ImageManifest(config, layer));
+  ASSERT_TRUE(image.ok());
+  const Digest absent = Digest::Sha256Of(AsBytes("absent"));
+  auto index = [&](const Digest& child) {
+    return json{{"schemaVersion", 2}, {"mediaType", kOciIndex},
+                {"manifests", json::array({{{"mediaType", kOciManifest}, {"digest", child.ToString()}, {"size", 1}}})}};
+  };
+  auto put_index = [&](const Digest& child) {
+    return registry_->PutManifest("app", *ParseTagOrDigest("idx"), {}, kOciIndex, AsBytes(index(child).dump()));
+  };
+  EXPECT_TRUE(put_index(image->digest).ok());
+  EXPECT_EQ(put_index(absent).error().code, OciCode::kManifestBlobUnknown);
+  RegistryOptions sparse;
+  sparse.allow_sparse_indexes = true;
+  Reopen(sparse);
+  EXPECT_TRUE(put_index(absent).ok());
+}
+
+TEST_F(RegistryTest, UploadsMountsAndBlobDeletes) {
+  auto upload = registry_->StartUpload("app");
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE(registry_->AppendUpload("app", *upload, 0, AsBytes("hel")).ok());
+  EXPECT_EQ(registry_->AppendUpload("app", *upload, 0, AsBytes("lo")).error().code, OciCode::kUploadOutOfOrder);
+  EXPECT_EQ(*registry_->UploadSize("app", *upload), 3u);
+  EXPECT_EQ(registry_->UploadSize("other", *upload).error().code, OciCode::kBlobUploadUnknown);
+  ASSERT_TRUE(registry_->AppendUpload("app", *upload, 3, AsBytes("lo")).ok());
+  EXPECT_EQ(registry_->FinishUpload("app", *upload, Digest::Sha256Of(AsBytes("hell"))).error().code,
+            OciCode::kDigestInvalid);
+  EXPECT_EQ(registry_->FinishUpload("app", *upload, Digest::Sha256Of(AsBytes("hello"))).error().code,
+            OciCode::kBlobUploadUnknown);  // the session ended with the refusal
+
+  upload = registry_->StartUpload("app");
+  EXPECT_TRUE(registry_->CancelUpload("app", *upload).ok());
+  EXPECT_EQ(registry_->CancelUpload("app", *upload).error().code, OciCode::kBlobUploadUnknown);
+
+  const Digest blob = PushBlob("app", "hello");
+  EXPECT_FALSE(*registry_->Mount("b", blob, std::string_view("nope")));
+  EXPECT_EQ(registry_->BlobSize("b", blob).error().code, OciCode::kBlobUnknown);
+  EXPECT_TRUE(*registry_->Mount("b", blob, std::string_view("app")));
+  EXPECT_EQ(*registry_->BlobSize("b", blob), 5u);
+  EXPECT_TRUE(*registry_->Mount("c", blob, std::nullopt));  // no `from`: the bytes are stored
+  EXPECT_FALSE(*registry_->Mount("c", Digest::Sha256Of(AsBytes("never")), std::nullopt));
+
+  EXPECT_TRUE(registry_->DeleteBlob("b", blob).ok());
+  EXPECT_EQ(registry_->DeleteBlob("b", blob).error().code, OciCode::kBlobUnknown);
+  EXPECT_EQ(registry_->BlobSize("b", blob).error().code, OciCode::kBlobUnknown);
+  EXPECT_EQ(*registry_->BlobSize("app", blob), 5u);  // other repositories keep it
+}
+
+TEST(OciErrors, EncodeAndDecode) {
+  const std::string body = EncodeErrors({OciCode::kUploadOutOfOrder, "chunk at 0, upload at 3"});
+  EXPECT_EQ(body, R"({"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"chunk at 0, upload at 3"}]})");
+  auto decoded = DecodeErrors(AsBytes(body));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->code, OciCode::kBlobUploadInvalid);  // the spec's code for the name
+  EXPECT_EQ(decoded->message, "chunk at 0, upload at 3");
+  EXPECT_EQ(EncodeErrors({OciCode::kInternal, "\xff"}), "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"\xEF\xBF\xBD\"}]}");
+  auto foreign = DecodeErrors(AsBytes(R"({"errors":[{"code":"EXTENSION_UNKNOWN","message":"m"}]})"));
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->code, OciCode::kInternal);
+  EXPECT_EQ(foreign->message, "EXTENSION_UNKNOWN: m");
+  EXPECT_FALSE(DecodeErrors(AsBytes("not json")));
+  EXPECT_FALSE(DecodeErrors(AsBytes(R"({"errors":[]})")));
+}
+
+}  // namespace
+}  // namespace scitt::registry
