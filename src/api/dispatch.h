@@ -4,6 +4,8 @@
 // other connections of its I/O thread.
 #pragma once
 
+#include <functional>
+
 #include "base/worker_pool.h"
 #include "http/message.h"
 
@@ -13,5 +15,8 @@ namespace scitt::api {
 // at once with 503 problem details and Retry-After (SCRAPI §2: transient).
 // `pool` must outlive the returned handler's calls.
 http::Handler OnPool(WorkerPool& pool, http::Handler handler);
+// The same, answering `busy()` instead (the registry's routes answer the
+// OCI error document, not problem details).
+http::Handler OnPool(WorkerPool& pool, http::Handler handler, std::function<http::Response()> busy);
 
 }  // namespace scitt::api

@@ -1,5 +1,7 @@
 #include "api/guard.h"
 
+#include "api/oci/oci_routes.h"
+
 #include <algorithm>
 #include <string>
 
@@ -16,10 +18,21 @@ http::Admission Guard::Admission() {
 
 std::optional<http::Response> Guard::Check(const http::Request& head) {
   const bool unmetered = head.path == "/health" || head.path == "/metrics";
-  const bool submit = head.method == "POST";
-  const bool authenticated = submit && settings_.submit_tokens.Allows(head.Header("Authorization"));
+  // The registry: every method that changes something is a submission, and
+  // registry clients authenticate with Basic (docker login, skopeo --creds).
+  const bool oci = head.path.rfind("/v2/", 0) == 0;
+  const bool submit = oci ? head.method != "GET" && head.method != "HEAD" : head.method == "POST";
+  const bool authenticated =
+      submit && settings_.submit_tokens.Allows(head.Header("Authorization"), /*basic=*/oci);
   if (submit && !settings_.submit_tokens.empty() && !authenticated) {
     metrics_.Increment("scitt_refusals_total", {{"reason", "unauthenticated"}});
+    if (oci) {
+      http::Response res = OciErrorResponse(
+          {registry::OciCode::kUnauthorized,
+           "pushing needs credentials: a submit token as the password (Basic) or as a Bearer token"});
+      res.Set("WWW-Authenticate", "Basic realm=\"scitt\"");
+      return res;
+    }
     http::Response res =
         http::ProblemDetails(401, "Unauthorized", "POST /entries needs Authorization: Bearer <token>");
     res.Set("WWW-Authenticate", "Bearer");
@@ -28,6 +41,13 @@ std::optional<http::Response> Guard::Check(const http::Request& head) {
   int retry_after = 0;
   if (!unmetered && !authenticated && !limiter_.Allow(head.remote_address, &retry_after)) {
     metrics_.Increment("scitt_refusals_total", {{"reason", "rate_limited"}});
+    if (oci) {
+      http::Response res = OciErrorResponse(
+          {registry::OciCode::kTooManyRequests,
+           "Only " + std::to_string(static_cast<int64_t>(settings_.rate_limit)) + " requests per second are allowed."});
+      res.Set("Retry-After", std::to_string(retry_after));
+      return res;
+    }
     http::Response res = http::ProblemDetails(
         429, "Too Many Requests",
         "Only " + std::to_string(static_cast<int64_t>(settings_.rate_limit)) + " requests per second are allowed.");

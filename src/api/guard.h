@@ -21,9 +21,11 @@ class Guard {
   Guard(GuardSettings settings, http::Metrics& metrics);
 
   // The server's admission check (http::ServerOptions::admit): 401 for a
-  // POST without a valid token when tokens are configured, 429 beyond the
-  // rate limit (a valid token is not limited; /health and /metrics never
-  // are). The guard must outlive the server.
+  // POST, or under /v2/ any method but GET and HEAD, without a valid token
+  // when tokens are configured (under /v2/ also as a Basic password, and
+  // answered with the OCI error document), 429 beyond the rate limit (a
+  // valid token is not limited; /health and /metrics never are). The guard
+  // must outlive the server.
   http::Admission Admission();
 
  private:

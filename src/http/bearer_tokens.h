@@ -1,5 +1,5 @@
-// Bearer-token authentication (RFC 6750 §2.1) against a configured set of
-// tokens, compared in constant time.
+// Bearer-token authentication (RFC 6750 §2.1), and Basic with a token as
+// the password, against a configured set of tokens, compared in constant time.
 #pragma once
 
 #include <array>
@@ -21,9 +21,11 @@ class BearerTokens {
 
   // True when `authorization` (an Authorization field value) holds
   // credentials of the Bearer scheme, in any letter case (RFC 9110 §11.1),
-  // whose token68 (§11.2) is one of the configured tokens. The time taken
+  // whose token68 (§11.2) is one of the configured tokens; with `basic`,
+  // also of the Basic scheme (RFC 7617) whose password is one (any user
+  // name: what `docker login` and `skopeo --creds` send). The time taken
   // does not depend on which token matched or where a guess differs.
-  bool Allows(const std::optional<std::string>& authorization) const;
+  bool Allows(const std::optional<std::string>& authorization, bool basic = false) const;
 
   // RFC 9110 §11.2 token68: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+"
   // / "/" ) *"=" (RFC 6750's b64token). A configured token that is not one

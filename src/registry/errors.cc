@@ -10,7 +10,7 @@
 namespace scitt::registry {
 namespace {
 
-constexpr std::array<std::pair<OciCode, std::string_view>, 18> kNames = {{
+constexpr std::array<std::pair<OciCode, std::string_view>, 20> kNames = {{
     {OciCode::kBlobUnknown, "BLOB_UNKNOWN"},
     {OciCode::kBlobUploadInvalid, "BLOB_UPLOAD_INVALID"},
     {OciCode::kBlobUploadUnknown, "BLOB_UPLOAD_UNKNOWN"},
@@ -25,6 +25,8 @@ constexpr std::array<std::pair<OciCode, std::string_view>, 18> kNames = {{
     {OciCode::kDenied, "DENIED"},
     {OciCode::kUnsupported, "UNSUPPORTED"},
     {OciCode::kTooManyRequests, "TOOMANYREQUESTS"},
+    {OciCode::kTagInvalid, "TAG_INVALID"},
+    {OciCode::kPaginationNumberInvalid, "PAGINATION_NUMBER_INVALID"},
     {OciCode::kUploadOutOfOrder, "BLOB_UPLOAD_INVALID"},
     {OciCode::kTooLarge, "SIZE_INVALID"},
     {OciCode::kInternal, "UNKNOWN"},

@@ -31,6 +31,10 @@ enum class OciCode {
   kDenied,               // DENIED
   kUnsupported,          // UNSUPPORTED
   kTooManyRequests,      // TOOMANYREQUESTS
+  // From CNCF distribution, which clients know: a tag that is not valid,
+  // and an `n` query parameter that is not a count.
+  kTagInvalid,                // TAG_INVALID
+  kPaginationNumberInvalid,   // PAGINATION_NUMBER_INVALID
   // Sent as BLOB_UPLOAD_INVALID with 416: a chunk that does not start where
   // the upload ends ("Pushing a blob in chunks").
   kUploadOutOfOrder,

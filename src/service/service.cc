@@ -10,6 +10,7 @@
 #include "api/dispatch.h"
 #include "api/guard.h"
 #include "api/log_reads/log_read_routes.h"
+#include "api/oci/oci_routes.h"
 #include "api/scheduler.h"
 #include "api/scrapi/scrapi_routes.h"
 #include "api/status/status_routes.h"
@@ -24,6 +25,7 @@
 #include "log/transparency_log.h"
 #include "registration/pipeline.h"
 #include "registration/service_statements.h"
+#include "registry/registry.h"
 #include "service/service_keys.h"
 #include "storage/store.h"
 
@@ -99,6 +101,8 @@ struct Service::Impl {
   api::Scheduler scheduler;
   std::unique_ptr<log::TransparencyLog> log;
   std::unique_ptr<registration::Pipeline> pipeline;
+  storage::RegistryStores registry_stores;
+  std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<api::Guard> guard;
   // Filled once, before `ready` is set; read by the I/O threads only after.
   std::shared_ptr<http::Router> router = std::make_shared<http::Router>();
@@ -121,7 +125,10 @@ struct Service::Impl {
   http::Handler Front(http::Handler guarded) {
     return [this, guarded = std::move(guarded)](http::Request req, http::Responder respond) {
       if (!ready.load(std::memory_order_acquire)) {
-        http::Response res = http::ProblemDetails(503, "Service Unavailable", "the service is starting");
+        http::Response res =
+            req.path.rfind("/v2/", 0) == 0
+                ? api::OciErrorResponse({registry::OciCode::kUnavailable, "the service is starting"})
+                : http::ProblemDetails(503, "Service Unavailable", "the service is starting");
         res.Set("Retry-After", "1");
         return respond(std::move(res));
       }
@@ -226,6 +233,11 @@ void Service::Impl::AddRoutes() {
   status.metrics = &metrics;
   status.origin = config.origin;
   api::AddStatusRoutes(status, *router);
+
+  api::OciDeps oci;
+  oci.registry = registry.get();
+  oci.work = reads.get();
+  api::AddOciRoutes(oci, *router);
 }
 
 Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
@@ -253,6 +265,9 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
                                                               static_cast<size_t>(cfg.max_queued_requests),
                                                               static_cast<size_t>(cfg.max_queued_bytes)});
   SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
+  SCITT_ASSIGN_OR_RETURN(impl.registry_stores, storage::OpenRegistryStores(cfg.store));
+  impl.registry = std::make_unique<registry::Registry>(*impl.registry_stores.blobs,
+                                                       *impl.registry_stores.metadata);
   impl.AddRoutes();
   impl.ready.store(true, std::memory_order_release);
 

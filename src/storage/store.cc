@@ -2,7 +2,9 @@
 
 #include <cctype>
 
+#include "storage/embedded/blob_files.h"
 #include "storage/embedded/embedded_store.h"
+#include "storage/embedded/registry_db.h"
 
 namespace scitt::storage {
 namespace {
@@ -22,9 +24,9 @@ bool HasUrlScheme(const std::string& setting) {
   return true;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting, StoreOptions options) {
+// The directory of a file: setting (kUnsupported for PostgreSQL, which
+// this build lacks).
+Result<std::string> EmbeddedDirectory(const std::string& setting) {
   if (setting.empty()) return MakeError(ErrorCode::kInvalidArgument, "the store setting is empty");
   if (StartsWith(setting, "postgres://") || StartsWith(setting, "postgresql://")) {
     return MakeError(ErrorCode::kUnsupported,
@@ -45,8 +47,23 @@ Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting, Sto
                      "store " + setting + ": unknown kind of store (file:DIR or postgres://…)");
   }
   if (dir.empty()) return MakeError(ErrorCode::kInvalidArgument, "store " + setting + " names no directory");
+  return dir;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting, StoreOptions options) {
+  SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
   SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> store, EmbeddedStore::Open(dir, std::move(options)));
   return std::unique_ptr<log::LogStore>(std::move(store));
+}
+
+Result<RegistryStores> OpenRegistryStores(const std::string& setting) {
+  SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
+  RegistryStores stores;
+  SCITT_ASSIGN_OR_RETURN(stores.blobs, BlobFiles::Open(dir));
+  SCITT_ASSIGN_OR_RETURN(stores.metadata, RegistryDb::Open(dir + "/registry.sqlite"));
+  return stores;
 }
 
 }  // namespace scitt::storage

@@ -18,6 +18,8 @@
 #include "base/result.h"
 #include "crypto/hash.h"
 #include "log/log_store.h"
+#include "registry/blob_store.h"
+#include "registry/registry_store.h"
 
 namespace scitt::storage {
 
@@ -54,5 +56,14 @@ struct StoreOptions {
 // backend this build lacks; otherwise what the backend's Open answers.
 Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting,
                                                  StoreOptions options = {});
+
+// The registry's stores in the place `setting` names (the same setting as
+// OpenStore): for file:DIR, blob files under DIR/blobs and DIR/uploads and
+// the metadata in DIR/registry.sqlite.
+struct RegistryStores {
+  std::unique_ptr<registry::BlobStore> blobs;
+  std::unique_ptr<registry::RegistryStore> metadata;
+};
+Result<RegistryStores> OpenRegistryStores(const std::string& setting);
 
 }  // namespace scitt::storage

@@ -1,0 +1,477 @@
+#include "api/oci/oci_routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/dispatch.h"
+#include "api/oci/oci_paths.h"
+#include "base/text.h"
+
+namespace scitt::api {
+namespace {
+
+using registry::Digest;
+using registry::OciCode;
+using registry::OciError;
+
+// Until responses can stream from a file (http layer), a blob GET answers
+// at most this many bytes at once; clients fetch larger blobs by Range.
+constexpr uint64_t kMaxBufferedBlobBytes = 64ull << 20;
+
+http::Response Json(int status, const std::string& body) {
+  http::Response response;
+  response.status = status;
+  response.body = body;
+  response.Set("Content-Type", "application/json");
+  return response;
+}
+
+OciError Refuse(OciCode code, std::string message) { return OciError{code, std::move(message)}; }
+
+// The repository name of a path, or NAME_INVALID.
+std::optional<OciError> CheckName(const std::string& name) {
+  if (registry::IsValidName(name)) return std::nullopt;
+  return Refuse(OciCode::kNameInvalid, "invalid repository name \"" + ToValidUtf8(name).substr(0, 300) + "\"");
+}
+
+registry::OciResult<Digest> ParseDigest(std::string_view text) {
+  auto digest = Digest::Parse(text);
+  if (!digest.ok()) return Refuse(OciCode::kDigestInvalid, digest.error().message);
+  return *digest;
+}
+
+std::string BlobLocation(const std::string& name, const Digest& digest) {
+  return "/v2/" + name + "/blobs/" + digest.ToString();
+}
+std::string UploadLocation(const std::string& name, const std::string& upload) {
+  return "/v2/" + name + "/blobs/uploads/" + upload;
+}
+
+// "Range: 0-<last byte>" of an upload holding `size` bytes (distribution-spec
+// "Pushing a blob in chunks"; an empty upload says 0-0, as CNCF
+// distribution does).
+std::string UploadRange(uint64_t size) { return "0-" + std::to_string(size == 0 ? 0 : size - 1); }
+
+// RFC 9110 §14.1.2 "bytes=" with one range: first-last, first-, or -suffix.
+// nullopt: no Range (the whole blob); an error: 416.
+struct ByteRange {
+  uint64_t first = 0;
+  uint64_t last = 0;  // inclusive
+};
+registry::OciResult<std::optional<ByteRange>> ParseRange(const std::optional<std::string>& header,
+                                                         uint64_t size) {
+  if (!header) return std::optional<ByteRange>();
+  auto unsatisfiable = [&] {
+    return Refuse(OciCode::kSizeInvalid, "range \"" + ToValidUtf8(*header).substr(0, 100) +
+                                              "\" is not satisfiable for " + std::to_string(size) + " bytes");
+  };
+  const std::string_view text = *header;
+  if (text.substr(0, 6) != "bytes=" || text.find(',') != std::string_view::npos) return unsatisfiable();
+  const std::string_view spec = text.substr(6);
+  const size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return unsatisfiable();
+  const std::string_view first_text = spec.substr(0, dash), last_text = spec.substr(dash + 1);
+  ByteRange range;
+  if (first_text.empty()) {  // the last N bytes
+    const std::optional<uint64_t> suffix = ParseDecimal(last_text);
+    if (!suffix || *suffix == 0 || size == 0) return unsatisfiable();
+    range.first = size - std::min(*suffix, size);
+    range.last = size - 1;
+    return std::optional<ByteRange>(range);
+  }
+  const std::optional<uint64_t> first = ParseDecimal(first_text);
+  if (!first || *first >= size) return unsatisfiable();
+  range.first = *first;
+  range.last = size - 1;
+  if (!last_text.empty()) {
+    const std::optional<uint64_t> last = ParseDecimal(last_text);
+    if (!last || *last < *first) return unsatisfiable();  // inverted
+    range.last = std::min(*last, size - 1);
+  }
+  return std::optional<ByteRange>(range);
+}
+
+class OciRoutes {
+ public:
+  explicit OciRoutes(const OciDeps& deps) : deps_(deps) {}
+
+  void Handle(http::Request req, http::Responder respond) const {
+    const std::optional<OciPath> path = ParseOciPath(req.path);
+    if (!path) {
+      respond(OciErrorResponse(Refuse(OciCode::kNameUnknown, "no such endpoint: " + ToValidUtf8(req.path))));
+      return;
+    }
+    if (auto invalid = CheckName(path->name)) {
+      respond(OciErrorResponse(*invalid));
+      return;
+    }
+    auto answer = [&]() -> registry::OciResult<http::Response> {
+      switch (path->endpoint) {
+        case OciPath::Endpoint::kBlob: return Blob(req, *path);
+        case OciPath::Endpoint::kManifest: return Manifest(req, *path);
+        case OciPath::Endpoint::kUploads: return StartUpload(req, *path);
+        case OciPath::Endpoint::kUpload: return Upload(req, *path);
+        case OciPath::Endpoint::kTags: return Tags(req, *path);
+        case OciPath::Endpoint::kReferrers: return Referrers(req, *path);
+      }
+      return Refuse(OciCode::kInternal, "unreachable");
+    }();
+    respond(answer.ok() ? std::move(*answer) : OciErrorResponse(answer.error()));
+  }
+
+ private:
+  static registry::OciResult<http::Response> MethodNotAllowed(const http::Request& req,
+                                                              const char* allow) {
+    http::Response response = OciErrorResponse(
+        Refuse(OciCode::kUnsupported, req.method + " is not supported here (" + allow + " are)"));
+    response.status = 405;
+    response.Set("Allow", allow);
+    return response;
+  }
+
+  registry::OciResult<http::Response> Blob(const http::Request& req, const OciPath& path) const {
+    auto digest = ParseDigest(path.last);
+    if (!digest.ok()) return digest.error();
+    registry::Registry& r = *deps_.registry;
+    if (req.method == "DELETE") {
+      auto deleted = r.DeleteBlob(path.name, *digest);
+      if (!deleted.ok()) return deleted.error();
+      http::Response response;
+      response.status = 202;
+      return response;
+    }
+    if (req.method != "GET" && req.method != "HEAD") return MethodNotAllowed(req, "GET, HEAD, DELETE");
+    auto size = r.BlobSize(path.name, *digest);
+    if (!size.ok()) return size.error();
+    http::Response response;
+    response.Set("Content-Type", "application/octet-stream");
+    response.Set("Docker-Content-Digest", digest->ToString());
+    response.Set("Accept-Ranges", "bytes");
+    auto range = ParseRange(req.Header("Range"), *size);
+    if (!range.ok()) {
+      http::Response refused = OciErrorResponse(range.error());
+      refused.status = 416;
+      refused.Set("Content-Range", "bytes */" + std::to_string(*size));
+      return refused;
+    }
+    const ByteRange span = range->value_or(ByteRange{0, *size == 0 ? 0 : *size - 1});
+    const uint64_t length = *size == 0 ? 0 : span.last - span.first + 1;
+    if (range->has_value()) {
+      response.status = 206;
+      response.Set("Content-Range", "bytes " + std::to_string(span.first) + "-" +
+                                        std::to_string(span.last) + "/" + std::to_string(*size));
+    }
+    // HEAD reads as GET does: the server sends the head alone, with the
+    // body's Content-Length.
+    if (length > kMaxBufferedBlobBytes) {
+      return Refuse(OciCode::kTooLarge, "blobs over " + std::to_string(kMaxBufferedBlobBytes) +
+                                            " bytes are served by Range requests");
+    }
+    auto reader = r.OpenBlob(path.name, *digest);
+    if (!reader.ok()) return reader.error();
+    auto bytes = (*reader)->Read(span.first, static_cast<size_t>(length));
+    if (!bytes.ok()) return bytes.error();
+    response.body.assign(bytes->begin(), bytes->end());
+    return response;
+  }
+
+  registry::OciResult<http::Response> Manifest(const http::Request& req, const OciPath& path) const {
+    auto reference = registry::ParseTagOrDigest(path.last);
+    if (!reference.ok()) {
+      return Refuse(path.last.find(':') != std::string::npos ? OciCode::kDigestInvalid : OciCode::kTagInvalid,
+                    reference.error().message);
+    }
+    registry::Registry& r = *deps_.registry;
+    if (req.method == "GET" || req.method == "HEAD") {
+      auto stored = r.GetManifest(path.name, *reference);
+      if (!stored.ok()) return stored.error();
+      http::Response response;
+      response.Set("Content-Type", stored->record.media_type);
+      response.Set("Docker-Content-Digest", stored->record.digest.ToString());
+      response.Set("ETag", "\"" + stored->record.digest.ToString() + "\"");
+      response.body.assign(stored->content.begin(), stored->content.end());  // HEAD: the server drops it
+      return response;
+    }
+    if (req.method == "PUT") {
+      std::vector<std::string> tags;
+      const auto [begin, end] = req.query.equal_range("tag");
+      for (auto it = begin; it != end; ++it) {
+        if (!registry::IsValidTag(it->second)) {
+          return Refuse(OciCode::kTagInvalid, "invalid tag \"" + ToValidUtf8(it->second).substr(0, 200) + "\"");
+        }
+        tags.push_back(it->second);
+      }
+      auto pushed = r.PutManifest(path.name, *reference, tags, req.Header("Content-Type").value_or(""),
+                                  AsBytes(req.body));
+      if (!pushed.ok()) return pushed.error();
+      http::Response response;
+      response.status = 201;
+      response.Set("Location", "/v2/" + path.name + "/manifests/" + pushed->digest.ToString());
+      response.Set("Docker-Content-Digest", pushed->digest.ToString());
+      // distribution-spec: a registry with the referrers API answers
+      // OCI-Subject for every manifest with a subject.
+      if (pushed->manifest.subject) response.Set("OCI-Subject", pushed->manifest.subject->digest.ToString());
+      if (!tags.empty()) {
+        std::string list;
+        for (const std::string& tag : pushed->tags) list += (list.empty() ? "" : ", ") + tag;
+        response.Set("OCI-Tag", list);
+      }
+      response.log_fields.emplace_back("digest", pushed->digest.ToString());
+      return response;
+    }
+    if (req.method == "DELETE") {
+      auto deleted = r.DeleteManifest(path.name, *reference);
+      if (!deleted.ok()) {
+        if (deleted.error().code == OciCode::kUnsupported) {
+          http::Response refused = OciErrorResponse(deleted.error());
+          refused.status = 405;
+          return refused;
+        }
+        return deleted.error();
+      }
+      http::Response response;
+      response.status = 202;
+      return response;
+    }
+    return MethodNotAllowed(req, "GET, HEAD, PUT, DELETE");
+  }
+
+  registry::OciResult<http::Response> StartUpload(const http::Request& req, const OciPath& path) const {
+    if (req.method != "POST") return MethodNotAllowed(req, "POST");
+    registry::Registry& r = *deps_.registry;
+    if (const auto mount = req.Query("mount")) {
+      auto digest = ParseDigest(*mount);
+      if (!digest.ok()) return digest.error();
+      const std::optional<std::string> from = req.Query("from");
+      if (from) {
+        if (auto invalid = CheckName(*from)) return *invalid;
+      }
+      auto mounted = r.Mount(path.name, *digest, from ? std::optional<std::string_view>(*from) : std::nullopt);
+      if (!mounted.ok()) return mounted.error();
+      if (*mounted) return BlobCreated(path.name, *digest);
+      // Not mountable: a normal upload session (202) follows.
+    }
+    auto upload = r.StartUpload(path.name);
+    if (!upload.ok()) return upload.error();
+    if (const auto digest_text = req.Query("digest")) {
+      // Single POST: the whole blob in this request.
+      auto digest = ParseDigest(*digest_text);
+      if (!digest.ok()) {
+        (void)r.CancelUpload(path.name, *upload);
+        return digest.error();
+      }
+      return Finish(path.name, *upload, 0, AsBytes(req.body), *digest);
+    }
+    if (!req.body.empty()) {
+      auto appended = r.AppendUpload(path.name, *upload, 0, AsBytes(req.body));
+      if (!appended.ok()) return appended.error();
+    }
+    http::Response response;
+    response.status = 202;
+    response.Set("Location", UploadLocation(path.name, *upload));
+    response.Set("Docker-Upload-UUID", *upload);
+    response.Set("Range", UploadRange(req.body.size()));
+    return response;
+  }
+
+  registry::OciResult<http::Response> Upload(const http::Request& req, const OciPath& path) const {
+    registry::Registry& r = *deps_.registry;
+    const std::string& upload = path.last;
+    if (req.method == "GET") {
+      auto size = r.UploadSize(path.name, upload);
+      if (!size.ok()) return size.error();
+      return UploadStatus(204, path.name, upload, *size);
+    }
+    if (req.method == "DELETE") {
+      auto cancelled = r.CancelUpload(path.name, upload);
+      if (!cancelled.ok()) return cancelled.error();
+      http::Response response;
+      response.status = 204;
+      return response;
+    }
+    if (req.method != "PATCH" && req.method != "PUT") return MethodNotAllowed(req, "GET, PATCH, PUT, DELETE");
+    // Where this chunk starts: Content-Range "<start>-<end>" when sent
+    // (chunked upload), else where the upload ends (streamed upload).
+    auto current = r.UploadSize(path.name, upload);
+    if (!current.ok()) return current.error();
+    uint64_t offset = *current;
+    if (const auto content_range = req.Header("Content-Range")) {
+      const size_t dash = content_range->find('-');
+      const std::optional<uint64_t> start =
+          dash == std::string::npos ? std::nullopt : ParseDecimal(content_range->substr(0, dash));
+      const std::optional<uint64_t> end =
+          dash == std::string::npos ? std::nullopt : ParseDecimal(content_range->substr(dash + 1));
+      if (!start || !end || *end < *start || *end - *start + 1 != req.body.size()) {
+        return Refuse(OciCode::kUploadOutOfOrder,
+                      "Content-Range \"" + ToValidUtf8(*content_range).substr(0, 100) +
+                          "\" does not describe the " + std::to_string(req.body.size()) + " bytes sent");
+      }
+      offset = *start;
+    }
+    if (req.method == "PUT") {
+      const auto digest_text = req.Query("digest");
+      if (!digest_text) return Refuse(OciCode::kDigestInvalid, "the closing PUT needs ?digest=");
+      auto digest = ParseDigest(*digest_text);
+      if (!digest.ok()) return digest.error();
+      return Finish(path.name, upload, offset, AsBytes(req.body), *digest);
+    }
+    auto size = r.AppendUpload(path.name, upload, offset, AsBytes(req.body));
+    if (!size.ok()) return size.error();
+    return UploadStatus(202, path.name, upload, *size);
+  }
+
+  registry::OciResult<http::Response> Finish(const std::string& name, const std::string& upload,
+                                             uint64_t offset, ByteView last_chunk,
+                                             const Digest& digest) const {
+    registry::Registry& r = *deps_.registry;
+    if (!last_chunk.empty()) {
+      auto appended = r.AppendUpload(name, upload, offset, last_chunk);
+      if (!appended.ok()) return appended.error();
+    }
+    auto finished = r.FinishUpload(name, upload, digest);
+    if (!finished.ok()) return finished.error();
+    return BlobCreated(name, digest);
+  }
+
+  static http::Response BlobCreated(const std::string& name, const Digest& digest) {
+    http::Response response;
+    response.status = 201;
+    response.Set("Location", BlobLocation(name, digest));
+    response.Set("Docker-Content-Digest", digest.ToString());
+    response.log_fields.emplace_back("digest", digest.ToString());
+    return response;
+  }
+
+  static http::Response UploadStatus(int status, const std::string& name, const std::string& upload,
+                                     uint64_t size) {
+    http::Response response;
+    response.status = status;
+    response.Set("Location", UploadLocation(name, upload));
+    response.Set("Docker-Upload-UUID", upload);
+    response.Set("Range", UploadRange(size));
+    return response;
+  }
+
+  // Up to `n` (or max_page_items) items; NAME/PAGINATION errors as the spec says.
+  registry::OciResult<size_t> PageSize(const http::Request& req) const {
+    const auto n = req.Query("n");
+    if (!n) return deps_.max_page_items;
+    const std::optional<uint64_t> parsed = ParseDecimal(*n);
+    if (!parsed) {
+      return Refuse(OciCode::kPaginationNumberInvalid, "n must be a non-negative decimal count");
+    }
+    return static_cast<size_t>(std::min<uint64_t>(*parsed, deps_.max_page_items));
+  }
+
+  registry::OciResult<http::Response> Tags(const http::Request& req, const OciPath& path) const {
+    if (req.method != "GET") return MethodNotAllowed(req, "GET");
+    auto limit = PageSize(req);
+    if (!limit.ok()) return limit.error();
+    const std::string last = req.Query("last").value_or("");
+    // One more than asked says whether a next page exists.
+    auto tags = deps_.registry->ListTags(path.name, last, *limit == 0 ? 0 : *limit + 1);
+    if (!tags.ok()) return tags.error();
+    const bool more = tags->size() > *limit;
+    if (more) tags->resize(*limit);
+    http::Response response = Json(200, nlohmann::json{{"name", path.name}, {"tags", *tags}}.dump());
+    // distribution-spec: n=0 answers an empty list and no Link.
+    if (more && *limit > 0) {
+      response.Set("Link", "</v2/" + path.name + "/tags/list?n=" + std::to_string(*limit) +
+                               "&last=" + tags->back() + ">; rel=\"next\"");
+    }
+    return response;
+  }
+
+  registry::OciResult<http::Response> Referrers(const http::Request& req, const OciPath& path) const {
+    if (req.method != "GET") return MethodNotAllowed(req, "GET");
+    auto subject = ParseDigest(path.last);
+    if (!subject.ok()) return subject.error();
+    const std::optional<std::string> artifact_type = req.Query("artifactType");
+    std::string after;
+    if (const auto last = req.Query("last")) {
+      auto parsed = ParseDigest(*last);
+      if (!parsed.ok()) return parsed.error();
+      after = parsed->ToString();
+    }
+    const size_t limit = deps_.max_page_items;
+    auto referrers = deps_.registry->ListReferrers(
+        path.name, *subject, artifact_type ? std::optional<std::string_view>(*artifact_type) : std::nullopt,
+        after, limit + 1);
+    if (!referrers.ok()) return referrers.error();
+    const bool more = referrers->size() > limit;
+    if (more) referrers->resize(limit);
+    http::Response response;
+    response.body = registry::EncodeIndex(*referrers);
+    response.Set("Content-Type", std::string(registry::kOciIndex));
+    if (artifact_type) response.Set("OCI-Filters-Applied", "artifactType");
+    if (more) {
+      std::string next = "</v2/" + path.name + "/referrers/" + subject->ToString() +
+                         "?last=" + referrers->back().digest.ToString();
+      // Media types hold no characters that need escaping in a query
+      // except '+', which a query reads as a space.
+      if (artifact_type) {
+        std::string escaped;
+        for (char c : *artifact_type) escaped += c == '+' ? std::string("%2B") : std::string(1, c);
+        next += "&artifactType=" + escaped;
+      }
+      response.Set("Link", next + ">; rel=\"next\"");
+    }
+    return response;
+  }
+
+  const OciDeps deps_;
+};
+
+}  // namespace
+
+http::Response OciErrorResponse(const OciError& error) {
+  int status = 500;
+  switch (error.code) {
+    case OciCode::kBlobUnknown:
+    case OciCode::kBlobUploadUnknown:
+    case OciCode::kManifestUnknown:
+    case OciCode::kNameUnknown: status = 404; break;
+    case OciCode::kBlobUploadInvalid:
+    case OciCode::kDigestInvalid:
+    case OciCode::kManifestBlobUnknown:
+    case OciCode::kManifestInvalid:
+    case OciCode::kNameInvalid:
+    case OciCode::kSizeInvalid:
+    case OciCode::kTagInvalid:
+    case OciCode::kPaginationNumberInvalid: status = 400; break;
+    case OciCode::kUnauthorized: status = 401; break;
+    case OciCode::kDenied: status = 403; break;
+    case OciCode::kUnsupported: status = 405; break;
+    case OciCode::kTooManyRequests: status = 429; break;
+    case OciCode::kUploadOutOfOrder: status = 416; break;
+    case OciCode::kTooLarge: status = 413; break;
+    case OciCode::kUnavailable: status = 503; break;
+    case OciCode::kInternal: status = 500; break;
+  }
+  http::Response response = Json(status, registry::EncodeErrors(error));
+  if (status == 503 || status == 429) response.Set("Retry-After", "1");
+  response.log_fields.emplace_back("oci_error", std::string(registry::OciCodeName(error.code)));
+  return response;
+}
+
+void AddOciRoutes(const OciDeps& deps, http::Router& router) {
+  // distribution-spec end-1: the API version check.
+  router.Add("GET", "/v2/", [](http::Request, http::Responder respond) {
+    http::Response response = Json(200, "{}");
+    response.Set("Docker-Distribution-API-Version", "registry/2.0");
+    respond(std::move(response));
+  });
+  auto routes = std::make_shared<const OciRoutes>(deps);
+  http::Handler handler = OnPool(
+      *deps.work,
+      [routes](http::Request req, http::Responder respond) { routes->Handle(std::move(req), std::move(respond)); },
+      [] { return OciErrorResponse(Refuse(OciCode::kUnavailable, "the registry is busy; retry shortly")); });
+  for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}) {
+    router.Add(method, "/v2/{path...}", handler);
+  }
+}
+
+}  // namespace scitt::api

@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""The OCI distribution API of `scitt serve` through the real binary on
+loopback: the four distribution-spec workflows (pull, push, content
+discovery, content management) as its conformance suite exercises them, the
+error document on every failure, authentication of pushes, and what
+survives a restart.
+
+Usage: oci_e2e_test.py PATH/TO/scitt
+"""
+import base64
+import hashlib
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="scitt-oci-")
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+EMPTY = b"{}"
+
+
+def sha256(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def oci_error(status, hdrs, body, want_status, want_code):
+    assert status == want_status, f"status {status}, want {want_status}: {body[:300]!r}"
+    assert hdrs.get("content-type") == "application/json", hdrs
+    doc = json.loads(body)
+    codes = [e["code"] for e in doc["errors"]]
+    assert codes == [want_code], f"codes {codes}, want {want_code}: {doc}"
+    assert doc["errors"][0]["message"]
+
+
+class Client:
+    def __init__(self, url, auth=None):
+        self.url = url
+        self.auth = auth
+
+    def req(self, method, path, body=None, headers=None):
+        headers = dict(headers or {})
+        if self.auth:
+            headers["Authorization"] = self.auth
+        return lib.request(method, self.url + path, body, headers)
+
+    def push_blob(self, repo, data):
+        status, hdrs, _ = self.req("POST", f"/v2/{repo}/blobs/uploads/")
+        assert status == 202, status
+        location = hdrs["location"]
+        status, hdrs, body = self.req("PUT", f"{location}?digest={sha256(data)}", data,
+                                      {"Content-Type": "application/octet-stream"})
+        assert status == 201, (status, body)
+        assert hdrs["docker-content-digest"] == sha256(data)
+        return sha256(data)
+
+    def put_manifest(self, repo, ref, manifest, media_type=OCI_MANIFEST):
+        body = manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()
+        return self.req("PUT", f"/v2/{repo}/manifests/{ref}", body, {"Content-Type": media_type})
+
+
+def image(config, layers):
+    return {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config[0], "size": config[1]},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d, "size": n} for d, n in layers]}
+
+
+def artifact(subject_digest, subject_size, artifact_type, annotations=None):
+    return {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": artifact_type,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": sha256(EMPTY), "size": 2},
+            "layers": [{"mediaType": "application/vnd.oci.empty.v1+json", "digest": sha256(EMPTY), "size": 2}],
+            "subject": {"mediaType": OCI_MANIFEST, "digest": subject_digest, "size": subject_size},
+            "annotations": annotations or {"org.opencontainers.image.created": "2026-12-04T00:00:00Z"}}
+
+
+SERVER = lib.Server(SCITT, WORK, "oci")
+C = Client(SERVER.url)
+
+
+def test_base_endpoint():
+    status, hdrs, body = C.req("GET", "/v2/")
+    assert status == 200 and hdrs["docker-distribution-api-version"] == "registry/2.0", (status, hdrs)
+    assert json.loads(body) == {}
+
+
+def test_push_and_pull_an_image():
+    config = C.push_blob("team/app", b'{"architecture":"amd64"}')
+    layer_data = os.urandom(200000)
+    # Chunked: POST, PATCH with Content-Range, status GET, last chunk on PUT.
+    status, hdrs, _ = C.req("POST", "/v2/team/app/blobs/uploads/", b"", {"Content-Length": "0"})
+    assert status == 202
+    location = hdrs["location"]
+    status, hdrs, _ = C.req("PATCH", location, layer_data[:100000],
+                            {"Content-Range": "0-99999", "Content-Type": "application/octet-stream"})
+    assert status == 202 and hdrs["range"] == "0-99999", (status, hdrs)
+    # Out of order: 416, and the status GET says where to go on.
+    oci_error(*C.req("PATCH", location, layer_data[150000:], {"Content-Range": "150000-199999"}), 416,
+              "BLOB_UPLOAD_INVALID")
+    status, hdrs, _ = C.req("GET", location)
+    assert status == 204 and hdrs["range"] == "0-99999", (status, hdrs)
+    status, hdrs, body = C.req("PUT", f"{location}?digest={sha256(layer_data)}", layer_data[100000:],
+                               {"Content-Range": "100000-199999"})
+    assert status == 201, body
+    layer = sha256(layer_data)
+
+    manifest = json.dumps(image((config, 24), [(layer, len(layer_data))]), indent=3).encode()
+    status, hdrs, body = C.put_manifest("team/app", "v1", manifest)
+    assert status == 201, body
+    digest = sha256(manifest)
+    assert hdrs["docker-content-digest"] == digest
+    assert hdrs["location"] == f"/v2/team/app/manifests/{digest}"
+    for ref in ("v1", digest):
+        status, hdrs, body = C.req("GET", f"/v2/team/app/manifests/{ref}", headers={"Accept": OCI_MANIFEST})
+        assert status == 200 and body == manifest, status  # byte for byte
+        assert hdrs["content-type"] == OCI_MANIFEST and hdrs["docker-content-digest"] == digest
+        status, hdrs, body = C.req("HEAD", f"/v2/team/app/manifests/{ref}")
+        assert status == 200 and body == b"" and hdrs["content-length"] == str(len(manifest))
+        assert hdrs["docker-content-digest"] == digest
+    status, hdrs, body = C.req("GET", f"/v2/team/app/blobs/{layer}")
+    assert status == 200 and body == layer_data and hdrs["docker-content-digest"] == layer
+    status, hdrs, body = C.req("HEAD", f"/v2/team/app/blobs/{layer}")
+    assert status == 200 and body == b"" and hdrs["content-length"] == str(len(layer_data))
+    # Ranges (RFC 9110 §14): first-last, first-, -suffix; past the end and inverted are 416.
+    for spec, want in (("500-1499", layer_data[500:1500]), ("199000-", layer_data[199000:]),
+                       ("-500", layer_data[-500:]), ("199990-300000", layer_data[199990:])):
+        status, hdrs, body = C.req("GET", f"/v2/team/app/blobs/{layer}", headers={"Range": "bytes=" + spec})
+        assert status == 206 and body == want, (spec, status)
+        assert hdrs["content-range"].endswith(f"/{len(layer_data)}")
+    for spec in ("200000-", "1499-500"):
+        status, hdrs, body = C.req("GET", f"/v2/team/app/blobs/{layer}", headers={"Range": "bytes=" + spec})
+        assert status == 416 and hdrs["content-range"] == f"bytes */{len(layer_data)}", (spec, status)
+
+
+def test_single_post_mount_and_missing_content():
+    data = b"single post"
+    status, hdrs, _ = C.req("POST", f"/v2/a/blobs/uploads/?digest={sha256(data)}", data,
+                            {"Content-Type": "application/octet-stream"})
+    assert status == 201 and hdrs["location"] == f"/v2/a/blobs/{sha256(data)}", (status, hdrs)
+    status, hdrs, _ = C.req("POST", f"/v2/b/blobs/uploads/?mount={sha256(data)}&from=a")
+    assert status == 201 and hdrs["docker-content-digest"] == sha256(data)
+    assert C.req("GET", f"/v2/b/blobs/{sha256(data)}")[2] == data
+    # Not mountable from a repository without it: a normal upload starts.
+    status, hdrs, _ = C.req("POST", f"/v2/c/blobs/uploads/?mount={sha256(b'nothing')}&from=a")
+    assert status == 202 and "/blobs/uploads/" in hdrs["location"]
+    oci_error(*C.req("GET", f"/v2/c/blobs/{sha256(data)}"), 404, "BLOB_UNKNOWN")
+    oci_error(*C.req("GET", "/v2/c/manifests/nope"), 404, "MANIFEST_UNKNOWN")
+    oci_error(*C.req("GET", "/v2/c/blobs/sha256:abc"), 400, "DIGEST_INVALID")
+    oci_error(*C.req("GET", "/v2/Bad/blobs/" + sha256(data)), 400, "NAME_INVALID")
+    oci_error(*C.req("GET", "/v2/never/tags/list"), 404, "NAME_UNKNOWN")
+    oci_error(*C.req("PUT", f"/v2/a/blobs/uploads/0123456789abcdef0123456789abcdef?digest={sha256(data)}", data),
+              404, "BLOB_UPLOAD_UNKNOWN")
+    # Digest mismatch, and a manifest whose layer is missing.
+    status, hdrs, _ = C.req("POST", "/v2/a/blobs/uploads/")
+    oci_error(*C.req("PUT", f"{hdrs['location']}?digest={sha256(b'other')}", b"bytes"), 400, "DIGEST_INVALID")
+    config = C.push_blob("a", b"{}")
+    oci_error(*C.put_manifest("a", "t", image((config, 2), [(sha256(b"absent"), 6)])), 400, "MANIFEST_BLOB_UNKNOWN")
+    oci_error(*C.put_manifest("a", "t", b"{not json"), 400, "MANIFEST_INVALID")
+    oci_error(*C.put_manifest("a", sha256(b"x"), image((config, 2), [])), 400, "DIGEST_INVALID")
+    oci_error(*C.put_manifest("a", "-bad", image((config, 2), [])), 400, "TAG_INVALID")
+    # Cancel.
+    status, hdrs, _ = C.req("POST", "/v2/a/blobs/uploads/")
+    assert C.req("DELETE", hdrs["location"])[0] == 204
+    oci_error(*C.req("GET", hdrs["location"]), 404, "BLOB_UPLOAD_UNKNOWN")
+
+
+def test_referrers_tags_and_deletes():
+    C.push_blob("r", EMPTY)
+    config = C.push_blob("r", b'{"os":"linux"}')
+    subject = image((config, 14), [])
+    subject_bytes = json.dumps(subject).encode()
+    subject_digest = sha256(subject_bytes)
+    # Referrers may be pushed before their subject.
+    sbom = artifact(subject_digest, len(subject_bytes), "application/spdx+json", {"k": "sbom"})
+    status, hdrs, body = C.put_manifest("r", sha256(json.dumps(sbom).encode()), sbom)
+    assert status == 201, body
+    assert hdrs["oci-subject"] == subject_digest
+    status, _, _ = C.put_manifest("r", "latest", subject_bytes)
+    assert status == 201
+    statement = artifact(subject_digest, len(subject_bytes), "application/scitt-statement+cose")
+    status, hdrs, _ = C.put_manifest("r", sha256(json.dumps(statement).encode()) + "?tag=s1&tag=s2", statement)
+    assert status == 201 and hdrs["oci-subject"] == subject_digest
+    assert hdrs["oci-tag"] == "s1, s2", hdrs
+
+    status, hdrs, body = C.req("GET", f"/v2/r/referrers/{subject_digest}")
+    assert status == 200 and hdrs["content-type"] == OCI_INDEX
+    index = json.loads(body)
+    assert index["schemaVersion"] == 2 and index["mediaType"] == OCI_INDEX
+    types = sorted(d["artifactType"] for d in index["manifests"])
+    assert types == ["application/scitt-statement+cose", "application/spdx+json"], index
+    listed = {d["artifactType"]: d for d in index["manifests"]}
+    assert listed["application/spdx+json"]["annotations"] == {"k": "sbom"}
+    assert listed["application/spdx+json"]["digest"] == sha256(json.dumps(sbom).encode())
+    status, hdrs, body = C.req("GET", f"/v2/r/referrers/{subject_digest}?artifactType=application/spdx%2Bjson")
+    assert status == 200 and hdrs["oci-filters-applied"] == "artifactType"
+    assert [d["artifactType"] for d in json.loads(body)["manifests"]] == ["application/spdx+json"]
+    # Unknown subject: an empty index, not 404; a malformed digest: 400.
+    status, _, body = C.req("GET", f"/v2/r/referrers/{sha256(b'unknown')}")
+    assert status == 200 and json.loads(body)["manifests"] == []
+    oci_error(*C.req("GET", "/v2/r/referrers/sha256:zz"), 400, "DIGEST_INVALID")
+
+    # Tags: sorted, n, last, Link; n=0 is empty without Link.
+    status, _, body = C.req("GET", "/v2/r/tags/list")
+    assert json.loads(body) == {"name": "r", "tags": ["latest", "s1", "s2"]}
+    status, hdrs, body = C.req("GET", "/v2/r/tags/list?n=2")
+    assert json.loads(body)["tags"] == ["latest", "s1"]
+    assert hdrs["link"] == '</v2/r/tags/list?n=2&last=s1>; rel="next"', hdrs
+    status, hdrs, body = C.req("GET", "/v2/r/tags/list?n=2&last=s1")
+    assert json.loads(body)["tags"] == ["s2"] and "link" not in hdrs
+    status, hdrs, body = C.req("GET", "/v2/r/tags/list?n=0")
+    assert json.loads(body)["tags"] == [] and "link" not in hdrs
+    oci_error(*C.req("GET", "/v2/r/tags/list?n=-1"), 400, "PAGINATION_NUMBER_INVALID")
+
+    # Deleting a referrer removes it from its subject's list at once.
+    assert C.req("DELETE", f"/v2/r/manifests/{sha256(json.dumps(sbom).encode())}")[0] == 202
+    index = json.loads(C.req("GET", f"/v2/r/referrers/{subject_digest}")[2])
+    assert [d["artifactType"] for d in index["manifests"]] == ["application/scitt-statement+cose"]
+    assert C.req("DELETE", "/v2/r/manifests/s1")[0] == 202
+    oci_error(*C.req("GET", "/v2/r/manifests/s1"), 404, "MANIFEST_UNKNOWN")
+    assert C.req("GET", "/v2/r/manifests/s2")[0] == 200
+    oci_error(*C.req("DELETE", "/v2/r/manifests/s1"), 404, "MANIFEST_UNKNOWN")
+    assert C.req("DELETE", f"/v2/r/blobs/{config}")[0] == 202
+    oci_error(*C.req("GET", f"/v2/r/blobs/{config}"), 404, "BLOB_UNKNOWN")
+
+
+def test_restart_keeps_everything():
+    data = b"kept across a restart"
+    digest = C.push_blob("keep", data)
+    config = C.push_blob("keep", b"{}")
+    assert C.put_manifest("keep", "v1", image((config, 2), [(digest, len(data))]))[0] == 201
+    SERVER.kill()  # kill -9: what was answered 201 must survive
+    SERVER.start()
+    assert C.req("GET", f"/v2/keep/blobs/{digest}")[2] == data
+    assert C.req("GET", "/v2/keep/manifests/v1")[0] == 200
+    assert json.loads(C.req("GET", "/v2/keep/tags/list")[2])["tags"] == ["v1"]
+
+
+def test_pushes_need_credentials_when_tokens_are_set():
+    tokens = os.path.join(WORK, "tokens")
+    with open(tokens, "w") as f:
+        f.write("s3cret-token\n")
+    server = lib.Server(SCITT, WORK, "oci-auth", "--submit-tokens", tokens)
+    try:
+        anonymous = Client(server.url)
+        status, hdrs, body = anonymous.req("POST", "/v2/x/blobs/uploads/")
+        oci_error(status, hdrs, body, 401, "UNAUTHORIZED")
+        assert hdrs["www-authenticate"].startswith("Basic"), hdrs
+        oci_error(*Client(server.url, "Basic " + base64.b64encode(b"user:wrong").decode()).req(
+            "POST", "/v2/x/blobs/uploads/"), 401, "UNAUTHORIZED")
+        basic = Client(server.url, "Basic " + base64.b64encode(b"anyone:s3cret-token").decode())
+        digest = basic.push_blob("x", b"authorized")
+        bearer = Client(server.url, "Bearer s3cret-token")
+        assert bearer.push_blob("x", b"also") == sha256(b"also")
+        # Pulls stay anonymous.
+        assert anonymous.req("GET", f"/v2/x/blobs/{digest}")[2] == b"authorized"
+        oci_error(*anonymous.req("DELETE", f"/v2/x/blobs/{digest}"), 401, "UNAUTHORIZED")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    tests = [(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")]
+    try:
+        code = lib.run_tests(tests, WORK)
+    finally:
+        SERVER.stop()
+    sys.exit(code)
