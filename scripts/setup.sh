@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and running scitt needs.
 # Idempotent; runs as root (or through sudo) with no standard input.
+# Usage: setup.sh [--test]
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +19,12 @@ PACKAGES=(
   python3 python3-cbor2 python3-cryptography  # end-to-end tests: an independent
                                     # CBOR decoder and signature/Merkle checks
 )
+
+# `setup.sh --test`: also the independent clients the interoperability tests
+# drive (tests/registry).
+if [[ ${1:-} == --test ]]; then
+  PACKAGES+=(skopeo)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

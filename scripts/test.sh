@@ -11,7 +11,7 @@ if [[ ! -d "$SCITT_VECTORS" ]]; then
   exit 1
 fi
 
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 passed=0
 failed=0
 count() {  # adds a ctest log's totals to the running sums
