@@ -27,6 +27,7 @@ void AddServeCommand(CLI::App& app, Action* action);
 void AddClientCommands(CLI::App& app, Action* action);
 void AddLogCommands(CLI::App& app, Action* action);
 void AddBenchCommands(CLI::App& app, Action* action);
+void AddRegistryCommands(CLI::App& app, Action* action);
 
 // Writes `data` to `path` and returns the exit code (errors reported).
 int WriteOutput(const std::string& path, ByteView data);

@@ -31,6 +31,7 @@ int Main(int argc, char** argv) {
   AddClientCommands(app, &action);
   AddLogCommands(app, &action);
   AddBenchCommands(app, &action);
+  AddRegistryCommands(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

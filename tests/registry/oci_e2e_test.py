@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -236,6 +237,31 @@ def test_restart_keeps_everything():
     assert C.req("GET", f"/v2/keep/blobs/{digest}")[2] == data
     assert C.req("GET", "/v2/keep/manifests/v1")[0] == 200
     assert json.loads(C.req("GET", "/v2/keep/tags/list")[2])["tags"] == ["v1"]
+
+
+def test_registry_gc_offline():
+    server = lib.Server(SCITT, WORK, "oci-gc")
+    client = Client(server.url)
+    try:
+        kept = client.push_blob("gc", b"kept")
+        gone = client.push_blob("gc", b"gone!")
+        assert client.req("DELETE", f"/v2/gc/blobs/{gone}")[0] == 202
+        # Refused while the service has the directory open.
+        busy = subprocess.run([SCITT, "registry", "gc", "--data", server.data], capture_output=True, text=True)
+        assert busy.returncode == 2 and "in use" in busy.stderr, (busy.returncode, busy.stderr)
+        server.stop()
+        dry = subprocess.run([SCITT, "registry", "gc", "--data", server.data, "--dry-run"],
+                             capture_output=True, text=True)
+        assert dry.returncode == 0 and "would remove: 1 blobs, 5 bytes" in dry.stdout, dry.stdout + dry.stderr
+        done = subprocess.run([SCITT, "registry", "gc", "--data", server.data], capture_output=True, text=True)
+        assert done.returncode == 0 and "removed:      1 blobs, 5 bytes" in done.stdout, done.stdout + done.stderr
+        server.start()
+        assert client.req("GET", f"/v2/gc/blobs/{kept}")[2] == b"kept"
+        oci_error(*client.req("GET", f"/v2/gc/blobs/{gone}"), 404, "BLOB_UNKNOWN")
+        # Its bytes are gone too: mounting it without `from` now starts an upload.
+        assert client.req("POST", f"/v2/other/blobs/uploads/?mount={gone}")[0] == 202
+    finally:
+        server.stop()
 
 
 def test_pushes_need_credentials_when_tokens_are_set():

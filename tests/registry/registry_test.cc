@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "crypto/hash.h"
+#include "registry/gc.h"
 #include "storage/embedded/blob_files.h"
 #include "storage/embedded/registry_db.h"
 
@@ -220,6 +221,41 @@ TEST_F(RegistryTest, UploadsMountsAndBlobDeletes) {
   EXPECT_EQ(registry_->DeleteBlob("b", blob).error().code, OciCode::kBlobUnknown);
   EXPECT_EQ(registry_->BlobSize("b", blob).error().code, OciCode::kBlobUnknown);
   EXPECT_EQ(*registry_->BlobSize("app", blob), 5u);  // other repositories keep it
+}
+
+TEST_F(RegistryTest, GarbageCollectionKeepsWhatIsHeldOrReferenced) {
+  const Digest config = PushBlob("app", "{}");
+  const Digest layer = PushBlob("app", "hello");
+  const Digest dropped = PushBlob("app", "dropped");
+  const Digest mounted = PushBlob("app", "mounted");
+  ASSERT_TRUE(*registry_->Mount("other", mounted, std::nullopt));
+  auto image = Put("app", "v1", ImageManifest(config, layer));
+  ASSERT_TRUE(image.ok());
+  // Unlinked, but the manifest still references the layer: kept.
+  ASSERT_TRUE(registry_->DeleteBlob("app", layer).ok());
+  ASSERT_TRUE(registry_->DeleteBlob("app", dropped).ok());
+  ASSERT_TRUE(registry_->DeleteBlob("app", mounted).ok());  // "other" still holds it
+  // An upload never finished is not a blob at all.
+  ASSERT_TRUE(registry_->StartUpload("app").ok());
+
+  auto dry = CollectGarbage(*blobs_, *store_, /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok()) << dry.error().message;
+  EXPECT_EQ(dry->removed, 1u);
+  EXPECT_EQ(dry->freed_bytes, 7u);
+  EXPECT_TRUE(blobs_->Size(dropped)->has_value());
+  auto report = CollectGarbage(*blobs_, *store_, /*dry_run=*/false);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->removed, 1u);
+  EXPECT_EQ(report->kept, 4u);  // config, layer, mounted, the manifest's own bytes
+  EXPECT_FALSE(blobs_->Size(dropped)->has_value());
+  EXPECT_TRUE(registry_->GetManifest("app", *ParseTagOrDigest("v1")).ok());
+
+  // Deleting the manifest frees its bytes and what only it referenced.
+  ASSERT_TRUE(registry_->DeleteManifest("app", *ParseTagOrDigest(image->digest.ToString())).ok());
+  report = CollectGarbage(*blobs_, *store_, /*dry_run=*/false);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->removed, 2u);  // the manifest and the layer; config is still linked
+  EXPECT_EQ(report->kept, 2u);
 }
 
 TEST(OciErrors, EncodeAndDecode) {
