@@ -168,9 +168,9 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
   }
 
   // References must be in the repository; the subject never has to be.
-  ManifestRecord record;
+  std::vector<Digest> references;
   auto require = [&](const Descriptor& descriptor, bool is_manifest) -> std::optional<OciError> {
-    record.references.push_back(descriptor.digest);
+    references.push_back(descriptor.digest);
     if (is_manifest) {
       if (options_.allow_sparse_indexes) return std::nullopt;
       auto child = store_.GetManifest(repository, descriptor.digest);
@@ -195,31 +195,99 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
   for (const Descriptor& child : manifest->manifests) {
     if (auto missing = require(child, true)) return *missing;
   }
-  std::sort(record.references.begin(), record.references.end());
-  record.references.erase(std::unique(record.references.begin(), record.references.end()),
-                          record.references.end());
-
-  // Bytes first, then the record: a crash in between leaves an unreferenced
-  // blob (gc removes it), never a record without its bytes.
-  auto stored = blobs_.Put(content, algorithm);
-  if (!stored.ok()) return stored.error();
-  const Descriptor listed = ReferrerDescriptor(*manifest, digest, static_cast<int64_t>(content.size()));
-  record.digest = digest;
-  record.media_type = manifest->media_type;
-  record.size = content.size();
-  if (manifest->subject) record.subject = manifest->subject->digest;
-  record.artifact_type = listed.artifact_type;
-  record.annotations = manifest->annotations;
-
-  PushedManifest pushed{digest, std::move(*manifest), {}};
+  PushedManifest pushed{digest, std::move(*manifest), {}, std::nullopt, std::nullopt};
   if (!reference.is_digest()) pushed.tags.push_back(reference.tag);
   for (const std::string& tag : tags) {
     if (std::find(pushed.tags.begin(), pushed.tags.end(), tag) == pushed.tags.end()) {
       pushed.tags.push_back(tag);
     }
   }
-  if (Status put = store_.PutManifest(repository, record, pushed.tags); !put.ok()) return put.error();
+
+  // A statement is in the log before anything is stored: a refusal stores
+  // nothing, and a crash in between leaves an entry that pushing again
+  // finds (the log returns the first entry of a signed content).
+  std::optional<StatementReceipt> registered;
+  if (options_.registrar != nullptr) {
+    if (const std::optional<Descriptor> layer = StatementLayer(pushed.manifest)) {
+      auto receipt = RegisterStatement(repository, *layer);
+      if (!receipt.ok()) return receipt.error();
+      registered = std::move(*receipt);
+    }
+  }
+  auto stored = Store(repository, pushed.manifest, digest, content, std::move(references), pushed.tags,
+                      /*protected_by_log=*/registered.has_value());
+  if (!stored.ok()) return stored.error();
+  if (!registered) return pushed;
+
+  // The receipt, as a referrer of the statement manifest.
+  const Digest empty = Digest::Sha256Of(AsBytes("{}"));
+  auto empty_stored = blobs_.Put(AsBytes("{}"));
+  if (!empty_stored.ok()) return empty_stored.error();
+  auto receipt_blob = blobs_.Put(registered->receipt);
+  if (!receipt_blob.ok()) return receipt_blob.error();
+  for (const Digest& blob : {empty, *receipt_blob}) {
+    if (Status linked = store_.LinkBlob(repository, blob); !linked.ok()) return linked.error();
+  }
+  Descriptor statement{std::string(pushed.manifest.media_type), digest, static_cast<int64_t>(content.size()),
+                       std::nullopt, {}, {}};
+  Descriptor receipt{std::string(kReceiptArtifactType), *receipt_blob,
+                     static_cast<int64_t>(registered->receipt.size()), std::nullopt, {}, {}};
+  const std::string receipt_manifest = ReceiptManifest(statement, receipt, registered->index);
+  auto parsed = ParseManifest(kOciManifest, AsBytes(receipt_manifest));
+  if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
+  const Digest receipt_digest = Digest::Sha256Of(AsBytes(receipt_manifest));
+  auto receipt_stored = Store(repository, *parsed, receipt_digest, AsBytes(receipt_manifest),
+                              {empty, *receipt_blob}, {}, /*protected_by_log=*/true);
+  if (!receipt_stored.ok()) return receipt_stored.error();
+  pushed.entry = registered->index;
+  pushed.receipt_manifest = receipt_digest;
   return pushed;
+}
+
+OciResult<StatementReceipt> Registry::RegisterStatement(std::string_view repository,
+                                                        const Descriptor& layer) {
+  if (layer.size < 0 || static_cast<uint64_t>(layer.size) > options_.max_statement_bytes) {
+    return Refuse(OciCode::kTooLarge, "a statement may hold at most " +
+                                          std::to_string(options_.max_statement_bytes) + " bytes");
+  }
+  auto reader = OpenBlob(repository, layer.digest);
+  if (!reader.ok()) return reader.error();
+  if ((*reader)->size() != static_cast<uint64_t>(layer.size)) {
+    return Refuse(OciCode::kManifestInvalid, "the statement layer's size is " + std::to_string(layer.size) +
+                                                 " but its blob holds " + std::to_string((*reader)->size()) +
+                                                 " bytes");
+  }
+  auto statement = (*reader)->Read(0, static_cast<size_t>(layer.size));
+  if (!statement.ok()) return statement.error();
+  return options_.registrar->Register(*statement);
+}
+
+OciResult<bool> Registry::Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
+                                ByteView content, std::vector<Digest> references,
+                                std::span<const std::string> tags, bool protected_by_log) {
+  std::sort(references.begin(), references.end());
+  references.erase(std::unique(references.begin(), references.end()), references.end());
+  // Bytes first, then the record: a crash in between leaves an unreferenced
+  // blob (gc removes it), never a record without its bytes.
+  auto stored = blobs_.Put(content, digest.algorithm());
+  if (!stored.ok()) return stored.error();
+  const Descriptor listed = ReferrerDescriptor(manifest, digest, static_cast<int64_t>(content.size()));
+  ManifestRecord record;
+  record.digest = digest;
+  record.media_type = manifest.media_type;
+  record.size = content.size();
+  if (manifest.subject) record.subject = manifest.subject->digest;
+  record.artifact_type = listed.artifact_type;
+  record.annotations = manifest.annotations;
+  record.references = std::move(references);
+  record.protected_by_log = protected_by_log;
+  if (Status put = store_.PutManifest(repository, record, tags); !put.ok()) return put.error();
+  // Stored before by an unregistered push: the record is kept, the
+  // protection added.
+  if (protected_by_log) {
+    if (Status protect = store_.ProtectManifest(repository, digest); !protect.ok()) return protect.error();
+  }
+  return true;
 }
 
 OciResult<bool> Registry::DeleteManifest(std::string_view repository, const TagOrDigest& reference) {

@@ -17,6 +17,7 @@
 #include "registry/manifest.h"
 #include "registry/reference.h"
 #include "registry/registry_store.h"
+#include "registry/scitt_profile.h"
 
 namespace scitt::registry {
 
@@ -28,6 +29,12 @@ struct RegistryOptions {
   bool allow_sparse_indexes = false;
   // Tags one manifest PUT may set (its reference and ?tag= values).
   size_t max_tags_per_push = 64;
+  // Registers pushed statement manifests (scitt_profile.h); null stores
+  // them as any other artifact. Must outlive the registry.
+  StatementRegistrar* registrar = nullptr;
+  // The largest statement layer read for registration (the registrar
+  // refuses larger statements anyway).
+  size_t max_statement_bytes = 1 << 20;
 };
 
 // A manifest as it is served: its record and its exact bytes.
@@ -41,6 +48,10 @@ struct PushedManifest {
   Digest digest;
   Manifest manifest;
   std::vector<std::string> tags;  // the tags now pointing at it
+  // A statement manifest that was registered: its entry, and the receipt
+  // manifest now listed among its referrers.
+  std::optional<uint64_t> entry;
+  std::optional<Digest> receipt_manifest;
 };
 
 // Thread-safe; every call may block on disk (run them on a worker pool).
@@ -84,7 +95,11 @@ class Registry {
   // caller's (tags arrive validated); MANIFEST_BLOB_UNKNOWN when the config,
   // a layer (unless it has urls: a non-distributable layer) or, unless
   // sparse indexes are allowed, an index's child is not in the repository.
-  // A subject is never required to exist.
+  // A subject is never required to exist. A statement manifest
+  // (scitt_profile.h), with a registrar, is registered first: the answer
+  // comes once it is in the log, with its receipt manifest stored as its
+  // referrer; a refused statement (DENIED) stores nothing. Both manifests
+  // are then protected from deletion.
   OciResult<PushedManifest> PutManifest(std::string_view repository, const TagOrDigest& reference,
                                         std::span<const std::string> tags,
                                         std::string_view content_type, ByteView content);
@@ -106,6 +121,12 @@ class Registry {
 
  private:
   OciResult<Digest> Resolve(std::string_view repository, const TagOrDigest& reference) const;
+  // Stores a parsed manifest's bytes and record, and points `tags` at it.
+  OciResult<bool> Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
+                        ByteView content, std::vector<Digest> references,
+                        std::span<const std::string> tags, bool protected_by_log);
+  // Registers the statement in `layer` and stores the receipt manifest.
+  OciResult<StatementReceipt> RegisterStatement(std::string_view repository, const Descriptor& layer);
 
   BlobStore& blobs_;
   RegistryStore& store_;

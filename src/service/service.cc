@@ -102,6 +102,7 @@ struct Service::Impl {
   std::unique_ptr<log::TransparencyLog> log;
   std::unique_ptr<registration::Pipeline> pipeline;
   storage::RegistryStores registry_stores;
+  std::unique_ptr<registry::PipelineRegistrar> statement_registrar;
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<api::Guard> guard;
   // Filled once, before `ready` is set; read by the I/O threads only after.
@@ -237,6 +238,7 @@ void Service::Impl::AddRoutes() {
   api::OciDeps oci;
   oci.registry = registry.get();
   oci.work = reads.get();
+  oci.checks = checks.get();
   api::AddOciRoutes(oci, *router);
 }
 
@@ -266,8 +268,16 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
                                                               static_cast<size_t>(cfg.max_queued_bytes)});
   SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
   SCITT_ASSIGN_OR_RETURN(impl.registry_stores, storage::OpenRegistryStores(cfg.store));
+  // A pushed statement manifest is answered once it is in the log: there is
+  // no 303 in the registry API, so the wait is long (pushing again after a
+  // 503 returns the same entry).
+  impl.statement_registrar =
+      std::make_unique<registry::PipelineRegistrar>(*impl.pipeline, std::chrono::seconds(30));
+  registry::RegistryOptions registry_options;
+  registry_options.registrar = impl.statement_registrar.get();
+  registry_options.max_statement_bytes = static_cast<size_t>(cfg.max_statement_bytes);
   impl.registry = std::make_unique<registry::Registry>(*impl.registry_stores.blobs,
-                                                       *impl.registry_stores.metadata);
+                                                       *impl.registry_stores.metadata, registry_options);
   impl.AddRoutes();
   impl.ready.store(true, std::memory_order_release);
 

@@ -264,6 +264,76 @@ def test_registry_gc_offline():
         server.stop()
 
 
+def test_pushing_a_statement_registers_it():
+    issuer = lib.Issuer()
+    keys = os.path.join(WORK, "issuer-keys.json")
+    with open(keys, "w") as f:
+        json.dump(issuer.jwks(), f)
+    server = lib.Server(SCITT, WORK, "oci-scitt", "--issuer-keys", keys)
+    client = Client(server.url)
+    try:
+        # The artifact, then a statement about it as its referrer.
+        config = client.push_blob("prod/app", b'{"os":"linux"}')
+        image_bytes = json.dumps(image((config, 14), [])).encode()
+        assert client.put_manifest("prod/app", "v1", image_bytes)[0] == 201
+        image_digest = sha256(image_bytes)
+        statement = issuer.sign(image_digest, b'{"spdxVersion":"SPDX-2.3"}')
+        client.push_blob("prod/app", EMPTY)
+        layer = client.push_blob("prod/app", statement)
+        manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                    "artifactType": "application/scitt-statement+cose",
+                    "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": sha256(EMPTY), "size": 2},
+                    "layers": [{"mediaType": "application/scitt-statement+cose", "digest": layer,
+                                "size": len(statement)}],
+                    "subject": {"mediaType": OCI_MANIFEST, "digest": image_digest, "size": len(image_bytes)}}
+        manifest_bytes = json.dumps(manifest).encode()
+        status, hdrs, body = client.put_manifest("prod/app", sha256(manifest_bytes), manifest_bytes)
+        assert status == 201, body
+        assert hdrs["oci-subject"] == image_digest
+        statement_digest = sha256(manifest_bytes)
+
+        # Answered once in the log: the receipt is already a referrer of the statement.
+        status, _, body = client.req("GET", f"/v2/prod/app/referrers/{statement_digest}")
+        receipts = json.loads(body)["manifests"]
+        assert [r["artifactType"] for r in receipts] == ["application/scitt-receipt+cose"], receipts
+        entry = int(receipts[0]["annotations"]["org.ietf.scitt.entry"])
+        status, _, receipt_manifest = client.req("GET", f"/v2/prod/app/manifests/{receipts[0]['digest']}")
+        assert status == 200
+        receipt_layer = json.loads(receipt_manifest)["layers"][0]
+        assert receipt_layer["mediaType"] == "application/scitt-receipt+cose"
+        assert json.loads(receipt_manifest)["subject"]["digest"] == statement_digest
+        status, _, receipt = client.req("GET", f"/v2/prod/app/blobs/{receipt_layer['digest']}")
+        assert status == 200
+        size, index, _ = lib.verify_receipt(server.url, receipt, lib.registered_form(statement))
+        assert index == entry
+        # The same entry is served by SCRAPI.
+        assert lib.request("GET", f"{server.url}/entries/{entry}")[0] == 200
+        # The image lists the statement; the statement lists its receipt.
+        index_doc = json.loads(client.req("GET", f"/v2/prod/app/referrers/{image_digest}")[2])
+        assert [m["digest"] for m in index_doc["manifests"]] == [statement_digest]
+
+        # Both are protected: a log entry refers to them.
+        oci_error(*client.req("DELETE", f"/v2/prod/app/manifests/{statement_digest}"), 405, "UNSUPPORTED")
+        oci_error(*client.req("DELETE", f"/v2/prod/app/manifests/{receipts[0]['digest']}"), 405, "UNSUPPORTED")
+
+        # Pushing it again returns the same entry.
+        assert client.put_manifest("prod/app", sha256(manifest_bytes), manifest_bytes)[0] == 201
+        again = json.loads(client.req("GET", f"/v2/prod/app/referrers/{statement_digest}")[2])["manifests"]
+        assert [r["digest"] for r in again] == [receipts[0]["digest"]]
+
+        # A statement the service refuses (an unknown issuer key) stores nothing.
+        stranger = lib.Issuer().sign(image_digest, b"{}")
+        layer = client.push_blob("prod/app", stranger)
+        manifest["layers"][0].update({"digest": layer, "size": len(stranger)})
+        refused_bytes = json.dumps(manifest).encode()
+        status, hdrs, body = client.put_manifest("prod/app", sha256(refused_bytes), refused_bytes)
+        oci_error(status, hdrs, body, 403, "DENIED")
+        assert "registration refused" in json.loads(body)["errors"][0]["message"]
+        oci_error(*client.req("GET", f"/v2/prod/app/manifests/{sha256(refused_bytes)}"), 404, "MANIFEST_UNKNOWN")
+    finally:
+        server.stop()
+
+
 def test_pushes_need_credentials_when_tokens_are_set():
     tokens = os.path.join(WORK, "tokens")
     with open(tokens, "w") as f:

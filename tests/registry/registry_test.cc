@@ -258,6 +258,61 @@ TEST_F(RegistryTest, GarbageCollectionKeepsWhatIsHeldOrReferenced) {
   EXPECT_EQ(report->kept, 2u);
 }
 
+// A registrar that answers what the test says, and counts.
+class FakeRegistrar : public StatementRegistrar {
+ public:
+  OciResult<StatementReceipt> Register(ByteView statement) override {
+    ++calls;
+    last = Bytes(statement.begin(), statement.end());
+    if (refuse) return OciError{OciCode::kDenied, "registration refused: Invalid Issuer: unknown key"};
+    return StatementReceipt{41, Bytes{0xd2, 0x84}};
+  }
+  int calls = 0;
+  bool refuse = false;
+  Bytes last;
+};
+
+TEST_F(RegistryTest, StatementManifestsAreRegisteredFirst) {
+  FakeRegistrar registrar;
+  RegistryOptions options;
+  options.registrar = &registrar;
+  Reopen(options);
+  const Digest empty = PushBlob("app", "{}");
+  const Digest subject = Digest::Sha256Of(AsBytes("image"));
+  const Digest statement = PushBlob("app", "COSE bytes");
+  json manifest = Referrer(subject, std::string(kStatementArtifactType), empty);
+  manifest["layers"] = json::array({{{"mediaType", kStatementArtifactType}, {"digest", statement.ToString()},
+                                     {"size", 10}}});
+  auto pushed = Put("app", "s", manifest);
+  ASSERT_TRUE(pushed.ok()) << pushed.error().message;
+  EXPECT_EQ(registrar.calls, 1);
+  EXPECT_EQ(registrar.last, Bytes(AsBytes("COSE bytes").begin(), AsBytes("COSE bytes").end()));
+  EXPECT_EQ(pushed->entry, 41u);
+  ASSERT_TRUE(pushed->receipt_manifest);
+  auto receipts = registry_->ListReferrers("app", pushed->digest, std::nullopt, "", 10);
+  ASSERT_EQ(receipts->size(), 1u);
+  EXPECT_EQ((*receipts)[0].digest, *pushed->receipt_manifest);
+  EXPECT_EQ((*receipts)[0].artifact_type, kReceiptArtifactType);
+  EXPECT_EQ((*receipts)[0].annotations.at(std::string(kEntryAnnotation)), "41");
+  EXPECT_TRUE(registry_->GetManifest("app", *ParseTagOrDigest("s"))->record.protected_by_log);
+
+  // A layer whose size is not the blob's is refused before registering.
+  manifest["layers"][0]["size"] = 9;
+  EXPECT_EQ(Put("app", "bad", manifest).error().code, OciCode::kManifestInvalid);
+  EXPECT_EQ(registrar.calls, 1);
+  // A refusal stores nothing.
+  registrar.refuse = true;
+  manifest["layers"][0]["size"] = 10;
+  manifest["annotations"] = {{"k", "another"}};
+  auto refused = Put("app", "refused", manifest);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, OciCode::kDenied);
+  EXPECT_EQ(registry_->GetManifest("app", *ParseTagOrDigest("refused")).error().code, OciCode::kManifestUnknown);
+  // Other artifacts never reach the registrar.
+  EXPECT_TRUE(Put("app", "sbom", Referrer(subject, "application/spdx+json", empty)).ok());
+  EXPECT_EQ(registrar.calls, 2);
+}
+
 TEST(OciErrors, EncodeAndDecode) {
   const std::string body = EncodeErrors({OciCode::kUploadOutOfOrder, "chunk at 0, upload at 3"});
   EXPECT_EQ(body, R"({"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"chunk at 0, upload at 3"}]})");

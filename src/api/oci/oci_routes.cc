@@ -220,6 +220,7 @@ class OciRoutes {
         response.Set("OCI-Tag", list);
       }
       response.log_fields.emplace_back("digest", pushed->digest.ToString());
+      if (pushed->entry) response.log_fields.emplace_back("entry", std::to_string(*pushed->entry));
       return response;
     }
     if (req.method == "DELETE") {
@@ -465,13 +466,20 @@ void AddOciRoutes(const OciDeps& deps, http::Router& router) {
     respond(std::move(response));
   });
   auto routes = std::make_shared<const OciRoutes>(deps);
-  http::Handler handler = OnPool(
-      *deps.work,
-      [routes](http::Request req, http::Responder respond) { routes->Handle(std::move(req), std::move(respond)); },
-      [] { return OciErrorResponse(Refuse(OciCode::kUnavailable, "the registry is busy; retry shortly")); });
-  for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}) {
-    router.Add(method, "/v2/{path...}", handler);
+  auto handle = [routes](http::Request req, http::Responder respond) {
+    routes->Handle(std::move(req), std::move(respond));
+  };
+  auto busy = [] { return OciErrorResponse(Refuse(OciCode::kUnavailable, "the registry is busy; retry shortly")); };
+  http::Handler on_work = OnPool(*deps.work, handle, busy);
+  http::Handler on_checks = OnPool(*deps.checks, handle, busy);
+  for (const char* method : {"GET", "HEAD", "POST", "PATCH", "DELETE"}) {
+    router.Add(method, "/v2/{path...}", on_work);
   }
+  router.Add("PUT", "/v2/{path...}", [on_work, on_checks](http::Request req, http::Responder respond) {
+    const std::optional<OciPath> path = ParseOciPath(req.path);
+    const bool manifest = path && path->endpoint == OciPath::Endpoint::kManifest;
+    (manifest ? on_checks : on_work)(std::move(req), std::move(respond));
+  });
 }
 
 }  // namespace scitt::api

@@ -15,6 +15,9 @@ namespace scitt::api {
 struct OciDeps {
   registry::Registry* registry = nullptr;  // must outlive the router
   WorkerPool* work = nullptr;              // every registry call blocks on disk: it runs here
+  // Manifest pushes run here instead: one that holds a statement registers
+  // it (signature and policy checks, then waiting for the receipt).
+  WorkerPool* checks = nullptr;
   // Most descriptors in one referrers page and tags in one tags page
   // (a Link header names the next).
   size_t max_page_items = 1000;
