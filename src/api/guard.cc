@@ -20,7 +20,7 @@ std::optional<http::Response> Guard::Check(const http::Request& head) {
   const bool unmetered = head.path == "/health" || head.path == "/metrics";
   // The registry: every method that changes something is a submission, and
   // registry clients authenticate with Basic (docker login, skopeo --creds).
-  const bool oci = head.path.rfind("/v2/", 0) == 0;
+  const bool oci = IsOciPath(head.path);
   const bool submit = oci ? head.method != "GET" && head.method != "HEAD" : head.method == "POST";
   const bool authenticated =
       submit && settings_.submit_tokens.Allows(head.Header("Authorization"), /*basic=*/oci);

@@ -208,7 +208,14 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
   // finds (the log returns the first entry of a signed content).
   std::optional<StatementReceipt> registered;
   if (options_.registrar != nullptr) {
-    if (const std::optional<Descriptor> layer = StatementLayer(pushed.manifest)) {
+    // Pushed and registered before: its receipt is already a referrer (a
+    // new receipt for the same entry would only add another). A crash
+    // between storing the two leaves none, and this push registers again.
+    auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
+    if (!receipts.ok()) return receipts.error();
+    const bool registered_before = !receipts->empty();
+    const std::optional<Descriptor> layer = StatementLayer(pushed.manifest);
+    if (layer && !registered_before) {
       auto receipt = RegisterStatement(repository, *layer);
       if (!receipt.ok()) return receipt.error();
       registered = std::move(*receipt);

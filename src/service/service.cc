@@ -127,7 +127,7 @@ struct Service::Impl {
     return [this, guarded = std::move(guarded)](http::Request req, http::Responder respond) {
       if (!ready.load(std::memory_order_acquire)) {
         http::Response res =
-            req.path.rfind("/v2/", 0) == 0
+            api::IsOciPath(req.path)
                 ? api::OciErrorResponse({registry::OciCode::kUnavailable, "the service is starting"})
                 : http::ProblemDetails(503, "Service Unavailable", "the service is starting");
         res.Set("Retry-After", "1");
@@ -219,6 +219,9 @@ void Service::Impl::AddRoutes() {
   scrapi.published_keys = PublishedCoseKeys(keys);
   scrapi.jwks = JwksDocument(keys);
   api::AddScrapiRoutes(scrapi, *router);
+  // The registry extension _scitt (docs/scitt-in-oci.md): the same routes,
+  // added before the /v2/ routes, which would otherwise take these paths.
+  api::AddScrapiRoutes(scrapi, *router, "/v2/_scitt");
 
   api::LogReadDeps log_reads;
   log_reads.log = log.get();

@@ -312,6 +312,29 @@ def test_pushing_a_statement_registers_it():
         index_doc = json.loads(client.req("GET", f"/v2/prod/app/referrers/{image_digest}")[2])
         assert [m["digest"] for m in index_doc["manifests"]] == [statement_digest]
 
+        # The _scitt extension: listed by discover, statements with receipts per subject, SCRAPI.
+        for path in ("/v2/_oci/ext/discover", "/v2/prod/app/_oci/ext/discover"):
+            status, hdrs, body = client.req("GET", path)
+            assert status == 200 and hdrs["content-type"] == "application/json", (path, status)
+            ext = json.loads(body)["extensions"]
+            assert [e["name"] for e in ext] == ["_scitt"] and ext[0]["url"] and ext[0]["endpoints"], ext
+        status, _, body = client.req("GET", f"/v2/prod/app/_scitt/statements/{image_digest}")
+        assert status == 200, body
+        listing = json.loads(body)
+        assert listing["subject"] == image_digest
+        assert [s["manifest"] for s in listing["statements"]] == [statement_digest]
+        assert listing["statements"][0]["receipts"] == [{"manifest": receipts[0]["digest"], "entry": entry}]
+        status, _, body = client.req("GET", f"/v2/prod/app/_scitt/statements/{sha256(b'nothing')}")
+        assert status == 200 and json.loads(body)["statements"] == []
+        status, hdrs, _ = client.req("GET", "/v2/_scitt/.well-known/transparency-configuration")
+        assert status == 200 and hdrs["content-type"] == "application/cbor", (status, hdrs)
+        other = issuer.sign("pkg:nuget/Example@1.0.0", b'{"bomFormat":"CycloneDX"}')
+        status, _, body = client.req("POST", "/v2/_scitt/entries", other, {"Content-Type": "application/cose"})
+        assert status == 201, body
+        lib.verify_receipt(server.url, body, lib.registered_form(other))
+        # Errors there are SCRAPI's problem details, not the registry's.
+        lib.problem(*client.req("POST", "/v2/_scitt/entries", b"junk", {"Content-Type": "application/cose"}), 400)
+
         # Both are protected: a log entry refers to them.
         oci_error(*client.req("DELETE", f"/v2/prod/app/manifests/{statement_digest}"), 405, "UNSUPPORTED")
         oci_error(*client.req("DELETE", f"/v2/prod/app/manifests/{receipts[0]['digest']}"), 405, "UNSUPPORTED")

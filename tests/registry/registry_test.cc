@@ -295,6 +295,12 @@ TEST_F(RegistryTest, StatementManifestsAreRegisteredFirst) {
   EXPECT_EQ((*receipts)[0].artifact_type, kReceiptArtifactType);
   EXPECT_EQ((*receipts)[0].annotations.at(std::string(kEntryAnnotation)), "41");
   EXPECT_TRUE(registry_->GetManifest("app", *ParseTagOrDigest("s"))->record.protected_by_log);
+  // Pushed again: already registered, its receipt already listed.
+  auto again = Put("app", "s2", manifest);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(registrar.calls, 1);
+  EXPECT_EQ(registry_->ListReferrers("app", pushed->digest, std::nullopt, "", 10)->size(), 1u);
+  EXPECT_EQ(registry_->GetManifest("app", *ParseTagOrDigest("s2"))->record.digest, pushed->digest);
 
   // A layer whose size is not the blob's is refused before registering.
   manifest["layers"][0]["size"] = 9;

@@ -12,6 +12,11 @@ std::optional<OciPath> ParseOciPath(std::string_view path) {
   auto make = [](OciPath::Endpoint endpoint, std::string_view name, std::string_view last) {
     return OciPath{endpoint, std::string(name), std::string(last)};
   };
+  // Extensions (distribution-spec extensions/README.md).
+  if (rest == "_oci/ext/discover") return make(OciPath::Endpoint::kDiscover, "", "");
+  if (ends_with("/_oci/ext/discover")) {
+    return make(OciPath::Endpoint::kDiscover, rest.substr(0, rest.size() - 18), "");
+  }
   if (ends_with("/blobs/uploads/")) {
     return make(OciPath::Endpoint::kUploads, rest.substr(0, rest.size() - 15), "");
   }
@@ -23,6 +28,9 @@ std::optional<OciPath> ParseOciPath(std::string_view path) {
   const std::string_view before = rest.substr(0, last_slash);
   if (before.size() > 14 && before.substr(before.size() - 14) == "/blobs/uploads") {
     return make(OciPath::Endpoint::kUpload, before.substr(0, before.size() - 14), last);
+  }
+  if (before.size() > 18 && before.substr(before.size() - 18) == "/_scitt/statements") {
+    return make(OciPath::Endpoint::kScittStatements, before.substr(0, before.size() - 18), last);
   }
   const size_t kind_slash = before.rfind('/');
   if (kind_slash == std::string_view::npos || kind_slash == 0) return std::nullopt;

@@ -11,9 +11,13 @@
 namespace scitt::api {
 
 struct OciPath {
-  enum class Endpoint { kBlob, kManifest, kUploads, kUpload, kTags, kReferrers };
+  enum class Endpoint {
+    kBlob, kManifest, kUploads, kUpload, kTags, kReferrers,
+    kDiscover,          // /v2/_oci/ext/discover, /v2/<name>/_oci/ext/discover
+    kScittStatements,   // /v2/<name>/_scitt/statements/<digest>
+  };
   Endpoint endpoint;
-  std::string name;  // the repository, not yet validated
+  std::string name;  // the repository, not yet validated; empty for the registry-wide discover
   std::string last;  // digest, tag-or-digest or upload id; empty for kUploads and kTags
 };
 

@@ -9,6 +9,7 @@
 #include "api/dispatch.h"
 #include "api/oci/oci_paths.h"
 #include "base/text.h"
+#include "registry/scitt_profile.h"
 
 namespace scitt::api {
 namespace {
@@ -104,6 +105,10 @@ class OciRoutes {
       respond(OciErrorResponse(Refuse(OciCode::kNameUnknown, "no such endpoint: " + ToValidUtf8(req.path))));
       return;
     }
+    if (path->endpoint == OciPath::Endpoint::kDiscover && path->name.empty()) {
+      respond(Discover(req));
+      return;
+    }
     if (auto invalid = CheckName(path->name)) {
       respond(OciErrorResponse(*invalid));
       return;
@@ -116,6 +121,8 @@ class OciRoutes {
         case OciPath::Endpoint::kUpload: return Upload(req, *path);
         case OciPath::Endpoint::kTags: return Tags(req, *path);
         case OciPath::Endpoint::kReferrers: return Referrers(req, *path);
+        case OciPath::Endpoint::kDiscover: return Discover(req);
+        case OciPath::Endpoint::kScittStatements: return Statements(req, *path);
       }
       return Refuse(OciCode::kInternal, "unreachable");
     }();
@@ -423,10 +430,62 @@ class OciRoutes {
     return response;
   }
 
+  // distribution-spec extensions/_oci.md: the extensions this registry
+  // serves, registry-wide and per repository (the same list).
+  static http::Response Discover(const http::Request& req) {
+    if (req.method != "GET") return OciErrorResponse(Refuse(OciCode::kUnsupported, "discover is GET only"));
+    const nlohmann::json scitt = {
+        {"name", "_scitt"},
+        {"url", "https://datatracker.ietf.org/doc/draft-ietf-scitt-scrapi/"},
+        {"description",
+         "SCITT transparency service: SCRAPI under /v2/_scitt/ (as at the root), and per repository the "
+         "statements about a subject with their receipts"},
+        {"endpoints", {"_scitt/entries", "_scitt/entries/{id}", "_scitt/entries/{id}/statement",
+                       "_scitt/operations/{id}", "_scitt/.well-known/transparency-configuration",
+                       "_scitt/.well-known/scitt-keys", "<name>/_scitt/statements/{digest}"}}};
+    return Json(200, nlohmann::json{{"extensions", nlohmann::json::array({scitt})}}.dump());
+  }
+
+  // The statements about `digest` in the repository (referrers with the
+  // statement artifact type), each with its receipt manifests and entries.
+  registry::OciResult<http::Response> Statements(const http::Request& req, const OciPath& path) const {
+    if (req.method != "GET") return MethodNotAllowed(req, "GET");
+    auto subject = ParseDigest(path.last);
+    if (!subject.ok()) return subject.error();
+    registry::Registry& r = *deps_.registry;
+    auto statements = r.ListReferrers(path.name, *subject, registry::kStatementArtifactType, "",
+                                      deps_.max_page_items);
+    if (!statements.ok()) return statements.error();
+    nlohmann::json list = nlohmann::json::array();
+    for (const registry::Descriptor& statement : *statements) {
+      auto receipts = r.ListReferrers(path.name, statement.digest, registry::kReceiptArtifactType, "",
+                                      deps_.max_page_items);
+      if (!receipts.ok()) return receipts.error();
+      nlohmann::json receipt_list = nlohmann::json::array();
+      for (const registry::Descriptor& receipt : *receipts) {
+        nlohmann::json item = {{"manifest", receipt.digest.ToString()}};
+        if (auto entry = receipt.annotations.find(std::string(registry::kEntryAnnotation));
+            entry != receipt.annotations.end()) {
+          if (const std::optional<uint64_t> index = ParseDecimal(entry->second)) item["entry"] = *index;
+        }
+        receipt_list.push_back(std::move(item));
+      }
+      list.push_back({{"manifest", statement.digest.ToString()},
+                      {"size", statement.size},
+                      {"annotations", statement.annotations},
+                      {"receipts", std::move(receipt_list)}});
+    }
+    return Json(200, nlohmann::json{{"subject", subject->ToString()}, {"statements", std::move(list)}}.dump());
+  }
+
   const OciDeps deps_;
 };
 
 }  // namespace
+
+bool IsOciPath(std::string_view path) {
+  return path.rfind("/v2/", 0) == 0 && path.rfind("/v2/_scitt/", 0) != 0;
+}
 
 http::Response OciErrorResponse(const OciError& error) {
   int status = 500;

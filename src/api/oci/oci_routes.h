@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include "base/worker_pool.h"
 #include "http/router.h"
@@ -24,6 +25,10 @@ struct OciDeps {
 };
 
 void AddOciRoutes(const OciDeps& deps, http::Router& router);
+
+// Whether `path` is answered by the registry (its errors are OCI error
+// documents): under /v2/, except the SCRAPI routes of the _scitt extension.
+bool IsOciPath(std::string_view path);
 
 // The HTTP answer for a refusal: the status distribution-spec gives its
 // code, and the error document as application/json.

@@ -247,19 +247,19 @@ http::Handler Bind(const Deps& deps, RouteFn fn) {
 
 }  // namespace
 
-void AddScrapiRoutes(const ScrapiDeps& deps_in, http::Router& router) {
+void AddScrapiRoutes(const ScrapiDeps& deps_in, http::Router& router, const std::string& prefix) {
   auto deps = std::make_shared<const ScrapiDeps>(deps_in);
   WorkerPool& reads = *deps->reads;
-  router.Add("POST", "/entries", RegisterRoute(deps));
+  router.Add("POST", prefix + "/entries", RegisterRoute(deps));
   // Each reads the store: on a worker.
-  router.Add("GET", "/operations/{id}", OnPool(reads, Bind(deps, GetOperation)));
-  router.Add("GET", "/entries/{id}", OnPool(reads, Bind(deps, GetEntryReceipt)));
-  router.Add("GET", "/entries/{id}/statement", OnPool(reads, Bind(deps, GetTransparentStatement)));
+  router.Add("GET", prefix + "/operations/{id}", OnPool(reads, Bind(deps, GetOperation)));
+  router.Add("GET", prefix + "/entries/{id}", OnPool(reads, Bind(deps, GetEntryReceipt)));
+  router.Add("GET", prefix + "/entries/{id}/statement", OnPool(reads, Bind(deps, GetTransparentStatement)));
   // From memory: on the I/O thread.
-  router.Add("GET", "/.well-known/scitt-keys", Bind(deps, GetKeys));
-  router.Add("GET", "/.well-known/scitt-keys/{kid}", Bind(deps, GetKey));
-  router.Add("GET", "/.well-known/transparency-configuration", Bind(deps, GetTransparencyConfiguration));
-  router.Add("GET", "/jwks", Bind(deps, GetJwks));
+  router.Add("GET", prefix + "/.well-known/scitt-keys", Bind(deps, GetKeys));
+  router.Add("GET", prefix + "/.well-known/scitt-keys/{kid}", Bind(deps, GetKey));
+  router.Add("GET", prefix + "/.well-known/transparency-configuration", Bind(deps, GetTransparencyConfiguration));
+  router.Add("GET", prefix + "/jwks", Bind(deps, GetJwks));
 }
 
 }  // namespace scitt::api

@@ -33,6 +33,8 @@ struct ScrapiDeps {
   std::string jwks;  // the same keys as a JWKS document (GET /jwks)
 };
 
-void AddScrapiRoutes(const ScrapiDeps& deps, http::Router& router);
+// `prefix` mounts the same routes under a path ("/v2/_scitt": the registry
+// extension, docs/scitt-in-oci.md); they keep their SCRAPI behaviour.
+void AddScrapiRoutes(const ScrapiDeps& deps, http::Router& router, const std::string& prefix = "");
 
 }  // namespace scitt::api
