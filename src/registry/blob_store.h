@@ -40,7 +40,8 @@ class BlobStore {
   // Appends `bytes` to the session at `offset`, which must be its current
   // size (kConflict otherwise: an out-of-order chunk, 416 on the wire), and
   // returns the new size. kNotFound for an unknown, expired or cancelled
-  // session; kConflict too while another append to it is in progress.
+  // session; kConflict too while another append to it is in progress;
+  // kUnsupported when the session would exceed the store's size limit.
   virtual Result<uint64_t> Append(std::string_view owner, const std::string& upload, uint64_t offset,
                                   ByteView bytes) = 0;
   // The session's size so far (kNotFound as above).

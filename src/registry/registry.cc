@@ -49,6 +49,7 @@ OciError UploadError(const Error& error) {
     case ErrorCode::kNotFound: return Refuse(OciCode::kBlobUploadUnknown, error.message);
     case ErrorCode::kConflict: return Refuse(OciCode::kUploadOutOfOrder, error.message);
     case ErrorCode::kInvalidArgument: return Refuse(OciCode::kDigestInvalid, error.message);
+    case ErrorCode::kUnsupported: return Refuse(OciCode::kTooLarge, error.message);
     default: return FromError(error);
   }
 }

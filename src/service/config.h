@@ -44,6 +44,10 @@ struct ServiceConfig {
   int64_t max_queued_bytes = 256 << 20;   // request bytes waiting per worker pool; beyond it 503
   int64_t max_pending_bytes = 256 << 20;  // accepted statements waiting for the log; beyond it 503
   int64_t max_page_bytes = 1 << 20;    // statement bytes in one GET /entries page
+  // The registry (docs/operations.md).
+  int64_t max_blob_bytes = int64_t{64} << 30;  // largest blob one upload may hold
+  int64_t max_uploads = 1024;                  // upload sessions open at once
+  int64_t upload_expiry_s = 3600;              // an idle upload session is dropped after this
   std::string log_level = "info";      // debug, info, warn, error, off
   std::string log_format = "text";     // text or json, on standard error
   int64_t test_commit_delay_ms = 0;    // test hook: forces the 303 path

@@ -270,7 +270,11 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
                                                               static_cast<size_t>(cfg.max_queued_requests),
                                                               static_cast<size_t>(cfg.max_queued_bytes)});
   SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
-  SCITT_ASSIGN_OR_RETURN(impl.registry_stores, storage::OpenRegistryStores(cfg.store));
+  storage::RegistryStoreOptions registry_store_options;
+  registry_store_options.max_uploads = static_cast<size_t>(std::max<int64_t>(1, cfg.max_uploads));
+  registry_store_options.upload_expiry = std::chrono::seconds(std::max<int64_t>(1, cfg.upload_expiry_s));
+  registry_store_options.max_blob_bytes = static_cast<uint64_t>(std::max<int64_t>(0, cfg.max_blob_bytes));
+  SCITT_ASSIGN_OR_RETURN(impl.registry_stores, storage::OpenRegistryStores(cfg.store, registry_store_options));
   // A pushed statement manifest is answered once it is in the log: there is
   // no 303 in the registry API, so the wait is long (pushing again after a
   // 503 returns the same entry).

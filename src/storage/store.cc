@@ -58,10 +58,14 @@ Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting, Sto
   return std::unique_ptr<log::LogStore>(std::move(store));
 }
 
-Result<RegistryStores> OpenRegistryStores(const std::string& setting) {
+Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistryStoreOptions options) {
   SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
   RegistryStores stores;
-  SCITT_ASSIGN_OR_RETURN(stores.blobs, BlobFiles::Open(dir));
+  BlobFilesOptions blob_options;
+  blob_options.max_uploads = options.max_uploads;
+  blob_options.upload_expiry = options.upload_expiry;
+  blob_options.max_upload_bytes = options.max_blob_bytes;
+  SCITT_ASSIGN_OR_RETURN(stores.blobs, BlobFiles::Open(dir, blob_options));
   SCITT_ASSIGN_OR_RETURN(stores.metadata, RegistryDb::Open(dir + "/registry.sqlite"));
   return stores;
 }

@@ -64,6 +64,11 @@ struct RegistryStores {
   std::unique_ptr<registry::BlobStore> blobs;
   std::unique_ptr<registry::RegistryStore> metadata;
 };
-Result<RegistryStores> OpenRegistryStores(const std::string& setting);
+struct RegistryStoreOptions {
+  size_t max_uploads = 1024;                    // upload sessions open at once
+  std::chrono::seconds upload_expiry{3600};     // an idle session is dropped after this
+  uint64_t max_blob_bytes = uint64_t{64} << 30;  // bytes one upload may hold
+};
+Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistryStoreOptions options = {});
 
 }  // namespace scitt::storage

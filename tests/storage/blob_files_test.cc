@@ -183,6 +183,19 @@ TEST(BlobFiles, SessionsExpireAreBoundedAndDoNotSurviveARestart) {
   EXPECT_EQ(*store->UploadSize("r", *first), 10u);
   EXPECT_TRUE(store->StartUpload("r").ok());  // room again
 
+  // Bytes per session are bounded too.
+  BlobFilesOptions small;
+  small.max_upload_bytes = 10;
+  TempDir other;
+  auto bounded = MustOpen(other.path(), small);
+  auto session = bounded->StartUpload("r");
+  ASSERT_TRUE(bounded->Append("r", *session, 0, Content(6, 1)).ok());
+  auto over = bounded->Append("r", *session, 6, Content(5, 1));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(*bounded->UploadSize("r", *session), 6u);
+  EXPECT_TRUE(bounded->Append("r", *session, 6, Content(4, 1)).ok());
+
   // A restart: sessions are gone, their files removed, committed blobs kept.
   const Digest kept = *store->Put(Content(7, 7));
   store.reset();

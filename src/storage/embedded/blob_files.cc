@@ -135,6 +135,11 @@ Result<uint64_t> BlobFiles::Append(std::string_view owner, const std::string& up
                                                  " bytes; a chunk must start there, not at " +
                                                  std::to_string(offset));
     }
+    if (bytes.size() > options_.max_upload_bytes - session->size) {
+      session->busy = false;
+      return MakeError(ErrorCode::kUnsupported, "a blob may hold at most " +
+                                                    std::to_string(options_.max_upload_bytes) + " bytes");
+    }
   }
   // Written and hashed outside the lock: the session is ours while busy.
   Status written = embedded::WriteAt(session->fd.get(), bytes, session->size, UploadPath(upload));

@@ -24,6 +24,9 @@ struct BlobFilesOptions {
   // A session nobody appended to for this long is dropped (distribution-spec:
   // registries SHOULD time out abandoned uploads).
   std::chrono::seconds upload_expiry{3600};
+  // Bytes one session may hold; an append beyond is kUnsupported (the disk
+  // is not a client's to fill).
+  uint64_t max_upload_bytes = uint64_t{64} << 30;
   MonotonicClock clock = SystemMonotonicClock();
 };
 
