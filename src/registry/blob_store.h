@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ class BlobReader {
   virtual uint64_t size() const = 0;
   // Up to `length` bytes at `offset` (fewer only at the end of the blob).
   virtual Result<Bytes> Read(uint64_t offset, size_t length) const = 0;
+  // The same into `into`: how many bytes were put there (fewer only at the
+  // end of the blob), without an allocation (streamed downloads).
+  virtual Result<size_t> ReadInto(uint64_t offset, std::span<uint8_t> into) const = 0;
 };
 
 // Thread-safe. Every call may block on disk.

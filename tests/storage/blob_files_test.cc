@@ -67,6 +67,12 @@ TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
   EXPECT_EQ(*committed, content.size());
   EXPECT_EQ(store->Size(digest)->value_or(0), content.size());
   EXPECT_EQ(ReadAll(*store, digest), content);
+  auto reader = store->Open(digest);
+  ASSERT_TRUE(reader.ok());
+  Bytes window(1000);
+  EXPECT_EQ((*reader)->ReadInto(299500, window).value(), 500u);  // the end of the blob
+  EXPECT_TRUE(std::equal(window.begin(), window.begin() + 500, content.begin() + 299500));
+  EXPECT_EQ((*reader)->ReadInto(300000, window).value(), 0u);
   EXPECT_TRUE(fs::exists(dir.path() + "/blobs/sha256/" + digest.encoded().substr(0, 2) + "/" +
                          digest.encoded()));
   // The session is over.

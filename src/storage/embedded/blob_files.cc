@@ -31,8 +31,15 @@ class FileBlobReader final : public registry::BlobReader {
   Result<Bytes> Read(uint64_t offset, size_t length) const override {
     if (offset >= size_) return Bytes();
     Bytes out(static_cast<size_t>(std::min<uint64_t>(length, size_ - offset)));
-    SCITT_RETURN_IF_ERROR(embedded::ReadAt(fd_.get(), out.data(), out.size(), offset, [&] { return path_; }));
+    SCITT_ASSIGN_OR_RETURN(const size_t filled, ReadInto(offset, out));
+    out.resize(filled);
     return out;
+  }
+  Result<size_t> ReadInto(uint64_t offset, std::span<uint8_t> into) const override {
+    if (offset >= size_) return size_t{0};
+    const size_t length = static_cast<size_t>(std::min<uint64_t>(into.size(), size_ - offset));
+    SCITT_RETURN_IF_ERROR(embedded::ReadAt(fd_.get(), into.data(), length, offset, [&] { return path_; }));
+    return length;
   }
 
  private:
