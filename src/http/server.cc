@@ -885,7 +885,12 @@ class Session final : public Connection {
     source_queued_ = slot.response.size();  // counted since Fill
     source_ = std::make_shared<SourceStream>(std::move(slot.response.body_source), std::move(slot.response.head),
                                              options().stream_piece_bytes);
-    ReadPiece();
+    // Posted: a handler that answers on this thread fills its slot under the
+    // lifeline's lock (Complete), which a source's Done takes when it is
+    // called at once, within Read.
+    asio::post(executor_, [self = Self(), stream = source_] {
+      if (!self->closed_ && self->source_ == stream) self->ReadPiece();
+    });
   }
 
   // Asks the source for the next piece; called only when the previous one is

@@ -200,6 +200,7 @@ struct SinkRecord {
 struct SinkBehaviour {
   uint64_t max_bytes = UINT64_MAX;
   bool hold = false;            // keep every Done in SinkRecord::held for the test
+  bool at_once = false;         // write and call Done within Write, on the I/O thread
   int fail_at_write = 0;        // 1-based, per sink: that Write fails with 507
   int drop_at_write = 0;        // 1-based, per sink: that Write's Done is dropped
 };
@@ -235,7 +236,7 @@ class HashingSink final : public BodySink {
       record_.changed.notify_all();
       return;
     }
-    thread_.Post([this, piece, done = std::move(done), write]() mutable {
+    auto work = [this, piece, done = std::move(done), write]() mutable {
       if (write == behaviour_.drop_at_write) {
         Finish();
         return;  // `done` is dropped here
@@ -251,7 +252,12 @@ class HashingSink final : public BodySink {
       } else {
         done(std::nullopt);
       }
-    });
+    };
+    if (behaviour_.at_once) {
+      work();
+    } else {
+      thread_.Post(std::move(work));
+    }
   }
 
   void Abort() override {
@@ -293,8 +299,9 @@ struct SourceRecord {
 // The pattern bytes, produced on a TaskThread as a pread-based source would.
 class PatternSource final : public BodySource {
  public:
-  PatternSource(SourceRecord& record, uint64_t size, TaskThread& thread)
-      : record_(record), size_(size), thread_(thread) {
+  // `at_once`: each Read fills and calls Done before it returns.
+  PatternSource(SourceRecord& record, uint64_t size, TaskThread& thread, bool at_once = false)
+      : record_(record), size_(size), thread_(thread), at_once_(at_once) {
     ++record_.created;
   }
   ~PatternSource() override { ++record_.released; }
@@ -303,7 +310,7 @@ class PatternSource final : public BodySource {
 
   void Read(std::span<uint8_t> into, Done done) override {
     const int read = ++record_.reads;
-    thread_.Post([this, into, done = std::move(done), read] {
+    auto work = [this, into, done = std::move(done), read] {
       if (read == record_.fail_at_read) {
         done(MakeError(ErrorCode::kIo, "injected read error"));
         return;
@@ -318,13 +325,19 @@ class PatternSource final : public BodySource {
       }
       record_.produced += filled;
       done(filled);
-    });
+    };
+    if (at_once_) {
+      work();
+    } else {
+      thread_.Post(std::move(work));
+    }
   }
 
  private:
   SourceRecord& record_;
   const uint64_t size_;
   TaskThread& thread_;
+  const bool at_once_;
   uint64_t offset_ = 0;
 };
 
@@ -334,7 +347,7 @@ class ServerStreamTest : public ::testing::Test {
   //   /upload...      (any method) the body goes to a HashingSink; answered
   //                   "<bytes> <sha256>" from the sink
   //   /echo           method, path and the buffered body
-  //   /download?bytes=N  N pattern bytes from a PatternSource
+  //   /download?bytes=N[&at_once]  N pattern bytes from a PatternSource
   //   /drop           the Responder is dropped uncalled
   void Start(ServerOptions options = {}) {
     options.host = "127.0.0.1";
@@ -370,7 +383,7 @@ class ServerStreamTest : public ::testing::Test {
                       (request.body_stream ? " streamed" : "");
     } else if (request.path == "/download") {
       const uint64_t size = std::stoull(request.Query("bytes").value_or("0"));
-      response.body_source = std::make_shared<PatternSource>(sources_, size, disk_);
+      response.body_source = std::make_shared<PatternSource>(sources_, size, disk_, request.Query("at_once").has_value());
       response.Set("Content-Type", "application/octet-stream");
     } else if (request.path.ends_with("/drop")) {
       return;
@@ -847,6 +860,31 @@ TEST_F(ServerStreamTest, SourcesAreReleased) {
   for (size_t n; (n = client.ReadSome(buffer)) > 0;) received += n;
   EXPECT_EQ(received, 2u * 64 * 1024);  // two pieces, then the close
   EXPECT_TRUE(Eventually([&] { return sources_.released.load() == 4; }));
+}
+
+// A sink and a source may complete within Write or Read, on the I/O thread
+// (data already in memory), also when the handler answers at once.
+TEST_F(ServerStreamTest, CompletionsWithinTheCall) {
+  ServerOptions options;
+  options.stream_piece_bytes = 64 * 1024;
+  Start(options);
+  SinkBehaviour behaviour;
+  behaviour.at_once = true;
+  SetSinkBehaviour(behaviour);
+  constexpr uint64_t kSize = 3 * kMiB + 5;
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(UploadHead(kSize, true)));
+  ASSERT_TRUE(SendBody(client, kSize, true));
+  std::optional<RawReply> reply = client.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->body, std::to_string(kSize) + " " + Body().Digest(kSize));
+  ASSERT_TRUE(client.Send("GET /download?at_once&bytes=" + std::to_string(kSize) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+  reply = client.Read();
+  ASSERT_TRUE(reply);
+  ASSERT_EQ(reply->body.size(), kSize);
+  crypto::Sha256Hasher hasher;
+  hasher.Update(AsBytes(reply->body));
+  EXPECT_EQ(HexEncode(hasher.Finish()), Body().Digest(kSize));
 }
 
 // max_queued_response_bytes counts what a streamed response holds (its
