@@ -1,14 +1,13 @@
 // Internal to src/http: the server's side of streamed bodies (BodySink,
 // BodySource): the Beast body type that cuts a request body into pieces, and
-// the state a connection shares with the completion of a sink's Write or a
-// source's Read, which the application may call (or drop) after the
-// connection is gone. The session steps that use them are in server.cc.
+// the state a connection shares with the Done of a sink's Write or a
+// source's Read (completion.h), which the application may call, or drop,
+// after the connection is gone. The session steps that use them are in
+// server.cc.
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,33 +135,6 @@ class SourceStream {
   const std::unique_ptr<uint8_t[]> buffer_;
   uint64_t remaining_;
   size_t piece_size_ = 0;
-};
-
-// The state behind a completion the application calls at most once, from
-// any thread (a BodySink's or BodySource's Done): the first call passes its
-// value to `deliver`, and destruction without a call passes `if_dropped`.
-// `deliver` is released once called, so what it holds (the stream, the
-// connection) does not live on in a Done the application keeps.
-template <typename T>
-class OnceCompletion {
- public:
-  OnceCompletion(std::function<void(T)> deliver, T if_dropped)
-      : deliver_(std::move(deliver)), if_dropped_(std::move(if_dropped)) {}
-  ~OnceCompletion() { Call(std::move(if_dropped_)); }
-  OnceCompletion(const OnceCompletion&) = delete;
-  OnceCompletion& operator=(const OnceCompletion&) = delete;
-
-  void Call(T value) {
-    if (called_.exchange(true)) return;
-    std::function<void(T)> deliver = std::move(deliver_);
-    deliver_ = nullptr;
-    deliver(std::move(value));
-  }
-
- private:
-  std::function<void(T)> deliver_;
-  T if_dropped_;
-  std::atomic<bool> called_{false};
 };
 
 }  // namespace scitt::http::internal

@@ -90,7 +90,8 @@ class BodySink {
   // Ends a Write, from any thread: nullopt when the piece was taken (the
   // server reads on), or the response that ends the request (disk full: 507,
   // say); the connection closes after it and Abort follows. A Done destroyed
-  // uncalled ends the request with 500.
+  // uncalled, or a Write that throws, ends the request with 500 (rendered by
+  // ServerOptions::render_refusal).
   using Done = std::function<void(std::optional<Response> failure)>;
 
   virtual ~BodySink() = default;
@@ -111,8 +112,8 @@ class BodySink {
 // from disk, so that it is never in memory whole (Response::body_source).
 //
 // Backpressure: the server asks for the next piece only once the previous
-// one is written to the socket, so a connection holds one piece
-// (ServerOptions::stream_piece_bytes) whatever the body's size. The response
+// one is written to the socket, so a connection holds one piece (at most
+// ServerOptions::stream_piece_bytes) whatever the body's size. The response
 // head goes out in one write with the first piece. The server releases its
 // reference once the body is written, when the client disconnects, or at
 // once when the response has no body (HEAD, 204, 304); a Read in progress
@@ -120,14 +121,15 @@ class BodySink {
 class BodySource {
  public:
   // Ends a Read, from any thread, with how many bytes were put at the start
-  // of `into`: at least 1 and at most into.size(). An error, 0 bytes, or a
-  // Done destroyed uncalled closes the connection mid-body (the client sees
-  // fewer bytes than the Content-Length): the status line is long gone.
+  // of `into`: at least 1 and at most into.size(). An error, 0 bytes, a Done
+  // destroyed uncalled or a Read that throws closes the connection mid-body
+  // (the client sees fewer bytes than the Content-Length): the status line
+  // is gone already. The server logs it at warn level.
   using Done = std::function<void(Result<size_t> filled)>;
 
   virtual ~BodySource() = default;
   // The body's exact length: the Content-Length, and what the Reads deliver
-  // in total.
+  // in total. Must not change; may be called from any thread.
   virtual uint64_t size() const = 0;
   // Fills the start of `into` with the body's next bytes, in order from the
   // first; `into` stays valid until `done` is called. Never called for bytes

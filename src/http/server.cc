@@ -1,9 +1,10 @@
 // One file by design: Session is one state machine (read, parse, admit,
 // stream or buffer the body, dispatch, queue, write, linger) whose steps
 // share its members and its single-threaded executor, and each limit is
-// enforced at the step it bounds. The response's wire form is in
-// wire_response.cc, log lines in server_log.cc, and the state a streamed
-// body shares with the application's completions in body_stream.cc.
+// enforced at the step it bounds. Apart, as concepts of their own: the
+// response's wire form (wire_response.cc), log lines (server_log.cc), the
+// completions the application calls back from any thread and how they reach
+// a connection (completion.cc), and a streamed body's state (body_stream.cc).
 #include "http/server.h"
 
 #include <openssl/ssl.h>
@@ -37,6 +38,7 @@
 #include "base/logging.h"
 #include "http/asio_util.h"
 #include "http/body_stream.h"
+#include "http/completion.h"
 #include "http/server_log.h"
 #include "http/wire_response.h"
 
@@ -66,117 +68,9 @@ std::string ClientAddress(const tcp::socket& socket) {
 }
 
 
-// The server's own refusal: rendered by options.render_refusal, or problem
-// details when there is none or it fails.
-Response RenderRefusal(const ServerOptions& options, const Request* head, int status, std::string_view title,
-                       std::string_view detail) {
-  if (options.render_refusal) {
-    try {
-      Response response = options.render_refusal(head, status, title, detail);
-      if (IsValid(response)) return response;
-    } catch (const std::exception&) {
-      // Problem details instead: the refusal must go out.
-    }
-  }
-  return ProblemDetails(status, title, detail);
-}
-
-class Connection;
 // The connection whose handler call is on this thread's stack (see
 // Session::Complete).
 thread_local const Connection* dispatching_ = nullptr;
-
-// Keeps Responders, and the Done of a BodySink's Write or a BodySource's
-// Read, from touching the server after it is destroyed.
-struct Lifeline {
-  std::mutex mu;  // held while a completion posts to a connection
-  bool alive = true;
-};
-
-// One accepted connection, whatever its stream type.
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  virtual ~Connection() = default;
-  virtual void Start() = 0;
-  // The remaining methods are thread-safe: they post to the connection's
-  // single-threaded io_context.
-  virtual void Complete(uint64_t sequence, WireResponse response) = 0;
-  // A BodySink's Write of `stream`'s piece ended.
-  virtual void SinkWritten(std::shared_ptr<SinkStream> stream, SinkOutcome outcome) = 0;
-  // A BodySource's Read into `stream`'s buffer ended.
-  virtual void PieceRead(std::shared_ptr<SourceStream> stream, Result<size_t> filled) = 0;
-  // Stop reading; close once the requests already read are answered.
-  virtual void Drain() = 0;
-  virtual void Abort() = 0;
-};
-
-// Passes `call` the connection, under the lifeline's lock, unless the server
-// or the connection is gone.
-template <typename Call>
-void WithConnection(Lifeline& lifeline, const std::weak_ptr<Connection>& weak, Call&& call) {
-  std::lock_guard lock(lifeline.mu);
-  if (!lifeline.alive) return;
-  if (std::shared_ptr<Connection> connection = weak.lock()) call(*connection);
-}
-
-// The state behind one Responder: answers exactly once, or 500 when dropped.
-class PendingResponse {
- public:
-  // `head` is what render_refusal gets for a 500 (when there is a hook).
-  PendingResponse(std::shared_ptr<Lifeline> lifeline, const ServerOptions& options,
-                  std::weak_ptr<Connection> connection, uint64_t sequence, Framing framing,
-                  std::optional<AccessRecord> access, std::optional<Request> head)
-      : lifeline_(std::move(lifeline)),
-        options_(options),
-        connection_(std::move(connection)),
-        sequence_(sequence),
-        framing_(framing),
-        access_(std::move(access)),
-        head_(std::move(head)) {}
-  ~PendingResponse() {
-    if (!done_.load()) Fail("The request was dropped without a response");
-  }
-
-  void Respond(Response response) {
-    if (!IsValid(response)) {
-      Fail("The handler produced an invalid response");
-      return;
-    }
-    if (done_.exchange(true)) return;
-    WireResponse wire = Finish(std::move(response));
-    WithConnection(*lifeline_, connection_,
-                   [&](Connection& connection) { connection.Complete(sequence_, std::move(wire)); });
-  }
-
-  // Answers 500, rendered under the lifeline's lock: the hook is the
-  // server's, valid only while it lives (a rare path: a dropped Responder, a
-  // handler that threw or produced an invalid response).
-  void Fail(std::string_view detail) {
-    if (done_.exchange(true)) return;
-    WithConnection(*lifeline_, connection_, [&](Connection& connection) {
-      const Request* head = head_ ? &*head_ : nullptr;
-      connection.Complete(sequence_,
-                          Finish(RenderRefusal(options_, head, 500, "Internal Server Error", detail)));
-    });
-  }
-
- private:
-  WireResponse Finish(Response response) const {
-    const auto log_fields = std::move(response.log_fields);
-    WireResponse wire = Serialize(std::move(response), framing_);
-    if (access_) LogAccess(*access_, wire, log_fields);
-    return wire;
-  }
-
-  const std::shared_ptr<Lifeline> lifeline_;
-  const ServerOptions& options_;  // the server's: used only while lifeline_ says it lives
-  const std::weak_ptr<Connection> connection_;
-  const uint64_t sequence_;
-  const Framing framing_;
-  const std::optional<AccessRecord> access_;  // when access lines are written
-  const std::optional<Request> head_;
-  std::atomic<bool> done_{false};
-};
 
 // Everything the connections share; Server::Impl is this.
 struct ServerState {
@@ -573,22 +467,11 @@ class Session final : public Connection {
   // upload's memory to one piece.
   Parsed WriteToSink() {
     DisarmRead();  // the time the sink takes is not the client's
-    std::shared_ptr<SinkStream> stream = sink_;
-    // The completion holds the stream: a connection that closes meanwhile
-    // leaves the Abort to it, after the Write (SinkStream).
-    auto completion = std::make_shared<OnceCompletion<SinkOutcome>>(
-        [lifeline = server_.lifeline, connection = weak_from_this(), stream](SinkOutcome outcome) mutable {
-          WithConnection(*lifeline, connection, [&](Connection& live) {
-            live.SinkWritten(std::move(stream), std::move(outcome));
-          });
-        },
-        SinkOutcome{std::nullopt, /*dropped=*/true});
+    BodySink::Done done = SinkDone(server_.lifeline, weak_from_this(), sink_);
     try {
-      stream->sink().Write(AsBytes(stream->piece), [completion](std::optional<Response> failure) {
-        completion->Call(SinkOutcome{std::move(failure), false});
-      });
+      sink_->sink().Write(AsBytes(sink_->piece), done);
     } catch (const std::exception&) {
-      completion->Call(SinkOutcome{std::nullopt, /*dropped=*/true});  // ignored if it called Done first
+      done(Refusal(500, "Internal Server Error", "The request body could not be stored"));  // unless it called Done
     }
     return Parsed::kWriting;
   }
@@ -896,21 +779,11 @@ class Session final : public Connection {
   // Asks the source for the next piece; called only when the previous one is
   // written, so the socket's pace bounds the source's.
   void ReadPiece() {
-    std::shared_ptr<SourceStream> stream = source_;
-    // The completion holds the stream, whose buffer the Read fills, until
-    // it is called, even if the connection closes meanwhile.
-    auto completion = std::make_shared<OnceCompletion<Result<size_t>>>(
-        [lifeline = server_.lifeline, connection = weak_from_this(), stream](Result<size_t> filled) mutable {
-          WithConnection(*lifeline, connection, [&](Connection& live) {
-            live.PieceRead(std::move(stream), std::move(filled));
-          });
-        },
-        Result<size_t>(MakeError(ErrorCode::kInternal, "the body source dropped a Read")));
+    BodySource::Done done = SourceDone(server_.lifeline, weak_from_this(), source_);
     try {
-      stream->source().Read(stream->NextPiece(),
-                            [completion](Result<size_t> filled) { completion->Call(std::move(filled)); });
+      source_->source().Read(source_->NextPiece(), done);
     } catch (const std::exception& e) {
-      completion->Call(MakeError(ErrorCode::kInternal, e.what()));  // ignored if it called Done first
+      done(MakeError(ErrorCode::kInternal, e.what()));  // ignored if it called Done first
     }
   }
 

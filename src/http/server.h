@@ -100,7 +100,9 @@ struct ServerOptions {
   // connection, and on all: over either, a connection stops reading requests
   // until its own responses drain (a client pipelining large reads without
   // reading the answers). A connection with nothing queued may always read
-  // one more request, so one response per connection can exceed these.
+  // one more request, so one response per connection can exceed these. A
+  // streamed response counts only what it holds: its head, then the piece
+  // being written.
   size_t max_queued_response_bytes = 8 << 20;
   size_t max_queued_response_bytes_total = 256 << 20;
 };
@@ -120,10 +122,10 @@ struct ServerOptions {
 // some of it was read (malformed, too large, the client gone or too slow, the
 // sink's Write failed) aborts its sink and closes the connection too. A
 // streamed response whose source fails mid-body closes the connection, so
-// the client sees a short body. Timeouts and excess
-// connections (over max_connections, or over max_connections_per_address from
-// one address) close without a response; excess connections are logged at
-// warn level, at most once a second per kind. Every request, refused or not,
+// the client sees a short body. Timeouts and excess connections (over
+// max_connections, or over max_connections_per_address from one address)
+// close without a response; excess connections are logged at warn level, at
+// most once a second per kind. Every request, refused or not,
 // gets one info line "request" (method, path, status, ms, bytes, remote and
 // the Response's log_fields; never header fields).
 class Server {
@@ -136,7 +138,9 @@ class Server {
   // The bound port (after Start).
   uint16_t port() const;
   // Stops accepting, lets in-flight requests finish (up to `grace`), closes
-  // connections and joins the threads. Idempotent. May be called from any
+  // connections and joins the threads. A request whose body is still being
+  // read is cut off (its BodySink aborted); a streamed response goes on
+  // until written or `grace` ends. Idempotent. May be called from any
   // thread (a signal-handling one included) but not from a handler.
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 

@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -203,6 +204,7 @@ struct SinkBehaviour {
   bool at_once = false;         // write and call Done within Write, on the I/O thread
   int fail_at_write = 0;        // 1-based, per sink: that Write fails with 507
   int drop_at_write = 0;        // 1-based, per sink: that Write's Done is dropped
+  int throw_at_write = 0;       // 1-based, per sink: that Write throws (keeping its Done)
 };
 
 // Hashes what it is given on a TaskThread, as a disk-writing sink would.
@@ -222,6 +224,11 @@ class HashingSink final : public BodySink {
       ++record_.writes;
       write = ++writes_;
       record_.largest_piece = std::max(record_.largest_piece, piece.size());
+      if (write == behaviour_.throw_at_write) {
+        writing_ = false;
+        kept_ = std::move(done);  // a Done kept by a Write that throws must not stall the server
+        throw std::runtime_error("injected Write failure");
+      }
     }
     if (behaviour_.hold) {
       hasher_.Update(piece);
@@ -283,6 +290,7 @@ class HashingSink final : public BodySink {
   TaskThread& thread_;
   bool writing_ = false;  // guarded by record_.mu
   int writes_ = 0;        // this sink's, guarded by record_.mu
+  Done kept_;
   crypto::Sha256Hasher hasher_;
   uint64_t bytes_ = 0;
 };
@@ -294,6 +302,7 @@ struct SourceRecord {
   std::atomic<int> reads{0};
   std::atomic<uint64_t> produced{0};  // bytes handed to the server
   std::atomic<int> fail_at_read{0};   // 1-based: that Read fails
+  std::atomic<int> throw_at_read{0};  // 1-based: that Read throws
 };
 
 // The pattern bytes, produced on a TaskThread as a pread-based source would.
@@ -310,6 +319,7 @@ class PatternSource final : public BodySource {
 
   void Read(std::span<uint8_t> into, Done done) override {
     const int read = ++record_.reads;
+    if (read == record_.throw_at_read) throw std::runtime_error("injected Read failure");
     auto work = [this, into, done = std::move(done), read] {
       if (read == record_.fail_at_read) {
         done(MakeError(ErrorCode::kIo, "injected read error"));
@@ -680,6 +690,18 @@ TEST_F(ServerStreamTest, FailedWriteEndsTheRequest) {
   EXPECT_EQ(reply->headers.at("Content-Type"), kProblemDetailsMediaType);
   EXPECT_TRUE(client.WaitClosed());
   EXPECT_TRUE(Eventually([&] { return sinks_.With([&] { return sinks_.aborts; }) == 2; }));
+
+  behaviour.drop_at_write = 0;
+  behaviour.throw_at_write = 3;
+  SetSinkBehaviour(behaviour);
+  RawClient thrown(server_->port());
+  ASSERT_TRUE(thrown.Send(UploadHead(kMiB, false)));
+  SendBody(thrown, kMiB, false);
+  reply = thrown.Read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 500);
+  EXPECT_TRUE(thrown.WaitClosed());
+  EXPECT_TRUE(Eventually([&] { return sinks_.With([&] { return sinks_.aborts; }) == 3; }));
   EXPECT_EQ(handled_.load(), 0);
   EXPECT_FALSE(sinks_.With([&] { return sinks_.overlap; }));
 }
@@ -850,16 +872,19 @@ TEST_F(ServerStreamTest, SourcesAreReleased) {
   EXPECT_TRUE(Eventually([&] { return server_->stats().connections_open == 0; }));
   EXPECT_LT(sources_.produced.load(), 100 * kMiB);
 
-  sources_.fail_at_read = sources_.reads.load() + 3;
-  RawClient client(server_->port());
-  ASSERT_TRUE(client.Send("GET /download?bytes=" + std::to_string(kMiB) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
-  std::optional<RawReply> reply = client.ReadHeader();
-  ASSERT_TRUE(reply);
-  uint64_t received = 0;
-  std::vector<char> buffer(64 * 1024);
-  for (size_t n; (n = client.ReadSome(buffer)) > 0;) received += n;
-  EXPECT_EQ(received, 2u * 64 * 1024);  // two pieces, then the close
-  EXPECT_TRUE(Eventually([&] { return sources_.released.load() == 4; }));
+  // A Read that fails, then one that throws.
+  for (std::atomic<int>* fault : {&sources_.fail_at_read, &sources_.throw_at_read}) {
+    *fault = sources_.reads.load() + 3;
+    RawClient client(server_->port());
+    ASSERT_TRUE(client.Send("GET /download?bytes=" + std::to_string(kMiB) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+    std::optional<RawReply> reply = client.ReadHeader();
+    ASSERT_TRUE(reply);
+    uint64_t received = 0;
+    std::vector<char> buffer(64 * 1024);
+    for (size_t n; (n = client.ReadSome(buffer)) > 0;) received += n;
+    EXPECT_EQ(received, 2u * 64 * 1024);  // two pieces, then the close
+  }
+  EXPECT_TRUE(Eventually([&] { return sources_.released.load() == 5; }));
 }
 
 // A sink and a source may complete within Write or Read, on the I/O thread
