@@ -1,18 +1,27 @@
-// HTTP requests and responses as plain data, independent of the server.
+// HTTP requests and responses as plain data, independent of the server, and
+// the two interfaces through which a body too large to hold in memory is
+// streamed instead: BodySink (a request body, ServerOptions::stream_body)
+// and BodySource (a response body, Response::body_source).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/result.h"
 
 namespace scitt::http {
+
+class BodySink;
+class BodySource;
 
 // Header names compare case-insensitively.
 struct CaseInsensitiveLess {
@@ -26,7 +35,10 @@ struct Request {
   std::string path;         // percent-decoded path without the query
   std::multimap<std::string, std::string> query;  // decoded parameters
   Headers headers;
-  std::string body;
+  std::string body;  // empty when body_stream took it
+  // The sink that received the whole body (ServerOptions::stream_body), or
+  // null when `body` holds it. The handler finishes the upload through it.
+  std::shared_ptr<BodySink> body_stream;
   std::string remote_address;  // client IP, for rate limiting and logs
   std::map<std::string, std::string> params;  // filled by the Router from {name} segments
 
@@ -38,6 +50,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the body is read from this source instead (and `body` must be
+  // empty, or the response is invalid: 500). Content-Length is its size().
+  std::shared_ptr<BodySource> body_source;
   // Added to this request's access-log line (e.g. {"entry", "42"}); never
   // sent. Keys should not repeat the server's own: method, path, status,
   // ms, bytes, remote.
@@ -52,6 +67,76 @@ struct Response {
 // Completes a request; may be called from any thread, exactly once.
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request, Responder)>;
+
+// Takes a request body piece by piece, e.g. to write an upload of gigabytes
+// to disk; chosen from the request's header by ServerOptions::stream_body.
+//
+// Backpressure: the server hands over one piece (at most
+// ServerOptions::stream_piece_bytes, with any chunked transfer coding
+// removed) and reads nothing more from the connection until that piece's
+// `done` is called, so a connection holds one piece whatever the body's
+// size. Write and Abort are called one at a time, never while a Write is
+// outstanding. Neither may block, since they may run on an I/O thread: hand
+// disk work to a worker pool and call `done` from there.
+//
+// Exactly one of two things ends a sink's request. Either the whole body was
+// written and the handler is called with Request::body_stream set to this
+// sink (it then finishes the upload, e.g. fsync and rename, and responds), or
+// Abort() is called once and the handler is not: the client disconnected,
+// stopped sending for body_timeout, sent a malformed body or one over
+// max_bytes(), a Write failed, or the server stopped.
+class BodySink {
+ public:
+  // Ends a Write, from any thread: nullopt when the piece was taken (the
+  // server reads on), or the response that ends the request (disk full: 507,
+  // say); the connection closes after it and Abort follows. A Done destroyed
+  // uncalled, or a Write that throws, ends the request with 500 (rendered by
+  // ServerOptions::render_refusal).
+  using Done = std::function<void(std::optional<Response> failure)>;
+
+  virtual ~BodySink() = default;
+  // The most body bytes this sink takes, asked once when it is chosen: a
+  // Content-Length over it is answered 413 before any body byte is read, a
+  // chunked body 413 as soon as its chunk sizes add up to more.
+  virtual uint64_t max_bytes() const noexcept = 0;
+  // The body's next bytes (never empty), valid until `done` is called.
+  virtual void Write(ByteView piece, Done done) = 0;
+  // The body will not arrive whole and the handler will not be called; the
+  // sink discards what it wrote. Called once, from any thread (an I/O thread,
+  // the one that calls or drops a Write's `done`, or the one destroying the
+  // Server), after any outstanding Write has ended.
+  virtual void Abort() = 0;
+};
+
+// Produces a response body piece by piece, e.g. a blob of gigabytes read
+// from disk, so that it is never in memory whole (Response::body_source).
+//
+// Backpressure: the server asks for the next piece only once the previous
+// one is written to the socket, so a connection holds one piece (at most
+// ServerOptions::stream_piece_bytes) whatever the body's size. The response
+// head goes out in one write with the first piece. The server releases its
+// reference once the body is written, when the client disconnects, or at
+// once when the response has no body (HEAD, 204, 304); a Read in progress
+// keeps the source until its `done` is called or destroyed.
+class BodySource {
+ public:
+  // Ends a Read, from any thread, with how many bytes were put at the start
+  // of `into`: at least 1 and at most into.size(). An error, 0 bytes, a Done
+  // destroyed uncalled or a Read that throws closes the connection mid-body
+  // (the client sees fewer bytes than the Content-Length): the status line
+  // is gone already. The server logs it at warn level.
+  using Done = std::function<void(Result<size_t> filled)>;
+
+  virtual ~BodySource() = default;
+  // The body's exact length: the Content-Length, and what the Reads deliver
+  // in total. Must not change; may be called from any thread.
+  virtual uint64_t size() const = 0;
+  // Fills the start of `into` with the body's next bytes, in order from the
+  // first; `into` stays valid until `done` is called. Never called for bytes
+  // past size(), nor while a Read is outstanding. Called on an I/O thread: it
+  // must not block (pread on a worker pool, then `done`).
+  virtual void Read(std::span<uint8_t> into, Done done) = 0;
+};
 
 // RFC 9290 §6.3 media type; clients compare it exactly, so no parameters.
 inline constexpr std::string_view kProblemDetailsMediaType =

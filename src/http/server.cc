@@ -1,8 +1,10 @@
 // One file by design: Session is one state machine (read, parse, admit,
-// dispatch, queue, write, linger) whose steps share its members and its
-// single-threaded executor, and each limit is enforced at the step it
-// bounds. The response's wire form is in wire_response.cc, log lines in
-// server_log.cc.
+// stream or buffer the body, dispatch, queue, write, linger) whose steps
+// share its members and its single-threaded executor, and each limit is
+// enforced at the step it bounds. Apart, as concepts of their own: the
+// response's wire form (wire_response.cc), log lines (server_log.cc), the
+// completions the application calls back from any thread and how they reach
+// a connection (completion.cc), and a streamed body's state (body_stream.cc).
 #include "http/server.h"
 
 #include <openssl/ssl.h>
@@ -32,10 +34,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "base/logging.h"
 #include "http/asio_util.h"
+#include "http/body_stream.h"
+#include "http/completion.h"
 #include "http/server_log.h"
 #include "http/wire_response.h"
 
@@ -65,66 +68,9 @@ std::string ClientAddress(const tcp::socket& socket) {
 }
 
 
-class Connection;
 // The connection whose handler call is on this thread's stack (see
 // Session::Complete).
 thread_local const Connection* dispatching_ = nullptr;
-
-// Keeps Responders from touching the server after it is destroyed.
-struct Lifeline {
-  std::mutex mu;  // held while a Responder posts a response
-  bool alive = true;
-};
-
-// One accepted connection, whatever its stream type.
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  virtual ~Connection() = default;
-  virtual void Start() = 0;
-  // The remaining methods are thread-safe: they post to the connection's
-  // single-threaded io_context.
-  virtual void Complete(uint64_t sequence, WireResponse response) = 0;
-  // Stop reading; close once the requests already read are answered.
-  virtual void Drain() = 0;
-  virtual void Abort() = 0;
-};
-
-// The state behind one Responder: answers exactly once, or 500 when dropped.
-class PendingResponse {
- public:
-  PendingResponse(std::shared_ptr<Lifeline> lifeline, std::weak_ptr<Connection> connection,
-                  uint64_t sequence, Framing framing, std::optional<AccessRecord> access)
-      : lifeline_(std::move(lifeline)),
-        connection_(std::move(connection)),
-        sequence_(sequence),
-        framing_(framing),
-        access_(std::move(access)) {}
-  ~PendingResponse() {
-    if (!done_.load()) {
-      Respond(ProblemDetails(500, "Internal Server Error", "The request was dropped without a response"));
-    }
-  }
-
-  void Respond(Response response) {
-    if (done_.exchange(true)) return;
-    const auto log_fields = std::move(response.log_fields);
-    WireResponse wire = Serialize(std::move(response), framing_);
-    if (access_) LogAccess(*access_, wire, log_fields);
-    std::lock_guard lock(lifeline_->mu);
-    if (!lifeline_->alive) return;
-    if (std::shared_ptr<Connection> connection = connection_.lock()) {
-      connection->Complete(sequence_, std::move(wire));
-    }
-  }
-
- private:
-  const std::shared_ptr<Lifeline> lifeline_;
-  const std::weak_ptr<Connection> connection_;
-  const uint64_t sequence_;
-  const Framing framing_;
-  const std::optional<AccessRecord> access_;  // when access lines are written
-  std::atomic<bool> done_{false};
-};
 
 // Everything the connections share; Server::Impl is this.
 struct ServerState {
@@ -231,6 +177,18 @@ class Session final : public Connection {
     });
   }
 
+  void SinkWritten(std::shared_ptr<SinkStream> stream, SinkOutcome outcome) override {
+    asio::post(executor_, [self = Self(), stream = std::move(stream), outcome = std::move(outcome)]() mutable {
+      self->OnSinkWritten(stream, std::move(outcome));
+    });
+  }
+
+  void PieceRead(std::shared_ptr<SourceStream> stream, Result<size_t> filled) override {
+    asio::post(executor_, [self = Self(), stream = std::move(stream), filled = std::move(filled)]() mutable {
+      self->OnPieceRead(stream, std::move(filled));
+    });
+  }
+
   void Drain() override {
     asio::post(executor_, [self = Self()] {
       self->draining_ = true;
@@ -245,7 +203,8 @@ class Session final : public Connection {
 
  private:
   enum class Phase { kIdle, kHeader, kBody };
-  enum class Parsed { kNeedMore, kDispatched, kStopped };
+  // kWriting: a piece of a streamed body is with its sink (OnSinkWritten goes on).
+  enum class Parsed { kNeedMore, kDispatched, kStopped, kWriting };
 
   // A response slot, in request order. Filled when its handler responds.
   struct Slot {
@@ -291,6 +250,8 @@ class Session final : public Connection {
   // pipelines 16 page reads would otherwise have all 16 pages built at once
   // before the byte bound could see any of them.
   void ReadNext() {
+    // A request whose streamed body waits for its sink is still being read.
+    if (phase_ != Phase::kIdle) return;
     while (!closed_ && !read_stopped_ && !reading_) {
       if (Handling() || queue_.size() >= std::max<size_t>(1, options().max_pipelined) || Backlogged()) {
         DisarmRead();  // resumed when a response has been written
@@ -298,11 +259,14 @@ class Session final : public Connection {
       }
       parser_.emplace();
       parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(options().max_header_bytes, UINT32_MAX)));
-      parser_->body_limit(options().max_body_bytes);
+      // Set in EnterBody, once it is known whether a sink takes the body:
+      // Beast checks a Content-Length against it as the header completes.
+      parser_->body_limit(boost::none);
       parser_->on_chunk_header(on_chunk_header_);
       chunk_extension_bytes_ = 0;
       request_.method.clear();  // unknown until the header is whole (Access)
       request_.target.clear();
+      have_head_ = false;
       phase_ = Phase::kIdle;
       if (buffer_.size() == 0) {
         DisarmRead();
@@ -344,7 +308,13 @@ class Session final : public Connection {
     }
     buffer_.commit(n);
     if (phase_ == Phase::kIdle) EnterHeader();
-    switch (Parse()) {
+    // A streamed body may take any time as long as bytes keep coming.
+    if (sink_) ArmRead(options().body_timeout);
+    Continue(Parse());
+  }
+
+  void Continue(Parsed parsed) {
+    switch (parsed) {
       case Parsed::kNeedMore:
         DoRead();
         break;
@@ -352,6 +322,7 @@ class Session final : public Connection {
         ReadNext();
         break;
       case Parsed::kStopped:
+      case Parsed::kWriting:
         break;
     }
   }
@@ -370,13 +341,13 @@ class Session final : public Connection {
     // request with more than one (which would leave the authority ambiguous).
     const size_t hosts = header.count(bhttp::field::host);
     if (hosts > 1 || (hosts == 0 && header.version() >= 11)) {
-      Reject(ProblemDetails(400, "Malformed request", "The request needs exactly one Host header field"));
+      Reject(Refusal(400, "Malformed request", "The request needs exactly one Host header field"));
       return false;
     }
     // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
     // framing, even with a Content-Length; answer and close.
     if (header.version() < 11 && header.count(bhttp::field::transfer_encoding) != 0) {
-      Reject(ProblemDetails(400, "Malformed request", "Transfer-Encoding is not defined in HTTP/1.0"));
+      Reject(Refusal(400, "Malformed request", "Transfer-Encoding is not defined in HTTP/1.0"));
       return false;
     }
     // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in
@@ -390,11 +361,11 @@ class Session final : public Connection {
         codings += std::distance(list.begin(), list.end());
       }
       if (!parser_->chunked()) {
-        Reject(ProblemDetails(400, "Malformed request", "The request body length cannot be determined"));
+        Reject(Refusal(400, "Malformed request", "The request body length cannot be determined"));
         return false;
       }
       if (codings != 1) {
-        Reject(ProblemDetails(501, "Not Implemented", "Only the chunked transfer coding is supported"));
+        Reject(Refusal(501, "Not Implemented", "Only the chunked transfer coding is supported"));
         return false;
       }
     }
@@ -404,7 +375,7 @@ class Session final : public Connection {
       try {
         refusal = options().admit(request_);
       } catch (const std::exception&) {
-        refusal = ProblemDetails(500, "Internal Server Error", "The admission check failed");
+        refusal = Refusal(500, "Internal Server Error", "The admission check failed");
       }
       if (refusal) {
         // Refused on its header (authentication, rate limits): no byte of a
@@ -418,6 +389,30 @@ class Session final : public Connection {
         refusal_ = std::move(refusal);
       }
     }
+    if (target_.ok() && !refusal_ && options().stream_body) {
+      std::shared_ptr<BodySink> sink;
+      try {
+        sink = options().stream_body(request_);
+      } catch (const std::exception&) {
+        Reject(Refusal(500, "Internal Server Error", "The request body could not be taken"));
+        return false;
+      }
+      if (sink) sink_ = std::make_shared<SinkStream>(std::move(sink), options().stream_piece_bytes);
+    }
+    body_limit_ = sink_ ? sink_->max_bytes : options().max_body_bytes;
+    if (!parser_->is_done()) {
+      // Before any body byte is read, and before 100 Continue.
+      if (const boost::optional<uint64_t> length = parser_->content_length(); length && *length > body_limit_) {
+        Reject(BodyTooLarge());
+        return false;
+      }
+      parser_->body_limit(body_limit_);  // for a chunked body
+      if (sink_) {
+        RequestBody::value_type& body = parser_->get().body();
+        body.piece = &sink_->piece;
+        body.piece_capacity = sink_->piece_capacity;
+      }
+    }
     phase_ = Phase::kBody;
     ArmRead(options().body_timeout);
     // RFC 9110 §10.1.1: a client that sent Expect: 100-continue may wait for
@@ -425,7 +420,10 @@ class Session final : public Connection {
     // the response order like any other.
     if (!parser_->is_done() && header.version() >= 11 &&
         beast::iequals(header[bhttp::field::expect], "100-continue")) {
-      queue_.push_back(Slot{true, false, {100, "HTTP/1.1 100 Continue\r\n\r\n", {}}});
+      WireResponse interim;
+      interim.status = 100;
+      interim.head = "HTTP/1.1 100 Continue\r\n\r\n";
+      queue_.push_back(Slot{true, false, std::move(interim)});
       AddQueued(queue_.back().response.size());
       MaybeWrite();
     }
@@ -438,6 +436,7 @@ class Session final : public Connection {
       const size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
       if (ec == bhttp::error::need_more) break;
+      if (ec == bhttp::error::need_buffer) return WriteToSink();  // the piece is full
       if (ec) {
         Reject(ParseError(ec));
         return Parsed::kStopped;
@@ -458,8 +457,42 @@ class Session final : public Connection {
       Reject(TrailerTooLarge());
       return Parsed::kStopped;
     }
+    if (sink_ && !sink_->piece.empty()) return WriteToSink();  // the body's last piece
     Dispatch();
     return Parsed::kDispatched;
+  }
+
+  // Hands the piece to the sink. Nothing more is read from the connection
+  // until its Done (OnSinkWritten): that is the backpressure that bounds an
+  // upload's memory to one piece.
+  Parsed WriteToSink() {
+    DisarmRead();  // the time the sink takes is not the client's
+    BodySink::Done done = SinkDone(server_.lifeline, weak_from_this(), sink_);
+    try {
+      sink_->sink().Write(AsBytes(sink_->piece), done);
+    } catch (const std::exception&) {
+      done(Refusal(500, "Internal Server Error", "The request body could not be stored"));  // unless it called Done
+    }
+    return Parsed::kWriting;
+  }
+
+  void OnSinkWritten(const std::shared_ptr<SinkStream>& stream, SinkOutcome outcome) {
+    if (closed_ || stream != sink_) return;
+    sink_->piece.clear();
+    if (outcome.dropped) {
+      Reject(Refusal(500, "Internal Server Error", "The request body could not be stored"));
+      return;
+    }
+    if (outcome.failure) {
+      Reject(std::move(*outcome.failure));
+      return;
+    }
+    if (read_stopped_) {  // Server::Stop while the sink wrote
+      Close();
+      return;
+    }
+    if (!parser_->is_done()) ArmRead(options().body_timeout);
+    Continue(Parse());
   }
 
   // Beast keeps an incomplete chunk-size line or trailer section in the read
@@ -475,9 +508,8 @@ class Session final : public Connection {
     const size_t line_end = pending.find("\r\n");
     if (line_end == std::string_view::npos) {
       if (pending.size() <= options().max_chunk_line_bytes) return std::nullopt;
-      return ProblemDetails(400, "Malformed request",
-                            "A chunk-size line is longer than " + std::to_string(options().max_chunk_line_bytes) +
-                                " bytes");
+      return Refusal(400, "Malformed request",
+                     "A chunk-size line is longer than " + std::to_string(options().max_chunk_line_bytes) + " bytes");
     }
     const std::string_view trailer = pending.substr(line_end + 2);
     const size_t trailer_fields = static_cast<size_t>(std::count(trailer.begin(), trailer.end(), '\n'));
@@ -488,9 +520,18 @@ class Session final : public Connection {
   }
 
   Response TrailerTooLarge() const {
-    return ProblemDetails(431, "Request Header Fields Too Large",
-                          "The trailer section is larger than " + std::to_string(options().max_trailer_bytes) +
-                              " bytes or has more than " + std::to_string(options().max_trailer_fields) + " fields");
+    return Refusal(431, "Request Header Fields Too Large",
+                   "The trailer section is larger than " + std::to_string(options().max_trailer_bytes) +
+                       " bytes or has more than " + std::to_string(options().max_trailer_fields) + " fields");
+  }
+
+  Response BodyTooLarge() const {
+    return Refusal(413, "Content Too Large", "The request body is larger than " + std::to_string(body_limit_) + " bytes");
+  }
+
+  // A refusal by the server itself, rendered by render_refusal.
+  Response Refusal(int status, std::string_view title, std::string_view detail) const {
+    return RenderRefusal(options(), have_head_ ? &request_ : nullptr, status, title, detail);
   }
 
   // Beast's chunk-header callback: bounds the extensions of one body (they
@@ -505,19 +546,14 @@ class Session final : public Connection {
 
   Response ParseError(const error_code& ec) const {
     if (ec == bhttp::error::header_limit) {
-      return ProblemDetails(431, "Request Header Fields Too Large",
-                            "The request header is larger than " + std::to_string(options().max_header_bytes) +
-                                " bytes");
+      return Refusal(431, "Request Header Fields Too Large",
+                     "The request header is larger than " + std::to_string(options().max_header_bytes) + " bytes");
     }
-    if (ec == bhttp::error::body_limit) {
-      return ProblemDetails(413, "Content Too Large",
-                            "The request body is larger than " + std::to_string(options().max_body_bytes) +
-                                " bytes");
-    }
+    if (ec == bhttp::error::body_limit) return BodyTooLarge();
     if (ec == bhttp::error::bad_chunk_extension) {
-      return ProblemDetails(400, "Malformed request", "A chunk extension is malformed or too long");
+      return Refusal(400, "Malformed request", "A chunk extension is malformed or too long");
     }
-    return ProblemDetails(400, "Malformed request", "The request could not be parsed");
+    return Refusal(400, "Malformed request", "The request could not be parsed");
   }
 
   // Answers a request that cannot be served (unparseable, over a limit) and
@@ -528,6 +564,7 @@ class Session final : public Connection {
     framing.close = true;
     framing.head = parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head;
     parser_.reset();
+    sink_.reset();  // Abort, now or when its Write ends (after the parser, which points into it)
     read_stopped_ = true;
     DisarmRead();
     const auto log_fields = std::move(response.log_fields);
@@ -539,7 +576,7 @@ class Session final : public Connection {
   }
 
   void Dispatch() {
-    bhttp::request<bhttp::string_body> message = parser_->release();
+    bhttp::request<RequestBody> message = parser_->release();
     parser_.reset();
     phase_ = Phase::kIdle;
     DisarmRead();  // no deadline while the handler works; ReadNext sets the next
@@ -554,16 +591,34 @@ class Session final : public Connection {
     queue_.push_back(Slot{false, framing.close, {}});
 
     std::optional<AccessRecord> access = Access();
-    Request request = std::move(request_);
-    request.body = std::move(message.body());
     std::optional<Response> refusal = std::move(refusal_);
     refusal_.reset();
+    if (!target_.ok()) refusal = Refusal(400, "Malformed request", target_.message());
+    // What render_refusal gets if this request ends in a 500 after all (a
+    // dropped Responder): the head without its fields, which are not copied
+    // for every request.
+    std::optional<Request> refusal_head;
+    if (options().render_refusal) {
+      refusal_head.emplace();
+      refusal_head->method = request_.method;
+      refusal_head->target = request_.target;
+      refusal_head->path = request_.path;
+      refusal_head->query = request_.query;
+      refusal_head->remote_address = request_.remote_address;
+    }
+    Request request = std::move(request_);
+    have_head_ = false;
+    request.body = std::move(message.body().text);
+    if (sink_) {
+      request.body_stream = sink_->Deliver();
+      sink_.reset();
+    }
 
-    auto pending =
-        std::make_shared<PendingResponse>(server_.lifeline, weak_from_this(), sequence, framing, std::move(access));
+    auto pending = std::make_shared<PendingResponse>(server_.lifeline, options(), weak_from_this(), sequence, framing,
+                                                     std::move(access), std::move(refusal_head));
     dispatching_ = this;
-    if (!target_.ok() || refusal) {
-      pending->Respond(refusal ? std::move(*refusal) : ProblemDetails(400, "Malformed request", target_.message()));
+    if (refusal) {
+      pending->Respond(std::move(*refusal));
       dispatching_ = nullptr;
       return;
     }
@@ -575,7 +630,7 @@ class Session final : public Connection {
     } catch (const std::exception&) {
       dispatching_ = nullptr;
       // Ignored when the handler responded before throwing.
-      pending->Respond(ProblemDetails(500, "Internal Server Error", "The request handler failed"));
+      pending->Fail("The request handler failed");
     }
   }
 
@@ -593,6 +648,7 @@ class Session final : public Connection {
   // header: method, target, path and query, header fields, client address.
   void StartRequest(const bhttp::request_header<>& header) {
     request_ = Request();
+    have_head_ = true;
     request_.method = std::string(header.method_string());
     request_.target = std::string(header.target());
     // Built before the body is read, so the trailer fields Beast appends
@@ -644,12 +700,17 @@ class Session final : public Connection {
   }
 
   // Writes every ready response at the head of the queue in one gather
-  // write; bodies are moved into it, never copied.
+  // write; bodies are moved into it, never copied. A response with a body
+  // source goes on its own, after those before it (StartSource).
   void MaybeWrite() {
-    if (writing_ || closed_) return;
+    if (writing_ || closed_ || source_) return;
     in_flight_.clear();
     bool close_after = false;
     while (!queue_.empty() && queue_.front().ready && !close_after) {
+      if (queue_.front().response.body_source) {
+        if (in_flight_.empty()) StartSource();
+        break;
+      }
       close_after = queue_.front().close;
       in_flight_.push_back(std::move(queue_.front().response));
       queue_.pop_front();
@@ -687,15 +748,98 @@ class Session final : public Connection {
       LingerClose();
       return;
     }
+    Written();
+  }
+
+  // A response is written whole: on to the next, and to the next request.
+  void Written() {
     MaybeWrite();
     if (!reading_) ReadNext();
     CheckQuiet();
   }
 
+  // Starts streaming the response at the head of the queue: its head waits
+  // for the first piece, to go out in one write with it.
+  void StartSource() {
+    Slot slot = std::move(queue_.front());
+    queue_.pop_front();
+    ++base_sequence_;
+    source_close_ = slot.close;
+    source_queued_ = slot.response.size();  // counted since Fill
+    source_ = std::make_shared<SourceStream>(std::move(slot.response.body_source), std::move(slot.response.head),
+                                             options().stream_piece_bytes);
+    // Posted: a handler that answers on this thread fills its slot under the
+    // lifeline's lock (Complete), which a source's Done takes when it is
+    // called at once, within Read.
+    asio::post(executor_, [self = Self(), stream = source_] {
+      if (!self->closed_ && self->source_ == stream) self->ReadPiece();
+    });
+  }
+
+  // Asks the source for the next piece; called only when the previous one is
+  // written, so the socket's pace bounds the source's.
+  void ReadPiece() {
+    BodySource::Done done = SourceDone(server_.lifeline, weak_from_this(), source_);
+    try {
+      source_->source().Read(source_->NextPiece(), done);
+    } catch (const std::exception& e) {
+      done(MakeError(ErrorCode::kInternal, e.what()));  // ignored if it called Done first
+    }
+  }
+
+  void OnPieceRead(const std::shared_ptr<SourceStream>& stream, Result<size_t> filled) {
+    if (closed_ || stream != source_) return;
+    if (!filled.ok() || *filled == 0 || *filled > stream->NextPiece().size()) {
+      // The status line and Content-Length are sent (or about to be):
+      // closing is the only way left to tell the client.
+      logging::Warn("a response body source failed: connection closed mid-body",
+                    {{"error", filled.ok() ? "read " + std::to_string(*filled) + " bytes" : filled.error().message},
+                     {"remote", remote_address_}});
+      Close();
+      return;
+    }
+    stream->Filled(*filled);
+    AddQueued(*filled);
+    source_queued_ += *filled;
+    write_buffers_.clear();
+    if (!stream->head.empty()) write_buffers_.push_back(asio::buffer(stream->head));
+    write_buffers_.push_back(asio::buffer(stream->piece().data(), stream->piece().size()));
+    writing_ = true;
+    ArmWrite();
+    // The handler holds the stream: the buffers stay valid however the
+    // connection ends.
+    asio::async_write(stream_, write_buffers_, [self = Self(), stream](const error_code& ec, size_t) {
+      self->OnPieceWritten(ec);
+    });
+  }
+
+  void OnPieceWritten(const error_code& ec) {
+    writing_ = false;
+    DisarmWrite();
+    RemoveQueued(source_queued_);
+    source_queued_ = 0;
+    if (closed_) return;
+    if (ec) {
+      Close();
+      return;
+    }
+    source_->head = std::string();
+    if (source_->remaining() > 0) {
+      ReadPiece();
+      return;
+    }
+    source_.reset();
+    if (source_close_) {
+      LingerClose();
+      return;
+    }
+    Written();
+  }
+
   // Called when the queue may have emptied: closes a draining or half-closed
   // connection, or starts the keep-alive idle timeout.
   void CheckQuiet() {
-    if (closed_ || writing_ || !queue_.empty()) return;
+    if (closed_ || writing_ || source_ || !queue_.empty()) return;
     if (draining_ || peer_closed_) {
       Close();
     } else if (reading_ && phase_ == Phase::kIdle) {
@@ -756,10 +900,17 @@ class Session final : public Connection {
     DisarmWrite();
     error_code ignored;
     Socket().close(ignored);
-    // The write in progress, if any, still owns in_flight_ (OnWrite releases it).
+    // The write in progress, if any, still owns in_flight_ (OnWrite releases
+    // it) or the source's bytes (OnPieceWritten).
     for (const Slot& slot : queue_) RemoveQueued(slot.response.size());
     queue_.clear();
+    if (!writing_) {
+      RemoveQueued(source_queued_);
+      source_queued_ = 0;
+    }
+    source_.reset();  // released now, or when its Read or write in progress ends
     parser_.reset();
+    sink_.reset();  // Abort, now or when its Write ends (after the parser, which points into it)
     server_.Unregister(id_, remote_address_);
   }
 
@@ -776,12 +927,17 @@ class Session final : public Connection {
   uint64_t write_generation_ = 0;
 
   beast::flat_buffer buffer_;  // received bytes not yet parsed
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<RequestBody>> parser_;
   size_t header_fields_ = 0;          // fields of the current request's header (the rest are trailers)
   Request request_;                   // the current request without its body (StartRequest)
   Status target_ = Status::Ok();      // whether its target parsed
   std::optional<Response> refusal_;   // the admission check's answer to a request without a body
   size_t chunk_extension_bytes_ = 0;  // of the current request's body
+  bool have_head_ = false;            // request_ holds the current request's header (Refusal)
+  // The sink taking the current request's body, until the handler gets it;
+  // a piece is with the sink while Parse has returned kWriting.
+  std::shared_ptr<SinkStream> sink_;
+  uint64_t body_limit_ = 0;           // the current request's: max_body_bytes or the sink's
   // Beast keeps a reference to the callback: it lives as long as the session.
   std::function<void(uint64_t, std::string_view, error_code&)> on_chunk_header_ =
       [this](uint64_t, std::string_view extensions, error_code& ec) { OnChunkHeader(extensions, ec); };
@@ -798,7 +954,12 @@ class Session final : public Connection {
   bool writing_ = false;
   std::vector<WireResponse> in_flight_;          // the responses of the write in progress
   std::vector<asio::const_buffer> write_buffers_;  // their heads and bodies, in order
-  size_t queued_bytes_ = 0;  // in ready slots and in_flight_ (see Backlogged)
+  size_t queued_bytes_ = 0;  // in ready slots, in_flight_ and source_ (see Backlogged)
+  // The response whose body is being streamed, taken off the queue; it
+  // closes the connection when source_close_.
+  std::shared_ptr<SourceStream> source_;
+  bool source_close_ = false;
+  size_t source_queued_ = 0;  // its head and piece, while in queued_bytes_
   std::array<char, 4096> linger_buffer_;
 };
 

@@ -24,7 +24,7 @@ void LogAccess(const AccessRecord& record, const WireResponse& wire,
   fields.emplace_back("path", record.path);
   fields.emplace_back("status", wire.status);
   fields.emplace_back("ms", ms);
-  fields.emplace_back("bytes", static_cast<uint64_t>(wire.size()));
+  fields.emplace_back("bytes", wire.wire_bytes());
   fields.emplace_back("remote", record.remote_address);
   for (const auto& [key, value] : extra) fields.emplace_back(key, value);
   logging::Write(logging::Level::kInfo, "request", fields);

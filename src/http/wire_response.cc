@@ -52,12 +52,17 @@ constexpr size_t kInlineBodyBytes = 16 * 1024;
 
 }  // namespace
 
-WireResponse Serialize(Response response, const Framing& framing) {
-  bool valid = response.status >= 200 && response.status <= 599;
+bool IsValid(const Response& response) {
+  if (response.status < 200 || response.status > 599) return false;
+  if (response.body_source && !response.body.empty()) return false;
   for (const auto& [name, value] : response.headers) {
-    valid = valid && IsToken(name) && IsFieldValue(value);
+    if (!IsToken(name) || !IsFieldValue(value)) return false;
   }
-  if (!valid) {
+  return true;
+}
+
+WireResponse Serialize(Response response, const Framing& framing) {
+  if (!IsValid(response)) {
     response = ProblemDetails(500, "Internal Server Error", "The handler produced an invalid response");
   }
   // RFC 9110 §6.4.1: 204 and 304 never have content.
@@ -86,9 +91,10 @@ WireResponse Serialize(Response response, const Framing& framing) {
     out += value;
     out += "\r\n";
   }
+  const uint64_t body_size = response.body_source ? response.body_source->size() : response.body.size();
   if (!no_content) {
     out += "Content-Length: ";
-    out += std::to_string(response.body.size());
+    out += std::to_string(body_size);
     out += "\r\n";
   }
   if (framing.close) {
@@ -97,8 +103,10 @@ WireResponse Serialize(Response response, const Framing& framing) {
     out += "Connection: keep-alive\r\n";
   }
   out += "\r\n";
-  if (!no_content && !framing.head) {
-    if (response.body.size() <= kInlineBodyBytes) {
+  if (!no_content && !framing.head && body_size > 0) {
+    if (response.body_source) {
+      wire.body_source = std::move(response.body_source);
+    } else if (response.body.size() <= kInlineBodyBytes) {
       out += response.body;
     } else {
       wire.body = std::move(response.body);

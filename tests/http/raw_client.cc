@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -51,6 +52,11 @@ bool RawClient::Send(std::string_view data) {
   return true;
 }
 
+size_t RawClient::SendAvailable(std::string_view data) {
+  const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
 void RawClient::ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
 
 bool RawClient::Fill() {
@@ -62,6 +68,31 @@ bool RawClient::Fill() {
 }
 
 std::optional<RawReply> RawClient::Read(bool head) {
+  std::optional<RawReply> reply = ReadHeader();
+  if (!reply || head || reply->status / 100 == 1) return reply;
+  auto length = reply->headers.find("Content-Length");
+  if (length == reply->headers.end()) return reply;
+  const size_t size = std::strtoul(length->second.c_str(), nullptr, 10);
+  while (buffer_.size() < size) {
+    if (!Fill()) return std::nullopt;
+  }
+  reply->body = buffer_.substr(0, size);
+  buffer_.erase(0, size);
+  return reply;
+}
+
+size_t RawClient::ReadSome(std::span<char> into) {
+  if (!buffer_.empty()) {
+    const size_t n = std::min(into.size(), buffer_.size());
+    std::copy_n(buffer_.begin(), n, into.begin());
+    buffer_.erase(0, n);
+    return n;
+  }
+  const ssize_t n = ::recv(fd_, into.data(), into.size(), 0);
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+std::optional<RawReply> RawClient::ReadHeader() {
   size_t end;
   while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
     if (!Fill()) return std::nullopt;
@@ -83,15 +114,6 @@ std::optional<RawReply> RawClient::Read(bool head) {
     reply.headers[field.substr(0, colon)] = value;
     line = next + 2;
   }
-  if (head || reply.status / 100 == 1) return reply;
-  auto length = reply.headers.find("Content-Length");
-  if (length == reply.headers.end()) return reply;
-  const size_t size = std::strtoul(length->second.c_str(), nullptr, 10);
-  while (buffer_.size() < size) {
-    if (!Fill()) return std::nullopt;
-  }
-  reply.body = buffer_.substr(0, size);
-  buffer_.erase(0, size);
   return reply;
 }
 

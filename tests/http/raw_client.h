@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -30,9 +31,19 @@ class RawClient {
   // False when the peer has closed or reset the connection.
   bool Send(std::string_view data);
   void ShutdownWrite();
+  // Sends what the kernel takes at once without blocking; 0 when its
+  // buffers are full, and also when the peer is gone.
+  size_t SendAvailable(std::string_view data);
   // Reads one response; a response to HEAD (`head`) and 1xx have no body.
   // nullopt on close, timeout or a malformed response.
   std::optional<RawReply> Read(bool head = false);
+  // Reads one response's status line and fields only, leaving its body to
+  // ReadSome (for bodies too large to hold).
+  std::optional<RawReply> ReadHeader();
+  // Puts up to into.size() bytes of what follows (buffered bytes first) in
+  // `into`; 0 on close, error or timeout. Allocates nothing, so that tests
+  // can measure the process's memory while they read.
+  size_t ReadSome(std::span<char> into);
   // True when the server closes the connection within 10 s (data before the
   // close is discarded).
   bool WaitClosed();

@@ -6,8 +6,10 @@
 #include <openssl/x509v3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -103,6 +105,77 @@ TEST_F(TlsTest, RoundTripWithCaFile) {
   Result<Response> post = Fetch("POST", base + "/entries", {}, body, options);
   ASSERT_TRUE(post.ok()) << post.error().message;
   EXPECT_EQ(post->body, "POST /entries [" + body + "]");
+}
+
+// A sink that keeps the body, completing each Write from another thread.
+class KeepingSink final : public BodySink {
+ public:
+  uint64_t max_bytes() const noexcept override { return 16 << 20; }
+  void Write(ByteView piece, Done done) override {
+    std::thread([this, piece, done = std::move(done)] {
+      body.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+      done(std::nullopt);
+    }).detach();
+  }
+  void Abort() override {}
+  std::string body;
+};
+
+// Bytes i % 251, produced on another thread.
+class CountingSource final : public BodySource {
+ public:
+  explicit CountingSource(uint64_t size) : size_(size) {}
+  uint64_t size() const override { return size_; }
+  void Read(std::span<uint8_t> into, Done done) override {
+    std::thread([this, into, done = std::move(done)] {
+      for (uint8_t& b : into) b = static_cast<uint8_t>(offset_++ % 251);
+      done(into.size());
+    }).detach();
+  }
+
+ private:
+  const uint64_t size_;
+  uint64_t offset_ = 0;
+};
+
+// Streamed bodies in both directions go through the TLS stream alike.
+TEST_F(TlsTest, StreamedBodies) {
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.tls_cert_file = good_.cert;
+  options.tls_key_file = good_.key;
+  options.stream_piece_bytes = 64 * 1024;
+  options.stream_body = [](const Request& head) -> std::shared_ptr<BodySink> {
+    return head.method == "PUT" ? std::make_shared<KeepingSink>() : nullptr;
+  };
+  Server server(options, [](Request request, Responder respond) {
+    Response response;
+    if (request.body_stream) {
+      response.body = static_cast<KeepingSink&>(*request.body_stream).body;
+    } else {
+      response.body_source = std::make_shared<CountingSource>(std::stoull(request.Query("bytes").value_or("0")));
+    }
+    respond(std::move(response));
+  });
+  ASSERT_TRUE(server.Start().ok());
+  const std::string base = "https://127.0.0.1:" + std::to_string(server.port());
+  ClientOptions client;
+  client.ca_file = good_.cert;
+
+  std::string body(3 << 20, 'x');
+  for (size_t i = 0; i < body.size(); i += 1000) body[i] = static_cast<char>('a' + i % 26);
+  Result<Response> put = Fetch("PUT", base + "/upload", {}, body, client);
+  ASSERT_TRUE(put.ok()) << put.error().message;
+  EXPECT_TRUE(put->body == body);
+
+  constexpr uint64_t kSize = (5 << 20) + 7;
+  Result<Response> get = Fetch("GET", base + "/download?bytes=" + std::to_string(kSize), {}, "", client);
+  ASSERT_TRUE(get.ok()) << get.error().message;
+  ASSERT_EQ(get->body.size(), kSize);
+  bool exact = true;
+  for (uint64_t i = 0; i < kSize; ++i) exact = exact && static_cast<uint8_t>(get->body[i]) == i % 251;
+  EXPECT_TRUE(exact);
 }
 
 TEST_F(TlsTest, UntrustedCertificateFails) {
