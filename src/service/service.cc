@@ -104,6 +104,7 @@ struct Service::Impl {
   storage::RegistryStores registry_stores;
   std::unique_ptr<registry::PipelineRegistrar> statement_registrar;
   std::unique_ptr<registry::Registry> registry;
+  api::OciDeps oci;  // filled by AddRoutes, before `ready`
   std::unique_ptr<api::Guard> guard;
   // Filled once, before `ready` is set; read by the I/O threads only after.
   std::shared_ptr<http::Router> router = std::make_shared<http::Router>();
@@ -162,6 +163,13 @@ Status Service::Impl::Listen() {
   options.max_connections = positive(config.max_connections);
   options.max_connections_per_address = positive(config.max_connections_per_address);
   options.admit = guard->Admission();
+  // Registry uploads and manifest pushes stream their bodies (api/oci); the
+  // registry exists once start-up is done (requests before get 503).
+  options.stream_body = [this](const http::Request& head) -> std::shared_ptr<http::BodySink> {
+    if (!ready.load(std::memory_order_acquire)) return nullptr;
+    return api::OciBodySink(oci, head);
+  };
+  options.render_refusal = api::RenderRefusal;
   server = std::make_unique<http::Server>(options, Front([router = router](http::Request req, http::Responder respond) {
     router->Dispatch(std::move(req), std::move(respond));
   }));
@@ -238,10 +246,10 @@ void Service::Impl::AddRoutes() {
   status.origin = config.origin;
   api::AddStatusRoutes(status, *router);
 
-  api::OciDeps oci;
   oci.registry = registry.get();
   oci.work = reads.get();
   oci.checks = checks.get();
+  oci.max_blob_bytes = static_cast<uint64_t>(std::max<int64_t>(0, config.max_blob_bytes));
   api::AddOciRoutes(oci, *router);
 }
 

@@ -136,6 +136,62 @@ def test_push_and_pull_an_image():
         assert status == 416 and hdrs["content-range"] == f"bytes */{len(layer_data)}", (spec, status)
 
 
+def rss_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
+def test_large_blobs_stream_through_bounded_memory():
+    size_mib = 300
+    piece = os.urandom(1 << 20)
+
+    def pieces():
+        for i in range(size_mib):
+            yield i.to_bytes(8, "big") + piece[8:]
+
+    digest = hashlib.sha256()
+    for p in pieces():
+        digest.update(p)
+    digest = "sha256:" + digest.hexdigest()
+    pid = SERVER.proc.pid
+    before = rss_kib(pid, "VmRSS")
+    # A streamed PATCH (no Content-Range) of 300 MiB, then the closing PUT.
+    status, hdrs, _ = C.req("POST", "/v2/big/blobs/uploads/")
+    location = hdrs["location"]
+    status, hdrs, body = C.req("PATCH", location, pieces(), {"Content-Length": str(size_mib << 20)})
+    assert status == 202 and hdrs["range"] == f"0-{(size_mib << 20) - 1}", (status, hdrs, body[:200])
+    status, _, body = C.req("PUT", f"{location}?digest={digest}")
+    assert status == 201, body
+    peak = rss_kib(pid, "VmHWM")
+    assert peak - before < 64 * 1024, f"server RSS rose by {(peak - before) // 1024} MiB during the upload"
+    print(f"     {size_mib} MiB upload: server peak RSS {(peak - before) / 1024:.1f} MiB above its RSS before")
+    # Read back whole (streamed too) and by range.
+    status, hdrs, _ = C.req("HEAD", f"/v2/big/blobs/{digest}")
+    assert status == 200 and hdrs["content-length"] == str(size_mib << 20)
+    status, hdrs, body = C.req("GET", f"/v2/big/blobs/{digest}")
+    assert status == 200 and len(body) == size_mib << 20 and "sha256:" + hashlib.sha256(body).hexdigest() == digest
+    del body
+    status, _, body = C.req("GET", f"/v2/big/blobs/{digest}", headers={"Range": "bytes=5242880-5242895"})
+    assert status == 206 and body == (5).to_bytes(8, "big") + piece[8:16]
+    # A single POST of 5 MiB, chunked transfer coding (no Content-Length).
+    data = os.urandom(5 << 20)
+    status, hdrs, body = C.req("POST", f"/v2/big/blobs/uploads/?digest={sha256(data)}",
+                               (data[i:i + 65536] for i in range(0, len(data), 65536)))
+    assert status == 201, body
+    assert C.req("GET", f"/v2/big/blobs/{sha256(data)}")[2] == data
+    # Manifests up to 4 MiB (above the 1 MiB statement limit); beyond: 413 as an OCI error.
+    config = C.push_blob("big", b"{}")
+    manifest = image((config, 2), [])
+    manifest["annotations"] = {"padding": "x" * (3 << 20)}
+    status, _, body = C.put_manifest("big", "large", manifest)
+    assert status == 201, body[:300]
+    manifest["annotations"] = {"padding": "x" * (5 << 20)}
+    oci_error(*C.put_manifest("big", "too-large", manifest), 413, "SIZE_INVALID")
+
+
 def test_single_post_mount_and_missing_content():
     data = b"single post"
     status, hdrs, _ = C.req("POST", f"/v2/a/blobs/uploads/?digest={sha256(data)}", data,

@@ -8,6 +8,7 @@
 
 #include "api/dispatch.h"
 #include "api/oci/oci_paths.h"
+#include "api/oci/oci_streams.h"
 #include "base/text.h"
 #include "registry/scitt_profile.h"
 
@@ -17,10 +18,6 @@ namespace {
 using registry::Digest;
 using registry::OciCode;
 using registry::OciError;
-
-// Until responses can stream from a file (http layer), a blob GET answers
-// at most this many bytes at once; clients fetch larger blobs by Range.
-constexpr uint64_t kMaxBufferedBlobBytes = 64ull << 20;
 
 http::Response Json(int status, const std::string& body) {
   http::Response response;
@@ -130,6 +127,11 @@ class OciRoutes {
   }
 
  private:
+  // The upload sink that took the request's body, if one did.
+  static const UploadSink* Streamed(const http::Request& req) {
+    return dynamic_cast<const UploadSink*>(req.body_stream.get());
+  }
+
   static registry::OciResult<http::Response> MethodNotAllowed(const http::Request& req,
                                                               const char* allow) {
     http::Response response = OciErrorResponse(
@@ -171,17 +173,12 @@ class OciRoutes {
       response.Set("Content-Range", "bytes " + std::to_string(span.first) + "-" +
                                         std::to_string(span.last) + "/" + std::to_string(*size));
     }
-    // HEAD reads as GET does: the server sends the head alone, with the
-    // body's Content-Length.
-    if (length > kMaxBufferedBlobBytes) {
-      return Refuse(OciCode::kTooLarge, "blobs over " + std::to_string(kMaxBufferedBlobBytes) +
-                                            " bytes are served by Range requests");
-    }
+    // Streamed from the file on the worker pool, a piece at a time; for
+    // HEAD the server sends the head alone, with the source's size.
     auto reader = r.OpenBlob(path.name, *digest);
     if (!reader.ok()) return reader.error();
-    auto bytes = (*reader)->Read(span.first, static_cast<size_t>(length));
-    if (!bytes.ok()) return bytes.error();
-    response.body.assign(bytes->begin(), bytes->end());
+    response.body_source = std::make_shared<BlobSource>(std::shared_ptr<const registry::BlobReader>(std::move(*reader)),
+                                                        span.first, length, *deps_.work);
     return response;
   }
 
@@ -211,8 +208,10 @@ class OciRoutes {
         }
         tags.push_back(it->second);
       }
+      const std::string& body =
+          req.body_stream ? static_cast<BufferSink&>(*req.body_stream).body() : req.body;
       auto pushed = r.PutManifest(path.name, *reference, tags, req.Header("Content-Type").value_or(""),
-                                  AsBytes(req.body));
+                                  AsBytes(body));
       if (!pushed.ok()) return pushed.error();
       http::Response response;
       response.status = 201;
@@ -262,6 +261,15 @@ class OciRoutes {
       if (*mounted) return BlobCreated(path.name, *digest);
       // Not mountable: a normal upload session (202) follows.
     }
+    if (const auto* sink = Streamed(req); sink != nullptr && sink->upload()) {
+      // Single POST whose body went to a session of its own as it arrived.
+      auto digest = ParseDigest(req.Query("digest").value_or(""));
+      if (!digest.ok()) {
+        (void)r.CancelUpload(path.name, *sink->upload());
+        return digest.error();
+      }
+      return Finish(path.name, *sink->upload(), 0, {}, *digest);
+    }
     auto upload = r.StartUpload(path.name);
     if (!upload.ok()) return upload.error();
     if (const auto digest_text = req.Query("digest")) {
@@ -301,6 +309,17 @@ class OciRoutes {
       return response;
     }
     if (req.method != "PATCH" && req.method != "PUT") return MethodNotAllowed(req, "GET, PATCH, PUT, DELETE");
+    if (const auto* sink = Streamed(req); sink != nullptr && sink->upload()) {
+      // The body is in the session already, written as it arrived.
+      if (req.method == "PATCH") {
+        auto size = r.UploadSize(path.name, upload);
+        if (!size.ok()) return size.error();
+        return UploadStatus(202, path.name, upload, *size);
+      }
+      auto digest = ParseDigest(req.Query("digest").value_or(""));
+      if (!digest.ok()) return digest.error();
+      return Finish(path.name, upload, 0, {}, *digest);
+    }
     // Where this chunk starts: Content-Range "<start>-<end>" when sent
     // (chunked upload), else where the upload ends (streamed upload).
     auto current = r.UploadSize(path.name, upload);
@@ -514,6 +533,39 @@ http::Response OciErrorResponse(const OciError& error) {
   http::Response response = Json(status, registry::EncodeErrors(error));
   if (status == 503 || status == 429) response.Set("Retry-After", "1");
   response.log_fields.emplace_back("oci_error", std::string(registry::OciCodeName(error.code)));
+  return response;
+}
+
+std::shared_ptr<http::BodySink> OciBodySink(const OciDeps& deps, const http::Request& head) {
+  if (!IsOciPath(head.path)) return nullptr;
+  const std::optional<OciPath> path = ParseOciPath(head.path);
+  if (!path || !registry::IsValidName(path->name)) return nullptr;  // refused by the handler
+  if (path->endpoint == OciPath::Endpoint::kManifest && head.method == "PUT") {
+    return std::make_shared<BufferSink>(deps.max_manifest_bytes);
+  }
+  const bool session = path->endpoint == OciPath::Endpoint::kUpload && (head.method == "PATCH" || head.method == "PUT");
+  const bool single_post = path->endpoint == OciPath::Endpoint::kUploads && head.method == "POST" &&
+                           head.Query("digest") && !head.Query("mount");
+  if (!session && !single_post) return nullptr;
+  std::optional<uint64_t> start;
+  if (const auto content_range = head.Header("Content-Range")) {
+    const size_t dash = content_range->find('-');
+    start = dash == std::string::npos ? std::nullopt : ParseDecimal(content_range->substr(0, dash));
+    if (!start) return nullptr;  // buffered, and refused by the handler
+  }
+  return std::make_shared<UploadSink>(*deps.registry, *deps.work, path->name,
+                                      session ? std::optional<std::string>(path->last) : std::nullopt, start,
+                                      deps.max_blob_bytes);
+}
+
+http::Response RenderRefusal(const http::Request* head, int status, std::string_view title,
+                             std::string_view detail) {
+  if (head == nullptr || !IsOciPath(head->path)) return http::ProblemDetails(status, title, detail);
+  OciCode code = OciCode::kInternal;
+  if (status == 413 || status == 431) code = OciCode::kTooLarge;
+  if (status == 400 || status == 501) code = OciCode::kUnsupported;
+  http::Response response = OciErrorResponse({code, std::string(title) + ": " + std::string(detail)});
+  response.status = status;
   return response;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string_view>
 
 #include "base/worker_pool.h"
@@ -22,9 +23,25 @@ struct OciDeps {
   // Most descriptors in one referrers page and tags in one tags page
   // (a Link header names the next).
   size_t max_page_items = 1000;
+  // The largest upload body and manifest a request may send (413 above).
+  uint64_t max_blob_bytes = uint64_t{64} << 30;
+  uint64_t max_manifest_bytes = 4 << 20;
 };
 
 void AddOciRoutes(const OciDeps& deps, http::Router& router);
+
+// For http::ServerOptions::stream_body: where the body of a /v2/ request
+// goes instead of memory. An upload (PATCH or PUT to a session, a single
+// POST with ?digest=) is written to the blob store as it arrives; a manifest
+// push is kept in memory up to max_manifest_bytes (above the server's
+// buffered-body limit). Anything else: nullptr (buffered as usual).
+std::shared_ptr<http::BodySink> OciBodySink(const OciDeps& deps, const http::Request& head);
+
+// For http::ServerOptions::render_refusal: the server's own refusals (400,
+// 413, 431, 500…) as OCI error documents under /v2/ (IsOciPath), problem
+// details elsewhere.
+http::Response RenderRefusal(const http::Request* head, int status, std::string_view title,
+                             std::string_view detail);
 
 // Whether `path` is answered by the registry (its errors are OCI error
 // documents): under /v2/, except the SCRAPI routes of the _scitt extension.
