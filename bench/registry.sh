@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Registry push and pull throughput, side by side: `scitt serve` and Debian's
+# docker-registry (CNCF distribution 2.8.2), both on loopback with a fresh
+# store, driven by the same client (skopeo copy, --preserve-digests) in the
+# same run, targets alternated run by run. Two workloads: many small blobs
+# (SMALL_LAYERS layers of SMALL_BYTES) and a few large ones (LARGE_LAYERS of
+# LARGE_BYTES). Prints every run, the medians and the ratios.
+#   RUNS=3 bash bench/registry.sh build/scitt
+# Needs skopeo and docker-registry (apt-get install skopeo docker-registry).
+set -euo pipefail
+SCITT=$(realpath "${1:?usage: bench/registry.sh SCITT}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+RUNS=${RUNS:-3}
+SMALL_LAYERS=${SMALL_LAYERS:-200}
+SMALL_BYTES=${SMALL_BYTES:-16384}
+LARGE_LAYERS=${LARGE_LAYERS:-2}
+LARGE_BYTES=${LARGE_BYTES:-268435456}
+command -v skopeo >/dev/null && command -v docker-registry >/dev/null || {
+  echo "bench/registry.sh needs skopeo and docker-registry" >&2; exit 2; }
+WORK=$(mktemp -d)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+/usr/bin/python3 "$HERE/oci_layout.py" small "$SMALL_LAYERS" "$SMALL_BYTES"
+/usr/bin/python3 "$HERE/oci_layout.py" large "$LARGE_LAYERS" "$LARGE_BYTES"
+
+SCITT_PORT=18601
+DIST_PORT=18602
+"$SCITT" serve --listen 127.0.0.1:$SCITT_PORT --data scitt-data --rate-limit 0 --log-level warn >scitt.log 2>&1 &
+PIDS+=($!)
+cat >distribution.yml <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $WORK/distribution-data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$DIST_PORT
+YML
+docker-registry serve distribution.yml >distribution.log 2>&1 &
+PIDS+=($!)
+for port in $SCITT_PORT $DIST_PORT; do
+  for _ in $(seq 1 200); do curl -sf -o /dev/null http://127.0.0.1:$port/v2/ && break; sleep 0.05; done
+done
+
+declare -A times
+run() {  # target name, port, workload, run number
+  local start end
+  start=$(date +%s.%N)
+  skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
+    "oci:$3:v1" "docker://127.0.0.1:$2/bench/$3-$4:v1"
+  end=$(date +%s.%N)
+  times[$1,$3,push,$4]=$(echo "$end - $start" | bc)
+  rm -rf "pulled-$4"
+  start=$(date +%s.%N)
+  skopeo --insecure-policy copy -q --src-tls-verify=false "docker://127.0.0.1:$2/bench/$3-$4:v1" "oci:pulled-$4:v1"
+  end=$(date +%s.%N)
+  times[$1,$3,pull,$4]=$(echo "$end - $start" | bc)
+  printf '%-13s %-5s run %d: push %6.2f s  pull %6.2f s\n' "$1" "$3" "$4" "${times[$1,$3,push,$4]}" \
+    "${times[$1,$3,pull,$4]}"
+}
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+for ((r = 1; r <= RUNS; r++)); do
+  for workload in small large; do
+    run scitt $SCITT_PORT $workload $r
+    run distribution $DIST_PORT $workload $r
+  done
+done
+for workload in small large; do
+  for op in push pull; do
+    s=$(for ((r = 1; r <= RUNS; r++)); do echo "${times[scitt,$workload,$op,$r]}"; done | median)
+    d=$(for ((r = 1; r <= RUNS; r++)); do echo "${times[distribution,$workload,$op,$r]}"; done | median)
+    printf '%-5s %-4s median: scitt %6.2f s  distribution %6.2f s  ratio (distribution time / scitt time) %.2f\n' \
+      "$workload" "$op" "$s" "$d" "$(echo "$d / $s" | bc -l)"
+  done
+done
