@@ -50,6 +50,10 @@ done
 declare -A times
 run() {  # target name, port, workload, run number
   local start end
+  # skopeo remembers where it saw each blob and would mount it from the
+  # previous run's repository instead of uploading it: forget.
+  rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb \
+    "${XDG_DATA_HOME:-$HOME/.local/share}/containers/cache/blob-info-cache-v1.boltdb"
   start=$(date +%s.%N)
   skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
     "oci:$3:v1" "docker://127.0.0.1:$2/bench/$3-$4:v1"
