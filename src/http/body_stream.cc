@@ -5,9 +5,7 @@
 namespace scitt::http::internal {
 
 SinkStream::SinkStream(std::shared_ptr<BodySink> sink, size_t piece_capacity)
-    : piece_capacity(std::max<size_t>(1, piece_capacity)), max_bytes(sink->max_bytes()), sink_(std::move(sink)) {
-  piece.reserve(this->piece_capacity);
-}
+    : piece_capacity(std::max<size_t>(1, piece_capacity)), max_bytes(sink->max_bytes()), sink_(std::move(sink)) {}
 
 SinkStream::~SinkStream() {
   if (delivered_) return;

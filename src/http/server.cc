@@ -408,6 +408,7 @@ class Session final : public Connection {
       }
       parser_->body_limit(body_limit_);  // for a chunked body
       if (sink_) {
+        sink_->piece.reserve(sink_->piece_capacity);  // allocated only when there is a body
         RequestBody::value_type& body = parser_->get().body();
         body.piece = &sink_->piece;
         body.piece_capacity = sink_->piece_capacity;
