@@ -437,9 +437,4 @@ def test_pushes_need_credentials_when_tokens_are_set():
 
 
 if __name__ == "__main__":
-    tests = [(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")]
-    try:
-        code = lib.run_tests(tests, WORK)
-    finally:
-        SERVER.stop()
-    sys.exit(code)
+    sys.exit(lib.run_module_tests(globals(), WORK, SERVER))

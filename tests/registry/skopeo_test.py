@@ -101,9 +101,4 @@ def test_copy_in_and_out_keeps_every_digest():
 
 
 if __name__ == "__main__":
-    tests = [(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")]
-    try:
-        code = lib.run_tests(tests, WORK)
-    finally:
-        SERVER.stop()
-    sys.exit(code)
+    sys.exit(lib.run_module_tests(globals(), WORK, SERVER))

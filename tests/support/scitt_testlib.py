@@ -298,3 +298,13 @@ def run_tests(tests, work):
     else:
         print(f"work directory kept: {work}")
     return 1 if failed else 0
+
+
+def run_module_tests(namespace, work, server):
+    """Runs every test_* function of a test module (its globals()), in
+    order, then stops `server`; returns the exit code."""
+    tests = [(name, fn) for name, fn in list(namespace.items()) if name.startswith("test_")]
+    try:
+        return run_tests(tests, work)
+    finally:
+        server.stop()
