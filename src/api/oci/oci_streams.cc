@@ -2,6 +2,9 @@
 
 #include "api/oci/oci_routes.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace scitt::api {
 namespace {
 
@@ -58,17 +61,67 @@ void UploadSink::Abort() {
   (void)pool_.Post([self] { (void)self->registry_.CancelUpload(self->repository_, *self->upload_); }, 0);
 }
 
-void BlobSource::Read(std::span<uint8_t> into, Done done) {
+size_t BlobSource::TakeLocked(std::span<uint8_t> into) {
+  const size_t n = std::min(into.size(), ahead_end_ - ahead_start_);
+  std::memcpy(into.data(), ahead_.data() + ahead_start_, n);
+  ahead_start_ += n;
+  return n;
+}
+
+void BlobSource::ReadAheadLocked() {
+  if (reading_ahead_ || failed_ || fetched_ >= length_ || ahead_start_ != ahead_end_) return;
+  reading_ahead_ = true;
+  ahead_.resize(static_cast<size_t>(std::min<uint64_t>(piece_, length_ - fetched_)));
+  const uint64_t offset = first_ + fetched_;
   auto self = shared_from_this();
-  auto task = [self, into, done]() mutable {
-    const uint64_t left = self->length_ - self->position_;
-    const std::span<uint8_t> target = into.first(static_cast<size_t>(std::min<uint64_t>(left, into.size())));
-    auto filled = self->reader_->ReadInto(self->first_ + self->position_, target);
-    if (!filled.ok()) return done(filled.error());
-    self->position_ += *filled;
-    done(*filled);
+  auto task = [self, offset] {
+    auto filled = self->reader_->ReadInto(offset, self->ahead_);
+    std::unique_lock lock(self->mu_);
+    self->reading_ahead_ = false;
+    if (!filled.ok() || *filled == 0) {
+      self->failed_ = filled.ok() ? MakeError(ErrorCode::kIo, "the blob ended early") : filled.error();
+    } else {
+      self->ahead_start_ = 0;
+      self->ahead_end_ = *filled;
+      self->fetched_ += *filled;
+    }
+    if (!self->waiting_) return;
+    auto [into, done] = std::move(*self->waiting_);
+    self->waiting_.reset();
+    if (self->failed_) {
+      const Error error = *self->failed_;
+      lock.unlock();
+      return done(error);
+    }
+    const size_t n = self->TakeLocked(into);
+    self->ReadAheadLocked();
+    lock.unlock();
+    done(n);
   };
-  if (!pool_.Post(std::move(task), 0)) done(MakeError(ErrorCode::kUnavailable, "the registry is busy"));
+  if (!pool_.Post(std::move(task), 0)) {
+    reading_ahead_ = false;
+    failed_ = MakeError(ErrorCode::kUnavailable, "the registry is busy");
+  }
+}
+
+void BlobSource::Read(std::span<uint8_t> into, Done done) {
+  std::unique_lock lock(mu_);
+  if (piece_ == 0) piece_ = into.size();
+  if (ahead_start_ != ahead_end_) {  // read ahead while the last piece was written
+    const size_t n = TakeLocked(into);
+    ReadAheadLocked();
+    lock.unlock();
+    return done(n);
+  }
+  if (failed_) {
+    const Error error = *failed_;
+    lock.unlock();
+    return done(error);
+  }
+  // The first Read, or the disk is slower than the socket: wait for the
+  // read-ahead (started here when none is in flight).
+  waiting_.emplace(into, std::move(done));
+  ReadAheadLocked();
 }
 
 }  // namespace scitt::api

@@ -5,6 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <span>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,7 +71,10 @@ class BufferSink final : public http::BodySink {
   std::string body_;
 };
 
-// `length` bytes of a blob from `first`, read on `pool`.
+// `length` bytes of a blob from `first`, read on `pool`. While the server
+// writes one piece to the socket, the next is read ahead into a buffer of
+// the same size, so a download does not wait for a worker-pool round trip
+// per piece (two pieces per download in memory, not one).
 class BlobSource final : public http::BodySource, public std::enable_shared_from_this<BlobSource> {
  public:
   BlobSource(std::shared_ptr<const registry::BlobReader> reader, uint64_t first, uint64_t length,
@@ -77,11 +84,25 @@ class BlobSource final : public http::BodySource, public std::enable_shared_from
   void Read(std::span<uint8_t> into, Done done) override;
 
  private:
+  // Reads the next piece into ahead_ on the pool, unless one is in flight or
+  // the blob is read to its end. Caller holds mu_.
+  void ReadAheadLocked();
+  // Copies what is ahead into `into`. Caller holds mu_.
+  size_t TakeLocked(std::span<uint8_t> into);
+
   const std::shared_ptr<const registry::BlobReader> reader_;
   const uint64_t first_;
   const uint64_t length_;
   WorkerPool& pool_;
-  uint64_t position_ = 0;  // one Read at a time
+  std::mutex mu_;
+  uint64_t fetched_ = 0;        // bytes of the range read from disk so far
+  size_t piece_ = 0;            // the server's piece size (its first Read)
+  std::vector<uint8_t> ahead_;  // the piece read ahead
+  size_t ahead_start_ = 0, ahead_end_ = 0;
+  bool reading_ahead_ = false;
+  std::optional<Error> failed_;
+  // A Read that came while the read-ahead was in flight: answered by it.
+  std::optional<std::pair<std::span<uint8_t>, Done>> waiting_;
 };
 
 }  // namespace scitt::api
