@@ -208,15 +208,15 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
   // nothing, and a crash in between leaves an entry that pushing again
   // finds (the log returns the first entry of a signed content).
   std::optional<StatementReceipt> registered;
-  if (options_.registrar != nullptr) {
+  const std::optional<Descriptor> layer =
+      options_.registrar != nullptr ? StatementLayer(pushed.manifest) : std::nullopt;
+  if (layer) {
     // Pushed and registered before: its receipt is already a referrer (a
     // new receipt for the same entry would only add another). A crash
     // between storing the two leaves none, and this push registers again.
     auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
     if (!receipts.ok()) return receipts.error();
-    const bool registered_before = !receipts->empty();
-    const std::optional<Descriptor> layer = StatementLayer(pushed.manifest);
-    if (layer && !registered_before) {
+    if (receipts->empty()) {
       auto receipt = RegisterStatement(repository, *layer);
       if (!receipt.ok()) return receipt.error();
       registered = std::move(*receipt);

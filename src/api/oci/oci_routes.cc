@@ -53,6 +53,21 @@ std::string UploadLocation(const std::string& name, const std::string& upload) {
 // distribution does).
 std::string UploadRange(uint64_t size) { return "0-" + std::to_string(size == 0 ? 0 : size - 1); }
 
+// The Content-Range "<start>-<end>" (inclusive) of an upload chunk
+// (distribution-spec "Pushing a blob in chunks"); nullopt when malformed.
+struct ChunkRange {
+  uint64_t start = 0;
+  uint64_t end = 0;
+};
+std::optional<ChunkRange> ParseChunkRange(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const std::optional<uint64_t> start = ParseDecimal(text.substr(0, dash));
+  const std::optional<uint64_t> end = ParseDecimal(text.substr(dash + 1));
+  if (!start || !end || *end < *start) return std::nullopt;
+  return ChunkRange{*start, *end};
+}
+
 // RFC 9110 §14.1.2 "bytes=" with one range: first-last, first-, or -suffix.
 // nullopt: no Range (the whole blob); an error: 416.
 struct ByteRange {
@@ -322,21 +337,19 @@ class OciRoutes {
     }
     // Where this chunk starts: Content-Range "<start>-<end>" when sent
     // (chunked upload), else where the upload ends (streamed upload).
-    auto current = r.UploadSize(path.name, upload);
-    if (!current.ok()) return current.error();
-    uint64_t offset = *current;
+    uint64_t offset = 0;
     if (const auto content_range = req.Header("Content-Range")) {
-      const size_t dash = content_range->find('-');
-      const std::optional<uint64_t> start =
-          dash == std::string::npos ? std::nullopt : ParseDecimal(content_range->substr(0, dash));
-      const std::optional<uint64_t> end =
-          dash == std::string::npos ? std::nullopt : ParseDecimal(content_range->substr(dash + 1));
-      if (!start || !end || *end < *start || *end - *start + 1 != req.body.size()) {
+      const std::optional<ChunkRange> range = ParseChunkRange(*content_range);
+      if (!range || range->end - range->start + 1 != req.body.size()) {
         return Refuse(OciCode::kUploadOutOfOrder,
                       "Content-Range \"" + ToValidUtf8(*content_range).substr(0, 100) +
                           "\" does not describe the " + std::to_string(req.body.size()) + " bytes sent");
       }
-      offset = *start;
+      offset = range->start;
+    } else {
+      auto current = r.UploadSize(path.name, upload);
+      if (!current.ok()) return current.error();
+      offset = *current;
     }
     if (req.method == "PUT") {
       const auto digest_text = req.Query("digest");
@@ -549,9 +562,9 @@ std::shared_ptr<http::BodySink> OciBodySink(const OciDeps& deps, const http::Req
   if (!session && !single_post) return nullptr;
   std::optional<uint64_t> start;
   if (const auto content_range = head.Header("Content-Range")) {
-    const size_t dash = content_range->find('-');
-    start = dash == std::string::npos ? std::nullopt : ParseDecimal(content_range->substr(0, dash));
-    if (!start) return nullptr;  // buffered, and refused by the handler
+    const std::optional<ChunkRange> range = ParseChunkRange(*content_range);
+    if (!range) return nullptr;  // buffered, and refused by the handler
+    start = range->start;
   }
   return std::make_shared<UploadSink>(*deps.registry, *deps.work, path->name,
                                       session ? std::optional<std::string>(path->last) : std::nullopt, start,
