@@ -46,7 +46,6 @@ void UploadSink::Write(ByteView piece, Done done) {
     }
     auto size = s.registry_.AppendUpload(s.repository_, *s.upload_, s.offset_, piece);
     if (!size.ok()) return done(OciErrorResponse(size.error()));
-    s.written_ += piece.size();
     s.offset_ = *size;
     done(std::nullopt);
   };

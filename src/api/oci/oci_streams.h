@@ -33,10 +33,8 @@ class UploadSink final : public http::BodySink, public std::enable_shared_from_t
   void Abort() override;
 
   // After the whole body (the handler's side): the session, or nullopt when
-  // no piece came (nothing was started), and the bytes this request wrote.
+  // no piece came (nothing was started).
   const std::optional<std::string>& upload() const { return upload_; }
-  uint64_t written() const { return written_; }
-  std::optional<uint64_t> start() const { return start_; }
 
  private:
   registry::Registry& registry_;
@@ -50,7 +48,6 @@ class UploadSink final : public http::BodySink, public std::enable_shared_from_t
   std::optional<uint64_t> start_;
   uint64_t offset_ = 0;
   bool positioned_ = false;
-  uint64_t written_ = 0;
 };
 
 // A request body kept in memory up to `max_bytes` (manifests: up to 4 MiB,
