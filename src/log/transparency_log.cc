@@ -167,6 +167,7 @@ struct TransparencyLog::State {
   // is sequenced, committed or completed: Submit() only waits for a push.
   mutable std::mutex mu;
   std::condition_variable wake;  // the sequencer waits on it for entries or Stop()
+  mutable std::condition_variable grown;  // notified after each appended batch and at Stop()
   std::deque<Pending> queue;
   bool stopping = false;
   LogStats stats;
@@ -258,6 +259,7 @@ void TransparencyLog::Stop() {
     s.stopping = true;
   }
   s.wake.notify_all();
+  s.grown.notify_all();
   std::lock_guard stop_lock(s.stop_mu);
   // From a callback (the sequencer thread itself) it can only ask; the
   // destructor joins.
@@ -393,6 +395,7 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
         ++stats.batches;
         stats.entries += entries.size();
         stats.last_batch_size = entries.size();
+        grown.notify_all();
       }
     }
     if (appended.ok()) {
@@ -473,6 +476,13 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
 }
 
 uint64_t TransparencyLog::size() const { return state_->store->size(); }
+
+uint64_t TransparencyLog::WaitForGrowth(uint64_t size, std::chrono::milliseconds timeout) const {
+  State& s = *state_;
+  std::unique_lock lock(s.mu);
+  s.grown.wait_for(lock, timeout, [&] { return s.stopping || s.store->size() > size; });
+  return s.store->size();
+}
 
 Result<TreeHead> TransparencyLog::LatestTreeHead() const { return state_->store->LatestTreeHead(); }
 

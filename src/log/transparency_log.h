@@ -103,6 +103,10 @@ class TransparencyLog {
   void Stop();
 
   uint64_t size() const;
+  // Blocks until the log holds more than `size` entries (they are then
+  // durable and signed), `timeout` passes or Stop() is called; returns the
+  // size then. For followers of the log (log/log_follower.h).
+  uint64_t WaitForGrowth(uint64_t size, std::chrono::milliseconds timeout) const;
   Result<TreeHead> LatestTreeHead() const;
   // The signed note of the latest tree head (C2SP tlog-checkpoint). Like
   // LatestTreeHead(), kNotFound until the first batch is appended: an empty

@@ -1,8 +1,12 @@
 #include "registry/registry.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <set>
 
+#include "cose/sign1.h"
+#include "cose/transparent_statement.h"
 #include "crypto/hash.h"
 
 namespace scitt::registry {
@@ -208,51 +212,79 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
   // nothing, and a crash in between leaves an entry that pushing again
   // finds (the log returns the first entry of a signed content).
   std::optional<StatementReceipt> registered;
+  bool already_registered = false;
   const std::optional<Descriptor> layer =
-      options_.registrar != nullptr ? StatementLayer(pushed.manifest) : std::nullopt;
+      options_.registrar != nullptr && RegistersPushes(repository) ? StatementLayer(pushed.manifest)
+                                                                   : std::nullopt;
   if (layer) {
     // Pushed and registered before: its receipt is already a referrer (a
     // new receipt for the same entry would only add another). A crash
     // between storing the two leaves none, and this push registers again.
     auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
     if (!receipts.ok()) return receipts.error();
-    if (receipts->empty()) {
-      auto receipt = RegisterStatement(repository, *layer);
+    already_registered = !receipts->empty();
+    if (!already_registered) {
+      auto receipt = RegisterStatement(repository, pushed.manifest, *layer);
       if (!receipt.ok()) return receipt.error();
       registered = std::move(*receipt);
     }
   }
-  auto stored = Store(repository, pushed.manifest, digest, content, std::move(references), pushed.tags,
-                      /*protected_by_log=*/registered.has_value());
-  if (!stored.ok()) return stored.error();
-  if (!registered) return pushed;
+  // However this ends, the log follower may attach the entry from now on
+  // (it finds it recorded below, or attaches it if this push failed).
+  struct Release {
+    PushesInFlight& pushing;
+    std::string_view repository;
+    const std::optional<StatementReceipt>& registered;
+    ~Release() {
+      if (registered) pushing.Remove(repository, registered->entry_hash);
+    }
+  } release{pushing_, repository, registered};
 
-  // The receipt, as a referrer of the statement manifest.
+  // The receipt first: a listing never shows a registered statement
+  // without it (a referrer may come before its subject).
+  if (registered) {
+    const Descriptor statement{std::string(pushed.manifest.media_type), digest,
+                               static_cast<int64_t>(content.size()), std::nullopt, {}, {}};
+    auto receipt_digest = AttachReceipt(repository, statement, registered->index, registered->receipt);
+    if (!receipt_digest.ok()) return receipt_digest.error();
+    pushed.entry = registered->index;
+    pushed.receipt_manifest = *receipt_digest;
+  }
+  auto stored = Store(repository, pushed.manifest, digest, content, std::move(references), pushed.tags,
+                      /*protected_by_log=*/registered.has_value() || already_registered);
+  if (!stored.ok()) return stored.error();
+  if (registered) {
+    if (Status recorded = store_.RecordEntry(repository, registered->index, digest); !recorded.ok()) {
+      return recorded.error();
+    }
+  }
+  return pushed;
+}
+
+OciResult<Digest> Registry::AttachReceipt(std::string_view repository, const Descriptor& statement,
+                                          uint64_t entry, ByteView receipt) {
   const Digest empty = Digest::Sha256Of(AsBytes("{}"));
   auto empty_stored = blobs_.Put(AsBytes("{}"));
   if (!empty_stored.ok()) return empty_stored.error();
-  auto receipt_blob = blobs_.Put(registered->receipt);
+  auto receipt_blob = blobs_.Put(receipt);
   if (!receipt_blob.ok()) return receipt_blob.error();
   for (const Digest& blob : {empty, *receipt_blob}) {
     if (Status linked = store_.LinkBlob(repository, blob); !linked.ok()) return linked.error();
   }
-  Descriptor statement{std::string(pushed.manifest.media_type), digest, static_cast<int64_t>(content.size()),
-                       std::nullopt, {}, {}};
-  Descriptor receipt{std::string(kReceiptArtifactType), *receipt_blob,
-                     static_cast<int64_t>(registered->receipt.size()), std::nullopt, {}, {}};
-  const std::string receipt_manifest = ReceiptManifest(statement, receipt, registered->index);
-  auto parsed = ParseManifest(kOciManifest, AsBytes(receipt_manifest));
+  const Descriptor layer{std::string(kReceiptArtifactType), *receipt_blob,
+                         static_cast<int64_t>(receipt.size()), std::nullopt, {}, {}};
+  const std::string manifest = ReceiptManifest(statement, layer, entry);
+  auto parsed = ParseManifest(kOciManifest, AsBytes(manifest));
   if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
-  const Digest receipt_digest = Digest::Sha256Of(AsBytes(receipt_manifest));
-  auto receipt_stored = Store(repository, *parsed, receipt_digest, AsBytes(receipt_manifest),
-                              {empty, *receipt_blob}, {}, /*protected_by_log=*/true);
-  if (!receipt_stored.ok()) return receipt_stored.error();
-  pushed.entry = registered->index;
-  pushed.receipt_manifest = receipt_digest;
-  return pushed;
+  const Digest digest = Digest::Sha256Of(AsBytes(manifest));
+  auto stored = Store(repository, *parsed, digest, AsBytes(manifest), {empty, *receipt_blob}, {},
+                      /*protected_by_log=*/true);
+  if (!stored.ok()) return stored.error();
+  return digest;
 }
 
 OciResult<StatementReceipt> Registry::RegisterStatement(std::string_view repository,
+                                                        const Manifest& manifest,
                                                         const Descriptor& layer) {
   if (layer.size < 0 || static_cast<uint64_t>(layer.size) > options_.max_statement_bytes) {
     return Refuse(OciCode::kTooLarge, "a statement may hold at most " +
@@ -265,9 +297,79 @@ OciResult<StatementReceipt> Registry::RegisterStatement(std::string_view reposit
                                                  " but its blob holds " + std::to_string((*reader)->size()) +
                                                  " bytes");
   }
-  auto statement = (*reader)->Read(0, static_cast<size_t>(layer.size));
-  if (!statement.ok()) return statement.error();
-  return options_.registrar->Register(*statement);
+  auto bytes = (*reader)->Read(0, static_cast<size_t>(layer.size));
+  if (!bytes.ok()) return bytes.error();
+  // What is not a COSE_Sign1 is left for the registrar to refuse.
+  auto statement = cose::Sign1::Parse(*bytes);
+  if (!statement.ok()) return options_.registrar->Register(*bytes);
+  if (auto contradiction = CheckStatementManifest(manifest, *statement)) return *contradiction;
+  const crypto::Sha256Digest entry_hash = cose::LogEntry(*statement);
+  pushing_.Add(repository, entry_hash);
+  auto registered = options_.registrar->Register(*bytes);
+  if (!registered.ok()) {
+    pushing_.Remove(repository, entry_hash);
+    return registered.error();
+  }
+  registered->entry_hash = entry_hash;
+  return registered;
+}
+
+OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, const Descriptor& subject,
+                                                ByteView statement, const Annotations& annotations,
+                                                uint64_t entry, const crypto::Sha256Digest& entry_hash,
+                                                ByteView receipt) {
+  if (pushing_.Contains(repository, entry_hash)) return false;
+  auto attached = store_.FindEntry(repository, entry);
+  if (!attached.ok()) return attached.error();
+  if (attached->has_value()) return false;
+
+  const Digest empty = Digest::Sha256Of(AsBytes("{}"));
+  auto empty_stored = blobs_.Put(AsBytes("{}"));
+  if (!empty_stored.ok()) return empty_stored.error();
+  auto statement_blob = blobs_.Put(statement);
+  if (!statement_blob.ok()) return statement_blob.error();
+  for (const Digest& blob : {empty, *statement_blob}) {
+    if (Status linked = store_.LinkBlob(repository, blob); !linked.ok()) return linked.error();
+  }
+  const Descriptor layer{std::string(kStatementArtifactType), *statement_blob,
+                         static_cast<int64_t>(statement.size()), std::nullopt, {}, {}};
+  const std::string manifest = StatementManifest(subject, layer, annotations);
+  auto parsed = ParseManifest(kOciManifest, AsBytes(manifest));
+  if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
+  const Digest digest = Digest::Sha256Of(AsBytes(manifest));
+  // The receipt first, as for a push; the record last: a crash in between
+  // attaches again.
+  const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
+                             std::nullopt, {}, {}};
+  auto receipt_manifest = AttachReceipt(repository, described, entry, receipt);
+  if (!receipt_manifest.ok()) return receipt_manifest.error();
+  auto stored = Store(repository, *parsed, digest, AsBytes(manifest), {empty, *statement_blob}, {},
+                      /*protected_by_log=*/true);
+  if (!stored.ok()) return stored.error();
+  if (Status recorded = store_.RecordEntry(repository, entry, digest); !recorded.ok()) return recorded.error();
+  return true;
+}
+
+bool Registry::RegistersPushes(std::string_view repository) const {
+  const std::string name(repository);
+  return std::none_of(options_.unregistered_repositories.begin(), options_.unregistered_repositories.end(),
+                      [&](const std::string& glob) { return fnmatch(glob.c_str(), name.c_str(), 0) == 0; });
+}
+
+void Registry::PushesInFlight::Add(std::string_view repository, const crypto::Sha256Digest& entry_hash) {
+  std::lock_guard lock(mu_);
+  pushes_.emplace(std::string(repository), entry_hash);
+}
+
+void Registry::PushesInFlight::Remove(std::string_view repository, const crypto::Sha256Digest& entry_hash) {
+  std::lock_guard lock(mu_);
+  if (auto it = pushes_.find({std::string(repository), entry_hash}); it != pushes_.end()) pushes_.erase(it);
+}
+
+bool Registry::PushesInFlight::Contains(std::string_view repository,
+                                        const crypto::Sha256Digest& entry_hash) const {
+  std::lock_guard lock(mu_);
+  return pushes_.count({std::string(repository), entry_hash}) > 0;
 }
 
 OciResult<bool> Registry::Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
@@ -308,7 +410,7 @@ OciResult<bool> Registry::DeleteManifest(std::string_view repository, const TagO
     }
     return true;
   }
-  auto deleted = store_.DeleteManifest(repository, reference.digest);
+  auto deleted = store_.DeleteManifest(repository, reference.digest, !options_.delete_protection);
   if (!deleted.ok()) {
     if (deleted.error().code == ErrorCode::kUnsupported) {
       return Refuse(OciCode::kUnsupported, deleted.error().message);

@@ -6,12 +6,15 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "crypto/hash.h"
 #include "registry/blob_store.h"
 #include "registry/errors.h"
 #include "registry/manifest.h"
@@ -35,6 +38,12 @@ struct RegistryOptions {
   // The largest statement layer read for registration (the registrar
   // refuses larger statements anyway).
   size_t max_statement_bytes = 1 << 20;
+  // Repositories (shell globs, fnmatch without FNM_PATHNAME: "mirror/*"
+  // covers "mirror/a/b") whose pushed statement manifests are stored as
+  // any artifact, not registered.
+  std::vector<std::string> unregistered_repositories;
+  // Refuse to delete a manifest a log entry refers to (UNSUPPORTED).
+  bool delete_protection = true;
 };
 
 // A manifest as it is served: its record and its exact bytes.
@@ -109,6 +118,20 @@ class Registry {
   OciResult<bool> DeleteManifest(std::string_view repository, const TagOrDigest& reference);
   // Marks a stored manifest as referred to by a log entry.
   OciResult<bool> ProtectManifest(std::string_view repository, const Digest& digest);
+  // Whether statement manifests pushed to `repository` are registered.
+  bool RegistersPushes(std::string_view repository) const;
+
+  // ---- statements registered by POST /entries (registry/log_attacher.h)
+  // Attaches the registered statement `statement` (log entry `entry`,
+  // whose hash is `entry_hash`) to `subject` in `repository`, as a push
+  // would have: a statement manifest written by the service (with
+  // `annotations`) and the receipt manifest, both protected. False, and
+  // nothing written, when the entry is already attached there or is being
+  // attached by a push in progress.
+  OciResult<bool> AttachLoggedStatement(std::string_view repository, const Descriptor& subject,
+                                        ByteView statement, const Annotations& annotations,
+                                        uint64_t entry, const crypto::Sha256Digest& entry_hash,
+                                        ByteView receipt);
 
   // ---- discovery
   // NAME_UNKNOWN for a repository that holds nothing.
@@ -125,12 +148,32 @@ class Registry {
   OciResult<bool> Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
                         ByteView content, std::vector<Digest> references,
                         std::span<const std::string> tags, bool protected_by_log);
-  // Registers the statement in `layer` and stores the receipt manifest.
-  OciResult<StatementReceipt> RegisterStatement(std::string_view repository, const Descriptor& layer);
+  // Reads the statement in `layer` (checked against `manifest`, the
+  // statement manifest), and registers it.
+  OciResult<StatementReceipt> RegisterStatement(std::string_view repository, const Manifest& manifest,
+                                                const Descriptor& layer);
+  // Stores the receipt manifest of the statement manifest `statement`
+  // (which may not be stored yet) and the blobs it needs.
+  OciResult<Digest> AttachReceipt(std::string_view repository, const Descriptor& statement,
+                                  uint64_t entry, ByteView receipt);
 
   BlobStore& blobs_;
   RegistryStore& store_;
   const RegistryOptions options_;
+
+  // Statements being registered by a push, by (repository, entry hash): the
+  // log follower passes over them, the push attaches them itself.
+  class PushesInFlight {
+   public:
+    void Add(std::string_view repository, const crypto::Sha256Digest& entry_hash);
+    void Remove(std::string_view repository, const crypto::Sha256Digest& entry_hash);
+    bool Contains(std::string_view repository, const crypto::Sha256Digest& entry_hash) const;
+
+   private:
+    mutable std::mutex mu_;
+    std::multiset<std::pair<std::string, crypto::Sha256Digest>> pushes_;
+  };
+  PushesInFlight pushing_;
 };
 
 }  // namespace scitt::registry

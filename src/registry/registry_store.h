@@ -70,8 +70,10 @@ class RegistryStore {
       std::optional<std::string_view> artifact_type, std::string_view after, size_t limit) const = 0;
   // Removes the manifest, every tag pointing at it and its place in its
   // subject's referrers, at once. False when there was none;
-  // kUnsupported (not allowed) when it is protected by the log.
-  virtual Result<bool> DeleteManifest(std::string_view repository, const Digest& digest) = 0;
+  // kUnsupported (not allowed) when it is protected by the log, unless
+  // `even_if_protected`.
+  virtual Result<bool> DeleteManifest(std::string_view repository, const Digest& digest,
+                                      bool even_if_protected = false) = 0;
   // False when there was no such tag.
   virtual Result<bool> DeleteTag(std::string_view repository, std::string_view tag) = 0;
   // Marks a stored manifest as referred to by a log entry (kNotFound when
@@ -79,6 +81,23 @@ class RegistryStore {
   virtual Status ProtectManifest(std::string_view repository, const Digest& digest) = 0;
   // Whether the repository holds any blob, manifest or tag.
   virtual Result<bool> RepositoryExists(std::string_view repository) const = 0;
+  // The repositories holding a manifest with this digest, up to `limit`,
+  // in byte order.
+  virtual Result<std::vector<std::string>> RepositoriesWithManifest(const Digest& digest,
+                                                                    size_t limit) const = 0;
+  // Whether any repository holds any manifest.
+  virtual Result<bool> HoldsManifests() const = 0;
+
+  // ---- what the registry keeps of the log (registry/log_attacher.h)
+  // Records that log entry `entry` is attached in `repository` as the
+  // statement manifest `statement` (idempotent: the first record stays).
+  virtual Status RecordEntry(std::string_view repository, uint64_t entry, const Digest& statement) = 0;
+  // The statement manifest recorded for the entry, if any.
+  virtual Result<std::optional<Digest>> FindEntry(std::string_view repository, uint64_t entry) const = 0;
+  // A log follower's saved position (0 when it never saved) and its save.
+  virtual Result<uint64_t> FollowerCursor(std::string_view follower) const = 0;
+  virtual Status SaveFollowerCursor(std::string_view follower, uint64_t next) = 0;
+
   // Every digest some repository links, stores as a manifest or some
   // manifest references: what garbage collection must keep.
   virtual Result<std::vector<Digest>> LiveDigests() const = 0;

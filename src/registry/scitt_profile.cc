@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cose/sign1.h"
 #include "registration/pipeline.h"
 
 namespace scitt::registry {
@@ -17,18 +18,100 @@ std::optional<Descriptor> StatementLayer(const Manifest& manifest) {
   return manifest.layers[0];
 }
 
+namespace {
+
+nlohmann::ordered_json Empty() {
+  return {{"mediaType", kOciEmpty}, {"digest", Digest::Sha256Of(AsBytes("{}")).ToString()}, {"size", 2}};
+}
+
+nlohmann::ordered_json Describe(const Descriptor& descriptor) {
+  return {{"mediaType", descriptor.media_type}, {"digest", descriptor.digest.ToString()},
+          {"size", descriptor.size}};
+}
+
+// A content type header value (RFC 9052 §3.1: tstr, or uint CoAP Content-Format).
+std::optional<std::string> ContentTypeText(const std::optional<cbor::Value>& value) {
+  if (!value) return std::nullopt;
+  if (value->is_text()) return value->text();
+  if (value->is_unsigned()) return std::to_string(value->argument());
+  return std::nullopt;
+}
+
+}  // namespace
+
+Annotations StatementAnnotations(const cose::Sign1& statement) {
+  Annotations out;
+  const cose::HeaderMap& headers = statement.protected_headers();
+  if (headers.cwt) {
+    if (headers.cwt->iss) out.emplace(kIssuerAnnotation, *headers.cwt->iss);
+    if (headers.cwt->sub) out.emplace(kSubjectAnnotation, *headers.cwt->sub);
+  }
+  auto type = ContentTypeText(statement.is_hash_envelope() ? headers.preimage_content_type
+                                                           : headers.content_type);
+  if (type) out.emplace(kContentTypeAnnotation, *type);
+  return out;
+}
+
+std::optional<OciSubject> ParseOciSubject(std::string_view sub) {
+  if (auto digest = Digest::Parse(sub); digest.ok()) return OciSubject{std::nullopt, *digest};
+  const size_t at = sub.rfind('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  auto digest = Digest::Parse(sub.substr(at + 1));
+  if (!digest.ok()) return std::nullopt;
+  std::string_view name = sub.substr(0, at);
+  if (const size_t slash = name.find('/'); slash != std::string_view::npos) {
+    const std::string_view first = name.substr(0, slash);
+    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") {
+      name = name.substr(slash + 1);
+    }
+  }
+  if (!IsValidName(name)) return std::nullopt;
+  return OciSubject{std::string(name), *digest};
+}
+
+std::optional<OciError> CheckStatementManifest(const Manifest& manifest, const cose::Sign1& statement) {
+  for (const auto& [key, value] : StatementAnnotations(statement)) {
+    auto claimed = manifest.annotations.find(key);
+    if (claimed != manifest.annotations.end() && claimed->second != value) {
+      return OciError{OciCode::kManifestInvalid, "the annotation " + key + " is \"" + claimed->second +
+                                                     "\" but the statement says \"" + value + "\""};
+    }
+  }
+  const cose::HeaderMap& headers = statement.protected_headers();
+  if (manifest.subject && headers.cwt && headers.cwt->sub) {
+    auto named = ParseOciSubject(*headers.cwt->sub);
+    if (named && named->digest != manifest.subject->digest) {
+      return OciError{OciCode::kManifestInvalid, "the statement is about " + named->digest.ToString() +
+                                                     ", not the manifest's subject " +
+                                                     manifest.subject->digest.ToString()};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string StatementManifest(const Descriptor& subject, const Descriptor& layer,
+                              const Annotations& annotations) {
+  nlohmann::ordered_json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", kOciManifest},
+      {"artifactType", kStatementArtifactType},
+      {"config", Empty()},
+      {"layers", nlohmann::ordered_json::array({Describe(layer)})},
+      {"subject", Describe(subject)}};
+  if (!annotations.empty()) manifest["annotations"] = annotations;  // std::map: sorted keys
+  return manifest.dump();
+}
+
 std::string ReceiptManifest(const Descriptor& statement, const Descriptor& receipt, uint64_t index) {
-  const Digest empty = Digest::Sha256Of(AsBytes("{}"));
   nlohmann::ordered_json manifest = {
       {"schemaVersion", 2},
       {"mediaType", kOciManifest},
       {"artifactType", kReceiptArtifactType},
-      {"config", {{"mediaType", kOciEmpty}, {"digest", empty.ToString()}, {"size", 2}}},
+      {"config", Empty()},
       {"layers", nlohmann::ordered_json::array(
                      {{{"mediaType", kReceiptArtifactType}, {"digest", receipt.digest.ToString()},
                        {"size", receipt.size}}})},
-      {"subject", {{"mediaType", statement.media_type}, {"digest", statement.digest.ToString()},
-                   {"size", statement.size}}},
+      {"subject", Describe(statement)},
       {"annotations", {{std::string(kEntryAnnotation), std::to_string(index)}}}};
   return manifest.dump();
 }

@@ -13,9 +13,13 @@
 #include <string_view>
 
 #include "base/bytes.h"
+#include "crypto/hash.h"
 #include "registry/errors.h"
 #include "registry/manifest.h"
 
+namespace scitt::cose {
+class Sign1;
+}
 namespace scitt::registration {
 class Pipeline;
 }
@@ -26,6 +30,39 @@ inline constexpr std::string_view kStatementArtifactType = "application/scitt-st
 inline constexpr std::string_view kReceiptArtifactType = "application/scitt-receipt+cose";
 // Annotation of a receipt manifest: the log index of the statement's entry.
 inline constexpr std::string_view kEntryAnnotation = "org.ietf.scitt.entry";
+// Annotations of a statement manifest: what the statement says of itself
+// (its CWT iss and sub, its payload's content type: the preimage's for a
+// hash envelope). A pushed statement manifest that carries one must agree
+// with the statement; the manifests the service writes carry all it has.
+inline constexpr std::string_view kIssuerAnnotation = "org.ietf.scitt.issuer";
+inline constexpr std::string_view kSubjectAnnotation = "org.ietf.scitt.subject";
+inline constexpr std::string_view kContentTypeAnnotation = "org.ietf.scitt.content-type";
+
+// The profile's annotations for `statement` (absent values left out).
+Annotations StatementAnnotations(const cose::Sign1& statement);
+
+// A manifest a statement's subject (CWT sub) names: a bare digest
+// ("sha256:…"), or a digest-pinned reference "[host[:port]/]name@sha256:…"
+// (the host, recognised as the first path component when it holds a '.'
+// or ':' or is "localhost", is dropped: a subject names content, and the
+// name says where in this registry to look).
+struct OciSubject {
+  std::optional<std::string> repository;
+  Digest digest;
+};
+std::optional<OciSubject> ParseOciSubject(std::string_view sub);
+
+// A pushed statement manifest must not contradict its statement:
+// MANIFEST_INVALID when an annotation of the profile differs from the
+// statement's value, or when the statement's subject names a digest other
+// than the manifest's subject.
+std::optional<OciError> CheckStatementManifest(const Manifest& manifest, const cose::Sign1& statement);
+
+// The statement manifest the service writes for a statement registered by
+// POST /entries about `subject`: deterministic bytes (keys in this order,
+// no whitespace), `layer` being the registered statement's blob.
+std::string StatementManifest(const Descriptor& subject, const Descriptor& layer,
+                              const Annotations& annotations);
 
 // The layer holding the statement when `manifest` is a statement manifest
 // by this profile (artifactType and exactly one layer of that media type);
@@ -42,6 +79,7 @@ std::string ReceiptManifest(const Descriptor& statement, const Descriptor& recei
 struct StatementReceipt {
   uint64_t index = 0;
   Bytes receipt;
+  crypto::Sha256Digest entry_hash{};  // set by the registry, not the registrar
 };
 
 // How the registry registers a pushed statement. Defined here, by its user;

@@ -64,6 +64,11 @@ const std::vector<Setting>& Settings() {
       {"max-blob-bytes", &ServiceConfig::max_blob_bytes, "largest blob one registry upload may hold (413 above)"},
       {"max-uploads", &ServiceConfig::max_uploads, "registry upload sessions open at once; beyond it 503"},
       {"upload-expiry-s", &ServiceConfig::upload_expiry_s, "seconds after which an idle upload session is dropped"},
+      {"unregistered-repositories", &ServiceConfig::unregistered_repositories,
+       "registry repositories (comma-separated shell globs, e.g. mirror/*) whose pushed statement "
+       "manifests are stored as artifacts, not registered"},
+      {"delete-protection", &ServiceConfig::delete_protection,
+       "refuse to delete registry manifests a log entry refers to (default true)"},
       {"log-level", &ServiceConfig::log_level, "debug, info (one line per request), warn, error or off"},
       {"log-format", &ServiceConfig::log_format, "text or json lines on standard error"},
       {"test-commit-delay-ms", &ServiceConfig::test_commit_delay_ms, "testing only: delay every commit"},

@@ -25,6 +25,7 @@
 #include "log/transparency_log.h"
 #include "registration/pipeline.h"
 #include "registration/service_statements.h"
+#include "registry/log_attacher.h"
 #include "registry/registry.h"
 #include "service/service_keys.h"
 #include "storage/store.h"
@@ -89,6 +90,20 @@ int ThreadsOr(int64_t configured, int fallback) {
   return configured > 0 ? static_cast<int>(configured) : fallback;
 }
 
+// "a, b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const size_t comma = std::min(text.find(','), text.size());
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+  return out;
+}
+
 }  // namespace
 
 // Members in construction order; destroyed in reverse, after Stop().
@@ -104,6 +119,8 @@ struct Service::Impl {
   storage::RegistryStores registry_stores;
   std::unique_ptr<registry::PipelineRegistrar> statement_registrar;
   std::unique_ptr<registry::Registry> registry;
+  std::unique_ptr<registry::LogAttacher> attacher;
+  std::unique_ptr<log::LogFollower> attach_follower;
   api::OciDeps oci;  // filled by AddRoutes, before `ready`
   std::unique_ptr<api::Guard> guard;
   // Filled once, before `ready` is set; read by the I/O threads only after.
@@ -119,6 +136,7 @@ struct Service::Impl {
     if (server) server->Stop();  // no new requests; in-flight ones answered
     if (checks) checks->Stop();  // queued checks run and submit
     if (reads) reads->Stop();
+    if (attach_follower) attach_follower->Stop();
     if (log) log->Stop();        // callbacks still reach the pipeline: stop before it goes
     scheduler.Stop();
   }
@@ -291,8 +309,16 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   registry::RegistryOptions registry_options;
   registry_options.registrar = impl.statement_registrar.get();
   registry_options.max_statement_bytes = static_cast<size_t>(cfg.max_statement_bytes);
+  registry_options.unregistered_repositories = SplitList(cfg.unregistered_repositories);
+  registry_options.delete_protection = cfg.delete_protection;
   impl.registry = std::make_unique<registry::Registry>(*impl.registry_stores.blobs,
                                                        *impl.registry_stores.metadata, registry_options);
+  // Statements registered by POST /entries about a manifest of the registry
+  // become its referrers (registry/log_attacher.h).
+  impl.attacher = std::make_unique<registry::LogAttacher>(*impl.registry, *impl.registry_stores.metadata,
+                                                          *impl.log);
+  impl.attach_follower = std::make_unique<log::LogFollower>(
+      *impl.log, *impl.attacher, log::FollowerOptions{.name = std::string(registry::LogAttacher::kFollower)});
   impl.AddRoutes();
   impl.ready.store(true, std::memory_order_release);
 

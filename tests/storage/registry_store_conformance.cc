@@ -187,6 +187,42 @@ TEST_P(RegistryStoreConformance, ProtectedManifestsCannotBeDeleted) {
   born_protected.protected_by_log = true;
   ASSERT_TRUE(store->PutManifest("r", born_protected, {}).ok());
   EXPECT_FALSE(store->DeleteManifest("r", D(3)).ok());
+  // With delete protection switched off (RegistryOptions).
+  EXPECT_TRUE(*store->DeleteManifest("r", D(3), /*even_if_protected=*/true));
+  EXPECT_FALSE(store->GetManifest("r", D(3))->has_value());
+}
+
+TEST_P(RegistryStoreConformance, RepositoriesWithManifest) {
+  auto store = MustOpen();
+  EXPECT_FALSE(*store->HoldsManifests());
+  ASSERT_TRUE(store->LinkBlob("blobs-only", D(1)).ok());
+  EXPECT_FALSE(*store->HoldsManifests());
+  for (const char* repository : {"c", "a", "b"}) {
+    ASSERT_TRUE(store->PutManifest(repository, Manifest(1), {}).ok());
+  }
+  EXPECT_TRUE(*store->HoldsManifests());
+  EXPECT_EQ(*store->RepositoriesWithManifest(D(1), 10), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(*store->RepositoriesWithManifest(D(1), 2), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(store->RepositoriesWithManifest(D(2), 10)->empty());
+}
+
+TEST_P(RegistryStoreConformance, LogEntriesAndFollowerCursorsSurviveReopening) {
+  {
+    auto store = MustOpen();
+    EXPECT_FALSE(store->FindEntry("r", 7)->has_value());
+    ASSERT_TRUE(store->RecordEntry("r", 7, D(1)).ok());
+    ASSERT_TRUE(store->RecordEntry("r", 7, D(2)).ok());  // the first record stays
+    EXPECT_EQ(store->FindEntry("r", 7)->value(), D(1));
+    EXPECT_FALSE(store->FindEntry("other", 7)->has_value());
+    EXPECT_EQ(*store->FollowerCursor("attach"), 0u);
+    ASSERT_TRUE(store->SaveFollowerCursor("attach", 41).ok());
+    ASSERT_TRUE(store->SaveFollowerCursor("attach", 42).ok());
+    ASSERT_TRUE(store->SaveFollowerCursor("index", 3).ok());
+  }
+  auto store = MustOpen();
+  EXPECT_EQ(store->FindEntry("r", 7)->value(), D(1));
+  EXPECT_EQ(*store->FollowerCursor("attach"), 42u);
+  EXPECT_EQ(*store->FollowerCursor("index"), 3u);
 }
 
 TEST_P(RegistryStoreConformance, LiveDigestsCoverLinksManifestsAndReferences) {

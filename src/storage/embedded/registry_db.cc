@@ -16,7 +16,7 @@ using registry::ManifestRecord;
 
 namespace {
 
-constexpr int kRegistryFormatVersion = 1;
+constexpr int kRegistryFormatVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE blob_links(repository TEXT NOT NULL, digest TEXT NOT NULL,
@@ -31,7 +31,16 @@ CREATE TABLE manifest_references(repository TEXT NOT NULL, digest TEXT NOT NULL,
 CREATE TABLE tags(repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL,
   PRIMARY KEY(repository, tag)) WITHOUT ROWID;
 CREATE INDEX tags_by_digest ON tags(repository, digest);
-PRAGMA user_version = 1;
+)sql";
+
+// Format 2: what the registry keeps of the log. Applied to new stores and
+// to format 1 stores alike.
+constexpr const char* kSchemaVersion2 = R"sql(
+CREATE INDEX manifests_by_digest ON manifests(digest);
+CREATE TABLE log_entries(repository TEXT NOT NULL, entry INTEGER NOT NULL, statement TEXT NOT NULL,
+  PRIMARY KEY(repository, entry)) WITHOUT ROWID;
+CREATE TABLE follower_cursors(follower TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 2;
 )sql";
 
 Result<Digest> StoredDigest(const std::string& text) {
@@ -66,9 +75,11 @@ Result<std::unique_ptr<RegistryDb>> RegistryDb::Open(const std::string& path) {
   SCITT_RETURN_IF_ERROR(embedded::UseWal(db, path));
   SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
-  if (version == 0) {
+  if (version == 0 || version == 1) {
     SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    if (Status created = db.Exec(kSchema); !created.ok()) {
+    Status created = version == 0 ? db.Exec(kSchema) : Status::Ok();
+    if (created.ok()) created = db.Exec(kSchemaVersion2);
+    if (!created.ok()) {
       (void)db.Exec("ROLLBACK");
       return created.error();
     }
@@ -290,7 +301,8 @@ Result<std::vector<Descriptor>> RegistryDb::ListReferrers(
   return out;
 }
 
-Result<bool> RegistryDb::DeleteManifest(std::string_view repository, const Digest& digest) {
+Result<bool> RegistryDb::DeleteManifest(std::string_view repository, const Digest& digest,
+                                        bool even_if_protected) {
   std::lock_guard lock(mu_);
   const std::string text = digest.ToString();
   bool deleted = false;
@@ -304,7 +316,7 @@ Result<bool> RegistryDb::DeleteManifest(std::string_view repository, const Diges
       const int rc = q.Step();
       if (rc == SQLITE_DONE) return Status::Ok();
       if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading manifest " + text);
-      if (q.IntAt(0) != 0) {
+      if (q.IntAt(0) != 0 && !even_if_protected) {
         return MakeError(ErrorCode::kUnsupported,
                          "manifest " + text + " is referred to by a log entry and cannot be deleted");
       }
@@ -357,6 +369,78 @@ Result<bool> RegistryDb::RepositoryExists(std::string_view repository) const {
   q.Text(1, repository);
   if (q.Step() != SQLITE_ROW) return SqliteError(db_.get(), "looking up a repository");
   return q.IntAt(0) != 0;
+}
+
+Result<std::vector<std::string>> RegistryDb::RepositoriesWithManifest(const Digest& digest,
+                                                                      size_t limit) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* list,
+      Sql("SELECT repository FROM manifests WHERE digest = ? ORDER BY repository LIMIT ?"));
+  const std::string text = digest.ToString();
+  std::vector<std::string> out;
+  Query q(*list);
+  q.Text(1, text).Int(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(q.TextAt(0));
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding the repositories of " + text);
+  return out;
+}
+
+Result<bool> RegistryDb::HoldsManifests() const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql("SELECT EXISTS(SELECT 1 FROM manifests)"));
+  Query q(*find);
+  if (q.Step() != SQLITE_ROW) return SqliteError(db_.get(), "looking for manifests");
+  return q.IntAt(0) != 0;
+}
+
+Status RegistryDb::RecordEntry(std::string_view repository, uint64_t entry, const Digest& statement) {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* insert,
+      Sql("INSERT OR IGNORE INTO log_entries(repository, entry, statement) VALUES(?, ?, ?)"));
+  const std::string text = statement.ToString();
+  Query q(*insert);
+  q.Text(1, repository).Int(2, static_cast<int64_t>(entry)).Text(3, text);
+  return Run(q, "recording log entry " + std::to_string(entry));
+}
+
+Result<std::optional<Digest>> RegistryDb::FindEntry(std::string_view repository, uint64_t entry) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* find,
+      Sql("SELECT statement FROM log_entries WHERE repository = ? AND entry = ?"));
+  Query q(*find);
+  q.Text(1, repository).Int(2, static_cast<int64_t>(entry));
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::optional<Digest>();
+  if (rc != SQLITE_ROW) return SqliteError(db_.get(), "looking up log entry " + std::to_string(entry));
+  SCITT_ASSIGN_OR_RETURN(Digest digest, StoredDigest(q.TextAt(0)));
+  return std::optional<Digest>(std::move(digest));
+}
+
+Result<uint64_t> RegistryDb::FollowerCursor(std::string_view follower) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* find,
+                         Sql("SELECT next FROM follower_cursors WHERE follower = ?"));
+  Query q(*find);
+  q.Text(1, follower);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return uint64_t{0};
+  if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading a follower's cursor");
+  return static_cast<uint64_t>(q.IntAt(0));
+}
+
+Status RegistryDb::SaveFollowerCursor(std::string_view follower, uint64_t next) {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* save,
+      Sql("INSERT INTO follower_cursors(follower, next) VALUES(?, ?) "
+          "ON CONFLICT(follower) DO UPDATE SET next = excluded.next"));
+  Query q(*save);
+  q.Text(1, follower).Int(2, static_cast<int64_t>(next));
+  return Run(q, "saving a follower's cursor");
 }
 
 Result<std::vector<Digest>> RegistryDb::LiveDigests() const {

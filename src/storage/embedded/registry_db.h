@@ -7,6 +7,8 @@
 //                                                  (repository, subject, digest)
 //   manifest_references(repository, digest, reference)
 //   tags(repository, tag, digest)
+//   log_entries(repository, entry, statement)    statements attached per entry
+//   follower_cursors(follower, next)
 // Digests are stored as their text ("sha256:…"). One connection behind a
 // mutex: every operation is a few indexed rows, far below what the HTTP
 // layer can ask for; a pool of readers can come when a benchmark says so.
@@ -42,10 +44,20 @@ class RegistryDb final : public registry::RegistryStore {
       std::string_view repository, const registry::Digest& subject,
       std::optional<std::string_view> artifact_type, std::string_view after,
       size_t limit) const override;
-  Result<bool> DeleteManifest(std::string_view repository, const registry::Digest& digest) override;
+  Result<bool> DeleteManifest(std::string_view repository, const registry::Digest& digest,
+                              bool even_if_protected) override;
   Result<bool> DeleteTag(std::string_view repository, std::string_view tag) override;
   Status ProtectManifest(std::string_view repository, const registry::Digest& digest) override;
   Result<bool> RepositoryExists(std::string_view repository) const override;
+  Result<std::vector<std::string>> RepositoriesWithManifest(const registry::Digest& digest,
+                                                            size_t limit) const override;
+  Result<bool> HoldsManifests() const override;
+  Status RecordEntry(std::string_view repository, uint64_t entry,
+                     const registry::Digest& statement) override;
+  Result<std::optional<registry::Digest>> FindEntry(std::string_view repository,
+                                                    uint64_t entry) const override;
+  Result<uint64_t> FollowerCursor(std::string_view follower) const override;
+  Status SaveFollowerCursor(std::string_view follower, uint64_t next) override;
   Result<std::vector<registry::Digest>> LiveDigests() const override;
 
  private:

@@ -1,0 +1,97 @@
+#include "log/log_follower.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+
+namespace scitt::log {
+
+LogFollower::LogFollower(const TransparencyLog& log, EntryConsumer& consumer, FollowerOptions options)
+    : log_(log), consumer_(consumer), options_(std::move(options)),
+      last_save_(std::chrono::steady_clock::now()) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+LogFollower::~LogFollower() { Stop(); }
+
+void LogFollower::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool LogFollower::WaitUntilConsumed(uint64_t size, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return changed_.wait_for(lock, timeout, [&] { return consumed_ >= size; });
+}
+
+void LogFollower::Publish(uint64_t consumed) {
+  {
+    std::lock_guard lock(mu_);
+    consumed_ = consumed;
+  }
+  changed_.notify_all();
+}
+
+Result<uint64_t> LogFollower::CatchUp(uint64_t next, uint64_t size) {
+  // Entries nobody can use now are passed over without reading them; the
+  // cursor is saved with the next consumed entry (a crash before that only
+  // offers them again).
+  if (!consumer_.Wants(size)) return size;
+  for (; next < size; ++next) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    SCITT_ASSIGN_OR_RETURN(LogEntry entry, log_.store().Entry(next));
+    SCITT_RETURN_IF_ERROR(consumer_.Consume(entry));
+    if (next + 1 - saved_ >= options_.entries_per_save) SCITT_RETURN_IF_ERROR(Save(next + 1));
+  }
+  return next;
+}
+
+Status LogFollower::Save(uint64_t next) {
+  if (next == saved_) return Status::Ok();
+  SCITT_RETURN_IF_ERROR(consumer_.SaveCursor(next));
+  saved_ = next;
+  last_save_ = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+void LogFollower::Run() {
+  std::optional<uint64_t> next;
+  for (;;) {
+    bool stopping;
+    {
+      std::lock_guard lock(mu_);
+      stopping = stopping_;
+    }
+    Result<uint64_t> done = next ? Result<uint64_t>(*next) : consumer_.Cursor();
+    if (done.ok() && !next) saved_ = *done;
+    if (done.ok() && !stopping) done = CatchUp(*done, log_.size());
+    // Saved at most once a second while entries keep coming (each save is a
+    // durable commit), and before stopping.
+    if (done.ok() && (stopping || std::chrono::steady_clock::now() - last_save_ >= options_.save_interval)) {
+      if (Status saved = Save(*done); !saved.ok()) done = saved.error();
+    }
+    if (!done.ok()) {
+      logging::Write(logging::Level::kError, "log follower failed",
+                     {{"follower", options_.name}, {"error", done.error().message}});
+      if (stopping) return;
+      next.reset();  // re-read the saved cursor
+      std::unique_lock lock(mu_);
+      changed_.wait_for(lock, options_.retry_after, [&] { return stopping_; });
+      continue;
+    }
+    next = *done;
+    Publish(*next);
+    if (stopping) return;
+    // Short waits so that Stop() is noticed without a hook into the log.
+    log_.WaitForGrowth(*next, std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace scitt::log

@@ -1,0 +1,48 @@
+#include "registry/log_attacher.h"
+
+#include "cose/sign1.h"
+#include "registry/scitt_profile.h"
+
+namespace scitt::registry {
+
+bool LogAttacher::Wants(uint64_t) {
+  auto holds = store_.HoldsManifests();
+  return !holds.ok() || *holds;  // on an error, read the entries (and fail there)
+}
+
+Status LogAttacher::Consume(const log::LogEntry& entry) {
+  // Not every entry is about an OCI manifest (a purl, a URI): those pass.
+  auto statement = cose::Sign1::Parse(entry.statement);
+  if (!statement.ok()) return Status::Ok();
+  const cose::HeaderMap& headers = statement->protected_headers();
+  if (!headers.cwt || !headers.cwt->sub) return Status::Ok();
+  const std::optional<OciSubject> subject = ParseOciSubject(*headers.cwt->sub);
+  if (!subject) return Status::Ok();
+
+  std::vector<std::string> repositories;
+  if (subject->repository) {
+    repositories.push_back(*subject->repository);
+  } else {
+    SCITT_ASSIGN_OR_RETURN(repositories, store_.RepositoriesWithManifest(subject->digest, kMaxRepositories));
+  }
+  std::optional<Bytes> receipt;
+  const Annotations annotations = StatementAnnotations(*statement);
+  for (const std::string& repository : repositories) {
+    SCITT_ASSIGN_OR_RETURN(std::optional<ManifestRecord> target, store_.GetManifest(repository, subject->digest));
+    if (!target) continue;
+    if (!receipt) {
+      SCITT_ASSIGN_OR_RETURN(receipt, log_.InclusionReceipt(entry.index));
+    }
+    const Descriptor described{target->media_type, target->digest, static_cast<int64_t>(target->size),
+                               std::nullopt, {}, {}};
+    auto attached = registry_.AttachLoggedStatement(repository, described, entry.statement, annotations,
+                                                    entry.index, entry.entry_hash, *receipt);
+    if (!attached.ok()) {
+      return MakeError(ErrorCode::kIo, "attaching entry " + std::to_string(entry.index) + " in " + repository +
+                                           ": " + attached.error().message);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace scitt::registry

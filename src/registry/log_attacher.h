@@ -1,0 +1,42 @@
+// One mechanism, both directions (docs/scitt-in-oci.md): a statement pushed
+// as a manifest is registered by its push (Registry::PutManifest), and a
+// statement registered by POST /entries whose subject (CWT sub) names a
+// manifest of this registry is attached to it here, by following the log:
+// a statement manifest written by the service and its receipt manifest
+// become referrers of the manifest in every repository holding it (or in
+// the one the subject names). Runs under a log::LogFollower, with its
+// cursor saved in the RegistryStore, so a crash or restart attaches what
+// it missed.
+#pragma once
+
+#include "log/log_follower.h"
+#include "log/transparency_log.h"
+#include "registry/registry.h"
+#include "registry/registry_store.h"
+
+namespace scitt::registry {
+
+class LogAttacher final : public log::EntryConsumer {
+ public:
+  // The follower's name in the store.
+  static constexpr std::string_view kFollower = "registry-attach";
+  // A bare-digest subject is attached in at most this many repositories.
+  static constexpr size_t kMaxRepositories = 64;
+
+  // All three must outlive this.
+  LogAttacher(Registry& registry, RegistryStore& store, const log::TransparencyLog& log)
+      : registry_(registry), store_(store), log_(log) {}
+
+  Result<uint64_t> Cursor() override { return store_.FollowerCursor(kFollower); }
+  // Entries can only be attached to manifests: none stored, none wanted.
+  bool Wants(uint64_t size) override;
+  Status Consume(const log::LogEntry& entry) override;
+  Status SaveCursor(uint64_t next) override { return store_.SaveFollowerCursor(kFollower, next); }
+
+ private:
+  Registry& registry_;
+  RegistryStore& store_;
+  const log::TransparencyLog& log_;
+};
+
+}  // namespace scitt::registry

@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""SCITT in OCI through the real binary (docs/scitt-in-oci.md), both
+directions of one mechanism: statements registered by POST /entries about a
+manifest of the registry become its referrers (with their receipts), and
+survive a kill -9; pushed statement manifests are attached once, not twice;
+a statement manifest must agree with its statement; the per-repository
+switch that stores pushed statements unregistered; delete protection off.
+
+Usage: scitt_in_oci_test.py PATH/TO/scitt
+"""
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="scitt-in-oci-")
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+STATEMENT = "application/scitt-statement+cose"
+RECEIPT = "application/scitt-receipt+cose"
+EMPTY = b"{}"
+ISSUER = lib.Issuer()
+KEYS = os.path.join(WORK, "issuer-keys.json")
+with open(KEYS, "w") as f:
+    json.dump(ISSUER.jwks(), f)
+
+
+def sha256(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def req(server, method, path, body=None, headers=None):
+    return lib.request(method, server.url + path, body, headers)
+
+
+def push_blob(server, repo, data):
+    status, hdrs, body = req(server, "POST", f"/v2/{repo}/blobs/uploads/?digest={sha256(data)}", data,
+                             {"Content-Type": "application/octet-stream"})
+    assert status == 201, (status, body)
+    return sha256(data)
+
+
+def push_image(server, repo, tag, seed):
+    config = push_blob(server, repo, json.dumps({"os": "linux", "seed": seed}).encode())
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config,
+                                      "size": len(json.dumps({"os": "linux", "seed": seed}))},
+                           "layers": []}).encode()
+    status, _, body = req(server, "PUT", f"/v2/{repo}/manifests/{tag}", manifest, {"Content-Type": OCI_MANIFEST})
+    assert status == 201, body
+    return sha256(manifest), len(manifest)
+
+
+def statement_manifest(server, repo, statement, subject, annotations=None):
+    push_blob(server, repo, EMPTY)
+    layer = push_blob(server, repo, statement)
+    manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": STATEMENT,
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": sha256(EMPTY), "size": 2},
+                "layers": [{"mediaType": STATEMENT, "digest": layer, "size": len(statement)}],
+                "subject": {"mediaType": OCI_MANIFEST, "digest": subject[0], "size": subject[1]}}
+    if annotations:
+        manifest["annotations"] = annotations
+    return json.dumps(manifest).encode()
+
+
+def put_manifest(server, repo, manifest):
+    return req(server, "PUT", f"/v2/{repo}/manifests/{sha256(manifest)}", manifest, {"Content-Type": OCI_MANIFEST})
+
+
+def referrers(server, repo, digest, artifact_type=None):
+    path = f"/v2/{repo}/referrers/{digest}"
+    if artifact_type:
+        path += "?artifactType=" + artifact_type.replace("+", "%2B")
+    status, _, body = req(server, "GET", path)
+    assert status == 200, body
+    return json.loads(body)["manifests"]
+
+
+def register(server, statement):
+    status, _, body = req(server, "POST", "/entries", statement, {"Content-Type": "application/cose"})
+    assert status == 201, (status, body)
+    return body
+
+
+def wait_for(what, check, seconds=10):
+    deadline = time.time() + seconds
+    while True:
+        got = check()
+        if got or time.time() > deadline:
+            assert got, f"timed out waiting for {what}"
+            return got
+        time.sleep(0.05)
+
+
+def attached_statement(server, repo, subject_digest, entry_receipt, statement):
+    """The statement the service attached to `subject_digest` in `repo`:
+    checks its manifest, its layer and its receipt manifest; returns the
+    statement manifest's digest."""
+    listed = wait_for(f"a statement about {subject_digest} in {repo}",
+                      lambda: referrers(server, repo, subject_digest, STATEMENT))
+    assert len(listed) == 1, listed
+    digest = listed[0]["digest"]
+    status, hdrs, manifest_bytes = req(server, "GET", f"/v2/{repo}/manifests/{digest}")
+    assert status == 200 and hdrs["docker-content-digest"] == digest
+    manifest = json.loads(manifest_bytes)
+    assert manifest["artifactType"] == STATEMENT and manifest["subject"]["digest"] == subject_digest
+    assert manifest["annotations"] == {"org.ietf.scitt.content-type": "application/json",
+                                       "org.ietf.scitt.issuer": "https://issuer.example",
+                                       "org.ietf.scitt.subject": manifest["annotations"]["org.ietf.scitt.subject"]}
+    assert listed[0]["annotations"] == manifest["annotations"]
+    # The layer is the registered statement, byte for byte.
+    layer = manifest["layers"][0]
+    assert layer["mediaType"] == STATEMENT
+    assert req(server, "GET", f"/v2/{repo}/blobs/{layer['digest']}")[2] == lib.registered_form(statement)
+    receipts = referrers(server, repo, digest)
+    assert [r["artifactType"] for r in receipts] == [RECEIPT], receipts
+    receipt_manifest = json.loads(req(server, "GET", f"/v2/{repo}/manifests/{receipts[0]['digest']}")[2])
+    receipt = req(server, "GET", f"/v2/{repo}/blobs/{receipt_manifest['layers'][0]['digest']}")[2]
+    _, index, _ = lib.verify_receipt(server.url, receipt, lib.registered_form(statement))
+    _, posted_index, _ = lib.verify_receipt(server.url, entry_receipt, lib.registered_form(statement))
+    assert index == posted_index == int(receipts[0]["annotations"]["org.ietf.scitt.entry"])
+    # Protected like a pushed statement.
+    status, _, body = req(server, "DELETE", f"/v2/{repo}/manifests/{digest}")
+    assert status == 405 and json.loads(body)["errors"][0]["code"] == "UNSUPPORTED", (status, body)
+    return digest
+
+
+def test_statements_registered_by_post_become_referrers():
+    server = lib.Server(SCITT, WORK, "post", "--issuer-keys", KEYS)
+    try:
+        image = push_image(server, "team/app", "v1", 1)
+        push_image(server, "team/copy", "v1", 1)  # the same image in a second repository
+        other = push_image(server, "team/other", "v1", 2)
+
+        # A bare digest: every repository holding that manifest.
+        sbom = ISSUER.sign(image[0], b'{"spdxVersion":"SPDX-2.3"}')
+        receipt = register(server, sbom)
+        first = attached_statement(server, "team/app", image[0], receipt, sbom)
+        second = attached_statement(server, "team/copy", image[0], receipt, sbom)
+        assert first == second  # the service's manifest bytes are deterministic
+        assert referrers(server, "team/other", other[0]) == []
+
+        # A digest-pinned reference names the repository (its host is dropped).
+        scan = ISSUER.sign(f"registry.example:5000/team/other@{other[0]}", b'{"runs":[]}')
+        attached_statement(server, "team/other", other[0], register(server, scan), scan)
+        # Any other subject (a purl) and a digest no repository holds attach nowhere.
+        register(server, ISSUER.sign("pkg:nuget/Example@1.0.0", b"{}"))
+        register(server, ISSUER.sign(sha256(b"elsewhere"), b"{}"))
+        # Registering the same statement again adds nothing.
+        register(server, sbom)
+        time.sleep(0.5)
+        assert len(referrers(server, "team/app", image[0])) == 1
+        assert len(referrers(server, "team/other", other[0])) == 1
+
+        # The same listing is in the _scitt extension.
+        status, _, body = req(server, "GET", f"/v2/team/app/_scitt/statements/{image[0]}")
+        assert [s["manifest"] for s in json.loads(body)["statements"]] == [first]
+    finally:
+        server.stop()
+
+
+def test_attachment_survives_a_crash():
+    server = lib.Server(SCITT, WORK, "crash", "--issuer-keys", KEYS)
+    try:
+        image = push_image(server, "app", "v1", 3)
+        statements = [ISSUER.sign(image[0], json.dumps({"n": n}).encode()) for n in range(20)]
+        receipts = [register(server, s) for s in statements]
+        server.kill()  # right after the last 201: the follower may not have attached them yet
+        server.start()
+        listed = wait_for("20 statements", lambda: len(referrers(server, "app", image[0], STATEMENT)) == 20)
+        assert listed
+        for statement_digest in [m["digest"] for m in referrers(server, "app", image[0], STATEMENT)]:
+            assert len(referrers(server, "app", statement_digest, RECEIPT)) == 1
+        server.stop()
+        server.start()
+        time.sleep(0.5)
+        assert len(referrers(server, "app", image[0])) == 20
+        assert receipts
+    finally:
+        server.stop()
+
+
+def test_pushed_statements_are_attached_once():
+    server = lib.Server(SCITT, WORK, "push", "--issuer-keys", KEYS)
+    try:
+        image = push_image(server, "app", "v1", 4)
+        for n in range(5):
+            statement = ISSUER.sign(image[0], json.dumps({"push": n}).encode())
+            manifest = statement_manifest(server, "app", statement, image,
+                                          {"org.ietf.scitt.issuer": "https://issuer.example"})
+            status, _, body = put_manifest(server, "app", manifest)
+            assert status == 201, body
+        server.stop()  # the follower has seen every entry (its cursor is saved at stop)
+        server.start()
+        time.sleep(0.5)
+        listed = referrers(server, "app", image[0])
+        # Only the pushed manifests (they carry the pusher's annotation), one receipt each.
+        assert len(listed) == 5 and all(m["annotations"] == {"org.ietf.scitt.issuer": "https://issuer.example"}
+                                        for m in listed), listed
+        for m in listed:
+            assert len(referrers(server, "app", m["digest"])) == 1
+    finally:
+        server.stop()
+
+
+def test_a_statement_manifest_must_agree_with_its_statement():
+    server = lib.Server(SCITT, WORK, "agree", "--issuer-keys", KEYS)
+    try:
+        image = push_image(server, "app", "v1", 5)
+        other = push_image(server, "app", "v2", 6)
+        logged = len(lib.entries(server.url))  # the service's own statements (trust configuration)
+        statement = ISSUER.sign(image[0], b"{}")
+        for annotations in ({"org.ietf.scitt.issuer": "https://someone.else"},
+                            {"org.ietf.scitt.subject": other[0]},
+                            {"org.ietf.scitt.content-type": "text/plain"}):
+            manifest = statement_manifest(server, "app", statement, image, annotations)
+            status, _, body = put_manifest(server, "app", manifest)
+            assert status == 400 and json.loads(body)["errors"][0]["code"] == "MANIFEST_INVALID", (status, body)
+        # About one image, pushed as a referrer of another.
+        manifest = statement_manifest(server, "app", statement, other)
+        status, _, body = put_manifest(server, "app", manifest)
+        assert status == 400 and "is about " + image[0] in json.loads(body)["errors"][0]["message"], body
+        assert len(lib.entries(server.url)) == logged  # nothing was registered
+    finally:
+        server.stop()
+
+
+def test_repositories_without_auto_registration_and_without_delete_protection():
+    server = lib.Server(SCITT, WORK, "switches", "--issuer-keys", KEYS,
+                        "--unregistered-repositories", "mirror/*, vendor", "--delete-protection", "false")
+    try:
+        logged = len(lib.entries(server.url))  # the service's own statements (trust configuration)
+        for repo in ("mirror/public/app", "vendor"):
+            image = push_image(server, repo, "v1", 7)
+            statement = ISSUER.sign(image[0], repo.encode())
+            manifest = statement_manifest(server, repo, statement, image)
+            status, hdrs, body = put_manifest(server, repo, manifest)
+            assert status == 201 and "oci-subject" in hdrs, body
+            assert referrers(server, repo, sha256(manifest)) == []  # no receipt: not registered
+        assert len(lib.entries(server.url)) == logged
+        # Elsewhere it is registered, and without delete protection it can be deleted.
+        image = push_image(server, "prod", "v1", 8)
+        statement = ISSUER.sign(image[0], b"prod")
+        manifest = statement_manifest(server, "prod", statement, image)
+        assert put_manifest(server, "prod", manifest)[0] == 201
+        assert len(lib.entries(server.url)) == logged + 1
+        assert req(server, "DELETE", f"/v2/prod/manifests/{sha256(manifest)}")[0] == 202
+        assert referrers(server, "prod", image[0]) == []
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    tests = [(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")]
+    sys.exit(lib.run_tests(tests, WORK))
