@@ -10,7 +10,7 @@
 namespace scitt::registry {
 namespace {
 
-constexpr std::array<std::pair<OciCode, std::string_view>, 20> kNames = {{
+constexpr std::array<std::pair<OciCode, std::string_view>, 21> kNames = {{
     {OciCode::kBlobUnknown, "BLOB_UNKNOWN"},
     {OciCode::kBlobUploadInvalid, "BLOB_UPLOAD_INVALID"},
     {OciCode::kBlobUploadUnknown, "BLOB_UPLOAD_UNKNOWN"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<OciCode, std::string_view>, 20> kNames = {{
     {OciCode::kPaginationNumberInvalid, "PAGINATION_NUMBER_INVALID"},
     {OciCode::kUploadOutOfOrder, "BLOB_UPLOAD_INVALID"},
     {OciCode::kTooLarge, "SIZE_INVALID"},
+    {OciCode::kPreconditionFailed, "DENIED"},
     {OciCode::kInternal, "UNKNOWN"},
     {OciCode::kUnavailable, "UNKNOWN"},
 }};

@@ -40,6 +40,9 @@ enum class OciCode {
   kUploadOutOfOrder,
   // Sent as SIZE_INVALID with 413: over a limit of this registry.
   kTooLarge,
+  // Sent as DENIED with 412: an If-Match or If-None-Match that does not
+  // hold (RFC 9110 §13.1).
+  kPreconditionFailed,
   // Not in the spec's table; sent as "UNKNOWN" (as CNCF distribution does)
   // for failures of the registry itself and for being busy.
   kUnavailable,

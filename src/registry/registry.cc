@@ -152,7 +152,35 @@ OciResult<StoredManifest> Registry::GetManifest(std::string_view repository,
 OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
                                                 const TagOrDigest& reference,
                                                 std::span<const std::string> tags,
-                                                std::string_view content_type, ByteView content) {
+                                                std::string_view content_type, ByteView content,
+                                                const Precondition& precondition) {
+  std::unique_lock<std::mutex> conditional;
+  if (precondition.if_match || precondition.if_none_match_any) {
+    conditional = std::unique_lock(conditional_mu_);
+    std::optional<Digest> current;
+    if (reference.is_digest()) {
+      auto stored = store_.GetManifest(repository, reference.digest);
+      if (!stored.ok()) return stored.error();
+      if (stored->has_value()) current = reference.digest;
+    } else {
+      auto tagged = store_.ResolveTag(repository, reference.tag);
+      if (!tagged.ok()) return tagged.error();
+      current = *tagged;
+    }
+    const std::string now = current ? current->ToString() : "nothing";
+    if (precondition.if_none_match_any && current) {
+      return Refuse(OciCode::kPreconditionFailed, "If-None-Match: * but the reference names " + now);
+    }
+    if (precondition.if_match) {
+      const auto& tags_allowed = *precondition.if_match;
+      const bool any = std::find(tags_allowed.begin(), tags_allowed.end(), "*") != tags_allowed.end();
+      const bool matches =
+          current && (any || std::find(tags_allowed.begin(), tags_allowed.end(), now) != tags_allowed.end());
+      if (!matches) {
+        return Refuse(OciCode::kPreconditionFailed, "If-Match does not hold: the reference names " + now);
+      }
+    }
+  }
   if (content.size() > options_.max_manifest_bytes) {
     return Refuse(OciCode::kTooLarge, "a manifest may hold at most " +
                                           std::to_string(options_.max_manifest_bytes) + " bytes");

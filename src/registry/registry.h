@@ -52,6 +52,16 @@ struct StoredManifest {
   Bytes content;
 };
 
+// RFC 9110 §13.1.1-2 on a manifest PUT: the tag (or digest) of the route
+// must currently name one of `if_match` (entity tags are the quoted
+// digests GET answers as ETag; "*": any), and, with `if_none_match_any`,
+// must name nothing yet. Clients keeping a referrers tag index (the tag
+// schema) use it so that two updates do not lose one.
+struct Precondition {
+  std::optional<std::vector<std::string>> if_match;  // unquoted digests, or "*"
+  bool if_none_match_any = false;
+};
+
 // What a manifest PUT stored.
 struct PushedManifest {
   Digest digest;
@@ -109,9 +119,12 @@ class Registry {
   // comes once it is in the log, with its receipt manifest stored as its
   // referrer; a refused statement (DENIED) stores nothing. Both manifests
   // are then protected from deletion.
+  // PRECONDITION_FAILED when `precondition` does not hold; conditional
+  // pushes are serialized with each other.
   OciResult<PushedManifest> PutManifest(std::string_view repository, const TagOrDigest& reference,
                                         std::span<const std::string> tags,
-                                        std::string_view content_type, ByteView content);
+                                        std::string_view content_type, ByteView content,
+                                        const Precondition& precondition = {});
   // By digest: the manifest and its tags; by tag: the tag alone.
   // MANIFEST_UNKNOWN when there is none; UNSUPPORTED when a log entry
   // refers to the manifest.
@@ -174,6 +187,7 @@ class Registry {
     std::multiset<std::pair<std::string, crypto::Sha256Digest>> pushes_;
   };
   PushesInFlight pushing_;
+  std::mutex conditional_mu_;  // held through a conditional push
 };
 
 }  // namespace scitt::registry

@@ -283,6 +283,31 @@ def test_referrers_tags_and_deletes():
     oci_error(*C.req("GET", f"/v2/r/blobs/{config}"), 404, "BLOB_UNKNOWN")
 
 
+def test_conditional_manifest_puts():
+    """If-Match / If-None-Match (RFC 9110 §13.1) as tag-schema clients use
+    them: a stale entity tag is 412 and changes nothing."""
+    config = C.push_blob("cond", b'{"os":"linux"}')
+    first = json.dumps(image((config, 14), [])).encode()
+    second = json.dumps(dict(image((config, 14), []), annotations={"v": "2"})).encode()
+    put = lambda body, headers: C.req("PUT", "/v2/cond/manifests/t", body,
+                                      dict({"Content-Type": OCI_MANIFEST}, **headers))
+    # Create-only: If-None-Match: * on a new tag, then 412 once it exists.
+    assert put(first, {"If-None-Match": "*"})[0] == 201
+    oci_error(*put(second, {"If-None-Match": "*"}), 412, "DENIED")
+    status, hdrs, _ = C.req("GET", "/v2/cond/manifests/t")
+    etag = hdrs["etag"]
+    assert etag == f'"{sha256(first)}"'
+    # If-Match with a stale or weak entity tag: 412, the tag is unchanged.
+    oci_error(*put(second, {"If-Match": f'"{sha256(second)}"'}), 412, "DENIED")
+    oci_error(*put(second, {"If-Match": f"W/{etag}"}), 412, "DENIED")
+    assert C.req("GET", "/v2/cond/manifests/t")[2] == first
+    assert put(second, {"If-Match": f'"sha256:{"0" * 64}", {etag}'})[0] == 201
+    assert C.req("GET", "/v2/cond/manifests/t")[2] == second
+    assert put(first, {"If-Match": "*"})[0] == 201
+    oci_error(*C.req("PUT", "/v2/cond/manifests/new", first, {"Content-Type": OCI_MANIFEST, "If-Match": "*"}),
+              412, "DENIED")
+
+
 def test_restart_keeps_everything():
     data = b"kept across a restart"
     digest = C.push_blob("keep", data)

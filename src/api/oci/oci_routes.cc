@@ -74,6 +74,33 @@ struct ByteRange {
   uint64_t first = 0;
   uint64_t last = 0;  // inclusive
 };
+// If-Match / If-None-Match on a manifest PUT (RFC 9110 §13.1.1-2): lists
+// of entity tags, compared strongly, so a weak one (W/"…") never matches.
+// An unquoted digest is taken as its entity tag, as some clients send it.
+registry::Precondition ParsePrecondition(const http::Request& req) {
+  auto entity_tags = [](std::string_view list) {
+    std::vector<std::string> out;
+    while (!list.empty()) {
+      const size_t comma = std::min(list.find(','), list.size());
+      std::string_view item = list.substr(0, comma);
+      list.remove_prefix(std::min(comma + 1, list.size()));
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (item.starts_with("W/")) continue;
+      if (item.size() >= 2 && item.front() == '"' && item.back() == '"') item = item.substr(1, item.size() - 2);
+      if (!item.empty()) out.emplace_back(item);
+    }
+    return out;
+  };
+  registry::Precondition precondition;
+  if (auto header = req.Header("If-Match")) precondition.if_match = entity_tags(*header);
+  if (auto header = req.Header("If-None-Match")) {
+    const auto listed = entity_tags(*header);
+    precondition.if_none_match_any = std::find(listed.begin(), listed.end(), "*") != listed.end();
+  }
+  return precondition;
+}
+
 registry::OciResult<std::optional<ByteRange>> ParseRange(const std::optional<std::string>& header,
                                                          uint64_t size) {
   if (!header) return std::optional<ByteRange>();
@@ -226,7 +253,7 @@ class OciRoutes {
       const std::string& body =
           req.body_stream ? static_cast<BufferSink&>(*req.body_stream).body() : req.body;
       auto pushed = r.PutManifest(path.name, *reference, tags, req.Header("Content-Type").value_or(""),
-                                  AsBytes(body));
+                                  AsBytes(body), ParsePrecondition(req));
       if (!pushed.ok()) return pushed.error();
       http::Response response;
       response.status = 201;
@@ -540,6 +567,7 @@ http::Response OciErrorResponse(const OciError& error) {
     case OciCode::kTooManyRequests: status = 429; break;
     case OciCode::kUploadOutOfOrder: status = 416; break;
     case OciCode::kTooLarge: status = 413; break;
+    case OciCode::kPreconditionFailed: status = 412; break;
     case OciCode::kUnavailable: status = 503; break;
     case OciCode::kInternal: status = 500; break;
   }
