@@ -14,6 +14,9 @@ std::variant<Submitted, Refusal, Error> Pipeline::Register(ByteView statement, D
   auto checked = registrar_->Check(statement, now);
   if (auto* refusal = std::get_if<Refusal>(&checked)) return std::move(*refusal);
   Accepted& accepted = std::get<Accepted>(checked);
+  if (accepted.payload_location && options_.payload_locations != nullptr) {
+    if (auto refusal = options_.payload_locations->Check(*accepted.payload_location)) return std::move(*refusal);
+  }
 
   const size_t bytes = accepted.registered_statement.size() + accepted.collateral.size();
   // Reserve first, then check: concurrent callers never overshoot together.

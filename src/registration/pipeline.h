@@ -37,6 +37,17 @@ struct Submitted {
   std::string operation_id;
 };
 
+// Checks a hash envelope's payload-location against content this service
+// holds (the registry's blobs: registry/payload_locations.h). A Refusal
+// when the location names such content and it is missing or is not the
+// signed hash; nullopt when it holds, or names content held elsewhere.
+// May read from disk: it runs where checks run, never on an I/O thread.
+class PayloadLocations {
+ public:
+  virtual ~PayloadLocations() = default;
+  virtual std::optional<Refusal> Check(const Accepted::PayloadLocation& payload) const = 0;
+};
+
 struct PipelineOptions {
   // Bytes of statements handed to the log and not yet answered. Beyond it
   // Register answers kUnavailable (retry later) instead of queueing: clients
@@ -44,6 +55,9 @@ struct PipelineOptions {
   size_t max_pending_bytes = 256u << 20;
   // Seconds since the epoch: the check time and the entry's registration time.
   std::function<int64_t()> clock;
+  // Checked after every other check; null: locations are not checked.
+  // Must outlive the pipeline.
+  const PayloadLocations* payload_locations = nullptr;
 };
 
 class Pipeline {

@@ -227,6 +227,13 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   accepted.issuer = facts.issuer;
   accepted.subject = facts.subject;
   accepted.identity = identity.mode;
+  if (statement.is_hash_envelope() && prot.payload_location) {
+    if (auto alg = crypto::HashAlgorithmFromCose(*prot.payload_hash_alg)) {
+      const ByteView hash = *statement.payload();
+      accepted.payload_location = Accepted::PayloadLocation{*alg, Bytes(hash.begin(), hash.end()),
+                                                            *prot.payload_location};
+    }
+  }
   return accepted;
 }
 

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "base/bytes.h"
 #include "cose/issuer_keys.h"
+#include "crypto/algorithm.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
@@ -38,6 +40,14 @@ struct Accepted {
   std::string issuer;
   std::string subject;
   std::string identity;                // "x509", "issuer-key", "self-asserted"
+  // A hash envelope (RFC 9995) that says where its preimage is: the signed
+  // hash, its algorithm, and the payload-location (260).
+  struct PayloadLocation {
+    crypto::HashAlgorithm alg;
+    Bytes hash;
+    std::string location;
+  };
+  std::optional<PayloadLocation> payload_location;
 };
 
 // Why a statement was refused, as a class the HTTP-facing layer maps to a

@@ -369,8 +369,14 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   // attaches again.
   const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
                              std::nullopt, {}, {}};
-  auto receipt_manifest = AttachReceipt(repository, described, entry, receipt);
-  if (!receipt_manifest.ok()) return receipt_manifest.error();
+  // After a crash before the record, the receipt may be there already (a
+  // new one, against a later tree head, would be a second).
+  auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
+  if (!receipts.ok()) return receipts.error();
+  if (receipts->empty()) {
+    auto receipt_manifest = AttachReceipt(repository, described, entry, receipt);
+    if (!receipt_manifest.ok()) return receipt_manifest.error();
+  }
   auto stored = Store(repository, *parsed, digest, AsBytes(manifest), {empty, *statement_blob}, {},
                       /*protected_by_log=*/true);
   if (!stored.ok()) return stored.error();

@@ -26,6 +26,7 @@
 #include "registration/pipeline.h"
 #include "registration/service_statements.h"
 #include "registry/log_attacher.h"
+#include "registry/payload_locations.h"
 #include "registry/registry.h"
 #include "service/service_keys.h"
 #include "storage/store.h"
@@ -114,9 +115,10 @@ struct Service::Impl {
   std::unique_ptr<WorkerPool> checks;  // registration checks
   std::unique_ptr<WorkerPool> reads;   // store reads
   api::Scheduler scheduler;
+  storage::RegistryStores registry_stores;
+  std::unique_ptr<registry::BlobLocations> payload_locations;  // the pipeline checks with it
   std::unique_ptr<log::TransparencyLog> log;
   std::unique_ptr<registration::Pipeline> pipeline;
-  storage::RegistryStores registry_stores;
   std::unique_ptr<registry::PipelineRegistrar> statement_registrar;
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<registry::LogAttacher> attacher;
@@ -227,6 +229,7 @@ Status Service::Impl::OpenLog(registration::TrustConfig trust,
   registration::PipelineOptions pipeline_options;
   pipeline_options.clock = Now;
   pipeline_options.max_pending_bytes = static_cast<size_t>(config.max_pending_bytes);
+  pipeline_options.payload_locations = payload_locations.get();
   pipeline = std::make_unique<registration::Pipeline>(std::move(registrar), *log, policy_index, pipeline_options);
   return Status::Ok();
 }
@@ -295,12 +298,16 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   impl.reads = std::make_unique<WorkerPool>(WorkerPoolOptions{"reads", ThreadsOr(cfg.read_workers, 4),
                                                               static_cast<size_t>(cfg.max_queued_requests),
                                                               static_cast<size_t>(cfg.max_queued_bytes)});
-  SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
   storage::RegistryStoreOptions registry_store_options;
   registry_store_options.max_uploads = static_cast<size_t>(std::max<int64_t>(1, cfg.max_uploads));
   registry_store_options.upload_expiry = std::chrono::seconds(std::max<int64_t>(1, cfg.upload_expiry_s));
   registry_store_options.max_blob_bytes = static_cast<uint64_t>(std::max<int64_t>(0, cfg.max_blob_bytes));
   SCITT_ASSIGN_OR_RETURN(impl.registry_stores, storage::OpenRegistryStores(cfg.store, registry_store_options));
+  // Hash envelopes whose payload-location names a blob of the registry are
+  // checked against it (registry/payload_locations.h).
+  impl.payload_locations = std::make_unique<registry::BlobLocations>(
+      *impl.registry_stores.blobs, *impl.registry_stores.metadata, std::vector<std::string>{cfg.url});
+  SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
   // A pushed statement manifest is answered once it is in the log: there is
   // no 303 in the registry API, so the wait is long (pushing again after a
   // 503 returns the same entry).

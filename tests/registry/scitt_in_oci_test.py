@@ -255,6 +255,45 @@ def test_repositories_without_auto_registration_and_without_delete_protection():
         server.stop()
 
 
+def hash_envelope(subject, preimage, location, alg=-16):
+    """An RFC 9995 hash envelope signed by ISSUER: the payload is the hash
+    of `preimage`, 260 says where the preimage is."""
+    digest = {-16: hashlib.sha256, -44: hashlib.sha512}[alg](preimage).digest()
+    protected = lib.cbor2.dumps({1: -8, 4: ISSUER.kid, 15: {1: "https://issuer.example", 2: subject},
+                                 258: alg, 259: "application/spdx+json", 260: location}, canonical=True)
+    tbs = lib.cbor2.dumps(["Signature1", protected, b"", digest])
+    return lib.cbor2.dumps(lib.cbor2.CBORTag(18, [protected, {}, digest, ISSUER.key.sign(tbs)]))
+
+
+def test_hash_envelopes_naming_a_blob_of_the_registry_are_checked():
+    server = lib.Server(SCITT, WORK, "locations", "--issuer-keys", KEYS)
+    try:
+        image = push_image(server, "app", "v1", 9)
+        sbom = b'{"spdxVersion":"SPDX-2.3","name":"app"}'
+        blob = push_blob(server, "app", sbom)
+        # The blob's full URL with SHA-256 (its digest's algorithm), or its
+        # path with SHA-512 (the service hashes the blob): both registered.
+        for location, alg in ((f"{server.url}/v2/app/blobs/{blob}", -16), (f"/v2/app/blobs/{blob}", -44)):
+            statement = hash_envelope(image[0], sbom, location, alg)
+            status, _, body = req(server, "POST", "/entries", statement, {"Content-Type": "application/cose"})
+            assert status == 201, (location, body)
+        # A blob the registry does not hold, in that repository or at all; another hash.
+        for location, preimage, why in (
+                (f"{server.url}/v2/other/blobs/{blob}", sbom, "does not hold"),
+                (f"/v2/app/blobs/{sha256(b'absent')}", b"absent", "does not hold"),
+                (f"{server.url}/v2/app/blobs/{blob}", b"something else", "not the signed hash"),
+                (f"/v2/app/blobs/{blob}", b"something else", "not the signed hash")):
+            statement = hash_envelope(image[0], preimage, location, -44 if location.startswith("/") else -16)
+            status, hdrs, body = req(server, "POST", "/entries", statement, {"Content-Type": "application/cose"})
+            detail = lib.problem(status, hdrs, body, 400)[-2]
+            assert why in detail and "payload-location" in detail, detail
+        # A location elsewhere is not this registry's to check.
+        elsewhere = hash_envelope(image[0], b"x", "https://evidence.example/v2/app/blobs/" + sha256(b"y"))
+        assert req(server, "POST", "/entries", elsewhere, {"Content-Type": "application/cose"})[0] == 201
+    finally:
+        server.stop()
+
+
 if __name__ == "__main__":
     tests = [(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")]
     sys.exit(lib.run_tests(tests, WORK))
