@@ -22,6 +22,7 @@
 #include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "cose/sign1.h"
+#include "crypto/hash.h"
 
 namespace scitt::bench {
 
@@ -68,17 +69,58 @@ Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool
   return out;
 }
 
+std::vector<Registration> PostRegistrations(const std::string& host, std::vector<Bytes> statements) {
+  std::vector<Registration> out;
+  out.reserve(statements.size());
+  for (Bytes& statement : statements) {
+    std::string head = "POST /entries HTTP/1.1\r\nHost: " + host +
+                       "\r\nContent-Type: application/cose\r\nAccept: application/scitt-receipt+cose\r\n"
+                       "Content-Length: " + std::to_string(statement.size()) + "\r\n\r\n";
+    out.push_back({Request{std::move(head), std::move(statement)}});
+  }
+  return out;
+}
+
+std::vector<Registration> PushRegistrations(const std::string& host, const std::string& repository,
+                                            const std::string& subject, std::vector<Bytes> statements) {
+  constexpr std::string_view kStatement = "application/scitt-statement+cose";
+  auto digest = [](ByteView bytes) { return "sha256:" + HexEncode(crypto::Sha256(bytes)); };
+  const std::string empty = digest(AsBytes("{}"));
+  std::vector<Registration> out;
+  out.reserve(statements.size());
+  for (Bytes& statement : statements) {
+    const std::string layer = digest(statement);
+    const std::string manifest =
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":")" +
+        std::string(kStatement) + R"(","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":")" +
+        empty + R"(","size":2},"layers":[{"mediaType":")" + std::string(kStatement) + R"(","digest":")" + layer +
+        R"(","size":)" + std::to_string(statement.size()) + R"(}],"subject":)" + subject + "}";
+    Registration registration;
+    registration.push_back({"POST /v2/" + repository + "/blobs/uploads/?digest=" + layer + " HTTP/1.1\r\nHost: " +
+                                host + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                                std::to_string(statement.size()) + "\r\n\r\n",
+                            std::move(statement)});
+    registration.push_back({"PUT /v2/" + repository + "/manifests/" + digest(AsBytes(manifest)) +
+                                " HTTP/1.1\r\nHost: " + host +
+                                "\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: " +
+                                std::to_string(manifest.size()) + "\r\n\r\n",
+                            ToBytes(manifest)});
+    out.push_back(std::move(registration));
+  }
+  return out;
+}
+
 namespace {
 
 // One keep-alive HTTP/1.1 connection of the load: a request goes out, its
 // response comes back, then the next request (closed loop, or paced).
 struct LoadConnection {
   int fd = -1;
-  std::string head;             // request head being written
-  const Bytes* body = nullptr;  // request body being written
+  const Request* request = nullptr;  // the request being written
   size_t written = 0;           // bytes of head + body written so far
   std::string input;            // bytes read, not yet consumed
-  size_t statement = 0;         // index of the statement in flight
+  size_t statement = 0;         // index of the registration in flight
+  size_t step = 0;              // its request in flight
   Clock::time_point sent;
   bool in_flight = false;
   bool want_write = false;      // EPOLLOUT armed
@@ -101,9 +143,9 @@ Status OpenConnection(const addrinfo& address, LoadConnection& conn) {
 // with the service and a context switch per request was a tenth of them.
 class LoadLoop {
  public:
-  LoadLoop(const LoadOptions& opts, const std::string& host, const std::vector<Bytes>& statements,
-           std::atomic<size_t>& next, Clock::time_point start, Clock::time_point deadline)
-      : opts_(opts), host_(host), statements_(statements), next_(next), start_(start),
+  LoadLoop(const LoadOptions& opts, const std::vector<Registration>& registrations, std::atomic<size_t>& next,
+           Clock::time_point start, Clock::time_point deadline)
+      : opts_(opts), statements_(registrations), next_(next), start_(start),
         deadline_(deadline), rng_(static_cast<uint32_t>(std::hash<std::thread::id>()(std::this_thread::get_id()))) {}
   ~LoadLoop() {
     for (auto& conn : conns_) if (conn.fd >= 0) ::close(conn.fd);
@@ -195,29 +237,33 @@ class LoadLoop {
       return false;
     }
     conn.statement = i;
-    conn.body = &statements_[i];
-    conn.head = "POST /entries HTTP/1.1\r\nHost: " + host_ +
-                "\r\nContent-Type: application/cose\r\nAccept: application/scitt-receipt+cose\r\n"
-                "Content-Length: " + std::to_string(conn.body->size()) + "\r\n\r\n";
+    conn.step = 0;
+    conn.sent = Clock::now();
+    SendStep(conn);
+    return true;
+  }
+
+  void SendStep(LoadConnection& conn) {
+    conn.request = &statements_[conn.statement][conn.step];
     conn.written = 0;
     conn.in_flight = true;
-    conn.sent = Clock::now();
     Flush(conn);
-    return true;
   }
 
   // Writes what is left of the request; waits for EPOLLOUT when the socket is full.
   void Flush(LoadConnection& conn) {
-    const size_t total = conn.head.size() + conn.body->size();
+    const std::string& head = conn.request->head;
+    const Bytes& body = conn.request->body;
+    const size_t total = head.size() + body.size();
     while (conn.written < total) {
       iovec parts[2];
       int count = 0;
-      if (conn.written < conn.head.size()) {
-        parts[count++] = {conn.head.data() + conn.written, conn.head.size() - conn.written};
-        parts[count++] = {const_cast<uint8_t*>(conn.body->data()), conn.body->size()};
+      if (conn.written < head.size()) {
+        parts[count++] = {const_cast<char*>(head.data()) + conn.written, head.size() - conn.written};
+        parts[count++] = {const_cast<uint8_t*>(body.data()), body.size()};
       } else {
-        const size_t at = conn.written - conn.head.size();
-        parts[count++] = {const_cast<uint8_t*>(conn.body->data()) + at, conn.body->size() - at};
+        const size_t at = conn.written - head.size();
+        parts[count++] = {const_cast<uint8_t*>(body.data()) + at, body.size() - at};
       }
       const ssize_t n = ::writev(conn.fd, parts, count);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
@@ -264,6 +310,11 @@ class LoadLoop {
       return Drop(conn);
     }
     const int status = std::atoi(conn.input.c_str() + 9);
+    if (status == 201 && conn.step + 1 < statements_[conn.statement].size()) {
+      conn.input.erase(0, header_end + 4 + length);
+      ++conn.step;
+      return SendStep(conn);
+    }
     ++statuses_[status];
     if (status == 201) {
       latencies_.push_back(std::chrono::duration<double>(Clock::now() - conn.sent).count());
@@ -281,8 +332,7 @@ class LoadLoop {
   }
 
   const LoadOptions& opts_;
-  const std::string& host_;
-  const std::vector<Bytes>& statements_;
+  const std::vector<Registration>& statements_;
   std::atomic<size_t>& next_;
   const Clock::time_point start_, deadline_;
   std::mt19937 rng_;
@@ -301,7 +351,7 @@ class LoadLoop {
 }  // namespace
 
 RunResult DriveRegistrations(const LoadOptions& opts, const std::string& host, const std::string& port,
-                             const std::vector<Bytes>& statements) {
+                             const std::vector<Registration>& statements) {
   RunResult result;
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -319,7 +369,7 @@ RunResult DriveRegistrations(const LoadOptions& opts, const std::string& host, c
   for (int t = 0, first = 0; t < threads; ++t) {
     const int count = opts.connections / threads + (t < opts.connections % threads ? 1 : 0);
     workers.emplace_back([&, count, first] {
-      LoadLoop(opts, host, statements, next, start, deadline).Run(*found, count, first, result, mu);
+      LoadLoop(opts, statements, next, start, deadline).Run(*found, count, first, result, mu);
     });
     first += count;
   }

@@ -24,6 +24,24 @@ namespace scitt::bench {
 Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool self_asserted, size_t count,
                                              size_t size, int threads);
 
+// One registration's HTTP requests, sent in order on one connection; it
+// counts when the last one is answered 201 (any other status ends it).
+struct Request {
+  std::string head;  // request line and headers, with the blank line
+  Bytes body;
+};
+using Registration = std::vector<Request>;
+
+// Each statement as POST /entries (the answer is its receipt).
+std::vector<Registration> PostRegistrations(const std::string& host, std::vector<Bytes> statements);
+
+// Each statement pushed to the registry as a statement manifest
+// (docs/scitt-in-oci.md) about `subject` (a manifest descriptor's JSON) in
+// `repository`: its layer by single-POST upload, then the manifest by
+// digest; the empty config must be pushed beforehand.
+std::vector<Registration> PushRegistrations(const std::string& host, const std::string& repository,
+                                            const std::string& subject, std::vector<Bytes> statements);
+
 struct LoadOptions {
   double seconds = 10;
   int connections = 64;
@@ -31,7 +49,8 @@ struct LoadOptions {
   int client_threads = 1;  // event-loop threads
 };
 
-// A response kept to check later: which statement, and its receipt.
+// A final response kept to check later: which registration, and its body
+// (for POST /entries, the receipt).
 struct Sample {
   size_t statement;
   std::string receipt;
@@ -46,10 +65,10 @@ struct RunResult {
   bool ran_out = false;           // every statement was sent before the time ran out
 };
 
-// Drives `statements` (each sent once, in order) at host:port until the
-// time runs out, the statements do, or no connection is left.
+// Drives `registrations` (each sent once, in order) at host:port until the
+// time runs out, the registrations do, or no connection is left.
 RunResult DriveRegistrations(const LoadOptions& options, const std::string& host, const std::string& port,
-                             const std::vector<Bytes>& statements);
+                             const std::vector<Registration>& registrations);
 
 // The p-th percentile (0..100) of sorted values; 0 when empty.
 double Percentile(const std::vector<double>& sorted, double p);

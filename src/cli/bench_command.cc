@@ -19,6 +19,7 @@
 #include "cose/service_keys.h"
 #include "cose/sign1.h"
 #include "cose/transparent_statement.h"
+#include "crypto/hash.h"
 #include "crypto/key.h"
 
 namespace scitt::cli {
@@ -32,7 +33,33 @@ struct BenchOptions {
   size_t statement_size = 1024;
   int server_threads = 2;     // threads for the raw verify comparison
   size_t count = 0;           // statements to pre-sign; 0 = enough for the run
+  std::string repository;     // push statement manifests there instead of POST /entries
 };
+
+// The registry mode's fixtures: the empty config and a small image, the
+// statements' subject. Returns the image's descriptor (JSON).
+Result<std::string> PushSubject(const BenchOptions& opts) {
+  const std::string base = http::ResolveUrl(opts.client.url, "/v2/" + opts.repository);
+  auto push = [&](const std::string& method, const std::string& url, const std::string& type,
+                  const std::string& body) -> Status {
+    SCITT_ASSIGN_OR_RETURN(http::Response res,
+                           http::Fetch(method, url, {{"Content-Type", type}}, body, opts.client.options()));
+    if (res.status != 201) return MakeError(ErrorCode::kIo, method + " " + url + ": " + std::to_string(res.status) + " " + res.body);
+    return Status::Ok();
+  };
+  auto digest = [](const std::string& bytes) { return "sha256:" + HexEncode(crypto::Sha256(AsBytes(bytes))); };
+  const std::string empty = "{}";
+  const std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  for (const std::string* blob : {&empty, &config}) {
+    SCITT_RETURN_IF_ERROR(push("POST", base + "/blobs/uploads/?digest=" + digest(*blob), "application/octet-stream", *blob));
+  }
+  const std::string image =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+      digest(config) + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[]})";
+  SCITT_RETURN_IF_ERROR(push("PUT", base + "/manifests/bench", "application/vnd.oci.image.manifest.v1+json", image));
+  return R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + digest(image) +
+         R"(","size":)" + std::to_string(image.size()) + "}";
+}
 Result<double> ServerCpuSeconds(const ClientFlags& flags) {
   SCITT_ASSIGN_OR_RETURN(http::Response res, http::Fetch("GET", http::ResolveUrl(flags.url, "/metrics"), {}, "", flags.options()));
   size_t at = res.body.find("\nprocess_cpu_seconds_total ");
@@ -54,15 +81,15 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Verifies the sampled receipts against the service keys.
-std::pair<size_t, size_t> VerifySamples(const BenchOptions& opts, const std::vector<Bytes>& statements,
+// Verifies the sampled receipts (POST /entries) against the service keys.
+std::pair<size_t, size_t> VerifySamples(const BenchOptions& opts, const std::vector<bench::Registration>& statements,
                                         const std::vector<bench::Sample>& samples) {
   auto key_set = FetchServiceKeys(opts.client);
   auto keys = key_set.ok() ? cose::ParseServiceKeys(*key_set) : Result<std::vector<cose::ServiceKey>>(key_set.error());
   size_t ok = 0;
   for (const auto& sample : samples) {
     auto receipt = cose::Receipt::Parse(AsBytes(sample.receipt));
-    auto statement = cose::Sign1::Parse(statements[sample.statement]);
+    auto statement = cose::Sign1::Parse(statements[sample.statement].front().body);
     if (!keys.ok() || !receipt.ok() || !statement.ok()) continue;
     const auto& kid = receipt->sign1.protected_headers().kid;
     const cose::ServiceKey* key = kid ? cose::FindServiceKey(*keys, *kid) : nullptr;
@@ -96,10 +123,20 @@ int RunBench(const BenchOptions& opts) {
                                       static_cast<int>(std::thread::hardware_concurrency()));
   if (!statements.ok()) return ReportError(statements.error());
 
+  std::vector<bench::Registration> registrations;
+  if (opts.repository.empty()) {
+    registrations = bench::PostRegistrations(host, std::move(*statements));
+  } else {
+    auto subject = PushSubject(opts);
+    if (!subject.ok()) return ReportError(subject.error());
+    registrations = bench::PushRegistrations(host, opts.repository, *subject, std::move(*statements));
+    std::cout << "registering by pushing statement manifests to " << opts.repository << std::endl;
+  }
+
   auto size_before = CheckpointSize(opts.client);
   auto cpu_before = ServerCpuSeconds(opts.client);
   const double client_cpu_before = ProcessCpuSeconds();
-  bench::RunResult run = bench::DriveRegistrations(opts.load, host, port, *statements);
+  bench::RunResult run = bench::DriveRegistrations(opts.load, host, port, registrations);
   const double client_cpu = ProcessCpuSeconds() - client_cpu_before;
   auto size_after = CheckpointSize(opts.client);
   auto cpu_after = ServerCpuSeconds(opts.client);
@@ -108,7 +145,8 @@ int RunBench(const BenchOptions& opts) {
 
   std::sort(run.latencies.begin(), run.latencies.end());
   double rate = static_cast<double>(run.latencies.size()) / run.elapsed;
-  auto [verified, sampled] = VerifySamples(opts, *statements, run.samples);
+  auto [verified, sampled] = opts.repository.empty() ? VerifySamples(opts, registrations, run.samples)
+                                                     : std::pair<size_t, size_t>{0, 0};
   std::cout << "registrations:      " << run.latencies.size() << " in " << run.elapsed << " s = " << rate << "/s\n"
             << "latency (ms):       p50 " << 1e3 * bench::Percentile(run.latencies, 50) << "  p90 "
             << 1e3 * bench::Percentile(run.latencies, 90) << "  p99 " << 1e3 * bench::Percentile(run.latencies, 99) << "  p99.9 "
@@ -132,7 +170,11 @@ int RunBench(const BenchOptions& opts) {
   } else {
     std::cout << "raw verify:         not measured (" << raw.error().message << ")\n";
   }
-  std::cout << "receipts verified:  " << verified << " of " << sampled << " sampled\n";
+  if (opts.repository.empty()) {
+    std::cout << "receipts verified:  " << verified << " of " << sampled << " sampled\n";
+  } else {
+    std::cout << "receipts:           referrers of each statement manifest (not sampled here)\n";
+  }
   if (run.ran_out) std::cout << "note: all pre-signed statements were used before the time ran out (use --count)\n";
   return verified == sampled && run.io_errors == 0 ? kExitOk : kExitCheckFailed;
 }
@@ -160,6 +202,9 @@ void AddBenchCommands(CLI::App& app, Action* action) {
   reg->add_option("--client-threads", opts->load.client_threads, "Event-loop threads of the load generator")
       ->capture_default_str();
   reg->add_option("--count", opts->count, "Statements to pre-sign (default: 30000 per second of run)");
+  reg->add_option("--via-registry", opts->repository,
+                  "Register by pushing each statement as a statement manifest to this registry repository "
+                  "(a layer upload and a manifest PUT) instead of POST /entries");
   reg->callback([opts, action] { *action = [opts] { return RunBench(*opts); }; });
 }
 

@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <future>
 #include <set>
 
 #include "cose/sign1.h"
@@ -149,37 +150,83 @@ OciResult<StoredManifest> Registry::GetManifest(std::string_view repository,
   return StoredManifest{std::move(**record), std::move(*content)};
 }
 
-OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
-                                                const TagOrDigest& reference,
+std::optional<OciError> Registry::CheckPrecondition(std::string_view repository, const TagOrDigest& reference,
+                                                   const Precondition& precondition) const {
+  std::optional<Digest> current;
+  if (reference.is_digest()) {
+    auto stored = store_.GetManifest(repository, reference.digest);
+    if (!stored.ok()) return FromError(stored.error());
+    if (stored->has_value()) current = reference.digest;
+  } else {
+    auto tagged = store_.ResolveTag(repository, reference.tag);
+    if (!tagged.ok()) return FromError(tagged.error());
+    current = *tagged;
+  }
+  const std::string now = current ? current->ToString() : "nothing";
+  if (precondition.if_none_match_any && current) {
+    return Refuse(OciCode::kPreconditionFailed, "If-None-Match: * but the reference names " + now);
+  }
+  if (precondition.if_match) {
+    const auto& allowed = *precondition.if_match;
+    const bool any = std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
+    if (!current || (!any && std::find(allowed.begin(), allowed.end(), now) == allowed.end())) {
+      return Refuse(OciCode::kPreconditionFailed, "If-Match does not hold: the reference names " + now);
+    }
+  }
+  return std::nullopt;
+}
+
+OciResult<PushedManifest> Registry::PutManifest(std::string_view repository, const TagOrDigest& reference,
                                                 std::span<const std::string> tags,
                                                 std::string_view content_type, ByteView content,
                                                 const Precondition& precondition) {
-  std::unique_lock<std::mutex> conditional;
-  if (precondition.if_match || precondition.if_none_match_any) {
-    conditional = std::unique_lock(conditional_mu_);
-    std::optional<Digest> current;
-    if (reference.is_digest()) {
-      auto stored = store_.GetManifest(repository, reference.digest);
-      if (!stored.ok()) return stored.error();
-      if (stored->has_value()) current = reference.digest;
-    } else {
-      auto tagged = store_.ResolveTag(repository, reference.tag);
-      if (!tagged.ok()) return tagged.error();
-      current = *tagged;
+  std::promise<OciResult<PushedManifest>> done;
+  auto answer = done.get_future();
+  PutManifestAsync(repository, reference, tags, content_type, content, precondition,
+                   [&done](OciResult<PushedManifest> pushed) { done.set_value(std::move(pushed)); });
+  return answer.get();
+}
+
+void Registry::PutManifestAsync(std::string_view repository, const TagOrDigest& reference,
+                                std::span<const std::string> tags, std::string_view content_type,
+                                ByteView content, const Precondition& precondition, PushDone done) {
+  auto push = std::make_shared<Push>();
+  push->repository = std::string(repository);
+  push->reference = reference;
+  push->precondition = precondition;
+  push->content.assign(content.begin(), content.end());
+  auto statement = CheckPush(*push, tags, content_type);
+  if (!statement.ok()) return done(statement.error());
+  if (!*statement) return done(FinishPush(*push));
+
+  // A statement is in the log before anything is stored: a refusal stores
+  // nothing, and a crash in between leaves an entry that pushing again
+  // finds (the log returns the first entry of a signed content). The wait
+  // for the log holds no thread: the rest runs when the receipt comes.
+  pushing_.Add(repository, push->entry_hash);
+  options_.registrar->Register(**statement, [this, push, done](OciResult<StatementReceipt> receipt) {
+    if (!receipt.ok()) {
+      pushing_.Remove(push->repository, push->entry_hash);
+      return done(receipt.error());
     }
-    const std::string now = current ? current->ToString() : "nothing";
-    if (precondition.if_none_match_any && current) {
-      return Refuse(OciCode::kPreconditionFailed, "If-None-Match: * but the reference names " + now);
+    push->registered = std::move(*receipt);
+    auto finish = [this, push, done] { done(FinishPush(*push)); };
+    if (!options_.continue_on) return finish();
+    if (!options_.continue_on(finish)) {
+      pushing_.Remove(push->repository, push->entry_hash);
+      done(Refuse(OciCode::kUnavailable, "the statement is registered but the registry is busy; push again"));
     }
-    if (precondition.if_match) {
-      const auto& tags_allowed = *precondition.if_match;
-      const bool any = std::find(tags_allowed.begin(), tags_allowed.end(), "*") != tags_allowed.end();
-      const bool matches =
-          current && (any || std::find(tags_allowed.begin(), tags_allowed.end(), now) != tags_allowed.end());
-      if (!matches) {
-        return Refuse(OciCode::kPreconditionFailed, "If-Match does not hold: the reference names " + now);
-      }
-    }
+  });
+}
+
+OciResult<std::optional<Bytes>> Registry::CheckPush(Push& push, std::span<const std::string> tags,
+                                                    std::string_view content_type) {
+  const std::string_view repository = push.repository;
+  const TagOrDigest& reference = push.reference;
+  const ByteView content = push.content;
+  if (push.precondition.if_match || push.precondition.if_none_match_any) {
+    std::lock_guard lock(conditional_mu_);  // fail early; FinishPush checks again
+    if (auto failed = CheckPrecondition(repository, reference, push.precondition)) return *failed;
   }
   if (content.size() > options_.max_manifest_bytes) {
     return Refuse(OciCode::kTooLarge, "a manifest may hold at most " +
@@ -201,7 +248,7 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
   }
 
   // References must be in the repository; the subject never has to be.
-  std::vector<Digest> references;
+  std::vector<Digest>& references = push.references;
   auto require = [&](const Descriptor& descriptor, bool is_manifest) -> std::optional<OciError> {
     references.push_back(descriptor.digest);
     if (is_manifest) {
@@ -228,7 +275,8 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
   for (const Descriptor& child : manifest->manifests) {
     if (auto missing = require(child, true)) return *missing;
   }
-  PushedManifest pushed{digest, std::move(*manifest), {}, std::nullopt, std::nullopt};
+  PushedManifest& pushed = push.pushed;
+  pushed = PushedManifest{digest, std::move(*manifest), {}, std::nullopt, std::nullopt};
   if (!reference.is_digest()) pushed.tags.push_back(reference.tag);
   for (const std::string& tag : tags) {
     if (std::find(pushed.tags.begin(), pushed.tags.end(), tag) == pushed.tags.end()) {
@@ -236,57 +284,80 @@ OciResult<PushedManifest> Registry::PutManifest(std::string_view repository,
     }
   }
 
-  // A statement is in the log before anything is stored: a refusal stores
-  // nothing, and a crash in between leaves an entry that pushing again
-  // finds (the log returns the first entry of a signed content).
-  std::optional<StatementReceipt> registered;
-  bool already_registered = false;
   const std::optional<Descriptor> layer =
       options_.registrar != nullptr && RegistersPushes(repository) ? StatementLayer(pushed.manifest)
                                                                    : std::nullopt;
-  if (layer) {
-    // Pushed and registered before: its receipt is already a referrer (a
-    // new receipt for the same entry would only add another). A crash
-    // between storing the two leaves none, and this push registers again.
-    auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
-    if (!receipts.ok()) return receipts.error();
-    already_registered = !receipts->empty();
-    if (!already_registered) {
-      auto receipt = RegisterStatement(repository, pushed.manifest, *layer);
-      if (!receipt.ok()) return receipt.error();
-      registered = std::move(*receipt);
-    }
+  if (!layer) return std::optional<Bytes>();
+  // Pushed and registered before: its receipt is already a referrer (a new
+  // receipt for the same entry would only add another). A crash between
+  // storing the two leaves none, and this push registers again.
+  auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
+  if (!receipts.ok()) return receipts.error();
+  push.already_registered = !receipts->empty();
+  if (push.already_registered) return std::optional<Bytes>();
+  return ReadStatement(push, *layer);
+}
+
+OciResult<std::optional<Bytes>> Registry::ReadStatement(Push& push, const Descriptor& layer) const {
+  if (layer.size < 0 || static_cast<uint64_t>(layer.size) > options_.max_statement_bytes) {
+    return Refuse(OciCode::kTooLarge, "a statement may hold at most " +
+                                          std::to_string(options_.max_statement_bytes) + " bytes");
   }
+  auto reader = OpenBlob(push.repository, layer.digest);
+  if (!reader.ok()) return reader.error();
+  if ((*reader)->size() != static_cast<uint64_t>(layer.size)) {
+    return Refuse(OciCode::kManifestInvalid, "the statement layer's size is " + std::to_string(layer.size) +
+                                                 " but its blob holds " + std::to_string((*reader)->size()) +
+                                                 " bytes");
+  }
+  auto bytes = (*reader)->Read(0, static_cast<size_t>(layer.size));
+  if (!bytes.ok()) return bytes.error();
+  // What is not a COSE_Sign1 is left for the registrar to refuse.
+  if (auto statement = cose::Sign1::Parse(*bytes); statement.ok()) {
+    if (auto contradiction = CheckStatementManifest(push.pushed.manifest, *statement)) return *contradiction;
+    push.entry_hash = cose::LogEntry(*statement);
+  }
+  return std::optional<Bytes>(std::move(*bytes));
+}
+
+OciResult<PushedManifest> Registry::FinishPush(Push& push) {
+  const std::string_view repository = push.repository;
+  PushedManifest& pushed = push.pushed;
   // However this ends, the log follower may attach the entry from now on
   // (it finds it recorded below, or attaches it if this push failed).
   struct Release {
-    PushesInFlight& pushing;
-    std::string_view repository;
-    const std::optional<StatementReceipt>& registered;
+    Registry& registry;
+    const Push& push;
     ~Release() {
-      if (registered) pushing.Remove(repository, registered->entry_hash);
+      if (push.registered) registry.pushing_.Remove(push.repository, push.entry_hash);
     }
-  } release{pushing_, repository, registered};
+  } release{*this, push};
 
+  std::unique_lock<std::mutex> conditional;
+  if (push.precondition.if_match || push.precondition.if_none_match_any) {
+    conditional = std::unique_lock(conditional_mu_);
+    if (auto failed = CheckPrecondition(repository, push.reference, push.precondition)) return *failed;
+  }
   // The receipt first: a listing never shows a registered statement
   // without it (a referrer may come before its subject).
+  const std::optional<StatementReceipt>& registered = push.registered;
   if (registered) {
-    const Descriptor statement{std::string(pushed.manifest.media_type), digest,
-                               static_cast<int64_t>(content.size()), std::nullopt, {}, {}};
+    const Descriptor statement{std::string(pushed.manifest.media_type), pushed.digest,
+                               static_cast<int64_t>(push.content.size()), std::nullopt, {}, {}};
     auto receipt_digest = AttachReceipt(repository, statement, registered->index, registered->receipt);
     if (!receipt_digest.ok()) return receipt_digest.error();
     pushed.entry = registered->index;
     pushed.receipt_manifest = *receipt_digest;
   }
-  auto stored = Store(repository, pushed.manifest, digest, content, std::move(references), pushed.tags,
-                      /*protected_by_log=*/registered.has_value() || already_registered);
+  auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
+                      pushed.tags, /*protected_by_log=*/registered.has_value() || push.already_registered);
   if (!stored.ok()) return stored.error();
   if (registered) {
-    if (Status recorded = store_.RecordEntry(repository, registered->index, digest); !recorded.ok()) {
+    if (Status recorded = store_.RecordEntry(repository, registered->index, pushed.digest); !recorded.ok()) {
       return recorded.error();
     }
   }
-  return pushed;
+  return std::move(pushed);
 }
 
 OciResult<Digest> Registry::AttachReceipt(std::string_view repository, const Descriptor& statement,
@@ -297,7 +368,7 @@ OciResult<Digest> Registry::AttachReceipt(std::string_view repository, const Des
   auto receipt_blob = blobs_.Put(receipt);
   if (!receipt_blob.ok()) return receipt_blob.error();
   for (const Digest& blob : {empty, *receipt_blob}) {
-    if (Status linked = store_.LinkBlob(repository, blob); !linked.ok()) return linked.error();
+    if (Status linked = LinkIfMissing(repository, blob); !linked.ok()) return linked.error();
   }
   const Descriptor layer{std::string(kReceiptArtifactType), *receipt_blob,
                          static_cast<int64_t>(receipt.size()), std::nullopt, {}, {}};
@@ -309,37 +380,6 @@ OciResult<Digest> Registry::AttachReceipt(std::string_view repository, const Des
                       /*protected_by_log=*/true);
   if (!stored.ok()) return stored.error();
   return digest;
-}
-
-OciResult<StatementReceipt> Registry::RegisterStatement(std::string_view repository,
-                                                        const Manifest& manifest,
-                                                        const Descriptor& layer) {
-  if (layer.size < 0 || static_cast<uint64_t>(layer.size) > options_.max_statement_bytes) {
-    return Refuse(OciCode::kTooLarge, "a statement may hold at most " +
-                                          std::to_string(options_.max_statement_bytes) + " bytes");
-  }
-  auto reader = OpenBlob(repository, layer.digest);
-  if (!reader.ok()) return reader.error();
-  if ((*reader)->size() != static_cast<uint64_t>(layer.size)) {
-    return Refuse(OciCode::kManifestInvalid, "the statement layer's size is " + std::to_string(layer.size) +
-                                                 " but its blob holds " + std::to_string((*reader)->size()) +
-                                                 " bytes");
-  }
-  auto bytes = (*reader)->Read(0, static_cast<size_t>(layer.size));
-  if (!bytes.ok()) return bytes.error();
-  // What is not a COSE_Sign1 is left for the registrar to refuse.
-  auto statement = cose::Sign1::Parse(*bytes);
-  if (!statement.ok()) return options_.registrar->Register(*bytes);
-  if (auto contradiction = CheckStatementManifest(manifest, *statement)) return *contradiction;
-  const crypto::Sha256Digest entry_hash = cose::LogEntry(*statement);
-  pushing_.Add(repository, entry_hash);
-  auto registered = options_.registrar->Register(*bytes);
-  if (!registered.ok()) {
-    pushing_.Remove(repository, entry_hash);
-    return registered.error();
-  }
-  registered->entry_hash = entry_hash;
-  return registered;
 }
 
 OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, const Descriptor& subject,
@@ -357,7 +397,7 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   auto statement_blob = blobs_.Put(statement);
   if (!statement_blob.ok()) return statement_blob.error();
   for (const Digest& blob : {empty, *statement_blob}) {
-    if (Status linked = store_.LinkBlob(repository, blob); !linked.ok()) return linked.error();
+    if (Status linked = LinkIfMissing(repository, blob); !linked.ok()) return linked.error();
   }
   const Descriptor layer{std::string(kStatementArtifactType), *statement_blob,
                          static_cast<int64_t>(statement.size()), std::nullopt, {}, {}};
@@ -382,6 +422,13 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   if (!stored.ok()) return stored.error();
   if (Status recorded = store_.RecordEntry(repository, entry, digest); !recorded.ok()) return recorded.error();
   return true;
+}
+
+Status Registry::LinkIfMissing(std::string_view repository, const Digest& blob) {
+  // A link another push made and has not yet made durable becomes durable
+  // with this push's own later writes (the store's commits are ordered).
+  SCITT_ASSIGN_OR_RETURN(const bool linked, store_.HasBlob(repository, blob));
+  return linked ? Status::Ok() : store_.LinkBlob(repository, blob);
 }
 
 bool Registry::RegistersPushes(std::string_view repository) const {
@@ -426,11 +473,6 @@ OciResult<bool> Registry::Store(std::string_view repository, const Manifest& man
   record.references = std::move(references);
   record.protected_by_log = protected_by_log;
   if (Status put = store_.PutManifest(repository, record, tags); !put.ok()) return put.error();
-  // Stored before by an unregistered push: the record is kept, the
-  // protection added.
-  if (protected_by_log) {
-    if (Status protect = store_.ProtectManifest(repository, digest); !protect.ok()) return protect.error();
-  }
   return true;
 }
 

@@ -5,6 +5,7 @@
 // reach it already parsed (registry/reference.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -44,6 +45,12 @@ struct RegistryOptions {
   std::vector<std::string> unregistered_repositories;
   // Refuse to delete a manifest a log entry refers to (UNSUPPORTED).
   bool delete_protection = true;
+  // Where a statement push continues once its receipt is there (the
+  // registrar calls back on the log's thread, which must not wait on
+  // disk): false when it cannot take the task (the push then answers
+  // UNKNOWN/503, and pushing again finds the entry). Null: on the
+  // registrar's thread (tests).
+  std::function<bool(std::function<void()>)> continue_on;
 };
 
 // A manifest as it is served: its record and its exact bytes.
@@ -121,6 +128,12 @@ class Registry {
   // are then protected from deletion.
   // PRECONDITION_FAILED when `precondition` does not hold; conditional
   // pushes are serialized with each other.
+  using PushDone = std::function<void(OciResult<PushedManifest>)>;
+  void PutManifestAsync(std::string_view repository, const TagOrDigest& reference,
+                        std::span<const std::string> tags, std::string_view content_type, ByteView content,
+                        const Precondition& precondition, PushDone done);
+  // The same, waiting for the answer: for callers that may block (tests,
+  // tools), never on the thread `continue_on` runs tasks on.
   OciResult<PushedManifest> PutManifest(std::string_view repository, const TagOrDigest& reference,
                                         std::span<const std::string> tags,
                                         std::string_view content_type, ByteView content,
@@ -161,10 +174,30 @@ class Registry {
   OciResult<bool> Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
                         ByteView content, std::vector<Digest> references,
                         std::span<const std::string> tags, bool protected_by_log);
-  // Reads the statement in `layer` (checked against `manifest`, the
-  // statement manifest), and registers it.
-  OciResult<StatementReceipt> RegisterStatement(std::string_view repository, const Manifest& manifest,
-                                                const Descriptor& layer);
+  // A manifest push between its checks and its storing.
+  struct Push {
+    std::string repository;
+    TagOrDigest reference;
+    Precondition precondition;
+    Bytes content;
+    PushedManifest pushed;
+    std::vector<Digest> references;
+    bool already_registered = false;            // its receipt is a referrer already
+    crypto::Sha256Digest entry_hash{};          // of the statement to register
+    std::optional<StatementReceipt> registered;
+  };
+  std::optional<OciError> CheckPrecondition(std::string_view repository, const TagOrDigest& reference,
+                                            const Precondition& precondition) const;
+  // Every check of a push; fills `push`. Returns the statement to register
+  // before storing it, if any.
+  OciResult<std::optional<Bytes>> CheckPush(Push& push, std::span<const std::string> tags,
+                                            std::string_view content_type);
+  // Reads the statement in `layer` and checks it against the manifest.
+  OciResult<std::optional<Bytes>> ReadStatement(Push& push, const Descriptor& layer) const;
+  // Links a blob the service wrote for a push that writes more after it.
+  Status LinkIfMissing(std::string_view repository, const Digest& blob);
+  // Stores what the push checked (and registered).
+  OciResult<PushedManifest> FinishPush(Push& push);
   // Stores the receipt manifest of the statement manifest `statement`
   // (which may not be stored yet) and the blobs it needs.
   OciResult<Digest> AttachReceipt(std::string_view repository, const Descriptor& statement,

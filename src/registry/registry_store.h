@@ -50,7 +50,8 @@ class RegistryStore {
 
   // Stores `manifest` in `repository` and points every tag of `tags` at it,
   // in one transaction. Storing a digest again keeps its record (a
-  // manifest's bytes, so what it says, never change) and moves the tags.
+  // manifest's bytes, so what it says, never change) and moves the tags;
+  // protected_by_log set now protects it (protection is never removed).
   virtual Status PutManifest(std::string_view repository, const ManifestRecord& manifest,
                              std::span<const std::string> tags) = 0;
   virtual Result<std::optional<ManifestRecord>> GetManifest(std::string_view repository,

@@ -1,6 +1,5 @@
 #include "registry/scitt_profile.h"
 
-#include <future>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -116,26 +115,15 @@ std::string ReceiptManifest(const Descriptor& statement, const Descriptor& recei
   return manifest.dump();
 }
 
-PipelineRegistrar::PipelineRegistrar(registration::Pipeline& pipeline, std::chrono::milliseconds wait)
-    : pipeline_(pipeline), wait_(wait) {}
-
-OciResult<StatementReceipt> PipelineRegistrar::Register(ByteView statement) {
-  auto done = std::make_shared<std::promise<Result<registration::Registered>>>();
-  std::future<Result<registration::Registered>> receipt = done->get_future();
+void PipelineRegistrar::Register(ByteView statement, Done done) {
   auto outcome = pipeline_.Register(statement, [done](Result<registration::Registered> registered) {
-    done->set_value(std::move(registered));
+    if (!registered.ok()) return done(FromError(registered.error()));
+    done(StatementReceipt{registered->index, std::move(registered->receipt), {}});
   });
   if (const auto* refusal = std::get_if<registration::Refusal>(&outcome)) {
-    return OciError{OciCode::kDenied, "registration refused: " + refusal->title + ": " + refusal->detail};
+    return done(OciError{OciCode::kDenied, "registration refused: " + refusal->title + ": " + refusal->detail});
   }
-  if (const auto* error = std::get_if<Error>(&outcome)) return FromError(*error);
-  if (receipt.wait_for(wait_) != std::future_status::ready) {
-    return OciError{OciCode::kUnavailable,
-                    "the statement was accepted but its receipt is not ready yet; push again to get it"};
-  }
-  Result<registration::Registered> registered = receipt.get();
-  if (!registered.ok()) return FromError(registered.error());
-  return StatementReceipt{registered->index, std::move(registered->receipt)};
+  if (const auto* error = std::get_if<Error>(&outcome)) return done(FromError(*error));
 }
 
 }  // namespace scitt::registry

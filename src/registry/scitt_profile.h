@@ -6,7 +6,7 @@
 // statement manifest and whose one layer holds the receipt.
 #pragma once
 
-#include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -87,22 +87,23 @@ struct StatementReceipt {
 class StatementRegistrar {
  public:
   virtual ~StatementRegistrar() = default;
-  // Blocks until the statement is in the log (or refused). A refusal is
-  // kDenied with the refusal's title and detail; too many statements
-  // waiting, or no receipt within the wait, is kUnavailable (pushing again
-  // returns the same entry).
-  virtual OciResult<StatementReceipt> Register(ByteView statement) = 0;
+  // Registers the statement; `done` runs exactly once: at once on the
+  // caller's thread with a refusal (kDenied, with the refusal's title and
+  // detail) or kUnavailable (too many statements waiting), or later, once
+  // the statement is in the log, on the log's thread (so it must be quick),
+  // with its receipt or the log's error.
+  using Done = std::function<void(OciResult<StatementReceipt>)>;
+  virtual void Register(ByteView statement, Done done) = 0;
 };
 
 class PipelineRegistrar final : public StatementRegistrar {
  public:
   // `pipeline` must outlive this.
-  PipelineRegistrar(registration::Pipeline& pipeline, std::chrono::milliseconds wait);
-  OciResult<StatementReceipt> Register(ByteView statement) override;
+  explicit PipelineRegistrar(registration::Pipeline& pipeline) : pipeline_(pipeline) {}
+  void Register(ByteView statement, Done done) override;
 
  private:
   registration::Pipeline& pipeline_;
-  const std::chrono::milliseconds wait_;
 };
 
 }  // namespace scitt::registry

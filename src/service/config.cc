@@ -54,6 +54,8 @@ const std::vector<Setting>& Settings() {
       {"threads", &ServiceConfig::threads, "HTTP I/O threads (they only parse and write)"},
       {"check-workers", &ServiceConfig::check_workers, "threads for registration checks (0: one per core)"},
       {"read-workers", &ServiceConfig::read_workers, "threads for store reads (entries, receipts, tiles)"},
+      {"registry-workers", &ServiceConfig::registry_workers,
+       "threads for registry disk work (uploads, downloads, storing manifests): they mostly wait on fsync"},
       {"max-queued-requests", &ServiceConfig::max_queued_requests,
        "requests waiting for a worker, per pool; beyond it 503"},
       {"max-queued-bytes", &ServiceConfig::max_queued_bytes,

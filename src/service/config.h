@@ -40,6 +40,7 @@ struct ServiceConfig {
   int64_t threads = 2;                 // HTTP I/O threads: they only parse and write
   int64_t check_workers = 0;           // registration checks; 0: one per core
   int64_t read_workers = 4;            // store reads (entries, receipts, tiles)
+  int64_t registry_workers = 32;       // registry disk work: mostly waiting on fsync
   int64_t max_queued_requests = 4096;  // per worker pool; beyond it 503
   int64_t max_queued_bytes = 256 << 20;   // request bytes waiting per worker pool; beyond it 503
   int64_t max_pending_bytes = 256 << 20;  // accepted statements waiting for the log; beyond it 503

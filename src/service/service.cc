@@ -114,6 +114,7 @@ struct Service::Impl {
   http::Metrics metrics;
   std::unique_ptr<WorkerPool> checks;  // registration checks
   std::unique_ptr<WorkerPool> reads;   // store reads
+  std::unique_ptr<WorkerPool> registry_io;  // registry uploads, downloads, manifest stores
   api::Scheduler scheduler;
   storage::RegistryStores registry_stores;
   std::unique_ptr<registry::BlobLocations> payload_locations;  // the pipeline checks with it
@@ -138,6 +139,7 @@ struct Service::Impl {
     if (server) server->Stop();  // no new requests; in-flight ones answered
     if (checks) checks->Stop();  // queued checks run and submit
     if (reads) reads->Stop();
+    if (registry_io) registry_io->Stop();
     if (attach_follower) attach_follower->Stop();
     if (log) log->Stop();        // callbacks still reach the pipeline: stop before it goes
     scheduler.Stop();
@@ -268,7 +270,7 @@ void Service::Impl::AddRoutes() {
   api::AddStatusRoutes(status, *router);
 
   oci.registry = registry.get();
-  oci.work = reads.get();
+  oci.work = registry_io.get();
   oci.checks = checks.get();
   oci.max_blob_bytes = static_cast<uint64_t>(std::max<int64_t>(0, config.max_blob_bytes));
   api::AddOciRoutes(oci, *router);
@@ -298,6 +300,9 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   impl.reads = std::make_unique<WorkerPool>(WorkerPoolOptions{"reads", ThreadsOr(cfg.read_workers, 4),
                                                               static_cast<size_t>(cfg.max_queued_requests),
                                                               static_cast<size_t>(cfg.max_queued_bytes)});
+  impl.registry_io = std::make_unique<WorkerPool>(
+      WorkerPoolOptions{"registry", ThreadsOr(cfg.registry_workers, 32), static_cast<size_t>(cfg.max_queued_requests),
+                        static_cast<size_t>(cfg.max_queued_bytes)});
   storage::RegistryStoreOptions registry_store_options;
   registry_store_options.max_uploads = static_cast<size_t>(std::max<int64_t>(1, cfg.max_uploads));
   registry_store_options.upload_expiry = std::chrono::seconds(std::max<int64_t>(1, cfg.upload_expiry_s));
@@ -308,13 +313,15 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   impl.payload_locations = std::make_unique<registry::BlobLocations>(
       *impl.registry_stores.blobs, *impl.registry_stores.metadata, std::vector<std::string>{cfg.url});
   SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
-  // A pushed statement manifest is answered once it is in the log: there is
-  // no 303 in the registry API, so the wait is long (pushing again after a
-  // 503 returns the same entry).
-  impl.statement_registrar =
-      std::make_unique<registry::PipelineRegistrar>(*impl.pipeline, std::chrono::seconds(30));
+  // A pushed statement manifest is answered once it is in the log (there is
+  // no 303 in the registry API); the wait holds no thread, and the push
+  // continues on the checks pool once the receipt is there.
+  impl.statement_registrar = std::make_unique<registry::PipelineRegistrar>(*impl.pipeline);
   registry::RegistryOptions registry_options;
   registry_options.registrar = impl.statement_registrar.get();
+  registry_options.continue_on = [pool = impl.registry_io.get()](std::function<void()> task) {
+    return pool->Post(std::move(task));
+  };
   registry_options.max_statement_bytes = static_cast<size_t>(cfg.max_statement_bytes);
   registry_options.unregistered_repositories = SplitList(cfg.unregistered_repositories);
   registry_options.delete_protection = cfg.delete_protection;

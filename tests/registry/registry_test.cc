@@ -261,11 +261,11 @@ TEST_F(RegistryTest, GarbageCollectionKeepsWhatIsHeldOrReferenced) {
 // A registrar that answers what the test says, and counts.
 class FakeRegistrar : public StatementRegistrar {
  public:
-  OciResult<StatementReceipt> Register(ByteView statement) override {
+  void Register(ByteView statement, Done done) override {
     ++calls;
     last = Bytes(statement.begin(), statement.end());
-    if (refuse) return OciError{OciCode::kDenied, "registration refused: Invalid Issuer: unknown key"};
-    return StatementReceipt{41, Bytes{0xd2, 0x84}};
+    if (refuse) return done(OciError{OciCode::kDenied, "registration refused: Invalid Issuer: unknown key"});
+    done(StatementReceipt{41, Bytes{0xd2, 0x84}, {}});
   }
   int calls = 0;
   bool refuse = false;

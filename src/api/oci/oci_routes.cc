@@ -152,6 +152,9 @@ class OciRoutes {
       respond(OciErrorResponse(*invalid));
       return;
     }
+    if (path->endpoint == OciPath::Endpoint::kManifest && req.method == "PUT") {
+      return PushManifest(req, *path, std::move(respond));
+    }
     auto answer = [&]() -> registry::OciResult<http::Response> {
       switch (path->endpoint) {
         case OciPath::Endpoint::kBlob: return Blob(req, *path);
@@ -169,6 +172,49 @@ class OciRoutes {
   }
 
  private:
+  // A manifest PUT. One holding a statement is answered once the statement
+  // is in the log, without holding a thread while it waits.
+  void PushManifest(const http::Request& req, const OciPath& path, http::Responder respond) const {
+    auto reference = registry::ParseTagOrDigest(path.last);
+    if (!reference.ok()) {
+      return respond(OciErrorResponse(Refuse(
+          path.last.find(':') != std::string::npos ? OciCode::kDigestInvalid : OciCode::kTagInvalid,
+          reference.error().message)));
+    }
+    std::vector<std::string> tags;
+    const auto [begin, end] = req.query.equal_range("tag");
+    for (auto it = begin; it != end; ++it) {
+      if (!registry::IsValidTag(it->second)) {
+        return respond(OciErrorResponse(
+            Refuse(OciCode::kTagInvalid, "invalid tag \"" + ToValidUtf8(it->second).substr(0, 200) + "\"")));
+      }
+      tags.push_back(it->second);
+    }
+    const std::string& body = req.body_stream ? static_cast<BufferSink&>(*req.body_stream).body() : req.body;
+    const bool tagged = !tags.empty();
+    const std::string name = path.name;
+    deps_.registry->PutManifestAsync(
+        path.name, *reference, tags, req.Header("Content-Type").value_or(""), AsBytes(body), ParsePrecondition(req),
+        [respond = std::move(respond), tagged, name](registry::OciResult<registry::PushedManifest> pushed) {
+          if (!pushed.ok()) return respond(OciErrorResponse(pushed.error()));
+          http::Response response;
+          response.status = 201;
+          response.Set("Location", "/v2/" + name + "/manifests/" + pushed->digest.ToString());
+          response.Set("Docker-Content-Digest", pushed->digest.ToString());
+          // distribution-spec: a registry with the referrers API answers
+          // OCI-Subject for every manifest with a subject.
+          if (pushed->manifest.subject) response.Set("OCI-Subject", pushed->manifest.subject->digest.ToString());
+          if (tagged) {
+            std::string list;
+            for (const std::string& tag : pushed->tags) list += (list.empty() ? "" : ", ") + tag;
+            response.Set("OCI-Tag", list);
+          }
+          response.log_fields.emplace_back("digest", pushed->digest.ToString());
+          if (pushed->entry) response.log_fields.emplace_back("entry", std::to_string(*pushed->entry));
+          respond(std::move(response));
+        });
+  }
+
   // The upload sink that took the request's body, if one did.
   static const UploadSink* Streamed(const http::Request& req) {
     return dynamic_cast<const UploadSink*>(req.body_stream.get());
@@ -239,36 +285,6 @@ class OciRoutes {
       response.Set("Docker-Content-Digest", stored->record.digest.ToString());
       response.Set("ETag", "\"" + stored->record.digest.ToString() + "\"");
       response.body.assign(stored->content.begin(), stored->content.end());  // HEAD: the server drops it
-      return response;
-    }
-    if (req.method == "PUT") {
-      std::vector<std::string> tags;
-      const auto [begin, end] = req.query.equal_range("tag");
-      for (auto it = begin; it != end; ++it) {
-        if (!registry::IsValidTag(it->second)) {
-          return Refuse(OciCode::kTagInvalid, "invalid tag \"" + ToValidUtf8(it->second).substr(0, 200) + "\"");
-        }
-        tags.push_back(it->second);
-      }
-      const std::string& body =
-          req.body_stream ? static_cast<BufferSink&>(*req.body_stream).body() : req.body;
-      auto pushed = r.PutManifest(path.name, *reference, tags, req.Header("Content-Type").value_or(""),
-                                  AsBytes(body), ParsePrecondition(req));
-      if (!pushed.ok()) return pushed.error();
-      http::Response response;
-      response.status = 201;
-      response.Set("Location", "/v2/" + path.name + "/manifests/" + pushed->digest.ToString());
-      response.Set("Docker-Content-Digest", pushed->digest.ToString());
-      // distribution-spec: a registry with the referrers API answers
-      // OCI-Subject for every manifest with a subject.
-      if (pushed->manifest.subject) response.Set("OCI-Subject", pushed->manifest.subject->digest.ToString());
-      if (!tags.empty()) {
-        std::string list;
-        for (const std::string& tag : pushed->tags) list += (list.empty() ? "" : ", ") + tag;
-        response.Set("OCI-Tag", list);
-      }
-      response.log_fields.emplace_back("digest", pushed->digest.ToString());
-      if (pushed->entry) response.log_fields.emplace_back("entry", std::to_string(*pushed->entry));
       return response;
     }
     if (req.method == "DELETE") {
