@@ -34,6 +34,8 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 ACCEPT = ", ".join([OCI_MANIFEST, DOCKER_MANIFEST])
 
 
@@ -384,6 +386,47 @@ def test_podman_pulls_back_what_it_pushed():
     want_digest, want_manifest, _, want_config, want_layers = registry_image(OPEN, "interop/podman", "v1")
     assert Layout(pulled).image("pulled") == (want_digest, want_manifest, want_config, want_layers)
     check_usable(pulled, "pulled")
+
+
+def test_podman_pushes_manifest_lists_and_skopeo_copies_them_back():
+    """An OCI image index and a Docker manifest list (podman manifest)."""
+    assert SOURCE and PODMAN, "needs the layout of test_umoci_builds_a_layout"
+    local = podman_local_image()
+    PODMAN("manifest", "create", "localhost/interop-list:v1")
+    PODMAN("manifest", "add", "localhost/interop-list:v1", f"containers-storage:{local}")
+    for fmt, list_type, child_type in (("oci", OCI_INDEX, OCI_MANIFEST), ("v2s2", DOCKER_LIST, DOCKER_MANIFEST)):
+        digestfile = os.path.join(WORK, "podman-list-digest")
+        PODMAN("manifest", "push", "--all", "--format", fmt, "--tls-verify=false", "--digestfile", digestfile,
+               "localhost/interop-list:v1", f"docker://{OPEN_HOST}/interop/list:{fmt}")
+        with open(digestfile) as f:
+            pushed = f.read().strip()
+        status, hdrs, body = lib.request("GET", f"{OPEN.url}/v2/interop/list/manifests/{fmt}",
+                                         headers={"Accept": f"{OCI_INDEX}, {DOCKER_LIST}"})
+        assert status == 200 and sha256(body) == pushed == hdrs["docker-content-digest"], (status, hdrs)
+        assert hdrs["content-type"] == list_type
+        index = json.loads(body)
+        assert index["mediaType"] == list_type and len(index["manifests"]) == 1, index
+        child = index["manifests"][0]
+        assert child["mediaType"] == child_type and child["platform"] == {"architecture": "amd64", "os": "linux"}
+        child_digest, _, child_content_type, child_config, child_layers = registry_image(
+            OPEN, "interop/list", child["digest"])
+        assert child_digest == child["digest"] and child_content_type == child_type
+        assert [sha256(gzip.decompress(l)) for l in child_layers] == diff_ids(child_config)
+
+        # skopeo --all copies the list and its image out byte for byte (into
+        # a dir: copy, which holds a Docker list unconverted, as oci: cannot).
+        out = os.path.join(WORK, f"skopeo-list-{fmt}")
+        skopeo("copy", "--all", "--preserve-digests", "--src-tls-verify=false",
+               f"docker://{OPEN_HOST}/interop/list:{fmt}", f"dir:{out}")
+
+        def read(name):
+            with open(os.path.join(out, name), "rb") as f:
+                return f.read()
+        assert read("manifest.json") == body
+        assert read(child["digest"][7:] + ".manifest.json") == registry_image(OPEN, "interop/list", child["digest"])[1]
+        assert read(sha256(child_config)[7:]) == child_config
+        assert [read(sha256(l)[7:]) for l in child_layers] == child_layers
+    PODMAN("manifest", "rm", "localhost/interop-list:v1")
 
 
 def test_pushes_without_the_token_are_refused():
