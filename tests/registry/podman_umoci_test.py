@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""Independent clients against the registry of `scitt serve` (with
---submit-tokens): umoci builds an OCI image layout (three layers, one of them
-a whiteout, and a config), skopeo and podman push it with credentials and pull
-it back, and every digest and byte is compared; `umoci ls`/`umoci unpack` on
-the pulled layouts prove them usable.
+"""Independent clients against the registry of `scitt serve`: umoci builds an
+OCI image layout (three layers, one of them a whiteout, and a config); skopeo
+and podman push it (OCI and Docker v2 schema 2 manifests, and manifest lists)
+and pull it back, and every digest and byte is compared; `umoci ls`/`umoci
+unpack` on the pulled layouts prove them usable. The round trips go to a
+registry without tokens; a second one with --submit-tokens checks that pushes
+without the token are refused and (`skopeo --dest-creds`, `podman login`)
+with it are taken.
 
 podman runs as it would on a CI machine without systemd: storage driver vfs
 in a temporary root, cgroupfs, no events, and its own registries.conf,
 storage.conf, containers.conf, policy and auth file under the work directory
-(HOME and XDG_* too), so nothing of the machine's podman state is read or
-written. It only pulls and pushes: no container is run and no process stays.
+(HOME and XDG_* too), and, where a private mount namespace can be had, its
+own /var/lib/containers (skopeo too), so nothing of the machine's container
+state is read or written. It only pulls and pushes: no container is run and
+no process stays.
 
 skopeo, podman, umoci: `scripts/setup.sh --test`; the test fails without them.
 

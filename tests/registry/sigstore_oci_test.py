@@ -83,8 +83,9 @@ def install_client():
         assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
         with open(stamp, "w") as f:
             f.write(stamp_want)
+    with open(os.path.join(NPM_SOURCE, "package.json")) as f:
+        pinned = json.load(f)["dependencies"]["@sigstore/oci"]
     with open(installed) as f:
-        pinned = json.load(open(os.path.join(NPM_SOURCE, "package.json")))["dependencies"]["@sigstore/oci"]
         assert json.load(f)["version"] == pinned, "installed @sigstore/oci is not the pinned version"
     return os.path.join(NPM_DIR, "sigstore_oci_client.js")
 
