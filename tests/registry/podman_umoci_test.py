@@ -487,6 +487,16 @@ def test_skopeo_and_podman_push_with_the_token():
     result = PODMAN("push", "--tls-verify=false", local, f"docker://{HOST}/interop/podman:again", expect_ok=False)
     assert result.returncode != 0 and "unauthorized" in result.stderr.lower(), result.stderr
 
+    # The challenge must not cost anonymous pulls: with no credentials at all,
+    # skopeo and podman still read everything.
+    pulled = os.path.join(WORK, "skopeo-anonymous")
+    skopeo("copy", "--src-tls-verify=false", f"docker://{HOST}/interop/umoci:v1", f"oci:{pulled}:pulled")
+    assert Layout(pulled).image("pulled") == (digest, manifest_bytes, config_bytes, layers)
+    PODMAN("rmi", "--all", "--force")
+    PODMAN("pull", "--tls-verify=false", "--signature-policy", PODMAN.policy, f"docker://{HOST}/interop/podman:v1")
+    info = json.loads(PODMAN("image", "inspect", f"{HOST}/interop/podman:v1").stdout)[0]
+    assert info["Digest"] == got_digest, info["Digest"]
+
 
 def test_podman_leaves_nothing_running():
     assert PODMAN, "needs test_umoci_builds_a_layout"
