@@ -22,14 +22,21 @@ std::optional<http::Response> Guard::Check(const http::Request& head) {
   // registry clients authenticate with Basic (docker login, skopeo --creds).
   const bool oci = IsOciPath(head.path);
   const bool submit = oci ? head.method != "GET" && head.method != "HEAD" : head.method == "POST";
+  // distribution-spec end-1: the base endpoint's 401 and its challenge are
+  // how clients learn that a registry wants credentials (skopeo, podman and
+  // docker send them only after it); anonymous pulls still work unless they
+  // are switched off.
+  const bool base = oci && (head.path == "/v2/" || head.path == "/v2");
+  const bool needs_token = submit || base || (oci && !settings_.anonymous_pull);
   const bool authenticated =
-      submit && settings_.submit_tokens.Allows(head.Header("Authorization"), /*basic=*/oci);
-  if (submit && !settings_.submit_tokens.empty() && !authenticated) {
+      needs_token && settings_.submit_tokens.Allows(head.Header("Authorization"), /*basic=*/oci);
+  if (needs_token && !settings_.submit_tokens.empty() && !authenticated) {
     metrics_.Increment("scitt_refusals_total", {{"reason", "unauthenticated"}});
     if (oci) {
       http::Response res = OciErrorResponse(
           {registry::OciCode::kUnauthorized,
-           "pushing needs credentials: a submit token as the password (Basic) or as a Bearer token"});
+           std::string(submit ? "pushing" : "this registry") +
+               " needs credentials: a submit token as the password (Basic) or as a Bearer token"});
       res.Set("WWW-Authenticate", "Basic realm=\"scitt\"");
       return res;
     }

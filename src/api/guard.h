@@ -13,6 +13,7 @@ namespace scitt::api {
 struct GuardSettings {
   http::BearerTokens submit_tokens;  // none: POST needs no token
   double rate_limit = 50;            // requests/s per address without a token; 0: off
+  bool anonymous_pull = true;        // registry GETs without a token (when tokens are set)
 };
 
 class Guard {
@@ -21,9 +22,10 @@ class Guard {
   Guard(GuardSettings settings, http::Metrics& metrics);
 
   // The server's admission check (http::ServerOptions::admit): 401 for a
-  // POST, or under /v2/ any method but GET and HEAD, without a valid token
-  // when tokens are configured (under /v2/ also as a Basic password, and
-  // answered with the OCI error document), 429 beyond the rate limit (a
+  // POST, or under /v2/ any method but GET and HEAD, the base endpoint
+  // /v2/, and (without anonymous pulls) every /v2/ request, without a
+  // valid token when tokens are configured (under /v2/ also as a Basic
+  // password, and answered with the OCI error document), 429 beyond the rate limit (a
   // valid token is not limited; /health and /metrics never are). The guard
   // must outlive the server.
   http::Admission Admission();

@@ -69,6 +69,8 @@ const std::vector<Setting>& Settings() {
       {"unregistered-repositories", &ServiceConfig::unregistered_repositories,
        "registry repositories (comma-separated shell globs, e.g. mirror/*) whose pushed statement "
        "manifests are stored as artifacts, not registered"},
+      {"anonymous-pull", &ServiceConfig::anonymous_pull,
+       "with --submit-tokens: false makes registry pulls need a token too (default true)"},
       {"delete-protection", &ServiceConfig::delete_protection,
        "refuse to delete registry manifests a log entry refers to (default true)"},
       {"log-level", &ServiceConfig::log_level, "debug, info (one line per request), warn, error or off"},

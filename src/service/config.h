@@ -51,6 +51,7 @@ struct ServiceConfig {
   int64_t upload_expiry_s = 3600;              // an idle upload session is dropped after this
   std::string unregistered_repositories;       // comma-separated globs: pushes stored, not registered
   bool delete_protection = true;               // manifests a log entry refers to cannot be deleted
+  bool anonymous_pull = true;                  // registry pulls without a token (when tokens are set)
   std::string log_level = "info";      // debug, info, warn, error, off
   std::string log_format = "text";     // text or json, on standard error
   int64_t test_commit_delay_ms = 0;    // test hook: forces the 303 path

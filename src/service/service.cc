@@ -168,7 +168,8 @@ struct Service::Impl {
 Status Service::Impl::Listen() {
   SCITT_ASSIGN_OR_RETURN(auto listen, config.ListenAddress());
   SCITT_ASSIGN_OR_RETURN(http::BearerTokens tokens, LoadTokens(config.submit_tokens));
-  guard = std::make_unique<api::Guard>(api::GuardSettings{std::move(tokens), config.rate_limit}, metrics);
+  guard = std::make_unique<api::Guard>(
+      api::GuardSettings{std::move(tokens), config.rate_limit, config.anonymous_pull}, metrics);
   http::ServerOptions options;
   options.host = listen.first;
   options.port = listen.second;

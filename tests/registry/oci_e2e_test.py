@@ -454,9 +454,25 @@ def test_pushes_need_credentials_when_tokens_are_set():
         digest = basic.push_blob("x", b"authorized")
         bearer = Client(server.url, "Bearer s3cret-token")
         assert bearer.push_blob("x", b"also") == sha256(b"also")
-        # Pulls stay anonymous.
+        # Pulls stay anonymous; the base endpoint challenges (how registry
+        # clients learn to send credentials) and accepts the token.
         assert anonymous.req("GET", f"/v2/x/blobs/{digest}")[2] == b"authorized"
         oci_error(*anonymous.req("DELETE", f"/v2/x/blobs/{digest}"), 401, "UNAUTHORIZED")
+        status, hdrs, body = anonymous.req("GET", "/v2/")
+        oci_error(status, hdrs, body, 401, "UNAUTHORIZED")
+        assert hdrs["www-authenticate"] == 'Basic realm="scitt"', hdrs
+        assert basic.req("GET", "/v2/")[0] == 200 and bearer.req("GET", "/v2/")[0] == 200
+    finally:
+        server.stop()
+    # Without anonymous pulls, every /v2/ request needs the token.
+    server = lib.Server(SCITT, WORK, "oci-private", "--submit-tokens", tokens, "--anonymous-pull", "false")
+    try:
+        basic = Client(server.url, "Basic " + base64.b64encode(b"anyone:s3cret-token").decode())
+        digest = basic.push_blob("x", b"private")
+        oci_error(*Client(server.url).req("GET", f"/v2/x/blobs/{digest}"), 401, "UNAUTHORIZED")
+        assert basic.req("GET", f"/v2/x/blobs/{digest}")[2] == b"private"
+        # SCRAPI reads are not the registry's: still anonymous.
+        assert lib.request("GET", server.url + "/.well-known/transparency-configuration")[0] == 200
     finally:
         server.stop()
 

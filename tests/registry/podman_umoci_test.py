@@ -451,20 +451,16 @@ def test_pushes_without_the_token_are_refused():
 
 
 def test_skopeo_and_podman_push_with_the_token():
-    """KNOWN SERVER BUG (report of branch registry-interop): with
-    --submit-tokens, `GET /v2/` answers 200 without a challenge, and
-    containers/image (skopeo, podman, and Docker's client alike) only ever
+    """containers/image (skopeo, podman, and Docker's client alike) only
     sends credentials to a registry whose `GET /v2/` check answered 401 with
-    `WWW-Authenticate`; so `skopeo --dest-creds`, `podman login` + push are
-    refused with 401 on the first POST. Fix: challenge `GET`/`HEAD /v2/`
-    without a valid token as pushes are (401 UNAUTHORIZED, `WWW-Authenticate:
-    Basic realm="scitt"`); every other GET stays anonymous."""
+    `WWW-Authenticate`: with --submit-tokens the base endpoint challenges
+    (every other GET stays anonymous), so `skopeo --dest-creds` and
+    `podman login` + push work."""
     assert SOURCE and PODMAN, "needs the layout of test_umoci_builds_a_layout"
     digest, manifest_bytes, config_bytes, layers = SOURCE.image("v1")
     status, hdrs, _ = lib.request("GET", f"{SERVER.url}/v2/")
     assert status == 401 and hdrs.get("www-authenticate", "").startswith("Basic"), \
-        f"KNOWN SERVER BUG: GET /v2/ without credentials answered {status}, no challenge: registry clients " \
-        f"will never send the token"
+        f"GET /v2/ without credentials answered {status}, no challenge: registry clients will never send the token"
     skopeo("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", CREDS, f"oci:{SOURCE.path}:v1",
            f"docker://{HOST}/interop/umoci:v1")
     assert registry_image(SERVER, "interop/umoci", "v1") == (digest, manifest_bytes, OCI_MANIFEST, config_bytes,
