@@ -23,7 +23,7 @@ cd "$WORK"
 run_once() {  # mode (post|push), output file
   rm -rf data
   "$SCITT" serve --listen 127.0.0.1:$PORT --data data --issuer-keys bench.json --rate-limit 0 \
-    --log-level warn >serve.log 2>&1 &
+    --log-level warn ${SERVE_FLAGS:-} >serve.log 2>&1 &
   PID=$!
   for _ in $(seq 1 600); do curl -sf -o /dev/null $URL/health && break; sleep 0.05; done
   local via=()

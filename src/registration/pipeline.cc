@@ -3,6 +3,8 @@
 #include <ctime>
 #include <utility>
 
+#include "registration/refusals.h"
+
 namespace scitt::registration {
 
 Pipeline::Pipeline(std::shared_ptr<const Registrar> registrar, log::TransparencyLog& log,
@@ -15,7 +17,9 @@ std::variant<Submitted, Refusal, Error> Pipeline::Register(ByteView statement, D
   if (auto* refusal = std::get_if<Refusal>(&checked)) return std::move(*refusal);
   Accepted& accepted = std::get<Accepted>(checked);
   if (accepted.payload_location && options_.payload_locations != nullptr) {
-    if (auto refusal = options_.payload_locations->Check(*accepted.payload_location)) return std::move(*refusal);
+    if (auto wrong = options_.payload_locations->Check(*accepted.payload_location)) {
+      return Refusal{RefusalCode::kInvalid, title::kRejected, std::move(*wrong), "payload_location"};
+    }
   }
 
   const size_t bytes = accepted.registered_statement.size() + accepted.collateral.size();

@@ -38,14 +38,15 @@ struct Submitted {
 };
 
 // Checks a hash envelope's payload-location against content this service
-// holds (the registry's blobs: registry/payload_locations.h). A Refusal
-// when the location names such content and it is missing or is not the
-// signed hash; nullopt when it holds, or names content held elsewhere.
-// May read from disk: it runs where checks run, never on an I/O thread.
+// holds (the registry's blobs: registry/payload_locations.h). What is
+// wrong (the statement is then refused as "Rejected") when the location
+// names such content and it is missing or is not the signed hash; nullopt
+// when it holds, or names content held elsewhere. May read from disk: it
+// runs where checks run, never on an I/O thread.
 class PayloadLocations {
  public:
   virtual ~PayloadLocations() = default;
-  virtual std::optional<Refusal> Check(const Accepted::PayloadLocation& payload) const = 0;
+  virtual std::optional<std::string> Check(const Accepted::PayloadLocation& payload) const = 0;
 };
 
 struct PipelineOptions {

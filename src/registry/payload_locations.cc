@@ -1,17 +1,8 @@
 #include "registry/payload_locations.h"
 
 #include "crypto/hash.h"
-#include "registration/refusals.h"
 
 namespace scitt::registry {
-namespace {
-
-registration::Refusal Refuse(std::string detail) {
-  return registration::Refusal{registration::RefusalCode::kInvalid, registration::title::kRejected,
-                               std::move(detail), "payload_location"};
-}
-
-}  // namespace
 
 std::optional<BlobLocation> ParseBlobLocation(std::string_view location,
                                               const std::vector<std::string>& base_urls) {
@@ -35,32 +26,31 @@ std::optional<BlobLocation> ParseBlobLocation(std::string_view location,
   return BlobLocation{std::string(name), *digest};
 }
 
-std::optional<registration::Refusal> BlobLocations::Check(
-    const registration::Accepted::PayloadLocation& payload) const {
+std::optional<std::string> BlobLocations::Check(const registration::Accepted::PayloadLocation& payload) const {
   const std::optional<BlobLocation> blob = ParseBlobLocation(payload.location, base_urls_);
   if (!blob) return std::nullopt;  // held elsewhere: not ours to check
   const std::string where = blob->digest.ToString() + " in " + blob->repository;
   auto held = store_.HasBlob(blob->repository, blob->digest);
-  if (!held.ok()) return Refuse("payload-location " + where + " could not be checked: " + held.error().message);
-  if (!*held) return Refuse("payload-location names blob " + where + ", which this registry does not hold");
+  if (!held.ok()) return std::optional<std::string>("payload-location " + where + " could not be checked: " + held.error().message);
+  if (!*held) return std::optional<std::string>("payload-location names blob " + where + ", which this registry does not hold");
   Bytes hash;
   if (blob->digest.algorithm() == payload.alg) {
     hash = HexDecode(blob->digest.encoded()).value_or(Bytes());  // a parsed digest: valid hex
   } else {
     // Another algorithm than the blob's digest: hash the blob itself.
     auto reader = blobs_.Open(blob->digest);
-    if (!reader.ok()) return Refuse("payload-location " + where + " could not be read: " + reader.error().message);
+    if (!reader.ok()) return std::optional<std::string>("payload-location " + where + " could not be read: " + reader.error().message);
     crypto::Hasher hasher(payload.alg);
     constexpr size_t kPiece = 1 << 20;
     for (uint64_t offset = 0; offset < (*reader)->size(); offset += kPiece) {
       auto piece = (*reader)->Read(offset, static_cast<size_t>(std::min<uint64_t>(kPiece, (*reader)->size() - offset)));
-      if (!piece.ok()) return Refuse("payload-location " + where + " could not be read: " + piece.error().message);
+      if (!piece.ok()) return std::optional<std::string>("payload-location " + where + " could not be read: " + piece.error().message);
       hasher.Update(*piece);
     }
     hash = hasher.Finish();
   }
   if (hash != payload.hash) {
-    return Refuse("payload-location names blob " + where + ", whose " +
+    return std::optional<std::string>("payload-location names blob " + where + ", whose " +
                   std::string(crypto::HashAlgorithmName(payload.alg)) + " is " + HexEncode(hash) +
                   ", not the signed hash " + HexEncode(payload.hash));
   }

@@ -34,8 +34,7 @@ class BlobLocations final : public registration::PayloadLocations {
   BlobLocations(const BlobStore& blobs, const RegistryStore& store, std::vector<std::string> base_urls)
       : blobs_(blobs), store_(store), base_urls_(std::move(base_urls)) {}
 
-  std::optional<registration::Refusal> Check(
-      const registration::Accepted::PayloadLocation& payload) const override;
+  std::optional<std::string> Check(const registration::Accepted::PayloadLocation& payload) const override;
 
  private:
   const BlobStore& blobs_;

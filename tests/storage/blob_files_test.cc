@@ -44,6 +44,55 @@ Bytes ReadAll(const registry::BlobStore& store, const Digest& digest) {
   return out;
 }
 
+// Blobs up to small_blob_bytes are rows of blobs.sqlite, and their uploads
+// never touch uploads/; a session that outgrows the bound spills to a file.
+TEST(BlobFiles, SmallBlobsAreRowsAndTheirUploadsStayInMemory) {
+  TempDir dir;
+  BlobFilesOptions options;
+  options.small_blob_bytes = 1000;
+  {
+    auto store = MustOpen(dir.path(), options);
+    const Bytes small = Content(1000, 7);
+    auto put = store->Put(small);
+    ASSERT_TRUE(put.ok());
+    EXPECT_EQ(store->Size(*put)->value_or(0), 1000u);
+    EXPECT_EQ(ReadAll(*store, *put), small);
+
+    auto upload = store->StartUpload("r");
+    ASSERT_TRUE(upload.ok());
+    const Bytes pushed = Content(900, 8);
+    ASSERT_TRUE(store->Append("r", *upload, 0, ByteView(pushed).first(400)).ok());
+    ASSERT_TRUE(store->Append("r", *upload, 400, ByteView(pushed).subspan(400)).ok());
+    EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));  // never a file
+    ASSERT_TRUE(store->Commit("r", *upload, Digest::Sha256Of(pushed)).ok());
+
+    // Beyond the bound: spilled to a file with what memory held, then a blob file.
+    auto large = store->StartUpload("r");
+    const Bytes big = Content(1500, 9);
+    ASSERT_TRUE(store->Append("r", *large, 0, ByteView(big).first(600)).ok());
+    EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
+    ASSERT_TRUE(store->Append("r", *large, 600, ByteView(big).subspan(600)).ok());
+    EXPECT_FALSE(fs::is_empty(dir.path() + "/uploads"));
+    ASSERT_TRUE(store->Commit("r", *large, Digest::Sha256Of(big)).ok());
+    EXPECT_TRUE(fs::exists(dir.path() + "/blobs/sha256/" + Digest::Sha256Of(big).encoded().substr(0, 2) + "/" +
+                           Digest::Sha256Of(big).encoded()));
+    // A small upload whose bytes are not its digest is refused and stores nothing.
+    auto wrong = store->StartUpload("r");
+    ASSERT_TRUE(store->Append("r", *wrong, 0, Content(10, 1)).ok());
+    EXPECT_FALSE(store->Commit("r", *wrong, Digest::Sha256Of(Content(10, 2))).ok());
+    EXPECT_FALSE(store->Size(Digest::Sha256Of(Content(10, 2)))->has_value());
+  }
+  // Durable across reopening; listed and removed like files.
+  auto store = MustOpen(dir.path(), options);
+  EXPECT_EQ(ReadAll(*store, Digest::Sha256Of(Content(900, 8))), Content(900, 8));
+  auto listed = store->List();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 3u);
+  ASSERT_TRUE(store->Remove(Digest::Sha256Of(Content(1000, 7))).ok());
+  EXPECT_FALSE(store->Size(Digest::Sha256Of(Content(1000, 7)))->has_value());
+  EXPECT_EQ(store->List()->size(), 2u);
+}
+
 TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
   TempDir dir;
   auto store = MustOpen(dir.path());

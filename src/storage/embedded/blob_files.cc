@@ -54,9 +54,32 @@ Error NoSession() {
 
 }  // namespace
 
+// A blob already in memory (a small blob).
+class MemoryBlobReader final : public registry::BlobReader {
+ public:
+  explicit MemoryBlobReader(Bytes content) : content_(std::move(content)) {}
+  uint64_t size() const override { return content_.size(); }
+  Result<Bytes> Read(uint64_t offset, size_t length) const override {
+    if (offset >= content_.size()) return Bytes();
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(length, content_.size() - offset));
+    return Bytes(content_.begin() + static_cast<ptrdiff_t>(offset),
+                 content_.begin() + static_cast<ptrdiff_t>(offset + n));
+  }
+  Result<size_t> ReadInto(uint64_t offset, std::span<uint8_t> into) const override {
+    if (offset >= content_.size()) return size_t{0};
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(into.size(), content_.size() - offset));
+    std::copy_n(content_.begin() + static_cast<ptrdiff_t>(offset), n, into.begin());
+    return n;
+  }
+
+ private:
+  Bytes content_;
+};
+
 struct BlobFiles::Session {
   std::string owner;
-  Fd fd;
+  Fd fd;                 // -1 while the bytes fit in `memory`
+  Bytes memory;
   uint64_t size = 0;
   crypto::Sha256Hasher sha256;
   std::chrono::steady_clock::time_point last_used;
@@ -71,6 +94,7 @@ BlobFiles::~BlobFiles() = default;
 Result<std::unique_ptr<BlobFiles>> BlobFiles::Open(const std::string& dir, BlobFilesOptions options) {
   std::unique_ptr<BlobFiles> files(new BlobFiles(dir, std::move(options)));
   SCITT_RETURN_IF_ERROR(CreateDirectories(dir + "/blobs"));
+  SCITT_ASSIGN_OR_RETURN(files->small_, embedded::SmallBlobs::Open(dir + "/blobs.sqlite"));
   SCITT_RETURN_IF_ERROR(CreateDirectories(dir + "/uploads"));
   // Sessions of an earlier run: never committed, so never visible.
   std::error_code ec;
@@ -116,12 +140,9 @@ Result<std::string> BlobFiles::StartUpload(std::string_view owner) {
   const std::string upload = HexEncode(crypto::RandomBytes(16));
   auto session = std::make_shared<Session>();
   session->owner = std::string(owner);
-  session->fd = Fd(::open(UploadPath(upload).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (session->fd.get() < 0) return Errno("create " + UploadPath(upload));
   std::lock_guard lock(mu_);
   DropExpired();
   if (sessions_.size() >= options_.max_uploads) {
-    ::unlink(UploadPath(upload).c_str());
     return MakeError(ErrorCode::kUnavailable,
                      "too many uploads in progress (" + std::to_string(options_.max_uploads) + ")");
   }
@@ -149,20 +170,37 @@ Result<uint64_t> BlobFiles::Append(std::string_view owner, const std::string& up
     }
   }
   // Written and hashed outside the lock: the session is ours while busy.
-  Status written = embedded::WriteAt(session->fd.get(), bytes, session->size, UploadPath(upload));
+  Status written = Status::Ok();
+  if (session->fd.get() < 0 && session->size + bytes.size() <= options_.small_blob_bytes) {
+    session->memory.insert(session->memory.end(), bytes.begin(), bytes.end());
+  } else {
+    if (session->fd.get() < 0) written = Spill(*session, upload);
+    if (written.ok()) written = embedded::WriteAt(session->fd.get(), bytes, session->size, UploadPath(upload));
+    if (!written.ok() && session->fd.get() >= 0) {
+      // The file may hold part of the chunk past `size`: harmless, the next
+      // write at `size` overwrites it and commit reads `size` bytes only.
+      (void)::ftruncate(session->fd.get(), static_cast<off_t>(session->size));
+    }
+  }
   if (written.ok()) {
     session->sha256.Update(bytes);
     session->size += bytes.size();
-  } else {
-    // The file may hold part of the chunk past `size`: harmless, the next
-    // write at `size` overwrites it and commit reads `size` bytes only.
-    (void)::ftruncate(session->fd.get(), static_cast<off_t>(session->size));
   }
   std::lock_guard lock(mu_);
   session->busy = false;
   session->last_used = options_.clock();
   if (!written.ok()) return written.error();
   return session->size;
+}
+
+Status BlobFiles::Spill(Session& session, const std::string& upload) const {
+  const std::string path = UploadPath(upload);
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return Errno("create " + path);
+  SCITT_RETURN_IF_ERROR(embedded::WriteAt(fd.get(), session.memory, 0, path));
+  session.fd = std::move(fd);
+  session.memory = Bytes();
+  return Status::Ok();
 }
 
 Result<uint64_t> BlobFiles::UploadSize(std::string_view owner, const std::string& upload) {
@@ -189,6 +227,8 @@ Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& up
   Digest actual;
   if (expected.algorithm() == crypto::HashAlgorithm::kSha256) {
     actual = Digest::Of(crypto::HashAlgorithm::kSha256, session->sha256.Finish());
+  } else if (session->fd.get() < 0) {
+    actual = Digest::Of(expected.algorithm(), crypto::Digest(expected.algorithm(), session->memory));
   } else {
     // Rare: read the upload again with the algorithm the client named.
     crypto::Hasher hasher(expected.algorithm());
@@ -205,6 +245,10 @@ Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& up
     return fail(MakeError(ErrorCode::kInvalidArgument, "the uploaded content's digest is " +
                                                            actual.ToString() + ", not " +
                                                            expected.ToString()));
+  }
+  if (session->fd.get() < 0) {  // small: a row, never a file
+    SCITT_RETURN_IF_ERROR(small_->Put(expected, session->memory));
+    return session->size;
   }
   if (::ftruncate(session->fd.get(), static_cast<off_t>(session->size)) != 0 ||
       ::fdatasync(session->fd.get()) != 0) {
@@ -229,6 +273,8 @@ Status BlobFiles::Cancel(std::string_view owner, const std::string& upload) {
 }
 
 Result<std::optional<uint64_t>> BlobFiles::Size(const Digest& digest) const {
+  SCITT_ASSIGN_OR_RETURN(std::optional<uint64_t> small, small_->Size(digest));
+  if (small) return small;
   struct stat st;
   const std::string path = BlobPath(digest);
   if (::stat(path.c_str(), &st) != 0) {
@@ -239,6 +285,8 @@ Result<std::optional<uint64_t>> BlobFiles::Size(const Digest& digest) const {
 }
 
 Result<std::unique_ptr<registry::BlobReader>> BlobFiles::Open(const Digest& digest) const {
+  SCITT_ASSIGN_OR_RETURN(std::optional<Bytes> small, small_->Get(digest));
+  if (small) return std::unique_ptr<registry::BlobReader>(new MemoryBlobReader(std::move(*small)));
   const std::string path = BlobPath(digest);
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -251,6 +299,10 @@ Result<std::unique_ptr<registry::BlobReader>> BlobFiles::Open(const Digest& dige
 
 Result<Digest> BlobFiles::Put(ByteView content, crypto::HashAlgorithm algorithm) {
   const Digest digest = Digest::Of(algorithm, crypto::Digest(algorithm, content));
+  if (content.size() <= options_.small_blob_bytes) {
+    SCITT_RETURN_IF_ERROR(small_->Put(digest, content));
+    return digest;
+  }
   const std::string blob = BlobPath(digest);
   // Stored already (a blob file appears only whole, by rename after its
   // fsync): the same digest is the same bytes.
@@ -262,6 +314,7 @@ Result<Digest> BlobFiles::Put(ByteView content, crypto::HashAlgorithm algorithm)
 }
 
 Status BlobFiles::Remove(const Digest& digest) {
+  SCITT_RETURN_IF_ERROR(small_->Remove(digest));
   const std::string blob = BlobPath(digest);
   if (::unlink(blob.c_str()) != 0) {
     if (errno == ENOENT) return Status::Ok();
@@ -271,7 +324,7 @@ Status BlobFiles::Remove(const Digest& digest) {
 }
 
 Result<std::vector<Digest>> BlobFiles::List() const {
-  std::vector<Digest> out;
+  SCITT_ASSIGN_OR_RETURN(std::vector<Digest> out, small_->List());
   std::error_code ec;
   for (const auto& algorithm : std::filesystem::directory_iterator(dir_ + "/blobs", ec)) {
     for (const auto& fanout : std::filesystem::directory_iterator(algorithm.path(), ec)) {

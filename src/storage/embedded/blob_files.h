@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "registry/blob_store.h"
+#include "storage/embedded/small_blobs.h"
 
 namespace scitt::storage {
 
@@ -27,6 +28,9 @@ struct BlobFilesOptions {
   // Bytes one session may hold; an append beyond is kUnsupported (the disk
   // is not a client's to fill).
   uint64_t max_upload_bytes = uint64_t{64} << 30;
+  // Blobs up to this size are rows of blobs.sqlite (embedded/small_blobs.h),
+  // and their uploads stay in memory: no file per manifest or statement.
+  size_t small_blob_bytes = 64 << 10;
   MonotonicClock clock = SystemMonotonicClock();
 };
 
@@ -61,8 +65,12 @@ class BlobFiles final : public registry::BlobStore {
   Result<std::shared_ptr<Session>> Claim(std::string_view owner, const std::string& upload);
   void DropExpired();
 
+  // The session's file, created when its bytes outgrow memory.
+  Status Spill(Session& session, const std::string& upload) const;
+
   const std::string dir_;
   const BlobFilesOptions options_;
+  std::unique_ptr<embedded::SmallBlobs> small_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
 };

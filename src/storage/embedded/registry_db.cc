@@ -1,8 +1,5 @@
 #include "storage/embedded/registry_db.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "storage/embedded/store_state.h"
@@ -75,6 +72,9 @@ Result<registry::Annotations> DecodeAnnotations(const std::string& text) {
 
 Result<std::unique_ptr<RegistryDb>> RegistryDb::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
+  // One process writes it (the service; offline tools refuse while it
+  // runs): no file locks per transaction, and no shared-memory index.
+  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA locking_mode = EXCLUSIVE"));
   SCITT_RETURN_IF_ERROR(embedded::UseWal(db, path));
   // Commits are made durable by a group fsync of the WAL (Durable) after
   // the connection is released, not by SQLite inside each commit: one
@@ -98,30 +98,6 @@ Result<std::unique_ptr<RegistryDb>> RegistryDb::Open(const std::string& path) {
   return std::unique_ptr<RegistryDb>(new RegistryDb(std::move(db), path + "-wal"));
 }
 
-Status RegistryDb::SyncWal() {
-  const uint64_t target = commits_.fetch_add(1) + 1;  // this commit, and every one before it
-  std::unique_lock lock(sync_mu_);
-  while (synced_ < target) {
-    if (syncing_) {
-      sync_done_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
-    const uint64_t covered = commits_.load();
-    lock.unlock();
-    // fsync flushes the file's pages whoever wrote them (SQLite's own
-    // descriptor). The WAL file exists once the first commit made it.
-    Status synced = Status::Ok();
-    if (wal_.get() < 0) wal_ = embedded::Fd(::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC));
-    if (wal_.get() < 0 || ::fdatasync(wal_.get()) != 0) synced = embedded::Errno("sync " + wal_path_);
-    lock.lock();
-    syncing_ = false;
-    sync_done_.notify_all();
-    if (!synced.ok()) return synced;
-    synced_ = std::max(synced_, covered);
-  }
-  return Status::Ok();
-}
 
 Result<const Statement*> RegistryDb::Sql(const char* sql) const {
   auto it = statements_.find(sql);

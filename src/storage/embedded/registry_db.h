@@ -15,8 +15,6 @@
 // layer can ask for; a pool of readers can come when a benchmark says so.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -24,7 +22,7 @@
 #include <unordered_map>
 
 #include "registry/registry_store.h"
-#include "storage/embedded/file_io.h"
+#include "storage/embedded/group_sync.h"
 #include "storage/embedded/sqlite.h"
 
 namespace scitt::storage {
@@ -65,14 +63,13 @@ class RegistryDb final : public registry::RegistryStore {
   Result<std::vector<registry::Digest>> LiveDigests() const override;
 
  private:
-  RegistryDb(embedded::Connection db, std::string wal_path) : db_(std::move(db)), wal_path_(std::move(wal_path)) {}
-  // Makes every commit so far durable (one fsync of the WAL for all the
-  // callers waiting at once). Called after a write, without mu_.
-  Status SyncWal();
+  RegistryDb(embedded::Connection db, std::string wal_path) : db_(std::move(db)), wal_(std::move(wal_path)) {}
+  // A write's result, once the write is durable (group commit). Called
+  // after the write, without mu_.
   template <typename R>
   R Durable(R written) {
     if (!written.ok()) return written;
-    if (Status synced = SyncWal(); !synced.ok()) return synced.error();
+    if (Status synced = wal_.Sync(); !synced.ok()) return synced.error();
     return written;
   }
   // The prepared statement for `sql` (a string literal), made on first use.
@@ -87,14 +84,7 @@ class RegistryDb final : public registry::RegistryStore {
   mutable std::mutex mu_;
   embedded::Connection db_;
   mutable std::unordered_map<const char*, embedded::Statement> statements_;
-
-  const std::string wal_path_;
-  std::atomic<uint64_t> commits_{0};
-  std::mutex sync_mu_;  // guards the four below
-  std::condition_variable sync_done_;
-  bool syncing_ = false;
-  uint64_t synced_ = 0;
-  embedded::Fd wal_;
+  embedded::WalGroupSync wal_;
 };
 
 }  // namespace scitt::storage
