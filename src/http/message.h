@@ -49,6 +49,9 @@ struct Request {
 struct Response {
   int status = 200;
   Headers headers;
+  // Fields sent once per value, after `headers` (e.g. OCI-Tag: one field
+  // per tag), for peers that do not combine a list into one field.
+  std::vector<std::pair<std::string, std::string>> repeated_headers;
   std::string body;
   // When set, the body is read from this source instead (and `body` must be
   // empty, or the response is invalid: 500). Content-Length is its size().

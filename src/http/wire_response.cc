@@ -58,6 +58,9 @@ bool IsValid(const Response& response) {
   for (const auto& [name, value] : response.headers) {
     if (!IsToken(name) || !IsFieldValue(value)) return false;
   }
+  for (const auto& [name, value] : response.repeated_headers) {
+    if (!IsToken(name) || !IsFieldValue(value)) return false;
+  }
   return true;
 }
 
@@ -86,6 +89,12 @@ WireResponse Serialize(Response response, const Framing& framing) {
         beast::iequals(name, "Connection") || beast::iequals(name, "Date")) {
       continue;
     }
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  for (const auto& [name, value] : response.repeated_headers) {
     out += name;
     out += ": ";
     out += value;

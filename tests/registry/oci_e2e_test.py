@@ -9,6 +9,7 @@ Usage: oci_e2e_test.py PATH/TO/scitt
 """
 import base64
 import hashlib
+import http.client
 import json
 import os
 import subprocess
@@ -241,6 +242,15 @@ def test_referrers_tags_and_deletes():
     status, hdrs, _ = C.put_manifest("r", sha256(json.dumps(statement).encode()) + "?tag=s1&tag=s2", statement)
     assert status == 201 and hdrs["oci-subject"] == subject_digest
     assert hdrs["oci-tag"] == "s1, s2", hdrs
+    # One OCI-Tag field per tag, not one combined field.
+    conn = http.client.HTTPConnection("127.0.0.1", int(SERVER.url.rsplit(":", 1)[1]), timeout=30)
+    statement_bytes = json.dumps(statement).encode()
+    conn.request("PUT", f"/v2/r/manifests/{sha256(statement_bytes)}?tag=s1&tag=s2", statement_bytes,
+                 {"Content-Type": OCI_MANIFEST})
+    res = conn.getresponse()
+    res.read()
+    assert res.status == 201 and res.msg.get_all("OCI-Tag") == ["s1", "s2"], res.msg.get_all("OCI-Tag")
+    conn.close()
 
     status, hdrs, body = C.req("GET", f"/v2/r/referrers/{subject_digest}")
     assert status == 200 and hdrs["content-type"] == OCI_INDEX

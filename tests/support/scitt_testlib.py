@@ -37,7 +37,11 @@ def request(method, url, body=None, headers=None, timeout=30):
         conn.request(method, "/" + path, body=body, headers=headers or {})
         res = conn.getresponse()
         data = res.read()
-        return res.status, {k.lower(): v for k, v in res.getheaders()}, data
+        # A field sent more than once is combined (RFC 9110 §5.3).
+        fields = {}
+        for k, v in res.getheaders():
+            fields[k.lower()] = fields[k.lower()] + ", " + v if k.lower() in fields else v
+        return res.status, fields, data
     finally:
         conn.close()
 

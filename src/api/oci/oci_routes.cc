@@ -204,10 +204,9 @@ class OciRoutes {
           // distribution-spec: a registry with the referrers API answers
           // OCI-Subject for every manifest with a subject.
           if (pushed->manifest.subject) response.Set("OCI-Subject", pushed->manifest.subject->digest.ToString());
+          // distribution-spec: an OCI-Tag field for every accepted tag.
           if (tagged) {
-            std::string list;
-            for (const std::string& tag : pushed->tags) list += (list.empty() ? "" : ", ") + tag;
-            response.Set("OCI-Tag", list);
+            for (const std::string& tag : pushed->tags) response.repeated_headers.emplace_back("OCI-Tag", tag);
           }
           response.log_fields.emplace_back("digest", pushed->digest.ToString());
           if (pushed->entry) response.log_fields.emplace_back("entry", std::to_string(*pushed->entry));
