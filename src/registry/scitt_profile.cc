@@ -17,6 +17,31 @@ std::optional<Descriptor> StatementLayer(const Manifest& manifest) {
   return manifest.layers[0];
 }
 
+std::optional<Descriptor> ReceiptLayer(const Manifest& manifest) {
+  if (manifest.kind != ManifestKind::kImage || manifest.artifact_type != kReceiptArtifactType ||
+      manifest.layers.size() != 1 || manifest.layers[0].media_type != kReceiptArtifactType) {
+    return std::nullopt;
+  }
+  return manifest.layers[0];
+}
+
+std::string StatementManifest(const Descriptor& subject, const Descriptor& statement,
+                              const Annotations& annotations) {
+  const Digest empty = Digest::Sha256Of(AsBytes("{}"));
+  nlohmann::ordered_json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", kOciManifest},
+      {"artifactType", kStatementArtifactType},
+      {"config", {{"mediaType", kOciEmpty}, {"digest", empty.ToString()}, {"size", 2}}},
+      {"layers", nlohmann::ordered_json::array(
+                     {{{"mediaType", kStatementArtifactType}, {"digest", statement.digest.ToString()},
+                       {"size", statement.size}}})},
+      {"subject", {{"mediaType", subject.media_type}, {"digest", subject.digest.ToString()},
+                   {"size", subject.size}}}};
+  if (!annotations.empty()) manifest["annotations"] = annotations;
+  return manifest.dump();
+}
+
 std::string ReceiptManifest(const Descriptor& statement, const Descriptor& receipt, uint64_t index) {
   const Digest empty = Digest::Sha256Of(AsBytes("{}"));
   nlohmann::ordered_json manifest = {

@@ -26,11 +26,25 @@ inline constexpr std::string_view kStatementArtifactType = "application/scitt-st
 inline constexpr std::string_view kReceiptArtifactType = "application/scitt-receipt+cose";
 // Annotation of a receipt manifest: the log index of the statement's entry.
 inline constexpr std::string_view kEntryAnnotation = "org.ietf.scitt.entry";
+// Annotations `scitt registry attach` puts on a statement manifest: the
+// statement's CWT iss and sub, so clients can show and filter without CBOR.
+inline constexpr std::string_view kIssuerAnnotation = "org.ietf.scitt.iss";
+inline constexpr std::string_view kSubjectAnnotation = "org.ietf.scitt.sub";
 
 // The layer holding the statement when `manifest` is a statement manifest
 // by this profile (artifactType and exactly one layer of that media type);
 // nullopt otherwise (then it is stored as any artifact).
 std::optional<Descriptor> StatementLayer(const Manifest& manifest);
+
+// The layer holding the receipt when `manifest` is a receipt manifest by
+// this profile (artifactType and exactly one layer of that media type).
+std::optional<Descriptor> ReceiptLayer(const Manifest& manifest);
+
+// The statement manifest for the statement blob `statement` about the
+// artifact whose manifest is `subject`: artifactType and layer media type
+// kStatementArtifactType, the empty config, `annotations` when not empty.
+std::string StatementManifest(const Descriptor& subject, const Descriptor& statement,
+                              const Annotations& annotations);
 
 // The receipt manifest for the statement manifest `statement` (its
 // descriptor) whose receipt is the blob `receipt` and whose entry is
