@@ -1,6 +1,9 @@
 #include "oci_client/registry_client.h"
 
+#include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +24,11 @@ namespace {
 
 constexpr int kMaxRedirects = 5;
 constexpr int kMaxTagUpdateAttempts = 3;
+// distribution-spec: a 429 (TOOMANYREQUESTS) SHOULD carry Retry-After; the
+// request is sent again after it, this many times, waiting at most
+// kMaxRetryAfter each time.
+constexpr int kMaxThrottledRetries = 8;
+constexpr std::chrono::seconds kMaxRetryAfter{10};
 
 // Every manifest type this client reads (distribution-spec: the client
 // says which it takes).
@@ -55,6 +63,19 @@ bool IsRedirect(int status) {
 // The digest of `content` with `digest`'s algorithm equals it.
 bool Matches(const registry::Digest& digest, ByteView content) {
   return registry::Digest::Of(digest.algorithm(), crypto::Digest(digest.algorithm(), content)) == digest;
+}
+
+// One exchange, sent again while the registry answers 429.
+Result<http::Response> FetchPaced(const std::string& method, const std::string& url, const http::Headers& headers,
+                                  const std::string& body, const http::ClientOptions& options) {
+  for (int attempt = 0;; ++attempt) {
+    SCITT_ASSIGN_OR_RETURN(http::Response response, http::Fetch(method, url, headers, body, options));
+    if (response.status != 429 || attempt == kMaxThrottledRetries) return response;
+    // Retry-After in seconds (RFC 9110 §10.2.3); an HTTP-date or nothing: 1 s.
+    const std::optional<uint64_t> seconds = ParseDecimal(Header(response, "Retry-After").value_or(""));
+    std::this_thread::sleep_for(std::clamp(std::chrono::seconds(seconds.value_or(1)), std::chrono::seconds(1),
+                                           kMaxRetryAfter));
+  }
 }
 
 }  // namespace
@@ -112,7 +133,7 @@ Result<std::string> RegistryClient::FetchToken(const std::map<std::string, std::
         "Basic " + Base64Encode(AsBytes(options_.credentials->username + ":" + options_.credentials->password));
   }
   SCITT_ASSIGN_OR_RETURN(http::Response response,
-                         http::Fetch("GET", std::string(url.buffer()), headers, "", options_.http));
+                         FetchPaced("GET", std::string(url.buffer()), headers, "", options_.http));
   if (response.status != 200) return RegistryFailure("token request to " + realm->second, response);
   return ParseTokenResponse(response.body);
 }
@@ -129,7 +150,7 @@ Result<http::Response> RegistryClient::Send(Request request) {
       headers["Authorization"] = "Basic " + Base64Encode(AsBytes(options_.credentials->username + ":" +
                                                                  options_.credentials->password));
     }
-    SCITT_ASSIGN_OR_RETURN(response, http::Fetch(request.method, request.url, headers, request.body, options_.http));
+    SCITT_ASSIGN_OR_RETURN(response, FetchPaced(request.method, request.url, headers, request.body, options_.http));
     if (response.status != 401 || attempt > 0) break;
     const std::vector<AuthChallenge> challenges =
         ParseWwwAuthenticate(Header(response, "WWW-Authenticate").value_or(""));
@@ -164,7 +185,7 @@ Result<http::Response> RegistryClient::Send(Request request) {
           headers["Authorization"] = "Bearer " + token->second;
         }
       }
-      SCITT_ASSIGN_OR_RETURN(response, http::Fetch(request.method, next, headers, "", options_.http));
+      SCITT_ASSIGN_OR_RETURN(response, FetchPaced(request.method, next, headers, "", options_.http));
       url = next;
     }
   }

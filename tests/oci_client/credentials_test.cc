@@ -69,7 +69,7 @@ TEST(AuthFile, IdentityTokensAndHelpersAreNotedNotUsed) {
 }
 
 TEST(AuthFile, MalformedDocumentsAreErrors) {
-  for (const std::string json : {std::string("not json"), std::string("[]"), std::string(R"({"auths": []})"),
+  for (const std::string& json : std::vector<std::string>{"not json", "[]", R"({"auths": []})",
                                  R"({"auths": {"reg.example": {"auth": "***"}}})",
                                  R"({"auths": {"reg.example": {"auth": ")" + Auth("no-colon") + R"("}}})"}) {
     auto result = FindInAuthFile(json, "reg.example", "app");

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace scitt::oci_client {
 namespace {
 
@@ -55,7 +57,7 @@ TEST(ImageReference, NoDefaultRegistry) {
 }
 
 TEST(ImageReference, RefusesWhatTheGrammarsRefuse) {
-  for (const std::string text : {"host.example/App", "host.example/app:", "host.example/app:-x",
+  for (const std::string& text : std::vector<std::string>{"host.example/App", "host.example/app:", "host.example/app:-x",
                                  "host.example/app@sha256:abc", "host.example/app@" + kDigest + "x",
                                  "host.example//app", "host.example/", "host:port/app", "[::1/app",
                                  "ho st.example/app", "host.example:99999999/app"}) {

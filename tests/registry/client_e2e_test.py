@@ -382,8 +382,7 @@ def test_attach_register_pushes_statement_and_receipt_to_docker_registry():
     scitt("register", other, "--url", SERVER.url, "--token", TOKEN, "--out", transparent)
     out = scitt("registry", "attach", f"{dr.host}/plain/app:v2", transparent).stdout
     pushed = out.split("statement: ")[1].split()[0]
-    _, _, layer_manifest = lib.request("GET", f"{dr.url}/v2/plain/app/manifests/{pushed}")
-    layer = json.loads(layer_manifest)["layers"][0]["digest"]
+    layer = get_json(f"{dr.url}/v2/plain/app/manifests/{pushed}")[0]["layers"][0]["digest"]
     stored = lib.request("GET", f"{dr.url}/v2/plain/app/blobs/{layer}")[2]
     with open(other, "rb") as f:
         assert stored == f.read()  # the statement, without its receipts
