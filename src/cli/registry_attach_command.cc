@@ -103,8 +103,7 @@ int Attach(const AttachOptions& opts) {
   const bool registry_registers =
       std::find(extensions->begin(), extensions->end(), "_scitt") != extensions->end();
   if (!opts.service.url.empty()) {
-    if (registry_registers &&
-        Origin(opts.service.url) == Origin(oci_client::RegistryBaseUrl(reference->registry, true)) ) {
+    if (registry_registers && Origin(opts.service.url) == Origin(client->base_url())) {
       std::cout << "register: " << opts.service.url << " registers what its registry receives; pushing only\n";
     } else {
       auto answer = SubmitStatement(opts.service, signed_statement);

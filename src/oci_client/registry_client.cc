@@ -110,9 +110,7 @@ registry::Descriptor FetchedManifest::descriptor() const {
 RegistryClient::RegistryClient(std::string registry, RegistryOptions options)
     : registry_(std::move(registry)), options_(std::move(options)) {}
 
-std::string RegistryClient::Url(const std::string& path) const {
-  return RegistryBaseUrl(registry_, options_.plain_http) + path;
-}
+std::string RegistryClient::base_url() const { return RegistryBaseUrl(registry_, options_.plain_http); }
 
 Result<std::string> RegistryClient::FetchToken(const std::map<std::string, std::string>& challenge,
                                                const std::string& scope) {

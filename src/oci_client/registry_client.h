@@ -62,6 +62,8 @@ class RegistryClient {
   RegistryClient(std::string registry, RegistryOptions options);
 
   const std::string& registry() const { return registry_; }
+  // "http://host:port" or "https://host:port", as requests are sent.
+  std::string base_url() const;
 
   // GET /v2/: the registry speaks the distribution API and takes our
   // credentials, if any.
@@ -118,7 +120,7 @@ class RegistryClient {
   // without Authorization to another host.
   Result<http::Response> Send(Request request);
   Result<std::string> FetchToken(const std::map<std::string, std::string>& challenge, const std::string& scope);
-  std::string Url(const std::string& path) const;
+  std::string Url(const std::string& path) const { return base_url() + path; }
 
   std::string registry_;
   RegistryOptions options_;

@@ -11,11 +11,15 @@ Usage: client_e2e_test.py PATH/TO/scitt
 """
 import base64
 import hashlib
+import http.client
+import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import cbor2
@@ -158,6 +162,78 @@ http:
             self.proc.terminate()
             self.proc.wait(timeout=30)
         self.log.close()
+
+
+class TokenGateway:
+    """The Docker token flow in front of docker-registry: every /v2/ request
+    needs `Authorization: Bearer` for its repository scope, else 401 with
+    `Bearer realm=…,service=…,scope=…`; the realm hands out push tokens for
+    Basic tokenuser:tokenpass and pull tokens to anyone. Then it proxies."""
+
+    USER, PASSWORD = "tokenuser", "tokenpass"
+
+    def __init__(self, upstream):
+        self.token_requests = []
+        self.bearer_requests = 0
+        gateway = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, headers, body=b""):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def token(self):
+                query = dict(p.split("=", 1) for p in self.path.split("?", 1)[1].split("&"))
+                scope = query.get("scope", "").replace("%3A", ":").replace("%2C", ",")
+                auth = self.headers.get("Authorization")
+                gateway.token_requests.append(scope)
+                if auth is not None:
+                    if auth != "Basic " + base64.b64encode(f"{gateway.USER}:{gateway.PASSWORD}".encode()).decode():
+                        return self.reply(401, [("Content-Length", "0")])
+                elif scope.endswith(",push"):
+                    scope = scope[:-len(",push")]  # anonymous: pull only
+                body = json.dumps({"token": "tok " + scope}).encode()
+                self.reply(200, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))], body)
+
+            def handle_any(self):
+                if self.path.startswith("/token?"):
+                    return self.token()
+                match = re.match(r"^/v2/(.+?)/(manifests|blobs|tags|referrers)/", self.path)
+                scope = ("repository:" + match.group(1) + (":pull" if self.command in ("GET", "HEAD") else ":pull,push")
+                         if match else "")
+                have = self.headers.get("Authorization", "")
+                if have != "Bearer tok " + scope and not (scope.endswith(":pull") and have == f"Bearer tok {scope},push"):
+                    challenge = f'Bearer realm="http://127.0.0.1:{gateway.port}/token",service="gateway"'
+                    if scope:
+                        challenge += f',scope="{scope}"'
+                    return self.reply(401, [("WWW-Authenticate", challenge), ("Content-Length", "0")])
+                gateway.bearer_requests += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("authorization", "connection")}
+                conn = http.client.HTTPConnection("127.0.0.1", upstream.port, timeout=60)
+                conn.request(self.command, self.path, body=body, headers=headers)
+                res = conn.getresponse()
+                data = res.read()
+                conn.close()
+                out = [(k, v) for k, v in res.getheaders() if k.lower() not in ("transfer-encoding", "connection")]
+                if self.command != "HEAD" and not res.getheader("Content-Length"):
+                    out.append(("Content-Length", str(len(data))))
+                self.reply(res.status, out, data)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.host = f"127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def docker_registry():
@@ -390,6 +466,25 @@ def test_attach_register_pushes_statement_and_receipt_to_docker_registry():
                            "--service-keys", KEYS).stdout)
     by_digest = {s["digest"]: s for s in doc["referrers"]}
     assert [r["receipt"] for r in by_digest[pushed]["referrers"]] == ["verified"], by_digest[pushed]
+
+
+def test_bearer_token_flow_with_a_token_realm():
+    gateway = TokenGateway(docker_registry())
+    target = f"{gateway.host}/bearer/app:v1"
+    out = scitt("registry", "copy", f"{HOST}/app:v1", target, "--with-referrers", "--service-keys", KEYS,
+                "--creds", f"{TokenGateway.USER}:{TokenGateway.PASSWORD}").stdout
+    assert "6 referrer(s) copied" in out, out
+    assert gateway.bearer_requests > 0
+    # Cached per scope: a token per scope asked for, not one per request.
+    assert "repository:bearer/app:pull,push" in gateway.token_requests, gateway.token_requests
+    assert len(gateway.token_requests) <= 4, gateway.token_requests
+    # Anonymous pulls get a pull token; the tree is read through the tag.
+    doc = json.loads(scitt("registry", "discover", target, "--tree", "--json", "--service-keys", KEYS).stdout)
+    assert [s["referrers"][0]["receipt"] for s in doc["referrers"]] == ["verified"] * 3, doc
+    # Wrong credentials: the realm refuses them, one line.
+    statement = sign_statement("denied.cose", IMAGE["digest"], b'{"denied":true}')
+    one_line_error(scitt("registry", "attach", target, statement, "--creds", "tokenuser:wrong", expect=2),
+                   "token request", "401")
 
 
 if __name__ == "__main__":
