@@ -236,6 +236,64 @@ class TokenGateway:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+class PagedRegistry:
+    """A registry whose referrers list comes in pages chained by `Link`,
+    without OCI-Filters-Applied (so the client filters), and, for the repository
+    `loop`, a second page that links back to the first."""
+
+    def __init__(self):
+        image = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(b"{}"), "size": 2},
+            "layers": []}).encode()
+        self.image_digest = sha256(image)
+        types = ["application/spdx+json", "application/vnd.cyclonedx+json", "application/spdx+json"]
+        descriptors = [{"mediaType": OCI_MANIFEST, "digest": sha256(str(i).encode()), "size": 100 + i,
+                        "artifactType": t, "annotations": {"page": str(i // 2 + 1)}} for i, t in enumerate(types)]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body, headers=()):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                path, _, query = self.path.partition("?")
+                match = re.match(r"^/v2/(paged|loop)/(manifests|referrers)/(.+)$", path)
+                if path == "/v2/":
+                    return self.reply(200, b"{}")
+                if not match:
+                    return self.reply(404, b'{"errors":[{"code":"NAME_UNKNOWN","message":"no"}]}')
+                repo, kind, ref = match.groups()
+                if kind == "manifests":
+                    return self.reply(200, image, [("Content-Type", OCI_MANIFEST),
+                                                   ("Docker-Content-Digest", self_.image_digest)])
+                if ref != self_.image_digest:
+                    return self.reply(200, json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX,
+                                                       "manifests": []}).encode(), [("Content-Type", OCI_INDEX)])
+                second = "page=2" in query
+                page = descriptors[2:] if second else descriptors[:2]
+                headers = [("Content-Type", OCI_INDEX)]
+                if not second:
+                    headers.append(("Link", f'<{path}?page=2>; rel="next"'))
+                elif repo == "loop":
+                    headers.append(("Link", f'<http://127.0.0.1:{self_.port}{path}?page=1>; rel="next", '
+                                            f'<{path}?page=1>; rel="next"'))
+                body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": page}).encode()
+                self.reply(200, body, headers)
+
+        self_ = self
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.host = f"127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 def docker_registry():
     if "dr" not in STATE:
         STATE["dr"] = DockerRegistry()
@@ -380,6 +438,17 @@ def test_a_tampered_receipt_fails_pull_evidence_and_discover():
                    expect=1)
     verdicts = {r["digest"]: r["receipt"] for r in json.loads(result.stdout)["referrers"][0]["referrers"]}
     assert verdicts[bad].startswith("FAILED: ") and list(verdicts.values()).count("verified") == 1, verdicts
+
+
+def test_referrers_pages_are_followed_filtered_and_loops_refused():
+    fake = PagedRegistry()
+    doc = json.loads(scitt("registry", "discover", f"{fake.host}/paged:v1", "--json").stdout)
+    assert [r["annotations"]["page"] for r in doc["referrers"]] == ["1", "1", "2"], doc
+    # No OCI-Filters-Applied came back: the client filters the pages itself.
+    doc = json.loads(scitt("registry", "discover", f"{fake.host}/paged:v1", "--json", "--artifact-type",
+                           "application/spdx+json").stdout)
+    assert [r["artifactType"] for r in doc["referrers"]] == ["application/spdx+json"] * 2, doc
+    one_line_error(scitt("registry", "discover", f"{fake.host}/loop:v1", expect=2), "Link", "page already read")
 
 
 # ---- against docker-registry 2.8.2 (no referrers API)
