@@ -176,8 +176,11 @@ int Discover(const DiscoverOptions& opts) {
 
 // ---- pull-evidence
 
-std::string BlobPath(const std::string& dir, const registry::Digest& digest) {
-  return dir + "/blobs/" + std::string(digest.algorithm_name()) + "/" + digest.encoded();
+// blobs/<algorithm>/<encoded>, as image-spec image-layout.md lays them out.
+Status WriteBlob(const std::string& dir, const registry::Digest& digest, ByteView content) {
+  const std::string folder = dir + "/blobs/" + std::string(digest.algorithm_name());
+  SCITT_RETURN_IF_ERROR(CreateDirectories(folder));
+  return WriteFile(folder + "/" + digest.encoded(), content);
 }
 
 struct Puller {
@@ -194,11 +197,11 @@ struct Puller {
     SCITT_ASSIGN_OR_RETURN(oci_client::Artifact artifact,
                            oci_client::ReadArtifact(client, repository, std::move(manifest)));
     for (const oci_client::FetchedManifest& m : artifact.manifests) {
-      SCITT_RETURN_IF_ERROR(WriteFile(BlobPath(dir, m.digest), m.bytes));
+      SCITT_RETURN_IF_ERROR(WriteBlob(dir, m.digest, m.bytes));
     }
     for (const registry::Descriptor& blob : artifact.blobs) {
       SCITT_ASSIGN_OR_RETURN(const Bytes content, client.PullBlob(repository, blob));
-      SCITT_RETURN_IF_ERROR(WriteFile(BlobPath(dir, blob.digest), content));
+      SCITT_RETURN_IF_ERROR(WriteBlob(dir, blob.digest, content));
     }
     return Status::Ok();
   }
@@ -279,15 +282,15 @@ int PullEvidence(const PullOptions& opts) {
   if (!subject.ok()) return ReportFailure("pull-evidence", subject.error());
   auto tree = oci_client::WalkReferrers(*client, reference->repository, subject->digest, std::nullopt);
   if (!tree.ok()) return ReportFailure("pull-evidence", tree.error());
-  for (const char* sub : {"/blobs/sha256", "/blobs/sha512", "/statements"}) {
-    if (Status made = CreateDirectories(opts.out + sub); !made.ok()) return ReportFailure("pull-evidence", made.error());
+  if (Status made = CreateDirectories(opts.out + "/statements"); !made.ok()) {
+    return ReportFailure("pull-evidence", made.error());
   }
   const bool checked = !keys->empty();
   oci_client::EvidenceChecker checker(*client, reference->repository, std::move(keys).value());
   Puller puller{*client, reference->repository, opts.out, checker};
   // The subject's manifest, named by the reference (not its layers: the
   // evidence, not the image).
-  Status written = WriteFile(BlobPath(opts.out, subject->digest), subject->bytes);
+  Status written = WriteBlob(opts.out, subject->digest, subject->bytes);
   nlohmann::ordered_json root = {{"mediaType", subject->media_type}, {"digest", subject->digest.ToString()},
                                  {"size", subject->bytes.size()},
                                  {"annotations", {{"org.opencontainers.image.ref.name", reference->ToString()}}}};
