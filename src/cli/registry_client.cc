@@ -30,7 +30,11 @@ Result<oci_client::RegistryClient> MakeRegistryClient(const RegistryFlags& flags
   options.http.verify_tls = !flags.insecure;
   options.plain_http = flags.plain_http || oci_client::IsLoopbackRegistry(reference.registry);
   options.credentials = std::move(found.credentials);
-  return oci_client::RegistryClient(reference.registry, std::move(options));
+  oci_client::RegistryClient client(reference.registry, std::move(options));
+  // First GET /v2/, as registry clients do: a URL that is no registry, or
+  // credentials it refuses, fail here with a message that says so.
+  SCITT_RETURN_IF_ERROR(client.Ping());
+  return client;
 }
 
 void AddServiceKeyFlags(CLI::App* cmd, ServiceKeyFlags* flags) {

@@ -28,7 +28,8 @@ struct RegistryFlags {
 void AddRegistryFlags(CLI::App* cmd, RegistryFlags* flags);
 
 // A client of `reference`'s registry with the credentials the lookup
-// order finds (oci_client::LookUpCredentials); its notes go to stderr.
+// order finds (oci_client::LookUpCredentials; its notes go to stderr),
+// once the registry has answered GET /v2/.
 Result<oci_client::RegistryClient> MakeRegistryClient(const RegistryFlags& flags,
                                                       const oci_client::ImageReference& reference);
 

@@ -192,6 +192,9 @@ Result<http::Response> RegistryClient::Send(Request request) {
 
 Status RegistryClient::Ping() {
   SCITT_ASSIGN_OR_RETURN(http::Response response, Send({"GET", Url("/v2/"), {}, "", "", false}));
+  if (response.status == 404) {
+    return MakeError(ErrorCode::kNotFound, registry_ + " is not an OCI registry (GET " + Url("/v2/") + " answered 404)");
+  }
   if (response.status != 200) return RegistryFailure("GET " + Url("/v2/"), response);
   return Status::Ok();
 }

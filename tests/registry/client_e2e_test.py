@@ -311,6 +311,29 @@ def test_discover_and_pull_evidence_on_docker_registry_read_the_tag():
     assert "3 receipt(s) (3 verified)" in out, out
 
 
+def test_copy_of_an_index_brings_its_child_manifests():
+    dr = docker_registry()
+    children = [push_image(SERVER.url, "multi", f"arch{i}", BASIC) for i in range(2)]
+    index = {"schemaVersion": 2, "mediaType": OCI_INDEX,
+             "manifests": [{"mediaType": OCI_MANIFEST, "digest": d, "size": len(b),
+                            "platform": {"os": "linux", "architecture": a}}
+                           for (d, b), a in zip(children, ["amd64", "arm64"])]}
+    digest, body = put_manifest(SERVER.url, "multi", "v1", index, BASIC, OCI_INDEX)
+    out = scitt("registry", "copy", f"{HOST}/multi@{digest}", f"{dr.host}/multi").stdout
+    assert f"copied    {digest} to {dr.host}/multi:{digest}" in out, out
+    status, _, served = lib.request("GET", f"{dr.url}/v2/multi/manifests/{digest}", headers={"Accept": OCI_INDEX})
+    assert status == 200 and served == body
+    for child, child_body in children:
+        status, _, served = lib.request("GET", f"{dr.url}/v2/multi/manifests/{child}", headers={"Accept": OCI_MANIFEST})
+        assert status == 200 and served == child_body
+        for blob in json.loads(child_body)["layers"]:
+            assert lib.request("HEAD", f"{dr.url}/v2/multi/blobs/{blob['digest']}")[0] == 200
+    # Not a registry, or nothing listening: one line that says so.
+    one_line_error(scitt("registry", "discover", f"{servers.not_a_registry()}/x:v1", expect=2),
+                   "is not an OCI registry")
+    one_line_error(scitt("registry", "discover", f"127.0.0.1:{lib.free_port()}/x:v1", expect=2), "cannot connect")
+
+
 def test_copy_writes_nothing_when_a_receipt_does_not_verify():
     dr = docker_registry()
     other = os.path.join(WORK, "other.pem")

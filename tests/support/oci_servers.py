@@ -102,7 +102,7 @@ class TokenGateway:
                         return self.reply(401, [("Content-Length", "0")])
                 elif scope.endswith(",push"):
                     scope = scope[:-len(",push")]  # anonymous: pull only
-                body = json.dumps({"token": "tok " + scope}).encode()
+                body = json.dumps({"token": "tok-" + scope}).encode()
                 self.reply(200, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))], body)
 
             def handle_any(self):
@@ -112,7 +112,7 @@ class TokenGateway:
                 scope = ("repository:" + match.group(1) + (":pull" if self.command in ("GET", "HEAD") else ":pull,push")
                          if match else "")
                 have = self.headers.get("Authorization", "")
-                if have != "Bearer tok " + scope and not (scope.endswith(":pull") and have == f"Bearer tok {scope},push"):
+                if have != "Bearer tok-" + scope and not (scope.endswith(":pull") and have == f"Bearer tok-{scope},push"):
                     challenge = f'Bearer realm="http://127.0.0.1:{gateway.port}/token",service="gateway"'
                     if scope:
                         challenge += f',scope="{scope}"'
@@ -195,3 +195,20 @@ class PagedRegistry:
         self.port = self.server.server_address[1]
         self.host = f"127.0.0.1:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def not_a_registry():
+    """host:port of a web server that answers 404 to everything."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Length", "9")
+            self.end_headers()
+            self.wfile.write(b"not found")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"127.0.0.1:{server.server_address[1]}"
