@@ -1,5 +1,6 @@
 #include "oci_client/auth_challenge.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -136,9 +137,12 @@ Result<std::string> ParseTokenResponse(std::string_view body) {
   if (document.is_object()) {
     for (const char* field : {"token", "access_token"}) {
       const auto it = document.find(field);
-      if (it != document.end() && it->is_string() && !it->get<std::string>().empty()) {
-        return it->get<std::string>();
-      }
+      if (it == document.end() || !it->is_string() || it->get<std::string>().empty()) continue;
+      // It goes into a header line: visible ASCII only (no CR/LF smuggling).
+      const std::string token = it->get<std::string>();
+      const bool visible = std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+      if (!visible) return MakeError(ErrorCode::kMalformed, "the token endpoint's token holds characters a header cannot");
+      return token;
     }
   }
   return MakeError(ErrorCode::kMalformed, "the token endpoint's answer holds no \"token\"");

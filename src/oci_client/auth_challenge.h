@@ -27,7 +27,9 @@ struct AuthChallenge {
 std::vector<AuthChallenge> ParseWwwAuthenticate(std::string_view header);
 
 // The token of a token-endpoint response (distribution's token spec:
-// {"token": …} or the OAuth {"access_token": …}); kMalformed otherwise.
+// {"token": …} or the OAuth {"access_token": …}); kMalformed otherwise, and
+// for a token with characters other than visible ASCII (it is sent in a
+// header).
 Result<std::string> ParseTokenResponse(std::string_view body);
 
 }  // namespace scitt::oci_client

@@ -136,18 +136,21 @@ Result<std::string> RegistryClient::FetchToken(const std::map<std::string, std::
   return ParseTokenResponse(response.body);
 }
 
+std::optional<std::string> RegistryClient::Authorization(const std::string& scope) const {
+  if (const auto token = tokens_.find(scope); token != tokens_.end()) return "Bearer " + token->second;
+  if (use_basic_ && options_.credentials) {
+    return "Basic " + Base64Encode(AsBytes(options_.credentials->username + ":" + options_.credentials->password));
+  }
+  return std::nullopt;
+}
+
 Result<http::Response> RegistryClient::Send(Request request) {
   const std::string scope =
       request.repository.empty() ? "" : "repository:" + request.repository + (request.push ? ":pull,push" : ":pull");
   http::Response response;
   for (int attempt = 0;; ++attempt) {
     http::Headers headers = request.headers;
-    if (const auto token = tokens_.find(scope); token != tokens_.end()) {
-      headers["Authorization"] = "Bearer " + token->second;
-    } else if (use_basic_ && options_.credentials) {
-      headers["Authorization"] = "Basic " + Base64Encode(AsBytes(options_.credentials->username + ":" +
-                                                                 options_.credentials->password));
-    }
+    if (auto authorization = Authorization(scope)) headers["Authorization"] = std::move(*authorization);
     SCITT_ASSIGN_OR_RETURN(response, FetchPaced(request.method, request.url, headers, request.body, options_.http));
     if (response.status != 401 || attempt > 0) break;
     const std::vector<AuthChallenge> challenges =
@@ -179,9 +182,7 @@ Result<http::Response> RegistryClient::Send(Request request) {
       const std::string next = http::ResolveUrl(url, *location);
       http::Headers headers = request.headers;
       if (Origin(next) == Origin(request.url)) {
-        if (const auto token = tokens_.find(scope); token != tokens_.end()) {
-          headers["Authorization"] = "Bearer " + token->second;
-        }
+        if (auto authorization = Authorization(scope)) headers["Authorization"] = std::move(*authorization);
       }
       SCITT_ASSIGN_OR_RETURN(response, FetchPaced(request.method, next, headers, "", options_.http));
       url = next;

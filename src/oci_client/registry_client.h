@@ -119,6 +119,9 @@ class RegistryClient {
   // from the realm and cached per scope). GET and HEAD follow redirects,
   // without Authorization to another host.
   Result<http::Response> Send(Request request);
+  // The Authorization header for a request of `scope`: its cached Bearer
+  // token, else Basic once the registry asked for it, else none.
+  std::optional<std::string> Authorization(const std::string& scope) const;
   Result<std::string> FetchToken(const std::map<std::string, std::string>& challenge, const std::string& scope);
   std::string Url(const std::string& path) const { return base_url() + path; }
 

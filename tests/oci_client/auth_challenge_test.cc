@@ -68,6 +68,8 @@ TEST(TokenResponse, TokenOrAccessToken) {
   EXPECT_FALSE(ParseTokenResponse(R"({"token":""})").ok());
   EXPECT_FALSE(ParseTokenResponse("nope").ok());
   EXPECT_FALSE(ParseTokenResponse(R"({"token":5})").ok());
+  EXPECT_FALSE(ParseTokenResponse(R"({"token":"abc\r\nX-Evil: 1"})").ok());
+  EXPECT_FALSE(ParseTokenResponse(R"({"token":"a b"})").ok());
 }
 
 }  // namespace
