@@ -200,8 +200,9 @@ struct Puller {
       SCITT_RETURN_IF_ERROR(WriteBlob(dir, m.digest, m.bytes));
     }
     for (const registry::Descriptor& blob : artifact.blobs) {
-      SCITT_ASSIGN_OR_RETURN(const Bytes content, client.PullBlob(repository, blob));
-      SCITT_RETURN_IF_ERROR(WriteBlob(dir, blob.digest, content));
+      const std::string folder = dir + "/blobs/" + std::string(blob.digest.algorithm_name());
+      SCITT_RETURN_IF_ERROR(CreateDirectories(folder));
+      SCITT_RETURN_IF_ERROR(client.PullBlobToFile(repository, blob, folder + "/" + blob.digest.encoded()));
     }
     return Status::Ok();
   }

@@ -1,9 +1,40 @@
 #include "oci_client/artifact.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <set>
+#include <utility>
 
 namespace scitt::oci_client {
 namespace {
+
+// A file in $TMPDIR (mkstemp: created exclusively, mode 0600) for one blob
+// on its way between registries; removed with this object.
+class TemporaryFile {
+ public:
+  static Result<TemporaryFile> Create() {
+    std::string name = (std::filesystem::temp_directory_path() / "scitt-blob-XXXXXX").string();
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) return MakeError(ErrorCode::kIo, "cannot create a temporary file in " + name);
+    ::close(fd);
+    return TemporaryFile(std::move(name));
+  }
+  TemporaryFile(TemporaryFile&& other) noexcept : path_(std::exchange(other.path_, "")) {}
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(TemporaryFile&&) = delete;
+  ~TemporaryFile() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
 
 struct Reader {
   RegistryClient& client;
@@ -50,8 +81,10 @@ Result<PushedManifest> CopyArtifact(RegistryClient& source, const std::string& s
   for (const registry::Descriptor& blob : artifact.blobs) {
     SCITT_ASSIGN_OR_RETURN(const bool present, destination.HasBlob(destination_repository, blob.digest));
     if (present) continue;
-    SCITT_ASSIGN_OR_RETURN(const Bytes content, source.PullBlob(source_repository, blob));
-    SCITT_RETURN_IF_ERROR(destination.PushBlob(destination_repository, blob.digest, content));
+    // Through a file: a layer may be gigabytes.
+    SCITT_ASSIGN_OR_RETURN(const TemporaryFile file, TemporaryFile::Create());
+    SCITT_RETURN_IF_ERROR(source.PullBlobToFile(source_repository, blob, file.path()));
+    SCITT_RETURN_IF_ERROR(destination.PushBlobFromFile(destination_repository, blob.digest, file.path()));
   }
   PushedManifest pushed;
   for (size_t i = 0; i < artifact.manifests.size(); ++i) {

@@ -29,7 +29,7 @@ struct Artifact {
 Result<Artifact> ReadArtifact(RegistryClient& client, const std::string& repository, FetchedManifest root);
 
 // Pushes `artifact` to `destination`: each blob the destination lacks
-// (pulled from `source` one at a time), then the manifests in order, the
+// (pulled from `source` one at a time, through a temporary file), then the manifests in order, the
 // root to `root_reference` (a tag or its digest) and the others by digest.
 // Returns the root's push answer.
 Result<PushedManifest> CopyArtifact(RegistryClient& source, const std::string& source_repository,

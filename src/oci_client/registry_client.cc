@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -65,17 +68,18 @@ bool Matches(const registry::Digest& digest, ByteView content) {
   return registry::Digest::Of(digest.algorithm(), crypto::Digest(digest.algorithm(), content)) == digest;
 }
 
-// One exchange, sent again while the registry answers 429.
-Result<http::Response> FetchPaced(const std::string& method, const std::string& url, const http::Headers& headers,
-                                  const std::string& body, const http::ClientOptions& options) {
-  for (int attempt = 0;; ++attempt) {
-    SCITT_ASSIGN_OR_RETURN(http::Response response, http::Fetch(method, url, headers, body, options));
-    if (response.status != 429 || attempt == kMaxThrottledRetries) return response;
-    // Retry-After in seconds (RFC 9110 §10.2.3); an HTTP-date or nothing: 1 s.
-    const std::optional<uint64_t> seconds = ParseDecimal(Header(response, "Retry-After").value_or(""));
-    std::this_thread::sleep_for(std::clamp(std::chrono::seconds(seconds.value_or(1)), std::chrono::seconds(1),
-                                           kMaxRetryAfter));
+// The digest of the file `path` by `algorithm`, read a piece at a time.
+Result<registry::Digest> DigestOfFile(const std::string& path, crypto::HashAlgorithm algorithm) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(ErrorCode::kIo, "cannot read " + path);
+  crypto::Hasher hasher(algorithm);
+  std::vector<char> piece(1 << 20);
+  while (in) {
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    hasher.Update(ByteView(reinterpret_cast<const uint8_t*>(piece.data()), static_cast<size_t>(in.gcount())));
   }
+  if (in.bad()) return MakeError(ErrorCode::kIo, "cannot read " + path);
+  return registry::Digest::Of(algorithm, hasher.Finish());
 }
 
 }  // namespace
@@ -130,10 +134,27 @@ Result<std::string> RegistryClient::FetchToken(const std::map<std::string, std::
     headers["Authorization"] =
         "Basic " + Base64Encode(AsBytes(options_.credentials->username + ":" + options_.credentials->password));
   }
-  SCITT_ASSIGN_OR_RETURN(http::Response response,
-                         FetchPaced("GET", std::string(url.buffer()), headers, "", options_.http));
+  SCITT_ASSIGN_OR_RETURN(http::Response response, Exchange({"GET"}, std::string(url.buffer()), headers));
   if (response.status != 200) return RegistryFailure("token request to " + realm->second, response);
   return ParseTokenResponse(response.body);
+}
+
+Result<http::Response> RegistryClient::Exchange(const Request& request, const std::string& url,
+                                                const http::Headers& headers) {
+  for (int attempt = 0;; ++attempt) {
+    Result<http::Response> response =
+        !request.upload_file.empty()
+            ? http::FetchFromFile(request.method, url, headers, request.upload_file, options_.http)
+        : !request.download_file.empty()
+            ? http::FetchToFile(request.method, url, headers, request.download_file, request.download_limit,
+                                options_.http)
+            : http::Fetch(request.method, url, headers, request.body, options_.http);
+    if (!response.ok() || response->status != 429 || attempt == kMaxThrottledRetries) return response;
+    // Retry-After in seconds (RFC 9110 §10.2.3); an HTTP-date or nothing: 1 s.
+    const std::optional<uint64_t> seconds = ParseDecimal(Header(*response, "Retry-After").value_or(""));
+    std::this_thread::sleep_for(std::clamp(std::chrono::seconds(seconds.value_or(1)), std::chrono::seconds(1),
+                                           kMaxRetryAfter));
+  }
 }
 
 std::optional<std::string> RegistryClient::Authorization(const std::string& scope) const {
@@ -151,7 +172,7 @@ Result<http::Response> RegistryClient::Send(Request request) {
   for (int attempt = 0;; ++attempt) {
     http::Headers headers = request.headers;
     if (auto authorization = Authorization(scope)) headers["Authorization"] = std::move(*authorization);
-    SCITT_ASSIGN_OR_RETURN(response, FetchPaced(request.method, request.url, headers, request.body, options_.http));
+    SCITT_ASSIGN_OR_RETURN(response, Exchange(request, request.url, headers));
     if (response.status != 401 || attempt > 0) break;
     const std::vector<AuthChallenge> challenges =
         ParseWwwAuthenticate(Header(response, "WWW-Authenticate").value_or(""));
@@ -184,7 +205,7 @@ Result<http::Response> RegistryClient::Send(Request request) {
       if (Origin(next) == Origin(request.url)) {
         if (auto authorization = Authorization(scope)) headers["Authorization"] = std::move(*authorization);
       }
-      SCITT_ASSIGN_OR_RETURN(response, FetchPaced(request.method, next, headers, "", options_.http));
+      SCITT_ASSIGN_OR_RETURN(response, Exchange(request, next, headers));
       url = next;
     }
   }
@@ -284,6 +305,16 @@ Status RegistryClient::PushBlob(const std::string& repository, const registry::D
   if (!Matches(digest, content)) {
     return MakeError(ErrorCode::kInternal, "the blob to push does not match its digest " + digest.ToString());
   }
+  return Upload(repository, digest, ToString(content), "");
+}
+
+Status RegistryClient::PushBlobFromFile(const std::string& repository, const registry::Digest& digest,
+                                        const std::string& path) {
+  return Upload(repository, digest, "", path);
+}
+
+Status RegistryClient::Upload(const std::string& repository, const registry::Digest& digest, std::string content,
+                              std::string file) {
   SCITT_ASSIGN_OR_RETURN(const bool present, HasBlob(repository, digest));
   if (present) return Status::Ok();
   const std::string start = Url("/v2/" + repository + "/blobs/uploads/");
@@ -297,9 +328,10 @@ Status RegistryClient::PushBlob(const std::string& repository, const registry::D
   std::string url = http::ResolveUrl(start, *location);
   url += (url.find('?') == std::string::npos ? "?digest=" : "&digest=") + digest.ToString();
   // distribution 2.8.2 parses other body types as a form (reference §1.5).
-  SCITT_ASSIGN_OR_RETURN(http::Response put, Send({"PUT", url, {{"Content-Type", "application/octet-stream"}},
-                                                   ToString(content), repository, true}));
-  if (put.status != 201) return RegistryFailure("PUT " + url.substr(0, url.find('?')), put);
+  Request put{"PUT", url, {{"Content-Type", "application/octet-stream"}}, std::move(content), repository, true};
+  put.upload_file = std::move(file);
+  SCITT_ASSIGN_OR_RETURN(http::Response answer, Send(std::move(put)));
+  if (answer.status != 201) return RegistryFailure("PUT " + url.substr(0, url.find('?')), answer);
   return Status::Ok();
 }
 
@@ -308,8 +340,8 @@ Result<Bytes> RegistryClient::PullBlob(const std::string& repository, const regi
   if (descriptor.size < 0 || static_cast<uint64_t>(descriptor.size) > options_.http.max_response_bytes) {
     return MakeError(ErrorCode::kUnsupported,
                      "blob " + descriptor.digest.ToString() + " is " + std::to_string(descriptor.size) +
-                         " bytes, over this client's limit of " + std::to_string(options_.http.max_response_bytes) +
-                         " (blobs are held in memory in this version)");
+                         " bytes, over the limit of " + std::to_string(options_.http.max_response_bytes) +
+                         " for a blob read into memory");
   }
   SCITT_ASSIGN_OR_RETURN(http::Response response, Send({"GET", url, {}, "", repository, false}));
   if (response.status != 200) return RegistryFailure("GET " + url, response);
@@ -318,6 +350,35 @@ Result<Bytes> RegistryClient::PullBlob(const std::string& repository, const regi
                      "GET " + url + ": the blob does not match its descriptor's digest and size");
   }
   return ToBytes(response.body);
+}
+
+Status RegistryClient::PullBlobToFile(const std::string& repository, const registry::Descriptor& descriptor,
+                                      const std::string& path) {
+  const std::string url = Url("/v2/" + repository + "/blobs/" + descriptor.digest.ToString());
+  const std::string partial = path + ".partial";
+  Request get{"GET", url, {}, "", repository, false};
+  get.download_file = partial;
+  const uint64_t expected = static_cast<uint64_t>(std::max<int64_t>(descriptor.size, 0));
+  get.download_limit = expected;
+  auto fetched = [&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(http::Response response, Send(std::move(get)));
+    if (response.status != 200) return RegistryFailure("GET " + url, response);
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(partial, ec);
+    SCITT_ASSIGN_OR_RETURN(const registry::Digest digest, DigestOfFile(partial, descriptor.digest.algorithm()));
+    if (ec || size != expected || digest != descriptor.digest) {
+      return MakeError(ErrorCode::kVerificationFailed,
+                       "GET " + url + ": the blob does not match its descriptor's digest and size");
+    }
+    std::filesystem::rename(partial, path, ec);
+    if (ec) return MakeError(ErrorCode::kIo, "cannot rename " + partial + ": " + ec.message());
+    return Status::Ok();
+  }();
+  if (!fetched.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+  }
+  return fetched;
 }
 
 Result<ReferrersListing> RegistryClient::ListReferrers(const std::string& repository, const registry::Digest& subject,

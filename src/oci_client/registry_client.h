@@ -2,12 +2,14 @@
 // without the referrers API (Debian's docker-registry 2.8.2), with Basic
 // and Docker-token (Bearer) authentication.
 //
-// Bounds: every response is held in memory up to
-// RegistryOptions::http.max_response_bytes (64 MiB by default); a blob or
-// manifest larger than that is refused with a message saying so (this
-// version does not stream blobs to disk). Referrers lists are read at most
-// kMaxReferrerPages pages and kMaxReferrers descriptors, and a `Link` that
-// leads back to a page already read is an error.
+// Bounds: manifests, referrers lists, and the blobs read into memory
+// (PullBlob: statements, receipts) are held up to
+// RegistryOptions::http.max_response_bytes (64 MiB by default); larger ones
+// are refused with a message saying so. Blobs of any size go through files
+// (PullBlobToFile, PushBlobFromFile), never whole in memory. Referrers
+// lists are read at most kMaxReferrerPages pages and kMaxReferrers
+// descriptors, and a `Link` that leads back to a page already read is an
+// error.
 #pragma once
 
 #include <map>
@@ -90,8 +92,18 @@ class RegistryClient {
   // relative and may carry a query of its own).
   Status PushBlob(const std::string& repository, const registry::Digest& digest, ByteView content);
 
-  // The blob `descriptor` names, its size and digest checked.
+  // PushBlob of the file `path`, which must hold the blob `digest` names (the
+  // registry checks it too); it is read as it is sent.
+  Status PushBlobFromFile(const std::string& repository, const registry::Digest& digest, const std::string& path);
+
+  // The blob `descriptor` names, its size and digest checked; at most
+  // max_response_bytes (larger: kUnsupported, use PullBlobToFile).
   Result<Bytes> PullBlob(const std::string& repository, const registry::Descriptor& descriptor);
+
+  // The blob written to `path` as it arrives (into "<path>.partial", renamed
+  // to `path` once its size and digest are checked; removed on failure).
+  Status PullBlobToFile(const std::string& repository, const registry::Descriptor& descriptor,
+                        const std::string& path);
 
   // The referrers of `subject`: the referrers API (with `artifactType` as
   // a filter, applied here when the registry did not), or, when it answers
@@ -112,8 +124,16 @@ class RegistryClient {
     http::Headers headers;
     std::string body;
     std::string repository;
-    bool push = false;  // the token scope needs "push"
+    bool push = false;          // the token scope needs "push"
+    std::string upload_file;    // the body is this file instead of `body`
+    std::string download_file;  // a 2xx body goes to this file …
+    uint64_t download_limit = 0;  // … at most this many bytes
   };
+  // One exchange of `request` (to `url`, with `headers`), sent again while
+  // the registry answers 429.
+  Result<http::Response> Exchange(const Request& request, const std::string& url, const http::Headers& headers);
+  Status Upload(const std::string& repository, const registry::Digest& digest, std::string content,
+                std::string file);
   // Sends with the credentials the registry asked for: on 401 it follows
   // the WWW-Authenticate challenge once (Basic, or a Bearer token fetched
   // from the realm and cached per scope). GET and HEAD follow redirects,

@@ -334,6 +334,32 @@ def test_copy_of_an_index_brings_its_child_manifests():
     one_line_error(scitt("registry", "discover", f"127.0.0.1:{lib.free_port()}/x:v1", expect=2), "cannot connect")
 
 
+def test_copy_streams_a_layer_larger_than_any_buffer():
+    dr = docker_registry()
+    layer = os.urandom(80 << 20)  # over the 64 MiB a response may hold in memory
+    config = b'{"os":"linux"}'
+    manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                           "digest": push_blob(SERVER.url, "big", config, BASIC), "size": len(config)},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                            "digest": push_blob(SERVER.url, "big", layer, BASIC), "size": len(layer)}]}
+    put_manifest(SERVER.url, "big", "v1", manifest, BASIC)
+    layer_digest, layer_size = sha256(layer), len(layer)
+    del layer
+    # The copy's own peak resident set: wait4's rusage of a child forked by
+    # a fresh, small interpreter (Linux counts the memory a process had
+    # before exec in its peak, so not forked from this one, which held 80 MiB).
+    measure = ("import os, sys\npid = os.fork()\nif pid == 0:\n    os.execv(sys.argv[1], sys.argv[1:])\n"
+               "_, status, usage = os.wait4(pid, 0)\nprint('peak', usage.ru_maxrss, os.waitstatus_to_exitcode(status))")
+    result = subprocess.run([sys.executable, "-c", measure, SCITT, "registry", "copy", f"{HOST}/big:v1",
+                             f"{dr.host}/big:v1"], capture_output=True, text=True, timeout=300)
+    _, peak_kib, code = result.stdout.strip().split("\n")[-1].split()
+    assert code == "0", result
+    assert int(peak_kib) < 48 << 10, f"copy peaked at {peak_kib} KiB"
+    status, hdrs, _ = lib.request("HEAD", f"{dr.url}/v2/big/blobs/{layer_digest}")
+    assert status == 200 and int(hdrs["content-length"]) == layer_size
+
+
 def test_copy_writes_nothing_when_a_receipt_does_not_verify():
     dr = docker_registry()
     other = os.path.join(WORK, "other.pem")
