@@ -1,6 +1,7 @@
 // `scitt registry attach`: a signed statement pushed as a referrer of an
 // image (docs/scitt-in-oci.md), optionally registered first, with its
 // receipts pushed as referrers of the statement manifest.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -10,7 +11,6 @@
 #include "cose/labels.h"
 #include "cose/receipt.h"
 #include "cose/sign1.h"
-#include "oci_client/scitt_evidence.h"
 #include "registry/scitt_profile.h"
 
 namespace scitt::cli {
