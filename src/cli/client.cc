@@ -53,6 +53,18 @@ Result<http::Response> GetFollowing(const ClientFlags& flags, const std::string&
   }
 }
 
+Result<http::Response> SubmitStatement(const ClientFlags& flags, ByteView statement) {
+  http::Headers headers = {{"Content-Type", cose::media_type::kCose},
+                           {"Accept", cose::media_type::kReceipt}};
+  if (!flags.token.empty()) headers["Authorization"] = "Bearer " + flags.token;
+  std::string url = http::ResolveUrl(flags.url, "/entries");
+  SCITT_ASSIGN_OR_RETURN(http::Response res, http::Fetch("POST", url, headers, ToString(statement), flags.options()));
+  if (res.status != 303) return res;
+  auto location = res.headers.find("Location");
+  if (location == res.headers.end()) return MakeError(ErrorCode::kMalformed, "303 without a Location");
+  return GetFollowing(flags, http::ResolveUrl(url, location->second), {{"Accept", cose::media_type::kReceipt}});
+}
+
 std::string DescribeFailure(const http::Response& response) {
   std::string out = std::to_string(response.status);
   auto type = response.headers.find("Content-Type");

@@ -29,6 +29,10 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* flags, bool with_token = false);
 Result<http::Response> GetFollowing(const ClientFlags& flags, const std::string& path_or_url,
                                     const http::Headers& headers);
 
+// POST /entries, then follow 303 → 302… → 200 to the receipt (SCRAPI
+// §2.1.3); the final response (200/201 with the receipt, or a refusal).
+Result<http::Response> SubmitStatement(const ClientFlags& flags, ByteView statement);
+
 // "status title: detail" from concise problem details, or the raw status.
 std::string DescribeFailure(const http::Response& response);
 

@@ -32,26 +32,12 @@ struct KeysOptions {
   std::string out;
 };
 
-// POST /entries, then follow 303 → 302… → 200 to the receipt (SCRAPI §2.1.3).
-Result<http::Response> Submit(const RegisterOptions& opts, const Bytes& statement) {
-  http::Headers headers = {{"Content-Type", cose::media_type::kCose},
-                           {"Accept", cose::media_type::kReceipt}};
-  if (!opts.client.token.empty()) headers["Authorization"] = "Bearer " + opts.client.token;
-  std::string url = http::ResolveUrl(opts.client.url, "/entries");
-  SCITT_ASSIGN_OR_RETURN(http::Response res,
-                         http::Fetch("POST", url, headers, ToString(statement), opts.client.options()));
-  if (res.status != 303) return res;
-  auto location = res.headers.find("Location");
-  if (location == res.headers.end()) return MakeError(ErrorCode::kMalformed, "303 without a Location");
-  return GetFollowing(opts.client, http::ResolveUrl(url, location->second), {{"Accept", cose::media_type::kReceipt}});
-}
-
 int Register(const RegisterOptions& opts) {
   auto statement = ReadFile(opts.statement_file);
   if (!statement.ok()) return ReportError(statement.error());
   auto parsed = cose::Sign1::Parse(*statement);
   if (!parsed.ok()) return ReportError(opts.statement_file + ": " + parsed.error().message);
-  auto res = Submit(opts, *statement);
+  auto res = SubmitStatement(opts.client, *statement);
   if (!res.ok()) return ReportError(res.error());
   if (res->status != 200 && res->status != 201) {
     std::cerr << "scitt: registration refused: " << DescribeFailure(*res) << "\n";

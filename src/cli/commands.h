@@ -28,6 +28,10 @@ void AddClientCommands(CLI::App& app, Action* action);
 void AddLogCommands(CLI::App& app, Action* action);
 void AddBenchCommands(CLI::App& app, Action* action);
 void AddRegistryCommands(CLI::App& app, Action* action);
+// The registry client verbs, under the `registry` group.
+void AddRegistryAttachCommand(CLI::App* registry_cmd, Action* action);
+void AddRegistryDiscoverCommands(CLI::App* registry_cmd, Action* action);
+void AddRegistryCopyCommand(CLI::App* registry_cmd, Action* action);
 
 // Writes `data` to `path` and returns the exit code (errors reported).
 int WriteOutput(const std::string& path, ByteView data);

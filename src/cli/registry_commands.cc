@@ -1,5 +1,6 @@
-// `scitt registry`: the registry's offline maintenance (gc). The client
-// verbs for any registry (attach, discover, pull-evidence, copy) come here.
+// `scitt registry`: the registry's offline maintenance (gc), and the client
+// verbs for any registry (attach, discover, pull-evidence, copy; their own
+// files).
 #include <iostream>
 #include <memory>
 
@@ -35,7 +36,8 @@ int CollectGarbage(const GcOptions& options) {
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, Action* action) {
-  CLI::App* registry_cmd = app.add_subcommand("registry", "Maintain the OCI registry of a data directory");
+  CLI::App* registry_cmd = app.add_subcommand(
+      "registry", "Work with OCI registries: attach, discover, pull and copy evidence; gc of a data directory");
   registry_cmd->require_subcommand(1);
   auto gc_options = std::make_shared<GcOptions>();
   CLI::App* gc = registry_cmd->add_subcommand(
@@ -43,6 +45,9 @@ void AddRegistryCommands(CLI::App& app, Action* action) {
   gc->add_option("--data", gc_options->data, "The data directory")->required();
   gc->add_flag("--dry-run", gc_options->dry_run, "Only report what would be removed");
   gc->callback([gc_options, action] { *action = [gc_options] { return CollectGarbage(*gc_options); }; });
+  AddRegistryAttachCommand(registry_cmd, action);
+  AddRegistryDiscoverCommands(registry_cmd, action);
+  AddRegistryCopyCommand(registry_cmd, action);
 }
 
 }  // namespace scitt::cli

@@ -21,8 +21,8 @@ Check Pass(std::string name, std::string detail) { return Check{std::move(name),
 Check Fail(std::string name, std::string detail) { return Check{std::move(name), false, std::move(detail)}; }
 
 // One receipt against the statement's log entry; vds selects the profile.
-Check CheckReceipt(const std::string& name, const Bytes& encoded, const Sign1& statement,
-                   const std::vector<ServiceKey>& keys, std::optional<int64_t>* first_iat) {
+Check CheckOneReceipt(const std::string& name, ByteView encoded, const Sign1& statement,
+                      const std::vector<ServiceKey>& keys, std::optional<int64_t>* first_iat) {
   auto receipt = Receipt::Parse(encoded);
   if (!receipt.ok()) return Fail(name, receipt.error().message);
   const auto& kid = receipt->sign1.protected_headers().kid;
@@ -140,6 +140,12 @@ std::optional<Check> CheckPayload(const Sign1& statement, const VerifyRequest& r
 
 }  // namespace
 
+Check CheckReceipt(const std::string& name, ByteView receipt, const Sign1& statement,
+                   const std::vector<ServiceKey>& keys) {
+  std::optional<int64_t> issued_at;
+  return CheckOneReceipt(name, receipt, statement, keys, &issued_at);
+}
+
 bool VerifyReport::ok() const {
   return !checks.empty() &&
          std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed; });
@@ -161,7 +167,7 @@ Result<VerifyReport> VerifyStatement(const VerifyRequest& request) {
     return MakeError(ErrorCode::kInvalidArgument, "the statement has receipts: give the service keys");
   }
   for (size_t i = 0; i < receipts.size() && !request.service_keys.empty(); ++i) {
-    report.checks.push_back(CheckReceipt("receipt " + std::to_string(i + 1), receipts[i],
+    report.checks.push_back(CheckOneReceipt("receipt " + std::to_string(i + 1), receipts[i],
                                          statement, request.service_keys, &first_iat));
   }
 

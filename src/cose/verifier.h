@@ -43,6 +43,15 @@ struct VerifyReport {
   bool ok() const;
 };
 
+class Sign1;
+
+// One receipt (tagged COSE_Sign1, vds 1 or 2) against `statement`'s log
+// entry: the key is the one the receipt's kid names in `keys` (a receipt
+// without a kid is checked only against a lone key). The check is named
+// `name`; its detail says what was proven or why it failed.
+Check CheckReceipt(const std::string& name, ByteView receipt, const Sign1& statement,
+                   const std::vector<ServiceKey>& keys);
+
 // An error only when the input is unusable (not a COSE_Sign1, bad keys);
 // failed checks are reported in the VerifyReport.
 Result<VerifyReport> VerifyStatement(const VerifyRequest& request);

@@ -8,8 +8,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -75,13 +78,28 @@ Result<Url> ParseUrl(const std::string& text) {
   return url;
 }
 
+// Where a 2xx response body goes instead of memory (FetchToFile).
+struct Download {
+  std::string path;
+  uint64_t max_bytes = 0;
+};
+
 // One request and its response over a fresh connection, driven by
 // callbacks on a private io_context; the caller bounds it with run_for.
+// The request body is a string or a file (RequestBody); the response head is
+// read first, then its body into memory or, for a 2xx with a Download, into
+// the file, by the body type the parser is converted to (Beast's "change
+// body type" pattern).
+template <typename RequestBody>
 class Exchange {
  public:
-  Exchange(asio::io_context& ioc, Url url, bhttp::request<bhttp::string_body> request,
-           const ClientOptions& options, asio::ssl::context* tls)
-      : url_(std::move(url)), request_(std::move(request)), options_(options), resolver_(ioc) {
+  Exchange(asio::io_context& ioc, Url url, bhttp::request<RequestBody> request, const ClientOptions& options,
+           asio::ssl::context* tls, std::optional<Download> download)
+      : url_(std::move(url)),
+        request_(std::move(request)),
+        options_(options),
+        download_(std::move(download)),
+        resolver_(ioc) {
     if (tls != nullptr) {
       tls_stream_.emplace(ioc, *tls);
     } else {
@@ -156,22 +174,65 @@ class Exchange {
   }
 
   void Read() {
-    parser_.emplace();
-    parser_->body_limit(options_.max_response_bytes);
-    if (request_.method() == bhttp::verb::head) parser_->skip(true);
+    head_.emplace();
+    // Beast checks a Content-Length against the limit while it parses the
+    // head, before the body's destination is known: OnHead checks it.
+    head_->body_limit(boost::none);
+    if (request_.method() == bhttp::verb::head) head_->skip(true);
     WithStream([this](auto& stream) {
-      bhttp::async_read(stream, buffer_, *parser_, [this](const error_code& ec, size_t) { OnRead(ec); });
+      bhttp::async_read_header(stream, buffer_, *head_, [this](const error_code& ec, size_t) { OnHead(ec); });
     });
   }
 
-  void OnRead(const error_code& ec) {
-    if (ec) {
-      return Finish(MakeError(ErrorCode::kIo, "cannot read the response from " + url_.host_header + ": " +
-                                                  ec.message()));
-    }
-    const auto& message = parser_->get();
+  void OnHead(const error_code& ec) {
+    if (ec) return ReadFailed(ec);
     // RFC 9110 §15.2: interim responses precede the final one.
-    if (message.result_int() / 100 == 1) return Read();
+    if (head_->get().result_int() / 100 == 1) return Read();
+    if (head_->is_done()) {  // HEAD, 204, 304, or Content-Length: 0
+      Response response = Head(head_->get());
+      return Finish(std::move(response));
+    }
+    const bool to_file = download_ && head_->get().result_int() / 100 == 2;
+    const uint64_t limit = to_file ? download_->max_bytes : options_.max_response_bytes;
+    if (head_->content_length() && *head_->content_length() > limit) {
+      return Finish(MakeError(ErrorCode::kIo, "the response from " + url_.host_header + " is " +
+                                                  std::to_string(*head_->content_length()) + " bytes, over the limit of " +
+                                                  std::to_string(limit)));
+    }
+    if (to_file) {
+      to_file_.emplace(std::move(*head_));
+      to_file_->body_limit(limit);  // a chunked or unframed body is counted as it comes
+      error_code open_ec;
+      to_file_->get().body().open(download_->path.c_str(), beast::file_mode::write, open_ec);
+      if (open_ec) return Finish(MakeError(ErrorCode::kIo, "cannot write " + download_->path + ": " + open_ec.message()));
+      WithStream([this](auto& stream) {
+        bhttp::async_read(stream, buffer_, *to_file_, [this](const error_code& read_ec, size_t) {
+          if (read_ec) return ReadFailed(read_ec);
+          to_file_->get().body().close();
+          Finish(Head(to_file_->get()));
+        });
+      });
+      return;
+    }
+    to_memory_.emplace(std::move(*head_));
+    to_memory_->body_limit(limit);
+    WithStream([this](auto& stream) {
+      bhttp::async_read(stream, buffer_, *to_memory_, [this](const error_code& read_ec, size_t) {
+        if (read_ec) return ReadFailed(read_ec);
+        Response response = Head(to_memory_->get());
+        response.body = to_memory_->release().body();
+        Finish(std::move(response));
+      });
+    });
+  }
+
+  void ReadFailed(const error_code& ec) {
+    Finish(MakeError(ErrorCode::kIo, "cannot read the response from " + url_.host_header + ": " + ec.message()));
+  }
+
+  // The status and header fields; repeated fields are joined with ", ".
+  template <typename Message>
+  static Response Head(const Message& message) {
     Response response;
     response.status = static_cast<int>(message.result_int());
     for (const auto& field : message) {
@@ -182,27 +243,32 @@ class Exchange {
         it->second += field.value();
       }
     }
-    response.body = parser_->release().body();
-    Finish(std::move(response));
+    return response;
   }
 
   void Finish(Result<Response> result) { result_.emplace(std::move(result)); }
 
   const Url url_;
-  bhttp::request<bhttp::string_body> request_;
+  bhttp::request<RequestBody> request_;
   const ClientOptions& options_;
+  const std::optional<Download> download_;
   tcp::resolver resolver_;
   std::optional<beast::tcp_stream> plain_stream_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
+  // The head's parser, converted to one of the two for the body.
+  std::optional<bhttp::response_parser<bhttp::empty_body>> head_;
+  std::optional<bhttp::response_parser<bhttp::string_body>> to_memory_;
+  std::optional<bhttp::response_parser<bhttp::file_body>> to_file_;
   std::optional<Result<Response>> result_;
 };
 
-}  // namespace
-
-Result<Response> Fetch(const std::string& method, const std::string& url_text, const Headers& headers,
-                       const std::string& body, const ClientOptions& options) {
+// Sends `request` (its target, Host and body still to be set from `url`)
+// and waits for the answer, at most options.timeout.
+template <typename RequestBody>
+Result<Response> Run(const std::string& method, const std::string& url_text, const Headers& headers,
+                     bhttp::request<RequestBody> request, const ClientOptions& options,
+                     std::optional<Download> download) {
   SCITT_ASSIGN_OR_RETURN(Url url, ParseUrl(url_text));
 
   std::optional<asio::ssl::context> tls;
@@ -218,7 +284,6 @@ Result<Response> Fetch(const std::string& method, const std::string& url_text, c
     }
   }
 
-  bhttp::request<bhttp::string_body> request;
   const bhttp::verb verb = bhttp::string_to_verb(method);
   if (verb == bhttp::verb::unknown) {
     request.method_string(method);
@@ -230,12 +295,12 @@ Result<Response> Fetch(const std::string& method, const std::string& url_text, c
   request.set(bhttp::field::host, url.host_header);
   request.set(bhttp::field::user_agent, "scitt");
   for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
   request.keep_alive(false);  // one request per connection
   request.prepare_payload();
 
   asio::io_context ioc;
-  Exchange exchange(ioc, std::move(url), std::move(request), options, tls ? &*tls : nullptr);
+  Exchange<RequestBody> exchange(ioc, std::move(url), std::move(request), options, tls ? &*tls : nullptr,
+                                 std::move(download));
   exchange.Start();
   ioc.run_for(options.timeout);
   if (!exchange.result()) {
@@ -243,6 +308,29 @@ Result<Response> Fetch(const std::string& method, const std::string& url_text, c
                                          std::to_string(options.timeout.count()) + " s");
   }
   return *exchange.result();
+}
+
+}  // namespace
+
+Result<Response> Fetch(const std::string& method, const std::string& url, const Headers& headers,
+                       const std::string& body, const ClientOptions& options) {
+  bhttp::request<bhttp::string_body> request;
+  request.body() = body;
+  return Run(method, url, headers, std::move(request), options, std::nullopt);
+}
+
+Result<Response> FetchToFile(const std::string& method, const std::string& url, const Headers& headers,
+                             const std::string& path, uint64_t max_file_bytes, const ClientOptions& options) {
+  return Run(method, url, headers, bhttp::request<bhttp::empty_body>(), options, Download{path, max_file_bytes});
+}
+
+Result<Response> FetchFromFile(const std::string& method, const std::string& url, const Headers& headers,
+                               const std::string& path, const ClientOptions& options) {
+  bhttp::request<bhttp::file_body> request;
+  error_code ec;
+  request.body().open(path.c_str(), beast::file_mode::scan, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot read " + path + ": " + ec.message());
+  return Run(method, url, headers, std::move(request), options, std::nullopt);
 }
 
 std::string ResolveUrl(const std::string& base_text, const std::string& location) {

@@ -17,6 +17,14 @@ std::optional<Descriptor> StatementLayer(const Manifest& manifest) {
   return manifest.layers[0];
 }
 
+std::optional<Descriptor> ReceiptLayer(const Manifest& manifest) {
+  if (manifest.kind != ManifestKind::kImage || manifest.artifact_type != kReceiptArtifactType ||
+      manifest.layers.size() != 1 || manifest.layers[0].media_type != kReceiptArtifactType) {
+    return std::nullopt;
+  }
+  return manifest.layers[0];
+}
+
 namespace {
 
 nlohmann::ordered_json Empty() {
@@ -95,7 +103,9 @@ std::string StatementManifest(const Descriptor& subject, const Descriptor& layer
       {"mediaType", kOciManifest},
       {"artifactType", kStatementArtifactType},
       {"config", Empty()},
-      {"layers", nlohmann::ordered_json::array({Describe(layer)})},
+      {"layers", nlohmann::ordered_json::array(
+                     {{{"mediaType", kStatementArtifactType}, {"digest", layer.digest.ToString()},
+                       {"size", layer.size}}})},
       {"subject", Describe(subject)}};
   if (!annotations.empty()) manifest["annotations"] = annotations;  // std::map: sorted keys
   return manifest.dump();

@@ -58,9 +58,11 @@ std::optional<OciSubject> ParseOciSubject(std::string_view sub);
 // than the manifest's subject.
 std::optional<OciError> CheckStatementManifest(const Manifest& manifest, const cose::Sign1& statement);
 
-// The statement manifest the service writes for a statement registered by
-// POST /entries about `subject`: deterministic bytes (keys in this order,
-// no whitespace), `layer` being the registered statement's blob.
+// The statement manifest for the statement blob `layer` about the artifact
+// whose manifest is `subject` (written by the service for a statement
+// registered by POST /entries, and by `scitt registry attach`):
+// deterministic bytes (keys in this order, no whitespace), the layer's
+// media type kStatementArtifactType, `annotations` when not empty.
 std::string StatementManifest(const Descriptor& subject, const Descriptor& layer,
                               const Annotations& annotations);
 
@@ -68,6 +70,20 @@ std::string StatementManifest(const Descriptor& subject, const Descriptor& layer
 // by this profile (artifactType and exactly one layer of that media type);
 // nullopt otherwise (then it is stored as any artifact).
 std::optional<Descriptor> StatementLayer(const Manifest& manifest);
+
+// The layer holding the receipt when `manifest` is a receipt manifest by
+// this profile (artifactType and exactly one layer of that media type).
+std::optional<Descriptor> ReceiptLayer(const Manifest& manifest);
+
+// The layer holding the receipt when `manifest` is a receipt manifest by
+// this profile (artifactType and exactly one layer of that media type).
+std::optional<Descriptor> ReceiptLayer(const Manifest& manifest);
+
+// The statement manifest for the statement blob `statement` about the
+// artifact whose manifest is `subject`: artifactType and layer media type
+// kStatementArtifactType, the empty config, `annotations` when not empty.
+std::string StatementManifest(const Descriptor& subject, const Descriptor& statement,
+                              const Annotations& annotations);
 
 // The receipt manifest for the statement manifest `statement` (its
 // descriptor) whose receipt is the blob `receipt` and whose entry is
