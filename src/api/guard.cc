@@ -45,8 +45,12 @@ std::optional<http::Response> Guard::Check(const http::Request& head) {
     res.Set("WWW-Authenticate", "Bearer");
     return res;
   }
+  // Registry pulls come in bursts (an image of 200 layers is 400 requests
+  // from one client): they are bounded by the worker pools (503 when full),
+  // not by the per-address rate.
+  const bool pull = oci && !submit;
   int retry_after = 0;
-  if (!unmetered && !authenticated && !limiter_.Allow(head.remote_address, &retry_after)) {
+  if (!unmetered && !pull && !authenticated && !limiter_.Allow(head.remote_address, &retry_after)) {
     metrics_.Increment("scitt_refusals_total", {{"reason", "rate_limited"}});
     if (oci) {
       http::Response res = OciErrorResponse(

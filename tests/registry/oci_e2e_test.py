@@ -487,5 +487,25 @@ def test_pushes_need_credentials_when_tokens_are_set():
         server.stop()
 
 
+def test_pulls_are_not_rate_limited_pushes_are():
+    """Registry pulls come in bursts (an image's layers): bounded by the
+    worker pools, not by --rate-limit; pushes without a token are limited
+    like POST /entries."""
+    server = lib.Server(SCITT, WORK, "oci-rate", "--rate-limit", "1")
+    try:
+        client = Client(server.url)
+        digest = client.push_blob("r", b"pulled often")
+        for _ in range(30):
+            status, _, body = client.req("GET", f"/v2/r/blobs/{digest}")
+            assert status == 200 and body == b"pulled often", status
+        statuses = [client.req("POST", "/v2/r/blobs/uploads/")[0] for _ in range(10)]
+        assert 429 in statuses, statuses
+        status, hdrs, body = client.req("POST", "/v2/r/blobs/uploads/")
+        oci_error(status, hdrs, body, 429, "TOOMANYREQUESTS")
+        assert int(hdrs["retry-after"]) >= 1
+    finally:
+        server.stop()
+
+
 if __name__ == "__main__":
     sys.exit(lib.run_module_tests(globals(), WORK, SERVER))
