@@ -360,26 +360,37 @@ OciResult<PushedManifest> Registry::FinishPush(Push& push) {
   return std::move(pushed);
 }
 
-OciResult<Digest> Registry::AttachReceipt(std::string_view repository, const Descriptor& statement,
-                                          uint64_t entry, ByteView receipt) {
+OciResult<Descriptor> Registry::StoreOwnLayer(std::string_view repository, std::string_view media_type,
+                                              ByteView content) {
   const Digest empty = Digest::Sha256Of(AsBytes("{}"));
   auto empty_stored = blobs_.Put(AsBytes("{}"));
   if (!empty_stored.ok()) return empty_stored.error();
-  auto receipt_blob = blobs_.Put(receipt);
-  if (!receipt_blob.ok()) return receipt_blob.error();
-  for (const Digest& blob : {empty, *receipt_blob}) {
-    if (Status linked = LinkIfMissing(repository, blob); !linked.ok()) return linked.error();
+  auto blob = blobs_.Put(content);
+  if (!blob.ok()) return blob.error();
+  for (const Digest& digest : {empty, *blob}) {
+    if (Status linked = LinkIfMissing(repository, digest); !linked.ok()) return linked.error();
   }
-  const Descriptor layer{std::string(kReceiptArtifactType), *receipt_blob,
-                         static_cast<int64_t>(receipt.size()), std::nullopt, {}, {}};
-  const std::string manifest = ReceiptManifest(statement, layer, entry);
+  return Descriptor{std::string(media_type), *blob, static_cast<int64_t>(content.size()), std::nullopt, {}, {}};
+}
+
+OciResult<bool> Registry::StoreOwnManifest(std::string_view repository, const std::string& manifest) {
   auto parsed = ParseManifest(kOciManifest, AsBytes(manifest));
   if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
-  const Digest digest = Digest::Sha256Of(AsBytes(manifest));
-  auto stored = Store(repository, *parsed, digest, AsBytes(manifest), {empty, *receipt_blob}, {},
-                      /*protected_by_log=*/true);
+  std::vector<Digest> references;
+  if (parsed->config) references.push_back(parsed->config->digest);
+  for (const Descriptor& layer : parsed->layers) references.push_back(layer.digest);
+  return Store(repository, *parsed, Digest::Sha256Of(AsBytes(manifest)), AsBytes(manifest), std::move(references),
+               {}, /*protected_by_log=*/true);
+}
+
+OciResult<Digest> Registry::AttachReceipt(std::string_view repository, const Descriptor& statement,
+                                          uint64_t entry, ByteView receipt) {
+  auto layer = StoreOwnLayer(repository, kReceiptArtifactType, receipt);
+  if (!layer.ok()) return layer.error();
+  const std::string manifest = ReceiptManifest(statement, *layer, entry);
+  auto stored = StoreOwnManifest(repository, manifest);
   if (!stored.ok()) return stored.error();
-  return digest;
+  return Digest::Sha256Of(AsBytes(manifest));
 }
 
 OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, const Descriptor& subject,
@@ -391,34 +402,22 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   if (!attached.ok()) return attached.error();
   if (attached->has_value()) return false;
 
-  const Digest empty = Digest::Sha256Of(AsBytes("{}"));
-  auto empty_stored = blobs_.Put(AsBytes("{}"));
-  if (!empty_stored.ok()) return empty_stored.error();
-  auto statement_blob = blobs_.Put(statement);
-  if (!statement_blob.ok()) return statement_blob.error();
-  for (const Digest& blob : {empty, *statement_blob}) {
-    if (Status linked = LinkIfMissing(repository, blob); !linked.ok()) return linked.error();
-  }
-  const Descriptor layer{std::string(kStatementArtifactType), *statement_blob,
-                         static_cast<int64_t>(statement.size()), std::nullopt, {}, {}};
-  const std::string manifest = StatementManifest(subject, layer, annotations);
-  auto parsed = ParseManifest(kOciManifest, AsBytes(manifest));
-  if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
+  auto layer = StoreOwnLayer(repository, kStatementArtifactType, statement);
+  if (!layer.ok()) return layer.error();
+  const std::string manifest = StatementManifest(subject, *layer, annotations);
   const Digest digest = Digest::Sha256Of(AsBytes(manifest));
   // The receipt first, as for a push; the record last: a crash in between
-  // attaches again.
-  const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
-                             std::nullopt, {}, {}};
-  // After a crash before the record, the receipt may be there already (a
+  // attaches again. After such a crash the receipt may be there already (a
   // new one, against a later tree head, would be a second).
   auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
   if (!receipts.ok()) return receipts.error();
   if (receipts->empty()) {
+    const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
+                               std::nullopt, {}, {}};
     auto receipt_manifest = AttachReceipt(repository, described, entry, receipt);
     if (!receipt_manifest.ok()) return receipt_manifest.error();
   }
-  auto stored = Store(repository, *parsed, digest, AsBytes(manifest), {empty, *statement_blob}, {},
-                      /*protected_by_log=*/true);
+  auto stored = StoreOwnManifest(repository, manifest);
   if (!stored.ok()) return stored.error();
   if (Status recorded = store_.RecordEntry(repository, entry, digest); !recorded.ok()) return recorded.error();
   return true;

@@ -194,6 +194,12 @@ class Registry {
                                             std::string_view content_type);
   // Reads the statement in `layer` and checks it against the manifest.
   OciResult<std::optional<Bytes>> ReadStatement(Push& push, const Descriptor& layer) const;
+  // The one layer of a manifest the service writes (with the empty
+  // config), stored and linked in the repository.
+  OciResult<Descriptor> StoreOwnLayer(std::string_view repository, std::string_view media_type,
+                                      ByteView content);
+  // Stores a manifest the service wrote, protected by the log.
+  OciResult<bool> StoreOwnManifest(std::string_view repository, const std::string& manifest);
   // Links a blob the service wrote for a push that writes more after it.
   Status LinkIfMissing(std::string_view repository, const Digest& blob);
   // Stores what the push checked (and registered).
