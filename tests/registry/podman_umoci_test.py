@@ -31,6 +31,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
+import container_state  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
 WORK = tempfile.mkdtemp(prefix="scitt-podman-umoci-")
@@ -65,33 +66,8 @@ def umoci(*args):
     return run([tool("umoci"), *args]).stdout
 
 
-# As root, skopeo and podman keep their blob-info cache in
-# /var/lib/containers/cache whatever else is configured. Where a private mount
-# namespace can be had (root with CAP_SYS_ADMIN, as here and in CI), they run
-# in one with a directory of the test bound over /var/lib/containers.
-PRIVATE_STATE = os.path.join(WORK, "var-lib-containers")
-_BIND = 'mkdir -p /var/lib/containers && mount --bind "$0" /var/lib/containers && exec "$@"'
-
-
-def _private_namespace_works():
-    os.makedirs(PRIVATE_STATE, exist_ok=True)
-    try:
-        probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _BIND,
-                                PRIVATE_STATE, "true"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
-    except OSError:
-        return False
-    return probe.returncode == 0
-
-
-ISOLATED = _private_namespace_works()
-if not ISOLATED:
-    print("note: no private mount namespace here: skopeo and podman update /var/lib/containers/cache")
-
-
-def contained(argv):
-    if not ISOLATED:
-        return argv
-    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _BIND, PRIVATE_STATE, *argv]
+# skopeo and podman never touch the machine's /var/lib/containers.
+contained = container_state.private_runner(WORK)
 
 
 def skopeo(*args, expect_ok=True):
@@ -497,8 +473,8 @@ def test_skopeo_and_podman_push_with_the_token():
 def test_podman_leaves_nothing_running():
     assert PODMAN, "needs test_umoci_builds_a_layout"
     PODMAN.cleanup()
-    if ISOLATED:  # the blob-info cache went to the test's directory
-        assert os.path.exists(os.path.join(PRIVATE_STATE, "cache", "blob-info-cache-v1.boltdb"))
+    if contained.isolated:  # the blob-info cache went to the test's directory
+        assert os.path.exists(os.path.join(contained.state, "cache", "blob-info-cache-v1.boltdb"))
 
 
 if __name__ == "__main__":

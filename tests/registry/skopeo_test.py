@@ -17,6 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
+import container_state  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
 WORK = tempfile.mkdtemp(prefix="scitt-skopeo-")
@@ -54,8 +55,13 @@ def write_layout(path, tag, layers):
     return digest, manifest
 
 
+# skopeo never touches the machine's /var/lib/containers.
+contained = container_state.private_runner(WORK)
+
+
 def skopeo(*args):
-    result = subprocess.run(["skopeo", "--insecure-policy", *args], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(contained(["skopeo", "--insecure-policy", *args]), capture_output=True, text=True,
+                            timeout=300, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, f"skopeo {' '.join(args)} failed:\n{result.stderr}"
     return result.stdout
 
