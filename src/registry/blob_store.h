@@ -68,6 +68,17 @@ class BlobStore {
   // returns.
   virtual Result<Digest> Put(ByteView content,
                              crypto::HashAlgorithm algorithm = crypto::HashAlgorithm::kSha256) = 0;
+  // Put of each (sha256), durable together once it returns: a store that
+  // can commits them at once.
+  virtual Result<std::vector<Digest>> PutAll(std::span<const ByteView> contents) {
+    std::vector<Digest> out;
+    for (ByteView content : contents) {
+      auto digest = Put(content);
+      if (!digest.ok()) return digest.error();
+      out.push_back(*digest);
+    }
+    return out;
+  }
   // Removes a committed blob (OK when there is none). Readers that have it
   // open keep reading it.
   virtual Status Remove(const Digest& digest) = 0;

@@ -338,59 +338,59 @@ OciResult<PushedManifest> Registry::FinishPush(Push& push) {
     conditional = std::unique_lock(conditional_mu_);
     if (auto failed = CheckPrecondition(repository, push.reference, push.precondition)) return *failed;
   }
-  // The receipt first: a listing never shows a registered statement
-  // without it (a referrer may come before its subject).
   const std::optional<StatementReceipt>& registered = push.registered;
-  if (registered) {
-    const Descriptor statement{std::string(pushed.manifest.media_type), pushed.digest,
-                               static_cast<int64_t>(push.content.size()), std::nullopt, {}, {}};
-    auto receipt_digest = AttachReceipt(repository, statement, registered->index, registered->receipt);
-    if (!receipt_digest.ok()) return receipt_digest.error();
-    pushed.entry = registered->index;
-    pushed.receipt_manifest = *receipt_digest;
+  if (!registered) {
+    auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
+                        pushed.tags, /*protected_by_log=*/push.already_registered);
+    if (!stored.ok()) return stored.error();
+    return std::move(pushed);
   }
-  auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
-                      pushed.tags, /*protected_by_log=*/registered.has_value() || push.already_registered);
-  if (!stored.ok()) return stored.error();
-  if (registered) {
-    if (Status recorded = store_.RecordEntry(repository, registered->index, pushed.digest); !recorded.ok()) {
-      return recorded.error();
-    }
+  // A registered statement: its manifest, its receipt manifest and the
+  // entry's record in one registry transaction, so that no listing shows
+  // the statement without its receipt and a crash leaves all or nothing.
+  const Descriptor statement{std::string(pushed.manifest.media_type), pushed.digest,
+                             static_cast<int64_t>(push.content.size()), std::nullopt, {}, {}};
+  auto receipt = ReceiptWrite(statement, registered->index, registered->receipt);
+  if (!receipt.ok()) return receipt.error();
+  receipt->write.manifests.push_back(Record(pushed.manifest, pushed.digest, push.content.size(),
+                                            std::move(push.references), /*protected_by_log=*/true));
+  receipt->write.tags = pushed.tags;
+  receipt->write.entry = {registered->index, pushed.digest};
+  if (pushed.digest.algorithm() == crypto::HashAlgorithm::kSha256) {
+    receipt->blobs.push_back(push.content);
+  } else if (auto stored = blobs_.Put(push.content, pushed.digest.algorithm()); !stored.ok()) {
+    return stored.error();
   }
+  if (Status written = WriteOwn(repository, *receipt); !written.ok()) return written.error();
+  pushed.entry = registered->index;
+  pushed.receipt_manifest = receipt->receipt_manifest;
   return std::move(pushed);
 }
 
-OciResult<Descriptor> Registry::StoreOwnLayer(std::string_view repository, std::string_view media_type,
-                                              ByteView content) {
+OciResult<Registry::OwnWrite> Registry::ReceiptWrite(const Descriptor& statement, uint64_t entry,
+                                                     ByteView receipt) const {
+  OwnWrite out;
   const Digest empty = Digest::Sha256Of(AsBytes("{}"));
-  auto empty_stored = blobs_.Put(AsBytes("{}"));
-  if (!empty_stored.ok()) return empty_stored.error();
-  auto blob = blobs_.Put(content);
-  if (!blob.ok()) return blob.error();
-  for (const Digest& digest : {empty, *blob}) {
-    if (Status linked = LinkIfMissing(repository, digest); !linked.ok()) return linked.error();
-  }
-  return Descriptor{std::string(media_type), *blob, static_cast<int64_t>(content.size()), std::nullopt, {}, {}};
-}
-
-OciResult<bool> Registry::StoreOwnManifest(std::string_view repository, const std::string& manifest) {
-  auto parsed = ParseManifest(kOciManifest, AsBytes(manifest));
+  const Descriptor layer{std::string(kReceiptArtifactType), Digest::Sha256Of(receipt),
+                         static_cast<int64_t>(receipt.size()), std::nullopt, {}, {}};
+  out.receipt_manifest_bytes = ReceiptManifest(statement, layer, entry);
+  auto parsed = ParseManifest(kOciManifest, AsBytes(out.receipt_manifest_bytes));
   if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
-  std::vector<Digest> references;
-  if (parsed->config) references.push_back(parsed->config->digest);
-  for (const Descriptor& layer : parsed->layers) references.push_back(layer.digest);
-  return Store(repository, *parsed, Digest::Sha256Of(AsBytes(manifest)), AsBytes(manifest), std::move(references),
-               {}, /*protected_by_log=*/true);
+  out.receipt_manifest = Digest::Sha256Of(AsBytes(out.receipt_manifest_bytes));
+  out.blobs = {AsBytes("{}"), receipt};  // and receipt_manifest_bytes (WriteOwn)
+  out.write.blob_links = {empty, layer.digest};
+  out.write.manifests.push_back(Record(*parsed, out.receipt_manifest, out.receipt_manifest_bytes.size(),
+                                       {empty, layer.digest}, /*protected_by_log=*/true));
+  return out;
 }
 
-OciResult<Digest> Registry::AttachReceipt(std::string_view repository, const Descriptor& statement,
-                                          uint64_t entry, ByteView receipt) {
-  auto layer = StoreOwnLayer(repository, kReceiptArtifactType, receipt);
-  if (!layer.ok()) return layer.error();
-  const std::string manifest = ReceiptManifest(statement, *layer, entry);
-  auto stored = StoreOwnManifest(repository, manifest);
-  if (!stored.ok()) return stored.error();
-  return Digest::Sha256Of(AsBytes(manifest));
+Status Registry::WriteOwn(std::string_view repository, const OwnWrite& own) {
+  // Bytes first, then the records: a crash in between leaves unreferenced
+  // blobs (gc removes them), never a record without its bytes.
+  std::vector<ByteView> blobs = own.blobs;
+  blobs.push_back(AsBytes(own.receipt_manifest_bytes));
+  if (auto stored = blobs_.PutAll(blobs); !stored.ok()) return stored.error();
+  return store_.Write(repository, own.write);
 }
 
 OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, const Descriptor& subject,
@@ -402,32 +402,25 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   if (!attached.ok()) return attached.error();
   if (attached->has_value()) return false;
 
-  auto layer = StoreOwnLayer(repository, kStatementArtifactType, statement);
-  if (!layer.ok()) return layer.error();
-  const std::string manifest = StatementManifest(subject, *layer, annotations);
+  const Descriptor layer{std::string(kStatementArtifactType), Digest::Sha256Of(statement),
+                         static_cast<int64_t>(statement.size()), std::nullopt, {}, {}};
+  const std::string manifest = StatementManifest(subject, layer, annotations);
+  auto parsed = ParseManifest(kOciManifest, AsBytes(manifest));
+  if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
   const Digest digest = Digest::Sha256Of(AsBytes(manifest));
-  // The receipt first, as for a push; the record last: a crash in between
-  // attaches again. After such a crash the receipt may be there already (a
-  // new one, against a later tree head, would be a second).
-  auto receipts = store_.ListReferrers(repository, digest, kReceiptArtifactType, "", 1);
-  if (!receipts.ok()) return receipts.error();
-  if (receipts->empty()) {
-    const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
-                               std::nullopt, {}, {}};
-    auto receipt_manifest = AttachReceipt(repository, described, entry, receipt);
-    if (!receipt_manifest.ok()) return receipt_manifest.error();
-  }
-  auto stored = StoreOwnManifest(repository, manifest);
-  if (!stored.ok()) return stored.error();
-  if (Status recorded = store_.RecordEntry(repository, entry, digest); !recorded.ok()) return recorded.error();
+  const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
+                             std::nullopt, {}, {}};
+  // As for a push: both manifests and the entry's record in one transaction.
+  auto own = ReceiptWrite(described, entry, receipt);
+  if (!own.ok()) return own.error();
+  own->blobs.push_back(statement);
+  own->blobs.push_back(AsBytes(manifest));
+  own->write.blob_links.push_back(layer.digest);
+  own->write.manifests.push_back(Record(*parsed, digest, manifest.size(),
+                                        {Digest::Sha256Of(AsBytes("{}")), layer.digest}, /*protected_by_log=*/true));
+  own->write.entry = {entry, digest};
+  if (Status written = WriteOwn(repository, *own); !written.ok()) return written.error();
   return true;
-}
-
-Status Registry::LinkIfMissing(std::string_view repository, const Digest& blob) {
-  // A link another push made and has not yet made durable becomes durable
-  // with this push's own later writes (the store's commits are ordered).
-  SCITT_ASSIGN_OR_RETURN(const bool linked, store_.HasBlob(repository, blob));
-  return linked ? Status::Ok() : store_.LinkBlob(repository, blob);
 }
 
 bool Registry::RegistersPushes(std::string_view repository) const {
@@ -452,25 +445,31 @@ bool Registry::PushesInFlight::Contains(std::string_view repository,
   return pushes_.count({std::string(repository), entry_hash}) > 0;
 }
 
-OciResult<bool> Registry::Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
-                                ByteView content, std::vector<Digest> references,
-                                std::span<const std::string> tags, bool protected_by_log) {
+ManifestRecord Registry::Record(const Manifest& manifest, const Digest& digest, size_t size,
+                               std::vector<Digest> references, bool protected_by_log) {
   std::sort(references.begin(), references.end());
   references.erase(std::unique(references.begin(), references.end()), references.end());
-  // Bytes first, then the record: a crash in between leaves an unreferenced
-  // blob (gc removes it), never a record without its bytes.
-  auto stored = blobs_.Put(content, digest.algorithm());
-  if (!stored.ok()) return stored.error();
-  const Descriptor listed = ReferrerDescriptor(manifest, digest, static_cast<int64_t>(content.size()));
+  const Descriptor listed = ReferrerDescriptor(manifest, digest, static_cast<int64_t>(size));
   ManifestRecord record;
   record.digest = digest;
   record.media_type = manifest.media_type;
-  record.size = content.size();
+  record.size = size;
   if (manifest.subject) record.subject = manifest.subject->digest;
   record.artifact_type = listed.artifact_type;
   record.annotations = manifest.annotations;
   record.references = std::move(references);
   record.protected_by_log = protected_by_log;
+  return record;
+}
+
+OciResult<bool> Registry::Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
+                                ByteView content, std::vector<Digest> references,
+                                std::span<const std::string> tags, bool protected_by_log) {
+  // Bytes first, then the record: a crash in between leaves an unreferenced
+  // blob (gc removes it), never a record without its bytes.
+  auto stored = blobs_.Put(content, digest.algorithm());
+  if (!stored.ok()) return stored.error();
+  const ManifestRecord record = Record(manifest, digest, content.size(), std::move(references), protected_by_log);
   if (Status put = store_.PutManifest(repository, record, tags); !put.ok()) return put.error();
   return true;
 }

@@ -194,20 +194,22 @@ class Registry {
                                             std::string_view content_type);
   // Reads the statement in `layer` and checks it against the manifest.
   OciResult<std::optional<Bytes>> ReadStatement(Push& push, const Descriptor& layer) const;
-  // The one layer of a manifest the service writes (with the empty
-  // config), stored and linked in the repository.
-  OciResult<Descriptor> StoreOwnLayer(std::string_view repository, std::string_view media_type,
-                                      ByteView content);
-  // Stores a manifest the service wrote, protected by the log.
-  OciResult<bool> StoreOwnManifest(std::string_view repository, const std::string& manifest);
-  // Links a blob the service wrote for a push that writes more after it.
-  Status LinkIfMissing(std::string_view repository, const Digest& blob);
+  // What the service writes for a registered statement: the blobs (bytes
+  // first) and one registry transaction.
+  struct OwnWrite {
+    std::vector<ByteView> blobs;  // the caller's buffers; receipt_manifest_bytes is added
+    RegistryWrite write;
+    std::string receipt_manifest_bytes;
+    Digest receipt_manifest;
+  };
+  // The receipt manifest of the statement manifest `statement` (with the
+  // empty config and the receipt as blobs, linked, and its record).
+  OciResult<OwnWrite> ReceiptWrite(const Descriptor& statement, uint64_t entry, ByteView receipt) const;
+  Status WriteOwn(std::string_view repository, const OwnWrite& own);
+  static ManifestRecord Record(const Manifest& manifest, const Digest& digest, size_t size,
+                               std::vector<Digest> references, bool protected_by_log);
   // Stores what the push checked (and registered).
   OciResult<PushedManifest> FinishPush(Push& push);
-  // Stores the receipt manifest of the statement manifest `statement`
-  // (which may not be stored yet) and the blobs it needs.
-  OciResult<Digest> AttachReceipt(std::string_view repository, const Descriptor& statement,
-                                  uint64_t entry, ByteView receipt);
 
   BlobStore& blobs_;
   RegistryStore& store_;

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -37,6 +38,15 @@ struct ManifestRecord {
   bool protected_by_log = false;
 };
 
+// What one push (or one attachment of a logged statement) writes, in one
+// transaction: after a crash, all of it or none of it.
+struct RegistryWrite {
+  std::vector<Digest> blob_links;          // blobs now part of the repository
+  std::vector<ManifestRecord> manifests;   // stored in this order, as PutManifest does
+  std::vector<std::string> tags;           // pointed at the last manifest
+  std::optional<std::pair<uint64_t, Digest>> entry;  // as RecordEntry(first, second)
+};
+
 // Thread-safe. Calls may block on disk: never on an HTTP I/O thread.
 class RegistryStore {
  public:
@@ -54,6 +64,8 @@ class RegistryStore {
   // protected_by_log set now protects it (protection is never removed).
   virtual Status PutManifest(std::string_view repository, const ManifestRecord& manifest,
                              std::span<const std::string> tags) = 0;
+  // Everything of `write` in one transaction.
+  virtual Status Write(std::string_view repository, const RegistryWrite& write) = 0;
   virtual Result<std::optional<ManifestRecord>> GetManifest(std::string_view repository,
                                                             const Digest& digest) const = 0;
   virtual Result<std::optional<Digest>> ResolveTag(std::string_view repository,

@@ -206,6 +206,26 @@ TEST_P(RegistryStoreConformance, RepositoriesWithManifest) {
   EXPECT_TRUE(store->RepositoriesWithManifest(D(2), 10)->empty());
 }
 
+TEST_P(RegistryStoreConformance, OneWriteStoresLinksManifestsTagsAndTheEntry) {
+  auto store = MustOpen();
+  registry::RegistryWrite write;
+  write.blob_links = {D(50), D(51)};
+  write.manifests = {Manifest(1, D(2), "application/receipt"), Manifest(2, D(0), "application/statement")};
+  write.manifests[0].protected_by_log = write.manifests[1].protected_by_log = true;
+  write.tags = {"t"};
+  write.entry = {{9, D(2)}};
+  ASSERT_TRUE(store->Write("r", write).ok());
+  EXPECT_TRUE(*store->HasBlob("r", D(50)) && *store->HasBlob("r", D(51)));
+  EXPECT_TRUE(store->GetManifest("r", D(1))->value().protected_by_log);
+  EXPECT_EQ(store->ResolveTag("r", "t")->value(), D(2));  // the tags name the last manifest
+  EXPECT_EQ(store->FindEntry("r", 9)->value(), D(2));
+  EXPECT_EQ(store->ListReferrers("r", D(2), std::nullopt, "", 10)->size(), 1u);
+  EXPECT_EQ(store->ListReferrers("r", D(0), std::nullopt, "", 10)->size(), 1u);
+  // Writing the same again changes nothing.
+  ASSERT_TRUE(store->Write("r", write).ok());
+  EXPECT_EQ(store->ListReferrers("r", D(0), std::nullopt, "", 10)->size(), 1u);
+}
+
 TEST_P(RegistryStoreConformance, LogEntriesAndFollowerCursorsSurviveReopening) {
   {
     auto store = MustOpen();

@@ -313,6 +313,22 @@ Result<Digest> BlobFiles::Put(ByteView content, crypto::HashAlgorithm algorithm)
   return digest;
 }
 
+Result<std::vector<Digest>> BlobFiles::PutAll(std::span<const ByteView> contents) {
+  std::vector<Digest> out;
+  std::vector<std::pair<Digest, ByteView>> small;
+  for (ByteView content : contents) {
+    if (content.size() <= options_.small_blob_bytes) {
+      out.push_back(Digest::Sha256Of(content));
+      small.emplace_back(out.back(), content);
+    } else {
+      SCITT_ASSIGN_OR_RETURN(Digest digest, Put(content));
+      out.push_back(std::move(digest));
+    }
+  }
+  if (!small.empty()) SCITT_RETURN_IF_ERROR(small_->PutAll(small));
+  return out;
+}
+
 Status BlobFiles::Remove(const Digest& digest) {
   SCITT_RETURN_IF_ERROR(small_->Remove(digest));
   const std::string blob = BlobPath(digest);

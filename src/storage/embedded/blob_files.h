@@ -52,6 +52,7 @@ class BlobFiles final : public registry::BlobStore {
   Result<std::unique_ptr<registry::BlobReader>> Open(const registry::Digest& digest) const override;
   Result<registry::Digest> Put(ByteView content,
                                crypto::HashAlgorithm algorithm = crypto::HashAlgorithm::kSha256) override;
+  Result<std::vector<registry::Digest>> PutAll(std::span<const ByteView> contents) override;
   Status Remove(const registry::Digest& digest) override;
   Result<std::vector<registry::Digest>> List() const override;
 

@@ -13,6 +13,7 @@ using embedded::Statement;
 using registry::Descriptor;
 using registry::Digest;
 using registry::ManifestRecord;
+using registry::RegistryWrite;
 
 namespace {
 
@@ -126,13 +127,17 @@ Status RegistryDb::InTransaction(const std::function<Status()>& work) {
 Status RegistryDb::LinkBlob(std::string_view repository, const Digest& digest) {
   return Durable([&]() -> Status {
     std::lock_guard lock(mu_);
-    SCITT_ASSIGN_OR_RETURN(const Statement* insert,
-                           Sql("INSERT OR IGNORE INTO blob_links(repository, digest) VALUES(?, ?)"));
-    const std::string text = digest.ToString();
-    Query q(*insert);
-    q.Text(1, repository).Text(2, text);
-    return Run(q, "linking a blob");
+    return LinkBlobLocked(repository, digest);
   }());
+}
+
+Status RegistryDb::LinkBlobLocked(std::string_view repository, const Digest& digest) {
+  SCITT_ASSIGN_OR_RETURN(const Statement* insert,
+                         Sql("INSERT OR IGNORE INTO blob_links(repository, digest) VALUES(?, ?)"));
+  const std::string text = digest.ToString();
+  Query q(*insert);
+  q.Text(1, repository).Text(2, text);
+  return Run(q, "linking a blob");
 }
 
 Result<bool> RegistryDb::HasBlob(std::string_view repository, const Digest& digest) const {
@@ -162,57 +167,77 @@ Result<bool> RegistryDb::UnlinkBlob(std::string_view repository, const Digest& d
 
 Status RegistryDb::PutManifest(std::string_view repository, const ManifestRecord& manifest,
                                std::span<const std::string> tags) {
+  RegistryWrite write;
+  write.manifests.push_back(manifest);
+  write.tags.assign(tags.begin(), tags.end());
+  return Write(repository, write);
+}
+
+Status RegistryDb::Write(std::string_view repository, const RegistryWrite& write) {
   return Durable([&]() -> Status {
     std::lock_guard lock(mu_);
-    const std::string digest = manifest.digest.ToString();
     return InTransaction([&]() -> Status {
-      SCITT_ASSIGN_OR_RETURN(
-          const Statement* insert,
-          Sql("INSERT OR IGNORE INTO manifests(repository, digest, media_type, size, subject, "
-              "artifact_type, annotations, protected) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
-      const std::string subject = manifest.subject ? manifest.subject->ToString() : "";
-      const std::string annotations = EncodeAnnotations(manifest.annotations);
-      {
-        Query q(*insert);
-        q.Text(1, repository).Text(2, digest).Text(3, manifest.media_type)
-            .Int(4, static_cast<int64_t>(manifest.size))
-            .Text(7, annotations)
-            .Int(8, manifest.protected_by_log ? 1 : 0);
-        if (manifest.subject) q.Text(5, subject);  // else NULL: not a referrer
-        if (manifest.artifact_type) q.Text(6, *manifest.artifact_type);
-        SCITT_RETURN_IF_ERROR(Run(q, "storing manifest " + digest));
+      for (const Digest& blob : write.blob_links) SCITT_RETURN_IF_ERROR(LinkBlobLocked(repository, blob));
+      for (size_t i = 0; i < write.manifests.size(); ++i) {
+        const bool last = i + 1 == write.manifests.size();
+        SCITT_RETURN_IF_ERROR(PutManifestLocked(repository, write.manifests[i],
+                                                last ? std::span<const std::string>(write.tags)
+                                                     : std::span<const std::string>()));
       }
-      if (Changes() == 0 && manifest.protected_by_log) {  // stored before, unprotected
-        SCITT_ASSIGN_OR_RETURN(
-            const Statement* protect,
-            Sql("UPDATE manifests SET protected = 1 WHERE repository = ? AND digest = ?"));
-        Query q(*protect);
-        q.Text(1, repository).Text(2, digest);
-        SCITT_RETURN_IF_ERROR(Run(q, "protecting manifest " + digest));
-      } else if (Changes() > 0) {
-        SCITT_ASSIGN_OR_RETURN(
-            const Statement* reference,
-            Sql("INSERT OR IGNORE INTO manifest_references(repository, digest, reference) "
-                "VALUES(?, ?, ?)"));
-        for (const Digest& target : manifest.references) {
-          const std::string text = target.ToString();
-          Query q(*reference);
-          q.Text(1, repository).Text(2, digest).Text(3, text);
-          SCITT_RETURN_IF_ERROR(Run(q, "storing the references of manifest " + digest));
-        }
-      }
-      SCITT_ASSIGN_OR_RETURN(
-          const Statement* tag,
-          Sql("INSERT INTO tags(repository, tag, digest) VALUES(?, ?, ?) "
-              "ON CONFLICT(repository, tag) DO UPDATE SET digest = excluded.digest"));
-      for (const std::string& name : tags) {
-        Query q(*tag);
-        q.Text(1, repository).Text(2, name).Text(3, digest);
-        SCITT_RETURN_IF_ERROR(Run(q, "tagging manifest " + digest));
-      }
+      if (write.entry) SCITT_RETURN_IF_ERROR(RecordEntryLocked(repository, write.entry->first, write.entry->second));
       return Status::Ok();
     });
   }());
+}
+
+Status RegistryDb::PutManifestLocked(std::string_view repository, const ManifestRecord& manifest,
+                                     std::span<const std::string> tags) {
+  const std::string digest = manifest.digest.ToString();
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* insert,
+      Sql("INSERT OR IGNORE INTO manifests(repository, digest, media_type, size, subject, "
+          "artifact_type, annotations, protected) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+  const std::string subject = manifest.subject ? manifest.subject->ToString() : "";
+  const std::string annotations = EncodeAnnotations(manifest.annotations);
+  {
+    Query q(*insert);
+    q.Text(1, repository).Text(2, digest).Text(3, manifest.media_type)
+        .Int(4, static_cast<int64_t>(manifest.size))
+        .Text(7, annotations)
+        .Int(8, manifest.protected_by_log ? 1 : 0);
+    if (manifest.subject) q.Text(5, subject);  // else NULL: not a referrer
+    if (manifest.artifact_type) q.Text(6, *manifest.artifact_type);
+    SCITT_RETURN_IF_ERROR(Run(q, "storing manifest " + digest));
+  }
+  if (Changes() == 0 && manifest.protected_by_log) {  // stored before, unprotected
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* protect,
+        Sql("UPDATE manifests SET protected = 1 WHERE repository = ? AND digest = ?"));
+    Query q(*protect);
+    q.Text(1, repository).Text(2, digest);
+    SCITT_RETURN_IF_ERROR(Run(q, "protecting manifest " + digest));
+  } else if (Changes() > 0) {
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* reference,
+        Sql("INSERT OR IGNORE INTO manifest_references(repository, digest, reference) "
+            "VALUES(?, ?, ?)"));
+    for (const Digest& target : manifest.references) {
+      const std::string text = target.ToString();
+      Query q(*reference);
+      q.Text(1, repository).Text(2, digest).Text(3, text);
+      SCITT_RETURN_IF_ERROR(Run(q, "storing the references of manifest " + digest));
+    }
+  }
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* tag,
+      Sql("INSERT INTO tags(repository, tag, digest) VALUES(?, ?, ?) "
+          "ON CONFLICT(repository, tag) DO UPDATE SET digest = excluded.digest"));
+  for (const std::string& name : tags) {
+    Query q(*tag);
+    q.Text(1, repository).Text(2, name).Text(3, digest);
+    SCITT_RETURN_IF_ERROR(Run(q, "tagging manifest " + digest));
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<ManifestRecord>> RegistryDb::GetManifest(std::string_view repository,
@@ -424,14 +449,18 @@ Result<bool> RegistryDb::HoldsManifests() const {
 Status RegistryDb::RecordEntry(std::string_view repository, uint64_t entry, const Digest& statement) {
   return Durable([&]() -> Status {
     std::lock_guard lock(mu_);
-    SCITT_ASSIGN_OR_RETURN(
-        const Statement* insert,
-        Sql("INSERT OR IGNORE INTO log_entries(repository, entry, statement) VALUES(?, ?, ?)"));
-    const std::string text = statement.ToString();
-    Query q(*insert);
-    q.Text(1, repository).Int(2, static_cast<int64_t>(entry)).Text(3, text);
-    return Run(q, "recording log entry " + std::to_string(entry));
+    return RecordEntryLocked(repository, entry, statement);
   }());
+}
+
+Status RegistryDb::RecordEntryLocked(std::string_view repository, uint64_t entry, const Digest& statement) {
+  SCITT_ASSIGN_OR_RETURN(
+      const Statement* insert,
+      Sql("INSERT OR IGNORE INTO log_entries(repository, entry, statement) VALUES(?, ?, ?)"));
+  const std::string text = statement.ToString();
+  Query q(*insert);
+  q.Text(1, repository).Int(2, static_cast<int64_t>(entry)).Text(3, text);
+  return Run(q, "recording log entry " + std::to_string(entry));
 }
 
 Result<std::optional<Digest>> RegistryDb::FindEntry(std::string_view repository, uint64_t entry) const {

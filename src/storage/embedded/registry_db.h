@@ -36,6 +36,7 @@ class RegistryDb final : public registry::RegistryStore {
   Result<bool> UnlinkBlob(std::string_view repository, const registry::Digest& digest) override;
   Status PutManifest(std::string_view repository, const registry::ManifestRecord& manifest,
                      std::span<const std::string> tags) override;
+  Status Write(std::string_view repository, const registry::RegistryWrite& write) override;
   Result<std::optional<registry::ManifestRecord>> GetManifest(
       std::string_view repository, const registry::Digest& digest) const override;
   Result<std::optional<registry::Digest>> ResolveTag(std::string_view repository,
@@ -75,6 +76,11 @@ class RegistryDb final : public registry::RegistryStore {
   // The prepared statement for `sql` (a string literal), made on first use.
   // Caller holds mu_.
   Result<const embedded::Statement*> Sql(const char* sql) const;
+  // The writes, for a caller that holds mu_ inside a transaction.
+  Status LinkBlobLocked(std::string_view repository, const registry::Digest& digest);
+  Status PutManifestLocked(std::string_view repository, const registry::ManifestRecord& manifest,
+                           std::span<const std::string> tags);
+  Status RecordEntryLocked(std::string_view repository, uint64_t entry, const registry::Digest& statement);
   // Runs a statement that returns no rows; caller holds mu_.
   Status Run(embedded::Query& query, const std::string& what) const;
   Status InTransaction(const std::function<Status()>& work);

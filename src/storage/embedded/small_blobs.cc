@@ -34,14 +34,29 @@ Result<const Statement*> SmallBlobs::Sql(const char* sql) const {
 }
 
 Status SmallBlobs::Put(const Digest& digest, ByteView content) {
+  const std::pair<Digest, ByteView> one{digest, content};
+  return PutAll(std::span(&one, 1));
+}
+
+Status SmallBlobs::PutAll(std::span<const std::pair<Digest, ByteView>> blobs) {
   {
     std::lock_guard lock(mu_);
-    SCITT_ASSIGN_OR_RETURN(const Statement* insert,
-                           Sql("INSERT OR IGNORE INTO small_blobs(digest, content) VALUES(?, coalesce(?, X''))"));  // empty binds NULL
-    const std::string text = digest.ToString();
-    Query q(*insert);
-    q.Text(1, text).Blob(2, content);
-    if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "storing blob " + text);
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* insert,
+        Sql("INSERT OR IGNORE INTO small_blobs(digest, content) VALUES(?, coalesce(?, X''))"));  // empty binds NULL
+    const bool transaction = blobs.size() > 1;
+    if (transaction) SCITT_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+    for (const auto& [digest, content] : blobs) {
+      const std::string text = digest.ToString();
+      Query q(*insert);
+      q.Text(1, text).Blob(2, content);
+      if (q.Step() != SQLITE_DONE) {
+        Error failed = SqliteError(db_.get(), "storing blob " + text);
+        if (transaction) (void)db_.Exec("ROLLBACK");
+        return failed;
+      }
+    }
+    if (transaction) SCITT_RETURN_IF_ERROR(db_.Exec("COMMIT"));
   }
   return wal_.Sync();
 }

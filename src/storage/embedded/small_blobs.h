@@ -10,8 +10,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -28,6 +30,8 @@ class SmallBlobs {
 
   // Durable when it returns; storing a digest again changes nothing.
   Status Put(const registry::Digest& digest, ByteView content);
+  // The same for several, in one transaction.
+  Status PutAll(std::span<const std::pair<registry::Digest, ByteView>> blobs);
   Result<std::optional<Bytes>> Get(const registry::Digest& digest) const;
   Result<std::optional<uint64_t>> Size(const registry::Digest& digest) const;
   Status Remove(const registry::Digest& digest);
