@@ -128,7 +128,7 @@ std::string ReceiptManifest(const Descriptor& statement, const Descriptor& recei
 void PipelineRegistrar::Register(ByteView statement, Done done) {
   auto outcome = pipeline_.Register(statement, [done](Result<registration::Registered> registered) {
     if (!registered.ok()) return done(FromError(registered.error()));
-    done(StatementReceipt{registered->index, std::move(registered->receipt), {}});
+    done(StatementReceipt{registered->index, std::move(registered->receipt)});
   });
   if (const auto* refusal = std::get_if<registration::Refusal>(&outcome)) {
     return done(OciError{OciCode::kDenied, "registration refused: " + refusal->title + ": " + refusal->detail});

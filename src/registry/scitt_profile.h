@@ -13,7 +13,6 @@
 #include <string_view>
 
 #include "base/bytes.h"
-#include "crypto/hash.h"
 #include "registry/errors.h"
 #include "registry/manifest.h"
 
@@ -95,7 +94,6 @@ std::string ReceiptManifest(const Descriptor& statement, const Descriptor& recei
 struct StatementReceipt {
   uint64_t index = 0;
   Bytes receipt;
-  crypto::Sha256Digest entry_hash{};  // set by the registry, not the registrar
 };
 
 // How the registry registers a pushed statement. Defined here, by its user;

@@ -265,7 +265,7 @@ class FakeRegistrar : public StatementRegistrar {
     ++calls;
     last = Bytes(statement.begin(), statement.end());
     if (refuse) return done(OciError{OciCode::kDenied, "registration refused: Invalid Issuer: unknown key"});
-    done(StatementReceipt{41, Bytes{0xd2, 0x84}, {}});
+    done(StatementReceipt{41, Bytes{0xd2, 0x84}});
   }
   int calls = 0;
   bool refuse = false;
