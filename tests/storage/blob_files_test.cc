@@ -3,6 +3,7 @@
 #include "storage/embedded/blob_files.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
@@ -90,6 +91,47 @@ TEST(BlobFiles, SmallBlobsAreRowsAndTheirUploadsStayInMemory) {
   EXPECT_EQ(listed->size(), 3u);
   ASSERT_TRUE(store->Remove(Digest::Sha256Of(Content(1000, 7))).ok());
   EXPECT_FALSE(store->Size(Digest::Sha256Of(Content(1000, 7)))->has_value());
+  EXPECT_EQ(store->List()->size(), 2u);
+}
+
+// blobs.sqlite of format 1 (a WITHOUT ROWID table) is copied to format 2
+// when opened, every blob kept.
+TEST(BlobFiles, SmallBlobsOfFormatOneAreUpgraded) {
+  TempDir dir;
+  const Bytes content = Content(500, 3);
+  const Digest digest = Digest::Sha256Of(content);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() + "/blobs.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "PRAGMA journal_mode = WAL;"
+                           "CREATE TABLE small_blobs(digest TEXT PRIMARY KEY, content BLOB NOT NULL) WITHOUT ROWID;"
+                           "PRAGMA user_version = 1;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* insert = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO small_blobs VALUES(?, ?)", -1, &insert, nullptr), SQLITE_OK);
+    const std::string text = digest.ToString();
+    sqlite3_bind_text(insert, 1, text.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(insert, 2, content.data(), static_cast<int>(content.size()), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+  }
+  {
+    auto store = MustOpen(dir.path());
+    EXPECT_EQ(ReadAll(*store, digest), content);
+    ASSERT_TRUE(store->Put(Content(600, 4)).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir.path() + "/blobs.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* version = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &version, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(version), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(version, 0), 2);
+  sqlite3_finalize(version);
+  sqlite3_close(db);
+  auto store = MustOpen(dir.path());
   EXPECT_EQ(store->List()->size(), 2u);
 }
 

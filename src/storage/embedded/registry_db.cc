@@ -73,14 +73,7 @@ Result<registry::Annotations> DecodeAnnotations(const std::string& text) {
 
 Result<std::unique_ptr<RegistryDb>> RegistryDb::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
-  // One process writes it (the service; offline tools refuse while it
-  // runs): no file locks per transaction, and no shared-memory index.
-  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA locking_mode = EXCLUSIVE"));
-  SCITT_RETURN_IF_ERROR(embedded::UseWal(db, path));
-  // Commits are made durable by a group fsync of the WAL (Durable) after
-  // the connection is released, not by SQLite inside each commit: one
-  // fsync covers every commit made meanwhile.
-  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));
+  SCITT_RETURN_IF_ERROR(embedded::GroupCommit::Prepare(db, path));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
   if (version == 0 || version == 1) {
     SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
@@ -116,19 +109,8 @@ Status RegistryDb::Run(Query& query, const std::string& what) const {
 
 int RegistryDb::Changes() const { return sqlite3_changes(db_.get()); }
 
-Status RegistryDb::InTransaction(const std::function<Status()>& work) {
-  SCITT_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
-  Status done = work();
-  if (done.ok()) done = db_.Exec("COMMIT");
-  if (!done.ok() && !sqlite3_get_autocommit(db_.get())) (void)db_.Exec("ROLLBACK");
-  return done;
-}
-
 Status RegistryDb::LinkBlob(std::string_view repository, const Digest& digest) {
-  return Durable([&]() -> Status {
-    std::lock_guard lock(mu_);
-    return LinkBlobLocked(repository, digest);
-  }());
+  return commits_.Run([&] { return LinkBlobLocked(repository, digest); });
 }
 
 Status RegistryDb::LinkBlobLocked(std::string_view repository, const Digest& digest) {
@@ -153,16 +135,18 @@ Result<bool> RegistryDb::HasBlob(std::string_view repository, const Digest& dige
 }
 
 Result<bool> RegistryDb::UnlinkBlob(std::string_view repository, const Digest& digest) {
-  return Durable([&]() -> Result<bool> {
-    std::lock_guard lock(mu_);
+  bool unlinked = false;
+  SCITT_RETURN_IF_ERROR(commits_.Run([&]() -> Status {
     SCITT_ASSIGN_OR_RETURN(const Statement* remove,
                            Sql("DELETE FROM blob_links WHERE repository = ? AND digest = ?"));
     const std::string text = digest.ToString();
     Query q(*remove);
     q.Text(1, repository).Text(2, text);
     SCITT_RETURN_IF_ERROR(Run(q, "unlinking a blob"));
-    return Changes() > 0;
-  }());
+    unlinked = Changes() > 0;
+    return Status::Ok();
+  }));
+  return unlinked;
 }
 
 Status RegistryDb::PutManifest(std::string_view repository, const ManifestRecord& manifest,
@@ -174,20 +158,17 @@ Status RegistryDb::PutManifest(std::string_view repository, const ManifestRecord
 }
 
 Status RegistryDb::Write(std::string_view repository, const RegistryWrite& write) {
-  return Durable([&]() -> Status {
-    std::lock_guard lock(mu_);
-    return InTransaction([&]() -> Status {
-      for (const Digest& blob : write.blob_links) SCITT_RETURN_IF_ERROR(LinkBlobLocked(repository, blob));
-      for (size_t i = 0; i < write.manifests.size(); ++i) {
-        const bool last = i + 1 == write.manifests.size();
-        SCITT_RETURN_IF_ERROR(PutManifestLocked(repository, write.manifests[i],
-                                                last ? std::span<const std::string>(write.tags)
-                                                     : std::span<const std::string>()));
-      }
-      if (write.entry) SCITT_RETURN_IF_ERROR(RecordEntryLocked(repository, write.entry->first, write.entry->second));
-      return Status::Ok();
-    });
-  }());
+  return commits_.Run([&]() -> Status {
+    for (const Digest& blob : write.blob_links) SCITT_RETURN_IF_ERROR(LinkBlobLocked(repository, blob));
+    for (size_t i = 0; i < write.manifests.size(); ++i) {
+      const bool last = i + 1 == write.manifests.size();
+      SCITT_RETURN_IF_ERROR(PutManifestLocked(repository, write.manifests[i],
+                                              last ? std::span<const std::string>(write.tags)
+                                                   : std::span<const std::string>()));
+    }
+    if (write.entry) SCITT_RETURN_IF_ERROR(RecordEntryLocked(repository, write.entry->first, write.entry->second));
+    return Status::Ok();
+  });
 }
 
 Status RegistryDb::PutManifestLocked(std::string_view repository, const ManifestRecord& manifest,
@@ -348,55 +329,53 @@ Result<std::vector<Descriptor>> RegistryDb::ListReferrers(
 
 Result<bool> RegistryDb::DeleteManifest(std::string_view repository, const Digest& digest,
                                         bool even_if_protected) {
-  return Durable([&]() -> Result<bool> {
-    std::lock_guard lock(mu_);
-    const std::string text = digest.ToString();
-    bool deleted = false;
-    SCITT_RETURN_IF_ERROR(InTransaction([&]() -> Status {
-      SCITT_ASSIGN_OR_RETURN(
-          const Statement* find,
-          Sql("SELECT protected FROM manifests WHERE repository = ? AND digest = ?"));
-      {
-        Query q(*find);
-        q.Text(1, repository).Text(2, text);
-        const int rc = q.Step();
-        if (rc == SQLITE_DONE) return Status::Ok();
-        if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading manifest " + text);
-        if (q.IntAt(0) != 0 && !even_if_protected) {
-          return MakeError(ErrorCode::kUnsupported,
-                           "manifest " + text + " is referred to by a log entry and cannot be deleted");
-        }
+  const std::string text = digest.ToString();
+  bool deleted = false;
+  SCITT_RETURN_IF_ERROR(commits_.Run([&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* find,
+        Sql("SELECT protected FROM manifests WHERE repository = ? AND digest = ?"));
+    {
+      Query q(*find);
+      q.Text(1, repository).Text(2, text);
+      const int rc = q.Step();
+      if (rc == SQLITE_DONE) return Status::Ok();
+      if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading manifest " + text);
+      if (q.IntAt(0) != 0 && !even_if_protected) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "manifest " + text + " is referred to by a log entry and cannot be deleted");
       }
-      for (const char* sql : {"DELETE FROM manifests WHERE repository = ? AND digest = ?",
-                              "DELETE FROM manifest_references WHERE repository = ? AND digest = ?",
-                              "DELETE FROM tags WHERE repository = ? AND digest = ?"}) {
-        SCITT_ASSIGN_OR_RETURN(const Statement* remove, Sql(sql));
-        Query q(*remove);
-        q.Text(1, repository).Text(2, text);
-        SCITT_RETURN_IF_ERROR(Run(q, "deleting manifest " + text));
-      }
-      deleted = true;
-      return Status::Ok();
-    }));
-    return deleted;
-  }());
+    }
+    for (const char* sql : {"DELETE FROM manifests WHERE repository = ? AND digest = ?",
+                            "DELETE FROM manifest_references WHERE repository = ? AND digest = ?",
+                            "DELETE FROM tags WHERE repository = ? AND digest = ?"}) {
+      SCITT_ASSIGN_OR_RETURN(const Statement* remove, Sql(sql));
+      Query q(*remove);
+      q.Text(1, repository).Text(2, text);
+      SCITT_RETURN_IF_ERROR(Run(q, "deleting manifest " + text));
+    }
+    deleted = true;
+    return Status::Ok();
+  }));
+  return deleted;
 }
 
 Result<bool> RegistryDb::DeleteTag(std::string_view repository, std::string_view tag) {
-  return Durable([&]() -> Result<bool> {
-    std::lock_guard lock(mu_);
+  bool deleted = false;
+  SCITT_RETURN_IF_ERROR(commits_.Run([&]() -> Status {
     SCITT_ASSIGN_OR_RETURN(const Statement* remove,
                            Sql("DELETE FROM tags WHERE repository = ? AND tag = ?"));
     Query q(*remove);
     q.Text(1, repository).Text(2, tag);
     SCITT_RETURN_IF_ERROR(Run(q, "deleting a tag"));
-    return Changes() > 0;
-  }());
+    deleted = Changes() > 0;
+    return Status::Ok();
+  }));
+  return deleted;
 }
 
 Status RegistryDb::ProtectManifest(std::string_view repository, const Digest& digest) {
-  return Durable([&]() -> Status {
-    std::lock_guard lock(mu_);
+  return commits_.Run([&]() -> Status {
     const std::string text = digest.ToString();
     SCITT_ASSIGN_OR_RETURN(
         const Statement* protect,
@@ -406,7 +385,7 @@ Status RegistryDb::ProtectManifest(std::string_view repository, const Digest& di
     SCITT_RETURN_IF_ERROR(Run(q, "protecting manifest " + text));
     if (Changes() == 0) return MakeError(ErrorCode::kNotFound, "no manifest " + text);
     return Status::Ok();
-  }());
+  });
 }
 
 Result<bool> RegistryDb::RepositoryExists(std::string_view repository) const {
@@ -447,10 +426,9 @@ Result<bool> RegistryDb::HoldsManifests() const {
 }
 
 Status RegistryDb::RecordEntry(std::string_view repository, uint64_t entry, const Digest& statement) {
-  return Durable([&]() -> Status {
-    std::lock_guard lock(mu_);
+  return commits_.Run([&]() -> Status {
     return RecordEntryLocked(repository, entry, statement);
-  }());
+  });
 }
 
 Status RegistryDb::RecordEntryLocked(std::string_view repository, uint64_t entry, const Digest& statement) {
@@ -490,8 +468,7 @@ Result<uint64_t> RegistryDb::FollowerCursor(std::string_view follower) const {
 }
 
 Status RegistryDb::SaveFollowerCursor(std::string_view follower, uint64_t next) {
-  return Durable([&]() -> Status {
-    std::lock_guard lock(mu_);
+  return commits_.Run([&]() -> Status {
     SCITT_ASSIGN_OR_RETURN(
         const Statement* save,
         Sql("INSERT INTO follower_cursors(follower, next) VALUES(?, ?) "
@@ -499,7 +476,7 @@ Status RegistryDb::SaveFollowerCursor(std::string_view follower, uint64_t next) 
     Query q(*save);
     q.Text(1, follower).Int(2, static_cast<int64_t>(next));
     return Run(q, "saving a follower's cursor");
-  }());
+  });
 }
 
 Result<std::vector<Digest>> RegistryDb::LiveDigests() const {

@@ -1,7 +1,7 @@
 // The embedded registry::RegistryStore: registry.sqlite in the data
 // directory (WAL; every change is fsynced before its call returns, so a
 // manifest PUT answered 201 survives a crash; concurrent changes share one
-// fsync: group commit).
+// transaction and one fsync: group_commit.h).
 //   blob_links(repository, digest)                 blobs each repository holds
 //   manifests(repository, digest, media_type, size, subject, artifact_type,
 //             annotations JSON, protected)         the referrers index is
@@ -15,14 +15,13 @@
 // layer can ask for; a pool of readers can come when a benchmark says so.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "registry/registry_store.h"
-#include "storage/embedded/group_sync.h"
+#include "storage/embedded/group_commit.h"
 #include "storage/embedded/sqlite.h"
 
 namespace scitt::storage {
@@ -64,33 +63,25 @@ class RegistryDb final : public registry::RegistryStore {
   Result<std::vector<registry::Digest>> LiveDigests() const override;
 
  private:
-  RegistryDb(embedded::Connection db, std::string wal_path) : db_(std::move(db)), wal_(std::move(wal_path)) {}
-  // A write's result, once the write is durable (group commit). Called
-  // after the write, without mu_.
-  template <typename R>
-  R Durable(R written) {
-    if (!written.ok()) return written;
-    if (Status synced = wal_.Sync(); !synced.ok()) return synced.error();
-    return written;
-  }
+  RegistryDb(embedded::Connection db, std::string wal_path)
+      : db_(std::move(db)), commits_(&db_, &mu_, std::move(wal_path)) {}
   // The prepared statement for `sql` (a string literal), made on first use.
   // Caller holds mu_.
   Result<const embedded::Statement*> Sql(const char* sql) const;
-  // The writes, for a caller that holds mu_ inside a transaction.
+  // The writes, for a change run by commits_ (mu_ held, a transaction open).
   Status LinkBlobLocked(std::string_view repository, const registry::Digest& digest);
   Status PutManifestLocked(std::string_view repository, const registry::ManifestRecord& manifest,
                            std::span<const std::string> tags);
   Status RecordEntryLocked(std::string_view repository, uint64_t entry, const registry::Digest& statement);
   // Runs a statement that returns no rows; caller holds mu_.
   Status Run(embedded::Query& query, const std::string& what) const;
-  Status InTransaction(const std::function<Status()>& work);
   // The number of rows a statement changed.
   int Changes() const;
 
   mutable std::mutex mu_;
   embedded::Connection db_;
   mutable std::unordered_map<const char*, embedded::Statement> statements_;
-  embedded::WalGroupSync wal_;
+  embedded::GroupCommit commits_;  // every change goes through it
 };
 
 }  // namespace scitt::storage

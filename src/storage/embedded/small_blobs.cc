@@ -8,17 +8,32 @@ using registry::Digest;
 
 Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
-  // One process writes it (the service; offline tools refuse while it
-  // runs): no file locks per transaction, and no shared-memory index.
-  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA locking_mode = EXCLUSIVE"));
-  SCITT_RETURN_IF_ERROR(UseWal(db, path));
-  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));  // durability: WalGroupSync
+  SCITT_RETURN_IF_ERROR(GroupCommit::Prepare(db, path));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(db, path));
+  // Format 2 keeps the contents in a rowid table, appended in the order
+  // they come, and the digests in its primary-key index. Format 1 was a
+  // WITHOUT ROWID table keyed by digest: kilobyte rows at random places,
+  // three to a page, so every blob dirtied (and often split) a page of its
+  // own: 6.6 WAL pages per change against 3.9 now. Format 1 is copied over.
+  constexpr const char* kFormat2 =
+      "CREATE TABLE small_blobs(digest TEXT PRIMARY KEY, content BLOB NOT NULL);"
+      "PRAGMA user_version = 2;";
   if (version == 0) {
-    SCITT_RETURN_IF_ERROR(db.Exec(
-        "CREATE TABLE IF NOT EXISTS small_blobs(digest TEXT PRIMARY KEY, content BLOB NOT NULL) WITHOUT ROWID;"
-        "PRAGMA user_version = 1;"));
-  } else if (version != 1) {
+    SCITT_RETURN_IF_ERROR(db.Exec(kFormat2));
+  } else if (version == 1) {
+    SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    Status upgraded = db.Exec("ALTER TABLE small_blobs RENAME TO small_blobs_format1");
+    if (upgraded.ok()) upgraded = db.Exec(kFormat2);
+    if (upgraded.ok()) {
+      upgraded = db.Exec("INSERT INTO small_blobs SELECT digest, content FROM small_blobs_format1;"
+                         "DROP TABLE small_blobs_format1;");
+    }
+    if (!upgraded.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return upgraded.error();
+    }
+    SCITT_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  } else if (version != 2) {
     return UnknownVersion(path, version);
   }
   return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(db), path + "-wal"));
@@ -39,26 +54,18 @@ Status SmallBlobs::Put(const Digest& digest, ByteView content) {
 }
 
 Status SmallBlobs::PutAll(std::span<const std::pair<Digest, ByteView>> blobs) {
-  {
-    std::lock_guard lock(mu_);
+  return commits_.Run([&]() -> Status {
     SCITT_ASSIGN_OR_RETURN(
         const Statement* insert,
         Sql("INSERT OR IGNORE INTO small_blobs(digest, content) VALUES(?, coalesce(?, X''))"));  // empty binds NULL
-    const bool transaction = blobs.size() > 1;
-    if (transaction) SCITT_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
     for (const auto& [digest, content] : blobs) {
       const std::string text = digest.ToString();
       Query q(*insert);
       q.Text(1, text).Blob(2, content);
-      if (q.Step() != SQLITE_DONE) {
-        Error failed = SqliteError(db_.get(), "storing blob " + text);
-        if (transaction) (void)db_.Exec("ROLLBACK");
-        return failed;
-      }
+      if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "storing blob " + text);
     }
-    if (transaction) SCITT_RETURN_IF_ERROR(db_.Exec("COMMIT"));
-  }
-  return wal_.Sync();
+    return Status::Ok();
+  });
 }
 
 Result<std::optional<Bytes>> SmallBlobs::Get(const Digest& digest) const {
@@ -87,15 +94,14 @@ Result<std::optional<uint64_t>> SmallBlobs::Size(const Digest& digest) const {
 }
 
 Status SmallBlobs::Remove(const Digest& digest) {
-  {
-    std::lock_guard lock(mu_);
+  return commits_.Run([&]() -> Status {
     SCITT_ASSIGN_OR_RETURN(const Statement* remove, Sql("DELETE FROM small_blobs WHERE digest = ?"));
     const std::string text = digest.ToString();
     Query q(*remove);
     q.Text(1, text);
     if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "removing blob " + text);
-  }
-  return wal_.Sync();
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<Digest>> SmallBlobs::List() const {

@@ -4,7 +4,7 @@
 // blobs; as files, each cost an inode, a rename and two fsyncs, and the
 // filesystem's metadata work was most of the push's CPU time (perf: ext4
 // inode allocation and block lookups). Here they cost a row each and share
-// one group-committed fsync (group_sync.h). Private to blob_files.
+// one group-committed transaction and fsync (group_commit.h). Private to blob_files.
 #pragma once
 
 #include <memory>
@@ -19,7 +19,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "registry/reference.h"
-#include "storage/embedded/group_sync.h"
+#include "storage/embedded/group_commit.h"
 #include "storage/embedded/sqlite.h"
 
 namespace scitt::storage::embedded {
@@ -38,13 +38,14 @@ class SmallBlobs {
   Result<std::vector<registry::Digest>> List() const;
 
  private:
-  SmallBlobs(Connection db, std::string wal_path) : db_(std::move(db)), wal_(std::move(wal_path)) {}
+  SmallBlobs(Connection db, std::string wal_path)
+      : db_(std::move(db)), commits_(&db_, &mu_, std::move(wal_path)) {}
   Result<const Statement*> Sql(const char* sql) const;  // caller holds mu_
 
   mutable std::mutex mu_;
   Connection db_;
   mutable std::unordered_map<const char*, Statement> statements_;
-  WalGroupSync wal_;
+  GroupCommit commits_;  // every change goes through it
 };
 
 }  // namespace scitt::storage::embedded

@@ -1,0 +1,101 @@
+#include "storage/embedded/group_commit.h"
+
+#include "storage/embedded/store_state.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace scitt::storage::embedded {
+
+Status GroupCommit::Prepare(const Connection& db, const std::string& path) {
+  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA locking_mode = EXCLUSIVE"));
+  SCITT_RETURN_IF_ERROR(UseWal(db, path));
+  SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));
+  // 32 MiB of cache keeps the B-tree interiors a change walks in memory
+  // (reads went from 3.6 preads per push to 0.6). A checkpoint copies the
+  // WAL into the database while the leader holds the connection; every
+  // 10,000 pages (40 MiB of WAL) instead of SQLite's 1,000, pushes went
+  // from 970/s to 1,260/s: fewer stalls, and a page written several times
+  // meanwhile is copied once.
+  return db.Exec("PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 10000");
+}
+
+struct GroupCommit::Writer {
+  const std::function<Status()>* change = nullptr;
+  Status result = Status::Ok();
+  bool done = false;
+  std::condition_variable woken;
+};
+
+Status GroupCommit::Run(const std::function<Status()>& change) {
+  Writer self;
+  self.change = &change;
+  std::unique_lock queue(queue_mu_);
+  queue_.push_back(&self);
+  while (!self.done && queue_.front() != &self) self.woken.wait(queue);
+  if (self.done) return self.result;
+
+  // The leader. The previous group may still hold the connection; what
+  // queues meanwhile joins this group, which is taken once the connection
+  // is ours. The next leader is named at once and waits for the connection
+  // in turn, so one group's fsync overlaps the next group's transaction.
+  queue.unlock();
+  std::unique_lock connection(*connection_mu_);
+  queue.lock();
+  const size_t size = std::min(queue_.size(), kMaxGroup);
+  std::vector<Writer*> group(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(size));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(size));
+  if (!queue_.empty()) queue_.front()->woken.notify_one();
+  queue.unlock();
+
+  Status committed = CommitGroup(group);
+  connection.unlock();
+  if (committed.ok()) committed = SyncWal();  // covers this commit and every one before it
+
+  queue.lock();
+  for (Writer* writer : group) {
+    if (!committed.ok() && writer->result.ok()) writer->result = committed;
+    writer->done = true;
+    if (writer != &self) writer->woken.notify_one();
+  }
+  return self.result;
+}
+
+Status GroupCommit::CommitGroup(const std::vector<Writer*>& group) {
+  const Connection& db = *db_;
+  const bool savepoints = group.size() > 1;  // alone, a failed change rolls back the transaction
+  SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  for (Writer* writer : group) {
+    if (savepoints) {
+      if (Status saved = db.Exec("SAVEPOINT change"); !saved.ok()) {
+        writer->result = saved;
+        continue;
+      }
+    }
+    writer->result = (*writer->change)();
+    if (!savepoints) continue;
+    if (!writer->result.ok()) (void)db.Exec("ROLLBACK TO change");
+    if (Status released = db.Exec("RELEASE change"); !released.ok() && writer->result.ok()) {
+      writer->result = released;
+    }
+  }
+  if (!savepoints && !group.front()->result.ok()) return db.Exec("ROLLBACK");
+  Status committed = db.Exec("COMMIT");
+  if (!committed.ok()) {
+    if (!sqlite3_get_autocommit(db.get())) (void)db.Exec("ROLLBACK");
+    return committed;
+  }
+  if (wal_.get() < 0) wal_ = Fd(::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC));  // SQLite made it at the first commit
+  if (wal_.get() < 0) return Errno("open " + wal_path_);
+  return Status::Ok();
+}
+
+Status GroupCommit::SyncWal() {
+  if (::fdatasync(wal_.get()) != 0) return Errno("sync " + wal_path_);
+  return Status::Ok();
+}
+
+}  // namespace scitt::storage::embedded
