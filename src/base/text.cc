@@ -1,6 +1,7 @@
 #include "base/text.h"
 
 #include <charconv>
+#include <ctime>
 #include <cstring>
 
 namespace scitt {
@@ -65,6 +66,14 @@ std::string ToValidUtf8(std::string_view s) {
     s.remove_prefix(bad + 1);
   }
   return out;
+}
+
+std::string FormatUtc(int64_t seconds_since_epoch) {
+  const std::time_t time = static_cast<std::time_t>(seconds_since_epoch);
+  std::tm utc{};
+  if (gmtime_r(&time, &utc) == nullptr) return "";
+  char text[64];
+  return std::string(text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc));
 }
 
 }  // namespace scitt

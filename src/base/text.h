@@ -25,4 +25,7 @@ inline bool IsValidUtf8(std::string_view s) { return FindInvalidUtf8(AsBytes(s))
 // U+FFFD (for echoing untrusted text into formats that require UTF-8).
 std::string ToValidUtf8(std::string_view s);
 
+// An instant as RFC 3339 UTC text, to the second ("2026-12-04T22:28:57Z").
+std::string FormatUtc(int64_t seconds_since_epoch);
+
 }  // namespace scitt

@@ -28,6 +28,7 @@ void AddClientCommands(CLI::App& app, Action* action);
 void AddLogCommands(CLI::App& app, Action* action);
 void AddBenchCommands(CLI::App& app, Action* action);
 void AddRegistryCommands(CLI::App& app, Action* action);
+void AddQueryCommands(CLI::App& app, Action* action);
 // The registry client verbs, under the `registry` group.
 void AddRegistryAttachCommand(CLI::App* registry_cmd, Action* action);
 void AddRegistryDiscoverCommands(CLI::App* registry_cmd, Action* action);

@@ -32,6 +32,7 @@ int Main(int argc, char** argv) {
   AddLogCommands(app, &action);
   AddBenchCommands(app, &action);
   AddRegistryCommands(app, &action);
+  AddQueryCommands(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

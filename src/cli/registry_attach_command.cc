@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/file.h"
+#include "base/text.h"
 #include "cli/registry_client.h"
 #include "cose/labels.h"
 #include "cose/receipt.h"
@@ -22,15 +23,6 @@ struct AttachOptions {
   RegistryFlags registry;
   ClientFlags service;  // --register URL, --token
 };
-
-std::string Now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 // scheme://host:port of a URL, for telling whether two URLs name one server.
 std::string Origin(const std::string& url) {
@@ -126,7 +118,7 @@ int Attach(const AttachOptions& opts) {
     }
   }
   registry::Annotations annotations = registry::StatementAnnotations(*statement);
-  annotations.emplace("org.opencontainers.image.created", Now());
+  annotations.emplace("org.opencontainers.image.created", FormatUtc(std::time(nullptr)));
   const registry::Descriptor layer{std::string(registry::kStatementArtifactType), layer_digest,
                                    static_cast<int64_t>(signed_statement.size()), {}, {}, {}};
   const std::string manifest = registry::StatementManifest(image->descriptor(), layer, annotations);

@@ -274,4 +274,14 @@ Result<Bytes> SignSign1(const Sign1Content& content, const crypto::PrivateKey& k
   return cbor::Encode(cbor::Value::Tagged(kSign1Tag, cbor::Value::FromArray(std::move(items))));
 }
 
+std::optional<std::string> PayloadContentType(const Sign1& statement) {
+  const HeaderMap& headers = statement.protected_headers();
+  const std::optional<cbor::Value>& value =
+      statement.is_hash_envelope() ? headers.preimage_content_type : headers.content_type;
+  if (!value) return std::nullopt;
+  if (value->is_text()) return value->text();
+  if (value->is_unsigned()) return std::to_string(value->argument());
+  return std::nullopt;
+}
+
 }  // namespace scitt::cose

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -110,5 +111,11 @@ Result<Bytes> SignSign1(const Sign1Content& content, const crypto::PrivateKey& k
 
 // The labels this implementation understands in `crit` (RFC 9052 §3.1).
 bool IsUnderstoodCriticalLabel(const cbor::Value& label);
+
+// The content type of what a statement is about, as text: its payload's
+// (header 3), or for a hash envelope its preimage's (header 259). A
+// CoAP Content-Format number (RFC 9052 §3.1: tstr or uint) is given as
+// its decimal digits.
+std::optional<std::string> PayloadContentType(const Sign1& statement);
 
 }  // namespace scitt::cose

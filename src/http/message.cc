@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include <boost/url/encode.hpp>
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/param.hpp>
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url_view.hpp>
 
 #include "base/bytes.h"
@@ -161,6 +163,10 @@ bool Accepts(const std::optional<std::string>& accept, std::string_view media_ty
     }
   }
   return best_specificity >= 0 && best_weight > 0;
+}
+
+std::string PercentEncode(std::string_view text) {
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space) {

@@ -158,6 +158,9 @@ bool Accepts(const std::optional<std::string>& accept, std::string_view media_ty
 // (form-encoded query strings). nullopt when a '%' is not followed by two hex
 // digits.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space);
+// RFC 3986 §2.1 percent-encoding of everything but the unreserved
+// characters: safe as a query parameter's value or a path segment.
+std::string PercentEncode(std::string_view text);
 
 // Splits a request-target (origin-form, or absolute-form per RFC 9112 §3.2.2)
 // into its percent-decoded path and its decoded query parameters ('+' is a

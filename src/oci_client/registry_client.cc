@@ -10,13 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 
 #include "base/text.h"
 #include "crypto/hash.h"
+#include "http/message.h"
 #include "oci_client/auth_challenge.h"
 #include "oci_client/image_reference.h"
 #include "oci_client/referrers_index.h"
@@ -392,7 +391,7 @@ Result<ReferrersListing> RegistryClient::ListReferrers(const std::string& reposi
   ReferrersListing out;
   std::string url = Url("/v2/" + repository + "/referrers/" + subject.ToString());
   // '+' in a media type would read as a space in a query: encode it.
-  if (artifact_type) url += "?artifactType=" + boost::urls::encode(*artifact_type, boost::urls::unreserved_chars);
+  if (artifact_type) url += "?artifactType=" + http::PercentEncode(*artifact_type);
   std::set<std::string> seen;
   bool filtered = true;
   for (size_t page = 0;; ++page) {

@@ -36,14 +36,6 @@ nlohmann::ordered_json Describe(const Descriptor& descriptor) {
           {"size", descriptor.size}};
 }
 
-// A content type header value (RFC 9052 §3.1: tstr, or uint CoAP Content-Format).
-std::optional<std::string> ContentTypeText(const std::optional<cbor::Value>& value) {
-  if (!value) return std::nullopt;
-  if (value->is_text()) return value->text();
-  if (value->is_unsigned()) return std::to_string(value->argument());
-  return std::nullopt;
-}
-
 }  // namespace
 
 Annotations StatementAnnotations(const cose::Sign1& statement) {
@@ -53,9 +45,7 @@ Annotations StatementAnnotations(const cose::Sign1& statement) {
     if (headers.cwt->iss) out.emplace(kIssuerAnnotation, *headers.cwt->iss);
     if (headers.cwt->sub) out.emplace(kSubjectAnnotation, *headers.cwt->sub);
   }
-  auto type = ContentTypeText(statement.is_hash_envelope() ? headers.preimage_content_type
-                                                           : headers.content_type);
-  if (type) out.emplace(kContentTypeAnnotation, *type);
+  if (auto type = cose::PayloadContentType(statement)) out.emplace(kContentTypeAnnotation, *type);
   return out;
 }
 

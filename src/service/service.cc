@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/dispatch.h"
+#include "api/evidence/evidence_routes.h"
 #include "api/guard.h"
 #include "api/log_reads/log_read_routes.h"
 #include "api/oci/oci_routes.h"
@@ -18,6 +19,7 @@
 #include "base/worker_pool.h"
 #include "cose/cose_key.h"
 #include "crypto/x509.h"
+#include "evidence/statement_indexer.h"
 #include "http/bearer_tokens.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -124,6 +126,9 @@ struct Service::Impl {
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<registry::LogAttacher> attacher;
   std::unique_ptr<log::LogFollower> attach_follower;
+  std::unique_ptr<evidence::EvidenceStore> evidence;
+  std::unique_ptr<evidence::StatementIndexer> indexer;
+  std::unique_ptr<log::LogFollower> index_follower;
   api::OciDeps oci;  // filled by AddRoutes, before `ready`
   std::unique_ptr<api::Guard> guard;
   // Filled once, before `ready` is set; read by the I/O threads only after.
@@ -141,6 +146,7 @@ struct Service::Impl {
     if (reads) reads->Stop();
     if (registry_io) registry_io->Stop();
     if (attach_follower) attach_follower->Stop();
+    if (index_follower) index_follower->Stop();
     if (log) log->Stop();        // callbacks still reach the pipeline: stop before it goes
     scheduler.Stop();
   }
@@ -261,6 +267,12 @@ void Service::Impl::AddRoutes() {
   log_reads.max_page_bytes = static_cast<size_t>(config.max_page_bytes);
   api::AddLogReadRoutes(log_reads, *router);
 
+  api::EvidenceDeps evidence_reads;
+  evidence_reads.store = evidence.get();
+  evidence_reads.log = log.get();
+  evidence_reads.reads = reads.get();
+  api::AddEvidenceRoutes(evidence_reads, *router);
+
   api::StatusDeps status;
   status.log = log.get();
   status.pipeline = pipeline.get();
@@ -334,6 +346,11 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
                                                           *impl.log);
   impl.attach_follower = std::make_unique<log::LogFollower>(
       *impl.log, *impl.attacher, log::FollowerOptions{.name = std::string(registry::LogAttacher::kFollower)});
+  // Every registered statement is indexed from the log (evidence/statement_indexer.h).
+  SCITT_ASSIGN_OR_RETURN(impl.evidence, storage::OpenEvidenceStore(cfg.store));
+  impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence);
+  impl.index_follower = std::make_unique<log::LogFollower>(
+      *impl.log, *impl.indexer, log::FollowerOptions{.name = std::string(evidence::StatementIndexer::kFollower)});
   impl.AddRoutes();
   impl.ready.store(true, std::memory_order_release);
 

@@ -4,6 +4,7 @@
 
 #include "storage/embedded/blob_files.h"
 #include "storage/embedded/embedded_store.h"
+#include "storage/embedded/evidence_db.h"
 #include "storage/embedded/registry_db.h"
 
 namespace scitt::storage {
@@ -68,6 +69,12 @@ Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistrySt
   SCITT_ASSIGN_OR_RETURN(stores.blobs, BlobFiles::Open(dir, blob_options));
   SCITT_ASSIGN_OR_RETURN(stores.metadata, RegistryDb::Open(dir + "/registry.sqlite"));
   return stores;
+}
+
+Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::string& setting) {
+  SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(dir + "/evidence.sqlite"));
+  return std::unique_ptr<evidence::EvidenceStore>(std::move(store));
 }
 
 }  // namespace scitt::storage

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "crypto/hash.h"
+#include "evidence/evidence_store.h"
 #include "log/log_store.h"
 #include "registry/blob_store.h"
 #include "registry/registry_store.h"
@@ -70,5 +71,9 @@ struct RegistryStoreOptions {
   uint64_t max_blob_bytes = uint64_t{64} << 30;  // bytes one upload may hold
 };
 Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistryStoreOptions options = {});
+
+// The evidence store in the place `setting` names: for file:DIR,
+// DIR/evidence.sqlite.
+Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::string& setting);
 
 }  // namespace scitt::storage

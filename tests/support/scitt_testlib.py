@@ -120,8 +120,8 @@ class Issuer:
         x = base64.urlsafe_b64encode(self.x).rstrip(b"=").decode()
         return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": self.kid.hex()}]}
 
-    def sign(self, subject, payload, issuer="https://issuer.example"):
-        protected = cbor2.dumps({1: -8, 4: self.kid, 15: {1: issuer, 2: subject}, 3: "application/json"},
+    def sign(self, subject, payload, issuer="https://issuer.example", content_type="application/json"):
+        protected = cbor2.dumps({1: -8, 4: self.kid, 15: {1: issuer, 2: subject}, 3: content_type},
                                 canonical=True)
         tbs = cbor2.dumps(["Signature1", protected, b"", payload])
         return cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, self.key.sign(tbs)]))

@@ -1,0 +1,21 @@
+// Evidence queries (docs/api.md "Evidence"): GET /statements, the registered
+// statements the evidence index holds, filtered by subject, issuer and
+// payload content type, each with its receipt.
+#pragma once
+
+#include "base/worker_pool.h"
+#include "evidence/evidence_store.h"
+#include "http/router.h"
+#include "log/transparency_log.h"
+
+namespace scitt::api {
+
+struct EvidenceDeps {
+  const evidence::EvidenceStore* store = nullptr;  // both must outlive the router
+  const log::TransparencyLog* log = nullptr;
+  WorkerPool* reads = nullptr;                     // store reads run here
+};
+
+void AddEvidenceRoutes(const EvidenceDeps& deps, http::Router& router);
+
+}  // namespace scitt::api

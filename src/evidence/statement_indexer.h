@@ -1,0 +1,42 @@
+// The indexer follows the log (never the HTTP request: DESIGN.md §2): each
+// registered statement is indexed by subject, issuer, payload content type
+// and registration time in the EvidenceStore. Runs under a log::LogFollower
+// whose cursor is the store's IndexedSize(), saved in the same transaction
+// as the statements it covers, so a crash or restart resumes exactly where
+// the store stopped, and an index rebuilt from the log alone is the same.
+#pragma once
+
+#include <vector>
+
+#include "evidence/evidence_store.h"
+#include "log/log_follower.h"
+
+namespace scitt::evidence {
+
+// What the index keeps of a registered statement (the bytes the log holds).
+// An entry that is not a COSE_Sign1 cannot be in the log; for one that is
+// not (fails to parse), nullopt: nothing to index.
+std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry);
+
+class StatementIndexer final : public log::EntryConsumer {
+ public:
+  static constexpr std::string_view kFollower = "evidence-index";
+
+  explicit StatementIndexer(EvidenceStore& store) : store_(store) {}
+
+  Result<uint64_t> Cursor() override { return store_.IndexedSize(); }
+  Status Consume(const log::LogEntry& entry) override;
+  // Writes what was consumed since the last save, with the cursor.
+  Status SaveCursor(uint64_t next) override;
+
+ private:
+  static constexpr size_t kMaxPendingBytes = 8 << 20;
+
+  EvidenceStore& store_;
+  // Consumed, not yet added (follower thread only): at most
+  // FollowerOptions::entries_per_save entries and about kMaxPendingBytes.
+  std::vector<IndexedStatement> pending_;
+  size_t pending_bytes_ = 0;
+};
+
+}  // namespace scitt::evidence

@@ -1,0 +1,138 @@
+#include "storage/embedded/evidence_db.h"
+
+#include "storage/embedded/store_state.h"
+
+namespace scitt::storage {
+
+using embedded::Connection;
+using embedded::Query;
+using embedded::SqliteError;
+using embedded::Statement;
+using evidence::IndexedStatement;
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE statements(entry INTEGER PRIMARY KEY, subject TEXT, subject_digest TEXT, issuer TEXT,
+  content_type TEXT, registered_at INTEGER NOT NULL);
+CREATE INDEX statements_by_subject ON statements(subject, entry) WHERE subject IS NOT NULL;
+CREATE INDEX statements_by_subject_digest ON statements(subject_digest, entry)
+  WHERE subject_digest IS NOT NULL;
+CREATE INDEX statements_by_issuer ON statements(issuer, entry) WHERE issuer IS NOT NULL;
+CREATE INDEX statements_by_content_type ON statements(content_type, entry) WHERE content_type IS NOT NULL;
+CREATE TABLE indexed(size INTEGER NOT NULL);
+INSERT INTO indexed(size) VALUES(0);
+PRAGMA user_version = 1;
+)sql";
+
+void BindOptional(Query& q, int index, const std::optional<std::string>& value) {
+  if (value) q.Text(index, *value);  // else NULL
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
+  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
+  SCITT_RETURN_IF_ERROR(embedded::GroupCommit::Prepare(db, path));
+  SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
+  if (version == 0) {
+    SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    if (Status created = db.Exec(kSchema); !created.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return created.error();
+    }
+    SCITT_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  } else if (version != 1) {
+    return embedded::UnknownVersion(path, version);
+  }
+  return std::unique_ptr<EvidenceDb>(new EvidenceDb(std::move(db), path + "-wal"));
+}
+
+Result<const Statement*> EvidenceDb::Sql(const std::string& sql) const {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    SCITT_ASSIGN_OR_RETURN(Statement prepared, Statement::Prepare(db_.get(), sql));
+    it = statements_.emplace(sql, std::move(prepared)).first;
+  }
+  return &it->second;
+}
+
+Result<uint64_t> EvidenceDb::IndexedSizeLocked() const {
+  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql("SELECT size FROM indexed"));
+  Query q(*find);
+  if (q.Step() != SQLITE_ROW) return SqliteError(db_.get(), "reading the indexed size");
+  return static_cast<uint64_t>(q.IntAt(0));
+}
+
+Result<uint64_t> EvidenceDb::IndexedSize() const {
+  std::lock_guard lock(mu_);
+  return IndexedSizeLocked();
+}
+
+Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t next) {
+  return commits_.Run([&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* insert,
+        Sql("INSERT OR IGNORE INTO statements(entry, subject, subject_digest, issuer, content_type, "
+            "registered_at) VALUES(?, ?, ?, ?, ?, ?)"));
+    for (const IndexedStatement& statement : statements) {
+      Query q(*insert);
+      q.Int(1, static_cast<int64_t>(statement.entry)).Int(6, statement.registered_at);
+      BindOptional(q, 2, statement.subject);
+      BindOptional(q, 3, statement.subject_digest);
+      BindOptional(q, 4, statement.issuer);
+      BindOptional(q, 5, statement.content_type);
+      if (q.Step() != SQLITE_DONE) {
+        return SqliteError(db_.get(), "indexing entry " + std::to_string(statement.entry));
+      }
+    }
+    // The size only grows: a replay after a crash saves a size already passed.
+    SCITT_ASSIGN_OR_RETURN(const Statement* save, Sql("UPDATE indexed SET size = max(size, ?)"));
+    Query q(*save);
+    q.Int(1, static_cast<int64_t>(next));
+    if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "saving the indexed size");
+    return Status::Ok();
+  });
+}
+
+Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::StatementQuery& query) const {
+  std::string sql =
+      "SELECT entry, subject, subject_digest, issuer, content_type, registered_at FROM statements "
+      "WHERE entry < ?1 AND entry > ?2";
+  if (query.subject) sql += " AND (subject = ?3 OR subject_digest = ?3)";
+  if (query.issuer) sql += " AND issuer = ?4";
+  if (query.content_type) sql += " AND content_type = ?5";
+  sql += " ORDER BY entry LIMIT ?6";
+
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeLocked());
+  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql(sql));
+  evidence::StatementPage out;
+  out.indexed_size = indexed;
+  Query q(*find);
+  q.Int(1, static_cast<int64_t>(indexed))
+      .Int(2, query.after ? static_cast<int64_t>(*query.after) : int64_t{-1})
+      .Int(6, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
+  BindOptional(q, 3, query.subject);
+  BindOptional(q, 4, query.issuer);
+  BindOptional(q, 5, query.content_type);
+  auto text = [&](int column) -> std::optional<std::string> {
+    if (sqlite3_column_type(find->get(), column) == SQLITE_NULL) return std::nullopt;
+    return q.TextAt(column);
+  };
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    IndexedStatement statement;
+    statement.entry = static_cast<uint64_t>(q.IntAt(0));
+    statement.subject = text(1);
+    statement.subject_digest = text(2);
+    statement.issuer = text(3);
+    statement.content_type = text(4);
+    statement.registered_at = q.IntAt(5);
+    out.statements.push_back(std::move(statement));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding statements");
+  return out;
+}
+
+}  // namespace scitt::storage

@@ -1,0 +1,44 @@
+// The embedded evidence::EvidenceStore: evidence.sqlite in the data
+// directory (WAL, group commit: group_commit.h).
+//   statements(entry, subject, subject_digest, issuer, content_type,
+//              registered_at)   one row per indexed statement, with an
+//                               index per field a query filters on
+//   indexed(size)               one row: every entry below size is indexed
+// A query's SQL is built from the filters it sets, so each uses the index
+// of its most selective field instead of scanning.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "evidence/evidence_store.h"
+#include "storage/embedded/group_commit.h"
+#include "storage/embedded/sqlite.h"
+
+namespace scitt::storage {
+
+class EvidenceDb final : public evidence::EvidenceStore {
+ public:
+  static Result<std::unique_ptr<EvidenceDb>> Open(const std::string& path);
+
+  Result<uint64_t> IndexedSize() const override;
+  Status Add(std::span<const evidence::IndexedStatement> statements, uint64_t next) override;
+  Result<evidence::StatementPage> FindStatements(const evidence::StatementQuery& query) const override;
+
+ private:
+  EvidenceDb(embedded::Connection db, std::string wal_path)
+      : db_(std::move(db)), commits_(&db_, &mu_, std::move(wal_path)) {}
+  // The prepared statement for `sql`, made on first use. Caller holds mu_.
+  Result<const embedded::Statement*> Sql(const std::string& sql) const;
+  Result<uint64_t> IndexedSizeLocked() const;
+
+  mutable std::mutex mu_;
+  embedded::Connection db_;
+  // Keyed by the SQL text: a query's text depends on which filters it sets.
+  mutable std::map<std::string, embedded::Statement> statements_;
+  embedded::GroupCommit commits_;  // every change goes through it
+};
+
+}  // namespace scitt::storage
