@@ -42,6 +42,9 @@ struct FollowerOptions {
   // The cursor is saved after this many entries or this long, whichever
   // comes first, and at Stop().
   size_t entries_per_save = 4096;
+  // Entries read from the store at once (each at most the statement size
+  // limit: bounded in bytes too).
+  size_t entries_per_read = 16;
   std::chrono::milliseconds save_interval{1000};
   std::chrono::milliseconds retry_after{1000};       // after a failed run
 };

@@ -119,6 +119,23 @@ class LogStore {
   virtual Result<uint64_t> SignedSizeAtOrAfter(uint64_t tree_size) const = 0;
 
   virtual Result<LogEntry> Entry(uint64_t index) const = 0;
+  // Entries [start, start + count), in order: what a follower of the log
+  // reads. kNotFound when the range goes beyond size(). A backend reads them
+  // together where it can (the embedded store: one query and one read of
+  // the statements file instead of one of each per entry).
+  virtual Result<std::vector<LogEntry>> Entries(uint64_t start, uint64_t count) const {
+    if (start > size() || count > size() - start) {
+      return MakeError(ErrorCode::kNotFound, "entries [" + std::to_string(start) + ", +" + std::to_string(count) +
+                                                 ") go beyond the log size " + std::to_string(size()));
+    }
+    std::vector<LogEntry> out;
+    out.reserve(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      SCITT_ASSIGN_OR_RETURN(LogEntry entry, Entry(start + i));
+      out.push_back(std::move(entry));
+    }
+    return out;
+  }
   // Entry hashes [start, start + count) for tile entry bundles.
   virtual Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start, uint64_t count) const = 0;
   // The index of the entry with this hash, if registered.

@@ -142,6 +142,28 @@ TEST_P(LogStoreConformance, AppendsAndReadsBack) {
   EXPECT_EQ(store->EntryHashes(kMax, 1).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store->Entry(308).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store->Entry(kMax).error().code, ErrorCode::kNotFound);
+
+  // Entries read together are the entries read one by one, across batches.
+  auto range = store->Entries(4, 300);
+  ASSERT_TRUE(range.ok()) << range.error().message;
+  ASSERT_EQ(range->size(), 300u);
+  for (uint64_t i = 0; i < 300; ++i) {
+    auto one = store->Entry(4 + i);
+    ASSERT_TRUE(one.ok());
+    const log::LogEntry& together = (*range)[i];
+    EXPECT_EQ(together.index, 4 + i);
+    EXPECT_EQ(together.entry_hash, one->entry_hash);
+    EXPECT_EQ(together.statement, one->statement);
+    EXPECT_EQ(together.statement, Statement(4 + i));
+    EXPECT_EQ(together.collateral, one->collateral);
+    EXPECT_EQ(together.registered_at, one->registered_at);
+    EXPECT_EQ(together.policy_index, one->policy_index);
+  }
+  EXPECT_TRUE(store->Entries(308, 0)->empty());
+  EXPECT_EQ(store->Entries(300, 9).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Entries(309, 0).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Entries(kMax, 1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Entries(1, kMax).error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(LogStoreConformance, SignedSizeAtOrAfter) {

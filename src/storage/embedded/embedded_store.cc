@@ -11,6 +11,13 @@
 #include "storage/embedded/store_state.h"
 
 namespace scitt::storage {
+namespace {
+
+// Most statement bytes Entries() reads in one piece.
+constexpr uint64_t kMaxEntriesReadBytes = 16 << 20;
+
+}  // namespace
+
 namespace embedded {
 
 Error NotFound(std::string message) { return MakeError(ErrorCode::kNotFound, std::move(message)); }
@@ -367,6 +374,67 @@ Result<log::LogEntry> EmbeddedStore::Entry(uint64_t index) const {
   const ByteView collateral = q.BlobAt(5);
   entry.collateral.assign(collateral.begin(), collateral.end());
   return entry;
+}
+
+Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64_t count) const {
+  const uint64_t committed = size();
+  if (start > committed || count > committed - start) {
+    return NotFound("entries [" + std::to_string(start) + ", +" + std::to_string(count) +
+                    ") go beyond the log size " + std::to_string(committed));
+  }
+  std::vector<log::LogEntry> out;
+  out.reserve(static_cast<size_t>(count));
+  std::vector<uint64_t> offsets;  // of each statement in the statements file
+  {
+    SCITT_ASSIGN_OR_RETURN(auto reader, state_->readers.Borrow());
+    Query q(reader->entries);
+    q.Int(1, static_cast<int64_t>(start)).Int(2, static_cast<int64_t>(start + count));
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      log::LogEntry entry;
+      entry.index = start + out.size();
+      const ByteView hash = q.BlobAt(0);
+      if (hash.size() != entry.entry_hash.size()) {
+        return Io("embedded store: entry " + std::to_string(entry.index) + " has a malformed hash");
+      }
+      std::memcpy(entry.entry_hash.data(), hash.data(), hash.size());
+      offsets.push_back(static_cast<uint64_t>(q.IntAt(1)));
+      entry.statement.resize(static_cast<size_t>(q.IntAt(2)));
+      entry.registered_at = q.IntAt(3);
+      entry.policy_index = static_cast<uint64_t>(q.IntAt(4));
+      const ByteView collateral = q.BlobAt(5);
+      entry.collateral.assign(collateral.begin(), collateral.end());
+      out.push_back(std::move(entry));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(reader->conn.get(), "reading entries from " + std::to_string(start));
+  }
+  if (out.size() != count) return Io("embedded store: entries from " + std::to_string(start) + " are missing");
+  auto name = [&] { return state_->Path(kStatementsFile); };
+  // Statements are appended in index order: one read covers a range whose
+  // statements lie end to end (always, short of a format change), else one
+  // read each.
+  const uint64_t first = offsets.empty() ? 0 : offsets.front();
+  uint64_t end = first;
+  bool contiguous = true;
+  for (size_t i = 0; i < out.size() && contiguous; ++i) {
+    contiguous = offsets[i] == end;
+    end += out[i].statement.size();
+  }
+  if (contiguous && end - first <= kMaxEntriesReadBytes) {
+    Bytes span(static_cast<size_t>(end - first));
+    SCITT_RETURN_IF_ERROR(ReadAt(state_->statements.get(), span.data(), span.size(), first, name));
+    size_t at = 0;
+    for (log::LogEntry& entry : out) {
+      std::memcpy(entry.statement.data(), span.data() + at, entry.statement.size());
+      at += entry.statement.size();
+    }
+    return out;
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    SCITT_RETURN_IF_ERROR(ReadAt(state_->statements.get(), out[i].statement.data(), out[i].statement.size(),
+                                 offsets[i], name));
+  }
+  return out;
 }
 
 Result<std::vector<crypto::Sha256Digest>> EmbeddedStore::EntryHashes(uint64_t start,

@@ -67,6 +67,10 @@ Result<std::unique_ptr<EmbeddedStore::State::Reader>> EmbeddedStore::State::Open
                          Statement::Prepare(db,
                                             "SELECT hash, offset, length, registered_at, "
                                             "policy_index, collateral FROM entries WHERE idx = ?"));
+  SCITT_ASSIGN_OR_RETURN(reader->entries,
+                         Statement::Prepare(db,
+                                            "SELECT hash, offset, length, registered_at, policy_index, "
+                                            "collateral FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"));
   SCITT_ASSIGN_OR_RETURN(reader->entry_hashes, Statement::Prepare(db, kEntryHashesSql));
   SCITT_ASSIGN_OR_RETURN(reader->head_at,
                          Statement::Prepare(db, std::string("SELECT ") + kHeadColumns +

@@ -71,7 +71,7 @@ struct EmbeddedStore::State {
   // A reading thread's connection with its prepared queries.
   struct Reader {
     embedded::Connection conn;  // declared first: destroyed after its statements
-    embedded::Statement entry, entry_hashes, head_at, size_at_or_after, meta;
+    embedded::Statement entry, entries, entry_hashes, head_at, size_at_or_after, meta;
     // The lookups, prepared at this reader's first lookup (PrepareLookups):
     // on lookup.sqlite (format 3), or on `conn` (older formats read as they
     // are). find_signed and count_signed stay empty for format 1.
