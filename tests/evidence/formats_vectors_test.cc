@@ -518,6 +518,12 @@ void CheckInToto(const std::string& folder, const std::string& file, const json&
       ADD_FAILURE() << "spot check kind not handled: " << kind;
     }
   }
+  // Provenance is about every subject alike: each is built from the same sources.
+  const auto subjects = graph.Targets(EdgeKind::kDescribes, std::string(kThisDocument));
+  for (const std::string& subject : subjects) {
+    EXPECT_EQ(graph.Targets(EdgeKind::kBuiltFrom, subject),
+              graph.Targets(EdgeKind::kBuiltFrom, *subjects.begin()));
+  }
   // Provenance names its builder (every statement here but the VSA).
   if (facts["predicate"].contains("builder_id")) {
     const std::string builder = facts["predicate"]["builder_id"];
