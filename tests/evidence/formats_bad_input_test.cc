@@ -220,5 +220,38 @@ TEST(EvidenceBadInput, InTotoWrongTypes) {
                 ErrorCode::kMalformed, "DSSE payload: not valid JSON");
 }
 
+TEST(EvidenceBadInput, SarifWrongTypes) {
+  const auto sarif = [](const std::string& run) {
+    return R"({"version": "2.1.0", "runs": [)" + run + "]}";
+  };
+  const std::string tool = R"("tool": {"driver": {"name": "t"}})";
+  ExpectRefused(kSarifJson, R"({"version": "2.0.0", "runs": []})", ErrorCode::kUnsupported,
+                "\"2.0.0\" is not read");
+  ExpectInvalid(kSarifJson, R"({"version": "2.1.0", "runs": {}})", "runs must be an array");
+  ExpectInvalid(kSarifJson, sarif("{}"), "runs[0].tool is missing");
+  ExpectInvalid(kSarifJson, sarif(R"({"tool": {"driver": {}}})"), "tool.driver.name is missing");
+  ExpectInvalid(kSarifJson, sarif(R"({"tool": {"driver": {"name": "t", "rules": [{}]}}})"),
+                "rules[0].id is missing");
+  ExpectInvalid(kSarifJson, sarif("{" + tool + R"(, "results": "none"})"),
+                "runs[0].results must be an array");
+  ExpectInvalid(kSarifJson, sarif("{" + tool + R"(, "results": [{"message": {}}]})"),
+                "results[0] names no rule");
+  ExpectInvalid(kSarifJson, sarif("{" + tool + R"(, "results": [{"ruleId": "R", "ruleIndex": 3}]})"),
+                "ruleIndex 3 names no rule");
+  ExpectInvalid(kSarifJson, sarif("{" + tool + R"(, "results": [{"ruleId": "R", "ruleIndex": "0"}]})"),
+                "ruleIndex must be an integer");
+  ExpectInvalid(kSarifJson, sarif("{" + tool + R"(, "results": [{"ruleId": "R", "level": 2}]})"),
+                "results[0].level must be a string");
+  ExpectInvalid(kSarifJson,
+                sarif("{" + tool + R"(, "results": [{"ruleId": "R", "suppressions": [{"status": 1}]}]})"),
+                "suppressions[0].status must be a string");
+  ExpectInvalid(kSarifJson,
+                sarif("{" + tool + R"(, "results": [{"ruleId": "R", "properties": {"security-severity": []}}]})"),
+                "security-severity must be a string");
+  ExpectInvalid(kSarifJson,
+                sarif("{" + tool + R"(, "results": [{"ruleId": "R", "locations": [{"physicalLocation": {"artifactLocation": {"uri": 5}}}]}]})"),
+                "artifactLocation.uri must be a string");
+}
+
 }  // namespace
 }  // namespace scitt::evidence

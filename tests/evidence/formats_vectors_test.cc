@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
@@ -558,6 +559,139 @@ TEST(EvidenceInToto, EnvelopeAndPayloadGiveTheSameGraph) {
     EXPECT_EQ(envelope->edges[i].from, statement->edges[i].from);
     EXPECT_EQ(envelope->edges[i].to, statement->edges[i].to);
   }
+}
+
+// --- SARIF -----------------------------------------------------------------
+
+void CheckSarif(const std::string& file, const json& facts) {
+  SCOPED_TRACE("sarif/" + file);
+  auto parsed = ParseVector("sarif", file, kSarifJson);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const EvidenceDocument& document = *parsed;
+  const GraphView graph(document);
+  ExpectEdgesJoinNodes(document);
+  ExpectSameByShape("sarif", file, document);
+  EXPECT_EQ(document.format, DocumentFormat::kSarif);
+  EXPECT_EQ(document.spec_version, facts["spec_version"]);
+  const json& counts = facts["counts"];
+  EXPECT_EQ(graph.Declared("runs"), Count(counts, "runs"));
+  EXPECT_EQ(graph.Declared("results"), Count(counts, "results_total"));
+  EXPECT_EQ(graph.Declared("rules"), Count(counts, "rules_total"));
+  // Each result is one VULNERABLE_TO edge (the files here have one run).
+  ASSERT_EQ(facts["runs"].size(), 1u);
+  const json& run = facts["runs"][0];
+  const auto findings = graph.Edges(EdgeKind::kVulnerableTo);
+  EXPECT_EQ(findings.size(), run["results"]);
+  std::set<std::string> rules;
+  std::map<std::string, uint64_t> by_level, by_bucket;
+  uint64_t with_severity = 0, suppressed = 0;
+  for (const Edge* edge : findings) {
+    rules.insert(edge->attributes.at("rule"));
+    ++by_level[edge->attributes.at("level")];
+    EXPECT_EQ(edge->attributes.at("scanner"), run["tool"]);
+    if (edge->attributes.contains("security_severity")) {
+      ++with_severity;
+      ++by_bucket[edge->attributes.at("severity")];
+    }
+    if (edge->attributes.contains("suppressed")) ++suppressed;
+  }
+  EXPECT_EQ(rules.size(), run["distinct_result_ruleIds"]);
+  EXPECT_EQ(json(by_level), run["results_by_effective_level"]);
+  EXPECT_EQ(with_severity, run["results_with_security_severity"]);
+  EXPECT_EQ(json(by_bucket), run["results_by_security_severity_bucket"]);
+  EXPECT_EQ(suppressed, run.value("results_with_an_accepted_or_unqualified_suppression", uint64_t{0}));
+
+  for (const json& check : facts["spot_checks"]) {
+    SCOPED_TRACE(check["text"].get<std::string>());
+    const std::string kind = check["check"];
+    uint64_t matching = 0;
+    bool found = false;
+    for (const Edge* edge : findings) {
+      if (edge->attributes.at("rule") != check["ruleId"]) continue;
+      ++matching;
+      if (kind != "result_level" || edge->attributes.at("level") != check["effective_level"]) {
+        continue;
+      }
+      const auto severity = edge->attributes.find("security_severity");
+      if (check["security_severity"].is_string()
+              ? severity != edge->attributes.end() && severity->second == check["security_severity"]
+              : severity == edge->attributes.end()) {
+        found = true;
+      }
+    }
+    if (kind == "result_level") {
+      EXPECT_EQ(found, check["expected"]);
+    } else if (kind == "results_for_rule") {
+      EXPECT_EQ(matching, check["expected"]);
+    } else {
+      ADD_FAILURE() << "spot check kind not handled: " << kind;
+    }
+  }
+}
+
+TEST(EvidenceSarif, EveryLogMatchesItsFacts) {
+  const json facts = testing::ReadJsonVector("evidence/sarif/facts.json");
+  int checked = 0;
+  for (const auto& [file, fact] : facts.items()) {
+    CheckSarif(file, fact);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 7);
+}
+
+// The graphs of two documents join on vulnerability ids: applying the OpenVEX
+// document to the Trivy scan of the same image the way `vexctl filter` does
+// (README "vex_applied") drops the findings it says are not_affected or fixed.
+TEST(EvidenceSarif, OpenVexAppliesToScanByVulnerabilityId) {
+  const json facts = testing::ReadJsonVector("evidence/sarif/facts.json");
+  const json& applied = facts["vexctl-nginx-trivy.sarif.json"]["vex_applied"][0];
+  auto scan = ParseVector("sarif", "vexctl-nginx-trivy.sarif.json", kSarifJson);
+  auto vex = ParseVector("openvex", "vexctl-sample-2vulns.openvex.json", kOpenVexJson);
+  ASSERT_TRUE(scan.ok()) << scan.error().message;
+  ASSERT_TRUE(vex.ok()) << vex.error().message;
+  // Vulnerability names and aliases with the status the VEX gives them.
+  std::map<std::string, std::string> status;
+  const GraphView vex_graph(*vex);
+  for (const Edge* edge : vex_graph.Edges(EdgeKind::kVexStatus)) {
+    status.emplace(edge->to, edge->attributes.at("status"));
+    const std::string aliases = vex_graph.Attribute(edge->to, "aliases");
+    if (aliases == "<absent>") continue;
+    for (size_t start = 0; start <= aliases.size();) {
+      const size_t comma = std::min(aliases.find(',', start), aliases.size());
+      status.emplace(aliases.substr(start, comma - start), edge->attributes.at("status"));
+      start = comma + 1;
+    }
+  }
+  std::map<std::string, uint64_t> removed;
+  uint64_t kept = 0;
+  for (const Edge* finding : GraphView(*scan).Edges(EdgeKind::kVulnerableTo)) {
+    const auto it = status.find(finding->to);
+    if (it != status.end() && (it->second == "not_affected" || it->second == "fixed")) {
+      ++removed[finding->to];
+    } else {
+      ++kept;
+    }
+  }
+  EXPECT_EQ(json(removed), applied["removed_by_vulnerability_id"]);
+  EXPECT_EQ(kept, applied["results_after"]);
+}
+
+// A rule id that starts with a CVE id names that CVE; others name themselves.
+TEST(EvidenceSarif, RuleIdsNameVulnerabilities) {
+  const std::string long_id = "CVE-2023-1234" + std::string(1'000'000, '5') + "-x";
+  const std::string log = R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t"}},
+      "results": [{"ruleId": "CVE-2023-12345-package-1"}, {"ruleId": "CVE-2023-123"},
+                  {"ruleId": "GHSA-abcd-efgh-ijkl"}, {"ruleId": "CVE-20x3-12345"},
+                  {"ruleId": ")" + long_id + R"("}]}]})";
+  auto parsed = Parse(kSarifJson, AsBytes(log));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  std::vector<std::string> vulnerabilities;
+  for (const Edge& edge : parsed->edges) vulnerabilities.push_back(edge.to);
+  EXPECT_EQ(vulnerabilities,
+            (std::vector<std::string>{"CVE-2023-12345", "CVE-2023-123", "GHSA-abcd-efgh-ijkl",
+                                      "CVE-20x3-12345", long_id.substr(0, long_id.size() - 2)}));
+  // Without a location a finding is about the statement's subject.
+  EXPECT_EQ(parsed->edges[0].from, kThisDocument);
 }
 
 TEST(EvidencePurl, NormalizedFormJoinsSpellings) {

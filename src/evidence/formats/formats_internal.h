@@ -79,5 +79,6 @@ Result<EvidenceDocument> ParseOpenVex(const Json& document);
 Result<EvidenceDocument> ParseInTotoStatement(const Json& statement, std::string container);
 Result<EvidenceDocument> ParseDsseEnvelope(const Json& envelope, std::string container);
 Result<EvidenceDocument> ParseSigstoreBundle(const Json& bundle);
+Result<EvidenceDocument> ParseSarif(const Json& log);
 
 }  // namespace scitt::evidence::internal

@@ -37,6 +37,7 @@ std::string_view DocumentFormatName(DocumentFormat format) {
     case DocumentFormat::kSpdx: return "SPDX";
     case DocumentFormat::kOpenVex: return "OpenVEX";
     case DocumentFormat::kInToto: return "in-toto";
+    case DocumentFormat::kSarif: return "SARIF";
   }
   return "unknown";
 }
@@ -63,12 +64,14 @@ Status GraphBuilder::AddNode(NodeKind kind, const std::string& id, Attributes at
 }
 
 // A VEX status on a subcomponent is scoped to the product it sits in, so the
-// same subcomponent may carry different statuses in different products.
+// same subcomponent may carry different statuses in different products; a
+// SARIF result is one finding however many others share its rule and file.
 std::string GraphBuilder::EdgeIdentity(const Edge& edge) {
   std::string identity(EdgeKindName(edge.kind));
   identity.append(1, '\0').append(edge.from).append(1, '\0').append(edge.to);
-  if (const auto it = edge.attributes.find("product"); it != edge.attributes.end()) {
-    identity.append(1, '\0').append(it->second);
+  for (const char* scope : {"product", "path"}) {
+    const auto it = edge.attributes.find(scope);
+    identity.append(1, '\0').append(it == edge.attributes.end() ? "" : it->second);
   }
   return identity;
 }

@@ -17,6 +17,7 @@ enum class DocumentFormat {
   kSpdx,       // SPDX 2.2 / 2.3 JSON
   kOpenVex,    // OpenVEX 0.0.1 and 0.2.0
   kInToto,     // in-toto Statement v0.1 / v1, bare or in DSSE or a Sigstore bundle
+  kSarif,      // SARIF 2.1.0 (scan results)
 };
 
 enum class NodeKind {
@@ -37,7 +38,10 @@ enum class EdgeKind {
   kDependsOn,     // attribute "direct" = "true" when the document says so
   kBuiltFrom,     // artifact built from a source or material ("role", "digest")
   kBuiltBy,       // artifact built by a builder
-  kVulnerableTo,  // a finding: "severity", "scanner" when the document names them
+  kVulnerableTo,  // a finding: "severity" (critical, high, medium, low, info,
+                  // none), "scanner" when the document names them; SARIF
+                  // adds "rule", "level", "security_severity", "suppressed"
+                  // and "path" (each result is its own edge)
   kVexStatus,     // "status" (not_affected, affected, fixed, under_investigation),
                   // "justification"; "product" when the edge starts at a
                   // subcomponent of that product
@@ -86,12 +90,14 @@ struct EvidenceDocument {
   // For in-toto: the predicateType as written.
   std::string predicate_type;
   std::vector<Node> nodes;  // distinct ids, in the order first seen
-  std::vector<Edge> edges;  // distinct (kind, from, to, product), in the order first seen
+  // Distinct by (kind, from, to) and the "product" and "path" attributes,
+  // in the order first seen.
+  std::vector<Edge> edges;
   // How many elements of each kind the document lists, before equal ids
   // merge into one node: "components", "services", "dependency_entries",
   // "vulnerabilities", "vulnerability_affects" (CycloneDX); "packages",
-  // "files", "relationships" (SPDX); "statements" (OpenVEX); "subjects",
-  // "materials" (in-toto).
+  // "files", "snippets", "relationships" (SPDX); "statements" (OpenVEX);
+  // "subjects", "materials" (in-toto); "runs", "rules", "results" (SARIF).
   std::map<std::string, uint64_t> declared;
 };
 

@@ -51,12 +51,16 @@ Result<EvidenceDocument> ParseByShape(const Json& document) {
       document.contains("dsseEnvelope")) {
     return internal::ParseSigstoreBundle(document);
   }
+  if (document.contains("runs") && document.contains("version")) {
+    return internal::ParseSarif(document);
+  }
   if (ContextStartsWith(document, "https://spdx.org/rdf/3")) {
     return MakeError(ErrorCode::kUnsupported, "evidence: SPDX 3 JSON-LD is not read yet");
   }
   return MakeError(ErrorCode::kUnsupported,
                    "evidence: a JSON document of no known evidence format (no bomFormat, "
-                   "spdxVersion, OpenVEX @context, _type, payloadType or Sigstore bundle)");
+                   "spdxVersion, OpenVEX @context, _type, payloadType, Sigstore bundle or "
+                   "SARIF runs)");
 }
 
 }  // namespace
@@ -86,6 +90,10 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
   if (type.starts_with(kSigstoreBundlePrefix) && type.ends_with("+json")) {
     SCITT_ASSIGN_OR_RETURN(Json bundle, internal::ParseJson(document, "Sigstore bundle"));
     return internal::ParseSigstoreBundle(bundle);
+  }
+  if (type == kSarifJson) {
+    SCITT_ASSIGN_OR_RETURN(Json log, internal::ParseJson(document, "SARIF"));
+    return internal::ParseSarif(log);
   }
   if (type == kGenericJson || type.empty()) {
     SCITT_ASSIGN_OR_RETURN(Json json, internal::ParseJson(document, "evidence"));

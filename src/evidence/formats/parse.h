@@ -22,6 +22,7 @@ inline constexpr std::string_view kInTotoJson = "application/vnd.in-toto+json";
 inline constexpr std::string_view kDsseEnvelopeJson = "application/vnd.dsse.envelope.v1+json";
 // Sigstore bundles name their version in the type (…bundle.v0.3+json).
 inline constexpr std::string_view kSigstoreBundlePrefix = "application/vnd.dev.sigstore.bundle";
+inline constexpr std::string_view kSarifJson = "application/sarif+json";
 inline constexpr std::string_view kGenericJson = "application/json";
 
 // Bounds on what one document may cost, whatever its bytes.
@@ -33,9 +34,10 @@ inline constexpr size_t kMaxEdges = 4'000'000;
 // Parses `document` as the format `content_type` names; for kGenericJson
 // or an empty type, as the format its shape shows (CycloneDX "bomFormat",
 // SPDX "spdxVersion", an OpenVEX "@context", an in-toto "_type", a DSSE
-// "payloadType", a Sigstore bundle "mediaType" with "dsseEnvelope").
+// "payloadType", a Sigstore bundle "mediaType" with "dsseEnvelope", SARIF
+// "version" 2.1.0 with "runs").
 // Errors: kUnsupported for a type or shape no parser here reads (XML,
-// tag-value, SPDX 3, SARIF, …); kMalformed for bytes that are not JSON, are
+// tag-value, SPDX 3, SWID, EAR, …); kMalformed for bytes that are not JSON, are
 // over kMaxDocumentBytes or nest deeper than kMaxJsonDepth; kInvalidArgument
 // for JSON that breaks the format (a field of the wrong type, a missing
 // required field, an unknown VEX status, over kMaxNodes or kMaxEdges). The
