@@ -21,10 +21,13 @@ enum class DocumentFormat {
 };
 
 enum class NodeKind {
-  kArtifact,          // id: a digest, "sha256:<hex>" when the document gives one
-  kPackage,           // id: the purl (see NormalizePurl), else a document-local "ref:<id>"
-  kFile,              // id: a document-local "ref:<SPDXID>"
-  kVulnerability,     // id: as written (CVE-…, GHSA-…, OSV or vendor id)
+  kArtifact,          // id: a digest, "sha256:<hex>" when the document gives one;
+                      // else the URI or product id as written
+  kPackage,           // id: the purl (see NormalizePurl), a CycloneDX BOM-Link
+                      // (urn:cdx:…), else a document-local "ref:<id>"
+  kFile,              // id: a document-local "ref:<SPDXID>" or "ref:<uri>" (SARIF)
+  kVulnerability,     // id: as written (CVE-…, GHSA-…, OSV or vendor id); for
+                      // SARIF the CVE a rule id starts with, else the rule id
   kBuilder,           // id: the builder id URI
   kSourceRepository,  // id: the URI as written (git+https://…@ref)
   kIssuer,            // id: who wrote the document, as it names itself
@@ -36,15 +39,16 @@ enum class EdgeKind {
   kDescribes,     // the document (kThisDocument) describes its subject
   kContains,      // parent contains child (nesting, files, subcomponents)
   kDependsOn,     // attribute "direct" = "true" when the document says so
-  kBuiltFrom,     // artifact built from a source or material ("role", "digest")
+  kBuiltFrom,     // artifact built from a source or material; "role":
+                  // config_source, material or resolved_dependency
   kBuiltBy,       // artifact built by a builder
   kVulnerableTo,  // a finding: "severity" (critical, high, medium, low, info,
                   // none), "scanner" when the document names them; SARIF
                   // adds "rule", "level", "security_severity", "suppressed"
                   // and "path" (each result is its own edge)
   kVexStatus,     // "status" (not_affected, affected, fixed, under_investigation),
-                  // "justification"; "product" when the edge starts at a
-                  // subcomponent of that product
+                  // "justification", "timestamp" (OpenVEX); "product" when
+                  // the edge starts at a subcomponent of that product
 };
 
 std::string_view NodeKindName(NodeKind kind);  // "artifact", "package", …
@@ -77,7 +81,9 @@ struct Edge {
 };
 
 // The `from` of an edge that starts at the document itself (DESCRIBES, and
-// SPDX relationships whose element is the document's own SPDXID).
+// SPDX relationships whose element is the document's own SPDXID), or at the
+// artifact the statement is about when the document does not name it (a
+// SARIF result without a location).
 inline constexpr std::string_view kThisDocument = "";
 
 struct EvidenceDocument {

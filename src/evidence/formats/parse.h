@@ -35,19 +35,21 @@ inline constexpr size_t kMaxEdges = 4'000'000;
 // or an empty type, as the format its shape shows (CycloneDX "bomFormat",
 // SPDX "spdxVersion", an OpenVEX "@context", an in-toto "_type", a DSSE
 // "payloadType", a Sigstore bundle "mediaType" with "dsseEnvelope", SARIF
-// "version" 2.1.0 with "runs").
-// Errors: kUnsupported for a type or shape no parser here reads (XML,
-// tag-value, SPDX 3, SWID, EAR, …); kMalformed for bytes that are not JSON, are
-// over kMaxDocumentBytes or nest deeper than kMaxJsonDepth; kInvalidArgument
+// "version" with "runs").
+// Errors: kUnsupported for a type, shape or version no parser here reads
+// (XML, tag-value, SPDX 3, SWID, EAR, …); kMalformed for bytes that are not
+// JSON, are over kMaxDocumentBytes, nest containers deeper than
+// kMaxJsonDepth or repeat a key in one object; kInvalidArgument
 // for JSON that breaks the format (a field of the wrong type, a missing
 // required field, an unknown VEX status, over kMaxNodes or kMaxEdges). The
 // message names the field ("CycloneDX: components[3].purl must be a string").
 Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document);
 
 // A purl in the form the graph joins on (purl-spec "A canonical package URL"):
-// the "pkg" scheme and the type in lower case and the qualifiers sorted by
-// key; namespace, name, version and subpath stay as written. Text that is
-// not a purl is returned unchanged.
+// the "pkg" scheme, the type and the qualifier keys in lower case, the
+// qualifiers sorted by key and those with an empty value dropped;
+// namespace, name, version, qualifier values and subpath stay as written.
+// Text that is not a purl is returned unchanged.
 std::string NormalizePurl(std::string_view purl);
 
 }  // namespace scitt::evidence
