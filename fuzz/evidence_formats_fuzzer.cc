@@ -1,0 +1,36 @@
+// Evidence documents as pushed in statements (evidence/formats/parse.h): the
+// first byte picks the content type. Whatever parses must give a graph whose
+// edges join its own nodes and that stays within the documented bounds.
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "evidence/formats/parse.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace scitt::evidence;
+  if (size == 0) return 0;
+  static constexpr std::string_view kTypes[] = {
+      kCycloneDxJson, kSpdxJson,   kOpenVexJson,
+      kInTotoJson,    kDsseEnvelopeJson, "application/vnd.dev.sigstore.bundle.v0.3+json",
+      kSarifJson,     kGenericJson,      ""};
+  constexpr size_t kTypeCount = sizeof(kTypes) / sizeof(kTypes[0]);
+  const std::string_view content_type = kTypes[data[0] % kTypeCount];
+  auto document = Parse(content_type, scitt::ByteView(data + 1, size - 1));
+  if (!document.ok()) {
+    if (document.error().message.empty()) __builtin_trap();
+    return 0;
+  }
+  if (document->nodes.size() > kMaxNodes || document->edges.size() > kMaxEdges) __builtin_trap();
+  std::set<std::string> ids;
+  for (const Node& node : document->nodes) {
+    if (!ids.insert(node.id).second) __builtin_trap();  // node ids are distinct
+  }
+  for (const Edge& edge : document->edges) {
+    if (edge.from != kThisDocument && !ids.contains(edge.from)) __builtin_trap();
+    if (!ids.contains(edge.to)) __builtin_trap();
+  }
+  return 0;
+}

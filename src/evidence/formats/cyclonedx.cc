@@ -1,0 +1,312 @@
+// CycloneDX JSON 1.2-1.6 (https://cyclonedx.org/docs/1.6/json/): components
+// (nested ones too) become packages, `dependencies` DEPENDS_ON edges, and
+// `vulnerabilities` findings (VULNERABLE_TO) or, with an `analysis`, VEX
+// statements (VEX_STATUS).
+#include <array>
+#include <unordered_map>
+
+#include "evidence/formats/formats_internal.h"
+#include "evidence/formats/parse.h"
+
+namespace scitt::evidence::internal {
+namespace {
+
+// CycloneDX 1.4+ "impactAnalysisState" to the VEX statuses, as CISA's "Minimum
+// Requirements for VEX" and the CycloneDX VEX guide pair them: exploitable
+// means affected, resolved (with or without pedigree) fixed, false_positive
+// and not_affected not affected, in_triage under investigation.
+std::optional<std::string_view> VexStatusOfAnalysisState(std::string_view state) {
+  if (state == "exploitable") return "affected";
+  if (state == "resolved" || state == "resolved_with_pedigree") return "fixed";
+  if (state == "not_affected" || state == "false_positive") return "not_affected";
+  if (state == "in_triage") return "under_investigation";
+  return std::nullopt;
+}
+
+// "severity" values of CycloneDX ratings, most severe first.
+constexpr std::array<std::string_view, 7> kSeverities = {"critical", "high", "medium", "low",
+                                                         "info",     "none", "unknown"};
+
+class CycloneDxReader {
+ public:
+  explicit CycloneDxReader(std::string spec_version)
+      : graph_(DocumentFormat::kCycloneDx, std::move(spec_version)) {}
+
+  Status Read(const Json& bom) {
+    // Listed components first, so that a metadata.component that is also
+    // listed keeps the "path" of its listing.
+    SCITT_ASSIGN_OR_RETURN(const Json* components, OptionalArray(bom, "components", "CycloneDX"));
+    if (components != nullptr) {
+      SCITT_RETURN_IF_ERROR(ReadComponents(*components, "CycloneDX: components", nullptr));
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* metadata, OptionalObject(bom, "metadata", "CycloneDX"));
+    if (metadata != nullptr) SCITT_RETURN_IF_ERROR(ReadMetadata(*metadata));
+    SCITT_ASSIGN_OR_RETURN(const Json* services, OptionalArray(bom, "services", "CycloneDX"));
+    if (services != nullptr) SCITT_RETURN_IF_ERROR(CountServices(*services, "CycloneDX: services"));
+    SCITT_ASSIGN_OR_RETURN(const Json* dependencies,
+                           OptionalArray(bom, "dependencies", "CycloneDX"));
+    if (dependencies != nullptr) SCITT_RETURN_IF_ERROR(ReadDependencies(*dependencies));
+    SCITT_ASSIGN_OR_RETURN(const Json* vulnerabilities,
+                           OptionalArray(bom, "vulnerabilities", "CycloneDX"));
+    if (vulnerabilities != nullptr) SCITT_RETURN_IF_ERROR(ReadVulnerabilities(*vulnerabilities));
+    return Status::Ok();
+  }
+
+  EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
+
+ private:
+  Status ReadMetadata(const Json& metadata) {
+    const std::string where = "CycloneDX: metadata";
+    SCITT_ASSIGN_OR_RETURN(const Json* component, OptionalObject(metadata, "component", where));
+    if (component != nullptr) {
+      SCITT_ASSIGN_OR_RETURN(std::string subject, AddComponent(*component, where + ".component"));
+      SCITT_RETURN_IF_ERROR(
+          graph_.AddEdge(Edge{EdgeKind::kDescribes, std::string(kThisDocument), subject, {}}));
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* authors, OptionalArray(metadata, "authors", where));
+    if (authors != nullptr) {
+      for (size_t i = 0; i < authors->size(); ++i) {
+        SCITT_RETURN_IF_ERROR(AddIssuer((*authors)[i], where + ".authors[" + std::to_string(i) + "]"));
+      }
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* supplier, OptionalObject(metadata, "supplier", where));
+    if (supplier != nullptr) SCITT_RETURN_IF_ERROR(AddIssuer(*supplier, where + ".supplier"));
+    return Status::Ok();
+  }
+
+  Status AddIssuer(const Json& party, const std::string& where) {
+    SCITT_RETURN_IF_ERROR(ExpectObject(party, where));
+    SCITT_ASSIGN_OR_RETURN(auto name, OptionalString(party, "name", where));
+    if (name && !name->empty()) SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kIssuer, *name));
+    return Status::Ok();
+  }
+
+  // Adds the package node of `component` and returns its id: the purl when
+  // it has one, else its bom-ref, else its place in the document.
+  Result<std::string> AddComponent(const Json& component, const std::string& where) {
+    SCITT_RETURN_IF_ERROR(ExpectObject(component, where));
+    SCITT_ASSIGN_OR_RETURN(auto bom_ref, OptionalString(component, "bom-ref", where));
+    SCITT_ASSIGN_OR_RETURN(auto purl, OptionalString(component, "purl", where));
+    SCITT_ASSIGN_OR_RETURN(auto name, OptionalString(component, "name", where));
+    SCITT_ASSIGN_OR_RETURN(auto version, OptionalString(component, "version", where));
+    SCITT_ASSIGN_OR_RETURN(auto type, OptionalString(component, "type", where));
+    const std::string path = where.substr(where.find(' ') + 1);  // "components[0].components[1]"
+    std::string id;
+    Attributes attributes{{"path", path}};
+    if (purl && !purl->empty()) {
+      id = NormalizePurl(*purl);
+      attributes["purl"] = *purl;
+    } else if (bom_ref && !bom_ref->empty()) {
+      id = "ref:" + *bom_ref;
+    } else {
+      id = "ref:#" + path;
+    }
+    if (bom_ref && !bom_ref->empty()) {
+      attributes["local_id"] = *bom_ref;
+      node_by_ref_.emplace(*bom_ref, id);  // the first declaration of a bom-ref wins
+    }
+    if (name) attributes["name"] = *name;
+    if (version) attributes["version"] = *version;
+    if (type) attributes["type"] = *type;
+    SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, std::move(attributes)));
+    return id;
+  }
+
+  // Nesting depth is bounded by kMaxJsonDepth, so the recursion is too.
+  Status ReadComponents(const Json& components, const std::string& where,
+                        const std::string* parent) {
+    for (size_t i = 0; i < components.size(); ++i) {
+      const std::string here = where + "[" + std::to_string(i) + "]";
+      SCITT_ASSIGN_OR_RETURN(std::string id, AddComponent(components[i], here));
+      graph_.Declare("components");
+      if (parent != nullptr) {
+        SCITT_RETURN_IF_ERROR(graph_.AddEdge(Edge{EdgeKind::kContains, *parent, id, {}}));
+      }
+      SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(components[i], "components", here));
+      if (nested != nullptr) {
+        SCITT_RETURN_IF_ERROR(ReadComponents(*nested, here + ".components", &id));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status CountServices(const Json& services, const std::string& where) {
+    for (size_t i = 0; i < services.size(); ++i) {
+      const std::string here = where + "[" + std::to_string(i) + "]";
+      SCITT_RETURN_IF_ERROR(ExpectObject(services[i], here));
+      graph_.Declare("services");
+      SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(services[i], "services", here));
+      if (nested != nullptr) SCITT_RETURN_IF_ERROR(CountServices(*nested, here + ".services"));
+    }
+    return Status::Ok();
+  }
+
+  // The node a `ref` names: a declared bom-ref; else, for a ref that is
+  // itself a purl or a BOM-Link (urn:cdx:…, a global name), that; else a
+  // document-local package the document does not declare.
+  Result<std::string> NodeForRef(const std::string& ref) {
+    if (const auto it = node_by_ref_.find(ref); it != node_by_ref_.end()) return it->second;
+    std::string id;
+    if (ref.starts_with("pkg:")) {
+      id = NormalizePurl(ref);
+    } else if (ref.starts_with("urn:cdx:")) {
+      id = ref;
+    } else {
+      id = "ref:" + ref;
+    }
+    SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, {{"local_id", ref}}));
+    node_by_ref_.emplace(ref, id);
+    return id;
+  }
+
+  Status ReadDependencies(const Json& dependencies) {
+    for (size_t i = 0; i < dependencies.size(); ++i) {
+      const std::string where = "CycloneDX: dependencies[" + std::to_string(i) + "]";
+      graph_.Declare("dependency_entries");
+      SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString(dependencies[i], "ref", where));
+      SCITT_ASSIGN_OR_RETURN(std::string from, NodeForRef(ref));
+      SCITT_ASSIGN_OR_RETURN(const Json* depends_on,
+                             OptionalArray(dependencies[i], "dependsOn", where));
+      if (depends_on == nullptr) continue;
+      for (size_t j = 0; j < depends_on->size(); ++j) {
+        SCITT_ASSIGN_OR_RETURN(
+            std::string target,
+            ExpectString((*depends_on)[j], where + ".dependsOn[" + std::to_string(j) + "]"));
+        SCITT_ASSIGN_OR_RETURN(std::string to, NodeForRef(target));
+        // "dependsOn": "the bom-ref identifiers of the components or services
+        // that are dependencies of this dependency object" - direct ones.
+        SCITT_RETURN_IF_ERROR(
+            graph_.AddEdge(Edge{EdgeKind::kDependsOn, from, to, {{"direct", "true"}}}));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The most severe rating, or empty.
+  static Result<std::string> Severity(const Json& vulnerability, const std::string& where) {
+    SCITT_ASSIGN_OR_RETURN(const Json* ratings, OptionalArray(vulnerability, "ratings", where));
+    if (ratings == nullptr) return std::string();
+    size_t best = kSeverities.size();
+    for (size_t i = 0; i < ratings->size(); ++i) {
+      const std::string here = where + ".ratings[" + std::to_string(i) + "]";
+      SCITT_RETURN_IF_ERROR(ExpectObject((*ratings)[i], here));
+      SCITT_ASSIGN_OR_RETURN(auto severity, OptionalString((*ratings)[i], "severity", here));
+      if (!severity) continue;
+      for (size_t s = 0; s < kSeverities.size(); ++s) {
+        if (kSeverities[s] == *severity && s < best) best = s;
+      }
+    }
+    return best == kSeverities.size() ? std::string() : std::string(kSeverities[best]);
+  }
+
+  // Who found it: the first named tool (1.4: an array of tools; 1.5+: an
+  // object of components and services), else the vulnerability's source.
+  static Result<std::string> Scanner(const Json& vulnerability, const std::string& where) {
+    const auto tools = vulnerability.find("tools");
+    if (tools != vulnerability.end() && !tools->is_null()) {
+      const Json* list = &*tools;
+      if (tools->is_object()) {
+        SCITT_ASSIGN_OR_RETURN(list, OptionalArray(*tools, "components", where + ".tools"));
+      } else if (!tools->is_array()) {
+        return Invalid(where + ".tools must be an array or an object");
+      }
+      if (list != nullptr) {
+        for (size_t i = 0; i < list->size(); ++i) {
+          const std::string here = where + ".tools[" + std::to_string(i) + "]";
+          SCITT_RETURN_IF_ERROR(ExpectObject((*list)[i], here));
+          SCITT_ASSIGN_OR_RETURN(auto name, OptionalString((*list)[i], "name", here));
+          if (name && !name->empty()) return *name;
+        }
+      }
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* source, OptionalObject(vulnerability, "source", where));
+    if (source == nullptr) return std::string();
+    SCITT_ASSIGN_OR_RETURN(auto name, OptionalString(*source, "name", where + ".source"));
+    return name.value_or("");
+  }
+
+  Status ReadVulnerabilities(const Json& vulnerabilities) {
+    for (size_t i = 0; i < vulnerabilities.size(); ++i) {
+      const std::string where = "CycloneDX: vulnerabilities[" + std::to_string(i) + "]";
+      const Json& vulnerability = vulnerabilities[i];
+      SCITT_RETURN_IF_ERROR(ExpectObject(vulnerability, where));
+      graph_.Declare("vulnerabilities");
+      SCITT_ASSIGN_OR_RETURN(auto id, OptionalString(vulnerability, "id", where));
+      const std::string vulnerability_id =
+          id && !id->empty() ? *id : "ref:#vulnerabilities[" + std::to_string(i) + "]";
+      Attributes attributes;
+      SCITT_ASSIGN_OR_RETURN(const Json* references,
+                             OptionalArray(vulnerability, "references", where));
+      if (references != nullptr) {
+        std::string aliases;
+        for (size_t r = 0; r < references->size(); ++r) {
+          const std::string here = where + ".references[" + std::to_string(r) + "]";
+          SCITT_RETURN_IF_ERROR(ExpectObject((*references)[r], here));
+          SCITT_ASSIGN_OR_RETURN(std::string alias, RequiredString((*references)[r], "id", here));
+          aliases += (aliases.empty() ? "" : ",") + alias;
+        }
+        if (!aliases.empty()) attributes["aliases"] = aliases;
+      }
+      SCITT_RETURN_IF_ERROR(
+          graph_.AddNode(NodeKind::kVulnerability, vulnerability_id, std::move(attributes)));
+
+      SCITT_ASSIGN_OR_RETURN(std::string severity, Severity(vulnerability, where));
+      SCITT_ASSIGN_OR_RETURN(std::string scanner, Scanner(vulnerability, where));
+      SCITT_ASSIGN_OR_RETURN(const Json* analysis, OptionalObject(vulnerability, "analysis", where));
+      Attributes vex;
+      if (analysis != nullptr) {
+        SCITT_ASSIGN_OR_RETURN(auto state, OptionalString(*analysis, "state", where + ".analysis"));
+        if (state) {
+          const auto status = VexStatusOfAnalysisState(*state);
+          if (!status) {
+            return Invalid(where + ".analysis.state \"" + state->substr(0, 100) +
+                           "\" is not a CycloneDX impact analysis state");
+          }
+          vex["status"] = *status;
+          SCITT_ASSIGN_OR_RETURN(auto justification,
+                                 OptionalString(*analysis, "justification", where + ".analysis"));
+          if (justification) vex["justification"] = *justification;
+        }
+      }
+      SCITT_ASSIGN_OR_RETURN(const Json* affects, OptionalArray(vulnerability, "affects", where));
+      if (affects == nullptr) continue;
+      for (size_t a = 0; a < affects->size(); ++a) {
+        const std::string here = where + ".affects[" + std::to_string(a) + "]";
+        graph_.Declare("vulnerability_affects");
+        SCITT_RETURN_IF_ERROR(ExpectObject((*affects)[a], here));
+        SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString((*affects)[a], "ref", here));
+        SCITT_ASSIGN_OR_RETURN(std::string product, NodeForRef(ref));
+        // With an analysis state the entry is a VEX statement about the
+        // product; without one it is a finding (a scan result).
+        if (!vex.empty()) {
+          SCITT_RETURN_IF_ERROR(
+              graph_.AddEdge(Edge{EdgeKind::kVexStatus, product, vulnerability_id, vex}));
+        } else {
+          Attributes finding;
+          if (!severity.empty()) finding["severity"] = severity;
+          if (!scanner.empty()) finding["scanner"] = scanner;
+          SCITT_RETURN_IF_ERROR(graph_.AddEdge(
+              Edge{EdgeKind::kVulnerableTo, product, vulnerability_id, std::move(finding)}));
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  GraphBuilder graph_;
+  std::unordered_map<std::string, std::string> node_by_ref_;  // bom-ref -> node id
+};
+
+}  // namespace
+
+Result<EvidenceDocument> ParseCycloneDx(const Json& bom) {
+  SCITT_RETURN_IF_ERROR(ExpectObject(bom, "CycloneDX: the BOM"));
+  SCITT_ASSIGN_OR_RETURN(std::string format, RequiredString(bom, "bomFormat", "CycloneDX"));
+  if (format != "CycloneDX") return Invalid("CycloneDX: bomFormat must be \"CycloneDX\"");
+  SCITT_ASSIGN_OR_RETURN(std::string spec_version, RequiredString(bom, "specVersion", "CycloneDX"));
+  CycloneDxReader reader(std::move(spec_version));
+  SCITT_RETURN_IF_ERROR(reader.Read(bom));
+  return std::move(reader).Finish();
+}
+
+}  // namespace scitt::evidence::internal

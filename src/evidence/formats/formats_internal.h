@@ -1,0 +1,84 @@
+// private to evidence/formats: bounded JSON access and the graph builder the
+// format parsers share, and the parsers' entry points behind Parse().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "evidence/formats/graph.h"
+
+namespace scitt::evidence::internal {
+
+using Json = nlohmann::json;
+
+// Parses JSON within kMaxDocumentBytes and kMaxJsonDepth, refusing a key
+// repeated in one object (two readers could take different values). `what`
+// names the document in messages.
+Result<Json> ParseJson(ByteView bytes, std::string_view what);
+
+// Field access for objects the parsers walk. `where` names the object in
+// messages ("CycloneDX: components[3]"). Absent and null fields read as
+// absent; a field of another type is a kInvalidArgument error.
+Result<const Json*> OptionalArray(const Json& object, std::string_view key, const std::string& where);
+Result<const Json*> OptionalObject(const Json& object, std::string_view key,
+                                   const std::string& where);
+Result<std::optional<std::string>> OptionalString(const Json& object, std::string_view key,
+                                                  const std::string& where);
+Result<std::string> RequiredString(const Json& object, std::string_view key,
+                                   const std::string& where);
+// `value` itself must be an object / a string.
+Status ExpectObject(const Json& value, const std::string& where);
+Result<std::string> ExpectString(const Json& value, const std::string& where);
+
+Error Invalid(std::string message);
+
+// Collects one document's nodes and edges: merges nodes with equal ids
+// (attributes already set keep their first value), drops repeated edges and
+// enforces kMaxNodes / kMaxEdges.
+class GraphBuilder {
+ public:
+  GraphBuilder(DocumentFormat format, std::string spec_version);
+
+  Status AddNode(NodeKind kind, const std::string& id, Attributes attributes = {});
+  // Adds `edge` unless one with the same identity exists (then keeps that).
+  Status AddEdge(Edge edge);
+  // Adds `edge`, replacing one with the same identity (a later VEX
+  // statement overriding an earlier one).
+  Status SetEdge(Edge edge);
+  // The edge with `edge`'s identity, if any.
+  const Edge* FindEdge(const Edge& edge) const;
+  void Declare(const std::string& what, uint64_t count = 1) { document_.declared[what] += count; }
+  EvidenceDocument& document() { return document_; }
+  EvidenceDocument Finish() && { return std::move(document_); }
+
+ private:
+  static std::string EdgeIdentity(const Edge& edge);
+
+  EvidenceDocument document_;
+  std::unordered_map<std::string, size_t> node_positions_;  // node id -> index in nodes
+  std::unordered_map<std::string, size_t> edge_positions_;  // EdgeIdentity -> index in edges
+};
+
+// The id of an artifact named by an in-toto / SLSA digest set: "sha256:<hex>"
+// when there is a sha256, else sha512, else the first algorithm in key order.
+// nullopt for an empty set or non-string values.
+std::optional<std::string> ArtifactIdFromDigests(const Json& digests);
+
+// The format parsers, each given the parsed document.
+Result<EvidenceDocument> ParseCycloneDx(const Json& bom);
+Result<EvidenceDocument> ParseSpdx(const Json& document);
+Result<EvidenceDocument> ParseOpenVex(const Json& document);
+// `container` is recorded in the result ("bare-statement", "dsse", …).
+Result<EvidenceDocument> ParseInTotoStatement(const Json& statement, std::string container);
+Result<EvidenceDocument> ParseDsseEnvelope(const Json& envelope, std::string container);
+Result<EvidenceDocument> ParseSigstoreBundle(const Json& bundle);
+Result<EvidenceDocument> ParseSarif(const Json& log);
+
+}  // namespace scitt::evidence::internal

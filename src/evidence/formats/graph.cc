@@ -1,0 +1,105 @@
+#include "evidence/formats/graph.h"
+
+#include "evidence/formats/formats_internal.h"
+#include "evidence/formats/parse.h"
+
+namespace scitt::evidence {
+
+std::string_view NodeKindName(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::kArtifact: return "artifact";
+    case NodeKind::kPackage: return "package";
+    case NodeKind::kFile: return "file";
+    case NodeKind::kVulnerability: return "vulnerability";
+    case NodeKind::kBuilder: return "builder";
+    case NodeKind::kSourceRepository: return "source_repository";
+    case NodeKind::kIssuer: return "issuer";
+  }
+  return "unknown";
+}
+
+std::string_view EdgeKindName(EdgeKind kind) {
+  switch (kind) {
+    case EdgeKind::kDescribes: return "DESCRIBES";
+    case EdgeKind::kContains: return "CONTAINS";
+    case EdgeKind::kDependsOn: return "DEPENDS_ON";
+    case EdgeKind::kBuiltFrom: return "BUILT_FROM";
+    case EdgeKind::kBuiltBy: return "BUILT_BY";
+    case EdgeKind::kVulnerableTo: return "VULNERABLE_TO";
+    case EdgeKind::kVexStatus: return "VEX_STATUS";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view DocumentFormatName(DocumentFormat format) {
+  switch (format) {
+    case DocumentFormat::kCycloneDx: return "CycloneDX";
+    case DocumentFormat::kSpdx: return "SPDX";
+    case DocumentFormat::kOpenVex: return "OpenVEX";
+    case DocumentFormat::kInToto: return "in-toto";
+    case DocumentFormat::kSarif: return "SARIF";
+  }
+  return "unknown";
+}
+
+namespace internal {
+
+GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version) {
+  document_.format = format;
+  document_.spec_version = std::move(spec_version);
+}
+
+Status GraphBuilder::AddNode(NodeKind kind, const std::string& id, Attributes attributes) {
+  if (const auto it = node_positions_.find(id); it != node_positions_.end()) {
+    document_.nodes[it->second].attributes.merge(attributes);
+    return Status::Ok();
+  }
+  if (document_.nodes.size() >= kMaxNodes) {
+    return Invalid(std::string(DocumentFormatName(document_.format)) + ": more than " +
+                   std::to_string(kMaxNodes) + " graph nodes");
+  }
+  node_positions_.emplace(id, document_.nodes.size());
+  document_.nodes.push_back(Node{kind, id, std::move(attributes)});
+  return Status::Ok();
+}
+
+// A VEX status on a subcomponent is scoped to the product it sits in, so the
+// same subcomponent may carry different statuses in different products; a
+// SARIF result is one finding however many others share its rule and file.
+std::string GraphBuilder::EdgeIdentity(const Edge& edge) {
+  std::string identity(EdgeKindName(edge.kind));
+  identity.append(1, '\0').append(edge.from).append(1, '\0').append(edge.to);
+  for (const char* scope : {"product", "path"}) {
+    const auto it = edge.attributes.find(scope);
+    identity.append(1, '\0').append(it == edge.attributes.end() ? "" : it->second);
+  }
+  return identity;
+}
+
+const Edge* GraphBuilder::FindEdge(const Edge& edge) const {
+  const auto it = edge_positions_.find(EdgeIdentity(edge));
+  return it == edge_positions_.end() ? nullptr : &document_.edges[it->second];
+}
+
+Status GraphBuilder::AddEdge(Edge edge) {
+  std::string identity = EdgeIdentity(edge);
+  if (edge_positions_.contains(identity)) return Status::Ok();
+  if (document_.edges.size() >= kMaxEdges) {
+    return Invalid(std::string(DocumentFormatName(document_.format)) + ": more than " +
+                   std::to_string(kMaxEdges) + " graph edges");
+  }
+  edge_positions_.emplace(std::move(identity), document_.edges.size());
+  document_.edges.push_back(std::move(edge));
+  return Status::Ok();
+}
+
+Status GraphBuilder::SetEdge(Edge edge) {
+  if (const auto it = edge_positions_.find(EdgeIdentity(edge)); it != edge_positions_.end()) {
+    document_.edges[it->second] = std::move(edge);
+    return Status::Ok();
+  }
+  return AddEdge(std::move(edge));
+}
+
+}  // namespace internal
+}  // namespace scitt::evidence

@@ -1,0 +1,110 @@
+// What one evidence document (an SBOM, a VEX, an attestation) says about the
+// software supply chain, as graph nodes and edges. The indexer stores these
+// next to the log entry that carried the document, so every edge can be
+// traced back to the statement that justifies it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scitt::evidence {
+
+enum class DocumentFormat {
+  kCycloneDx,  // CycloneDX JSON 1.2-1.6 (SBOM and VEX)
+  kSpdx,       // SPDX 2.2 / 2.3 JSON
+  kOpenVex,    // OpenVEX 0.0.1 and 0.2.0
+  kInToto,     // in-toto Statement v0.1 / v1, bare or in DSSE or a Sigstore bundle
+  kSarif,      // SARIF 2.1.0 (scan results)
+};
+
+enum class NodeKind {
+  kArtifact,          // id: a digest, "sha256:<hex>" when the document gives one;
+                      // else the URI or product id as written
+  kPackage,           // id: the purl (see NormalizePurl), a CycloneDX BOM-Link
+                      // (urn:cdx:…), else a document-local "ref:<id>"
+  kFile,              // id: a document-local "ref:<SPDXID>" or "ref:<uri>" (SARIF)
+  kVulnerability,     // id: as written (CVE-…, GHSA-…, OSV or vendor id); for
+                      // SARIF the CVE a rule id starts with, else the rule id
+  kBuilder,           // id: the builder id URI
+  kSourceRepository,  // id: the URI as written (git+https://…@ref)
+  kIssuer,            // id: who wrote the document, as it names itself
+};
+
+// Edges read "from <kind> to": a package DEPENDS_ON a package, an artifact
+// is BUILT_BY a builder, a package is VULNERABLE_TO a vulnerability.
+enum class EdgeKind {
+  kDescribes,     // the document (kThisDocument) describes its subject
+  kContains,      // parent contains child (nesting, files, subcomponents)
+  kDependsOn,     // attribute "direct" = "true" when the document says so
+  kBuiltFrom,     // artifact built from a source or material; "role":
+                  // config_source, material or resolved_dependency
+  kBuiltBy,       // artifact built by a builder
+  kVulnerableTo,  // a finding: "severity" (critical, high, medium, low, info,
+                  // none), "scanner" when the document names them; SARIF
+                  // adds "rule", "level", "security_severity", "suppressed"
+                  // and "path" (each result is its own edge)
+  kVexStatus,     // "status" (not_affected, affected, fixed, under_investigation),
+                  // "justification", "timestamp" (OpenVEX); "product" when
+                  // the edge starts at a subcomponent of that product
+};
+
+std::string_view NodeKindName(NodeKind kind);  // "artifact", "package", …
+std::string_view EdgeKindName(EdgeKind kind);  // "DESCRIBES", "CONTAINS", …
+std::string_view DocumentFormatName(DocumentFormat format);  // "CycloneDX", …
+
+// String attributes as the document writes them. Keys used by the parsers:
+// "local_id" (bom-ref or SPDXID, for nodes the document can refer to),
+// "path" (where the document lists the element: "components[2]",
+// "packages[0]"; absent for elements only referred to), "purl" (as
+// written), "name", "version", "digest.<alg>", "uri", "aliases" (comma
+// separated), "vsa.*" (a SLSA verification summary of an artifact), plus the
+// edge attributes listed at EdgeKind.
+using Attributes = std::map<std::string, std::string>;
+
+struct Node {
+  NodeKind kind = NodeKind::kPackage;
+  std::string id;
+  Attributes attributes;
+};
+
+// `from` and `to` are node ids. Ids starting with "ref:" are local to the
+// document; the indexer qualifies them with the log entry before joining
+// graphs of different documents.
+struct Edge {
+  EdgeKind kind = EdgeKind::kContains;
+  std::string from;
+  std::string to;
+  Attributes attributes;
+};
+
+// The `from` of an edge that starts at the document itself (DESCRIBES, and
+// SPDX relationships whose element is the document's own SPDXID), or at the
+// artifact the statement is about when the document does not name it (a
+// SARIF result without a location).
+inline constexpr std::string_view kThisDocument = "";
+
+struct EvidenceDocument {
+  DocumentFormat format = DocumentFormat::kCycloneDx;
+  // As the document declares it: "1.5", "SPDX-2.3", "v0.2.0",
+  // "https://in-toto.io/Statement/v1".
+  std::string spec_version;
+  // For in-toto: "dsse", "sigstore-bundle" or "bare-statement"; else empty.
+  std::string container;
+  // For in-toto: the predicateType as written.
+  std::string predicate_type;
+  std::vector<Node> nodes;  // distinct ids, in the order first seen
+  // Distinct by (kind, from, to) and the "product" and "path" attributes,
+  // in the order first seen.
+  std::vector<Edge> edges;
+  // How many elements of each kind the document lists, before equal ids
+  // merge into one node: "components", "services", "dependency_entries",
+  // "vulnerabilities", "vulnerability_affects" (CycloneDX); "packages",
+  // "files", "snippets", "relationships" (SPDX); "statements" (OpenVEX);
+  // "subjects", "materials" (in-toto); "runs", "rules", "results" (SARIF).
+  std::map<std::string, uint64_t> declared;
+};
+
+}  // namespace scitt::evidence

@@ -1,0 +1,126 @@
+// Bounded JSON parsing and typed field access shared by the format parsers.
+#include <set>
+#include <vector>
+
+#include "base/text.h"
+#include "evidence/formats/formats_internal.h"
+#include "evidence/formats/parse.h"
+
+namespace scitt::evidence::internal {
+namespace {
+
+std::string TypeName(Json::value_t type) {
+  switch (type) {
+    case Json::value_t::object: return "an object";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::string: return "a string";
+    default: return "a scalar";
+  }
+}
+
+// Field `key` of `object` when present, not null and of `type`.
+Result<const Json*> TypedField(const Json& object, std::string_view key, Json::value_t type,
+                               const std::string& where) {
+  if (!object.is_object()) return Invalid(where + " must be an object");
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return static_cast<const Json*>(nullptr);
+  if (it->type() != type) {
+    return Invalid(where + "." + std::string(key) + " must be " + TypeName(type));
+  }
+  return &*it;
+}
+
+}  // namespace
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+Result<Json> ParseJson(ByteView bytes, std::string_view what) {
+  const std::string name(what);
+  if (bytes.size() > kMaxDocumentBytes) {
+    return MakeError(ErrorCode::kMalformed, name + ": larger than " +
+                                                std::to_string(kMaxDocumentBytes) + " bytes");
+  }
+  std::vector<std::set<std::string>> keys;  // one set per open object
+  std::string problem;
+  // The depth check stops the parser before it builds a value nested deeper
+  // than kMaxJsonDepth, so neither parsing nor destroying the value recurses
+  // without bound. nlohmann gives a container's start event the number of
+  // containers around it.
+  Json::parser_callback_t check = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (!problem.empty()) return false;
+    if (depth >= kMaxJsonDepth) {
+      problem = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+      return false;
+    }
+    switch (event) {
+      case Json::parse_event_t::object_start: keys.emplace_back(); break;
+      case Json::parse_event_t::object_end: keys.pop_back(); break;
+      case Json::parse_event_t::key:
+        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
+          problem = "the key \"" + ToValidUtf8(parsed.get<std::string>()).substr(0, 100) +
+                    "\" appears twice in one object";
+          return false;
+        }
+        break;
+      default: break;
+    }
+    return true;
+  };
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  Json parsed = Json::parse(text, check, /*allow_exceptions=*/false);
+  if (!problem.empty()) return MakeError(ErrorCode::kMalformed, name + ": " + problem);
+  if (parsed.is_discarded()) return MakeError(ErrorCode::kMalformed, name + ": not valid JSON");
+  return parsed;
+}
+
+Result<const Json*> OptionalArray(const Json& object, std::string_view key,
+                                  const std::string& where) {
+  return TypedField(object, key, Json::value_t::array, where);
+}
+
+Result<const Json*> OptionalObject(const Json& object, std::string_view key,
+                                   const std::string& where) {
+  return TypedField(object, key, Json::value_t::object, where);
+}
+
+Result<std::optional<std::string>> OptionalString(const Json& object, std::string_view key,
+                                                  const std::string& where) {
+  SCITT_ASSIGN_OR_RETURN(const Json* field, TypedField(object, key, Json::value_t::string, where));
+  if (field == nullptr) return std::optional<std::string>();
+  return std::optional<std::string>(field->get<std::string>());
+}
+
+Result<std::string> RequiredString(const Json& object, std::string_view key,
+                                   const std::string& where) {
+  SCITT_ASSIGN_OR_RETURN(const Json* field, TypedField(object, key, Json::value_t::string, where));
+  if (field == nullptr) return Invalid(where + "." + std::string(key) + " is missing");
+  return field->get<std::string>();
+}
+
+Status ExpectObject(const Json& value, const std::string& where) {
+  if (!value.is_object()) return Invalid(where + " must be an object");
+  return Status::Ok();
+}
+
+Result<std::string> ExpectString(const Json& value, const std::string& where) {
+  if (!value.is_string()) return Invalid(where + " must be a string");
+  return value.get<std::string>();
+}
+
+std::optional<std::string> ArtifactIdFromDigests(const Json& digests) {
+  if (!digests.is_object() || digests.empty()) return std::nullopt;
+  for (const auto& [algorithm, value] : digests.items()) {
+    if (!value.is_string()) return std::nullopt;
+  }
+  for (const char* preferred : {"sha256", "sha512"}) {
+    if (const auto it = digests.find(preferred); it != digests.end()) {
+      return std::string(preferred) + ":" + it->get<std::string>();
+    }
+  }
+  const auto first = digests.begin();
+  return first.key() + ":" + first->get<std::string>();
+}
+
+}  // namespace scitt::evidence::internal

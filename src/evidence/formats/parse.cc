@@ -1,0 +1,157 @@
+// Picks the parser for a document: by content type, or for generic JSON by
+// the fields that only one format has at its top level.
+#include "evidence/formats/parse.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "evidence/formats/formats_internal.h"
+
+namespace scitt::evidence {
+namespace {
+
+using internal::Json;
+
+std::string MediaType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  std::string lower(type);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+bool StringFieldStartsWith(const Json& object, const char* key, std::string_view prefix) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() && it->get<std::string>().starts_with(prefix);
+}
+
+// OpenVEX documents name their context "https://openvex.dev/ns" or
+// ".../ns/v0.2.0"; SPDX 3 documents are JSON-LD with an spdx.org context.
+bool ContextStartsWith(const Json& document, std::string_view prefix) {
+  return StringFieldStartsWith(document, "@context", prefix);
+}
+
+Result<EvidenceDocument> ParseByShape(const Json& document) {
+  if (!document.is_object()) {
+    return MakeError(ErrorCode::kUnsupported, "evidence: a JSON document that is not an object");
+  }
+  if (document.contains("bomFormat")) return internal::ParseCycloneDx(document);
+  if (document.contains("spdxVersion")) return internal::ParseSpdx(document);
+  if (ContextStartsWith(document, "https://openvex.dev/ns")) {
+    return internal::ParseOpenVex(document);
+  }
+  if (document.contains("_type")) {
+    return internal::ParseInTotoStatement(document, "bare-statement");
+  }
+  if (document.contains("payloadType")) return internal::ParseDsseEnvelope(document, "dsse");
+  if (StringFieldStartsWith(document, "mediaType", kSigstoreBundlePrefix) &&
+      document.contains("dsseEnvelope")) {
+    return internal::ParseSigstoreBundle(document);
+  }
+  if (document.contains("runs") && document.contains("version")) {
+    return internal::ParseSarif(document);
+  }
+  if (ContextStartsWith(document, "https://spdx.org/rdf/3")) {
+    return MakeError(ErrorCode::kUnsupported, "evidence: SPDX 3 JSON-LD is not read yet");
+  }
+  return MakeError(ErrorCode::kUnsupported,
+                   "evidence: a JSON document of no known evidence format (no bomFormat, "
+                   "spdxVersion, OpenVEX @context, _type, payloadType, Sigstore bundle or "
+                   "SARIF runs)");
+}
+
+}  // namespace
+
+Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document) {
+  const std::string type = MediaType(content_type);
+  if (type == kCycloneDxJson) {
+    SCITT_ASSIGN_OR_RETURN(Json bom, internal::ParseJson(document, "CycloneDX"));
+    return internal::ParseCycloneDx(bom);
+  }
+  if (type == kSpdxJson) {
+    SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX"));
+    return internal::ParseSpdx(spdx);
+  }
+  if (type == kOpenVexJson) {
+    SCITT_ASSIGN_OR_RETURN(Json vex, internal::ParseJson(document, "OpenVEX"));
+    return internal::ParseOpenVex(vex);
+  }
+  if (type == kInTotoJson) {
+    SCITT_ASSIGN_OR_RETURN(Json statement, internal::ParseJson(document, "in-toto"));
+    return internal::ParseInTotoStatement(statement, "bare-statement");
+  }
+  if (type == kDsseEnvelopeJson) {
+    SCITT_ASSIGN_OR_RETURN(Json envelope, internal::ParseJson(document, "DSSE"));
+    return internal::ParseDsseEnvelope(envelope, "dsse");
+  }
+  if (type.starts_with(kSigstoreBundlePrefix) && type.ends_with("+json")) {
+    SCITT_ASSIGN_OR_RETURN(Json bundle, internal::ParseJson(document, "Sigstore bundle"));
+    return internal::ParseSigstoreBundle(bundle);
+  }
+  if (type == kSarifJson) {
+    SCITT_ASSIGN_OR_RETURN(Json log, internal::ParseJson(document, "SARIF"));
+    return internal::ParseSarif(log);
+  }
+  if (type == kGenericJson || type.empty()) {
+    SCITT_ASSIGN_OR_RETURN(Json json, internal::ParseJson(document, "evidence"));
+    return ParseByShape(json);
+  }
+  return MakeError(ErrorCode::kUnsupported,
+                   "evidence: no parser for content type \"" + type.substr(0, 100) + "\"");
+}
+
+// purl-spec: "pkg:" type "/" namespace "/" name "@" version "?" qualifiers
+// "#" subpath. The scheme and type are case-insensitive, qualifier keys are
+// lower case and their canonical order is sorted by key.
+std::string NormalizePurl(std::string_view purl) {
+  if (purl.size() < 4) return std::string(purl);
+  std::string scheme(purl.substr(0, 4));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme != "pkg:") return std::string(purl);
+  std::string_view rest = purl.substr(4);
+  std::string_view subpath;
+  if (const size_t hash = rest.find('#'); hash != std::string_view::npos) {
+    subpath = rest.substr(hash);
+    rest = rest.substr(0, hash);
+  }
+  std::string_view qualifiers;
+  if (const size_t question = rest.find('?'); question != std::string_view::npos) {
+    qualifiers = rest.substr(question + 1);
+    rest = rest.substr(0, question);
+  }
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0) return std::string(purl);
+  std::string out = "pkg:";
+  for (const char c : rest.substr(0, slash)) {
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  out.append(rest.substr(slash));
+  if (!qualifiers.empty()) {
+    std::vector<std::pair<std::string, std::string_view>> pairs;
+    while (!qualifiers.empty()) {
+      const size_t amp = qualifiers.find('&');
+      const std::string_view pair = qualifiers.substr(0, amp);
+      qualifiers = amp == std::string_view::npos ? std::string_view() : qualifiers.substr(amp + 1);
+      const size_t equals = pair.find('=');
+      // A qualifier with an empty value is the same as no qualifier.
+      if (equals == std::string_view::npos || equals + 1 == pair.size()) continue;
+      std::string key(pair.substr(0, equals));
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      pairs.emplace_back(std::move(key), pair.substr(equals + 1));
+    }
+    std::stable_sort(pairs.begin(), pairs.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      out.append(i == 0 ? "?" : "&").append(pairs[i].first).append("=").append(pairs[i].second);
+    }
+  }
+  out.append(subpath);
+  return out;
+}
+
+}  // namespace scitt::evidence

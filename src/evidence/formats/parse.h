@@ -1,0 +1,55 @@
+// Turns one evidence document into graph nodes and edges (evidence/formats/
+// graph.h), picking the format from the content type or, for generic JSON,
+// from the document's shape.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "evidence/formats/graph.h"
+
+namespace scitt::evidence {
+
+// Content types the parsers recognise (parameters such as ";version=1.5"
+// are ignored, the type is compared case-insensitively).
+inline constexpr std::string_view kCycloneDxJson = "application/vnd.cyclonedx+json";
+inline constexpr std::string_view kSpdxJson = "application/spdx+json";
+inline constexpr std::string_view kOpenVexJson = "application/openvex+json";
+inline constexpr std::string_view kInTotoJson = "application/vnd.in-toto+json";
+inline constexpr std::string_view kDsseEnvelopeJson = "application/vnd.dsse.envelope.v1+json";
+// Sigstore bundles name their version in the type (…bundle.v0.3+json).
+inline constexpr std::string_view kSigstoreBundlePrefix = "application/vnd.dev.sigstore.bundle";
+inline constexpr std::string_view kSarifJson = "application/sarif+json";
+inline constexpr std::string_view kGenericJson = "application/json";
+
+// Bounds on what one document may cost, whatever its bytes.
+inline constexpr size_t kMaxDocumentBytes = size_t{256} << 20;
+inline constexpr int kMaxJsonDepth = 64;
+inline constexpr size_t kMaxNodes = 1'000'000;
+inline constexpr size_t kMaxEdges = 4'000'000;
+
+// Parses `document` as the format `content_type` names; for kGenericJson
+// or an empty type, as the format its shape shows (CycloneDX "bomFormat",
+// SPDX "spdxVersion", an OpenVEX "@context", an in-toto "_type", a DSSE
+// "payloadType", a Sigstore bundle "mediaType" with "dsseEnvelope", SARIF
+// "version" with "runs").
+// Errors: kUnsupported for a type, shape or version no parser here reads
+// (XML, tag-value, SPDX 3, SWID, EAR, …); kMalformed for bytes that are not
+// JSON, are over kMaxDocumentBytes, nest containers deeper than
+// kMaxJsonDepth or repeat a key in one object; kInvalidArgument
+// for JSON that breaks the format (a field of the wrong type, a missing
+// required field, an unknown VEX status, over kMaxNodes or kMaxEdges). The
+// message names the field ("CycloneDX: components[3].purl must be a string").
+Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document);
+
+// A purl in the form the graph joins on (purl-spec "A canonical package URL"):
+// the "pkg" scheme, the type and the qualifier keys in lower case, the
+// qualifiers sorted by key and those with an empty value dropped;
+// namespace, name, version, qualifier values and subpath stay as written.
+// Text that is not a purl is returned unchanged.
+std::string NormalizePurl(std::string_view purl);
+
+}  // namespace scitt::evidence
