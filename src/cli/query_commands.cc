@@ -1,6 +1,8 @@
-// `scitt query statements`: what the service's evidence index holds
-// (GET /statements, docs/api.md "Evidence").
+// `scitt query statements` and `scitt query edges`: what the service's
+// evidence index holds (GET /statements and GET /edges, docs/api.md
+// "Evidence").
 #include <iostream>
+#include <variant>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -30,39 +32,89 @@ std::string FirstPage(const StatementsOptions& opts) {
   return path;
 }
 
-std::string Text(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : "-"; }
-
-int QueryStatements(const StatementsOptions& opts) {
-  std::string path = FirstPage(opts);
-  nlohmann::json merged = {{"statements", nlohmann::json::array()}};
+// GET `path` and, with `all`, every next page; the pages' `field` lists
+// merged under the first page's tree size. An error is already reported:
+// its exit code.
+std::variant<nlohmann::json, int> FetchPages(const ClientFlags& client, std::string path, const char* field,
+                                             bool all) {
+  nlohmann::json merged = {{field, nlohmann::json::array()}};
   while (true) {
-    auto res = GetFollowing(opts.client, path, {{"Accept", "application/json"}});
+    auto res = GetFollowing(client, path, {{"Accept", "application/json"}});
     if (!res.ok()) return ReportError(res.error());
     if (res->status != 200) {
       std::cerr << "scitt: " << DescribeFailure(*res) << "\n";
       return kExitCheckFailed;
     }
     auto page = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-    if (page.is_discarded() || !page.is_object() || !page.contains("statements") ||
-        !page["statements"].is_array() || !page.contains("tree_size")) {
-      return ReportError("the service's answer to GET " + path + " is not a statement list");
+    if (page.is_discarded() || !page.is_object() || !page.contains(field) || !page[field].is_array() ||
+        !page.contains("tree_size")) {
+      return ReportError("the service's answer to GET " + path + " is not a list of " + field);
     }
     if (!merged.contains("tree_size")) merged["tree_size"] = page["tree_size"];
-    for (auto& statement : page["statements"]) merged["statements"].push_back(std::move(statement));
-    if (!opts.all || !page.contains("next") || !page["next"].is_string()) break;
+    for (auto& item : page[field]) merged[field].push_back(std::move(item));
+    if (!all || !page.contains("next") || !page["next"].is_string()) return merged;
     path = page["next"].get<std::string>();
   }
+}
+
+// The entry index of an object from the service ("-" when it has none).
+std::string EntryOf(const nlohmann::json& object) {
+  auto it = object.find("entry");
+  return it != object.end() && it->is_number_unsigned() ? std::to_string(it->get<uint64_t>()) : "-";
+}
+
+// A text field of an object from the service, "-" when it has none.
+std::string Text(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "-";
+}
+
+int QueryStatements(const StatementsOptions& opts) {
+  auto fetched = FetchPages(opts.client, FirstPage(opts), "statements", opts.all);
+  if (const int* failed = std::get_if<int>(&fetched)) return *failed;
+  const nlohmann::json& merged = std::get<nlohmann::json>(fetched);
   if (opts.json) {
-    std::cout << merged.dump(2) << "\n";
+    std::cout << merged.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
   for (const auto& statement : merged["statements"]) {
     if (!statement.is_object()) continue;
-    std::cout << "entry " << statement.value("entry", uint64_t{0}) << "  " << Text(statement["registered_at"])
-              << "  issuer " << Text(statement["issuer"]) << "  subject " << Text(statement["subject"]) << "  type "
-              << Text(statement["content_type"]) << "\n";
+    std::cout << "entry " << EntryOf(statement) << "  " << Text(statement, "registered_at")
+              << "  issuer " << Text(statement, "issuer") << "  subject " << Text(statement, "subject") << "  type "
+              << Text(statement, "content_type") << "\n";
   }
   std::cout << merged["statements"].size() << " statement(s); the index covers the log up to tree size "
+            << merged["tree_size"].dump() << "\n";
+  return kExitOk;
+}
+
+struct EdgesOptions {
+  ClientFlags client;
+  std::string node;
+  bool incoming = false;
+  std::string kind;
+  uint64_t limit = 100;
+  bool all = false;
+  bool json = false;
+};
+
+int QueryEdges(const EdgesOptions& opts) {
+  std::string path = "/edges?node=" + http::PercentEncode(opts.node) + "&direction=" + (opts.incoming ? "in" : "out") +
+                     "&limit=" + std::to_string(opts.limit);
+  if (!opts.kind.empty()) path += "&kind=" + http::PercentEncode(opts.kind);
+  auto fetched = FetchPages(opts.client, path, "edges", opts.all);
+  if (const int* failed = std::get_if<int>(&fetched)) return *failed;
+  const nlohmann::json& merged = std::get<nlohmann::json>(fetched);
+  if (opts.json) {
+    std::cout << merged.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  for (const auto& edge : merged["edges"]) {
+    if (!edge.is_object()) continue;
+    std::cout << Text(edge, "from") << " " << Text(edge, "kind") << " " << Text(edge, "to") << "  (entry "
+              << EntryOf(edge) << ")\n";
+  }
+  std::cout << merged["edges"].size() << " edge(s); the index covers the log up to tree size "
             << merged["tree_size"].dump() << "\n";
   return kExitOk;
 }
@@ -84,6 +136,18 @@ void AddQueryCommands(CLI::App& app, Action* action) {
   statements->add_flag("--all", opts->all, "Follow the pages to the end");
   statements->add_flag("--json", opts->json, "Print the service's JSON (with the receipts, base64)");
   statements->callback([action, opts] { *action = [opts] { return QueryStatements(*opts); }; });
+
+  auto edges_opts = std::make_shared<EdgesOptions>();
+  CLI::App* edges = query->add_subcommand(
+      "edges", "One hop of the evidence graph: the edges from (or, with --in, to) a node, with their entries");
+  AddClientFlags(edges, &edges_opts->client);
+  edges->add_option("--node", edges_opts->node, "The node: a purl, a digest, a vulnerability id, …")->required();
+  edges->add_flag("--in", edges_opts->incoming, "Edges to the node (its dependents, who contains it, …)");
+  edges->add_option("--kind", edges_opts->kind, "Only this kind (DEPENDS_ON, CONTAINS, VULNERABLE_TO, …)");
+  edges->add_option("--limit", edges_opts->limit, "Edges per page (1 to 1000)")->check(CLI::Range(1, 1000));
+  edges->add_flag("--all", edges_opts->all, "Follow the pages to the end");
+  edges->add_flag("--json", edges_opts->json, "Print the service's JSON");
+  edges->callback([action, edges_opts] { *action = [edges_opts] { return QueryEdges(*edges_opts); }; });
 }
 
 }  // namespace scitt::cli

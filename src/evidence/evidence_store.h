@@ -16,6 +16,20 @@
 
 namespace scitt::evidence {
 
+// One edge of the evidence graph as indexed: asserted by the statement at
+// `entry` (whose issuer signed it). Node ids are as the parsers give them
+// (evidence/formats/graph.h), with two changes: an edge from the document
+// itself starts at the statement's subject, and a document-local id
+// "ref:<id>" becomes "ref:<entry>:<id>", so graphs of different documents
+// join only on global ids (purls, digests, vulnerability ids).
+struct IndexedEdge {
+  std::string kind;        // "DEPENDS_ON", … (evidence::EdgeKindName)
+  std::string from;
+  std::string to;
+  std::string attributes;  // a JSON object of strings
+  bool operator==(const IndexedEdge&) const = default;
+};
+
 // What the index keeps of one registered statement: who says what about
 // what, and when it was registered.
 struct IndexedStatement {
@@ -28,7 +42,33 @@ struct IndexedStatement {
   std::optional<std::string> issuer;         // CWT iss
   std::optional<std::string> content_type;   // the payload's, or a hash envelope's preimage's
   int64_t registered_at = 0;                 // seconds since the epoch
+  // The payload's format when a parser read it ("CycloneDX", …), or why it
+  // could not be read as the format its content type names.
+  std::optional<std::string> format;
+  std::optional<std::string> indexing_error;
+  std::vector<IndexedEdge> edges;  // what the payload says
   bool operator==(const IndexedStatement&) const = default;
+};
+
+// Edges at a node, in the order they were indexed, the first `limit` after
+// the position `after` (EdgePage::next of the previous page).
+struct EdgeQuery {
+  std::string node;
+  bool incoming = false;             // edges to `node`; else from it
+  std::optional<std::string> kind;   // only this kind
+  std::optional<uint64_t> after;
+  size_t limit = 100;
+};
+
+struct FoundEdge {
+  uint64_t entry = 0;
+  IndexedEdge edge;
+};
+
+struct EdgePage {
+  uint64_t indexed_size = 0;     // as StatementPage::indexed_size
+  std::vector<FoundEdge> edges;
+  std::optional<uint64_t> next;  // set when there may be more
 };
 
 // Statements matching every field that is set, in entry order, the first
@@ -61,8 +101,10 @@ class EvidenceStore {
   // again changes nothing (after a crash the indexer replays from the
   // saved size).
   virtual Status Add(std::span<const IndexedStatement> statements, uint64_t next) = 0;
-  // Answers from the entries below IndexedSize() at the time of the call.
+  // Answers from the entries below IndexedSize() at the time of the call
+  // (statements without their edges).
   virtual Result<StatementPage> FindStatements(const StatementQuery& query) const = 0;
+  virtual Result<EdgePage> FindEdges(const EdgeQuery& query) const = 0;
 };
 
 }  // namespace scitt::evidence

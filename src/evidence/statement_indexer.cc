@@ -1,9 +1,44 @@
 #include "evidence/statement_indexer.h"
 
+#include <nlohmann/json.hpp>
+
 #include "cose/sign1.h"
+#include "evidence/formats/parse.h"
 #include "registry/scitt_profile.h"
 
 namespace scitt::evidence {
+
+namespace {
+
+// The graph node a parsed id stands for across documents (IndexedEdge).
+std::string GlobalId(std::string_view id, const IndexedStatement& statement) {
+  if (id == kThisDocument) {
+    if (statement.subject_digest) return *statement.subject_digest;
+    return statement.subject.value_or("");
+  }
+  if (id.rfind("ref:", 0) == 0) return "ref:" + std::to_string(statement.entry) + ":" + std::string(id.substr(4));
+  return std::string(id);
+}
+
+// The payload's edges into `out` (or why there are none). A content type
+// no parser reads is not an error: most statements carry other things.
+void IndexPayload(ByteView payload, const std::string& content_type, IndexedStatement& out) {
+  auto document = Parse(content_type, payload);
+  if (!document.ok()) {
+    if (document.error().code != ErrorCode::kUnsupported) out.indexing_error = document.error().message;
+    return;
+  }
+  out.format = std::string(DocumentFormatName(document->format));
+  out.edges.reserve(document->edges.size());
+  for (const Edge& edge : document->edges) {
+    std::string attributes =
+        nlohmann::json(edge.attributes).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.edges.push_back(IndexedEdge{std::string(EdgeKindName(edge.kind)), GlobalId(edge.from, out),
+                                    GlobalId(edge.to, out), std::move(attributes)});
+  }
+}
+
+}  // namespace
 
 std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry) {
   auto statement = cose::Sign1::Parse(entry.statement);
@@ -20,6 +55,11 @@ std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry) {
     }
   }
   out.content_type = cose::PayloadContentType(*statement);
+  // A hash envelope's preimage is elsewhere (its payload-location): not
+  // read yet. A detached payload is not in the log.
+  if (const auto payload = statement->payload(); payload && !statement->is_hash_envelope() && out.content_type) {
+    IndexPayload(*payload, *out.content_type, out);
+  }
   return out;
 }
 
@@ -27,8 +67,11 @@ Status StatementIndexer::Consume(const log::LogEntry& entry) {
   auto described = DescribeStatement(entry);
   if (!described) return Status::Ok();
   for (const auto* field : {&described->subject, &described->subject_digest, &described->issuer,
-                            &described->content_type}) {
+                            &described->content_type, &described->indexing_error}) {
     if (*field) pending_bytes_ += (*field)->size();
+  }
+  for (const IndexedEdge& edge : described->edges) {
+    pending_bytes_ += edge.kind.size() + edge.from.size() + edge.to.size() + edge.attributes.size();
   }
   pending_.push_back(std::move(*described));
   // Claims are as long as their issuers made them: a bound in bytes too.

@@ -1,6 +1,7 @@
 // The indexer follows the log (never the HTTP request: DESIGN.md §2): each
 // registered statement is indexed by subject, issuer, payload content type
-// and registration time in the EvidenceStore. Runs under a log::LogFollower
+// and registration time in the EvidenceStore, and a payload in a format the
+// parsers read (evidence/formats/parse.h) adds its edges to the graph. Runs under a log::LogFollower
 // whose cursor is the store's IndexedSize(), saved in the same transaction
 // as the statements it covers, so a crash or restart resumes exactly where
 // the store stopped, and an index rebuilt from the log alone is the same.
@@ -13,9 +14,10 @@
 
 namespace scitt::evidence {
 
-// What the index keeps of a registered statement (the bytes the log holds).
-// An entry that is not a COSE_Sign1 cannot be in the log; for one that is
-// not (fails to parse), nullopt: nothing to index.
+// What the index keeps of a registered statement (the bytes the log holds),
+// its payload's edges included. An entry that is not a COSE_Sign1 cannot be
+// in the log; for one that is not (fails to parse), nullopt: nothing to
+// index. A payload that breaks its format is recorded as an indexing error.
 std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry);
 
 class StatementIndexer final : public log::EntryConsumer {

@@ -4,8 +4,11 @@ statements registered by POST /entries are indexed from the log by subject
 (an OCI digest also finds name@digest), issuer and payload content type;
 GET /statements pages through them with their receipts, which verify; the
 answer names the tree size it reflects; `scitt query statements` prints the
-same; bad parameters get problem details; after a kill -9 the index catches
-up, and an index deleted and rebuilt from the log answers the same.
+same; real SBOMs become graph edges (GET /edges, `scitt query edges`) with
+the counts the shared vectors' facts state, one edge per asserting issuer;
+a broken SBOM is an indexing error, not a crash; bad parameters get problem
+details; after a kill -9 the index catches up, and an index deleted and
+rebuilt from the log answers the same.
 
 Usage: statements_query_test.py PATH/TO/scitt
 """
@@ -22,6 +25,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import scitt_testlib as lib  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
+VECTORS = os.environ.get("SCITT_VECTORS",
+                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "vectors"))
+LARAVEL = os.path.join(VECTORS, "evidence", "cyclonedx", "laravel-7.12.0.bom.1.4.json")
+LARAVEL_FACTS = json.load(open(os.path.join(VECTORS, "evidence", "cyclonedx", "facts.json")))["laravel-7.12.0.bom.1.4.json"]
 WORK = tempfile.mkdtemp(prefix="scitt-statements-")
 ISSUER = lib.Issuer()
 KEYS = os.path.join(WORK, "issuer-keys.json")
@@ -35,8 +42,10 @@ SERVER = lib.Server(SCITT, WORK, "index", "--issuer-keys", KEYS)
 REGISTERED = {}  # entry index -> the statement as signed
 
 
-def register(subject, issuer, content_type, seed):
-    statement = ISSUER.sign(subject, json.dumps({"seed": seed}).encode(), issuer=issuer, content_type=content_type)
+def register(subject, issuer, content_type, seed, payload=None):
+    if payload is None:
+        payload = json.dumps({"seed": seed}).encode()
+    statement = ISSUER.sign(subject, payload, issuer=issuer, content_type=content_type)
     status, _, body = lib.request("POST", SERVER.url + "/entries", statement, {"Content-Type": "application/cose"})
     assert status == 201, (status, body)
     _, index, _ = lib.verify_receipt(SERVER.url, body, lib.registered_form(statement))
@@ -131,8 +140,73 @@ def test_bad_parameters_get_problem_details():
     assert result.returncode != 0 and result.stderr.strip(), result
 
 
+def edges(**params):
+    path = "/edges?" + urllib.parse.urlencode(params)
+    status, hdrs, body = lib.request("GET", SERVER.url + path)
+    assert status == 200, (status, body)
+    answer = json.loads(body)
+    found = answer["edges"]
+    while "next" in answer:  # every page
+        status, _, body = lib.request("GET", SERVER.url + answer["next"])
+        assert status == 200, body
+        answer = json.loads(body)
+        found += answer["edges"]
+    return found
+
+
+def test_sboms_become_edges_one_per_asserting_issuer():
+    with open(LARAVEL, "rb") as f:
+        sbom = f.read()
+    first = register(IMAGE, "https://builder.example", SBOM, 0, payload=sbom)
+    second = register(IMAGE, "https://auditor.example", SBOM, 0, payload=sbom)
+    wait_indexed(second + 1)
+    statements = {s["entry"]: s for s in query(issuer="https://builder.example")[0]["statements"]}
+    assert statements[first]["format"] == "CycloneDX" and "indexing_error" not in statements[first]
+    checks = {c["check"] + ":" + (c.get("node") or c.get("from") or {}).get("purl", ""): c
+              for c in LARAVEL_FACTS["spot_checks"]}
+    framework = checks["direct_dependency_count:pkg:composer/laravel/framework@v7.30.6"]
+    out = edges(node=framework["node"]["purl"], kind="DEPENDS_ON", limit=7)  # several pages
+    # Two issuers asserting the same edge are two edges, each with its entry.
+    assert sorted(e["entry"] for e in out) == [first] * framework["expected"] + [second] * framework["expected"]
+    assert all(e["from"] == framework["node"]["purl"] and e["kind"] == "DEPENDS_ON" for e in out)
+    dependents = checks["direct_dependents_count:pkg:composer/voku/portable-ascii@1.6.1"]
+    into = edges(node=dependents["node"]["purl"], direction="in", kind="DEPENDS_ON")
+    assert len({e["from"] for e in into}) == dependents["expected"] and len(into) == 2 * dependents["expected"]
+    # Everything reachable from the root over one document's DEPENDS_ON edges.
+    root = LARAVEL_FACTS["subject"]["purl"]
+    seen, frontier = set(), [root]
+    while frontier:
+        node = frontier.pop()
+        for e in edges(node=node, kind="DEPENDS_ON", limit=1000):
+            if e["entry"] == first and e["to"] not in seen:
+                seen.add(e["to"])
+                frontier.append(e["to"])
+    assert len(seen - {root}) == LARAVEL_FACTS["counts"]["root_reachable_transitively"], len(seen)
+    # The statement's subject is what the SBOM describes.
+    described = edges(node=IMAGE, kind="DESCRIBES")
+    assert {(e["entry"], e["to"]) for e in described} == {(first, root), (second, root)}, described
+    out = subprocess.run([SCITT, "query", "edges", "--url", SERVER.url, "--node", dependents["node"]["purl"], "--in",
+                          "--kind", "DEPENDS_ON"], check=True, capture_output=True, text=True).stdout
+    assert out.strip().split("\n")[-1].startswith("2 edge(s)"), out
+
+
+def test_a_broken_sbom_is_an_indexing_error():
+    with open(LARAVEL, "rb") as f:
+        truncated = f.read()[:5000]
+    entry = register("sha256:" + "99" * 32, "https://broken.example", SBOM, 0, payload=truncated)
+    wait_indexed(entry + 1)
+    statement = query(issuer="https://broken.example")[0]["statements"][0]
+    assert statement["entry"] == entry and statement["indexing_error"], statement
+    assert "format" not in statement
+    for params in ("", "node=x&direction=sideways", "node=x&limit=abc"):
+        status, hdrs, body = lib.request("GET", SERVER.url + "/edges?" + params)
+        lib.problem(status, hdrs, body, 400)
+
+
 def test_kill_9_then_catch_up_and_rebuild_from_the_log():
     before = query(limit=1000)[0]
+    graph_before = edges(node=IMAGE)
+    assert graph_before
     SERVER.kill()
     SERVER.start()
     late = register(IMAGE, "https://late.example", SBOM, 200)
@@ -149,6 +223,7 @@ def test_kill_9_then_catch_up_and_rebuild_from_the_log():
     rebuilt = query(limit=1000)[0]
     strip = lambda answer: [{k: v for k, v in s.items() if k != "receipt"} for s in answer["statements"]]
     assert strip(rebuilt) == strip(after)
+    assert edges(node=IMAGE) == graph_before
 
 
 sys.exit(lib.run_module_tests(globals(), WORK, SERVER))

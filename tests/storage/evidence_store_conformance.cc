@@ -112,6 +112,63 @@ TEST_P(EvidenceStoreConformance, AddingAgainChangesNothingAndTheSizeOnlyGrows) {
   EXPECT_EQ(*store->IndexedSize(), 10u);
 }
 
+std::vector<std::pair<uint64_t, std::string>> Hops(const evidence::EvidenceStore& store, evidence::EdgeQuery query) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = store.FindEdges(query);
+    EXPECT_TRUE(page.ok()) << page.error().message;
+    if (!page.ok()) break;
+    for (const auto& found : page->edges) {
+      out.emplace_back(found.entry, query.incoming ? found.edge.from : found.edge.to);
+    }
+    if (!page->next) break;
+    query.after = page->next;
+  }
+  return out;
+}
+
+// Edges are found from either end, by kind, in pages; each keeps the entry
+// that asserted it, two statements asserting one edge are two edges, and a
+// statement added again (a replay after a crash) adds no edge twice.
+TEST_P(EvidenceStoreConformance, FindsEdgesFromEitherEndWithTheirEntries) {
+  auto store = MustOpen();
+  auto sbom = [](uint64_t entry) {
+    IndexedStatement s = Statement(entry, "sha256:aa", "iss" + std::to_string(entry), "application/spdx+json");
+    s.format = "SPDX";
+    s.edges = {{"DESCRIBES", "sha256:aa", "pkg:npm/app@1", "{}"},
+               {"DEPENDS_ON", "pkg:npm/app@1", "pkg:npm/left-pad@1.3.0", R"({"direct":"true"})"},
+               {"DEPENDS_ON", "pkg:npm/app@1", "pkg:npm/lodash@4", "{}"},
+               {"CONTAINS", "pkg:npm/app@1", "ref:3:file", "{}"}};
+    return s;
+  };
+  IndexedStatement broken = Statement(5, "sha256:bb", "iss", "application/spdx+json");
+  broken.indexing_error = "SPDX: packages must be an array";
+  ASSERT_TRUE(store->Add(std::vector{sbom(3), broken, sbom(7)}, 8).ok());
+  ASSERT_TRUE(store->Add(std::vector{sbom(7)}, 8).ok());  // replayed
+
+  using Hop = std::pair<uint64_t, std::string>;
+  EXPECT_EQ(Hops(*store, {.node = "pkg:npm/app@1", .kind = "DEPENDS_ON", .limit = 3}),
+            (std::vector<Hop>{{3, "pkg:npm/left-pad@1.3.0"}, {3, "pkg:npm/lodash@4"},
+                              {7, "pkg:npm/left-pad@1.3.0"}, {7, "pkg:npm/lodash@4"}}));
+  EXPECT_EQ(Hops(*store, {.node = "pkg:npm/left-pad@1.3.0", .incoming = true}),
+            (std::vector<Hop>{{3, "pkg:npm/app@1"}, {7, "pkg:npm/app@1"}}));
+  EXPECT_EQ(Hops(*store, {.node = "pkg:npm/app@1"}).size(), 6u);  // every kind
+  EXPECT_TRUE(Hops(*store, {.node = "pkg:npm/nothing"}).empty());
+  auto page = store->FindEdges({.node = "pkg:npm/app@1", .kind = "DEPENDS_ON", .limit = 1});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->indexed_size, 8u);
+  ASSERT_EQ(page->edges.size(), 1u);
+  EXPECT_EQ(page->edges[0].edge, (evidence::IndexedEdge{"DEPENDS_ON", "pkg:npm/app@1", "pkg:npm/left-pad@1.3.0",
+                                                        R"({"direct":"true"})"}));
+
+  auto statements = store->FindStatements({.subject = "sha256:bb"});
+  ASSERT_TRUE(statements.ok());
+  ASSERT_EQ(statements->statements.size(), 1u);
+  EXPECT_EQ(statements->statements[0].indexing_error, broken.indexing_error);
+  EXPECT_FALSE(statements->statements[0].format);
+  EXPECT_EQ(store->FindStatements({.subject = "sha256:aa"})->statements[0].format, "SPDX");
+}
+
 // A query answers from what is indexed: rows at or past the indexed size
 // (none can exist through Add) are never seen, and readers run while the
 // indexer adds.

@@ -41,9 +41,10 @@ Result<evidence::StatementQuery> ParseQuery(const Request& req) {
 }
 
 // The same query from `after` on: the next page's link.
-std::string NextLink(const Request& req, uint64_t after) {
-  std::string link = "/statements?";
-  for (const char* name : {"subject", "issuer", "type", "limit"}) {
+std::string NextLink(const Request& req, std::string_view route, std::initializer_list<const char*> names,
+                     uint64_t after) {
+  std::string link = std::string(route) + "?";
+  for (const char* name : names) {
     if (auto value = req.Query(name)) link += std::string(name) + "=" + http::PercentEncode(*value) + "&";
   }
   return link + "after=" + std::to_string(after);
@@ -58,6 +59,8 @@ nlohmann::json Describe(const evidence::IndexedStatement& statement, ByteView re
   out["subject"] = text(statement.subject);
   out["issuer"] = text(statement.issuer);
   out["content_type"] = text(statement.content_type);
+  if (statement.format) out["format"] = *statement.format;
+  if (statement.indexing_error) out["indexing_error"] = ToValidUtf8(*statement.indexing_error);
   out["receipt"] = Base64Encode(receipt);
   return out;
 }
@@ -83,13 +86,61 @@ void GetStatements(const EvidenceDeps& deps, const Request& req, const Responder
   nlohmann::json body = {{"tree_size", found->indexed_size}, {"statements", std::move(statements)}};
   Response res;
   if (found->statements.size() == query->limit) {
-    const std::string next = NextLink(req, found->statements.back().entry);
+    const std::string next =
+        NextLink(req, "/statements", {"subject", "issuer", "type", "limit"}, found->statements.back().entry);
     body["next"] = next;
     res.Set("Link", "<" + next + ">; rel=\"next\"");
   }
   res.status = 200;
   res.Set("Content-Type", "application/json");
-  res.body = body.dump();
+  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  respond(std::move(res));
+}
+
+Result<evidence::EdgeQuery> ParseEdgeQuery(const Request& req) {
+  evidence::EdgeQuery query;
+  SCITT_ASSIGN_OR_RETURN(auto node, Filter(req, "node"));
+  if (!node) return MakeError(ErrorCode::kInvalidArgument, "query parameter node is required");
+  query.node = std::move(*node);
+  const std::string direction(req.Query("direction").value_or("out"));
+  if (direction != "out" && direction != "in") {
+    return MakeError(ErrorCode::kInvalidArgument, "query parameter direction must be out or in");
+  }
+  query.incoming = direction == "in";
+  SCITT_ASSIGN_OR_RETURN(query.kind, Filter(req, "kind"));
+  SCITT_ASSIGN_OR_RETURN(query.after, QueryNumber(req, "after"));
+  SCITT_ASSIGN_OR_RETURN(const uint64_t limit, QueryNumberOr(req, "limit", kDefaultLimit));
+  query.limit = static_cast<size_t>(std::min(std::max<uint64_t>(limit, 1), kMaxLimit));
+  return query;
+}
+
+// One hop of the graph: the edges from (or to) a node, each with the entry
+// whose statement asserted it (its receipt: GET /entries/{entry}).
+void GetEdges(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
+  auto query = ParseEdgeQuery(req);
+  if (!query.ok()) return respond(ProblemFor(query.error()));
+  auto found = deps.store->FindEdges(*query);
+  if (!found.ok()) return respond(ProblemFor(found.error()));
+  nlohmann::json edges = nlohmann::json::array();
+  for (const evidence::FoundEdge& found_edge : found->edges) {
+    auto attributes = nlohmann::json::parse(found_edge.edge.attributes, nullptr, /*allow_exceptions=*/false);
+    if (attributes.is_discarded()) attributes = nlohmann::json::object();
+    edges.push_back({{"entry", found_edge.entry},
+                     {"kind", found_edge.edge.kind},
+                     {"from", ToValidUtf8(found_edge.edge.from)},
+                     {"to", ToValidUtf8(found_edge.edge.to)},
+                     {"attributes", std::move(attributes)}});
+  }
+  nlohmann::json body = {{"tree_size", found->indexed_size}, {"edges", std::move(edges)}};
+  Response res;
+  if (found->next) {
+    const std::string next = NextLink(req, "/edges", {"node", "direction", "kind", "limit"}, *found->next);
+    body["next"] = next;
+    res.Set("Link", "<" + next + ">; rel=\"next\"");
+  }
+  res.status = 200;
+  res.Set("Content-Type", "application/json");
+  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   respond(std::move(res));
 }
 
@@ -98,6 +149,9 @@ void GetStatements(const EvidenceDeps& deps, const Request& req, const Responder
 void AddEvidenceRoutes(const EvidenceDeps& deps, http::Router& router) {
   router.Add("GET", "/statements", OnPool(*deps.reads, [deps](Request req, Responder respond) {
                GetStatements(deps, req, respond);
+             }));
+  router.Add("GET", "/edges", OnPool(*deps.reads, [deps](Request req, Responder respond) {
+               GetEdges(deps, req, respond);
              }));
 }
 

@@ -1,6 +1,7 @@
 // Evidence queries (docs/api.md "Evidence"): GET /statements, the registered
 // statements the evidence index holds, filtered by subject, issuer and
-// payload content type, each with its receipt.
+// payload content type, each with its receipt; GET /edges, one hop of the
+// evidence graph from or to a node, each edge with its entry.
 #pragma once
 
 #include "base/worker_pool.h"

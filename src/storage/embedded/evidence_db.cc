@@ -14,7 +14,11 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE statements(entry INTEGER PRIMARY KEY, subject TEXT, subject_digest TEXT, issuer TEXT,
-  content_type TEXT, registered_at INTEGER NOT NULL);
+  content_type TEXT, registered_at INTEGER NOT NULL, format TEXT, indexing_error TEXT);
+CREATE TABLE edges(position INTEGER PRIMARY KEY, entry INTEGER NOT NULL, kind TEXT NOT NULL,
+  from_id TEXT NOT NULL, to_id TEXT NOT NULL, attributes TEXT NOT NULL);
+CREATE INDEX edges_from ON edges(from_id, position);
+CREATE INDEX edges_to ON edges(to_id, position);
 CREATE INDEX statements_by_subject ON statements(subject, entry) WHERE subject IS NOT NULL;
 CREATE INDEX statements_by_subject_digest ON statements(subject_digest, entry)
   WHERE subject_digest IS NOT NULL;
@@ -74,16 +78,35 @@ Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t ne
     SCITT_ASSIGN_OR_RETURN(
         const Statement* insert,
         Sql("INSERT OR IGNORE INTO statements(entry, subject, subject_digest, issuer, content_type, "
-            "registered_at) VALUES(?, ?, ?, ?, ?, ?)"));
+            "registered_at, format, indexing_error) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+    SCITT_ASSIGN_OR_RETURN(
+        const Statement* insert_edge,
+        Sql("INSERT INTO edges(entry, kind, from_id, to_id, attributes) VALUES(?, ?, ?, ?, ?)"));
     for (const IndexedStatement& statement : statements) {
-      Query q(*insert);
-      q.Int(1, static_cast<int64_t>(statement.entry)).Int(6, statement.registered_at);
-      BindOptional(q, 2, statement.subject);
-      BindOptional(q, 3, statement.subject_digest);
-      BindOptional(q, 4, statement.issuer);
-      BindOptional(q, 5, statement.content_type);
-      if (q.Step() != SQLITE_DONE) {
-        return SqliteError(db_.get(), "indexing entry " + std::to_string(statement.entry));
+      {
+        Query q(*insert);
+        q.Int(1, static_cast<int64_t>(statement.entry)).Int(6, statement.registered_at);
+        BindOptional(q, 2, statement.subject);
+        BindOptional(q, 3, statement.subject_digest);
+        BindOptional(q, 4, statement.issuer);
+        BindOptional(q, 5, statement.content_type);
+        BindOptional(q, 7, statement.format);
+        BindOptional(q, 8, statement.indexing_error);
+        if (q.Step() != SQLITE_DONE) {
+          return SqliteError(db_.get(), "indexing entry " + std::to_string(statement.entry));
+        }
+      }
+      if (sqlite3_changes(db_.get()) == 0) continue;  // indexed before the crash: its edges too
+      for (const evidence::IndexedEdge& edge : statement.edges) {
+        Query q(*insert_edge);
+        q.Int(1, static_cast<int64_t>(statement.entry))
+            .Text(2, edge.kind)
+            .Text(3, edge.from)
+            .Text(4, edge.to)
+            .Text(5, edge.attributes);
+        if (q.Step() != SQLITE_DONE) {
+          return SqliteError(db_.get(), "indexing the edges of entry " + std::to_string(statement.entry));
+        }
       }
     }
     // The size only grows: a replay after a crash saves a size already passed.
@@ -97,7 +120,8 @@ Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t ne
 
 Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::StatementQuery& query) const {
   std::string sql =
-      "SELECT entry, subject, subject_digest, issuer, content_type, registered_at FROM statements "
+      "SELECT entry, subject, subject_digest, issuer, content_type, registered_at, format, indexing_error "
+      "FROM statements "
       "WHERE entry < ?1 AND entry > ?2";
   if (query.subject) sql += " AND (subject = ?3 OR subject_digest = ?3)";
   if (query.issuer) sql += " AND issuer = ?4";
@@ -129,9 +153,43 @@ Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::State
     statement.issuer = text(3);
     statement.content_type = text(4);
     statement.registered_at = q.IntAt(5);
+    statement.format = text(6);
+    statement.indexing_error = text(7);
     out.statements.push_back(std::move(statement));
   }
   if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding statements");
+  return out;
+}
+
+Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& query) const {
+  std::string sql = "SELECT position, entry, kind, from_id, to_id, attributes FROM edges WHERE ";
+  sql += query.incoming ? "to_id = ?1" : "from_id = ?1";
+  sql += " AND position > ?2 AND entry < ?3";
+  if (query.kind) sql += " AND kind = ?4";
+  sql += " ORDER BY position LIMIT ?5";
+
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeLocked());
+  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql(sql));
+  evidence::EdgePage out;
+  out.indexed_size = indexed;
+  Query q(*find);
+  q.Text(1, query.node)
+      .Int(2, query.after ? static_cast<int64_t>(std::min<uint64_t>(*query.after, INT64_MAX)) : int64_t{0})
+      .Int(3, static_cast<int64_t>(indexed))
+      .Int(5, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
+  BindOptional(q, 4, query.kind);
+  int rc;
+  uint64_t position = 0;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    evidence::FoundEdge found;
+    position = static_cast<uint64_t>(q.IntAt(0));
+    found.entry = static_cast<uint64_t>(q.IntAt(1));
+    found.edge = {q.TextAt(2), q.TextAt(3), q.TextAt(4), q.TextAt(5)};
+    out.edges.push_back(std::move(found));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding edges");
+  if (out.edges.size() == query.limit) out.next = position;
   return out;
 }
 

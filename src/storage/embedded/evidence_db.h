@@ -1,8 +1,12 @@
 // The embedded evidence::EvidenceStore: evidence.sqlite in the data
 // directory (WAL, group commit: group_commit.h).
 //   statements(entry, subject, subject_digest, issuer, content_type,
-//              registered_at)   one row per indexed statement, with an
+//              registered_at, format, indexing_error)
+//                               one row per indexed statement, with an
 //                               index per field a query filters on
+//   edges(position, entry, kind, from_id, to_id, attributes)
+//                               the graph: what each statement's payload
+//                               says, in indexing order, found from either end
 //   indexed(size)               one row: every entry below size is indexed
 // A query's SQL is built from the filters it sets, so each uses the index
 // of its most selective field instead of scanning.
@@ -26,6 +30,7 @@ class EvidenceDb final : public evidence::EvidenceStore {
   Result<uint64_t> IndexedSize() const override;
   Status Add(std::span<const evidence::IndexedStatement> statements, uint64_t next) override;
   Result<evidence::StatementPage> FindStatements(const evidence::StatementQuery& query) const override;
+  Result<evidence::EdgePage> FindEdges(const evidence::EdgeQuery& query) const override;
 
  private:
   EvidenceDb(embedded::Connection db, std::string wal_path)
