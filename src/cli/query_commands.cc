@@ -1,7 +1,8 @@
-// `scitt query statements` and `scitt query edges`: what the service's
-// evidence index holds (GET /statements and GET /edges, docs/api.md
-// "Evidence").
+// `scitt query statements | edges | dependents`: what the service's
+// evidence index holds (GET /statements, /edges and /dependents,
+// docs/api.md "Evidence").
 #include <iostream>
+#include <map>
 #include <variant>
 
 #include <CLI/CLI.hpp>
@@ -119,6 +120,57 @@ int QueryEdges(const EdgesOptions& opts) {
   return kExitOk;
 }
 
+struct DependentsOptions {
+  ClientFlags client;
+  std::string node;
+  int depth = 10;
+  int64_t tree_size = -1;
+  bool json = false;
+};
+
+// Each artifact that reaches the node, with the path and the entries that
+// justify each step.
+int QueryDependents(const DependentsOptions& opts) {
+  std::string path = "/dependents?node=" + http::PercentEncode(opts.node) + "&depth=" + std::to_string(opts.depth);
+  if (opts.tree_size >= 0) path += "&tree_size=" + std::to_string(opts.tree_size);
+  auto res = GetFollowing(opts.client, path, {{"Accept", "application/json"}});
+  if (!res.ok()) return ReportError(res.error());
+  if (res->status != 200) {
+    std::cerr << "scitt: " << DescribeFailure(*res) << "\n";
+    return kExitCheckFailed;
+  }
+  auto answer = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (answer.is_discarded() || !answer.is_object() || !answer.contains("dependents") ||
+      !answer["dependents"].is_array() || !answer.contains("artifacts") || !answer["artifacts"].is_array()) {
+    return ReportError("the service's answer to GET " + path + " is not a list of dependents");
+  }
+  if (opts.json) {
+    std::cout << answer.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  std::map<std::string, const nlohmann::json*> via;  // node -> the edge it was reached through
+  for (const auto& dependent : answer["dependents"]) {
+    if (dependent.is_object() && dependent.contains("via") && dependent["via"].is_object()) {
+      via[Text(dependent, "node")] = &dependent["via"];
+    }
+  }
+  for (const auto& artifact : answer["artifacts"]) {
+    if (!artifact.is_string()) continue;
+    std::string node = artifact.get<std::string>();
+    std::cout << node;
+    for (size_t steps = 0; steps < via.size() && via.count(node); ++steps) {  // bounded: no cycle runs away
+      const nlohmann::json& edge = *via[node];
+      std::cout << " -" << Text(edge, "kind") << " (entry " << EntryOf(edge) << ")-> " << Text(edge, "to");
+      node = Text(edge, "to");
+    }
+    std::cout << "\n";
+  }
+  std::cout << answer["artifacts"].size() << " artifact(s) among " << answer["dependents"].size()
+            << " dependent(s) of " << opts.node << " at tree size " << answer.value("tree_size", nlohmann::json()).dump()
+            << (answer.contains("truncated") && answer["truncated"] == true ? " (truncated)" : "") << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddQueryCommands(CLI::App& app, Action* action) {
@@ -148,6 +200,17 @@ void AddQueryCommands(CLI::App& app, Action* action) {
   edges->add_flag("--all", edges_opts->all, "Follow the pages to the end");
   edges->add_flag("--json", edges_opts->json, "Print the service's JSON");
   edges->callback([action, edges_opts] { *action = [edges_opts] { return QueryEdges(*edges_opts); }; });
+
+  auto dependents_opts = std::make_shared<DependentsOptions>();
+  CLI::App* dependents = query->add_subcommand(
+      "dependents", "Blast radius: every artifact and package that depends on, contains or was built from a node");
+  AddClientFlags(dependents, &dependents_opts->client);
+  dependents->add_option("--node", dependents_opts->node, "The node: a purl, a digest, …")->required();
+  dependents->add_option("--depth", dependents_opts->depth, "Hops at most (1 to 10)")->check(CLI::Range(1, 10));
+  dependents->add_option("--tree-size", dependents_opts->tree_size, "The graph as the log held it at this size");
+  dependents->add_flag("--json", dependents_opts->json, "Print the service's JSON");
+  dependents->callback(
+      [action, dependents_opts] { *action = [dependents_opts] { return QueryDependents(*dependents_opts); }; });
 }
 
 }  // namespace scitt::cli

@@ -58,6 +58,9 @@ struct EdgeQuery {
   std::optional<std::string> kind;   // only this kind
   std::optional<uint64_t> after;
   size_t limit = 100;
+  // Only edges of entries below this tree size: the graph as the log held
+  // it then ("who knew what, when").
+  std::optional<uint64_t> as_of;
 };
 
 struct FoundEdge {
@@ -66,7 +69,7 @@ struct FoundEdge {
 };
 
 struct EdgePage {
-  uint64_t indexed_size = 0;     // as StatementPage::indexed_size
+  uint64_t indexed_size = 0;     // as StatementPage::indexed_size (at most as_of)
   std::vector<FoundEdge> edges;
   std::optional<uint64_t> next;  // set when there may be more
 };

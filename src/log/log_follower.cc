@@ -78,8 +78,11 @@ void LogFollower::Run() {
     if (done.ok() && !next) saved_ = *done;
     if (done.ok() && !stopping) done = CatchUp(*done, log_.size());
     // Saved at most once a second while entries keep coming (each save is a
-    // durable commit), and before stopping.
-    if (done.ok() && (stopping || std::chrono::steady_clock::now() - last_save_ >= options_.save_interval)) {
+    // durable commit), sooner once caught up, and before stopping.
+    const auto since_save = std::chrono::steady_clock::now() - last_save_;
+    const bool caught_up = done.ok() && *done >= log_.size();
+    if (done.ok() && (stopping || since_save >= options_.save_interval ||
+                      (caught_up && since_save >= options_.idle_save_interval))) {
       if (Status saved = Save(*done); !saved.ok()) done = saved.error();
     }
     if (!done.ok()) {

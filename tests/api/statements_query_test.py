@@ -190,6 +190,43 @@ def test_sboms_become_edges_one_per_asserting_issuer():
     assert out.strip().split("\n")[-1].startswith("2 edge(s)"), out
 
 
+def test_blast_radius_reaches_the_image_through_the_sbom_with_its_entries():
+    checks = {c["check"] + ":" + (c.get("node") or c.get("from") or {}).get("purl", ""): c
+              for c in LARAVEL_FACTS["spot_checks"]}
+    leaf = checks["direct_dependents_count:pkg:composer/voku/portable-ascii@1.6.1"]["node"]["purl"]
+    root = LARAVEL_FACTS["subject"]["purl"]
+    status, _, body = lib.request("GET", SERVER.url + "/dependents?" + urllib.parse.urlencode({"node": leaf}))
+    assert status == 200, body
+    answer = json.loads(body)
+    assert IMAGE in answer["artifacts"] and answer["truncated"] is False, answer["artifacts"]
+    reached = {d["node"]: d for d in answer["dependents"]}
+    # Breadth first: depths are shortest paths, and the path from the image
+    # leads back to the package, one asserted edge (with its entry) per step.
+    node, steps = IMAGE, []
+    while node != leaf:
+        step = reached[node]["via"]
+        assert step["from"] == node and step["entry"] in REGISTERED, step
+        steps.append(step["kind"])
+        node = step["to"]
+    assert steps[0] == "DESCRIBES" and reached[IMAGE]["depth"] == len(steps)
+    assert root in reached and reached[root]["via"]["kind"] == "DEPENDS_ON"
+    # A depth bound keeps the walk short of the image.
+    shallow = json.loads(lib.request("GET", SERVER.url + "/dependents?" +
+                                     urllib.parse.urlencode({"node": leaf, "depth": 1}))[2])
+    assert IMAGE not in shallow["artifacts"] and all(d["depth"] == 1 for d in shallow["dependents"])
+    # As of a tree size before the SBOMs were registered: nothing depended on it.
+    before = min(e for e, s in REGISTERED.items() if b"laravel" in s)
+    pinned = json.loads(lib.request("GET", SERVER.url + "/dependents?" +
+                                    urllib.parse.urlencode({"node": leaf, "tree_size": before}))[2])
+    assert pinned["tree_size"] == before and pinned["dependents"] == [], pinned
+    out = subprocess.run([SCITT, "query", "dependents", "--url", SERVER.url, "--node", leaf],
+                         check=True, capture_output=True, text=True).stdout
+    assert any(line.startswith(IMAGE + " -DESCRIBES (entry ") and line.endswith(leaf) for line in out.split("\n")), out
+    for params in ("", "node=x&depth=0", "node=x&depth=11", "node=x&tree_size=abc"):
+        status, hdrs, body = lib.request("GET", SERVER.url + "/dependents?" + params)
+        lib.problem(status, hdrs, body, 400)
+
+
 def test_a_broken_sbom_is_an_indexing_error():
     with open(LARAVEL, "rb") as f:
         truncated = f.read()[:5000]

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <future>
 #include <mutex>
 
@@ -110,11 +112,32 @@ TEST_F(LogFollowerTest, ConsumesEveryEntryInOrderAndResumesFromItsCursor) {
 TEST_F(LogFollowerTest, SavesEveryFewEntriesNotEveryEntry) {
   Recorder recorder;
   Append(0, 40);
-  LogFollower follower(*log_, recorder, {.name = "test", .entries_per_save = 16, .save_interval = milliseconds(60000)});
+  LogFollower follower(*log_, recorder,
+                       {.name = "test", .entries_per_save = 16, .save_interval = milliseconds(60000),
+                        .idle_save_interval = milliseconds(60000)});
   ASSERT_TRUE(follower.WaitUntilConsumed(40, milliseconds(5000)));
   std::lock_guard lock(recorder.mu);
   EXPECT_EQ(recorder.saved, 32u);  // after 16 and 32; the rest at Stop()
   EXPECT_EQ(recorder.saves, 2);
+}
+
+// Caught up with a quiet log, the follower saves soon, not a second later.
+TEST_F(LogFollowerTest, SavesSoonOnceCaughtUp) {
+  Recorder recorder;
+  Append(0, 5);
+  LogFollower follower(*log_, recorder,
+                       {.name = "test", .save_interval = milliseconds(60000), .idle_save_interval = milliseconds(20)});
+  ASSERT_TRUE(follower.WaitUntilConsumed(5, milliseconds(5000)));
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(recorder.mu);
+      if (recorder.saved == 5) break;
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  std::lock_guard lock(recorder.mu);
+  EXPECT_EQ(recorder.saved, 5u);
 }
 
 TEST_F(LogFollowerTest, PassesOverEntriesNobodyWants) {

@@ -6,6 +6,7 @@
 #include "api/params.h"
 #include "api/problems.h"
 #include "base/text.h"
+#include "evidence/graph_queries.h"
 
 namespace scitt::api {
 namespace {
@@ -97,6 +98,18 @@ void GetStatements(const EvidenceDeps& deps, const Request& req, const Responder
   respond(std::move(res));
 }
 
+constexpr uint64_t kMaxDepth = 10;
+
+nlohmann::json DescribeEdge(const evidence::FoundEdge& found) {
+  auto attributes = nlohmann::json::parse(found.edge.attributes, nullptr, /*allow_exceptions=*/false);
+  if (attributes.is_discarded()) attributes = nlohmann::json::object();
+  return {{"entry", found.entry},
+          {"kind", found.edge.kind},
+          {"from", ToValidUtf8(found.edge.from)},
+          {"to", ToValidUtf8(found.edge.to)},
+          {"attributes", std::move(attributes)}};
+}
+
 Result<evidence::EdgeQuery> ParseEdgeQuery(const Request& req) {
   evidence::EdgeQuery query;
   SCITT_ASSIGN_OR_RETURN(auto node, Filter(req, "node"));
@@ -108,6 +121,7 @@ Result<evidence::EdgeQuery> ParseEdgeQuery(const Request& req) {
   }
   query.incoming = direction == "in";
   SCITT_ASSIGN_OR_RETURN(query.kind, Filter(req, "kind"));
+  SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
   SCITT_ASSIGN_OR_RETURN(query.after, QueryNumber(req, "after"));
   SCITT_ASSIGN_OR_RETURN(const uint64_t limit, QueryNumberOr(req, "limit", kDefaultLimit));
   query.limit = static_cast<size_t>(std::min(std::max<uint64_t>(limit, 1), kMaxLimit));
@@ -122,22 +136,51 @@ void GetEdges(const EvidenceDeps& deps, const Request& req, const Responder& res
   auto found = deps.store->FindEdges(*query);
   if (!found.ok()) return respond(ProblemFor(found.error()));
   nlohmann::json edges = nlohmann::json::array();
-  for (const evidence::FoundEdge& found_edge : found->edges) {
-    auto attributes = nlohmann::json::parse(found_edge.edge.attributes, nullptr, /*allow_exceptions=*/false);
-    if (attributes.is_discarded()) attributes = nlohmann::json::object();
-    edges.push_back({{"entry", found_edge.entry},
-                     {"kind", found_edge.edge.kind},
-                     {"from", ToValidUtf8(found_edge.edge.from)},
-                     {"to", ToValidUtf8(found_edge.edge.to)},
-                     {"attributes", std::move(attributes)}});
-  }
+  for (const evidence::FoundEdge& found_edge : found->edges) edges.push_back(DescribeEdge(found_edge));
   nlohmann::json body = {{"tree_size", found->indexed_size}, {"edges", std::move(edges)}};
   Response res;
   if (found->next) {
-    const std::string next = NextLink(req, "/edges", {"node", "direction", "kind", "limit"}, *found->next);
+    const std::string next = NextLink(req, "/edges", {"node", "direction", "kind", "tree_size", "limit"}, *found->next);
     body["next"] = next;
     res.Set("Link", "<" + next + ">; rel=\"next\"");
   }
+  res.status = 200;
+  res.Set("Content-Type", "application/json");
+  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  respond(std::move(res));
+}
+
+// The blast radius of a node: everything that depends on, contains,
+// describes or was built from it, to a depth, each with the edge (and so
+// the entry) through which it was reached; the artifacts among them apart.
+void GetDependents(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
+  auto node = Filter(req, "node");
+  if (!node.ok()) return respond(ProblemFor(node.error()));
+  if (!*node) return respond(ProblemFor(MakeError(ErrorCode::kInvalidArgument, "query parameter node is required")));
+  auto depth = QueryNumberOr(req, "depth", kMaxDepth);
+  if (!depth.ok()) return respond(ProblemFor(depth.error()));
+  if (*depth < 1 || *depth > kMaxDepth) {
+    return respond(ProblemFor(MakeError(ErrorCode::kInvalidArgument,
+                                        "query parameter depth must be 1 to " + std::to_string(kMaxDepth))));
+  }
+  auto as_of = QueryNumber(req, "tree_size");
+  if (!as_of.ok()) return respond(ProblemFor(as_of.error()));
+  evidence::DependentsQuery query{.node = **node, .max_depth = static_cast<int>(*depth), .as_of = *as_of};
+  auto found = evidence::FindDependents(*deps.store, query);
+  if (!found.ok()) return respond(ProblemFor(found.error()));
+  nlohmann::json dependents = nlohmann::json::array();
+  nlohmann::json artifacts = nlohmann::json::array();
+  for (const evidence::Dependent& dependent : found->nodes) {
+    dependents.push_back({{"node", ToValidUtf8(dependent.node)}, {"depth", dependent.depth},
+                          {"via", DescribeEdge(dependent.via)}});
+    if (dependent.node.rfind("sha256:", 0) == 0 || dependent.node.rfind("sha512:", 0) == 0) {
+      artifacts.push_back(dependent.node);
+    }
+  }
+  nlohmann::json body = {{"tree_size", found->tree_size}, {"node", ToValidUtf8(**node)},
+                         {"dependents", std::move(dependents)}, {"artifacts", std::move(artifacts)},
+                         {"truncated", found->truncated}};
+  Response res;
   res.status = 200;
   res.Set("Content-Type", "application/json");
   res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -152,6 +195,9 @@ void AddEvidenceRoutes(const EvidenceDeps& deps, http::Router& router) {
              }));
   router.Add("GET", "/edges", OnPool(*deps.reads, [deps](Request req, Responder respond) {
                GetEdges(deps, req, respond);
+             }));
+  router.Add("GET", "/dependents", OnPool(*deps.reads, [deps](Request req, Responder respond) {
+               GetDependents(deps, req, respond);
              }));
 }
 

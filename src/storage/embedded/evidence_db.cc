@@ -1,5 +1,7 @@
 #include "storage/embedded/evidence_db.h"
 
+#include <algorithm>
+
 #include "storage/embedded/store_state.h"
 
 namespace scitt::storage {
@@ -169,7 +171,8 @@ Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& quer
   sql += " ORDER BY position LIMIT ?5";
 
   std::lock_guard lock(mu_);
-  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeLocked());
+  SCITT_ASSIGN_OR_RETURN(uint64_t indexed, IndexedSizeLocked());
+  if (query.as_of) indexed = std::min(indexed, *query.as_of);
   SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql(sql));
   evidence::EdgePage out;
   out.indexed_size = indexed;
