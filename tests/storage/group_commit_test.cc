@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -56,6 +57,19 @@ TEST_F(GroupCommitTest, AFailedChangeAloneIsRolledBack) {
   });
   EXPECT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().message, "refused");
+  EXPECT_EQ(Count(), 0);
+  EXPECT_TRUE(commits_->Run([&] { return Insert(2); }).ok());
+  EXPECT_EQ(Count(), 1);
+}
+
+// A change that throws is a failed change, undone, and the queue goes on.
+TEST_F(GroupCommitTest, AChangeThatThrowsFailsAlone) {
+  Status failed = commits_->Run([&]() -> Status {
+    EXPECT_TRUE(Insert(1).ok());
+    throw std::runtime_error("boom");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("boom"), std::string::npos);
   EXPECT_EQ(Count(), 0);
   EXPECT_TRUE(commits_->Run([&] { return Insert(2); }).ok());
   EXPECT_EQ(Count(), 1);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
 #include <vector>
 
 namespace scitt::storage::embedded {
@@ -75,7 +76,13 @@ Status GroupCommit::CommitGroup(const std::vector<Writer*>& group) {
         continue;
       }
     }
-    writer->result = (*writer->change)();
+    // A change that throws fails alone: the group's writers are waiting on
+    // this thread, and the transaction must end.
+    try {
+      writer->result = (*writer->change)();
+    } catch (const std::exception& e) {
+      writer->result = MakeError(ErrorCode::kInternal, std::string("a change threw: ") + e.what());
+    }
     if (!savepoints) continue;
     if (!writer->result.ok()) (void)db.Exec("ROLLBACK TO change");
     if (Status released = db.Exec("RELEASE change"); !released.ok() && writer->result.ok()) {
