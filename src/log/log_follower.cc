@@ -76,11 +76,12 @@ void LogFollower::Run() {
     }
     Result<uint64_t> done = next ? Result<uint64_t>(*next) : consumer_.Cursor();
     if (done.ok() && !next) saved_ = *done;
-    if (done.ok() && !stopping) done = CatchUp(*done, log_.size());
+    const uint64_t size = options_.ceiling ? std::min(options_.ceiling(), log_.size()) : log_.size();
+    if (done.ok() && !stopping) done = CatchUp(*done, size);
     // Saved at most once a second while entries keep coming (each save is a
     // durable commit), sooner once caught up, and before stopping.
     const auto since_save = std::chrono::steady_clock::now() - last_save_;
-    const bool caught_up = done.ok() && *done >= log_.size();
+    const bool caught_up = done.ok() && *done >= size;
     if (done.ok() && (stopping || since_save >= options_.save_interval ||
                       (caught_up && since_save >= options_.idle_save_interval))) {
       if (Status saved = Save(*done); !saved.ok()) done = saved.error();
@@ -98,7 +99,12 @@ void LogFollower::Run() {
     Publish(*next);
     if (stopping) return;
     // Short waits so that Stop() is noticed without a hook into the log.
-    log_.WaitForGrowth(*next, std::chrono::milliseconds(200));
+    if (options_.ceiling && *next >= size && *next < log_.size()) {  // held back: the ceiling moves on its own
+      std::unique_lock lock(mu_);
+      changed_.wait_for(lock, options_.ceiling_poll, [&] { return stopping_; });
+    } else {
+      log_.WaitForGrowth(*next, std::chrono::milliseconds(200));
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,6 +52,12 @@ struct FollowerOptions {
   // Entries read from the store at once (each at most the statement size
   // limit: bounded in bytes too).
   size_t entries_per_read = 16;
+  // When set, entries at or above it wait even when the log holds them: a
+  // follower that must stay behind another one (the registry's attacher
+  // behind the evidence index, so that a manifest pushed meanwhile finds
+  // in the index every statement the attacher has not yet seen).
+  std::function<uint64_t()> ceiling;
+  std::chrono::milliseconds ceiling_poll{20};  // how often a held-back follower looks again
 };
 
 class LogFollower {

@@ -11,6 +11,7 @@ bool LogAttacher::Wants(uint64_t) {
 }
 
 Status LogAttacher::Consume(const log::LogEntry& entry) {
+  std::lock_guard lock(mu_);
   // Not every entry is about an OCI manifest (a purl, a URI): those pass.
   auto statement = cose::Sign1::Parse(entry.statement);
   if (!statement.ok()) return Status::Ok();

@@ -9,6 +9,8 @@
 // it missed.
 #pragma once
 
+#include <mutex>
+
 #include "log/log_follower.h"
 #include "log/transparency_log.h"
 #include "registry/registry.h"
@@ -30,6 +32,9 @@ class LogAttacher final : public log::EntryConsumer {
   Result<uint64_t> Cursor() override { return store_.FollowerCursor(kFollower); }
   // Entries can only be attached to manifests: none stored, none wanted.
   bool Wants(uint64_t size) override;
+  // Also called when a manifest is pushed, for the statements about it
+  // registered before (service.cc): one call at a time, so that an entry is
+  // attached once, with one receipt.
   Status Consume(const log::LogEntry& entry) override;
   Status SaveCursor(uint64_t next) override { return store_.SaveFollowerCursor(kFollower, next); }
 
@@ -37,6 +42,7 @@ class LogAttacher final : public log::EntryConsumer {
   Registry& registry_;
   RegistryStore& store_;
   const log::TransparencyLog& log_;
+  std::mutex mu_;  // one Consume at a time
 };
 
 }  // namespace scitt::registry

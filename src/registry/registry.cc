@@ -343,6 +343,7 @@ OciResult<PushedManifest> Registry::FinishPush(Push& push) {
     auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
                         pushed.tags, /*protected_by_log=*/push.already_registered);
     if (!stored.ok()) return stored.error();
+    if (options_.on_manifest_stored) options_.on_manifest_stored(repository, pushed.digest);
     return std::move(pushed);
   }
   // A registered statement: its manifest, its receipt manifest and the

@@ -51,6 +51,11 @@ struct RegistryOptions {
   // UNKNOWN/503, and pushing again finds the entry). Null: on the
   // registrar's thread (tests).
   std::function<bool(std::function<void()>)> continue_on;
+  // Told of every manifest a push stored (not the ones the registry writes
+  // itself), after it is stored: where statements registered before their
+  // artifact was pushed get attached (LogAttacher). Called on the pushing
+  // thread: it must not block.
+  std::function<void(std::string_view repository, const Digest& digest)> on_manifest_stored;
 };
 
 // A manifest as it is served: its record and its exact bytes.

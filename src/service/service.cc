@@ -16,6 +16,7 @@
 #include "api/scrapi/scrapi_routes.h"
 #include "api/status/status_routes.h"
 #include "base/file.h"
+#include "base/logging.h"
 #include "base/worker_pool.h"
 #include "cose/cose_key.h"
 #include "crypto/x509.h"
@@ -124,11 +125,11 @@ struct Service::Impl {
   std::unique_ptr<registration::Pipeline> pipeline;
   std::unique_ptr<registry::PipelineRegistrar> statement_registrar;
   std::unique_ptr<registry::Registry> registry;
-  std::unique_ptr<registry::LogAttacher> attacher;
-  std::unique_ptr<log::LogFollower> attach_follower;
   std::unique_ptr<evidence::EvidenceStore> evidence;
   std::unique_ptr<evidence::StatementIndexer> indexer;
   std::unique_ptr<log::LogFollower> index_follower;
+  std::unique_ptr<registry::LogAttacher> attacher;
+  std::unique_ptr<log::LogFollower> attach_follower;  // stays behind index_follower
   api::OciDeps oci;  // filled by AddRoutes, before `ready`
   std::unique_ptr<api::Guard> guard;
   // Filled once, before `ready` is set; read by the I/O threads only after.
@@ -145,10 +146,35 @@ struct Service::Impl {
     if (checks) checks->Stop();  // queued checks run and submit
     if (reads) reads->Stop();
     if (registry_io) registry_io->Stop();
-    if (attach_follower) attach_follower->Stop();
+    if (attach_follower) attach_follower->Stop();  // before the index it stays behind
     if (index_follower) index_follower->Stop();
     if (log) log->Stop();        // callbacks still reach the pipeline: stop before it goes
     scheduler.Stop();
+  }
+
+  // Statements registered before the manifest they are about was pushed:
+  // attached now, found through the evidence index (the attacher's
+  // follower attaches those the index has not reached yet).
+  void AttachEarlierStatements(const std::string& subject) {
+    evidence::StatementQuery query{.subject = subject, .limit = 256};
+    for (;;) {
+      auto page = evidence->FindStatements(query);
+      if (!page.ok()) {
+        logging::Write(logging::Level::kError, "attaching earlier statements failed",
+                       {{"subject", subject}, {"error", page.error().message}});
+        return;
+      }
+      for (const evidence::IndexedStatement& statement : page->statements) {
+        auto entry = log->store().Entry(statement.entry);
+        Status attached = entry.ok() ? attacher->Consume(*entry) : Status(entry.error());
+        if (!attached.ok()) {
+          logging::Write(logging::Level::kError, "attaching an earlier statement failed",
+                         {{"entry", statement.entry}, {"error", attached.error().message}});
+        }
+      }
+      if (page->statements.size() < query.limit) return;
+      query.after = page->statements.back().entry;
+    }
   }
 
   // Until start-up is done, every request gets 503.
@@ -338,19 +364,30 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   registry_options.max_statement_bytes = static_cast<size_t>(cfg.max_statement_bytes);
   registry_options.unregistered_repositories = SplitList(cfg.unregistered_repositories);
   registry_options.delete_protection = cfg.delete_protection;
+  registry_options.on_manifest_stored = [&impl = impl](std::string_view, const registry::Digest& digest) {
+    auto attach = [&impl, subject = digest.ToString()] { impl.AttachEarlierStatements(subject); };
+    if (!impl.registry_io->Post(attach)) attach();  // rare (a full queue), and never lost
+  };
   impl.registry = std::make_unique<registry::Registry>(*impl.registry_stores.blobs,
                                                        *impl.registry_stores.metadata, registry_options);
-  // Statements registered by POST /entries about a manifest of the registry
-  // become its referrers (registry/log_attacher.h).
-  impl.attacher = std::make_unique<registry::LogAttacher>(*impl.registry, *impl.registry_stores.metadata,
-                                                          *impl.log);
-  impl.attach_follower = std::make_unique<log::LogFollower>(
-      *impl.log, *impl.attacher, log::FollowerOptions{.name = std::string(registry::LogAttacher::kFollower)});
   // Every registered statement is indexed from the log (evidence/statement_indexer.h).
   SCITT_ASSIGN_OR_RETURN(impl.evidence, storage::OpenEvidenceStore(cfg.store));
   impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence);
   impl.index_follower = std::make_unique<log::LogFollower>(
       *impl.log, *impl.indexer, log::FollowerOptions{.name = std::string(evidence::StatementIndexer::kFollower)});
+  // Statements registered by POST /entries about a manifest of the registry
+  // become its referrers (registry/log_attacher.h): as the log grows, and
+  // when a manifest they are about is pushed later (AttachEarlierStatements).
+  // The attacher stays behind the index, so that a manifest pushed meanwhile
+  // finds in the index every statement the attacher has not yet read.
+  impl.attacher = std::make_unique<registry::LogAttacher>(*impl.registry, *impl.registry_stores.metadata,
+                                                          *impl.log);
+  impl.attach_follower = std::make_unique<log::LogFollower>(
+      *impl.log, *impl.attacher,
+      log::FollowerOptions{.name = std::string(registry::LogAttacher::kFollower), .ceiling = [&impl = impl] {
+                             auto indexed = impl.evidence->IndexedSize();
+                             return indexed.ok() ? *indexed : uint64_t{0};
+                           }});
   impl.AddRoutes();
   impl.ready.store(true, std::memory_order_release);
 

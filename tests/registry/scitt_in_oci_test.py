@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """SCITT in OCI through the real binary (docs/scitt-in-oci.md), both
 directions of one mechanism: statements registered by POST /entries about a
-manifest of the registry become its referrers (with their receipts), and
-survive a kill -9; pushed statement manifests are attached once, not twice;
+manifest of the registry become its referrers (with their receipts), also
+when the manifest is pushed after them, and survive a kill -9; pushed statement manifests are attached once, not twice;
 a statement manifest must agree with its statement; the per-repository
 switch that stores pushed statements unregistered; delete protection off.
 
@@ -160,6 +160,47 @@ def test_statements_registered_by_post_become_referrers():
         # The same listing is in the _scitt extension.
         status, _, body = req(server, "GET", f"/v2/team/app/_scitt/statements/{image[0]}")
         assert [s["manifest"] for s in json.loads(body)["statements"]] == [first]
+    finally:
+        server.stop()
+
+
+def test_statements_registered_before_their_image_is_pushed_are_attached_when_it_is():
+    server = lib.Server(SCITT, WORK, "late", "--issuer-keys", KEYS)
+    try:
+        # The image's digest is known before it is pushed (its bytes are).
+        config = json.dumps({"os": "linux", "seed": 7}).encode()
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                               "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                          "digest": sha256(config), "size": len(config)},
+                               "layers": []}).encode()
+        image = (sha256(manifest), len(manifest))
+        sbom = ISSUER.sign(image[0], b'{"spdxVersion":"SPDX-2.3"}')
+        sbom_receipt = register(server, sbom)
+        scan = ISSUER.sign(f"late/pinned@{image[0]}", b'{"runs":[]}')
+        scan_receipt = register(server, scan)
+        time.sleep(0.5)  # the followers have read both: nothing held them to attach
+        push_blob(server, "late/app", config)
+        status, _, body = req(server, "PUT", "/v2/late/app/manifests/v1", manifest, {"Content-Type": OCI_MANIFEST})
+        assert status == 201, body
+        attached_statement(server, "late/app", image[0], sbom_receipt, sbom)
+        # A statement naming a repository is attached there only, once that repository has the image.
+        push_blob(server, "late/pinned", config)
+        status, _, body = req(server, "PUT", "/v2/late/pinned/manifests/v1", manifest,
+                              {"Content-Type": OCI_MANIFEST})
+        assert status == 201, body
+        listed = wait_for("both statements in late/pinned",
+                          lambda: len(referrers(server, "late/pinned", image[0], STATEMENT)) == 2)
+        assert listed
+        assert len(referrers(server, "late/app", image[0], STATEMENT)) == 1
+        # Pushing the image again attaches nothing twice.
+        status, _, body = req(server, "PUT", "/v2/late/app/manifests/v2", manifest, {"Content-Type": OCI_MANIFEST})
+        assert status == 201, body
+        time.sleep(0.5)
+        assert len(referrers(server, "late/app", image[0], STATEMENT)) == 1
+        statement = referrers(server, "late/app", image[0], STATEMENT)[0]["digest"]
+        assert len(referrers(server, "late/app", statement)) == 1  # one receipt
+        _, index, _ = lib.verify_receipt(server.url, scan_receipt, lib.registered_form(scan))
+        assert index >= 0
     finally:
         server.stop()
 
