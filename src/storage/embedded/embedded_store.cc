@@ -409,6 +409,7 @@ Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64
     if (rc != SQLITE_DONE) return SqliteError(reader->conn.get(), "reading entries from " + std::to_string(start));
   }
   if (out.size() != count) return Io("embedded store: entries from " + std::to_string(start) + " are missing");
+  if (out.empty()) return out;
   auto name = [&] { return state_->Path(kStatementsFile); };
   // Statements are appended in index order: one read covers a range whose
   // statements lie end to end (always, short of a format change), else one
@@ -425,6 +426,7 @@ Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64
     SCITT_RETURN_IF_ERROR(ReadAt(state_->statements.get(), span.data(), span.size(), first, name));
     size_t at = 0;
     for (log::LogEntry& entry : out) {
+      if (entry.statement.empty()) continue;  // memcpy wants real pointers even for nothing
       std::memcpy(entry.statement.data(), span.data() + at, entry.statement.size());
       at += entry.statement.size();
     }
