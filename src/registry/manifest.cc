@@ -2,8 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <set>
-
+#include "base/json.h"
 #include "base/text.h"
 #include "crypto/hash.h"
 
@@ -23,37 +22,12 @@ std::string_view WithoutParameters(std::string_view content_type) {
   return type;
 }
 
-// Parses JSON refusing what nlohmann accepts but makes a manifest ambiguous
-// or costly: a key repeated in one object (the registry and a client could
-// read different values), and deep nesting.
-Result<json> ParseStrictJson(ByteView bytes) {
-  std::vector<std::set<std::string>> keys;  // one set per open object
-  std::string problem;
-  json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (!problem.empty()) return false;
-    if (depth > kMaxDepth) {
-      problem = "nested deeper than " + std::to_string(kMaxDepth) + " levels";
-      return false;
-    }
-    switch (event) {
-      case json::parse_event_t::object_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end: keys.pop_back(); break;
-      case json::parse_event_t::key:
-        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
-          problem = "the key \"" + ToValidUtf8(parsed.get<std::string>()).substr(0, 100) +
-                    "\" appears twice in one object";
-          return false;
-        }
-        break;
-      default: break;
-    }
-    return true;
-  };
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  json parsed = json::parse(text, check, /*allow_exceptions=*/false);
-  if (!problem.empty()) return Invalid("manifest: " + problem);
-  if (parsed.is_discarded()) return Invalid("manifest: not valid JSON");
-  return parsed;
+// Strict JSON (base/json.h): a key repeated in one object would let the
+// registry and a client read different values.
+Result<json> ParseManifestJson(ByteView bytes) {
+  auto parsed = ParseStrictJson(bytes, kMaxDepth);
+  if (!parsed.ok()) return Invalid("manifest: " + parsed.error().message);
+  return std::move(*parsed);
 }
 
 Result<std::string> StringField(const json& object, const char* name, const std::string& where) {
@@ -167,7 +141,7 @@ json DescriptorJson(const Descriptor& descriptor) {
 Result<Manifest> ParseManifest(std::string_view content_type, ByteView bytes) {
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (!IsValidUtf8(text)) return Invalid("manifest: not valid UTF-8");
-  SCITT_ASSIGN_OR_RETURN(const json document, ParseStrictJson(bytes));
+  SCITT_ASSIGN_OR_RETURN(const json document, ParseManifestJson(bytes));
   if (!document.is_object()) return Invalid("manifest: not a JSON object");
   const auto version = document.find("schemaVersion");
   if (version == document.end() || !version->is_number_integer() || version->get<int64_t>() != 2) {

@@ -1,8 +1,5 @@
 // Bounded JSON parsing and typed field access shared by the format parsers.
-#include <set>
-#include <vector>
-
-#include "base/text.h"
+#include "base/json.h"
 #include "evidence/formats/formats_internal.h"
 #include "evidence/formats/parse.h"
 
@@ -42,37 +39,9 @@ Result<Json> ParseJson(ByteView bytes, std::string_view what) {
     return MakeError(ErrorCode::kMalformed, name + ": larger than " +
                                                 std::to_string(kMaxDocumentBytes) + " bytes");
   }
-  std::vector<std::set<std::string>> keys;  // one set per open object
-  std::string problem;
-  // The depth check stops the parser before it builds a value nested deeper
-  // than kMaxJsonDepth, so neither parsing nor destroying the value recurses
-  // without bound. nlohmann gives a container's start event the number of
-  // containers around it.
-  Json::parser_callback_t check = [&](int depth, Json::parse_event_t event, Json& parsed) {
-    if (!problem.empty()) return false;
-    if (depth >= kMaxJsonDepth) {
-      problem = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
-      return false;
-    }
-    switch (event) {
-      case Json::parse_event_t::object_start: keys.emplace_back(); break;
-      case Json::parse_event_t::object_end: keys.pop_back(); break;
-      case Json::parse_event_t::key:
-        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
-          problem = "the key \"" + ToValidUtf8(parsed.get<std::string>()).substr(0, 100) +
-                    "\" appears twice in one object";
-          return false;
-        }
-        break;
-      default: break;
-    }
-    return true;
-  };
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  Json parsed = Json::parse(text, check, /*allow_exceptions=*/false);
-  if (!problem.empty()) return MakeError(ErrorCode::kMalformed, name + ": " + problem);
-  if (parsed.is_discarded()) return MakeError(ErrorCode::kMalformed, name + ": not valid JSON");
-  return parsed;
+  auto parsed = ParseStrictJson(bytes, kMaxJsonDepth);
+  if (!parsed.ok()) return MakeError(ErrorCode::kMalformed, name + ": " + parsed.error().message);
+  return std::move(*parsed);
 }
 
 Result<const Json*> OptionalArray(const Json& object, std::string_view key,
