@@ -30,38 +30,53 @@ Result<std::optional<std::string>> Filter(const Request& req, const char* name) 
   return std::optional<std::string>(std::string(*value));
 }
 
+// A `limit` parameter, clamped to 1 .. kMaxLimit.
+Result<size_t> PageLimit(const Request& req) {
+  SCITT_ASSIGN_OR_RETURN(const uint64_t limit, QueryNumberOr(req, "limit", kDefaultLimit));
+  return static_cast<size_t>(std::min(std::max<uint64_t>(limit, 1), kMaxLimit));
+}
+
+// The 200 answer: `body` as JSON; with `next` (the same query from `after`
+// on, its parameters `names`), the next page's link in the body and in Link.
+Response JsonAnswer(nlohmann::json body, const Request& req, std::string_view route,
+                    std::initializer_list<const char*> names, std::optional<uint64_t> after) {
+  Response res;
+  if (after) {
+    std::string next = std::string(route) + "?";
+    for (const char* name : names) {
+      if (auto value = req.Query(name)) next += std::string(name) + "=" + http::PercentEncode(*value) + "&";
+    }
+    next += "after=" + std::to_string(*after);
+    res.Set("Link", "<" + next + ">; rel=\"next\"");
+    body["next"] = std::move(next);
+  }
+  res.status = 200;
+  res.Set("Content-Type", "application/json");
+  // Claims are the issuers' bytes: a bad UTF-8 sequence is shown as U+FFFD.
+  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return res;
+}
+
 Result<evidence::StatementQuery> ParseQuery(const Request& req) {
   evidence::StatementQuery query;
   SCITT_ASSIGN_OR_RETURN(query.subject, Filter(req, "subject"));
   SCITT_ASSIGN_OR_RETURN(query.issuer, Filter(req, "issuer"));
   SCITT_ASSIGN_OR_RETURN(query.content_type, Filter(req, "type"));
   SCITT_ASSIGN_OR_RETURN(query.after, QueryNumber(req, "after"));
-  SCITT_ASSIGN_OR_RETURN(const uint64_t limit, QueryNumberOr(req, "limit", kDefaultLimit));
-  query.limit = static_cast<size_t>(std::min(std::max<uint64_t>(limit, 1), kMaxLimit));
+  SCITT_ASSIGN_OR_RETURN(query.limit, PageLimit(req));
   return query;
-}
-
-// The same query from `after` on: the next page's link.
-std::string NextLink(const Request& req, std::string_view route, std::initializer_list<const char*> names,
-                     uint64_t after) {
-  std::string link = std::string(route) + "?";
-  for (const char* name : names) {
-    if (auto value = req.Query(name)) link += std::string(name) + "=" + http::PercentEncode(*value) + "&";
-  }
-  return link + "after=" + std::to_string(after);
 }
 
 nlohmann::json Describe(const evidence::IndexedStatement& statement, ByteView receipt) {
   nlohmann::json out = {{"entry", statement.entry}, {"registered_at", FormatUtc(statement.registered_at)}};
-  // Claims are the issuer's bytes: kept as signed where they are UTF-8.
   auto text = [](const std::optional<std::string>& value) -> nlohmann::json {
-    return value ? nlohmann::json(ToValidUtf8(*value)) : nlohmann::json(nullptr);
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
   };
   out["subject"] = text(statement.subject);
   out["issuer"] = text(statement.issuer);
   out["content_type"] = text(statement.content_type);
   if (statement.format) out["format"] = *statement.format;
-  if (statement.indexing_error) out["indexing_error"] = ToValidUtf8(*statement.indexing_error);
+  if (statement.indexing_error) out["indexing_error"] = *statement.indexing_error;
   out["receipt"] = Base64Encode(receipt);
   return out;
 }
@@ -84,18 +99,10 @@ void GetStatements(const EvidenceDeps& deps, const Request& req, const Responder
       statements.push_back(Describe(statement, *receipt));
     }
   }
-  nlohmann::json body = {{"tree_size", found->indexed_size}, {"statements", std::move(statements)}};
-  Response res;
-  if (found->statements.size() == query->limit) {
-    const std::string next =
-        NextLink(req, "/statements", {"subject", "issuer", "type", "limit"}, found->statements.back().entry);
-    body["next"] = next;
-    res.Set("Link", "<" + next + ">; rel=\"next\"");
-  }
-  res.status = 200;
-  res.Set("Content-Type", "application/json");
-  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  respond(std::move(res));
+  std::optional<uint64_t> after;
+  if (found->statements.size() == query->limit) after = found->statements.back().entry;
+  respond(JsonAnswer({{"tree_size", found->indexed_size}, {"statements", std::move(statements)}}, req,
+                     "/statements", {"subject", "issuer", "type", "limit"}, after));
 }
 
 constexpr uint64_t kMaxDepth = 10;
@@ -105,8 +112,8 @@ nlohmann::json DescribeEdge(const evidence::FoundEdge& found) {
   if (attributes.is_discarded()) attributes = nlohmann::json::object();
   return {{"entry", found.entry},
           {"kind", found.edge.kind},
-          {"from", ToValidUtf8(found.edge.from)},
-          {"to", ToValidUtf8(found.edge.to)},
+          {"from", found.edge.from},
+          {"to", found.edge.to},
           {"attributes", std::move(attributes)}};
 }
 
@@ -123,8 +130,7 @@ Result<evidence::EdgeQuery> ParseEdgeQuery(const Request& req) {
   SCITT_ASSIGN_OR_RETURN(query.kind, Filter(req, "kind"));
   SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
   SCITT_ASSIGN_OR_RETURN(query.after, QueryNumber(req, "after"));
-  SCITT_ASSIGN_OR_RETURN(const uint64_t limit, QueryNumberOr(req, "limit", kDefaultLimit));
-  query.limit = static_cast<size_t>(std::min(std::max<uint64_t>(limit, 1), kMaxLimit));
+  SCITT_ASSIGN_OR_RETURN(query.limit, PageLimit(req));
   return query;
 }
 
@@ -137,17 +143,8 @@ void GetEdges(const EvidenceDeps& deps, const Request& req, const Responder& res
   if (!found.ok()) return respond(ProblemFor(found.error()));
   nlohmann::json edges = nlohmann::json::array();
   for (const evidence::FoundEdge& found_edge : found->edges) edges.push_back(DescribeEdge(found_edge));
-  nlohmann::json body = {{"tree_size", found->indexed_size}, {"edges", std::move(edges)}};
-  Response res;
-  if (found->next) {
-    const std::string next = NextLink(req, "/edges", {"node", "direction", "kind", "tree_size", "limit"}, *found->next);
-    body["next"] = next;
-    res.Set("Link", "<" + next + ">; rel=\"next\"");
-  }
-  res.status = 200;
-  res.Set("Content-Type", "application/json");
-  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  respond(std::move(res));
+  respond(JsonAnswer({{"tree_size", found->indexed_size}, {"edges", std::move(edges)}}, req, "/edges",
+                     {"node", "direction", "kind", "tree_size", "limit"}, found->next));
 }
 
 // The blast radius of a node: everything that depends on, contains,
@@ -171,20 +168,15 @@ void GetDependents(const EvidenceDeps& deps, const Request& req, const Responder
   nlohmann::json dependents = nlohmann::json::array();
   nlohmann::json artifacts = nlohmann::json::array();
   for (const evidence::Dependent& dependent : found->nodes) {
-    dependents.push_back({{"node", ToValidUtf8(dependent.node)}, {"depth", dependent.depth},
+    dependents.push_back({{"node", dependent.node}, {"depth", dependent.depth},
                           {"via", DescribeEdge(dependent.via)}});
     if (dependent.node.rfind("sha256:", 0) == 0 || dependent.node.rfind("sha512:", 0) == 0) {
       artifacts.push_back(dependent.node);
     }
   }
-  nlohmann::json body = {{"tree_size", found->tree_size}, {"node", ToValidUtf8(**node)},
-                         {"dependents", std::move(dependents)}, {"artifacts", std::move(artifacts)},
-                         {"truncated", found->truncated}};
-  Response res;
-  res.status = 200;
-  res.Set("Content-Type", "application/json");
-  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  respond(std::move(res));
+  respond(JsonAnswer({{"tree_size", found->tree_size}, {"node", **node}, {"dependents", std::move(dependents)},
+                      {"artifacts", std::move(artifacts)}, {"truncated", found->truncated}},
+                     req, "/dependents", {}, std::nullopt));
 }
 
 }  // namespace
