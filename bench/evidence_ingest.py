@@ -68,7 +68,7 @@ def main():
             try:
                 get(conn, "/health")
                 break
-            except OSError:
+            except (OSError, AssertionError):  # not listening yet, or 503 while starting
                 conn = http.client.HTTPConnection("127.0.0.1", PORT)
                 time.sleep(0.05)
         times = []
