@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
@@ -158,10 +159,24 @@ def test_audit_refuses_a_directory_without_a_log():
     assert snapshot(server.data) == before
 
 
+def settled_snapshot(data):
+    """The snapshot of a running service's directory once its own background
+    writes (the log followers' saves, a few hundred milliseconds after the
+    last entry) are done: two snapshots half a second apart agree."""
+    last = snapshot(data)
+    for _ in range(40):
+        time.sleep(0.5)
+        now = snapshot(data)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the running service kept writing to its data directory")
+
+
 def test_audit_refuses_a_running_service():
     server = make_log("running", entries=1)
     try:
-        before = snapshot(server.data)
+        before = settled_snapshot(server.data)
         out = scitt("log", "verify", "--data", server.data)
         assert out.returncode == 2 and "in use by another process" in out.stderr, out.stderr
         assert snapshot(server.data) == before
