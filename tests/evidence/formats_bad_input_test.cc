@@ -74,8 +74,8 @@ TEST(EvidenceBadInput, RepeatedKey) {
 }
 
 TEST(EvidenceBadInput, UnknownFormats) {
-  ExpectRefused("application/xml", "<bom/>", ErrorCode::kUnsupported, "no parser");
-  ExpectRefused("text/spdx", "SPDXVersion: SPDX-2.3", ErrorCode::kUnsupported, "no parser");
+  ExpectRefused("application/xml", "<html/>", ErrorCode::kUnsupported, "no known evidence format");
+  ExpectRefused("text/plain", "SPDXVersion: SPDX-2.3", ErrorCode::kUnsupported, "no parser");
   ExpectRefused(kGenericJson, R"({"hello": "world"})", ErrorCode::kUnsupported,
                 "no known evidence format");
   ExpectRefused(kGenericJson, "[1, 2]", ErrorCode::kUnsupported, "not an object");

@@ -80,5 +80,17 @@ Result<EvidenceDocument> ParseInTotoStatement(const Json& statement, std::string
 Result<EvidenceDocument> ParseDsseEnvelope(const Json& envelope, std::string container);
 Result<EvidenceDocument> ParseSigstoreBundle(const Json& bundle);
 Result<EvidenceDocument> ParseSarif(const Json& log);
+// Parsers of documents that are not JSON, or whose JSON shape needs more
+// than one field to recognise, each given the raw bytes (each in its own
+// file: cyclonedx_xml.cc, swid.cc, spdx_tag_value.cc, spdx3.cc, coswid.cc,
+// ear.cc).
+Result<EvidenceDocument> ParseCycloneDxXml(ByteView document);
+Result<EvidenceDocument> ParseSwidXml(ByteView document);
+Result<EvidenceDocument> ParseSpdxTagValue(ByteView document);
+Result<EvidenceDocument> ParseSpdx3(const Json& document);
+Result<EvidenceDocument> ParseCoSwid(ByteView document);
+Result<EvidenceDocument> ParseEarJson(const Json& claims);
+Result<EvidenceDocument> ParseEarJwt(ByteView document);
+Result<EvidenceDocument> ParseEarCbor(ByteView document);
 
 }  // namespace scitt::evidence::internal

@@ -27,6 +27,7 @@ std::string_view EdgeKindName(EdgeKind kind) {
     case EdgeKind::kBuiltBy: return "BUILT_BY";
     case EdgeKind::kVulnerableTo: return "VULNERABLE_TO";
     case EdgeKind::kVexStatus: return "VEX_STATUS";
+    case EdgeKind::kAttestedBy: return "ATTESTED_BY";
   }
   return "UNKNOWN";
 }
@@ -38,6 +39,9 @@ std::string_view DocumentFormatName(DocumentFormat format) {
     case DocumentFormat::kOpenVex: return "OpenVEX";
     case DocumentFormat::kInToto: return "in-toto";
     case DocumentFormat::kSarif: return "SARIF";
+    case DocumentFormat::kSwid: return "SWID";
+    case DocumentFormat::kCoSwid: return "CoSWID";
+    case DocumentFormat::kEar: return "EAR";
   }
   return "unknown";
 }

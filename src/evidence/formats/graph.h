@@ -18,6 +18,9 @@ enum class DocumentFormat {
   kOpenVex,    // OpenVEX 0.0.1 and 0.2.0
   kInToto,     // in-toto Statement v0.1 / v1, bare or in DSSE or a Sigstore bundle
   kSarif,      // SARIF 2.1.0 (scan results)
+  kSwid,       // SWID tags, ISO/IEC 19770-2:2015 XML
+  kCoSwid,     // CoSWID, RFC 9393 CBOR
+  kEar,        // EAT Attestation Results (RATS EAR): JSON, JWT, CBOR, CWT
 };
 
 enum class NodeKind {
@@ -49,6 +52,9 @@ enum class EdgeKind {
   kVexStatus,     // "status" (not_affected, affected, fixed, under_investigation),
                   // "justification", "timestamp" (OpenVEX); "product" when
                   // the edge starts at a subcomponent of that product
+  kAttestedBy,    // an attested thing (artifact, submodule) appraised by a
+                  // verifier: "status" (none, affirming, warning,
+                  // contraindicated), "submod", "policy"
 };
 
 std::string_view NodeKindName(NodeKind kind);  // "artifact", "package", …

@@ -54,13 +54,40 @@ Result<EvidenceDocument> ParseByShape(const Json& document) {
   if (document.contains("runs") && document.contains("version")) {
     return internal::ParseSarif(document);
   }
-  if (ContextStartsWith(document, "https://spdx.org/rdf/3")) {
-    return MakeError(ErrorCode::kUnsupported, "evidence: SPDX 3 JSON-LD is not read yet");
+  if (ContextStartsWith(document, "https://spdx.org/rdf/3")) return internal::ParseSpdx3(document);
+  if (document.contains("ear.status") || document.contains("ear_status") ||
+      document.contains("submods")) {
+    return internal::ParseEarJson(document);
   }
   return MakeError(ErrorCode::kUnsupported,
                    "evidence: a JSON document of no known evidence format (no bomFormat, "
                    "spdxVersion, OpenVEX @context, _type, payloadType, Sigstore bundle or "
                    "SARIF runs)");
+}
+
+// The local name of the first element: what an XML document is. Skips the
+// declaration, comments and processing instructions before it.
+Result<EvidenceDocument> ParseXmlByRoot(ByteView document) {
+  const std::string_view text(reinterpret_cast<const char*>(document.data()),
+                              std::min<size_t>(document.size(), 64 * 1024));
+  size_t at = 0;
+  while ((at = text.find('<', at)) != std::string_view::npos) {
+    if (at + 1 < text.size() && (text[at + 1] == '?' || text[at + 1] == '!')) {
+      ++at;
+      continue;
+    }
+    const size_t end = text.find_first_of(" \t\r\n/>", at + 1);
+    std::string_view name = text.substr(at + 1, end == std::string_view::npos ? 0 : end - at - 1);
+    if (const size_t colon = name.find(':'); colon != std::string_view::npos) {
+      name = name.substr(colon + 1);
+    }
+    if (name == "bom") return internal::ParseCycloneDxXml(document);
+    if (name == "SoftwareIdentity") return internal::ParseSwidXml(document);
+    break;
+  }
+  return MakeError(ErrorCode::kUnsupported,
+                   "evidence: an XML document of no known evidence format (root is neither a "
+                   "CycloneDX bom nor a SWID SoftwareIdentity)");
 }
 
 }  // namespace
@@ -73,7 +100,23 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
   }
   if (type == kSpdxJson) {
     SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX"));
+    if (spdx.is_object() && spdx.contains("@context")) return internal::ParseSpdx3(spdx);
     return internal::ParseSpdx(spdx);
+  }
+  if (type == kJsonLd) {
+    SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX 3"));
+    return internal::ParseSpdx3(spdx);
+  }
+  if (type == kSpdxTagValue) return internal::ParseSpdxTagValue(document);
+  if (type == kCycloneDxXml) return internal::ParseCycloneDxXml(document);
+  if (type == kSwidXml) return internal::ParseSwidXml(document);
+  if (type == kGenericXml || type == kTextXml) return ParseXmlByRoot(document);
+  if (type == kCoSwidCbor) return internal::ParseCoSwid(document);
+  if (type == kEatJwt) return internal::ParseEarJwt(document);
+  if (type == kEatCwt || type == kEatUcsCbor) return internal::ParseEarCbor(document);
+  if (type == kEatUcsJson) {
+    SCITT_ASSIGN_OR_RETURN(Json claims, internal::ParseJson(document, "EAR"));
+    return internal::ParseEarJson(claims);
   }
   if (type == kOpenVexJson) {
     SCITT_ASSIGN_OR_RETURN(Json vex, internal::ParseJson(document, "OpenVEX"));

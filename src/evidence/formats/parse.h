@@ -24,6 +24,22 @@ inline constexpr std::string_view kDsseEnvelopeJson = "application/vnd.dsse.enve
 inline constexpr std::string_view kSigstoreBundlePrefix = "application/vnd.dev.sigstore.bundle";
 inline constexpr std::string_view kSarifJson = "application/sarif+json";
 inline constexpr std::string_view kGenericJson = "application/json";
+inline constexpr std::string_view kCycloneDxXml = "application/vnd.cyclonedx+xml";
+inline constexpr std::string_view kSpdxTagValue = "text/spdx";
+// SPDX 3.0 JSON-LD comes as application/spdx+json (told apart from 2.x by
+// its @context) or as generic JSON-LD.
+inline constexpr std::string_view kJsonLd = "application/ld+json";
+inline constexpr std::string_view kSwidXml = "application/swid+xml";
+inline constexpr std::string_view kCoSwidCbor = "application/swid+cbor";  // RFC 9393 §10.4
+// EAR (draft-ietf-rats-ear): claims as JSON or CBOR, signed as JWT or CWT.
+inline constexpr std::string_view kEatJwt = "application/eat+jwt";
+inline constexpr std::string_view kEatCwt = "application/eat+cwt";
+inline constexpr std::string_view kEatUcsJson = "application/eat-ucs+json";
+inline constexpr std::string_view kEatUcsCbor = "application/eat-ucs+cbor";
+// Generic XML is told apart by its root element (CycloneDX "bom", SWID
+// "SoftwareIdentity").
+inline constexpr std::string_view kGenericXml = "application/xml";
+inline constexpr std::string_view kTextXml = "text/xml";
 
 // Bounds on what one document may cost, whatever its bytes.
 inline constexpr size_t kMaxDocumentBytes = size_t{256} << 20;
@@ -37,7 +53,7 @@ inline constexpr size_t kMaxEdges = 4'000'000;
 // "payloadType", a Sigstore bundle "mediaType" with "dsseEnvelope", SARIF
 // "version" with "runs").
 // Errors: kUnsupported for a type, shape or version no parser here reads
-// (XML, tag-value, SPDX 3, SWID, EAR, …); kMalformed for bytes that are not
+// ; kMalformed for bytes that are not
 // JSON, are over kMaxDocumentBytes, nest containers deeper than
 // kMaxJsonDepth or repeat a key in one object; kInvalidArgument
 // for JSON that breaks the format (a field of the wrong type, a missing

@@ -1,0 +1,1 @@
+// coswid parser tests: to be written.

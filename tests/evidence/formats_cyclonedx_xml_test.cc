@@ -1,0 +1,1 @@
+// cyclonedx_xml parser tests: to be written.

@@ -1,0 +1,1 @@
+// ear parser tests: to be written.

@@ -1,0 +1,1 @@
+// spdx3 parser tests: to be written.

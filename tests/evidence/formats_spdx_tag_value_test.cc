@@ -1,0 +1,1 @@
+// spdx_tag_value parser tests: to be written.

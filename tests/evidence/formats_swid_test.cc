@@ -1,0 +1,1 @@
+// swid parser tests: to be written.
