@@ -15,7 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static constexpr std::string_view kTypes[] = {
       kCycloneDxJson, kSpdxJson,   kOpenVexJson,
       kInTotoJson,    kDsseEnvelopeJson, "application/vnd.dev.sigstore.bundle.v0.3+json",
-      kSarifJson,     kGenericJson,      ""};
+      kSarifJson,     kGenericJson,      "",
+      kCycloneDxXml,  kSpdxTagValue,     kJsonLd,
+      kSwidXml,       kCoSwidCbor,       kEatJwt,
+      kEatCwt,        kEatUcsJson,       kEatUcsCbor,
+      kGenericXml};
   constexpr size_t kTypeCount = sizeof(kTypes) / sizeof(kTypes[0]);
   const std::string_view content_type = kTypes[data[0] % kTypeCount];
   auto document = Parse(content_type, scitt::ByteView(data + 1, size - 1));
