@@ -65,6 +65,7 @@ struct EdgeQuery {
 
 struct FoundEdge {
   uint64_t entry = 0;
+  std::optional<std::string> issuer;  // who signed the statement at `entry`
   IndexedEdge edge;
 };
 
@@ -74,12 +75,31 @@ struct EdgePage {
   std::optional<uint64_t> next;  // set when there may be more
 };
 
+// Node ids that start with `prefix` (at either end of an edge of an entry
+// below `as_of`), in byte order, the first `limit` after `after`: the
+// versions of a package ("pkg:npm/left-pad@"), for a blast radius over a
+// version range.
+struct NodeQuery {
+  std::string prefix;
+  std::optional<std::string> after;
+  size_t limit = 1000;
+  std::optional<uint64_t> as_of;
+};
+
+struct NodePage {
+  uint64_t indexed_size = 0;  // as EdgePage::indexed_size
+  std::vector<std::string> nodes;
+};
+
 // Statements matching every field that is set, in entry order, the first
 // `limit` after entry `after` (exclusive).
 struct StatementQuery {
   std::optional<std::string> subject;  // matches subject or subject_digest
   std::optional<std::string> issuer;
   std::optional<std::string> content_type;
+  // Registered at or after `since`, before `until` (seconds since the epoch).
+  std::optional<int64_t> since;
+  std::optional<int64_t> until;
   std::optional<uint64_t> after;
   size_t limit = 100;
 };
@@ -108,6 +128,7 @@ class EvidenceStore {
   // (statements without their edges).
   virtual Result<StatementPage> FindStatements(const StatementQuery& query) const = 0;
   virtual Result<EdgePage> FindEdges(const EdgeQuery& query) const = 0;
+  virtual Result<NodePage> FindNodes(const NodeQuery& query) const = 0;
 };
 
 }  // namespace scitt::evidence

@@ -160,6 +160,7 @@ TEST_P(EvidenceStoreConformance, FindsEdgesFromEitherEndWithTheirEntries) {
   ASSERT_EQ(page->edges.size(), 1u);
   EXPECT_EQ(page->edges[0].edge, (evidence::IndexedEdge{"DEPENDS_ON", "pkg:npm/app@1", "pkg:npm/left-pad@1.3.0",
                                                         R"({"direct":"true"})"}));
+  EXPECT_EQ(page->edges[0].issuer, "iss3");  // who signed the statement that asserts it
 
   auto statements = store->FindStatements({.subject = "sha256:bb"});
   ASSERT_TRUE(statements.ok());
@@ -167,6 +168,47 @@ TEST_P(EvidenceStoreConformance, FindsEdgesFromEitherEndWithTheirEntries) {
   EXPECT_EQ(statements->statements[0].indexing_error, broken.indexing_error);
   EXPECT_FALSE(statements->statements[0].format);
   EXPECT_EQ(store->FindStatements({.subject = "sha256:aa"})->statements[0].format, "SPDX");
+}
+
+// Statements registered in a time window: since inclusive, until exclusive.
+TEST_P(EvidenceStoreConformance, FindsStatementsRegisteredInATimeWindow) {
+  auto store = MustOpen();
+  std::vector<IndexedStatement> statements;
+  for (uint64_t i = 0; i < 6; ++i) statements.push_back(Statement(i, "s", "i", "t"));  // at 1700000000 + i
+  ASSERT_TRUE(store->Add(statements, 6).ok());
+  EXPECT_EQ(Find(*store, {.since = 1700000002}), (std::vector<uint64_t>{2, 3, 4, 5}));
+  EXPECT_EQ(Find(*store, {.until = 1700000002}), (std::vector<uint64_t>{0, 1}));
+  EXPECT_EQ(Find(*store, {.subject = "s", .since = 1700000001, .until = 1700000003}),
+            (std::vector<uint64_t>{1, 2}));
+  EXPECT_TRUE(Find(*store, {.since = 1800000000}).empty());
+}
+
+// The ids that start with a prefix, at either end of an edge, in byte
+// order, in pages, as of a tree size: the versions of a package.
+TEST_P(EvidenceStoreConformance, FindsNodesByPrefix) {
+  auto store = MustOpen();
+  IndexedStatement first = Statement(0, "sha256:aa", "a", "t");
+  first.edges = {{"DEPENDS_ON", "pkg:npm/left-pad@1.3.0", "pkg:npm/lodash@4", "{}"},
+                 {"CONTAINS", "sha256:aa", "pkg:npm/left-pad@1.2.0", "{}"}};
+  IndexedStatement second = Statement(1, "sha256:bb", "a", "t");
+  second.edges = {{"CONTAINS", "sha256:bb", "pkg:npm/left-pad@2.0.0", "{}"},
+                  {"CONTAINS", "sha256:bb", "pkg:npm/left-pad-extra@1.0.0", "{}"},
+                  {"CONTAINS", "sha256:bb", "pkg:npm/left-pad@1.3.0", "{}"}};
+  ASSERT_TRUE(store->Add(std::vector{first, second}, 2).ok());
+  auto nodes = [&](evidence::NodeQuery query) {
+    auto page = store->FindNodes(query);
+    EXPECT_TRUE(page.ok()) << page.error().message;
+    return page.ok() ? page->nodes : std::vector<std::string>{};
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(nodes({.prefix = "pkg:npm/left-pad@"}),
+            (Ids{"pkg:npm/left-pad@1.2.0", "pkg:npm/left-pad@1.3.0", "pkg:npm/left-pad@2.0.0"}));
+  EXPECT_EQ(nodes({.prefix = "pkg:npm/left-pad@", .after = "pkg:npm/left-pad@1.2.0", .limit = 1}),
+            (Ids{"pkg:npm/left-pad@1.3.0"}));
+  EXPECT_EQ(nodes({.prefix = "pkg:npm/left-pad@", .as_of = 1}),
+            (Ids{"pkg:npm/left-pad@1.2.0", "pkg:npm/left-pad@1.3.0"}));
+  EXPECT_EQ(nodes({.prefix = "sha256:"}), (Ids{"sha256:aa", "sha256:bb"}));
+  EXPECT_TRUE(nodes({.prefix = "pkg:pypi/"}).empty());
 }
 
 // A query answers from what is indexed: rows at or past the indexed size

@@ -128,6 +128,8 @@ Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::State
   if (query.subject) sql += " AND (subject = ?3 OR subject_digest = ?3)";
   if (query.issuer) sql += " AND issuer = ?4";
   if (query.content_type) sql += " AND content_type = ?5";
+  if (query.since) sql += " AND registered_at >= ?7";
+  if (query.until) sql += " AND registered_at < ?8";
   sql += " ORDER BY entry LIMIT ?6";
 
   std::lock_guard lock(mu_);
@@ -142,6 +144,8 @@ Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::State
   BindOptional(q, 3, query.subject);
   BindOptional(q, 4, query.issuer);
   BindOptional(q, 5, query.content_type);
+  if (query.since) q.Int(7, *query.since);
+  if (query.until) q.Int(8, *query.until);
   auto text = [&](int column) -> std::optional<std::string> {
     if (sqlite3_column_type(find->get(), column) == SQLITE_NULL) return std::nullopt;
     return q.TextAt(column);
@@ -164,9 +168,12 @@ Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::State
 }
 
 Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& query) const {
-  std::string sql = "SELECT position, entry, kind, from_id, to_id, attributes FROM edges WHERE ";
+  // The issuer comes from the statement row (one lookup by primary key).
+  std::string sql =
+      "SELECT position, edges.entry, kind, from_id, to_id, attributes, statements.issuer FROM edges "
+      "LEFT JOIN statements ON statements.entry = edges.entry WHERE ";
   sql += query.incoming ? "to_id = ?1" : "from_id = ?1";
-  sql += " AND position > ?2 AND entry < ?3";
+  sql += " AND position > ?2 AND edges.entry < ?3";
   if (query.kind) sql += " AND kind = ?4";
   sql += " ORDER BY position LIMIT ?5";
 
@@ -189,10 +196,42 @@ Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& quer
     position = static_cast<uint64_t>(q.IntAt(0));
     found.entry = static_cast<uint64_t>(q.IntAt(1));
     found.edge = {q.TextAt(2), q.TextAt(3), q.TextAt(4), q.TextAt(5)};
+    if (sqlite3_column_type(find->get(), 6) != SQLITE_NULL) found.issuer = q.TextAt(6);
     out.edges.push_back(std::move(found));
   }
   if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding edges");
   if (out.edges.size() == query.limit) out.next = position;
+  return out;
+}
+
+Result<evidence::NodePage> EvidenceDb::FindNodes(const evidence::NodeQuery& query) const {
+  // A range scan of each id index: ids from max(prefix, after) up to the
+  // first string past every one that starts with prefix.
+  static const std::string kSql =
+      "SELECT id FROM (SELECT to_id AS id FROM edges WHERE to_id >= ?1 AND to_id < ?2 AND to_id > ?3 "
+      "AND entry < ?4 UNION SELECT from_id FROM edges WHERE from_id >= ?1 AND from_id < ?2 "
+      "AND from_id > ?3 AND entry < ?4) ORDER BY id LIMIT ?5";
+  std::string end = query.prefix;
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) end.assign(1, '\xff');  // (an empty prefix: every id short of 0xff bytes)
+  else end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(uint64_t indexed, IndexedSizeLocked());
+  if (query.as_of) indexed = std::min(indexed, *query.as_of);
+  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql(kSql));
+  evidence::NodePage out;
+  out.indexed_size = indexed;
+  const std::string after = query.after.value_or("");  // bound SQLITE_STATIC: must outlive q
+  Query q(*find);
+  q.Text(1, query.prefix)
+      .Text(2, end)  // compared byte by byte (BINARY), valid UTF-8 or not
+      .Text(3, after)
+      .Int(4, static_cast<int64_t>(indexed))
+      .Int(5, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.nodes.push_back(q.TextAt(0));
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding nodes");
   return out;
 }
 

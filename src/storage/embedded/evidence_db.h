@@ -31,6 +31,7 @@ class EvidenceDb final : public evidence::EvidenceStore {
   Status Add(std::span<const evidence::IndexedStatement> statements, uint64_t next) override;
   Result<evidence::StatementPage> FindStatements(const evidence::StatementQuery& query) const override;
   Result<evidence::EdgePage> FindEdges(const evidence::EdgeQuery& query) const override;
+  Result<evidence::NodePage> FindNodes(const evidence::NodeQuery& query) const override;
 
  private:
   EvidenceDb(embedded::Connection db, std::string wal_path)
