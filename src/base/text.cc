@@ -76,4 +76,42 @@ std::string FormatUtc(int64_t seconds_since_epoch) {
   return std::string(text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc));
 }
 
+std::optional<int64_t> ParseUtc(std::string_view text) {
+  // RFC 3339 §5.6 date-time, UTC only.
+  if (text.size() < 20 || text.back() != 'Z' || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+      text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  auto number = [&](size_t at, size_t length) -> std::optional<int> {
+    int value = 0;
+    for (size_t i = at; i < at + length; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  if (text.size() > 20) {  // ".fraction" before the Z
+    const std::string_view fraction = text.substr(20, text.size() - 21);
+    if (text[19] != '.' || fraction.empty() || fraction.find_first_not_of("0123456789") != std::string_view::npos) {
+      return std::nullopt;
+    }
+  }
+  const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
+  const auto hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || *month < 1 || *month > 12 || *day < 1 ||
+      *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  std::tm utc{};
+  utc.tm_year = *year - 1900;
+  utc.tm_mon = *month - 1;
+  utc.tm_mday = *day;
+  utc.tm_hour = *hour;
+  utc.tm_min = *minute;
+  utc.tm_sec = *second;
+  const std::time_t seconds = timegm(&utc);
+  if (utc.tm_mday != *day) return std::nullopt;  // timegm normalised an impossible date (Feb 30)
+  return static_cast<int64_t>(seconds);
+}
+
 }  // namespace scitt

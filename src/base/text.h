@@ -27,5 +27,9 @@ std::string ToValidUtf8(std::string_view s);
 
 // An instant as RFC 3339 UTC text, to the second ("2026-12-04T22:28:57Z").
 std::string FormatUtc(int64_t seconds_since_epoch);
+// The inverse, for "YYYY-MM-DDTHH:MM:SSZ" (a fraction of a second is
+// dropped; "t"/"z" and offsets other than Z are not accepted). nullopt for
+// anything else or an impossible date.
+std::optional<int64_t> ParseUtc(std::string_view text);
 
 }  // namespace scitt

@@ -33,5 +33,16 @@ TEST(Utf8, ReplacesInvalidBytes) {
   EXPECT_EQ(ToValidUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated sequence
 }
 
+TEST(Utc, FormatsAndParsesRfc3339) {
+  EXPECT_EQ(FormatUtc(1796423337), "2026-12-04T22:28:57Z");
+  EXPECT_EQ(ParseUtc("2026-12-04T22:28:57Z"), 1796423337);
+  EXPECT_EQ(ParseUtc("2026-12-04T22:28:57.123456789012Z"), 1796423337);  // the fraction dropped
+  EXPECT_EQ(ParseUtc("1970-01-01T00:00:00Z"), 0);
+  for (const char* bad : {"2026-12-04", "2026-12-04T22:28:57", "2026-12-04T22:28:57+01:00", "2026-02-30T00:00:00Z",
+                          "2026-13-01T00:00:00Z", "2026-12-04t22:28:57z", "2026-12-04T22:28:57.Z", "x026-12-04T22:28:57Z"}) {
+    EXPECT_FALSE(ParseUtc(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace scitt

@@ -57,11 +57,26 @@ Response JsonAnswer(nlohmann::json body, const Request& req, std::string_view ro
   return res;
 }
 
+// A registration time: RFC 3339 UTC ("2026-12-05T10:00:00Z") or seconds
+// since the epoch.
+Result<std::optional<int64_t>> TimeFilter(const Request& req, const char* name) {
+  SCITT_ASSIGN_OR_RETURN(auto text, Filter(req, name));
+  if (!text) return std::optional<int64_t>();
+  if (auto seconds = ParseUtc(*text)) return std::optional<int64_t>(*seconds);
+  if (!text->empty() && text->size() <= 18 && text->find_first_not_of("0123456789") == std::string::npos) {
+    return std::optional<int64_t>(std::stoll(*text));
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   std::string("query parameter ") + name + " must be an RFC 3339 UTC time or seconds since the epoch");
+}
+
 Result<evidence::StatementQuery> ParseQuery(const Request& req) {
   evidence::StatementQuery query;
   SCITT_ASSIGN_OR_RETURN(query.subject, Filter(req, "subject"));
   SCITT_ASSIGN_OR_RETURN(query.issuer, Filter(req, "issuer"));
   SCITT_ASSIGN_OR_RETURN(query.content_type, Filter(req, "type"));
+  SCITT_ASSIGN_OR_RETURN(query.since, TimeFilter(req, "since"));
+  SCITT_ASSIGN_OR_RETURN(query.until, TimeFilter(req, "until"));
   SCITT_ASSIGN_OR_RETURN(query.after, QueryNumber(req, "after"));
   SCITT_ASSIGN_OR_RETURN(query.limit, PageLimit(req));
   return query;
@@ -102,7 +117,7 @@ void GetStatements(const EvidenceDeps& deps, const Request& req, const Responder
   std::optional<uint64_t> after;
   if (found->statements.size() == query->limit) after = found->statements.back().entry;
   respond(JsonAnswer({{"tree_size", found->indexed_size}, {"statements", std::move(statements)}}, req,
-                     "/statements", {"subject", "issuer", "type", "limit"}, after));
+                     "/statements", {"subject", "issuer", "type", "since", "until", "limit"}, after));
 }
 
 constexpr uint64_t kMaxDepth = 10;
@@ -147,36 +162,208 @@ void GetEdges(const EvidenceDeps& deps, const Request& req, const Responder& res
                      {"node", "direction", "kind", "tree_size", "limit"}, found->next));
 }
 
+Result<uint64_t> Depth(const Request& req) {
+  SCITT_ASSIGN_OR_RETURN(const uint64_t depth, QueryNumberOr(req, "depth", kMaxDepth));
+  if (depth < 1 || depth > kMaxDepth) {
+    return MakeError(ErrorCode::kInvalidArgument, "query parameter depth must be 1 to " + std::to_string(kMaxDepth));
+  }
+  return depth;
+}
+
+Result<std::string> RequiredFilter(const Request& req, const char* name) {
+  SCITT_ASSIGN_OR_RETURN(auto value, Filter(req, name));
+  if (!value) return MakeError(ErrorCode::kInvalidArgument, std::string("query parameter ") + name + " is required");
+  return std::move(*value);
+}
+
+bool IsDigest(const std::string& node) { return node.starts_with("sha256:") || node.starts_with("sha512:"); }
+
+nlohmann::json DescribeReached(const std::vector<evidence::Reached>& reached) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const evidence::Reached& node : reached) {
+    out.push_back({{"node", node.node}, {"depth", node.depth}, {"via", DescribeEdge(node.via)}});
+  }
+  return out;
+}
+
+// Where a dependents walk starts: the node itself; for a purl without a
+// version, or with `range` set, every version of that package the graph
+// holds (in the range).
+Result<evidence::WalkQuery> DependentsQuery(const EvidenceDeps& deps, const Request& req, nlohmann::json& answer) {
+  evidence::WalkQuery query;
+  SCITT_ASSIGN_OR_RETURN(const std::string node, RequiredFilter(req, "node"));
+  SCITT_ASSIGN_OR_RETURN(const uint64_t depth, Depth(req));
+  query.max_depth = static_cast<int>(depth);
+  SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
+  SCITT_ASSIGN_OR_RETURN(const auto range_text, Filter(req, "range"));
+  answer["node"] = node;
+  const bool versionless = node.starts_with("pkg:") && node.find('@', node.rfind('/') + 1) == std::string::npos;
+  if (!range_text && !versionless) {
+    query.starts = {node};
+    return query;
+  }
+  std::optional<evidence::VersionRange> range;
+  if (range_text) {
+    SCITT_ASSIGN_OR_RETURN(range, evidence::VersionRange::Parse(*range_text));
+    answer["range"] = *range_text;
+  }
+  SCITT_ASSIGN_OR_RETURN(evidence::PackageVersions versions,
+                         evidence::FindPackageVersions(*deps.store, node, range, query.as_of));
+  query.as_of = versions.tree_size;  // the versions and the walk see one graph
+  answer["versions"] = versions.nodes;
+  if (versions.truncated) answer["truncated"] = true;
+  query.starts = std::move(versions.nodes);
+  return query;
+}
+
 // The blast radius of a node: everything that depends on, contains,
 // describes or was built from it, to a depth, each with the edge (and so
 // the entry) through which it was reached; the artifacts among them apart.
 void GetDependents(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
-  auto node = Filter(req, "node");
-  if (!node.ok()) return respond(ProblemFor(node.error()));
-  if (!*node) return respond(ProblemFor(MakeError(ErrorCode::kInvalidArgument, "query parameter node is required")));
-  auto depth = QueryNumberOr(req, "depth", kMaxDepth);
-  if (!depth.ok()) return respond(ProblemFor(depth.error()));
-  if (*depth < 1 || *depth > kMaxDepth) {
-    return respond(ProblemFor(MakeError(ErrorCode::kInvalidArgument,
-                                        "query parameter depth must be 1 to " + std::to_string(kMaxDepth))));
-  }
-  auto as_of = QueryNumber(req, "tree_size");
-  if (!as_of.ok()) return respond(ProblemFor(as_of.error()));
-  evidence::DependentsQuery query{.node = **node, .max_depth = static_cast<int>(*depth), .as_of = *as_of};
-  auto found = evidence::FindDependents(*deps.store, query);
+  nlohmann::json answer = nlohmann::json::object();
+  auto query = DependentsQuery(deps, req, answer);
+  if (!query.ok()) return respond(ProblemFor(query.error()));
+  auto found = evidence::WalkGraph(*deps.store, *query);
   if (!found.ok()) return respond(ProblemFor(found.error()));
-  nlohmann::json dependents = nlohmann::json::array();
   nlohmann::json artifacts = nlohmann::json::array();
-  for (const evidence::Dependent& dependent : found->nodes) {
-    dependents.push_back({{"node", dependent.node}, {"depth", dependent.depth},
-                          {"via", DescribeEdge(dependent.via)}});
-    if (dependent.node.rfind("sha256:", 0) == 0 || dependent.node.rfind("sha512:", 0) == 0) {
-      artifacts.push_back(dependent.node);
+  for (const evidence::Reached& dependent : found->nodes) {
+    if (IsDigest(dependent.node)) artifacts.push_back(dependent.node);
+  }
+  answer["tree_size"] = found->tree_size;
+  answer["dependents"] = DescribeReached(found->nodes);
+  answer["artifacts"] = std::move(artifacts);
+  answer["truncated"] = answer.value("truncated", false) || found->truncated;
+  respond(JsonAnswer(std::move(answer), req, "/dependents", {}, std::nullopt));
+}
+
+nlohmann::json DescribeVulnerabilities(const std::vector<evidence::Vulnerability>& vulnerabilities) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const evidence::Vulnerability& vulnerability : vulnerabilities) {
+    nlohmann::json findings = nlohmann::json::array();
+    for (const evidence::FoundEdge& finding : vulnerability.findings) findings.push_back(DescribeEdge(finding));
+    nlohmann::json vex = nlohmann::json::array();
+    for (const evidence::VexAssessment& assessment : vulnerability.vex) {
+      auto attributes = nlohmann::json::parse(assessment.attributes, nullptr, /*allow_exceptions=*/false);
+      vex.push_back({{"node", assessment.node},
+                     {"entry", assessment.entry},
+                     {"issuer", assessment.issuer ? nlohmann::json(*assessment.issuer) : nlohmann::json(nullptr)},
+                     {"status", assessment.status},
+                     {"attributes", attributes.is_object() ? attributes : nlohmann::json::object()}});
+    }
+    out.push_back({{"id", vulnerability.id},
+                   {"open", vulnerability.open},
+                   {"status_by_issuer", vulnerability.status_by_issuer},
+                   {"findings", std::move(findings)},
+                   {"vex", std::move(vex)}});
+  }
+  return out;
+}
+
+Result<evidence::WalkQuery> DependenciesQuery(const Request& req, const char* node_name) {
+  evidence::WalkQuery query{.direction = evidence::WalkDirection::kDependencies};
+  SCITT_ASSIGN_OR_RETURN(std::string node, RequiredFilter(req, node_name));
+  query.starts = {std::move(node)};
+  SCITT_ASSIGN_OR_RETURN(const uint64_t depth, Depth(req));
+  query.max_depth = static_cast<int>(depth);
+  SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
+  return query;
+}
+
+// What a node depends on, contains or was built from, to a depth, and the
+// facts about each (findings, VEX, attestations, builders).
+void GetDependencies(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
+  auto query = DependenciesQuery(req, "node");
+  if (!query.ok()) return respond(ProblemFor(query.error()));
+  auto found = evidence::WalkGraph(*deps.store, *query);
+  if (!found.ok()) return respond(ProblemFor(found.error()));
+  nlohmann::json facts = nlohmann::json::array();
+  for (const evidence::FoundEdge& fact : found->facts) facts.push_back(DescribeEdge(fact));
+  respond(JsonAnswer({{"tree_size", found->tree_size},
+                      {"node", query->starts.front()},
+                      {"dependencies", DescribeReached(found->nodes)},
+                      {"facts", std::move(facts)},
+                      {"truncated", found->truncated}},
+                     req, "/dependencies", {}, std::nullopt));
+}
+
+// A shortest chain of edges from one node to another.
+void GetPath(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
+  evidence::PathQuery query;
+  auto parsed = [&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(query.from, RequiredFilter(req, "from"));
+    SCITT_ASSIGN_OR_RETURN(query.to, RequiredFilter(req, "to"));
+    SCITT_ASSIGN_OR_RETURN(const uint64_t depth, Depth(req));
+    query.max_depth = static_cast<int>(depth);
+    SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
+    return Status::Ok();
+  }();
+  if (!parsed.ok()) return respond(ProblemFor(parsed.error()));
+  auto found = evidence::FindPath(*deps.store, query);
+  if (!found.ok()) return respond(ProblemFor(found.error()));
+  nlohmann::json edges = nlohmann::json::array();
+  for (const evidence::FoundEdge& edge : found->edges) edges.push_back(DescribeEdge(edge));
+  const bool connected = !found->edges.empty() || query.from == query.to;
+  respond(JsonAnswer({{"tree_size", found->tree_size},
+                      {"from", query.from},
+                      {"to", query.to},
+                      {"found", connected},
+                      {"path", std::move(edges)},
+                      {"truncated", found->truncated}},
+                     req, "/path", {}, std::nullopt));
+}
+
+constexpr size_t kMaxSummaryStatements = 1000;
+
+// What we know about an artifact: the statements about it (with receipts),
+// counted by format and by issuer; every package under it; the
+// vulnerabilities found in it or in any of them, with every issuer's VEX
+// (and those from `vex_issuer`, a comma-separated list, applied).
+void GetArtifactEvidence(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
+  auto query = DependenciesQuery(req, "subject");
+  if (!query.ok()) return respond(ProblemFor(query.error()));
+  std::vector<std::string> trusted;
+  if (auto list = req.Query("vex_issuer")) {
+    for (std::string_view rest = *list; !rest.empty();) {
+      const size_t comma = rest.find(',');
+      if (comma != 0) trusted.emplace_back(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
-  respond(JsonAnswer({{"tree_size", found->tree_size}, {"node", **node}, {"dependents", std::move(dependents)},
-                      {"artifacts", std::move(artifacts)}, {"truncated", found->truncated}},
-                     req, "/dependents", {}, std::nullopt));
+  auto walk = evidence::WalkGraph(*deps.store, *query);
+  if (!walk.ok()) return respond(ProblemFor(walk.error()));
+  auto found = deps.store->FindStatements(
+      {.subject = query->starts.front(), .limit = kMaxSummaryStatements});
+  if (!found.ok()) return respond(ProblemFor(found.error()));
+  nlohmann::json statements = nlohmann::json::array();
+  std::map<std::string, uint64_t> by_format, by_issuer;
+  if (!found->statements.empty()) {
+    auto head = deps.log->LatestTreeHead();
+    if (!head.ok()) return respond(ProblemFor(head.error()));
+    for (const evidence::IndexedStatement& statement : found->statements) {
+      if (statement.entry >= walk->tree_size) break;  // one graph: the walk's
+      auto receipt = deps.log->InclusionReceipt(statement.entry, head->tree_size);
+      if (!receipt.ok()) return respond(ProblemFor(receipt.error()));
+      statements.push_back(Describe(statement, *receipt));
+      ++by_format[statement.format.value_or("other")];
+      ++by_issuer[statement.issuer.value_or("")];
+    }
+  }
+  nlohmann::json packages = nlohmann::json::array();
+  for (const evidence::Reached& node : walk->nodes) {
+    if (node.node.starts_with("pkg:")) {
+      packages.push_back({{"purl", node.node}, {"depth", node.depth}, {"via", DescribeEdge(node.via)}});
+    }
+  }
+  respond(JsonAnswer({{"tree_size", walk->tree_size},
+                      {"subject", query->starts.front()},
+                      {"statements", std::move(statements)},
+                      {"statements_truncated", found->statements.size() == kMaxSummaryStatements},
+                      {"evidence", {{"by_format", by_format}, {"by_issuer", by_issuer}}},
+                      {"packages", std::move(packages)},
+                      {"vulnerabilities", DescribeVulnerabilities(evidence::ApplyVex(walk->facts, trusted))},
+                      {"vex_issuers", trusted.empty() ? nlohmann::json("*") : nlohmann::json(trusted)},
+                      {"truncated", walk->truncated}},
+                     req, "/evidence", {}, std::nullopt));
 }
 
 }  // namespace
@@ -190,6 +377,15 @@ void AddEvidenceRoutes(const EvidenceDeps& deps, http::Router& router) {
              }));
   router.Add("GET", "/dependents", OnPool(*deps.reads, [deps](Request req, Responder respond) {
                GetDependents(deps, req, respond);
+             }));
+  router.Add("GET", "/dependencies", OnPool(*deps.reads, [deps](Request req, Responder respond) {
+               GetDependencies(deps, req, respond);
+             }));
+  router.Add("GET", "/path", OnPool(*deps.reads, [deps](Request req, Responder respond) {
+               GetPath(deps, req, respond);
+             }));
+  router.Add("GET", "/evidence", OnPool(*deps.reads, [deps](Request req, Responder respond) {
+               GetArtifactEvidence(deps, req, respond);
              }));
 }
 
