@@ -28,6 +28,7 @@ PACKAGES=(
 # on a free loopback port, and Node.js with npm runs @sigstore/oci (npm).
 if [[ ${1:-} == --test ]]; then
   PACKAGES+=(skopeo podman umoci docker-registry)
+  PACKAGES+=(graphviz)  # `scitt query graph --format svg` runs Graphviz's dot
   # Node.js may come from elsewhere (the machine image has NodeSource's, whose
   # nodejs package carries npm and conflicts with Debian's npm): only what is
   # missing is added.

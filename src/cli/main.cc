@@ -33,6 +33,7 @@ int Main(int argc, char** argv) {
   AddBenchCommands(app, &action);
   AddRegistryCommands(app, &action);
   AddQueryCommands(app, &action);
+  AddIndexCommands(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,6 +1,13 @@
 #include "storage/store.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "base/file.h"
+#include "evidence/statement_indexer.h"
 
 #include "storage/embedded/blob_files.h"
 #include "storage/embedded/embedded_store.h"
@@ -75,6 +82,52 @@ Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::st
   SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
   SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(dir + "/evidence.sqlite"));
   return std::unique_ptr<evidence::EvidenceStore>(std::move(store));
+}
+
+Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting,
+                                             const std::function<void(uint64_t)>& progress) {
+  SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
+  StoreOptions options;
+  options.read_only = true;  // shares the directory lock: refused while a service writes there
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<log::LogStore> log, OpenStore(setting, options));
+  const std::string target = dir + "/evidence.sqlite";
+  const std::string fresh = target + ".rebuild";
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (std::remove((fresh + suffix).c_str()) != 0 && errno != ENOENT) {
+      return MakeError(ErrorCode::kIo, "cannot remove " + fresh + suffix + ": " + std::strerror(errno));
+    }
+  }
+  EvidenceRebuild out;
+  {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(fresh));
+    evidence::StatementIndexer indexer(*store);
+    constexpr uint64_t kChunk = 1000;  // entries read (and indexed, and saved) together
+    const uint64_t size = log->size();
+    for (uint64_t start = 0; start < size; start += kChunk) {
+      const uint64_t count = std::min(kChunk, size - start);
+      SCITT_ASSIGN_OR_RETURN(std::vector<log::LogEntry> entries, log->Entries(start, count));
+      for (const log::LogEntry& entry : entries) SCITT_RETURN_IF_ERROR(indexer.Consume(entry));
+      SCITT_RETURN_IF_ERROR(indexer.SaveCursor(start + count));
+      out.entries = start + count;
+      if (progress) progress(out.entries);
+    }
+    SCITT_ASSIGN_OR_RETURN(const EvidenceDb::Counts counts, store->CountRows());
+    out.statements = counts.statements;
+    out.edges = counts.edges;
+    out.errors = counts.indexing_errors;
+  }  // closed: its WAL is checkpointed into the file and removed
+  // The old index's WAL must not outlive it: a new file under its name would
+  // read the stale frames as its own. Opening and closing it checkpoints
+  // the WAL into it and removes it; then the new file takes the name.
+  if (std::filesystem::exists(target)) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> old, EvidenceDb::Open(target));
+  }
+  for (const char* suffix : {"-wal", "-shm"}) std::remove((target + suffix).c_str());
+  if (std::rename(fresh.c_str(), target.c_str()) != 0) {
+    return MakeError(ErrorCode::kIo, "cannot rename " + fresh + " to " + target + ": " + std::strerror(errno));
+  }
+  SCITT_RETURN_IF_ERROR(SyncDirectory(dir));
+  return out;
 }
 
 }  // namespace scitt::storage

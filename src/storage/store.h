@@ -76,4 +76,20 @@ Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistrySt
 // DIR/evidence.sqlite.
 Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::string& setting);
 
+// `scitt index rebuild`: indexes every entry of the log in `setting` again,
+// from the log alone, into a new evidence store, and puts it in place of the
+// old one at the end (for file:DIR, DIR/evidence.sqlite.rebuild renamed over
+// DIR/evidence.sqlite once complete: an interrupted rebuild leaves the old
+// index whole). The log is opened read-only, so a running service on the
+// same directory makes it fail with kConflict. `progress` is called after
+// each chunk of entries with the number indexed so far.
+struct EvidenceRebuild {
+  uint64_t entries = 0;     // log entries read
+  uint64_t statements = 0;  // of them, statements indexed
+  uint64_t edges = 0;       // graph edges their payloads gave
+  uint64_t errors = 0;      // payloads that broke their format (indexing_error)
+};
+Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting,
+                                             const std::function<void(uint64_t)>& progress = {});
+
 }  // namespace scitt::storage

@@ -126,6 +126,7 @@ nlohmann::json DescribeEdge(const evidence::FoundEdge& found) {
   auto attributes = nlohmann::json::parse(found.edge.attributes, nullptr, /*allow_exceptions=*/false);
   if (attributes.is_discarded()) attributes = nlohmann::json::object();
   return {{"entry", found.entry},
+          {"issuer", found.issuer ? nlohmann::json(*found.issuer) : nlohmann::json(nullptr)},
           {"kind", found.edge.kind},
           {"from", found.edge.from},
           {"to", found.edge.to},

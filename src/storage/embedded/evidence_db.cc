@@ -235,4 +235,15 @@ Result<evidence::NodePage> EvidenceDb::FindNodes(const evidence::NodeQuery& quer
   return out;
 }
 
+Result<EvidenceDb::Counts> EvidenceDb::CountRows() const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* count,
+                         Sql("SELECT (SELECT count(*) FROM statements), (SELECT count(*) FROM edges), "
+                             "(SELECT count(*) FROM statements WHERE indexing_error IS NOT NULL)"));
+  Query q(*count);
+  if (q.Step() != SQLITE_ROW) return SqliteError(db_.get(), "counting the index");
+  return Counts{static_cast<uint64_t>(q.IntAt(0)), static_cast<uint64_t>(q.IntAt(1)),
+                static_cast<uint64_t>(q.IntAt(2))};
+}
+
 }  // namespace scitt::storage

@@ -33,6 +33,14 @@ class EvidenceDb final : public evidence::EvidenceStore {
   Result<evidence::EdgePage> FindEdges(const evidence::EdgeQuery& query) const override;
   Result<evidence::NodePage> FindNodes(const evidence::NodeQuery& query) const override;
 
+  // What the index holds, for `scitt index rebuild`'s report.
+  struct Counts {
+    uint64_t statements = 0;
+    uint64_t edges = 0;
+    uint64_t indexing_errors = 0;
+  };
+  Result<Counts> CountRows() const;
+
  private:
   EvidenceDb(embedded::Connection db, std::string wal_path)
       : db_(std::move(db)), commits_(&db_, &mu_, std::move(wal_path)) {}

@@ -1,0 +1,267 @@
+#!/usr/bin/python3
+"""The evidence graph's queries through the real binary (docs/evidence.md):
+a real SBOM for an image, a scanner's finding and two issuers' VEX about
+one of its packages; the blast radius of a package over every version and
+over a version range; an image's dependencies with the facts about them;
+what we know about an image (GET /evidence, `scitt query artifact`) with
+VEX applied per issuer and as of an earlier tree size; a path from the
+image to a vulnerability; statements by registration time; DOT and SVG
+pictures; `--verify` that checks every cited entry (and fails on an answer
+that lies about one); kill -9 in the middle of indexing, then `scitt index
+rebuild` (refused while the service runs) giving the same answers.
+
+Usage: evidence_graph_test.py PATH/TO/scitt
+"""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+VECTORS = os.environ.get("SCITT_VECTORS",
+                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "vectors"))
+LARAVEL = os.path.join(VECTORS, "evidence", "cyclonedx", "laravel-7.12.0.bom.1.4.json")
+LARAVEL_FACTS = json.load(open(os.path.join(VECTORS, "evidence", "cyclonedx", "facts.json")))["laravel-7.12.0.bom.1.4.json"]
+WORK = tempfile.mkdtemp(prefix="scitt-graph-")
+ISSUER = lib.Issuer()
+KEYS = os.path.join(WORK, "issuer-keys.json")
+with open(KEYS, "w") as f:
+    json.dump(ISSUER.jwks(), f)
+IMAGE = "sha256:" + "a1" * 32
+OTHER_IMAGE = "sha256:" + "b2" * 32
+ROOT = LARAVEL_FACTS["subject"]["purl"]
+PACKAGE = "pkg:composer/voku/portable-ascii@1.6.1"
+CVE = "CVE-2026-4242"
+SUPPLIER, SCANNER, STRANGER = "https://supplier.example", "https://scanner.example", "https://stranger.example"
+CDX, OPENVEX = "application/vnd.cyclonedx+json", "application/openvex+json"
+
+SERVER = lib.Server(SCITT, WORK, "graph", "--issuer-keys", KEYS, "--rate-limit", "0")
+ENTRIES = {}
+
+
+def register(subject, issuer, content_type, payload):
+    statement = ISSUER.sign(subject, payload, issuer=issuer, content_type=content_type)
+    status, _, body = lib.request("POST", SERVER.url + "/entries", statement, {"Content-Type": "application/cose"})
+    assert status == 201, (status, body)
+    _, index, _ = lib.verify_receipt(SERVER.url, body, lib.registered_form(statement))
+    return index
+
+
+def get(route, **params):
+    status, hdrs, body = lib.request("GET", SERVER.url + route + "?" + urllib.parse.urlencode(params))
+    assert status == 200, (route, params, status, body)
+    assert hdrs["content-type"] == "application/json"
+    return json.loads(body)
+
+
+def wait_indexed(size, seconds=20):
+    deadline = time.time() + seconds
+    while get("/statements", limit=1)["tree_size"] < size:
+        assert time.time() < deadline, f"the index did not reach {size}"
+        time.sleep(0.05)
+
+
+def cli(*args, check=True):
+    result = subprocess.run([SCITT, "query", *args, "--url", SERVER.url], capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, result
+    return result
+
+
+def finding(cve, purl):
+    return json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+                       "vulnerabilities": [{"id": cve, "ratings": [{"severity": "high"}],
+                                            "affects": [{"ref": purl}]}]}).encode()
+
+
+def vex(author, status, purl, cve):
+    statement = {"vulnerability": {"name": cve}, "products": [{"@id": purl}], "status": status}
+    if status == "not_affected":
+        statement["justification"] = "vulnerable_code_not_in_execute_path"
+    return json.dumps({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example/vex/" + status,
+                       "author": author, "timestamp": "2026-12-05T10:00:00Z", "version": 1,
+                       "statements": [statement]}).encode()
+
+
+def test_setup_a_real_sbom_a_finding_and_vex_from_two_issuers():
+    with open(LARAVEL, "rb") as f:
+        ENTRIES["sbom"] = register(IMAGE, SUPPLIER, CDX, f.read())
+    older = json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+                        "metadata": {"component": {"bom-ref": "app", "name": "old", "purl": "pkg:composer/acme/old@1"}},
+                        "components": [{"bom-ref": "pa", "name": "portable-ascii",
+                                        "purl": "pkg:composer/voku/portable-ascii@1.4.0"}],
+                        "dependencies": [{"ref": "app", "dependsOn": ["pa"]}]}).encode()
+    ENTRIES["other_sbom"] = register(OTHER_IMAGE, SUPPLIER, CDX, older)
+    ENTRIES["finding"] = register(IMAGE, SCANNER, CDX, finding(CVE, PACKAGE))
+    ENTRIES["stranger_vex"] = register(PACKAGE, STRANGER, OPENVEX, vex(STRANGER, "not_affected", PACKAGE, CVE))
+    ENTRIES["supplier_vex"] = register(PACKAGE, SUPPLIER, OPENVEX, vex(SUPPLIER, "fixed", PACKAGE, CVE))
+    wait_indexed(ENTRIES["supplier_vex"] + 1)
+    statement = get("/statements", subject=IMAGE)["statements"][0]
+    assert statement["format"] == "CycloneDX", statement
+
+
+def test_blast_radius_over_every_version_and_a_range():
+    every = get("/dependents", node="pkg:composer/voku/portable-ascii")
+    assert every["versions"] == ["pkg:composer/voku/portable-ascii@1.4.0", PACKAGE], every["versions"]
+    assert sorted(every["artifacts"]) == sorted([IMAGE, OTHER_IMAGE]), every["artifacts"]
+    ranged = get("/dependents", node="pkg:composer/voku/portable-ascii", range="vers:composer/>=1.5.0|<2")
+    assert ranged["versions"] == [PACKAGE] and ranged["artifacts"] == [IMAGE], ranged
+    assert get("/dependents", node="pkg:composer/voku/portable-ascii", range="<1.0")["artifacts"] == []
+    # The CLI prints each artifact's path back to the matched version.
+    out = cli("dependents", "--node", "pkg:composer/voku/portable-ascii", "--range", ">=1.5.0").stdout
+    assert any(line.startswith(IMAGE + " -DESCRIBES") and line.endswith(PACKAGE) for line in out.split("\n")), out
+    status, hdrs, body = lib.request("GET", SERVER.url + "/dependents?node=pkg:x/y&range=~>1.0")
+    lib.problem(status, hdrs, body, 400)
+
+
+def test_dependencies_carry_the_facts_about_each_package():
+    answer = get("/dependencies", node=IMAGE)
+    reached = {d["node"]: d for d in answer["dependencies"]}
+    assert reached[ROOT]["depth"] == 1 and reached[ROOT]["via"]["kind"] == "DESCRIBES"
+    assert PACKAGE in reached and reached[PACKAGE]["via"]["entry"] == ENTRIES["sbom"]
+    assert len(reached) == LARAVEL_FACTS["counts"]["root_reachable_transitively"] + 1, len(reached)
+    kinds = sorted((f["kind"], f["entry"], f["issuer"]) for f in answer["facts"] if f["to"] == CVE)
+    assert kinds == sorted([("VULNERABLE_TO", ENTRIES["finding"], SCANNER),
+                            ("VEX_STATUS", ENTRIES["stranger_vex"], STRANGER),
+                            ("VEX_STATUS", ENTRIES["supplier_vex"], SUPPLIER)]), kinds
+
+
+def vulnerability(answer):
+    [found] = [v for v in answer["vulnerabilities"] if v["id"] == CVE]
+    return found
+
+
+def test_what_we_know_about_an_image_with_vex_per_issuer_and_as_of():
+    answer = get("/evidence", subject=IMAGE)
+    assert [s["entry"] for s in answer["statements"]] == [ENTRIES["sbom"], ENTRIES["finding"]]
+    assert answer["evidence"]["by_issuer"] == {SUPPLIER: 1, SCANNER: 1}, answer["evidence"]
+    assert {p["purl"] for p in answer["packages"]} >= {ROOT, PACKAGE}
+    found = vulnerability(answer)
+    assert found["status_by_issuer"] == {STRANGER: "not_affected", SUPPLIER: "fixed"}, found
+    assert found["open"] is False and answer["vex_issuers"] == "*"
+    assert [f["entry"] for f in found["findings"]] == [ENTRIES["finding"]]
+    # Only the scanner's word counts: nobody it trusts closed the finding.
+    assert vulnerability(get("/evidence", subject=IMAGE, vex_issuer=SCANNER))["open"] is True
+    assert vulnerability(get("/evidence", subject=IMAGE, vex_issuer=SUPPLIER + "," + SCANNER))["open"] is False
+    # Who knew what, when: before the supplier's VEX only a stranger had spoken.
+    then = get("/evidence", subject=IMAGE, vex_issuer=SUPPLIER, tree_size=ENTRIES["supplier_vex"])
+    assert then["tree_size"] == ENTRIES["supplier_vex"] and vulnerability(then)["open"] is True
+    assert vulnerability(then)["status_by_issuer"] == {STRANGER: "not_affected"}
+    out = cli("artifact", IMAGE, "--vex-issuer", SCANNER).stdout
+    assert "vulnerabilities: 1 (1 open after VEX from " + SCANNER + ")" in out, out
+    assert CVE + "  open" in out and "packages: " in out, out
+
+
+def test_a_path_from_the_image_to_the_vulnerability():
+    answer = get("/path", **{"from": IMAGE, "to": CVE})
+    assert answer["found"] is True
+    path = answer["path"]
+    assert path[0]["from"] == IMAGE and path[-1]["to"] == CVE and path[-1]["entry"] == ENTRIES["finding"], path
+    assert all(a["to"] == b["from"] for a, b in zip(path, path[1:]))
+    assert get("/path", **{"from": CVE, "to": IMAGE})["found"] is False
+    none = cli("path", "--from", CVE, "--to", IMAGE, check=False)
+    assert none.returncode == 1 and "no path" in none.stdout, none
+
+
+def test_statements_by_registration_time():
+    everything = get("/statements", limit=1000)["statements"]
+    first = everything[0]["registered_at"]
+    assert [s["entry"] for s in get("/statements", since=first, limit=1000)["statements"]] == \
+        [s["entry"] for s in everything]
+    assert get("/statements", until=first)["statements"] == []
+    status, hdrs, body = lib.request("GET", SERVER.url + "/statements?since=yesterday")
+    lib.problem(status, hdrs, body, 400)
+
+
+def test_dot_and_svg_pictures():
+    dot = cli("graph", "--node", PACKAGE, "--depth", "10").stdout
+    assert dot.startswith("digraph evidence {") and f'"{IMAGE}"' in dot and f'"{CVE}"' in dot, dot[:500]
+    assert "VULNERABLE_TO #" + str(ENTRIES["finding"]) in dot
+    svg_file = os.path.join(WORK, "graph.svg")
+    cli("graph", "--node", PACKAGE, "--depth", "10", "--format", "svg", "-o", svg_file)
+    with open(svg_file) as f:
+        svg = f.read()
+    # Graphviz writes "-" in text as "&#45;".
+    assert "<svg" in svg and CVE.replace("-", "&#45;") in svg, svg[:300]
+
+
+class LyingProxy(http.server.BaseHTTPRequestHandler):
+    """Forwards to the service, but says an edge of /dependencies goes
+    somewhere its statement never said."""
+
+    def do_GET(self):
+        with urllib.request.urlopen(SERVER.url + self.path) as upstream:
+            body, status, ctype = upstream.read(), upstream.status, upstream.headers["Content-Type"]
+        if self.path.startswith("/dependencies"):
+            answer = json.loads(body)
+            answer["dependencies"][0]["via"]["to"] = "pkg:composer/evil/package@6.6.6"
+            body = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_verify_checks_every_cited_entry_and_catches_a_lie():
+    out = cli("dependencies", "--node", IMAGE, "--verify").stdout
+    # The SBOM, the finding and both VEX documents back this answer.
+    assert "verify: 4 entries, each receipt verified" in out, out
+    out = cli("artifact", IMAGE, "--verify").stdout
+    assert "verify: " in out and "entries, each receipt verified" in out, out
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), LyingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        result = subprocess.run([SCITT, "query", "dependencies", "--node", IMAGE, "--verify", "--url",
+                                 f"http://127.0.0.1:{proxy.server_address[1]}"], capture_output=True, text=True)
+    finally:
+        proxy.shutdown()
+    assert result.returncode == 1, result
+    assert f"entry {ENTRIES['sbom']}: its statement does not assert" in result.stderr, result.stderr
+
+
+def answers():
+    return (get("/evidence", subject=IMAGE), get("/dependents", node="pkg:composer/voku/portable-ascii"),
+            get("/statements", limit=1000)["statements"])
+
+
+def test_kill_9_mid_indexing_then_rebuild_gives_the_same_answers():
+    with open(LARAVEL, "rb") as f:
+        sbom = f.read()
+    last = None
+    for i in range(8):  # the indexer is busy with these when the service dies
+        last = register("sha256:%064x" % (0xc0ffee + i), "https://burst.example", CDX, sbom)
+    SERVER.kill()
+    SERVER.start()
+    wait_indexed(last + 1)
+    caught_up = answers()
+    assert len(get("/statements", issuer="https://burst.example")["statements"]) == 8
+    refused = subprocess.run([SCITT, "index", "rebuild", "--data", SERVER.data], capture_output=True, text=True)
+    assert refused.returncode != 0 and refused.stderr.strip(), refused
+    SERVER.stop()
+    rebuilt = subprocess.run([SCITT, "index", "rebuild", "--data", SERVER.data], capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt
+    assert f"entries:     {last + 1} read from the log" in rebuilt.stdout, rebuilt.stdout
+    assert not any(name.endswith(".rebuild") for name in os.listdir(SERVER.data))
+    SERVER.start()
+    again = answers()
+    strip = lambda statements: [{k: v for k, v in s.items() if k != "receipt"} for s in statements]
+    for before, after in zip(caught_up[:2], again[:2]):
+        before.pop("statements", None), after.pop("statements", None)
+        assert before == after
+    assert strip(caught_up[2]) == strip(again[2])
+
+
+sys.exit(lib.run_module_tests(globals(), WORK, SERVER))
