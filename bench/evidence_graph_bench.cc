@@ -247,9 +247,9 @@ struct QueryClass {
   std::vector<uint32_t> ranks;
 };
 
-// Query nodes across popularity, among the packages the corpus holds:
-// the 100 held by most SBOMs, those around the median, and those in one
-// SBOM only.
+// Query nodes across popularity, among the packages the corpus holds: the
+// 100 held by most SBOMs, those around the 1st percentile, and those held by
+// one SBOM only (the median package: most of the pool is long tail).
 std::vector<QueryClass> PickQueries(const std::vector<uint32_t>& appearances, size_t queries, uint64_t seed) {
   std::vector<uint32_t> held;
   for (uint32_t r = 0; r < appearances.size(); ++r) {
@@ -265,10 +265,10 @@ std::vector<QueryClass> PickQueries(const std::vector<uint32_t>& appearances, si
     for (size_t i = 0; i < per_class && begin < end; ++i) c.ranks.push_back(held[begin + rng() % (end - begin)]);
     return c;
   };
-  const size_t middle = held.size() / 2, band = std::max<size_t>(1, held.size() / 200);
+  const size_t percentile = held.size() / 100, band = std::max<size_t>(1, held.size() / 1000);
   const size_t singles = static_cast<size_t>(
       std::find_if(held.begin(), held.end(), [&](uint32_t r) { return appearances[r] == 1; }) - held.begin());
-  return {pick("popular", 0, 100), pick("median", middle - std::min(middle, band), middle + band),
+  return {pick("popular", 0, 100), pick("top 1%", percentile - std::min(percentile, band), percentile + band),
           pick("rare", std::min(singles, held.size() - 1), held.size())};
 }
 
