@@ -20,7 +20,7 @@ CREATE TABLE statements(entry INTEGER PRIMARY KEY, subject TEXT, subject_digest 
 CREATE TABLE edges(position INTEGER PRIMARY KEY, entry INTEGER NOT NULL, kind TEXT NOT NULL,
   from_id TEXT NOT NULL, to_id TEXT NOT NULL, attributes TEXT NOT NULL);
 CREATE INDEX edges_from ON edges(from_id, position);
-CREATE INDEX edges_to ON edges(to_id, position);
+CREATE INDEX edges_to ON edges(to_id, position, entry, kind, from_id, attributes);
 CREATE INDEX statements_by_subject ON statements(subject, entry) WHERE subject IS NOT NULL;
 CREATE INDEX statements_by_subject_digest ON statements(subject_digest, entry)
   WHERE subject_digest IS NOT NULL;
@@ -28,8 +28,26 @@ CREATE INDEX statements_by_issuer ON statements(issuer, entry) WHERE issuer IS N
 CREATE INDEX statements_by_content_type ON statements(content_type, entry) WHERE content_type IS NOT NULL;
 CREATE TABLE indexed(size INTEGER NOT NULL);
 INSERT INTO indexed(size) VALUES(0);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 )sql";
+
+// Format 1 to 2: the index on to_id covers every column, so a walk to a
+// node's dependents (evidence::FindDependents, one lookup per node) reads
+// its edges from adjacent index entries instead of one table page per
+// edge, scattered over the file by indexing order. Measured at 10 M edges
+// (docs/performance.md): 36 → 12 µs per node of a blast radius
+// with the mapping below (kMapForReads), and 223 bytes per edge instead of 171.
+constexpr const char* kUpgradeTo2 = R"sql(
+DROP INDEX edges_to;
+CREATE INDEX edges_to ON edges(to_id, position, entry, kind, from_id, attributes);
+PRAGMA user_version = 2;
+)sql";
+
+// Maps the database for reads: a walk's lookups then read pages from the
+// OS cache without a pread each (on this VM a syscall costs a hypervisor
+// exit). Writes still go through the WAL as before, so durability is
+// unchanged. 64 GiB is an address-space bound, not memory.
+constexpr const char* kMapForReads = "PRAGMA mmap_size = 68719476736";
 
 void BindOptional(Query& q, int index, const std::optional<std::string>& value) {
   if (value) q.Text(index, *value);  // else NULL
@@ -41,16 +59,19 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
   SCITT_RETURN_IF_ERROR(embedded::GroupCommit::Prepare(db, path));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
-  if (version == 0) {
+  if (version == 0 || version == 1) {
+    // In place and in one transaction: a crash during the upgrade leaves
+    // format 1, upgraded again on the next open.
     SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    if (Status created = db.Exec(kSchema); !created.ok()) {
+    if (Status created = db.Exec(version == 0 ? kSchema : kUpgradeTo2); !created.ok()) {
       (void)db.Exec("ROLLBACK");
       return created.error();
     }
     SCITT_RETURN_IF_ERROR(db.Exec("COMMIT"));
-  } else if (version != 1) {
+  } else if (version != 2) {
     return embedded::UnknownVersion(path, version);
   }
+  SCITT_RETURN_IF_ERROR(db.Exec(kMapForReads));
   return std::unique_ptr<EvidenceDb>(new EvidenceDb(std::move(db), path + "-wal"));
 }
 
