@@ -1,6 +1,6 @@
 // Query speed of the evidence graph at scale: a synthetic corpus of
 // CycloneDX SBOMs over a shared pool of packages is written through
-// EvidenceStore::Add (the indexer's path), then evidence::FindDependents
+// EvidenceStore::Add (the indexer's path), then evidence::WalkGraph (dependents)
 // (blast radius, depth ≤ 10) and single-hop FindEdges are timed one by one,
 // at the latest tree size and pinned to half of it (as_of), for packages of
 // every popularity. A plain program rather than Google Benchmark: we want
@@ -205,6 +205,7 @@ class CountingStore final : public EvidenceStore {
   Result<StatementPage> FindStatements(const StatementQuery& query) const override {
     return inner_.FindStatements(query);
   }
+  Result<NodePage> FindNodes(const NodeQuery& query) const override { return inner_.FindNodes(query); }
   Result<EdgePage> FindEdges(const EdgeQuery& query) const override {
     ++calls;
     auto page = inner_.FindEdges(query);
@@ -360,14 +361,14 @@ int Run(int argc, char** argv) {
       Row row;
       for (uint32_t rank : c.ranks) {
         CountingStore counting(store);
-        DependentsQuery query;
-        query.node = Purl(rank);
+        WalkQuery query;
+        query.starts = {Purl(rank)};
         query.max_depth = 10;
         if (pinned) query.as_of = as_of;
         const auto start = Clock::now();
-        auto found = FindDependents(counting, query);
+        auto found = WalkGraph(counting, query);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-        if (!found.ok()) Die("FindDependents: " + found.error().message);
+        if (!found.ok()) Die("WalkGraph: " + found.error().message);
         row.ms.push_back(ms);
         row.reached.push_back(found->nodes.size());
         row.truncated += found->truncated;

@@ -32,7 +32,7 @@ PRAGMA user_version = 2;
 )sql";
 
 // Format 1 to 2: the index on to_id covers every column, so a walk to a
-// node's dependents (evidence::FindDependents, one lookup per node) reads
+// node's dependents (evidence::WalkGraph, one lookup per node) reads
 // its edges from adjacent index entries instead of one table page per
 // edge, scattered over the file by indexing order. Measured at 10 M edges
 // (docs/performance.md): 36 → 12 µs per node of a blast radius
