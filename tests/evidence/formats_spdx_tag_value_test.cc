@@ -10,7 +10,7 @@
 
 #include "evidence/formats/parse.h"
 #include "graph_view.h"
-#include "spdx2_facts.h"
+#include "spdx_facts.h"
 #include "support/vectors.h"
 #include "vector_checks.h"
 
@@ -75,7 +75,8 @@ TEST(EvidenceSpdxTagValue, SameGraphAsTheJsonTwin) {
   const GraphView graph(*tag_value);
   // Checksums, a multi-line <text> value around them, the purl.
   EXPECT_EQ(graph.Attribute("ref:SPDXRef-Package", "digest.blake2b-384"),
-            "aaabd89c926ab525c242e6621f2f5fa73aa4afe3d9e24aed727faaadd6af38b620bdb623dd2b4788b1c8086984af8706");
+            "aaabd89c926ab525c242e6621f2f5fa73aa4afe3d9e24aed727faaadd6af38b620bdb623dd2b4788b1c808"
+            "6984af8706");
   EXPECT_EQ(graph.Attribute("ref:SPDXRef-File", "digest.md5"), "624c1abb3664f4b35547e7c73864ad24");
   EXPECT_EQ(graph.Attribute("pkg:maven/org.apache.jena/apache-jena@3.12.0", "local_id"),
             "SPDXRef-fromDoap-0");
@@ -85,7 +86,8 @@ TEST(EvidenceSpdxTagValue, SameGraphAsTheJsonTwin) {
   EXPECT_EQ(graph.Find("Tool: LicenseFind-1.0"), nullptr);
   // DYNAMIC_LINK is a dependency by link; GENERATED_FROM a build source;
   // "GENERATED_FROM NOASSERTION" says nothing.
-  const Edge* link = graph.FindEdge(EdgeKind::kDependsOn, "ref:SPDXRef-Package", "ref:SPDXRef-Saxon");
+  const Edge* link =
+      graph.FindEdge(EdgeKind::kDependsOn, "ref:SPDXRef-Package", "ref:SPDXRef-Saxon");
   ASSERT_NE(link, nullptr);
   EXPECT_EQ(link->attributes.at("link"), "dynamic");
   EXPECT_EQ(graph.Targets(EdgeKind::kBuiltFrom, "ref:SPDXRef-File"),
@@ -102,7 +104,8 @@ TEST(EvidenceSpdxTagValue, ExternalDocumentReferences) {
   const std::string go_lib = "https://swinslow.net/spdx-examples/example6/go-lib-v2#";
   const std::string binary = "ref:SPDXRef-Package-hello-go-bin";
   // "go.fmt RUNTIME_DEPENDENCY_OF hello-go-bin": hello-go-bin depends on it at run time.
-  const Edge* runtime = graph.FindEdge(EdgeKind::kDependsOn, binary, go_lib + "SPDXRef-Package-go.fmt");
+  const Edge* runtime =
+      graph.FindEdge(EdgeKind::kDependsOn, binary, go_lib + "SPDXRef-Package-go.fmt");
   ASSERT_NE(runtime, nullptr);
   EXPECT_EQ(runtime->attributes.at("scope"), "runtime");
   EXPECT_EQ(runtime->attributes.at("relationship"), "RUNTIME_DEPENDENCY_OF");
@@ -209,7 +212,9 @@ TEST(EvidenceSpdxTagValue, BadInput) {
   // no end marker: cut at the end of a line, at its half, it is a shorter
   // document.)
   const Bytes example = testing::ReadVector("evidence/spdx/SPDXTagExample-v2.3.spdx");
-  const auto cut = [&](size_t size) { return std::string(example.begin(), example.begin() + size); };
+  const auto cut = [&](size_t size) {
+    return std::string(example.begin(), example.begin() + size);
+  };
   ExpectRefused(cut(3000), ErrorCode::kMalformed, "line 53 opens a <text> that is never closed");
   ExpectRefused(cut(4200), ErrorCode::kMalformed, "line 77 is not a \"Tag: value\" line");
   EXPECT_TRUE(ParseTagValue(cut(example.size() / 2)).ok());

@@ -12,7 +12,7 @@
 
 #include "evidence/formats/parse.h"
 #include "graph_view.h"
-#include "spdx2_facts.h"
+#include "spdx_facts.h"
 #include "support/vectors.h"
 #include "vector_checks.h"
 

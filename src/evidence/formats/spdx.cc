@@ -147,7 +147,8 @@ class SpdxGraphWriter {
     if (!meaning->attribute.empty()) {
       attributes.emplace(std::string(meaning->attribute), std::string(meaning->value));
     }
-    return graph_.AddEdge(Edge{meaning->kind, std::move(from), std::move(to), std::move(attributes)});
+    return graph_.AddEdge(
+        Edge{meaning->kind, std::move(from), std::move(to), std::move(attributes)});
   }
 
   const SpdxDocument2& document_;
@@ -191,8 +192,8 @@ class SpdxJsonReader {
                            OptionalArray(document, "relationships", "SPDX"));
     if (relationships != nullptr) {
       for (size_t i = 0; i < relationships->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(
-            ReadRelationship((*relationships)[i], "SPDX: relationships[" + std::to_string(i) + "]"));
+        SCITT_RETURN_IF_ERROR(ReadRelationship((*relationships)[i],
+                                               "SPDX: relationships[" + std::to_string(i) + "]"));
       }
     }
     return Status::Ok();
@@ -200,11 +201,13 @@ class SpdxJsonReader {
 
  private:
   Status ReadExternalDocumentRefs(const Json& document) {
-    SCITT_ASSIGN_OR_RETURN(const Json* refs, OptionalArray(document, "externalDocumentRefs", "SPDX"));
+    SCITT_ASSIGN_OR_RETURN(const Json* refs,
+                           OptionalArray(document, "externalDocumentRefs", "SPDX"));
     if (refs == nullptr) return Status::Ok();
     for (size_t i = 0; i < refs->size(); ++i) {
       const std::string where = "SPDX: externalDocumentRefs[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(std::string id, RequiredString((*refs)[i], "externalDocumentId", where));
+      SCITT_ASSIGN_OR_RETURN(std::string id,
+                             RequiredString((*refs)[i], "externalDocumentId", where));
       SCITT_ASSIGN_OR_RETURN(std::string uri, RequiredString((*refs)[i], "spdxDocument", where));
       model_.external_documents.emplace(std::move(id), std::move(uri));
     }
@@ -285,8 +288,10 @@ class SpdxJsonReader {
 
   Status ReadRelationship(const Json& relationship, const std::string& where) {
     SCITT_RETURN_IF_ERROR(ExpectObject(relationship, where));
-    SCITT_ASSIGN_OR_RETURN(std::string element, RequiredString(relationship, "spdxElementId", where));
-    SCITT_ASSIGN_OR_RETURN(std::string type, RequiredString(relationship, "relationshipType", where));
+    SCITT_ASSIGN_OR_RETURN(std::string element,
+                           RequiredString(relationship, "spdxElementId", where));
+    SCITT_ASSIGN_OR_RETURN(std::string type,
+                           RequiredString(relationship, "relationshipType", where));
     SCITT_ASSIGN_OR_RETURN(std::string related,
                            RequiredString(relationship, "relatedSpdxElement", where));
     model_.relationships.push_back({std::move(element), std::move(type), std::move(related)});

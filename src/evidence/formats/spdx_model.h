@@ -37,15 +37,15 @@ struct SpdxRelationship {
 };
 
 struct SpdxDocument2 {
-  std::string spec_version;                   // "SPDX-2.3"
+  std::string spec_version;  // "SPDX-2.3"
   std::string document_id = "SPDXRef-DOCUMENT";
-  std::vector<std::string> creators;          // "Person: …", "Tool: …"
+  std::vector<std::string> creators;                                // "Person: …", "Tool: …"
   std::unordered_map<std::string, std::string> external_documents;  // DocumentRef-x -> URI
   std::vector<SpdxElement> packages;
   std::vector<SpdxElement> files;
   uint64_t snippets = 0;
-  std::vector<SpdxRelationship> has_files;    // package → file ("hasFiles")
-  std::vector<SpdxRelationship> describes;    // the document → subject ("documentDescribes")
+  std::vector<SpdxRelationship> has_files;  // package → file ("hasFiles")
+  std::vector<SpdxRelationship> describes;  // the document → subject ("documentDescribes")
   std::vector<SpdxRelationship> relationships;
 };
 

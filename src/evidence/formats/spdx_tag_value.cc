@@ -44,9 +44,9 @@ const std::unordered_set<std::string_view>& KnownTags() {
       "ReleaseDate", "BuiltDate", "ValidUntilDate",
       // File (clause 8)
       "FileName", "FileType", "FileChecksum", "LicenseConcluded", "LicenseInfoInFile",
-      "LicenseComments", "FileCopyrightText", "ArtifactOfProjectName",
-      "ArtifactOfProjectHomePage", "ArtifactOfProjectURI", "FileComment", "FileNotice",
-      "FileContributor", "FileAttributionText", "FileDependency",
+      "LicenseComments", "FileCopyrightText", "ArtifactOfProjectName", "ArtifactOfProjectHomePage",
+      "ArtifactOfProjectURI", "FileComment", "FileNotice", "FileContributor", "FileAttributionText",
+      "FileDependency",
       // Snippet (clause 9)
       "SnippetSPDXID", "SnippetFromFileSPDXID", "SnippetByteRange", "SnippetLineRange",
       "SnippetLicenseConcluded", "LicenseInfoInSnippet", "SnippetLicenseComments",
@@ -96,9 +96,11 @@ class TagValueReader {
       line = Trim(line);
       if (line.empty() || line.front() == '#') continue;
       const size_t colon = line.find(':');
-      const std::string_view tag = colon == std::string_view::npos ? line : Trim(line.substr(0, colon));
+      const std::string_view tag =
+          colon == std::string_view::npos ? line : Trim(line.substr(0, colon));
       if (colon == std::string_view::npos || tag.empty() ||
-          !std::all_of(tag.begin(), tag.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
+          !std::all_of(tag.begin(), tag.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
         return Malformed("is not a \"Tag: value\" line");
       }
       SCITT_ASSIGN_OR_RETURN(std::string value, Value(Trim(line.substr(colon + 1)), end));
@@ -135,7 +137,8 @@ class TagValueReader {
       return Malformed("has more after </text>");
     }
     if (close >= line_end) {
-      line_ += static_cast<size_t>(std::count(text_.begin() + line_end, text_.begin() + close, '\n'));
+      line_ +=
+          static_cast<size_t>(std::count(text_.begin() + line_end, text_.begin() + close, '\n'));
       at_ = rest_end + 1;
     }
     return std::string(text_.substr(start, close - start));
@@ -263,8 +266,8 @@ class TagValueReader {
 
 Result<EvidenceDocument> ParseSpdxTagValue(ByteView document) {
   if (document.size() > kMaxDocumentBytes) {
-    return MakeError(ErrorCode::kMalformed, "SPDX tag-value: larger than " +
-                                                std::to_string(kMaxDocumentBytes) + " bytes");
+    return MakeError(ErrorCode::kMalformed,
+                     "SPDX tag-value: larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
   }
   SpdxDocument2 model;
   TagValueReader reader(

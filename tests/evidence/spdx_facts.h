@@ -1,5 +1,6 @@
-// The facts of an SPDX 2 document of ../shared/vectors/evidence/spdx (README
-// "SPDX 2.2 / 2.3"), checked on its graph: the same check for the JSON and
+// The facts of the SPDX documents of ../shared/vectors/evidence/spdx (README
+// "SPDX 2.2 / 2.3", "SPDX 3.0") checked on their graphs: what SPDX 2 and 3
+// share, and the whole check of an SPDX 2 document, the same for the JSON and
 // the tag-value serialisation, which must give the same graph.
 #pragma once
 
@@ -17,7 +18,62 @@ namespace scitt::evidence {
 
 // DEPENDS_ON as the facts count it: other dependency-like types (scoped
 // dependencies, links) are DEPENDS_ON edges with a "scope" or "link" too.
-inline GraphView::EdgeFilter Spdx2DependsOn() { return AssertedAs({"DEPENDS_ON", "DEPENDENCY_OF"}); }
+inline GraphView::EdgeFilter Spdx2DependsOn() {
+  return AssertedAs({"DEPENDS_ON", "DEPENDENCY_OF"});
+}
+
+// Listed packages (those with a "path") with a purl, and their distinct purls.
+inline void ExpectPackagePurls(const EvidenceDocument& document, const nlohmann::json& counts) {
+  uint64_t with_purl = 0;
+  std::set<std::string> purls;
+  for (const Node& node : document.nodes) {
+    if (node.kind != NodeKind::kPackage || !node.attributes.contains("path")) continue;
+    if (node.attributes.contains("purl")) {
+      ++with_purl;
+      purls.insert(node.attributes.at("purl"));
+    }
+  }
+  EXPECT_EQ(with_purl, Count(counts, "packages_with_purl"));
+  EXPECT_EQ(purls.size(), Count(counts, "distinct_purls"));
+}
+
+// The spot checks of an SPDX document: the document's own id is the graph's
+// kThisDocument; `depends_on` keeps the DEPENDS_ON edges the facts count.
+inline void CheckSpdxSpotChecks(const GraphView& graph, const nlohmann::json& facts,
+                                const GraphView::EdgeFilter& depends_on) {
+  const auto node = [&](const nlohmann::json& identifier) {
+    return identifier == facts["document"]["spdxid"] ? std::string(kThisDocument)
+                                                     : Id(graph, identifier);
+  };
+  for (const nlohmann::json& check : facts["spot_checks"]) {
+    SCOPED_TRACE(check["text"].get<std::string>());
+    const std::string kind = check["check"];
+    if (kind == "describes") {
+      EXPECT_EQ(graph.Targets(EdgeKind::kDescribes, node(check["document"]))
+                    .contains(node(check["element"])),
+                check["expected"]);
+    } else if (kind == "contains") {
+      EXPECT_EQ(
+          graph.Targets(EdgeKind::kContains, node(check["parent"])).contains(node(check["child"])),
+          check["expected"]);
+    } else if (kind == "depends_on_direct") {
+      EXPECT_EQ(graph.Targets(EdgeKind::kDependsOn, node(check["from"]), depends_on)
+                    .contains(node(check["to"])),
+                check["expected"]);
+    } else if (kind == "reachable_count") {
+      EXPECT_EQ(graph.Reachable(EdgeKind::kDependsOn, node(check["from"]), depends_on).size(),
+                check["expected"]);
+    } else if (kind == "contained_transitively_count") {
+      EXPECT_EQ(graph.Reachable(EdgeKind::kContains, node(check["parent"])).size(),
+                check["expected"]);
+    } else if (kind == "package_purl") {
+      EXPECT_EQ(graph.Attribute(node(check["package"]), "purl") == check["purl"],
+                check["expected"]);
+    } else {
+      ADD_FAILURE() << "spot check kind not handled: " << kind;
+    }
+  }
+}
 
 inline void CheckSpdx2(const std::string& file, const nlohmann::json& facts,
                        std::string_view content_type) {
@@ -36,17 +92,7 @@ inline void CheckSpdx2(const std::string& file, const nlohmann::json& facts,
   EXPECT_EQ(graph.Declared("files"), Count(counts, "files"));
   EXPECT_EQ(graph.Declared("snippets"), Count(counts, "snippets"));
   EXPECT_EQ(graph.Declared("relationships"), Count(counts, "relationships_total"));
-  uint64_t with_purl = 0;
-  std::set<std::string> purls;
-  for (const Node& node : document.nodes) {
-    if (node.kind != NodeKind::kPackage || !node.attributes.contains("path")) continue;
-    if (node.attributes.contains("purl")) {
-      ++with_purl;
-      purls.insert(node.attributes.at("purl"));
-    }
-  }
-  EXPECT_EQ(with_purl, Count(counts, "packages_with_purl"));
-  EXPECT_EQ(purls.size(), Count(counts, "distinct_purls"));
+  ExpectPackagePurls(document, counts);
   EXPECT_EQ(CountEdges(graph, EdgeKind::kDependsOn, Spdx2DependsOn()),
             Count(counts, "depends_on_edges_normalized"));
 
@@ -79,39 +125,7 @@ inline void CheckSpdx2(const std::string& file, const nlohmann::json& facts,
   }
   EXPECT_EQ(graph.Targets(EdgeKind::kDescribes, std::string(kThisDocument)), described);
 
-  // The document's own SPDXID is the graph's kThisDocument.
-  const auto node = [&](const nlohmann::json& identifier) {
-    return identifier == facts["document"]["spdxid"] ? std::string(kThisDocument)
-                                                     : Id(graph, identifier);
-  };
-  for (const nlohmann::json& check : facts["spot_checks"]) {
-    SCOPED_TRACE(check["text"].get<std::string>());
-    const std::string kind = check["check"];
-    if (kind == "describes") {
-      EXPECT_EQ(graph.Targets(EdgeKind::kDescribes, node(check["document"]))
-                    .contains(node(check["element"])),
-                check["expected"]);
-    } else if (kind == "contains") {
-      EXPECT_EQ(graph.Targets(EdgeKind::kContains, node(check["parent"]))
-                    .contains(node(check["child"])),
-                check["expected"]);
-    } else if (kind == "depends_on_direct") {
-      EXPECT_EQ(graph.Targets(EdgeKind::kDependsOn, node(check["from"]), Spdx2DependsOn())
-                    .contains(node(check["to"])),
-                check["expected"]);
-    } else if (kind == "reachable_count") {
-      EXPECT_EQ(graph.Reachable(EdgeKind::kDependsOn, node(check["from"]), Spdx2DependsOn()).size(),
-                check["expected"]);
-    } else if (kind == "contained_transitively_count") {
-      EXPECT_EQ(graph.Reachable(EdgeKind::kContains, node(check["parent"])).size(),
-                check["expected"]);
-    } else if (kind == "package_purl") {
-      EXPECT_EQ(graph.Attribute(node(check["package"]), "purl") == check["purl"],
-                check["expected"]);
-    } else {
-      ADD_FAILURE() << "spot check kind not handled: " << kind;
-    }
-  }
+  CheckSpdxSpotChecks(graph, facts, Spdx2DependsOn());
 }
 
 }  // namespace scitt::evidence
