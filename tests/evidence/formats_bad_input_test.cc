@@ -79,8 +79,9 @@ TEST(EvidenceBadInput, UnknownFormats) {
   ExpectRefused(kGenericJson, R"({"hello": "world"})", ErrorCode::kUnsupported,
                 "no known evidence format");
   ExpectRefused(kGenericJson, "[1, 2]", ErrorCode::kUnsupported, "not an object");
-  ExpectRefused(kGenericJson, R"({"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"})",
-                ErrorCode::kUnsupported, "SPDX 3");
+  // SPDX 3 is told by its @context; an spdxVersion of 3 is no SPDX 2 document.
+  ExpectInvalid(kGenericJson, R"({"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"})",
+                "SPDX 3: @graph is missing");
   ExpectRefused(kSpdxJson, R"({"spdxVersion": "SPDX-3.0"})", ErrorCode::kUnsupported,
                 "SPDX-3.0");
   ExpectRefused(kInTotoJson, R"({"_type": "https://in-toto.io/Statement/v2"})",

@@ -3,6 +3,7 @@
 // and edges by kind.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -59,10 +60,14 @@ class GraphView {
     return nullptr;
   }
 
-  std::set<std::string> Targets(EdgeKind kind, const std::string& from) const {
+  // Which edges of a kind to follow, when not all (nullptr: all).
+  using EdgeFilter = std::function<bool(const Edge&)>;
+
+  std::set<std::string> Targets(EdgeKind kind, const std::string& from,
+                                const EdgeFilter& keep = nullptr) const {
     std::set<std::string> out;
     for (const Edge* edge : Edges(kind)) {
-      if (edge->from == from) out.insert(edge->to);
+      if (edge->from == from && (!keep || keep(*edge))) out.insert(edge->to);
     }
     return out;
   }
@@ -77,13 +82,14 @@ class GraphView {
 
   // Nodes reachable from `start` over `kind` edges in one or more steps,
   // `start` itself excluded even when a cycle leads back to it.
-  std::set<std::string> Reachable(EdgeKind kind, const std::string& start) const {
+  std::set<std::string> Reachable(EdgeKind kind, const std::string& start,
+                                  const EdgeFilter& keep = nullptr) const {
     std::set<std::string> seen;
     std::vector<std::string> pending{start};
     while (!pending.empty()) {
       const std::string at = pending.back();
       pending.pop_back();
-      for (const std::string& next : Targets(kind, at)) {
+      for (const std::string& next : Targets(kind, at, keep)) {
         if (seen.insert(next).second) pending.push_back(next);
       }
     }

@@ -14,7 +14,7 @@ namespace scitt::evidence {
 
 enum class DocumentFormat {
   kCycloneDx,  // CycloneDX JSON 1.2-1.6 (SBOM and VEX)
-  kSpdx,       // SPDX 2.2 / 2.3 JSON
+  kSpdx,       // SPDX 2.2 / 2.3 JSON and tag-value, SPDX 3.0 JSON-LD
   kOpenVex,    // OpenVEX 0.0.1 and 0.2.0
   kInToto,     // in-toto Statement v0.1 / v1, bare or in DSSE or a Sigstore bundle
   kSarif,      // SARIF 2.1.0 (scan results)
@@ -41,9 +41,12 @@ enum class NodeKind {
 enum class EdgeKind {
   kDescribes,     // the document (kThisDocument) describes its subject
   kContains,      // parent contains child (nesting, files, subcomponents)
-  kDependsOn,     // attribute "direct" = "true" when the document says so
+  kDependsOn,     // attribute "direct" = "true" when the document says so;
+                  // SPDX: "link" (static, dynamic) for linking, "scope"
+                  // (build, development, test, runtime) for scoped ones
   kBuiltFrom,     // artifact built from a source or material; "role":
-                  // config_source, material or resolved_dependency
+                  // config_source, material or resolved_dependency (SPDX:
+                  // "generated from", no role)
   kBuiltBy,       // artifact built by a builder
   kVulnerableTo,  // a finding: "severity" (critical, high, medium, low, info,
                   // none), "scanner" when the document names them; SARIF
@@ -108,8 +111,9 @@ struct EvidenceDocument {
   // How many elements of each kind the document lists, before equal ids
   // merge into one node: "components", "services", "dependency_entries",
   // "vulnerabilities", "vulnerability_affects" (CycloneDX); "packages",
-  // "files", "snippets", "relationships" (SPDX); "statements" (OpenVEX);
-  // "subjects", "materials" (in-toto); "runs", "rules", "results" (SARIF).
+  // "files", "snippets", "relationships" (SPDX; SPDX 3 also
+  // "vulnerabilities"); "statements" (OpenVEX); "subjects", "materials"
+  // (in-toto); "runs", "rules", "results" (SARIF).
   std::map<std::string, uint64_t> declared;
 };
 

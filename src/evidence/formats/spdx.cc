@@ -1,6 +1,7 @@
-// SPDX 2.2 / 2.3 JSON (https://spdx.github.io/spdx-spec/v2.3/): packages and
-// files become nodes, relationships edges. Reversed relationship types are
-// turned around (spec §11.1: "A DEPENDENCY_OF B" is "B DEPENDS_ON A",
+// SPDX 2.2 / 2.3 JSON (https://spdx.github.io/spdx-spec/v2.3/) read into the
+// SPDX 2 model (spdx_model.h), and the model turned into the graph: packages
+// and files become nodes, relationships edges. Reversed relationship types
+// are turned around (spec §11.1: "A DEPENDENCY_OF B" is "B DEPENDS_ON A",
 // "A CONTAINED_BY B" is "B CONTAINS A", "A DESCRIBED_BY B" is "B DESCRIBES
 // A"), and a package's hasFiles is containment (§7.22 "Files contained").
 #include <cctype>
@@ -8,57 +9,77 @@
 
 #include "evidence/formats/formats_internal.h"
 #include "evidence/formats/parse.h"
+#include "evidence/formats/spdx_model.h"
 
 namespace scitt::evidence::internal {
 namespace {
 
-class SpdxReader {
- public:
-  SpdxReader(std::string spec_version, std::string document_id)
-      : graph_(DocumentFormat::kSpdx, std::move(spec_version)),
-        document_id_(std::move(document_id)) {}
+struct NamedMeaning {
+  std::string_view type;
+  SpdxEdgeMeaning meaning;
+};
 
-  Status Read(const Json& document) {
-    SCITT_RETURN_IF_ERROR(ReadExternalDocumentRefs(document));
-    SCITT_RETURN_IF_ERROR(ReadCreators(document));
-    SCITT_ASSIGN_OR_RETURN(const Json* packages, OptionalArray(document, "packages", "SPDX"));
-    if (packages != nullptr) {
-      for (size_t i = 0; i < packages->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(ReadPackage((*packages)[i], "SPDX: packages[" + std::to_string(i) + "]"));
+constexpr NamedMeaning kRelationshipMeanings[] = {
+    // SPDX 2.3 §11.1, plus the JSON fields that are relationships.
+    {"DESCRIBES", {EdgeKind::kDescribes}},
+    {"DESCRIBED_BY", {EdgeKind::kDescribes, true}},
+    {"documentDescribes", {EdgeKind::kDescribes}},
+    {"CONTAINS", {EdgeKind::kContains}},
+    {"CONTAINED_BY", {EdgeKind::kContains, true}},
+    {"hasFiles", {EdgeKind::kContains}},
+    {"DEPENDS_ON", {EdgeKind::kDependsOn}},
+    {"DEPENDENCY_OF", {EdgeKind::kDependsOn, true}},
+    // "A BUILD_DEPENDENCY_OF B": A is a build dependency of B. SPDX 3 writes
+    // these as a LifecycleScopedRelationship dependsOn with that scope, and
+    // names the scopes the same way.
+    {"BUILD_DEPENDENCY_OF", {EdgeKind::kDependsOn, true, "scope", "build"}},
+    {"DEV_DEPENDENCY_OF", {EdgeKind::kDependsOn, true, "scope", "development"}},
+    {"TEST_DEPENDENCY_OF", {EdgeKind::kDependsOn, true, "scope", "test"}},
+    {"RUNTIME_DEPENDENCY_OF", {EdgeKind::kDependsOn, true, "scope", "runtime"}},
+    // "Is to be used when SPDXRef-A statically links to SPDXRef-B."
+    {"STATIC_LINK", {EdgeKind::kDependsOn, false, "link", "static"}},
+    {"DYNAMIC_LINK", {EdgeKind::kDependsOn, false, "link", "dynamic"}},
+    // "SPDXRef-A was generated from SPDXRef-B" / "SPDXRef-A generates SPDXRef-B".
+    {"GENERATED_FROM", {EdgeKind::kBuiltFrom}},
+    {"GENERATES", {EdgeKind::kBuiltFrom, true}},
+    // SPDX 3.0 Core RelationshipType: "The from Element <verb> each to Element".
+    {"describes", {EdgeKind::kDescribes}},
+    {"contains", {EdgeKind::kContains}},
+    {"dependsOn", {EdgeKind::kDependsOn}},
+    {"hasStaticLink", {EdgeKind::kDependsOn, false, "link", "static"}},
+    {"hasDynamicLink", {EdgeKind::kDependsOn, false, "link", "dynamic"}},
+    {"generates", {EdgeKind::kBuiltFrom, true}},
+};
+
+class SpdxGraphWriter {
+ public:
+  explicit SpdxGraphWriter(const SpdxDocument2& document)
+      : document_(document), graph_(DocumentFormat::kSpdx, document.spec_version) {}
+
+  Status Write() {
+    // creationInfo.creators: "Person: …", "Organization: …" or "Tool: …"
+    // (§6.8); people and organisations are the document's issuers.
+    for (const std::string& creator : document_.creators) {
+      if (creator.starts_with("Person:") || creator.starts_with("Organization:")) {
+        SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kIssuer, creator));
       }
     }
-    SCITT_ASSIGN_OR_RETURN(const Json* files, OptionalArray(document, "files", "SPDX"));
-    if (files != nullptr) {
-      for (size_t i = 0; i < files->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(ReadFile((*files)[i], "SPDX: files[" + std::to_string(i) + "]"));
-      }
+    for (const SpdxElement& package : document_.packages) {
+      SCITT_RETURN_IF_ERROR(AddElement(NodeKind::kPackage, package));
     }
-    SCITT_ASSIGN_OR_RETURN(const Json* snippets, OptionalArray(document, "snippets", "SPDX"));
-    if (snippets != nullptr) graph_.Declare("snippets", snippets->size());
+    for (const SpdxElement& file : document_.files) {
+      SCITT_RETURN_IF_ERROR(AddElement(NodeKind::kFile, file));
+    }
+    Declare("packages", document_.packages.size());
+    Declare("files", document_.files.size());
+    Declare("snippets", document_.snippets);
+    Declare("relationships", document_.relationships.size());
     // Edges come after every element is declared, so that they name the
     // element's node whatever the order of the document.
-    if (packages != nullptr) {
-      for (size_t i = 0; i < packages->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(ReadHasFiles((*packages)[i], "SPDX: packages[" + std::to_string(i) + "]"));
-      }
-    }
-    SCITT_ASSIGN_OR_RETURN(const Json* describes,
-                           OptionalArray(document, "documentDescribes", "SPDX"));
-    if (describes != nullptr) {
-      for (size_t i = 0; i < describes->size(); ++i) {
-        SCITT_ASSIGN_OR_RETURN(
-            std::string element,
-            ExpectString((*describes)[i], "SPDX: documentDescribes[" + std::to_string(i) + "]"));
-        SCITT_RETURN_IF_ERROR(AddRelationship(EdgeKind::kDescribes, "documentDescribes",
-                                              document_id_, element));
-      }
-    }
-    SCITT_ASSIGN_OR_RETURN(const Json* relationships,
-                           OptionalArray(document, "relationships", "SPDX"));
-    if (relationships != nullptr) {
-      for (size_t i = 0; i < relationships->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(
-            ReadRelationship((*relationships)[i], "SPDX: relationships[" + std::to_string(i) + "]"));
+    for (const auto* relationships :
+         {&document_.has_files, &document_.describes, &document_.relationships}) {
+      for (const SpdxRelationship& relationship : *relationships) {
+        SCITT_RETURN_IF_ERROR(AddRelationship(relationship));
       }
     }
     return Status::Ok();
@@ -67,115 +88,25 @@ class SpdxReader {
   EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
 
  private:
-  Status ReadExternalDocumentRefs(const Json& document) {
-    SCITT_ASSIGN_OR_RETURN(const Json* refs, OptionalArray(document, "externalDocumentRefs", "SPDX"));
-    if (refs == nullptr) return Status::Ok();
-    for (size_t i = 0; i < refs->size(); ++i) {
-      const std::string where = "SPDX: externalDocumentRefs[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(std::string id, RequiredString((*refs)[i], "externalDocumentId", where));
-      SCITT_ASSIGN_OR_RETURN(std::string uri, RequiredString((*refs)[i], "spdxDocument", where));
-      external_documents_.emplace(std::move(id), std::move(uri));
-    }
-    return Status::Ok();
+  void Declare(const std::string& what, uint64_t count) {
+    if (count > 0) graph_.Declare(what, count);
   }
 
-  // creationInfo.creators: "Person: …", "Organization: …" or "Tool: …"
-  // (§6.8); people and organisations are the document's issuers.
-  Status ReadCreators(const Json& document) {
-    SCITT_ASSIGN_OR_RETURN(const Json* info, OptionalObject(document, "creationInfo", "SPDX"));
-    if (info == nullptr) return Status::Ok();
-    SCITT_ASSIGN_OR_RETURN(const Json* creators,
-                           OptionalArray(*info, "creators", "SPDX: creationInfo"));
-    if (creators == nullptr) return Status::Ok();
-    for (size_t i = 0; i < creators->size(); ++i) {
-      SCITT_ASSIGN_OR_RETURN(
-          std::string creator,
-          ExpectString((*creators)[i], "SPDX: creationInfo.creators[" + std::to_string(i) + "]"));
-      if (creator.starts_with("Person:") || creator.starts_with("Organization:")) {
-        SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kIssuer, creator));
+  Status AddElement(NodeKind kind, const SpdxElement& element) {
+    Attributes attributes{{"local_id", element.spdx_id}, {"path", element.path}};
+    if (element.name) attributes["name"] = *element.name;
+    if (element.version) attributes["version"] = *element.version;
+    if (element.purl) attributes["purl"] = *element.purl;
+    for (const auto& [algorithm, value] : element.checksums) {
+      std::string key = "digest.";
+      for (const char c : algorithm) {
+        key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
+      attributes.emplace(std::move(key), value);
     }
-    return Status::Ok();
-  }
-
-  Status ReadPackage(const Json& package, const std::string& where) {
-    SCITT_RETURN_IF_ERROR(ExpectObject(package, where));
-    graph_.Declare("packages");
-    SCITT_ASSIGN_OR_RETURN(std::string spdx_id, RequiredString(package, "SPDXID", where));
-    SCITT_ASSIGN_OR_RETURN(auto name, OptionalString(package, "name", where));
-    SCITT_ASSIGN_OR_RETURN(auto version, OptionalString(package, "versionInfo", where));
-    Attributes attributes{{"local_id", spdx_id}, {"path", where.substr(where.find(' ') + 1)}};
-    if (name) attributes["name"] = *name;
-    if (version) attributes["version"] = *version;
-    SCITT_ASSIGN_OR_RETURN(const Json* refs, OptionalArray(package, "externalRefs", where));
-    if (refs != nullptr) {
-      for (size_t i = 0; i < refs->size(); ++i) {
-        const std::string here = where + ".externalRefs[" + std::to_string(i) + "]";
-        SCITT_ASSIGN_OR_RETURN(std::string type, RequiredString((*refs)[i], "referenceType", here));
-        SCITT_ASSIGN_OR_RETURN(std::string locator,
-                               RequiredString((*refs)[i], "referenceLocator", here));
-        // The first purl names the package; SPDX allows several.
-        if (type == "purl" && !attributes.contains("purl")) attributes["purl"] = locator;
-      }
-    }
-    const std::string id =
-        attributes.contains("purl") ? NormalizePurl(attributes["purl"]) : "ref:" + spdx_id;
-    node_by_spdx_id_.emplace(spdx_id, id);
-    return graph_.AddNode(NodeKind::kPackage, id, std::move(attributes));
-  }
-
-  Status ReadFile(const Json& file, const std::string& where) {
-    SCITT_RETURN_IF_ERROR(ExpectObject(file, where));
-    graph_.Declare("files");
-    SCITT_ASSIGN_OR_RETURN(std::string spdx_id, RequiredString(file, "SPDXID", where));
-    SCITT_ASSIGN_OR_RETURN(auto name, OptionalString(file, "fileName", where));
-    Attributes attributes{{"local_id", spdx_id}, {"path", where.substr(where.find(' ') + 1)}};
-    if (name) attributes["name"] = *name;
-    SCITT_ASSIGN_OR_RETURN(const Json* checksums, OptionalArray(file, "checksums", where));
-    if (checksums != nullptr) {
-      for (size_t i = 0; i < checksums->size(); ++i) {
-        const std::string here = where + ".checksums[" + std::to_string(i) + "]";
-        SCITT_ASSIGN_OR_RETURN(std::string algorithm,
-                               RequiredString((*checksums)[i], "algorithm", here));
-        SCITT_ASSIGN_OR_RETURN(std::string value,
-                               RequiredString((*checksums)[i], "checksumValue", here));
-        for (char& c : algorithm) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        attributes["digest." + algorithm] = value;
-      }
-    }
-    const std::string id = "ref:" + spdx_id;
-    node_by_spdx_id_.emplace(spdx_id, id);
-    return graph_.AddNode(NodeKind::kFile, id, std::move(attributes));
-  }
-
-  Status ReadHasFiles(const Json& package, const std::string& where) {
-    SCITT_ASSIGN_OR_RETURN(const Json* has_files, OptionalArray(package, "hasFiles", where));
-    if (has_files == nullptr) return Status::Ok();
-    const std::string spdx_id = package["SPDXID"].get<std::string>();  // checked by ReadPackage
-    for (size_t i = 0; i < has_files->size(); ++i) {
-      SCITT_ASSIGN_OR_RETURN(
-          std::string file, ExpectString((*has_files)[i], where + ".hasFiles[" + std::to_string(i) + "]"));
-      SCITT_RETURN_IF_ERROR(AddRelationship(EdgeKind::kContains, "hasFiles", spdx_id, file));
-    }
-    return Status::Ok();
-  }
-
-  Status ReadRelationship(const Json& relationship, const std::string& where) {
-    SCITT_RETURN_IF_ERROR(ExpectObject(relationship, where));
-    graph_.Declare("relationships");
-    SCITT_ASSIGN_OR_RETURN(std::string element, RequiredString(relationship, "spdxElementId", where));
-    SCITT_ASSIGN_OR_RETURN(std::string type, RequiredString(relationship, "relationshipType", where));
-    SCITT_ASSIGN_OR_RETURN(std::string related,
-                           RequiredString(relationship, "relatedSpdxElement", where));
-    if (type == "DEPENDS_ON") return AddRelationship(EdgeKind::kDependsOn, type, element, related);
-    if (type == "DEPENDENCY_OF") return AddRelationship(EdgeKind::kDependsOn, type, related, element);
-    if (type == "CONTAINS") return AddRelationship(EdgeKind::kContains, type, element, related);
-    if (type == "CONTAINED_BY") return AddRelationship(EdgeKind::kContains, type, related, element);
-    if (type == "DESCRIBES") return AddRelationship(EdgeKind::kDescribes, type, element, related);
-    if (type == "DESCRIBED_BY") return AddRelationship(EdgeKind::kDescribes, type, related, element);
-    // Other types (STATIC_LINK, TEST_DEPENDENCY_OF, GENERATED_FROM, …) have
-    // no edge kind in this graph yet.
-    return Status::Ok();
+    const std::string id = element.purl ? NormalizePurl(*element.purl) : "ref:" + element.spdx_id;
+    node_by_spdx_id_.emplace(element.spdx_id, id);
+    return graph_.AddNode(kind, id, std::move(attributes));
   }
 
   // NOASSERTION and NONE (§11.1) say that nothing is known or that there is
@@ -186,15 +117,15 @@ class SpdxReader {
   // an element of an external document (by its namespace URI), or an
   // undeclared element of this document.
   Result<std::string> NodeFor(const std::string& spdx_id) {
-    if (spdx_id == document_id_) return std::string(kThisDocument);
+    if (spdx_id == document_.document_id) return std::string(kThisDocument);
     if (const auto it = node_by_spdx_id_.find(spdx_id); it != node_by_spdx_id_.end()) {
       return it->second;
     }
     std::string id = "ref:" + spdx_id;
     if (const size_t colon = spdx_id.find(':'); colon != std::string::npos) {
-      const auto document = external_documents_.find(spdx_id.substr(0, colon));
-      if (document != external_documents_.end()) {
-        id = document->second + "#" + spdx_id.substr(colon + 1);
+      const auto external = document_.external_documents.find(spdx_id.substr(0, colon));
+      if (external != document_.external_documents.end()) {
+        id = external->second + "#" + spdx_id.substr(colon + 1);
       }
     }
     SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, {{"local_id", spdx_id}}));
@@ -202,34 +133,204 @@ class SpdxReader {
     return id;
   }
 
-  Status AddRelationship(EdgeKind kind, const std::string& asserted_as, const std::string& from,
-                         const std::string& to) {
-    if (IsNoElement(from) || IsNoElement(to)) return Status::Ok();
-    SCITT_ASSIGN_OR_RETURN(std::string from_node, NodeFor(from));
-    SCITT_ASSIGN_OR_RETURN(std::string to_node, NodeFor(to));
-    return graph_.AddEdge(Edge{kind, from_node, to_node, {{"relationship", asserted_as}}});
+  Status AddRelationship(const SpdxRelationship& relationship) {
+    const auto meaning = SpdxRelationshipMeaning(relationship.type);
+    if (!meaning || IsNoElement(relationship.element) || IsNoElement(relationship.related)) {
+      return Status::Ok();
+    }
+    SCITT_ASSIGN_OR_RETURN(std::string from, NodeFor(relationship.element));
+    SCITT_ASSIGN_OR_RETURN(std::string to, NodeFor(relationship.related));
+    if (meaning->reversed) std::swap(from, to);
+    // Edges start at the document but never end there: it is no node.
+    if (to == kThisDocument) return Status::Ok();
+    Attributes attributes{{"relationship", relationship.type}};
+    if (!meaning->attribute.empty()) {
+      attributes.emplace(std::string(meaning->attribute), std::string(meaning->value));
+    }
+    return graph_.AddEdge(
+        Edge{meaning->kind, std::move(from), std::move(to), std::move(attributes)});
   }
 
+  const SpdxDocument2& document_;
   GraphBuilder graph_;
-  const std::string document_id_;  // the document's own SPDXID
-  std::unordered_map<std::string, std::string> node_by_spdx_id_;     // SPDXID -> node id
-  std::unordered_map<std::string, std::string> external_documents_;  // DocumentRef-x -> URI
+  std::unordered_map<std::string, std::string> node_by_spdx_id_;  // SPDXID -> node id
+};
+
+// Reads the JSON serialisation into the model, checking each field's type.
+class SpdxJsonReader {
+ public:
+  explicit SpdxJsonReader(SpdxDocument2& model) : model_(model) {}
+
+  Status Read(const Json& document) {
+    SCITT_RETURN_IF_ERROR(ReadExternalDocumentRefs(document));
+    SCITT_RETURN_IF_ERROR(ReadCreators(document));
+    SCITT_ASSIGN_OR_RETURN(const Json* packages, OptionalArray(document, "packages", "SPDX"));
+    if (packages != nullptr) {
+      for (size_t i = 0; i < packages->size(); ++i) {
+        SCITT_RETURN_IF_ERROR(ReadPackage((*packages)[i], "packages[" + std::to_string(i) + "]"));
+      }
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* files, OptionalArray(document, "files", "SPDX"));
+    if (files != nullptr) {
+      for (size_t i = 0; i < files->size(); ++i) {
+        SCITT_RETURN_IF_ERROR(ReadFile((*files)[i], "files[" + std::to_string(i) + "]"));
+      }
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* snippets, OptionalArray(document, "snippets", "SPDX"));
+    if (snippets != nullptr) model_.snippets = snippets->size();
+    SCITT_ASSIGN_OR_RETURN(const Json* describes,
+                           OptionalArray(document, "documentDescribes", "SPDX"));
+    if (describes != nullptr) {
+      for (size_t i = 0; i < describes->size(); ++i) {
+        SCITT_ASSIGN_OR_RETURN(
+            std::string element,
+            ExpectString((*describes)[i], "SPDX: documentDescribes[" + std::to_string(i) + "]"));
+        model_.describes.push_back({model_.document_id, "documentDescribes", std::move(element)});
+      }
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* relationships,
+                           OptionalArray(document, "relationships", "SPDX"));
+    if (relationships != nullptr) {
+      for (size_t i = 0; i < relationships->size(); ++i) {
+        SCITT_RETURN_IF_ERROR(ReadRelationship((*relationships)[i],
+                                               "SPDX: relationships[" + std::to_string(i) + "]"));
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status ReadExternalDocumentRefs(const Json& document) {
+    SCITT_ASSIGN_OR_RETURN(const Json* refs,
+                           OptionalArray(document, "externalDocumentRefs", "SPDX"));
+    if (refs == nullptr) return Status::Ok();
+    for (size_t i = 0; i < refs->size(); ++i) {
+      const std::string where = "SPDX: externalDocumentRefs[" + std::to_string(i) + "]";
+      SCITT_ASSIGN_OR_RETURN(std::string id,
+                             RequiredString((*refs)[i], "externalDocumentId", where));
+      SCITT_ASSIGN_OR_RETURN(std::string uri, RequiredString((*refs)[i], "spdxDocument", where));
+      model_.external_documents.emplace(std::move(id), std::move(uri));
+    }
+    return Status::Ok();
+  }
+
+  Status ReadCreators(const Json& document) {
+    SCITT_ASSIGN_OR_RETURN(const Json* info, OptionalObject(document, "creationInfo", "SPDX"));
+    if (info == nullptr) return Status::Ok();
+    SCITT_ASSIGN_OR_RETURN(const Json* creators,
+                           OptionalArray(*info, "creators", "SPDX: creationInfo"));
+    if (creators == nullptr) return Status::Ok();
+    for (size_t i = 0; i < creators->size(); ++i) {
+      SCITT_ASSIGN_OR_RETURN(
+          std::string creator,
+          ExpectString((*creators)[i], "SPDX: creationInfo.creators[" + std::to_string(i) + "]"));
+      model_.creators.push_back(std::move(creator));
+    }
+    return Status::Ok();
+  }
+
+  // The fields packages and files share: SPDXID, checksums.
+  Result<SpdxElement> ReadElement(const Json& element, const std::string& path) {
+    const std::string where = "SPDX: " + path;
+    SCITT_RETURN_IF_ERROR(ExpectObject(element, where));
+    SpdxElement read;
+    read.path = path;
+    SCITT_ASSIGN_OR_RETURN(read.spdx_id, RequiredString(element, "SPDXID", where));
+    SCITT_ASSIGN_OR_RETURN(const Json* checksums, OptionalArray(element, "checksums", where));
+    if (checksums != nullptr) {
+      for (size_t i = 0; i < checksums->size(); ++i) {
+        const std::string here = where + ".checksums[" + std::to_string(i) + "]";
+        SCITT_ASSIGN_OR_RETURN(std::string algorithm,
+                               RequiredString((*checksums)[i], "algorithm", here));
+        SCITT_ASSIGN_OR_RETURN(std::string value,
+                               RequiredString((*checksums)[i], "checksumValue", here));
+        read.checksums.emplace_back(std::move(algorithm), std::move(value));
+      }
+    }
+    return read;
+  }
+
+  Status ReadPackage(const Json& package, const std::string& path) {
+    const std::string where = "SPDX: " + path;
+    SCITT_ASSIGN_OR_RETURN(SpdxElement read, ReadElement(package, path));
+    SCITT_ASSIGN_OR_RETURN(read.name, OptionalString(package, "name", where));
+    SCITT_ASSIGN_OR_RETURN(read.version, OptionalString(package, "versionInfo", where));
+    SCITT_ASSIGN_OR_RETURN(const Json* refs, OptionalArray(package, "externalRefs", where));
+    if (refs != nullptr) {
+      for (size_t i = 0; i < refs->size(); ++i) {
+        const std::string here = where + ".externalRefs[" + std::to_string(i) + "]";
+        SCITT_ASSIGN_OR_RETURN(std::string type, RequiredString((*refs)[i], "referenceType", here));
+        SCITT_ASSIGN_OR_RETURN(std::string locator,
+                               RequiredString((*refs)[i], "referenceLocator", here));
+        // The first purl names the package; SPDX allows several.
+        if (type == "purl" && !read.purl) read.purl = std::move(locator);
+      }
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* has_files, OptionalArray(package, "hasFiles", where));
+    if (has_files != nullptr) {
+      for (size_t i = 0; i < has_files->size(); ++i) {
+        SCITT_ASSIGN_OR_RETURN(
+            std::string file,
+            ExpectString((*has_files)[i], where + ".hasFiles[" + std::to_string(i) + "]"));
+        model_.has_files.push_back({read.spdx_id, "hasFiles", std::move(file)});
+      }
+    }
+    model_.packages.push_back(std::move(read));
+    return Status::Ok();
+  }
+
+  Status ReadFile(const Json& file, const std::string& path) {
+    SCITT_ASSIGN_OR_RETURN(SpdxElement read, ReadElement(file, path));
+    SCITT_ASSIGN_OR_RETURN(read.name, OptionalString(file, "fileName", "SPDX: " + path));
+    model_.files.push_back(std::move(read));
+    return Status::Ok();
+  }
+
+  Status ReadRelationship(const Json& relationship, const std::string& where) {
+    SCITT_RETURN_IF_ERROR(ExpectObject(relationship, where));
+    SCITT_ASSIGN_OR_RETURN(std::string element,
+                           RequiredString(relationship, "spdxElementId", where));
+    SCITT_ASSIGN_OR_RETURN(std::string type,
+                           RequiredString(relationship, "relationshipType", where));
+    SCITT_ASSIGN_OR_RETURN(std::string related,
+                           RequiredString(relationship, "relatedSpdxElement", where));
+    model_.relationships.push_back({std::move(element), std::move(type), std::move(related)});
+    return Status::Ok();
+  }
+
+  SpdxDocument2& model_;
 };
 
 }  // namespace
 
+std::optional<SpdxEdgeMeaning> SpdxRelationshipMeaning(std::string_view type) {
+  for (const NamedMeaning& named : kRelationshipMeanings) {
+    if (named.type == type) return named.meaning;
+  }
+  return std::nullopt;
+}
+
+Status CheckSpdx2Version(const std::string& version) {
+  if (version == "SPDX-2.2" || version == "SPDX-2.3") return Status::Ok();
+  return MakeError(ErrorCode::kUnsupported, "SPDX: spdxVersion \"" + version.substr(0, 100) +
+                                                "\" is not read (SPDX-2.2 and SPDX-2.3 are)");
+}
+
+Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document) {
+  SpdxGraphWriter writer(document);
+  SCITT_RETURN_IF_ERROR(writer.Write());
+  return std::move(writer).Finish();
+}
+
 Result<EvidenceDocument> ParseSpdx(const Json& document) {
   SCITT_RETURN_IF_ERROR(ExpectObject(document, "SPDX: the document"));
-  SCITT_ASSIGN_OR_RETURN(std::string version, RequiredString(document, "spdxVersion", "SPDX"));
-  if (version != "SPDX-2.2" && version != "SPDX-2.3") {
-    return MakeError(ErrorCode::kUnsupported,
-                     "SPDX: spdxVersion \"" + version.substr(0, 100) +
-                         "\" is not read (SPDX-2.2 and SPDX-2.3 are)");
-  }
+  SpdxDocument2 model;
+  SCITT_ASSIGN_OR_RETURN(model.spec_version, RequiredString(document, "spdxVersion", "SPDX"));
+  SCITT_RETURN_IF_ERROR(CheckSpdx2Version(model.spec_version));
   SCITT_ASSIGN_OR_RETURN(auto document_id, OptionalString(document, "SPDXID", "SPDX"));
-  SpdxReader reader(std::move(version), document_id.value_or("SPDXRef-DOCUMENT"));
-  SCITT_RETURN_IF_ERROR(reader.Read(document));
-  return std::move(reader).Finish();
+  if (document_id) model.document_id = *document_id;
+  SCITT_RETURN_IF_ERROR(SpdxJsonReader(model).Read(document));
+  return SpdxGraph(model);
 }
 
 }  // namespace scitt::evidence::internal
