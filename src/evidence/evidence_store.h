@@ -42,6 +42,12 @@ struct IndexedStatement {
   std::optional<std::string> issuer;         // CWT iss
   std::optional<std::string> content_type;   // the payload's, or a hash envelope's preimage's
   int64_t registered_at = 0;                 // seconds since the epoch
+  // Where the indexed payload came from: "log" (the statement's own),
+  // "registry" (a hash envelope's preimage, read from this service's
+  // registry), "not_retrieved" (a hash envelope whose preimage is kept
+  // elsewhere); absent for a detached payload.
+  std::optional<std::string> payload_source;
+  std::optional<std::string> payload_location;  // a hash envelope's payload-location (260)
   // The payload's format when a parser read it ("CycloneDX", …), or why it
   // could not be read as the format its content type names.
   std::optional<std::string> format;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cose/sign1.h"
+#include "crypto/algorithm.h"
 #include "evidence/formats/parse.h"
 #include "registry/scitt_profile.h"
 
@@ -40,7 +41,7 @@ void IndexPayload(ByteView payload, const std::string& content_type, IndexedStat
 
 }  // namespace
 
-std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry) {
+std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, const Preimages* preimages) {
   auto statement = cose::Sign1::Parse(entry.statement);
   if (!statement.ok()) return std::nullopt;
   IndexedStatement out;
@@ -55,16 +56,31 @@ std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry) {
     }
   }
   out.content_type = cose::PayloadContentType(*statement);
-  // A hash envelope's preimage is elsewhere (its payload-location): not
-  // read yet. A detached payload is not in the log.
-  if (const auto payload = statement->payload(); payload && !statement->is_hash_envelope() && out.content_type) {
-    IndexPayload(*payload, *out.content_type, out);
+  const auto payload = statement->payload();
+  if (!payload) return out;  // detached: not in the log
+  if (!statement->is_hash_envelope()) {
+    out.payload_source = "log";
+    if (out.content_type) IndexPayload(*payload, *out.content_type, out);
+    return out;
+  }
+  // A hash envelope signs the preimage's hash; the document is where its
+  // payload-location (header 260, COSE hash envelope) says.
+  out.payload_location = headers.payload_location;
+  out.payload_source = "not_retrieved";
+  const auto alg = headers.payload_hash_alg ? crypto::HashAlgorithmFromCose(*headers.payload_hash_alg) : std::nullopt;
+  if (preimages == nullptr || !headers.payload_location || !alg) return out;
+  auto preimage = preimages->Fetch(*headers.payload_location, *alg, *payload);
+  if (!preimage.ok()) {
+    out.indexing_error = preimage.error().message;
+  } else if (*preimage) {
+    out.payload_source = "registry";
+    if (out.content_type) IndexPayload(**preimage, *out.content_type, out);
   }
   return out;
 }
 
 Status StatementIndexer::Consume(const log::LogEntry& entry) {
-  auto described = DescribeStatement(entry);
+  auto described = DescribeStatement(entry, preimages_);
   if (!described) return Status::Ok();
   for (const auto* field : {&described->subject, &described->subject_digest, &described->issuer,
                             &described->content_type, &described->indexing_error}) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "evidence/evidence_store.h"
+#include "evidence/preimages.h"
 #include "log/log_follower.h"
 
 namespace scitt::evidence {
@@ -18,13 +19,16 @@ namespace scitt::evidence {
 // its payload's edges included. An entry that is not a COSE_Sign1 cannot be
 // in the log; for one that is not (fails to parse), nullopt: nothing to
 // index. A payload that breaks its format is recorded as an indexing error.
-std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry);
+// A hash envelope's preimage is read through `preimages` (null: none is).
+std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, const Preimages* preimages = nullptr);
 
 class StatementIndexer final : public log::EntryConsumer {
  public:
   static constexpr std::string_view kFollower = "evidence-index";
 
-  explicit StatementIndexer(EvidenceStore& store) : store_(store) {}
+  // `preimages` (may be null) must outlive this.
+  explicit StatementIndexer(EvidenceStore& store, const Preimages* preimages = nullptr)
+      : store_(store), preimages_(preimages) {}
 
   Result<uint64_t> Cursor() override { return store_.IndexedSize(); }
   Status Consume(const log::LogEntry& entry) override;
@@ -35,6 +39,7 @@ class StatementIndexer final : public log::EntryConsumer {
   static constexpr size_t kMaxPendingBytes = 8 << 20;
 
   EvidenceStore& store_;
+  const Preimages* const preimages_;
   // Consumed, not yet added (follower thread only): at most
   // FollowerOptions::entries_per_save entries and about kMaxPendingBytes.
   std::vector<IndexedStatement> pending_;

@@ -126,6 +126,7 @@ struct Service::Impl {
   std::unique_ptr<registry::PipelineRegistrar> statement_registrar;
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<evidence::EvidenceStore> evidence;
+  std::unique_ptr<evidence::RegistryPreimages> preimages;  // the indexer reads with it
   std::unique_ptr<evidence::StatementIndexer> indexer;
   std::unique_ptr<log::LogFollower> index_follower;
   std::unique_ptr<registry::LogAttacher> attacher;
@@ -372,7 +373,10 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
                                                        *impl.registry_stores.metadata, registry_options);
   // Every registered statement is indexed from the log (evidence/statement_indexer.h).
   SCITT_ASSIGN_OR_RETURN(impl.evidence, storage::OpenEvidenceStore(cfg.store));
-  impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence);
+  // A hash envelope's preimage held by the registry is indexed too.
+  impl.preimages = std::make_unique<evidence::RegistryPreimages>(
+      *impl.registry_stores.blobs, *impl.registry_stores.metadata, std::vector<std::string>{cfg.url});
+  impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence, impl.preimages.get());
   impl.index_follower = std::make_unique<log::LogFollower>(
       *impl.log, *impl.indexer, log::FollowerOptions{.name = std::string(evidence::StatementIndexer::kFollower)});
   // Statements registered by POST /entries about a manifest of the registry

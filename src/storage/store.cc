@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/file.h"
+#include "evidence/preimages.h"
 #include "evidence/statement_indexer.h"
 
 #include "storage/embedded/blob_files.h"
@@ -84,7 +85,7 @@ Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::st
   return std::unique_ptr<evidence::EvidenceStore>(std::move(store));
 }
 
-Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting,
+Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::vector<std::string> base_urls,
                                              const std::function<void(uint64_t)>& progress) {
   SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
   StoreOptions options;
@@ -100,7 +101,9 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting,
   EvidenceRebuild out;
   {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(fresh));
-    evidence::StatementIndexer indexer(*store);
+    SCITT_ASSIGN_OR_RETURN(RegistryStores registry, OpenRegistryStores(setting));
+    const evidence::RegistryPreimages preimages(*registry.blobs, *registry.metadata, std::move(base_urls));
+    evidence::StatementIndexer indexer(*store, &preimages);
     constexpr uint64_t kChunk = 1000;  // entries read (and indexed, and saved) together
     const uint64_t size = log->size();
     for (uint64_t start = 0; start < size; start += kChunk) {

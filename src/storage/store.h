@@ -82,14 +82,16 @@ Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::st
 // DIR/evidence.sqlite once complete: an interrupted rebuild leaves the old
 // index whole). The log is opened read-only, so a running service on the
 // same directory makes it fail with kConflict. `progress` is called after
-// each chunk of entries with the number indexed so far.
+// each chunk of entries with the number indexed so far. Hash envelopes'
+// preimages are read from the registry in the same place, recognising the
+// locations under `base_urls` (the service's --url) as the service does.
 struct EvidenceRebuild {
   uint64_t entries = 0;     // log entries read
   uint64_t statements = 0;  // of them, statements indexed
   uint64_t edges = 0;       // graph edges their payloads gave
   uint64_t errors = 0;      // payloads that broke their format (indexing_error)
 };
-Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting,
+Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::vector<std::string> base_urls,
                                              const std::function<void(uint64_t)>& progress = {});
 
 }  // namespace scitt::storage

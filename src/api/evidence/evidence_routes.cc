@@ -92,6 +92,8 @@ nlohmann::json Describe(const evidence::IndexedStatement& statement, ByteView re
   out["content_type"] = text(statement.content_type);
   if (statement.format) out["format"] = *statement.format;
   if (statement.indexing_error) out["indexing_error"] = *statement.indexing_error;
+  if (statement.payload_source) out["payload"] = *statement.payload_source;
+  if (statement.payload_location) out["payload_location"] = *statement.payload_location;
   out["receipt"] = Base64Encode(receipt);
   return out;
 }

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE statements(entry INTEGER PRIMARY KEY, subject TEXT, subject_digest TEXT, issuer TEXT,
-  content_type TEXT, registered_at INTEGER NOT NULL, format TEXT, indexing_error TEXT);
+  content_type TEXT, registered_at INTEGER NOT NULL, format TEXT, indexing_error TEXT,
+  payload_source TEXT, payload_location TEXT);
 CREATE TABLE edges(position INTEGER PRIMARY KEY, entry INTEGER NOT NULL, kind TEXT NOT NULL,
   from_id TEXT NOT NULL, to_id TEXT NOT NULL, attributes TEXT NOT NULL);
 CREATE INDEX edges_from ON edges(from_id, position);
@@ -37,7 +38,12 @@ PRAGMA user_version = 2;
 // edge, scattered over the file by indexing order. Measured at 10 M edges
 // (docs/performance.md): 36 → 12 µs per node of a blast radius
 // with the mapping below (kMapForReads), and 223 bytes per edge instead of 171.
+// Statements also say where their payload came from (IndexedStatement::
+// payload_source); rows indexed in format 1 have none until `scitt index
+// rebuild`.
 constexpr const char* kUpgradeTo2 = R"sql(
+ALTER TABLE statements ADD COLUMN payload_source TEXT;
+ALTER TABLE statements ADD COLUMN payload_location TEXT;
 DROP INDEX edges_to;
 CREATE INDEX edges_to ON edges(to_id, position, entry, kind, from_id, attributes);
 PRAGMA user_version = 2;
@@ -101,7 +107,8 @@ Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t ne
     SCITT_ASSIGN_OR_RETURN(
         const Statement* insert,
         Sql("INSERT OR IGNORE INTO statements(entry, subject, subject_digest, issuer, content_type, "
-            "registered_at, format, indexing_error) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+            "registered_at, format, indexing_error, payload_source, payload_location) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     SCITT_ASSIGN_OR_RETURN(
         const Statement* insert_edge,
         Sql("INSERT INTO edges(entry, kind, from_id, to_id, attributes) VALUES(?, ?, ?, ?, ?)"));
@@ -115,6 +122,8 @@ Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t ne
         BindOptional(q, 5, statement.content_type);
         BindOptional(q, 7, statement.format);
         BindOptional(q, 8, statement.indexing_error);
+        BindOptional(q, 9, statement.payload_source);
+        BindOptional(q, 10, statement.payload_location);
         if (q.Step() != SQLITE_DONE) {
           return SqliteError(db_.get(), "indexing entry " + std::to_string(statement.entry));
         }
@@ -143,8 +152,8 @@ Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t ne
 
 Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::StatementQuery& query) const {
   std::string sql =
-      "SELECT entry, subject, subject_digest, issuer, content_type, registered_at, format, indexing_error "
-      "FROM statements "
+      "SELECT entry, subject, subject_digest, issuer, content_type, registered_at, format, indexing_error, "
+      "payload_source, payload_location FROM statements "
       "WHERE entry < ?1 AND entry > ?2";
   if (query.subject) sql += " AND (subject = ?3 OR subject_digest = ?3)";
   if (query.issuer) sql += " AND issuer = ?4";
@@ -182,6 +191,8 @@ Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::State
     statement.registered_at = q.IntAt(5);
     statement.format = text(6);
     statement.indexing_error = text(7);
+    statement.payload_source = text(8);
+    statement.payload_location = text(9);
     out.statements.push_back(std::move(statement));
   }
   if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding statements");
