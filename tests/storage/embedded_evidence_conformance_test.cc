@@ -54,8 +54,8 @@ std::string Sql(const std::string& path, const std::string& sql) {
   return out;
 }
 
-// Format 1 (before the covering index on to_id) opens, is upgraded in place,
-// and finds the edges it held from either end.
+// Format 1 (before the covering index on to_id and the payload columns)
+// opens, is upgraded in place, and finds the statements and edges it held.
 TEST(EmbeddedEvidenceStore, UpgradesFormat1InPlace) {
   const EvidenceStoreBackend backend = EmbeddedBackend();
   const std::string place = backend.make_place();
@@ -70,7 +70,8 @@ TEST(EmbeddedEvidenceStore, UpgradesFormat1InPlace) {
   }
   Sql(path,
       "PRAGMA locking_mode = EXCLUSIVE; BEGIN; DROP INDEX edges_to; "
-      "CREATE INDEX edges_to ON edges(to_id, position); PRAGMA user_version = 1; COMMIT;");
+      "CREATE INDEX edges_to ON edges(to_id, position); ALTER TABLE statements DROP COLUMN payload_source; "
+      "ALTER TABLE statements DROP COLUMN payload_location; PRAGMA user_version = 1; COMMIT;");
   {
     auto store = EvidenceDb::Open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
@@ -86,6 +87,7 @@ TEST(EmbeddedEvidenceStore, UpgradesFormat1InPlace) {
     }
   }
   EXPECT_EQ(Sql(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM pragma_table_info('statements') WHERE name LIKE 'payload_%'"), "2");
   EXPECT_EQ(Sql(path, "SELECT sql FROM sqlite_master WHERE name = 'edges_to'"),
             "CREATE INDEX edges_to ON edges(to_id, position, entry, kind, from_id, attributes)");
   backend.remove_place(place);

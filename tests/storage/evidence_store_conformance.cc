@@ -142,7 +142,9 @@ TEST_P(EvidenceStoreConformance, FindsEdgesFromEitherEndWithTheirEntries) {
     return s;
   };
   IndexedStatement broken = Statement(5, "sha256:bb", "iss", "application/spdx+json");
-  broken.indexing_error = "SPDX: packages must be an array";
+  broken.indexing_error = "payload-location: the registry does not hold sha256:cc in demo/app";
+  broken.payload_source = "not_retrieved";
+  broken.payload_location = "/v2/demo/app/blobs/sha256:cc";
   ASSERT_TRUE(store->Add(std::vector{sbom(3), broken, sbom(7)}, 8).ok());
   ASSERT_TRUE(store->Add(std::vector{sbom(7)}, 8).ok());  // replayed
 
@@ -165,7 +167,7 @@ TEST_P(EvidenceStoreConformance, FindsEdgesFromEitherEndWithTheirEntries) {
   auto statements = store->FindStatements({.subject = "sha256:bb"});
   ASSERT_TRUE(statements.ok());
   ASSERT_EQ(statements->statements.size(), 1u);
-  EXPECT_EQ(statements->statements[0].indexing_error, broken.indexing_error);
+  EXPECT_EQ(statements->statements[0], broken);  // every field kept
   EXPECT_FALSE(statements->statements[0].format);
   EXPECT_EQ(store->FindStatements({.subject = "sha256:aa"})->statements[0].format, "SPDX");
 }
