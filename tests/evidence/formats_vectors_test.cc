@@ -13,17 +13,12 @@
 #include "evidence/formats/parse.h"
 #include "graph_view.h"
 #include "support/vectors.h"
+#include "vector_checks.h"
 
 namespace scitt::evidence {
 namespace {
 
 using nlohmann::json;
-
-Result<EvidenceDocument> ParseVector(const std::string& folder, const std::string& file,
-                                     std::string_view content_type) {
-  const Bytes bytes = testing::ReadVector("evidence/" + folder + "/" + file);
-  return Parse(content_type, bytes);
-}
 
 uint64_t Count(const json& counts, const char* key) {
   EXPECT_TRUE(counts.contains(key)) << key;
@@ -58,17 +53,6 @@ std::string ComponentId(const GraphView& graph, const EvidenceDocument& document
   }
   ADD_FAILURE() << "no component named " << node["name"];
   return "<none>";
-}
-
-// Every edge joins nodes of the graph (or starts at the document itself).
-void ExpectEdgesJoinNodes(const EvidenceDocument& document) {
-  const GraphView graph(document);
-  for (const Edge& edge : document.edges) {
-    if (edge.from != kThisDocument) {
-      EXPECT_NE(graph.Find(edge.from), nullptr) << "edge from unknown node " << edge.from;
-    }
-    EXPECT_NE(graph.Find(edge.to), nullptr) << "edge to unknown node " << edge.to;
-  }
 }
 
 // Generic JSON must be recognised by shape as the same format, with the same graph.
