@@ -428,6 +428,10 @@ Result<EvidenceDocument> ReadTag(const cbor::Value& item, std::string container,
       return MakeError(ErrorCode::kUnsupported,
                        "CoSWID: COSE_Sign (tag 98) is not read; sign with one COSE_Sign1");
     }
+    if (item.tag() == kCoseSign1Tag) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "CoSWID: a COSE_Sign1 inside a COSE_Sign1 is not read");
+    }
     if (item.tag() != kCoSwidTag) {
       return MakeError(ErrorCode::kUnsupported,
                        "CoSWID: tag " + std::to_string(item.tag()) +
