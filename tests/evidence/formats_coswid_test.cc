@@ -194,8 +194,8 @@ Bytes WithoutFirstOfDuplicates(Bytes bytes) {
   // The byte string's head: 0x59 0x01a3 (419 bytes) is now 47 bytes shorter.
   EXPECT_EQ(bytes[5], 0x59);
   EXPECT_EQ((bytes[6] << 8) | bytes[7], 0x1a3);
-  bytes[6] = 0x01;
-  bytes[7] = 0x1a3 - 47;
+  bytes[6] = (0x1a3 - 47) >> 8;
+  bytes[7] = (0x1a3 - 47) & 0xff;
   return bytes;
 }
 
