@@ -2,10 +2,10 @@
 // coswid and its facts.json, in every accepted form (bare, tagged, file
 // form, COSE_Sign1), and against broken input.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -189,7 +189,7 @@ Bytes WithoutFirstOfDuplicates(Bytes bytes) {
     EXPECT_NE(at, bytes.end());
     if (at != bytes.end()) bytes.erase(at, at + count);
   };
-  erase({0x09, 0xf5, 0x09, 0xf4}, 2);  // patch: true, before patch: false
+  erase({0x09, 0xf5, 0x09, 0xf4}, 2);         // patch: true, before patch: false
   erase({0x18, 0x33, 0x78, 0x29}, 4 + 0x29);  // persistent-id: "https://…/info"
   // The byte string's head: 0x59 0x01a3 (419 bytes) is now 47 bytes shorter.
   EXPECT_EQ(bytes[5], 0x59);
@@ -210,7 +210,8 @@ TEST(EvidenceCoSwid, DuplicateKeysAreRefused) {
 TEST(EvidenceCoSwid, FileFormWithoutDuplicatesMatchesItsFacts) {
   const json facts = testing::ReadJsonVector("evidence/coswid/facts.json")[kRimFile];
   ASSERT_EQ(facts["outer_tags"], json::parse(R"([1398229316, "bstr"])"));
-  const Bytes bytes = WithoutFirstOfDuplicates(testing::ReadVector("evidence/coswid/" + std::string(kRimFile)));
+  const Bytes bytes =
+      WithoutFirstOfDuplicates(testing::ReadVector("evidence/coswid/" + std::string(kRimFile)));
   auto parsed = Parse(kCoSwidCbor, bytes);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   CheckCoSwid(*parsed, facts);
@@ -230,7 +231,9 @@ Bytes Concat(std::initializer_list<Bytes> parts) {
 }
 // COSE_Sign1 [<< {1: -7, 4: h'6b31'} >>, {}, payload, 64 zero bytes].
 Bytes Sign1(const Bytes& payload, bool tagged) {
-  const Bytes protected_header = testing::Hex("a201260442" "6b31");
+  const Bytes protected_header = testing::Hex(
+      "a201260442"
+      "6b31");
   return Concat({tagged ? Head(6, 18) : Bytes{}, Head(4, 4), Head(2, protected_header.size()),
                  protected_header, Head(5, 0), Head(2, payload.size()), payload, Head(2, 64),
                  Bytes(64, 0)});
@@ -265,10 +268,10 @@ TEST(EvidenceCoSwid, DirectoriesPathElementsAndLinks) {
   using cbor::Entry;
   using cbor::Value;
   const Value hash = Value::FromArray({Value::Int(1), Value::ByteString(Bytes(32, 0xab))});
-  const Value inner = Value::FromMap({Entry(24, Value::Text("lib")),
-                                      Entry(26, Value::FromMap({Entry(17, Value::FromMap({
-                                                                    Entry(24, Value::Text("a.so")),
-                                                                    Entry(7, hash)}))}))});
+  const Value inner = Value::FromMap(
+      {Entry(24, Value::Text("lib")),
+       Entry(26, Value::FromMap({Entry(
+                     17, Value::FromMap({Entry(24, Value::Text("a.so")), Entry(7, hash)}))}))});
   const Value tag = Value::FromMap({
       Entry(0, Value::Text("example.com-app-1.0")),
       Entry(1, Value::Text("app")),
@@ -282,12 +285,13 @@ TEST(EvidenceCoSwid, DirectoriesPathElementsAndLinks) {
                    Value::FromMap({Entry(38, Value::Text("https://example.com/old")),
                                    Entry(40, Value::Text("supersedes"))}),
                })),
-      Entry(6, Value::FromMap({Entry(16, Value::FromMap({
-                                             Entry(24, Value::Text("opt")),
-                                             Entry(17, Value::FromMap({Entry(24, Value::Text("app")),
-                                                                       Entry(20, Value::Int(10))})),
-                                             Entry(26, Value::FromMap({Entry(16, inner)})),
-                                         }))})),
+      Entry(6,
+            Value::FromMap({Entry(16, Value::FromMap({
+                                          Entry(24, Value::Text("opt")),
+                                          Entry(17, Value::FromMap({Entry(24, Value::Text("app")),
+                                                                    Entry(20, Value::Int(10))})),
+                                          Entry(26, Value::FromMap({Entry(16, inner)})),
+                                      }))})),
   });
   auto parsed = Parse(kCoSwidCbor, cbor::Encode(tag));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
@@ -318,7 +322,8 @@ TEST(EvidenceCoSwid, DirectoriesPathElementsAndLinks) {
 
 void ExpectRefused(const Bytes& document, ErrorCode code, const std::string& mention) {
   auto parsed = Parse(kCoSwidCbor, document);
-  ASSERT_FALSE(parsed.ok()) << HexEncode(ByteView(document).first(std::min<size_t>(64, document.size())));
+  ASSERT_FALSE(parsed.ok()) << HexEncode(
+      ByteView(document).first(std::min<size_t>(64, document.size())));
   EXPECT_EQ(parsed.error().code, code) << parsed.error().message;
   EXPECT_NE(parsed.error().message.find(mention), std::string::npos) << parsed.error().message;
 }
@@ -374,12 +379,14 @@ TEST(EvidenceCoSwidBadInput, WrongTypes) {
   bad_key.insert(bad_key.end(), key_and_value.begin(), key_and_value.end());
   ExpectRefused(bad_key, ErrorCode::kInvalidArgument, "CoSWID: the tag: a map key must be");
 
-  ExpectRefused(RoadrunnerWith(2, Value::FromArray({Value::FromMap({Entry(31, Value::Text("a")), Entry(33, Value::Int(1))}),
-                                                    Value::FromMap({Entry(31, Value::Text("b")),
-                                                                    Entry(33, Value::FromMap({}))})})),
-                ErrorCode::kInvalidArgument, "CoSWID: entity[1].role must be an integer");
-  ExpectRefused(RoadrunnerWith(2, Value::FromMap({Entry(33, Value::Int(1))})), ErrorCode::kInvalidArgument,
-                "entity[0] has neither entity-name nor reg-id");
+  ExpectRefused(
+      RoadrunnerWith(
+          2, Value::FromArray(
+                 {Value::FromMap({Entry(31, Value::Text("a")), Entry(33, Value::Int(1))}),
+                  Value::FromMap({Entry(31, Value::Text("b")), Entry(33, Value::FromMap({}))})})),
+      ErrorCode::kInvalidArgument, "CoSWID: entity[1].role must be an integer");
+  ExpectRefused(RoadrunnerWith(2, Value::FromMap({Entry(33, Value::Int(1))})),
+                ErrorCode::kInvalidArgument, "entity[0] has neither entity-name nor reg-id");
   ExpectRefused(RoadrunnerWith(0, Value::ByteString(Bytes(5, 1))), ErrorCode::kInvalidArgument,
                 "tag-id must be");
   ExpectRefused(RoadrunnerWith(1, Value::Int(1)), ErrorCode::kInvalidArgument,
@@ -391,11 +398,16 @@ TEST(EvidenceCoSwidBadInput, WrongTypes) {
   ExpectRefused(RoadrunnerWith(4, Value::FromMap({Entry(38, Value::Text("x"))})),
                 ErrorCode::kInvalidArgument, "link[0].rel is missing");
   ExpectRefused(
-      RoadrunnerWith(6, Value::FromMap({Entry(17, Value::FromMap({Entry(24, Value::Text("f")),
-                                                                  Entry(7, Value::FromArray({Value::Int(1), Value::ByteString(Bytes(31, 0))}))}))})),
+      RoadrunnerWith(
+          6,
+          Value::FromMap({Entry(
+              17, Value::FromMap({Entry(24, Value::Text("f")),
+                                  Entry(7, Value::FromArray({Value::Int(1), Value::ByteString(Bytes(
+                                                                                31, 0))}))}))})),
       ErrorCode::kInvalidArgument, "payload.file[0].hash: a sha256 digest has 32 bytes, not 31");
-  ExpectRefused(RoadrunnerWith(6, Value::FromMap({Entry(17, Value::FromMap({Entry(7, Value::Int(1))}))})),
-                ErrorCode::kInvalidArgument, "payload.file[0].fs-name is missing");
+  ExpectRefused(
+      RoadrunnerWith(6, Value::FromMap({Entry(17, Value::FromMap({Entry(7, Value::Int(1))}))})),
+      ErrorCode::kInvalidArgument, "payload.file[0].fs-name is missing");
   ExpectRefused(RoadrunnerWith(3, Value::FromMap({Entry(35, Value::Text("2023-10-18"))})),
                 ErrorCode::kInvalidArgument, "evidence.date must be an epoch time");
   ExpectRefused(RoadrunnerWith(3, Value::FromMap({Entry(35, Value::Float(NAN))})),
@@ -419,8 +431,8 @@ TEST(EvidenceCoSwidBadInput, OtherEnvelopes) {
   ExpectRefused(Concat({Head(4, 4), Head(2, 1), Bytes{0x01}, Head(5, 0), Head(2, map.size()), map,
                         Head(2, 0)}),
                 ErrorCode::kInvalidArgument, "protected header must be a map");
-  ExpectRefused(Concat({Head(4, 3), Head(2, 0), Head(5, 0), Head(2, 0)}), ErrorCode::kInvalidArgument,
-                "array of 4 items");
+  ExpectRefused(Concat({Head(4, 3), Head(2, 0), Head(5, 0), Head(2, 0)}),
+                ErrorCode::kInvalidArgument, "array of 4 items");
   // A COSE_Sign1 inside a COSE_Sign1.
   ExpectRefused(Sign1(Sign1(map, true), true), ErrorCode::kUnsupported,
                 "a COSE_Sign1 inside a COSE_Sign1");

@@ -2,10 +2,10 @@
 // shared/vectors/evidence/ear and its facts.json, as JSON claims-sets (both
 // claim dialects), JWT, CBOR claims-sets and CWT, and against broken input.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cbor/decoder.h"
@@ -62,9 +62,11 @@ void CheckEar(const EvidenceDocument& document, const json& facts) {
   const json& counts = facts["counts"];
   EXPECT_EQ(graph.Declared("submods"), counts["submods"]);
   EXPECT_EQ(graph.Edges(EdgeKind::kAttestedBy).size(), counts["submods"]);
-  EXPECT_EQ(graph.Sources(EdgeKind::kAttestedBy, verifier).size(), facts["subject"]["submods"].size());
+  EXPECT_EQ(graph.Sources(EdgeKind::kAttestedBy, verifier).size(),
+            facts["subject"]["submods"].size());
   std::map<std::string, uint64_t> by_status;
-  for (const Edge* edge : graph.Edges(EdgeKind::kAttestedBy)) ++by_status[edge->attributes.at("status")];
+  for (const Edge* edge : graph.Edges(EdgeKind::kAttestedBy))
+    ++by_status[edge->attributes.at("status")];
   EXPECT_EQ(json(by_status), counts["submods_by_status"]);
 
   for (const auto& [name, submod] : facts["submods"].items()) {
@@ -95,10 +97,12 @@ void CheckEar(const EvidenceDocument& document, const json& facts) {
     SCOPED_TRACE(check["text"].get<std::string>());
     const std::string kind = check["check"];
     if (kind == "ear_status") {
-      const Edge* edge = graph.FindEdge(EdgeKind::kAttestedBy, "ear:" + check["submod"].get<std::string>(), verifier);
+      const Edge* edge = graph.FindEdge(EdgeKind::kAttestedBy,
+                                        "ear:" + check["submod"].get<std::string>(), verifier);
       EXPECT_EQ(EdgeAttribute(edge, "status") == check["status"], check["expected"]);
     } else if (kind == "ear_trust_claim") {
-      const Edge* edge = graph.FindEdge(EdgeKind::kAttestedBy, "ear:" + check["submod"].get<std::string>(), verifier);
+      const Edge* edge = graph.FindEdge(EdgeKind::kAttestedBy,
+                                        "ear:" + check["submod"].get<std::string>(), verifier);
       EXPECT_EQ(EdgeAttribute(edge, "trust." + check["claim"].get<std::string>()) ==
                     std::to_string(check["value"].get<int>()),
                 check["expected"]);
@@ -124,7 +128,8 @@ TEST(EvidenceEar, EveryResultMatchesItsFacts) {
       EXPECT_EQ(parsed->container, jwt ? "jws" : "");
       if (jwt) {
         const std::string developer = fact["verifier_id"]["developer"];
-        EXPECT_EQ(GraphView(*parsed).Attribute(developer, "signature.alg"), fact["jws_header"]["alg"]);
+        EXPECT_EQ(GraphView(*parsed).Attribute(developer, "signature.alg"),
+                  fact["jws_header"]["alg"]);
       }
     }
     ++checked;
@@ -136,9 +141,9 @@ TEST(EvidenceEar, EveryResultMatchesItsFacts) {
 void ExpectSameGraph(const EvidenceDocument& a, const EvidenceDocument& b) {
   const auto unsigned_nodes = [](const EvidenceDocument& document) {
     std::vector<Node> nodes = document.nodes;
-    for (Node& node : nodes) std::erase_if(node.attributes, [](const auto& entry) {
-        return entry.first.starts_with("signature.");
-      });
+    for (Node& node : nodes)
+      std::erase_if(node.attributes,
+                    [](const auto& entry) { return entry.first.starts_with("signature."); });
     return nodes;
   };
   const std::vector<Node> a_nodes = unsigned_nodes(a), b_nodes = unsigned_nodes(b);
@@ -170,10 +175,13 @@ TEST(EvidenceEar, JwtAndItsClaimsFileGiveTheSameGraph) {
   const size_t first = token.find('.'), second = token.find('.', first + 1);
   const auto payload = Base64UrlDecode(token.substr(first + 1, second - first - 1));
   ASSERT_TRUE(payload.has_value());
-  EXPECT_EQ(json::parse(*payload), testing::ReadJsonVector("evidence/ear/veraison-ear-claims-tv-ok.json"));
+  EXPECT_EQ(json::parse(*payload),
+            testing::ReadJsonVector("evidence/ear/veraison-ear-claims-tv-ok.json"));
   const auto signature = Base64UrlDecode(token.substr(second + 1));
   ASSERT_TRUE(signature.has_value());
-  EXPECT_EQ(signature->size(), testing::ReadJsonVector("evidence/ear/facts.json")["veraison-arc-test.jwt"]["signature_bytes"]);
+  EXPECT_EQ(signature->size(),
+            testing::ReadJsonVector(
+                "evidence/ear/facts.json")["veraison-arc-test.jwt"]["signature_bytes"]);
 }
 
 // The draft's JSON and CBOR examples are the same appraisal.
@@ -211,8 +219,8 @@ TEST(EvidenceEar, CwtAndUccsGiveTheClaimsGraph) {
   EXPECT_EQ(bare->container, "");
   const Bytes uccs = Concat({Head(6, 601), claims});
   const Bytes cwt = Sign1(claims);
-  for (const Bytes& form : {uccs, cwt, Concat({Head(6, 18), cwt}), Concat({Head(6, 61), Head(6, 18), cwt}),
-                            Concat({Head(6, 61), cwt})}) {
+  for (const Bytes& form : {uccs, cwt, Concat({Head(6, 18), cwt}),
+                            Concat({Head(6, 61), Head(6, 18), cwt}), Concat({Head(6, 61), cwt})}) {
     auto parsed = Parse(kEatCwt, form);
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     CheckEar(*parsed, facts);
@@ -220,8 +228,10 @@ TEST(EvidenceEar, CwtAndUccsGiveTheClaimsGraph) {
     const bool is_signed = form.size() > uccs.size();
     EXPECT_EQ(parsed->container, is_signed ? "cose-sign1" : "");
     const GraphView graph(*parsed);
-    EXPECT_EQ(graph.Attribute("https://veraison-project.org", "signature.alg"), is_signed ? "-7" : "<absent>");
-    EXPECT_EQ(graph.Attribute("https://veraison-project.org", "signature.kid"), is_signed ? "6b31" : "<absent>");
+    EXPECT_EQ(graph.Attribute("https://veraison-project.org", "signature.alg"),
+              is_signed ? "-7" : "<absent>");
+    EXPECT_EQ(graph.Attribute("https://veraison-project.org", "signature.kid"),
+              is_signed ? "6b31" : "<absent>");
   }
 }
 
@@ -247,16 +257,19 @@ void ExpectRefused(std::string_view type, ByteView document, ErrorCode code,
   EXPECT_NE(parsed.error().message.find(mention), std::string::npos) << parsed.error().message;
 }
 
-std::string Jws(const std::string& header, const std::string& payload, const std::string& signature) {
+std::string Jws(const std::string& header, const std::string& payload,
+                const std::string& signature) {
   return Base64UrlEncode(AsBytes(header)) + "." + Base64UrlEncode(AsBytes(payload)) + "." +
          Base64UrlEncode(AsBytes(signature));
 }
 
 TEST(EvidenceEarBadInput, Jwt) {
   const std::string token = ToString(testing::ReadVector("evidence/ear/veraison-arc-test.jwt"));
-  const std::string claims = ToString(testing::ReadVector("evidence/ear/veraison-ear-claims-tv-ok.json"));
+  const std::string claims =
+      ToString(testing::ReadVector("evidence/ear/veraison-ear-claims-tv-ok.json"));
   const std::string two_parts = token.substr(0, token.rfind('.'));
-  ExpectRefused(kEatJwt, AsBytes(two_parts), ErrorCode::kMalformed, "3 parts separated by '.', not 2");
+  ExpectRefused(kEatJwt, AsBytes(two_parts), ErrorCode::kMalformed,
+                "3 parts separated by '.', not 2");
   ExpectRefused(kEatJwt, AsBytes(token + ".x.y"), ErrorCode::kUnsupported, "JWE");
   ExpectRefused(kEatJwt, AsBytes(token + ".x.y.z.w"), ErrorCode::kMalformed, "not more than 5");
   ExpectRefused(kEatJwt, AsBytes(""), ErrorCode::kMalformed, "not 1");
@@ -264,18 +277,20 @@ TEST(EvidenceEarBadInput, Jwt) {
                 "JWS header is not base64url");
   ExpectRefused(kEatJwt, AsBytes(token.substr(0, token.rfind('.')) + ".@@"), ErrorCode::kMalformed,
                 "JWS signature is not base64url");
-  ExpectRefused(kEatJwt, AsBytes(Jws("{\"alg\":", claims, "s")), ErrorCode::kMalformed, "EAR: JWS header");
+  ExpectRefused(kEatJwt, AsBytes(Jws("{\"alg\":", claims, "s")), ErrorCode::kMalformed,
+                "EAR: JWS header");
   ExpectRefused(kEatJwt, AsBytes(Jws("[]", claims, "s")), ErrorCode::kInvalidArgument,
                 "JWS header must be an object");
-  ExpectRefused(kEatJwt, AsBytes(Jws("{}", claims, "s")), ErrorCode::kInvalidArgument, "alg is missing");
+  ExpectRefused(kEatJwt, AsBytes(Jws("{}", claims, "s")), ErrorCode::kInvalidArgument,
+                "alg is missing");
   ExpectRefused(kEatJwt, AsBytes(Jws(R"({"alg":"none"})", claims, "")), ErrorCode::kUnsupported,
                 "alg \"none\"");
   ExpectRefused(kEatJwt, AsBytes(Jws(R"({"alg":"NONE"})", claims, "")), ErrorCode::kUnsupported,
                 "alg \"none\"");
   ExpectRefused(kEatJwt, AsBytes(Jws(R"({"alg":"ES256","b64":false})", claims, "s")),
                 ErrorCode::kUnsupported, "b64");
-  ExpectRefused(kEatJwt, AsBytes(Jws(R"({"alg":"ES256"})", claims, "")), ErrorCode::kInvalidArgument,
-                "signature is empty");
+  ExpectRefused(kEatJwt, AsBytes(Jws(R"({"alg":"ES256"})", claims, "")),
+                ErrorCode::kInvalidArgument, "signature is empty");
   ExpectRefused(kEatJwt, AsBytes(Jws(R"({"alg":"ES256"})", claims.substr(0, 100), "s")),
                 ErrorCode::kMalformed, "EAR: JWS payload");
   ExpectRefused(kEatJwt, AsBytes(Jws(R"({"alg":"ES256","kid":7})", claims, "s")),
@@ -292,44 +307,58 @@ std::string ClaimsWith(const std::function<void(json&)>& edit) {
 }
 
 TEST(EvidenceEarBadInput, JsonClaims) {
-  const auto refused = [](const std::function<void(json&)>& edit, ErrorCode code, const std::string& mention) {
+  const auto refused = [](const std::function<void(json&)>& edit, ErrorCode code,
+                          const std::string& mention) {
     ExpectRefused(kEatUcsJson, AsBytes(ClaimsWith(edit)), code, mention);
   };
   const Bytes bytes = testing::ReadVector("evidence/ear/veraison-ear-claims-tv-ok.json");
-  ExpectRefused(kEatUcsJson, ByteView(bytes).first(bytes.size() / 2), ErrorCode::kMalformed, "not valid JSON");
-  ExpectRefused(kEatUcsJson, AsBytes("[]"), ErrorCode::kInvalidArgument, "claims-set must be an object");
+  ExpectRefused(kEatUcsJson, ByteView(bytes).first(bytes.size() / 2), ErrorCode::kMalformed,
+                "not valid JSON");
+  ExpectRefused(kEatUcsJson, AsBytes("[]"), ErrorCode::kInvalidArgument,
+                "claims-set must be an object");
   refused([](json& c) { c["eat_profile"] = "tag:example.com,2024:other"; }, ErrorCode::kUnsupported,
           "is not an EAR profile");
-  refused([](json& c) { c["eat_profile"] = 3; }, ErrorCode::kInvalidArgument, "EAR.eat_profile must be a string");
-  refused([](json& c) { c["iat"] = 1666091373.5; }, ErrorCode::kInvalidArgument, "iat must be an integer");
+  refused([](json& c) { c["eat_profile"] = 3; }, ErrorCode::kInvalidArgument,
+          "EAR.eat_profile must be a string");
+  refused([](json& c) { c["iat"] = 1666091373.5; }, ErrorCode::kInvalidArgument,
+          "iat must be an integer");
   refused([](json& c) { c.erase("iat"); }, ErrorCode::kInvalidArgument, "iat is missing");
-  refused([](json& c) { c.erase("ear.verifier-id"); }, ErrorCode::kInvalidArgument, "ear_verifier_id is missing");
+  refused([](json& c) { c.erase("ear.verifier-id"); }, ErrorCode::kInvalidArgument,
+          "ear_verifier_id is missing");
   refused([](json& c) { c["ear.verifier-id"].erase("build"); }, ErrorCode::kInvalidArgument,
           "ear_verifier_id.build is missing");
   refused([](json& c) { c["ear_verifier_id"] = c["ear.verifier-id"]; }, ErrorCode::kInvalidArgument,
           "has both ear_verifier_id and ear.verifier-id");
-  refused([](json& c) { c["submods"] = json::object(); }, ErrorCode::kInvalidArgument, "submods is missing or empty");
-  refused([](json& c) { c["submods"] = json::array(); }, ErrorCode::kInvalidArgument, "submods must be an object");
+  refused([](json& c) { c["submods"] = json::object(); }, ErrorCode::kInvalidArgument,
+          "submods is missing or empty");
+  refused([](json& c) { c["submods"] = json::array(); }, ErrorCode::kInvalidArgument,
+          "submods must be an object");
   refused([](json& c) { c["submods"]["test"]["ear.status"] = "good"; }, ErrorCode::kInvalidArgument,
           "submods.test.ear_status must be none, affirming, warning or contraindicated");
   refused([](json& c) { c["submods"]["test"].erase("ear.status"); }, ErrorCode::kInvalidArgument,
           "submods.test.ear_status is missing");
   refused([](json& c) { c["submods"]["test"]["ear_status"] = "none"; }, ErrorCode::kInvalidArgument,
           "submods.test has both ear_status and ear.status");
-  refused([](json& c) { c["submods"]["test"]["ear.appraisal-policy-id"] = 1; }, ErrorCode::kInvalidArgument,
+  refused([](json& c) { c["submods"]["test"]["ear.appraisal-policy-id"] = 1; },
+          ErrorCode::kInvalidArgument,
           "ear_appraisal_policy_ids must be a string or an array of strings");
-  refused([](json& c) { c["submods"]["test"]["ear.appraisal-policy-id"] = json::array({"a", 1}); },
-          ErrorCode::kInvalidArgument, "ear_appraisal_policy_ids[1] must be a string");
+  refused(
+      [](json& c) {
+        c["submods"]["test"]["ear.appraisal-policy-id"] = json::array({"a", 1});
+      },
+      ErrorCode::kInvalidArgument, "ear_appraisal_policy_ids[1] must be a string");
   refused([](json& c) { c["submods"]["test"]["ear.trustworthiness-vector"]["hardware"] = 200; },
-          ErrorCode::kInvalidArgument, "ear_trustworthiness_vector.hardware must be an integer from -128 to 127");
+          ErrorCode::kInvalidArgument,
+          "ear_trustworthiness_vector.hardware must be an integer from -128 to 127");
   refused([](json& c) { c["submods"]["test"]["ear.trustworthiness-vector"] = "good"; },
           ErrorCode::kInvalidArgument, "ear_trustworthiness_vector must be an object");
-  refused([](json& c) { c["submods"]["test"] = 2; }, ErrorCode::kInvalidArgument, "submods.test must be an object");
+  refused([](json& c) { c["submods"]["test"] = 2; }, ErrorCode::kInvalidArgument,
+          "submods.test must be an object");
   // Status as the tier value, a policy id array in the dotted dialect: read.
   auto parsed = Parse(kEatUcsJson, AsBytes(ClaimsWith([](json& c) {
-    c["submods"]["test"]["ear.status"] = 32;
-    c["submods"]["test"]["ear.appraisal-policy-id"] = json::array({"p1", "p2"});
-  })));
+                        c["submods"]["test"]["ear.status"] = 32;
+                        c["submods"]["test"]["ear.appraisal-policy-id"] = json::array({"p1", "p2"});
+                      })));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   const Edge* edge = GraphView(*parsed).FindEdge(EdgeKind::kAttestedBy, "ear:test", "Acme Inc.");
   EXPECT_EQ(EdgeAttribute(edge, "status"), "warning");
@@ -352,7 +381,9 @@ cbor::Value& At(cbor::Map& map, int64_t label) {
   map.emplace_back(cbor::Value::Int(label), cbor::Value());
   return map.back().second;
 }
-cbor::Map& Psa(cbor::Map& claims) { return At(claims, 266).map().front().second.map(); }
+cbor::Map& Psa(cbor::Map& claims) {
+  return At(claims, 266).map().front().second.map();
+}
 
 TEST(EvidenceEarBadInput, CborClaims) {
   using cbor::Value;
@@ -368,17 +399,23 @@ TEST(EvidenceEarBadInput, CborClaims) {
   Bytes deep(70, 0x81);
   deep.push_back(0);
   ExpectRefused(kEatCwt, deep, ErrorCode::kMalformed, "max_depth");
-  ExpectRefused(kEatCwt, Concat({Head(2, uint64_t{1} << 40), Bytes(8, 0)}), ErrorCode::kMalformed, "CBOR");
+  ExpectRefused(kEatCwt, Concat({Head(2, uint64_t{1} << 40), Bytes(8, 0)}), ErrorCode::kMalformed,
+                "CBOR");
   ExpectRefused(kEatCwt, cbor::Encode(Value::Text("ear")), ErrorCode::kInvalidArgument,
                 "must be a claims-set map or a COSE_Sign1, not a text string");
   ExpectRefused(kEatCwt, Concat({Head(6, 17), Sign1(bytes)}), ErrorCode::kUnsupported, "tag 17");
-  ExpectRefused(kEatCwt, Sign1(Sign1(bytes)), ErrorCode::kInvalidArgument, "the claims-set must be a map");
+  ExpectRefused(kEatCwt, Sign1(Sign1(bytes)), ErrorCode::kInvalidArgument,
+                "the claims-set must be a map");
   refused([](cbor::Map& c) { c.emplace_back(Value::ByteString(Bytes{1}), Value::Int(1)); },
-          ErrorCode::kInvalidArgument, "EAR: the claims-set: a map key must be an integer or a text string");
-  refused([](cbor::Map& c) { At(c, 265) = Value::Text("tag:example.com,2024:x"); }, ErrorCode::kUnsupported,
-          "is not an EAR profile");
-  refused([](cbor::Map& c) { At(c, 265) = Value::ByteString(Bytes{0x2b, 6}); }, ErrorCode::kInvalidArgument,
-          "eat_profile (265) must be a text string");
+          ErrorCode::kInvalidArgument,
+          "EAR: the claims-set: a map key must be an integer or a text string");
+  refused([](cbor::Map& c) { At(c, 265) = Value::Text("tag:example.com,2024:x"); },
+          ErrorCode::kUnsupported, "is not an EAR profile");
+  refused(
+      [](cbor::Map& c) {
+        At(c, 265) = Value::ByteString(Bytes{0x2b, 6});
+      },
+      ErrorCode::kInvalidArgument, "eat_profile (265) must be a text string");
   refused([](cbor::Map& c) { At(c, 6) = Value::Float(1.5); }, ErrorCode::kInvalidArgument,
           "iat (6) must be a 64-bit integer, not a float");
   refused([](cbor::Map& c) { At(c, 1004) = Value::FromMap({}); }, ErrorCode::kInvalidArgument,
@@ -389,16 +426,18 @@ TEST(EvidenceEarBadInput, CborClaims) {
           ErrorCode::kInvalidArgument, "a submod name must be a text string");
   refused([](cbor::Map& c) { At(Psa(c), 1000) = Value::Int(5); }, ErrorCode::kInvalidArgument,
           "submods.PSA.ear_status (1000) must be 0, 2, 32 or 96");
-  refused([](cbor::Map& c) { At(Psa(c), 1000) = Value::Text("affirming"); }, ErrorCode::kInvalidArgument,
-          "submods.PSA.ear_status (1000) must be a 64-bit integer");
+  refused([](cbor::Map& c) { At(Psa(c), 1000) = Value::Text("affirming"); },
+          ErrorCode::kInvalidArgument, "submods.PSA.ear_status (1000) must be a 64-bit integer");
   refused([](cbor::Map& c) { At(At(Psa(c), 1001).map(), 2) = Value::Int(-129); },
-          ErrorCode::kInvalidArgument, "ear_trustworthiness_vector (1001).executables must be an integer from -128");
+          ErrorCode::kInvalidArgument,
+          "ear_trustworthiness_vector (1001).executables must be an integer from -128");
   refused([](cbor::Map& c) { At(Psa(c), 1003) = Value::FromArray({Value::Int(1)}); },
-          ErrorCode::kInvalidArgument, "ear_appraisal_policy_ids (1003) must be a text string or an array");
+          ErrorCode::kInvalidArgument,
+          "ear_appraisal_policy_ids (1003) must be a text string or an array");
   // A policy id as one text string (veraison) is read as a list of one.
-  auto parsed = Parse(kEatUcsCbor, CborClaimsWith([](cbor::Map& c) {
-    At(Psa(c), 1003) = Value::Text("policy://one");
-  }));
+  auto parsed =
+      Parse(kEatUcsCbor,
+            CborClaimsWith([](cbor::Map& c) { At(Psa(c), 1003) = Value::Text("policy://one"); }));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(EdgeAttribute(GraphView(*parsed).FindEdge(EdgeKind::kAttestedBy, "ear:PSA",
                                                       "https://veraison-project.org"),

@@ -101,7 +101,7 @@ std::string VersionSchemeName(int64_t value) {
 
 std::string RoleName(int64_t value) {
   static constexpr std::string_view kNames[] = {"tag-creator", "software-creator", "aggregator",
-                                                "distributor", "licensor", "maintainer"};
+                                                "distributor", "licensor",         "maintainer"};
   return value >= 1 && value <= 6 ? std::string(kNames[value - 1]) : std::to_string(value);
 }
 
@@ -165,8 +165,8 @@ class CoSwidReader {
       if (!signature->kid.empty()) software["signature.kid"] = signature->kid;
     }
     SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, software_id_, std::move(software)));
-    SCITT_RETURN_IF_ERROR(graph_.AddEdge(
-        Edge{EdgeKind::kDescribes, std::string(kThisDocument), software_id_, {}}));
+    SCITT_RETURN_IF_ERROR(
+        graph_.AddEdge(Edge{EdgeKind::kDescribes, std::string(kThisDocument), software_id_, {}}));
     if (const cbor::Value* entities = FindLabel(tag, kEntityKey)) {
       const auto list = OneOrMore(*entities);
       for (size_t i = 0; i < list.size(); ++i) {
@@ -207,11 +207,12 @@ class CoSwidReader {
     }
     software_id_ = "swid:" + software["tag_id"];
 
-    SCITT_ASSIGN_OR_RETURN(auto name, OptionalCborText(tag, kSoftwareNameKey, "CoSWID", "software-name"));
+    SCITT_ASSIGN_OR_RETURN(auto name,
+                           OptionalCborText(tag, kSoftwareNameKey, "CoSWID", "software-name"));
     if (!name) return Invalid("CoSWID: software-name is missing");
     software["name"] = *name;
-    SCITT_ASSIGN_OR_RETURN(auto version,
-                           OptionalCborText(tag, kSoftwareVersionKey, "CoSWID", "software-version"));
+    SCITT_ASSIGN_OR_RETURN(
+        auto version, OptionalCborText(tag, kSoftwareVersionKey, "CoSWID", "software-version"));
     if (version) software["version"] = *version;
     if (const cbor::Value* scheme = FindLabel(tag, kVersionSchemeKey)) {
       SCITT_ASSIGN_OR_RETURN(software["version_scheme"],
@@ -221,8 +222,8 @@ class CoSwidReader {
     if (const cbor::Value* tag_version = FindLabel(tag, kTagVersionKey)) {
       SCITT_ASSIGN_OR_RETURN(
           software["tag_version"],
-          IntegerOrText(*tag_version, [](int64_t v) { return std::to_string(v); },
-                        "CoSWID: tag-version"));
+          IntegerOrText(
+              *tag_version, [](int64_t v) { return std::to_string(v); }, "CoSWID: tag-version"));
     }
     const std::pair<int64_t, std::string_view> flags[] = {
         {kCorpusKey, "corpus"}, {kPatchKey, "patch"}, {kSupplementalKey, "supplemental"}};
@@ -235,11 +236,12 @@ class CoSwidReader {
     if (const cbor::Value* metas = FindLabel(tag, kSoftwareMetaKey)) {
       const auto list = OneOrMore(*metas);
       for (size_t i = 0; i < list.size(); ++i) {
-        SCITT_RETURN_IF_ERROR(
-            ReadSoftwareMeta(*list[i], "CoSWID: software-meta[" + std::to_string(i) + "]", software));
+        SCITT_RETURN_IF_ERROR(ReadSoftwareMeta(
+            *list[i], "CoSWID: software-meta[" + std::to_string(i) + "]", software));
       }
     }
-    if (const cbor::Value* evidence = FindLabel(tag, kEvidenceKey); evidence && evidence->is_map()) {
+    if (const cbor::Value* evidence = FindLabel(tag, kEvidenceKey);
+        evidence && evidence->is_map()) {
       SCITT_RETURN_IF_ERROR(ReadEvidenceFacts(*evidence, software));
     }
     return software;
@@ -272,11 +274,13 @@ class CoSwidReader {
   // device-id. uSWID writes the date as a bare float; both are read, as
   // whole seconds.
   Status ReadEvidenceFacts(const cbor::Value& evidence, Attributes& software) {
-    SCITT_ASSIGN_OR_RETURN(auto device, OptionalCborText(evidence, kDeviceIdKey, "CoSWID: evidence", "device-id"));
+    SCITT_ASSIGN_OR_RETURN(
+        auto device, OptionalCborText(evidence, kDeviceIdKey, "CoSWID: evidence", "device-id"));
     if (device) software["evidence.device_id"] = *device;
     const cbor::Value* date = FindLabel(evidence, kDateKey);
     if (date == nullptr) return Status::Ok();
-    const cbor::Value& time = date->is_tag() && date->tag() == kEpochTimeTag ? date->tag_content() : *date;
+    const cbor::Value& time =
+        date->is_tag() && date->tag() == kEpochTimeTag ? date->tag_content() : *date;
     // Years 1970 to 9999: what an RFC 3339 date-time can show.
     constexpr double kLatest = 253402300799.0;
     double seconds = -1;
@@ -300,7 +304,8 @@ class CoSwidReader {
     SCITT_RETURN_IF_ERROR(ExpectCborMap(entity, where));
     graph_.Declare("entities");
     Attributes attributes;
-    SCITT_ASSIGN_OR_RETURN(auto name, OptionalCborText(entity, kEntityNameKey, where, "entity-name"));
+    SCITT_ASSIGN_OR_RETURN(auto name,
+                           OptionalCborText(entity, kEntityNameKey, where, "entity-name"));
     SCITT_ASSIGN_OR_RETURN(auto regid, OptionalCborText(entity, kRegIdKey, where, "reg-id"));
     // The CDDL requires entity-name; HIRS omits it and names the entity by
     // reg-id alone, which is also the more unique of the two.
@@ -340,7 +345,8 @@ class CoSwidReader {
     SCITT_ASSIGN_OR_RETURN(std::string rel, IntegerOrText(*rel_value, RelName, where + ".rel"));
     std::string target = *href;
     if (href->starts_with("swid:")) {
-      SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, target, {{"tag_id", href->substr(5)}}));
+      SCITT_RETURN_IF_ERROR(
+          graph_.AddNode(NodeKind::kPackage, target, {{"tag_id", href->substr(5)}}));
     } else {
       SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kArtifact, target, {{"uri", *href}}));
     }
@@ -369,7 +375,8 @@ class CoSwidReader {
       const std::string here = where + ".directory[" + std::to_string(i) + "]";
       const cbor::Value& directory = *list[i];
       SCITT_RETURN_IF_ERROR(ExpectCborMap(directory, "CoSWID: " + here));
-      SCITT_ASSIGN_OR_RETURN(auto name, OptionalCborText(directory, kFsNameKey, "CoSWID: " + here, "fs-name"));
+      SCITT_ASSIGN_OR_RETURN(auto name,
+                             OptionalCborText(directory, kFsNameKey, "CoSWID: " + here, "fs-name"));
       if (!name) return Invalid("CoSWID: " + here + ".fs-name is missing");
       const std::string path = dir + *name + "/";
       SCITT_RETURN_IF_ERROR(ReadResources(directory, here, path));
@@ -391,7 +398,8 @@ class CoSwidReader {
     Attributes attributes{{"name", *name}, {"path", path}};
     SCITT_ASSIGN_OR_RETURN(auto size, OptionalCborInt(file, kSizeKey, where, "size"));
     if (size) attributes["size"] = std::to_string(*size);
-    SCITT_ASSIGN_OR_RETURN(auto version, OptionalCborText(file, kFileVersionKey, where, "file-version"));
+    SCITT_ASSIGN_OR_RETURN(auto version,
+                           OptionalCborText(file, kFileVersionKey, where, "file-version"));
     if (version) attributes["version"] = *version;
     SCITT_ASSIGN_OR_RETURN(auto location, OptionalCborText(file, kLocationKey, where, "location"));
     if (location) attributes["location"] = *location;
@@ -405,7 +413,8 @@ class CoSwidReader {
       const Bytes& value = hash->array()[1].bytes();
       if (algorithm.bytes != 0 && value.size() != algorithm.bytes) {
         return Invalid(where + ".hash: a " + algorithm.name + " digest has " +
-                       std::to_string(algorithm.bytes) + " bytes, not " + std::to_string(value.size()));
+                       std::to_string(algorithm.bytes) + " bytes, not " +
+                       std::to_string(value.size()));
       }
       attributes["digest." + algorithm.name] = HexEncode(value);
     }
@@ -439,7 +448,8 @@ Result<EvidenceDocument> ReadTag(const cbor::Value& item, std::string container,
     }
     tag = &item.tag_content();
     if (tag->is_bytes()) {
-      SCITT_ASSIGN_OR_RETURN(file_form, DecodeCborDocument(tag->bytes(), "CoSWID: the tagged byte string"));
+      SCITT_ASSIGN_OR_RETURN(file_form,
+                             DecodeCborDocument(tag->bytes(), "CoSWID: the tagged byte string"));
       tag = &file_form;
     }
   }

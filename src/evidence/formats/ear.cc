@@ -78,9 +78,9 @@ constexpr ClaimName kPolicyIdsClaim{"ear_appraisal_policy_ids", "ear.appraisal-p
 constexpr ClaimName kVerifierIdClaim{"ear_verifier_id", "ear.verifier-id"};
 
 // ar4si §2.3: the trustworthiness vector's claims, by CBOR label.
-constexpr std::string_view kTrustClaims[] = {
-    "instance-identity", "configuration",  "executables",    "file-system",
-    "hardware",          "runtime-opaque", "storage-opaque", "sourced-data"};
+constexpr std::string_view kTrustClaims[] = {"instance-identity", "configuration", "executables",
+                                             "file-system",       "hardware",      "runtime-opaque",
+                                             "storage-opaque",    "sourced-data"};
 
 // One submod's appraisal and the EAR around them, whichever the encoding.
 struct Appraisal {
@@ -98,15 +98,14 @@ struct AttestationResult {
 };
 
 Status CheckProfile(const std::string& profile) {
-  if (profile == kVeraisonProfile ||
-      (profile.starts_with(kDraftProfilePrefix) &&
-       profile.find(kDraftProfileMarker) != std::string::npos)) {
+  if (profile == kVeraisonProfile || (profile.starts_with(kDraftProfilePrefix) &&
+                                      profile.find(kDraftProfileMarker) != std::string::npos)) {
     return Status::Ok();
   }
-  return MakeError(ErrorCode::kUnsupported,
-                   "EAR: eat_profile \"" + profile.substr(0, 100) +
-                       "\" is not an EAR profile read here (" + std::string(kVeraisonProfile) +
-                       ", tag:ietf.org,<year>:rats/ear#<revision>)");
+  return MakeError(ErrorCode::kUnsupported, "EAR: eat_profile \"" + profile.substr(0, 100) +
+                                                "\" is not an EAR profile read here (" +
+                                                std::string(kVeraisonProfile) +
+                                                ", tag:ietf.org,<year>:rats/ear#<revision>)");
 }
 
 // ar4si §2.3.2 trustworthiness tiers: an EAR status is one of the four
@@ -249,7 +248,8 @@ Result<AttestationResult> ReadJsonClaims(const Json& claims) {
   SCITT_ASSIGN_OR_RETURN(const Json* verifier, FindClaim(claims, kVerifierIdClaim, "EAR"));
   if (verifier == nullptr) return Invalid("EAR: ear_verifier_id is missing");
   SCITT_RETURN_IF_ERROR(ExpectObject(*verifier, "EAR: ear_verifier_id"));
-  SCITT_ASSIGN_OR_RETURN(result.developer, RequiredString(*verifier, "developer", "EAR: ear_verifier_id"));
+  SCITT_ASSIGN_OR_RETURN(result.developer,
+                         RequiredString(*verifier, "developer", "EAR: ear_verifier_id"));
   SCITT_ASSIGN_OR_RETURN(result.build, RequiredString(*verifier, "build", "EAR: ear_verifier_id"));
   SCITT_ASSIGN_OR_RETURN(const Json* submods, OptionalObject(claims, "submods", "EAR"));
   // §3: "The map MUST contain at least one entry."
@@ -264,8 +264,8 @@ Result<AttestationResult> ReadJsonClaims(const Json& claims) {
 
 // --- CBOR ------------------------------------------------------------------
 
-Result<std::string> RequiredCborText(const cbor::Value& map, int64_t label, const std::string& where,
-                                     std::string_view name) {
+Result<std::string> RequiredCborText(const cbor::Value& map, int64_t label,
+                                     const std::string& where, std::string_view name) {
   SCITT_ASSIGN_OR_RETURN(auto text, OptionalCborText(map, label, where, name));
   if (!text) return Invalid(where + "." + std::string(name) + " is missing");
   return *text;
@@ -275,7 +275,8 @@ Result<Appraisal> ReadCborAppraisal(const std::string& submod, const cbor::Value
                                     const std::string& where) {
   SCITT_RETURN_IF_ERROR(ExpectCborMap(claims, where));
   Appraisal appraisal{submod, "", {}, {}};
-  SCITT_ASSIGN_OR_RETURN(auto tier, OptionalCborInt(claims, kStatusLabel, where, "ear_status (1000)"));
+  SCITT_ASSIGN_OR_RETURN(auto tier,
+                         OptionalCborInt(claims, kStatusLabel, where, "ear_status (1000)"));
   if (!tier) return Invalid(where + ".ear_status (1000) is missing");
   const auto name = TierName(*tier);
   if (!name) return Invalid(where + ".ear_status (1000) must be 0, 2, 32 or 96");
@@ -309,7 +310,8 @@ Result<Appraisal> ReadCborAppraisal(const std::string& submod, const cbor::Value
 Result<AttestationResult> ReadCborClaims(const cbor::Value& claims) {
   SCITT_RETURN_IF_ERROR(ExpectCborMap(claims, "EAR: the claims-set"));
   AttestationResult result;
-  SCITT_ASSIGN_OR_RETURN(result.profile, RequiredCborText(claims, kProfileLabel, "EAR", "eat_profile (265)"));
+  SCITT_ASSIGN_OR_RETURN(result.profile,
+                         RequiredCborText(claims, kProfileLabel, "EAR", "eat_profile (265)"));
   SCITT_RETURN_IF_ERROR(CheckProfile(result.profile));
   SCITT_ASSIGN_OR_RETURN(auto iat, OptionalCborInt(claims, kIatLabel, "EAR", "iat (6)"));
   if (!iat) return Invalid("EAR: iat (6) is missing");
@@ -318,8 +320,8 @@ Result<AttestationResult> ReadCborClaims(const cbor::Value& claims) {
   if (verifier == nullptr) return Invalid("EAR: ear_verifier_id (1004) is missing");
   const std::string verifier_where = "EAR: ear_verifier_id (1004)";
   SCITT_RETURN_IF_ERROR(ExpectCborMap(*verifier, verifier_where));
-  SCITT_ASSIGN_OR_RETURN(result.developer,
-                         RequiredCborText(*verifier, kDeveloperLabel, verifier_where, "developer (0)"));
+  SCITT_ASSIGN_OR_RETURN(result.developer, RequiredCborText(*verifier, kDeveloperLabel,
+                                                            verifier_where, "developer (0)"));
   SCITT_ASSIGN_OR_RETURN(result.build,
                          RequiredCborText(*verifier, kBuildLabel, verifier_where, "build (1)"));
   const cbor::Value* submods = FindLabel(claims, kSubmodsLabel);
@@ -328,8 +330,8 @@ Result<AttestationResult> ReadCborClaims(const cbor::Value& claims) {
   if (submods->map().empty()) return Invalid("EAR: submods (266) is empty");
   for (const auto& [name, appraisal] : submods->map()) {
     if (!name.is_text()) return Invalid("EAR: submods (266): a submod name must be a text string");
-    SCITT_ASSIGN_OR_RETURN(Appraisal read, ReadCborAppraisal(name.text(), appraisal,
-                                                             "EAR: submods." + name.text()));
+    SCITT_ASSIGN_OR_RETURN(
+        Appraisal read, ReadCborAppraisal(name.text(), appraisal, "EAR: submods." + name.text()));
     result.appraisals.push_back(std::move(read));
   }
   return result;
@@ -339,7 +341,9 @@ Result<AttestationResult> ReadCborClaims(const cbor::Value& claims) {
 
 Result<Bytes> DecodeJwsPart(std::string_view part, const char* what) {
   auto decoded = Base64UrlDecode(part);
-  if (!decoded) return MakeError(ErrorCode::kMalformed, std::string("EAR: the JWS ") + what + " is not base64url");
+  if (!decoded)
+    return MakeError(ErrorCode::kMalformed,
+                     std::string("EAR: the JWS ") + what + " is not base64url");
   return std::move(*decoded);
 }
 
@@ -358,7 +362,8 @@ Result<EvidenceDocument> ParseEarJwt(ByteView document) {
   }
   std::string_view text(reinterpret_cast<const char*>(document.data()), document.size());
   // A file may end with a newline; a JWS has none.
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   std::vector<std::string_view> parts;
   for (size_t start = 0;;) {
     const size_t dot = text.find('.', start);
@@ -370,9 +375,10 @@ Result<EvidenceDocument> ParseEarJwt(ByteView document) {
     return MakeError(ErrorCode::kUnsupported, "EAR: an encrypted JWT (JWE, 5 parts) is not read");
   }
   if (parts.size() != 3) {
-    return MakeError(ErrorCode::kMalformed,
-                     "EAR: a JWS compact serialization has 3 parts separated by '.', not " +
-                         std::string(parts.size() > 5 ? "more than 5" : std::to_string(parts.size())));
+    return MakeError(
+        ErrorCode::kMalformed,
+        "EAR: a JWS compact serialization has 3 parts separated by '.', not " +
+            std::string(parts.size() > 5 ? "more than 5" : std::to_string(parts.size())));
   }
   SCITT_ASSIGN_OR_RETURN(Bytes header_bytes, DecodeJwsPart(parts[0], "header"));
   SCITT_ASSIGN_OR_RETURN(Bytes payload_bytes, DecodeJwsPart(parts[1], "payload"));
