@@ -28,6 +28,7 @@ std::string_view EdgeKindName(EdgeKind kind) {
     case EdgeKind::kVulnerableTo: return "VULNERABLE_TO";
     case EdgeKind::kVexStatus: return "VEX_STATUS";
     case EdgeKind::kAttestedBy: return "ATTESTED_BY";
+    case EdgeKind::kLinksTo: return "LINKS_TO";
   }
   return "UNKNOWN";
 }

@@ -57,7 +57,12 @@ enum class EdgeKind {
                   // the edge starts at a subcomponent of that product
   kAttestedBy,    // an attested thing (artifact, submodule) appraised by a
                   // verifier: "status" (none, affirming, warning,
-                  // contraindicated), "submod", "policy"
+                  // contraindicated), "submod", "policy" (comma separated),
+                  // "trust.<claim>" (the trustworthiness vector), "iat",
+                  // "verifier_build"
+  kLinksTo,       // a SWID / CoSWID link whose relation no kind above
+                  // expresses: "rel" (parent, patches, supersedes, see-also,
+                  // installationmedia, …) and "href" as written
 };
 
 std::string_view NodeKindName(NodeKind kind);  // "artifact", "package", …
@@ -100,7 +105,10 @@ struct EvidenceDocument {
   // As the document declares it: "1.5", "SPDX-2.3", "v0.2.0",
   // "https://in-toto.io/Statement/v1".
   std::string spec_version;
-  // For in-toto: "dsse", "sigstore-bundle" or "bare-statement"; else empty.
+  // For in-toto: "dsse", "sigstore-bundle" or "bare-statement". For CoSWID
+  // and EAR: "cose-sign1" or "jws" when the document came signed (the
+  // signature is not verified: the statement's is the one that counts),
+  // else empty.
   std::string container;
   // For in-toto: the predicateType as written.
   std::string predicate_type;

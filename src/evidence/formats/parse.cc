@@ -55,14 +55,16 @@ Result<EvidenceDocument> ParseByShape(const Json& document) {
     return internal::ParseSarif(document);
   }
   if (ContextStartsWith(document, "https://spdx.org/rdf/3")) return internal::ParseSpdx3(document);
-  if (document.contains("ear.status") || document.contains("ear_status") ||
-      document.contains("submods")) {
+  // An EAR claims-set must have both (draft-ietf-rats-ear §3); a top-level
+  // ear.status / ear_status is optional there, and "submods" alone is any
+  // EAT (or anything else with such a key).
+  if (document.contains("eat_profile") && document.contains("submods")) {
     return internal::ParseEarJson(document);
   }
   return MakeError(ErrorCode::kUnsupported,
                    "evidence: a JSON document of no known evidence format (no bomFormat, "
-                   "spdxVersion, OpenVEX @context, _type, payloadType, Sigstore bundle or "
-                   "SARIF runs)");
+                   "spdxVersion, OpenVEX @context, _type, payloadType, Sigstore bundle, "
+                   "SARIF runs, SPDX 3 @context or EAR eat_profile with submods)");
 }
 
 // The local name of the first element: what an XML document is. Skips the

@@ -31,7 +31,11 @@ inline constexpr std::string_view kSpdxTagValue = "text/spdx";
 inline constexpr std::string_view kJsonLd = "application/ld+json";
 inline constexpr std::string_view kSwidXml = "application/swid+xml";
 inline constexpr std::string_view kCoSwidCbor = "application/swid+cbor";  // RFC 9393 §10.4
-// EAR (draft-ietf-rats-ear): claims as JSON or CBOR, signed as JWT or CWT.
+// EAT media types (RFC 9782, registered by IANA with an optional
+// "eat_profile" parameter), which EAR (draft-ietf-rats-ear §5) uses with its
+// profile: application/eat+jwt; eat_profile="tag:ietf.org,2026:rats/ear#03".
+// (The draft's §5 spells them "eat-jwt" / "eat-cwt"; the registered names
+// are these.) Claims as JSON or CBOR, unsigned (UCS) or as JWT or CWT.
 inline constexpr std::string_view kEatJwt = "application/eat+jwt";
 inline constexpr std::string_view kEatCwt = "application/eat+cwt";
 inline constexpr std::string_view kEatUcsJson = "application/eat-ucs+json";
@@ -51,7 +55,7 @@ inline constexpr size_t kMaxEdges = 4'000'000;
 // or an empty type, as the format its shape shows (CycloneDX "bomFormat",
 // SPDX "spdxVersion", an OpenVEX "@context", an in-toto "_type", a DSSE
 // "payloadType", a Sigstore bundle "mediaType" with "dsseEnvelope", SARIF
-// "version" with "runs").
+// "version" with "runs", an EAR "eat_profile" with "submods").
 // Errors: kUnsupported for a type, shape or version no parser here reads
 // ; kMalformed for bytes that are not
 // JSON, are over kMaxDocumentBytes, nest containers deeper than
