@@ -63,9 +63,10 @@ void ExpectSameGraph(const Result<EvidenceDocument>& xml, const Result<EvidenceD
 }
 
 TEST(EvidenceCycloneDxXml, SameGraphAsTheJsonTwin) {
-  for (const auto& [xml, json] : {std::pair{"dropwizard-1.3.15.bom.xml", "dropwizard-1.3.15.bom.json"},
-                                  {"laravel-7.12.0.bom.1.4.xml", "laravel-7.12.0.bom.1.4.json"},
-                                  {"spec-valid-dependency-1.6.xml", "spec-valid-dependency-1.6.json"}}) {
+  for (const auto& [xml, json] :
+       {std::pair{"dropwizard-1.3.15.bom.xml", "dropwizard-1.3.15.bom.json"},
+        {"laravel-7.12.0.bom.1.4.xml", "laravel-7.12.0.bom.1.4.json"},
+        {"spec-valid-dependency-1.6.xml", "spec-valid-dependency-1.6.json"}}) {
     SCOPED_TRACE(std::string(xml) + " and " + json);
     ExpectSameGraph(ParseVector("cyclonedx", xml, kCycloneDxXml),
                     ParseVector("cyclonedx", json, kCycloneDxJson));
@@ -165,19 +166,20 @@ TEST(EvidenceCycloneDxXml, SameGraphAsJsonForEveryFeature) {
   EXPECT_EQ(graph.Declared("services"), 2u);
   EXPECT_EQ(graph.Attribute("ref:app", "name"), "app");  // CDATA and white space trimmed
   EXPECT_NE(graph.Find("ACME"), nullptr);
-  EXPECT_TRUE(graph.Targets(EdgeKind::kContains, "pkg:npm/a@1").contains("ref:#components[0].components[0]"));
+  EXPECT_TRUE(graph.Targets(EdgeKind::kContains, "pkg:npm/a@1")
+                  .contains("ref:#components[0].components[0]"));
   const Edge* finding = graph.FindEdge(EdgeKind::kVulnerableTo, "pkg:npm/a@1", "CVE-2024-0001");
   ASSERT_NE(finding, nullptr);
   EXPECT_EQ(finding->attributes.at("severity"), "high");
   EXPECT_EQ(finding->attributes.at("scanner"), "scanner");
   EXPECT_EQ(graph.Attribute("CVE-2024-0001", "aliases"), "GHSA-aaaa-bbbb-cccc");
-  const Edge* vex = graph.FindEdge(EdgeKind::kVexStatus,
-                                   "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#x",
-                                   "CVE-2024-0002");
+  const Edge* vex = graph.FindEdge(
+      EdgeKind::kVexStatus, "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#x", "CVE-2024-0002");
   ASSERT_NE(vex, nullptr);
   EXPECT_EQ(vex->attributes.at("status"), "not_affected");
   EXPECT_EQ(vex->attributes.at("justification"), "code_not_present");
-  const Edge* sourced = graph.FindEdge(EdgeKind::kVulnerableTo, "pkg:npm/a@1", "ref:#vulnerabilities[2]");
+  const Edge* sourced =
+      graph.FindEdge(EdgeKind::kVulnerableTo, "pkg:npm/a@1", "ref:#vulnerabilities[2]");
   ASSERT_NE(sourced, nullptr);
   EXPECT_EQ(sourced->attributes.at("scanner"), "NVD");
 }
@@ -228,12 +230,14 @@ TEST(EvidenceCycloneDxXml, WrongRootOrVersion) {
   // The prefix is the document's choice; the namespace is what counts.
   ExpectRefused(R"(<c:bom xmlns="http://cyclonedx.org/schema/bom/1.5" xmlns:c="urn:other"/>)",
                 ErrorCode::kUnsupported, "urn:other");
-  auto prefixed = Parse(kCycloneDxXml, AsBytes(R"(<c:bom xmlns:c="http://cyclonedx.org/schema/bom/1.6"/>)"));
+  auto prefixed =
+      Parse(kCycloneDxXml, AsBytes(R"(<c:bom xmlns:c="http://cyclonedx.org/schema/bom/1.6"/>)"));
   ASSERT_TRUE(prefixed.ok()) << prefixed.error().message;
   EXPECT_EQ(prefixed->spec_version, "1.6");
   // A namespace of a megabyte is quoted in part.
-  ExpectRefused(R"(<bom xmlns="http://cyclonedx.org/schema/bom/)" + std::string(1 << 20, '9') + R"("/>)",
-                ErrorCode::kUnsupported, "is not CycloneDX");
+  ExpectRefused(
+      R"(<bom xmlns="http://cyclonedx.org/schema/bom/)" + std::string(1 << 20, '9') + R"("/>)",
+      ErrorCode::kUnsupported, "is not CycloneDX");
 }
 
 TEST(EvidenceCycloneDxXml, DoctypeIsRefused) {
@@ -242,7 +246,8 @@ TEST(EvidenceCycloneDxXml, DoctypeIsRefused) {
   std::string laughs = R"(<?xml version="1.0"?><!DOCTYPE bom [<!ENTITY lol "lol">)";
   for (int i = 1; i < 10; ++i) {
     laughs += "<!ENTITY lol" + std::to_string(i) + " \"";
-    for (int j = 0; j < 10; ++j) laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+    for (int j = 0; j < 10; ++j)
+      laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
     laughs += "\">";
   }
   laughs += "]>" + Bom("<components><component><name>&lol9;</name></component></components>");
@@ -276,10 +281,12 @@ TEST(EvidenceCycloneDxXml, OversizedDocument) {
 
 TEST(EvidenceCycloneDxXml, BreaksTheFormat) {
   const std::string a = "<component type=\"library\"><name>a</name></component>";
-  ExpectRefused(Bom("<components>" + a + "<component type=\"library\" bom-ref=\"x\"/></components>"),
-                ErrorCode::kInvalidArgument, "/bom/components/component[2] has no name");
-  ExpectRefused(Bom("<metadata><component type=\"application\"><version>1</version></component></metadata>"),
-                ErrorCode::kInvalidArgument, "/bom/metadata/component has no name");
+  ExpectRefused(
+      Bom("<components>" + a + "<component type=\"library\" bom-ref=\"x\"/></components>"),
+      ErrorCode::kInvalidArgument, "/bom/components/component[2] has no name");
+  ExpectRefused(
+      Bom("<metadata><component type=\"application\"><version>1</version></component></metadata>"),
+      ErrorCode::kInvalidArgument, "/bom/metadata/component has no name");
   ExpectRefused(Bom("<metadata/><metadata/>"), ErrorCode::kInvalidArgument,
                 "/bom has more than one <metadata>");
   ExpectRefused(Bom("<components><component><name>a</name><name>b</name></component></components>"),
@@ -287,10 +294,12 @@ TEST(EvidenceCycloneDxXml, BreaksTheFormat) {
   ExpectRefused(Bom("<components><component><name><b>a</b></name></component></components>"),
                 ErrorCode::kInvalidArgument, "component[1]/name must hold text, not elements");
   ExpectRefused(Bom("<components>" + a + "</components><dependencies><dependency/></dependencies>"),
-                ErrorCode::kInvalidArgument, "/bom/dependencies/dependency[1] has no ref attribute");
+                ErrorCode::kInvalidArgument,
+                "/bom/dependencies/dependency[1] has no ref attribute");
   ExpectRefused(Bom("<dependencies><dependency ref=\"a\"><dependency ref=\"b\"><dependency/>"
                     "</dependency></dependency></dependencies>"),
-                ErrorCode::kInvalidArgument, "dependency[1]/dependency[1]/dependency[1] has no ref");
+                ErrorCode::kInvalidArgument,
+                "dependency[1]/dependency[1]/dependency[1] has no ref");
   ExpectRefused(Bom("<vulnerabilities><vulnerability><id>CVE-1</id><affects><target/></affects>"
                     "</vulnerability></vulnerabilities>"),
                 ErrorCode::kInvalidArgument, "affects/target[1] has no <ref>");

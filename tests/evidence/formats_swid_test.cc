@@ -57,9 +57,11 @@ void ExpectEntity(const GraphView& graph, const std::string& software, const jso
   SCOPED_TRACE("entity " + name + " (" + regid + ")");
   std::string roles;
   for (const json& role : entity["role"]) {
-    EXPECT_TRUE(Tokens(graph.Attribute(software, "entity." + role.get<std::string>())).contains(regid))
+    EXPECT_TRUE(
+        Tokens(graph.Attribute(software, "entity." + role.get<std::string>())).contains(regid))
         << role;
-    roles += (roles.empty() ? "" : " ") + role.get<std::string>();
+    if (!roles.empty()) roles += ' ';
+    roles += role.get<std::string>();
   }
   if (Tokens(roles).contains("tagCreator")) {
     const std::string issuer = name.empty() ? regid : name;
@@ -92,7 +94,8 @@ void CheckSwid(const std::string& file, const json& facts) {
   EXPECT_TRUE(graph.Targets(EdgeKind::kDescribes, std::string(kThisDocument)).contains(software));
   EXPECT_EQ(graph.Resolve(subject["tagId"]), software);
   for (const auto& [key, value] : subject.items()) {
-    EXPECT_EQ(graph.Attribute(software, key), value.is_null() ? "<absent>" : value.get<std::string>())
+    EXPECT_EQ(graph.Attribute(software, key),
+              value.is_null() ? "<absent>" : value.get<std::string>())
         << key;
   }
 
@@ -121,7 +124,8 @@ void CheckSwid(const std::string& file, const json& facts) {
     if (node.attributes.contains("digest.sha256")) ++hashed;
     EXPECT_TRUE(graph.Sources(EdgeKind::kContains, node.id).contains(software)) << node.id;
   }
-  EXPECT_EQ(files, counts.value("payload_files", uint64_t{0}) + counts.value("evidence_files", uint64_t{0}));
+  EXPECT_EQ(files, counts.value("payload_files", uint64_t{0}) +
+                       counts.value("evidence_files", uint64_t{0}));
   EXPECT_EQ(hashed, counts.value("payload_files_with_hash", uint64_t{0}) +
                         counts.value("evidence_files_with_hash", uint64_t{0}));
   const json hash_namespaces = facts.value("hash_attribute_namespaces", json::object());
@@ -134,8 +138,9 @@ void CheckSwid(const std::string& file, const json& facts) {
     EXPECT_EQ(check["tagId"], subject["tagId"]);
     const std::string kind = check["check"];
     if (kind == "entity_role") {
-      ExpectEntity(graph, software, {{"name", check["entity"]}, {"regid", check["regid"]},
-                                     {"role", check["roles"]}});
+      ExpectEntity(
+          graph, software,
+          {{"name", check["entity"]}, {"regid", check["regid"]}, {"role", check["roles"]}});
     } else if (kind == "link") {
       EXPECT_EQ(HasLink(document, software, check["rel"], check["href"]), check["expected"]);
     } else if (kind == "file_hash") {
@@ -166,7 +171,8 @@ TEST(EvidenceSwid, EveryTagMatchesItsFacts) {
 // README trap: the supplemental tag's rel="component" link says that the
 // distribution (another tag) contains the package, and joins that tag's graph.
 TEST(EvidenceSwid, SupplementalTagAddsToTheTagItSupplements) {
-  auto supplemental = ParseVector("swid", "rpm2swidtag-pkg1-1.3.0-component-of-distro.swidtag", kSwidXml);
+  auto supplemental =
+      ParseVector("swid", "rpm2swidtag-pkg1-1.3.0-component-of-distro.swidtag", kSwidXml);
   auto distro = ParseVector("swid", "rpm2swidtag-distro.swidtag", kSwidXml);
   ASSERT_TRUE(supplemental.ok()) << supplemental.error().message;
   ASSERT_TRUE(distro.ok()) << distro.error().message;
@@ -176,12 +182,14 @@ TEST(EvidenceSwid, SupplementalTagAddsToTheTagItSupplements) {
   const Edge* contains = graph.FindEdge(EdgeKind::kContains, distribution, package);
   ASSERT_NE(contains, nullptr);
   EXPECT_EQ(contains->attributes.at("rel"), "component");
-  const Edge* describes = graph.FindEdge(EdgeKind::kDescribes, std::string(kThisDocument), distribution);
+  const Edge* describes =
+      graph.FindEdge(EdgeKind::kDescribes, std::string(kThisDocument), distribution);
   ASSERT_NE(describes, nullptr);
   EXPECT_EQ(describes->attributes.at("rel"), "supplemental");
-  EXPECT_TRUE(graph.Targets(EdgeKind::kContains,
-                            "swid:unavailable.invalid.pkg1-1.3.0-1.fc28.x86_64-component-of-test.a."
-                            "Example-OS-Distro-3.x86_64")
+  EXPECT_TRUE(graph
+                  .Targets(EdgeKind::kContains,
+                           "swid:unavailable.invalid.pkg1-1.3.0-1.fc28.x86_64-component-of-test.a."
+                           "Example-OS-Distro-3.x86_64")
                   .empty());
   // The distribution's own tag names the same node.
   EXPECT_EQ(GraphView(*distro).Targets(EdgeKind::kDescribes, std::string(kThisDocument)),
@@ -225,13 +233,17 @@ TEST(EvidenceSwid, LinksBecomeEdges) {
   auto parsed = Parse(kSwidXml, AsBytes(tag));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   const GraphView graph(*parsed);
-  EXPECT_EQ(graph.FindEdge(EdgeKind::kDependsOn, "swid:p", "swid:app")->attributes.at("rel"), "patches");
-  EXPECT_EQ(graph.FindEdge(EdgeKind::kDependsOn, "swid:p", "swid:runtime")->attributes.at("direct"), "true");
-  EXPECT_EQ(graph.FindEdge(EdgeKind::kContains, "swid:suite", "swid:p")->attributes.at("rel"), "parent");
+  EXPECT_EQ(graph.FindEdge(EdgeKind::kDependsOn, "swid:p", "swid:app")->attributes.at("rel"),
+            "patches");
+  EXPECT_EQ(graph.FindEdge(EdgeKind::kDependsOn, "swid:p", "swid:runtime")->attributes.at("direct"),
+            "true");
+  EXPECT_EQ(graph.FindEdge(EdgeKind::kContains, "swid:suite", "swid:p")->attributes.at("rel"),
+            "parent");
   const std::string query = "ref:swidpath://SoftwareIdentity[@name='x']";
   ASSERT_NE(graph.FindEdge(EdgeKind::kContains, "swid:p", query), nullptr);
   EXPECT_EQ(graph.Attribute(query, "uri"), "swidpath://SoftwareIdentity[@name='x']");
-  EXPECT_EQ(graph.Attribute("swid:p", "link.see-also"), "https://example.com/a https://example.com/b");
+  EXPECT_EQ(graph.Attribute("swid:p", "link.see-also"),
+            "https://example.com/a https://example.com/b");
   EXPECT_EQ(graph.Attribute("swid:p", "entity.licensor"), "vendor.example");
   // An entity without regid has the schema's default.
   EXPECT_EQ(graph.Attribute("Tagger", "regid"), "http://invalid.unavailable");
@@ -253,7 +265,8 @@ void ExpectRefused(const std::string& document, ErrorCode code, const std::strin
 
 TEST(EvidenceSwid, NotXmlOrTruncated) {
   ExpectRefused("", ErrorCode::kMalformed, "SWID: not well-formed XML");
-  ExpectRefused(Tag(R"(tagId="a" name="b")", "<Entity"), ErrorCode::kMalformed, "not well-formed XML");
+  ExpectRefused(Tag(R"(tagId="a" name="b")", "<Entity"), ErrorCode::kMalformed,
+                "not well-formed XML");
   ExpectRefused(Tag(R"(tagId="a" tagId="b" name="b")", ""), ErrorCode::kMalformed,
                 "attribute tagId repeated in <SoftwareIdentity>");
   for (const std::string file : {"hirs-laptop.default.1.swidtag", "rpm2swidtag-distro.swidtag",
@@ -266,18 +279,20 @@ TEST(EvidenceSwid, NotXmlOrTruncated) {
 }
 
 TEST(EvidenceSwid, WrongRootOrNamespace) {
-  ExpectRefused(R"(<bom xmlns="http://cyclonedx.org/schema/bom/1.5"/>)", ErrorCode::kInvalidArgument,
-                "the root element is <bom>, not <SoftwareIdentity>");
+  ExpectRefused(R"(<bom xmlns="http://cyclonedx.org/schema/bom/1.5"/>)",
+                ErrorCode::kInvalidArgument, "the root element is <bom>, not <SoftwareIdentity>");
   ExpectRefused(R"(<SoftwareIdentity tagId="a" name="b"/>)", ErrorCode::kUnsupported,
                 "namespace \"\" is not ISO/IEC 19770-2:2015");
-  ExpectRefused(R"(<swid:SoftwareIdentity xmlns:swid="http://standards.iso.org/iso/19770/-2/2009/schema.xsd"/>)",
-                ErrorCode::kUnsupported, "2009/schema.xsd\" is not ISO/IEC 19770-2:2015");
+  ExpectRefused(
+      R"(<swid:SoftwareIdentity xmlns:swid="http://standards.iso.org/iso/19770/-2/2009/schema.xsd"/>)",
+      ErrorCode::kUnsupported, "2009/schema.xsd\" is not ISO/IEC 19770-2:2015");
 }
 
 TEST(EvidenceSwid, DoctypeIsRefused) {
-  ExpectRefused(R"(<!DOCTYPE SoftwareIdentity [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>)" +
-                    Tag(R"(tagId="a" name="&b;")", ""),
-                ErrorCode::kMalformed, "document type declaration");
+  ExpectRefused(
+      R"(<!DOCTYPE SoftwareIdentity [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>)" +
+          Tag(R"(tagId="a" name="&b;")", ""),
+      ErrorCode::kMalformed, "document type declaration");
 }
 
 TEST(EvidenceSwid, DeepNestingIsRefused) {
@@ -295,7 +310,8 @@ TEST(EvidenceSwid, DeepNestingIsRefused) {
                 ErrorCode::kMalformed, "nested deeper than 64");
   fine = fine.substr(std::string("<Directory name=\"d\">").size());
   fine.resize(fine.size() - std::string("</Directory>").size());
-  auto parsed = Parse(kSwidXml, AsBytes(Tag(R"(tagId="a" name="b")", "<Payload>" + fine + "</Payload>")));
+  auto parsed =
+      Parse(kSwidXml, AsBytes(Tag(R"(tagId="a" name="b")", "<Payload>" + fine + "</Payload>")));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(GraphView(*parsed).Declared("payload_directories"), 61u);
 }
@@ -309,8 +325,10 @@ TEST(EvidenceSwid, BreaksTheFormat) {
                 "/SoftwareIdentity/Entity[1] has no role attribute");
   ExpectRefused(Tag(R"(tagId="a" name="b")", R"(<Link rel="x" href="y"/><Link rel="requires"/>)"),
                 ErrorCode::kInvalidArgument, "/SoftwareIdentity/Link[2] has no href attribute");
-  ExpectRefused(Tag(R"(tagId="a" name="b")", R"(<Evidence><Directory name="d"><File size="1"/></Directory></Evidence>)"),
-                ErrorCode::kInvalidArgument, "/SoftwareIdentity/Evidence[1]/Directory[1]/File[1] has no name");
+  ExpectRefused(Tag(R"(tagId="a" name="b")",
+                    R"(<Evidence><Directory name="d"><File size="1"/></Directory></Evidence>)"),
+                ErrorCode::kInvalidArgument,
+                "/SoftwareIdentity/Evidence[1]/Directory[1]/File[1] has no name");
   // A huge attribute is read as written.
   const std::string id(4 << 20, 'i');
   auto parsed = Parse(kSwidXml, AsBytes(Tag("tagId=\"" + id + "\" name=\"b\"", "")));

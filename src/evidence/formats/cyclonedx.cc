@@ -208,7 +208,8 @@ class CycloneDxReader {
     SCITT_ASSIGN_OR_RETURN(const Json* authors, OptionalArray(metadata, "authors", where));
     if (authors != nullptr) {
       for (size_t i = 0; i < authors->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(AddIssuer((*authors)[i], where + ".authors[" + std::to_string(i) + "]"));
+        SCITT_RETURN_IF_ERROR(
+            AddIssuer((*authors)[i], where + ".authors[" + std::to_string(i) + "]"));
       }
     }
     SCITT_ASSIGN_OR_RETURN(const Json* supplier, OptionalObject(metadata, "supplier", where));

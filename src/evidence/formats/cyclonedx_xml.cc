@@ -31,21 +31,19 @@ constexpr std::array<std::string_view, 5> kVersions = {"1.2", "1.3", "1.4", "1.5
 
 std::string Index(size_t i) { return "[" + std::to_string(i) + "]"; }
 // XPath counts from 1.
-std::string Step(std::string_view name, size_t i) {
-  return "/" + std::string(name) + Index(i + 1);
-}
+std::string Step(std::string_view name, size_t i) { return "/" + std::string(name) + Index(i + 1); }
 
 class CycloneDxXmlReader {
  public:
-  CycloneDxXmlReader(std::string namespace_uri, std::string spec_version)
-      : cdx_(std::move(namespace_uri)), graph_(std::move(spec_version)) {}
+  CycloneDxXmlReader(const xml::Document& document, std::string namespace_uri,
+                     std::string spec_version)
+      : cdx_(document, std::move(namespace_uri)), graph_(std::move(spec_version)) {}
 
   Status Read(pugi::xml_node bom) {
     const std::string where = "CycloneDX XML: /bom";
     // Listed components first, as the JSON reader does: a metadata
     // component that is also listed keeps the "path" of its listing.
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node components,
-                           cdx_.OptionalChild(bom, "components", where));
+    SCITT_ASSIGN_OR_RETURN(pugi::xml_node components, cdx_.OptionalChild(bom, "components", where));
     if (components) {
       SCITT_RETURN_IF_ERROR(
           ReadComponents(components, where + "/components", "components", nullptr));
@@ -56,7 +54,8 @@ class CycloneDxXmlReader {
     if (services) SCITT_RETURN_IF_ERROR(CountServices(services, where + "/services"));
     SCITT_ASSIGN_OR_RETURN(pugi::xml_node dependencies,
                            cdx_.OptionalChild(bom, "dependencies", where));
-    if (dependencies) SCITT_RETURN_IF_ERROR(ReadDependencies(dependencies, where + "/dependencies"));
+    if (dependencies)
+      SCITT_RETURN_IF_ERROR(ReadDependencies(dependencies, where + "/dependencies"));
     SCITT_ASSIGN_OR_RETURN(pugi::xml_node vulnerabilities,
                            cdx_.OptionalChild(bom, "vulnerabilities", where));
     if (vulnerabilities) {
@@ -113,12 +112,13 @@ class CycloneDxXmlReader {
     if (authors) {
       const std::vector<pugi::xml_node> list = cdx_.Children(authors, "author");
       for (size_t i = 0; i < list.size(); ++i) {
-        SCITT_ASSIGN_OR_RETURN(auto name, cdx_.OptionalText(list[i], "name",
-                                                             where + "/authors" + Step("author", i)));
+        SCITT_ASSIGN_OR_RETURN(
+            auto name, cdx_.OptionalText(list[i], "name", where + "/authors" + Step("author", i)));
         SCITT_RETURN_IF_ERROR(graph_.AddIssuer(name));
       }
     }
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node supplier, cdx_.OptionalChild(metadata, "supplier", where));
+    SCITT_ASSIGN_OR_RETURN(pugi::xml_node supplier,
+                           cdx_.OptionalChild(metadata, "supplier", where));
     if (supplier) {
       SCITT_ASSIGN_OR_RETURN(auto name, cdx_.OptionalText(supplier, "name", where + "/supplier"));
       SCITT_RETURN_IF_ERROR(graph_.AddIssuer(name));
@@ -131,7 +131,8 @@ class CycloneDxXmlReader {
     for (size_t i = 0; i < services.size(); ++i) {
       const std::string here = where + Step("service", i);
       graph_.AddService();
-      SCITT_ASSIGN_OR_RETURN(pugi::xml_node nested, cdx_.OptionalChild(services[i], "services", here));
+      SCITT_ASSIGN_OR_RETURN(pugi::xml_node nested,
+                             cdx_.OptionalChild(services[i], "services", here));
       if (nested) SCITT_RETURN_IF_ERROR(CountServices(nested, here + "/services"));
     }
     return Status::Ok();
@@ -226,7 +227,8 @@ class CycloneDxXmlReader {
     const std::vector<pugi::xml_node> targets = cdx_.Children(affects, "target");
     for (size_t i = 0; i < targets.size(); ++i) {
       SCITT_ASSIGN_OR_RETURN(
-          std::string ref, cdx_.RequiredText(targets[i], "ref", where + "/affects" + Step("target", i)));
+          std::string ref,
+          cdx_.RequiredText(targets[i], "ref", where + "/affects" + Step("target", i)));
       out.affects.push_back(std::move(ref));
     }
     return out;
@@ -235,9 +237,9 @@ class CycloneDxXmlReader {
   Status ReadVulnerabilities(pugi::xml_node list, const std::string& where) {
     const std::vector<pugi::xml_node> vulnerabilities = cdx_.Children(list, "vulnerability");
     for (size_t i = 0; i < vulnerabilities.size(); ++i) {
-      SCITT_ASSIGN_OR_RETURN(auto vulnerability,
-                             ReadVulnerability(vulnerabilities[i], i,
-                                               where + Step("vulnerability", i)));
+      SCITT_ASSIGN_OR_RETURN(
+          auto vulnerability,
+          ReadVulnerability(vulnerabilities[i], i, where + Step("vulnerability", i)));
       SCITT_RETURN_IF_ERROR(graph_.AddVulnerability(vulnerability));
     }
     return Status::Ok();
@@ -250,25 +252,24 @@ class CycloneDxXmlReader {
 }  // namespace
 
 Result<EvidenceDocument> ParseCycloneDxXml(ByteView bytes) {
-  SCITT_ASSIGN_OR_RETURN(auto document, xml::ParseXml(bytes, "CycloneDX XML"));
-  const pugi::xml_node bom = document->document_element();
+  SCITT_ASSIGN_OR_RETURN(auto document, xml::Document::Parse(bytes, "CycloneDX XML"));
+  const pugi::xml_node bom = document.root();
   const std::string_view root = bom.name();
   if (xml::LocalNameOf(root) != "bom") {
     return Invalid("CycloneDX XML: the root element is <" + std::string(root.substr(0, 100)) +
                    ">, not <bom>");
   }
   // The version is the namespace's: "http://cyclonedx.org/schema/bom/1.4".
-  const std::string_view namespace_uri = xml::NamespaceOf(bom);
+  const std::string_view namespace_uri = document.NamespaceOf(bom);
   const std::string_view version = namespace_uri.starts_with(kNamespacePrefix)
                                        ? namespace_uri.substr(kNamespacePrefix.size())
                                        : std::string_view();
   if (std::find(kVersions.begin(), kVersions.end(), version) == kVersions.end()) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "CycloneDX XML: <bom> in namespace \"" +
-                         std::string(namespace_uri.substr(0, 100)) +
-                         "\" is not CycloneDX 1.2 to 1.6");
+    return MakeError(ErrorCode::kUnsupported, "CycloneDX XML: <bom> in namespace \"" +
+                                                  std::string(namespace_uri.substr(0, 100)) +
+                                                  "\" is not CycloneDX 1.2 to 1.6");
   }
-  CycloneDxXmlReader reader{std::string(namespace_uri), std::string(version)};
+  CycloneDxXmlReader reader(document, std::string(namespace_uri), std::string(version));
   SCITT_RETURN_IF_ERROR(reader.Read(bom));
   return std::move(reader).Finish();
 }

@@ -95,7 +95,11 @@ std::string JoinPath(std::string left, std::string_view right) {
 
 class SwidReader {
  public:
-  SwidReader() : swid_(std::string(kSwidNamespace)), graph_(DocumentFormat::kSwid, "ISO/IEC 19770-2:2015") {}
+  // `document` must outlive this.
+  explicit SwidReader(const xml::Document& document)
+      : document_(document),
+        swid_(document, std::string(kSwidNamespace)),
+        graph_(DocumentFormat::kSwid, "ISO/IEC 19770-2:2015") {}
 
   Status Read(pugi::xml_node tag) {
     const std::string where = "SWID: /SoftwareIdentity";
@@ -138,23 +142,27 @@ class SwidReader {
       for (const pugi::xml_attribute attribute : meta.attributes()) {
         const std::string_view name = attribute.name();
         if (name == "xmlns" || name.starts_with("xmlns:")) continue;
-        software_attributes_.emplace("meta." + std::string(xml::LocalNameOf(name)), attribute.value());
+        software_attributes_.emplace("meta." + std::string(xml::LocalNameOf(name)),
+                                     attribute.value());
       }
     }
-    for (const auto& [block, prefix] : {std::pair{"Payload", "payload"}, {"Evidence", "evidence"}}) {
+    for (const auto& [block, prefix] :
+         {std::pair{"Payload", "payload"}, {"Evidence", "evidence"}}) {
       const std::vector<pugi::xml_node> blocks = swid_.Children(tag, block);
       for (size_t i = 0; i < blocks.size(); ++i) {
         // Counted as the facts name them: payload_files, evidence_directories, …
-        for (const char* kind : {"files", "directories", "files_with_hash", "resources", "processes"}) {
+        for (const char* kind :
+             {"files", "directories", "files_with_hash", "resources", "processes"}) {
           graph_.Declare(std::string(prefix) + "_" + kind, 0);
         }
-        SCITT_RETURN_IF_ERROR(
-            ReadResources(blocks[i], prefix, "", block + ("[" + std::to_string(i) + "]"), about,
-                          where + Step(block, i)));
+        SCITT_RETURN_IF_ERROR(ReadResources(blocks[i], prefix, "",
+                                            block + ("[" + std::to_string(i) + "]"), about,
+                                            where + Step(block, i)));
       }
     }
     for (const pugi::xml_node child : tag.children()) {
-      if (xml::LocalNameOf(child.name()) == "Signature" && xml::NamespaceOf(child) == kXmlDsigNamespace) {
+      if (xml::LocalNameOf(child.name()) == "Signature" &&
+          document_.NamespaceOf(child) == kXmlDsigNamespace) {
         graph_.Declare("signatures");
       }
     }
@@ -214,7 +222,8 @@ class SwidReader {
         } else if (rel == "parent") {
           edges.push_back(Edge{EdgeKind::kContains, target, from, attributes});
         } else if (rel == "requires") {
-          edges.push_back(Edge{EdgeKind::kDependsOn, from, target, {{"rel", rel}, {"direct", "true"}}});
+          edges.push_back(
+              Edge{EdgeKind::kDependsOn, from, target, {{"rel", rel}, {"direct", "true"}}});
         } else if (rel == "patches") {
           edges.push_back(Edge{EdgeKind::kDependsOn, from, target, attributes});
         }
@@ -244,7 +253,7 @@ class SwidReader {
       const size_t index = seen[local]++;
       const std::string here = where + Step(local, index);
       const std::string path_here = path + "." + local + "[" + std::to_string(index) + "]";
-      const bool ours = xml::NamespaceOf(child) == kSwidNamespace;
+      const bool ours = document_.NamespaceOf(child) == kSwidNamespace;
       std::string inner = directory;
       if (ours && (local == "File" || local == "Directory")) {
         SCITT_ASSIGN_OR_RETURN(std::string name, xml::RequiredAttribute(child, "name", here));
@@ -276,9 +285,10 @@ class SwidReader {
     for (const pugi::xml_attribute attribute : file.attributes()) {
       if (xml::LocalNameOf(attribute.name()) != "hash") continue;
       hashed = true;
-      const std::string_view algorithm_uri = xml::NamespaceOf(file, attribute);
+      const std::string_view algorithm_uri = document_.NamespaceOf(file, attribute);
       for (const auto& [uri, algorithm] : kHashAlgorithms) {
-        if (uri == algorithm_uri) attributes["digest." + std::string(algorithm)] = attribute.value();
+        if (uri == algorithm_uri)
+          attributes["digest." + std::string(algorithm)] = attribute.value();
       }
     }
     if (hashed) graph_.Declare(prefix + "_files_with_hash");
@@ -290,30 +300,31 @@ class SwidReader {
     return Status::Ok();
   }
 
+  const xml::Document& document_;
   xml::Namespace swid_;
   GraphBuilder graph_;
-  std::string software_;           // the software node's id
-  Attributes software_attributes_;  // from Meta, entities and links: merged in last
+  std::string software_;                            // the software node's id
+  Attributes software_attributes_;                  // from Meta, entities and links: merged in last
   std::map<std::string, std::string> other_links_;  // rel -> hrefs without an edge
 };
 
 }  // namespace
 
 Result<EvidenceDocument> ParseSwidXml(ByteView bytes) {
-  SCITT_ASSIGN_OR_RETURN(auto document, xml::ParseXml(bytes, "SWID"));
-  const pugi::xml_node tag = document->document_element();
+  SCITT_ASSIGN_OR_RETURN(auto document, xml::Document::Parse(bytes, "SWID"));
+  const pugi::xml_node tag = document.root();
   const std::string_view root = tag.name();
   if (xml::LocalNameOf(root) != "SoftwareIdentity") {
     return Invalid("SWID: the root element is <" + std::string(root.substr(0, 100)) +
                    ">, not <SoftwareIdentity>");
   }
-  if (const std::string_view namespace_uri = xml::NamespaceOf(tag); namespace_uri != kSwidNamespace) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "SWID: <SoftwareIdentity> in namespace \"" +
-                         std::string(namespace_uri.substr(0, 100)) +
-                         "\" is not ISO/IEC 19770-2:2015");
+  if (const std::string_view namespace_uri = document.NamespaceOf(tag);
+      namespace_uri != kSwidNamespace) {
+    return MakeError(ErrorCode::kUnsupported, "SWID: <SoftwareIdentity> in namespace \"" +
+                                                  std::string(namespace_uri.substr(0, 100)) +
+                                                  "\" is not ISO/IEC 19770-2:2015");
   }
-  SwidReader reader;
+  SwidReader reader(document);
   SCITT_RETURN_IF_ERROR(reader.Read(tag));
   return std::move(reader).Finish();
 }

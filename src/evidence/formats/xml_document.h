@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <pugixml.hpp>
@@ -33,30 +34,6 @@ inline std::string_view PrefixOf(std::string_view qualified_name) {
 inline std::string_view LocalNameOf(std::string_view qualified_name) {
   const size_t colon = qualified_name.find(':');
   return colon == std::string_view::npos ? qualified_name : qualified_name.substr(colon + 1);
-}
-
-// The namespace `prefix` ("" for the default namespace) is bound to at
-// `scope`: the nearest declaration on it or an ancestor; "" when none is.
-inline std::string_view NamespaceOfPrefix(pugi::xml_node scope, std::string_view prefix) {
-  if (prefix == "xml") return kXmlNamespace;
-  const std::string declaration = prefix.empty() ? "xmlns" : "xmlns:" + std::string(prefix);
-  for (pugi::xml_node node = scope; node.type() == pugi::node_element; node = node.parent()) {
-    if (const pugi::xml_attribute bound = node.attribute(declaration.c_str())) return bound.value();
-  }
-  return {};
-}
-
-inline std::string_view NamespaceOf(pugi::xml_node element) {
-  return NamespaceOfPrefix(element, PrefixOf(element.name()));
-}
-
-// "A default namespace declaration does not apply directly to attribute
-// names; the interpretation of unprefixed attributes is determined by the
-// element on which they appear" (§6.2): an unprefixed attribute is in no
-// namespace.
-inline std::string_view NamespaceOf(pugi::xml_node element, pugi::xml_attribute attribute) {
-  const std::string_view prefix = PrefixOf(attribute.name());
-  return prefix.empty() ? std::string_view() : NamespaceOfPrefix(element, prefix);
 }
 
 // The unprefixed attribute `name` of `element`, as written.
@@ -90,16 +67,151 @@ inline Result<std::string> Text(pugi::xml_node element, const std::string& where
   return text.substr(first, text.find_last_not_of(kWhiteSpace) - first + 1);
 }
 
+// One parsed XML document with a single root element, and the namespace
+// declarations of its elements, indexed once: resolving a prefix looks at
+// the declarations of at most kMaxXmlDepth elements, whatever number of
+// attributes they have.
+class Document {
+ public:
+  // Parses `bytes`; `what` names the format in messages. kMalformed for
+  // bytes over kMaxDocumentBytes, that are not well-formed XML or not UTF-8
+  // (when that is their encoding), and for what pugixml lets through but a
+  // conforming parser would not, or would read differently: elements nested
+  // deeper than kMaxXmlDepth (this bounds the readers' recursion), a
+  // repeated attribute (XML 1.0 WFC "Unique Att Spec"; pugixml keeps both),
+  // more than one root, and a document type declaration. A DTD can define
+  // entities (the "billion laughs"); pugixml never expands entities other
+  // than the five predefined ones, so none could, but no CycloneDX or SWID
+  // document needs a DTD and refusing it leaves nothing to reason about.
+  static Result<Document> Parse(ByteView bytes, std::string_view what) {
+    const std::string name(what);
+    if (bytes.size() > kMaxDocumentBytes) {
+      return MakeError(ErrorCode::kMalformed,
+                       name + ": larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
+    }
+    Document document;
+    // parse_doctype keeps a DOCTYPE as a node, to be refused below;
+    // comments and processing instructions are dropped.
+    const pugi::xml_parse_result parsed = document.document_->load_buffer(
+        bytes.data(), bytes.size(), pugi::parse_default | pugi::parse_doctype);
+    if (!parsed) {
+      return MakeError(ErrorCode::kMalformed, name + ": not well-formed XML (" +
+                                                  parsed.description() + " at byte " +
+                                                  std::to_string(parsed.offset) + ")");
+    }
+    // pugixml converts UTF-16, UTF-32 and Latin-1 to UTF-8 but passes UTF-8
+    // through unchecked.
+    if (parsed.encoding == pugi::encoding_utf8) {
+      if (const size_t bad = FindInvalidUtf8(bytes); bad != bytes.size()) {
+        return MakeError(ErrorCode::kMalformed,
+                         name + ": not UTF-8 (byte " + std::to_string(bad) + ")");
+      }
+    }
+    Indexer indexer(document.declarations_);
+    document.document_->traverse(indexer);
+    if (!indexer.problem.empty()) {
+      return MakeError(ErrorCode::kMalformed, name + ": " + indexer.problem + " is not accepted");
+    }
+    size_t roots = 0;
+    for (const pugi::xml_node node : document.document_->children()) {
+      if (node.type() == pugi::node_element) ++roots;
+    }
+    if (roots != 1) {
+      return MakeError(ErrorCode::kMalformed, name + ": not well-formed XML (" +
+                                                  std::to_string(roots) + " root elements)");
+    }
+    return document;
+  }
+
+  pugi::xml_node root() const { return document_->document_element(); }
+
+  std::string_view NamespaceOf(pugi::xml_node element) const {
+    return NamespaceOfPrefix(element, PrefixOf(element.name()));
+  }
+
+  // "A default namespace declaration does not apply directly to attribute
+  // names; the interpretation of unprefixed attributes is determined by the
+  // element on which they appear" (§6.2): an unprefixed attribute is in no
+  // namespace.
+  std::string_view NamespaceOf(pugi::xml_node element, pugi::xml_attribute attribute) const {
+    const std::string_view prefix = PrefixOf(attribute.name());
+    return prefix.empty() ? std::string_view() : NamespaceOfPrefix(element, prefix);
+  }
+
+ private:
+  // prefix ("" for the default namespace) -> URI, of one element
+  using Declarations = std::unordered_map<std::string_view, std::string_view>;
+
+  class Indexer : public pugi::xml_tree_walker {
+   public:
+    explicit Indexer(std::unordered_map<const void*, Declarations>& declarations)
+        : declarations_(declarations) {}
+
+    std::string problem;
+
+    bool for_each(pugi::xml_node& node) override {
+      if (node.type() == pugi::node_doctype) {
+        problem = "a document type declaration";
+        return false;
+      }
+      if (node.type() != pugi::node_element) return true;
+      // depth() counts from 0 at the root element.
+      if (depth() >= kMaxXmlDepth) {
+        problem = "elements nested deeper than " + std::to_string(kMaxXmlDepth);
+        return false;
+      }
+      std::vector<std::string_view> names;
+      for (const pugi::xml_attribute attribute : node.attributes()) {
+        const std::string_view name = attribute.name();
+        names.push_back(name);
+        if (name == "xmlns" || name.starts_with("xmlns:")) {
+          const std::string_view prefix = name == "xmlns" ? std::string_view() : name.substr(6);
+          declarations_[node.internal_object()][prefix] = attribute.value();
+        }
+      }
+      std::sort(names.begin(), names.end());
+      if (const auto twice = std::adjacent_find(names.begin(), names.end()); twice != names.end()) {
+        problem = "attribute " + std::string(twice->substr(0, 100)) + " repeated in <" +
+                  std::string(std::string_view(node.name()).substr(0, 100)) + ">";
+        return false;
+      }
+      return true;
+    }
+
+   private:
+    std::unordered_map<const void*, Declarations>& declarations_;
+  };
+
+  Document() : document_(std::make_unique<pugi::xml_document>()) {}
+
+  // The namespace `prefix` is bound to at `scope`: the nearest declaration
+  // on it or an ancestor; "" when none is.
+  std::string_view NamespaceOfPrefix(pugi::xml_node scope, std::string_view prefix) const {
+    if (prefix == "xml") return kXmlNamespace;
+    for (pugi::xml_node node = scope; node.type() == pugi::node_element; node = node.parent()) {
+      const auto declared = declarations_.find(node.internal_object());
+      if (declared == declarations_.end()) continue;
+      if (const auto it = declared->second.find(prefix); it != declared->second.end()) {
+        return it->second;
+      }
+    }
+    return {};
+  }
+
+  std::unique_ptr<pugi::xml_document> document_;  // owns the strings the views point into
+  std::unordered_map<const void*, Declarations> declarations_;  // element -> its declarations
+};
+
 // The elements of one namespace, whatever prefix a document gives them.
 class Namespace {
  public:
-  explicit Namespace(std::string uri) : uri_(std::move(uri)) {}
-
-  const std::string& uri() const { return uri_; }
+  // `document` must outlive this.
+  Namespace(const Document& document, std::string uri)
+      : document_(document), uri_(std::move(uri)) {}
 
   bool Is(pugi::xml_node node, std::string_view local_name) const {
     return node.type() == pugi::node_element && LocalNameOf(node.name()) == local_name &&
-           NamespaceOf(node) == uri_;
+           document_.NamespaceOf(node) == uri_;
   }
 
   // The child elements `local_name` of `parent`, in document order.
@@ -140,86 +252,8 @@ class Namespace {
   }
 
  private:
+  const Document& document_;
   std::string uri_;
 };
-
-// Refuses what pugixml lets through but a conforming parser would not, or
-// would read differently: elements nested deeper than kMaxXmlDepth (so that
-// the readers' recursion is bounded), a repeated attribute (XML 1.0 WFC
-// "Unique Att Spec"; pugixml keeps both) and a document type declaration
-// anywhere.
-class BoundsCheck : public pugi::xml_tree_walker {
- public:
-  std::string problem;
-
-  bool for_each(pugi::xml_node& node) override {
-    if (node.type() == pugi::node_doctype) {
-      problem = "a document type declaration";
-      return false;
-    }
-    if (node.type() != pugi::node_element) return true;
-    // depth() counts from 0 at the root element.
-    if (depth() >= kMaxXmlDepth) {
-      problem = "elements nested deeper than " + std::to_string(kMaxXmlDepth);
-      return false;
-    }
-    std::vector<std::string_view> names;
-    for (const pugi::xml_attribute attribute : node.attributes()) names.emplace_back(attribute.name());
-    std::sort(names.begin(), names.end());
-    if (const auto twice = std::adjacent_find(names.begin(), names.end()); twice != names.end()) {
-      problem = "attribute " + std::string(twice->substr(0, 100)) + " repeated in <" +
-                std::string(std::string_view(node.name()).substr(0, 100)) + ">";
-      return false;
-    }
-    return true;
-  }
-};
-
-// Parses `bytes` as one XML document with a single root element. `what`
-// names the format in messages. kMalformed for bytes over kMaxDocumentBytes,
-// that are not well-formed XML or not UTF-8 (when that is their encoding),
-// and for a document type declaration: one can define entities (the
-// "billion laughs"). pugixml never expands entities other than the five
-// predefined ones, so none could, but no CycloneDX or SWID document needs
-// a DTD and refusing it leaves nothing to reason about.
-inline Result<std::unique_ptr<pugi::xml_document>> ParseXml(ByteView bytes, std::string_view what) {
-  const std::string name(what);
-  if (bytes.size() > kMaxDocumentBytes) {
-    return MakeError(ErrorCode::kMalformed,
-                     name + ": larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
-  }
-  auto document = std::make_unique<pugi::xml_document>();
-  // parse_doctype keeps a DOCTYPE as a node, for BoundsCheck to refuse;
-  // comments and processing instructions are dropped.
-  const pugi::xml_parse_result parsed =
-      document->load_buffer(bytes.data(), bytes.size(), pugi::parse_default | pugi::parse_doctype);
-  if (!parsed) {
-    return MakeError(ErrorCode::kMalformed, name + ": not well-formed XML (" +
-                                                parsed.description() + " at byte " +
-                                                std::to_string(parsed.offset) + ")");
-  }
-  // pugixml converts UTF-16, UTF-32 and Latin-1 to UTF-8 but passes UTF-8
-  // through unchecked.
-  if (parsed.encoding == pugi::encoding_utf8) {
-    if (const size_t bad = FindInvalidUtf8(bytes); bad != bytes.size()) {
-      return MakeError(ErrorCode::kMalformed,
-                       name + ": not UTF-8 (byte " + std::to_string(bad) + ")");
-    }
-  }
-  BoundsCheck check;
-  document->traverse(check);
-  if (!check.problem.empty()) {
-    return MakeError(ErrorCode::kMalformed, name + ": " + check.problem + " is not accepted");
-  }
-  size_t roots = 0;
-  for (const pugi::xml_node node : document->children()) {
-    if (node.type() == pugi::node_element) ++roots;
-  }
-  if (roots != 1) {
-    return MakeError(ErrorCode::kMalformed,
-                     name + ": not well-formed XML (" + std::to_string(roots) + " root elements)");
-  }
-  return document;
-}
 
 }  // namespace scitt::evidence::internal::xml
