@@ -33,8 +33,9 @@
 //
 // A supplemental tag (supplemental="true") adds to the tags it links with
 // rel="supplemental": its links and files are about that software, not about
-// the supplemental tag itself (ISO/IEC 19770-2:2015, supplemental tags; the rpm2swidtag
-// "component-of" tags say so that a distribution contains a package).
+// the supplemental tag itself (ISO/IEC 19770-2:2015, supplemental tags; the
+// rpm2swidtag "component-of" tags say so that a distribution contains a
+// package).
 #include <algorithm>
 #include <array>
 #include <map>
@@ -51,8 +52,8 @@ constexpr std::string_view kXmlDsigNamespace = "http://www.w3.org/2000/09/xmldsi
 constexpr std::string_view kDefaultRegid = "http://invalid.unavailable";
 
 // Hash attributes are named by the namespace of the algorithm's identifier
-// (NIST IR 8060, from the XML Encryption and XML Signature
-// algorithm URIs): <File SHA256:hash="…" xmlns:SHA256="…xmlenc#sha256"/>.
+// (NIST IR 8060, from the XML Encryption and XML Signature algorithm URIs):
+// <File SHA256:hash="…" xmlns:SHA256="…xmlenc#sha256"/>.
 // The prefix is anything ("SHA256", "sha256", "ns3").
 constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kHashAlgorithms = {{
     {"http://www.w3.org/2001/04/xmlenc#sha256", "sha256"},
