@@ -1,14 +1,16 @@
 // CycloneDX JSON 1.2-1.6 (https://cyclonedx.org/docs/1.6/json/): components
 // (nested ones too) become packages, `dependencies` DEPENDS_ON edges, and
 // `vulnerabilities` findings (VULNERABLE_TO) or, with an `analysis`, VEX
-// statements (VEX_STATUS).
+// statements (VEX_STATUS). The graph itself is BomGraph's
+// (cyclonedx_model.h), which the XML reader shares.
 #include <array>
-#include <unordered_map>
 
+#include "evidence/formats/cyclonedx_model.h"
 #include "evidence/formats/formats_internal.h"
 #include "evidence/formats/parse.h"
 
 namespace scitt::evidence::internal {
+namespace cyclonedx {
 namespace {
 
 // CycloneDX 1.4+ "impactAnalysisState" to the VEX statuses, as CISA's "Minimum
@@ -27,10 +29,151 @@ std::optional<std::string_view> VexStatusOfAnalysisState(std::string_view state)
 constexpr std::array<std::string_view, 7> kSeverities = {"critical", "high", "medium", "low",
                                                          "info",     "none", "unknown"};
 
+// The most severe of `severities`, or empty.
+std::string MostSevere(const std::vector<std::string>& severities) {
+  size_t best = kSeverities.size();
+  for (const std::string& severity : severities) {
+    for (size_t s = 0; s < kSeverities.size(); ++s) {
+      if (kSeverities[s] == severity && s < best) best = s;
+    }
+  }
+  return best == kSeverities.size() ? std::string() : std::string(kSeverities[best]);
+}
+
+}  // namespace
+
+BomGraph::BomGraph(std::string spec_version)
+    : graph_(DocumentFormat::kCycloneDx, std::move(spec_version)) {}
+
+// The node id of a component: the purl when it has one, else its bom-ref,
+// else its place in the document.
+Result<std::string> BomGraph::AddComponent(const Component& component) {
+  // "name" is required in every CycloneDX schema, JSON and XML, 1.2 to 1.6.
+  if (!component.name) return Invalid(component.where + " has no name");
+  std::string id;
+  Attributes attributes{{"path", component.path}};
+  if (component.purl && !component.purl->empty()) {
+    id = NormalizePurl(*component.purl);
+    attributes["purl"] = *component.purl;
+  } else if (component.bom_ref && !component.bom_ref->empty()) {
+    id = "ref:" + *component.bom_ref;
+  } else {
+    id = "ref:#" + component.path;
+  }
+  if (component.bom_ref && !component.bom_ref->empty()) {
+    attributes["local_id"] = *component.bom_ref;
+    node_by_ref_.emplace(*component.bom_ref, id);  // the first declaration of a bom-ref wins
+  }
+  attributes["name"] = *component.name;
+  if (component.version) attributes["version"] = *component.version;
+  if (component.type) attributes["type"] = *component.type;
+  SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, std::move(attributes)));
+  return id;
+}
+
+Result<std::string> BomGraph::AddListedComponent(const Component& component,
+                                                 const std::string* parent) {
+  SCITT_ASSIGN_OR_RETURN(std::string id, AddComponent(component));
+  graph_.Declare("components");
+  if (parent != nullptr) {
+    SCITT_RETURN_IF_ERROR(graph_.AddEdge(Edge{EdgeKind::kContains, *parent, id, {}}));
+  }
+  return id;
+}
+
+Status BomGraph::AddSubject(const Component& component) {
+  SCITT_ASSIGN_OR_RETURN(std::string subject, AddComponent(component));
+  return graph_.AddEdge(Edge{EdgeKind::kDescribes, std::string(kThisDocument), subject, {}});
+}
+
+Status BomGraph::AddIssuer(const std::optional<std::string>& name) {
+  if (name && !name->empty()) SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kIssuer, *name));
+  return Status::Ok();
+}
+
+// The node a `ref` names: a declared bom-ref; else, for a ref that is
+// itself a purl or a BOM-Link (urn:cdx:…, a global name), that; else a
+// document-local package the document does not declare.
+Result<std::string> BomGraph::NodeForRef(const std::string& ref) {
+  if (const auto it = node_by_ref_.find(ref); it != node_by_ref_.end()) return it->second;
+  std::string id;
+  if (ref.starts_with("pkg:")) {
+    id = NormalizePurl(ref);
+  } else if (ref.starts_with("urn:cdx:")) {
+    id = ref;
+  } else {
+    id = "ref:" + ref;
+  }
+  SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, {{"local_id", ref}}));
+  node_by_ref_.emplace(ref, id);
+  return id;
+}
+
+Result<std::string> BomGraph::AddDependencyEntry(const std::string& ref) {
+  graph_.Declare("dependency_entries");
+  return NodeForRef(ref);
+}
+
+Result<std::string> BomGraph::AddDependsOn(const std::string& from, const std::string& ref) {
+  SCITT_ASSIGN_OR_RETURN(std::string to, NodeForRef(ref));
+  // "dependsOn": "the bom-ref identifiers of the components or services
+  // that are dependencies of this dependency object" - direct ones.
+  SCITT_RETURN_IF_ERROR(graph_.AddEdge(Edge{EdgeKind::kDependsOn, from, to, {{"direct", "true"}}}));
+  return to;
+}
+
+Status BomGraph::AddVulnerability(const Vulnerability& vulnerability) {
+  graph_.Declare("vulnerabilities");
+  const std::string id = vulnerability.id && !vulnerability.id->empty()
+                             ? *vulnerability.id
+                             : "ref:#vulnerabilities[" + std::to_string(vulnerability.index) + "]";
+  Attributes attributes;
+  std::string aliases;
+  for (const std::string& alias : vulnerability.aliases) {
+    aliases += (aliases.empty() ? "" : ",") + alias;
+  }
+  if (!aliases.empty()) attributes["aliases"] = aliases;
+  SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kVulnerability, id, std::move(attributes)));
+
+  Attributes vex;
+  if (vulnerability.analysis_state) {
+    const auto status = VexStatusOfAnalysisState(*vulnerability.analysis_state);
+    if (!status) {
+      return Invalid(vulnerability.where + " analysis state \"" +
+                     vulnerability.analysis_state->substr(0, 100) +
+                     "\" is not a CycloneDX impact analysis state");
+    }
+    vex["status"] = *status;
+    if (vulnerability.justification) vex["justification"] = *vulnerability.justification;
+  }
+  const std::string severity = MostSevere(vulnerability.severities);
+  for (const std::string& ref : vulnerability.affects) {
+    graph_.Declare("vulnerability_affects");
+    SCITT_ASSIGN_OR_RETURN(std::string product, NodeForRef(ref));
+    // With an analysis state the entry is a VEX statement about the
+    // product; without one it is a finding (a scan result).
+    if (!vex.empty()) {
+      SCITT_RETURN_IF_ERROR(graph_.AddEdge(Edge{EdgeKind::kVexStatus, product, id, vex}));
+    } else {
+      Attributes finding;
+      if (!severity.empty()) finding["severity"] = severity;
+      if (!vulnerability.scanner.empty()) finding["scanner"] = vulnerability.scanner;
+      SCITT_RETURN_IF_ERROR(
+          graph_.AddEdge(Edge{EdgeKind::kVulnerableTo, product, id, std::move(finding)}));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace cyclonedx
+
+namespace {
+
+using cyclonedx::BomGraph;
+
 class CycloneDxReader {
  public:
-  explicit CycloneDxReader(std::string spec_version)
-      : graph_(DocumentFormat::kCycloneDx, std::move(spec_version)) {}
+  explicit CycloneDxReader(std::string spec_version) : graph_(std::move(spec_version)) {}
 
   Status Read(const Json& bom) {
     // Listed components first, so that a metadata.component that is also
@@ -59,14 +202,14 @@ class CycloneDxReader {
     const std::string where = "CycloneDX: metadata";
     SCITT_ASSIGN_OR_RETURN(const Json* component, OptionalObject(metadata, "component", where));
     if (component != nullptr) {
-      SCITT_ASSIGN_OR_RETURN(std::string subject, AddComponent(*component, where + ".component"));
-      SCITT_RETURN_IF_ERROR(
-          graph_.AddEdge(Edge{EdgeKind::kDescribes, std::string(kThisDocument), subject, {}}));
+      SCITT_ASSIGN_OR_RETURN(auto subject, ReadComponent(*component, where + ".component"));
+      SCITT_RETURN_IF_ERROR(graph_.AddSubject(subject));
     }
     SCITT_ASSIGN_OR_RETURN(const Json* authors, OptionalArray(metadata, "authors", where));
     if (authors != nullptr) {
       for (size_t i = 0; i < authors->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(AddIssuer((*authors)[i], where + ".authors[" + std::to_string(i) + "]"));
+        SCITT_RETURN_IF_ERROR(
+            AddIssuer((*authors)[i], where + ".authors[" + std::to_string(i) + "]"));
       }
     }
     SCITT_ASSIGN_OR_RETURN(const Json* supplier, OptionalObject(metadata, "supplier", where));
@@ -77,39 +220,21 @@ class CycloneDxReader {
   Status AddIssuer(const Json& party, const std::string& where) {
     SCITT_RETURN_IF_ERROR(ExpectObject(party, where));
     SCITT_ASSIGN_OR_RETURN(auto name, OptionalString(party, "name", where));
-    if (name && !name->empty()) SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kIssuer, *name));
-    return Status::Ok();
+    return graph_.AddIssuer(name);
   }
 
-  // Adds the package node of `component` and returns its id: the purl when
-  // it has one, else its bom-ref, else its place in the document.
-  Result<std::string> AddComponent(const Json& component, const std::string& where) {
+  static Result<cyclonedx::Component> ReadComponent(const Json& component,
+                                                    const std::string& where) {
     SCITT_RETURN_IF_ERROR(ExpectObject(component, where));
-    SCITT_ASSIGN_OR_RETURN(auto bom_ref, OptionalString(component, "bom-ref", where));
-    SCITT_ASSIGN_OR_RETURN(auto purl, OptionalString(component, "purl", where));
-    SCITT_ASSIGN_OR_RETURN(auto name, OptionalString(component, "name", where));
-    SCITT_ASSIGN_OR_RETURN(auto version, OptionalString(component, "version", where));
-    SCITT_ASSIGN_OR_RETURN(auto type, OptionalString(component, "type", where));
-    const std::string path = where.substr(where.find(' ') + 1);  // "components[0].components[1]"
-    std::string id;
-    Attributes attributes{{"path", path}};
-    if (purl && !purl->empty()) {
-      id = NormalizePurl(*purl);
-      attributes["purl"] = *purl;
-    } else if (bom_ref && !bom_ref->empty()) {
-      id = "ref:" + *bom_ref;
-    } else {
-      id = "ref:#" + path;
-    }
-    if (bom_ref && !bom_ref->empty()) {
-      attributes["local_id"] = *bom_ref;
-      node_by_ref_.emplace(*bom_ref, id);  // the first declaration of a bom-ref wins
-    }
-    if (name) attributes["name"] = *name;
-    if (version) attributes["version"] = *version;
-    if (type) attributes["type"] = *type;
-    SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, std::move(attributes)));
-    return id;
+    cyclonedx::Component out;
+    out.where = where;
+    out.path = where.substr(where.find(' ') + 1);  // "components[0].components[1]"
+    SCITT_ASSIGN_OR_RETURN(out.bom_ref, OptionalString(component, "bom-ref", where));
+    SCITT_ASSIGN_OR_RETURN(out.purl, OptionalString(component, "purl", where));
+    SCITT_ASSIGN_OR_RETURN(out.name, OptionalString(component, "name", where));
+    SCITT_ASSIGN_OR_RETURN(out.version, OptionalString(component, "version", where));
+    SCITT_ASSIGN_OR_RETURN(out.type, OptionalString(component, "type", where));
+    return out;
   }
 
   // Nesting depth is bounded by kMaxJsonDepth, so the recursion is too.
@@ -117,11 +242,8 @@ class CycloneDxReader {
                         const std::string* parent) {
     for (size_t i = 0; i < components.size(); ++i) {
       const std::string here = where + "[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(std::string id, AddComponent(components[i], here));
-      graph_.Declare("components");
-      if (parent != nullptr) {
-        SCITT_RETURN_IF_ERROR(graph_.AddEdge(Edge{EdgeKind::kContains, *parent, id, {}}));
-      }
+      SCITT_ASSIGN_OR_RETURN(auto component, ReadComponent(components[i], here));
+      SCITT_ASSIGN_OR_RETURN(std::string id, graph_.AddListedComponent(component, parent));
       SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(components[i], "components", here));
       if (nested != nullptr) {
         SCITT_RETURN_IF_ERROR(ReadComponents(*nested, here + ".components", &id));
@@ -134,37 +256,18 @@ class CycloneDxReader {
     for (size_t i = 0; i < services.size(); ++i) {
       const std::string here = where + "[" + std::to_string(i) + "]";
       SCITT_RETURN_IF_ERROR(ExpectObject(services[i], here));
-      graph_.Declare("services");
+      graph_.AddService();
       SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(services[i], "services", here));
       if (nested != nullptr) SCITT_RETURN_IF_ERROR(CountServices(*nested, here + ".services"));
     }
     return Status::Ok();
   }
 
-  // The node a `ref` names: a declared bom-ref; else, for a ref that is
-  // itself a purl or a BOM-Link (urn:cdx:…, a global name), that; else a
-  // document-local package the document does not declare.
-  Result<std::string> NodeForRef(const std::string& ref) {
-    if (const auto it = node_by_ref_.find(ref); it != node_by_ref_.end()) return it->second;
-    std::string id;
-    if (ref.starts_with("pkg:")) {
-      id = NormalizePurl(ref);
-    } else if (ref.starts_with("urn:cdx:")) {
-      id = ref;
-    } else {
-      id = "ref:" + ref;
-    }
-    SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, {{"local_id", ref}}));
-    node_by_ref_.emplace(ref, id);
-    return id;
-  }
-
   Status ReadDependencies(const Json& dependencies) {
     for (size_t i = 0; i < dependencies.size(); ++i) {
       const std::string where = "CycloneDX: dependencies[" + std::to_string(i) + "]";
-      graph_.Declare("dependency_entries");
       SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString(dependencies[i], "ref", where));
-      SCITT_ASSIGN_OR_RETURN(std::string from, NodeForRef(ref));
+      SCITT_ASSIGN_OR_RETURN(std::string from, graph_.AddDependencyEntry(ref));
       SCITT_ASSIGN_OR_RETURN(const Json* depends_on,
                              OptionalArray(dependencies[i], "dependsOn", where));
       if (depends_on == nullptr) continue;
@@ -172,31 +275,10 @@ class CycloneDxReader {
         SCITT_ASSIGN_OR_RETURN(
             std::string target,
             ExpectString((*depends_on)[j], where + ".dependsOn[" + std::to_string(j) + "]"));
-        SCITT_ASSIGN_OR_RETURN(std::string to, NodeForRef(target));
-        // "dependsOn": "the bom-ref identifiers of the components or services
-        // that are dependencies of this dependency object" - direct ones.
-        SCITT_RETURN_IF_ERROR(
-            graph_.AddEdge(Edge{EdgeKind::kDependsOn, from, to, {{"direct", "true"}}}));
+        SCITT_RETURN_IF_ERROR(graph_.AddDependsOn(from, target));
       }
     }
     return Status::Ok();
-  }
-
-  // The most severe rating, or empty.
-  static Result<std::string> Severity(const Json& vulnerability, const std::string& where) {
-    SCITT_ASSIGN_OR_RETURN(const Json* ratings, OptionalArray(vulnerability, "ratings", where));
-    if (ratings == nullptr) return std::string();
-    size_t best = kSeverities.size();
-    for (size_t i = 0; i < ratings->size(); ++i) {
-      const std::string here = where + ".ratings[" + std::to_string(i) + "]";
-      SCITT_RETURN_IF_ERROR(ExpectObject((*ratings)[i], here));
-      SCITT_ASSIGN_OR_RETURN(auto severity, OptionalString((*ratings)[i], "severity", here));
-      if (!severity) continue;
-      for (size_t s = 0; s < kSeverities.size(); ++s) {
-        if (kSeverities[s] == *severity && s < best) best = s;
-      }
-    }
-    return best == kSeverities.size() ? std::string() : std::string(kSeverities[best]);
   }
 
   // Who found it: the first named tool (1.4: an array of tools; 1.5+: an
@@ -225,76 +307,62 @@ class CycloneDxReader {
     return name.value_or("");
   }
 
-  Status ReadVulnerabilities(const Json& vulnerabilities) {
-    for (size_t i = 0; i < vulnerabilities.size(); ++i) {
-      const std::string where = "CycloneDX: vulnerabilities[" + std::to_string(i) + "]";
-      const Json& vulnerability = vulnerabilities[i];
-      SCITT_RETURN_IF_ERROR(ExpectObject(vulnerability, where));
-      graph_.Declare("vulnerabilities");
-      SCITT_ASSIGN_OR_RETURN(auto id, OptionalString(vulnerability, "id", where));
-      const std::string vulnerability_id =
-          id && !id->empty() ? *id : "ref:#vulnerabilities[" + std::to_string(i) + "]";
-      Attributes attributes;
-      SCITT_ASSIGN_OR_RETURN(const Json* references,
-                             OptionalArray(vulnerability, "references", where));
-      if (references != nullptr) {
-        std::string aliases;
-        for (size_t r = 0; r < references->size(); ++r) {
-          const std::string here = where + ".references[" + std::to_string(r) + "]";
-          SCITT_RETURN_IF_ERROR(ExpectObject((*references)[r], here));
-          SCITT_ASSIGN_OR_RETURN(std::string alias, RequiredString((*references)[r], "id", here));
-          aliases += (aliases.empty() ? "" : ",") + alias;
-        }
-        if (!aliases.empty()) attributes["aliases"] = aliases;
+  static Result<cyclonedx::Vulnerability> ReadVulnerability(const Json& vulnerability,
+                                                            size_t index) {
+    cyclonedx::Vulnerability out;
+    out.index = index;
+    out.where = "CycloneDX: vulnerabilities[" + std::to_string(index) + "]";
+    const std::string& where = out.where;
+    SCITT_RETURN_IF_ERROR(ExpectObject(vulnerability, where));
+    SCITT_ASSIGN_OR_RETURN(out.id, OptionalString(vulnerability, "id", where));
+    SCITT_ASSIGN_OR_RETURN(const Json* references,
+                           OptionalArray(vulnerability, "references", where));
+    if (references != nullptr) {
+      for (size_t r = 0; r < references->size(); ++r) {
+        const std::string here = where + ".references[" + std::to_string(r) + "]";
+        SCITT_RETURN_IF_ERROR(ExpectObject((*references)[r], here));
+        SCITT_ASSIGN_OR_RETURN(std::string alias, RequiredString((*references)[r], "id", here));
+        out.aliases.push_back(std::move(alias));
       }
-      SCITT_RETURN_IF_ERROR(
-          graph_.AddNode(NodeKind::kVulnerability, vulnerability_id, std::move(attributes)));
-
-      SCITT_ASSIGN_OR_RETURN(std::string severity, Severity(vulnerability, where));
-      SCITT_ASSIGN_OR_RETURN(std::string scanner, Scanner(vulnerability, where));
-      SCITT_ASSIGN_OR_RETURN(const Json* analysis, OptionalObject(vulnerability, "analysis", where));
-      Attributes vex;
-      if (analysis != nullptr) {
-        SCITT_ASSIGN_OR_RETURN(auto state, OptionalString(*analysis, "state", where + ".analysis"));
-        if (state) {
-          const auto status = VexStatusOfAnalysisState(*state);
-          if (!status) {
-            return Invalid(where + ".analysis.state \"" + state->substr(0, 100) +
-                           "\" is not a CycloneDX impact analysis state");
-          }
-          vex["status"] = *status;
-          SCITT_ASSIGN_OR_RETURN(auto justification,
-                                 OptionalString(*analysis, "justification", where + ".analysis"));
-          if (justification) vex["justification"] = *justification;
-        }
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* ratings, OptionalArray(vulnerability, "ratings", where));
+    if (ratings != nullptr) {
+      for (size_t i = 0; i < ratings->size(); ++i) {
+        const std::string here = where + ".ratings[" + std::to_string(i) + "]";
+        SCITT_RETURN_IF_ERROR(ExpectObject((*ratings)[i], here));
+        SCITT_ASSIGN_OR_RETURN(auto severity, OptionalString((*ratings)[i], "severity", here));
+        if (severity) out.severities.push_back(std::move(*severity));
       }
-      SCITT_ASSIGN_OR_RETURN(const Json* affects, OptionalArray(vulnerability, "affects", where));
-      if (affects == nullptr) continue;
+    }
+    SCITT_ASSIGN_OR_RETURN(out.scanner, Scanner(vulnerability, where));
+    SCITT_ASSIGN_OR_RETURN(const Json* analysis, OptionalObject(vulnerability, "analysis", where));
+    if (analysis != nullptr) {
+      SCITT_ASSIGN_OR_RETURN(out.analysis_state,
+                             OptionalString(*analysis, "state", where + ".analysis"));
+      SCITT_ASSIGN_OR_RETURN(out.justification,
+                             OptionalString(*analysis, "justification", where + ".analysis"));
+    }
+    SCITT_ASSIGN_OR_RETURN(const Json* affects, OptionalArray(vulnerability, "affects", where));
+    if (affects != nullptr) {
       for (size_t a = 0; a < affects->size(); ++a) {
         const std::string here = where + ".affects[" + std::to_string(a) + "]";
-        graph_.Declare("vulnerability_affects");
         SCITT_RETURN_IF_ERROR(ExpectObject((*affects)[a], here));
         SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString((*affects)[a], "ref", here));
-        SCITT_ASSIGN_OR_RETURN(std::string product, NodeForRef(ref));
-        // With an analysis state the entry is a VEX statement about the
-        // product; without one it is a finding (a scan result).
-        if (!vex.empty()) {
-          SCITT_RETURN_IF_ERROR(
-              graph_.AddEdge(Edge{EdgeKind::kVexStatus, product, vulnerability_id, vex}));
-        } else {
-          Attributes finding;
-          if (!severity.empty()) finding["severity"] = severity;
-          if (!scanner.empty()) finding["scanner"] = scanner;
-          SCITT_RETURN_IF_ERROR(graph_.AddEdge(
-              Edge{EdgeKind::kVulnerableTo, product, vulnerability_id, std::move(finding)}));
-        }
+        out.affects.push_back(std::move(ref));
       }
+    }
+    return out;
+  }
+
+  Status ReadVulnerabilities(const Json& vulnerabilities) {
+    for (size_t i = 0; i < vulnerabilities.size(); ++i) {
+      SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(vulnerabilities[i], i));
+      SCITT_RETURN_IF_ERROR(graph_.AddVulnerability(vulnerability));
     }
     return Status::Ok();
   }
 
-  GraphBuilder graph_;
-  std::unordered_map<std::string, std::string> node_by_ref_;  // bom-ref -> node id
+  BomGraph graph_;
 };
 
 }  // namespace

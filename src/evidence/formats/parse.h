@@ -29,6 +29,8 @@ inline constexpr std::string_view kSpdxTagValue = "text/spdx";
 // SPDX 3.0 JSON-LD comes as application/spdx+json (told apart from 2.x by
 // its @context) or as generic JSON-LD.
 inline constexpr std::string_view kJsonLd = "application/ld+json";
+// Registered with IANA in 2019 (optional parameter "version", "2015" for
+// ISO/IEC 19770-2:2015).
 inline constexpr std::string_view kSwidXml = "application/swid+xml";
 inline constexpr std::string_view kCoSwidCbor = "application/swid+cbor";  // RFC 9393 §10.4
 // EAT media types (RFC 9782, registered by IANA with an optional
@@ -48,6 +50,9 @@ inline constexpr std::string_view kTextXml = "text/xml";
 // Bounds on what one document may cost, whatever its bytes.
 inline constexpr size_t kMaxDocumentBytes = size_t{256} << 20;
 inline constexpr int kMaxJsonDepth = 64;
+// Elements, the root included: XML spends a level where JSON spends one on
+// an array ("components" > "component"), so the bound is the same.
+inline constexpr int kMaxXmlDepth = kMaxJsonDepth;
 inline constexpr size_t kMaxNodes = 1'000'000;
 inline constexpr size_t kMaxEdges = 4'000'000;
 
@@ -57,12 +62,14 @@ inline constexpr size_t kMaxEdges = 4'000'000;
 // "payloadType", a Sigstore bundle "mediaType" with "dsseEnvelope", SARIF
 // "version" with "runs", an EAR "eat_profile" with "submods").
 // Errors: kUnsupported for a type, shape or version no parser here reads
-// ; kMalformed for bytes that are not
-// JSON, are over kMaxDocumentBytes, nest containers deeper than
-// kMaxJsonDepth or repeat a key in one object; kInvalidArgument
-// for JSON that breaks the format (a field of the wrong type, a missing
-// required field, an unknown VEX status, over kMaxNodes or kMaxEdges). The
-// message names the field ("CycloneDX: components[3].purl must be a string").
+// (an XML root in an unknown namespace); kMalformed for bytes that are not
+// JSON (or XML), are over kMaxDocumentBytes, nest containers deeper than
+// kMaxJsonDepth (elements deeper than kMaxXmlDepth), repeat a key in one
+// object (an attribute in one element) or, for XML, hold a DOCTYPE;
+// kInvalidArgument for a document that breaks the format (a field of the
+// wrong type, a missing required field or element, an unknown VEX status,
+// over kMaxNodes or kMaxEdges). The message names the field ("CycloneDX:
+// components[3].purl must be a string") or the element.
 Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document);
 
 // A purl in the form the graph joins on (purl-spec "A canonical package URL"):
