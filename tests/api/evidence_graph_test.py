@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 import urllib.request
 
@@ -27,15 +26,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import scitt_testlib as lib  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
-VECTORS = os.environ.get("SCITT_VECTORS",
-                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "vectors"))
-LARAVEL = os.path.join(VECTORS, "evidence", "cyclonedx", "laravel-7.12.0.bom.1.4.json")
-LARAVEL_FACTS = json.load(open(os.path.join(VECTORS, "evidence", "cyclonedx", "facts.json")))["laravel-7.12.0.bom.1.4.json"]
+LARAVEL = os.path.join(lib.VECTORS, "evidence", "cyclonedx", "laravel-7.12.0.bom.1.4.json")
+LARAVEL_FACTS = json.load(open(os.path.join(lib.VECTORS, "evidence", "cyclonedx", "facts.json")))["laravel-7.12.0.bom.1.4.json"]
 WORK = tempfile.mkdtemp(prefix="scitt-graph-")
-ISSUER = lib.Issuer()
-KEYS = os.path.join(WORK, "issuer-keys.json")
-with open(KEYS, "w") as f:
-    json.dump(ISSUER.jwks(), f)
+ISSUER, KEYS = lib.issuer_with_keys(WORK)
 IMAGE = "sha256:" + "a1" * 32
 OTHER_IMAGE = "sha256:" + "b2" * 32
 ROOT = LARAVEL_FACTS["subject"]["purl"]
@@ -49,11 +43,7 @@ ENTRIES = {}
 
 
 def register(subject, issuer, content_type, payload):
-    statement = ISSUER.sign(subject, payload, issuer=issuer, content_type=content_type)
-    status, _, body = lib.request("POST", SERVER.url + "/entries", statement, {"Content-Type": "application/cose"})
-    assert status == 201, (status, body)
-    _, index, _ = lib.verify_receipt(SERVER.url, body, lib.registered_form(statement))
-    return index
+    return lib.register(SERVER, ISSUER, subject, issuer, content_type, payload)[0]
 
 
 def get(route, **params):
@@ -63,11 +53,8 @@ def get(route, **params):
     return json.loads(body)
 
 
-def wait_indexed(size, seconds=20):
-    deadline = time.time() + seconds
-    while get("/statements", limit=1)["tree_size"] < size:
-        assert time.time() < deadline, f"the index did not reach {size}"
-        time.sleep(0.05)
+def wait_indexed(size):
+    lib.wait_indexed(SERVER, size)
 
 
 def cli(*args, check=True):

@@ -18,22 +18,16 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
-VECTORS = os.environ.get("SCITT_VECTORS",
-                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "vectors"))
-LARAVEL = os.path.join(VECTORS, "evidence", "cyclonedx", "laravel-7.12.0.bom.1.4.json")
-LARAVEL_FACTS = json.load(open(os.path.join(VECTORS, "evidence", "cyclonedx", "facts.json")))["laravel-7.12.0.bom.1.4.json"]
+LARAVEL = os.path.join(lib.VECTORS, "evidence", "cyclonedx", "laravel-7.12.0.bom.1.4.json")
+LARAVEL_FACTS = json.load(open(os.path.join(lib.VECTORS, "evidence", "cyclonedx", "facts.json")))["laravel-7.12.0.bom.1.4.json"]
 WORK = tempfile.mkdtemp(prefix="scitt-statements-")
-ISSUER = lib.Issuer()
-KEYS = os.path.join(WORK, "issuer-keys.json")
-with open(KEYS, "w") as f:
-    json.dump(ISSUER.jwks(), f)
+ISSUER, KEYS = lib.issuer_with_keys(WORK)
 IMAGE = "sha256:" + "ab" * 32
 SBOM = "application/vnd.cyclonedx+json"
 SARIF = "application/sarif+json"
@@ -46,10 +40,7 @@ REGISTERED = {}  # entry index -> the statement as signed
 def register(subject, issuer, content_type, seed, payload=None):
     if payload is None:
         payload = json.dumps({"seed": seed}).encode()
-    statement = ISSUER.sign(subject, payload, issuer=issuer, content_type=content_type)
-    status, _, body = lib.request("POST", SERVER.url + "/entries", statement, {"Content-Type": "application/cose"})
-    assert status == 201, (status, body)
-    _, index, _ = lib.verify_receipt(SERVER.url, body, lib.registered_form(statement))
+    index, statement = lib.register(SERVER, ISSUER, subject, issuer, content_type, payload)
     REGISTERED[index] = statement
     return index
 
@@ -62,11 +53,8 @@ def query(**params):
     return json.loads(body), hdrs
 
 
-def wait_indexed(size, seconds=10):
-    deadline = time.time() + seconds
-    while query()[0]["tree_size"] < size:
-        assert time.time() < deadline, f"the index did not reach {size}"
-        time.sleep(0.05)
+def wait_indexed(size):
+    lib.wait_indexed(SERVER, size)
 
 
 def entries(answer):

@@ -6,6 +6,7 @@ cryptography.
 import base64
 import hashlib
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 PROBLEM_TYPE = "application/concise-problem-details+cbor"
+# ../shared/vectors beside the checkout, unless SCITT_VECTORS says otherwise.
+VECTORS = os.environ.get("SCITT_VECTORS", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                       "..", "..", "..", "shared", "vectors"))
 
 
 def free_port():
@@ -125,6 +129,15 @@ class Issuer:
                                 canonical=True)
         tbs = cbor2.dumps(["Signature1", protected, b"", payload])
         return cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, self.key.sign(tbs)]))
+
+
+def issuer_with_keys(work):
+    """A new issuer and the path of its JWKS in `work`, for `--issuer-keys`."""
+    issuer = Issuer()
+    path = os.path.join(work, "issuer-keys.json")
+    with open(path, "w") as f:
+        json.dump(issuer.jwks(), f)
+    return issuer, path
 
 
 # ---- RFC 9162 §2.1, written independently of the C++ code under test
@@ -280,6 +293,27 @@ def tree_heads(url):
 
 def entries(url):
     return _pages(url, "entries", "entries")
+
+
+def register(server, issuer, subject, iss, content_type, payload):
+    """POST /entries a statement `issuer` signs; its verified receipt's index and the statement."""
+    statement = issuer.sign(subject, payload, issuer=iss, content_type=content_type)
+    status, _, body = request("POST", server.url + "/entries", statement, {"Content-Type": "application/cose"})
+    assert status == 201, (status, body)
+    _, index, _ = verify_receipt(server.url, body, registered_form(statement))
+    return index, statement
+
+
+def wait_indexed(server, size, seconds=20):
+    """Until the evidence index covers the log up to `size` (GET /statements' tree_size)."""
+    deadline = time.time() + seconds
+    while True:
+        status, _, body = request("GET", server.url + "/statements?limit=1")
+        assert status == 200, body
+        if json.loads(body)["tree_size"] >= size:
+            return
+        assert time.time() < deadline, f"the index did not reach {size}"
+        time.sleep(0.05)
 
 
 def run_tests(tests, work):

@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Evidence ingest at corpus scale (issue 12 targets: 10,000 SBOMs of 500
+components ingested at >= 20 SBOMs/s on this 2-core machine; the rebuild of
+that corpus from the log, time and resident memory; a 100 MB SBOM with
+resident memory growing by no more than the graph it adds).
+
+Starts `scitt serve` on a fresh data directory and generates SBOMS CycloneDX
+1.5 JSON SBOMs of COMPONENTS components each, drawn from a pool of POOL
+purls with a skewed popularity (so SBOMs share packages, like real ones),
+each with a dependency tree of fan-out 4, each about its own image digest.
+They are signed here (Ed25519, tests/support/scitt_testlib.py) before the
+clock starts, then registered over CONNECTIONS connections (POST /entries,
+each waiting for its 201); the clock stops when GET /statements says the
+index covers them all. Prints registrations/s and SBOMs indexed/s (what a
+user sees: from the first POST to the last SBOM indexed).
+
+Then stops the service and times `scitt index rebuild` of the same
+directory (wall time, maximum resident set from /usr/bin/time's format).
+
+With BIG_MB > 0, then registers one SBOM of about that many megabytes and
+reports the service's resident memory (VmRSS) before, at its peak while
+indexing (VmHWM), and after, against the document's size.
+
+Usage: bench/evidence_corpus.py PATH/TO/scitt
+  env: SBOMS=10000 COMPONENTS=500 POOL=50000 CONNECTIONS=8 BIG_MB=0
+"""
+import http.client
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+SBOMS = int(os.environ.get("SBOMS", "10000"))
+COMPONENTS = int(os.environ.get("COMPONENTS", "500"))
+POOL = int(os.environ.get("POOL", "50000"))
+CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
+BIG_MB = int(os.environ.get("BIG_MB", "0"))
+WORK = tempfile.mkdtemp(prefix="scitt-corpus-")
+CDX = "application/vnd.cyclonedx+json"
+
+
+def sbom(rng, n, name):
+    # Zipf-like: low ranks are popular (every SBOM has a few of them).
+    picked = set()
+    while len(picked) < n:
+        picked.add(min(POOL - 1, int(rng.paretovariate(1.0)) - 1 + rng.randrange(POOL) * (rng.random() < 0.7)))
+    purls = [f"pkg:npm/lib{rank}@{1 + rank % 5}.{rank % 7}.0" for rank in sorted(picked)]
+    components = [{"type": "library", "bom-ref": f"c{i}", "name": p.split("/")[1].split("@")[0],
+                   "version": p.split("@")[1], "purl": p} for i, p in enumerate(purls)]
+    dependencies = [{"ref": "root", "dependsOn": [f"c{i}" for i in range(min(4, n))]}]
+    for i in range(n):
+        dependencies.append({"ref": f"c{i}", "dependsOn": [f"c{j}" for j in range(4 * i + 4, min(4 * i + 8, n))]})
+    return json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+                       "metadata": {"component": {"type": "application", "bom-ref": "root", "name": name,
+                                                  "version": "1.0", "purl": f"pkg:generic/{name}@1.0"}},
+                       "components": components, "dependencies": dependencies}).encode()
+
+
+def rss_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class Service:
+    def __init__(self, keys):
+        self.port = lib.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [SCITT, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", os.path.join(WORK, "data"),
+             "--issuer-keys", keys, "--rate-limit", "0", "--max-statement-bytes", str(256 << 20),
+             "--log-level", "warn"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while True:
+            try:
+                if lib.request("GET", self.url + "/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            assert time.time() < deadline, "the service did not start"
+            time.sleep(0.05)
+
+    def indexed(self):
+        status, _, body = lib.request("GET", self.url + "/statements?limit=1")
+        assert status == 200, body
+        return json.loads(body)["tree_size"]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def register_all(service, statements):
+    pending = list(enumerate(statements))
+    lock = threading.Lock()
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=120)
+        while True:
+            with lock:
+                if not pending:
+                    return
+                _, statement = pending.pop()
+            conn.request("POST", "/entries", statement, {"Content-Type": "application/cose"})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 201, response.status
+
+    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def main():
+    issuer, keys = lib.issuer_with_keys(WORK)
+    rng = random.Random(12)
+    print(f"generating and signing {SBOMS} SBOMs of {COMPONENTS} components (pool of {POOL} purls)...", flush=True)
+    statements = [issuer.sign("sha256:%064x" % (i + 1), sbom(rng, COMPONENTS, f"app{i}"),
+                              issuer="https://builder.example", content_type=CDX) for i in range(SBOMS)]
+    megabytes = sum(len(s) for s in statements) / 1e6
+    service = Service(keys)
+    try:
+        target = service.indexed() + SBOMS  # the log may start with entries of its own
+        start = time.monotonic()
+        register_all(service, statements)
+        registered = time.monotonic() - start
+        while service.indexed() < target:
+            time.sleep(0.05)
+        indexed = time.monotonic() - start
+        print(f"corpus: {SBOMS} SBOMs, {megabytes:.0f} MB of statements")
+        print(f"registered: {registered:.1f} s, {SBOMS / registered:.0f} SBOMs/s ({CONNECTIONS} connections)")
+        print(f"indexed:    {indexed:.1f} s after the first POST, {SBOMS / indexed:.1f} SBOMs/s (target >= 20)")
+    finally:
+        service.stop()
+    rebuilt = subprocess.run(["/usr/bin/time", "-f", "%e s wall, %M KiB max resident", SCITT, "index", "rebuild",
+                              "--data", os.path.join(WORK, "data")], capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    print("rebuild:    " + rebuilt.stderr.strip().split("\n")[-1] + "; " +
+          " ".join(line.strip() for line in rebuilt.stdout.split("\n")[:3]))
+    if BIG_MB > 0:
+        components = BIG_MB * 1_000_000 // 150  # about 150 bytes a component with its dependency entry
+        document = sbom(random.Random(1), components, "big")
+        statement = issuer.sign("sha256:" + "b1" * 32, document, issuer="https://builder.example", content_type=CDX)
+        service = Service(keys)
+        try:
+            size = service.indexed()
+            before = rss_kib(service.process.pid, "VmRSS")
+            start = time.monotonic()
+            status, _, body = lib.request("POST", service.url + "/entries", statement,
+                                          {"Content-Type": "application/cose"}, timeout=600)
+            assert status == 201, (status, body[:200])
+            while service.indexed() < size + 1:
+                time.sleep(0.05)
+            elapsed = time.monotonic() - start
+            peak, after = rss_kib(service.process.pid, "VmHWM"), rss_kib(service.process.pid, "VmRSS")
+            print(f"big SBOM:   {len(document) / 1e6:.0f} MB, {components} components, indexed {elapsed:.1f} s "
+                  f"after its POST; resident {before // 1024} MiB before, peak {peak // 1024} MiB, "
+                  f"{after // 1024} MiB after")
+        finally:
+            service.stop()
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+main()
