@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <map>
 #include <string>
 
 #include "evidence/formats/parse.h"
@@ -93,8 +94,13 @@ void CheckSwid(const std::string& file, const json& facts) {
   const std::string software = "swid:" + subject["tagId"].get<std::string>();
   EXPECT_TRUE(graph.Targets(EdgeKind::kDescribes, std::string(kThisDocument)).contains(software));
   EXPECT_EQ(graph.Resolve(subject["tagId"]), software);
+  // The facts name them as the XML does; the graph as CoSWID does.
+  const std::map<std::string, std::string> kGraphNames = {
+      {"tagId", "tag_id"}, {"versionScheme", "version_scheme"}, {"tagVersion", "tag_version"},
+      {"xml:lang", "lang"}};
   for (const auto& [key, value] : subject.items()) {
-    EXPECT_EQ(graph.Attribute(software, key),
+    const auto renamed = kGraphNames.find(key);
+    EXPECT_EQ(graph.Attribute(software, renamed == kGraphNames.end() ? key : renamed->second),
               value.is_null() ? "<absent>" : value.get<std::string>())
         << key;
   }

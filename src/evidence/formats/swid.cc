@@ -17,8 +17,8 @@
 // elements.
 //
 // Graph:
-// * DESCRIBES from the document to the software (attributes tagId, name,
-//   version, versionScheme, tagVersion, corpus, patch, supplemental, lang,
+// * DESCRIBES from the document to the software (attributes tag_id, name,
+//   version, version_scheme, tag_version, corpus, patch, supplemental, lang,
 //   as written; "meta.<name>" for the attributes of Meta; "entity.<role>"
 //   the regid of each entity with that role; "link.<rel>" the hrefs of
 //   links without an edge below).
@@ -61,9 +61,19 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kHashAlgo
     {"http://www.w3.org/2001/04/xmlenc#sha512", "sha512"},
 }};
 
-// The SoftwareIdentity attributes the software node keeps, by the same names.
-constexpr std::array<const char*, 8> kSoftwareAttributes = {
-    "tagId", "name", "version", "versionScheme", "tagVersion", "corpus", "patch", "supplemental"};
+// The SoftwareIdentity attributes the software node keeps, under the names
+// the CoSWID reader (coswid.cc) gives the same fields, so that one tag in
+// either encoding is one node with the same attributes.
+constexpr std::array<std::pair<const char*, const char*>, 8> kSoftwareAttributes = {{
+    {"tagId", "tag_id"},
+    {"name", "name"},
+    {"version", "version"},
+    {"versionScheme", "version_scheme"},
+    {"tagVersion", "tag_version"},
+    {"corpus", "corpus"},
+    {"patch", "patch"},
+    {"supplemental", "supplemental"},
+}};
 
 bool IsTrue(const std::optional<std::string>& boolean) {  // xs:boolean
   return boolean == "true" || boolean == "1";
@@ -109,8 +119,8 @@ class SwidReader {
     SCITT_RETURN_IF_ERROR(xml::RequiredAttribute(tag, "name", where));
     software_ = "swid:" + tag_id;
     Attributes attributes{{"local_id", tag_id}};
-    for (const char* name : kSoftwareAttributes) {
-      if (auto value = xml::Attribute(tag, name)) attributes[name] = std::move(*value);
+    for (const auto& [xml_name, name] : kSoftwareAttributes) {
+      if (auto value = xml::Attribute(tag, xml_name)) attributes[name] = std::move(*value);
     }
     if (auto lang = xml::Attribute(tag, "xml:lang")) attributes["lang"] = std::move(*lang);
     SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, software_, std::move(attributes)));
