@@ -11,9 +11,11 @@ Usage: scitt_in_oci_test.py PATH/TO/scitt
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
@@ -310,7 +312,14 @@ def test_hash_envelopes_naming_a_blob_of_the_registry_are_checked():
     server = lib.Server(SCITT, WORK, "locations", "--issuer-keys", KEYS)
     try:
         image = push_image(server, "app", "v1", 9)
-        sbom = b'{"spdxVersion":"SPDX-2.3","name":"app"}'
+        sbom = json.dumps({
+            "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "app",
+            "documentNamespace": "https://example/app", "creationInfo": {"created": "2026-12-05T00:00:00Z",
+                                                                         "creators": ["Tool: test"]},
+            "documentDescribes": ["SPDXRef-app"],
+            "packages": [{"SPDXID": "SPDXRef-app", "name": "app", "downloadLocation": "NOASSERTION",
+                          "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                                            "referenceLocator": "pkg:npm/preimage-app@1.0.0"}]}]}).encode()
         blob = push_blob(server, "app", sbom)
         # The blob's full URL with SHA-256 (its digest's algorithm), or its
         # path with SHA-512 (the service hashes the blob): both registered.
@@ -331,6 +340,29 @@ def test_hash_envelopes_naming_a_blob_of_the_registry_are_checked():
         # A location elsewhere is not this registry's to check.
         elsewhere = hash_envelope(image[0], b"x", "https://evidence.example/v2/app/blobs/" + sha256(b"y"))
         assert req(server, "POST", "/entries", elsewhere, {"Content-Type": "application/cose"})[0] == 201
+        # The index reads the preimages the registry holds (hash checked
+        # again) as the documents they are; the one kept elsewhere is
+        # indexed by its statement alone.
+        lib.wait_indexed(server, len(lib.entries(server.url)))
+        status, _, body = req(server, "GET", "/statements?" + urllib.parse.urlencode({"subject": image[0]}))
+        assert status == 200, body
+        found = [(s.get("payload"), s.get("format"), s.get("payload_location"))
+                 for s in json.loads(body)["statements"]]
+        assert found == [("registry", "SPDX", f"{server.url}/v2/app/blobs/{blob}"),
+                         ("registry", "SPDX", f"/v2/app/blobs/{blob}"),
+                         ("not_retrieved", None, "https://evidence.example/v2/app/blobs/" + sha256(b"y"))], found
+        status, _, body = req(server, "GET", "/dependents?node=pkg:npm/preimage-app@1.0.0")
+        assert status == 200 and json.loads(body)["artifacts"] == [image[0]], body
+        # Rebuilt from the log, the preimages are read again the same way.
+        url = server.url
+        server.stop()
+        rebuilt = subprocess.run([SCITT, "index", "rebuild", "--data", server.data, "--url", url],
+                                 capture_output=True, text=True)
+        assert rebuilt.returncode == 0, rebuilt
+        server.start()
+        status, _, body = req(server, "GET", "/statements?" + urllib.parse.urlencode({"subject": image[0]}))
+        assert [(s.get("payload"), s.get("format"), s.get("payload_location"))
+                for s in json.loads(body)["statements"]] == found, body
     finally:
         server.stop()
 
