@@ -52,10 +52,16 @@ const Node* FileNamed(const EvidenceDocument& document, const std::string& name)
   return nullptr;
 }
 
-EdgeKind LinkKind(const std::string& rel) {
-  if (rel == "component") return EdgeKind::kContains;
-  if (rel == "requires") return EdgeKind::kDependsOn;
-  return EdgeKind::kLinksTo;
+// The edge a link must give, as SWID XML gives it for the same link
+// (formats_swid_test.cc): component and parent contain, requires and
+// patches depend, supplemental describes, anything else links to.
+const Edge* LinkEdge(const GraphView& graph, const std::string& software, const std::string& rel,
+                     const std::string& href) {
+  if (rel == "component") return graph.FindEdge(EdgeKind::kContains, software, href);
+  if (rel == "parent") return graph.FindEdge(EdgeKind::kContains, href, software);
+  if (rel == "requires" || rel == "patches") return graph.FindEdge(EdgeKind::kDependsOn, software, href);
+  if (rel == "supplemental") return graph.FindEdge(EdgeKind::kDescribes, std::string(kThisDocument), href);
+  return graph.FindEdge(EdgeKind::kLinksTo, software, href);
 }
 
 void CheckCoSwid(const EvidenceDocument& document, const json& facts) {
@@ -101,7 +107,7 @@ void CheckCoSwid(const EvidenceDocument& document, const json& facts) {
   EXPECT_EQ(link_edges, facts["links"].size());
   for (const json& link : facts["links"]) {
     const std::string rel = link["rel"], href = link["href"];
-    const Edge* edge = graph.FindEdge(LinkKind(rel), software, href);
+    const Edge* edge = LinkEdge(graph, software, rel, href);
     ASSERT_NE(edge, nullptr) << rel << " " << href;
     EXPECT_EQ(edge->attributes.at("rel"), rel);
     EXPECT_EQ(edge->attributes.at("href"), href);
@@ -147,7 +153,7 @@ void CheckCoSwid(const EvidenceDocument& document, const json& facts) {
     } else if (kind == "entity_role") {
       EXPECT_EQ(graph.Attribute(check["regid"], "roles"), Roles(check["roles"]));
     } else if (kind == "link") {
-      EXPECT_NE(graph.FindEdge(LinkKind(check["rel"]), software, check["href"]), nullptr);
+      EXPECT_NE(LinkEdge(graph, software, check["rel"], check["href"]), nullptr);
     } else if (kind == "file_hash") {
       const Node* file = FileNamed(document, check["file"]);
       ASSERT_NE(file, nullptr);

@@ -37,8 +37,7 @@ std::string NodeOfHref(const std::string& href) {
   return href.starts_with("swid:") ? href : "ref:" + href;
 }
 
-// Whether the graph says `rel` `href`: as an edge with that "rel", or as
-// the software's "link.<rel>" attribute.
+// Whether the graph says `rel` `href`: an edge with that "rel".
 bool HasLink(const EvidenceDocument& document, const std::string& software, const std::string& rel,
              const std::string& href) {
   for (const Edge& edge : document.edges) {
@@ -48,7 +47,7 @@ bool HasLink(const EvidenceDocument& document, const std::string& software, cons
       return true;
     }
   }
-  return Tokens(GraphView(document).Attribute(software, "link." + rel)).contains(href);
+  return false;
 }
 
 // Entity `name` (`regid`) holds `roles`: each is in the software's
@@ -248,8 +247,11 @@ TEST(EvidenceSwid, LinksBecomeEdges) {
   const std::string query = "ref:swidpath://SoftwareIdentity[@name='x']";
   ASSERT_NE(graph.FindEdge(EdgeKind::kContains, "swid:p", query), nullptr);
   EXPECT_EQ(graph.Attribute(query, "uri"), "swidpath://SoftwareIdentity[@name='x']");
-  EXPECT_EQ(graph.Attribute("swid:p", "link.see-also"),
-            "https://example.com/a https://example.com/b");
+  // Relations with no kind of their own link to their targets.
+  for (const char* target : {"ref:https://example.com/a", "ref:https://example.com/b"}) {
+    ASSERT_NE(graph.FindEdge(EdgeKind::kLinksTo, "swid:p", target), nullptr) << target;
+    EXPECT_EQ(graph.FindEdge(EdgeKind::kLinksTo, "swid:p", target)->attributes.at("rel"), "see-also");
+  }
   EXPECT_EQ(graph.Attribute("swid:p", "entity.licensor"), "vendor.example");
   // An entity without regid has the schema's default.
   EXPECT_EQ(graph.Attribute("Tagger", "regid"), "http://invalid.unavailable");

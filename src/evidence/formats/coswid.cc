@@ -21,7 +21,7 @@
 //   - each entity: an issuer, by reg-id, else entity-name, with name, regid
 //     and roles (names, comma separated, each once).
 //   - each link: rel component → the software CONTAINS the target, requires
-//     → DEPENDS_ON, any other rel → LINKS_TO; every link edge carries "rel"
+//     → DEPENDS_ON, … as SWID XML (internal::SwidLink); every link edge carries "rel"
 //     and "href". A "swid:<tag-id>" href names another tag's software
 //     (§2.7), so its target is the package "swid:<tag-id>"; any other href
 //     is an artifact named as written.
@@ -350,10 +350,14 @@ class CoSwidReader {
     } else {
       SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kArtifact, target, {{"uri", *href}}));
     }
-    const EdgeKind kind = rel == "component"  ? EdgeKind::kContains
-                          : rel == "requires" ? EdgeKind::kDependsOn
-                                              : EdgeKind::kLinksTo;
-    return graph_.AddEdge(Edge{kind, software_id_, target, {{"rel", rel}, {"href", *href}}});
+    const SwidLinkRule rule = SwidLink(rel);  // as SWID XML reads it
+    Attributes attributes{{"rel", rel}, {"href", *href}};
+    if (rel == "requires") attributes["direct"] = "true";
+    if (rule.from_document) {
+      return graph_.AddEdge(Edge{rule.kind, std::string(kThisDocument), target, std::move(attributes)});
+    }
+    return graph_.AddEdge(rule.reversed ? Edge{rule.kind, target, software_id_, std::move(attributes)}
+                                        : Edge{rule.kind, software_id_, target, std::move(attributes)});
   }
 
   // §2.9.2 resource-collection / path-elements-group: directories and

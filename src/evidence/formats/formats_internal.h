@@ -71,6 +71,19 @@ class GraphBuilder {
 // nullopt for an empty set or non-string values.
 std::optional<std::string> ArtifactIdFromDigests(const Json& digests);
 
+// How an ISO/IEC 19770-2 link (a SWID Link element, a CoSWID link map)
+// becomes an edge, one rule for both encodings: "component" the software
+// CONTAINS the target; "parent" the target CONTAINS the software;
+// "requires" and "patches" DEPENDS_ON the target; "supplemental" the
+// document DESCRIBES the target (a supplemental tag is about another one);
+// any other relation LINKS_TO it.
+struct SwidLinkRule {
+  EdgeKind kind = EdgeKind::kLinksTo;
+  bool reversed = false;       // the edge goes target → software
+  bool from_document = false;  // the edge starts at kThisDocument
+};
+SwidLinkRule SwidLink(std::string_view rel);
+
 // The format parsers, each given the parsed document.
 Result<EvidenceDocument> ParseCycloneDx(const Json& bom);
 Result<EvidenceDocument> ParseSpdx(const Json& document);

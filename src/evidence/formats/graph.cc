@@ -49,6 +49,14 @@ std::string_view DocumentFormatName(DocumentFormat format) {
 
 namespace internal {
 
+SwidLinkRule SwidLink(std::string_view rel) {
+  if (rel == "component") return {EdgeKind::kContains, false, false};
+  if (rel == "parent") return {EdgeKind::kContains, true, false};
+  if (rel == "requires" || rel == "patches") return {EdgeKind::kDependsOn, false, false};
+  if (rel == "supplemental") return {EdgeKind::kDescribes, false, true};
+  return {};
+}
+
 GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version) {
   document_.format = format;
   document_.spec_version = std::move(spec_version);

@@ -20,14 +20,14 @@
 // * DESCRIBES from the document to the software (attributes tag_id, name,
 //   version, version_scheme, tag_version, corpus, patch, supplemental, lang,
 //   as written; "meta.<name>" for the attributes of Meta; "entity.<role>"
-//   the regid of each entity with that role; "link.<rel>" the hrefs of
-//   links without an edge below).
+//   the regid of each entity with that role).
 // * The entity with role tagCreator, who wrote the tag: an issuer node (its
 //   name, else its regid).
 // * Links: component -> CONTAINS to the component; parent -> CONTAINS from
 //   the parent; requires -> DEPENDS_ON; patches -> DEPENDS_ON (a patch
 //   applies to what it patches only); supplemental -> DESCRIBES from the
-//   document to the supplemented software. Each edge has attribute "rel".
+//   document to the supplemented software; any other rel -> LINKS_TO (the
+//   rule CoSWID follows too: internal::SwidLink). Each edge has attribute "rel".
 // * Every File in Payload or Evidence (at any depth): a file node with
 //   "digest.<alg>" from the hash attribute, and CONTAINS from the software.
 //
@@ -177,7 +177,6 @@ class SwidReader {
         graph_.Declare("signatures");
       }
     }
-    for (const auto& [rel, hrefs] : other_links_) software_attributes_["link." + rel] = hrefs;
     // Merged into the node added first.
     return graph_.AddNode(NodeKind::kPackage, software_, std::move(software_attributes_));
   }
@@ -222,27 +221,17 @@ class SwidReader {
     SCITT_ASSIGN_OR_RETURN(std::string rel, xml::RequiredAttribute(link, "rel", where));
     SCITT_ASSIGN_OR_RETURN(std::string href, xml::RequiredAttribute(link, "href", where));
     const std::string target = NodeOfHref(href);
-    const Attributes attributes{{"rel", rel}};
+    const SwidLinkRule rule = SwidLink(rel);
+    Attributes attributes{{"rel", rel}};
+    if (rel == "requires") attributes["direct"] = "true";
     std::vector<Edge> edges;
-    if (rel == "supplemental") {
-      edges.push_back(Edge{EdgeKind::kDescribes, std::string(kThisDocument), target, attributes});
+    if (rule.from_document) {
+      edges.push_back(Edge{rule.kind, std::string(kThisDocument), target, attributes});
     } else {
       for (const std::string& from : about) {
-        if (rel == "component") {
-          edges.push_back(Edge{EdgeKind::kContains, from, target, attributes});
-        } else if (rel == "parent") {
-          edges.push_back(Edge{EdgeKind::kContains, target, from, attributes});
-        } else if (rel == "requires") {
-          edges.push_back(
-              Edge{EdgeKind::kDependsOn, from, target, {{"rel", rel}, {"direct", "true"}}});
-        } else if (rel == "patches") {
-          edges.push_back(Edge{EdgeKind::kDependsOn, from, target, attributes});
-        }
+        edges.push_back(rule.reversed ? Edge{rule.kind, target, from, attributes}
+                                      : Edge{rule.kind, from, target, attributes});
       }
-    }
-    if (edges.empty()) {
-      AddToken(other_links_[rel], href);
-      return Status::Ok();
     }
     Attributes node;
     if (target != href) node["uri"] = href;
@@ -316,7 +305,6 @@ class SwidReader {
   GraphBuilder graph_;
   std::string software_;                            // the software node's id
   Attributes software_attributes_;                  // from Meta, entities and links: merged in last
-  std::map<std::string, std::string> other_links_;  // rel -> hrefs without an edge
 };
 
 }  // namespace
