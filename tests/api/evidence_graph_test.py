@@ -143,6 +143,9 @@ def test_what_we_know_about_an_image_with_vex_per_issuer_and_as_of():
     then = get("/evidence", subject=IMAGE, vex_issuer=SUPPLIER, tree_size=ENTRIES["supplier_vex"])
     assert then["tree_size"] == ENTRIES["supplier_vex"] and vulnerability(then)["open"] is True
     assert vulnerability(then)["status_by_issuer"] == {STRANGER: "not_affected"}
+    # Named with its repository, the image is the same node of the graph.
+    named = get("/evidence", subject="demo/app@" + IMAGE)
+    assert {p["purl"] for p in named["packages"]} == {p["purl"] for p in answer["packages"]}
     out = cli("artifact", IMAGE, "--vex-issuer", SCANNER).stdout
     assert "vulnerabilities: 1 (1 open after VEX from " + SCANNER + ")" in out, out
     assert CVE + "  open" in out and "packages: " in out, out

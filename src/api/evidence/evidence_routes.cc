@@ -7,6 +7,7 @@
 #include "api/problems.h"
 #include "base/text.h"
 #include "evidence/graph_queries.h"
+#include "registry/scitt_profile.h"
 
 namespace scitt::api {
 namespace {
@@ -332,10 +333,13 @@ void GetArtifactEvidence(const EvidenceDeps& deps, const Request& req, const Res
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
+  const std::string subject = query->starts.front();
+  // The graph knows an OCI subject ("demo/app@sha256:…") by its digest, as
+  // the indexer writes it (IndexedStatement::subject_digest).
+  if (auto oci = registry::ParseOciSubject(subject)) query->starts = {oci->digest.ToString()};
   auto walk = evidence::WalkGraph(*deps.store, *query);
   if (!walk.ok()) return respond(ProblemFor(walk.error()));
-  auto found = deps.store->FindStatements(
-      {.subject = query->starts.front(), .limit = kMaxSummaryStatements});
+  auto found = deps.store->FindStatements({.subject = subject, .limit = kMaxSummaryStatements});
   if (!found.ok()) return respond(ProblemFor(found.error()));
   nlohmann::json statements = nlohmann::json::array();
   std::map<std::string, uint64_t> by_format, by_issuer;
@@ -358,7 +362,7 @@ void GetArtifactEvidence(const EvidenceDeps& deps, const Request& req, const Res
     }
   }
   respond(JsonAnswer({{"tree_size", walk->tree_size},
-                      {"subject", query->starts.front()},
+                      {"subject", subject},
                       {"statements", std::move(statements)},
                       {"statements_truncated", found->statements.size() == kMaxSummaryStatements},
                       {"evidence", {{"by_format", by_format}, {"by_issuer", by_issuer}}},
