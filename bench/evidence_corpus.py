@@ -51,10 +51,12 @@ CDX = "application/vnd.cyclonedx+json"
 
 
 def sbom(rng, n, name):
-    # Zipf-like: low ranks are popular (every SBOM has a few of them).
+    # Zipf-like: low ranks are popular (every SBOM has a few of them). A
+    # document larger than the pool draws from a pool twice its size.
+    pool = max(POOL, 2 * n)
     picked = set()
     while len(picked) < n:
-        picked.add(min(POOL - 1, int(rng.paretovariate(1.0)) - 1 + rng.randrange(POOL) * (rng.random() < 0.7)))
+        picked.add(min(pool - 1, int(rng.paretovariate(1.0)) - 1 + rng.randrange(pool) * (rng.random() < 0.7)))
     purls = [f"pkg:npm/lib{rank}@{1 + rank % 5}.{rank % 7}.0" for rank in sorted(picked)]
     components = [{"type": "library", "bom-ref": f"c{i}", "name": p.split("/")[1].split("@")[0],
                    "version": p.split("@")[1], "purl": p} for i, p in enumerate(purls)]
@@ -76,8 +78,12 @@ def rss_kib(pid, field):
 
 
 class Service:
+    # The log's origin comes from the listening address: a restart keeps it.
+    port = None
+
     def __init__(self, keys):
-        self.port = lib.free_port()
+        Service.port = Service.port or lib.free_port()
+        self.port = Service.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [SCITT, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", os.path.join(WORK, "data"),

@@ -86,7 +86,7 @@ Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::st
 }
 
 Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::vector<std::string> base_urls,
-                                             const std::function<void(uint64_t)>& progress) {
+                                             const std::function<void(uint64_t)>& progress, bool check) {
   SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
   StoreOptions options;
   options.read_only = true;  // shares the directory lock: refused while a service writes there
@@ -124,6 +124,16 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
   // the WAL into it and removes it; then the new file takes the name.
   if (std::filesystem::exists(target)) {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> old, EvidenceDb::Open(target));
+  }
+  if (check) {
+    if (!std::filesystem::exists(target)) return MakeError(ErrorCode::kNotFound, "no evidence index in " + dir);
+    auto compared = EvidenceDb::Compare(target, fresh);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((fresh + suffix).c_str());
+    if (!compared.ok()) return compared.error();
+    out.differences = EvidenceRebuild::Differences{compared->compared_size, compared->statements_only_in_live,
+                                                   compared->statements_only_in_rebuilt,
+                                                   compared->edges_only_in_live, compared->edges_only_in_rebuilt};
+    return out;
   }
   for (const char* suffix : {"-wal", "-shm"}) std::remove((target + suffix).c_str());
   if (std::rename(fresh.c_str(), target.c_str()) != 0) {

@@ -85,13 +85,24 @@ Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::st
 // each chunk of entries with the number indexed so far. Hash envelopes'
 // preimages are read from the registry in the same place, recognising the
 // locations under `base_urls` (the service's --url) as the service does.
+//
+// With `check`, the new index is compared with the one in place instead of
+// replacing it (an auditor's "would the log alone give this index?"), and
+// then removed; `differences` says how many rows either holds alone.
 struct EvidenceRebuild {
   uint64_t entries = 0;     // log entries read
   uint64_t statements = 0;  // of them, statements indexed
   uint64_t edges = 0;       // graph edges their payloads gave
   uint64_t errors = 0;      // payloads that broke their format (indexing_error)
+  struct Differences {
+    uint64_t compared_size = 0;  // entries below it were compared
+    uint64_t statements_only_in_live = 0, statements_only_in_rebuilt = 0;
+    uint64_t edges_only_in_live = 0, edges_only_in_rebuilt = 0;
+  };
+  std::optional<Differences> differences;  // with `check`
 };
 Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::vector<std::string> base_urls,
-                                             const std::function<void(uint64_t)>& progress = {});
+                                             const std::function<void(uint64_t)>& progress = {},
+                                             bool check = false);
 
 }  // namespace scitt::storage

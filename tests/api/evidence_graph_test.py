@@ -8,13 +8,15 @@ VEX applied per issuer and as of an earlier tree size; a path from the
 image to a vulnerability; statements by registration time; DOT and SVG
 pictures; `--verify` that checks every cited entry (and fails on an answer
 that lies about one); kill -9 in the middle of indexing, then `scitt index
-rebuild` (refused while the service runs) giving the same answers.
+rebuild --check` (the index matches the log; a tampered edge is found), and
+`scitt index rebuild` (refused while the service runs) giving the same answers.
 
 Usage: evidence_graph_test.py PATH/TO/scitt
 """
 import http.server
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -241,6 +243,19 @@ def test_kill_9_mid_indexing_then_rebuild_gives_the_same_answers():
     refused = subprocess.run([SCITT, "index", "rebuild", "--data", SERVER.data], capture_output=True, text=True)
     assert refused.returncode != 0 and refused.stderr.strip(), refused
     SERVER.stop()
+    # The auditor's question first: would the log alone give this index?
+    checked = subprocess.run([SCITT, "index", "rebuild", "--check", "--data", SERVER.data],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and "index matches the log" in checked.stdout, checked
+    index = os.path.join(SERVER.data, "evidence.sqlite")
+    db = sqlite3.connect(index)  # an edge the log never asserted
+    db.execute("UPDATE edges SET to_id = 'pkg:composer/evil/package@6.6.6' WHERE position = 7")
+    db.commit()
+    db.close()
+    checked = subprocess.run([SCITT, "index", "rebuild", "--check", "--data", SERVER.data],
+                             capture_output=True, text=True)
+    assert checked.returncode == 1 and "1 only in the index, 1 only in the rebuild" in checked.stdout, checked
+    assert "index DIFFERS from the log" in checked.stdout
     rebuilt = subprocess.run([SCITT, "index", "rebuild", "--data", SERVER.data], capture_output=True, text=True)
     assert rebuilt.returncode == 0, rebuilt
     assert f"entries:     {last + 1} read from the log" in rebuilt.stdout, rebuilt.stdout

@@ -278,4 +278,41 @@ Result<EvidenceDb::Counts> EvidenceDb::CountRows() const {
                 static_cast<uint64_t>(q.IntAt(2))};
 }
 
+Result<EvidenceDb::Differences> EvidenceDb::Compare(const std::string& live, const std::string& rebuilt) {
+  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(live));
+  SCITT_ASSIGN_OR_RETURN(Statement attach, Statement::Prepare(db.get(), "ATTACH DATABASE ? AS rebuilt"));
+  {
+    const std::string uri = embedded::ImmutableUri(rebuilt);  // bound SQLITE_STATIC: outlives q
+    Query q(attach);
+    q.Text(1, uri);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db.get(), "attaching " + rebuilt);
+  }
+  // The columns a statement row and an edge row are compared on (an edge's
+  // position is its place in indexing order, the same in both when the
+  // entries are; it is left out so that order alone is not a difference).
+  static constexpr const char* kStatement =
+      "entry, subject, subject_digest, issuer, content_type, registered_at, format, indexing_error, "
+      "payload_source, payload_location";
+  static constexpr const char* kEdge = "entry, kind, from_id, to_id, attributes";
+  auto count = [&](const std::string& sql) -> Result<uint64_t> {
+    SCITT_ASSIGN_OR_RETURN(Statement statement, Statement::Prepare(db.get(), sql));
+    Query q(statement);
+    if (q.Step() != SQLITE_ROW) return SqliteError(db.get(), "comparing the evidence indexes");
+    return static_cast<uint64_t>(q.IntAt(0));
+  };
+  Differences out;
+  SCITT_ASSIGN_OR_RETURN(out.compared_size,
+                         count("SELECT min((SELECT size FROM main.indexed), (SELECT size FROM rebuilt.indexed))"));
+  const std::string below = " WHERE entry < " + std::to_string(out.compared_size);
+  auto only_in = [&](const char* columns, const char* table, const char* a, const char* b) {
+    return count(std::string("SELECT count(*) FROM (SELECT ") + columns + " FROM " + a + "." + table + below +
+                 " EXCEPT SELECT " + columns + " FROM " + b + "." + table + below + ")");
+  };
+  SCITT_ASSIGN_OR_RETURN(out.statements_only_in_live, only_in(kStatement, "statements", "main", "rebuilt"));
+  SCITT_ASSIGN_OR_RETURN(out.statements_only_in_rebuilt, only_in(kStatement, "statements", "rebuilt", "main"));
+  SCITT_ASSIGN_OR_RETURN(out.edges_only_in_live, only_in(kEdge, "edges", "main", "rebuilt"));
+  SCITT_ASSIGN_OR_RETURN(out.edges_only_in_rebuilt, only_in(kEdge, "edges", "rebuilt", "main"));
+  return out;
+}
+
 }  // namespace scitt::storage

@@ -41,6 +41,17 @@ class EvidenceDb final : public evidence::EvidenceStore {
   };
   Result<Counts> CountRows() const;
 
+  // `scitt index rebuild --check`: the rows of each table that one of two
+  // closed evidence files holds and the other does not (below the smaller
+  // indexed size of the two). Reads both and writes neither (each must
+  // have no WAL frames: closed by its last writer).
+  struct Differences {
+    uint64_t compared_size = 0;
+    uint64_t statements_only_in_live = 0, statements_only_in_rebuilt = 0;
+    uint64_t edges_only_in_live = 0, edges_only_in_rebuilt = 0;
+  };
+  static Result<Differences> Compare(const std::string& live, const std::string& rebuilt);
+
  private:
   EvidenceDb(embedded::Connection db, std::string wal_path)
       : db_(std::move(db)), commits_(&db_, &mu_, std::move(wal_path)) {}

@@ -26,7 +26,7 @@ Result<Connection> Connection::Open(const std::string& path) {
   return c;
 }
 
-Result<Connection> Connection::OpenImmutable(const std::string& path) {
+std::string ImmutableUri(const std::string& path) {
   // A file: URI (RFC 8089) of the absolute path. SQLite decodes %HH in it,
   // and '?' and '#' would end the path, so those three are escaped.
   std::string uri = "file://";
@@ -39,7 +39,11 @@ Result<Connection> Connection::OpenImmutable(const std::string& path) {
       uri += c;
     }
   }
-  uri += "?mode=ro&immutable=1";
+  return uri + "?mode=ro&immutable=1";
+}
+
+Result<Connection> Connection::OpenImmutable(const std::string& path) {
+  const std::string uri = ImmutableUri(path);
   Connection c;
   const int rc = sqlite3_open_v2(uri.c_str(), &c.db_,
                                  SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);

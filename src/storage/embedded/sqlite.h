@@ -49,6 +49,10 @@ class Connection {
   sqlite3* db_ = nullptr;
 };
 
+// The URI Connection::OpenImmutable opens `path` by: also the name to
+// ATTACH another database that way from such a connection.
+std::string ImmutableUri(const std::string& path);
+
 // A prepared statement (SQLITE_PREPARE_PERSISTENT: kept for many uses).
 class Statement {
  public:
