@@ -225,16 +225,6 @@ TEST(EvidenceCoSwid, FileFormWithoutDuplicatesMatchesItsFacts) {
 
 // --- every accepted form gives the same graph ------------------------------
 
-Bytes Head(uint8_t major, uint64_t argument) {
-  Bytes out;
-  cbor::EncodeHead(major, argument, &out);
-  return out;
-}
-Bytes Concat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
 // COSE_Sign1 [<< {1: -7, 4: h'6b31'} >>, {}, payload, 64 zero bytes].
 Bytes Sign1(const Bytes& payload, bool tagged) {
   const Bytes protected_header = testing::Hex(

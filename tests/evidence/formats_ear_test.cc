@@ -193,16 +193,6 @@ TEST(EvidenceEar, DraftJsonAndCborGiveTheSameGraph) {
   ExpectSameGraph(*from_json, *from_cbor);
 }
 
-Bytes Head(uint8_t major, uint64_t argument) {
-  Bytes out;
-  cbor::EncodeHead(major, argument, &out);
-  return out;
-}
-Bytes Concat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
 // [<< {1: -7} >>, {4: h'6b31'}, payload, 64 zero bytes]
 Bytes Sign1(const Bytes& payload) {
   const Bytes protected_header = testing::Hex("a10126");

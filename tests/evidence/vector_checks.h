@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cbor/encoder.h"
 #include "evidence/formats/parse.h"
 #include "graph_view.h"
 #include "support/vectors.h"
@@ -79,6 +80,19 @@ inline size_t CountEdges(const GraphView& graph, EdgeKind kind, const GraphView:
   size_t n = 0;
   for (const Edge* edge : graph.Edges(kind)) n += keep(*edge) ? 1 : 0;
   return n;
+}
+
+// Hand-made CBOR for the tests of the CBOR formats: an item head (RFC 8949
+// §3), and pieces put together.
+inline Bytes Head(uint8_t major, uint64_t argument) {
+  Bytes out;
+  cbor::EncodeHead(major, argument, &out);
+  return out;
+}
+inline Bytes Concat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const Bytes& part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
 }
 
 }  // namespace scitt::evidence
