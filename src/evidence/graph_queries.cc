@@ -64,7 +64,10 @@ Result<Walk> WalkGraph(const EvidenceStore& store, const WalkQuery& query) {
   std::deque<std::pair<std::string, int>> frontier;
   for (const std::string& start : query.starts) frontier.emplace_back(start, 0);
   while (!frontier.empty() && !out.truncated) {
-    auto [node, depth] = std::move(frontier.front());
+    // Named copies, not structured bindings: the lambdas below capture them
+    // (which clang 14, the sanitizer build's compiler, does not allow).
+    const std::string node = std::move(frontier.front().first);
+    const int depth = frontier.front().second;
     frontier.pop_front();
     // Facts are gathered at every node visited; the walk goes no deeper
     // than max_depth.
@@ -239,7 +242,8 @@ Result<Path> FindPath(const EvidenceStore& store, const PathQuery& query) {
   std::deque<std::pair<std::string, int>> frontier{{query.from, 0}};
   bool found = false;
   while (!frontier.empty() && !found && !out.truncated) {
-    auto [node, depth] = std::move(frontier.front());
+    const std::string node = std::move(frontier.front().first);  // as in WalkGraph
+    const int depth = frontier.front().second;
     frontier.pop_front();
     if (depth >= query.max_depth) continue;
     SCITT_RETURN_IF_ERROR(ForEachEdge(store, node, /*incoming=*/false, out.tree_size, [&](FoundEdge& edge) {
