@@ -319,7 +319,9 @@ int QueryArtifact(const ArtifactOptions& opts) {
   for (const auto& vulnerability : vulnerabilities) {
     if (!vulnerability.is_object()) continue;
     std::cout << "  " << Text(vulnerability, "id") << (vulnerability.value("open", true) ? "  open" : "  closed");
-    for (const auto& [issuer, status] : vulnerability.value("status_by_issuer", nlohmann::json::object()).items()) {
+    // A named copy: items() of a temporary would outlive it in the loop.
+    const nlohmann::json by_issuer = vulnerability.value("status_by_issuer", nlohmann::json::object());
+    for (const auto& [issuer, status] : by_issuer.items()) {
       std::cout << "  " << issuer << ": " << (status.is_string() ? status.get<std::string>() : "-");
     }
     std::cout << "\n";
