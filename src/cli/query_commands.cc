@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -203,6 +204,22 @@ std::map<std::string, const nlohmann::json*> ViaByNode(const nlohmann::json& rea
   return via;
 }
 
+// A walk verb's answer: GET `path` (an object with the array `field`),
+// printed as the service's JSON with --json, else by `print`; then checked
+// with --verify.
+int Answer(const WalkOptions& opts, const std::string& path, const char* field,
+           const std::function<void(const nlohmann::json&)>& print) {
+  auto fetched = FetchJson(opts.client, path, field);
+  if (const int* failed = std::get_if<int>(&fetched)) return *failed;
+  const nlohmann::json& answer = std::get<nlohmann::json>(fetched);
+  if (opts.json) {
+    PrintJson(answer);
+  } else {
+    print(answer);
+  }
+  return Finish(opts.client, answer, opts.verify);
+}
+
 struct DependentsOptions {
   WalkOptions walk;
   std::string range;
@@ -214,49 +231,38 @@ struct DependentsOptions {
 int QueryDependents(const DependentsOptions& opts) {
   std::string path = WalkPath("/dependents", "node", opts.walk);
   if (!opts.range.empty()) path += "&range=" + http::PercentEncode(opts.range);
-  auto fetched = FetchJson(opts.walk.client, path, "dependents");
-  if (const int* failed = std::get_if<int>(&fetched)) return *failed;
-  const nlohmann::json& answer = std::get<nlohmann::json>(fetched);
-  if (opts.walk.json) {
-    PrintJson(answer);
-    return Finish(opts.walk.client, answer, opts.walk.verify);
-  }
-  const auto via = ViaByNode(answer["dependents"]);
-  size_t artifacts = 0;
-  for (const auto& artifact : answer.value("artifacts", nlohmann::json::array())) {
-    if (!artifact.is_string()) continue;
-    PrintChain(artifact.get<std::string>(), via, /*backwards=*/true);
-    ++artifacts;
-  }
-  if (answer.contains("versions")) std::cout << "versions matched: " << answer["versions"].dump() << "\n";
-  std::cout << artifacts << " artifact(s) among " << answer["dependents"].size() << " dependent(s) of "
-            << opts.walk.node << " at tree size " << answer["tree_size"].dump()
-            << (answer.value("truncated", false) ? " (truncated)" : "") << "\n";
-  return Finish(opts.walk.client, answer, opts.walk.verify);
+  return Answer(opts.walk, path, "dependents", [&](const nlohmann::json& answer) {
+    const auto via = ViaByNode(answer["dependents"]);
+    size_t artifacts = 0;
+    for (const auto& artifact : answer.value("artifacts", nlohmann::json::array())) {
+      if (!artifact.is_string()) continue;
+      PrintChain(artifact.get<std::string>(), via, /*backwards=*/true);
+      ++artifacts;
+    }
+    if (answer.contains("versions")) std::cout << "versions matched: " << answer["versions"].dump() << "\n";
+    std::cout << artifacts << " artifact(s) among " << answer["dependents"].size() << " dependent(s) of "
+              << opts.walk.node << " at tree size " << answer["tree_size"].dump()
+              << (answer.value("truncated", false) ? " (truncated)" : "") << "\n";
+  });
 }
 
 // What a node depends on, contains or was built from, and the facts
 // (findings, VEX, attestations) about each.
 int QueryDependencies(const WalkOptions& opts) {
-  auto fetched = FetchJson(opts.client, WalkPath("/dependencies", "node", opts), "dependencies");
-  if (const int* failed = std::get_if<int>(&fetched)) return *failed;
-  const nlohmann::json& answer = std::get<nlohmann::json>(fetched);
-  if (opts.json) {
-    PrintJson(answer);
-    return Finish(opts.client, answer, opts.verify);
-  }
-  for (const auto& item : answer["dependencies"]) {
-    if (!item.is_object() || !item.contains("via")) continue;
-    std::cout << std::string(2 * static_cast<size_t>(item.value("depth", 1)), ' ') << Text(item, "node") << "  ("
-              << Text(item["via"], "kind") << ", entry " << EntryOf(item["via"]) << ")\n";
-  }
-  for (const auto& fact : answer.value("facts", nlohmann::json::array())) {
-    if (fact.is_object()) PrintEdge(fact);
-  }
-  std::cout << answer["dependencies"].size() << " dependencies and " << answer.value("facts", nlohmann::json::array()).size()
-            << " fact(s) under " << opts.node << " at tree size " << answer["tree_size"].dump()
-            << (answer.value("truncated", false) ? " (truncated)" : "") << "\n";
-  return Finish(opts.client, answer, opts.verify);
+  return Answer(opts, WalkPath("/dependencies", "node", opts), "dependencies", [&](const nlohmann::json& answer) {
+    for (const auto& item : answer["dependencies"]) {
+      if (!item.is_object() || !item.contains("via")) continue;
+      std::cout << std::string(2 * static_cast<size_t>(item.value("depth", 1)), ' ') << Text(item, "node") << "  ("
+                << Text(item["via"], "kind") << ", entry " << EntryOf(item["via"]) << ")\n";
+    }
+    for (const auto& fact : answer.value("facts", nlohmann::json::array())) {
+      if (fact.is_object()) PrintEdge(fact);
+    }
+    std::cout << answer["dependencies"].size() << " dependencies and "
+              << answer.value("facts", nlohmann::json::array()).size()
+              << " fact(s) under " << opts.node << " at tree size " << answer["tree_size"].dump()
+              << (answer.value("truncated", false) ? " (truncated)" : "") << "\n";
+  });
 }
 
 struct PathOptions {
@@ -294,39 +300,33 @@ struct ArtifactOptions {
 int QueryArtifact(const ArtifactOptions& opts) {
   std::string path = WalkPath("/evidence", "subject", opts.walk);
   if (!opts.vex_issuers.empty()) path += "&vex_issuer=" + http::PercentEncode(opts.vex_issuers);
-  auto fetched = FetchJson(opts.walk.client, path, "statements");
-  if (const int* failed = std::get_if<int>(&fetched)) return *failed;
-  const nlohmann::json& answer = std::get<nlohmann::json>(fetched);
-  if (opts.walk.json) {
-    PrintJson(answer);
-    return Finish(opts.walk.client, answer, opts.walk.verify);
-  }
-  std::cout << opts.walk.node << " at tree size " << answer["tree_size"].dump() << "\n";
-  std::cout << "statements: " << answer["statements"].size() << "\n";
-  for (const auto& statement : answer["statements"]) {
-    if (!statement.is_object()) continue;
-    std::cout << "  entry " << EntryOf(statement) << "  " << Text(statement, "registered_at") << "  "
-              << Text(statement, "issuer") << "  " << Text(statement, "content_type")
-              << (statement.contains("format") ? "  (" + Text(statement, "format") + ")" : "") << "\n";
-  }
-  const auto packages = answer.value("packages", nlohmann::json::array());
-  std::cout << "packages: " << packages.size() << "\n";
-  const auto vulnerabilities = answer.value("vulnerabilities", nlohmann::json::array());
-  size_t open = 0;
-  for (const auto& vulnerability : vulnerabilities) open += vulnerability.value("open", true) ? 1 : 0;
-  std::cout << "vulnerabilities: " << vulnerabilities.size() << " (" << open << " open after VEX from "
-            << (opts.vex_issuers.empty() ? "any issuer" : opts.vex_issuers) << ")\n";
-  for (const auto& vulnerability : vulnerabilities) {
-    if (!vulnerability.is_object()) continue;
-    std::cout << "  " << Text(vulnerability, "id") << (vulnerability.value("open", true) ? "  open" : "  closed");
-    // A named copy: items() of a temporary would outlive it in the loop.
-    const nlohmann::json by_issuer = vulnerability.value("status_by_issuer", nlohmann::json::object());
-    for (const auto& [issuer, status] : by_issuer.items()) {
-      std::cout << "  " << issuer << ": " << (status.is_string() ? status.get<std::string>() : "-");
+  return Answer(opts.walk, path, "statements", [&](const nlohmann::json& answer) {
+    std::cout << opts.walk.node << " at tree size " << answer["tree_size"].dump() << "\n";
+    std::cout << "statements: " << answer["statements"].size() << "\n";
+    for (const auto& statement : answer["statements"]) {
+      if (!statement.is_object()) continue;
+      std::cout << "  entry " << EntryOf(statement) << "  " << Text(statement, "registered_at") << "  "
+                << Text(statement, "issuer") << "  " << Text(statement, "content_type")
+                << (statement.contains("format") ? "  (" + Text(statement, "format") + ")" : "") << "\n";
     }
-    std::cout << "\n";
-  }
-  return Finish(opts.walk.client, answer, opts.walk.verify);
+    const auto packages = answer.value("packages", nlohmann::json::array());
+    std::cout << "packages: " << packages.size() << "\n";
+    const auto vulnerabilities = answer.value("vulnerabilities", nlohmann::json::array());
+    size_t open = 0;
+    for (const auto& vulnerability : vulnerabilities) open += vulnerability.value("open", true) ? 1 : 0;
+    std::cout << "vulnerabilities: " << vulnerabilities.size() << " (" << open << " open after VEX from "
+              << (opts.vex_issuers.empty() ? "any issuer" : opts.vex_issuers) << ")\n";
+    for (const auto& vulnerability : vulnerabilities) {
+      if (!vulnerability.is_object()) continue;
+      std::cout << "  " << Text(vulnerability, "id") << (vulnerability.value("open", true) ? "  open" : "  closed");
+      // A named copy: items() of a temporary would outlive it in the loop.
+      const nlohmann::json by_issuer = vulnerability.value("status_by_issuer", nlohmann::json::object());
+      for (const auto& [issuer, status] : by_issuer.items()) {
+        std::cout << "  " << issuer << ": " << (status.is_string() ? status.get<std::string>() : "-");
+      }
+      std::cout << "\n";
+    }
+  });
 }
 
 struct GraphOptions {

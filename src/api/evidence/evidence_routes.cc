@@ -376,24 +376,16 @@ void GetArtifactEvidence(const EvidenceDeps& deps, const Request& req, const Res
 }  // namespace
 
 void AddEvidenceRoutes(const EvidenceDeps& deps, http::Router& router) {
-  router.Add("GET", "/statements", OnPool(*deps.reads, [deps](Request req, Responder respond) {
-               GetStatements(deps, req, respond);
-             }));
-  router.Add("GET", "/edges", OnPool(*deps.reads, [deps](Request req, Responder respond) {
-               GetEdges(deps, req, respond);
-             }));
-  router.Add("GET", "/dependents", OnPool(*deps.reads, [deps](Request req, Responder respond) {
-               GetDependents(deps, req, respond);
-             }));
-  router.Add("GET", "/dependencies", OnPool(*deps.reads, [deps](Request req, Responder respond) {
-               GetDependencies(deps, req, respond);
-             }));
-  router.Add("GET", "/path", OnPool(*deps.reads, [deps](Request req, Responder respond) {
-               GetPath(deps, req, respond);
-             }));
-  router.Add("GET", "/evidence", OnPool(*deps.reads, [deps](Request req, Responder respond) {
-               GetArtifactEvidence(deps, req, respond);
-             }));
+  using Handler = void (*)(const EvidenceDeps&, const Request&, const Responder&);
+  const std::pair<const char*, Handler> routes[] = {
+      {"/statements", GetStatements},   {"/edges", GetEdges}, {"/dependents", GetDependents},
+      {"/dependencies", GetDependencies}, {"/path", GetPath}, {"/evidence", GetArtifactEvidence},
+  };
+  for (const auto& [path, handler] : routes) {
+    router.Add("GET", path, OnPool(*deps.reads, [deps, handler = handler](Request req, Responder respond) {
+                 handler(deps, req, respond);
+               }));
+  }
 }
 
 }  // namespace scitt::api

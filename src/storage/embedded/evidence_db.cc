@@ -97,6 +97,11 @@ Result<uint64_t> EvidenceDb::IndexedSizeLocked() const {
   return static_cast<uint64_t>(q.IntAt(0));
 }
 
+Result<uint64_t> EvidenceDb::PinnedSizeLocked(std::optional<uint64_t> as_of) const {
+  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeLocked());
+  return as_of ? std::min(indexed, *as_of) : indexed;
+}
+
 Result<uint64_t> EvidenceDb::IndexedSize() const {
   std::lock_guard lock(mu_);
   return IndexedSizeLocked();
@@ -210,8 +215,7 @@ Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& quer
   sql += " ORDER BY position LIMIT ?5";
 
   std::lock_guard lock(mu_);
-  SCITT_ASSIGN_OR_RETURN(uint64_t indexed, IndexedSizeLocked());
-  if (query.as_of) indexed = std::min(indexed, *query.as_of);
+  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, PinnedSizeLocked(query.as_of));
   SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql(sql));
   evidence::EdgePage out;
   out.indexed_size = indexed;
@@ -249,8 +253,7 @@ Result<evidence::NodePage> EvidenceDb::FindNodes(const evidence::NodeQuery& quer
   else end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
 
   std::lock_guard lock(mu_);
-  SCITT_ASSIGN_OR_RETURN(uint64_t indexed, IndexedSizeLocked());
-  if (query.as_of) indexed = std::min(indexed, *query.as_of);
+  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, PinnedSizeLocked(query.as_of));
   SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql(kSql));
   evidence::NodePage out;
   out.indexed_size = indexed;

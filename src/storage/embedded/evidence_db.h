@@ -58,6 +58,8 @@ class EvidenceDb final : public evidence::EvidenceStore {
   // The prepared statement for `sql`, made on first use. Caller holds mu_.
   Result<const embedded::Statement*> Sql(const std::string& sql) const;
   Result<uint64_t> IndexedSizeLocked() const;
+  // The graph a query sees: the indexed size, or `as_of` when smaller.
+  Result<uint64_t> PinnedSizeLocked(std::optional<uint64_t> as_of) const;
 
   mutable std::mutex mu_;
   embedded::Connection db_;
