@@ -81,6 +81,17 @@ struct EdgePage {
   std::optional<uint64_t> next;  // set when there may be more
 };
 
+// Every edge, in indexing order, the first `limit` after the position
+// `after` (0: from the first), of entries below IndexedSize() at the time
+// of the call. Positions grow with entries (Add takes entries in order),
+// so after a page shorter than `limit` every edge of an entry below its
+// indexed_size has been read. EdgePage::next is the position of the last
+// edge returned (set whenever one is): the store may always grow.
+struct EdgeScan {
+  uint64_t after = 0;
+  size_t limit = 10'000;
+};
+
 // Node ids that start with `prefix` (at either end of an edge of an entry
 // below `as_of`), in byte order, the first `limit` after `after`: the
 // versions of a package ("pkg:npm/left-pad@"), for a blast radius over a
@@ -135,6 +146,9 @@ class EvidenceStore {
   virtual Result<StatementPage> FindStatements(const StatementQuery& query) const = 0;
   virtual Result<EdgePage> FindEdges(const EdgeQuery& query) const = 0;
   virtual Result<NodePage> FindNodes(const NodeQuery& query) const = 0;
+  // How an in-memory index of the graph (dependency_graph.h) loads it and
+  // follows it.
+  virtual Result<EdgePage> ScanEdges(const EdgeScan& scan) const = 0;
 };
 
 }  // namespace scitt::evidence

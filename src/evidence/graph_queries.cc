@@ -4,43 +4,16 @@
 #include <cctype>
 #include <deque>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
+#include "evidence/edge_pages.h"
 #include "evidence/formats/parse.h"
 
 namespace scitt::evidence {
 namespace {
 
-// The edges a dependent reaches its dependency through (graph.h).
-bool Structural(const std::string& kind) {
-  return kind == "DEPENDS_ON" || kind == "CONTAINS" || kind == "DESCRIBES" || kind == "BUILT_FROM";
-}
-
-constexpr size_t kEdgesPerPage = 1000;
-
-// Calls `visit` for every edge at `node` (to it with `incoming`) in the
-// graph below `tree_size`, page by page.
-template <typename Visit>
-Status ForEachEdge(const EvidenceStore& store, const std::string& node, bool incoming, uint64_t tree_size,
-                   Visit&& visit) {
-  EdgeQuery hop{.node = node, .incoming = incoming, .kind = std::nullopt, .after = std::nullopt,
-                .limit = kEdgesPerPage, .as_of = tree_size};
-  while (true) {
-    SCITT_ASSIGN_OR_RETURN(EdgePage page, store.FindEdges(hop));
-    for (FoundEdge& found : page.edges) {
-      if (!visit(found)) return Status::Ok();
-    }
-    if (!page.next) return Status::Ok();
-    hop.after = page.next;
-  }
-}
-
-Result<uint64_t> PinnedSize(const EvidenceStore& store, std::optional<uint64_t> as_of) {
-  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, store.IndexedSize());
-  return as_of ? std::min(indexed, *as_of) : indexed;
-}
+constexpr size_t kNodesPerPage = 1000;
 
 // One string attribute of an edge ("" when absent).
 std::string StringAttribute(const std::string& attributes, const char* key) {
@@ -55,42 +28,6 @@ bool IsOp(std::string_view op, std::initializer_list<std::string_view> ops) {
 }
 
 }  // namespace
-
-Result<Walk> WalkGraph(const EvidenceStore& store, const WalkQuery& query) {
-  Walk out;
-  SCITT_ASSIGN_OR_RETURN(out.tree_size, PinnedSize(store, query.as_of));
-  const bool dependents = query.direction == WalkDirection::kDependents;
-  std::unordered_set<std::string> seen(query.starts.begin(), query.starts.end());
-  std::deque<std::pair<std::string, int>> frontier;
-  for (const std::string& start : query.starts) frontier.emplace_back(start, 0);
-  while (!frontier.empty() && !out.truncated) {
-    // Named copies, not structured bindings: the lambdas below capture them
-    // (which clang 14, the sanitizer build's compiler, does not allow).
-    const std::string node = std::move(frontier.front().first);
-    const int depth = frontier.front().second;
-    frontier.pop_front();
-    // Facts are gathered at every node visited; the walk goes no deeper
-    // than max_depth.
-    if (dependents && depth >= query.max_depth) continue;
-    SCITT_RETURN_IF_ERROR(ForEachEdge(store, node, dependents, out.tree_size, [&](FoundEdge& found) {
-      if (!Structural(found.edge.kind)) {
-        if (!dependents) out.facts.push_back(std::move(found));
-        return true;
-      }
-      if (depth >= query.max_depth) return true;
-      const std::string& next = dependents ? found.edge.from : found.edge.to;
-      if (!seen.insert(next).second) return true;
-      if (out.nodes.size() == query.max_nodes) {
-        out.truncated = true;
-        return false;
-      }
-      frontier.emplace_back(next, depth + 1);
-      out.nodes.push_back(Reached{next, depth + 1, std::move(found)});
-      return true;
-    }));
-  }
-  return out;
-}
 
 int CompareVersions(std::string_view a, std::string_view b) {
   size_t i = 0, j = 0;
@@ -215,7 +152,7 @@ Result<PackageVersions> FindPackageVersions(const EvidenceStore& store, std::str
     base.resize(at);
   }
   base = NormalizePurl(base);
-  NodeQuery query{.prefix = base + "@", .after = std::nullopt, .limit = kEdgesPerPage, .as_of = out.tree_size};
+  NodeQuery query{.prefix = base + "@", .after = std::nullopt, .limit = kNodesPerPage, .as_of = out.tree_size};
   while (true) {
     SCITT_ASSIGN_OR_RETURN(NodePage page, store.FindNodes(query));
     for (std::string& node : page.nodes) {
@@ -242,7 +179,9 @@ Result<Path> FindPath(const EvidenceStore& store, const PathQuery& query) {
   std::deque<std::pair<std::string, int>> frontier{{query.from, 0}};
   bool found = false;
   while (!frontier.empty() && !found && !out.truncated) {
-    const std::string node = std::move(frontier.front().first);  // as in WalkGraph
+    // Named copies, not structured bindings: the lambda below captures them
+    // (which clang 14, the sanitizer build's compiler, does not allow).
+    const std::string node = std::move(frontier.front().first);
     const int depth = frontier.front().second;
     frontier.pop_front();
     if (depth >= query.max_depth) continue;

@@ -1,6 +1,8 @@
-// Walks of the evidence graph over an EvidenceStore, each pinned to one
+// Queries of the evidence graph over an EvidenceStore, each pinned to one
 // tree size so that every hop sees the same graph (and an earlier size
-// answers what the log held then).
+// answers what the log held then): package versions in a range, a path
+// between two nodes, VEX applied per issuer. Dependents and dependencies
+// walk the graph in memory (dependency_graph.h).
 #pragma once
 
 #include <cstdint>
@@ -9,42 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "evidence/dependency_graph.h"
 #include "evidence/evidence_store.h"
 
 namespace scitt::evidence {
-
-// Dependents go against the structural edges (DEPENDS_ON, CONTAINS,
-// DESCRIBES, BUILT_FROM): from a package to what depends on it, contains
-// it, describes it or was built from it. Dependencies go along them.
-enum class WalkDirection { kDependents, kDependencies };
-
-struct WalkQuery {
-  std::vector<std::string> starts;  // purls, digests, …: the walk's depth 0
-  WalkDirection direction = WalkDirection::kDependents;
-  int max_depth = 10;               // hops from the starts
-  std::optional<uint64_t> as_of;    // default: everything indexed
-  size_t max_nodes = 100'000;       // bounds the walk's memory and time
-};
-
-// A node the walk reached, with the edge through which it first reached it
-// (breadth first: a shortest path). Following `via` back node by node leads
-// to a start; each step names the entry that asserted it.
-struct Reached {
-  std::string node;
-  int depth = 0;
-  FoundEdge via;
-};
-
-struct Walk {
-  uint64_t tree_size = 0;        // the graph the walk saw: entries below it
-  std::vector<Reached> nodes;    // in breadth-first order, starts excluded
-  bool truncated = false;        // max_nodes reached: there may be more
-  // Walking dependencies: the other edges out of every node visited
-  // (starts included): VULNERABLE_TO, VEX_STATUS, ATTESTED_BY, BUILT_BY.
-  std::vector<FoundEdge> facts;
-};
-
-Result<Walk> WalkGraph(const EvidenceStore& store, const WalkQuery& query);
 
 // A version range, in the comparators of the purl "vers" scheme
 // (github.com/package-url/purl-spec VERSION-RANGE-SPEC): constraints joined

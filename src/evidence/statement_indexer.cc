@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/logging.h"
 #include "cose/sign1.h"
 #include "crypto/algorithm.h"
 #include "evidence/formats/parse.h"
@@ -99,6 +100,12 @@ Status StatementIndexer::SaveCursor(uint64_t next) {
   Status added = store_.Add(pending_, next);
   pending_.clear();  // on a failure the follower replays from the store's IndexedSize()
   pending_bytes_ = 0;
+  if (added.ok() && graph_ != nullptr) {
+    // Not an indexing failure when it fails: a walk reads what is missing.
+    if (Status read = graph_->CatchUp(); !read.ok()) {
+      logging::Warn("evidence graph not extended", {{"error", read.error().message}});
+    }
+  }
   return added;
 }
 

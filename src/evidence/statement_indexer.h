@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "evidence/dependency_graph.h"
 #include "evidence/evidence_store.h"
 #include "evidence/preimages.h"
 #include "log/log_follower.h"
@@ -26,9 +27,11 @@ class StatementIndexer final : public log::EntryConsumer {
  public:
   static constexpr std::string_view kFollower = "evidence-index";
 
-  // `preimages` (may be null) must outlive this.
-  explicit StatementIndexer(EvidenceStore& store, const Preimages* preimages = nullptr)
-      : store_(store), preimages_(preimages) {}
+  // `preimages` and `graph` (either may be null) must outlive this; the
+  // graph reads what each save added, so that walks find it read.
+  explicit StatementIndexer(EvidenceStore& store, const Preimages* preimages = nullptr,
+                            DependencyGraph* graph = nullptr)
+      : store_(store), preimages_(preimages), graph_(graph) {}
 
   Result<uint64_t> Cursor() override { return store_.IndexedSize(); }
   Status Consume(const log::LogEntry& entry) override;
@@ -40,6 +43,7 @@ class StatementIndexer final : public log::EntryConsumer {
 
   EvidenceStore& store_;
   const Preimages* const preimages_;
+  DependencyGraph* const graph_;
   // Consumed, not yet added (follower thread only): at most
   // FollowerOptions::entries_per_save entries and about kMaxPendingBytes.
   std::vector<IndexedStatement> pending_;

@@ -1,6 +1,7 @@
 #include "service/service.h"
 
 #include <atomic>
+#include <chrono>
 #include <ctime>
 #include <sstream>
 #include <thread>
@@ -127,6 +128,7 @@ struct Service::Impl {
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<evidence::EvidenceStore> evidence;
   std::unique_ptr<evidence::RegistryPreimages> preimages;  // the indexer reads with it
+  std::unique_ptr<evidence::DependencyGraph> graph;        // the walks read it; the indexer extends it
   std::unique_ptr<evidence::StatementIndexer> indexer;
   std::unique_ptr<log::LogFollower> index_follower;
   std::unique_ptr<registry::LogAttacher> attacher;
@@ -296,6 +298,7 @@ void Service::Impl::AddRoutes() {
 
   api::EvidenceDeps evidence_reads;
   evidence_reads.store = evidence.get();
+  evidence_reads.graph = graph.get();
   evidence_reads.log = log.get();
   evidence_reads.reads = reads.get();
   api::AddEvidenceRoutes(evidence_reads, *router);
@@ -376,7 +379,22 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   // A hash envelope's preimage held by the registry is indexed too.
   impl.preimages = std::make_unique<evidence::RegistryPreimages>(
       *impl.registry_stores.blobs, *impl.registry_stores.metadata, std::vector<std::string>{cfg.url});
-  impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence, impl.preimages.get());
+  // The graph's structure in memory for walks (evidence/dependency_graph.h):
+  // read now, off the request path, and extended as the indexer adds.
+  impl.graph = std::make_unique<evidence::DependencyGraph>(*impl.evidence);
+  impl.reads->Post([graph = impl.graph.get()] {
+    const auto start = std::chrono::steady_clock::now();
+    if (Status loaded = graph->CatchUp(); !loaded.ok()) {
+      logging::Warn("evidence graph not read (the first walk tries again)", {{"error", loaded.error().message}});
+      return;
+    }
+    const evidence::DependencyGraph::Size size = graph->Measure();
+    logging::Info("evidence graph read",
+                  {{"links", static_cast<uint64_t>(size.links)},
+                   {"bytes", static_cast<uint64_t>(size.bytes)},
+                   {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});
+  });
+  impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence, impl.preimages.get(), impl.graph.get());
   impl.index_follower = std::make_unique<log::LogFollower>(
       *impl.log, *impl.indexer, log::FollowerOptions{.name = std::string(evidence::StatementIndexer::kFollower)});
   // Statements registered by POST /entries about a manifest of the registry

@@ -1,7 +1,8 @@
-// The graph walks (evidence/graph_queries.h) over the embedded store: the
-// blast radius of a package and of a version range, dependencies with their
-// facts, a path between two nodes, VEX applied per issuer, and each pinned
-// to an earlier tree size.
+// The graph walks (evidence/dependency_graph.h, evidence/graph_queries.h)
+// over the embedded store: the blast radius of a package and of a version
+// range, dependencies with their facts, a path between two nodes, VEX
+// applied per issuer, each pinned to an earlier tree size; and the
+// in-memory graph following the store as it grows.
 #include "evidence/graph_queries.h"
 
 #include <gtest/gtest.h>
@@ -63,19 +64,21 @@ class GraphQueriesTest : public ::testing::Test {
                           },
                           7)
                     .ok());
+    graph_ = std::make_unique<DependencyGraph>(*store_);
   }
   void TearDown() override {
+    graph_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
   std::vector<std::string> Artifacts(WalkQuery query) {
-    auto walk = WalkGraph(*store_, query);
+    auto walk = graph_->WalkFrom(query);
     EXPECT_TRUE(walk.ok()) << walk.error().message;
     std::vector<std::string> out;
     if (!walk.ok()) return out;
     for (const Reached& node : walk->nodes) {
-      if (node.node.starts_with("sha256:")) out.push_back(node.node);
+      if (node.node.starts_with("sha256:")) out.emplace_back(node.node);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -83,30 +86,98 @@ class GraphQueriesTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<EvidenceStore> store_;
+  std::unique_ptr<DependencyGraph> graph_;
 };
 
 using Ids = std::vector<std::string>;
 
 TEST_F(GraphQueriesTest, DependentsReachEveryArtifactWithThePathBack) {
   EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.3.0"}}), (Ids{"sha256:aa", "sha256:bb"}));
-  auto walk = WalkGraph(*store_, {.starts = {"pkg:npm/left-pad@1.3.0"}});
+  auto walk = graph_->WalkFrom({.starts = {"pkg:npm/left-pad@1.3.0"}});
   ASSERT_TRUE(walk.ok());
   // sha256:aa is three hops away, each step with the entry that asserted it.
-  std::map<std::string, const Reached*> by_node;
-  for (const Reached& node : walk->nodes) by_node[node.node] = &node;
+  std::map<std::string, const Reached*, std::less<>> by_node;
+  for (const Reached& node : walk->nodes) by_node.emplace(node.node, &node);
   ASSERT_TRUE(by_node.contains("sha256:aa"));
   EXPECT_EQ(by_node["sha256:aa"]->depth, 3);
-  EXPECT_EQ(by_node["sha256:aa"]->via.edge.to, "pkg:npm/app@1");
+  EXPECT_EQ(by_node["sha256:aa"]->via.to, "pkg:npm/app@1");
   EXPECT_EQ(by_node["sha256:aa"]->via.entry, 0u);
   EXPECT_EQ(by_node["sha256:aa"]->via.issuer, "supplier");
   // A depth bound stops the walk.
   EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.3.0"}, .max_depth = 2}), (Ids{"sha256:bb"}));
   // As of tree size 1 only the first SBOM was in the log.
   EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.3.0"}, .as_of = 1}), (Ids{"sha256:aa"}));
-  auto bounded = WalkGraph(*store_, {.starts = {"pkg:npm/left-pad@1.3.0"}, .max_nodes = 1});
+  auto bounded = graph_->WalkFrom({.starts = {"pkg:npm/left-pad@1.3.0"}, .max_nodes = 1});
   ASSERT_TRUE(bounded.ok());
   EXPECT_TRUE(bounded->truncated);
   EXPECT_EQ(bounded->nodes.size(), 1u);
+}
+
+// Every SBOM holding a dependency asserts it again: the walk keeps one link
+// per (from, to, kind), the first entry's, and so answers as of any tree
+// size exactly as the edges would.
+TEST_F(GraphQueriesTest, AnEdgeAssertedAgainKeepsItsFirstEntry) {
+  ASSERT_TRUE(store_
+                  ->Add(std::vector{Sbom(7, "other", {{"DESCRIBES", "sha256:dd", "pkg:npm/util@2", "{}"},
+                                                      {"DEPENDS_ON", "pkg:npm/util@2", "pkg:npm/left-pad@1.3.0",
+                                                       R"({"direct":"true"})"}}),
+                                    Sbom(8, "late", {{"DEPENDS_ON", "pkg:npm/web@5", "pkg:npm/left-pad@1.3.0", "{}"}})},
+                        9)
+                  .ok());
+  auto walk = graph_->WalkFrom({.starts = {"pkg:npm/left-pad@1.3.0"}, .max_depth = 1});
+  ASSERT_TRUE(walk.ok()) << walk.error().message;
+  EXPECT_EQ(walk->tree_size, 9u);
+  std::map<std::string, const Reached*, std::less<>> by_node;
+  for (const Reached& node : walk->nodes) by_node.emplace(node.node, &node);
+  ASSERT_EQ(by_node.size(), 2u);
+  EXPECT_EQ(by_node["pkg:npm/util@2"]->via.entry, 0u);  // not entry 7's assertion
+  EXPECT_EQ(by_node["pkg:npm/util@2"]->via.issuer, "supplier");
+  const EdgeView& via = by_node["pkg:npm/util@2"]->via;
+  EXPECT_EQ((IndexedEdge{std::string(via.kind), std::string(via.from), std::string(via.to), std::string(via.attributes)}),
+            (IndexedEdge{"DEPENDS_ON", "pkg:npm/util@2", "pkg:npm/left-pad@1.3.0", "{}"}));
+  // web@5 reaches left-pad by CONTAINS (entry 1) and DEPENDS_ON (entry 8): the first wins.
+  EXPECT_EQ(by_node["pkg:npm/web@5"]->via.kind, "CONTAINS");
+  // The new artifact is found through the link entry 0 made.
+  EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.3.0"}}), (Ids{"sha256:aa", "sha256:bb", "sha256:dd"}));
+  EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.3.0"}, .as_of = 7}), (Ids{"sha256:aa", "sha256:bb"}));
+  const DependencyGraph::Size size = graph_->Measure();
+  EXPECT_EQ(size.complete_below, 9u);
+  EXPECT_EQ(size.edges_read, 10u);  // the structural ones
+  EXPECT_EQ(size.links, 9u);        // util@2 → left-pad once
+}
+
+// The graph reads what the store indexed since its last walk, before
+// answering: a walk never sees less than the store holds.
+TEST_F(GraphQueriesTest, TheGraphFollowsTheStore) {
+  EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.10.0"}}), (Ids{"sha256:cc"}));
+  ASSERT_TRUE(store_->Add(std::vector{Sbom(9, "supplier", {{"DESCRIBES", "sha256:ee", "pkg:npm/old@1", "{}"}})}, 10)
+                  .ok());
+  EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.10.0"}}), (Ids{"sha256:cc", "sha256:ee"}));
+  EXPECT_EQ(Artifacts({.starts = {"pkg:npm/left-pad@1.10.0"}, .as_of = 9}), (Ids{"sha256:cc"}));
+  ASSERT_TRUE(graph_->CatchUp().ok());  // nothing new: changes nothing
+  EXPECT_EQ(graph_->Measure().complete_below, 10u);
+  EXPECT_EQ(graph_->Measure().links, 8u);
+}
+
+// A node with many links (an SBOM's root of many components): each edge
+// asserted again still merges into its link.
+TEST_F(GraphQueriesTest, AWideNodeMergesItsLinks) {
+  std::vector<IndexedEdge> edges;
+  for (int i = 0; i < 100; ++i) {
+    edges.push_back({"DEPENDS_ON", "pkg:npm/root@1", "pkg:npm/c" + std::to_string(i) + "@1", "{}"});
+  }
+  ASSERT_TRUE(store_->Add(std::vector{Sbom(7, "a", edges), Sbom(8, "b", edges)}, 9).ok());
+  auto walk = graph_->WalkFrom({.starts = {"pkg:npm/root@1"}, .direction = WalkDirection::kDependencies});
+  ASSERT_TRUE(walk.ok());
+  ASSERT_EQ(walk->nodes.size(), 100u);
+  for (const Reached& node : walk->nodes) EXPECT_EQ(node.via.issuer, "a");
+  EXPECT_EQ(graph_->Measure().links, 7u + 100u);
+  EXPECT_EQ(graph_->Measure().edges_read, 7u + 200u);
+  auto bounded = graph_->WalkFrom({.starts = {"pkg:npm/root@1"}, .direction = WalkDirection::kDependencies,
+                                   .max_nodes = 10});
+  ASSERT_TRUE(bounded.ok());
+  EXPECT_TRUE(bounded->truncated);
+  EXPECT_EQ(bounded->nodes.size(), 10u);
 }
 
 TEST_F(GraphQueriesTest, AVersionRangePicksThePackagesVersions) {
@@ -152,10 +223,10 @@ TEST_F(GraphQueriesTest, VersionsCompareAsVersions) {
 }
 
 TEST_F(GraphQueriesTest, DependenciesCarryTheFactsAndVexIsAppliedPerIssuer) {
-  auto walk = WalkGraph(*store_, {.starts = {"sha256:aa"}, .direction = WalkDirection::kDependencies});
+  auto walk = graph_->WalkFrom({.starts = {"sha256:aa"}, .direction = WalkDirection::kDependencies});
   ASSERT_TRUE(walk.ok());
   Ids reached;
-  for (const Reached& node : walk->nodes) reached.push_back(node.node);
+  for (const Reached& node : walk->nodes) reached.emplace_back(node.node);
   EXPECT_EQ(reached, (Ids{"pkg:npm/app@1", "pkg:npm/util@2", "pkg:npm/left-pad@1.3.0"}));
   ASSERT_EQ(walk->facts.size(), 4u);  // one finding, three VEX statements
 
@@ -171,7 +242,7 @@ TEST_F(GraphQueriesTest, DependenciesCarryTheFactsAndVexIsAppliedPerIssuer) {
   EXPECT_TRUE(ApplyVex(walk->facts, {"scanner"})[0].open);  // no VEX from it
 
   // As of tree size 5 the supplier had only said under_investigation.
-  auto earlier = WalkGraph(*store_, {.starts = {"sha256:aa"}, .direction = WalkDirection::kDependencies, .as_of = 5});
+  auto earlier = graph_->WalkFrom({.starts = {"sha256:aa"}, .direction = WalkDirection::kDependencies, .as_of = 5});
   ASSERT_TRUE(earlier.ok());
   auto then = ApplyVex(earlier->facts, {"supplier"});
   ASSERT_EQ(then.size(), 1u);

@@ -172,6 +172,48 @@ TEST_P(EvidenceStoreConformance, FindsEdgesFromEitherEndWithTheirEntries) {
   EXPECT_EQ(store->FindStatements({.subject = "sha256:aa"})->statements[0].format, "SPDX");
 }
 
+// The whole graph in indexing order, page by page, and then only what was
+// added since (how dependency_graph.h loads and follows it).
+TEST_P(EvidenceStoreConformance, ScansEveryEdgeInIndexingOrder) {
+  auto store = MustOpen();
+  auto statement = [](uint64_t entry, std::vector<evidence::IndexedEdge> edges) {
+    IndexedStatement s = Statement(entry, "sha256:aa", "iss" + std::to_string(entry), "application/spdx+json");
+    s.edges = std::move(edges);
+    return s;
+  };
+  ASSERT_TRUE(store
+                  ->Add(std::vector{statement(1, {{"DESCRIBES", "sha256:aa", "a", "{}"}, {"DEPENDS_ON", "a", "b", "{}"}}),
+                                    statement(2, {}),
+                                    statement(4, {{"DEPENDS_ON", "a", "c", "{}"}, {"VULNERABLE_TO", "c", "CVE-1", "{}"},
+                                                  {"DEPENDS_ON", "c", "b", "{}"}})},
+                        5)
+                  .ok());
+  using Seen = std::pair<uint64_t, std::string>;  // entry, "from>to"
+  auto scan_all = [&](uint64_t after, size_t limit, uint64_t& last) {
+    std::vector<Seen> seen;
+    while (true) {
+      auto page = store->ScanEdges({.after = after, .limit = limit});
+      EXPECT_TRUE(page.ok()) << page.error().message;
+      if (!page.ok()) return seen;
+      EXPECT_EQ(page->indexed_size, *store->IndexedSize());
+      for (const evidence::FoundEdge& found : page->edges) {
+        seen.emplace_back(found.entry, found.edge.from + ">" + found.edge.to);
+        EXPECT_EQ(found.issuer, "iss" + std::to_string(found.entry));
+      }
+      EXPECT_EQ(page->next.has_value(), !page->edges.empty());
+      if (page->next) after = last = *page->next;
+      if (page->edges.size() < limit) return seen;
+    }
+  };
+  uint64_t last = 0;
+  EXPECT_EQ(scan_all(0, 2, last), (std::vector<Seen>{{1, "sha256:aa>a"}, {1, "a>b"}, {4, "a>c"}, {4, "c>CVE-1"}, {4, "c>b"}}));
+  uint64_t unchanged = last;
+  EXPECT_TRUE(scan_all(last, 2, unchanged).empty());
+  EXPECT_EQ(unchanged, last);
+  ASSERT_TRUE(store->Add(std::vector{statement(6, {{"CONTAINS", "b", "d", "{}"}})}, 7).ok());
+  EXPECT_EQ(scan_all(last, 2, last), (std::vector<Seen>{{6, "b>d"}}));
+}
+
 // Statements registered in a time window: since inclusive, until exclusive.
 TEST_P(EvidenceStoreConformance, FindsStatementsRegisteredInATimeWindow) {
   auto store = MustOpen();

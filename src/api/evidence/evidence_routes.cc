@@ -125,15 +125,24 @@ void GetStatements(const EvidenceDeps& deps, const Request& req, const Responder
 
 constexpr uint64_t kMaxDepth = 10;
 
-nlohmann::json DescribeEdge(const evidence::FoundEdge& found) {
-  auto attributes = nlohmann::json::parse(found.edge.attributes, nullptr, /*allow_exceptions=*/false);
+nlohmann::json DescribeEdge(const evidence::EdgeView& edge) {
+  auto attributes = nlohmann::json::parse(edge.attributes, nullptr, /*allow_exceptions=*/false);
   if (attributes.is_discarded()) attributes = nlohmann::json::object();
-  return {{"entry", found.entry},
-          {"issuer", found.issuer ? nlohmann::json(*found.issuer) : nlohmann::json(nullptr)},
-          {"kind", found.edge.kind},
-          {"from", found.edge.from},
-          {"to", found.edge.to},
+  return {{"entry", edge.entry},
+          {"issuer", edge.issuer ? nlohmann::json(*edge.issuer) : nlohmann::json(nullptr)},
+          {"kind", edge.kind},
+          {"from", edge.from},
+          {"to", edge.to},
           {"attributes", std::move(attributes)}};
+}
+
+nlohmann::json DescribeEdge(const evidence::FoundEdge& found) {
+  return DescribeEdge(evidence::EdgeView{.entry = found.entry,
+                                         .issuer = found.issuer,
+                                         .kind = found.edge.kind,
+                                         .from = found.edge.from,
+                                         .to = found.edge.to,
+                                         .attributes = found.edge.attributes});
 }
 
 Result<evidence::EdgeQuery> ParseEdgeQuery(const Request& req) {
@@ -180,7 +189,7 @@ Result<std::string> RequiredFilter(const Request& req, const char* name) {
   return std::move(*value);
 }
 
-bool IsDigest(const std::string& node) { return node.starts_with("sha256:") || node.starts_with("sha512:"); }
+bool IsDigest(std::string_view node) { return node.starts_with("sha256:") || node.starts_with("sha512:"); }
 
 nlohmann::json DescribeReached(const std::vector<evidence::Reached>& reached) {
   nlohmann::json out = nlohmann::json::array();
@@ -227,7 +236,7 @@ void GetDependents(const EvidenceDeps& deps, const Request& req, const Responder
   nlohmann::json answer = nlohmann::json::object();
   auto query = DependentsQuery(deps, req, answer);
   if (!query.ok()) return respond(ProblemFor(query.error()));
-  auto found = evidence::WalkGraph(*deps.store, *query);
+  auto found = deps.graph->WalkFrom(*query);
   if (!found.ok()) return respond(ProblemFor(found.error()));
   nlohmann::json artifacts = nlohmann::json::array();
   for (const evidence::Reached& dependent : found->nodes) {
@@ -278,7 +287,7 @@ Result<evidence::WalkQuery> DependenciesQuery(const Request& req, const char* no
 void GetDependencies(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
   auto query = DependenciesQuery(req, "node");
   if (!query.ok()) return respond(ProblemFor(query.error()));
-  auto found = evidence::WalkGraph(*deps.store, *query);
+  auto found = deps.graph->WalkFrom(*query);
   if (!found.ok()) return respond(ProblemFor(found.error()));
   nlohmann::json facts = nlohmann::json::array();
   for (const evidence::FoundEdge& fact : found->facts) facts.push_back(DescribeEdge(fact));
@@ -337,7 +346,7 @@ void GetArtifactEvidence(const EvidenceDeps& deps, const Request& req, const Res
   // The graph knows an OCI subject ("demo/app@sha256:…") by its digest, as
   // the indexer writes it (IndexedStatement::subject_digest).
   if (auto oci = registry::ParseOciSubject(subject)) query->starts = {oci->digest.ToString()};
-  auto walk = evidence::WalkGraph(*deps.store, *query);
+  auto walk = deps.graph->WalkFrom(*query);
   if (!walk.ok()) return respond(ProblemFor(walk.error()));
   auto found = deps.store->FindStatements({.subject = subject, .limit = kMaxSummaryStatements});
   if (!found.ok()) return respond(ProblemFor(found.error()));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "base/worker_pool.h"
+#include "evidence/dependency_graph.h"
 #include "evidence/evidence_store.h"
 #include "http/router.h"
 #include "log/transparency_log.h"
@@ -12,7 +13,8 @@
 namespace scitt::api {
 
 struct EvidenceDeps {
-  const evidence::EvidenceStore* store = nullptr;  // both must outlive the router
+  const evidence::EvidenceStore* store = nullptr;  // all three must outlive the router
+  evidence::DependencyGraph* graph = nullptr;       // walks over `store`
   const log::TransparencyLog* log = nullptr;
   WorkerPool* reads = nullptr;                     // store reads run here
 };

@@ -55,6 +55,12 @@ PRAGMA user_version = 2;
 // unchanged. 64 GiB is an address-space bound, not memory.
 constexpr const char* kMapForReads = "PRAGMA mmap_size = 68719476736";
 
+// What ReadEdges reads, in its order. The issuer comes from the statement
+// row (one lookup by primary key).
+constexpr const char* kEdgeColumns =
+    "SELECT position, edges.entry, kind, from_id, to_id, attributes, statements.issuer FROM edges "
+    "LEFT JOIN statements ON statements.entry = edges.entry ";
+
 void BindOptional(Query& q, int index, const std::optional<std::string>& value) {
   if (value) q.Text(index, *value);  // else NULL
 }
@@ -182,7 +188,7 @@ Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::State
   if (query.since) q.Int(7, *query.since);
   if (query.until) q.Int(8, *query.until);
   auto text = [&](int column) -> std::optional<std::string> {
-    if (sqlite3_column_type(find->get(), column) == SQLITE_NULL) return std::nullopt;
+    if (q.NullAt(column)) return std::nullopt;
     return q.TextAt(column);
   };
   int rc;
@@ -205,10 +211,7 @@ Result<evidence::StatementPage> EvidenceDb::FindStatements(const evidence::State
 }
 
 Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& query) const {
-  // The issuer comes from the statement row (one lookup by primary key).
-  std::string sql =
-      "SELECT position, edges.entry, kind, from_id, to_id, attributes, statements.issuer FROM edges "
-      "LEFT JOIN statements ON statements.entry = edges.entry WHERE ";
+  std::string sql = std::string(kEdgeColumns) + "WHERE ";
   sql += query.incoming ? "to_id = ?1" : "from_id = ?1";
   sql += " AND position > ?2 AND edges.entry < ?3";
   if (query.kind) sql += " AND kind = ?4";
@@ -225,6 +228,28 @@ Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& quer
       .Int(3, static_cast<int64_t>(indexed))
       .Int(5, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
   BindOptional(q, 4, query.kind);
+  SCITT_ASSIGN_OR_RETURN(const uint64_t last, ReadEdges(q, out));
+  if (out.edges.size() == query.limit) out.next = last;
+  return out;
+}
+
+Result<evidence::EdgePage> EvidenceDb::ScanEdges(const evidence::EdgeScan& scan) const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeLocked());
+  SCITT_ASSIGN_OR_RETURN(const Statement* find,
+                         Sql(std::string(kEdgeColumns) + "WHERE position > ?1 AND edges.entry < ?2 ORDER BY position LIMIT ?3"));
+  evidence::EdgePage out;
+  out.indexed_size = indexed;
+  Query q(*find);
+  q.Int(1, static_cast<int64_t>(std::min<uint64_t>(scan.after, INT64_MAX)))
+      .Int(2, static_cast<int64_t>(indexed))
+      .Int(3, static_cast<int64_t>(std::min<size_t>(scan.limit, INT64_MAX)));
+  SCITT_ASSIGN_OR_RETURN(const uint64_t last, ReadEdges(q, out));
+  if (!out.edges.empty()) out.next = last;
+  return out;
+}
+
+Result<uint64_t> EvidenceDb::ReadEdges(embedded::Query& q, evidence::EdgePage& out) const {
   int rc;
   uint64_t position = 0;
   while ((rc = q.Step()) == SQLITE_ROW) {
@@ -232,12 +257,11 @@ Result<evidence::EdgePage> EvidenceDb::FindEdges(const evidence::EdgeQuery& quer
     position = static_cast<uint64_t>(q.IntAt(0));
     found.entry = static_cast<uint64_t>(q.IntAt(1));
     found.edge = {q.TextAt(2), q.TextAt(3), q.TextAt(4), q.TextAt(5)};
-    if (sqlite3_column_type(find->get(), 6) != SQLITE_NULL) found.issuer = q.TextAt(6);
+    if (!q.NullAt(6)) found.issuer = q.TextAt(6);
     out.edges.push_back(std::move(found));
   }
-  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding edges");
-  if (out.edges.size() == query.limit) out.next = position;
-  return out;
+  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "reading edges");
+  return position;
 }
 
 Result<evidence::NodePage> EvidenceDb::FindNodes(const evidence::NodeQuery& query) const {

@@ -32,6 +32,7 @@ class EvidenceDb final : public evidence::EvidenceStore {
   Result<evidence::StatementPage> FindStatements(const evidence::StatementQuery& query) const override;
   Result<evidence::EdgePage> FindEdges(const evidence::EdgeQuery& query) const override;
   Result<evidence::NodePage> FindNodes(const evidence::NodeQuery& query) const override;
+  Result<evidence::EdgePage> ScanEdges(const evidence::EdgeScan& scan) const override;
 
   // What the index holds, for `scitt index rebuild`'s report.
   struct Counts {
@@ -58,6 +59,8 @@ class EvidenceDb final : public evidence::EvidenceStore {
   // The prepared statement for `sql`, made on first use. Caller holds mu_.
   Result<const embedded::Statement*> Sql(const std::string& sql) const;
   Result<uint64_t> IndexedSizeLocked() const;
+  // Appends the rows of `q` (kEdgeColumns) to `out`; the last one's position.
+  Result<uint64_t> ReadEdges(embedded::Query& q, evidence::EdgePage& out) const;
   // The graph a query sees: the indexed size, or `as_of` when smaller.
   Result<uint64_t> PinnedSizeLocked(std::optional<uint64_t> as_of) const;
 

@@ -242,7 +242,7 @@ Result<std::optional<ManifestRecord>> RegistryDb::GetManifest(std::string_view r
     if (const std::string subject = q.TextAt(2); !subject.empty()) {
       SCITT_ASSIGN_OR_RETURN(out.subject, StoredDigest(subject));
     }
-    if (sqlite3_column_type(find->get(), 3) != SQLITE_NULL) out.artifact_type = q.TextAt(3);
+    if (!q.NullAt(3)) out.artifact_type = q.TextAt(3);
     SCITT_ASSIGN_OR_RETURN(out.annotations, DecodeAnnotations(q.TextAt(4)));
     out.protected_by_log = q.IntAt(5) != 0;
   }
@@ -319,7 +319,7 @@ Result<std::vector<Descriptor>> RegistryDb::ListReferrers(
     SCITT_ASSIGN_OR_RETURN(descriptor.digest, StoredDigest(q.TextAt(0)));
     descriptor.media_type = q.TextAt(1);
     descriptor.size = q.IntAt(2);
-    if (sqlite3_column_type(list->get(), 3) != SQLITE_NULL) descriptor.artifact_type = q.TextAt(3);
+    if (!q.NullAt(3)) descriptor.artifact_type = q.TextAt(3);
     SCITT_ASSIGN_OR_RETURN(descriptor.annotations, DecodeAnnotations(q.TextAt(4)));
     out.push_back(std::move(descriptor));
   }

@@ -106,6 +106,7 @@ class Query {
   int Step() { return sqlite3_step(stmt_); }
 
   int64_t IntAt(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool NullAt(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   ByteView BlobAt(int column) const {
     const void* data = sqlite3_column_blob(stmt_, column);
     const int size = sqlite3_column_bytes(stmt_, column);
