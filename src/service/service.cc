@@ -389,10 +389,12 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
       return;
     }
     const evidence::DependencyGraph::Size size = graph->Measure();
-    logging::Info("evidence graph read",
-                  {{"links", static_cast<uint64_t>(size.links)},
-                   {"bytes", static_cast<uint64_t>(size.bytes)},
-                   {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Worth an operator's attention when walks had to wait for it.
+    logging::Write(seconds >= 1 ? logging::Level::kInfo : logging::Level::kDebug, "evidence graph read",
+                   {{"links", static_cast<uint64_t>(size.links)},
+                    {"bytes", static_cast<uint64_t>(size.bytes)},
+                    {"seconds", seconds}});
   });
   impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence, impl.preimages.get(), impl.graph.get());
   impl.index_follower = std::make_unique<log::LogFollower>(
