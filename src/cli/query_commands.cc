@@ -65,19 +65,30 @@ std::variant<nlohmann::json, int> FetchJson(const ClientFlags& client, const std
   return answer;
 }
 
-// FetchJson, and with `all` every next page; the pages' `field` lists
-// merged under the first page's tree size.
+// FetchJson, and with `all` every next page: the first page's answer, with
+// the `field` and "facts" lists of the others appended (a walk's next
+// pages read the first one's tree size).
 std::variant<nlohmann::json, int> FetchPages(const ClientFlags& client, std::string path, const char* field,
                                              bool all) {
-  nlohmann::json merged = {{field, nlohmann::json::array()}};
+  nlohmann::json merged;
   while (true) {
     auto fetched = FetchJson(client, path, field);
     if (const int* failed = std::get_if<int>(&fetched)) return *failed;
     nlohmann::json& page = std::get<nlohmann::json>(fetched);
-    if (!merged.contains("tree_size")) merged["tree_size"] = page["tree_size"];
-    for (auto& item : page[field]) merged[field].push_back(std::move(item));
-    if (!all || !page.contains("next") || !page["next"].is_string()) return merged;
-    path = page["next"].get<std::string>();
+    const auto next = page.find("next");
+    const std::optional<std::string> next_path =
+        next != page.end() && next->is_string() ? std::optional<std::string>(next->get<std::string>()) : std::nullopt;
+    if (merged.is_null()) {
+      merged = std::move(page);
+    } else {
+      for (const char* list : {field, "facts"}) {
+        if (!page.contains(list) || !page[list].is_array() || !merged[list].is_array()) continue;
+        for (auto& item : page[list]) merged[list].push_back(std::move(item));
+      }
+    }
+    if (!all || !next_path) return merged;
+    merged.erase("next");
+    path = *next_path;
   }
 }
 
@@ -169,8 +180,9 @@ struct WalkOptions {
 };
 
 std::string WalkPath(const char* route, const char* name, const WalkOptions& opts) {
+  // The largest page the service gives (its next pages are fetched too).
   std::string path = std::string(route) + "?" + name + "=" + http::PercentEncode(opts.node) +
-                     "&depth=" + std::to_string(opts.depth);
+                     "&depth=" + std::to_string(opts.depth) + "&limit=10000";
   if (opts.tree_size >= 0) path += "&tree_size=" + std::to_string(opts.tree_size);
   return path;
 }
@@ -204,12 +216,12 @@ std::map<std::string, const nlohmann::json*> ViaByNode(const nlohmann::json& rea
   return via;
 }
 
-// A walk verb's answer: GET `path` (an object with the array `field`),
-// printed as the service's JSON with --json, else by `print`; then checked
+// A walk verb's answer: GET `path` (an object with the array `field`) and
+// its next pages, printed as the service's JSON with --json, else by `print`; then checked
 // with --verify.
 int Answer(const WalkOptions& opts, const std::string& path, const char* field,
            const std::function<void(const nlohmann::json&)>& print) {
-  auto fetched = FetchJson(opts.client, path, field);
+  auto fetched = FetchPages(opts.client, path, field, /*all=*/true);
   if (const int* failed = std::get_if<int>(&fetched)) return *failed;
   const nlohmann::json& answer = std::get<nlohmann::json>(fetched);
   if (opts.json) {
@@ -401,9 +413,10 @@ int RunGraphviz(const std::string& dot_file, const std::string& output) {
 }
 
 int QueryGraph(const GraphOptions& opts) {
-  auto dependents = FetchJson(opts.walk.client, WalkPath("/dependents", "node", opts.walk), "dependents");
+  auto dependents = FetchPages(opts.walk.client, WalkPath("/dependents", "node", opts.walk), "dependents", true);
   if (const int* failed = std::get_if<int>(&dependents)) return *failed;
-  auto dependencies = FetchJson(opts.walk.client, WalkPath("/dependencies", "node", opts.walk), "dependencies");
+  auto dependencies =
+      FetchPages(opts.walk.client, WalkPath("/dependencies", "node", opts.walk), "dependencies", true);
   if (const int* failed = std::get_if<int>(&dependencies)) return *failed;
   const std::string dot =
       RenderDot(opts.walk.node, std::get<nlohmann::json>(dependents), std::get<nlohmann::json>(dependencies));

@@ -28,6 +28,9 @@ constexpr size_t kWideLinks = 32;
 
 uint64_t WideKey(uint32_t to, uint8_t kind) { return static_cast<uint64_t>(to) << 8 | kind; }
 
+// An artifact's node is its digest (IndexedEdge).
+bool IsArtifact(std::string_view node) { return node.starts_with("sha256:") || node.starts_with("sha512:"); }
+
 }  // namespace
 
 uint32_t DependencyGraph::Intern(std::string_view text) {
@@ -161,8 +164,14 @@ Result<Walk> DependencyGraph::WalkFrom(const WalkQuery& query) {
         steps.push_back({next.node, step.depth + 1, next.link});
       }
     }
-    out.nodes.reserve(steps.size() - starts);
+    out.reached = steps.size() - starts;
     for (size_t i = starts; i < steps.size(); ++i) {
+      if (IsArtifact(names_[steps[i].node])) out.artifacts.push_back(names_[steps[i].node]);
+    }
+    const size_t first = starts + std::min(query.skip, out.reached);
+    const size_t end = first + std::min(query.limit, steps.size() - first);
+    out.nodes.reserve(end - first);
+    for (size_t i = first; i < end; ++i) {
       out.nodes.push_back(Reached{names_[steps[i].node], steps[i].depth, Describe(links_[steps[i].via])});
     }
   }
@@ -175,7 +184,9 @@ Result<Walk> DependencyGraph::WalkFrom(const WalkQuery& query) {
       return true;
     });
   };
-  for (const std::string& start : query.starts) SCITT_RETURN_IF_ERROR(gather(start));
+  if (query.skip == 0) {
+    for (const std::string& start : query.starts) SCITT_RETURN_IF_ERROR(gather(start));
+  }
   for (const Reached& node : out.nodes) SCITT_RETURN_IF_ERROR(gather(std::string(node.node)));
   return out;
 }

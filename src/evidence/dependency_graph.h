@@ -41,6 +41,11 @@ struct WalkQuery {
   int max_depth = 10;               // hops from the starts
   std::optional<uint64_t> as_of;    // default: everything indexed
   size_t max_nodes = 100'000;       // bounds the walk's memory and time
+  // The nodes returned: `limit` of them after the first `skip`, in
+  // breadth-first order (the same order for the same tree size, so a
+  // client pages through one answer by pinning as_of).
+  size_t skip = 0;
+  size_t limit = SIZE_MAX;
 };
 
 // An edge as a walk returns it: views into the DependencyGraph that walked,
@@ -65,10 +70,15 @@ struct Reached {
 
 struct Walk {
   uint64_t tree_size = 0;        // the graph the walk saw: entries below it
-  std::vector<Reached> nodes;    // in breadth-first order, starts excluded
+  std::vector<Reached> nodes;    // the page asked for, in breadth-first order, starts excluded
+  size_t reached = 0;            // nodes reached in all, at most max_nodes
   bool truncated = false;        // max_nodes reached: there may be more
-  // Walking dependencies: the other edges out of every node visited
-  // (starts included): VULNERABLE_TO, VEX_STATUS, ATTESTED_BY, BUILT_BY.
+  // The artifacts (digests: "sha256:…", "sha512:…") among all the nodes
+  // reached, not only the page's, in breadth-first order (as EdgeView).
+  std::vector<std::string_view> artifacts;
+  // Walking dependencies: the other edges out of the page's nodes (and of
+  // the starts, on the first page): VULNERABLE_TO, VEX_STATUS, ATTESTED_BY,
+  // BUILT_BY.
   std::vector<FoundEdge> facts;
 };
 

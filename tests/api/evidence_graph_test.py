@@ -2,7 +2,8 @@
 """The evidence graph's queries through the real binary (docs/evidence.md):
 a real SBOM for an image, a scanner's finding and two issuers' VEX about
 one of its packages; the blast radius of a package over every version and
-over a version range; an image's dependencies with the facts about them;
+over a version range; walk answers in pages of one tree size; an image's
+dependencies with the facts about them;
 what we know about an image (GET /evidence, `scitt query artifact`) with
 VEX applied per issuer and as of an earlier tree size; a path from the
 image to a vulnerability; statements by registration time; DOT and SVG
@@ -109,6 +110,30 @@ def test_blast_radius_over_every_version_and_a_range():
     out = cli("dependents", "--node", "pkg:composer/voku/portable-ascii", "--range", ">=1.5.0").stdout
     assert any(line.startswith(IMAGE + " -DESCRIBES") and line.endswith(PACKAGE) for line in out.split("\n")), out
     status, hdrs, body = lib.request("GET", SERVER.url + "/dependents?node=pkg:x/y&range=~>1.0")
+    lib.problem(status, hdrs, body, 400)
+
+
+def test_walk_answers_come_in_pages_of_one_tree_size():
+    full = get("/dependents", node=PACKAGE)
+    assert full["reached"] == len(full["dependents"]) > 2 and "next" not in full, full
+    nodes, artifacts, path = [], None, "/dependents?" + urllib.parse.urlencode({"node": PACKAGE, "limit": 2})
+    while path:
+        status, hdrs, body = lib.request("GET", SERVER.url + path)
+        assert status == 200, body
+        page = json.loads(body)
+        assert page["tree_size"] == full["tree_size"] and page["reached"] == full["reached"], page
+        assert len(page["dependents"]) <= 2
+        nodes += [d["node"] for d in page["dependents"]]
+        # Every page names every artifact the walk reached, not only its own.
+        assert page["artifacts"] == full["artifacts"], page
+        path = page.get("next")
+        if path:
+            assert f"tree_size={full['tree_size']}" in path and hdrs["link"] == f'<{path}>; rel="next"', (path, hdrs)
+    assert nodes == [d["node"] for d in full["dependents"]]
+    # Dependencies page the same way, each page with the facts of its own nodes.
+    first = get("/dependencies", node=IMAGE, limit=1)
+    assert len(first["dependencies"]) == 1 and first["reached"] > 1 and "after=1" in first["next"], first
+    status, hdrs, body = lib.request("GET", SERVER.url + "/dependents?node=pkg:x/y@1&limit=x")
     lib.problem(status, hdrs, body, 400)
 
 

@@ -180,6 +180,34 @@ TEST_F(GraphQueriesTest, AWideNodeMergesItsLinks) {
   EXPECT_EQ(bounded->nodes.size(), 10u);
 }
 
+// A client pages through one walk: the same breadth-first order every
+// time, each page with the count of all nodes and every artifact reached.
+TEST_F(GraphQueriesTest, AWalkIsReadInPages) {
+  auto all = graph_->WalkFrom({.starts = {"pkg:npm/left-pad@1.3.0"}});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->nodes.size(), 5u);  // util@2, web@5, app@1, sha256:bb, sha256:aa
+  Ids order, pages;
+  for (const Reached& node : all->nodes) order.emplace_back(node.node);
+  for (size_t skip = 0; skip < 7; skip += 2) {
+    auto page = graph_->WalkFrom({.starts = {"pkg:npm/left-pad@1.3.0"}, .skip = skip, .limit = 2});
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->reached, 5u);
+    EXPECT_EQ(page->nodes.size(), skip < 5 ? std::min<size_t>(2, 5 - skip) : 0u);
+    EXPECT_EQ(page->artifacts, (std::vector<std::string_view>{"sha256:bb", "sha256:aa"}));
+    for (const Reached& node : page->nodes) pages.emplace_back(node.node);
+  }
+  EXPECT_EQ(pages, order);
+  // Facts come with the page's nodes (and the starts' on the first page).
+  auto deep = graph_->WalkFrom({.starts = {"sha256:aa"}, .direction = WalkDirection::kDependencies, .skip = 2});
+  ASSERT_TRUE(deep.ok());
+  ASSERT_EQ(deep->nodes.size(), 1u);
+  EXPECT_EQ(deep->nodes[0].node, "pkg:npm/left-pad@1.3.0");
+  EXPECT_EQ(deep->facts.size(), 4u);
+  auto shallow = graph_->WalkFrom({.starts = {"sha256:aa"}, .direction = WalkDirection::kDependencies, .limit = 2});
+  ASSERT_TRUE(shallow.ok());
+  EXPECT_TRUE(shallow->facts.empty());
+}
+
 TEST_F(GraphQueriesTest, AVersionRangePicksThePackagesVersions) {
   auto versions = [&](std::string purl, std::optional<std::string> range) {
     std::optional<VersionRange> parsed;

@@ -39,14 +39,18 @@ Result<size_t> PageLimit(const Request& req) {
 
 // The 200 answer: `body` as JSON; with `next` (the same query from `after`
 // on, its parameters `names`), the next page's link in the body and in Link.
+// A walk's next page also names the tree size of this one (`pinned`), so
+// that every page reads the same graph.
 Response JsonAnswer(nlohmann::json body, const Request& req, std::string_view route,
-                    std::initializer_list<const char*> names, std::optional<uint64_t> after) {
+                    std::initializer_list<const char*> names, std::optional<uint64_t> after,
+                    std::optional<uint64_t> pinned = std::nullopt) {
   Response res;
   if (after) {
     std::string next = std::string(route) + "?";
     for (const char* name : names) {
       if (auto value = req.Query(name)) next += std::string(name) + "=" + http::PercentEncode(*value) + "&";
     }
+    if (pinned) next += "tree_size=" + std::to_string(*pinned) + "&";
     next += "after=" + std::to_string(*after);
     res.Set("Link", "<" + next + ">; rel=\"next\"");
     body["next"] = std::move(next);
@@ -189,7 +193,24 @@ Result<std::string> RequiredFilter(const Request& req, const char* name) {
   return std::move(*value);
 }
 
-bool IsDigest(std::string_view node) { return node.starts_with("sha256:") || node.starts_with("sha512:"); }
+constexpr uint64_t kDefaultWalkPage = 1000;
+constexpr uint64_t kMaxWalkPage = 10'000;
+
+// A walk answer's page: `limit` nodes (1 .. kMaxWalkPage) after the first
+// `after` in breadth-first order.
+Status WalkPage(const Request& req, evidence::WalkQuery& query) {
+  SCITT_ASSIGN_OR_RETURN(const uint64_t limit, QueryNumberOr(req, "limit", kDefaultWalkPage));
+  SCITT_ASSIGN_OR_RETURN(const uint64_t after, QueryNumberOr(req, "after", 0));
+  query.limit = static_cast<size_t>(std::min(std::max<uint64_t>(limit, 1), kMaxWalkPage));
+  query.skip = static_cast<size_t>(std::min<uint64_t>(after, query.max_nodes));
+  return Status::Ok();
+}
+
+// Where the next page of a walk starts, when there is one.
+std::optional<uint64_t> NextWalkPage(const evidence::WalkQuery& query, const evidence::Walk& walk) {
+  const size_t end = query.skip + walk.nodes.size();
+  return end < walk.reached ? std::optional<uint64_t>(end) : std::nullopt;
+}
 
 nlohmann::json DescribeReached(const std::vector<evidence::Reached>& reached) {
   nlohmann::json out = nlohmann::json::array();
@@ -236,17 +257,16 @@ void GetDependents(const EvidenceDeps& deps, const Request& req, const Responder
   nlohmann::json answer = nlohmann::json::object();
   auto query = DependentsQuery(deps, req, answer);
   if (!query.ok()) return respond(ProblemFor(query.error()));
+  if (Status paged = WalkPage(req, *query); !paged.ok()) return respond(ProblemFor(paged.error()));
   auto found = deps.graph->WalkFrom(*query);
   if (!found.ok()) return respond(ProblemFor(found.error()));
-  nlohmann::json artifacts = nlohmann::json::array();
-  for (const evidence::Reached& dependent : found->nodes) {
-    if (IsDigest(dependent.node)) artifacts.push_back(dependent.node);
-  }
   answer["tree_size"] = found->tree_size;
+  answer["reached"] = found->reached;
   answer["dependents"] = DescribeReached(found->nodes);
-  answer["artifacts"] = std::move(artifacts);
+  answer["artifacts"] = found->artifacts;
   answer["truncated"] = answer.value("truncated", false) || found->truncated;
-  respond(JsonAnswer(std::move(answer), req, "/dependents", {}, std::nullopt));
+  respond(JsonAnswer(std::move(answer), req, "/dependents", {"node", "range", "depth", "limit"},
+                     NextWalkPage(*query, *found), found->tree_size));
 }
 
 nlohmann::json DescribeVulnerabilities(const std::vector<evidence::Vulnerability>& vulnerabilities) {
@@ -287,16 +307,18 @@ Result<evidence::WalkQuery> DependenciesQuery(const Request& req, const char* no
 void GetDependencies(const EvidenceDeps& deps, const Request& req, const Responder& respond) {
   auto query = DependenciesQuery(req, "node");
   if (!query.ok()) return respond(ProblemFor(query.error()));
+  if (Status paged = WalkPage(req, *query); !paged.ok()) return respond(ProblemFor(paged.error()));
   auto found = deps.graph->WalkFrom(*query);
   if (!found.ok()) return respond(ProblemFor(found.error()));
   nlohmann::json facts = nlohmann::json::array();
   for (const evidence::FoundEdge& fact : found->facts) facts.push_back(DescribeEdge(fact));
   respond(JsonAnswer({{"tree_size", found->tree_size},
                       {"node", query->starts.front()},
+                      {"reached", found->reached},
                       {"dependencies", DescribeReached(found->nodes)},
                       {"facts", std::move(facts)},
                       {"truncated", found->truncated}},
-                     req, "/dependencies", {}, std::nullopt));
+                     req, "/dependencies", {"node", "depth", "limit"}, NextWalkPage(*query, *found), found->tree_size));
 }
 
 // A shortest chain of edges from one node to another.
