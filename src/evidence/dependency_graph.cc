@@ -11,8 +11,8 @@ namespace {
 
 // The edges a dependent reaches its dependency through (graph.h); a Link's
 // kind is an index into this.
-constexpr std::array<std::string_view, 4> kStructuralKinds = {"DEPENDS_ON", "CONTAINS", "DESCRIBES",
-                                                              "BUILT_FROM"};
+constexpr std::array<std::string_view, 5> kStructuralKinds = {"DEPENDS_ON", "CONTAINS", "DESCRIBES",
+                                                              "BUILT_FROM", "IDENTIFIES"};
 
 std::optional<uint8_t> StructuralKind(std::string_view kind) {
   for (size_t i = 0; i < kStructuralKinds.size(); ++i) {

@@ -1,5 +1,5 @@
 // The structural part of the evidence graph (DEPENDS_ON, CONTAINS,
-// DESCRIBES, BUILT_FROM) held in memory, for walks: a blast radius reaches
+// DESCRIBES, BUILT_FROM, IDENTIFIES) held in memory, for walks: a blast radius reaches
 // tens of thousands of nodes, and one store lookup per node (about 12 µs in
 // SQLite at 10 M edges) made a popular package's answer take seconds
 // (docs/performance.md). Here node ids are interned to integers and each
@@ -31,7 +31,8 @@
 namespace scitt::evidence {
 
 // Dependents go against the structural edges: from a package to what
-// depends on it, contains it, describes it or was built from it.
+// depends on it, contains it, describes it or was built from it (and from
+// an image's digest to the purls that name it).
 // Dependencies go along them.
 enum class WalkDirection { kDependents, kDependencies };
 

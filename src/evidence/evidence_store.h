@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -135,6 +136,12 @@ class EvidenceStore {
 
   // Every entry below it is indexed (0 for a new store).
   virtual Result<uint64_t> IndexedSize() const = 0;
+  // What derived the index (StatementIndexer::kDerivation when it wrote
+  // it; "" for a new store).
+  virtual Result<std::string> Derivation() const = 0;
+  // Empties the index and records `derivation`, in one transaction:
+  // IndexedSize() is 0 again, and the indexer reads the log from the start.
+  virtual Status Reset(std::string_view derivation) = 0;
   // Adds `statements` (entries at or above IndexedSize(), below `next`;
   // entries in that range that are not given had nothing to index) and
   // moves IndexedSize() to `next`, in one transaction. Adding an entry

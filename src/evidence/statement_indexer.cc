@@ -1,22 +1,54 @@
 #include "evidence/statement_indexer.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "base/logging.h"
 #include "cose/sign1.h"
 #include "crypto/algorithm.h"
 #include "evidence/formats/parse.h"
+#include "registry/reference.h"
 #include "registry/scitt_profile.h"
 
 namespace scitt::evidence {
 
 namespace {
 
+// An OCI purl's artifact: the digest its version names (purl-spec
+// oci-definition.json: "the version is the sha256:hex_encoded_lowercase_digest
+// of the artifact"), as NormalizePurl left it (decoded, lower case).
+std::optional<std::string> OciArtifact(std::string_view id) {
+  if (!id.starts_with("pkg:oci/")) return std::nullopt;
+  const std::string_view path = id.substr(0, id.find_first_of("?#"));
+  const size_t at = path.rfind('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  auto digest = registry::Digest::Parse(path.substr(at + 1));
+  if (!digest.ok()) return std::nullopt;
+  return digest->ToString();
+}
+
+// The IDENTIFIES edges (graph.h) for the OCI purls among `edges`' ends,
+// one per purl, after them.
+void JoinOciArtifacts(std::vector<IndexedEdge>& edges) {
+  std::set<std::string> named;
+  for (const IndexedEdge& edge : edges) {
+    for (const std::string* id : {&edge.from, &edge.to}) {
+      if (id->starts_with("pkg:oci/")) named.insert(*id);
+    }
+  }
+  for (const std::string& purl : named) {
+    if (auto digest = OciArtifact(purl)) {
+      edges.push_back(IndexedEdge{std::string(EdgeKindName(EdgeKind::kIdentifies)), purl, std::move(*digest), "{}"});
+    }
+  }
+}
+
 // The graph node a parsed id stands for across documents (IndexedEdge).
 std::string GlobalId(std::string_view id, const IndexedStatement& statement) {
   if (id == kThisDocument) {
     if (statement.subject_digest) return *statement.subject_digest;
-    return statement.subject.value_or("");
+    return NormalizePurl(statement.subject.value_or(""));  // a purl subject joins the parsers' purls
   }
   if (id.rfind("ref:", 0) == 0) return "ref:" + std::to_string(statement.entry) + ":" + std::string(id.substr(4));
   return std::string(id);
@@ -62,6 +94,7 @@ std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, co
   if (!statement->is_hash_envelope()) {
     out.payload_source = "log";
     if (out.content_type) IndexPayload(*payload, *out.content_type, out);
+    JoinOciArtifacts(out.edges);
     return out;
   }
   // A hash envelope signs the preimage's hash; the document is where its
@@ -76,8 +109,22 @@ std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, co
   } else if (*preimage) {
     out.payload_source = "registry";
     if (out.content_type) IndexPayload(**preimage, *out.content_type, out);
+    JoinOciArtifacts(out.edges);
   }
   return out;
+}
+
+Status StatementIndexer::Prepare() {
+  SCITT_ASSIGN_OR_RETURN(const std::string derivation, store_.Derivation());
+  if (derivation == kDerivation) return Status::Ok();
+  SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, store_.IndexedSize());
+  if (indexed > 0) {
+    logging::Info("evidence index derived otherwise: indexing the log again",
+                  {{"was", derivation.empty() ? "(before derivations were recorded)" : derivation},
+                   {"now", kDerivation},
+                   {"entries", indexed}});
+  }
+  return store_.Reset(kDerivation);
 }
 
 Status StatementIndexer::Consume(const log::LogEntry& entry) {

@@ -26,12 +26,20 @@ std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, co
 class StatementIndexer final : public log::EntryConsumer {
  public:
   static constexpr std::string_view kFollower = "evidence-index";
+  // What this indexer derives from a statement (the parsers, the id rules).
+  // Changed whenever the same log would give another index, so that an
+  // index derived otherwise is rebuilt from the log (Prepare).
+  static constexpr std::string_view kDerivation = "scitt-evidence/2 (canonical purls, IDENTIFIES)";
 
   // `preimages` and `graph` (either may be null) must outlive this; the
   // graph reads what each save added, so that walks find it read.
   explicit StatementIndexer(EvidenceStore& store, const Preimages* preimages = nullptr,
                             DependencyGraph* graph = nullptr)
       : store_(store), preimages_(preimages), graph_(graph) {}
+
+  // Before the follower starts: an index another derivation wrote is
+  // emptied, to be read again from the log.
+  Status Prepare();
 
   Result<uint64_t> Cursor() override { return store_.IndexedSize(); }
   Status Consume(const log::LogEntry& entry) override;

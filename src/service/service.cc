@@ -379,9 +379,12 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   // A hash envelope's preimage held by the registry is indexed too.
   impl.preimages = std::make_unique<evidence::RegistryPreimages>(
       *impl.registry_stores.blobs, *impl.registry_stores.metadata, std::vector<std::string>{cfg.url});
-  // The graph's structure in memory for walks (evidence/dependency_graph.h):
-  // read now, off the request path, and extended as the indexer adds.
+  // The graph's structure in memory for walks (evidence/dependency_graph.h),
+  // extended as the indexer adds; read once the index is known to stay.
   impl.graph = std::make_unique<evidence::DependencyGraph>(*impl.evidence);
+  impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence, impl.preimages.get(), impl.graph.get());
+  SCITT_RETURN_IF_ERROR(impl.indexer->Prepare());  // an index derived otherwise starts again
+  // Read now, off the request path.
   impl.reads->Post([graph = impl.graph.get()] {
     const auto start = std::chrono::steady_clock::now();
     if (Status loaded = graph->CatchUp(); !loaded.ok()) {
@@ -396,7 +399,7 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
                     {"bytes", static_cast<uint64_t>(size.bytes)},
                     {"seconds", seconds}});
   });
-  impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence, impl.preimages.get(), impl.graph.get());
+
   impl.index_follower = std::make_unique<log::LogFollower>(
       *impl.log, *impl.indexer, log::FollowerOptions{.name = std::string(evidence::StatementIndexer::kFollower)});
   // Statements registered by POST /entries about a manifest of the registry

@@ -104,6 +104,7 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
     SCITT_ASSIGN_OR_RETURN(RegistryStores registry, OpenRegistryStores(setting));
     const evidence::RegistryPreimages preimages(*registry.blobs, *registry.metadata, std::move(base_urls));
     evidence::StatementIndexer indexer(*store, &preimages);
+    SCITT_RETURN_IF_ERROR(indexer.Prepare());  // records what derives it
     constexpr uint64_t kChunk = 1000;  // entries read (and indexed, and saved) together
     const uint64_t size = log->size();
     for (uint64_t start = 0; start < size; start += kChunk) {

@@ -10,7 +10,9 @@ image to a vulnerability; statements by registration time; DOT and SVG
 pictures; `--verify` that checks every cited entry (and fails on an answer
 that lies about one); kill -9 in the middle of indexing, then `scitt index
 rebuild --check` (the index matches the log; a tampered edge is found), and
-`scitt index rebuild` (refused while the service runs) giving the same answers.
+`scitt index rebuild` (refused while the service runs) giving the same answers;
+an image named by its OCI purl in another's SBOM joining its own graph, purls
+in canonical form; an index derived by another indexer read again.
 
 Usage: evidence_graph_test.py PATH/TO/scitt
 """
@@ -292,6 +294,62 @@ def test_kill_9_mid_indexing_then_rebuild_gives_the_same_answers():
         before.pop("statements", None), after.pop("statements", None)
         assert before == after
     assert strip(caught_up[2]) == strip(again[2])
+
+
+def test_an_image_named_by_its_oci_purl_joins_its_own_sbom():
+    base, derived = "sha256:" + "ba" * 32, "sha256:" + "de" * 32
+    base_sbom = json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+                            "metadata": {"component": {"bom-ref": "os", "name": "debian",
+                                                       "purl": "pkg:oci/debian@" + base}},
+                            "components": [{"bom-ref": "ssl", "name": "openssl",
+                                            "purl": "pkg:deb/debian/OpenSSL@3.0.11?arch=amd64"}],
+                            "dependencies": [{"ref": "os", "dependsOn": ["ssl"]}]}).encode()
+    # The derived image's SBOM names its base by a purl spelled otherwise
+    # (an encoded ':' and qualifiers), and one npm package two ways.
+    derived_sbom = json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+                               "metadata": {"component": {"bom-ref": "app", "name": "app",
+                                                          "purl": "pkg:npm/%40acme/app@2.0.0"}},
+                               "components": [{"bom-ref": "base", "name": "debian",
+                                               "purl": "pkg:oci/Debian@" + base.replace(":", "%3A") +
+                                                       "?repository_url=registry.example/debian&arch=amd64"}],
+                               "dependencies": [{"ref": "app", "dependsOn": ["base"]}]}).encode()
+    register(base, SUPPLIER, CDX, base_sbom)
+    last = register(derived, SUPPLIER, CDX, derived_sbom)
+    wait_indexed(last + 1)
+    blast = get("/dependents", node="pkg:deb/debian/openssl@3.0.11?arch=amd64")
+    assert sorted(blast["artifacts"]) == sorted([base, derived]), blast
+    via = {d["node"]: d["via"] for d in blast["dependents"]}
+    purl = "pkg:oci/debian@" + base + "?arch=amd64&repository_url=registry.example%2Fdebian"
+    assert via[purl]["kind"] == "IDENTIFIES" and via[purl]["to"] == base, via
+    # A purl is looked up in its canonical form, however it is written.
+    assert get("/dependencies", node="pkg:npm/@acme/app@2.0.0")["reached"] == 4
+    path = get("/path", **{"from": derived, "to": "pkg:deb/debian/OpenSSL@3.0.11?arch=amd64"})
+    assert [e["kind"] for e in path["path"]] == ["DESCRIBES", "DEPENDS_ON", "IDENTIFIES", "DESCRIBES", "DEPENDS_ON"], path
+
+
+def test_an_index_derived_otherwise_is_read_again_from_the_log():
+    before = answers()
+    SERVER.stop()
+    db = sqlite3.connect(os.path.join(SERVER.data, "evidence.sqlite"))
+    derivation = db.execute("SELECT derivation FROM indexed").fetchone()[0]
+    assert derivation.startswith("scitt-evidence/"), derivation
+    db.execute("UPDATE indexed SET derivation = 'scitt-evidence/1'")
+    db.execute("DELETE FROM edges WHERE kind = 'IDENTIFIES'")  # what that indexer did not derive
+    db.commit()
+    db.close()
+    SERVER.start()
+    wait_indexed(before[0]["tree_size"])
+    after = answers()
+    strip = lambda statements: [{k: v for k, v in s.items() if k != "receipt"} for s in statements]
+    for was, now in zip(before[:2], after[:2]):
+        was.pop("statements", None), now.pop("statements", None)
+        assert was == now
+    assert strip(before[2]) == strip(after[2])
+    assert get("/edges", node="sha256:" + "ba" * 32, direction="in", kind="IDENTIFIES")["edges"]
+    SERVER.stop()
+    db = sqlite3.connect(os.path.join(SERVER.data, "evidence.sqlite"))
+    assert db.execute("SELECT derivation FROM indexed").fetchone()[0] == derivation
+    db.close()
 
 
 sys.exit(lib.run_module_tests(globals(), WORK, SERVER))

@@ -426,6 +426,23 @@ TEST(EvidencePurl, NormalizedFormJoinsSpellings) {
             "pkg:maven/org.a/b@1.0?classifier=x&type=jar");
   EXPECT_EQ(NormalizePurl("pkg:npm/%40angular/core@1.0#sub/path"),
             "pkg:npm/%40angular/core@1.0#sub/path");
+  // Each component decoded and encoded the one canonical way.
+  EXPECT_EQ(NormalizePurl("pkg:npm/@angular/core@1.0"), "pkg:npm/%40angular/core@1.0");
+  EXPECT_EQ(NormalizePurl("pkg:oci/alpine@sha256%3Aab12?repository_url=docker.io%2Flibrary%2Falpine"),
+            "pkg:oci/alpine@sha256:ab12?repository_url=docker.io%2Flibrary%2Falpine");
+  EXPECT_EQ(NormalizePurl("pkg:oci/alpine@sha256:ab12?repository_url=docker.io/library/alpine"),
+            "pkg:oci/alpine@sha256:ab12?repository_url=docker.io%2Flibrary%2Falpine");
+  EXPECT_EQ(NormalizePurl("pkg:golang/github.com/a/b@v2.0.0+incompatible"),
+            "pkg:golang/github.com/a/b@v2.0.0%2Bincompatible");
+  EXPECT_EQ(NormalizePurl("pkg:generic/a%20b@1?x=%zz#./c//d/../e"), "pkg:generic/a%20b@1?x=%25zz#c/d/e");
+  EXPECT_EQ(NormalizePurl("pkg://npm//left-pad@1"), "pkg:npm/left-pad@1");
+  // Type rules (purl-spec type definitions): case-insensitive names, PyPI's '_'.
+  EXPECT_EQ(NormalizePurl("pkg:pypi/Django_Rest@4.2RC1"), "pkg:pypi/django-rest@4.2rc1");
+  EXPECT_EQ(NormalizePurl("pkg:github/Package-URL/Purl-Spec@B33D"), "pkg:github/package-url/purl-spec@B33D");
+  EXPECT_EQ(NormalizePurl("pkg:OCI/Debian@SHA256:AB"), "pkg:oci/debian@sha256:ab");
+  EXPECT_EQ(NormalizePurl("pkg:maven/Org.A/B@1.0-SNAPSHOT"), "pkg:maven/Org.A/B@1.0-SNAPSHOT");  // case-sensitive
+  EXPECT_EQ(NormalizePurl("pkg:npm"), "pkg:npm");
+  EXPECT_EQ(NormalizePurl("pkg:npm/"), "pkg:npm/");
   EXPECT_EQ(NormalizePurl("pkg:apk/a@1?arch=&distro=x"), "pkg:apk/a@1?distro=x");
   EXPECT_EQ(NormalizePurl("not a purl"), "not a purl");
   EXPECT_EQ(NormalizePurl("pkg:"), "pkg:");

@@ -54,8 +54,9 @@ std::string Sql(const std::string& path, const std::string& sql) {
   return out;
 }
 
-// Format 1 (before the covering index on to_id and the payload columns)
-// opens, is upgraded in place, and finds the statements and edges it held.
+// Format 1 (before the covering index on to_id and the payload columns,
+// and the derivation) opens, is upgraded in place, and finds the
+// statements and edges it held.
 TEST(EmbeddedEvidenceStore, UpgradesFormat1InPlace) {
   const EvidenceStoreBackend backend = EmbeddedBackend();
   const std::string place = backend.make_place();
@@ -71,7 +72,8 @@ TEST(EmbeddedEvidenceStore, UpgradesFormat1InPlace) {
   Sql(path,
       "PRAGMA locking_mode = EXCLUSIVE; BEGIN; DROP INDEX edges_to; "
       "CREATE INDEX edges_to ON edges(to_id, position); ALTER TABLE statements DROP COLUMN payload_source; "
-      "ALTER TABLE statements DROP COLUMN payload_location; PRAGMA user_version = 1; COMMIT;");
+      "ALTER TABLE statements DROP COLUMN payload_location; ALTER TABLE indexed DROP COLUMN derivation; "
+      "PRAGMA user_version = 1; COMMIT;");
   {
     auto store = EvidenceDb::Open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
@@ -86,7 +88,8 @@ TEST(EmbeddedEvidenceStore, UpgradesFormat1InPlace) {
       EXPECT_EQ(page->edges[0].edge, statement.edges[0]);
     }
   }
-  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(Sql(path, "SELECT derivation FROM indexed"), "");  // derived before derivations were recorded
   EXPECT_EQ(Sql(path, "SELECT count(*) FROM pragma_table_info('statements') WHERE name LIKE 'payload_%'"), "2");
   EXPECT_EQ(Sql(path, "SELECT sql FROM sqlite_master WHERE name = 'edges_to'"),
             "CREATE INDEX edges_to ON edges(to_id, position, entry, kind, from_id, attributes)");

@@ -214,6 +214,26 @@ TEST_P(EvidenceStoreConformance, ScansEveryEdgeInIndexingOrder) {
   EXPECT_EQ(scan_all(last, 2, last), (std::vector<Seen>{{6, "b>d"}}));
 }
 
+// What derived the index is kept with it; a reset empties it for the
+// indexer to read the log again.
+TEST_P(EvidenceStoreConformance, ResetEmptiesTheIndexAndRecordsItsDerivation) {
+  auto store = MustOpen();
+  EXPECT_EQ(*store->Derivation(), "");
+  IndexedStatement sbom = Statement(2, "sha256:aa", "iss", "application/spdx+json");
+  sbom.edges = {{"DEPENDS_ON", "a", "b", "{}"}};
+  ASSERT_TRUE(store->Add(std::vector{sbom}, 3).ok());
+  ASSERT_TRUE(store->Reset("parsers v2").ok());
+  EXPECT_EQ(*store->Derivation(), "parsers v2");
+  EXPECT_EQ(*store->IndexedSize(), 0u);
+  EXPECT_TRUE(Find(*store, {}).empty());
+  EXPECT_TRUE(store->ScanEdges({})->edges.empty());
+  ASSERT_TRUE(store->Add(std::vector{sbom}, 3).ok());  // indexed again from the log
+  EXPECT_EQ(Find(*store, {}), (std::vector<uint64_t>{2}));
+  EXPECT_EQ(store->FindEdges({.node = "a"})->edges.size(), 1u);
+  store.reset();
+  EXPECT_EQ(*MustOpen()->Derivation(), "parsers v2");  // kept
+}
+
 // Statements registered in a time window: since inclusive, until exclusive.
 TEST_P(EvidenceStoreConformance, FindsStatementsRegisteredInATimeWindow) {
   auto store = MustOpen();

@@ -6,6 +6,7 @@
 #include "api/params.h"
 #include "api/problems.h"
 #include "base/text.h"
+#include "evidence/formats/parse.h"
 #include "evidence/graph_queries.h"
 #include "registry/scitt_profile.h"
 
@@ -153,7 +154,7 @@ Result<evidence::EdgeQuery> ParseEdgeQuery(const Request& req) {
   evidence::EdgeQuery query;
   SCITT_ASSIGN_OR_RETURN(auto node, Filter(req, "node"));
   if (!node) return MakeError(ErrorCode::kInvalidArgument, "query parameter node is required");
-  query.node = std::move(*node);
+  query.node = evidence::NormalizePurl(*node);  // as the graph spells it
   const std::string direction(req.Query("direction").value_or("out"));
   if (direction != "out" && direction != "in") {
     return MakeError(ErrorCode::kInvalidArgument, "query parameter direction must be out or in");
@@ -225,7 +226,8 @@ nlohmann::json DescribeReached(const std::vector<evidence::Reached>& reached) {
 // holds (in the range).
 Result<evidence::WalkQuery> DependentsQuery(const EvidenceDeps& deps, const Request& req, nlohmann::json& answer) {
   evidence::WalkQuery query;
-  SCITT_ASSIGN_OR_RETURN(const std::string node, RequiredFilter(req, "node"));
+  SCITT_ASSIGN_OR_RETURN(const std::string written, RequiredFilter(req, "node"));
+  const std::string node = evidence::NormalizePurl(written);
   SCITT_ASSIGN_OR_RETURN(const uint64_t depth, Depth(req));
   query.max_depth = static_cast<int>(depth);
   SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
@@ -294,8 +296,8 @@ nlohmann::json DescribeVulnerabilities(const std::vector<evidence::Vulnerability
 
 Result<evidence::WalkQuery> DependenciesQuery(const Request& req, const char* node_name) {
   evidence::WalkQuery query{.direction = evidence::WalkDirection::kDependencies};
-  SCITT_ASSIGN_OR_RETURN(std::string node, RequiredFilter(req, node_name));
-  query.starts = {std::move(node)};
+  SCITT_ASSIGN_OR_RETURN(const std::string node, RequiredFilter(req, node_name));
+  query.starts = {evidence::NormalizePurl(node)};
   SCITT_ASSIGN_OR_RETURN(const uint64_t depth, Depth(req));
   query.max_depth = static_cast<int>(depth);
   SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
@@ -327,6 +329,8 @@ void GetPath(const EvidenceDeps& deps, const Request& req, const Responder& resp
   auto parsed = [&]() -> Status {
     SCITT_ASSIGN_OR_RETURN(query.from, RequiredFilter(req, "from"));
     SCITT_ASSIGN_OR_RETURN(query.to, RequiredFilter(req, "to"));
+    query.from = evidence::NormalizePurl(query.from);
+    query.to = evidence::NormalizePurl(query.to);
     SCITT_ASSIGN_OR_RETURN(const uint64_t depth, Depth(req));
     query.max_depth = static_cast<int>(depth);
     SCITT_ASSIGN_OR_RETURN(query.as_of, QueryNumber(req, "tree_size"));
@@ -364,7 +368,9 @@ void GetArtifactEvidence(const EvidenceDeps& deps, const Request& req, const Res
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
-  const std::string subject = query->starts.front();
+  // Statements are found by their subject as signed; the walk starts at
+  // the node the graph knows it by.
+  const std::string subject(req.Query("subject").value_or(""));
   // The graph knows an OCI subject ("demo/app@sha256:…") by its digest, as
   // the indexer writes it (IndexedStatement::subject_digest).
   if (auto oci = registry::ParseOciSubject(subject)) query->starts = {oci->digest.ToString()};

@@ -29,6 +29,7 @@ std::string_view EdgeKindName(EdgeKind kind) {
     case EdgeKind::kVexStatus: return "VEX_STATUS";
     case EdgeKind::kAttestedBy: return "ATTESTED_BY";
     case EdgeKind::kLinksTo: return "LINKS_TO";
+    case EdgeKind::kIdentifies: return "IDENTIFIES";
   }
   return "UNKNOWN";
 }

@@ -63,6 +63,11 @@ enum class EdgeKind {
   kLinksTo,       // a SWID / CoSWID link whose relation no kind above
                   // expresses: "rel" (parent, patches, supersedes, see-also,
                   // installationmedia, …) and "href" as written
+  kIdentifies,    // a package id names an artifact: pkg:oci/…@sha256:… to
+                  // sha256:… (its version is the image's digest). Not from a
+                  // parser: the indexer adds it for every such purl a
+                  // document names (statement_indexer.h), so that an image
+                  // listed in another's SBOM joins its own graph
 };
 
 std::string_view NodeKindName(NodeKind kind);  // "artifact", "package", …

@@ -72,11 +72,9 @@ inline constexpr size_t kMaxEdges = 4'000'000;
 // components[3].purl must be a string") or the element.
 Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document);
 
-// A purl in the form the graph joins on (purl-spec "A canonical package URL"):
-// the "pkg" scheme, the type and the qualifier keys in lower case, the
-// qualifiers sorted by key and those with an empty value dropped;
-// namespace, name, version, qualifier values and subpath stay as written.
-// Text that is not a purl is returned unchanged.
+// A purl in the canonical form the graph joins on (purl.cc), so that two
+// tools' spellings of one package are one node. Text that is not a purl is
+// returned unchanged.
 std::string NormalizePurl(std::string_view purl);
 
 }  // namespace scitt::evidence

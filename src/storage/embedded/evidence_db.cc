@@ -27,9 +27,9 @@ CREATE INDEX statements_by_subject_digest ON statements(subject_digest, entry)
   WHERE subject_digest IS NOT NULL;
 CREATE INDEX statements_by_issuer ON statements(issuer, entry) WHERE issuer IS NOT NULL;
 CREATE INDEX statements_by_content_type ON statements(content_type, entry) WHERE content_type IS NOT NULL;
-CREATE TABLE indexed(size INTEGER NOT NULL);
+CREATE TABLE indexed(size INTEGER NOT NULL, derivation TEXT NOT NULL DEFAULT '');
 INSERT INTO indexed(size) VALUES(0);
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
 
 // Format 1 to 2: the index on to_id covers every column, so a walk to a
@@ -47,6 +47,14 @@ ALTER TABLE statements ADD COLUMN payload_location TEXT;
 DROP INDEX edges_to;
 CREATE INDEX edges_to ON edges(to_id, position, entry, kind, from_id, attributes);
 PRAGMA user_version = 2;
+)sql";
+
+// Format 2 to 3: the index records what derived it (EvidenceStore::
+// Derivation), so that an indexer deriving otherwise starts again from the
+// log. A format 2 index says "": derived before this was recorded.
+constexpr const char* kUpgradeTo3 = R"sql(
+ALTER TABLE indexed ADD COLUMN derivation TEXT NOT NULL DEFAULT '';
+PRAGMA user_version = 3;
 )sql";
 
 // Maps the database for reads: a walk's lookups then read pages from the
@@ -71,17 +79,19 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
   SCITT_RETURN_IF_ERROR(embedded::GroupCommit::Prepare(db, path));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
-  if (version == 0 || version == 1) {
+  if (version < 0 || version > 3) return embedded::UnknownVersion(path, version);
+  if (version < 3) {
     // In place and in one transaction: a crash during the upgrade leaves
-    // format 1, upgraded again on the next open.
+    // the old format, upgraded again on the next open.
     SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    if (Status created = db.Exec(version == 0 ? kSchema : kUpgradeTo2); !created.ok()) {
+    Status upgraded = version == 0 ? db.Exec(kSchema) : Status::Ok();
+    if (upgraded.ok() && version == 1) upgraded = db.Exec(kUpgradeTo2);
+    if (upgraded.ok() && (version == 1 || version == 2)) upgraded = db.Exec(kUpgradeTo3);
+    if (!upgraded.ok()) {
       (void)db.Exec("ROLLBACK");
-      return created.error();
+      return upgraded.error();
     }
     SCITT_RETURN_IF_ERROR(db.Exec("COMMIT"));
-  } else if (version != 2) {
-    return embedded::UnknownVersion(path, version);
   }
   SCITT_RETURN_IF_ERROR(db.Exec(kMapForReads));
   return std::unique_ptr<EvidenceDb>(new EvidenceDb(std::move(db), path + "-wal"));
@@ -111,6 +121,30 @@ Result<uint64_t> EvidenceDb::PinnedSizeLocked(std::optional<uint64_t> as_of) con
 Result<uint64_t> EvidenceDb::IndexedSize() const {
   std::lock_guard lock(mu_);
   return IndexedSizeLocked();
+}
+
+Result<std::string> EvidenceDb::Derivation() const {
+  std::lock_guard lock(mu_);
+  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql("SELECT derivation FROM indexed"));
+  Query q(*find);
+  if (q.Step() != SQLITE_ROW) return SqliteError(db_.get(), "reading the index's derivation");
+  return q.TextAt(0);
+}
+
+Status EvidenceDb::Reset(std::string_view derivation) {
+  return commits_.Run([&]() -> Status {
+    // DELETE without WHERE empties a table without visiting its rows.
+    for (const char* sql : {"DELETE FROM edges", "DELETE FROM statements"}) {
+      SCITT_ASSIGN_OR_RETURN(const Statement* empty, Sql(sql));
+      Query q(*empty);
+      if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "emptying the evidence index");
+    }
+    SCITT_ASSIGN_OR_RETURN(const Statement* save, Sql("UPDATE indexed SET size = 0, derivation = ?"));
+    Query q(*save);
+    q.Text(1, derivation);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "saving the index's derivation");
+    return Status::Ok();
+  });
 }
 
 Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t next) {

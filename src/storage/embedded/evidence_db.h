@@ -7,7 +7,8 @@
 //   edges(position, entry, kind, from_id, to_id, attributes)
 //                               the graph: what each statement's payload
 //                               says, in indexing order, found from either end
-//   indexed(size)               one row: every entry below size is indexed
+//   indexed(size, derivation)   one row: every entry below size is indexed,
+//                               by the indexer that `derivation` names
 // A query's SQL is built from the filters it sets, so each uses the index
 // of its most selective field instead of scanning.
 #pragma once
@@ -28,6 +29,8 @@ class EvidenceDb final : public evidence::EvidenceStore {
   static Result<std::unique_ptr<EvidenceDb>> Open(const std::string& path);
 
   Result<uint64_t> IndexedSize() const override;
+  Result<std::string> Derivation() const override;
+  Status Reset(std::string_view derivation) override;
   Status Add(std::span<const evidence::IndexedStatement> statements, uint64_t next) override;
   Result<evidence::StatementPage> FindStatements(const evidence::StatementQuery& query) const override;
   Result<evidence::EdgePage> FindEdges(const evidence::EdgeQuery& query) const override;
