@@ -3,6 +3,7 @@
 // `vulnerabilities` findings (VULNERABLE_TO) or, with an `analysis`, VEX
 // statements (VEX_STATUS). The graph itself is BomGraph's
 // (cyclonedx_model.h), which the XML reader shares.
+#include <algorithm>
 #include <array>
 
 #include "evidence/formats/cyclonedx_model.h"
@@ -171,33 +172,101 @@ namespace {
 
 using cyclonedx::BomGraph;
 
-class CycloneDxReader {
- public:
-  explicit CycloneDxReader(std::string spec_version) : graph_(std::move(spec_version)) {}
+// The top-level members read, in the order they are read whatever their
+// order in the document: listed components first, so that a
+// metadata.component that is also listed keeps the "path" of its listing and
+// the bom-refs are declared before dependencies and vulnerabilities name
+// them.
+constexpr std::array<std::string_view, 5> kMembers = {"components", "metadata", "services",
+                                                      "dependencies", "vulnerabilities"};
+constexpr size_t kComponents = 0, kMetadata = 1, kServices = 2, kDependencies = 3;
 
-  Status Read(const Json& bom) {
-    // Listed components first, so that a metadata.component that is also
-    // listed keeps the "path" of its listing.
-    SCITT_ASSIGN_OR_RETURN(const Json* components, OptionalArray(bom, "components", "CycloneDX"));
-    if (components != nullptr) {
-      SCITT_RETURN_IF_ERROR(ReadComponents(*components, "CycloneDX: components", nullptr));
+// Reads the BOM's outline, and the elements of its top-level arrays as
+// ForEachTopLevelElement hands them over. The elements of the member being
+// read go to the graph as they come; those of a member whose turn has not
+// come yet (an SBOM that lists dependencies before components) wait, as
+// values, until it does.
+class CycloneDxReader : public TopLevelElementVisitor {
+ public:
+  CycloneDxReader(const JsonOutline& outline, std::string spec_version)
+      : outline_(outline), graph_(std::move(spec_version)) {
+    for (size_t m = 0; m < kMembers.size(); ++m) {
+      // Members the document does not have are not waited for.
+      arrived_[m] = std::find(outline.keys.begin(), outline.keys.end(), kMembers[m]) == outline.keys.end();
     }
-    SCITT_ASSIGN_OR_RETURN(const Json* metadata, OptionalObject(bom, "metadata", "CycloneDX"));
-    if (metadata != nullptr) SCITT_RETURN_IF_ERROR(ReadMetadata(*metadata));
-    SCITT_ASSIGN_OR_RETURN(const Json* services, OptionalArray(bom, "services", "CycloneDX"));
-    if (services != nullptr) SCITT_RETURN_IF_ERROR(CountServices(*services, "CycloneDX: services"));
-    SCITT_ASSIGN_OR_RETURN(const Json* dependencies,
-                           OptionalArray(bom, "dependencies", "CycloneDX"));
-    if (dependencies != nullptr) SCITT_RETURN_IF_ERROR(ReadDependencies(*dependencies));
-    SCITT_ASSIGN_OR_RETURN(const Json* vulnerabilities,
-                           OptionalArray(bom, "vulnerabilities", "CycloneDX"));
-    if (vulnerabilities != nullptr) SCITT_RETURN_IF_ERROR(ReadVulnerabilities(*vulnerabilities));
-    return Status::Ok();
   }
+
+  // What can be read before the walk (the members not waited for).
+  Status Start() { return Advance(); }
+
+  bool Wants(const std::string& key) override {
+    const size_t member = Member(key);
+    return member < kMembers.size() && member != kMetadata;
+  }
+
+  bool Element(const std::string& key, size_t index, Json element) override {
+    const size_t member = Member(key);
+    if (member != next_) {
+      waiting_[member].push_back(std::move(element));
+      return true;
+    }
+    status_ = ReadElement(member, index, element);
+    return status_.ok();
+  }
+
+  bool End(const std::string& key) override {
+    const size_t member = Member(key);
+    arrived_[member] = true;
+    if (member != next_) return true;
+    ++next_;
+    status_ = Advance();
+    return status_.ok();
+  }
+
+  // Why the walk stopped, if a call stopped it.
+  const Status& status() const { return status_; }
 
   EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
 
  private:
+  static size_t Member(std::string_view key) {
+    return std::find(kMembers.begin(), kMembers.end(), key) - kMembers.begin();
+  }
+
+  // Reads the members whose turn it is up to the first whose array is still
+  // to come in the document.
+  Status Advance() {
+    for (; next_ < kMembers.size(); ++next_) {
+      const std::string key(kMembers[next_]);
+      if (next_ == kMetadata) {
+        SCITT_ASSIGN_OR_RETURN(const Json* metadata, OptionalObject(outline_.value, key, "CycloneDX"));
+        if (metadata != nullptr) SCITT_RETURN_IF_ERROR(ReadMetadata(*metadata));
+        continue;
+      }
+      SCITT_ASSIGN_OR_RETURN(const Json* array, OptionalArray(outline_.value, key, "CycloneDX"));
+      if (array == nullptr) continue;
+      if (!arrived_[next_]) return Status::Ok();
+      std::vector<Json> elements = std::move(waiting_[next_]);
+      for (size_t i = 0; i < elements.size(); ++i) {
+        SCITT_RETURN_IF_ERROR(ReadElement(next_, i, elements[i]));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ReadElement(size_t member, size_t index, const Json& element) {
+    const std::string where = "CycloneDX: " + std::string(kMembers[member]) + "[" + std::to_string(index) + "]";
+    switch (member) {
+      case kComponents: return ReadListedComponent(element, where, nullptr);
+      case kServices: return CountService(element, where);
+      case kDependencies: return ReadDependency(element, where);
+      default: {
+        SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(element, index));
+        return graph_.AddVulnerability(vulnerability);
+      }
+    }
+  }
+
   Status ReadMetadata(const Json& metadata) {
     const std::string where = "CycloneDX: metadata";
     SCITT_ASSIGN_OR_RETURN(const Json* component, OptionalObject(metadata, "component", where));
@@ -238,45 +307,40 @@ class CycloneDxReader {
   }
 
   // Nesting depth is bounded by kMaxJsonDepth, so the recursion is too.
-  Status ReadComponents(const Json& components, const std::string& where,
-                        const std::string* parent) {
-    for (size_t i = 0; i < components.size(); ++i) {
-      const std::string here = where + "[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(auto component, ReadComponent(components[i], here));
-      SCITT_ASSIGN_OR_RETURN(std::string id, graph_.AddListedComponent(component, parent));
-      SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(components[i], "components", here));
-      if (nested != nullptr) {
-        SCITT_RETURN_IF_ERROR(ReadComponents(*nested, here + ".components", &id));
-      }
+  Status ReadListedComponent(const Json& element, const std::string& where,
+                             const std::string* parent) {
+    SCITT_ASSIGN_OR_RETURN(auto component, ReadComponent(element, where));
+    SCITT_ASSIGN_OR_RETURN(std::string id, graph_.AddListedComponent(component, parent));
+    SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(element, "components", where));
+    if (nested == nullptr) return Status::Ok();
+    for (size_t i = 0; i < nested->size(); ++i) {
+      SCITT_RETURN_IF_ERROR(
+          ReadListedComponent((*nested)[i], where + ".components[" + std::to_string(i) + "]", &id));
     }
     return Status::Ok();
   }
 
-  Status CountServices(const Json& services, const std::string& where) {
-    for (size_t i = 0; i < services.size(); ++i) {
-      const std::string here = where + "[" + std::to_string(i) + "]";
-      SCITT_RETURN_IF_ERROR(ExpectObject(services[i], here));
-      graph_.AddService();
-      SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(services[i], "services", here));
-      if (nested != nullptr) SCITT_RETURN_IF_ERROR(CountServices(*nested, here + ".services"));
+  Status CountService(const Json& service, const std::string& where) {
+    SCITT_RETURN_IF_ERROR(ExpectObject(service, where));
+    graph_.AddService();
+    SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(service, "services", where));
+    if (nested == nullptr) return Status::Ok();
+    for (size_t i = 0; i < nested->size(); ++i) {
+      SCITT_RETURN_IF_ERROR(CountService((*nested)[i], where + ".services[" + std::to_string(i) + "]"));
     }
     return Status::Ok();
   }
 
-  Status ReadDependencies(const Json& dependencies) {
-    for (size_t i = 0; i < dependencies.size(); ++i) {
-      const std::string where = "CycloneDX: dependencies[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString(dependencies[i], "ref", where));
-      SCITT_ASSIGN_OR_RETURN(std::string from, graph_.AddDependencyEntry(ref));
-      SCITT_ASSIGN_OR_RETURN(const Json* depends_on,
-                             OptionalArray(dependencies[i], "dependsOn", where));
-      if (depends_on == nullptr) continue;
-      for (size_t j = 0; j < depends_on->size(); ++j) {
-        SCITT_ASSIGN_OR_RETURN(
-            std::string target,
-            ExpectString((*depends_on)[j], where + ".dependsOn[" + std::to_string(j) + "]"));
-        SCITT_RETURN_IF_ERROR(graph_.AddDependsOn(from, target));
-      }
+  Status ReadDependency(const Json& dependency, const std::string& where) {
+    SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString(dependency, "ref", where));
+    SCITT_ASSIGN_OR_RETURN(std::string from, graph_.AddDependencyEntry(ref));
+    SCITT_ASSIGN_OR_RETURN(const Json* depends_on, OptionalArray(dependency, "dependsOn", where));
+    if (depends_on == nullptr) return Status::Ok();
+    for (size_t j = 0; j < depends_on->size(); ++j) {
+      SCITT_ASSIGN_OR_RETURN(
+          std::string target,
+          ExpectString((*depends_on)[j], where + ".dependsOn[" + std::to_string(j) + "]"));
+      SCITT_RETURN_IF_ERROR(graph_.AddDependsOn(from, target));
     }
     return Status::Ok();
   }
@@ -354,26 +418,26 @@ class CycloneDxReader {
     return out;
   }
 
-  Status ReadVulnerabilities(const Json& vulnerabilities) {
-    for (size_t i = 0; i < vulnerabilities.size(); ++i) {
-      SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(vulnerabilities[i], i));
-      SCITT_RETURN_IF_ERROR(graph_.AddVulnerability(vulnerability));
-    }
-    return Status::Ok();
-  }
-
+  const JsonOutline& outline_;
   BomGraph graph_;
+  size_t next_ = 0;  // the member being read
+  std::array<bool, kMembers.size()> arrived_{};  // its array has been walked (or is absent)
+  std::array<std::vector<Json>, kMembers.size()> waiting_;  // elements read before their turn
+  Status status_ = Status::Ok();
 };
 
 }  // namespace
 
-Result<EvidenceDocument> ParseCycloneDx(const Json& bom) {
-  SCITT_RETURN_IF_ERROR(ExpectObject(bom, "CycloneDX: the BOM"));
-  SCITT_ASSIGN_OR_RETURN(std::string format, RequiredString(bom, "bomFormat", "CycloneDX"));
+Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline) {
+  SCITT_RETURN_IF_ERROR(ExpectObject(outline.value, "CycloneDX: the BOM"));
+  SCITT_ASSIGN_OR_RETURN(std::string format, RequiredString(outline.value, "bomFormat", "CycloneDX"));
   if (format != "CycloneDX") return Invalid("CycloneDX: bomFormat must be \"CycloneDX\"");
-  SCITT_ASSIGN_OR_RETURN(std::string spec_version, RequiredString(bom, "specVersion", "CycloneDX"));
-  CycloneDxReader reader(std::move(spec_version));
-  SCITT_RETURN_IF_ERROR(reader.Read(bom));
+  SCITT_ASSIGN_OR_RETURN(std::string spec_version,
+                         RequiredString(outline.value, "specVersion", "CycloneDX"));
+  CycloneDxReader reader(outline, std::move(spec_version));
+  SCITT_RETURN_IF_ERROR(reader.Start());
+  // The outline was checked: the walk stops only when the reader stops it.
+  if (!ForEachTopLevelElement(bom, reader)) return reader.status().error();
   return std::move(reader).Finish();
 }
 

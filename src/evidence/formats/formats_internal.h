@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
+#include "base/json.h"
 #include "base/result.h"
 #include "evidence/formats/graph.h"
 
@@ -22,6 +23,9 @@ using Json = nlohmann::json;
 // repeated in one object (two readers could take different values). `what`
 // names the document in messages.
 Result<Json> ParseJson(ByteView bytes, std::string_view what);
+// The same checks and errors, returning the outline (base/json.h) for a
+// parser that reads the top-level arrays with ForEachTopLevelElement.
+Result<JsonOutline> OutlineJson(ByteView bytes, std::string_view what);
 
 // Field access for objects the parsers walk. `where` names the object in
 // messages ("CycloneDX: components[3]"). Absent and null fields read as
@@ -84,8 +88,11 @@ struct SwidLinkRule {
 };
 SwidLinkRule SwidLink(std::string_view rel);
 
-// The format parsers, each given the parsed document.
-Result<EvidenceDocument> ParseCycloneDx(const Json& bom);
+// CycloneDX JSON, given the document and its outline (OutlineJson): the
+// top-level arrays are read an element at a time, so that memory follows
+// the graph, not the document.
+Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline);
+// The other format parsers, each given the parsed document.
 Result<EvidenceDocument> ParseSpdx(const Json& document);
 Result<EvidenceDocument> ParseOpenVex(const Json& document);
 // `container` is recorded in the result ("bare-statement", "dsse", …).

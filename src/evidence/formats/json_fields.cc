@@ -27,6 +27,19 @@ Result<const Json*> TypedField(const Json& object, std::string_view key, Json::v
   return &*it;
 }
 
+// Runs `parse` (ParseStrictJson or OutlineStrictJson) within the bounds.
+template <typename Parser>
+auto ParseBounded(ByteView bytes, std::string_view what, Parser parse) -> decltype(parse(bytes, 0)) {
+  const std::string name(what);
+  if (bytes.size() > kMaxDocumentBytes) {
+    return MakeError(ErrorCode::kMalformed, name + ": larger than " +
+                                                std::to_string(kMaxDocumentBytes) + " bytes");
+  }
+  auto parsed = parse(bytes, kMaxJsonDepth);
+  if (!parsed.ok()) return MakeError(ErrorCode::kMalformed, name + ": " + parsed.error().message);
+  return parsed;
+}
+
 }  // namespace
 
 Error Invalid(std::string message) {
@@ -34,14 +47,11 @@ Error Invalid(std::string message) {
 }
 
 Result<Json> ParseJson(ByteView bytes, std::string_view what) {
-  const std::string name(what);
-  if (bytes.size() > kMaxDocumentBytes) {
-    return MakeError(ErrorCode::kMalformed, name + ": larger than " +
-                                                std::to_string(kMaxDocumentBytes) + " bytes");
-  }
-  auto parsed = ParseStrictJson(bytes, kMaxJsonDepth);
-  if (!parsed.ok()) return MakeError(ErrorCode::kMalformed, name + ": " + parsed.error().message);
-  return std::move(*parsed);
+  return ParseBounded(bytes, what, ParseStrictJson);
+}
+
+Result<JsonOutline> OutlineJson(ByteView bytes, std::string_view what) {
+  return ParseBounded(bytes, what, OutlineStrictJson);
 }
 
 Result<const Json*> OptionalArray(const Json& object, std::string_view key,

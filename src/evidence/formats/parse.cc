@@ -34,11 +34,14 @@ bool ContextStartsWith(const Json& document, std::string_view prefix) {
   return StringFieldStartsWith(document, "@context", prefix);
 }
 
-Result<EvidenceDocument> ParseByShape(const Json& document) {
-  if (!document.is_object()) {
+// The outline has every top-level field the shapes are told apart by.
+// CycloneDX reads the document from its outline; the others from a DOM.
+Result<EvidenceDocument> ParseByShape(ByteView bytes, const JsonOutline& outline) {
+  if (!outline.value.is_object()) {
     return MakeError(ErrorCode::kUnsupported, "evidence: a JSON document that is not an object");
   }
-  if (document.contains("bomFormat")) return internal::ParseCycloneDx(document);
+  if (outline.value.contains("bomFormat")) return internal::ParseCycloneDx(bytes, outline);
+  SCITT_ASSIGN_OR_RETURN(const Json document, internal::ParseJson(bytes, "evidence"));
   if (document.contains("spdxVersion")) return internal::ParseSpdx(document);
   if (ContextStartsWith(document, "https://openvex.dev/ns")) {
     return internal::ParseOpenVex(document);
@@ -97,8 +100,8 @@ Result<EvidenceDocument> ParseXmlByRoot(ByteView document) {
 Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document) {
   const std::string type = MediaType(content_type);
   if (type == kCycloneDxJson) {
-    SCITT_ASSIGN_OR_RETURN(Json bom, internal::ParseJson(document, "CycloneDX"));
-    return internal::ParseCycloneDx(bom);
+    SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "CycloneDX"));
+    return internal::ParseCycloneDx(document, outline);
   }
   if (type == kSpdxJson) {
     SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX"));
@@ -141,8 +144,8 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
     return internal::ParseSarif(log);
   }
   if (type == kGenericJson || type.empty()) {
-    SCITT_ASSIGN_OR_RETURN(Json json, internal::ParseJson(document, "evidence"));
-    return ParseByShape(json);
+    SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "evidence"));
+    return ParseByShape(document, outline);
   }
   return MakeError(ErrorCode::kUnsupported,
                    "evidence: no parser for content type \"" + type.substr(0, 100) + "\"");
