@@ -3,7 +3,6 @@
 // `vulnerabilities` findings (VULNERABLE_TO) or, with an `analysis`, VEX
 // statements (VEX_STATUS). The graph itself is BomGraph's
 // (cyclonedx_model.h), which the XML reader shares.
-#include <algorithm>
 #include <array>
 
 #include "evidence/formats/cyclonedx_model.h"
@@ -172,101 +171,41 @@ namespace {
 
 using cyclonedx::BomGraph;
 
-// The top-level members read, in the order they are read whatever their
-// order in the document: listed components first, so that a
-// metadata.component that is also listed keeps the "path" of its listing and
-// the bom-refs are declared before dependencies and vulnerabilities name
-// them.
-constexpr std::array<std::string_view, 5> kMembers = {"components", "metadata", "services",
-                                                      "dependencies", "vulnerabilities"};
-constexpr size_t kComponents = 0, kMetadata = 1, kServices = 2, kDependencies = 3;
-
-// Reads the BOM's outline, and the elements of its top-level arrays as
-// ForEachTopLevelElement hands them over. The elements of the member being
-// read go to the graph as they come; those of a member whose turn has not
-// come yet (an SBOM that lists dependencies before components) wait, as
-// values, until it does.
-class CycloneDxReader : public TopLevelElementVisitor {
+class CycloneDxReader {
  public:
-  CycloneDxReader(const JsonOutline& outline, std::string spec_version)
-      : outline_(outline), graph_(std::move(spec_version)) {
-    for (size_t m = 0; m < kMembers.size(); ++m) {
-      // Members the document does not have are not waited for.
-      arrived_[m] = std::find(outline.keys.begin(), outline.keys.end(), kMembers[m]) == outline.keys.end();
-    }
+  explicit CycloneDxReader(std::string spec_version) : graph_(std::move(spec_version)) {}
+
+  Status Read(ByteView bom, const JsonOutline& outline) {
+    const auto where = [](std::string_view member, size_t index) {
+      return "CycloneDX: " + std::string(member) + "[" + std::to_string(index) + "]";
+    };
+    // Listed components first, so that a metadata.component that is also
+    // listed keeps the "path" of its listing, and every bom-ref is declared
+    // before dependencies and vulnerabilities name it.
+    OrderedMemberReader members(
+        "CycloneDX",
+        {{"components",
+          [&](size_t i, const Json& component) {
+            return ReadListedComponent(component, where("components", i), nullptr);
+          }},
+         {"metadata", nullptr,
+          [&](const Json& top) -> Status {
+            SCITT_ASSIGN_OR_RETURN(const Json* metadata, OptionalObject(top, "metadata", "CycloneDX"));
+            return metadata == nullptr ? Status::Ok() : ReadMetadata(*metadata);
+          }},
+         {"services", [&](size_t i, const Json& service) { return CountService(service, where("services", i)); }},
+         {"dependencies",
+          [&](size_t i, const Json& dependency) { return ReadDependency(dependency, where("dependencies", i)); }},
+         {"vulnerabilities", [&](size_t i, const Json& vulnerability) -> Status {
+            SCITT_ASSIGN_OR_RETURN(auto read, ReadVulnerability(vulnerability, i));
+            return graph_.AddVulnerability(read);
+          }}});
+    return members.Read(bom, outline);
   }
-
-  // What can be read before the walk (the members not waited for).
-  Status Start() { return Advance(); }
-
-  bool Wants(const std::string& key) override {
-    const size_t member = Member(key);
-    return member < kMembers.size() && member != kMetadata;
-  }
-
-  bool Element(const std::string& key, size_t index, Json element) override {
-    const size_t member = Member(key);
-    if (member != next_) {
-      waiting_[member].push_back(std::move(element));
-      return true;
-    }
-    status_ = ReadElement(member, index, element);
-    return status_.ok();
-  }
-
-  bool End(const std::string& key) override {
-    const size_t member = Member(key);
-    arrived_[member] = true;
-    if (member != next_) return true;
-    ++next_;
-    status_ = Advance();
-    return status_.ok();
-  }
-
-  // Why the walk stopped, if a call stopped it.
-  const Status& status() const { return status_; }
 
   EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
 
  private:
-  static size_t Member(std::string_view key) {
-    return std::find(kMembers.begin(), kMembers.end(), key) - kMembers.begin();
-  }
-
-  // Reads the members whose turn it is up to the first whose array is still
-  // to come in the document.
-  Status Advance() {
-    for (; next_ < kMembers.size(); ++next_) {
-      const std::string key(kMembers[next_]);
-      if (next_ == kMetadata) {
-        SCITT_ASSIGN_OR_RETURN(const Json* metadata, OptionalObject(outline_.value, key, "CycloneDX"));
-        if (metadata != nullptr) SCITT_RETURN_IF_ERROR(ReadMetadata(*metadata));
-        continue;
-      }
-      SCITT_ASSIGN_OR_RETURN(const Json* array, OptionalArray(outline_.value, key, "CycloneDX"));
-      if (array == nullptr) continue;
-      if (!arrived_[next_]) return Status::Ok();
-      std::vector<Json> elements = std::move(waiting_[next_]);
-      for (size_t i = 0; i < elements.size(); ++i) {
-        SCITT_RETURN_IF_ERROR(ReadElement(next_, i, elements[i]));
-      }
-    }
-    return Status::Ok();
-  }
-
-  Status ReadElement(size_t member, size_t index, const Json& element) {
-    const std::string where = "CycloneDX: " + std::string(kMembers[member]) + "[" + std::to_string(index) + "]";
-    switch (member) {
-      case kComponents: return ReadListedComponent(element, where, nullptr);
-      case kServices: return CountService(element, where);
-      case kDependencies: return ReadDependency(element, where);
-      default: {
-        SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(element, index));
-        return graph_.AddVulnerability(vulnerability);
-      }
-    }
-  }
-
   Status ReadMetadata(const Json& metadata) {
     const std::string where = "CycloneDX: metadata";
     SCITT_ASSIGN_OR_RETURN(const Json* component, OptionalObject(metadata, "component", where));
@@ -418,12 +357,7 @@ class CycloneDxReader : public TopLevelElementVisitor {
     return out;
   }
 
-  const JsonOutline& outline_;
   BomGraph graph_;
-  size_t next_ = 0;  // the member being read
-  std::array<bool, kMembers.size()> arrived_{};  // its array has been walked (or is absent)
-  std::array<std::vector<Json>, kMembers.size()> waiting_;  // elements read before their turn
-  Status status_ = Status::Ok();
 };
 
 }  // namespace
@@ -434,10 +368,8 @@ Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline
   if (format != "CycloneDX") return Invalid("CycloneDX: bomFormat must be \"CycloneDX\"");
   SCITT_ASSIGN_OR_RETURN(std::string spec_version,
                          RequiredString(outline.value, "specVersion", "CycloneDX"));
-  CycloneDxReader reader(outline, std::move(spec_version));
-  SCITT_RETURN_IF_ERROR(reader.Start());
-  // The outline was checked: the walk stops only when the reader stops it.
-  if (!ForEachTopLevelElement(bom, reader)) return reader.status().error();
+  CycloneDxReader reader(std::move(spec_version));
+  SCITT_RETURN_IF_ERROR(reader.Read(bom, outline));
   return std::move(reader).Finish();
 }
 

@@ -2,11 +2,14 @@
 // format parsers share, and the parsers' entry points behind Parse().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +45,46 @@ Status ExpectObject(const Json& value, const std::string& where);
 Result<std::string> ExpectString(const Json& value, const std::string& where);
 
 Error Invalid(std::string message);
+
+// Reads the members of a document's top-level object in a fixed order
+// whatever their order in the document, so that the graph and the first
+// error are those of a reader going through a whole DOM in that order. The
+// arrays are read an element at a time as ForEachTopLevelElement hands them
+// over; one that comes before its turn waits, whole, until its turn comes.
+// Other members are read from the outline.
+class OrderedMemberReader : private TopLevelElementVisitor {
+ public:
+  struct Member {
+    std::string_view key;
+    // For a member that must be an array when present (else "<what>.<key>
+    // must be an array"): reads its element `index`.
+    std::function<Status(size_t index, const Json& element)> element;
+    // For any other member: reads it from the outline's top-level object.
+    std::function<Status(const Json& outline)> outline;
+  };
+
+  // `what` names the document in messages ("CycloneDX").
+  OrderedMemberReader(std::string what, std::vector<Member> members);
+  // Reads `document`, whose outline (OutlineJson) is `outline`.
+  Status Read(ByteView document, const JsonOutline& outline);
+
+ private:
+  bool Wants(const std::string& key) override;
+  bool Element(const std::string& key, size_t index, Json element) override;
+  bool End(const std::string& key) override;
+  size_t Index(std::string_view key) const;
+  // Reads the members whose turn it is, up to the first whose array is
+  // still to come in the document.
+  Status Advance();
+
+  const std::string what_;
+  const std::vector<Member> members_;
+  const JsonOutline* outline_ = nullptr;  // while Read runs
+  size_t next_ = 0;                       // the member being read
+  std::vector<bool> arrived_;             // its array was walked, or it has none
+  std::vector<std::vector<Json>> waiting_;  // elements read before their turn
+  Status status_;                         // why a visitor call stopped the walk
+};
 
 // Collects one document's nodes and edges: merges nodes with equal ids
 // (attributes already set keep their first value), drops repeated edges and
@@ -89,11 +132,12 @@ struct SwidLinkRule {
 SwidLinkRule SwidLink(std::string_view rel);
 
 // CycloneDX JSON, given the document and its outline (OutlineJson): the
-// top-level arrays are read an element at a time, so that memory follows
-// the graph, not the document.
+// top-level arrays are read an element at a time (OrderedMemberReader), so
+// that memory follows the graph, not the document.
 Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline);
+// SPDX 2 JSON, the same way.
+Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline);
 // The other format parsers, each given the parsed document.
-Result<EvidenceDocument> ParseSpdx(const Json& document);
 Result<EvidenceDocument> ParseOpenVex(const Json& document);
 // `container` is recorded in the result ("bare-statement", "dsse", …).
 Result<EvidenceDocument> ParseInTotoStatement(const Json& statement, std::string container);

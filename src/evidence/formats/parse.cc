@@ -35,14 +35,15 @@ bool ContextStartsWith(const Json& document, std::string_view prefix) {
 }
 
 // The outline has every top-level field the shapes are told apart by.
-// CycloneDX reads the document from its outline; the others from a DOM.
+// CycloneDX and SPDX 2 read the document from its outline; the others from
+// a DOM.
 Result<EvidenceDocument> ParseByShape(ByteView bytes, const JsonOutline& outline) {
   if (!outline.value.is_object()) {
     return MakeError(ErrorCode::kUnsupported, "evidence: a JSON document that is not an object");
   }
   if (outline.value.contains("bomFormat")) return internal::ParseCycloneDx(bytes, outline);
+  if (outline.value.contains("spdxVersion")) return internal::ParseSpdx(bytes, outline);
   SCITT_ASSIGN_OR_RETURN(const Json document, internal::ParseJson(bytes, "evidence"));
-  if (document.contains("spdxVersion")) return internal::ParseSpdx(document);
   if (ContextStartsWith(document, "https://openvex.dev/ns")) {
     return internal::ParseOpenVex(document);
   }
@@ -104,9 +105,12 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
     return internal::ParseCycloneDx(document, outline);
   }
   if (type == kSpdxJson) {
-    SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX"));
-    if (spdx.is_object() && spdx.contains("@context")) return internal::ParseSpdx3(spdx);
-    return internal::ParseSpdx(spdx);
+    SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "SPDX"));
+    if (!outline.value.is_object() || !outline.value.contains("@context")) {
+      return internal::ParseSpdx(document, outline);
+    }
+    SCITT_ASSIGN_OR_RETURN(Json spdx3, internal::ParseJson(document, "SPDX"));
+    return internal::ParseSpdx3(spdx3);
   }
   if (type == kJsonLd) {
     SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX 3"));

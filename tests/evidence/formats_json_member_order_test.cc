@@ -1,7 +1,7 @@
-// The CycloneDX JSON reader reads the top-level arrays an element at a time
-// and in a fixed order (components, metadata, services, dependencies,
-// vulnerabilities) whatever their order in the document: the graph and the
-// first error must not depend on that order.
+// The CycloneDX and SPDX 2 JSON readers read the top-level arrays an element
+// at a time and in a fixed order (CycloneDX: components, metadata, services,
+// dependencies, vulnerabilities) whatever their order in the document: the
+// graph and the first error must not depend on that order.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -103,6 +103,43 @@ TEST(EvidenceCycloneDxJson, FirstErrorInReadingOrder) {
   ASSERT_FALSE(broken.ok());
   EXPECT_EQ(broken.error().code, ErrorCode::kMalformed);
   EXPECT_EQ(broken.error().message, "CycloneDX: not valid JSON");
+}
+
+TEST(EvidenceSpdxJson, MemberOrderDoesNotChangeTheGraph) {
+  const std::string head = R"("spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT")";
+  const std::string creation = R"("creationInfo": {"creators": ["Tool: x", "Organization: ACME"]})";
+  const std::string packages =
+      R"("packages": [{"SPDXID": "SPDXRef-app", "name": "app", "hasFiles": ["SPDXRef-f"],
+                       "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:npm/app@1"}]},
+                      {"SPDXID": "SPDXRef-lib", "name": "lib", "versionInfo": "2",
+                       "checksums": [{"algorithm": "SHA256", "checksumValue": "ab"}]}])";
+  const std::string files = R"("files": [{"SPDXID": "SPDXRef-f", "fileName": "a.js"}])";
+  const std::string snippets = R"("snippets": [{}, {}])";
+  const std::string describes = R"("documentDescribes": ["SPDXRef-app"])";
+  const std::string relationships =
+      R"("relationships": [{"spdxElementId": "SPDXRef-app", "relationshipType": "DEPENDS_ON",
+                            "relatedSpdxElement": "SPDXRef-lib"},
+                           {"spdxElementId": "SPDXRef-lib", "relationshipType": "DEPENDENCY_OF",
+                            "relatedSpdxElement": "SPDXRef-app"}])";
+  auto expected = Parse(kSpdxJson, AsBytes(Bom({head, creation, packages, files, snippets, describes,
+                                                relationships})));
+  ASSERT_TRUE(expected.ok()) << expected.error().message;
+  EXPECT_EQ(expected->declared.at("snippets"), 2u);
+  for (const auto& members : std::vector<std::vector<std::string>>{
+           {relationships, describes, snippets, files, packages, creation, head},
+           {files, relationships, head, packages, describes, creation, snippets}}) {
+    const std::string document = Bom(members);
+    SCOPED_TRACE(document);
+    for (const std::string_view type : {kSpdxJson, kGenericJson}) {
+      auto parsed = Parse(type, AsBytes(document));
+      ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+      ExpectSameDocument(*parsed, *expected);
+    }
+  }
+  // The first error in reading order: packages before relationships.
+  auto broken = Parse(kSpdxJson, AsBytes(Bom({R"("relationships": [{}])", R"("packages": [{}])", head})));
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().message, "SPDX: packages[0].SPDXID is missing");
 }
 
 }  // namespace
