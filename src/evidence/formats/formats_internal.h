@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -55,11 +56,17 @@ Error Invalid(std::string message);
 class OrderedMemberReader : private TopLevelElementVisitor {
  public:
   struct Member {
+    // A member that must be an array when present (else "<what>.<key> must
+    // be an array"): `element` reads its element `index`.
+    Member(std::string_view key, std::function<Status(size_t index, const Json& element)> element)
+        : key(key), element(std::move(element)) {}
+    // Any other member: `outline` reads it from the outline's top-level
+    // object.
+    Member(std::string_view key, std::nullptr_t, std::function<Status(const Json& outline)> outline)
+        : key(key), outline(std::move(outline)) {}
+
     std::string_view key;
-    // For a member that must be an array when present (else "<what>.<key>
-    // must be an array"): reads its element `index`.
     std::function<Status(size_t index, const Json& element)> element;
-    // For any other member: reads it from the outline's top-level object.
     std::function<Status(const Json& outline)> outline;
   };
 
@@ -92,6 +99,9 @@ class OrderedMemberReader : private TopLevelElementVisitor {
 class GraphBuilder {
  public:
   GraphBuilder(DocumentFormat format, std::string spec_version);
+  // The indexes below point into the document: not copied or moved.
+  GraphBuilder(const GraphBuilder&) = delete;
+  GraphBuilder& operator=(const GraphBuilder&) = delete;
 
   Status AddNode(NodeKind kind, const std::string& id, Attributes attributes = {});
   // Adds `edge` unless one with the same identity exists (then keeps that).
@@ -106,11 +116,35 @@ class GraphBuilder {
   EvidenceDocument Finish() && { return std::move(document_); }
 
  private:
-  static std::string EdgeIdentity(const Edge& edge);
+  // Hash and equality of positions in document_.nodes by the node's id,
+  // and of an id itself (to look one up).
+  struct ById {
+    using is_transparent = void;
+    std::string_view Id(size_t position) const { return (*nodes)[position].id; }
+    std::string_view Id(std::string_view id) const { return id; }
+    size_t operator()(auto key) const { return std::hash<std::string_view>()(Id(key)); }
+    bool operator()(auto a, auto b) const { return Id(a) == Id(b); }
+    const std::vector<Node>* nodes;
+  };
+  // The same for positions in document_.edges by the edge's identity: kind,
+  // from, to and the "product" and "path" attributes (see AddEdge), and of
+  // an edge itself.
+  struct ByIdentity {
+    using is_transparent = void;
+    const Edge& At(size_t position) const { return (*edges)[position]; }
+    const Edge& At(const Edge* edge) const { return *edge; }
+    size_t operator()(auto key) const { return Hash(At(key)); }
+    bool operator()(auto a, auto b) const { return SameIdentity(At(a), At(b)); }
+    static size_t Hash(const Edge& edge);
+    static bool SameIdentity(const Edge& a, const Edge& b);
+    const std::vector<Edge>* edges;
+  };
 
   EvidenceDocument document_;
-  std::unordered_map<std::string, size_t> node_positions_;  // node id -> index in nodes
-  std::unordered_map<std::string, size_t> edge_positions_;  // EdgeIdentity -> index in edges
+  // Positions, not copies of the ids and identities: a large SBOM's
+  // hundreds of thousands of ids would otherwise be held twice.
+  std::unordered_set<size_t, ById, ById> node_positions_;
+  std::unordered_set<size_t, ByIdentity, ByIdentity> edge_positions_;
 };
 
 // The id of an artifact named by an in-toto / SLSA digest set: "sha256:<hex>"
