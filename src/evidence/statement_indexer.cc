@@ -40,7 +40,8 @@ void IndexPayload(ByteView payload, const std::string& content_type, IndexedStat
   for (Edge& edge : document->edges) {
     std::string attributes = nlohmann::json(std::exchange(edge.attributes, {}))
                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    out.edges.push_back(IndexedEdge{std::string(EdgeKindName(edge.kind)), GlobalId(std::move(edge.from), out),
+    out.edges.push_back(IndexedEdge{std::string(EdgeKindName(edge.kind)),
+                                    GlobalId(std::move(edge.from), out),
                                     GlobalId(std::move(edge.to), out), std::move(attributes)});
   }
 }

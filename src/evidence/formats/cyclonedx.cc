@@ -2,7 +2,8 @@
 // (nested ones too) become packages, `dependencies` DEPENDS_ON edges, and
 // `vulnerabilities` findings (VULNERABLE_TO) or, with an `analysis`, VEX
 // statements (VEX_STATUS). The graph itself is BomGraph's
-// (cyclonedx_model.h), which the XML reader shares.
+// (cyclonedx_model.h), which the XML reader shares. The top-level arrays
+// are read an element at a time (OrderedMemberReader), never as one tree.
 #include <array>
 
 #include "evidence/formats/cyclonedx_model.h"
@@ -190,12 +191,18 @@ class CycloneDxReader {
           }},
          {"metadata", nullptr,
           [&](const Json& top) -> Status {
-            SCITT_ASSIGN_OR_RETURN(const Json* metadata, OptionalObject(top, "metadata", "CycloneDX"));
+            SCITT_ASSIGN_OR_RETURN(const Json* metadata,
+                                   OptionalObject(top, "metadata", "CycloneDX"));
             return metadata == nullptr ? Status::Ok() : ReadMetadata(*metadata);
           }},
-         {"services", [&](size_t i, const Json& service) { return CountService(service, where("services", i)); }},
+         {"services",
+          [&](size_t i, const Json& service) {
+            return CountService(service, where("services", i));
+          }},
          {"dependencies",
-          [&](size_t i, const Json& dependency) { return ReadDependency(dependency, where("dependencies", i)); }},
+          [&](size_t i, const Json& dependency) {
+            return ReadDependency(dependency, where("dependencies", i));
+          }},
          {"vulnerabilities", [&](size_t i, const Json& vulnerability) -> Status {
             SCITT_ASSIGN_OR_RETURN(auto read, ReadVulnerability(vulnerability, i));
             return graph_.AddVulnerability(read);

@@ -4,6 +4,7 @@
 // are turned around (spec §11.1: "A DEPENDENCY_OF B" is "B DEPENDS_ON A",
 // "A CONTAINED_BY B" is "B CONTAINS A", "A DESCRIBED_BY B" is "B DESCRIBES
 // A"), and a package's hasFiles is containment (§7.22 "Files contained").
+// The top-level arrays are read an element at a time (OrderedMemberReader).
 #include <cctype>
 #include <unordered_map>
 
@@ -168,9 +169,12 @@ class SpdxJsonReader {
     OrderedMemberReader members(
         "SPDX",
         {{"externalDocumentRefs",
-          [&](size_t i, const Json& ref) { return ReadExternalDocumentRef(ref, "SPDX: " + where("externalDocumentRefs", i)); }},
+          [&](size_t i, const Json& ref) {
+            return ReadExternalDocumentRef(ref, "SPDX: " + where("externalDocumentRefs", i));
+          }},
          {"creationInfo", nullptr, [&](const Json& top) { return ReadCreators(top); }},
-         {"packages", [&](size_t i, const Json& package) { return ReadPackage(package, where("packages", i)); }},
+         {"packages",
+          [&](size_t i, const Json& package) { return ReadPackage(package, where("packages", i)); }},
          {"files", [&](size_t i, const Json& file) { return ReadFile(file, where("files", i)); }},
          {"snippets",
           [&](size_t, const Json&) {
