@@ -2,7 +2,8 @@
 // (nested ones too) become packages, `dependencies` DEPENDS_ON edges, and
 // `vulnerabilities` findings (VULNERABLE_TO) or, with an `analysis`, VEX
 // statements (VEX_STATUS). The graph itself is BomGraph's
-// (cyclonedx_model.h), which the XML reader shares.
+// (cyclonedx_model.h), which the XML reader shares. The top-level arrays
+// are read an element at a time (OrderedMemberReader), never as one tree.
 #include <array>
 
 #include "evidence/formats/cyclonedx_model.h"
@@ -175,24 +176,38 @@ class CycloneDxReader {
  public:
   explicit CycloneDxReader(std::string spec_version) : graph_(std::move(spec_version)) {}
 
-  Status Read(const Json& bom) {
+  Status Read(ByteView bom, const JsonOutline& outline) {
+    const auto where = [](std::string_view member, size_t index) {
+      return "CycloneDX: " + std::string(member) + "[" + std::to_string(index) + "]";
+    };
     // Listed components first, so that a metadata.component that is also
-    // listed keeps the "path" of its listing.
-    SCITT_ASSIGN_OR_RETURN(const Json* components, OptionalArray(bom, "components", "CycloneDX"));
-    if (components != nullptr) {
-      SCITT_RETURN_IF_ERROR(ReadComponents(*components, "CycloneDX: components", nullptr));
-    }
-    SCITT_ASSIGN_OR_RETURN(const Json* metadata, OptionalObject(bom, "metadata", "CycloneDX"));
-    if (metadata != nullptr) SCITT_RETURN_IF_ERROR(ReadMetadata(*metadata));
-    SCITT_ASSIGN_OR_RETURN(const Json* services, OptionalArray(bom, "services", "CycloneDX"));
-    if (services != nullptr) SCITT_RETURN_IF_ERROR(CountServices(*services, "CycloneDX: services"));
-    SCITT_ASSIGN_OR_RETURN(const Json* dependencies,
-                           OptionalArray(bom, "dependencies", "CycloneDX"));
-    if (dependencies != nullptr) SCITT_RETURN_IF_ERROR(ReadDependencies(*dependencies));
-    SCITT_ASSIGN_OR_RETURN(const Json* vulnerabilities,
-                           OptionalArray(bom, "vulnerabilities", "CycloneDX"));
-    if (vulnerabilities != nullptr) SCITT_RETURN_IF_ERROR(ReadVulnerabilities(*vulnerabilities));
-    return Status::Ok();
+    // listed keeps the "path" of its listing, and every bom-ref is declared
+    // before dependencies and vulnerabilities name it.
+    OrderedMemberReader members(
+        "CycloneDX",
+        {{"components",
+          [&](size_t i, const Json& component) {
+            return ReadListedComponent(component, where("components", i), nullptr);
+          }},
+         {"metadata", nullptr,
+          [&](const Json& top) -> Status {
+            SCITT_ASSIGN_OR_RETURN(const Json* metadata,
+                                   OptionalObject(top, "metadata", "CycloneDX"));
+            return metadata == nullptr ? Status::Ok() : ReadMetadata(*metadata);
+          }},
+         {"services",
+          [&](size_t i, const Json& service) {
+            return CountService(service, where("services", i));
+          }},
+         {"dependencies",
+          [&](size_t i, const Json& dependency) {
+            return ReadDependency(dependency, where("dependencies", i));
+          }},
+         {"vulnerabilities", [&](size_t i, const Json& vulnerability) -> Status {
+            SCITT_ASSIGN_OR_RETURN(auto read, ReadVulnerability(vulnerability, i));
+            return graph_.AddVulnerability(read);
+          }}});
+    return members.Read(bom, outline);
   }
 
   EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
@@ -238,45 +253,40 @@ class CycloneDxReader {
   }
 
   // Nesting depth is bounded by kMaxJsonDepth, so the recursion is too.
-  Status ReadComponents(const Json& components, const std::string& where,
-                        const std::string* parent) {
-    for (size_t i = 0; i < components.size(); ++i) {
-      const std::string here = where + "[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(auto component, ReadComponent(components[i], here));
-      SCITT_ASSIGN_OR_RETURN(std::string id, graph_.AddListedComponent(component, parent));
-      SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(components[i], "components", here));
-      if (nested != nullptr) {
-        SCITT_RETURN_IF_ERROR(ReadComponents(*nested, here + ".components", &id));
-      }
+  Status ReadListedComponent(const Json& element, const std::string& where,
+                             const std::string* parent) {
+    SCITT_ASSIGN_OR_RETURN(auto component, ReadComponent(element, where));
+    SCITT_ASSIGN_OR_RETURN(std::string id, graph_.AddListedComponent(component, parent));
+    SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(element, "components", where));
+    if (nested == nullptr) return Status::Ok();
+    for (size_t i = 0; i < nested->size(); ++i) {
+      SCITT_RETURN_IF_ERROR(
+          ReadListedComponent((*nested)[i], where + ".components[" + std::to_string(i) + "]", &id));
     }
     return Status::Ok();
   }
 
-  Status CountServices(const Json& services, const std::string& where) {
-    for (size_t i = 0; i < services.size(); ++i) {
-      const std::string here = where + "[" + std::to_string(i) + "]";
-      SCITT_RETURN_IF_ERROR(ExpectObject(services[i], here));
-      graph_.AddService();
-      SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(services[i], "services", here));
-      if (nested != nullptr) SCITT_RETURN_IF_ERROR(CountServices(*nested, here + ".services"));
+  Status CountService(const Json& service, const std::string& where) {
+    SCITT_RETURN_IF_ERROR(ExpectObject(service, where));
+    graph_.AddService();
+    SCITT_ASSIGN_OR_RETURN(const Json* nested, OptionalArray(service, "services", where));
+    if (nested == nullptr) return Status::Ok();
+    for (size_t i = 0; i < nested->size(); ++i) {
+      SCITT_RETURN_IF_ERROR(CountService((*nested)[i], where + ".services[" + std::to_string(i) + "]"));
     }
     return Status::Ok();
   }
 
-  Status ReadDependencies(const Json& dependencies) {
-    for (size_t i = 0; i < dependencies.size(); ++i) {
-      const std::string where = "CycloneDX: dependencies[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString(dependencies[i], "ref", where));
-      SCITT_ASSIGN_OR_RETURN(std::string from, graph_.AddDependencyEntry(ref));
-      SCITT_ASSIGN_OR_RETURN(const Json* depends_on,
-                             OptionalArray(dependencies[i], "dependsOn", where));
-      if (depends_on == nullptr) continue;
-      for (size_t j = 0; j < depends_on->size(); ++j) {
-        SCITT_ASSIGN_OR_RETURN(
-            std::string target,
-            ExpectString((*depends_on)[j], where + ".dependsOn[" + std::to_string(j) + "]"));
-        SCITT_RETURN_IF_ERROR(graph_.AddDependsOn(from, target));
-      }
+  Status ReadDependency(const Json& dependency, const std::string& where) {
+    SCITT_ASSIGN_OR_RETURN(std::string ref, RequiredString(dependency, "ref", where));
+    SCITT_ASSIGN_OR_RETURN(std::string from, graph_.AddDependencyEntry(ref));
+    SCITT_ASSIGN_OR_RETURN(const Json* depends_on, OptionalArray(dependency, "dependsOn", where));
+    if (depends_on == nullptr) return Status::Ok();
+    for (size_t j = 0; j < depends_on->size(); ++j) {
+      SCITT_ASSIGN_OR_RETURN(
+          std::string target,
+          ExpectString((*depends_on)[j], where + ".dependsOn[" + std::to_string(j) + "]"));
+      SCITT_RETURN_IF_ERROR(graph_.AddDependsOn(from, target));
     }
     return Status::Ok();
   }
@@ -354,26 +364,19 @@ class CycloneDxReader {
     return out;
   }
 
-  Status ReadVulnerabilities(const Json& vulnerabilities) {
-    for (size_t i = 0; i < vulnerabilities.size(); ++i) {
-      SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(vulnerabilities[i], i));
-      SCITT_RETURN_IF_ERROR(graph_.AddVulnerability(vulnerability));
-    }
-    return Status::Ok();
-  }
-
   BomGraph graph_;
 };
 
 }  // namespace
 
-Result<EvidenceDocument> ParseCycloneDx(const Json& bom) {
-  SCITT_RETURN_IF_ERROR(ExpectObject(bom, "CycloneDX: the BOM"));
-  SCITT_ASSIGN_OR_RETURN(std::string format, RequiredString(bom, "bomFormat", "CycloneDX"));
+Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline) {
+  SCITT_RETURN_IF_ERROR(ExpectObject(outline.value, "CycloneDX: the BOM"));
+  SCITT_ASSIGN_OR_RETURN(std::string format, RequiredString(outline.value, "bomFormat", "CycloneDX"));
   if (format != "CycloneDX") return Invalid("CycloneDX: bomFormat must be \"CycloneDX\"");
-  SCITT_ASSIGN_OR_RETURN(std::string spec_version, RequiredString(bom, "specVersion", "CycloneDX"));
+  SCITT_ASSIGN_OR_RETURN(std::string spec_version,
+                         RequiredString(outline.value, "specVersion", "CycloneDX"));
   CycloneDxReader reader(std::move(spec_version));
-  SCITT_RETURN_IF_ERROR(reader.Read(bom));
+  SCITT_RETURN_IF_ERROR(reader.Read(bom, outline));
   return std::move(reader).Finish();
 }
 

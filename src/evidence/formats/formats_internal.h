@@ -2,15 +2,20 @@
 // format parsers share, and the parsers' entry points behind Parse().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
+#include "base/json.h"
 #include "base/result.h"
 #include "evidence/formats/graph.h"
 
@@ -22,6 +27,9 @@ using Json = nlohmann::json;
 // repeated in one object (two readers could take different values). `what`
 // names the document in messages.
 Result<Json> ParseJson(ByteView bytes, std::string_view what);
+// The same checks and errors, returning the outline (base/json.h) for a
+// parser that reads the top-level arrays with ForEachTopLevelElement.
+Result<JsonOutline> OutlineJson(ByteView bytes, std::string_view what);
 
 // Field access for objects the parsers walk. `where` names the object in
 // messages ("CycloneDX: components[3]"). Absent and null fields read as
@@ -39,12 +47,61 @@ Result<std::string> ExpectString(const Json& value, const std::string& where);
 
 Error Invalid(std::string message);
 
+// Reads the members of a document's top-level object in a fixed order
+// whatever their order in the document, so that the graph and the first
+// error are those of a reader going through a whole DOM in that order. The
+// arrays are read an element at a time as ForEachTopLevelElement hands them
+// over; one that comes before its turn waits, whole, until its turn comes.
+// Other members are read from the outline.
+class OrderedMemberReader : private TopLevelElementVisitor {
+ public:
+  struct Member {
+    // A member that must be an array when present (else "<what>.<key> must
+    // be an array"): `element` reads its element `index`.
+    Member(std::string_view key, std::function<Status(size_t index, const Json& element)> element)
+        : key(key), element(std::move(element)) {}
+    // Any other member: `outline` reads it from the outline's top-level
+    // object.
+    Member(std::string_view key, std::nullptr_t, std::function<Status(const Json& outline)> outline)
+        : key(key), outline(std::move(outline)) {}
+
+    std::string_view key;
+    std::function<Status(size_t index, const Json& element)> element;
+    std::function<Status(const Json& outline)> outline;
+  };
+
+  // `what` names the document in messages ("CycloneDX").
+  OrderedMemberReader(std::string what, std::vector<Member> members);
+  // Reads `document`, whose outline (OutlineJson) is `outline`.
+  Status Read(ByteView document, const JsonOutline& outline);
+
+ private:
+  bool Wants(const std::string& key) override;
+  bool Element(const std::string& key, size_t index, Json element) override;
+  bool End(const std::string& key) override;
+  size_t Index(std::string_view key) const;
+  // Reads the members whose turn it is, up to the first whose array is
+  // still to come in the document.
+  Status Advance();
+
+  const std::string what_;
+  const std::vector<Member> members_;
+  const JsonOutline* outline_ = nullptr;  // while Read runs
+  size_t next_ = 0;                       // the member being read
+  std::vector<bool> arrived_;             // its array was walked, or it has none
+  std::vector<std::vector<Json>> waiting_;  // elements read before their turn
+  Status status_;                         // why a visitor call stopped the walk
+};
+
 // Collects one document's nodes and edges: merges nodes with equal ids
 // (attributes already set keep their first value), drops repeated edges and
 // enforces kMaxNodes / kMaxEdges.
 class GraphBuilder {
  public:
   GraphBuilder(DocumentFormat format, std::string spec_version);
+  // The indexes below point into the document: not copied or moved.
+  GraphBuilder(const GraphBuilder&) = delete;
+  GraphBuilder& operator=(const GraphBuilder&) = delete;
 
   Status AddNode(NodeKind kind, const std::string& id, Attributes attributes = {});
   // Adds `edge` unless one with the same identity exists (then keeps that).
@@ -59,11 +116,35 @@ class GraphBuilder {
   EvidenceDocument Finish() && { return std::move(document_); }
 
  private:
-  static std::string EdgeIdentity(const Edge& edge);
+  // Hash and equality of positions in document_.nodes by the node's id,
+  // and of an id itself (to look one up).
+  struct ById {
+    using is_transparent = void;
+    std::string_view Id(size_t position) const { return (*nodes)[position].id; }
+    std::string_view Id(std::string_view id) const { return id; }
+    size_t operator()(auto key) const { return std::hash<std::string_view>()(Id(key)); }
+    bool operator()(auto a, auto b) const { return Id(a) == Id(b); }
+    const std::vector<Node>* nodes;
+  };
+  // The same for positions in document_.edges by the edge's identity: kind,
+  // from, to and the "product" and "path" attributes (see AddEdge), and of
+  // an edge itself.
+  struct ByIdentity {
+    using is_transparent = void;
+    const Edge& At(size_t position) const { return (*edges)[position]; }
+    const Edge& At(const Edge* edge) const { return *edge; }
+    size_t operator()(auto key) const { return Hash(At(key)); }
+    bool operator()(auto a, auto b) const { return SameIdentity(At(a), At(b)); }
+    static size_t Hash(const Edge& edge);
+    static bool SameIdentity(const Edge& a, const Edge& b);
+    const std::vector<Edge>* edges;
+  };
 
   EvidenceDocument document_;
-  std::unordered_map<std::string, size_t> node_positions_;  // node id -> index in nodes
-  std::unordered_map<std::string, size_t> edge_positions_;  // EdgeIdentity -> index in edges
+  // Positions, not copies of the ids and identities: a large SBOM's
+  // hundreds of thousands of ids would otherwise be held twice.
+  std::unordered_set<size_t, ById, ById> node_positions_;
+  std::unordered_set<size_t, ByIdentity, ByIdentity> edge_positions_;
 };
 
 // The id of an artifact named by an in-toto / SLSA digest set: "sha256:<hex>"
@@ -84,9 +165,13 @@ struct SwidLinkRule {
 };
 SwidLinkRule SwidLink(std::string_view rel);
 
-// The format parsers, each given the parsed document.
-Result<EvidenceDocument> ParseCycloneDx(const Json& bom);
-Result<EvidenceDocument> ParseSpdx(const Json& document);
+// CycloneDX JSON, given the document and its outline (OutlineJson): the
+// top-level arrays are read an element at a time (OrderedMemberReader), so
+// that memory follows the graph, not the document.
+Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline);
+// SPDX 2 JSON, the same way.
+Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline);
+// The other format parsers, each given the parsed document.
 Result<EvidenceDocument> ParseOpenVex(const Json& document);
 // `container` is recorded in the result ("bare-statement", "dsse", …).
 Result<EvidenceDocument> ParseInTotoStatement(const Json& statement, std::string container);

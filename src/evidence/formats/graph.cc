@@ -58,58 +58,79 @@ SwidLinkRule SwidLink(std::string_view rel) {
   return {};
 }
 
-GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version) {
+GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version)
+    : node_positions_(0, ById{&document_.nodes}, ById{&document_.nodes}),
+      edge_positions_(0, ByIdentity{&document_.edges}, ByIdentity{&document_.edges}) {
   document_.format = format;
   document_.spec_version = std::move(spec_version);
 }
 
 Status GraphBuilder::AddNode(NodeKind kind, const std::string& id, Attributes attributes) {
-  if (const auto it = node_positions_.find(id); it != node_positions_.end()) {
-    document_.nodes[it->second].attributes.merge(attributes);
+  if (const auto it = node_positions_.find(std::string_view(id)); it != node_positions_.end()) {
+    document_.nodes[*it].attributes.merge(attributes);
     return Status::Ok();
   }
   if (document_.nodes.size() >= kMaxNodes) {
     return Invalid(std::string(DocumentFormatName(document_.format)) + ": more than " +
                    std::to_string(kMaxNodes) + " graph nodes");
   }
-  node_positions_.emplace(id, document_.nodes.size());
   document_.nodes.push_back(Node{kind, id, std::move(attributes)});
+  node_positions_.insert(document_.nodes.size() - 1);
   return Status::Ok();
 }
 
 // A VEX status on a subcomponent is scoped to the product it sits in, so the
 // same subcomponent may carry different statuses in different products; a
 // SARIF result is one finding however many others share its rule and file.
-std::string GraphBuilder::EdgeIdentity(const Edge& edge) {
-  std::string identity(EdgeKindName(edge.kind));
-  identity.append(1, '\0').append(edge.from).append(1, '\0').append(edge.to);
-  for (const char* scope : {"product", "path"}) {
-    const auto it = edge.attributes.find(scope);
-    identity.append(1, '\0').append(it == edge.attributes.end() ? "" : it->second);
+namespace {
+
+constexpr const char* kScopes[] = {"product", "path"};
+
+std::string_view Scope(const Edge& edge, const char* scope) {
+  const auto it = edge.attributes.find(scope);
+  return it == edge.attributes.end() ? std::string_view() : std::string_view(it->second);
+}
+
+}  // namespace
+
+size_t GraphBuilder::ByIdentity::Hash(const Edge& edge) {
+  size_t hash = static_cast<size_t>(edge.kind);
+  const auto mix = [&hash](std::string_view text) {
+    hash ^= std::hash<std::string_view>()(text) + 0x9e3779b97f4a7c15 + (hash << 6) + (hash >> 2);
+  };
+  mix(edge.from);
+  mix(edge.to);
+  for (const char* scope : kScopes) mix(Scope(edge, scope));
+  return hash;
+}
+
+bool GraphBuilder::ByIdentity::SameIdentity(const Edge& a, const Edge& b) {
+  if (a.kind != b.kind || a.from != b.from || a.to != b.to) return false;
+  for (const char* scope : kScopes) {
+    if (Scope(a, scope) != Scope(b, scope)) return false;
   }
-  return identity;
+  return true;
 }
 
 const Edge* GraphBuilder::FindEdge(const Edge& edge) const {
-  const auto it = edge_positions_.find(EdgeIdentity(edge));
-  return it == edge_positions_.end() ? nullptr : &document_.edges[it->second];
+  const auto it = edge_positions_.find(&edge);
+  return it == edge_positions_.end() ? nullptr : &document_.edges[*it];
 }
 
 Status GraphBuilder::AddEdge(Edge edge) {
-  std::string identity = EdgeIdentity(edge);
-  if (edge_positions_.contains(identity)) return Status::Ok();
+  if (edge_positions_.contains(&edge)) return Status::Ok();
   if (document_.edges.size() >= kMaxEdges) {
     return Invalid(std::string(DocumentFormatName(document_.format)) + ": more than " +
                    std::to_string(kMaxEdges) + " graph edges");
   }
-  edge_positions_.emplace(std::move(identity), document_.edges.size());
   document_.edges.push_back(std::move(edge));
+  edge_positions_.insert(document_.edges.size() - 1);
   return Status::Ok();
 }
 
 Status GraphBuilder::SetEdge(Edge edge) {
-  if (const auto it = edge_positions_.find(EdgeIdentity(edge)); it != edge_positions_.end()) {
-    document_.edges[it->second] = std::move(edge);
+  if (const auto it = edge_positions_.find(&edge); it != edge_positions_.end()) {
+    document_.edges[*it] = std::move(edge);
     return Status::Ok();
   }
   return AddEdge(std::move(edge));

@@ -34,12 +34,16 @@ bool ContextStartsWith(const Json& document, std::string_view prefix) {
   return StringFieldStartsWith(document, "@context", prefix);
 }
 
-Result<EvidenceDocument> ParseByShape(const Json& document) {
-  if (!document.is_object()) {
+// The outline has every top-level field the shapes are told apart by.
+// CycloneDX and SPDX 2 read the document from its outline; the others from
+// a DOM.
+Result<EvidenceDocument> ParseByShape(ByteView bytes, const JsonOutline& outline) {
+  if (!outline.value.is_object()) {
     return MakeError(ErrorCode::kUnsupported, "evidence: a JSON document that is not an object");
   }
-  if (document.contains("bomFormat")) return internal::ParseCycloneDx(document);
-  if (document.contains("spdxVersion")) return internal::ParseSpdx(document);
+  if (outline.value.contains("bomFormat")) return internal::ParseCycloneDx(bytes, outline);
+  if (outline.value.contains("spdxVersion")) return internal::ParseSpdx(bytes, outline);
+  SCITT_ASSIGN_OR_RETURN(const Json document, internal::ParseJson(bytes, "evidence"));
   if (ContextStartsWith(document, "https://openvex.dev/ns")) {
     return internal::ParseOpenVex(document);
   }
@@ -97,13 +101,16 @@ Result<EvidenceDocument> ParseXmlByRoot(ByteView document) {
 Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document) {
   const std::string type = MediaType(content_type);
   if (type == kCycloneDxJson) {
-    SCITT_ASSIGN_OR_RETURN(Json bom, internal::ParseJson(document, "CycloneDX"));
-    return internal::ParseCycloneDx(bom);
+    SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "CycloneDX"));
+    return internal::ParseCycloneDx(document, outline);
   }
   if (type == kSpdxJson) {
-    SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX"));
-    if (spdx.is_object() && spdx.contains("@context")) return internal::ParseSpdx3(spdx);
-    return internal::ParseSpdx(spdx);
+    SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "SPDX"));
+    if (!outline.value.is_object() || !outline.value.contains("@context")) {
+      return internal::ParseSpdx(document, outline);
+    }
+    SCITT_ASSIGN_OR_RETURN(Json spdx3, internal::ParseJson(document, "SPDX"));
+    return internal::ParseSpdx3(spdx3);
   }
   if (type == kJsonLd) {
     SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX 3"));
@@ -141,8 +148,8 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
     return internal::ParseSarif(log);
   }
   if (type == kGenericJson || type.empty()) {
-    SCITT_ASSIGN_OR_RETURN(Json json, internal::ParseJson(document, "evidence"));
-    return ParseByShape(json);
+    SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "evidence"));
+    return ParseByShape(document, outline);
   }
   return MakeError(ErrorCode::kUnsupported,
                    "evidence: no parser for content type \"" + type.substr(0, 100) + "\"");

@@ -4,6 +4,7 @@
 // are turned around (spec §11.1: "A DEPENDENCY_OF B" is "B DEPENDS_ON A",
 // "A CONTAINED_BY B" is "B CONTAINS A", "A DESCRIBED_BY B" is "B DESCRIBES
 // A"), and a package's hasFiles is containment (§7.22 "Files contained").
+// The top-level arrays are read an element at a time (OrderedMemberReader).
 #include <cctype>
 #include <unordered_map>
 
@@ -161,56 +162,43 @@ class SpdxJsonReader {
  public:
   explicit SpdxJsonReader(SpdxDocument2& model) : model_(model) {}
 
-  Status Read(const Json& document) {
-    SCITT_RETURN_IF_ERROR(ReadExternalDocumentRefs(document));
-    SCITT_RETURN_IF_ERROR(ReadCreators(document));
-    SCITT_ASSIGN_OR_RETURN(const Json* packages, OptionalArray(document, "packages", "SPDX"));
-    if (packages != nullptr) {
-      for (size_t i = 0; i < packages->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(ReadPackage((*packages)[i], "packages[" + std::to_string(i) + "]"));
-      }
-    }
-    SCITT_ASSIGN_OR_RETURN(const Json* files, OptionalArray(document, "files", "SPDX"));
-    if (files != nullptr) {
-      for (size_t i = 0; i < files->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(ReadFile((*files)[i], "files[" + std::to_string(i) + "]"));
-      }
-    }
-    SCITT_ASSIGN_OR_RETURN(const Json* snippets, OptionalArray(document, "snippets", "SPDX"));
-    if (snippets != nullptr) model_.snippets = snippets->size();
-    SCITT_ASSIGN_OR_RETURN(const Json* describes,
-                           OptionalArray(document, "documentDescribes", "SPDX"));
-    if (describes != nullptr) {
-      for (size_t i = 0; i < describes->size(); ++i) {
-        SCITT_ASSIGN_OR_RETURN(
-            std::string element,
-            ExpectString((*describes)[i], "SPDX: documentDescribes[" + std::to_string(i) + "]"));
-        model_.describes.push_back({model_.document_id, "documentDescribes", std::move(element)});
-      }
-    }
-    SCITT_ASSIGN_OR_RETURN(const Json* relationships,
-                           OptionalArray(document, "relationships", "SPDX"));
-    if (relationships != nullptr) {
-      for (size_t i = 0; i < relationships->size(); ++i) {
-        SCITT_RETURN_IF_ERROR(ReadRelationship((*relationships)[i],
-                                               "SPDX: relationships[" + std::to_string(i) + "]"));
-      }
-    }
-    return Status::Ok();
+  Status Read(ByteView document, const JsonOutline& outline) {
+    const auto where = [](std::string_view member, size_t index) {
+      return std::string(member) + "[" + std::to_string(index) + "]";
+    };
+    OrderedMemberReader members(
+        "SPDX",
+        {{"externalDocumentRefs",
+          [&](size_t i, const Json& ref) {
+            return ReadExternalDocumentRef(ref, "SPDX: " + where("externalDocumentRefs", i));
+          }},
+         {"creationInfo", nullptr, [&](const Json& top) { return ReadCreators(top); }},
+         {"packages",
+          [&](size_t i, const Json& package) { return ReadPackage(package, where("packages", i)); }},
+         {"files", [&](size_t i, const Json& file) { return ReadFile(file, where("files", i)); }},
+         {"snippets",
+          [&](size_t, const Json&) {
+            ++model_.snippets;
+            return Status::Ok();
+          }},
+         {"documentDescribes",
+          [&](size_t i, const Json& described) -> Status {
+            SCITT_ASSIGN_OR_RETURN(std::string element,
+                                   ExpectString(described, "SPDX: " + where("documentDescribes", i)));
+            model_.describes.push_back({model_.document_id, "documentDescribes", std::move(element)});
+            return Status::Ok();
+          }},
+         {"relationships", [&](size_t i, const Json& relationship) {
+            return ReadRelationship(relationship, "SPDX: " + where("relationships", i));
+          }}});
+    return members.Read(document, outline);
   }
 
  private:
-  Status ReadExternalDocumentRefs(const Json& document) {
-    SCITT_ASSIGN_OR_RETURN(const Json* refs,
-                           OptionalArray(document, "externalDocumentRefs", "SPDX"));
-    if (refs == nullptr) return Status::Ok();
-    for (size_t i = 0; i < refs->size(); ++i) {
-      const std::string where = "SPDX: externalDocumentRefs[" + std::to_string(i) + "]";
-      SCITT_ASSIGN_OR_RETURN(std::string id,
-                             RequiredString((*refs)[i], "externalDocumentId", where));
-      SCITT_ASSIGN_OR_RETURN(std::string uri, RequiredString((*refs)[i], "spdxDocument", where));
-      model_.external_documents.emplace(std::move(id), std::move(uri));
-    }
+  Status ReadExternalDocumentRef(const Json& ref, const std::string& where) {
+    SCITT_ASSIGN_OR_RETURN(std::string id, RequiredString(ref, "externalDocumentId", where));
+    SCITT_ASSIGN_OR_RETURN(std::string uri, RequiredString(ref, "spdxDocument", where));
+    model_.external_documents.emplace(std::move(id), std::move(uri));
     return Status::Ok();
   }
 
@@ -322,14 +310,14 @@ Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document) {
   return std::move(writer).Finish();
 }
 
-Result<EvidenceDocument> ParseSpdx(const Json& document) {
-  SCITT_RETURN_IF_ERROR(ExpectObject(document, "SPDX: the document"));
+Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline) {
+  SCITT_RETURN_IF_ERROR(ExpectObject(outline.value, "SPDX: the document"));
   SpdxDocument2 model;
-  SCITT_ASSIGN_OR_RETURN(model.spec_version, RequiredString(document, "spdxVersion", "SPDX"));
+  SCITT_ASSIGN_OR_RETURN(model.spec_version, RequiredString(outline.value, "spdxVersion", "SPDX"));
   SCITT_RETURN_IF_ERROR(CheckSpdx2Version(model.spec_version));
-  SCITT_ASSIGN_OR_RETURN(auto document_id, OptionalString(document, "SPDXID", "SPDX"));
+  SCITT_ASSIGN_OR_RETURN(auto document_id, OptionalString(outline.value, "SPDXID", "SPDX"));
   if (document_id) model.document_id = *document_id;
-  SCITT_RETURN_IF_ERROR(SpdxJsonReader(model).Read(document));
+  SCITT_RETURN_IF_ERROR(SpdxJsonReader(model).Read(document, outline));
   return SpdxGraph(model);
 }
 
