@@ -30,6 +30,7 @@ void AddBenchCommands(CLI::App& app, Action* action);
 void AddRegistryCommands(CLI::App& app, Action* action);
 void AddQueryCommands(CLI::App& app, Action* action);
 void AddIndexCommands(CLI::App& app, Action* action);
+void AddAppraiseCommand(CLI::App& app, Action* action);
 // The registry client verbs, under the `registry` group.
 void AddRegistryAttachCommand(CLI::App* registry_cmd, Action* action);
 void AddRegistryDiscoverCommands(CLI::App* registry_cmd, Action* action);

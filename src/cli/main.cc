@@ -34,6 +34,7 @@ int Main(int argc, char** argv) {
   AddRegistryCommands(app, &action);
   AddQueryCommands(app, &action);
   AddIndexCommands(app, &action);
+  AddAppraiseCommand(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/appraisal/appraisal_routes.h"
 #include "api/dispatch.h"
 #include "api/evidence/evidence_routes.h"
 #include "api/guard.h"
@@ -302,6 +303,14 @@ void Service::Impl::AddRoutes() {
   evidence_reads.log = log.get();
   evidence_reads.reads = reads.get();
   api::AddEvidenceRoutes(evidence_reads, *router);
+
+  api::AppraisalDeps appraisals;
+  appraisals.store = evidence.get();
+  appraisals.graph = graph.get();
+  appraisals.log = log.get();
+  appraisals.reads = reads.get();
+  appraisals.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  api::AddAppraisalRoutes(appraisals, *router);
 
   api::StatusDeps status;
   status.log = log.get();

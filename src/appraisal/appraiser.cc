@@ -1,0 +1,218 @@
+#include "appraisal/appraiser.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "base/text.h"
+#include "evidence/formats/parse.h"
+#include "evidence/graph_queries.h"
+#include "registry/scitt_profile.h"
+
+namespace scitt::appraisal {
+namespace {
+
+constexpr int64_t kSecondsPerDay = 86'400;
+constexpr size_t kStatementsPerPage = 1000;
+constexpr int kPackageDepth = 10;  // deny_packages look this deep
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::vector<uint64_t> Sorted(std::set<uint64_t> entries) { return {entries.begin(), entries.end()}; }
+
+// Evidence of the rule's format from one of its issuers, young enough: the
+// latest such statement about the subject below the tree size.
+Result<RuleOutcome> ApplyEvidenceRule(const evidence::EvidenceStore& store, const EvidenceRule& rule,
+                                      const Question& question, const std::string& about, uint64_t tree_size,
+                                      size_t index) {
+  RuleOutcome out{.rule = "evidence[" + std::to_string(index) + "]"};
+  const std::string wanted = rule.format + (rule.issuers.empty() ? "" : " from " + Join(rule.issuers));
+  const std::optional<int64_t> oldest =
+      rule.max_age_days ? std::optional<int64_t>(question.now - *rule.max_age_days * kSecondsPerDay) : std::nullopt;
+  std::optional<evidence::IndexedStatement> latest, too_old;
+  evidence::StatementQuery query{.subject = about, .limit = kStatementsPerPage};
+  while (true) {
+    SCITT_ASSIGN_OR_RETURN(evidence::StatementPage page, store.FindStatements(query));
+    for (evidence::IndexedStatement& statement : page.statements) {
+      if (statement.entry >= tree_size) break;
+      if (statement.format != rule.format) continue;
+      if (!rule.issuers.empty() && (!statement.issuer || std::find(rule.issuers.begin(), rule.issuers.end(),
+                                                                   *statement.issuer) == rule.issuers.end())) {
+        continue;
+      }
+      if (oldest && statement.registered_at < *oldest) {
+        too_old = std::move(statement);
+      } else {
+        latest = std::move(statement);
+      }
+    }
+    if (page.statements.size() < query.limit || page.statements.back().entry >= tree_size) break;
+    query.after = page.statements.back().entry;
+  }
+  if (latest) {
+    out.passed = true;
+    out.reason = wanted + ": entry " + std::to_string(latest->entry) + ", registered " +
+                 FormatUtc(latest->registered_at);
+    out.entries = {latest->entry};
+  } else if (too_old) {
+    out.reason = "no " + wanted + " in the last " + std::to_string(*rule.max_age_days) +
+                 " days; the latest, entry " + std::to_string(too_old->entry) + ", was registered " +
+                 FormatUtc(too_old->registered_at);
+    out.entries = {too_old->entry};
+  } else {
+    out.reason = "no " + wanted + " about " + question.subject;
+  }
+  return out;
+}
+
+// The severity a finding's edge gives (its scanner's rating), if any.
+std::optional<Severity> FindingSeverity(const evidence::FoundEdge& finding) {
+  const auto attributes = nlohmann::json::parse(finding.edge.attributes, nullptr, /*allow_exceptions=*/false);
+  if (!attributes.is_object() || !attributes.contains("severity") || !attributes["severity"].is_string()) {
+    return std::nullopt;
+  }
+  std::string name = attributes["severity"].get<std::string>();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ParseSeverity(name);
+}
+
+RuleOutcome ApplyVulnerabilityRule(const VulnerabilityRule& rule, const evidence::Walk& walk,
+                                   const std::map<std::string, int, std::less<>>& depth_of) {
+  RuleOutcome out{.rule = "vulnerabilities"};
+  // The facts about nodes within the rule's depth.
+  std::vector<evidence::FoundEdge> facts;
+  for (const evidence::FoundEdge& fact : walk.facts) {
+    const auto it = depth_of.find(fact.edge.from);
+    if (it != depth_of.end() && it->second <= rule.depth) facts.push_back(fact);
+  }
+  std::vector<evidence::Vulnerability> vulnerabilities = evidence::ApplyVex(facts, rule.vex_issuers);
+  std::set<uint64_t> entries;
+  std::vector<std::string> denied, closed;
+  for (const evidence::Vulnerability& vulnerability : vulnerabilities) {
+    if (vulnerability.findings.empty()) continue;  // a VEX about something nobody found
+    std::optional<Severity> severity;
+    bool unknown = false;
+    for (const evidence::FoundEdge& finding : vulnerability.findings) {
+      const std::optional<Severity> rated = FindingSeverity(finding);
+      if (!rated) unknown = true;
+      if (rated && (!severity || *rated > *severity)) severity = rated;
+    }
+    const bool listed = std::find(rule.deny_ids.begin(), rule.deny_ids.end(), vulnerability.id) != rule.deny_ids.end();
+    const bool severe = rule.deny_severity &&
+                        ((severity && *severity >= *rule.deny_severity) || (!severity && unknown && rule.deny_unknown_severity));
+    if (!listed && !severe) continue;
+    // An empty vex_issuers trusts nobody's VEX (ApplyVex would trust all).
+    const bool open = rule.vex_issuers.empty() || vulnerability.open;
+    for (const evidence::FoundEdge& finding : vulnerability.findings) entries.insert(finding.entry);
+    for (const evidence::VexAssessment& vex : vulnerability.vex) {
+      if (std::find(rule.vex_issuers.begin(), rule.vex_issuers.end(), vex.issuer.value_or("")) !=
+          rule.vex_issuers.end()) {
+        entries.insert(vex.entry);
+      }
+    }
+    const std::string described =
+        vulnerability.id + " (" + (severity ? std::string(SeverityName(*severity)) : "no severity") +
+        (listed ? ", denied by id" : "") + ")";
+    (open ? denied : closed).push_back(described);
+  }
+  if (walk.truncated) {
+    out.reason = "the dependency graph is larger than a walk reads (" + std::to_string(walk.reached) +
+                 " nodes): not every finding could be seen";
+  } else if (!denied.empty()) {
+    out.reason = "denied: " + Join(denied);
+  } else {
+    out.passed = true;
+    out.reason = closed.empty() ? "no denied vulnerability" : "closed by VEX: " + Join(closed);
+  }
+  out.entries = Sorted(std::move(entries));
+  return out;
+}
+
+// The base of a purl (before its version, qualifiers and subpath) and its
+// version, as NormalizePurl spells them.
+std::pair<std::string, std::string> SplitPurl(std::string_view purl) {
+  const std::string_view path = purl.substr(0, purl.find_first_of("?#"));
+  const size_t slash = path.rfind('/');
+  const size_t at = path.rfind('@');
+  if (at == std::string_view::npos || (slash != std::string_view::npos && at < slash)) return {std::string(path), ""};
+  return {std::string(path.substr(0, at)), std::string(path.substr(at + 1))};
+}
+
+RuleOutcome ApplyDeniedPackages(const std::vector<std::string>& denied_purls, const evidence::Walk& walk) {
+  RuleOutcome out{.rule = "deny_packages"};
+  std::vector<std::pair<std::string, std::string>> denied;
+  for (const std::string& purl : denied_purls) denied.push_back(SplitPurl(evidence::NormalizePurl(purl)));
+  std::map<std::string_view, const evidence::Reached*> by_node;
+  for (const evidence::Reached& node : walk.nodes) by_node.emplace(node.node, &node);
+  std::set<uint64_t> entries;
+  std::vector<std::string> found;
+  for (const evidence::Reached& node : walk.nodes) {
+    if (!node.node.starts_with("pkg:")) continue;
+    const auto [base, version] = SplitPurl(node.node);
+    const bool hit = std::any_of(denied.begin(), denied.end(), [&, &version = version, &base = base](const auto& d) {
+      return d.first == base && (d.second.empty() || d.second == version);
+    });
+    if (!hit) continue;
+    found.emplace_back(node.node);
+    // The entries of each step from the artifact to it.
+    for (const evidence::Reached* step = &node; step != nullptr;) {
+      entries.insert(step->via.entry);
+      const auto parent = by_node.find(step->via.from);
+      step = parent == by_node.end() ? nullptr : parent->second;
+    }
+  }
+  if (!found.empty()) {
+    out.reason = "denied packages under the artifact: " + Join(found);
+  } else if (walk.truncated) {
+    out.reason = "the dependency graph is larger than a walk reads (" + std::to_string(walk.reached) +
+                 " nodes): not every package could be seen";
+  } else {
+    out.passed = true;
+    out.reason = "none of " + std::to_string(denied.size()) + " denied packages among " +
+                 std::to_string(walk.reached) + " nodes";
+  }
+  out.entries = Sorted(std::move(entries));
+  return out;
+}
+
+}  // namespace
+
+Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::DependencyGraph& graph, const Policy& policy,
+                         const Question& question) {
+  Verdict out{.subject = question.subject, .policy = policy.name};
+  // One graph for every rule: the dependency walk fixes the tree size.
+  evidence::WalkQuery walk_query{.direction = evidence::WalkDirection::kDependencies, .as_of = question.as_of};
+  walk_query.max_depth = std::max(policy.vulnerabilities ? policy.vulnerabilities->depth : 0,
+                                  policy.deny_packages.empty() ? 0 : kPackageDepth);
+  // An OCI subject is its digest: statements about it in any repository,
+  // or about the bare digest, and the graph's node.
+  std::string about = question.subject;
+  if (auto oci = registry::ParseOciSubject(question.subject)) {
+    about = oci->digest.ToString();
+    walk_query.starts = {about};
+  } else {
+    walk_query.starts = {evidence::NormalizePurl(question.subject)};
+  }
+  SCITT_ASSIGN_OR_RETURN(const evidence::Walk walk, graph.WalkFrom(walk_query));
+  out.tree_size = walk.tree_size;
+  std::map<std::string, int, std::less<>> depth_of{{walk_query.starts.front(), 0}};
+  for (const evidence::Reached& node : walk.nodes) depth_of.emplace(node.node, node.depth);
+
+  for (size_t i = 0; i < policy.evidence.size(); ++i) {
+    SCITT_ASSIGN_OR_RETURN(RuleOutcome outcome,
+                           ApplyEvidenceRule(store, policy.evidence[i], question, about, out.tree_size, i));
+    out.rules.push_back(std::move(outcome));
+  }
+  if (policy.vulnerabilities) out.rules.push_back(ApplyVulnerabilityRule(*policy.vulnerabilities, walk, depth_of));
+  if (!policy.deny_packages.empty()) out.rules.push_back(ApplyDeniedPackages(policy.deny_packages, walk));
+  out.allow = std::all_of(out.rules.begin(), out.rules.end(), [](const RuleOutcome& r) { return r.passed; });
+  return out;
+}
+
+}  // namespace scitt::appraisal

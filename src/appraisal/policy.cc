@@ -1,0 +1,159 @@
+#include "appraisal/policy.h"
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+
+#include <nlohmann/json.hpp>
+
+#include "base/json.h"
+
+namespace scitt::appraisal {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kMaxDepth = 16;
+constexpr size_t kMaxPolicyBytes = 1 << 20;
+constexpr size_t kMaxListItems = 10'000;
+
+constexpr std::array<std::pair<std::string_view, Severity>, 6> kSeverities = {{
+    {"none", Severity::kNone},
+    {"info", Severity::kInfo},
+    {"low", Severity::kLow},
+    {"medium", Severity::kMedium},
+    {"high", Severity::kHigh},
+    {"critical", Severity::kCritical},
+}};
+
+Error Invalid(const std::string& message) {
+  return MakeError(ErrorCode::kInvalidArgument, "appraisal policy: " + message);
+}
+
+// Refuses a member of `object` not in `known`.
+Status OnlyKnown(const Json& object, std::initializer_list<std::string_view> known, const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return Invalid(where + ": unknown field \"" + key.substr(0, 100) + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Text(const Json& value, const std::string& where) {
+  if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+    return Invalid(where + " must be a non-empty string");
+  }
+  return value.get<std::string>();
+}
+
+Result<std::vector<std::string>> TextList(const Json& object, const char* key, const std::string& where) {
+  std::vector<std::string> out;
+  const auto it = object.find(key);
+  if (it == object.end()) return out;
+  if (!it->is_array() || it->size() > kMaxListItems) {
+    return Invalid(where + "." + key + " must be an array of at most " + std::to_string(kMaxListItems) + " strings");
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    SCITT_ASSIGN_OR_RETURN(std::string item, Text((*it)[i], where + "." + key + "[" + std::to_string(i) + "]"));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<std::optional<int64_t>> Count(const Json& object, const char* key, int64_t max, const std::string& where) {
+  const auto it = object.find(key);
+  if (it == object.end()) return std::optional<int64_t>();
+  if (!it->is_number_unsigned() || it->get<uint64_t>() > static_cast<uint64_t>(max)) {
+    return Invalid(where + "." + key + " must be a whole number from 0 to " + std::to_string(max));
+  }
+  return std::optional<int64_t>(static_cast<int64_t>(it->get<uint64_t>()));
+}
+
+Result<EvidenceRule> ParseEvidenceRule(const Json& rule, const std::string& where) {
+  if (!rule.is_object()) return Invalid(where + " must be an object");
+  SCITT_RETURN_IF_ERROR(OnlyKnown(rule, {"format", "issuers", "max_age_days"}, where));
+  EvidenceRule out;
+  if (!rule.contains("format")) return Invalid(where + ".format is missing");
+  SCITT_ASSIGN_OR_RETURN(out.format, Text(rule["format"], where + ".format"));
+  SCITT_ASSIGN_OR_RETURN(out.issuers, TextList(rule, "issuers", where));
+  SCITT_ASSIGN_OR_RETURN(out.max_age_days, Count(rule, "max_age_days", 100'000, where));
+  return out;
+}
+
+Result<VulnerabilityRule> ParseVulnerabilityRule(const Json& rule, const std::string& where) {
+  if (!rule.is_object()) return Invalid(where + " must be an object");
+  SCITT_RETURN_IF_ERROR(
+      OnlyKnown(rule, {"deny_severity", "deny_ids", "vex_issuers", "depth", "unknown_severity"}, where));
+  VulnerabilityRule out;
+  if (rule.contains("deny_severity")) {
+    SCITT_ASSIGN_OR_RETURN(const std::string name, Text(rule["deny_severity"], where + ".deny_severity"));
+    out.deny_severity = ParseSeverity(name);
+    if (!out.deny_severity) {
+      return Invalid(where + ".deny_severity must be one of none, info, low, medium, high, critical");
+    }
+  }
+  SCITT_ASSIGN_OR_RETURN(out.deny_ids, TextList(rule, "deny_ids", where));
+  SCITT_ASSIGN_OR_RETURN(out.vex_issuers, TextList(rule, "vex_issuers", where));
+  SCITT_ASSIGN_OR_RETURN(const auto depth, Count(rule, "depth", 10, where));
+  if (depth) out.depth = static_cast<int>(*depth);
+  if (rule.contains("unknown_severity")) {
+    SCITT_ASSIGN_OR_RETURN(const std::string choice, Text(rule["unknown_severity"], where + ".unknown_severity"));
+    if (choice != "deny" && choice != "allow") return Invalid(where + ".unknown_severity must be deny or allow");
+    out.deny_unknown_severity = choice == "deny";
+  }
+  if (!out.deny_severity && out.deny_ids.empty()) {
+    return Invalid(where + " denies nothing: set deny_severity or deny_ids");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Severity> ParseSeverity(std::string_view name) {
+  for (const auto& [text, severity] : kSeverities) {
+    if (text == name) return severity;
+  }
+  return std::nullopt;
+}
+
+std::string_view SeverityName(Severity severity) {
+  for (const auto& [text, value] : kSeverities) {
+    if (value == severity) return text;
+  }
+  return "none";
+}
+
+Result<Policy> ParsePolicy(ByteView document) {
+  if (document.size() > kMaxPolicyBytes) {
+    return Invalid("larger than " + std::to_string(kMaxPolicyBytes) + " bytes");
+  }
+  auto parsed = ParseStrictJson(document, kMaxDepth);
+  if (!parsed.ok()) return Invalid(parsed.error().message);
+  const Json& json = *parsed;
+  if (!json.is_object()) return Invalid("must be a JSON object");
+  SCITT_RETURN_IF_ERROR(OnlyKnown(json, {"policy", "evidence", "vulnerabilities", "deny_packages"}, "policy"));
+  Policy out;
+  if (!json.contains("policy")) return Invalid("\"policy\" (its name) is missing");
+  SCITT_ASSIGN_OR_RETURN(out.name, Text(json["policy"], "policy"));
+  if (const auto it = json.find("evidence"); it != json.end()) {
+    if (!it->is_array() || it->size() > kMaxListItems) return Invalid("evidence must be an array of rules");
+    for (size_t i = 0; i < it->size(); ++i) {
+      SCITT_ASSIGN_OR_RETURN(EvidenceRule rule, ParseEvidenceRule((*it)[i], "evidence[" + std::to_string(i) + "]"));
+      out.evidence.push_back(std::move(rule));
+    }
+  }
+  if (const auto it = json.find("vulnerabilities"); it != json.end()) {
+    SCITT_ASSIGN_OR_RETURN(out.vulnerabilities, ParseVulnerabilityRule(*it, "vulnerabilities"));
+  }
+  SCITT_ASSIGN_OR_RETURN(out.deny_packages, TextList(json, "deny_packages", "policy"));
+  for (const std::string& purl : out.deny_packages) {
+    if (!purl.starts_with("pkg:")) return Invalid("deny_packages: \"" + purl.substr(0, 100) + "\" is not a purl");
+  }
+  if (out.evidence.empty() && !out.vulnerabilities && out.deny_packages.empty()) {
+    return Invalid("no rule: a policy needs evidence, vulnerabilities or deny_packages");
+  }
+  return out;
+}
+
+}  // namespace scitt::appraisal

@@ -1,0 +1,69 @@
+// An appraisal policy (docs/appraisal.md): what an artifact needs for a use,
+// as declarative rules over the evidence the log holds about it. A policy
+// is a JSON document, registered as a signed statement of its own content
+// type so that the policy behind any verdict can be proven and replayed.
+//
+//   {"policy": "prod",
+//    "evidence": [{"format": "CycloneDX", "issuers": ["https://supplier.example"],
+//                  "max_age_days": 30}],
+//    "vulnerabilities": {"deny_severity": "high", "deny_ids": ["CVE-2021-44228"],
+//                        "vex_issuers": ["https://supplier.example"], "depth": 10,
+//                        "unknown_severity": "deny"},
+//    "deny_packages": ["pkg:npm/event-stream@3.3.6", "pkg:npm/left-pad"]}
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace scitt::appraisal {
+
+// The payload content type of a registered appraisal policy.
+inline constexpr std::string_view kPolicyContentType = "application/vnd.scitt.appraisal-policy+json";
+
+// Severities in increasing order, as the evidence graph's VULNERABLE_TO
+// edges carry them (evidence/formats/graph.h).
+enum class Severity { kNone, kInfo, kLow, kMedium, kHigh, kCritical };
+std::optional<Severity> ParseSeverity(std::string_view name);
+std::string_view SeverityName(Severity severity);
+
+// Evidence the artifact must have: a statement about it whose payload the
+// indexer read as `format`, signed by one of `issuers`, registered at most
+// `max_age_days` before the appraisal.
+struct EvidenceRule {
+  std::string format;                  // "CycloneDX", "SPDX", "in-toto", "SARIF", … (DocumentFormatName)
+  std::vector<std::string> issuers;    // empty: any issuer
+  std::optional<int64_t> max_age_days;
+};
+
+struct VulnerabilityRule {
+  std::optional<Severity> deny_severity;  // a finding at or above it denies
+  std::vector<std::string> deny_ids;      // these deny at any severity
+  // Whose VEX may close a finding (not_affected or fixed as that issuer's
+  // latest word). Empty: nobody's.
+  std::vector<std::string> vex_issuers;
+  int depth = 10;  // 0: findings about the artifact itself; else also its dependencies this deep
+  // A finding with no severity, when deny_severity is set: "deny" (the
+  // default: what is not known to be harmless is not allowed) or "allow".
+  bool deny_unknown_severity = true;
+};
+
+struct Policy {
+  std::string name;
+  std::vector<EvidenceRule> evidence;
+  std::optional<VulnerabilityRule> vulnerabilities;
+  // Packages that must not be anywhere under the artifact: a purl with a
+  // version is that version, without one every version.
+  std::vector<std::string> deny_packages;
+};
+
+// The policy in `document`, or kInvalidArgument naming the field at fault
+// (unknown fields are refused: a misspelt rule must not pass silently).
+Result<Policy> ParsePolicy(ByteView document);
+
+}  // namespace scitt::appraisal

@@ -1,0 +1,148 @@
+// Appraisal (appraisal/appraiser.h) over the embedded evidence store: each
+// rule on an image with an SBOM, two findings and a VEX, at the latest tree
+// size and at an earlier one, with the entries each outcome rests on.
+#include "appraisal/appraiser.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/store.h"
+
+namespace scitt::appraisal {
+namespace {
+
+using evidence::IndexedEdge;
+using evidence::IndexedStatement;
+
+constexpr int64_t kT0 = 1'780'000'000;
+const std::string kImage = "sha256:" + std::string(64, 'a');
+constexpr int64_t kDay = 86'400;
+
+IndexedStatement Statement(uint64_t entry, std::string issuer, std::string format, std::vector<IndexedEdge> edges) {
+  IndexedStatement s;
+  s.entry = entry;
+  s.subject = kImage;
+  s.subject_digest = kImage;
+  s.issuer = std::move(issuer);
+  s.format = std::move(format);
+  s.registered_at = kT0 + static_cast<int64_t>(entry);
+  s.edges = std::move(edges);
+  return s;
+}
+
+class AppraiserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("appraiser_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto store = storage::OpenEvidenceStore(dir_.string());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_
+                    ->Add(std::vector{
+                              Statement(0, "supplier", "CycloneDX",
+                                        {{"DESCRIBES", kImage, "pkg:npm/app@1", "{}"},
+                                         {"DEPENDS_ON", "pkg:npm/app@1", "pkg:npm/util@2", "{}"},
+                                         {"DEPENDS_ON", "pkg:npm/util@2", "pkg:npm/left-pad@1.3.0", "{}"}}),
+                              Statement(1, "scanner", "SARIF",
+                                        {{"VULNERABLE_TO", "pkg:npm/left-pad@1.3.0", "CVE-1", R"({"severity":"high"})"}}),
+                              Statement(2, "scanner", "SARIF", {{"VULNERABLE_TO", "pkg:npm/app@1", "CVE-2", "{}"}}),
+                              Statement(3, "supplier", "OpenVEX",
+                                        {{"VEX_STATUS", "pkg:npm/left-pad@1.3.0", "CVE-1",
+                                          R"({"status":"not_affected"})"}}),
+                          },
+                          4)
+                    .ok());
+    graph_ = std::make_unique<evidence::DependencyGraph>(*store_);
+  }
+  void TearDown() override {
+    graph_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Verdict Appraise(const std::string& policy_text, Question question = {}) {
+    if (question.subject.empty()) question.subject = kImage;
+    if (question.now == 0) question.now = kT0 + 10 * kDay;
+    auto policy = ParsePolicy(AsBytes(policy_text));
+    EXPECT_TRUE(policy.ok()) << policy.error().message;
+    auto verdict = appraisal::Appraise(*store_, *graph_, *policy, question);
+    EXPECT_TRUE(verdict.ok()) << verdict.error().message;
+    return verdict.ok() ? *verdict : Verdict{};
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<evidence::EvidenceStore> store_;
+  std::unique_ptr<evidence::DependencyGraph> graph_;
+};
+
+TEST_F(AppraiserTest, RequiredEvidenceFromTrustedIssuersYoungEnough) {
+  const char* policy = R"({"policy": "p", "evidence": [{"format": "CycloneDX", "issuers": ["supplier"],
+                                                       "max_age_days": 30}]})";
+  Verdict fresh = Appraise(policy);
+  EXPECT_TRUE(fresh.allow);
+  EXPECT_EQ(fresh.tree_size, 4u);
+  ASSERT_EQ(fresh.rules.size(), 1u);
+  EXPECT_EQ(fresh.rules[0].rule, "evidence[0]");
+  EXPECT_EQ(fresh.rules[0].entries, (std::vector<uint64_t>{0}));
+  Verdict stale = Appraise(policy, {.now = kT0 + 40 * kDay});
+  EXPECT_FALSE(stale.allow);
+  EXPECT_NE(stale.rules[0].reason.find("in the last 30 days; the latest, entry 0"), std::string::npos)
+      << stale.rules[0].reason;
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "evidence": [{"format": "CycloneDX", "issuers": ["scanner"]}]})").allow);
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "evidence": [{"format": "SPDX"}]})").allow);
+  // Any format the index reads: the scanner's SARIF too.
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "evidence": [{"format": "SARIF", "issuers": ["scanner"]}]})").allow);
+}
+
+TEST_F(AppraiserTest, VulnerabilitiesAtAnyDepthUnlessATrustedVexClosesThem) {
+  // Nobody's VEX trusted: CVE-1 (high, three hops down) and CVE-2 (no severity) deny.
+  Verdict strict = Appraise(R"({"policy": "p", "vulnerabilities": {"deny_severity": "high"}})");
+  EXPECT_FALSE(strict.allow);
+  EXPECT_NE(strict.rules[0].reason.find("CVE-1 (high)"), std::string::npos) << strict.rules[0].reason;
+  EXPECT_NE(strict.rules[0].reason.find("CVE-2 (no severity)"), std::string::npos);
+  EXPECT_EQ(strict.rules[0].entries, (std::vector<uint64_t>{1, 2}));
+  // The supplier's VEX closes CVE-1; CVE-2 is let through when unknown severities are.
+  const char* trusting = R"({"policy": "p", "vulnerabilities": {"deny_severity": "high", "vex_issuers": ["supplier"],
+                                                                "unknown_severity": "allow"}})";
+  Verdict closed = Appraise(trusting);
+  EXPECT_TRUE(closed.allow) << closed.rules[0].reason;
+  EXPECT_NE(closed.rules[0].reason.find("closed by VEX: CVE-1"), std::string::npos);
+  EXPECT_EQ(closed.rules[0].entries, (std::vector<uint64_t>{1, 3}));
+  // Before the VEX was registered, the same policy denied: what the log held then.
+  Verdict then = Appraise(trusting, {.as_of = 3});
+  EXPECT_FALSE(then.allow);
+  EXPECT_EQ(then.tree_size, 3u);
+  // Below the threshold, or not deep enough, nothing denies.
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "vulnerabilities": {"deny_severity": "critical",
+                                                              "unknown_severity": "allow"}})").allow);
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "vulnerabilities": {"deny_severity": "low", "depth": 0}})").allow);
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "vulnerabilities": {"deny_severity": "low", "depth": 1}})").allow);
+  // A deny-listed id denies at any severity.
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "vulnerabilities": {"deny_ids": ["CVE-2"]}})").allow);
+}
+
+TEST_F(AppraiserTest, DeniedPackagesWithThePathToThem) {
+  Verdict any_version = Appraise(R"({"policy": "p", "deny_packages": ["pkg:npm/left-pad"]})");
+  EXPECT_FALSE(any_version.allow);
+  EXPECT_NE(any_version.rules[0].reason.find("pkg:npm/left-pad@1.3.0"), std::string::npos);
+  EXPECT_EQ(any_version.rules[0].entries, (std::vector<uint64_t>{0}));
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "deny_packages": ["pkg:NPM/left-pad@1.3.0"]})").allow);
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "deny_packages": ["pkg:npm/left-pad@1.4.0", "pkg:npm/left"]})").allow);
+  // Every rule is reported, and the verdict allows only when all pass; an
+  // OCI subject is its digest, for statements and graph alike.
+  Verdict both = Appraise(R"({"policy": "p", "evidence": [{"format": "CycloneDX"}],
+                              "deny_packages": ["pkg:npm/util"]})",
+                          {.subject = "demo/app@" + kImage});
+  ASSERT_EQ(both.rules.size(), 2u);
+  EXPECT_TRUE(both.rules[0].passed) << both.rules[0].reason;
+  EXPECT_FALSE(both.rules[1].passed);
+  EXPECT_FALSE(both.allow);
+}
+
+}  // namespace
+}  // namespace scitt::appraisal
