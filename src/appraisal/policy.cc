@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/json.h"
+#include "evidence/formats/graph.h"
 
 namespace scitt::appraisal {
 namespace {
@@ -70,12 +71,28 @@ Result<std::optional<int64_t>> Count(const Json& object, const char* key, int64_
   return std::optional<int64_t>(static_cast<int64_t>(it->get<uint64_t>()));
 }
 
+// A format the indexer names (evidence::DocumentFormatName): any other name
+// would never match, and a misspelt one must not deny in silence.
+bool KnownFormat(const std::string& name) {
+  using evidence::DocumentFormat;
+  for (const DocumentFormat format : {DocumentFormat::kCycloneDx, DocumentFormat::kSpdx, DocumentFormat::kOpenVex,
+                                      DocumentFormat::kInToto, DocumentFormat::kSarif, DocumentFormat::kSwid,
+                                      DocumentFormat::kCoSwid, DocumentFormat::kEar}) {
+    if (evidence::DocumentFormatName(format) == name) return true;
+  }
+  return false;
+}
+
 Result<EvidenceRule> ParseEvidenceRule(const Json& rule, const std::string& where) {
   if (!rule.is_object()) return Invalid(where + " must be an object");
   SCITT_RETURN_IF_ERROR(OnlyKnown(rule, {"format", "issuers", "max_age_days"}, where));
   EvidenceRule out;
   if (!rule.contains("format")) return Invalid(where + ".format is missing");
   SCITT_ASSIGN_OR_RETURN(out.format, Text(rule["format"], where + ".format"));
+  if (!KnownFormat(out.format)) {
+    return Invalid(where + ".format \"" + out.format.substr(0, 100) +
+                   "\" is not one the index reads (CycloneDX, SPDX, OpenVEX, in-toto, SARIF, SWID, CoSWID, EAR)");
+  }
   SCITT_ASSIGN_OR_RETURN(out.issuers, TextList(rule, "issuers", where));
   SCITT_ASSIGN_OR_RETURN(out.max_age_days, Count(rule, "max_age_days", 100'000, where));
   return out;

@@ -51,6 +51,7 @@ TEST(AppraisalPolicy, RefusesMistakesNamingTheField) {
       {R"({"policy": "p", "vulnerabilities": {"deny_ids": [""]}})", "vulnerabilities.deny_ids[0]"},
       {R"({"policy": "p", "vulnerabilities": {"deny_ids": ["x"], "unknown_severity": "maybe"}})", "unknown_severity"},
       {R"({"policy": "p", "deny_packages": ["left-pad"]})", "is not a purl"},
+      {R"({"policy": "p", "evidence": [{"format": "cyclonedx"}]})", "is not one the index reads"},
   };
   for (const auto& [text, message] : cases) {
     auto policy = Parse(text);

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Appraisal through the real binary (docs/appraisal.md): a supplier's SBOM
+for an image and a scanner's critical finding in one of its packages; a
+policy registered as a signed statement denies the image (`scitt appraise
+--policy-entry`, exit 1, the finding's entry cited); the supplier's OpenVEX
+`not_affected` flips it to allow (exit 0); the same question pinned to the
+tree size before the VEX still denies (a decision replayed); an inline
+policy file; and bad requests refused with problem details.
+
+Usage: appraisal_test.py PATH/TO/scitt
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="scitt-appraisal-")
+ISSUER, KEYS = lib.issuer_with_keys(WORK)
+IMAGE = "sha256:" + "c3" * 32
+OPENSSL = "pkg:deb/debian/openssl@3.0.11"
+CVE = "CVE-2026-7777"
+SUPPLIER, SCANNER, SECURITY = "https://supplier.example", "https://scanner.example", "https://security.example"
+CDX, OPENVEX = "application/vnd.cyclonedx+json", "application/openvex+json"
+POLICY_TYPE = "application/vnd.scitt.appraisal-policy+json"
+POLICY = {"policy": "production",
+          "evidence": [{"format": "CycloneDX", "issuers": [SUPPLIER], "max_age_days": 30}],
+          "vulnerabilities": {"deny_severity": "high", "vex_issuers": [SUPPLIER]},
+          "deny_packages": ["pkg:npm/event-stream@3.3.6"]}
+
+SERVER = lib.Server(SCITT, WORK, "appraisal", "--issuer-keys", KEYS, "--rate-limit", "0")
+ENTRIES = {}
+
+
+def register(subject, issuer, content_type, payload):
+    return lib.register(SERVER, ISSUER, subject, issuer, content_type, payload)[0]
+
+
+def appraise(*args):
+    return subprocess.run([SCITT, "appraise", IMAGE, *args, "--url", SERVER.url], capture_output=True, text=True)
+
+
+def post(body):
+    return lib.request("POST", SERVER.url + "/appraisals", json.dumps(body).encode(),
+                       {"Content-Type": "application/json"})
+
+
+def test_setup_an_sbom_a_critical_finding_and_a_registered_policy():
+    sbom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+            "metadata": {"component": {"bom-ref": "app", "name": "app", "purl": "pkg:oci/app@" + IMAGE}},
+            "components": [{"bom-ref": "ssl", "name": "openssl", "purl": OPENSSL}],
+            "dependencies": [{"ref": "app", "dependsOn": ["ssl"]}]}
+    ENTRIES["sbom"] = register(IMAGE, SUPPLIER, CDX, json.dumps(sbom).encode())
+    finding = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+               "vulnerabilities": [{"id": CVE, "ratings": [{"severity": "critical"}], "affects": [{"ref": OPENSSL}]}]}
+    ENTRIES["finding"] = register(IMAGE, SCANNER, CDX, json.dumps(finding).encode())
+    ENTRIES["policy"] = register("policy:production", SECURITY, POLICY_TYPE, json.dumps(POLICY).encode())
+    lib.wait_indexed(SERVER, ENTRIES["policy"] + 1)
+
+
+def test_the_registered_policy_denies_for_the_critical_finding():
+    result = appraise("--policy-entry", str(ENTRIES["policy"]))
+    assert result.returncode == 1, result
+    assert result.stdout.startswith("DENY " + IMAGE + " under policy production"), result.stdout
+    assert f"fail  vulnerabilities: denied: {CVE} (critical)" in result.stdout, result.stdout
+    assert f"(entries [{ENTRIES['finding']}])" in result.stdout, result.stdout
+    assert f"pass  evidence[0]: CycloneDX from {SUPPLIER}: entry {ENTRIES['sbom']}" in result.stdout, result.stdout
+    ENTRIES["denied_at"] = json.loads(appraise("--policy-entry", str(ENTRIES["policy"]), "--json").stdout)["tree_size"]
+
+
+def test_a_vex_from_the_supplier_flips_it_and_the_old_decision_replays():
+    vex = {"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://supplier.example/vex/1",
+           "author": SUPPLIER, "timestamp": "2026-12-05T10:00:00Z", "version": 1,
+           "statements": [{"vulnerability": {"name": CVE}, "products": [{"@id": OPENSSL}],
+                           "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}
+    ENTRIES["vex"] = register(OPENSSL, SUPPLIER, OPENVEX, json.dumps(vex).encode())
+    lib.wait_indexed(SERVER, ENTRIES["vex"] + 1)
+    result = appraise("--policy-entry", str(ENTRIES["policy"]), "--json")
+    assert result.returncode == 0, result
+    verdict = json.loads(result.stdout)
+    assert verdict["decision"] == "allow" and verdict["policy_entry"] == ENTRIES["policy"], verdict
+    rules = {r["rule"]: r for r in verdict["rules"]}
+    assert rules["vulnerabilities"]["entries"] == [ENTRIES["finding"], ENTRIES["vex"]], rules
+    assert rules["vulnerabilities"]["reason"] == f"closed by VEX: {CVE} (critical)", rules
+    # The decision at the tree size it was made at is made again, the same.
+    replay = appraise("--policy-entry", str(ENTRIES["policy"]), "--tree-size", str(ENTRIES["denied_at"]))
+    assert replay.returncode == 1 and "DENY" in replay.stdout, replay
+
+
+def test_an_inline_policy_file_and_the_cli_refusing_a_bad_one():
+    path = os.path.join(WORK, "policy.json")
+    with open(path, "w") as f:
+        json.dump({"policy": "no-event-stream", "deny_packages": ["pkg:deb/debian/openssl"]}, f)
+    result = appraise("--policy", path)
+    assert result.returncode == 1 and "denied packages under the artifact: " + OPENSSL in result.stdout, result
+    with open(path, "w") as f:
+        json.dump({"policy": "typo", "vulnerabilitys": {}}, f)
+    result = appraise("--policy", path)
+    assert result.returncode == 2 and 'unknown field "vulnerabilitys"' in result.stderr, result
+    assert subprocess.run([SCITT, "appraise", IMAGE, "--url", SERVER.url], capture_output=True).returncode != 0
+
+
+def test_bad_requests_are_problem_details():
+    for body, status in [({"subject": IMAGE}, 400),
+                         ({"subject": IMAGE, "policy": POLICY, "policy_entry": 0}, 400),
+                         ({"subject": IMAGE, "policy_entry": ENTRIES["sbom"]}, 400),  # not a policy
+                         ({"subject": IMAGE, "policy_entry": 10 ** 9}, 404),
+                         ({"subject": IMAGE, "policy": {"policy": "x"}}, 400),
+                         ({"subject": "", "policy": POLICY}, 400),
+                         ({"subject": IMAGE, "policy": POLICY, "extra": 1}, 400)]:
+        lib.problem(*post(body), status)
+    status, hdrs, body = lib.request("POST", SERVER.url + "/appraisals", b"{not json", {"Content-Type": "application/json"})
+    lib.problem(status, hdrs, body, 400)
+
+
+sys.exit(lib.run_module_tests(globals(), WORK, SERVER))
