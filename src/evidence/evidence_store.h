@@ -141,6 +141,9 @@ class EvidenceStore {
   virtual Result<std::string> Derivation() const = 0;
   // Empties the index and records `derivation`, in one transaction:
   // IndexedSize() is 0 again, and the indexer reads the log from the start.
+  // Edge positions may start again too: what read the graph before (a
+  // DependencyGraph) must be made anew (the service resets before it
+  // makes one).
   virtual Status Reset(std::string_view derivation) = 0;
   // Adds `statements` (entries at or above IndexedSize(), below `next`;
   // entries in that range that are not given had nothing to index) and
