@@ -30,6 +30,10 @@ int RebuildIndex(const RebuildOptions& opts) {
             << "statements:  " << rebuilt->statements << " indexed (" << rebuilt->errors
             << " with a payload that breaks its format)\n"
             << "edges:       " << rebuilt->edges << "\n";
+  for (const std::string& url : rebuilt->base_urls) {
+    std::cout << "registry:    payload-locations under " << url << (opts.url.empty() ? " (as the index had it)" : "")
+              << "\n";
+  }
   if (const auto& differences = rebuilt->differences) {
     const uint64_t total = differences->statements_only_in_live + differences->statements_only_in_rebuilt +
                            differences->edges_only_in_live + differences->edges_only_in_rebuilt;

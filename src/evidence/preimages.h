@@ -27,6 +27,9 @@ class Preimages {
   // under `alg`. May read from disk.
   virtual Result<std::optional<Bytes>> Fetch(const std::string& location, crypto::HashAlgorithm alg,
                                              ByteView hash) const = 0;
+  // The base URLs under which an absolute location is this service's: what
+  // the index derived depends on them (StatementIndexer::Derivation).
+  virtual const std::vector<std::string>& BaseUrls() const = 0;
 };
 
 class RegistryPreimages final : public Preimages {
@@ -39,6 +42,7 @@ class RegistryPreimages final : public Preimages {
 
   Result<std::optional<Bytes>> Fetch(const std::string& location, crypto::HashAlgorithm alg,
                                      ByteView hash) const override;
+  const std::vector<std::string>& BaseUrls() const override { return base_urls_; }
 
  private:
   const registry::BlobStore& blobs_;

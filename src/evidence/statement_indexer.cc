@@ -120,17 +120,42 @@ std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, co
   return out;
 }
 
+namespace {
+constexpr std::string_view kBaseUrls = "; payload-locations under ";
+}  // namespace
+
+std::string StatementIndexer::Derivation() const {
+  std::string out(kDerivation);
+  if (preimages_ == nullptr || preimages_->BaseUrls().empty()) return out;
+  out += kBaseUrls;
+  for (size_t i = 0; i < preimages_->BaseUrls().size(); ++i) out += (i == 0 ? "" : " ") + preimages_->BaseUrls()[i];
+  return out;
+}
+
+std::vector<std::string> StatementIndexer::BaseUrlsOf(std::string_view derivation) {
+  std::vector<std::string> out;
+  const size_t at = derivation.find(kBaseUrls);
+  if (at == std::string_view::npos) return out;
+  for (std::string_view rest = derivation.substr(at + kBaseUrls.size()); !rest.empty();) {
+    const size_t space = rest.find(' ');
+    if (space != 0) out.emplace_back(rest.substr(0, space));
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  }
+  return out;
+}
+
 Status StatementIndexer::Prepare() {
   SCITT_ASSIGN_OR_RETURN(const std::string derivation, store_.Derivation());
-  if (derivation == kDerivation) return Status::Ok();
+  const std::string wanted = Derivation();
+  if (derivation == wanted) return Status::Ok();
   SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, store_.IndexedSize());
   if (indexed > 0) {
     logging::Info("evidence index derived otherwise: indexing the log again",
                   {{"was", derivation.empty() ? "(before derivations were recorded)" : derivation},
-                   {"now", kDerivation},
+                   {"now", wanted},
                    {"entries", indexed}});
   }
-  return store_.Reset(kDerivation);
+  return store_.Reset(wanted);
 }
 
 Status StatementIndexer::Consume(const log::LogEntry& entry) {

@@ -37,6 +37,14 @@ class StatementIndexer final : public log::EntryConsumer {
                             DependencyGraph* graph = nullptr)
       : store_(store), preimages_(preimages), graph_(graph) {}
 
+  // kDerivation and the base URLs under which payload-locations are read
+  // from this registry (Preimages::BaseUrls): an index derived with other
+  // URLs retrieved other preimages.
+  std::string Derivation() const;
+  // The base URLs a Derivation() names (for `scitt index rebuild`, which
+  // reads them from the index it replaces).
+  static std::vector<std::string> BaseUrlsOf(std::string_view derivation);
+
   // Before the follower starts: an index another derivation wrote is
   // emptied, to be read again from the log.
   Status Prepare();

@@ -99,6 +99,14 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
     }
   }
   EvidenceRebuild out;
+  // Without URLs given, the ones the index being replaced was derived with
+  // (a service's --url), so that the same log gives the same index.
+  if (base_urls.empty() && std::filesystem::exists(target)) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> live, EvidenceDb::Open(target));
+    SCITT_ASSIGN_OR_RETURN(const std::string derivation, live->Derivation());
+    base_urls = evidence::StatementIndexer::BaseUrlsOf(derivation);
+  }
+  out.base_urls = base_urls;
   {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(fresh));
     SCITT_ASSIGN_OR_RETURN(RegistryStores registry, OpenRegistryStores(setting));

@@ -94,6 +94,9 @@ struct EvidenceRebuild {
   uint64_t statements = 0;  // of them, statements indexed
   uint64_t edges = 0;       // graph edges their payloads gave
   uint64_t errors = 0;      // payloads that broke their format (indexing_error)
+  // The URLs under which payload-locations were this registry's: those
+  // given, else those the replaced index was derived with.
+  std::vector<std::string> base_urls;
   struct Differences {
     uint64_t compared_size = 0;  // entries below it were compared
     uint64_t statements_only_in_live = 0, statements_only_in_rebuilt = 0;

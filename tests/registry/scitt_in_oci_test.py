@@ -353,10 +353,19 @@ def test_hash_envelopes_naming_a_blob_of_the_registry_are_checked():
                          ("not_retrieved", None, "https://evidence.example/v2/app/blobs/" + sha256(b"y"))], found
         status, _, body = req(server, "GET", "/dependents?node=pkg:npm/preimage-app@1.0.0")
         assert status == 200 and json.loads(body)["artifacts"] == [image[0]], body
-        # Rebuilt from the log, the preimages are read again the same way.
+        # Rebuilt from the log, the preimages are read again the same way:
+        # under the URL the index was derived with, unless another is given
+        # (and then the locations under the old one are not this registry's).
         url = server.url
         server.stop()
-        rebuilt = subprocess.run([SCITT, "index", "rebuild", "--data", server.data, "--url", url],
+        checked = subprocess.run([SCITT, "index", "rebuild", "--check", "--data", server.data],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0 and "index matches the log" in checked.stdout, checked
+        assert f"payload-locations under {url} (as the index had it)" in checked.stdout, checked.stdout
+        other = subprocess.run([SCITT, "index", "rebuild", "--check", "--data", server.data, "--url",
+                                "https://other.example"], capture_output=True, text=True)
+        assert other.returncode == 1 and "1 only in the index, 1 only in the rebuild" in other.stdout, other
+        rebuilt = subprocess.run([SCITT, "index", "rebuild", "--data", server.data],
                                  capture_output=True, text=True)
         assert rebuilt.returncode == 0, rebuilt
         server.start()
