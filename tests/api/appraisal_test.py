@@ -5,10 +5,12 @@ policy registered as a signed statement denies the image (`scitt appraise
 --policy-entry`, exit 1, the finding's entry cited); the supplier's OpenVEX
 `not_affected` flips it to allow (exit 0); the same question pinned to the
 tree size before the VEX still denies (a decision replayed); an inline
-policy file; and bad requests refused with problem details.
+policy file; an image reference resolved to its digest through the
+registry; and bad requests refused with problem details.
 
 Usage: appraisal_test.py PATH/TO/scitt
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -102,6 +104,39 @@ def test_an_inline_policy_file_and_the_cli_refusing_a_bad_one():
     result = appraise("--policy", path)
     assert result.returncode == 2 and 'unknown field "vulnerabilitys"' in result.stderr, result
     assert subprocess.run([SCITT, "appraise", IMAGE, "--url", SERVER.url], capture_output=True).returncode != 0
+
+
+def test_an_image_reference_is_appraised_by_its_digest():
+    # An image pushed to the service's own registry, and an SBOM about its digest.
+    config = b'{"os": "linux"}'
+    status, _, body = lib.request("POST", SERVER.url + "/v2/shop/app/blobs/uploads/?digest=sha256:" +
+                                  hashlib.sha256(config).hexdigest(), config,
+                                  {"Content-Type": "application/octet-stream"})
+    assert status == 201, body
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
+                                      "size": len(config)},
+                           "layers": []}).encode()
+    status, _, body = lib.request("PUT", SERVER.url + "/v2/shop/app/manifests/2.0", manifest,
+                                  {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert status == 201, body
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    sbom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+            "metadata": {"component": {"bom-ref": "app", "name": "app"}},
+            "components": [{"bom-ref": "es", "name": "event-stream", "purl": "pkg:npm/event-stream@3.3.6"}],
+            "dependencies": [{"ref": "app", "dependsOn": ["es"]}]}
+    lib.wait_indexed(SERVER, register(digest, SUPPLIER, CDX, json.dumps(sbom).encode()) + 1)
+    reference = SERVER.url.removeprefix("http://") + "/shop/app:2.0"
+    result = subprocess.run([SCITT, "appraise", reference, "--policy-entry", str(ENTRIES["policy"]), "--url",
+                             SERVER.url], capture_output=True, text=True)
+    assert result.returncode == 1, result
+    assert f"{reference} is {digest}" in result.stderr, result.stderr
+    assert result.stdout.startswith("DENY " + digest), result.stdout
+    assert "denied packages under the artifact: pkg:npm/event-stream@3.3.6" in result.stdout, result.stdout
+    missing = subprocess.run([SCITT, "appraise", reference.replace("2.0", "9.9"), "--policy-entry",
+                              str(ENTRIES["policy"]), "--url", SERVER.url], capture_output=True, text=True)
+    assert missing.returncode == 2 and "9.9" in missing.stderr, missing
 
 
 def test_bad_requests_are_problem_details():
