@@ -26,13 +26,47 @@ std::string Join(const std::vector<std::string>& items) {
 
 std::vector<uint64_t> Sorted(std::set<uint64_t> entries) { return {entries.begin(), entries.end()}; }
 
-// Evidence of the rule's format from one of its issuers, young enough: the
-// latest such statement about the subject below the tree size.
+bool Listed(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Whether the statement at `entry` says `about` was built by one of the
+// rule's builders from one of its source repositories (a repository
+// matches with or without the "@ref" its URI carries).
+Result<bool> MeetsProvenance(const evidence::EvidenceStore& store, const EvidenceRule& rule, const std::string& about,
+                             uint64_t entry, uint64_t tree_size) {
+  bool built_by = rule.builders.empty(), built_from = rule.source_repositories.empty();
+  for (const char* kind : {"BUILT_BY", "BUILT_FROM"}) {
+    evidence::EdgeQuery query{.node = about, .incoming = false, .kind = kind, .after = std::nullopt,
+                              .limit = 1000, .as_of = tree_size};
+    while (!(built_by && built_from)) {
+      SCITT_ASSIGN_OR_RETURN(evidence::EdgePage page, store.FindEdges(query));
+      for (const evidence::FoundEdge& found : page.edges) {
+        if (found.entry != entry) continue;
+        const std::string& to = found.edge.to;
+        if (found.edge.kind == "BUILT_BY" && Listed(rule.builders, to)) built_by = true;
+        if (found.edge.kind == "BUILT_FROM" &&
+            (Listed(rule.source_repositories, to) || Listed(rule.source_repositories, to.substr(0, to.rfind('@'))))) {
+          built_from = true;
+        }
+      }
+      if (!page.next) break;
+      query.after = page.next;
+    }
+  }
+  return built_by && built_from;
+}
+
+// Evidence of the rule's format from one of its issuers, young enough (and
+// for provenance, from the rule's builders and sources): the latest such
+// statement about the subject below the tree size.
 Result<RuleOutcome> ApplyEvidenceRule(const evidence::EvidenceStore& store, const EvidenceRule& rule,
                                       const Question& question, const std::string& about, uint64_t tree_size,
                                       size_t index) {
   RuleOutcome out{.rule = "evidence[" + std::to_string(index) + "]"};
-  const std::string wanted = rule.format + (rule.issuers.empty() ? "" : " from " + Join(rule.issuers));
+  const std::string wanted = rule.format + (rule.issuers.empty() ? "" : " from " + Join(rule.issuers)) +
+                             (rule.builders.empty() ? "" : " built by " + Join(rule.builders)) +
+                             (rule.source_repositories.empty() ? "" : " from source " + Join(rule.source_repositories));
   const std::optional<int64_t> oldest =
       rule.max_age_days ? std::optional<int64_t>(question.now - *rule.max_age_days * kSecondsPerDay) : std::nullopt;
   std::optional<evidence::IndexedStatement> latest, too_old;
@@ -42,9 +76,10 @@ Result<RuleOutcome> ApplyEvidenceRule(const evidence::EvidenceStore& store, cons
     for (evidence::IndexedStatement& statement : page.statements) {
       if (statement.entry >= tree_size) break;
       if (statement.format != rule.format) continue;
-      if (!rule.issuers.empty() && (!statement.issuer || std::find(rule.issuers.begin(), rule.issuers.end(),
-                                                                   *statement.issuer) == rule.issuers.end())) {
-        continue;
+      if (!rule.issuers.empty() && (!statement.issuer || !Listed(rule.issuers, *statement.issuer))) continue;
+      if (!rule.builders.empty() || !rule.source_repositories.empty()) {
+        SCITT_ASSIGN_OR_RETURN(const bool meets, MeetsProvenance(store, rule, about, statement.entry, tree_size));
+        if (!meets) continue;
       }
       if (oldest && statement.registered_at < *oldest) {
         too_old = std::move(statement);

@@ -85,7 +85,8 @@ bool KnownFormat(const std::string& name) {
 
 Result<EvidenceRule> ParseEvidenceRule(const Json& rule, const std::string& where) {
   if (!rule.is_object()) return Invalid(where + " must be an object");
-  SCITT_RETURN_IF_ERROR(OnlyKnown(rule, {"format", "issuers", "max_age_days"}, where));
+  SCITT_RETURN_IF_ERROR(
+      OnlyKnown(rule, {"format", "issuers", "max_age_days", "builders", "source_repositories"}, where));
   EvidenceRule out;
   if (!rule.contains("format")) return Invalid(where + ".format is missing");
   SCITT_ASSIGN_OR_RETURN(out.format, Text(rule["format"], where + ".format"));
@@ -95,6 +96,8 @@ Result<EvidenceRule> ParseEvidenceRule(const Json& rule, const std::string& wher
   }
   SCITT_ASSIGN_OR_RETURN(out.issuers, TextList(rule, "issuers", where));
   SCITT_ASSIGN_OR_RETURN(out.max_age_days, Count(rule, "max_age_days", 100'000, where));
+  SCITT_ASSIGN_OR_RETURN(out.builders, TextList(rule, "builders", where));
+  SCITT_ASSIGN_OR_RETURN(out.source_repositories, TextList(rule, "source_repositories", where));
   return out;
 }
 

@@ -5,7 +5,9 @@
 //
 //   {"policy": "prod",
 //    "evidence": [{"format": "CycloneDX", "issuers": ["https://supplier.example"],
-//                  "max_age_days": 30}],
+//                  "max_age_days": 30},
+//                 {"format": "in-toto", "builders": ["https://github.com/actions/runner"],
+//                  "source_repositories": ["git+https://github.com/acme/app"]}],
 //    "vulnerabilities": {"deny_severity": "high", "deny_ids": ["CVE-2021-44228"],
 //                        "vex_issuers": ["https://supplier.example"], "depth": 10,
 //                        "unknown_severity": "deny"},
@@ -39,6 +41,12 @@ struct EvidenceRule {
   std::string format;                  // "CycloneDX", "SPDX", "in-toto", "SARIF", … (DocumentFormatName)
   std::vector<std::string> issuers;    // empty: any issuer
   std::optional<int64_t> max_age_days;
+  // Provenance conditions: the statement says the artifact was BUILT_BY one
+  // of `builders` (SLSA builder.id) and BUILT_FROM one of
+  // `source_repositories` (a "git+…" URI, matched with or without its
+  // "@ref"). Empty: no condition.
+  std::vector<std::string> builders;
+  std::vector<std::string> source_repositories;
 };
 
 struct VulnerabilityRule {

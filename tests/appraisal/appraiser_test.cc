@@ -99,6 +99,32 @@ TEST_F(AppraiserTest, RequiredEvidenceFromTrustedIssuersYoungEnough) {
   EXPECT_TRUE(Appraise(R"({"policy": "p", "evidence": [{"format": "SARIF", "issuers": ["scanner"]}]})").allow);
 }
 
+// SLSA provenance from a given builder and source repository.
+TEST_F(AppraiserTest, ProvenanceFromItsBuilderAndSource) {
+  ASSERT_TRUE(store_
+                  ->Add(std::vector{Statement(4, "ci", "in-toto",
+                                              {{"BUILT_BY", kImage, "https://builder.example/ci", "{}"},
+                                               {"BUILT_FROM", kImage, "git+https://github.com/acme/app@refs/heads/main",
+                                                R"({"role":"config_source"})"}})},
+                        5)
+                  .ok());
+  Verdict built = Appraise(R"({"policy": "p", "evidence": [{"format": "in-toto", "issuers": ["ci"],
+      "builders": ["https://builder.example/ci"], "source_repositories": ["git+https://github.com/acme/app"]}]})");
+  EXPECT_TRUE(built.allow) << built.rules[0].reason;
+  EXPECT_EQ(built.rules[0].entries, (std::vector<uint64_t>{4}));
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "evidence": [{"format": "in-toto",
+      "source_repositories": ["git+https://github.com/acme/app@refs/heads/main"]}]})").allow);
+  Verdict other_builder = Appraise(R"({"policy": "p", "evidence": [{"format": "in-toto",
+      "builders": ["https://builder.example/laptop"]}]})");
+  EXPECT_FALSE(other_builder.allow);
+  EXPECT_NE(other_builder.rules[0].reason.find("built by https://builder.example/laptop"), std::string::npos);
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "evidence": [{"format": "in-toto",
+      "source_repositories": ["git+https://github.com/acme/other"]}]})").allow);
+  // Before the provenance was registered there was none.
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "evidence": [{"format": "in-toto",
+      "builders": ["https://builder.example/ci"]}]})", {.as_of = 4}).allow);
+}
+
 TEST_F(AppraiserTest, VulnerabilitiesAtAnyDepthUnlessATrustedVexClosesThem) {
   // Nobody's VEX trusted: CVE-1 (high, three hops down) and CVE-2 (no severity) deny.
   Verdict strict = Appraise(R"({"policy": "p", "vulnerabilities": {"deny_severity": "high"}})");

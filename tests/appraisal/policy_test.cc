@@ -17,6 +17,11 @@ TEST(AppraisalPolicy, ReadsEveryRule) {
                           "depth": 3, "unknown_severity": "allow"},
       "deny_packages": ["pkg:npm/left-pad"]})");
   ASSERT_TRUE(policy.ok()) << policy.error().message;
+  auto provenance = Parse(R"({"policy": "p", "evidence": [{"format": "in-toto", "builders": ["b"],
+                                                          "source_repositories": ["git+https://x/y"]}]})");
+  ASSERT_TRUE(provenance.ok()) << provenance.error().message;
+  EXPECT_EQ(provenance->evidence[0].builders, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(provenance->evidence[0].source_repositories, (std::vector<std::string>{"git+https://x/y"}));
   EXPECT_EQ(policy->name, "prod");
   ASSERT_EQ(policy->evidence.size(), 2u);
   EXPECT_EQ(policy->evidence[0].issuers, (std::vector<std::string>{"https://a", "https://b"}));
