@@ -138,7 +138,7 @@ RuleOutcome ApplyVulnerabilityRule(const VulnerabilityRule& rule, const evidence
       if (!rated) unknown = true;
       if (rated && (!severity || *rated > *severity)) severity = rated;
     }
-    const bool listed = std::find(rule.deny_ids.begin(), rule.deny_ids.end(), vulnerability.id) != rule.deny_ids.end();
+    const bool listed = Listed(rule.deny_ids, vulnerability.id);
     const bool severe = rule.deny_severity &&
                         ((severity && *severity >= *rule.deny_severity) || (!severity && unknown && rule.deny_unknown_severity));
     if (!listed && !severe) continue;
@@ -146,10 +146,7 @@ RuleOutcome ApplyVulnerabilityRule(const VulnerabilityRule& rule, const evidence
     const bool open = rule.vex_issuers.empty() || vulnerability.open;
     for (const evidence::FoundEdge& finding : vulnerability.findings) entries.insert(finding.entry);
     for (const evidence::VexAssessment& vex : vulnerability.vex) {
-      if (std::find(rule.vex_issuers.begin(), rule.vex_issuers.end(), vex.issuer.value_or("")) !=
-          rule.vex_issuers.end()) {
-        entries.insert(vex.entry);
-      }
+      if (Listed(rule.vex_issuers, vex.issuer.value_or(""))) entries.insert(vex.entry);
     }
     const std::string described =
         vulnerability.id + " (" + (severity ? std::string(SeverityName(*severity)) : "no severity") +
@@ -169,29 +166,21 @@ RuleOutcome ApplyVulnerabilityRule(const VulnerabilityRule& rule, const evidence
   return out;
 }
 
-// The base of a purl (before its version, qualifiers and subpath) and its
-// version, as NormalizePurl spells them.
-std::pair<std::string, std::string> SplitPurl(std::string_view purl) {
-  const std::string_view path = purl.substr(0, purl.find_first_of("?#"));
-  const size_t slash = path.rfind('/');
-  const size_t at = path.rfind('@');
-  if (at == std::string_view::npos || (slash != std::string_view::npos && at < slash)) return {std::string(path), ""};
-  return {std::string(path.substr(0, at)), std::string(path.substr(at + 1))};
-}
-
 RuleOutcome ApplyDeniedPackages(const std::vector<std::string>& denied_purls, const evidence::Walk& walk) {
   RuleOutcome out{.rule = "deny_packages"};
-  std::vector<std::pair<std::string, std::string>> denied;
-  for (const std::string& purl : denied_purls) denied.push_back(SplitPurl(evidence::NormalizePurl(purl)));
+  std::vector<std::string> normalized;  // the views in `denied` point into these
+  for (const std::string& purl : denied_purls) normalized.push_back(evidence::NormalizePurl(purl));
+  std::vector<evidence::PurlParts> denied;
+  for (const std::string& purl : normalized) denied.push_back(evidence::SplitPurlVersion(purl));
   std::map<std::string_view, const evidence::Reached*> by_node;
   for (const evidence::Reached& node : walk.nodes) by_node.emplace(node.node, &node);
   std::set<uint64_t> entries;
   std::vector<std::string> found;
   for (const evidence::Reached& node : walk.nodes) {
     if (!node.node.starts_with("pkg:")) continue;
-    const auto [base, version] = SplitPurl(node.node);
-    const bool hit = std::any_of(denied.begin(), denied.end(), [&, &version = version, &base = base](const auto& d) {
-      return d.first == base && (d.second.empty() || d.second == version);
+    const evidence::PurlParts parts = evidence::SplitPurlVersion(node.node);
+    const bool hit = std::any_of(denied.begin(), denied.end(), [&](const evidence::PurlParts& d) {
+      return d.base == parts.base && (d.version.empty() || d.version == parts.version);
     });
     if (!hit) continue;
     found.emplace_back(node.node);

@@ -144,22 +144,13 @@ Result<PackageVersions> FindPackageVersions(const EvidenceStore& store, std::str
                                             std::optional<uint64_t> as_of, size_t limit) {
   PackageVersions out;
   SCITT_ASSIGN_OR_RETURN(out.tree_size, PinnedSize(store, as_of));
-  // The version is after the last "@" of the path (an npm scope's "@" is
-  // before a "/"); qualifiers and subpath do not take part in the match.
-  std::string base(purl.substr(0, purl.find_first_of("?#")));
-  const size_t slash = base.rfind('/');
-  if (const size_t at = base.rfind('@'); at != std::string::npos && (slash == std::string::npos || at > slash)) {
-    base.resize(at);
-  }
-  base = NormalizePurl(base);
+  // Qualifiers and subpath do not take part in the match.
+  const std::string base = NormalizePurl(SplitPurlVersion(purl).base);
   NodeQuery query{.prefix = base + "@", .after = std::nullopt, .limit = kNodesPerPage, .as_of = out.tree_size};
   while (true) {
     SCITT_ASSIGN_OR_RETURN(NodePage page, store.FindNodes(query));
     for (std::string& node : page.nodes) {
-      const std::string_view version =
-          std::string_view(node).substr(query.prefix.size()).substr(0, node.find_first_of("?#", query.prefix.size()) -
-                                                                          query.prefix.size());
-      if (range && !range->Contains(version)) continue;
+      if (range && !range->Contains(SplitPurlVersion(node).version)) continue;
       if (out.nodes.size() == limit) {
         out.truncated = true;
         return out;

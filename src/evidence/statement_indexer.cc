@@ -21,10 +21,7 @@ namespace {
 // of the artifact"), as NormalizePurl left it (decoded, lower case).
 std::optional<std::string> OciArtifact(std::string_view id) {
   if (!id.starts_with("pkg:oci/")) return std::nullopt;
-  const std::string_view path = id.substr(0, id.find_first_of("?#"));
-  const size_t at = path.rfind('@');
-  if (at == std::string_view::npos) return std::nullopt;
-  auto digest = registry::Digest::Parse(path.substr(at + 1));
+  auto digest = registry::Digest::Parse(SplitPurlVersion(id).version);
   if (!digest.ok()) return std::nullopt;
   return digest->ToString();
 }

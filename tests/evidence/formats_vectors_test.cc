@@ -442,6 +442,11 @@ TEST(EvidencePurl, NormalizedFormJoinsSpellings) {
   EXPECT_EQ(NormalizePurl("pkg:OCI/Debian@SHA256:AB"), "pkg:oci/debian@sha256:ab");
   EXPECT_EQ(NormalizePurl("pkg:maven/Org.A/B@1.0-SNAPSHOT"), "pkg:maven/Org.A/B@1.0-SNAPSHOT");  // case-sensitive
   EXPECT_EQ(NormalizePurl("pkg:npm"), "pkg:npm");
+  // The name part and the version, without qualifiers or subpath.
+  EXPECT_EQ(SplitPurlVersion("pkg:npm/%40a/b@1.0?x=y#p").base, "pkg:npm/%40a/b");
+  EXPECT_EQ(SplitPurlVersion("pkg:npm/%40a/b@1.0?x=y#p").version, "1.0");
+  EXPECT_EQ(SplitPurlVersion("pkg:npm/@a/b").base, "pkg:npm/@a/b");  // a scope's '@' is not a version's
+  EXPECT_EQ(SplitPurlVersion("pkg:npm/@a/b").version, "");
   EXPECT_EQ(NormalizePurl("pkg:npm/"), "pkg:npm/");
   EXPECT_EQ(NormalizePurl("pkg:apk/a@1?arch=&distro=x"), "pkg:apk/a@1?distro=x");
   EXPECT_EQ(NormalizePurl("not a purl"), "not a purl");

@@ -77,4 +77,14 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
 // returned unchanged.
 std::string NormalizePurl(std::string_view purl);
 
+// A purl's name part ("pkg:type/namespace/name") and its version, both
+// without qualifiers and subpath, as views into `purl`: the version follows
+// the last '@' after the last '/' (an npm scope's '@' comes before one);
+// empty when there is none.
+struct PurlParts {
+  std::string_view base;
+  std::string_view version;
+};
+PurlParts SplitPurlVersion(std::string_view purl);
+
 }  // namespace scitt::evidence

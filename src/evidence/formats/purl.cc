@@ -101,6 +101,14 @@ std::vector<std::string> Segments(std::string_view text, bool subpath) {
 
 }  // namespace
 
+PurlParts SplitPurlVersion(std::string_view purl) {
+  const std::string_view path = purl.substr(0, purl.find_first_of("?#"));
+  const size_t slash = path.rfind('/');
+  const size_t at = path.rfind('@');
+  if (at == std::string_view::npos || (slash != std::string_view::npos && at < slash)) return {path, {}};
+  return {path.substr(0, at), path.substr(at + 1)};
+}
+
 std::string NormalizePurl(std::string_view purl) {
   if (purl.size() < 4) return std::string(purl);
   std::string scheme(purl.substr(0, 4));
