@@ -5,9 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "storage/store.h"
+#include "support/test_log.h"
 
 namespace scitt::appraisal {
 namespace {
@@ -34,12 +33,7 @@ IndexedStatement Statement(uint64_t entry, std::string issuer, std::string forma
 class AppraiserTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("appraiser_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = storage::OpenEvidenceStore(dir_.string());
+    auto store = storage::OpenEvidenceStore(dir_.path());
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(*store);
     ASSERT_TRUE(store_
@@ -59,11 +53,6 @@ class AppraiserTest : public ::testing::Test {
                     .ok());
     graph_ = std::make_unique<evidence::DependencyGraph>(*store_);
   }
-  void TearDown() override {
-    graph_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
   Verdict Appraise(const std::string& policy_text, Question question = {}) {
     if (question.subject.empty()) question.subject = kImage;
@@ -75,7 +64,7 @@ class AppraiserTest : public ::testing::Test {
     return verdict.ok() ? *verdict : Verdict{};
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_;  // removed after the store and graph that use it
   std::unique_ptr<evidence::EvidenceStore> store_;
   std::unique_ptr<evidence::DependencyGraph> graph_;
 };

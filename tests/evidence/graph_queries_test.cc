@@ -7,9 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "storage/store.h"
+#include "support/test_log.h"
 
 namespace scitt::evidence {
 namespace {
@@ -26,12 +25,7 @@ IndexedStatement Sbom(uint64_t entry, std::string issuer, std::vector<IndexedEdg
 class GraphQueriesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("graph_queries_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = storage::OpenEvidenceStore(dir_.string());
+    auto store = storage::OpenEvidenceStore(dir_.path());
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(*store);
     // Two images share left-pad through different paths; a third has
@@ -66,12 +60,6 @@ class GraphQueriesTest : public ::testing::Test {
                     .ok());
     graph_ = std::make_unique<DependencyGraph>(*store_);
   }
-  void TearDown() override {
-    graph_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   std::vector<std::string> Artifacts(WalkQuery query) {
     auto walk = graph_->WalkFrom(query);
     EXPECT_TRUE(walk.ok()) << walk.error().message;
@@ -84,7 +72,7 @@ class GraphQueriesTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_;  // removed after the store and graph that use it
   std::unique_ptr<EvidenceStore> store_;
   std::unique_ptr<DependencyGraph> graph_;
 };
