@@ -346,7 +346,12 @@ std::string ResolveUrl(const std::string& base_text, const std::string& location
   const size_t before = path.size();
   while (path.starts_with("/../")) path.remove_prefix(3);
   if (path == "/..") path = "/";
-  if (path.size() != before) resolved.set_encoded_path(std::string(path));
+  // RFC 3986 §3.3: without an authority a path cannot begin with "//", yet
+  // resolve can make one ("h:h:/..//:." gives "h://:.", which reads back as
+  // an authority); set_encoded_path writes such a path as "/.//:.".
+  if (path.size() != before || (!resolved.has_authority() && path.starts_with("//"))) {
+    resolved.set_encoded_path(std::string(path));
+  }
   return std::string(resolved.buffer());
 }
 

@@ -16,6 +16,12 @@ TEST(ResolveUrl, LocationHeaders) {
   EXPECT_EQ(ResolveUrl("https://ts.example/a", "//cdn.example/p"), "https://cdn.example/p");
 }
 
+// RFC 3986 §3.3: a path without an authority cannot begin with "//"; the
+// dot-segments of "h:/..//:." would leave one (found by the fuzzer).
+TEST(ResolveUrl, NoAuthorityPathKeepsItsMeaning) {
+  EXPECT_EQ(ResolveUrl("https://ts.example/a/b?q", "h:h:/..//:./..//:."), "h:/.//:.");
+}
+
 // RFC 3986 §5.4.1 and §5.4.2.
 TEST(ResolveUrl, Rfc3986Examples) {
   const std::string base = "http://a/b/c/d;p?q";
