@@ -19,6 +19,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cbor2 python3-cryptography  # end-to-end tests: an independent
                                     # CBOR decoder and signature/Merkle checks
+  python3-yaml                      # the deploy/ manifests read back by the tests
 )
 
 # `setup.sh --test`: also the independent clients the interoperability tests

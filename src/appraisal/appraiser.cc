@@ -227,6 +227,9 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
   out.tree_size = walk.tree_size;
   std::map<std::string, int, std::less<>> depth_of{{walk_query.starts.front(), 0}};
   for (const evidence::Reached& node : walk.nodes) depth_of.emplace(node.node, node.depth);
+  out.complete = !walk.truncated;
+  out.considered = {question.subject, walk_query.starts.front()};
+  for (const evidence::Reached& node : walk.nodes) out.considered.emplace_back(node.node);
 
   for (size_t i = 0; i < policy.evidence.size(); ++i) {
     SCITT_ASSIGN_OR_RETURN(RuleOutcome outcome,
@@ -237,6 +240,21 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
   if (!policy.deny_packages.empty()) out.rules.push_back(ApplyDeniedPackages(policy.deny_packages, walk));
   out.allow = std::all_of(out.rules.begin(), out.rules.end(), [](const RuleOutcome& r) { return r.passed; });
   return out;
+}
+
+nlohmann::json DescribeVerdict(const Verdict& verdict) {
+  nlohmann::json rules = nlohmann::json::array();
+  for (const RuleOutcome& rule : verdict.rules) {
+    rules.push_back({{"rule", rule.rule},
+                     {"outcome", rule.passed ? "pass" : "fail"},
+                     {"reason", rule.reason},
+                     {"entries", rule.entries}});
+  }
+  return {{"decision", verdict.allow ? "allow" : "deny"},
+          {"subject", verdict.subject},
+          {"policy", verdict.policy},
+          {"tree_size", verdict.tree_size},
+          {"rules", std::move(rules)}};
 }
 
 }  // namespace scitt::appraisal

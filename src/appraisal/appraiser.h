@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "appraisal/policy.h"
 #include "evidence/dependency_graph.h"
 #include "evidence/evidence_store.h"
@@ -36,10 +38,20 @@ struct Verdict {
   uint64_t tree_size = 0;     // the evidence it saw: entries below it
   bool allow = false;         // every rule passed
   std::vector<RuleOutcome> rules;
+  // The nodes whose evidence it read: the artifact and every node its walk
+  // reached (new evidence about any of them may change it). Empty when the
+  // walk stopped short (truncated): then anything may.
+  std::vector<std::string> considered;
+  bool complete = true;  // false: the walk was truncated
 };
 
 // Calls may block on the store: never on an HTTP I/O thread.
 Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::DependencyGraph& graph,
                          const Policy& policy, const Question& question);
+
+// The verdict as the API answers it (docs/api.md "Appraisal"):
+// {"decision": "allow"|"deny", "subject", "policy", "tree_size",
+//  "rules": [{"rule", "outcome": "pass"|"fail", "reason", "entries"}]}.
+nlohmann::json DescribeVerdict(const Verdict& verdict);
 
 }  // namespace scitt::appraisal

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/json.h"
+#include "cose/sign1.h"
 #include "evidence/formats/graph.h"
 
 namespace scitt::appraisal {
@@ -174,6 +175,20 @@ Result<Policy> ParsePolicy(ByteView document) {
     return Invalid("no rule: a policy needs evidence, vulnerabilities or deny_packages");
   }
   return out;
+}
+
+Result<Policy> RegisteredPolicy(const log::TransparencyLog& log, uint64_t entry) {
+  if (entry >= log.size()) return MakeError(ErrorCode::kNotFound, "no entry " + std::to_string(entry) + " in the log");
+  SCITT_ASSIGN_OR_RETURN(const log::LogEntry registered, log.Entry(entry));
+  SCITT_ASSIGN_OR_RETURN(const cose::Sign1 statement, cose::Sign1::Parse(registered.statement));
+  const auto type = cose::PayloadContentType(statement);
+  const auto payload = statement.payload();
+  if (!type || *type != kPolicyContentType || !payload || statement.is_hash_envelope()) {
+    return MakeError(ErrorCode::kInvalidArgument, "entry " + std::to_string(entry) +
+                                                      " is not an appraisal policy (payload content type " +
+                                                      std::string(kPolicyContentType) + ")");
+  }
+  return ParsePolicy(*payload);
 }
 
 }  // namespace scitt::appraisal

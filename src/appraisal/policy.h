@@ -22,6 +22,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "log/transparency_log.h"
 
 namespace scitt::appraisal {
 
@@ -73,5 +74,10 @@ struct Policy {
 // The policy in `document`, or kInvalidArgument naming the field at fault
 // (unknown fields are refused: a misspelt rule must not pass silently).
 Result<Policy> ParsePolicy(ByteView document);
+
+// The policy registered at `entry`: a statement whose payload is an
+// appraisal policy (kPolicyContentType). kNotFound past the log's end,
+// kInvalidArgument for an entry that is something else.
+Result<Policy> RegisteredPolicy(const log::TransparencyLog& log, uint64_t entry);
 
 }  // namespace scitt::appraisal

@@ -173,14 +173,15 @@ Status StatementIndexer::Consume(const log::LogEntry& entry) {
 
 Status StatementIndexer::SaveCursor(uint64_t next) {
   Status added = store_.Add(pending_, next);
-  pending_.clear();  // on a failure the follower replays from the store's IndexedSize()
-  pending_bytes_ = 0;
   if (added.ok() && graph_ != nullptr) {
     // Not an indexing failure when it fails: a walk reads what is missing.
     if (Status read = graph_->CatchUp(); !read.ok()) {
       logging::Warn("evidence graph not extended", {{"error", read.error().message}});
     }
   }
+  if (added.ok() && observer_) observer_(pending_, next);
+  pending_.clear();  // on a failure the follower replays from the store's IndexedSize()
+  pending_bytes_ = 0;
   return added;
 }
 

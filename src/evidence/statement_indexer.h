@@ -7,6 +7,8 @@
 // the store stopped, and an index rebuilt from the log alone is the same.
 #pragma once
 
+#include <functional>
+
 #include <vector>
 
 #include "evidence/dependency_graph.h"
@@ -49,6 +51,13 @@ class StatementIndexer final : public log::EntryConsumer {
   // emptied, to be read again from the log.
   Status Prepare();
 
+  // Called after each save, once the graph has read it, with what was
+  // added (the evidence of entries below `indexed_size`): how caches of
+  // conclusions drawn from the index learn that they may be stale. Set
+  // before the follower starts.
+  using Observer = std::function<void(const std::vector<IndexedStatement>& added, uint64_t indexed_size)>;
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
   Result<uint64_t> Cursor() override { return store_.IndexedSize(); }
   Status Consume(const log::LogEntry& entry) override;
   // Writes what was consumed since the last save, with the cursor.
@@ -60,6 +69,7 @@ class StatementIndexer final : public log::EntryConsumer {
   EvidenceStore& store_;
   const Preimages* const preimages_;
   DependencyGraph* const graph_;
+  Observer observer_;
   // Consumed, not yet added (follower thread only): at most
   // FollowerOptions::entries_per_save entries and about kMaxPendingBytes.
   std::vector<IndexedStatement> pending_;

@@ -40,6 +40,7 @@ struct Request {
   // null when `body` holds it. The handler finishes the upload through it.
   std::shared_ptr<BodySink> body_stream;
   std::string remote_address;  // client IP, for rate limiting and logs
+  bool client_certificate = false;  // a TLS client certificate verified against ServerOptions::tls_client_ca_file
   std::map<std::string, std::string> params;  // filled by the Router from {name} segments
 
   std::optional<std::string> Header(std::string_view name) const;

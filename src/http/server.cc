@@ -234,6 +234,10 @@ class Session final : public Connection {
           self->Close();
           return;
         }
+        // With SSL_VERIFY_PEER a certificate that was sent has verified.
+        X509* peer = SSL_get_peer_certificate(self->stream_.native_handle());
+        self->client_certificate_ = peer != nullptr && SSL_get_verify_result(self->stream_.native_handle()) == X509_V_OK;
+        X509_free(peer);
         self->ReadNext();
       });
     } else {
@@ -665,6 +669,7 @@ class Session final : public Connection {
       }
     }
     request_.remote_address = remote_address_;
+    request_.client_certificate = client_certificate_;
     target_ = ParseTarget(request_.target, &request_.path, &request_.query);
   }
 
@@ -920,6 +925,7 @@ class Session final : public Connection {
   asio::any_io_executor executor_;  // the socket's: one single-threaded io_context
   Stream stream_;
   const std::string remote_address_;
+  bool client_certificate_ = false;  // set by the TLS handshake
   asio::steady_timer read_timer_;   // header, body, idle or linger deadline
   asio::steady_timer write_timer_;  // write_timeout for the write in progress
   // Bumped on every arm and disarm: a timer that fired just before being
@@ -1066,6 +1072,9 @@ Status Server::Start() {
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key file");
   }
+  if (!options.tls_client_ca_file.empty() && options.tls_cert_file.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "client certificates need TLS (a certificate and a key file)");
+  }
   if (!options.tls_cert_file.empty()) {
     asio::ssl::context& tls = impl_->tls.emplace(asio::ssl::context::tls_server);
     tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -1081,6 +1090,19 @@ Status Server::Start() {
     tls.use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
     if (ec) {
       return MakeError(ErrorCode::kIo, "cannot load TLS key " + options.tls_key_file + ": " + ec.message());
+    }
+    if (!options.tls_client_ca_file.empty()) {
+      tls.load_verify_file(options.tls_client_ca_file, ec);
+      if (ec) {
+        return MakeError(ErrorCode::kIo, "cannot load TLS client CA certificates " + options.tls_client_ca_file +
+                                             ": " + ec.message());
+      }
+      // Asked for, not required: other clients of the same listener have none.
+      tls.set_verify_mode(asio::ssl::verify_peer, ec);
+      // The CAs named in the certificate request (the context takes the list).
+      if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.tls_client_ca_file.c_str())) {
+        SSL_CTX_set_client_CA_list(tls.native_handle(), names);
+      }
     }
   }
 

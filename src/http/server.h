@@ -58,6 +58,11 @@ struct ServerOptions {
   int threads = 2;               // I/O threads
   std::string tls_cert_file;     // PEM; TLS when both are set
   std::string tls_key_file;
+  // PEM CA certificates: a client may present a certificate, which must
+  // then chain to one of them (a bad one fails the handshake);
+  // Request::client_certificate says whether one did. Routes that require
+  // one check it (mutual TLS, as OPA Gatekeeper calls its providers).
+  std::string tls_client_ca_file;
   size_t max_body_bytes = 1 << 20;      // larger buffered bodies get 413
   size_t max_header_bytes = 16 * 1024;  // larger headers get 431
   // Chunked bodies (RFC 9112 §7.1): a chunk-size line with its extensions

@@ -15,7 +15,7 @@
 namespace scitt::registration {
 
 Result<Bytes> SignServiceStatement(const ServiceSigner& signer, std::string_view subject,
-                                   std::string_view json, int64_t iat) {
+                                   std::string_view json, int64_t iat, std::string_view content_type) {
   cbor::Value claims = cbor::Value::FromMap({
       cbor::Entry(cose::claim::kIss, cbor::Value::Text(signer.issuer)),
       cbor::Entry(cose::claim::kSub, cbor::Value::Text(subject)),
@@ -24,7 +24,7 @@ Result<Bytes> SignServiceStatement(const ServiceSigner& signer, std::string_view
   cose::Sign1Content content;
   content.protected_map = cbor::Value::FromMap({
       cbor::Entry(cose::header::kAlg, cbor::Value::Int(crypto::CoseId(signer.alg))),
-      cbor::Entry(cose::header::kContentType, cbor::Value::Text("application/json")),
+      cbor::Entry(cose::header::kContentType, cbor::Value::Text(content_type)),
       cbor::Entry(cose::header::kKid, cbor::Value::ByteString(signer.kid)),
       cbor::Entry(cose::header::kCwtClaims, std::move(claims)),
   });

@@ -40,7 +40,8 @@ struct ServiceSigner {
 };
 
 Result<Bytes> SignServiceStatement(const ServiceSigner& signer, std::string_view subject,
-                                   std::string_view json, int64_t iat);
+                                   std::string_view json, int64_t iat,
+                                   std::string_view content_type = "application/json");
 
 // Registers `json` as the latest version of `kind` unless the latest
 // registered version (recorded in the log's meta) is byte-identical; returns

@@ -19,6 +19,7 @@ struct ServiceConfig {
   std::string origin;         // log origin; default: url without scheme
   std::string tls_cert;
   std::string tls_key;
+  std::string tls_client_ca;  // PEM CAs whose client certificates the gates accept (mutual TLS)
   std::string trust_anchors;  // PEM CA certificates for x5chain issuers
   std::string issuer_keys;    // JWKS JSON or CBOR COSE_KeySet of known issuers
   bool allow_self_asserted = false;
@@ -52,6 +53,9 @@ struct ServiceConfig {
   std::string unregistered_repositories;       // comma-separated globs: pushes stored, not registered
   bool delete_protection = true;               // manifests a log entry refers to cannot be deleted
   bool anonymous_pull = true;                  // registry pulls without a token (when tokens are set)
+  // Deployment gates (docs/deployment-gates.md).
+  std::string gates;         // gate configuration JSON; unset: no /gates/ routes
+  int64_t gate_workers = 8;  // threads for gate decisions (they may wait on other registries)
   std::string log_level = "info";      // debug, info, warn, error, off
   std::string log_format = "text";     // text or json, on standard error
   int64_t test_commit_delay_ms = 0;    // test hook: forces the 303 path

@@ -1,5 +1,6 @@
 #include "service/service.h"
 
+#include <optional>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/appraisal/appraisal_routes.h"
+#include "api/gates/gate_routes.h"
 #include "api/dispatch.h"
 #include "api/evidence/evidence_routes.h"
 #include "api/guard.h"
@@ -30,6 +32,8 @@
 #include "log/transparency_log.h"
 #include "registration/pipeline.h"
 #include "registration/service_statements.h"
+#include "gates/gate_config.h"
+#include "gates/image_gate.h"
 #include "registry/log_attacher.h"
 #include "registry/payload_locations.h"
 #include "registry/registry.h"
@@ -65,6 +69,20 @@ Result<std::shared_ptr<const policy::RegistrationPolicy>> LoadPolicy(const Servi
   auto parsed = policy::RegistrationPolicy::FromJson(text);
   if (!parsed.ok()) return MakeError(ErrorCode::kInvalidArgument, config.policy + ": " + parsed.error().message);
   return parsed;
+}
+
+Result<std::optional<gates::GateConfig>> LoadGates(const ServiceConfig& config) {
+  if (config.gates.empty()) return std::optional<gates::GateConfig>();
+  SCITT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(config.gates));
+  auto parsed = gates::ParseGateConfig(AsBytes(text));
+  if (!parsed.ok()) return MakeError(ErrorCode::kInvalidArgument, config.gates + ": " + parsed.error().message);
+  return std::optional<gates::GateConfig>(std::move(*parsed));
+}
+
+// "host[:port]" of "scheme://host[:port]/path".
+std::string UrlAuthority(std::string_view url) {
+  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+  return std::string(url.substr(0, url.find('/')));
 }
 
 Result<http::BearerTokens> LoadTokens(const std::string& path) {
@@ -120,6 +138,7 @@ struct Service::Impl {
   std::unique_ptr<WorkerPool> checks;  // registration checks
   std::unique_ptr<WorkerPool> reads;   // store reads
   std::unique_ptr<WorkerPool> registry_io;  // registry uploads, downloads, manifest stores
+  std::unique_ptr<WorkerPool> gate_work;    // deployment gate decisions (when configured)
   api::Scheduler scheduler;
   storage::RegistryStores registry_stores;
   std::unique_ptr<registry::BlobLocations> payload_locations;  // the pipeline checks with it
@@ -130,6 +149,8 @@ struct Service::Impl {
   std::unique_ptr<evidence::EvidenceStore> evidence;
   std::unique_ptr<evidence::RegistryPreimages> preimages;  // the indexer reads with it
   std::unique_ptr<evidence::DependencyGraph> graph;        // the walks read it; the indexer extends it
+  std::optional<gates::GateConfig> gate_config;
+  std::unique_ptr<gates::ImageGate> gate;  // the indexer tells it of new evidence
   std::unique_ptr<evidence::StatementIndexer> indexer;
   std::unique_ptr<log::LogFollower> index_follower;
   std::unique_ptr<registry::LogAttacher> attacher;
@@ -150,6 +171,7 @@ struct Service::Impl {
     if (checks) checks->Stop();  // queued checks run and submit
     if (reads) reads->Stop();
     if (registry_io) registry_io->Stop();
+    if (gate_work) gate_work->Stop();
     if (attach_follower) attach_follower->Stop();  // before the index it stays behind
     if (index_follower) index_follower->Stop();
     if (log) log->Stop();        // callbacks still reach the pipeline: stop before it goes
@@ -212,6 +234,7 @@ Status Service::Impl::Listen() {
   options.threads = ThreadsOr(config.threads, 2);
   options.tls_cert_file = config.tls_cert;
   options.tls_key_file = config.tls_key;
+  options.tls_client_ca_file = config.tls_client_ca;
   options.max_body_bytes = static_cast<size_t>(config.max_statement_bytes);
   auto positive = [](int64_t v) { return static_cast<size_t>(std::max<int64_t>(1, v)); };
   options.max_header_bytes = positive(config.max_header_bytes);
@@ -312,6 +335,17 @@ void Service::Impl::AddRoutes() {
   appraisals.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
   api::AddAppraisalRoutes(appraisals, *router);
 
+  if (gate) {
+    api::GateDeps gate_deps;
+    gate_deps.gate = gate.get();
+    gate_deps.log = log.get();
+    gate_deps.signer = registration::ServiceSigner{&keys.receipt_key, keys.receipt_alg, keys.receipt_kid, config.url};
+    gate_deps.work = gate_work.get();
+    gate_deps.now = appraisals.now;
+    gate_deps.gatekeeper_needs_client_certificate = !config.tls_client_ca.empty();
+    api::AddGateRoutes(gate_deps, *router);
+  }
+
   api::StatusDeps status;
   status.log = log.get();
   status.pipeline = pipeline.get();
@@ -338,6 +372,7 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   // Configuration files first: a typo fails before anything is opened.
   SCITT_ASSIGN_OR_RETURN(registration::TrustConfig trust, LoadTrust(cfg));
   SCITT_ASSIGN_OR_RETURN(auto policy, LoadPolicy(cfg));
+  SCITT_ASSIGN_OR_RETURN(impl.gate_config, LoadGates(cfg));
   if (policy->allow_duplicates()) {
     return MakeError(ErrorCode::kUnsupported,
                      "the policy sets allow_duplicates, which this log does not support yet: "
@@ -355,6 +390,11 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   impl.registry_io = std::make_unique<WorkerPool>(
       WorkerPoolOptions{"registry", ThreadsOr(cfg.registry_workers, 32), static_cast<size_t>(cfg.max_queued_requests),
                         static_cast<size_t>(cfg.max_queued_bytes)});
+  if (impl.gate_config) {
+    impl.gate_work = std::make_unique<WorkerPool>(
+        WorkerPoolOptions{"gates", ThreadsOr(cfg.gate_workers, 8), static_cast<size_t>(cfg.max_queued_requests),
+                          static_cast<size_t>(cfg.max_queued_bytes)});
+  }
   storage::RegistryStoreOptions registry_store_options;
   registry_store_options.max_uploads = static_cast<size_t>(std::max<int64_t>(1, cfg.max_uploads));
   registry_store_options.upload_expiry = std::chrono::seconds(std::max<int64_t>(1, cfg.upload_expiry_s));
@@ -393,6 +433,16 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   impl.graph = std::make_unique<evidence::DependencyGraph>(*impl.evidence);
   impl.indexer = std::make_unique<evidence::StatementIndexer>(*impl.evidence, impl.preimages.get(), impl.graph.get());
   SCITT_RETURN_IF_ERROR(impl.indexer->Prepare());  // an index derived otherwise starts again
+  if (impl.gate_config) {
+    // Its decision cache learns of new evidence from the indexer.
+    impl.gate = std::make_unique<gates::ImageGate>(
+        gates::GateSources{.log = impl.log.get(), .store = impl.evidence.get(), .graph = impl.graph.get(),
+                           .registry = impl.registry.get(), .service_host = UrlAuthority(cfg.url),
+                           .now = [] { return static_cast<int64_t>(std::time(nullptr)); }},
+        *impl.gate_config);
+    impl.indexer->SetObserver([gate = impl.gate.get()](const std::vector<evidence::IndexedStatement>& added,
+                                                       uint64_t indexed_size) { gate->EvidenceAdded(added, indexed_size); });
+  }
   // Read now, off the request path.
   impl.reads->Post([graph = impl.graph.get()] {
     const auto start = std::chrono::steady_clock::now();

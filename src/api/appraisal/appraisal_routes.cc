@@ -7,7 +7,6 @@
 #include "appraisal/appraiser.h"
 #include "base/json.h"
 #include "base/text.h"
-#include "cose/sign1.h"
 
 namespace scitt::api {
 namespace {
@@ -20,36 +19,6 @@ constexpr size_t kMaxRequestBytes = 1 << 20;
 
 Error BadRequest(const std::string& message) {
   return MakeError(ErrorCode::kInvalidArgument, "appraisal request: " + message);
-}
-
-// The policy registered at `entry`: a statement whose payload is an
-// appraisal policy (its content type says so).
-Result<appraisal::Policy> RegisteredPolicy(const log::TransparencyLog& log, uint64_t entry) {
-  if (entry >= log.size()) return MakeError(ErrorCode::kNotFound, "no entry " + std::to_string(entry) + " in the log");
-  SCITT_ASSIGN_OR_RETURN(const log::LogEntry registered, log.Entry(entry));
-  SCITT_ASSIGN_OR_RETURN(const cose::Sign1 statement, cose::Sign1::Parse(registered.statement));
-  const auto type = cose::PayloadContentType(statement);
-  const auto payload = statement.payload();
-  if (!type || *type != appraisal::kPolicyContentType || !payload || statement.is_hash_envelope()) {
-    return BadRequest("entry " + std::to_string(entry) + " is not an appraisal policy (payload content type " +
-                      std::string(appraisal::kPolicyContentType) + ")");
-  }
-  return appraisal::ParsePolicy(*payload);
-}
-
-nlohmann::json Describe(const appraisal::Verdict& verdict) {
-  nlohmann::json rules = nlohmann::json::array();
-  for (const appraisal::RuleOutcome& rule : verdict.rules) {
-    rules.push_back({{"rule", rule.rule},
-                     {"outcome", rule.passed ? "pass" : "fail"},
-                     {"reason", rule.reason},
-                     {"entries", rule.entries}});
-  }
-  return {{"decision", verdict.allow ? "allow" : "deny"},
-          {"subject", verdict.subject},
-          {"policy", verdict.policy},
-          {"tree_size", verdict.tree_size},
-          {"rules", std::move(rules)}};
 }
 
 // {"subject": "...", "policy": {…} | "policy_entry": N, "tree_size": N}
@@ -82,10 +51,10 @@ void PostAppraisal(const AppraisalDeps& deps, const Request& req, const Responde
       SCITT_ASSIGN_OR_RETURN(policy, appraisal::ParsePolicy(AsBytes(text)));
     } else {
       if (!body["policy_entry"].is_number_unsigned()) return BadRequest("policy_entry must be a log index");
-      SCITT_ASSIGN_OR_RETURN(policy, RegisteredPolicy(*deps.log, body["policy_entry"].get<uint64_t>()));
+      SCITT_ASSIGN_OR_RETURN(policy, appraisal::RegisteredPolicy(*deps.log, body["policy_entry"].get<uint64_t>()));
     }
     SCITT_ASSIGN_OR_RETURN(const appraisal::Verdict verdict, appraisal::Appraise(*deps.store, *deps.graph, policy, question));
-    nlohmann::json out = Describe(verdict);
+    nlohmann::json out = appraisal::DescribeVerdict(verdict);
     if (body.contains("policy_entry")) out["policy_entry"] = body["policy_entry"];
     out["appraised_at"] = FormatUtc(question.now);
     return out;
