@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "appraisal/appraiser.h"
 #include "appraisal/policy.h"
@@ -56,6 +57,11 @@ class ImageGate {
   // The verdict of the policy at `policy_entry` on `image` (a Kubernetes
   // image reference). Unset policy_entry: an error decision.
   ImageDecision Decide(std::string_view image, std::optional<uint64_t> policy_entry);
+
+  // Decide for each image, `parallelism` at a time (each distinct image
+  // once; the answer in the order asked).
+  std::vector<ImageDecision> DecideAll(const std::vector<std::string>& images, std::optional<uint64_t> policy_entry,
+                                       size_t parallelism = 4);
 
   // The indexer added evidence (StatementIndexer::Observer): cached
   // verdicts that read any of it are dropped.

@@ -1,5 +1,6 @@
 #include "api/gates/gate_routes.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -41,17 +42,6 @@ std::string PolicyName(const gates::ImageDecision& decision) {
   return (decision.verdict ? "policy " + decision.verdict->policy : "policy") + entry;
 }
 
-// Each distinct image appraised once, in the object's order.
-std::vector<gates::ImageDecision> DecideAll(gates::ImageGate& gate, const std::vector<std::string>& images,
-                                            std::optional<uint64_t> policy_entry) {
-  std::vector<gates::ImageDecision> out;
-  std::set<std::string> seen;
-  for (const std::string& image : images) {
-    if (seen.insert(image).second) out.push_back(gate.Decide(image, policy_entry));
-  }
-  return out;
-}
-
 // A compact record for the audit log: what each image got and where the
 // verdict is registered.
 nlohmann::json AuditRecord(const std::vector<gates::ImageDecision>& decisions,
@@ -79,7 +69,12 @@ nlohmann::json AdmissionResponse(const GateDeps& deps, const gates::AdmissionReq
   std::vector<std::string> images;
   for (const gates::ContainerImage& container : request.images) images.push_back(container.image);
   const int64_t now = deps.now();
-  const std::vector<gates::ImageDecision> decisions = DecideAll(*deps.gate, images, choice.policy_entry);
+  // Each distinct image once, in the object's order.
+  std::vector<std::string> distinct;
+  for (const std::string& image : images) {
+    if (std::find(distinct.begin(), distinct.end(), image) == distinct.end()) distinct.push_back(image);
+  }
+  const std::vector<gates::ImageDecision> decisions = deps.gate->DecideAll(distinct, choice.policy_entry);
   std::vector<std::optional<uint64_t>> entries;
   if (deps.gate->config().record_verdicts && !request.dry_run) {
     entries = gates::RecordVerdicts(*deps.log, deps.signer, request, choice.mode, decisions, now, deps.record_wait);
@@ -138,11 +133,10 @@ void PostProvider(const GateDeps& deps, const Request& req, const Responder& res
     response["systemError"] = "no appraisal policy: set policy_entry in the gate configuration or ?policy_entry=";
   } else {
     nlohmann::json items = nlohmann::json::array();
-    std::map<std::string, gates::ImageDecision> decided;
-    for (const std::string& key : *keys) {
-      auto it = decided.find(key);
-      if (it == decided.end()) it = decided.emplace(key, deps.gate->Decide(key, policy_entry)).first;
-      const gates::ImageDecision& d = it->second;
+    const std::vector<gates::ImageDecision> decided = deps.gate->DecideAll(*keys, policy_entry);
+    for (size_t i = 0; i < keys->size(); ++i) {
+      const std::string& key = (*keys)[i];
+      const gates::ImageDecision& d = decided[i];
       if (!d.verdict) {
         items.push_back({{"key", key}, {"error", d.error}});
         continue;
