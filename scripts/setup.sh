@@ -20,6 +20,7 @@ PACKAGES=(
   python3 python3-cbor2 python3-cryptography  # end-to-end tests: an independent
                                     # CBOR decoder and signature/Merkle checks
   python3-yaml                      # the deploy/ manifests read back by the tests
+  curl                              # the README tour (and its test) call the HTTP API with it
 )
 
 # `setup.sh --test`: also the independent clients the interoperability tests

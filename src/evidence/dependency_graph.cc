@@ -65,7 +65,14 @@ bool DependencyGraph::HasLink(uint32_t from, uint32_t to, uint8_t kind) const {
 
 void DependencyGraph::AddEdge(const FoundEdge& found) {
   const std::optional<uint8_t> kind = StructuralKind(found.edge.kind);
-  if (!kind) return;
+  if (!kind) {
+    // A fact (a finding, a VEX, …): kept in the store, but its node is
+    // marked, so that a walk asks the store only about nodes that have some.
+    const uint32_t from = Intern(found.edge.from);
+    if (has_facts_.size() <= from) has_facts_.resize(names_.size());
+    has_facts_[from] = true;
+    return;
+  }
   ++edges_read_;
   const uint32_t from = Intern(found.edge.from);
   const uint32_t to = Intern(found.edge.to);
@@ -131,6 +138,7 @@ Result<Walk> DependencyGraph::WalkFrom(const WalkQuery& query) {
   }
   if (behind) SCITT_RETURN_IF_ERROR(CatchUp());
   const bool dependents = query.direction == WalkDirection::kDependents;
+  std::vector<std::string> with_facts;  // the page's nodes that have facts (their order)
   {
     std::shared_lock lock(mu_);
     std::vector<bool> seen(names_.size());
@@ -173,6 +181,9 @@ Result<Walk> DependencyGraph::WalkFrom(const WalkQuery& query) {
     out.nodes.reserve(end - first);
     for (size_t i = first; i < end; ++i) {
       out.nodes.push_back(Reached{names_[steps[i].node], steps[i].depth, Describe(links_[steps[i].via])});
+      if (!dependents && steps[i].node < has_facts_.size() && has_facts_[steps[i].node]) {
+        with_facts.emplace_back(names_[steps[i].node]);
+      }
     }
   }
   if (dependents) return out;
@@ -187,7 +198,7 @@ Result<Walk> DependencyGraph::WalkFrom(const WalkQuery& query) {
   if (query.skip == 0) {
     for (const std::string& start : query.starts) SCITT_RETURN_IF_ERROR(gather(start));
   }
-  for (const Reached& node : out.nodes) SCITT_RETURN_IF_ERROR(gather(std::string(node.node)));
+  for (const std::string& node : with_facts) SCITT_RETURN_IF_ERROR(gather(node));
   return out;
 }
 

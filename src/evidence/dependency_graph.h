@@ -153,6 +153,9 @@ class DependencyGraph {
   // merging an edge into its link stays O(1) for an SBOM's root of a
   // million components.
   std::unordered_map<uint32_t, std::unordered_set<uint64_t>> wide_;
+  // Per node id: some fact (VULNERABLE_TO, VEX_STATUS, …) goes out of it.
+  // The facts themselves stay in the store; a walk reads them for these only.
+  std::vector<bool> has_facts_;
 };
 
 }  // namespace scitt::evidence
