@@ -21,11 +21,10 @@ Check Pass(std::string name, std::string detail) { return Check{std::move(name),
 Check Fail(std::string name, std::string detail) { return Check{std::move(name), false, std::move(detail)}; }
 
 // One receipt against the statement's log entry; vds selects the profile.
-Check CheckOneReceipt(const std::string& name, ByteView encoded, const Sign1& statement,
-                      const std::vector<ServiceKey>& keys, std::optional<int64_t>* first_iat) {
-  auto receipt = Receipt::Parse(encoded);
-  if (!receipt.ok()) return Fail(name, receipt.error().message);
-  const auto& kid = receipt->sign1.protected_headers().kid;
+Result<std::pair<Receipt, VerifiedReceipt>> VerifyParsedReceipt(ByteView encoded, const Sign1& statement,
+                                                                 const std::vector<ServiceKey>& keys) {
+  SCITT_ASSIGN_OR_RETURN(Receipt receipt, Receipt::Parse(encoded));
+  const auto& kid = receipt.sign1.protected_headers().kid;
   const ServiceKey* key = nullptr;
   if (kid) {
     key = FindServiceKey(keys, *kid);
@@ -33,21 +32,29 @@ Check CheckOneReceipt(const std::string& name, ByteView encoded, const Sign1& st
     key = &keys[0];
   }
   if (key == nullptr) {
-    return Fail(name, kid ? "no service key matches kid " + HexEncode(*kid)
-                          : "receipt has no kid and several service keys are given");
+    return MakeError(ErrorCode::kVerificationFailed, kid ? "no service key matches kid " + HexEncode(*kid)
+                                                         : "receipt has no kid and several service keys are given");
   }
   auto entry = LogEntry(statement);
   Result<VerifiedReceipt> verified =
-      receipt->vds == vds::kRfc9162Sha256  ? VerifyInclusionReceipt(*receipt, entry, key->key)
-      : receipt->vds == vds::kCcfLedgerSha256 ? VerifyCcfReceipt(*receipt, entry, key->key)
+      receipt.vds == vds::kRfc9162Sha256  ? VerifyInclusionReceipt(receipt, entry, key->key)
+      : receipt.vds == vds::kCcfLedgerSha256 ? VerifyCcfReceipt(receipt, entry, key->key)
           : Result<VerifiedReceipt>(MakeError(ErrorCode::kUnsupported,
-                                              "unsupported vds " + std::to_string(receipt->vds)));
-  if (!verified.ok()) return Fail(name, verified.error().message);
-  if (!*first_iat && verified->issued_at) *first_iat = verified->issued_at;
-  std::string detail = receipt->vds == vds::kRfc9162Sha256
-                           ? "RFC 9162 inclusion, root " + HexEncode(verified->root)
-                           : "CCF inclusion, root " + HexEncode(verified->root);
-  if (verified->issuer) detail += ", service " + *verified->issuer;
+                                              "unsupported vds " + std::to_string(receipt.vds)));
+  if (!verified.ok()) return verified.error();
+  return std::make_pair(std::move(receipt), std::move(*verified));
+}
+
+Check CheckOneReceipt(const std::string& name, ByteView encoded, const Sign1& statement,
+                      const std::vector<ServiceKey>& keys, std::optional<int64_t>* first_iat) {
+  auto checked = VerifyParsedReceipt(encoded, statement, keys);
+  if (!checked.ok()) return Fail(name, checked.error().message);
+  const auto& [receipt, verified] = *checked;
+  if (!*first_iat && verified.issued_at) *first_iat = verified.issued_at;
+  std::string detail = receipt.vds == vds::kRfc9162Sha256
+                           ? "RFC 9162 inclusion, root " + HexEncode(verified.root)
+                           : "CCF inclusion, root " + HexEncode(verified.root);
+  if (verified.issuer) detail += ", service " + *verified.issuer;
   return Pass(name, detail);
 }
 
@@ -139,6 +146,11 @@ std::optional<Check> CheckPayload(const Sign1& statement, const VerifyRequest& r
 }
 
 }  // namespace
+
+Result<VerifiedReceipt> VerifyReceipt(ByteView receipt, const Sign1& statement, const std::vector<ServiceKey>& keys) {
+  SCITT_ASSIGN_OR_RETURN(auto checked, VerifyParsedReceipt(receipt, statement, keys));
+  return std::move(checked.second);
+}
 
 Check CheckReceipt(const std::string& name, ByteView receipt, const Sign1& statement,
                    const std::vector<ServiceKey>& keys) {

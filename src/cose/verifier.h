@@ -9,6 +9,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "cose/receipt.h"
 #include "cose/service_keys.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
@@ -51,6 +52,10 @@ class Sign1;
 // `name`; its detail says what was proven or why it failed.
 Check CheckReceipt(const std::string& name, ByteView receipt, const Sign1& statement,
                    const std::vector<ServiceKey>& keys);
+
+// The same receipt check, returning what it proves (the root, and the
+// leaf index and tree size its proof was verified with) or why it failed.
+Result<VerifiedReceipt> VerifyReceipt(ByteView receipt, const Sign1& statement, const std::vector<ServiceKey>& keys);
 
 // An error only when the input is unusable (not a COSE_Sign1, bad keys);
 // failed checks are reported in the VerifyReport.

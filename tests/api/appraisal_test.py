@@ -127,6 +127,7 @@ def test_an_image_reference_is_appraised_by_its_digest():
             "components": [{"bom-ref": "es", "name": "event-stream", "purl": "pkg:npm/event-stream@3.3.6"}],
             "dependencies": [{"ref": "app", "dependsOn": ["es"]}]}
     lib.wait_indexed(SERVER, register(digest, SUPPLIER, CDX, json.dumps(sbom).encode()) + 1)
+    ENTRIES["image"] = digest
     reference = SERVER.url.removeprefix("http://") + "/shop/app:2.0"
     result = subprocess.run([SCITT, "appraise", reference, "--policy-entry", str(ENTRIES["policy"]), "--url",
                              SERVER.url], capture_output=True, text=True)
@@ -137,6 +138,50 @@ def test_an_image_reference_is_appraised_by_its_digest():
     missing = subprocess.run([SCITT, "appraise", reference.replace("2.0", "9.9"), "--policy-entry",
                               str(ENTRIES["policy"]), "--url", SERVER.url], capture_output=True, text=True)
     assert missing.returncode == 2 and "9.9" in missing.stderr, missing
+
+
+def test_offline_against_a_pulled_bundle_gives_the_same_verdict():
+    reference = SERVER.url.removeprefix("http://") + "/shop/app:2.0"
+    bundle = os.path.join(WORK, "bundle")
+    keys = os.path.join(WORK, "service-keys.cbor")
+    subprocess.run([SCITT, "keys", "fetch", "--url", SERVER.url, "--out", keys], check=True, capture_output=True)
+    pulled = subprocess.run([SCITT, "registry", "pull-evidence", reference, "--out", bundle, "--service-keys", keys],
+                            capture_output=True, text=True)
+    assert pulled.returncode == 0, pulled
+    # The registered policy joins the bundle as its transparent statement.
+    status, _, policy = lib.request("GET", SERVER.url + f"/entries/{ENTRIES['policy']}/statement")
+    assert status == 200
+    with open(os.path.join(bundle, "statements", "policy.transparent.cose"), "wb") as f:
+        f.write(policy)
+    online = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", str(ENTRIES["policy"]), "--json",
+                             "--url", SERVER.url], capture_output=True, text=True)
+    assert online.returncode == 1, online
+    online = json.loads(online.stdout)
+    offline = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", str(ENTRIES["policy"]), "--json",
+                              "--bundle", bundle, "--service-keys", keys, "--tree-size", str(online["tree_size"]),
+                              "--at", online["appraised_at"]], capture_output=True, text=True)
+    assert offline.returncode == 1, offline
+    offline = json.loads(offline.stdout)
+    for field in ("decision", "subject", "policy", "policy_entry", "tree_size", "rules", "appraised_at"):
+        assert offline[field] == online[field], (field, offline, online)
+    assert offline["bundle"]["statements"] >= 2, offline
+    # Without keys, or with a statement whose receipt fails, nothing unproven is evidence.
+    no_keys = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", str(ENTRIES["policy"]),
+                              "--bundle", bundle], capture_output=True, text=True)
+    assert no_keys.returncode == 2 and "--service-keys" in no_keys.stderr, no_keys
+    other_keys = os.path.join(WORK, "other-keys.json")
+    with open(other_keys, "w") as f:
+        json.dump(lib.Issuer().jwks(), f)
+    sbom_policy = os.path.join(WORK, "sbom-policy.json")
+    with open(sbom_policy, "w") as f:
+        json.dump({"policy": "sbom", "evidence": [{"format": "CycloneDX", "issuers": [SUPPLIER]}]}, f)
+    wrong = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy", sbom_policy,
+                            "--bundle", bundle, "--service-keys", other_keys], capture_output=True, text=True)
+    assert "left out, no receipt verifies" in wrong.stderr, wrong
+    assert wrong.returncode == 1 and "no CycloneDX from" in wrong.stdout, wrong
+    both = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", "1", "--bundle", bundle,
+                           "--url", SERVER.url], capture_output=True, text=True)
+    assert both.returncode == 2 and "one of them" in both.stderr, both
 
 
 def test_bad_requests_are_problem_details():
