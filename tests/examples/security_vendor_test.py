@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""The security-vendor flow (examples/security-vendor/): a company's
+service trusts a vendor's CA and gates deployments on a policy that wants
+the vendor's scan, signed with its did:x509 identity, no older than 7 days,
+and no high or critical finding. Before any scan, a Pod of two images is
+denied for want of one; the vendor runs examples/security-vendor/publish-scan.sh
+for each image (a clean scan, a scan with a critical finding); then the
+clean image is admitted and the other denied for its finding, the
+vendor's did:x509 named as the evidence's issuer.
+
+Usage: security_vendor_test.py PATH/TO/scitt
+"""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import scitt_testlib as lib  # noqa: E402
+
+SCITT = os.path.abspath(sys.argv[1])
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "security-vendor",
+                      "publish-scan.sh")
+WORK = tempfile.mkdtemp(prefix="scitt-vendor-")
+ISSUER, KEYS = lib.issuer_with_keys(WORK)
+SUPPLIER = "https://supplier.example"
+STATE = {}
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], cwd=WORK, check=True, capture_output=True)
+
+
+def vendor_identity():
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *curve, "-keyout", "vendor-ca.key", "-out", "vendor-ca.pem", "-subj", "/CN=Vendor Root CA",
+            "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign")
+    openssl("req", *curve, "-keyout", "vendor.key", "-out", "vendor.csr", "-subj", "/CN=scanner.vendor.example")
+    with open(os.path.join(WORK, "vendor.ext"), "w") as f:
+        f.write("extendedKeyUsage=codeSigning\nbasicConstraints=CA:FALSE\n")
+    openssl("x509", "-req", "-in", "vendor.csr", "-CA", "vendor-ca.pem", "-CAkey", "vendor-ca.key", "-CAcreateserial",
+            "-out", "vendor.pem", "-days", "10", "-extfile", "vendor.ext")
+    with open(os.path.join(WORK, "vendor-chain.pem"), "w") as f:
+        f.write(open(os.path.join(WORK, "vendor.pem")).read() + open(os.path.join(WORK, "vendor-ca.pem")).read())
+    der = subprocess.run(["openssl", "x509", "-in", "vendor-ca.pem", "-outform", "DER"], cwd=WORK, check=True,
+                         capture_output=True).stdout
+    fingerprint = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+    return f"did:x509:0:sha256:{fingerprint}::subject:CN:scanner.vendor.example"
+
+
+VENDOR = vendor_identity()
+SETUP = lib.Server(SCITT, WORK, "company", "--issuer-keys", KEYS, "--trust-anchors",
+                   os.path.join(WORK, "vendor-ca.pem"), "--rate-limit", "0")
+SERVER = None
+
+
+def push_image(repository, config):
+    digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    status, _, body = lib.request("POST", SETUP.url + f"/v2/{repository}/blobs/uploads/?digest={digest}", config,
+                                  {"Content-Type": "application/octet-stream"})
+    assert status == 201, body
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest,
+                                      "size": len(config)}, "layers": []}).encode()
+    status, _, body = lib.request("PUT", SETUP.url + f"/v2/{repository}/manifests/1.0", manifest,
+                                  {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert status == 201, body
+    return SETUP.url.removeprefix("http://") + f"/{repository}:1.0", "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+
+def admit(uid, images):
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+              "request": {"uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "shop",
+                          "operation": "CREATE", "object": {"metadata": {"name": uid}, "spec": {
+                              "containers": [{"name": f"c{i}", "image": image} for i, image in enumerate(images)]}}}}
+    status, _, body = lib.request("POST", SERVER.url + "/gates/kubernetes", json.dumps(review).encode(),
+                                  {"Content-Type": "application/json"})
+    assert status == 200, body
+    return json.loads(body)["response"]
+
+
+def sarif(results):
+    return {"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "runs": [{"tool": {"driver": {"name": "vendor-scanner", "version": "4.2",
+                                          "rules": [{"id": "CVE-2026-4242",
+                                                     "properties": {"security-severity": "9.8"}}]}},
+                      "results": results}]}
+
+
+def test_setup_a_company_service_that_gates_on_the_vendors_scans():
+    STATE["clean"] = push_image("shop/web", b'{"os": "linux", "web": 1}')
+    STATE["vulnerable"] = push_image("shop/api", b'{"os": "linux", "api": 1}')
+    for ref, digest in (STATE["clean"], STATE["vulnerable"]):
+        sbom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+                "metadata": {"component": {"bom-ref": "app", "name": ref}}}
+        lib.register(SETUP, ISSUER, digest, SUPPLIER, "application/vnd.cyclonedx+json", json.dumps(sbom).encode())
+    policy = {"policy": "production",
+              "evidence": [{"format": "SARIF", "issuers": [VENDOR], "max_age_days": 7}],
+              "vulnerabilities": {"deny_severity": "high"}}
+    STATE["policy"] = lib.register(SETUP, ISSUER, "policy:production", "https://security.example",
+                                   "application/vnd.scitt.appraisal-policy+json", json.dumps(policy).encode())[0]
+    SETUP.stop()
+    gates = os.path.join(WORK, "gates.json")
+    with open(gates, "w") as f:
+        json.dump({"policy_entry": STATE["policy"]}, f)
+    global SERVER
+    SERVER = lib.Server(SCITT, WORK, "company-gated", "--issuer-keys", KEYS, "--trust-anchors",
+                        os.path.join(WORK, "vendor-ca.pem"), "--rate-limit", "0", "--gates", gates,
+                        data=SETUP.data, start=False)
+    SERVER.port, SERVER.url = SETUP.port, SETUP.url
+    SERVER.start()
+    lib.wait_indexed(SERVER, STATE["policy"] + 1)
+    response = admit("before", [STATE["clean"][0], STATE["vulnerable"][0]])
+    assert response["allowed"] is False, response
+    assert response["status"]["message"].count(f"no SARIF from {VENDOR}") == 2, response
+
+
+def test_the_vendor_publishes_and_the_gate_sees_it():
+    env = dict(os.environ, SCITT=SCITT, VENDOR_KEY=os.path.join(WORK, "vendor.key"),
+               VENDOR_CHAIN=os.path.join(WORK, "vendor-chain.pem"))
+    for name, (ref, _), results in (("clean", STATE["clean"], []),
+                                    ("found", STATE["vulnerable"], [{"ruleId": "CVE-2026-4242", "level": "error",
+                                                                     "message": {"text": "openssl 3.0.1"}}])):
+        path = os.path.join(WORK, name + ".sarif")
+        with open(path, "w") as f:
+            json.dump(sarif(results), f)
+        published = subprocess.run(["bash", SCRIPT, ref, path], env=env, capture_output=True, text=True, cwd=WORK)
+        assert published.returncode == 0, published
+        assert f"issuer: {VENDOR}" in published.stdout, published.stdout
+    status, _, body = lib.request("GET", SERVER.url + "/checkpoint")
+    lib.wait_indexed(SERVER, int(body.decode().splitlines()[1]))
+    clean = admit("after-clean", [STATE["clean"][0]])
+    assert clean["allowed"] is True, clean
+    vulnerable = admit("after-found", [STATE["vulnerable"][0]])
+    assert vulnerable["allowed"] is False, vulnerable
+    message = vulnerable["status"]["message"]
+    assert "vulnerabilities: denied: CVE-2026-4242 (critical)" in message, message
+
+
+def test_a_statement_signed_by_an_untrusted_vendor_is_refused():
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *curve, "-keyout", "rogue-ca.key", "-out", "rogue-ca.pem", "-subj", "/CN=Rogue CA",
+            "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign")
+    openssl("req", *curve, "-keyout", "rogue.key", "-out", "rogue.csr", "-subj", "/CN=scanner.vendor.example")
+    openssl("x509", "-req", "-in", "rogue.csr", "-CA", "rogue-ca.pem", "-CAkey", "rogue-ca.key", "-CAcreateserial",
+            "-out", "rogue.pem", "-days", "10", "-extfile", "vendor.ext")
+    with open(os.path.join(WORK, "rogue-chain.pem"), "w") as f:
+        f.write(open(os.path.join(WORK, "rogue.pem")).read() + open(os.path.join(WORK, "rogue-ca.pem")).read())
+    env = dict(os.environ, SCITT=SCITT, VENDOR_KEY=os.path.join(WORK, "rogue.key"),
+               VENDOR_CHAIN=os.path.join(WORK, "rogue-chain.pem"))
+    published = subprocess.run(["bash", SCRIPT, STATE["vulnerable"][0], os.path.join(WORK, "clean.sarif")], env=env,
+                               capture_output=True, text=True, cwd=WORK)
+    assert published.returncode != 0, published
+    assert "403 DENIED: registration refused: Untrusted Certificate Chain" in published.stderr, published.stderr
+
+
+class AllServers:
+    @staticmethod
+    def stop():
+        for server in (SERVER, SETUP):
+            if server:
+                server.stop()
+
+
+sys.exit(lib.run_module_tests(globals(), WORK, AllServers()))
