@@ -14,7 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (policy->name.empty()) __builtin_trap();
-  if (policy->evidence.empty() && !policy->vulnerabilities && policy->deny_packages.empty()) __builtin_trap();
+  if (policy->evidence.empty() && !policy->vulnerabilities && !policy->revocations && policy->deny_packages.empty()) {
+    __builtin_trap();
+  }
+  if (policy->revocations && policy->revocations->issuers.empty()) __builtin_trap();
   for (const EvidenceRule& rule : policy->evidence) {
     if (rule.format.empty() || (rule.max_age_days && *rule.max_age_days < 0)) __builtin_trap();
   }

@@ -106,6 +106,31 @@ Result<RuleOutcome> ApplyEvidenceRule(const evidence::EvidenceStore& store, cons
   return out;
 }
 
+// Withdrawn: a revocation about the artifact from one of the rule's issuers
+// below the tree size.
+Result<RuleOutcome> ApplyRevocationRule(const evidence::EvidenceStore& store, const RevocationRule& rule,
+                                        const std::string& about, uint64_t tree_size) {
+  RuleOutcome out{.rule = "revocations"};
+  evidence::StatementQuery query{.subject = about, .limit = kStatementsPerPage};
+  query.content_type = std::string(kRevocationContentType);
+  std::vector<std::string> by;
+  while (true) {
+    SCITT_ASSIGN_OR_RETURN(evidence::StatementPage page, store.FindStatements(query));
+    for (const evidence::IndexedStatement& statement : page.statements) {
+      if (statement.entry >= tree_size) break;
+      if (!statement.issuer || !Listed(rule.issuers, *statement.issuer)) continue;
+      out.entries.push_back(statement.entry);
+      by.push_back(*statement.issuer + " (entry " + std::to_string(statement.entry) + ", registered " +
+                   FormatUtc(statement.registered_at) + ")");
+    }
+    if (page.statements.size() < query.limit || page.statements.back().entry >= tree_size) break;
+    query.after = page.statements.back().entry;
+  }
+  out.passed = by.empty();
+  out.reason = out.passed ? "no revocation from " + Join(rule.issuers) : "revoked by " + Join(by);
+  return out;
+}
+
 // The severity a finding's edge gives (its scanner's rating), if any.
 std::optional<Severity> FindingSeverity(const evidence::FoundEdge& finding) {
   const auto attributes = nlohmann::json::parse(finding.edge.attributes, nullptr, /*allow_exceptions=*/false);
@@ -237,6 +262,10 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
     out.rules.push_back(std::move(outcome));
   }
   if (policy.vulnerabilities) out.rules.push_back(ApplyVulnerabilityRule(*policy.vulnerabilities, walk, depth_of));
+  if (policy.revocations) {
+    SCITT_ASSIGN_OR_RETURN(RuleOutcome outcome, ApplyRevocationRule(store, *policy.revocations, about, out.tree_size));
+    out.rules.push_back(std::move(outcome));
+  }
   if (!policy.deny_packages.empty()) out.rules.push_back(ApplyDeniedPackages(policy.deny_packages, walk));
   out.allow = std::all_of(out.rules.begin(), out.rules.end(), [](const RuleOutcome& r) { return r.passed; });
   return out;

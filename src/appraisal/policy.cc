@@ -153,7 +153,8 @@ Result<Policy> ParsePolicy(ByteView document) {
   if (!parsed.ok()) return Invalid(parsed.error().message);
   const Json& json = *parsed;
   if (!json.is_object()) return Invalid("must be a JSON object");
-  SCITT_RETURN_IF_ERROR(OnlyKnown(json, {"policy", "evidence", "vulnerabilities", "deny_packages"}, "policy"));
+  SCITT_RETURN_IF_ERROR(
+      OnlyKnown(json, {"policy", "evidence", "vulnerabilities", "revocations", "deny_packages"}, "policy"));
   Policy out;
   if (!json.contains("policy")) return Invalid("\"policy\" (its name) is missing");
   SCITT_ASSIGN_OR_RETURN(out.name, Text(json["policy"], "policy"));
@@ -167,12 +168,22 @@ Result<Policy> ParsePolicy(ByteView document) {
   if (const auto it = json.find("vulnerabilities"); it != json.end()) {
     SCITT_ASSIGN_OR_RETURN(out.vulnerabilities, ParseVulnerabilityRule(*it, "vulnerabilities"));
   }
+  if (const auto it = json.find("revocations"); it != json.end()) {
+    if (!it->is_object()) return Invalid("revocations must be an object: {\"issuers\": [...]}");
+    SCITT_RETURN_IF_ERROR(OnlyKnown(*it, {"issuers"}, "revocations"));
+    RevocationRule rule;
+    SCITT_ASSIGN_OR_RETURN(rule.issuers, TextList(*it, "issuers", "revocations"));
+    if (rule.issuers.empty()) {
+      return Invalid("revocations.issuers must name whose revocations count (anybody's would let anybody deny)");
+    }
+    out.revocations = std::move(rule);
+  }
   SCITT_ASSIGN_OR_RETURN(out.deny_packages, TextList(json, "deny_packages", "policy"));
   for (const std::string& purl : out.deny_packages) {
     if (!purl.starts_with("pkg:")) return Invalid("deny_packages: \"" + purl.substr(0, 100) + "\" is not a purl");
   }
-  if (out.evidence.empty() && !out.vulnerabilities && out.deny_packages.empty()) {
-    return Invalid("no rule: a policy needs evidence, vulnerabilities or deny_packages");
+  if (out.evidence.empty() && !out.vulnerabilities && !out.revocations && out.deny_packages.empty()) {
+    return Invalid("no rule: a policy needs evidence, vulnerabilities, revocations or deny_packages");
   }
   return out;
 }

@@ -11,6 +11,7 @@
 //    "vulnerabilities": {"deny_severity": "high", "deny_ids": ["CVE-2021-44228"],
 //                        "vex_issuers": ["https://supplier.example"], "depth": 10,
 //                        "unknown_severity": "deny"},
+//    "revocations": {"issuers": ["https://supplier.example"]},
 //    "deny_packages": ["pkg:npm/event-stream@3.3.6", "pkg:npm/left-pad"]}
 #pragma once
 
@@ -28,6 +29,12 @@ namespace scitt::appraisal {
 
 // The payload content type of a registered appraisal policy.
 inline constexpr std::string_view kPolicyContentType = "application/vnd.scitt.appraisal-policy+json";
+
+// The payload content type of a revocation: a statement about an artifact
+// by which its issuer withdraws it ("do not use"; docs/appraisal.md). Its
+// payload is the issuer's own JSON (a reason, a ticket); only who said it,
+// about what and when counts.
+inline constexpr std::string_view kRevocationContentType = "application/vnd.scitt.revocation+json";
 
 // Severities in increasing order, as the evidence graph's VULNERABLE_TO
 // edges carry them (evidence/formats/graph.h).
@@ -62,10 +69,19 @@ struct VulnerabilityRule {
   bool deny_unknown_severity = true;
 };
 
+// The artifact must not have been withdrawn by one of `issuers` (a
+// statement about it of kRevocationContentType, registered below the tree
+// size). Never empty: a revocation anybody could register would let
+// anybody stop any deployment.
+struct RevocationRule {
+  std::vector<std::string> issuers;
+};
+
 struct Policy {
   std::string name;
   std::vector<EvidenceRule> evidence;
   std::optional<VulnerabilityRule> vulnerabilities;
+  std::optional<RevocationRule> revocations;
   // Packages that must not be anywhere under the artifact: a purl with a
   // version is that version, without one every version.
   std::vector<std::string> deny_packages;

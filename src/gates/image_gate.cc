@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gates/kubernetes.h"
+#include "gates/verdict_record.h"
 #include "oci_client/credentials.h"
 #include "oci_client/registry_client.h"
 
@@ -129,10 +130,12 @@ std::vector<ImageDecision> ImageGate::DecideAll(const std::vector<std::string>& 
 void ImageGate::EvidenceAdded(const std::vector<evidence::IndexedStatement>& added, uint64_t indexed_size) {
   std::vector<std::string> nodes;
   for (const evidence::IndexedStatement& statement : added) {
-    // Only a statement a parser read can meet an evidence rule; others
-    // (such as the verdicts the gate registers itself) change no verdict.
-    for (const auto* subject : {&statement.subject, &statement.subject_digest}) {
-      if (*subject && statement.format) nodes.push_back(**subject);
+    // Any statement about a node may change a verdict (a revocation is not
+    // parsed, yet it denies), except the verdicts the gate registers itself.
+    if (statement.content_type != kVerdictContentType) {
+      for (const auto* subject : {&statement.subject, &statement.subject_digest}) {
+        if (*subject) nodes.push_back(**subject);
+      }
     }
     for (const evidence::IndexedEdge& edge : statement.edges) {
       nodes.push_back(edge.from);

@@ -49,7 +49,8 @@ POLICY_TYPE = "application/vnd.scitt.appraisal-policy+json"
 VERDICT_TYPE = "application/vnd.scitt.admission-verdict+json"
 POLICY = {"policy": "production",
           "evidence": [{"format": "CycloneDX", "issuers": [SUPPLIER]}],
-          "vulnerabilities": {"deny_severity": "high", "vex_issuers": [SUPPLIER]}}
+          "vulnerabilities": {"deny_severity": "high", "vex_issuers": [SUPPLIER]},
+          "revocations": {"issuers": [SUPPLIER]}}
 CLEAN = "sha256:" + "c4" * 32  # an image known only by its digest, with a clean SBOM
 
 SETUP = lib.Server(SCITT, WORK, "gates", "--issuer-keys", KEYS, "--rate-limit", "0")
@@ -257,6 +258,16 @@ def test_the_suppliers_vex_admits_the_pod():
     record = verdicts(response)[0]
     # The VEX was about a dependency of the image: the cached denial went with it.
     assert record["decision"] == "allow" and record["tree_size"] > entry and "cached" not in record, record
+
+
+def test_a_revocation_by_the_supplier_denies_at_once():
+    # Not parsed evidence, yet about the image: the cached allow goes with it.
+    entry = lib.register(SERVER, ISSUER, FACTS["app"], SUPPLIER, "application/vnd.scitt.revocation+json",
+                         json.dumps({"reason": "build pipeline compromised"}).encode())[0]
+    lib.wait_indexed(SERVER, entry + 1)
+    response = admit(review("Pod", "prod", {"containers": [{"name": "app", "image": FACTS["app_ref"]}]}, uid="uid-10"))
+    assert response["allowed"] is False, response
+    assert f"revocations: revoked by {SUPPLIER} (entry {entry}, registered" in response["status"]["message"], response
 
 
 def test_malformed_reviews_are_problem_details():

@@ -159,5 +159,27 @@ TEST_F(AppraiserTest, DeniedPackagesWithThePathToThem) {
   EXPECT_FALSE(both.allow);
 }
 
+TEST_F(AppraiserTest, RevokedByItsIssuerBelowTheTreeSize) {
+  IndexedStatement revocation = Statement(4, "supplier", "", {});
+  revocation.format.reset();
+  revocation.content_type = std::string(kRevocationContentType);
+  IndexedStatement stranger = Statement(5, "stranger", "", {});
+  stranger.format.reset();
+  stranger.content_type = std::string(kRevocationContentType);
+  ASSERT_TRUE(store_->Add(std::vector{revocation, stranger}, 6).ok());
+  const char* policy = R"({"policy": "p", "revocations": {"issuers": ["supplier"]}})";
+  Verdict revoked = Appraise(policy);
+  EXPECT_FALSE(revoked.allow);
+  ASSERT_EQ(revoked.rules.size(), 1u);
+  EXPECT_EQ(revoked.rules[0].rule, "revocations");
+  EXPECT_EQ(revoked.rules[0].entries, (std::vector<uint64_t>{4}));  // not the stranger's
+  EXPECT_EQ(revoked.rules[0].reason.rfind("revoked by supplier (entry 4, registered ", 0), 0u) << revoked.rules[0].reason;
+  // Before the revocation, or trusting only the stranger's word elsewhere: not revoked.
+  Verdict before = Appraise(policy, {.subject = kImage, .as_of = 4});
+  EXPECT_TRUE(before.allow) << before.rules[0].reason;
+  EXPECT_EQ(before.rules[0].reason, "no revocation from supplier");
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "revocations": {"issuers": ["someone"]}})").allow);
+}
+
 }  // namespace
 }  // namespace scitt::appraisal

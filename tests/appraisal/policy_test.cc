@@ -32,6 +32,9 @@ TEST(AppraisalPolicy, ReadsEveryRule) {
   EXPECT_EQ(policy->vulnerabilities->depth, 3);
   EXPECT_FALSE(policy->vulnerabilities->deny_unknown_severity);
   EXPECT_EQ(policy->deny_packages, (std::vector<std::string>{"pkg:npm/left-pad"}));
+  auto revocations = Parse(R"({"policy": "p", "revocations": {"issuers": ["https://a"]}})");
+  ASSERT_TRUE(revocations.ok()) << revocations.error().message;
+  EXPECT_EQ(revocations->revocations->issuers, (std::vector<std::string>{"https://a"}));
   // Defaults: depth 10, a finding without severity denies.
   auto defaults = Parse(R"({"policy": "p", "vulnerabilities": {"deny_severity": "critical"}})");
   ASSERT_TRUE(defaults.ok());
@@ -57,6 +60,10 @@ TEST(AppraisalPolicy, RefusesMistakesNamingTheField) {
       {R"({"policy": "p", "vulnerabilities": {"deny_ids": ["x"], "unknown_severity": "maybe"}})", "unknown_severity"},
       {R"({"policy": "p", "deny_packages": ["left-pad"]})", "is not a purl"},
       {R"({"policy": "p", "evidence": [{"format": "cyclonedx"}]})", "is not one the index reads"},
+      {R"({"policy": "p", "revocations": {"issuers": []}})", "revocations.issuers must name whose"},
+      {R"({"policy": "p", "revocations": {}})", "revocations.issuers must name whose"},
+      {R"({"policy": "p", "revocations": ["x"]})", "revocations must be an object"},
+      {R"({"policy": "p", "revocations": {"issuer": ["x"]}})", "revocations: unknown field \"issuer\""},
   };
   for (const auto& [text, message] : cases) {
     auto policy = Parse(text);
