@@ -216,6 +216,7 @@ int Appraise(const AppraiseOptions& opts) {
     request["policy_entry"] = opts.policy_entry;
   }
   if (opts.tree_size >= 0) request["tree_size"] = opts.tree_size;
+  if (!opts.at.empty()) request["at"] = opts.at;
   auto res = http::Fetch("POST", http::ResolveUrl(opts.client.url, "/appraisals"),
                          {{"Content-Type", "application/json"}, {"Accept", "application/json"}}, request.dump(),
                          opts.client.options());
@@ -274,7 +275,7 @@ void AddAppraiseCommand(CLI::App& app, Action* action) {
                   "(needs --service-keys; the subject is a digest or a purl)");
   AddServiceKeyFlags(cmd, &opts->keys);
   cmd->add_option("--at", opts->at,
-                  "With --bundle: count evidence ages to this time (RFC 3339 UTC), e.g. a verdict's appraised_at");
+                  "Count evidence ages to this time (RFC 3339 UTC), e.g. a verdict's appraised_at: a decision replayed");
   cmd->add_flag("--json", opts->json, "Print the service's verdict as JSON");
   cmd->callback([action, opts, file, entry] {
     if (file->count() == 0 && entry->count() == 0) throw CLI::ValidationError("--policy or --policy-entry is required");

@@ -91,6 +91,10 @@ def test_a_vex_from_the_supplier_flips_it_and_the_old_decision_replays():
     # The decision at the tree size it was made at is made again, the same.
     replay = appraise("--policy-entry", str(ENTRIES["policy"]), "--tree-size", str(ENTRIES["denied_at"]))
     assert replay.returncode == 1 and "DENY" in replay.stdout, replay
+    # Evidence ages count to the time asked: half a year on, the SBOM is too old.
+    later = appraise("--policy-entry", str(ENTRIES["policy"]), "--at", "2027-06-01T00:00:00Z")
+    assert later.returncode == 1, later
+    assert f"fail  evidence[0]: no CycloneDX from {SUPPLIER} in the last 30 days" in later.stdout, later.stdout
 
 
 def test_an_inline_policy_file_and_the_cli_refusing_a_bad_one():
@@ -191,7 +195,8 @@ def test_bad_requests_are_problem_details():
                          ({"subject": IMAGE, "policy_entry": 10 ** 9}, 404),
                          ({"subject": IMAGE, "policy": {"policy": "x"}}, 400),
                          ({"subject": "", "policy": POLICY}, 400),
-                         ({"subject": IMAGE, "policy": POLICY, "extra": 1}, 400)]:
+                         ({"subject": IMAGE, "policy": POLICY, "extra": 1}, 400),
+                         ({"subject": IMAGE, "policy": POLICY, "at": "yesterday"}, 400)]:
         lib.problem(*post(body), status)
     status, hdrs, body = lib.request("POST", SERVER.url + "/appraisals", b"{not json", {"Content-Type": "application/json"})
     lib.problem(status, hdrs, body, 400)

@@ -30,7 +30,7 @@ void PostAppraisal(const AppraisalDeps& deps, const Request& req, const Responde
     const nlohmann::json& body = *parsed;
     if (!body.is_object()) return BadRequest("must be a JSON object");
     for (const auto& [key, value] : body.items()) {
-      if (key != "subject" && key != "policy" && key != "policy_entry" && key != "tree_size") {
+      if (key != "subject" && key != "policy" && key != "policy_entry" && key != "tree_size" && key != "at") {
         return BadRequest("unknown field \"" + key.substr(0, 100) + "\"");
       }
     }
@@ -41,6 +41,12 @@ void PostAppraisal(const AppraisalDeps& deps, const Request& req, const Responde
       return BadRequest("give the policy itself (policy) or the entry that registered it (policy_entry)");
     }
     appraisal::Question question{.subject = body["subject"].get<std::string>(), .as_of = std::nullopt, .now = deps.now()};
+    if (body.contains("at")) {
+      // A verdict replayed: evidence ages counted to the time it was reached.
+      const auto at = body["at"].is_string() ? ParseUtc(body["at"].get_ref<const std::string&>()) : std::nullopt;
+      if (!at) return BadRequest("at must be an RFC 3339 UTC time (a verdict's appraised_at)");
+      question.now = *at;
+    }
     if (body.contains("tree_size")) {
       if (!body["tree_size"].is_number_unsigned()) return BadRequest("tree_size must be a whole number");
       question.as_of = body["tree_size"].get<uint64_t>();
