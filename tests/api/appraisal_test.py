@@ -10,7 +10,6 @@ registry; and bad requests refused with problem details.
 
 Usage: appraisal_test.py PATH/TO/scitt
 """
-import hashlib
 import json
 import os
 import subprocess
@@ -112,20 +111,7 @@ def test_an_inline_policy_file_and_the_cli_refusing_a_bad_one():
 
 def test_an_image_reference_is_appraised_by_its_digest():
     # An image pushed to the service's own registry, and an SBOM about its digest.
-    config = b'{"os": "linux"}'
-    status, _, body = lib.request("POST", SERVER.url + "/v2/shop/app/blobs/uploads/?digest=sha256:" +
-                                  hashlib.sha256(config).hexdigest(), config,
-                                  {"Content-Type": "application/octet-stream"})
-    assert status == 201, body
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                      "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
-                                      "size": len(config)},
-                           "layers": []}).encode()
-    status, _, body = lib.request("PUT", SERVER.url + "/v2/shop/app/manifests/2.0", manifest,
-                                  {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-    assert status == 201, body
-    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    digest = lib.push_image(SERVER, "shop/app", "2.0", b'{"os": "linux"}')
     sbom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
             "metadata": {"component": {"bom-ref": "app", "name": "app"}},
             "components": [{"bom-ref": "es", "name": "event-stream", "purl": "pkg:npm/event-stream@3.3.6"}],

@@ -21,7 +21,6 @@ server and OPA Gatekeeper would call it:
 
 Usage: gates_test.py PATH/TO/scitt
 """
-import hashlib
 import http.client
 import json
 import os
@@ -57,22 +56,6 @@ SETUP = lib.Server(SCITT, WORK, "gates", "--issuer-keys", KEYS, "--rate-limit", 
 OTHER = lib.Server(SCITT, WORK, "other-registry", "--issuer-keys", KEYS, "--rate-limit", "0")
 SERVER = None  # the same data, restarted with --gates
 FACTS = {}
-
-
-def push_image(server, repository, tag, config):
-    status, _, body = lib.request("POST", server.url + f"/v2/{repository}/blobs/uploads/?digest=sha256:" +
-                                  hashlib.sha256(config).hexdigest(), config,
-                                  {"Content-Type": "application/octet-stream"})
-    assert status == 201, body
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                      "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
-                                      "size": len(config)},
-                           "layers": []}).encode()
-    status, _, body = lib.request("PUT", server.url + f"/v2/{repository}/manifests/{tag}", manifest,
-                                  {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-    assert status == 201, body
-    return "sha256:" + hashlib.sha256(manifest).hexdigest()
 
 
 def register(subject, issuer, content_type, document):
@@ -124,9 +107,9 @@ def verdicts(response):
 
 
 def test_setup_images_evidence_and_a_policy_then_a_restart_with_gates():
-    FACTS["app"] = push_image(SETUP, "shop/app", "1.0", b'{"os": "linux", "app": 1}')
+    FACTS["app"] = lib.push_image(SETUP, "shop/app", "1.0", b'{"os": "linux", "app": 1}')
     FACTS["app_ref"] = SETUP.url.removeprefix("http://") + "/shop/app:1.0"
-    FACTS["remote"] = push_image(OTHER, "vendor/agent", "7", b'{"os": "linux", "agent": 7}')
+    FACTS["remote"] = lib.push_image(OTHER, "vendor/agent", "7", b'{"os": "linux", "agent": 7}')
     FACTS["remote_ref"] = OTHER.url.removeprefix("http://") + "/vendor/agent:7"
     register(FACTS["app"], SUPPLIER, CDX, sbom("app", [OPENSSL]))
     register(CLEAN, SUPPLIER, CDX, sbom("tool", ["pkg:npm/left-pad@1.3.0"]))

@@ -304,6 +304,23 @@ def register(server, issuer, subject, iss, content_type, payload):
     return index, statement
 
 
+def push_image(server, repository, tag, config):
+    """Pushes a one-config, no-layer image to `server`'s registry under `tag`;
+    returns its manifest's digest."""
+    config_digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    status, _, body = request("POST", f"{server.url}/v2/{repository}/blobs/uploads/?digest={config_digest}", config,
+                              {"Content-Type": "application/octet-stream"})
+    assert status == 201, body
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": config_digest, "size": len(config)},
+                           "layers": []}).encode()
+    status, _, body = request("PUT", f"{server.url}/v2/{repository}/manifests/{tag}", manifest,
+                              {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert status == 201, body
+    return "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+
 def wait_indexed(server, size, seconds=20):
     """Until the evidence index covers the log up to `size` (GET /statements' tree_size)."""
     deadline = time.time() + seconds
