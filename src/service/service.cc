@@ -341,6 +341,7 @@ void Service::Impl::AddRoutes() {
     gate_deps.log = log.get();
     gate_deps.signer = registration::ServiceSigner{&keys.receipt_key, keys.receipt_alg, keys.receipt_kid, config.url};
     gate_deps.work = gate_work.get();
+    gate_deps.metrics = &metrics;
     gate_deps.now = appraisals.now;
     gate_deps.gatekeeper_needs_client_certificate = !config.tls_client_ca.empty();
     api::AddGateRoutes(gate_deps, *router);

@@ -253,6 +253,16 @@ def test_a_revocation_by_the_supplier_denies_at_once():
     assert f"revocations: revoked by {SUPPLIER} (entry {entry}, registered" in response["status"]["message"], response
 
 
+def test_decisions_are_counted_in_metrics():
+    status, _, body = lib.request("GET", SERVER.url + "/metrics")
+    assert status == 200
+    text = body.decode()
+    assert 'scitt_gate_images_total{cached="false",decision="deny",gate="kubernetes"}' in text, text[-3000:]
+    assert 'scitt_gate_images_total{cached="true",decision="deny",gate="kubernetes"}' in text
+    assert 'scitt_gate_images_total{cached="false",decision="error",gate="gatekeeper"}' in text
+    assert 'scitt_gate_seconds_count{gate="gatekeeper"}' in text
+
+
 def test_malformed_reviews_are_problem_details():
     for body in [b"{not json", json.dumps({"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview",
                                            "request": {"uid": "x"}}).encode(),

@@ -1,6 +1,7 @@
 #include "api/gates/gate_routes.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -42,6 +43,21 @@ std::string PolicyName(const gates::ImageDecision& decision) {
   return (decision.verdict ? "policy " + decision.verdict->policy : "policy") + entry;
 }
 
+// Each image's outcome, and the request's time (seconds), in /metrics.
+void Count(const GateDeps& deps, const char* gate, const std::vector<gates::ImageDecision>& decisions,
+           std::chrono::steady_clock::time_point start) {
+  if (deps.metrics == nullptr) return;
+  for (const gates::ImageDecision& d : decisions) {
+    deps.metrics->Increment("scitt_gate_images_total",
+                            {{"gate", gate},
+                             {"decision", d.verdict ? (d.allowed() ? "allow" : "deny") : "error"},
+                             {"cached", d.cached ? "true" : "false"}});
+  }
+  deps.metrics->Observe("scitt_gate_seconds",
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                        {{"gate", gate}});
+}
+
 // A compact record for the audit log: what each image got and where the
 // verdict is registered.
 nlohmann::json AuditRecord(const std::vector<gates::ImageDecision>& decisions,
@@ -66,6 +82,7 @@ nlohmann::json AdmissionResponse(const GateDeps& deps, const gates::AdmissionReq
   nlohmann::json response = {{"uid", request.uid}, {"allowed", true}};
   if (choice.mode == gates::GateMode::kOff || request.images.empty()) return response;
 
+  const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> images;
   for (const gates::ContainerImage& container : request.images) images.push_back(container.image);
   const int64_t now = deps.now();
@@ -79,6 +96,7 @@ nlohmann::json AdmissionResponse(const GateDeps& deps, const gates::AdmissionReq
   if (deps.gate->config().record_verdicts && !request.dry_run) {
     entries = gates::RecordVerdicts(*deps.log, deps.signer, request, choice.mode, decisions, now, deps.record_wait);
   }
+  Count(deps, "kubernetes", decisions, start);
 
   std::vector<std::string> refusals;
   for (const gates::ImageDecision& d : decisions) {
@@ -133,7 +151,9 @@ void PostProvider(const GateDeps& deps, const Request& req, const Responder& res
     response["systemError"] = "no appraisal policy: set policy_entry in the gate configuration or ?policy_entry=";
   } else {
     nlohmann::json items = nlohmann::json::array();
+    const auto start = std::chrono::steady_clock::now();
     const std::vector<gates::ImageDecision> decided = deps.gate->DecideAll(*keys, policy_entry);
+    Count(deps, "gatekeeper", decided, start);
     for (size_t i = 0; i < keys->size(); ++i) {
       const std::string& key = (*keys)[i];
       const gates::ImageDecision& d = decided[i];
@@ -167,6 +187,13 @@ void PostProvider(const GateDeps& deps, const Request& req, const Responder& res
 }  // namespace
 
 void AddGateRoutes(const GateDeps& deps, http::Router& router) {
+  if (deps.metrics != nullptr) {
+    deps.metrics->Describe("scitt_gate_images_total", "counter",
+                           "Images decided by the deployment gates, by gate, decision (allow, deny, error) and "
+                           "whether the verdict was cached");
+    deps.metrics->DefineHistogram("scitt_gate_seconds", {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3},
+                                  "Time to decide a gate request, verdicts registered");
+  }
   router.Add("POST", "/gates/kubernetes", OnPool(*deps.work, [deps](Request req, Responder respond) {
                PostAdmission(deps, req, respond);
              }));

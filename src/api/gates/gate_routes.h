@@ -11,6 +11,7 @@
 
 #include "base/worker_pool.h"
 #include "gates/image_gate.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "log/transparency_log.h"
 #include "registration/service_statements.h"
@@ -22,6 +23,7 @@ struct GateDeps {
   log::TransparencyLog* log = nullptr;  // admission verdicts are registered in it
   registration::ServiceSigner signer;
   WorkerPool* work = nullptr;  // decisions run here: they read the store and may wait on other registries
+  http::Metrics* metrics = nullptr;  // scitt_gate_*: decisions by outcome, latency
   std::function<int64_t()> now;  // wall-clock seconds since the epoch
   std::chrono::milliseconds record_wait{2000};  // longest wait for the verdicts' entries
   // Gatekeeper presents its certificate (mutual TLS): with a client CA
