@@ -68,11 +68,16 @@ class Auditor {
     if (cose::LogEntry(*statement) != entry.entry_hash) return Problem(where + "entry hash differs from SHA-256 of the statement");
     signed_contents_.emplace_back(cose::SignedContent(*statement), entry.index);
     // The service's own statements: signed by a service key (checked in
-    // ReplayServiceStatement) about one of the two configuration subjects.
+    // ReplayServiceStatement) about one of the two configuration subjects,
+    // or admission verdicts its deployment gates registered (by content type).
     const auto& headers = statement->protected_headers();
-    bool from_service = headers.kid && cose::FindServiceKey(keys_, *headers.kid) != nullptr && headers.cwt &&
-                        headers.cwt->sub && (*headers.cwt->sub == kTrustSubject || *headers.cwt->sub == kPolicySubject);
-    if (from_service) return ReplayServiceStatement(entry, *statement);
+    const bool service_key = headers.kid && cose::FindServiceKey(keys_, *headers.kid) != nullptr;
+    const bool configuration = headers.cwt && headers.cwt->sub &&
+                               (*headers.cwt->sub == kTrustSubject || *headers.cwt->sub == kPolicySubject);
+    if (service_key && configuration) return ReplayServiceStatement(entry, *statement);
+    if (service_key && cose::PayloadContentType(*statement) == registration::kAdmissionVerdictContentType) {
+      return CheckAdmissionVerdict(entry, *statement);
+    }
     ReplayRegistration(entry, *statement);
   }
 
@@ -114,6 +119,21 @@ class Auditor {
       if (!policy.ok()) return Problem(where + "policy: " + policy.error().message);
       policies_[entry.index] = *policy;
     }
+  }
+
+  // An admission verdict: the service's signature, and a verdict in it
+  // (its decision can be replayed with `scitt appraise --tree-size --at`).
+  void CheckAdmissionVerdict(const log::LogEntry& entry, const cose::Sign1& statement) {
+    std::string where = "entry " + std::to_string(entry.index) + ": admission verdict: ";
+    const cose::ServiceKey* key = cose::FindServiceKey(keys_, *statement.protected_headers().kid);
+    Status signature = statement.VerifySignature(key->key);
+    if (!signature.ok()) return Problem(where + signature.message());
+    const ByteView payload = statement.payload().value_or(ByteView());
+    const auto verdict = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
+    if (!verdict.is_object() || !verdict.contains("decision") || !verdict["decision"].is_string()) {
+      return Problem(where + "the payload is not a verdict");
+    }
+    ++report_->admission_verdicts;
   }
 
   // Every other statement must pass registration again, at its

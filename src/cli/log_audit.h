@@ -36,6 +36,7 @@ class AuditSource {
 struct AuditReport {
   uint64_t entries = 0;
   uint64_t registrations_replayed = 0;
+  uint64_t admission_verdicts = 0;  // the service's own, signature checked (docs/deployment-gates.md)
   uint64_t tree_heads = 0;
   uint64_t tiles = 0;
   uint64_t tree_size = 0;

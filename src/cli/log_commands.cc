@@ -151,6 +151,7 @@ int VerifyLog(const LogVerifyOptions& opts) {
   for (const auto& note : notes) std::cout << "note: " << note << "\n";
   std::cout << "entries:           " << report->entries << "\n"
             << "replayed:          " << report->registrations_replayed << " registrations\n"
+            << "verdicts:          " << report->admission_verdicts << " admission verdicts, signed by the service\n"
             << "tree heads:        " << report->tree_heads << "\n"
             << "tiles:             " << report->tiles << "\n"
             << "checkpoint:        size " << report->tree_size << ", root " << report->root_hex << "\n";

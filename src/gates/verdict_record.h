@@ -22,7 +22,7 @@
 
 namespace scitt::gates {
 
-inline constexpr std::string_view kVerdictContentType = "application/vnd.scitt.admission-verdict+json";
+inline constexpr std::string_view kVerdictContentType = registration::kAdmissionVerdictContentType;
 
 // The payload: {"admission": {uid, kind, namespace, name, operation, user},
 // "mode", "image", "digest", "policy_entry", "appraised_at", and the

@@ -31,6 +31,12 @@ struct ServiceStatementKind {
 inline constexpr ServiceStatementKind kTrustConfiguration{"urn:scitt:trust-configuration", "trust"};
 inline constexpr ServiceStatementKind kRegistrationPolicy{"urn:scitt:registration-policy", "policy"};
 
+// Admission verdicts (docs/deployment-gates.md): statements the service
+// signs about an image (CWT sub: its digest) with this payload content
+// type, registered by its deployment gates. An auditor recognises them by
+// this type and a service key, as it recognises the kinds above by subject.
+inline constexpr std::string_view kAdmissionVerdictContentType = "application/vnd.scitt.admission-verdict+json";
+
 // The service's signing identity for its own statements.
 struct ServiceSigner {
   const crypto::PrivateKey* key = nullptr;  // the receipt key

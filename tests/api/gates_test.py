@@ -24,6 +24,7 @@ Usage: gates_test.py PATH/TO/scitt
 import http.client
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -251,6 +252,13 @@ def test_a_revocation_by_the_supplier_denies_at_once():
     response = admit(review("Pod", "prod", {"containers": [{"name": "app", "image": FACTS["app_ref"]}]}, uid="uid-10"))
     assert response["allowed"] is False, response
     assert f"revocations: revoked by {SUPPLIER} (entry {entry}, registered" in response["status"]["message"], response
+
+
+def test_an_auditor_replays_the_log_with_its_verdicts():
+    audit = subprocess.run([SCITT, "log", "verify", "--url", SERVER.url], capture_output=True, text=True)
+    assert audit.returncode == 0, audit
+    count = int(re.search(r"verdicts: +(\d+) admission verdicts, signed by the service", audit.stdout).group(1))
+    assert count >= 8, audit.stdout
 
 
 def test_decisions_are_counted_in_metrics():
