@@ -96,6 +96,11 @@ Result<GateConfig> ParseGateConfig(ByteView json) {
         return Invalid("resolve_timeout_s must be a whole number of seconds from 1 to 30");
       }
       out.resolve_timeout_s = value.get<int64_t>();
+    } else if (key == "decision_timeout_s") {
+      if (!value.is_number_unsigned() || value.get<uint64_t>() < 1 || value.get<uint64_t>() > 30) {
+        return Invalid("decision_timeout_s must be a whole number of seconds from 1 to 30");
+      }
+      out.decision_timeout_s = value.get<int64_t>();
     } else {
       return Invalid("unknown field \"" + key.substr(0, 100) + "\"");
     }

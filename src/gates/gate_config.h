@@ -10,7 +10,7 @@
 //                   "dev": {"mode": "warn"}},
 //    "local_registries": ["scitt.scitt-system.svc:8443"],
 //    "plain_http_registries": ["registry.lab:5000"],
-//    "record_verdicts": true, "resolve_timeout_s": 5}
+//    "record_verdicts": true, "resolve_timeout_s": 5, "decision_timeout_s": 8}
 #pragma once
 
 #include <cstdint>
@@ -49,6 +49,11 @@ struct GateConfig {
   std::vector<std::string> plain_http_registries;  // other registries reached over http (loopback ones always are)
   bool record_verdicts = true;  // admission verdicts registered as service statements
   int64_t resolve_timeout_s = 5;
+  // A request's images not decided within this are errors (denied in
+  // enforce): its answer comes before the caller gives up (the webhook's
+  // timeoutSeconds, 10 in deploy/; Gatekeeper's 3 s) and it holds no worker
+  // for longer.
+  int64_t decision_timeout_s = 8;
 };
 
 struct GateChoice {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <thread>
 
@@ -111,8 +112,19 @@ std::vector<ImageDecision> ImageGate::DecideAll(const std::vector<std::string>& 
   }
   std::vector<ImageDecision> decided(distinct.size());
   std::atomic<size_t> next{0};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.decision_timeout_s);
   auto work = [&] {
-    for (size_t i = next++; i < distinct.size(); i = next++) decided[i] = Decide(distinct[i], policy_entry);
+    for (size_t i = next++; i < distinct.size(); i = next++) {
+      if (std::chrono::steady_clock::now() < deadline) {
+        decided[i] = Decide(distinct[i], policy_entry);
+        continue;
+      }
+      decided[i].image = distinct[i];
+      decided[i].policy_entry = policy_entry;
+      decided[i].appraised_at = sources_.now();
+      decided[i].error = "not decided within " + std::to_string(config_.decision_timeout_s) +
+                         " s (decision_timeout_s): other images of the request took the time";
+    }
   };
   // Appraisals of different images share nothing but the store and the
   // graph, both read concurrently: a pod's images, or Gatekeeper's 100

@@ -59,7 +59,8 @@ class ImageGate {
   ImageDecision Decide(std::string_view image, std::optional<uint64_t> policy_entry);
 
   // Decide for each image, `parallelism` at a time (each distinct image
-  // once; the answer in the order asked).
+  // once; the answer in the order asked). An image not begun within the
+  // configuration's decision_timeout_s is an error decision.
   std::vector<ImageDecision> DecideAll(const std::vector<std::string>& images, std::optional<uint64_t> policy_entry,
                                        size_t parallelism = 4);
 

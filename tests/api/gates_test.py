@@ -26,6 +26,7 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -344,6 +345,33 @@ def test_gatekeeper_over_mutual_tls():
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+def test_a_registry_that_never_answers_costs_at_most_the_decision_timeout():
+    # A listener that accepts and never answers: tags on it cannot be resolved.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(64)
+    config = os.path.join(WORK, "gates-timeout.json")
+    with open(config, "w") as f:
+        json.dump({"policy_entry": 2, "resolve_timeout_s": 1, "decision_timeout_s": 1}, f)
+    server = lib.Server(SCITT, WORK, "gates-timeout", "--issuer-keys", KEYS, "--gates", config)
+    try:
+        images = [f"127.0.0.1:{hole.getsockname()[1]}/slow/app-{i}:1" for i in range(6)]
+        start = time.time()
+        status, _, body = lib.request("POST", server.url + "/gates/kubernetes",
+                                      json.dumps(review("Pod", "prod", {"containers": [
+                                          {"name": f"c{i}", "image": image} for i, image in enumerate(images)]},
+                                          uid="uid-slow")).encode(), {"Content-Type": "application/json"})
+        elapsed = time.time() - start
+        response = json.loads(body)["response"]
+        assert status == 200 and response["allowed"] is False, (status, body)
+        # Four at a time wait a second each; the rest are not begun after the deadline.
+        assert elapsed < 5, elapsed
+        assert "not decided within 1 s (decision_timeout_s)" in response["status"]["message"], response
+    finally:
+        server.stop()
+        hole.close()
 
 
 class AllServers:

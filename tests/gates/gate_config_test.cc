@@ -51,6 +51,7 @@ TEST(GateConfig, MistakesAreNamed) {
       {R"({"record_verdicts": 1})", "record_verdicts must be true or false"},
       {R"({"resolve_timeout_s": 0})", "resolve_timeout_s must be"},
       {R"({"resolve_timeout_s": 31})", "resolve_timeout_s must be"},
+      {R"({"decision_timeout_s": 0})", "decision_timeout_s must be"},
       {R"({"mode": "warn", "mode": "off"})", "the key \"mode\" appears twice"},
   };
   for (const auto& [text, message] : cases) {
