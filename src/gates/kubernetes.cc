@@ -91,6 +91,12 @@ Result<AdmissionRequest> ParseAdmissionReview(ByteView body) {
   if (const nlohmann::json* pod_spec = PodSpecOf(out.kind, *object); pod_spec != nullptr && !pod_spec->is_null()) {
     SCITT_RETURN_IF_ERROR(AddImages(*pod_spec, out.images));
   }
+  const nlohmann::json* old_object = Member(*request, "oldObject");
+  if (out.operation == "UPDATE" && old_object != nullptr && old_object->is_object()) {
+    if (const nlohmann::json* pod_spec = PodSpecOf(out.kind, *old_object); pod_spec != nullptr && !pod_spec->is_null()) {
+      SCITT_RETURN_IF_ERROR(AddImages(*pod_spec, out.old_images));
+    }
+  }
   return out;
 }
 

@@ -39,6 +39,10 @@ struct AdmissionRequest {
   // ReplicationController, CronJob, PodTemplate), in the object's order.
   // Empty for other kinds and for a DELETE.
   std::vector<ContainerImage> images;
+  // For an UPDATE, the images the object ran before (request.oldObject):
+  // the gate appraises only images an update adds, so that scaling or
+  // relabelling a running workload is never refused for what was admitted.
+  std::vector<ContainerImage> old_images;
 };
 
 // kInvalidArgument naming what is wrong.

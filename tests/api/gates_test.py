@@ -194,6 +194,15 @@ def test_warn_audit_and_off_namespaces_admit():
     assert verdicts(audited)[0]["decision"] == "deny", audited
     exempt = admit(review("Pod", "kube-system", spec, uid="uid-4"))
     assert exempt == {"uid": "uid-4", "allowed": True}, exempt
+    # Scaling a running Deployment (an UPDATE that adds no image) is not appraised;
+    # an UPDATE that brings a new image is.
+    scale = review("Deployment", "prod", spec, uid="uid-11", operation="UPDATE")
+    scale["request"]["oldObject"] = scale["request"]["object"]
+    assert admit(scale) == {"uid": "uid-11", "allowed": True}
+    upgrade = review("Deployment", "prod", spec, uid="uid-12", operation="UPDATE")
+    upgrade["request"]["oldObject"] = review("Deployment", "prod", {"containers": [
+        {"name": "app", "image": "registry.example/tools/tool@" + CLEAN}]})["request"]["object"]
+    assert admit(upgrade)["allowed"] is False
     # A dry run is appraised but leaves no verdict in the log.
     dry = review("Pod", "prod", spec, uid="uid-9")
     dry["request"]["dryRun"] = True

@@ -58,6 +58,18 @@ TEST(AdmissionReview, ThePodTemplateOfEachWorkloadKind) {
   EXPECT_EQ(pod_template->images.size(), 4u);
 }
 
+TEST(AdmissionReview, AnUpdateKnowsWhatTheObjectRanBefore) {
+  std::string review = Review("Deployment", R"({"spec": {"template": {"spec": {"containers": [
+                                  {"name": "a", "image": "a.example/app:2"}]}}}})", "UPDATE");
+  review.insert(review.rfind('}', review.rfind('}') - 1), R"(, "oldObject": {"spec": {"template": {"spec": {"containers": [
+                                  {"name": "a", "image": "a.example/app:1"}]}}}})");
+  auto request = ParseAdmissionReview(AsBytes(review));
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  ASSERT_EQ(request->old_images.size(), 1u);
+  EXPECT_EQ(request->old_images[0].image, "a.example/app:1");
+  EXPECT_EQ(request->images[0].image, "a.example/app:2");
+}
+
 TEST(AdmissionReview, NothingToAppraise) {
   // Other kinds, a DELETE, an object with no Pod template yet.
   for (const auto& review : {Review("ConfigMap", R"({"data": {"image": "x"}})"),

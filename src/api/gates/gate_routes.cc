@@ -84,7 +84,15 @@ nlohmann::json AdmissionResponse(const GateDeps& deps, const gates::AdmissionReq
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> images;
-  for (const gates::ContainerImage& container : request.images) images.push_back(container.image);
+  for (const gates::ContainerImage& container : request.images) {
+    // An update is judged on what it adds: an image the object already
+    // ran was admitted (or the gate was not there), and refusing a scale
+    // or a label change for it would stop repairs, not deployments.
+    const bool ran = std::any_of(request.old_images.begin(), request.old_images.end(),
+                                 [&](const gates::ContainerImage& old) { return old.image == container.image; });
+    if (!ran) images.push_back(container.image);
+  }
+  if (images.empty()) return response;
   const int64_t now = deps.now();
   // Each distinct image once, in the object's order.
   std::vector<std::string> distinct;
