@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (policy->name.empty()) __builtin_trap();
-  if (policy->evidence.empty() && !policy->vulnerabilities && !policy->revocations && policy->deny_packages.empty()) {
+  if (policy->evidence.empty() && !policy->vulnerabilities && !policy->revocations && policy->deny_packages.empty() &&
+      policy->script.empty()) {
     __builtin_trap();
   }
   if (policy->revocations && policy->revocations->issuers.empty()) __builtin_trap();
@@ -27,6 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!rule.deny_severity && rule.deny_ids.empty()) __builtin_trap();
     if (rule.deny_severity && ParseSeverity(SeverityName(*rule.deny_severity)) != rule.deny_severity) __builtin_trap();
   }
+  // A script is kept as text: parsing never compiles or runs it.
+  if (policy->compiled_script || policy->script.size() > kMaxScriptBytes) __builtin_trap();
   for (const auto& purl : policy->deny_packages) {
     if (!purl.starts_with("pkg:")) __builtin_trap();
   }

@@ -230,6 +230,49 @@ RuleOutcome ApplyDeniedPackages(const std::vector<std::string>& denied_purls, co
   return out;
 }
 
+// The script's three arguments (docs/appraisal.md "script"): what the
+// artifact is, the evidence the rules read, and their outcomes.
+Result<std::string> ScriptArguments(const evidence::EvidenceStore& store, const Question& question,
+                                    const std::string& about, const Verdict& verdict, const evidence::Walk& walk) {
+  constexpr size_t kMaxScriptNodes = 10'000;
+  nlohmann::json subject = {{"subject", question.subject}, {"node", about}, {"tree_size", verdict.tree_size},
+                            {"now", FormatUtc(question.now)}, {"policy", verdict.policy}};
+  nlohmann::json statements = nlohmann::json::array();
+  evidence::StatementQuery query{.subject = about, .limit = kStatementsPerPage};
+  SCITT_ASSIGN_OR_RETURN(const evidence::StatementPage page, store.FindStatements(query));
+  for (const evidence::IndexedStatement& statement : page.statements) {
+    if (statement.entry >= verdict.tree_size) break;
+    statements.push_back({{"entry", statement.entry},
+                          {"issuer", statement.issuer ? nlohmann::json(*statement.issuer) : nlohmann::json()},
+                          {"format", statement.format ? nlohmann::json(*statement.format) : nlohmann::json()},
+                          {"content_type", statement.content_type ? nlohmann::json(*statement.content_type)
+                                                                  : nlohmann::json()},
+                          {"registered_at", FormatUtc(statement.registered_at)}});
+  }
+  nlohmann::json nodes = nlohmann::json::array();
+  for (size_t i = 0; i < walk.nodes.size() && i < kMaxScriptNodes; ++i) {
+    nodes.push_back({{"node", walk.nodes[i].node}, {"depth", walk.nodes[i].depth}});
+  }
+  nlohmann::json facts = nlohmann::json::array();
+  for (const evidence::FoundEdge& fact : walk.facts) {
+    auto attributes = nlohmann::json::parse(fact.edge.attributes, nullptr, /*allow_exceptions=*/false);
+    facts.push_back({{"kind", fact.edge.kind}, {"from", fact.edge.from}, {"to", fact.edge.to},
+                     {"issuer", fact.issuer ? nlohmann::json(*fact.issuer) : nlohmann::json()},
+                     {"entry", fact.entry},
+                     {"attributes", attributes.is_object() ? attributes : nlohmann::json::object()}});
+  }
+  nlohmann::json evidence = {{"statements", std::move(statements)}, {"nodes", std::move(nodes)},
+                             {"facts", std::move(facts)},
+                             {"truncated", walk.truncated || walk.nodes.size() > kMaxScriptNodes ||
+                                               page.statements.size() == query.limit}};
+  nlohmann::json rules = nlohmann::json::array();
+  for (const RuleOutcome& rule : verdict.rules) {
+    rules.push_back({{"rule", rule.rule}, {"passed", rule.passed}, {"reason", rule.reason}, {"entries", rule.entries}});
+  }
+  return nlohmann::json::array({std::move(subject), std::move(evidence), std::move(rules)})
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::DependencyGraph& graph, const Policy& policy,
@@ -237,8 +280,9 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
   Verdict out{.subject = question.subject, .policy = policy.name};
   // One graph for every rule: the dependency walk fixes the tree size.
   evidence::WalkQuery walk_query{.direction = evidence::WalkDirection::kDependencies, .as_of = question.as_of};
-  walk_query.max_depth = std::max(policy.vulnerabilities ? policy.vulnerabilities->depth : 0,
-                                  policy.deny_packages.empty() ? 0 : kPackageDepth);
+  walk_query.max_depth = std::max({policy.vulnerabilities ? policy.vulnerabilities->depth : 0,
+                                   policy.deny_packages.empty() ? 0 : kPackageDepth,
+                                   policy.script.empty() ? 0 : kPackageDepth});  // a script sees it all
   // An OCI subject is its digest: statements about it in any repository,
   // or about the bare digest, and the graph's node.
   std::string about = question.subject;
@@ -267,6 +311,19 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
     out.rules.push_back(std::move(outcome));
   }
   if (!policy.deny_packages.empty()) out.rules.push_back(ApplyDeniedPackages(policy.deny_packages, walk));
+  if (!policy.script.empty()) {
+    if (!policy.compiled_script) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "the policy has a script, and scripts run only in the deployment gates and in `scitt "
+                       "appraise --bundle` (a script cannot be interrupted)");
+    }
+    SCITT_ASSIGN_OR_RETURN(const std::string arguments, ScriptArguments(store, question, about, out, walk));
+    const policy::Decision decision = policy.compiled_script->Apply(arguments);
+    out.rules.push_back(RuleOutcome{.rule = "script",
+                                    .passed = decision.allowed,
+                                    .reason = decision.allowed ? "the policy's script allows it" : decision.reason,
+                                    .entries = {}});
+  }
   out.allow = std::all_of(out.rules.begin(), out.rules.end(), [](const RuleOutcome& r) { return r.passed; });
   return out;
 }

@@ -154,7 +154,7 @@ Result<Policy> ParsePolicy(ByteView document) {
   const Json& json = *parsed;
   if (!json.is_object()) return Invalid("must be a JSON object");
   SCITT_RETURN_IF_ERROR(
-      OnlyKnown(json, {"policy", "evidence", "vulnerabilities", "revocations", "deny_packages"}, "policy"));
+      OnlyKnown(json, {"policy", "evidence", "vulnerabilities", "revocations", "deny_packages", "script"}, "policy"));
   Policy out;
   if (!json.contains("policy")) return Invalid("\"policy\" (its name) is missing");
   SCITT_ASSIGN_OR_RETURN(out.name, Text(json["policy"], "policy"));
@@ -182,10 +182,27 @@ Result<Policy> ParsePolicy(ByteView document) {
   for (const std::string& purl : out.deny_packages) {
     if (!purl.starts_with("pkg:")) return Invalid("deny_packages: \"" + purl.substr(0, 100) + "\" is not a purl");
   }
-  if (out.evidence.empty() && !out.vulnerabilities && !out.revocations && out.deny_packages.empty()) {
-    return Invalid("no rule: a policy needs evidence, vulnerabilities, revocations or deny_packages");
+  if (const auto it = json.find("script"); it != json.end()) {
+    SCITT_ASSIGN_OR_RETURN(out.script, Text(*it, "script"));
+    if (out.script.size() > kMaxScriptBytes) {
+      return Invalid("script is larger than " + std::to_string(kMaxScriptBytes) + " bytes");
+    }
+  }
+  if (out.evidence.empty() && !out.vulnerabilities && !out.revocations && out.deny_packages.empty() &&
+      out.script.empty()) {
+    return Invalid("no rule: a policy needs evidence, vulnerabilities, revocations, deny_packages or a script");
   }
   return out;
+}
+
+policy::ScriptEntry AppraisalScriptEntry() { return {.name = "appraise", .parameters = {"subject", "evidence", "rules"}}; }
+
+Status CompileScript(Policy& policy) {
+  if (policy.script.empty() || policy.compiled_script) return Status::Ok();
+  auto compiled = policy::PolicyScript::Compile(policy.script, AppraisalScriptEntry());
+  if (!compiled.ok()) return Invalid(compiled.error().message);
+  policy.compiled_script = std::move(*compiled);
+  return Status::Ok();
 }
 
 Result<Policy> RegisteredPolicy(const log::TransparencyLog& log, uint64_t entry) {

@@ -12,10 +12,12 @@
 //                        "vex_issuers": ["https://supplier.example"], "depth": 10,
 //                        "unknown_severity": "deny"},
 //    "revocations": {"issuers": ["https://supplier.example"]},
-//    "deny_packages": ["pkg:npm/event-stream@3.3.6", "pkg:npm/left-pad"]}
+//    "deny_packages": ["pkg:npm/event-stream@3.3.6", "pkg:npm/left-pad"],
+//    "script": "function appraise(subject, evidence, rules) { return true; }"}
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +26,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "log/transparency_log.h"
+#include "policy/policy_script.h"
 
 namespace scitt::appraisal {
 
@@ -77,6 +80,15 @@ struct RevocationRule {
   std::vector<std::string> issuers;
 };
 
+// The script hook (docs/appraisal.md "script"): JavaScript defining
+// appraise(subject, evidence, rules), run last by the registration
+// policy's engine (policy/policy_script.h). A script cannot be interrupted
+// (Debian's Duktape has no execution timeout), so scripts run only where
+// the policy was chosen by whoever runs the appraisal: the deployment
+// gates (the operator's configuration) and `scitt appraise --bundle`.
+inline constexpr size_t kMaxScriptBytes = 64 << 10;
+policy::ScriptEntry AppraisalScriptEntry();
+
 struct Policy {
   std::string name;
   std::vector<EvidenceRule> evidence;
@@ -85,11 +97,19 @@ struct Policy {
   // Packages that must not be anywhere under the artifact: a purl with a
   // version is that version, without one every version.
   std::vector<std::string> deny_packages;
+  std::string script;  // empty: none
+  // Set by CompileScript; Appraise refuses a policy with a script without it.
+  std::shared_ptr<const policy::PolicyScript> compiled_script;
 };
 
 // The policy in `document`, or kInvalidArgument naming the field at fault
 // (unknown fields are refused: a misspelt rule must not pass silently).
 Result<Policy> ParsePolicy(ByteView document);
+
+// Compiles the policy's script (kInvalidArgument on a syntax error, an
+// exception in its global code, or no appraise function). Call it only
+// where running the script is allowed (above).
+Status CompileScript(Policy& policy);
 
 // The policy registered at `entry`: a statement whose payload is an
 // appraisal policy (kPolicyContentType). kNotFound past the log's end,

@@ -163,6 +163,7 @@ Result<nlohmann::json> AppraiseBundle(const AppraiseOptions& opts, const std::st
   }
   SCITT_ASSIGN_OR_RETURN(const auto bundle, ReadBundle(opts.bundle, keys));
   SCITT_ASSIGN_OR_RETURN(auto policy, BundlePolicy(opts, bundle));
+  SCITT_RETURN_IF_ERROR(appraisal::CompileScript(policy.first));  // offline, on the user's own machine
 
   // Indexed as the service indexes its log: the same DescribeStatement,
   // each statement at its entry, registered when its receipt's tree head

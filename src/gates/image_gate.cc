@@ -68,6 +68,8 @@ Result<std::shared_ptr<const appraisal::Policy>> ImageGate::PolicyAt(uint64_t en
     if (auto it = policies_.find(entry); it != policies_.end()) return it->second;
   }
   SCITT_ASSIGN_OR_RETURN(appraisal::Policy policy, appraisal::RegisteredPolicy(*sources_.log, entry));
+  // The operator named this policy in the gate configuration: its script may run.
+  SCITT_RETURN_IF_ERROR(appraisal::CompileScript(policy));
   auto shared = std::make_shared<const appraisal::Policy>(std::move(policy));
   std::lock_guard lock(mu_);
   return policies_.emplace(entry, std::move(shared)).first->second;

@@ -115,8 +115,11 @@ duk_ret_t PushFreshThread(duk_context* ctx, void*) {
 struct RunJob {
   const uint8_t* bytecode;
   size_t bytecode_size;
-  const char* arguments;  // JSON array of the four arguments; null: only load
+  const char* arguments;  // JSON array of the arguments; null: only load
   size_t arguments_size;
+  const char* function;   // the entry function's name
+  const char* signature;  // "name(a, b)", for the error
+  duk_idx_t arity;
 };
 
 // Loads the program into this thread's (fresh) global environment, runs its
@@ -136,17 +139,19 @@ duk_ret_t RunInFreshGlobals(duk_context* ctx, void* udata) {
   duk_call(ctx, 0);
   duk_pop(ctx);
 
-  duk_get_prop_string(ctx, -1, "apply");
-  if (!duk_is_function(ctx, -1)) {
-    return duk_type_error(ctx,
-                          "the script defines no function apply(phdr, uhdr, payload, details)");
-  }
+  duk_get_prop_string(ctx, -1, job->function);
+  // No C++ object with a destructor lives in this frame: Duktape's errors
+  // unwind it with longjmp.
+  if (!duk_is_function(ctx, -1)) return duk_type_error(ctx, "the script defines no function %s", job->signature);
   if (job->arguments == nullptr) return 0;
+  const duk_idx_t count = job->arity;
   duk_push_lstring(ctx, job->arguments, job->arguments_size);
   duk_json_decode(ctx, -1);
-  for (duk_uarridx_t i = 0; i < 4; ++i) duk_get_prop_index(ctx, -1 - static_cast<duk_idx_t>(i), i);
-  duk_remove(ctx, -5);  // the array
-  duk_call(ctx, 4);
+  for (duk_idx_t i = 0; i < count; ++i) {
+    duk_get_prop_index(ctx, -1 - i, static_cast<duk_uarridx_t>(i));
+  }
+  duk_remove(ctx, -1 - count);  // the array
+  duk_call(ctx, count);
   return 1;
 }
 
@@ -223,10 +228,16 @@ struct PolicyScript::Heap {
   }
 };
 
-Result<std::unique_ptr<PolicyScript>> PolicyScript::Compile(std::string_view source) {
+Result<std::unique_ptr<PolicyScript>> PolicyScript::Compile(std::string_view source, ScriptEntry entry) {
   auto heap = Heap::Create();
   if (heap == nullptr) return MakeError(ErrorCode::kInternal, "cannot create a Duktape heap");
   std::unique_ptr<PolicyScript> script(new PolicyScript());
+  script->entry_ = std::move(entry);
+  script->signature_ = script->entry_.name + "(";
+  for (size_t i = 0; i < script->entry_.parameters.size(); ++i) {
+    script->signature_ += (i == 0 ? "" : ", ") + script->entry_.parameters[i];
+  }
+  script->signature_ += ")";
 
   CompileJob compile{source.data(), source.size()};
   heap->budget.StartRun();
@@ -242,7 +253,8 @@ Result<std::unique_ptr<PolicyScript>> PolicyScript::Compile(std::string_view sou
   script->bytecode_.assign(data, data + size);
   duk_pop(heap->ctx);
 
-  RunJob load{script->bytecode_.data(), script->bytecode_.size(), nullptr, 0};
+  RunJob load{script->bytecode_.data(), script->bytecode_.size(), nullptr, 0, script->entry_.name.c_str(),
+              script->signature_.c_str(), static_cast<duk_idx_t>(script->entry_.parameters.size())};
   Status loaded = heap->Run(load, [](duk_context*) {});
   if (!loaded.ok()) {
     return MakeError(ErrorCode::kInvalidArgument, "policy script: " + loaded.message());
@@ -275,8 +287,10 @@ Decision PolicyScript::Apply(const std::string& arguments_json) const {
   if (heap == nullptr) return Decision{false, "policy script: cannot create a Duktape heap"};
 
   Decision decision;
-  RunJob job{bytecode_.data(), bytecode_.size(), arguments_json.data(), arguments_json.size()};
-  Status status = heap->Run(job, [&decision](duk_context* thread) {
+  RunJob job{bytecode_.data(),      bytecode_.size(),   arguments_json.data(),
+             arguments_json.size(), entry_.name.c_str(), signature_.c_str(),
+             static_cast<duk_idx_t>(entry_.parameters.size())};
+  Status status = heap->Run(job, [&decision, this](duk_context* thread) {
     duk_int_t type = duk_get_type(thread, -1);
     if (type == DUK_TYPE_BOOLEAN) {
       decision.allowed = duk_get_boolean(thread, -1) != 0;
@@ -288,7 +302,7 @@ Decision PolicyScript::Apply(const std::string& arguments_json) const {
       decision.reason = length > 0 ? std::string(text, length) : "policy script refused";
     } else {
       decision.allowed = false;
-      decision.reason = std::string("policy script: apply() returned ") + TypeName(type) +
+      decision.reason = "policy script: " + entry_.name + "() returned " + TypeName(type) +
                         ", expected true, false or a string";
     }
   });

@@ -1,5 +1,6 @@
-// The JavaScript hook of a registration policy, run by embedded Duktape
-// (private to the policy layer).
+// The JavaScript hook of a policy, run by embedded Duktape: a registration
+// policy's apply(phdr, uhdr, payload, details), an appraisal policy's
+// appraise(subject, evidence, rules) (appraisal/policy.h).
 //
 // The script is compiled once, to bytecode. Every run loads that bytecode
 // into a fresh global environment (new built-ins, no globals from earlier
@@ -28,6 +29,13 @@
 
 namespace scitt::policy {
 
+// The function a script must define, and its parameters (a registration
+// policy's by default).
+struct ScriptEntry {
+  std::string name = "apply";
+  std::vector<std::string> parameters = {"phdr", "uhdr", "payload", "details"};
+};
+
 class PolicyScript {
  public:
   static constexpr size_t kMemoryLimitBytes = 32u << 20;
@@ -35,13 +43,14 @@ class PolicyScript {
 
   // Compiles `source` and runs its global code once in a scratch
   // environment; fails (kInvalidArgument) on a syntax error, an exception in
-  // the global code, or when no function `apply` is defined.
-  static Result<std::unique_ptr<PolicyScript>> Compile(std::string_view source);
+  // the global code, or when the entry function is not defined.
+  static Result<std::unique_ptr<PolicyScript>> Compile(std::string_view source, ScriptEntry entry = {});
 
-  // Calls apply(phdr, uhdr, payload, details) with the four values of the JSON
-  // array `arguments_json`. true accepts; false refuses with "policy script
-  // refused"; a string refuses with that string; anything else, an exception
-  // or exhausting a bound refuses with what happened. Thread-safe.
+  // Calls the entry function with the values of the JSON array
+  // `arguments_json` (one per parameter). true accepts; false refuses with
+  // "policy script refused"; a string refuses with that string; anything
+  // else, an exception or exhausting a bound refuses with what happened.
+  // Thread-safe.
   Decision Apply(const std::string& arguments_json) const;
 
   ~PolicyScript();
@@ -52,6 +61,8 @@ class PolicyScript {
   std::unique_ptr<Heap> AcquireHeap() const;
   void ReleaseHeap(std::unique_ptr<Heap> heap) const;
 
+  ScriptEntry entry_;
+  std::string signature_;  // "apply(phdr, uhdr, payload, details)"
   Bytes bytecode_;  // the compiled global code (duk_dump_function)
   mutable std::mutex mutex_;
   // Heaps not in use; guarded by mutex_. A heap is taken out for the whole of

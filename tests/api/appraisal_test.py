@@ -169,6 +169,20 @@ def test_offline_against_a_pulled_bundle_gives_the_same_verdict():
                             "--bundle", bundle, "--service-keys", other_keys], capture_output=True, text=True)
     assert "left out, no receipt verifies" in wrong.stderr, wrong
     assert wrong.returncode == 1 and "no CycloneDX from" in wrong.stdout, wrong
+    # A script runs offline (the user's own choice), never for a client of the service.
+    script_policy = os.path.join(WORK, "script-policy.json")
+    with open(script_policy, "w") as f:
+        json.dump({"policy": "scripted", "script": "function appraise(subject, evidence, rules) {\n"
+                   "  var sbom = evidence.statements.some(function (s) { return s.format === 'CycloneDX'; });\n"
+                   "  return (sbom && evidence.nodes.length >= 1) || 'want an SBOM and its packages';\n}"}, f)
+    scripted = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy", script_policy, "--bundle", bundle,
+                               "--service-keys", keys], capture_output=True, text=True)
+    assert scripted.returncode == 0, scripted
+    assert "pass  script: the policy's script allows it" in scripted.stdout, scripted.stdout
+    online_script = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy", script_policy, "--url",
+                                    SERVER.url], capture_output=True, text=True)
+    assert online_script.returncode == 2 and "scripts run only in the deployment gates" in online_script.stderr, \
+        online_script
     both = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", "1", "--bundle", bundle,
                            "--url", SERVER.url], capture_output=True, text=True)
     assert both.returncode == 2 and "one of them" in both.stderr, both

@@ -181,5 +181,42 @@ TEST_F(AppraiserTest, RevokedByItsIssuerBelowTheTreeSize) {
   EXPECT_TRUE(Appraise(R"({"policy": "p", "revocations": {"issuers": ["someone"]}})").allow);
 }
 
+TEST_F(AppraiserTest, AScriptSeesTheEvidenceAndTheRulesAndDecidesLast) {
+  // ES5 (Duktape): at most one finding from the scanner, and only when
+  // the declarative rules passed.
+  auto policy = ParsePolicy(AsBytes(R"JSON({"policy": "p", "evidence": [{"format": "CycloneDX"}],
+      "script": "function appraise(subject, evidence, rules) {\n  var findings = evidence.facts.filter(function (f) { return f.kind === 'VULNERABLE_TO' && f.issuer === 'scanner'; });\n  if (subject.node !== subject.subject || !rules[0].passed) return 'unexpected arguments';\n  if (evidence.statements.length !== 4 || evidence.nodes.length !== 3) return 'unexpected evidence';\n  return findings.length <= 1 || findings.length + ' findings from the scanner';\n}"})JSON"));
+  ASSERT_TRUE(policy.ok()) << policy.error().message;
+  // Not compiled: refused, never run (callers compile only where a script may run).
+  auto refused = appraisal::Appraise(*store_, *graph_, *policy, {.subject = kImage, .now = kT0});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("scripts run only in the deployment gates"), std::string::npos);
+  ASSERT_TRUE(CompileScript(*policy).ok());
+  auto latest = appraisal::Appraise(*store_, *graph_, *policy, {.subject = kImage, .now = kT0});
+  ASSERT_TRUE(latest.ok()) << latest.error().message;
+  ASSERT_EQ(latest->rules.size(), 2u);
+  EXPECT_EQ(latest->rules[1].rule, "script");
+  EXPECT_FALSE(latest->allow);
+  EXPECT_EQ(latest->rules[1].reason, "2 findings from the scanner");
+  // Before the second finding: the script allows.
+  auto earlier = appraisal::Appraise(*store_, *graph_, *policy, {.subject = kImage, .as_of = 2, .now = kT0});
+  ASSERT_TRUE(earlier.ok());
+  EXPECT_EQ(earlier->rules[1].reason, "unexpected evidence");  // 2 statements below size 2
+}
+
+TEST(AppraisalScript, CompileErrorsAreNamed) {
+  auto no_function = ParsePolicy(AsBytes(R"({"policy": "p", "script": "var x = 1;"})"));
+  ASSERT_TRUE(no_function.ok());
+  Status compiled = CompileScript(*no_function);
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_NE(compiled.error().message.find("defines no function appraise(subject, evidence, rules)"), std::string::npos)
+      << compiled.error().message;
+  auto syntax = ParsePolicy(AsBytes(R"({"policy": "p", "script": "function appraise( {"})"));
+  ASSERT_TRUE(syntax.ok());
+  EXPECT_FALSE(CompileScript(*syntax).ok());
+  EXPECT_FALSE(ParsePolicy(AsBytes(R"({"policy": "p", "script": 7})")).ok());
+  EXPECT_FALSE(ParsePolicy(AsBytes(R"({"policy": "p", "script": ""})")).ok());
+}
+
 }  // namespace
 }  // namespace scitt::appraisal
