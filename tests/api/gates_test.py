@@ -51,7 +51,10 @@ VERDICT_TYPE = "application/vnd.scitt.admission-verdict+json"
 POLICY = {"policy": "production",
           "evidence": [{"format": "CycloneDX", "issuers": [SUPPLIER]}],
           "vulnerabilities": {"deny_severity": "high", "vex_issuers": [SUPPLIER]},
-          "revocations": {"issuers": [SUPPLIER]}}
+          "revocations": {"issuers": [SUPPLIER]},
+          # The operator names this policy: its script runs in the gate.
+          "script": "function appraise(subject, evidence, rules) {\n"
+                    "  return subject.node.indexOf('sha256:') === 0 || 'not an image digest';\n}"}
 CLEAN = "sha256:" + "c4" * 32  # an image known only by its digest, with a clean SBOM
 
 SETUP = lib.Server(SCITT, WORK, "gates", "--issuer-keys", KEYS, "--rate-limit", "0")
@@ -170,6 +173,8 @@ def test_a_pod_is_denied_for_its_critical_finding_and_the_verdicts_are_registere
     assert verdict["admission"] == {"uid": "uid-1", "kind": "Pod", "namespace": "prod", "name": "web",
                                     "operation": "CREATE", "user": "deployer"}, verdict
     assert verdict["mode"] == "enforce" and verdict["policy_entry"] == FACTS["policy"], verdict
+    assert {"rule": "script", "outcome": "pass", "reason": "the policy's script allows it", "entries": []} in \
+        verdict["rules"], verdict
     assert FACTS["finding"] in next(r for r in verdict["rules"] if r["rule"] == "vulnerabilities")["entries"]
     # Like any statement about an image of this registry, it becomes one of the image's referrers.
     for _ in range(100):
