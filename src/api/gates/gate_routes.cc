@@ -124,12 +124,18 @@ nlohmann::json AdmissionResponse(const GateDeps& deps, const gates::AdmissionReq
   if (choice.mode == gates::GateMode::kEnforce) {
     std::string message = "scitt: " + std::to_string(refusals.size()) + " image(s) of " + request.kind + " " +
                           request.name + " not allowed";
-    for (const std::string& refusal : refusals) message += "; " + refusal;
+    // What a person reads in kubectl's error: the first few, and a count.
+    constexpr size_t kListed = 10;
+    for (size_t i = 0; i < refusals.size() && i < kListed; ++i) message += "; " + refusals[i];
+    if (refusals.size() > kListed) message += "; and " + std::to_string(refusals.size() - kListed) + " more";
     response["allowed"] = false;
     response["status"] = {{"code", 403}, {"reason", "Forbidden"}, {"message", message}};
   } else if (choice.mode == gates::GateMode::kWarn) {
     nlohmann::json warnings = nlohmann::json::array();
-    for (const std::string& refusal : refusals) warnings.push_back(Clip("scitt would deny " + refusal, kMaxWarningChars));
+    for (size_t i = 0; i < refusals.size() && i < 10; ++i) {
+      warnings.push_back(Clip("scitt would deny " + refusals[i], kMaxWarningChars));
+    }
+    if (refusals.size() > 10) warnings.push_back("scitt would deny " + std::to_string(refusals.size() - 10) + " more");
     response["warnings"] = std::move(warnings);
   }
   return response;
