@@ -195,11 +195,10 @@ Result<Policy> ParsePolicy(ByteView document) {
   return out;
 }
 
-policy::ScriptEntry AppraisalScriptEntry() { return {.name = "appraise", .parameters = {"subject", "evidence", "rules"}}; }
-
 Status CompileScript(Policy& policy) {
   if (policy.script.empty() || policy.compiled_script) return Status::Ok();
-  auto compiled = policy::PolicyScript::Compile(policy.script, AppraisalScriptEntry());
+  auto compiled = policy::PolicyScript::Compile(
+      policy.script, policy::ScriptEntry{.name = "appraise", .parameters = {"subject", "evidence", "rules"}});
   if (!compiled.ok()) return Invalid(compiled.error().message);
   policy.compiled_script = std::move(*compiled);
   return Status::Ok();
@@ -209,6 +208,10 @@ Result<Policy> RegisteredPolicy(const log::TransparencyLog& log, uint64_t entry)
   if (entry >= log.size()) return MakeError(ErrorCode::kNotFound, "no entry " + std::to_string(entry) + " in the log");
   SCITT_ASSIGN_OR_RETURN(const log::LogEntry registered, log.Entry(entry));
   SCITT_ASSIGN_OR_RETURN(const cose::Sign1 statement, cose::Sign1::Parse(registered.statement));
+  return PolicyInStatement(statement, entry);
+}
+
+Result<Policy> PolicyInStatement(const cose::Sign1& statement, uint64_t entry) {
   const auto type = cose::PayloadContentType(statement);
   const auto payload = statement.payload();
   if (!type || *type != kPolicyContentType || !payload || statement.is_hash_envelope()) {

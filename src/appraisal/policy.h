@@ -25,6 +25,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "cose/sign1.h"
 #include "log/transparency_log.h"
 #include "policy/policy_script.h"
 
@@ -87,7 +88,6 @@ struct RevocationRule {
 // the policy was chosen by whoever runs the appraisal: the deployment
 // gates (the operator's configuration) and `scitt appraise --bundle`.
 inline constexpr size_t kMaxScriptBytes = 64 << 10;
-policy::ScriptEntry AppraisalScriptEntry();
 
 struct Policy {
   std::string name;
@@ -111,9 +111,12 @@ Result<Policy> ParsePolicy(ByteView document);
 // where running the script is allowed (above).
 Status CompileScript(Policy& policy);
 
-// The policy registered at `entry`: a statement whose payload is an
-// appraisal policy (kPolicyContentType). kNotFound past the log's end,
-// kInvalidArgument for an entry that is something else.
+// The policy a statement registered at `entry` carries: its payload, of
+// kPolicyContentType (not a hash envelope). kInvalidArgument otherwise.
+Result<Policy> PolicyInStatement(const cose::Sign1& statement, uint64_t entry);
+
+// The policy registered at `entry` in `log` (PolicyInStatement); kNotFound
+// past the log's end.
 Result<Policy> RegisteredPolicy(const log::TransparencyLog& log, uint64_t entry);
 
 }  // namespace scitt::appraisal

@@ -137,12 +137,7 @@ Result<std::pair<appraisal::Policy, std::optional<uint64_t>>> BundlePolicy(
                                                " is not in the bundle: put the policy's transparent statement in " +
                                                opts.bundle + "/statements/, or give --policy FILE");
   }
-  const auto type = cose::PayloadContentType(it->second.statement);
-  const auto payload = it->second.statement.payload();
-  if (!type || *type != appraisal::kPolicyContentType || !payload) {
-    return MakeError(ErrorCode::kInvalidArgument, "entry " + std::to_string(entry) + " is not an appraisal policy");
-  }
-  SCITT_ASSIGN_OR_RETURN(appraisal::Policy policy, appraisal::ParsePolicy(*payload));
+  SCITT_ASSIGN_OR_RETURN(appraisal::Policy policy, appraisal::PolicyInStatement(it->second.statement, entry));
   return std::make_pair(std::move(policy), std::optional<uint64_t>(entry));
 }
 
