@@ -30,6 +30,22 @@ bool Listed(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// Calls visit(statement) -> Status for each statement `query` finds below
+// `tree_size`, page after page, in log order.
+template <typename Visit>
+Status ForEachStatementBelow(const evidence::EvidenceStore& store, evidence::StatementQuery query, uint64_t tree_size,
+                             Visit&& visit) {
+  while (true) {
+    SCITT_ASSIGN_OR_RETURN(evidence::StatementPage page, store.FindStatements(query));
+    for (evidence::IndexedStatement& statement : page.statements) {
+      if (statement.entry >= tree_size) return Status::Ok();
+      SCITT_RETURN_IF_ERROR(visit(statement));
+    }
+    if (page.statements.size() < query.limit) return Status::Ok();
+    query.after = page.statements.back().entry;
+  }
+}
+
 // Whether the statement at `entry` says `about` was built by one of the
 // rule's builders from one of its source repositories (a repository
 // matches with or without the "@ref" its URI carries).
@@ -70,26 +86,24 @@ Result<RuleOutcome> ApplyEvidenceRule(const evidence::EvidenceStore& store, cons
   const std::optional<int64_t> oldest =
       rule.max_age_days ? std::optional<int64_t>(question.now - *rule.max_age_days * kSecondsPerDay) : std::nullopt;
   std::optional<evidence::IndexedStatement> latest, too_old;
-  evidence::StatementQuery query{.subject = about, .limit = kStatementsPerPage};
-  while (true) {
-    SCITT_ASSIGN_OR_RETURN(evidence::StatementPage page, store.FindStatements(query));
-    for (evidence::IndexedStatement& statement : page.statements) {
-      if (statement.entry >= tree_size) break;
-      if (statement.format != rule.format) continue;
-      if (!rule.issuers.empty() && (!statement.issuer || !Listed(rule.issuers, *statement.issuer))) continue;
-      if (!rule.builders.empty() || !rule.source_repositories.empty()) {
-        SCITT_ASSIGN_OR_RETURN(const bool meets, MeetsProvenance(store, rule, about, statement.entry, tree_size));
-        if (!meets) continue;
-      }
-      if (oldest && statement.registered_at < *oldest) {
-        too_old = std::move(statement);
-      } else {
-        latest = std::move(statement);
-      }
-    }
-    if (page.statements.size() < query.limit || page.statements.back().entry >= tree_size) break;
-    query.after = page.statements.back().entry;
-  }
+  SCITT_RETURN_IF_ERROR(ForEachStatementBelow(
+      store, {.subject = about, .limit = kStatementsPerPage}, tree_size,
+      [&](evidence::IndexedStatement& statement) -> Status {
+        if (statement.format != rule.format) return Status::Ok();
+        if (!rule.issuers.empty() && (!statement.issuer || !Listed(rule.issuers, *statement.issuer))) {
+          return Status::Ok();
+        }
+        if (!rule.builders.empty() || !rule.source_repositories.empty()) {
+          SCITT_ASSIGN_OR_RETURN(const bool meets, MeetsProvenance(store, rule, about, statement.entry, tree_size));
+          if (!meets) return Status::Ok();
+        }
+        if (oldest && statement.registered_at < *oldest) {
+          too_old = std::move(statement);
+        } else {
+          latest = std::move(statement);
+        }
+        return Status::Ok();
+      }));
   if (latest) {
     out.passed = true;
     out.reason = wanted + ": entry " + std::to_string(latest->entry) + ", registered " +
@@ -114,18 +128,14 @@ Result<RuleOutcome> ApplyRevocationRule(const evidence::EvidenceStore& store, co
   evidence::StatementQuery query{.subject = about, .limit = kStatementsPerPage};
   query.content_type = std::string(kRevocationContentType);
   std::vector<std::string> by;
-  while (true) {
-    SCITT_ASSIGN_OR_RETURN(evidence::StatementPage page, store.FindStatements(query));
-    for (const evidence::IndexedStatement& statement : page.statements) {
-      if (statement.entry >= tree_size) break;
-      if (!statement.issuer || !Listed(rule.issuers, *statement.issuer)) continue;
+  SCITT_RETURN_IF_ERROR(ForEachStatementBelow(store, query, tree_size, [&](const evidence::IndexedStatement& statement) {
+    if (statement.issuer && Listed(rule.issuers, *statement.issuer)) {
       out.entries.push_back(statement.entry);
       by.push_back(*statement.issuer + " (entry " + std::to_string(statement.entry) + ", registered " +
                    FormatUtc(statement.registered_at) + ")");
     }
-    if (page.statements.size() < query.limit || page.statements.back().entry >= tree_size) break;
-    query.after = page.statements.back().entry;
-  }
+    return Status::Ok();
+  }));
   out.passed = by.empty();
   out.reason = out.passed ? "no revocation from " + Join(rule.issuers) : "revoked by " + Join(by);
   return out;
@@ -277,6 +287,11 @@ Result<std::string> ScriptArguments(const evidence::EvidenceStore& store, const 
 
 Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::DependencyGraph& graph, const Policy& policy,
                          const Question& question) {
+  if (!policy.script.empty() && !policy.compiled_script) {  // refused before any work
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the policy has a script, and scripts run only in the deployment gates and in `scitt "
+                     "appraise --bundle` (a script cannot be interrupted)");
+  }
   Verdict out{.subject = question.subject, .policy = policy.name};
   // One graph for every rule: the dependency walk fixes the tree size.
   evidence::WalkQuery walk_query{.direction = evidence::WalkDirection::kDependencies, .as_of = question.as_of};
@@ -312,11 +327,6 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
   }
   if (!policy.deny_packages.empty()) out.rules.push_back(ApplyDeniedPackages(policy.deny_packages, walk));
   if (!policy.script.empty()) {
-    if (!policy.compiled_script) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "the policy has a script, and scripts run only in the deployment gates and in `scitt "
-                       "appraise --bundle` (a script cannot be interrupted)");
-    }
     SCITT_ASSIGN_OR_RETURN(const std::string arguments, ScriptArguments(store, question, about, out, walk));
     const policy::Decision decision = policy.compiled_script->Apply(arguments);
     out.rules.push_back(RuleOutcome{.rule = "script",
