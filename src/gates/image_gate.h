@@ -35,6 +35,8 @@ struct ImageDecision {
   int64_t appraised_at = 0;                   // when the verdict was reached (seconds since the epoch)
   bool cached = false;                        // the verdict came from the decision cache
   bool allowed() const { return verdict && verdict->allow; }
+  // "allow", "deny", or "error" when no verdict was reached.
+  std::string_view Outcome() const { return verdict ? (verdict->allow ? "allow" : "deny") : "error"; }
   // One line: "allow", or the first failed rule's reason, or the error.
   std::string Summary() const;
 };
@@ -67,7 +69,6 @@ class ImageGate {
   // The indexer added evidence (StatementIndexer::Observer): cached
   // verdicts that read any of it are dropped.
   void EvidenceAdded(const std::vector<evidence::IndexedStatement>& added, uint64_t indexed_size);
-  size_t cached_verdicts() const { return cache_.size(); }
 
  private:
   Result<registry::Digest> Resolve(const oci_client::ImageReference& reference) const;

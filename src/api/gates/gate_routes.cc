@@ -1,6 +1,5 @@
 #include "api/gates/gate_routes.h"
 
-#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -24,6 +23,9 @@ using http::Response;
 // "Warning messages longer than 256 characters ... may be truncated"
 // (Kubernetes, admission webhook warnings): keep each under it.
 constexpr size_t kMaxWarningChars = 256;
+// Denied images named in a refusal or in warnings (kubectl shows them to a
+// person); the rest are counted, and all are in the audit annotation.
+constexpr size_t kListedRefusals = 10;
 
 Response JsonAnswer(const nlohmann::json& body) {
   Response res;
@@ -50,7 +52,7 @@ void Count(const GateDeps& deps, const char* gate, const std::vector<gates::Imag
   for (const gates::ImageDecision& d : decisions) {
     deps.metrics->Increment("scitt_gate_images_total",
                             {{"gate", gate},
-                             {"decision", d.verdict ? (d.allowed() ? "allow" : "deny") : "error"},
+                             {"decision", std::string(d.Outcome())},
                              {"cached", d.cached ? "true" : "false"}});
   }
   deps.metrics->Observe("scitt_gate_seconds",
@@ -65,8 +67,7 @@ nlohmann::json AuditRecord(const std::vector<gates::ImageDecision>& decisions,
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < decisions.size(); ++i) {
     const gates::ImageDecision& d = decisions[i];
-    nlohmann::json item = {{"image", d.image},
-                           {"decision", d.verdict ? (d.allowed() ? "allow" : "deny") : "error"}};
+    nlohmann::json item = {{"image", d.image}, {"decision", d.Outcome()}};
     if (!d.digest.empty()) item["digest"] = d.digest;
     if (d.policy_entry) item["policy_entry"] = *d.policy_entry;
     if (d.verdict) item["tree_size"] = d.verdict->tree_size;
@@ -83,23 +84,19 @@ nlohmann::json AdmissionResponse(const GateDeps& deps, const gates::AdmissionReq
   if (choice.mode == gates::GateMode::kOff || request.images.empty()) return response;
 
   const auto start = std::chrono::steady_clock::now();
+  // Each image once, in the object's order. An update is judged on what it
+  // adds: an image the object already ran was admitted (or the gate was not
+  // there), and refusing a scale or a label change for it would stop
+  // repairs, not deployments.
+  std::set<std::string> skip;
+  for (const gates::ContainerImage& old : request.old_images) skip.insert(old.image);
   std::vector<std::string> images;
   for (const gates::ContainerImage& container : request.images) {
-    // An update is judged on what it adds: an image the object already
-    // ran was admitted (or the gate was not there), and refusing a scale
-    // or a label change for it would stop repairs, not deployments.
-    const bool ran = std::any_of(request.old_images.begin(), request.old_images.end(),
-                                 [&](const gates::ContainerImage& old) { return old.image == container.image; });
-    if (!ran) images.push_back(container.image);
+    if (skip.insert(container.image).second) images.push_back(container.image);
   }
   if (images.empty()) return response;
   const int64_t now = deps.now();
-  // Each distinct image once, in the object's order.
-  std::vector<std::string> distinct;
-  for (const std::string& image : images) {
-    if (std::find(distinct.begin(), distinct.end(), image) == distinct.end()) distinct.push_back(image);
-  }
-  const std::vector<gates::ImageDecision> decisions = deps.gate->DecideAll(distinct, choice.policy_entry);
+  const std::vector<gates::ImageDecision> decisions = deps.gate->DecideAll(images, choice.policy_entry);
   std::vector<std::optional<uint64_t>> entries;
   if (deps.gate->config().record_verdicts && !request.dry_run) {
     entries = gates::RecordVerdicts(*deps.log, deps.signer, request, choice.mode, decisions, now, deps.record_wait);
@@ -124,18 +121,20 @@ nlohmann::json AdmissionResponse(const GateDeps& deps, const gates::AdmissionReq
   if (choice.mode == gates::GateMode::kEnforce) {
     std::string message = "scitt: " + std::to_string(refusals.size()) + " image(s) of " + request.kind + " " +
                           request.name + " not allowed";
-    // What a person reads in kubectl's error: the first few, and a count.
-    constexpr size_t kListed = 10;
-    for (size_t i = 0; i < refusals.size() && i < kListed; ++i) message += "; " + refusals[i];
-    if (refusals.size() > kListed) message += "; and " + std::to_string(refusals.size() - kListed) + " more";
+    for (size_t i = 0; i < refusals.size() && i < kListedRefusals; ++i) message += "; " + refusals[i];
+    if (refusals.size() > kListedRefusals) {
+      message += "; and " + std::to_string(refusals.size() - kListedRefusals) + " more";
+    }
     response["allowed"] = false;
     response["status"] = {{"code", 403}, {"reason", "Forbidden"}, {"message", message}};
   } else if (choice.mode == gates::GateMode::kWarn) {
     nlohmann::json warnings = nlohmann::json::array();
-    for (size_t i = 0; i < refusals.size() && i < 10; ++i) {
+    for (size_t i = 0; i < refusals.size() && i < kListedRefusals; ++i) {
       warnings.push_back(Clip("scitt would deny " + refusals[i], kMaxWarningChars));
     }
-    if (refusals.size() > 10) warnings.push_back("scitt would deny " + std::to_string(refusals.size() - 10) + " more");
+    if (refusals.size() > kListedRefusals) {
+      warnings.push_back("scitt would deny " + std::to_string(refusals.size() - kListedRefusals) + " more");
+    }
     response["warnings"] = std::move(warnings);
   }
   return response;
@@ -183,7 +182,7 @@ void PostProvider(const GateDeps& deps, const Request& req, const Responder& res
       }
       items.push_back({{"key", key},
                        {"value",
-                        {{"decision", d.allowed() ? "allow" : "deny"},
+                        {{"decision", d.Outcome()},
                          {"digest", d.digest},
                          {"policy", d.verdict->policy},
                          {"policy_entry", *policy_entry},
