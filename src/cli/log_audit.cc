@@ -71,12 +71,13 @@ class Auditor {
     // ReplayServiceStatement) about one of the two configuration subjects,
     // or admission verdicts its deployment gates registered (by content type).
     const auto& headers = statement->protected_headers();
-    const bool service_key = headers.kid && cose::FindServiceKey(keys_, *headers.kid) != nullptr;
+    const cose::ServiceKey* service_key = headers.kid ? cose::FindServiceKey(keys_, *headers.kid) : nullptr;
     const bool configuration = headers.cwt && headers.cwt->sub &&
                                (*headers.cwt->sub == kTrustSubject || *headers.cwt->sub == kPolicySubject);
-    if (service_key && configuration) return ReplayServiceStatement(entry, *statement);
-    if (service_key && cose::PayloadContentType(*statement) == registration::kAdmissionVerdictContentType) {
-      return CheckAdmissionVerdict(entry, *statement);
+    if (service_key != nullptr && configuration) return ReplayServiceStatement(entry, *statement);
+    if (service_key != nullptr &&
+        cose::PayloadContentType(*statement) == registration::kAdmissionVerdictContentType) {
+      return CheckAdmissionVerdict(entry, *statement, *service_key);
     }
     ReplayRegistration(entry, *statement);
   }
@@ -123,10 +124,9 @@ class Auditor {
 
   // An admission verdict: the service's signature, and a verdict in it
   // (its decision can be replayed with `scitt appraise --tree-size --at`).
-  void CheckAdmissionVerdict(const log::LogEntry& entry, const cose::Sign1& statement) {
+  void CheckAdmissionVerdict(const log::LogEntry& entry, const cose::Sign1& statement, const cose::ServiceKey& key) {
     std::string where = "entry " + std::to_string(entry.index) + ": admission verdict: ";
-    const cose::ServiceKey* key = cose::FindServiceKey(keys_, *statement.protected_headers().kid);
-    Status signature = statement.VerifySignature(key->key);
+    Status signature = statement.VerifySignature(key.key);
     if (!signature.ok()) return Problem(where + signature.message());
     const ByteView payload = statement.payload().value_or(ByteView());
     const auto verdict = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);

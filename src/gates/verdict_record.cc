@@ -4,8 +4,6 @@
 #include <memory>
 
 #include "base/text.h"
-#include "cose/sign1.h"
-#include "cose/transparent_statement.h"
 
 namespace scitt::gates {
 
@@ -40,18 +38,12 @@ std::vector<std::optional<uint64_t>> RecordVerdicts(log::TransparencyLog& log,
         VerdictDocument(request, mode, decision, decision.appraised_at)
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const std::string subject = decision.digest.empty() ? decision.image : decision.digest;
-    auto statement = registration::SignServiceStatement(signer, subject, json, now, kVerdictContentType);
-    auto parsed = statement.ok() ? cose::Sign1::Parse(*statement) : Result<cose::Sign1>(statement.error());
-    if (!parsed.ok()) {
+    auto entry = registration::ServiceStatementEntry(signer, subject, json, now, kVerdictContentType);
+    if (!entry.ok()) {
       done->set_value(std::nullopt);
       continue;
     }
-    log::LogEntry entry;
-    entry.entry_hash = cose::LogEntry(*parsed);
-    entry.signed_content = cose::SignedContent(*parsed);
-    entry.statement = std::move(*statement);
-    entry.registered_at = now;
-    log.Submit(std::move(entry), [done](Result<log::Appended> appended) {
+    log.Submit(std::move(*entry), [done](Result<log::Appended> appended) {
       done->set_value(appended.ok() ? std::optional<uint64_t>(appended->index) : std::nullopt);
     });
   }

@@ -32,6 +32,18 @@ Result<Bytes> SignServiceStatement(const ServiceSigner& signer, std::string_view
   return cose::SignSign1(content, *signer.key);
 }
 
+Result<log::LogEntry> ServiceStatementEntry(const ServiceSigner& signer, std::string_view subject,
+                                            std::string_view json, int64_t iat, std::string_view content_type) {
+  SCITT_ASSIGN_OR_RETURN(Bytes statement, SignServiceStatement(signer, subject, json, iat, content_type));
+  SCITT_ASSIGN_OR_RETURN(cose::Sign1 parsed, cose::Sign1::Parse(statement));
+  log::LogEntry entry;
+  entry.entry_hash = cose::LogEntry(parsed);
+  entry.signed_content = cose::SignedContent(parsed);
+  entry.statement = std::move(statement);
+  entry.registered_at = iat;
+  return entry;
+}
+
 Result<uint64_t> RegisterIfChanged(log::TransparencyLog& log, const ServiceSigner& signer,
                                    const ServiceStatementKind& kind, const std::string& json,
                                    uint64_t policy_index, int64_t now) {
@@ -45,13 +57,7 @@ Result<uint64_t> RegisterIfChanged(log::TransparencyLog& log, const ServiceSigne
     return MakeError(ErrorCode::kIo, "the store's meta " + index_key + " is not a number: \"" + *stored_index + "\"");
   }
 
-  SCITT_ASSIGN_OR_RETURN(Bytes statement, SignServiceStatement(signer, kind.subject, json, now));
-  SCITT_ASSIGN_OR_RETURN(cose::Sign1 parsed, cose::Sign1::Parse(statement));
-  log::LogEntry entry;
-  entry.entry_hash = cose::LogEntry(parsed);
-  entry.signed_content = cose::SignedContent(parsed);
-  entry.statement = std::move(statement);
-  entry.registered_at = now;
+  SCITT_ASSIGN_OR_RETURN(log::LogEntry entry, ServiceStatementEntry(signer, kind.subject, json, now));
   entry.policy_index = policy_index;
   std::promise<Result<log::Appended>> done;
   auto appended_future = done.get_future();

@@ -49,6 +49,11 @@ Result<Bytes> SignServiceStatement(const ServiceSigner& signer, std::string_view
                                    std::string_view json, int64_t iat,
                                    std::string_view content_type = "application/json");
 
+// A service statement as the log entry to submit (registered at `iat`).
+Result<log::LogEntry> ServiceStatementEntry(const ServiceSigner& signer, std::string_view subject,
+                                            std::string_view json, int64_t iat,
+                                            std::string_view content_type = "application/json");
+
 // Registers `json` as the latest version of `kind` unless the latest
 // registered version (recorded in the log's meta) is byte-identical; returns
 // the entry of the version in force. Waits until the entry is durable: call

@@ -1,18 +1,18 @@
 #include "service/service.h"
 
-#include <optional>
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "api/appraisal/appraisal_routes.h"
-#include "api/gates/gate_routes.h"
 #include "api/dispatch.h"
 #include "api/evidence/evidence_routes.h"
+#include "api/gates/gate_routes.h"
 #include "api/guard.h"
 #include "api/log_reads/log_read_routes.h"
 #include "api/oci/oci_routes.h"
@@ -25,6 +25,8 @@
 #include "cose/cose_key.h"
 #include "crypto/x509.h"
 #include "evidence/statement_indexer.h"
+#include "gates/gate_config.h"
+#include "gates/image_gate.h"
 #include "http/bearer_tokens.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -32,8 +34,6 @@
 #include "log/transparency_log.h"
 #include "registration/pipeline.h"
 #include "registration/service_statements.h"
-#include "gates/gate_config.h"
-#include "gates/image_gate.h"
 #include "registry/log_attacher.h"
 #include "registry/payload_locations.h"
 #include "registry/registry.h"
@@ -218,6 +218,12 @@ struct Service::Impl {
     };
   }
 
+  // The service's own statements (configuration, admission verdicts) are
+  // signed with the receipt key, the service URL their issuer.
+  registration::ServiceSigner Signer() const {
+    return {&keys.receipt_key, keys.receipt_alg, keys.receipt_kid, config.url};
+  }
+
   Status Listen();
   Status OpenLog(registration::TrustConfig trust, std::shared_ptr<const policy::RegistrationPolicy> policy);
   void AddRoutes();
@@ -280,7 +286,7 @@ Status Service::Impl::OpenLog(registration::TrustConfig trust,
   // The trust configuration and the policy in force are log entries; every
   // registration records the policy entry it was judged by. The two service
   // statements themselves record 0 (no policy judged them).
-  registration::ServiceSigner signer{&keys.receipt_key, keys.receipt_alg, keys.receipt_kid, config.url};
+  const registration::ServiceSigner signer = Signer();
   SCITT_RETURN_IF_ERROR(
       registration::RegisterIfChanged(*log, signer, registration::kTrustConfiguration, trust.CanonicalJson(), 0, Now()));
   SCITT_ASSIGN_OR_RETURN(uint64_t policy_index,
@@ -332,17 +338,17 @@ void Service::Impl::AddRoutes() {
   appraisals.graph = graph.get();
   appraisals.log = log.get();
   appraisals.reads = reads.get();
-  appraisals.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  appraisals.now = Now;
   api::AddAppraisalRoutes(appraisals, *router);
 
   if (gate) {
     api::GateDeps gate_deps;
     gate_deps.gate = gate.get();
     gate_deps.log = log.get();
-    gate_deps.signer = registration::ServiceSigner{&keys.receipt_key, keys.receipt_alg, keys.receipt_kid, config.url};
+    gate_deps.signer = Signer();
     gate_deps.work = gate_work.get();
     gate_deps.metrics = &metrics;
-    gate_deps.now = appraisals.now;
+    gate_deps.now = Now;
     gate_deps.gatekeeper_needs_client_certificate = !config.tls_client_ca.empty();
     api::AddGateRoutes(gate_deps, *router);
   }
@@ -439,7 +445,7 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
     impl.gate = std::make_unique<gates::ImageGate>(
         gates::GateSources{.log = impl.log.get(), .store = impl.evidence.get(), .graph = impl.graph.get(),
                            .registry = impl.registry.get(), .service_host = UrlAuthority(cfg.url),
-                           .now = [] { return static_cast<int64_t>(std::time(nullptr)); }},
+                           .now = Now},
         *impl.gate_config);
     impl.indexer->SetObserver([gate = impl.gate.get()](const std::vector<evidence::IndexedStatement>& added,
                                                        uint64_t indexed_size) { gate->EvidenceAdded(added, indexed_size); });
