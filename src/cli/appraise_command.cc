@@ -49,6 +49,16 @@ struct AppraiseOptions {
   std::string at;         // the time evidence ages are counted to (default now)
 };
 
+// How registries (and, for --service, the service) are reached: the
+// client flags' TLS settings and the registry credentials.
+RegistryFlags RegistryFlagsOf(const AppraiseOptions& opts) {
+  return {.credentials = opts.registry_credentials,
+          .plain_http = opts.plain_http,
+          .ca_file = opts.client.ca_file,
+          .insecure = opts.client.insecure,
+          .timeout_seconds = opts.client.timeout_seconds};
+}
+
 // The subject to ask about: a registry's image reference
 // ("host[:port]/name:tag", "host/name@sha256:…") is its manifest's digest;
 // anything else (a digest, "name@digest", a purl) as written.
@@ -57,12 +67,7 @@ Result<std::string> SubjectOf(const AppraiseOptions& opts) {
   auto reference = oci_client::ParseImageReference(opts.subject);
   if (!reference.ok()) return opts.subject;  // not one: no registry named
   if (reference->digest) return reference->digest->ToString();
-  RegistryFlags registry{.credentials = opts.registry_credentials,
-                         .plain_http = opts.plain_http,
-                         .ca_file = opts.client.ca_file,
-                         .insecure = opts.client.insecure,
-                         .timeout_seconds = opts.client.timeout_seconds};
-  SCITT_ASSIGN_OR_RETURN(oci_client::RegistryClient client, MakeRegistryClient(registry, *reference));
+  SCITT_ASSIGN_OR_RETURN(oci_client::RegistryClient client, MakeRegistryClient(RegistryFlagsOf(opts), *reference));
   SCITT_ASSIGN_OR_RETURN(const oci_client::FetchedManifest manifest, ResolveSubject(client, *reference));
   std::cerr << "scitt: " << opts.subject << " is " << manifest.digest.ToString() << "\n";
   return manifest.digest.ToString();
@@ -142,9 +147,7 @@ Result<std::pair<appraisal::Policy, std::optional<uint64_t>>> BundlePolicy(
 }
 
 Result<nlohmann::json> AppraiseBundle(const AppraiseOptions& opts, const std::string& subject) {
-  const RegistryFlags tls{.credentials = {}, .plain_http = false, .ca_file = opts.client.ca_file,
-                          .insecure = opts.client.insecure, .timeout_seconds = opts.client.timeout_seconds};
-  SCITT_ASSIGN_OR_RETURN(const auto keys, LoadServiceKeys(opts.keys, tls));
+  SCITT_ASSIGN_OR_RETURN(const auto keys, LoadServiceKeys(opts.keys, RegistryFlagsOf(opts)));
   if (keys.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "--bundle needs --service-keys FILE (or --service URL): a statement whose receipt is not "
