@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "evidence/formats/license_expression.h"
 #include "evidence/formats/parse.h"
 #include "evidence/graph_queries.h"
 #include "registry/scitt_profile.h"
@@ -16,7 +17,7 @@ namespace {
 
 constexpr int64_t kSecondsPerDay = 86'400;
 constexpr size_t kStatementsPerPage = 1000;
-constexpr int kPackageDepth = 10;  // deny_packages look this deep
+constexpr int kPackageDepth = 10;  // deny_packages and deny_licenses look this deep
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -201,6 +202,32 @@ RuleOutcome ApplyVulnerabilityRule(const VulnerabilityRule& rule, const evidence
   return out;
 }
 
+// The entries of each step of the walk from the artifact to `node`.
+void InsertPathEntries(const std::map<std::string_view, const evidence::Reached*>& by_node, std::string_view node,
+                       std::set<uint64_t>& entries) {
+  auto at = by_node.find(node);
+  for (const evidence::Reached* step = at == by_node.end() ? nullptr : at->second; step != nullptr;) {
+    entries.insert(step->via.entry);
+    const auto parent = by_node.find(step->via.from);
+    step = parent == by_node.end() ? nullptr : parent->second;
+  }
+}
+
+// A deny list's outcome: it fails naming what it `found`, or because the
+// walk could not see everything; else it passes with `passed_reason`.
+void Conclude(RuleOutcome& out, std::string_view what, const std::vector<std::string>& found,
+              const evidence::Walk& walk, std::string passed_reason) {
+  if (!found.empty()) {
+    out.reason = "denied " + std::string(what) + " under the artifact: " + Join(found);
+  } else if (walk.truncated) {
+    out.reason = "the dependency graph is larger than a walk reads (" + std::to_string(walk.reached) +
+                 " nodes): not every one of its " + std::string(what) + " could be seen";
+  } else {
+    out.passed = true;
+    out.reason = std::move(passed_reason);
+  }
+}
+
 RuleOutcome ApplyDeniedPackages(const std::vector<std::string>& denied_purls, const evidence::Walk& walk) {
   RuleOutcome out{.rule = "deny_packages"};
   std::vector<std::string> normalized;  // the views in `denied` point into these
@@ -219,23 +246,66 @@ RuleOutcome ApplyDeniedPackages(const std::vector<std::string>& denied_purls, co
     });
     if (!hit) continue;
     found.emplace_back(node.node);
-    // The entries of each step from the artifact to it.
-    for (const evidence::Reached* step = &node; step != nullptr;) {
-      entries.insert(step->via.entry);
-      const auto parent = by_node.find(step->via.from);
-      step = parent == by_node.end() ? nullptr : parent->second;
+    InsertPathEntries(by_node, node.node, entries);
+  }
+  Conclude(out, "packages", found, walk,
+           "none of " + std::to_string(denied.size()) + " denied packages among " + std::to_string(walk.reached) +
+               " nodes");
+  out.entries = Sorted(std::move(entries));
+  return out;
+}
+
+// A package or file is denied when the licence a statement gives it
+// leaves no way to use it but under denied licences. Per statement, its
+// concluded licences govern when it gives any (SPDX: what the author of the
+// SBOM found, over what the package declares); any statement's denial
+// counts.
+RuleOutcome ApplyDeniedLicenses(const std::vector<std::string>& denied_licenses, const evidence::Walk& walk,
+                                const std::map<std::string, int, std::less<>>& depth_of) {
+  RuleOutcome out{.rule = "deny_licenses"};
+  std::set<std::string> denied;
+  for (const std::string& license : denied_licenses) denied.insert(evidence::LicenseMatchKey(license));
+  const auto is_denied = [&](std::string_view license) { return denied.contains(evidence::LicenseMatchKey(license)); };
+  // (node, entry) -> its licences, and whether one of them is concluded.
+  struct Stated {
+    std::vector<const evidence::FoundEdge*> concluded, other;
+  };
+  std::map<std::pair<std::string_view, uint64_t>, Stated> stated;
+  for (const evidence::FoundEdge& fact : walk.facts) {
+    if (fact.edge.kind != "LICENSED_UNDER") continue;
+    const auto depth = depth_of.find(fact.edge.from);
+    if (depth == depth_of.end() || depth->second > kPackageDepth) continue;
+    Stated& by = stated[{fact.edge.from, fact.entry}];
+    const auto attributes = nlohmann::json::parse(fact.edge.attributes, nullptr, /*allow_exceptions=*/false);
+    const bool concluded = attributes.is_object() && attributes.value("source", "") == "concluded";
+    (concluded ? by.concluded : by.other).push_back(&fact);
+  }
+  std::map<std::string_view, const evidence::Reached*> by_node;
+  for (const evidence::Reached& node : walk.nodes) by_node.emplace(node.node, &node);
+  std::set<uint64_t> entries;
+  std::vector<std::string> found;
+  for (const auto& [key, by] : stated) {
+    for (const evidence::FoundEdge* fact : by.concluded.empty() ? by.other : by.concluded) {
+      const auto attributes = nlohmann::json::parse(fact->edge.attributes, nullptr, /*allow_exceptions=*/false);
+      if (!attributes.is_object()) continue;
+      bool hit = false;
+      std::string license;
+      if (attributes.contains("expression") && attributes["expression"].is_string()) {
+        license = attributes["expression"].get<std::string>();
+        hit = evidence::LicenseExpressionDenied(license, is_denied).value_or(false);
+      } else if (attributes.contains("name") && attributes["name"].is_string()) {
+        license = attributes["name"].get<std::string>();  // a name is denied only as itself
+        hit = is_denied(license);
+      }
+      if (!hit) continue;
+      found.push_back(std::string(key.first) + " (" + license + ", entry " + std::to_string(fact->entry) + ")");
+      entries.insert(fact->entry);
+      InsertPathEntries(by_node, key.first, entries);
     }
   }
-  if (!found.empty()) {
-    out.reason = "denied packages under the artifact: " + Join(found);
-  } else if (walk.truncated) {
-    out.reason = "the dependency graph is larger than a walk reads (" + std::to_string(walk.reached) +
-                 " nodes): not every package could be seen";
-  } else {
-    out.passed = true;
-    out.reason = "none of " + std::to_string(denied.size()) + " denied packages among " +
-                 std::to_string(walk.reached) + " nodes";
-  }
+  Conclude(out, "licences", found, walk,
+           "no licence of " + std::to_string(stated.size()) + " stated among " + std::to_string(walk.reached) +
+               " nodes is denied");
   out.entries = Sorted(std::move(entries));
   return out;
 }
@@ -297,6 +367,7 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
   evidence::WalkQuery walk_query{.direction = evidence::WalkDirection::kDependencies, .as_of = question.as_of};
   walk_query.max_depth = std::max({policy.vulnerabilities ? policy.vulnerabilities->depth : 0,
                                    policy.deny_packages.empty() ? 0 : kPackageDepth,
+                                   policy.deny_licenses.empty() ? 0 : kPackageDepth,
                                    policy.script.empty() ? 0 : kPackageDepth});  // a script sees it all
   // An OCI subject is its digest: statements about it in any repository,
   // or about the bare digest, and the graph's node.
@@ -326,6 +397,9 @@ Result<Verdict> Appraise(const evidence::EvidenceStore& store, evidence::Depende
     out.rules.push_back(std::move(outcome));
   }
   if (!policy.deny_packages.empty()) out.rules.push_back(ApplyDeniedPackages(policy.deny_packages, walk));
+  if (!policy.deny_licenses.empty()) {
+    out.rules.push_back(ApplyDeniedLicenses(policy.deny_licenses, walk, depth_of));
+  }
   if (!policy.script.empty()) {
     SCITT_ASSIGN_OR_RETURN(const std::string arguments, ScriptArguments(store, question, about, out, walk));
     const policy::Decision decision = policy.compiled_script->Apply(arguments);

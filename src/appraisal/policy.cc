@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "cose/sign1.h"
 #include "evidence/formats/graph.h"
+#include "evidence/formats/license_expression.h"
 
 namespace scitt::appraisal {
 namespace {
@@ -154,7 +155,7 @@ Result<Policy> ParsePolicy(ByteView document) {
   const Json& json = *parsed;
   if (!json.is_object()) return Invalid("must be a JSON object");
   SCITT_RETURN_IF_ERROR(
-      OnlyKnown(json, {"policy", "evidence", "vulnerabilities", "revocations", "deny_packages", "script"}, "policy"));
+      OnlyKnown(json, {"policy", "evidence", "vulnerabilities", "revocations", "deny_packages", "deny_licenses", "script"}, "policy"));
   Policy out;
   if (!json.contains("policy")) return Invalid("\"policy\" (its name) is missing");
   SCITT_ASSIGN_OR_RETURN(out.name, Text(json["policy"], "policy"));
@@ -182,6 +183,16 @@ Result<Policy> ParsePolicy(ByteView document) {
   for (const std::string& purl : out.deny_packages) {
     if (!purl.starts_with("pkg:")) return Invalid("deny_packages: \"" + purl.substr(0, 100) + "\" is not a purl");
   }
+  SCITT_ASSIGN_OR_RETURN(out.deny_licenses, TextList(json, "deny_licenses", "policy"));
+  for (const std::string& license : out.deny_licenses) {
+    // One licence, with or without its exception: a list of them is the
+    // policy's AND, and an OR in one entry would say nothing.
+    const auto canonical = evidence::CanonicalLicenseExpression(license);
+    if (!canonical || canonical->find(" AND ") != std::string::npos || canonical->find(" OR ") != std::string::npos) {
+      return Invalid("deny_licenses: \"" + license.substr(0, 100) +
+                     "\" is not an SPDX license identifier (with or without \"WITH exception\")");
+    }
+  }
   if (const auto it = json.find("script"); it != json.end()) {
     SCITT_ASSIGN_OR_RETURN(out.script, Text(*it, "script"));
     if (out.script.size() > kMaxScriptBytes) {
@@ -189,8 +200,9 @@ Result<Policy> ParsePolicy(ByteView document) {
     }
   }
   if (out.evidence.empty() && !out.vulnerabilities && !out.revocations && out.deny_packages.empty() &&
-      out.script.empty()) {
-    return Invalid("no rule: a policy needs evidence, vulnerabilities, revocations, deny_packages or a script");
+      out.deny_licenses.empty() && out.script.empty()) {
+    return Invalid(
+        "no rule: a policy needs evidence, vulnerabilities, revocations, deny_packages, deny_licenses or a script");
   }
   return out;
 }

@@ -13,6 +13,7 @@
 //                        "unknown_severity": "deny"},
 //    "revocations": {"issuers": ["https://supplier.example"]},
 //    "deny_packages": ["pkg:npm/event-stream@3.3.6", "pkg:npm/left-pad"],
+//    "deny_licenses": ["AGPL-3.0-only", "AGPL-3.0-or-later", "LicenseRef-Proprietary"],
 //    "script": "function appraise(subject, evidence, rules) { return true; }"}
 #pragma once
 
@@ -97,6 +98,10 @@ struct Policy {
   // Packages that must not be anywhere under the artifact: a purl with a
   // version is that version, without one every version.
   std::vector<std::string> deny_packages;
+  // Licences nothing under the artifact may be used under only (SPDX ids,
+  // "id WITH exception" for one combination): a package is denied when its
+  // licence expression leaves no way to use it under other licences.
+  std::vector<std::string> deny_licenses;
   std::string script;  // empty: none
   // Set by CompileScript; Appraise refuses a policy with a script without it.
   std::shared_ptr<const policy::PolicyScript> compiled_script;

@@ -15,6 +15,9 @@ namespace scitt {
 // "0"), no more than UINT64_MAX. nullopt otherwise.
 std::optional<uint64_t> ParseDecimal(std::string_view text);
 
+// `text` without the spaces, tabs, carriage returns and line feeds around it.
+std::string_view TrimBlanks(std::string_view text);
+
 // The index of the first byte of `s` that does not start a well-formed UTF-8
 // sequence (Unicode Table 3-7: no overlongs, no surrogates, nothing above
 // U+10FFFF), or s.size() when all of `s` is valid.

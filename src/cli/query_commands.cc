@@ -307,8 +307,8 @@ struct ArtifactOptions {
   std::string vex_issuers;
 };
 
-// What we know about an artifact: statements, packages, vulnerabilities
-// with VEX applied.
+// What we know about an artifact: statements, packages, licences,
+// vulnerabilities with VEX applied.
 int QueryArtifact(const ArtifactOptions& opts) {
   std::string path = WalkPath("/evidence", "subject", opts.walk);
   if (!opts.vex_issuers.empty()) path += "&vex_issuer=" + http::PercentEncode(opts.vex_issuers);
@@ -323,6 +323,16 @@ int QueryArtifact(const ArtifactOptions& opts) {
     }
     const auto packages = answer.value("packages", nlohmann::json::array());
     std::cout << "packages: " << packages.size() << "\n";
+    // Each licence stated, with how many packages and files it was stated for.
+    std::map<std::string, std::set<std::string>> licensed;
+    for (const auto& edge : answer.value("licenses", nlohmann::json::array())) {
+      if (!edge.is_object()) continue;
+      std::string license = Text(edge, "to");
+      if (license.starts_with("license:")) license.erase(0, std::string_view("license:").size());
+      licensed[license].insert(Text(edge, "from"));
+    }
+    std::cout << "licences: " << licensed.size() << "\n";
+    for (const auto& [license, nodes] : licensed) std::cout << "  " << license << "  (" << nodes.size() << ")\n";
     const auto vulnerabilities = answer.value("vulnerabilities", nlohmann::json::array());
     size_t open = 0;
     for (const auto& vulnerability : vulnerabilities) open += vulnerability.value("open", true) ? 1 : 0;
@@ -506,7 +516,7 @@ void AddQueryCommands(CLI::App& app, Action* action) {
 
   auto artifact_opts = std::make_shared<ArtifactOptions>();
   CLI::App* artifact = query->add_subcommand(
-      "artifact", "What we know about an artifact: statements, packages, vulnerabilities with VEX applied");
+      "artifact", "What we know about an artifact: statements, packages, licences, vulnerabilities with VEX applied");
   AddWalkFlags(artifact, &artifact_opts->walk);
   artifact->add_option("subject", artifact_opts->walk.node, "The artifact: a digest (sha256:…) or statement subject")
       ->required();

@@ -31,7 +31,7 @@ class StatementIndexer final : public log::EntryConsumer {
   // What this indexer derives from a statement (the parsers, the id rules).
   // Changed whenever the same log would give another index, so that an
   // index derived otherwise is rebuilt from the log (Prepare).
-  static constexpr std::string_view kDerivation = "scitt-evidence/2 (canonical purls, IDENTIFIES)";
+  static constexpr std::string_view kDerivation = "scitt-evidence/3 (canonical purls, IDENTIFIES, LICENSED_UNDER)";
 
   // `preimages` and `graph` (either may be null) must outlive this; the
   // graph reads what each save added, so that walks find it read.

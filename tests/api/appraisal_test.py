@@ -6,7 +6,8 @@ policy registered as a signed statement denies the image (`scitt appraise
 `not_affected` flips it to allow (exit 0); the same question pinned to the
 tree size before the VEX still denies (a decision replayed); an inline
 policy file; an image reference resolved to its digest through the
-registry; and bad requests refused with problem details.
+registry; licences of SPDX's own example denied where no other licence
+is left; and bad requests refused with problem details.
 
 Usage: appraisal_test.py PATH/TO/scitt
 """
@@ -188,6 +189,43 @@ def test_offline_against_a_pulled_bundle_gives_the_same_verdict():
     assert both.returncode == 2 and "one of them" in both.stderr, both
 
 
+def test_licences_of_a_real_spdx_sbom_deny_where_no_other_licence_is_left():
+    # SPDX's own 2.3 example (tag-value): SPDXRef-Package concludes
+    # "(LGPL-2.0-only OR LicenseRef-3)" and declares "(LGPL-2.0-only AND
+    # LicenseRef-3)"; it links Saxon, concluded MPL-1.0.
+    image = "sha256:" + "5d" * 32
+    with open(os.path.join(lib.VECTORS, "evidence", "spdx", "SPDXTagExample-v2.3.spdx"), "rb") as f:
+        entry = register(image, SUPPLIER, "text/spdx", f.read())
+    lib.wait_indexed(SERVER, entry + 1)
+
+    def verdict(denied):
+        status, _, body = post({"subject": image, "policy": {"policy": "licences", "deny_licenses": denied}})
+        assert status == 200, body
+        answer = json.loads(body)
+        return answer["decision"], answer["rules"][0]
+
+    decision, rule = verdict(["MPL-1.0"])
+    assert decision == "deny" and rule["rule"] == "deny_licenses", rule
+    assert f"ref:{entry}:SPDXRef-Saxon (MPL-1.0, entry {entry})" in rule["reason"], rule
+    assert entry in rule["entries"], rule
+    # The concluded licence governs: LicenseRef-3 is still a way out.
+    assert verdict(["LGPL-2.0-only"])[0] == "allow"
+    decision, rule = verdict(["lgpl-2.0-only", "LicenseRef-3"])
+    assert decision == "deny" and "(LGPL-2.0-only OR LicenseRef-3, entry" in rule["reason"], rule
+    assert verdict(["GPL-3.0-only", "AGPL-3.0-or-later"])[0] == "allow"
+    # The same through the CLI, and the licences in what we know about it.
+    path = os.path.join(WORK, "licences.json")
+    with open(path, "w") as f:
+        json.dump({"policy": "licences", "deny_licenses": ["MPL-1.0"]}, f)
+    result = subprocess.run([SCITT, "appraise", image, "--policy", path, "--url", SERVER.url],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "fail  deny_licenses: denied licences under the artifact" in result.stdout, result
+    status, _, body = lib.request("GET", SERVER.url + "/evidence?subject=" + image)
+    licences = {(edge["from"], edge["to"], edge["attributes"].get("source")) for edge in json.loads(body)["licenses"]}
+    assert (f"ref:{entry}:SPDXRef-Saxon", "license:MPL-1.0", "concluded") in licences, licences
+    assert (f"ref:{entry}:SPDXRef-Package", "license:LGPL-2.0-only AND LicenseRef-3", "declared") in licences, licences
+
+
 def test_bad_requests_are_problem_details():
     for body, status in [({"subject": IMAGE}, 400),
                          ({"subject": IMAGE, "policy": POLICY, "policy_entry": 0}, 400),
@@ -196,7 +234,8 @@ def test_bad_requests_are_problem_details():
                          ({"subject": IMAGE, "policy": {"policy": "x"}}, 400),
                          ({"subject": "", "policy": POLICY}, 400),
                          ({"subject": IMAGE, "policy": POLICY, "extra": 1}, 400),
-                         ({"subject": IMAGE, "policy": POLICY, "at": "yesterday"}, 400)]:
+                         ({"subject": IMAGE, "policy": POLICY, "at": "yesterday"}, 400),
+                         ({"subject": IMAGE, "policy": {"policy": "x", "deny_licenses": ["MIT OR GPL-3.0-only"]}}, 400)]:
         lib.problem(*post(body), status)
     status, hdrs, body = lib.request("POST", SERVER.url + "/appraisals", b"{not json", {"Content-Type": "application/json"})
     lib.problem(status, hdrs, body, 400)

@@ -178,6 +178,13 @@ def test_what_we_know_about_an_image_with_vex_per_issuer_and_as_of():
     out = cli("artifact", IMAGE, "--vex-issuer", SCANNER).stdout
     assert "vulnerabilities: 1 (1 open after VEX from " + SCANNER + ")" in out, out
     assert CVE + "  open" in out and "packages: " in out, out
+    # Licences: laravel's components give MIT, BSD-3-Clause and Apache-2.0 by id.
+    licensed = {(edge["from"], edge["to"]) for edge in answer["licenses"]}
+    assert {to for _, to in licensed} <= {"license:MIT", "license:BSD-3-Clause", "license:Apache-2.0"}, licensed
+    mit = {node for node, to in licensed if to == "license:MIT"}
+    # (A package both SBOMs list has both entries' licences: who said what.)
+    assert mit and {edge["entry"] for edge in answer["licenses"]} <= {ENTRIES["sbom"], ENTRIES["other_sbom"]}
+    assert f"\n  MIT  ({len(mit)})\n" in out, out
 
 
 def test_a_path_from_the_image_to_the_vulnerability():

@@ -159,6 +159,47 @@ TEST_F(AppraiserTest, DeniedPackagesWithThePathToThem) {
   EXPECT_FALSE(both.allow);
 }
 
+// Licences at any depth: a package is denied when its expression leaves
+// no licence the policy allows; per statement, a concluded licence governs
+// over a declared one.
+TEST_F(AppraiserTest, DeniedLicensesWherePackagesHaveNoOtherChoice) {
+  ASSERT_TRUE(store_
+                  ->Add(std::vector{Statement(4, "supplier", "SPDX",
+                                              {{"LICENSED_UNDER", "pkg:npm/app@1", "license:MIT",
+                                                R"({"expression":"MIT","source":"declared"})"},
+                                               {"LICENSED_UNDER", "pkg:npm/util@2", "license:GPL-3.0-only OR MIT",
+                                                R"({"expression":"GPL-3.0-only OR MIT"})"},
+                                               {"LICENSED_UNDER", "pkg:npm/left-pad@1.3.0", "license:AGPL-3.0",
+                                                R"({"expression":"AGPL-3.0","source":"declared"})"},
+                                               {"LICENSED_UNDER", "pkg:npm/left-pad@1.3.0", "license:WTFPL",
+                                                R"({"expression":"WTFPL","source":"concluded"})"},
+                                               {"LICENSED_UNDER", "pkg:npm/util@2", "license:Proprietary",
+                                                R"({"name":"Proprietary"})"}})},
+                        5)
+                  .ok());
+  // GPL-3.0-only alone: util may be used under MIT.
+  Verdict gpl = Appraise(R"({"policy": "p", "deny_licenses": ["GPL-3.0-only"]})");
+  EXPECT_TRUE(gpl.allow) << gpl.rules[0].reason;
+  EXPECT_EQ(gpl.rules[0].rule, "deny_licenses");
+  // Both of util's choices denied: denied, with the path's entries.
+  Verdict both = Appraise(R"({"policy": "p", "deny_licenses": ["gpl-3.0-only", "MIT"]})");
+  EXPECT_FALSE(both.allow);
+  EXPECT_NE(both.rules[0].reason.find("pkg:npm/util@2 (GPL-3.0-only OR MIT, entry 4)"), std::string::npos)
+      << both.rules[0].reason;
+  EXPECT_NE(both.rules[0].reason.find("pkg:npm/app@1 (MIT, entry 4)"), std::string::npos) << both.rules[0].reason;
+  EXPECT_EQ(both.rules[0].entries, (std::vector<uint64_t>{0, 4}));
+  // left-pad's concluded WTFPL governs over its declared AGPL-3.0.
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "deny_licenses": ["AGPL-3.0-only"]})").allow);
+  EXPECT_FALSE(Appraise(R"({"policy": "p", "deny_licenses": ["WTFPL"]})").allow);
+  // A licence given by name is denied as that name, whatever else it has.
+  Verdict named = Appraise(R"({"policy": "p", "deny_licenses": ["proprietary"]})");
+  EXPECT_FALSE(named.allow);
+  EXPECT_NE(named.rules[0].reason.find("pkg:npm/util@2 (Proprietary, entry 4)"), std::string::npos)
+      << named.rules[0].reason;
+  // Before the SBOM with licences was registered, nothing was denied.
+  EXPECT_TRUE(Appraise(R"({"policy": "p", "deny_licenses": ["WTFPL"]})", {.as_of = 4}).allow);
+}
+
 TEST_F(AppraiserTest, RevokedByItsIssuerBelowTheTreeSize) {
   IndexedStatement revocation = Statement(4, "supplier", "", {});
   revocation.format.reset();

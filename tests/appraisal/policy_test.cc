@@ -15,8 +15,11 @@ TEST(AppraisalPolicy, ReadsEveryRule) {
                    {"format": "in-toto"}],
       "vulnerabilities": {"deny_severity": "high", "deny_ids": ["CVE-1"], "vex_issuers": ["https://a"],
                           "depth": 3, "unknown_severity": "allow"},
-      "deny_packages": ["pkg:npm/left-pad"]})");
+      "deny_packages": ["pkg:npm/left-pad"],
+      "deny_licenses": ["AGPL-3.0-only", "GPL-2.0-only WITH Classpath-exception-2.0", "LicenseRef-Proprietary"]})");
   ASSERT_TRUE(policy.ok()) << policy.error().message;
+  EXPECT_EQ(policy->deny_licenses, (std::vector<std::string>{"AGPL-3.0-only", "GPL-2.0-only WITH Classpath-exception-2.0",
+                                                             "LicenseRef-Proprietary"}));
   auto provenance = Parse(R"({"policy": "p", "evidence": [{"format": "in-toto", "builders": ["b"],
                                                           "source_repositories": ["git+https://x/y"]}]})");
   ASSERT_TRUE(provenance.ok()) << provenance.error().message;
@@ -59,6 +62,9 @@ TEST(AppraisalPolicy, RefusesMistakesNamingTheField) {
       {R"({"policy": "p", "vulnerabilities": {"deny_ids": [""]}})", "vulnerabilities.deny_ids[0]"},
       {R"({"policy": "p", "vulnerabilities": {"deny_ids": ["x"], "unknown_severity": "maybe"}})", "unknown_severity"},
       {R"({"policy": "p", "deny_packages": ["left-pad"]})", "is not a purl"},
+      {R"({"policy": "p", "deny_licenses": ["GPL-3.0-only OR MIT"]})", "deny_licenses: \"GPL-3.0-only OR MIT\" is not"},
+      {R"({"policy": "p", "deny_licenses": ["GNU GPL"]})", "is not an SPDX license identifier"},
+      {R"({"policy": "p", "deny_licenses": "MIT"})", "deny_licenses"},
       {R"({"policy": "p", "evidence": [{"format": "cyclonedx"}]})", "is not one the index reads"},
       {R"({"policy": "p", "revocations": {"issuers": []}})", "revocations.issuers must name whose"},
       {R"({"policy": "p", "revocations": {}})", "revocations.issuers must name whose"},

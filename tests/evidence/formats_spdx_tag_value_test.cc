@@ -93,6 +93,20 @@ TEST(EvidenceSpdxTagValue, SameGraphAsTheJsonTwin) {
   EXPECT_EQ(graph.Targets(EdgeKind::kBuiltFrom, "ref:SPDXRef-File"),
             std::set<std::string>{"pkg:maven/org.apache.jena/apache-jena@3.12.0"});
   EXPECT_TRUE(graph.Targets(EdgeKind::kBuiltFrom, "ref:SPDXRef-CommonsLangSrc").empty());
+  // Licences: a package's concluded and declared expressions, a file's
+  // concluded one; NOASSERTION says nothing.
+  const Edge* concluded =
+      graph.FindEdge(EdgeKind::kLicensedUnder, "ref:SPDXRef-Package", "license:LGPL-2.0-only OR LicenseRef-3");
+  ASSERT_NE(concluded, nullptr);
+  EXPECT_EQ(concluded->attributes,
+            (Attributes{{"expression", "LGPL-2.0-only OR LicenseRef-3"}, {"source", "concluded"}}));
+  EXPECT_EQ(graph.FindEdge(EdgeKind::kLicensedUnder, "ref:SPDXRef-Package", "license:LGPL-2.0-only AND LicenseRef-3")
+                ->attributes.at("source"),
+            "declared");
+  EXPECT_EQ(graph.Targets(EdgeKind::kLicensedUnder, "ref:SPDXRef-File"),
+            std::set<std::string>{"license:LGPL-2.0-only OR LicenseRef-2"});
+  EXPECT_TRUE(graph.Targets(EdgeKind::kLicensedUnder, "ref:SPDXRef-fromDoap-1").empty());
+  EXPECT_EQ(graph.Find("license:MPL-1.0")->kind, NodeKind::kLicense);
 }
 
 // Relationships into other documents name the element by the document's

@@ -398,12 +398,17 @@ void GetArtifactEvidence(const EvidenceDeps& deps, const Request& req, const Res
       packages.push_back({{"purl", node.node}, {"depth", node.depth}, {"via", DescribeEdge(node.via)}});
     }
   }
+  nlohmann::json licenses = nlohmann::json::array();
+  for (const evidence::FoundEdge& fact : walk->facts) {
+    if (fact.edge.kind == "LICENSED_UNDER") licenses.push_back(DescribeEdge(fact));
+  }
   respond(JsonAnswer({{"tree_size", walk->tree_size},
                       {"subject", subject},
                       {"statements", std::move(statements)},
                       {"statements_truncated", found->statements.size() == kMaxSummaryStatements},
                       {"evidence", {{"by_format", by_format}, {"by_issuer", by_issuer}}},
                       {"packages", std::move(packages)},
+                      {"licenses", std::move(licenses)},
                       {"vulnerabilities", DescribeVulnerabilities(evidence::ApplyVex(walk->facts, trusted))},
                       {"vex_issuers", trusted.empty() ? nlohmann::json("*") : nlohmann::json(trusted)},
                       {"truncated", walk->truncated}},

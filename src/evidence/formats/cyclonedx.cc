@@ -69,6 +69,13 @@ Result<std::string> BomGraph::AddComponent(const Component& component) {
   if (component.version) attributes["version"] = *component.version;
   if (component.type) attributes["type"] = *component.type;
   SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, std::move(attributes)));
+  for (const License& license : component.licenses) {
+    const std::string source = license.acknowledgement.value_or("");
+    using enum GraphBuilder::LicenseText;
+    if (license.expression) SCITT_RETURN_IF_ERROR(graph_.AddLicense(id, *license.expression, kExpression, source));
+    if (license.id) SCITT_RETURN_IF_ERROR(graph_.AddLicense(id, *license.id, kExpression, source));
+    if (license.name) SCITT_RETURN_IF_ERROR(graph_.AddLicense(id, *license.name, kName, source));
+  }
   return id;
 }
 
@@ -249,6 +256,31 @@ class CycloneDxReader {
     SCITT_ASSIGN_OR_RETURN(out.name, OptionalString(component, "name", where));
     SCITT_ASSIGN_OR_RETURN(out.version, OptionalString(component, "version", where));
     SCITT_ASSIGN_OR_RETURN(out.type, OptionalString(component, "type", where));
+    SCITT_ASSIGN_OR_RETURN(const Json* licenses, OptionalArray(component, "licenses", where));
+    if (licenses != nullptr) {
+      for (size_t i = 0; i < licenses->size(); ++i) {
+        SCITT_ASSIGN_OR_RETURN(cyclonedx::License license,
+                               ReadLicense((*licenses)[i], where + ".licenses[" + std::to_string(i) + "]"));
+        out.licenses.push_back(std::move(license));
+      }
+    }
+    return out;
+  }
+
+  // {"license": {"id" | "name", "acknowledgement"}} or {"expression",
+  // "acknowledgement"} (licenseChoice).
+  static Result<cyclonedx::License> ReadLicense(const Json& choice, const std::string& where) {
+    SCITT_RETURN_IF_ERROR(ExpectObject(choice, where));
+    cyclonedx::License out;
+    SCITT_ASSIGN_OR_RETURN(out.expression, OptionalString(choice, "expression", where));
+    SCITT_ASSIGN_OR_RETURN(out.acknowledgement, OptionalString(choice, "acknowledgement", where));
+    SCITT_ASSIGN_OR_RETURN(const Json* license, OptionalObject(choice, "license", where));
+    if (license != nullptr) {
+      SCITT_ASSIGN_OR_RETURN(out.id, OptionalString(*license, "id", where + ".license"));
+      SCITT_ASSIGN_OR_RETURN(out.name, OptionalString(*license, "name", where + ".license"));
+      SCITT_ASSIGN_OR_RETURN(auto acknowledgement, OptionalString(*license, "acknowledgement", where + ".license"));
+      if (acknowledgement) out.acknowledgement = std::move(acknowledgement);
+    }
     return out;
   }
 

@@ -17,12 +17,20 @@
 
 namespace scitt::evidence::internal::cyclonedx {
 
+// One entry of a component's licenses: an SPDX license id, a licence's
+// name or an SPDX expression; `acknowledgement` (1.6) is "declared" or
+// "concluded".
+struct License {
+  std::optional<std::string> id, name, expression, acknowledgement;
+};
+
 // A component as listed: in components (at any depth) or as
 // metadata.component.
 struct Component {
   std::string where;  // names it in messages: "CycloneDX: components[0]"
   std::string path;   // "components[0].components[1]", "metadata.component"
   std::optional<std::string> bom_ref, purl, name, version, type;
+  std::vector<License> licenses;
 };
 
 struct Vulnerability {

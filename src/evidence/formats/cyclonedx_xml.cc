@@ -78,6 +78,25 @@ class CycloneDxXmlReader {
     SCITT_ASSIGN_OR_RETURN(out.name, cdx_.OptionalText(element, "name", where));
     SCITT_ASSIGN_OR_RETURN(out.version, cdx_.OptionalText(element, "version", where));
     SCITT_ASSIGN_OR_RETURN(out.purl, cdx_.OptionalText(element, "purl", where));
+    SCITT_ASSIGN_OR_RETURN(pugi::xml_node licenses, cdx_.OptionalChild(element, "licenses", where));
+    if (licenses) {
+      // <license acknowledgement=…><id>|<name></license> and
+      // <expression acknowledgement=…>, in document order.
+      for (const pugi::xml_node choice : licenses.children()) {
+        cyclonedx::License license;
+        license.acknowledgement = xml::Attribute(choice, "acknowledgement");
+        if (cdx_.Is(choice, "license")) {
+          const std::string here = where + "/licenses/license";
+          SCITT_ASSIGN_OR_RETURN(license.id, cdx_.OptionalText(choice, "id", here));
+          SCITT_ASSIGN_OR_RETURN(license.name, cdx_.OptionalText(choice, "name", here));
+        } else if (cdx_.Is(choice, "expression")) {
+          SCITT_ASSIGN_OR_RETURN(license.expression, xml::Text(choice, where + "/licenses/expression"));
+        } else {
+          continue;
+        }
+        out.licenses.push_back(std::move(license));
+      }
+    }
     return out;
   }
 

@@ -109,6 +109,13 @@ class GraphBuilder {
   // Adds `edge`, replacing one with the same identity (a later VEX
   // statement overriding an earlier one).
   Status SetEdge(Edge edge);
+  // `from` (a package or file node) LICENSED_UNDER the licence `text`
+  // says: an SPDX expression (kExpression; text that does not parse as one
+  // is kept as a name) or a name (kName). Nothing for empty text or
+  // NOASSERTION. `source`: "concluded", "declared" or empty.
+  enum class LicenseText { kExpression, kName };
+  Status AddLicense(const std::string& from, std::string_view text, LicenseText kind,
+                    std::string_view source);
   // The edge with `edge`'s identity, if any.
   const Edge* FindEdge(const Edge& edge) const;
   void Declare(const std::string& what, uint64_t count = 1) { document_.declared[what] += count; }

@@ -1,6 +1,8 @@
 #include "evidence/formats/graph.h"
 
+#include "base/text.h"
 #include "evidence/formats/formats_internal.h"
+#include "evidence/formats/license_expression.h"
 #include "evidence/formats/parse.h"
 
 namespace scitt::evidence {
@@ -14,6 +16,7 @@ std::string_view NodeKindName(NodeKind kind) {
     case NodeKind::kBuilder: return "builder";
     case NodeKind::kSourceRepository: return "source_repository";
     case NodeKind::kIssuer: return "issuer";
+    case NodeKind::kLicense: return "license";
   }
   return "unknown";
 }
@@ -29,6 +32,7 @@ std::string_view EdgeKindName(EdgeKind kind) {
     case EdgeKind::kVexStatus: return "VEX_STATUS";
     case EdgeKind::kAttestedBy: return "ATTESTED_BY";
     case EdgeKind::kLinksTo: return "LINKS_TO";
+    case EdgeKind::kLicensedUnder: return "LICENSED_UNDER";
     case EdgeKind::kIdentifies: return "IDENTIFIES";
   }
   return "UNKNOWN";
@@ -126,6 +130,21 @@ Status GraphBuilder::AddEdge(Edge edge) {
   document_.edges.push_back(std::move(edge));
   edge_positions_.insert(document_.edges.size() - 1);
   return Status::Ok();
+}
+
+Status GraphBuilder::AddLicense(const std::string& from, std::string_view text, LicenseText kind,
+                                std::string_view source) {
+  const std::string_view trimmed = TrimBlanks(text);
+  // "NOASSERTION": the document does not say (SPDX 2.3 §7.13, §7.15, §8.5).
+  if (trimmed.empty() || trimmed == "NOASSERTION") return Status::Ok();
+  std::optional<std::string> expression;
+  if (kind == LicenseText::kExpression) expression = CanonicalLicenseExpression(trimmed);
+  const std::string id = "license:" + (expression ? *expression : std::string(trimmed));
+  SCITT_RETURN_IF_ERROR(AddNode(NodeKind::kLicense, id));
+  Attributes attributes;
+  attributes.emplace(expression ? "expression" : "name", expression ? *expression : std::string(trimmed));
+  if (!source.empty()) attributes.emplace("source", source);
+  return AddEdge(Edge{EdgeKind::kLicensedUnder, from, id, std::move(attributes)});
 }
 
 Status GraphBuilder::SetEdge(Edge edge) {

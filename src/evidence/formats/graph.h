@@ -34,6 +34,9 @@ enum class NodeKind {
   kBuilder,           // id: the builder id URI
   kSourceRepository,  // id: the URI as written (git+https://…@ref)
   kIssuer,            // id: who wrote the document, as it names itself
+  kLicense,           // id: "license:" and an SPDX license expression in
+                      // canonical form (license_expression.h), else the
+                      // licence's name as written
 };
 
 // Edges read "from <kind> to": a package DEPENDS_ON a package, an artifact
@@ -63,6 +66,11 @@ enum class EdgeKind {
   kLinksTo,       // a SWID / CoSWID link whose relation no kind above
                   // expresses: "rel" (parent, patches, supersedes, see-also,
                   // installationmedia, …) and "href" as written
+  kLicensedUnder,  // a package or file under a licence: "expression" (the
+                   // canonical SPDX expression) or "name" (a licence named
+                   // in words); "source" = "concluded" or "declared" when
+                   // the document says which (SPDX concluded and declared
+                   // licences, CycloneDX 1.6 "acknowledgement")
   kIdentifies,    // a package id names an artifact: pkg:oci/…@sha256:… to
                   // sha256:… (its version is the image's digest). Not from a
                   // parser: the indexer adds it for every such purl a

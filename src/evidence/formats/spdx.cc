@@ -107,7 +107,15 @@ class SpdxGraphWriter {
     }
     const std::string id = element.purl ? NormalizePurl(*element.purl) : "ref:" + element.spdx_id;
     node_by_spdx_id_.emplace(element.spdx_id, id);
-    return graph_.AddNode(kind, id, std::move(attributes));
+    SCITT_RETURN_IF_ERROR(graph_.AddNode(kind, id, std::move(attributes)));
+    using enum GraphBuilder::LicenseText;
+    if (element.license_concluded) {
+      SCITT_RETURN_IF_ERROR(graph_.AddLicense(id, *element.license_concluded, kExpression, "concluded"));
+    }
+    if (element.license_declared) {
+      SCITT_RETURN_IF_ERROR(graph_.AddLicense(id, *element.license_declared, kExpression, "declared"));
+    }
+    return Status::Ok();
   }
 
   // NOASSERTION and NONE (§11.1) say that nothing is known or that there is
@@ -217,13 +225,14 @@ class SpdxJsonReader {
     return Status::Ok();
   }
 
-  // The fields packages and files share: SPDXID, checksums.
+  // The fields packages and files share: SPDXID, licenseConcluded, checksums.
   Result<SpdxElement> ReadElement(const Json& element, const std::string& path) {
     const std::string where = "SPDX: " + path;
     SCITT_RETURN_IF_ERROR(ExpectObject(element, where));
     SpdxElement read;
     read.path = path;
     SCITT_ASSIGN_OR_RETURN(read.spdx_id, RequiredString(element, "SPDXID", where));
+    SCITT_ASSIGN_OR_RETURN(read.license_concluded, OptionalString(element, "licenseConcluded", where));
     SCITT_ASSIGN_OR_RETURN(const Json* checksums, OptionalArray(element, "checksums", where));
     if (checksums != nullptr) {
       for (size_t i = 0; i < checksums->size(); ++i) {
@@ -243,6 +252,7 @@ class SpdxJsonReader {
     SCITT_ASSIGN_OR_RETURN(SpdxElement read, ReadElement(package, path));
     SCITT_ASSIGN_OR_RETURN(read.name, OptionalString(package, "name", where));
     SCITT_ASSIGN_OR_RETURN(read.version, OptionalString(package, "versionInfo", where));
+    SCITT_ASSIGN_OR_RETURN(read.license_declared, OptionalString(package, "licenseDeclared", where));
     SCITT_ASSIGN_OR_RETURN(const Json* refs, OptionalArray(package, "externalRefs", where));
     if (refs != nullptr) {
       for (size_t i = 0; i < refs->size(); ++i) {

@@ -24,6 +24,8 @@ namespace scitt::evidence::internal {
 namespace {
 
 constexpr std::string_view kContextPrefix = "https://spdx.org/rdf/";
+// The IRIs of the SPDX License List's licences ("https://spdx.org/licenses/MIT").
+constexpr std::string_view kListedLicenses = "https://spdx.org/licenses/";
 
 bool IsCollection(const std::string& type) {
   return type == "SpdxDocument" || type == "software_Sbom" || type == "Bom";
@@ -125,6 +127,7 @@ class Spdx3Reader {
       if (type == "software_File") SCITT_RETURN_IF_ERROR(AddElement(i, NodeKind::kFile));
       if (type == "software_Snippet") graph_->Declare("snippets");
       if (type == "security_Vulnerability") SCITT_RETURN_IF_ERROR(AddVulnerability(i));
+      SCITT_RETURN_IF_ERROR(ReadLicense(i));
     }
     // Edges come after every element is a node, whatever the order of @graph.
     for (size_t i = 0; i < graph_json_.size(); ++i) {
@@ -304,6 +307,9 @@ class Spdx3Reader {
     SCITT_ASSIGN_OR_RETURN(auto to_ids, Strings(element, "to", where));
     if (IsNoElement(from_id)) return Status::Ok();
     SCITT_ASSIGN_OR_RETURN(std::string from, NodeFor(from_id));
+    if (type == "hasConcludedLicense" || type == "hasDeclaredLicense") {
+      return AddLicenses(from, to_ids, type == "hasConcludedLicense" ? "concluded" : "declared");
+    }
     Attributes attributes{{"relationship", type}};
     SCITT_ASSIGN_OR_RETURN(auto scope, OptionalString(element, "scope", where));
     if (scope) attributes["scope"] = *scope;
@@ -311,6 +317,45 @@ class Spdx3Reader {
       if (IsNoElement(to_id)) continue;
       SCITT_ASSIGN_OR_RETURN(std::string to, NodeFor(to_id));
       SCITT_RETURN_IF_ERROR(AddEdge(types_[i], element, where, type, from, to, attributes));
+    }
+    return Status::Ok();
+  }
+
+  // A licence element (SimpleLicensing and ExpandedLicensing profiles): an
+  // expression; a listed licence, by its SPDX id; a custom licence, by its
+  // name. Licence sets (conjunctive, disjunctive, with additions) are not
+  // read: the graph has no edge for them.
+  Status ReadLicense(size_t i) {
+    const std::string& type = types_[i];
+    const Json& element = graph_json_[i];
+    const std::string where = Where(i);
+    std::optional<std::string> text;
+    GraphBuilder::LicenseText kind = GraphBuilder::LicenseText::kExpression;
+    if (type == "simplelicensing_LicenseExpression") {
+      SCITT_ASSIGN_OR_RETURN(text, OptionalString(element, "simplelicensing_licenseExpression", where));
+    } else if (type == "expandedlicensing_ListedLicense") {
+      SCITT_ASSIGN_OR_RETURN(auto id, ElementId(i));
+      if (id && id->starts_with(kListedLicenses)) text = id->substr(kListedLicenses.size());
+    } else if (type == "expandedlicensing_CustomLicense") {
+      SCITT_ASSIGN_OR_RETURN(text, OptionalString(element, "name", where));
+      kind = GraphBuilder::LicenseText::kName;
+    }
+    if (!text) return Status::Ok();
+    SCITT_ASSIGN_OR_RETURN(std::string id, RequiredId(i));
+    licenses_.emplace(std::move(id), std::pair(std::move(*text), kind));
+    return Status::Ok();
+  }
+
+  // `from` LICENSED_UNDER each of `to_ids`: licence elements of this
+  // document, or listed licences named by their IRI without an element.
+  Status AddLicenses(const std::string& from, const std::vector<std::string>& to_ids, std::string_view source) {
+    for (const std::string& to_id : to_ids) {
+      if (const auto it = licenses_.find(to_id); it != licenses_.end()) {
+        SCITT_RETURN_IF_ERROR(graph_->AddLicense(from, it->second.first, it->second.second, source));
+      } else if (to_id.starts_with(kListedLicenses)) {
+        SCITT_RETURN_IF_ERROR(graph_->AddLicense(from, to_id.substr(kListedLicenses.size()),
+                                                 GraphBuilder::LicenseText::kExpression, source));
+      }
     }
     return Status::Ok();
   }
@@ -390,6 +435,8 @@ class Spdx3Reader {
   std::unordered_set<std::string> imported_;                 // ExternalMap externalSpdxIds
   std::unordered_set<std::string> documents_;                // ids of this document's collections
   std::unordered_map<std::string, std::string> node_by_id_;  // spdxId -> node id
+  // spdxId -> a licence's text and whether it is an expression or a name
+  std::unordered_map<std::string, std::pair<std::string, GraphBuilder::LicenseText>> licenses_;
   std::optional<GraphBuilder> graph_;
 };
 

@@ -26,6 +26,9 @@ struct SpdxElement {
   std::optional<std::string> version;  // PackageVersion
   std::optional<std::string> purl;     // the first purl external reference, as written
   std::vector<std::pair<std::string, std::string>> checksums;  // algorithm as written, value
+  // SPDX license expressions as written (packages: §7.13, §7.15; files:
+  // §8.5 "LicenseConcluded" only).
+  std::optional<std::string> license_concluded, license_declared;
 };
 
 // "element type related", as written; `type` is also "hasFiles" for a
@@ -53,7 +56,8 @@ struct SpdxDocument2 {
 Status CheckSpdx2Version(const std::string& version);
 
 // The graph of an SPDX 2 document: packages (id: the normalised purl, else
-// "ref:<SPDXID>") and files ("ref:<SPDXID>") as nodes, people and
+// "ref:<SPDXID>") and files ("ref:<SPDXID>") as nodes, each LICENSED_UNDER
+// its concluded and declared licences, people and
 // organisations among the creators as issuers; then hasFiles, the
 // documentDescribes subjects and the relationships as edges, each with the
 // type it was asserted as ("relationship"). An element the document names

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "base/text.h"
 #include "evidence/formats/formats_internal.h"
 #include "evidence/formats/parse.h"
 #include "evidence/formats/spdx_model.h"
@@ -61,12 +62,6 @@ const std::unordered_set<std::string_view>& KnownTags() {
 
 constexpr std::string_view kBlank = " \t\r";
 
-std::string_view Trim(std::string_view text) {
-  const size_t first = text.find_first_not_of(kBlank);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(kBlank) - first + 1);
-}
-
 // The words of a value separated by blanks.
 std::vector<std::string> Words(std::string_view value) {
   std::vector<std::string> words;
@@ -93,17 +88,17 @@ class TagValueReader {
         return Malformed("is longer than " + std::to_string(kMaxLineBytes) + " bytes");
       }
       at_ = end + 1;
-      line = Trim(line);
+      line = TrimBlanks(line);
       if (line.empty() || line.front() == '#') continue;
       const size_t colon = line.find(':');
       const std::string_view tag =
-          colon == std::string_view::npos ? line : Trim(line.substr(0, colon));
+          colon == std::string_view::npos ? line : TrimBlanks(line.substr(0, colon));
       if (colon == std::string_view::npos || tag.empty() ||
           !std::all_of(tag.begin(), tag.end(),
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
         return Malformed("is not a \"Tag: value\" line");
       }
-      SCITT_ASSIGN_OR_RETURN(std::string value, Value(Trim(line.substr(colon + 1)), end));
+      SCITT_ASSIGN_OR_RETURN(std::string value, Value(TrimBlanks(line.substr(colon + 1)), end));
       SCITT_RETURN_IF_ERROR(Apply(tag, std::move(value)));
     }
     SCITT_RETURN_IF_ERROR(CloseSection());
@@ -133,7 +128,7 @@ class TagValueReader {
     if (close == std::string_view::npos) return Malformed("opens a <text> that is never closed");
     const size_t after = close + kClose.size();
     const size_t rest_end = std::min(text_.find('\n', after), text_.size());
-    if (!Trim(text_.substr(after, rest_end - after)).empty()) {
+    if (!TrimBlanks(text_.substr(after, rest_end - after)).empty()) {
       return Malformed("has more after </text>");
     }
     if (close >= line_end) {
@@ -186,11 +181,11 @@ class TagValueReader {
   Status AddChecksum(Section section, std::string_view tag, const std::string& value) {
     SCITT_ASSIGN_OR_RETURN(SpdxElement * element, Current(section, tag));
     const size_t colon = value.find(':');
-    const std::string algorithm(Trim(std::string_view(value).substr(0, colon)));
+    const std::string algorithm(TrimBlanks(std::string_view(value).substr(0, colon)));
     if (colon == std::string::npos || algorithm.empty()) {
       return InvalidHere(std::string(tag) + " is not \"ALGORITHM: value\"");
     }
-    element->checksums.emplace_back(algorithm, Trim(std::string_view(value).substr(colon + 1)));
+    element->checksums.emplace_back(algorithm, TrimBlanks(std::string_view(value).substr(colon + 1)));
     return Status::Ok();
   }
 
@@ -226,6 +221,13 @@ class TagValueReader {
     } else if (tag == "PackageVersion") {
       SCITT_ASSIGN_OR_RETURN(SpdxElement * package, Current(Section::kPackage, tag));
       package->version = std::move(value);
+    } else if (tag == "PackageLicenseConcluded" || tag == "PackageLicenseDeclared") {
+      SCITT_ASSIGN_OR_RETURN(SpdxElement * package, Current(Section::kPackage, tag));
+      (tag == "PackageLicenseConcluded" ? package->license_concluded : package->license_declared) = std::move(value);
+    } else if (tag == "LicenseConcluded" && section_ == Section::kFile) {
+      // A file's licence (§8.5); out of a file section it is ignored, as
+      // every licensing tag was before licences were read.
+      model_->files.back().license_concluded = std::move(value);
     } else if (tag == "PackageChecksum") {
       return AddChecksum(Section::kPackage, tag, value);
     } else if (tag == "ExternalRef") {
