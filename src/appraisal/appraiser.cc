@@ -213,10 +213,12 @@ void InsertPathEntries(const std::map<std::string_view, const evidence::Reached*
   }
 }
 
-// A deny list's outcome: it fails naming what it `found`, or because the
-// walk could not see everything; else it passes with `passed_reason`.
+// A deny list's outcome, resting on `entries`: it fails naming what it
+// `found`, or because the walk could not see everything; else it passes
+// with `passed_reason`.
 void Conclude(RuleOutcome& out, std::string_view what, const std::vector<std::string>& found,
-              const evidence::Walk& walk, std::string passed_reason) {
+              std::set<uint64_t> entries, const evidence::Walk& walk, std::string passed_reason) {
+  out.entries = Sorted(std::move(entries));
   if (!found.empty()) {
     out.reason = "denied " + std::string(what) + " under the artifact: " + Join(found);
   } else if (walk.truncated) {
@@ -248,10 +250,9 @@ RuleOutcome ApplyDeniedPackages(const std::vector<std::string>& denied_purls, co
     found.emplace_back(node.node);
     InsertPathEntries(by_node, node.node, entries);
   }
-  Conclude(out, "packages", found, walk,
+  Conclude(out, "packages", found, std::move(entries), walk,
            "none of " + std::to_string(denied.size()) + " denied packages among " + std::to_string(walk.reached) +
                " nodes");
-  out.entries = Sorted(std::move(entries));
   return out;
 }
 
@@ -303,10 +304,9 @@ RuleOutcome ApplyDeniedLicenses(const std::vector<std::string>& denied_licenses,
       InsertPathEntries(by_node, key.first, entries);
     }
   }
-  Conclude(out, "licences", found, walk,
+  Conclude(out, "licences", found, std::move(entries), walk,
            "no licence of " + std::to_string(stated.size()) + " stated among " + std::to_string(walk.reached) +
                " nodes is denied");
-  out.entries = Sorted(std::move(entries));
   return out;
 }
 
