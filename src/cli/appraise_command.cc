@@ -121,7 +121,11 @@ Result<std::map<uint64_t, BundleStatement>> ReadBundle(const std::string& dir,
       std::cerr << "scitt: " << file << ": left out, no receipt verifies (" << why << ")\n";
       continue;
     }
+    // Of two copies of one entry, the one whose receipt is the older: its
+    // time is the nearer to the registration's, which evidence ages count from.
     const uint64_t entry = proven->leaf_index;
+    const auto held = out.find(entry);
+    if (held != out.end() && held->second.receipt.issued_at.value_or(0) <= proven->issued_at.value_or(0)) continue;
     out.insert_or_assign(entry, BundleStatement{std::move(*statement), std::move(*proven)});
   }
   return out;

@@ -3,12 +3,16 @@
 // its statement; pull-evidence also downloads them all (docs/cli.md has the
 // output layout).
 #include <iostream>
+#include <set>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
 #include "cli/registry_client.h"
+#include "cose/verifier.h"
+#include "http/client.h"
+#include "log/pages.h"
 #include "cose/transparent_statement.h"
 #include "oci_client/artifact.h"
 #include "oci_client/scitt_evidence.h"
@@ -35,6 +39,8 @@ struct PullOptions {
   std::string out;
   RegistryFlags registry;
   ServiceKeyFlags keys;
+  bool referrers_only = false;             // no statements from the service's evidence graph
+  std::vector<uint64_t> policy_entries;    // registered appraisal policies to bring too
 };
 
 // What discover says about one referrer beyond its descriptor.
@@ -191,6 +197,7 @@ struct Puller {
   nlohmann::ordered_json index_entries = nlohmann::ordered_json::array();
   nlohmann::ordered_json evidence = nlohmann::ordered_json::array();
   size_t statements = 0, receipts = 0, verified = 0, failures = 0, others = 0;
+  std::set<Bytes> registered;  // the statements written, in their registered form
 
   Status WriteManifestAndBlobs(const registry::Digest& digest) {
     SCITT_ASSIGN_OR_RETURN(oci_client::FetchedManifest manifest, client.GetManifest(repository, digest.ToString()));
@@ -252,6 +259,7 @@ struct Puller {
     SCITT_ASSIGN_OR_RETURN(const oci_client::LoadedStatement* statement, checker.Statement(digest));
     const std::string base = dir + "/statements/" + digest.encoded();
     SCITT_RETURN_IF_ERROR(WriteFile(base + ".cose", statement->bytes));
+    registered.insert(statement->sign1->RegisteredForm());
     (*record)["issuer"] = statement->issuer;
     (*record)["file"] = "statements/" + digest.encoded() + ".cose";
     for (const ReceiptVerdict& verdict : checker.EmbeddedReceipts(*statement)) {
@@ -271,6 +279,115 @@ struct Puller {
     return WriteFile(base + ".transparent.cose", cose::AttachReceipts(*statement->sign1, attach));
   }
 };
+
+// A bundle is not a copy of the log: past this many statements from the
+// evidence graph, pull-evidence stops and says so.
+constexpr size_t kMaxGraphStatements = 10'000;
+
+// The entries of the statements an appraisal of `subject` reads, at the
+// service's current tree size: those about it (GET /statements, as the
+// evidence and revocation rules and a script read them), those whose edges
+// its dependency walk takes (each reached node's `via`) and the facts about
+// every node reached (GET /dependencies, 10 deep: findings, VEX, licences,
+// attestation results, builders). nullopt when `service` answers 404: a
+// registry that is not a SCITT service.
+struct GraphEntries {
+  uint64_t tree_size = 0;
+  std::set<uint64_t> entries;
+};
+Result<std::optional<GraphEntries>> FindGraphEntries(const ClientFlags& service, const std::string& subject) {
+  GraphEntries out;
+  const auto get = [&](const std::string& path) -> Result<std::optional<nlohmann::json>> {
+    SCITT_ASSIGN_OR_RETURN(http::Response res, GetFollowing(service, path, {{"Accept", "application/json"}}));
+    if (res.status == 404) return std::optional<nlohmann::json>();
+    if (res.status != 200) return MakeError(ErrorCode::kIo, "GET " + path + ": " + DescribeFailure(res));
+    auto answer = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
+    if (!answer.is_object() || !answer.contains("tree_size") || !answer["tree_size"].is_number_unsigned()) {
+      return MakeError(ErrorCode::kMalformed, "GET " + path + ": not an answer of the evidence API");
+    }
+    return std::optional<nlohmann::json>(std::move(answer));
+  };
+  const auto add = [&](const nlohmann::json& edge) {
+    if (edge.is_object() && edge.contains("entry") && edge["entry"].is_number_unsigned()) {
+      out.entries.insert(edge["entry"].get<uint64_t>());
+    }
+  };
+  const std::string node = http::PercentEncode(subject);
+  std::string path = "/dependencies?node=" + node + "&limit=10000";
+  for (bool first = true; out.entries.size() <= kMaxGraphStatements; first = false) {
+    SCITT_ASSIGN_OR_RETURN(auto answer, get(path));
+    if (!answer) return std::optional<GraphEntries>();
+    if (first) out.tree_size = (*answer)["tree_size"].get<uint64_t>();
+    for (const auto& reached : answer->value("dependencies", nlohmann::json::array())) {
+      if (reached.is_object() && reached.contains("via")) add(reached["via"]);
+    }
+    for (const auto& fact : answer->value("facts", nlohmann::json::array())) add(fact);
+    if (!answer->contains("next") || !(*answer)["next"].is_string()) break;
+    path = (*answer)["next"].get<std::string>();
+  }
+  path = "/statements?subject=" + node + "&limit=1000";
+  while (out.entries.size() <= kMaxGraphStatements) {
+    SCITT_ASSIGN_OR_RETURN(auto answer, get(path));
+    if (!answer) return std::optional<GraphEntries>();
+    for (const auto& statement : answer->value("statements", nlohmann::json::array())) add(statement);
+    if (!answer->contains("next") || !(*answer)["next"].is_string()) break;
+    path = (*answer)["next"].get<std::string>();
+  }
+  // One graph: what was registered while the pages were read is not in it.
+  std::erase_if(out.entries, [&](uint64_t entry) { return entry >= out.tree_size; });
+  if (out.entries.size() > kMaxGraphStatements) {
+    return MakeError(ErrorCode::kInvalidArgument, "the evidence graph of " + subject + " rests on more than " +
+                                                      std::to_string(kMaxGraphStatements) +
+                                                      " statements: too many for a bundle (--referrers-only)");
+  }
+  return std::optional<GraphEntries>(std::move(out));
+}
+
+// statements/entry-<N>.transparent.cose for each of `entries` not already
+// in the bundle as a referrer (`pulled`: their registered forms), with its
+// receipt from the tree head that registered it (GET /tree-heads, then GET
+// /entries/N/statement?tree-size=…): its time is the registration's, which
+// evidence ages count from. Receipts are checked when there are keys.
+Status PullEntries(const ClientFlags& service, const std::set<uint64_t>& entries, const std::set<Bytes>& pulled,
+                   const std::string& dir, const std::vector<cose::ServiceKey>& keys, size_t& failures) {
+  const auto get = [&](const std::string& path, const char* accept) -> Result<Bytes> {
+    SCITT_ASSIGN_OR_RETURN(http::Response res, GetFollowing(service, path, {{"Accept", accept}}));
+    if (res.status != 200) return MakeError(ErrorCode::kIo, "GET " + path + ": " + DescribeFailure(res));
+    return Bytes(res.body.begin(), res.body.end());
+  };
+  uint64_t batch_end = 0;  // the size of the tree head that registered the last entry
+  for (const uint64_t entry : entries) {
+    if (entry >= batch_end) {
+      SCITT_ASSIGN_OR_RETURN(const Bytes page, get("/tree-heads?from=" + std::to_string(entry + 1) + "&limit=1",
+                                                   "application/cbor"));
+      SCITT_ASSIGN_OR_RETURN(const log::TreeHeadPage heads, log::DecodeTreeHeadPage(page));
+      if (heads.tree_heads.empty() || heads.tree_heads[0].tree_size <= entry) {
+        return MakeError(ErrorCode::kNotFound, "no signed tree head holds entry " + std::to_string(entry));
+      }
+      batch_end = heads.tree_heads[0].tree_size;
+    }
+    SCITT_ASSIGN_OR_RETURN(const Bytes bytes, get("/entries/" + std::to_string(entry) + "/statement?tree-size=" +
+                                                      std::to_string(batch_end),
+                                                  "application/scitt-statement+cose"));
+    SCITT_ASSIGN_OR_RETURN(const cose::Sign1 statement, cose::Sign1::Parse(bytes));
+    if (pulled.contains(statement.RegisteredForm())) {
+      std::cout << "entry     " << entry << ": in the bundle as a referrer\n";
+      continue;
+    }
+    std::string verdict = "not checked: no keys";
+    if (!keys.empty()) {
+      Status checked = Status::Ok();
+      for (const Bytes& receipt : statement.unprotected_headers().receipts) {
+        if (auto proven = cose::VerifyReceipt(receipt, statement, keys); !proven.ok()) checked = proven.error();
+      }
+      verdict = checked.ok() ? "receipt verified" : "FAILED: " + checked.error().message;
+      failures += checked.ok() ? 0 : 1;
+    }
+    std::cout << "entry     " << entry << ": " << verdict << "\n";
+    SCITT_RETURN_IF_ERROR(WriteFile(dir + "/statements/entry-" + std::to_string(entry) + ".transparent.cose", bytes));
+  }
+  return Status::Ok();
+}
 
 int PullEvidence(const PullOptions& opts) {
   auto reference = oci_client::ParseImageReference(opts.image);
@@ -301,11 +418,39 @@ int PullEvidence(const PullOptions& opts) {
     written = puller.Pull(node, subject->digest);
   }
   if (!written.ok()) return ReportFailure("pull-evidence", written.error());
+  // The service's evidence graph: its own URL (--service), else the
+  // registry's, which for this service is the same endpoint.
+  ClientFlags service;
+  service.url = opts.keys.url.empty() ? client->base_url() : opts.keys.url;
+  service.ca_file = opts.registry.ca_file;
+  service.insecure = opts.registry.insecure;
+  service.timeout_seconds = opts.registry.timeout_seconds;
+  nlohmann::ordered_json graph = nullptr;
+  std::set<uint64_t> entries(opts.policy_entries.begin(), opts.policy_entries.end());
+  if (!opts.referrers_only) {
+    auto found = FindGraphEntries(service, subject->digest.ToString());
+    if (!found.ok()) return ReportFailure("pull-evidence", found.error());
+    if (!*found) {
+      std::cerr << "scitt: pull-evidence: " << service.url
+                << " has no evidence API (not a SCITT service): the bundle holds the image's referrers only\n";
+    } else {
+      entries.insert((*found)->entries.begin(), (*found)->entries.end());
+      graph = {{"service", service.url}, {"tree_size", (*found)->tree_size}, {"entries", (*found)->entries}};
+    }
+  }
+  size_t entry_failures = 0;
+  if (Status pulled = PullEntries(service, entries, puller.registered, opts.out, checker.keys(), entry_failures);
+      !pulled.ok()) {
+    return ReportFailure("pull-evidence", pulled.error());
+  }
+  puller.failures += entry_failures;
   const nlohmann::ordered_json index = {{"schemaVersion", 2}, {"mediaType", registry::kOciIndex},
                                         {"manifests", puller.index_entries}};
   const nlohmann::ordered_json summary = {{"reference", reference->ToString()},
                                           {"subject", subject->digest.ToString()},
-                                          {"referrers", puller.evidence}};
+                                          {"referrers", puller.evidence},
+                                          {"graph", graph},
+                                          {"entries", entries}};
   for (const auto& [name, text] : {std::pair<std::string, std::string>{"oci-layout", R"({"imageLayoutVersion":"1.0.0"})"},
                                    {"index.json", index.dump()}, {"evidence.json", summary.dump(2) + "\n"}}) {
     if (Status file = WriteFile(opts.out + "/" + name, AsBytes(text)); !file.ok()) {
@@ -314,7 +459,8 @@ int PullEvidence(const PullOptions& opts) {
   }
   std::cout << puller.statements << " statement(s), " << puller.receipts << " receipt(s) ("
             << (checked ? std::to_string(puller.verified) + " verified" : std::string("not checked: no keys"))
-            << "), " << puller.others << " other referrer(s) written to " << opts.out << "\n";
+            << "), " << puller.others << " other referrer(s), " << entries.size()
+            << " statement(s) of the evidence graph and policies written to " << opts.out << "\n";
   if (puller.failures > 0) {
     std::cerr << "scitt: pull-evidence: " << puller.failures << " receipt(s) FAILED verification\n";
     return kExitCheckFailed;
@@ -338,9 +484,15 @@ void AddRegistryDiscoverCommands(CLI::App* registry_cmd, Action* action) {
 
   auto pull = std::make_shared<PullOptions>();
   CLI::App* pull_cmd = registry_cmd->add_subcommand(
-      "pull-evidence", "Download every referrer of an image (statements, receipts, evidence) and verify the receipts");
+      "pull-evidence",
+      "Download every referrer of an image (statements, receipts, evidence) and the statements its evidence graph "
+      "rests on, and verify the receipts");
   pull_cmd->add_option("IMAGE_REF", pull->image, "host[:port]/name[:tag][@digest]")->required();
   pull_cmd->add_option("--out", pull->out, "Directory to write (an OCI image layout plus statements/)")->required();
+  pull_cmd->add_flag("--referrers-only", pull->referrers_only,
+                     "Only the image's referrers, not the statements of its evidence graph from the service");
+  pull_cmd->add_option("--policy-entry", pull->policy_entries,
+                       "Also this registered appraisal policy (repeatable), for `scitt appraise --bundle`");
   AddServiceKeyFlags(pull_cmd, &pull->keys);
   AddRegistryFlags(pull_cmd, &pull->registry);
   pull_cmd->callback([pull, action] { *action = [pull] { return PullEvidence(*pull); }; });

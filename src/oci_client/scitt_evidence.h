@@ -79,6 +79,7 @@ class EvidenceChecker {
   EvidenceChecker(RegistryClient& client, std::string repository, std::vector<cose::ServiceKey> keys);
 
   bool has_keys() const { return !keys_.empty(); }
+  const std::vector<cose::ServiceKey>& keys() const { return keys_; }
 
   // The statement in statement manifest `digest`.
   Result<const LoadedStatement*> Statement(const registry::Digest& digest);

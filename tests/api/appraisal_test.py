@@ -136,14 +136,18 @@ def test_offline_against_a_pulled_bundle_gives_the_same_verdict():
     bundle = os.path.join(WORK, "bundle")
     keys = os.path.join(WORK, "service-keys.cbor")
     subprocess.run([SCITT, "keys", "fetch", "--url", SERVER.url, "--out", keys], check=True, capture_output=True)
-    pulled = subprocess.run([SCITT, "registry", "pull-evidence", reference, "--out", bundle, "--service-keys", keys],
-                            capture_output=True, text=True)
+    # A finding registered about a package under the image, not attached to
+    # it: only the service's evidence graph leads to it.
+    finding = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+               "vulnerabilities": [{"id": "CVE-2026-8888", "ratings": [{"severity": "high"}],
+                                    "affects": [{"ref": "pkg:npm/event-stream@3.3.6"}]}]}
+    lib.wait_indexed(SERVER, register("pkg:npm/event-stream@3.3.6", SCANNER, CDX, json.dumps(finding).encode()) + 1)
+    pulled = subprocess.run([SCITT, "registry", "pull-evidence", reference, "--out", bundle, "--service-keys", keys,
+                             "--policy-entry", str(ENTRIES["policy"])], capture_output=True, text=True)
     assert pulled.returncode == 0, pulled
-    # The registered policy joins the bundle as its transparent statement.
-    status, _, policy = lib.request("GET", SERVER.url + f"/entries/{ENTRIES['policy']}/statement")
-    assert status == 200
-    with open(os.path.join(bundle, "statements", "policy.transparent.cose"), "wb") as f:
-        f.write(policy)
+    summary = json.load(open(os.path.join(bundle, "evidence.json")))
+    assert ENTRIES["policy"] in summary["entries"] and summary["graph"]["service"] == SERVER.url, summary
+    assert f"entry     {ENTRIES['policy']}: receipt verified" in pulled.stdout, pulled.stdout
     online = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", str(ENTRIES["policy"]), "--json",
                              "--url", SERVER.url], capture_output=True, text=True)
     assert online.returncode == 1, online
@@ -155,7 +159,16 @@ def test_offline_against_a_pulled_bundle_gives_the_same_verdict():
     offline = json.loads(offline.stdout)
     for field in ("decision", "subject", "policy", "policy_entry", "tree_size", "rules", "appraised_at"):
         assert offline[field] == online[field], (field, offline, online)
-    assert offline["bundle"]["statements"] >= 2, offline
+    assert offline["bundle"]["statements"] >= 3, offline
+    assert any("CVE-2026-8888" in rule["reason"] for rule in offline["rules"]), offline
+    # The image's referrers alone miss the finding: the offline verdict then differs.
+    referrers = os.path.join(WORK, "referrers-only")
+    subprocess.run([SCITT, "registry", "pull-evidence", reference, "--out", referrers, "--service-keys", keys,
+                    "--referrers-only", "--policy-entry", str(ENTRIES["policy"])], check=True, capture_output=True)
+    partial = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", str(ENTRIES["policy"]), "--json",
+                              "--bundle", referrers, "--service-keys", keys, "--tree-size", str(online["tree_size"]),
+                              "--at", online["appraised_at"]], capture_output=True, text=True)
+    assert not any("CVE-2026-8888" in rule["reason"] for rule in json.loads(partial.stdout)["rules"]), partial.stdout
     # Without keys, or with a statement whose receipt fails, nothing unproven is evidence.
     no_keys = subprocess.run([SCITT, "appraise", ENTRIES["image"], "--policy-entry", str(ENTRIES["policy"]),
                               "--bundle", bundle], capture_output=True, text=True)
