@@ -1,12 +1,14 @@
 // Evidence documents as pushed in statements (evidence/formats/parse.h): the
 // first byte picks the content type. Whatever parses must give a graph whose
-// edges join its own nodes and that stays within the documented bounds.
+// edges join its own nodes and that stays within the documented bounds, and
+// whose licence expressions are canonical.
 #include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "evidence/formats/license_expression.h"
 #include "evidence/formats/parse.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -35,6 +37,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const Edge& edge : document->edges) {
     if (edge.from != kThisDocument && !ids.contains(edge.from)) __builtin_trap();
     if (!ids.contains(edge.to)) __builtin_trap();
+    // A licence expression is written in its canonical form, which is its
+    // own canonical form, and a deny list can be applied to it.
+    if (const auto it = edge.attributes.find("expression"); edge.kind == EdgeKind::kLicensedUnder &&
+                                                             it != edge.attributes.end()) {
+      if (CanonicalLicenseExpression(it->second) != it->second) __builtin_trap();
+      if (!LicenseExpressionDenied(it->second, [](std::string_view id) { return id.size() % 2 == 0; })) {
+        __builtin_trap();
+      }
+    }
   }
   return 0;
 }

@@ -74,26 +74,11 @@ def sbom(name, purls):
             "dependencies": [{"ref": name, "dependsOn": purls}]}
 
 
-def review(kind, namespace, spec, uid="uid-1", operation="CREATE"):
-    obj = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "web", "namespace": namespace}}
-    if kind == "Pod":
-        obj["spec"] = spec
-    else:
-        obj["spec"] = {"template": {"spec": spec}}
-    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-            "request": {"uid": uid, "kind": {"group": "" if kind == "Pod" else "apps", "version": "v1", "kind": kind},
-                        "namespace": namespace, "operation": operation,
-                        "userInfo": {"username": "deployer"}, "object": obj}}
+review = lib.admission_review
 
 
 def admit(body):
-    status, hdrs, data = lib.request("POST", SERVER.url + "/gates/kubernetes", json.dumps(body).encode(),
-                                     {"Content-Type": "application/json"})
-    assert status == 200, (status, data)
-    doc = json.loads(data)
-    assert doc["apiVersion"] == "admission.k8s.io/v1" and doc["kind"] == "AdmissionReview", doc
-    assert doc["response"]["uid"] == body["request"]["uid"], doc
-    return doc["response"]
+    return lib.admit(SERVER, body)
 
 
 def provide(keys, query=""):

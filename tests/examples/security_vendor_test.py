@@ -73,14 +73,9 @@ def push_image(repository, config):
 
 
 def admit(uid, images):
-    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-              "request": {"uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "shop",
-                          "operation": "CREATE", "object": {"metadata": {"name": uid}, "spec": {
-                              "containers": [{"name": f"c{i}", "image": image} for i, image in enumerate(images)]}}}}
-    status, _, body = lib.request("POST", SERVER.url + "/gates/kubernetes", json.dumps(review).encode(),
-                                  {"Content-Type": "application/json"})
-    assert status == 200, body
-    return json.loads(body)["response"]
+    containers = [{"name": f"c{i}", "image": image} for i, image in enumerate(images)]
+    return lib.admit(SERVER, lib.admission_review("Pod", "shop", {"containers": containers}, uid=uid, name=uid,
+                                                  user=None))
 
 
 def sarif(results):

@@ -321,6 +321,30 @@ def push_image(server, repository, tag, config):
     return "sha256:" + hashlib.sha256(manifest).hexdigest()
 
 
+def admission_review(kind, namespace, spec, uid="uid-1", operation="CREATE", name="web", user="deployer"):
+    """An AdmissionReview (admission.k8s.io/v1) as a Kubernetes API server sends it to a
+    validating webhook: a Pod with `spec`, or a workload whose Pod template has it."""
+    obj = {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace},
+           "spec": spec if kind == "Pod" else {"template": {"spec": spec}}}
+    request_ = {"uid": uid, "kind": {"group": "" if kind == "Pod" else "apps", "version": "v1", "kind": kind},
+                "namespace": namespace, "operation": operation, "object": obj}
+    if user is not None:
+        request_["userInfo"] = {"username": user}
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request_}
+
+
+def admit(server, review):
+    """POSTs `review` to `server`'s /gates/kubernetes; returns its response, checked to be
+    an AdmissionReview answering that request."""
+    status, _, data = request("POST", server.url + "/gates/kubernetes", json.dumps(review).encode(),
+                              {"Content-Type": "application/json"})
+    assert status == 200, (status, data)
+    doc = json.loads(data)
+    assert doc["apiVersion"] == "admission.k8s.io/v1" and doc["kind"] == "AdmissionReview", doc
+    assert doc["response"]["uid"] == review["request"]["uid"], doc
+    return doc["response"]
+
+
 def wait_indexed(server, size, seconds=20):
     """Until the evidence index covers the log up to `size` (GET /statements' tree_size)."""
     deadline = time.time() + seconds
