@@ -28,8 +28,10 @@ namespace scitt::bench {
 
 using Clock = std::chrono::steady_clock;
 
-Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool self_asserted, size_t count,
-                                             size_t size, int threads) {
+Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, const SignerIdentity& identity,
+                                             size_t count, size_t size, int threads) {
+  cbor::Array chain;
+  for (const Bytes& der : identity.x5chain) chain.push_back(cbor::Value::ByteString(der));
   std::vector<Bytes> out(count);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -39,18 +41,24 @@ Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool
     workers.emplace_back([&] {
       for (size_t i = next++; i < count && !failed; i = next++) {
         cbor::Map claims = {
-            cbor::Entry(cose::claim::kIss, cbor::Value::Text("https://bench.example")),
+            cbor::Entry(cose::claim::kIss, cbor::Value::Text(identity.issuer)),
             cbor::Entry(cose::claim::kSub, cbor::Value::Text("pkg:bench/item@" + std::to_string(i))),
         };
         cbor::Map headers = {
             cbor::Entry(cose::header::kAlg, cbor::Value::Int(crypto::CoseId(key.default_algorithm()))),
             cbor::Entry(cose::header::kContentType, cbor::Value::Text("application/octet-stream")),
         };
-        if (self_asserted) {
-          cbor::Value cose_key = cose::ToCoseKey(key.public_key());
-          claims.push_back(cbor::Entry(cose::claim::kCnf, cbor::Value::FromMap({cbor::Entry(cose::claim::kCnfCoseKey, cose_key)})));
-        } else {
-          headers.push_back(cbor::Entry(cose::header::kKid, cbor::Value::ByteString(ByteView(kid))));
+        switch (identity.mode) {
+          case SignerIdentity::Mode::kSelfAsserted:
+            claims.push_back(cbor::Entry(cose::claim::kCnf, cbor::Value::FromMap({cbor::Entry(
+                                                                 cose::claim::kCnfCoseKey, cose::ToCoseKey(key.public_key()))})));
+            break;
+          case SignerIdentity::Mode::kX5chain:
+            headers.push_back(cbor::Entry(cose::header::kX5Chain, cbor::Value::FromArray(chain)));
+            break;
+          case SignerIdentity::Mode::kKid:
+            headers.push_back(cbor::Entry(cose::header::kKid, cbor::Value::ByteString(ByteView(kid))));
+            break;
         }
         headers.push_back(cbor::Entry(cose::header::kCwtClaims, cbor::Value::FromMap(std::move(claims))));
         cose::Sign1Content content;

@@ -17,12 +17,22 @@
 
 namespace scitt::bench {
 
+// How the benchmark's statements name their signer: the three identity
+// modes of docs/policy.md.
+struct SignerIdentity {
+  enum class Mode {
+    kKid,           // the key's RFC 9679 thumbprint as kid (the service knows the key)
+    kSelfAsserted,  // the key in the CWT cnf claim (--allow-self-asserted)
+    kX5chain,       // a protected x5chain, leaf first, whose leaf is the key's
+  } mode = Mode::kKid;
+  std::vector<Bytes> x5chain;             // DER, for kX5chain
+  std::string issuer = "https://bench.example";  // CWT iss (a did:x509 for kX5chain)
+};
+
 // `count` statements with payloads of `size` bytes, signed on `threads`
-// threads with `key`. With `self_asserted`, the key travels in the CWT cnf
-// claim (the service must run with --allow-self-asserted); otherwise its
-// RFC 9679 thumbprint is the kid.
-Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, bool self_asserted, size_t count,
-                                             size_t size, int threads);
+// threads with `key`, naming it as `identity` says.
+Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, const SignerIdentity& identity,
+                                             size_t count, size_t size, int threads);
 
 // One registration's HTTP requests, sent in order on one connection; it
 // counts when the last one is answered 201 (any other status ends it).

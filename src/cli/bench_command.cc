@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -21,13 +22,16 @@
 #include "cose/transparent_statement.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
+#include "crypto/x509.h"
 
 namespace scitt::cli {
 namespace {
 
 struct BenchOptions {
   ClientFlags client;
-  std::string key_file;       // a key the service knows (kid); else a fresh key in cnf
+  std::string key_file;       // a key the service knows (kid), or the x5chain leaf's; else a fresh key in cnf
+  std::string x5chain_file;   // PEM, leaf first: statements carry it in a protected x5chain
+  std::string issuer;         // CWT iss; default https://bench.example, or a did:x509 of the chain
   std::string alg = "ES256";  // for the fresh key
   bench::LoadOptions load;
   size_t statement_size = 1024;
@@ -98,6 +102,44 @@ std::pair<size_t, size_t> VerifySamples(const BenchOptions& opts, const std::vec
   return {ok, samples.size()};
 }
 
+// did:x509 of `chain` (leaf first): its last certificate's SHA-256
+// fingerprint and the leaf's subject CN (DIF did:x509 v0, values
+// percent-encoded but for ALPHA / DIGIT / "-" / "." / "_").
+Result<std::string> DidX509Of(const std::vector<crypto::Certificate>& chain) {
+  const std::vector<std::string> cn = chain.front().SubjectValues("CN");
+  if (cn.size() != 1) return MakeError(ErrorCode::kInvalidArgument, "--x5chain: the leaf has no single CN; give --issuer");
+  std::string value;
+  for (const unsigned char c : cn.front()) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_') {
+      value += static_cast<char>(c);
+    } else {
+      value += "%" + HexEncode(ByteView(&c, 1));
+      value[value.size() - 2] = static_cast<char>(std::toupper(value[value.size() - 2]));
+      value.back() = static_cast<char>(std::toupper(value.back()));
+    }
+  }
+  return "did:x509:0:sha256:" + Base64UrlEncode(crypto::Sha256(chain.back().der())) + "::subject:CN:" + value;
+}
+
+// The identity the statements carry, from the options.
+Result<bench::SignerIdentity> IdentityOf(const BenchOptions& opts, const crypto::PrivateKey& key) {
+  bench::SignerIdentity identity;
+  identity.mode = opts.key_file.empty() ? bench::SignerIdentity::Mode::kSelfAsserted : bench::SignerIdentity::Mode::kKid;
+  if (!opts.x5chain_file.empty()) {
+    if (opts.key_file.empty()) return MakeError(ErrorCode::kInvalidArgument, "--x5chain needs --key, its leaf's key");
+    SCITT_ASSIGN_OR_RETURN(const std::string pem, ReadTextFile(opts.x5chain_file));
+    SCITT_ASSIGN_OR_RETURN(const auto chain, crypto::Certificate::ParsePemBundle(pem));
+    if (!(chain.front().public_key() == key.public_key())) {
+      return MakeError(ErrorCode::kInvalidArgument, "--key is not the key of the --x5chain leaf");
+    }
+    identity.mode = bench::SignerIdentity::Mode::kX5chain;
+    for (const crypto::Certificate& cert : chain) identity.x5chain.push_back(cert.der());
+    SCITT_ASSIGN_OR_RETURN(identity.issuer, DidX509Of(chain));
+  }
+  if (!opts.issuer.empty()) identity.issuer = opts.issuer;
+  return identity;
+}
+
 int RunBench(const BenchOptions& opts) {
   Result<crypto::PrivateKey> key = MakeError(ErrorCode::kInvalidArgument, "");
   if (!opts.key_file.empty()) {
@@ -119,7 +161,9 @@ int RunBench(const BenchOptions& opts) {
 
   size_t count = opts.count > 0 ? opts.count : static_cast<size_t>(std::min(2e6, 30000 * opts.load.seconds));
   std::cout << "pre-signing " << count << " statements of " << opts.statement_size << " bytes (not timed)..." << std::endl;
-  auto statements = bench::PresignStatements(*key, opts.key_file.empty(), count, opts.statement_size,
+  auto identity = IdentityOf(opts, *key);
+  if (!identity.ok()) return ReportError(identity.error());
+  auto statements = bench::PresignStatements(*key, *identity, count, opts.statement_size,
                                       static_cast<int>(std::thread::hardware_concurrency()));
   if (!statements.ok()) return ReportError(statements.error());
 
@@ -193,6 +237,12 @@ void AddBenchCommands(CLI::App& app, Action* action) {
   reg->add_option("--key", opts->key_file,
                   "Issuer private key the service knows (--issuer-keys); without it a fresh key is sent "
                   "self-asserted in CWT cnf (the service needs --allow-self-asserted)");
+  reg->add_option("--x5chain", opts->x5chain_file,
+                  "Certificate chain (PEM, leaf first) whose leaf's key is --key: statements carry it in a "
+                  "protected x5chain (the service needs --trust-anchors)");
+  reg->add_option("--issuer", opts->issuer,
+                  "CWT iss (default https://bench.example; with --x5chain a did:x509 of the chain's last "
+                  "certificate and the leaf's CN)");
   reg->add_option("--alg", opts->alg, "Algorithm of the fresh key: ES256 or EdDSA")->capture_default_str();
   reg->add_option("--seconds", opts->load.seconds, "Duration of the timed run")->capture_default_str();
   reg->add_option("--connections", opts->load.connections, "Keep-alive connections")->capture_default_str();

@@ -5,12 +5,15 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <climits>
 #include <optional>
 
+#include "cbor/encoder.h"
 #include "cose/cose_key.h"
 #include "cose/labels.h"
 #include "crypto/hash.h"
 #include "registration/collateral.h"
+#include "registration/identity_cache.h"
 #include "registration/refusals.h"
 
 namespace scitt::registration {
@@ -64,11 +67,22 @@ std::vector<crypto::Certificate> DidPath(std::vector<crypto::Certificate> chain,
   return chain;
 }
 
+// The times a chain validation holds for: within every certificate's
+// validity, the anchor's included.
+struct Window {
+  int64_t from = INT64_MIN, until = INT64_MAX;
+  void Narrow(const crypto::Certificate& cert) {
+    from = std::max(from, cert.not_before());
+    until = std::min(until, cert.not_after());
+  }
+};
+
 // The x509 identity: the chain (leaf first) validated to a trust anchor at
-// `now`, and a did:x509 issuer verified against it.
+// `now`, and a did:x509 issuer verified against it; `window` (when not
+// null) the times the validation holds for.
 std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certificate>& chain,
                                              const TrustConfig& trust, const std::string& iss,
-                                             int64_t now) {
+                                             int64_t now, Window* window = nullptr) {
   if (trust.trust_anchors.empty()) {
     return Refuse(title::kUntrustedChain,
                   "the statement is identified by an X.509 certificate, and this service has no "
@@ -107,7 +121,48 @@ std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certifica
                     "did_x509_mismatch");
     }
   }
+  if (window != nullptr) {
+    for (const crypto::Certificate& cert : chain) window->Narrow(cert);
+    window->Narrow(trust.trust_anchors[*anchor]);
+  }
   return identity;
+}
+
+// The identity an x5chain gives: from `cache` when it validated this chain
+// for this issuer and still holds at `now`; else parsed and validated, and
+// kept. A protected x5t must pin the leaf as carried.
+std::variant<Identity, Refusal> ChainIdentity(const std::vector<Bytes>& chain_der, const cose::HeaderMap& prot,
+                                              bool unprotected_chain, const TrustConfig& trust,
+                                              const std::string& iss, int64_t now, IdentityCache* cache) {
+  std::optional<IdentityCache::Key> key;
+  std::optional<Identity> cached;
+  if (cache != nullptr) {
+    key = IdentityCache::KeyOf(chain_der, iss);
+    cached = cache->Find(*key, now);
+  }
+  std::vector<crypto::Certificate> chain;
+  if (!cached) {
+    auto parsed = ParseChain(chain_der);
+    if (!parsed.ok()) return Refuse(title::kMalformed, parsed.error().message, "bad_certificate");
+    chain = std::move(*parsed);
+  }
+  if (prot.x5t) {
+    auto alg = crypto::HashAlgorithmFromCose(prot.x5t->first);
+    if (!alg) return UnsupportedX5tHash(prot.x5t->first);
+    if (crypto::Digest(*alg, chain_der.front()) != prot.x5t->second) {
+      return Refuse(title::kInconsistentIdentity,
+                    std::string("x5t (34) does not match the leaf of the ") +
+                        (unprotected_chain ? "unprotected" : "protected") + " x5chain (33)",
+                    "x5t_mismatch");
+    }
+  }
+  if (cached) return std::move(*cached);
+  Window window;
+  auto resolved = X509Identity(chain, trust, iss, now, &window);
+  if (cache != nullptr && std::holds_alternative<Identity>(resolved)) {
+    cache->Insert(*key, std::get<Identity>(resolved), window.from, window.until);
+  }
+  return resolved;
 }
 
 // The CWT cnf key, held to the alg its COSE_Key states: RFC 9052 §7.1, "alg:
@@ -115,8 +170,24 @@ std::variant<Identity, Refusal> X509Identity(const std::vector<crypto::Certifica
 // key", as for configured issuer keys. An alg we cannot compare (text, or an
 // algorithm we do not know) restricts the key to something that is not the
 // statement's alg either.
-std::variant<Identity, Refusal> CnfIdentity(const cbor::Value& cose_key, int64_t statement_alg) {
-  auto key = cose::PublicKeyFromCoseKey(cose_key);
+std::variant<Identity, Refusal> CnfIdentity(const cbor::Value& cose_key, int64_t statement_alg,
+                                            IdentityCache* cache) {
+  Result<crypto::PublicKey> key = MakeError(ErrorCode::kInternal, "");
+  std::optional<Identity> cached;
+  IdentityCache::Key cache_key{};
+  if (cache != nullptr) {
+    cache_key = IdentityCache::KeyOf({cbor::Encode(cose_key)}, "cnf");
+    cached = cache->Find(cache_key, 0);
+  }
+  if (cached) {
+    key = std::move(cached->key);
+  } else {
+    key = cose::PublicKeyFromCoseKey(cose_key);
+    if (key.ok() && cache != nullptr) {
+      // A key holds for all time: only the statement's alg is checked anew.
+      cache->Insert(cache_key, Identity{kIdentitySelfAsserted, *key, "CWT cnf key", {}}, INT64_MIN, INT64_MAX);
+    }
+  }
   if (!key.ok()) {
     return Refuse(title::kMalformed, "CWT cnf (8) COSE_Key: " + key.error().message, "bad_cnf_key");
   }
@@ -148,7 +219,8 @@ bool IssuedBy(const crypto::Certificate& child, const crypto::Certificate& issue
 
 std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                                                 const TrustConfig& trust,
-                                                const cose::IssuerKeys& issuer_keys, int64_t now) {
+                                                const cose::IssuerKeys& issuer_keys, int64_t now,
+                                                IdentityCache* chains, IdentityCache* cnf_keys) {
   const cose::HeaderMap& prot = statement.protected_headers();
   const cose::HeaderMap& unprot = statement.unprotected_headers();
   const cose::CwtClaims& cwt = *prot.cwt;
@@ -178,23 +250,12 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
   Identity identity;
   const crypto::KeyWithId* issuer_key = nullptr;
   if (x509) {
-    std::vector<crypto::Certificate> chain;
+    std::variant<Identity, Refusal> resolved;
     if (chain_der != nullptr) {
-      auto parsed = ParseChain(*chain_der);
-      if (!parsed.ok()) return Refuse(title::kMalformed, parsed.error().message, "bad_certificate");
-      chain = std::move(*parsed);
-      if (prot.x5t) {
-        auto hash = CertificateHash(prot.x5t->first, chain.front());
-        if (!hash) return UnsupportedX5tHash(prot.x5t->first);
-        if (*hash != prot.x5t->second) {
-          return Refuse(title::kInconsistentIdentity,
-                        std::string("x5t (34) does not match the leaf of the ") +
-                            (unprotected_chain ? "unprotected" : "protected") + " x5chain (33)",
-                        "x5t_mismatch");
-        }
-      }
+      resolved = ChainIdentity(*chain_der, prot, unprotected_chain, trust, iss, now, chains);
     } else {
       // Only a protected x5t: it must pin a configured anchor (a pinned leaf).
+      std::vector<crypto::Certificate> chain;
       for (const auto& anchor : trust.trust_anchors) {
         auto hash = CertificateHash(prot.x5t->first, anchor);
         if (!hash) return UnsupportedX5tHash(prot.x5t->first);
@@ -208,8 +269,8 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                       "unknown_certificate");
       }
       chain.resize(1);
+      resolved = X509Identity(chain, trust, iss, now);
     }
-    auto resolved = X509Identity(chain, trust, iss, now);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     identity = std::move(std::get<Identity>(resolved));
     if (unprotected_chain) identity.collateral = EncodeCollateral(*chain_der);
@@ -243,7 +304,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                     "this service does not accept self-asserted keys",
                     "self_asserted_not_allowed");
     }
-    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg);
+    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg, cnf_keys);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     identity = std::move(std::get<Identity>(resolved));
   }
@@ -263,7 +324,7 @@ std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
   // A confirmation key is the signer's own claim about its key: it must be
   // the key that signed.
   if (cwt.cnf_key && identity.mode != kIdentitySelfAsserted) {
-    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg);
+    auto resolved = CnfIdentity(*cwt.cnf_key, *prot.alg, cnf_keys);
     if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
     if (!(std::get<Identity>(resolved).key == identity.key)) {
       return Refuse(title::kInconsistentIdentity,

@@ -34,9 +34,13 @@ struct Identity {
 // resolve must name the same key. The statement must have passed the
 // required-header checks (alg, CWT claims with iss). `issuer_keys` holds
 // trust.issuer_keys (cose::IssuerKeys picks the one a kid names).
+// `chains` (may be null) keeps x5chain validations made under `trust`'s
+// anchors, `cnf_keys` (may be null) parsed CWT cnf keys (identity_cache.h).
+class IdentityCache;
 std::variant<Identity, Refusal> ResolveIdentity(const cose::Sign1& statement,
                                                 const TrustConfig& trust,
-                                                const cose::IssuerKeys& issuer_keys, int64_t now);
+                                                const cose::IssuerKeys& issuer_keys, int64_t now,
+                                                IdentityCache* chains = nullptr, IdentityCache* cnf_keys = nullptr);
 
 // True when `issuer` issued `child`: the names (and key identifiers, when
 // present) link them and child's signature verifies with issuer's key.

@@ -5,6 +5,7 @@
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
 #include "registration/identity.h"
+#include "registration/identity_cache.h"
 #include "registration/refusals.h"
 
 namespace scitt::registration {
@@ -101,11 +102,15 @@ std::optional<Refusal> CheckRequiredHeaders(const cose::Sign1& statement) {
 }  // namespace
 
 Registrar::Registrar(TrustConfig trust, std::shared_ptr<const policy::RegistrationPolicy> policy,
-                     size_t max_statement_bytes)
+                     size_t max_statement_bytes, size_t identity_cache_entries)
     : trust_(std::move(trust)),
       issuer_keys_(trust_.issuer_keys),
       policy_(std::move(policy)),
-      max_statement_bytes_(max_statement_bytes) {}
+      max_statement_bytes_(max_statement_bytes),
+      chains_(std::make_unique<IdentityCache>(identity_cache_entries)),
+      cnf_keys_(std::make_unique<IdentityCache>(identity_cache_entries)) {}
+
+Registrar::~Registrar() = default;
 
 std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64_t now) const {
   // 1. Size, before any parsing.
@@ -193,7 +198,9 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   }
 
   // 7. Issuer identity.
-  auto resolved = ResolveIdentity(statement, trust_, issuer_keys_, now);
+  const bool cached = chains_->capacity() > 0;
+  auto resolved = ResolveIdentity(statement, trust_, issuer_keys_, now, cached ? chains_.get() : nullptr,
+                                  cached ? cnf_keys_.get() : nullptr);
   if (auto* refusal = std::get_if<Refusal>(&resolved)) return std::move(*refusal);
   Identity& identity = std::get<Identity>(resolved);
 

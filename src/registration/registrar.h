@@ -64,10 +64,15 @@ struct Refusal {
   std::string reason;  // short label for metrics, e.g. "bad_signature"
 };
 
+class IdentityCache;
+
 class Registrar {
  public:
+  // `identity_cache_entries`: x5chain validations, and CWT cnf keys, kept
+  // (identity_cache.h), of each; 0: none.
   Registrar(TrustConfig trust, std::shared_ptr<const policy::RegistrationPolicy> policy,
-            size_t max_statement_bytes = 1 << 20);
+            size_t max_statement_bytes = 1 << 20, size_t identity_cache_entries = 4096);
+  ~Registrar();
 
   // Runs every check on a submitted statement, in this order: size (413),
   // COSE structure (tag 18 required, no trailing bytes), required headers
@@ -78,12 +83,17 @@ class Registrar {
 
   const TrustConfig& trust() const { return trust_; }
   const policy::RegistrationPolicy& policy() const { return *policy_; }
+  // What the identity caches hold, for /metrics.
+  const IdentityCache& chain_cache() const { return *chains_; }
+  const IdentityCache& cnf_key_cache() const { return *cnf_keys_; }
 
  private:
   TrustConfig trust_;
   cose::IssuerKeys issuer_keys_;  // trust_.issuer_keys, with their thumbprints
   std::shared_ptr<const policy::RegistrationPolicy> policy_;
   size_t max_statement_bytes_;
+  std::unique_ptr<IdentityCache> chains_;    // x5chain validations under trust_'s anchors
+  std::unique_ptr<IdentityCache> cnf_keys_;  // CWT cnf COSE_Keys, parsed
 };
 
 // did:x509 (DIF did:x509 method, version 0): "did:x509:0:<hash alg>:<base64url

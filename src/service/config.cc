@@ -40,6 +40,9 @@ const std::vector<Setting>& Settings() {
    "bearer tokens, one per line; POST /entries and registry pushes then need one"},
       {"rate-limit", &ServiceConfig::rate_limit, "requests per second per client address (0: off)"},
       {"max-statement-bytes", &ServiceConfig::max_statement_bytes, "largest accepted statement"},
+      {"identity-cache-entries", &ServiceConfig::identity_cache_entries,
+       "x5chain validations kept for reuse while they hold, and parsed CWT cnf keys: how many of each "
+       "(0: validate and parse every one)"},
       {"max-header-bytes", &ServiceConfig::max_header_bytes, "largest request header (431 above)"},
       {"max-chunk-line-bytes", &ServiceConfig::max_chunk_line_bytes, "longest chunk-size line of a chunked body (400 above)"},
       {"max-trailer-bytes", &ServiceConfig::max_trailer_bytes, "largest trailer section of a chunked body (431 above)"},

@@ -27,6 +27,7 @@ struct ServiceConfig {
   std::string submit_tokens;  // file of bearer tokens, one per line: POST needs one
   double rate_limit = 50;     // requests/s per client address without tokens; 0 = off
   int64_t max_statement_bytes = 1 << 20;
+  int64_t identity_cache_entries = 4096;  // x5chain validations and cnf keys kept, each; 0: none
   // HTTP limits (docs/operations.md); defaults are http::ServerOptions'.
   int64_t max_header_bytes = 16 * 1024;
   int64_t max_chunk_line_bytes = 1024;

@@ -293,7 +293,8 @@ Status Service::Impl::OpenLog(registration::TrustConfig trust,
                          registration::RegisterIfChanged(*log, signer, registration::kRegistrationPolicy,
                                                          policy->canonical_json(), 0, Now()));
   auto registrar = std::make_shared<const registration::Registrar>(
-      std::move(trust), std::move(policy), static_cast<size_t>(config.max_statement_bytes));
+      std::move(trust), std::move(policy), static_cast<size_t>(config.max_statement_bytes),
+      static_cast<size_t>(std::max<int64_t>(config.identity_cache_entries, 0)));
   registration::PipelineOptions pipeline_options;
   pipeline_options.clock = Now;
   pipeline_options.max_pending_bytes = static_cast<size_t>(config.max_pending_bytes);

@@ -15,6 +15,7 @@
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
 #include "crypto/hash.h"
+#include "registration/identity_cache.h"
 #include "support/test_pki.h"
 #include "support/vectors.h"
 
@@ -515,6 +516,82 @@ TEST_F(RegistrarTest, RefusesExpiredChain) {
   result = registrar.Check(statement, now_ - 2 * 3600);
   ASSERT_TRUE(std::holds_alternative<Refusal>(result));
   EXPECT_NE(std::get<Refusal>(result).detail.find("not yet valid"), std::string::npos);
+}
+
+// The chain cache (chain_cache.h) never turns a refusal into an
+// acceptance: after a valid chain from the same issuer was seen and kept,
+// an expired, a not yet valid, an untrusted chain, another did:x509 issuer
+// and a leaf x5t does not pin are refused as without it.
+TEST_F(RegistrarTest, IdentityCacheKeepsOnlyWhatStillValidates) {
+  Registrar registrar = MakeRegistrar();
+  const std::string did = Did(std::string("eku:") + kUvmEku);
+  Bytes statement = Sign(X509Protected(did, chain_), leaf_key_);
+  ExpectAccepted(registrar, statement);
+  EXPECT_EQ(registrar.chain_cache().stats().misses, 1u);
+  ExpectAccepted(registrar, Sign(X509Protected(did, chain_), leaf_key_));  // another statement, the same chain
+  EXPECT_EQ(registrar.chain_cache().stats().hits, 1u);
+  EXPECT_EQ(registrar.chain_cache().stats().entries, 1u);
+
+  // Out of the chain's window: validated again, and refused.
+  for (const auto& [at, why] : {std::pair{now_ + 31 * kDay, "certificate has expired"},
+                                std::pair{now_ - 2 * 3600, "not yet valid"}}) {
+    auto result = registrar.Check(statement, at);
+    ASSERT_TRUE(std::holds_alternative<Refusal>(result)) << why;
+    EXPECT_NE(std::get<Refusal>(result).detail.find(why), std::string::npos) << std::get<Refusal>(result).detail;
+  }
+  ExpectAccepted(registrar, statement);  // and in it again: validated and kept anew
+  // The same leaf under another root the service does not trust.
+  const Certificate stranger_inter = IssueCertificate({{{"CN", "Test Intermediate CA"}, {"O", "Example Org"}},
+                                                       true, now_ - kDay, now_ + 1000 * kDay},
+                                                      inter_key_, &other_root_, other_key_);
+  ExpectRefused(registrar, Sign(X509Protected("https://issuer.example", {leaf_, stranger_inter, other_root_}), leaf_key_),
+                "Untrusted Certificate Chain", "does not validate to a configured trust anchor", "untrusted_chain");
+  // The kept chain, for an issuer its did:x509 does not name.
+  ExpectRefused(registrar, Sign(X509Protected(Did("subject:CN:Someone Else"), chain_), leaf_key_),
+                "Issuer Mismatch", "does not match the x5chain", "did_x509_mismatch");
+  // The kept chain with a protected x5t that pins another certificate.
+  Value prot = X509Protected(did, chain_);
+  prot.map().push_back(Entry(cose::header::kX5t, X5t(inter_)));
+  ExpectRefused(registrar, Sign(prot, leaf_key_), "Inconsistent Identity", "x5t (34) does not match", "x5t_mismatch");
+  // Signed by another key than the kept chain's leaf.
+  ExpectRefused(registrar, Sign(X509Protected(did, chain_), other_key_), "Bad Signature", "x5chain leaf",
+                "bad_signature");
+  const IdentityCache::Stats stats = registrar.chain_cache().stats();
+  EXPECT_EQ(stats.hits, 3u);  // the second statement, the x5t and the other key
+  EXPECT_LE(stats.entries, 3u);
+  EXPECT_GT(stats.bytes, 0u);
+}
+
+// Parsed cnf keys are kept too; what a statement's alg and signature say
+// is checked every time.
+TEST_F(RegistrarTest, CnfKeyCacheKeepsTheKeyNotTheVerdict) {
+  trust_.allow_self_asserted = true;
+  Registrar registrar = MakeRegistrar();
+  Value prot = Value::FromMap({Entry(cose::header::kAlg, Value::Int(-7)), Entry(cose::header::kCwtClaims, CnfClaims())});
+  ExpectAccepted(registrar, Sign(prot, cnf_key_));
+  ExpectAccepted(registrar, Sign(prot, cnf_key_, Value::FromMap({}), "another payload"));
+  EXPECT_EQ(registrar.cnf_key_cache().stats().hits, 1u);
+  ExpectRefused(registrar, Sign(prot, other_key_), "Bad Signature", "CWT cnf key", "bad_signature");
+  // The kept key, claimed for another algorithm than it is.
+  Value eddsa = Value::FromMap({Entry(cose::header::kAlg, Value::Int(-8)), Entry(cose::header::kCwtClaims, CnfClaims())});
+  ExpectRefused(registrar, Sign(eddsa, issuer_key_), "Bad Signature", "CWT cnf key", "bad_signature");
+  EXPECT_EQ(registrar.cnf_key_cache().stats().entries, 1u);
+}
+
+TEST(IdentityCache, BoundedInEntriesLeastRecentlyUsedFirstOut) {
+  IdentityCache cache(/*max_entries=*/2);
+  Identity identity{"x509", {}, "x5chain leaf \"CN=a\"", {}};
+  const auto key = [](int i) { return IdentityCache::KeyOf({Bytes{static_cast<uint8_t>(i)}}, "iss"); };
+  cache.Insert(key(1), identity, 0, 100);
+  cache.Insert(key(2), identity, 0, 100);
+  EXPECT_TRUE(cache.Find(key(1), 50));  // now the most recently used
+  cache.Insert(key(3), identity, 0, 100);
+  EXPECT_TRUE(cache.Find(key(1), 50));
+  EXPECT_FALSE(cache.Find(key(2), 50));
+  EXPECT_FALSE(cache.Find(key(3), 101));  // past its window: dropped
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_NE(IdentityCache::KeyOf({Bytes{1, 2}}, "a"), IdentityCache::KeyOf({Bytes{1}, Bytes{2}}, "a"));
+  EXPECT_NE(IdentityCache::KeyOf({Bytes{1}}, "a"), IdentityCache::KeyOf({Bytes{1}}, "b"));
 }
 
 TEST_F(RegistrarTest, RefusesMalformedCertificate) {

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "registration/identity_cache.h"
+
 namespace scitt::api {
 namespace {
 
@@ -54,6 +56,15 @@ void GetMetrics(const StatusDeps& deps, const Request&, const Responder& respond
     metrics.SetGauge("scitt_worker_queue_length", static_cast<double>(pool_stats.queued_tasks), {{"pool", name}});
     metrics.SetGauge("scitt_worker_refused_total", static_cast<double>(pool_stats.refused), {{"pool", name}});
   }
+  const registration::Registrar& registrar = deps.pipeline->registrar();
+  for (const auto& [kind, cache] : {std::pair{"x5chain", &registrar.chain_cache()},
+                                    std::pair{"cnf", &registrar.cnf_key_cache()}}) {
+    const registration::IdentityCache::Stats kept = cache->stats();
+    metrics.SetGauge("scitt_identity_cache_hits_total", static_cast<double>(kept.hits), {{"kind", kind}});
+    metrics.SetGauge("scitt_identity_cache_misses_total", static_cast<double>(kept.misses), {{"kind", kind}});
+    metrics.SetGauge("scitt_identity_cache_entries", static_cast<double>(kept.entries), {{"kind", kind}});
+    metrics.SetGauge("scitt_identity_cache_bytes", static_cast<double>(kept.bytes), {{"kind", kind}});
+  }
   SetProcessGauges(metrics);
   Response res;
   res.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -77,6 +88,12 @@ void DescribeServiceMetrics(http::Metrics& metrics) {
   metrics.Describe("scitt_pending_statement_bytes", "gauge", "Bytes of accepted statements not yet answered");
   metrics.Describe("scitt_worker_queue_length", "gauge", "Requests waiting for a worker, by pool");
   metrics.Describe("scitt_worker_refused_total", "gauge", "Requests answered 503 because a pool was full, by pool");
+  metrics.Describe("scitt_identity_cache_hits_total", "counter",
+                   "x5chain validations (kind x5chain) and CWT cnf keys (kind cnf) reused");
+  metrics.Describe("scitt_identity_cache_misses_total", "counter",
+                   "x5chain validations made and cnf keys parsed (not kept, or out of their window)");
+  metrics.Describe("scitt_identity_cache_entries", "gauge", "Validations and keys kept, by kind");
+  metrics.Describe("scitt_identity_cache_bytes", "gauge", "Memory the kept validations and keys take, about, by kind");
   metrics.Describe("process_cpu_seconds_total", "counter", "User and system CPU time of the service");
   metrics.Describe("process_resident_memory_bytes", "gauge", "Resident memory of the service");
 }
