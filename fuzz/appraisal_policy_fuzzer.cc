@@ -3,8 +3,10 @@
 // be a policy the appraiser can apply (a name, a rule, bounded settings).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "appraisal/policy.h"
+#include "evidence/formats/license_expression.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace scitt::appraisal;
@@ -15,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (policy->name.empty()) __builtin_trap();
   if (policy->evidence.empty() && !policy->vulnerabilities && !policy->revocations && policy->deny_packages.empty() &&
-      policy->script.empty()) {
+      policy->deny_licenses.empty() && policy->script.empty()) {
     __builtin_trap();
   }
   if (policy->revocations && policy->revocations->issuers.empty()) __builtin_trap();
@@ -32,6 +34,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (policy->compiled_script || policy->script.size() > kMaxScriptBytes) __builtin_trap();
   for (const auto& purl : policy->deny_packages) {
     if (!purl.starts_with("pkg:")) __builtin_trap();
+  }
+  // Each denied licence is one identifier, with or without its exception.
+  for (const auto& license : policy->deny_licenses) {
+    const auto canonical = scitt::evidence::CanonicalLicenseExpression(license);
+    if (!canonical || canonical->find(" AND ") != std::string::npos || canonical->find(" OR ") != std::string::npos) {
+      __builtin_trap();
+    }
   }
   return 0;
 }
