@@ -148,9 +148,7 @@ std::optional<Severity> FindingSeverity(const evidence::FoundEdge& finding) {
   if (!attributes.is_object() || !attributes.contains("severity") || !attributes["severity"].is_string()) {
     return std::nullopt;
   }
-  std::string name = attributes["severity"].get<std::string>();
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ParseSeverity(name);
+  return ParseSeverity(AsciiLower(attributes["severity"].get<std::string>()));
 }
 
 RuleOutcome ApplyVulnerabilityRule(const VulnerabilityRule& rule, const evidence::Walk& walk,

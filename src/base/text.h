@@ -15,6 +15,9 @@ namespace scitt {
 // "0"), no more than UINT64_MAX. nullopt otherwise.
 std::optional<uint64_t> ParseDecimal(std::string_view text);
 
+// `text` with ASCII letters in lower case (other bytes as they are).
+std::string AsciiLower(std::string_view text);
+
 // `text` without the spaces, tabs, carriage returns and line feeds around it.
 std::string_view TrimBlanks(std::string_view text);
 

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
+
 namespace scitt::oci_client {
 namespace {
 
@@ -16,12 +18,6 @@ bool IsTokenChar(char c) {
 
 // RFC 9110 §11.2 token68 adds '/' and trailing '='s.
 bool IsToken68Char(char c) { return IsTokenChar(c) || c == '/'; }
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 class Scanner {
  public:
@@ -87,7 +83,7 @@ std::vector<AuthChallenge> ParseWwwAuthenticate(std::string_view header) {
     const std::string_view scheme = in.Token();
     if (scheme.empty()) return out;
     AuthChallenge challenge;
-    challenge.scheme = Lower(scheme);
+    challenge.scheme = AsciiLower(scheme);
     in.SkipSpaces();
     // Either a token68, or auth-params until a token not followed by '='
     // (which starts the next challenge).
@@ -120,7 +116,7 @@ std::vector<AuthChallenge> ParseWwwAuthenticate(std::string_view header) {
         } else {
           value = std::string(in.Token());
         }
-        challenge.params[Lower(param)] = std::move(value);
+        challenge.params[AsciiLower(param)] = std::move(value);
         in.SkipSpaces();
         if (in.peek() != ',') break;
         in.SkipSpacesAndCommas();

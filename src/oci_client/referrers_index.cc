@@ -1,9 +1,10 @@
 #include "oci_client/referrers_index.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include <nlohmann/json.hpp>
+
+#include "base/text.h"
 
 namespace scitt::oci_client {
 namespace {
@@ -14,12 +15,6 @@ nlohmann::ordered_json DescriptorJson(const registry::Descriptor& descriptor) {
                                 {"size", descriptor.size}};
   if (descriptor.artifact_type) out["artifactType"] = *descriptor.artifact_type;
   if (!descriptor.annotations.empty()) out["annotations"] = descriptor.annotations;
-  return out;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -65,7 +60,7 @@ std::optional<std::string> NextPageLink(std::string_view link_header) {
     if (close == std::string_view::npos) return std::nullopt;
     const std::string_view target = link_header.substr(pos + 1, close - pos - 1);
     const size_t next = link_header.find('<', close);
-    const std::string params = Lower(link_header.substr(close + 1, next == std::string_view::npos
+    const std::string params = AsciiLower(link_header.substr(close + 1, next == std::string_view::npos
                                                                         ? std::string_view::npos
                                                                         : next - close - 1));
     // rel="next" or rel=next; rel may hold several space-separated types.

@@ -30,7 +30,6 @@
 //     trust.executables = "96"), iat (seconds since the epoch) and
 //     verifier_build.
 // spec_version is the eat_profile; declared: submods.
-#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <limits>
@@ -38,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/text.h"
 #include "evidence/formats/cbor_fields.h"
 #include "evidence/formats/formats_internal.h"
 #include "evidence/formats/parse.h"
@@ -386,10 +386,7 @@ Result<EvidenceDocument> ParseEarJwt(ByteView document) {
   SCITT_ASSIGN_OR_RETURN(Json header, ParseJson(header_bytes, "EAR: JWS header"));
   SCITT_RETURN_IF_ERROR(ExpectObject(header, "EAR: JWS header"));
   SCITT_ASSIGN_OR_RETURN(std::string alg, RequiredString(header, "alg", "EAR: JWS header"));
-  std::string lower_alg = alg;
-  std::transform(lower_alg.begin(), lower_alg.end(), lower_alg.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower_alg == "none") {
+  if (AsciiLower(alg) == "none") {
     return MakeError(ErrorCode::kUnsupported,
                      "EAR: an unsecured JWT (alg \"none\") is refused; send the claims-set "
                      "unsigned as application/eat-ucs+json");

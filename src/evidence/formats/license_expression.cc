@@ -5,6 +5,8 @@
 #include <regex>
 #include <vector>
 
+#include "base/text.h"
+
 namespace scitt::evidence {
 namespace {
 
@@ -209,12 +211,6 @@ bool Denied(const std::vector<Term>& terms, size_t at, const std::function<bool(
   return true;
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::string> CanonicalLicenseExpression(std::string_view text) {
@@ -242,7 +238,7 @@ std::string LicenseMatchKey(std::string_view license) {
     const size_t start = i;
     while (i < license.size() && !std::isspace(static_cast<unsigned char>(license[i]))) ++i;
     if (start == i) break;
-    std::string word = Lower(license.substr(start, i - start));
+    std::string word = AsciiLower(license.substr(start, i - start));
     // The GNU licences before SPDX License List 3.0: "GPL-2.0" is
     // GPL-2.0-only, "GPL-2.0+" GPL-2.0-or-later.
     static const std::regex kGnu("(a|l)?gpl-[0-9]\\.[0-9]|gfdl-1\\.[0-9]");

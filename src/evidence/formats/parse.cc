@@ -3,9 +3,9 @@
 #include "evidence/formats/parse.h"
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
+#include "base/text.h"
 #include "evidence/formats/formats_internal.h"
 
 namespace scitt::evidence {
@@ -17,10 +17,7 @@ std::string MediaType(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  std::string lower(type);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
+  return AsciiLower(type);
 }
 
 bool StringFieldStartsWith(const Json& object, const char* key, std::string_view prefix) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
 #include "evidence/formats/parse.h"
 
 namespace scitt::evidence {
@@ -33,10 +34,7 @@ constexpr std::array<CaseRule, 19> kCaseRules = {{
     {"yocto", true, false, false},
 }};
 
-void Lower(std::string& text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-}
+void Lower(std::string& text) { text = AsciiLower(text); }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -5,9 +5,9 @@
 // "A CONTAINED_BY B" is "B CONTAINS A", "A DESCRIBED_BY B" is "B DESCRIBES
 // A"), and a package's hasFiles is containment (§7.22 "Files contained").
 // The top-level arrays are read an element at a time (OrderedMemberReader).
-#include <cctype>
 #include <unordered_map>
 
+#include "base/text.h"
 #include "evidence/formats/formats_internal.h"
 #include "evidence/formats/parse.h"
 #include "evidence/formats/spdx_model.h"
@@ -99,11 +99,7 @@ class SpdxGraphWriter {
     if (element.version) attributes["version"] = *element.version;
     if (element.purl) attributes["purl"] = *element.purl;
     for (const auto& [algorithm, value] : element.checksums) {
-      std::string key = "digest.";
-      for (const char c : algorithm) {
-        key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      attributes.emplace(std::move(key), value);
+      attributes.emplace("digest." + AsciiLower(algorithm), value);
     }
     const std::string id = element.purl ? NormalizePurl(*element.purl) : "ref:" + element.spdx_id;
     node_by_spdx_id_.emplace(element.spdx_id, id);
