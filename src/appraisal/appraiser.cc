@@ -265,9 +265,15 @@ RuleOutcome ApplyDeniedLicenses(const std::vector<std::string>& denied_licenses,
   std::set<std::string> denied;
   for (const std::string& license : denied_licenses) denied.insert(evidence::LicenseMatchKey(license));
   const auto is_denied = [&](std::string_view license) { return denied.contains(evidence::LicenseMatchKey(license)); };
-  // (node, entry) -> its licences, and whether one of them is concluded.
+  // One LICENSED_UNDER fact, read: its licence and whether that is denied.
+  struct License {
+    const evidence::FoundEdge* fact;
+    std::string text;  // the expression, or the name
+    bool denied;
+  };
+  // (node, entry) -> the licences that statement gives it, concluded apart.
   struct Stated {
-    std::vector<const evidence::FoundEdge*> concluded, other;
+    std::vector<License> concluded, other;
   };
   std::map<std::pair<std::string_view, uint64_t>, Stated> stated;
   for (const evidence::FoundEdge& fact : walk.facts) {
@@ -276,29 +282,27 @@ RuleOutcome ApplyDeniedLicenses(const std::vector<std::string>& denied_licenses,
     if (depth == depth_of.end() || depth->second > kPackageDepth) continue;
     Stated& by = stated[{fact.edge.from, fact.entry}];
     const auto attributes = nlohmann::json::parse(fact.edge.attributes, nullptr, /*allow_exceptions=*/false);
-    const bool concluded = attributes.is_object() && attributes.value("source", "") == "concluded";
-    (concluded ? by.concluded : by.other).push_back(&fact);
+    if (!attributes.is_object()) continue;
+    License license{.fact = &fact, .text = {}, .denied = false};
+    if (attributes.contains("expression") && attributes["expression"].is_string()) {
+      license.text = attributes["expression"].get<std::string>();
+      license.denied = evidence::LicenseExpressionDenied(license.text, is_denied).value_or(false);
+    } else if (attributes.contains("name") && attributes["name"].is_string()) {
+      license.text = attributes["name"].get<std::string>();  // a name is denied only as itself
+      license.denied = is_denied(license.text);
+    }
+    (attributes.value("source", "") == "concluded" ? by.concluded : by.other).push_back(std::move(license));
   }
   std::map<std::string_view, const evidence::Reached*> by_node;
   for (const evidence::Reached& node : walk.nodes) by_node.emplace(node.node, &node);
   std::set<uint64_t> entries;
   std::vector<std::string> found;
   for (const auto& [key, by] : stated) {
-    for (const evidence::FoundEdge* fact : by.concluded.empty() ? by.other : by.concluded) {
-      const auto attributes = nlohmann::json::parse(fact->edge.attributes, nullptr, /*allow_exceptions=*/false);
-      if (!attributes.is_object()) continue;
-      bool hit = false;
-      std::string license;
-      if (attributes.contains("expression") && attributes["expression"].is_string()) {
-        license = attributes["expression"].get<std::string>();
-        hit = evidence::LicenseExpressionDenied(license, is_denied).value_or(false);
-      } else if (attributes.contains("name") && attributes["name"].is_string()) {
-        license = attributes["name"].get<std::string>();  // a name is denied only as itself
-        hit = is_denied(license);
-      }
-      if (!hit) continue;
-      found.push_back(std::string(key.first) + " (" + license + ", entry " + std::to_string(fact->entry) + ")");
-      entries.insert(fact->entry);
+    for (const License& license : by.concluded.empty() ? by.other : by.concluded) {
+      if (!license.denied) continue;
+      found.push_back(std::string(key.first) + " (" + license.text + ", entry " + std::to_string(license.fact->entry) +
+                      ")");
+      entries.insert(license.fact->entry);
       InsertPathEntries(by_node, key.first, entries);
     }
   }
