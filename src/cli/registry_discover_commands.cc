@@ -278,6 +278,45 @@ struct Puller {
     (*record)["transparent"] = "statements/" + digest.encoded() + ".transparent.cose";
     return WriteFile(base + ".transparent.cose", cose::AttachReceipts(*statement->sign1, attach));
   }
+
+  // statements/entry-<N>.transparent.cose for each of `entries` not already
+  // in the bundle as a referrer (compared by registered form), from
+  // `service`, with its receipt from the tree head that registered it (GET
+  // /tree-heads, then GET /entries/N/statement?tree-size=…): its time is the
+  // registration's, which evidence ages count from. Receipts are checked.
+  Status PullEntries(const ClientFlags& service, const std::set<uint64_t>& entries) {
+    const auto get = [&](const std::string& path, const char* accept) -> Result<Bytes> {
+      SCITT_ASSIGN_OR_RETURN(http::Response res, GetFollowing(service, path, {{"Accept", accept}}));
+      if (res.status != 200) return MakeError(ErrorCode::kIo, "GET " + path + ": " + DescribeFailure(res));
+      return Bytes(res.body.begin(), res.body.end());
+    };
+    uint64_t batch_end = 0;  // the size of the tree head that registered the last entry
+    for (const uint64_t entry : entries) {
+      if (entry >= batch_end) {
+        SCITT_ASSIGN_OR_RETURN(const Bytes page, get("/tree-heads?from=" + std::to_string(entry + 1) + "&limit=1",
+                                                     "application/cbor"));
+        SCITT_ASSIGN_OR_RETURN(const log::TreeHeadPage heads, log::DecodeTreeHeadPage(page));
+        if (heads.tree_heads.empty() || heads.tree_heads[0].tree_size <= entry) {
+          return MakeError(ErrorCode::kNotFound, "no signed tree head holds entry " + std::to_string(entry));
+        }
+        batch_end = heads.tree_heads[0].tree_size;
+      }
+      SCITT_ASSIGN_OR_RETURN(const Bytes bytes, get("/entries/" + std::to_string(entry) + "/statement?tree-size=" +
+                                                        std::to_string(batch_end),
+                                                    "application/scitt-statement+cose"));
+      SCITT_ASSIGN_OR_RETURN(const cose::Sign1 statement, cose::Sign1::Parse(bytes));
+      if (registered.contains(statement.RegisteredForm())) {
+        std::cout << "entry     " << entry << ": in the bundle as a referrer\n";
+        continue;
+      }
+      for (const ReceiptVerdict& verdict : checker.EmbeddedReceipts(statement)) {
+        failures += verdict.state == ReceiptState::kFailed;
+        std::cout << "entry     " << entry << ": receipt " << verdict.ToString() << "\n";
+      }
+      SCITT_RETURN_IF_ERROR(WriteFile(dir + "/statements/entry-" + std::to_string(entry) + ".transparent.cose", bytes));
+    }
+    return Status::Ok();
+  }
 };
 
 // A bundle is not a copy of the log: past this many statements from the
@@ -312,27 +351,33 @@ Result<std::optional<GraphEntries>> FindGraphEntries(const ClientFlags& service,
       out.entries.insert(edge["entry"].get<uint64_t>());
     }
   };
+  // `path` and the pages its "next" links name, each handed to `visit`,
+  // until the last page or the bound; false when the service answers 404.
+  const auto pages = [&](std::string path, const auto& visit) -> Result<bool> {
+    while (out.entries.size() <= kMaxGraphStatements) {
+      SCITT_ASSIGN_OR_RETURN(auto answer, get(path));
+      if (!answer) return false;
+      visit(*answer);
+      if (!answer->contains("next") || !(*answer)["next"].is_string()) break;
+      path = (*answer)["next"].get<std::string>();
+    }
+    return true;
+  };
   const std::string node = http::PercentEncode(subject);
-  std::string path = "/dependencies?node=" + node + "&limit=10000";
-  for (bool first = true; out.entries.size() <= kMaxGraphStatements; first = false) {
-    SCITT_ASSIGN_OR_RETURN(auto answer, get(path));
-    if (!answer) return std::optional<GraphEntries>();
-    if (first) out.tree_size = (*answer)["tree_size"].get<uint64_t>();
-    for (const auto& reached : answer->value("dependencies", nlohmann::json::array())) {
+  bool first = true;
+  SCITT_ASSIGN_OR_RETURN(bool found, pages("/dependencies?node=" + node + "&limit=10000", [&](const nlohmann::json& answer) {
+    if (first) out.tree_size = answer["tree_size"].get<uint64_t>();
+    first = false;
+    for (const auto& reached : answer.value("dependencies", nlohmann::json::array())) {
       if (reached.is_object() && reached.contains("via")) add(reached["via"]);
     }
-    for (const auto& fact : answer->value("facts", nlohmann::json::array())) add(fact);
-    if (!answer->contains("next") || !(*answer)["next"].is_string()) break;
-    path = (*answer)["next"].get<std::string>();
-  }
-  path = "/statements?subject=" + node + "&limit=1000";
-  while (out.entries.size() <= kMaxGraphStatements) {
-    SCITT_ASSIGN_OR_RETURN(auto answer, get(path));
-    if (!answer) return std::optional<GraphEntries>();
-    for (const auto& statement : answer->value("statements", nlohmann::json::array())) add(statement);
-    if (!answer->contains("next") || !(*answer)["next"].is_string()) break;
-    path = (*answer)["next"].get<std::string>();
-  }
+    for (const auto& fact : answer.value("facts", nlohmann::json::array())) add(fact);
+  }));
+  if (!found) return std::optional<GraphEntries>();
+  SCITT_ASSIGN_OR_RETURN(found, pages("/statements?subject=" + node + "&limit=1000", [&](const nlohmann::json& answer) {
+    for (const auto& statement : answer.value("statements", nlohmann::json::array())) add(statement);
+  }));
+  if (!found) return std::optional<GraphEntries>();
   // One graph: what was registered while the pages were read is not in it.
   std::erase_if(out.entries, [&](uint64_t entry) { return entry >= out.tree_size; });
   if (out.entries.size() > kMaxGraphStatements) {
@@ -341,52 +386,6 @@ Result<std::optional<GraphEntries>> FindGraphEntries(const ClientFlags& service,
                                                       " statements: too many for a bundle (--referrers-only)");
   }
   return std::optional<GraphEntries>(std::move(out));
-}
-
-// statements/entry-<N>.transparent.cose for each of `entries` not already
-// in the bundle as a referrer (`pulled`: their registered forms), with its
-// receipt from the tree head that registered it (GET /tree-heads, then GET
-// /entries/N/statement?tree-size=…): its time is the registration's, which
-// evidence ages count from. Receipts are checked when there are keys.
-Status PullEntries(const ClientFlags& service, const std::set<uint64_t>& entries, const std::set<Bytes>& pulled,
-                   const std::string& dir, const std::vector<cose::ServiceKey>& keys, size_t& failures) {
-  const auto get = [&](const std::string& path, const char* accept) -> Result<Bytes> {
-    SCITT_ASSIGN_OR_RETURN(http::Response res, GetFollowing(service, path, {{"Accept", accept}}));
-    if (res.status != 200) return MakeError(ErrorCode::kIo, "GET " + path + ": " + DescribeFailure(res));
-    return Bytes(res.body.begin(), res.body.end());
-  };
-  uint64_t batch_end = 0;  // the size of the tree head that registered the last entry
-  for (const uint64_t entry : entries) {
-    if (entry >= batch_end) {
-      SCITT_ASSIGN_OR_RETURN(const Bytes page, get("/tree-heads?from=" + std::to_string(entry + 1) + "&limit=1",
-                                                   "application/cbor"));
-      SCITT_ASSIGN_OR_RETURN(const log::TreeHeadPage heads, log::DecodeTreeHeadPage(page));
-      if (heads.tree_heads.empty() || heads.tree_heads[0].tree_size <= entry) {
-        return MakeError(ErrorCode::kNotFound, "no signed tree head holds entry " + std::to_string(entry));
-      }
-      batch_end = heads.tree_heads[0].tree_size;
-    }
-    SCITT_ASSIGN_OR_RETURN(const Bytes bytes, get("/entries/" + std::to_string(entry) + "/statement?tree-size=" +
-                                                      std::to_string(batch_end),
-                                                  "application/scitt-statement+cose"));
-    SCITT_ASSIGN_OR_RETURN(const cose::Sign1 statement, cose::Sign1::Parse(bytes));
-    if (pulled.contains(statement.RegisteredForm())) {
-      std::cout << "entry     " << entry << ": in the bundle as a referrer\n";
-      continue;
-    }
-    std::string verdict = "not checked: no keys";
-    if (!keys.empty()) {
-      Status checked = Status::Ok();
-      for (const Bytes& receipt : statement.unprotected_headers().receipts) {
-        if (auto proven = cose::VerifyReceipt(receipt, statement, keys); !proven.ok()) checked = proven.error();
-      }
-      verdict = checked.ok() ? "receipt verified" : "FAILED: " + checked.error().message;
-      failures += checked.ok() ? 0 : 1;
-    }
-    std::cout << "entry     " << entry << ": " << verdict << "\n";
-    SCITT_RETURN_IF_ERROR(WriteFile(dir + "/statements/entry-" + std::to_string(entry) + ".transparent.cose", bytes));
-  }
-  return Status::Ok();
 }
 
 int PullEvidence(const PullOptions& opts) {
@@ -438,12 +437,9 @@ int PullEvidence(const PullOptions& opts) {
       graph = {{"service", service.url}, {"tree_size", (*found)->tree_size}, {"entries", (*found)->entries}};
     }
   }
-  size_t entry_failures = 0;
-  if (Status pulled = PullEntries(service, entries, puller.registered, opts.out, checker.keys(), entry_failures);
-      !pulled.ok()) {
+  if (Status pulled = puller.PullEntries(service, entries); !pulled.ok()) {
     return ReportFailure("pull-evidence", pulled.error());
   }
-  puller.failures += entry_failures;
   const nlohmann::ordered_json index = {{"schemaVersion", 2}, {"mediaType", registry::kOciIndex},
                                         {"manifests", puller.index_entries}};
   const nlohmann::ordered_json summary = {{"reference", reference->ToString()},

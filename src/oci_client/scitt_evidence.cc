@@ -125,10 +125,10 @@ Result<EvidenceChecker::CheckedReceipt> EvidenceChecker::Receipt(const registry:
   return out;
 }
 
-std::vector<ReceiptVerdict> EvidenceChecker::EmbeddedReceipts(const LoadedStatement& statement) const {
+std::vector<ReceiptVerdict> EvidenceChecker::EmbeddedReceipts(const cose::Sign1& statement) const {
   std::vector<ReceiptVerdict> out;
-  for (const Bytes& receipt : statement.sign1->unprotected_headers().receipts) {
-    out.push_back(VerifyReceipt(*statement.sign1, receipt, keys_));
+  for (const Bytes& receipt : statement.unprotected_headers().receipts) {
+    out.push_back(VerifyReceipt(statement, receipt, keys_));
   }
   return out;
 }

@@ -79,7 +79,6 @@ class EvidenceChecker {
   EvidenceChecker(RegistryClient& client, std::string repository, std::vector<cose::ServiceKey> keys);
 
   bool has_keys() const { return !keys_.empty(); }
-  const std::vector<cose::ServiceKey>& keys() const { return keys_; }
 
   // The statement in statement manifest `digest`.
   Result<const LoadedStatement*> Statement(const registry::Digest& digest);
@@ -94,7 +93,10 @@ class EvidenceChecker {
   Result<CheckedReceipt> Receipt(const registry::Digest& digest);
 
   // The receipts inside `statement` (header 394), each checked.
-  std::vector<ReceiptVerdict> EmbeddedReceipts(const LoadedStatement& statement) const;
+  std::vector<ReceiptVerdict> EmbeddedReceipts(const LoadedStatement& statement) const {
+    return EmbeddedReceipts(*statement.sign1);
+  }
+  std::vector<ReceiptVerdict> EmbeddedReceipts(const cose::Sign1& statement) const;
 
  private:
   RegistryClient& client_;
