@@ -113,9 +113,8 @@ Result<std::string> DidX509Of(const std::vector<crypto::Certificate>& chain) {
     if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_') {
       value += static_cast<char>(c);
     } else {
-      value += "%" + HexEncode(ByteView(&c, 1));
-      value[value.size() - 2] = static_cast<char>(std::toupper(value[value.size() - 2]));
-      value.back() = static_cast<char>(std::toupper(value.back()));
+      static constexpr char kHex[] = "0123456789ABCDEF";  // RFC 3986 §2.1: upper case
+      value += {'%', kHex[c >> 4], kHex[c & 15]};
     }
   }
   return "did:x509:0:sha256:" + Base64UrlEncode(crypto::Sha256(chain.back().der())) + "::subject:CN:" + value;
