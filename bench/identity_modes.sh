@@ -11,6 +11,7 @@
 # registrations/s, server CPU per registration and the ratio to `kid`.
 #   RUNS=5 DURATION=6 CONNECTIONS=256 bash bench/identity_modes.sh build/scitt
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 (($# == 1)) || { echo "usage: bench/identity_modes.sh SCITT" >&2; exit 2; }
 SCITT=$(realpath "$1")
 RUNS=${RUNS:-5}
@@ -52,13 +53,12 @@ run_once() {  # mode, output file
   "$SCITT" serve --listen 127.0.0.1:$PORT --data data --issuer-keys kid.json --allow-self-asserted \
     --trust-anchors root.pem --rate-limit 0 --log-level warn "${serve[@]}" >serve.log 2>&1 &
   PID=$!
-  for _ in $(seq 1 600); do curl -sf -o /dev/null $URL/health && break; sleep 0.05; done
+  wait_healthy $URL || true  # a service that did not start fails the run below
   "$SCITT" bench register --url $URL "${client[@]}" --seconds "$DURATION" --connections "$CONNECTIONS" >"$2"
   curl -sf $URL/metrics | grep '^scitt_identity_cache_hits_total\|^scitt_identity_cache_misses_total' >>"$2" || true
   kill -TERM $PID; wait $PID || true
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 rate() { awk '/^registrations:/ {print int($NF)}' "$1"; }
 # Server CPU microseconds per registration.
 cpu_per() {

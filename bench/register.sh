@@ -10,6 +10,7 @@
 #     # with a registration policy, and the latency of GET /entries/0 during
 #     # the run (bench/read_probe.py): are reads held up by slow checks?
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 (($# >= 1)) || { echo "usage: bench/register.sh SCITT [SCITT...]" >&2; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [[ -n ${POLICY:-} ]]; then POLICY=$(realpath "$POLICY"); fi
@@ -36,7 +37,7 @@ run_once() {  # binary, output file
   "$1" serve --listen 127.0.0.1:$PORT --data data --issuer-keys bench.json --rate-limit 0 "${policy[@]}" \
     ${SERVE_FLAGS:-} >serve.log 2>&1 &
   PID=$!
-  for _ in $(seq 1 600); do curl -sf -o /dev/null $URL/health && break; sleep 0.05; done
+  wait_healthy $URL || true  # a service that did not start fails the run below
   local extra=()
   [[ -n ${RATE:-} ]] && extra+=(--rate "$RATE")
   local probe=
@@ -49,8 +50,6 @@ run_once() {  # binary, output file
   if [[ -n $probe ]]; then wait $probe; cat probe.tmp >>"$2"; fi
   kill -TERM $PID; wait $PID || true
 }
-
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 for ((r = 1; r <= RUNS; r++)); do
   for i in "${!BINARIES[@]}"; do

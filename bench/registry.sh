@@ -8,6 +8,7 @@
 #   RUNS=3 bash bench/registry.sh build/scitt
 # Needs skopeo and docker-registry (apt-get install skopeo docker-registry).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 SCITT=$(realpath "${1:?usage: bench/registry.sh SCITT}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 RUNS=${RUNS:-3}
@@ -67,8 +68,6 @@ run() {  # target name, port, workload, run number
   printf '%-13s %-5s run %d: push %6.2f s  pull %6.2f s\n' "$1" "$3" "$4" "${times[$1,$3,push,$4]}" \
     "${times[$1,$3,pull,$4]}"
 }
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-
 for ((r = 1; r <= RUNS; r++)); do
   for workload in small large; do
     run scitt $SCITT_PORT $workload $r

@@ -6,6 +6,7 @@
 # Prints every run, the medians and the ratio push/POST (target >= 0.5).
 #   RUNS=3 DURATION=8 CONNECTIONS=64 bash bench/registry_push.sh build/scitt
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 (($# == 1)) || { echo "usage: bench/registry_push.sh SCITT" >&2; exit 2; }
 SCITT=$(realpath "$1")
 RUNS=${RUNS:-3}
@@ -25,7 +26,7 @@ run_once() {  # mode (post|push), output file
   "$SCITT" serve --listen 127.0.0.1:$PORT --data data --issuer-keys bench.json --rate-limit 0 \
     --log-level warn ${SERVE_FLAGS:-} >serve.log 2>&1 &
   PID=$!
-  for _ in $(seq 1 600); do curl -sf -o /dev/null $URL/health && break; sleep 0.05; done
+  wait_healthy $URL || true  # a service that did not start fails the run below
   local via=()
   [[ $1 == push ]] && via=(--via-registry bench/app)
   "$SCITT" bench register --url $URL --key bench.pem --seconds "$DURATION" --connections "$CONNECTIONS" \
@@ -33,7 +34,6 @@ run_once() {  # mode (post|push), output file
   kill -TERM $PID; wait $PID || true
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 for ((r = 1; r <= RUNS; r++)); do
   for mode in post push; do
     run_once $mode "out.$mode.$r"

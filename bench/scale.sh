@@ -7,6 +7,7 @@
 # KEEP=1).
 #   ENTRIES=10000000 CHUNK=500000 bash bench/scale.sh build/scitt
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 SCITT=$(realpath "${1:-build/scitt}")
 ENTRIES=${ENTRIES:-10000000}
 CHUNK=${CHUNK:-500000}
@@ -21,8 +22,7 @@ cd "$WORK"
 start_service() {
   "$SCITT" serve --listen 127.0.0.1:$PORT --data "$DATA" --issuer-keys bench.json --rate-limit 0 >>serve.log 2>&1 &
   PID=$!
-  for _ in $(seq 1 6000); do curl -sf -o /dev/null $URL/health && return; sleep 0.05; done
-  echo "service did not start" >&2; exit 1
+  wait_healthy $URL 6000 || { echo "service did not start" >&2; exit 1; }
 }
 metric() { curl -s $URL/metrics | awk -v m="$1" '$1 == m {print $2}'; }
 size() { curl -s $URL/checkpoint | sed -n 2p; }
