@@ -1,5 +1,8 @@
 #include "log/transparency_log.h"
 
+#include <pthread.h>
+#include <time.h>
+
 #include <algorithm>
 #include <array>
 #include <condition_variable>
@@ -61,36 +64,80 @@ Result<Bytes> BuildReceipt(const TreeHead& head, uint64_t index, const merkle::N
                                      cose::InclusionProof{head.tree_size, index, std::move(path)});
 }
 
-// The nodes a batch completed, over the store's: the batch's receipts read
-// their proofs mostly from memory, and the few store nodes they share once.
-// Only for a committed batch, on the sequencer thread.
+// The nodes a committed batch's receipts read: those the batch completed,
+// and the right edge of the tree before it, which holds every older node
+// their proofs need (a sibling of a new leaf's ancestor that covers only old
+// leaves is the left neighbour of an ancestor covering leaf old_size, i.e.
+// the perfect subtree of a set bit of old_size). Constant once built, so the
+// release threads share it; anything else is read from the store.
 class BatchNodes final : public merkle::NodeSource {
  public:
-  BatchNodes(const merkle::NodeSource& store, uint64_t old_size) : store_(store) {
+  BatchNodes(const merkle::NodeSource& store, const merkle::CompactRange& old_edge)
+      : store_(store) {
+    const uint64_t old_size = old_edge.size();
     for (unsigned level = 0; level < first_.size(); ++level) first_[level] = old_size >> level;
+    // roots() are largest first, one per set bit of old_size.
+    size_t root = 0;
+    for (int level = 63; level >= 0; --level) {
+      if ((old_size >> level) & 1) {
+        edge_[static_cast<size_t>(level)] = old_edge.roots()[root++];
+      }
+    }
   }
 
   // Nodes arrive in index order per level, starting at old_size >> level.
   void Add(uint8_t level, const merkle::Hash& hash) { added_[level].push_back(hash); }
 
   Result<merkle::Hash> Node(uint8_t level, uint64_t index) const override {
-    if (level < first_.size() && index >= first_[level] &&
-        index - first_[level] < added_[level].size()) {
-      return added_[level][index - first_[level]];
+    if (level < first_.size()) {
+      if (index >= first_[level] && index - first_[level] < added_[level].size()) {
+        return added_[level][index - first_[level]];
+      }
+      if (edge_[level] && index + 1 == first_[level]) return *edge_[level];
     }
-    const auto key = std::make_pair(level, index);
-    if (auto it = read_.find(key); it != read_.end()) return it->second;
-    SCITT_ASSIGN_OR_RETURN(merkle::Hash hash, store_.Node(level, index));
-    read_.emplace(key, hash);
-    return hash;
+    return store_.Node(level, index);
   }
 
  private:
   const merkle::NodeSource& store_;
   std::array<uint64_t, 64> first_{};
   std::array<std::vector<merkle::Hash>, 64> added_;
-  mutable std::map<std::pair<uint8_t, uint64_t>, merkle::Hash> read_;  // store nodes already read
+  std::array<std::optional<merkle::Hash>, 64> edge_;  // per set bit of old_size
 };
+
+// What each submission of a batch became: a new entry, a duplicate of a new
+// entry of the batch, an entry already in the log, or an error.
+enum class Kind { kNew, kDuplicateInBatch, kStored, kFailed };
+struct Outcome {
+  Kind kind = Kind::kFailed;
+  uint64_t index = 0;  // kNew, kDuplicateInBatch, kStored: the entry's
+  Error error;         // kFailed
+};
+
+// A sequenced batch whose submissions are still to be completed, shared by
+// the slices the release threads take.
+struct Release {
+  std::vector<TransparencyLog::Callback> callbacks;
+  std::vector<Outcome> outcomes;
+  Status appended = Status::Ok();  // the batch's commit, when it had new entries
+  TreeHead head;                   // signed for the batch
+  std::unique_ptr<BatchNodes> nodes;
+  std::optional<Result<TreeHead>> latest;  // for kStored outcomes
+  size_t slices_left = 0;                  // guarded by State::release_mu
+  // The batch's entries, freed with the release, off the sequencer's path
+  // (thousands of statement buffers).
+  std::vector<LogEntry> entries;
+};
+
+// Submissions per release task: a few receipts' work, so that one batch
+// spreads over every release thread.
+constexpr size_t kReleaseSlice = 256;
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 int64_t SystemClockSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -154,6 +201,12 @@ struct TransparencyLog::State {
 
   void RunSequencer();
   void SequenceBatch(std::vector<Pending> batch);
+  // Hands `release` to the release threads, in slices; waits while
+  // kMaxReleasing batches are still being released.
+  void QueueRelease(std::shared_ptr<Release> release);
+  void RunReleaser();
+  // Builds the results of submissions [begin, end) and runs their callbacks.
+  void Complete(Release& release, size_t begin, size_t end);
   Status Recover();
 
   const std::unique_ptr<LogStore> store;
@@ -174,6 +227,21 @@ struct TransparencyLog::State {
 
   std::mutex stop_mu;  // serializes joining the sequencer
   std::thread sequencer;
+
+  // The release stage: receipts built and callbacks run by these threads
+  // while the sequencer goes on with the next batch. Guarded by release_mu.
+  struct ReleaseTask {
+    std::shared_ptr<Release> release;
+    size_t begin = 0, end = 0;
+  };
+  static constexpr size_t kMaxReleasing = 2;  // batches: bounds their memory
+  std::mutex release_mu;
+  std::condition_variable release_ready;  // tasks queued, or the sequencer ended
+  std::condition_variable release_room;   // a batch fully released
+  std::deque<ReleaseTask> release_tasks;
+  size_t releasing = 0;            // batches queued and not fully released
+  bool sequencer_done = false;     // no more tasks will be queued
+  std::vector<std::thread> releasers;
 
   // Sequencer thread only. `range` is the right edge of the committed tree;
   // `needs_recovery` is set when a batch failed and `range` may be stale;
@@ -230,6 +298,8 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(std::unique_ptr<L
   SCITT_ASSIGN_OR_RETURN(s.range, LoadTree(*s.store, s.options.origin));
 
   s.sequencer = std::thread([&s] { s.RunSequencer(); });
+  const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  for (unsigned i = 0; i < threads; ++i) s.releasers.emplace_back([&s] { s.RunReleaser(); });
   return log;
 }
 
@@ -261,18 +331,30 @@ void TransparencyLog::Stop() {
   s.wake.notify_all();
   s.grown.notify_all();
   std::lock_guard stop_lock(s.stop_mu);
-  // From a callback (the sequencer thread itself) it can only ask; the
-  // destructor joins.
-  if (s.sequencer.joinable() && s.sequencer.get_id() != std::this_thread::get_id()) {
-    s.sequencer.join();
+  // From a callback (on a release thread, or the sequencer's for a batch
+  // refused before its commit) it can only ask; the destructor joins.
+  const auto self = std::this_thread::get_id();
+  if (s.sequencer.get_id() == self) return;
+  for (const std::thread& t : s.releasers) {
+    if (t.get_id() == self) return;
+  }
+  if (s.sequencer.joinable()) s.sequencer.join();  // it ends the release threads
+  for (std::thread& t : s.releasers) {
+    if (t.joinable()) t.join();
   }
 }
 
 void TransparencyLog::State::RunSequencer() {
+  pthread_setname_np(pthread_self(), "scitt-sequencer");  // for top -H and perf
   std::unique_lock lock(mu);
   for (;;) {
     wake.wait(lock, [&] { return !queue.empty() || stopping; });
-    if (queue.empty()) return;  // stopping, and everything queued is done
+    if (queue.empty()) {  // stopping, and everything queued is sequenced
+      std::lock_guard release_lock(release_mu);
+      sequencer_done = true;
+      release_ready.notify_all();
+      return;
+    }
     // Collect until the batch is full or the first entry has waited long enough.
     const Clock::time_point deadline = queue.front().queued_at + options.max_batch_delay;
     wake.wait_until(lock, deadline,
@@ -296,6 +378,8 @@ Status TransparencyLog::State::Recover() {
 }
 
 void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
+  const Clock::time_point taken = Clock::now();
+  const double cpu_taken = ThreadCpuSeconds();
   if (overtaken) {
     for (Pending& p : batch) p.done(*overtaken);
     return;
@@ -311,19 +395,12 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     logging::Info("log recovered", {{"tree_size", store->size()}});
   }
 
-  // What each submission became: a new entry, a duplicate of a new entry of
-  // this batch, an entry already in the log, or an error.
-  enum class Kind { kNew, kDuplicateInBatch, kStored, kFailed };
-  struct Outcome {
-    Kind kind = Kind::kFailed;
-    size_t new_entry = 0;  // kNew, kDuplicateInBatch: position in `entries`
-    uint64_t index = 0;    // kStored
-    Error error;           // kFailed
-  };
+  auto release = std::make_shared<Release>();
+  std::vector<Outcome>& outcomes = release->outcomes;
+  outcomes.resize(batch.size());
   const uint64_t old_size = range.size();
   const int64_t now = options.clock();
   std::vector<LogEntry> entries;
-  std::vector<Outcome> outcomes(batch.size());
   // Duplicates are by signed content (profile: one registration per signed
   // content, whatever the signature), which submitters computed off this
   // thread. The sequencer is the only writer, so these answers stay true
@@ -333,11 +410,12 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
   for (const Pending& p : batch) signed_contents.push_back(p.entry.signed_content);
   auto stored = store->FindEntriesToAppend(signed_contents);
   std::unordered_map<crypto::Sha256Digest, size_t, DigestHasher> in_batch;
+  in_batch.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     LogEntry& entry = batch[i].entry;
     if (auto it = in_batch.find(entry.signed_content); it != in_batch.end()) {
       outcomes[i].kind = Kind::kDuplicateInBatch;
-      outcomes[i].new_entry = it->second;
+      outcomes[i].index = old_size + it->second;
       continue;
     }
     if (!stored.ok()) {
@@ -353,23 +431,23 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     entry.registered_at = now;
     in_batch.emplace(entry.signed_content, entries.size());
     outcomes[i].kind = Kind::kNew;
-    outcomes[i].new_entry = entries.size();
+    outcomes[i].index = entry.index;
     entries.push_back(std::move(entry));
   }
 
   // Integrate, sign once, commit once.
   merkle::CompactRange next = range;
-  BatchNodes batch_nodes(store->nodes(), old_size);
+  release->nodes = std::make_unique<BatchNodes>(store->nodes(), range);
   std::vector<NodeWrite> writes;
   for (const LogEntry& entry : entries) {
     next.Append(merkle::HashLeaf(entry.entry_hash),
                 [&](uint8_t level, uint64_t index, const merkle::Hash& hash) {
                   writes.push_back(NodeWrite{level, index, hash});
-                  batch_nodes.Add(level, hash);
+                  release->nodes->Add(level, hash);
                 });
   }
-  Status appended = Status::Ok();
-  TreeHead head;
+  Status& appended = release->appended;
+  TreeHead& head = release->head;
   if (!entries.empty()) {
     head.tree_size = next.size();
     head.root = next.Root();
@@ -431,38 +509,82 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
     }
   }
 
+  const bool any_stored = std::any_of(outcomes.begin(), outcomes.end(),
+                                     [](const Outcome& o) { return o.kind == Kind::kStored; });
+  if (any_stored) release->latest = store->LatestTreeHead();
+  release->callbacks.reserve(batch.size());
+  for (Pending& p : batch) release->callbacks.push_back(std::move(p.done));
+  release->entries = std::move(entries);
+  {
+    std::lock_guard lock(mu);
+    stats.sequence_seconds_total += std::chrono::duration<double>(Clock::now() - taken).count();
+    stats.sequence_cpu_seconds_total += ThreadCpuSeconds() - cpu_taken;
+  }
+  QueueRelease(std::move(release));
+}
+
+void TransparencyLog::State::QueueRelease(std::shared_ptr<Release> release) {
+  const size_t n = release->callbacks.size();
+  std::unique_lock lock(release_mu);
+  release_room.wait(lock, [&] { return releasing < kMaxReleasing; });
+  ++releasing;
+  release->slices_left = (n + kReleaseSlice - 1) / kReleaseSlice;
+  for (size_t begin = 0; begin < n; begin += kReleaseSlice) {
+    release_tasks.push_back(ReleaseTask{release, begin, std::min(n, begin + kReleaseSlice)});
+  }
+  release_ready.notify_all();
+}
+
+void TransparencyLog::State::RunReleaser() {
+  pthread_setname_np(pthread_self(), "scitt-release");
+  std::unique_lock lock(release_mu);
+  for (;;) {
+    release_ready.wait(lock, [&] { return !release_tasks.empty() || sequencer_done; });
+    if (release_tasks.empty()) return;
+    ReleaseTask task = std::move(release_tasks.front());
+    release_tasks.pop_front();
+    lock.unlock();
+    Complete(*task.release, task.begin, task.end);
+    lock.lock();
+    if (--task.release->slices_left == 0) {
+      --releasing;
+      release_room.notify_one();
+    }
+    lock.unlock();
+    task.release.reset();  // the last slice frees the batch, not under the lock
+    lock.lock();
+  }
+}
+
+void TransparencyLog::State::Complete(Release& release, size_t begin, size_t end) {
   // Receipts: one signature (the head's) and each entry's own proof.
-  std::optional<Result<TreeHead>> latest;  // for entries that were already stored
-  std::vector<std::optional<Result<Bytes>>> new_receipts(entries.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Outcome& outcome = outcomes[i];
+  for (size_t i = begin; i < end; ++i) {
+    Outcome& outcome = release.outcomes[i];
     Result<Appended> result = outcome.error;
     switch (outcome.kind) {
       case Kind::kFailed:
         break;
       case Kind::kNew:
       case Kind::kDuplicateInBatch: {
-        if (!appended.ok()) {
-          result = appended.error();
+        if (!release.appended.ok()) {
+          result = release.appended.error();
           break;
         }
-        auto& receipt = new_receipts[outcome.new_entry];
-        if (!receipt) receipt = BuildReceipt(head, old_size + outcome.new_entry, batch_nodes);
-        if (!receipt->ok()) {
-          result = receipt->error();
+        auto receipt = BuildReceipt(release.head, outcome.index, *release.nodes);
+        if (!receipt.ok()) {
+          result = receipt.error();
           break;
         }
-        result = Appended{old_size + outcome.new_entry, outcome.kind == Kind::kDuplicateInBatch,
-                          **receipt};
+        result = Appended{outcome.index, outcome.kind == Kind::kDuplicateInBatch,
+                          std::move(*receipt)};
         break;
       }
       case Kind::kStored: {
-        if (!latest) latest = store->LatestTreeHead();
-        if (!latest->ok()) {
-          result = latest->error();
+        if (!release.latest->ok()) {
+          result = release.latest->error();
           break;
         }
-        auto receipt = BuildReceipt(**latest, outcome.index, store->nodes());
+        auto receipt = BuildReceipt(**release.latest, outcome.index, store->nodes());
         if (!receipt.ok()) {
           result = receipt.error();
           break;
@@ -471,7 +593,7 @@ void TransparencyLog::State::SequenceBatch(std::vector<Pending> batch) {
         break;
       }
     }
-    batch[i].done(std::move(result));
+    release.callbacks[i](std::move(result));
   }
 }
 

@@ -5,7 +5,9 @@
 // most max_batch_delay, appends them, makes the batch durable with one
 // LogStore::AppendBatch (one commit/fsync), signs the new tree head once
 // (receipt form, ES256 by default) and once as a C2SP checkpoint (Ed25519),
-// and only then completes every submission of the batch with its receipt.
+// and only then completes every submission of the batch with its receipt:
+// release threads build the receipts (each its own proof, under the one
+// signature) and run the callbacks while the sequencer takes the next batch.
 #pragma once
 
 #include <chrono>
@@ -55,6 +57,11 @@ struct LogStats {
   uint64_t entries = 0;
   uint64_t last_batch_size = 0;        // gauge
   double commit_seconds_total = 0;     // time spent in AppendBatch
+  // The sequencer's serial time: from taking a batch to handing its
+  // receipts to the release threads (duplicate checks, hashing, signing,
+  // the commit), not counting waits for those threads.
+  double sequence_seconds_total = 0;
+  double sequence_cpu_seconds_total = 0;  // the sequencer thread's CPU time in it
   uint64_t queue_length = 0;           // gauge: pending submissions
 };
 
@@ -80,8 +87,9 @@ class TransparencyLog {
   ~TransparencyLog();  // Stop()
 
   // Queues `entry` (its index is assigned here, and registered_at is set to
-  // the batch's clock()). `done` runs exactly once, on the sequencer thread,
-  // after the batch is durable and signed, or with the error that failed the
+  // the batch's clock()). `done` runs exactly once, on one of the log's
+  // release threads (the sequencer's, for a batch refused before its
+  // commit), after the batch is durable and signed, or with the error that failed the
   // batch (kIo from the store; its entries are then not in the log unless
   // the store later proves the commit happened, in which case a resubmission
   // completes with existed = true; kConflict when another writer appended to
@@ -90,15 +98,17 @@ class TransparencyLog {
   // entry whose signed content is already registered or queued (the same
   // statement, or another signature over the same content) completes with
   // that entry's index and existed = true, and is not appended.
-  // Callbacks of a batch run one after another and hold up the next batch:
-  // they must be quick (hand work to another thread) and must not wait for
+  // Callbacks run concurrently on the release threads (one per core, at
+  // most 8), while the sequencer goes on with the next batch; a slow one holds
+  // up the others of its slice and, two batches later, the sequencer: they
+  // must be quick (hand work to another thread) and must not wait for
   // another submission. After Stop(), `done` runs at once on the caller's
   // thread with the error.
   void Submit(LogEntry entry, Callback done);
 
   // Stops accepting (later Submit calls fail with kUnavailable-like
   // kInternal "log is stopping"), finishes the batch in flight and
-  // everything queued, then joins the sequencer. Idempotent. Called from a
+  // everything queued, then joins the log's threads. Idempotent. Called from a
   // callback it only stops accepting; the destructor joins.
   void Stop();
 

@@ -517,6 +517,60 @@ TEST_F(TransparencyLogTest, StopDrainsTheQueue) {
   log->Stop();  // idempotent
 }
 
+// One batch larger than a release slice, whose last submissions repeat its
+// first: each slice builds its receipts against the batch's one head, and a
+// duplicate in another slice gets its entry's index and a receipt for it.
+TEST_F(TransparencyLogTest, ReleaseThreadsCompleteALargeBatchWithItsDuplicates) {
+  auto log = OpenLog();
+  ASSERT_TRUE(SubmitAndWait(*log, "before").ok());  // receipts also need older nodes
+  log.reset();
+  options_.max_batch_delay = std::chrono::seconds(30);
+  options_.max_batch_size = 700;
+  log = OpenLog();
+  Completions completions(700);
+  std::mutex threads_mu;
+  std::set<std::thread::id> threads;
+  for (int i = 0; i < 700; ++i) {
+    auto slot = completions.Slot(i);
+    log->Submit(MakeEntry(Text(i < 600 ? i : i - 600)), [&, slot](Result<Appended> r) {
+      {
+        std::lock_guard lock(threads_mu);
+        threads.insert(std::this_thread::get_id());
+      }
+      slot(std::move(r));
+    });
+  }
+  completions.Wait();
+  for (int i = 0; i < 700; ++i) {
+    const Result<Appended>& r = completions[i];
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const int n = i < 600 ? i : i - 600;
+    EXPECT_EQ(r->index, static_cast<uint64_t>(n + 1));
+    EXPECT_EQ(r->existed, i >= 600);
+    auto verified = Verify(r->receipt, Text(n));
+    ASSERT_TRUE(verified.ok()) << i << ": " << verified.error().message;
+    EXPECT_EQ(verified->tree_size, 601u);
+  }
+  EXPECT_EQ(log->stats().batches, 1u);
+  EXPECT_GT(log->stats().sequence_seconds_total, 0.0);
+  EXPECT_FALSE(threads.contains(std::this_thread::get_id()));
+}
+
+// Stop() from a callback only asks (it runs on a release thread, which
+// Stop() would otherwise join); the destructor joins.
+TEST_F(TransparencyLogTest, StopFromACallbackDoesNotWaitForItself) {
+  auto log = OpenLog();
+  std::promise<void> stopped;
+  log->Submit(MakeEntry("alpha"), [&](Result<Appended> r) {
+    EXPECT_TRUE(r.ok());
+    log->Stop();
+    stopped.set_value();
+  });
+  ASSERT_EQ(stopped.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_FALSE(SubmitAndWait(*log, "beta").ok());
+  log.reset();
+}
+
 TEST_F(TransparencyLogTest, FailedAppendsFailTheirBatchAndTheLogGoesOn) {
   auto faulty_owned = std::make_unique<FaultyStore>(OpenStore());
   FaultyStore* faulty = faulty_owned.get();

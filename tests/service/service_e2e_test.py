@@ -316,7 +316,8 @@ def test_metrics(main):
     text = body.decode()
     assert status == 200
     for name in ("scitt_registrations_total", "scitt_refusals_total", "scitt_registration_seconds_bucket",
-                 "scitt_tree_size", "scitt_commit_seconds_total"):
+                 "scitt_tree_size", "scitt_commit_seconds_total",
+                 "scitt_sequence_seconds_total"):
         assert name in text, name
 
 

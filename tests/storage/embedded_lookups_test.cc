@@ -129,6 +129,13 @@ TEST(EmbeddedLookups, WaitInMemoryThenGoToTheLookupFileAtClose) {
   Batch again = RepeatingSignedContent(batches, 71);
   EXPECT_EQ(store->AppendBatch(again.entries, again.nodes, again.head).error().code,
             ErrorCode::kInvalidArgument);
+  // The keys of the lookup file reach the writer's filters at open: an entry
+  // hash it holds is refused too.
+  EXPECT_TRUE(store->Recover().ok());
+  again = batches.Next(2);
+  again.entries[1].entry_hash = crypto::Sha256(Statement(5));
+  EXPECT_EQ(store->AppendBatch(again.entries, again.nodes, again.head).error().code,
+            ErrorCode::kInvalidArgument);
 }
 
 // The lookup writer moves them every lookup_write_interval, and early when

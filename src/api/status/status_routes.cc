@@ -49,6 +49,7 @@ void GetMetrics(const StatusDeps& deps, const Request&, const Responder& respond
   metrics.SetGauge("scitt_batches_total", static_cast<double>(stats.batches));
   metrics.SetGauge("scitt_last_batch_size", static_cast<double>(stats.last_batch_size));
   metrics.SetGauge("scitt_commit_seconds_total", stats.commit_seconds_total);
+  metrics.SetGauge("scitt_sequence_seconds_total", stats.sequence_seconds_total);
   metrics.SetGauge("scitt_queue_length", static_cast<double>(stats.queue_length));
   metrics.SetGauge("scitt_pending_statement_bytes", static_cast<double>(deps.pipeline->pending_bytes()));
   for (const auto& [name, pool] : {std::pair{"checks", deps.checks}, std::pair{"reads", deps.reads}}) {
@@ -84,6 +85,8 @@ void DescribeServiceMetrics(http::Metrics& metrics) {
   metrics.Describe("scitt_batches_total", "gauge", "Batches committed since start");
   metrics.Describe("scitt_last_batch_size", "gauge", "Entries in the last batch");
   metrics.Describe("scitt_commit_seconds_total", "gauge", "Time spent making batches durable (fsync/commit)");
+  metrics.Describe("scitt_sequence_seconds_total", "gauge",
+                   "The sequencer's serial time: from taking a batch to handing its receipts on, the commit included");
   metrics.Describe("scitt_queue_length", "gauge", "Statements waiting for a batch");
   metrics.Describe("scitt_pending_statement_bytes", "gauge", "Bytes of accepted statements not yet answered");
   metrics.Describe("scitt_worker_queue_length", "gauge", "Requests waiting for a worker, by pool");

@@ -105,6 +105,7 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
     // duplicate check and every reader need all the entries there.
     if (s.lookup_writer.get() == nullptr) SCITT_RETURN_IF_ERROR(s.OpenLookupsForWriting());
     SCITT_RETURN_IF_ERROR(s.CatchUpLookups(committed));
+    SCITT_RETURN_IF_ERROR(s.FillKeyFilters(committed));
   }
 
   s.size.store(committed, std::memory_order_release);

@@ -1,6 +1,10 @@
 #include "storage/embedded/file_io.h"
 
 #include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <climits>
 
 #include <system_error>
 #include <thread>
@@ -28,6 +32,37 @@ Status WriteAt(int fd, ByteView data, uint64_t offset, const std::string& name) 
     }
     data = data.subspan(static_cast<size_t>(n));
     offset += static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status WriteAllAt(int fd, std::span<const ByteView> pieces, uint64_t offset,
+                  const std::string& name) {
+  std::vector<iovec> iov;
+  iov.reserve(std::min<size_t>(pieces.size(), IOV_MAX));
+  size_t next = 0;  // first piece not yet in `iov`
+  while (next < pieces.size() || !iov.empty()) {
+    while (iov.size() < IOV_MAX && next < pieces.size()) {
+      const ByteView piece = pieces[next++];
+      if (piece.empty()) continue;
+      iov.push_back(iovec{const_cast<uint8_t*>(piece.data()), piece.size()});
+    }
+    if (iov.empty()) break;
+    const ssize_t n = ::pwritev(fd, iov.data(), static_cast<int>(iov.size()),
+                                static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("writing " + name);
+    }
+    offset += static_cast<uint64_t>(n);
+    // Drop what was written; a short write leaves part of a piece.
+    size_t written = static_cast<size_t>(n), done = 0;
+    while (done < iov.size() && written >= iov[done].iov_len) written -= iov[done++].iov_len;
+    iov.erase(iov.begin(), iov.begin() + static_cast<ptrdiff_t>(done));
+    if (!iov.empty() && written > 0) {
+      iov[0].iov_base = static_cast<uint8_t*>(iov[0].iov_base) + written;
+      iov[0].iov_len -= written;
+    }
   }
   return Status::Ok();
 }

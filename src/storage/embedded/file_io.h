@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,10 @@ class Fd {
 
 // pwrite of all of `data` at `offset`.
 Status WriteAt(int fd, ByteView data, uint64_t offset, const std::string& name);
+// pwritev of all of `pieces`, back to back from `offset`: a batch's
+// statements reach the file without first being copied into one buffer.
+Status WriteAllAt(int fd, std::span<const ByteView> pieces, uint64_t offset,
+                  const std::string& name);
 
 // pread of exactly `size` bytes at `offset`; a file that ends first is an
 // error. `name()` makes the error message and is only called on failure:

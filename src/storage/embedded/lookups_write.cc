@@ -4,6 +4,7 @@
 // yet. Opening, catching up and upgrading; the lookup writer thread; the
 // writer's duplicate checks. The reads are in lookups_read.cc.
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -279,6 +280,31 @@ Status EmbeddedStore::State::UpgradeToVersion3(int64_t version) {
   return writer.Exec("COMMIT");
 }
 
+Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
+  // Room for the log to grow by a quarter before a second generation.
+  entry_hash_filter = DigestFilter(committed + committed / 4);
+  signed_content_filter = DigestFilter(committed + committed / 4);
+  sqlite3* db = lookup_reader.get();
+  SCITT_RETURN_IF_ERROR(lookup_reader.Exec("BEGIN"));
+  auto fill = [&]() -> Status {
+    for (auto [sql, filter] : {std::pair{"SELECT hash, idx FROM by_entry_hash", &entry_hash_filter},
+                               {"SELECT hash, idx FROM by_signed_content", &signed_content_filter}}) {
+      SCITT_ASSIGN_OR_RETURN(Statement scan, Statement::Prepare(db, sql));
+      Query q(scan);
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW) {
+        SCITT_ASSIGN_OR_RETURN(const crypto::Sha256Digest key, DigestAt(q, 0, static_cast<uint64_t>(q.IntAt(1))));
+        filter->Add(key);
+      }
+      if (rc != SQLITE_DONE) return SqliteError(db, "reading the lookups");
+    }
+    return Status::Ok();
+  };
+  Status filled = fill();
+  (void)lookup_reader.Exec("COMMIT");
+  return filled;
+}
+
 // ---------------------------------------------------------------- the lookup writer
 
 void EmbeddedStore::State::StartLookupWriter() {
@@ -296,7 +322,19 @@ void EmbeddedStore::State::StopLookupWriter() {
 }
 
 void EmbeddedStore::State::LookupWriterLoop() {
+  pthread_setname_np(pthread_self(), "scitt-lookups");
   const size_t early = WriteEarlyAt();
+  // The next back of `recent`, with room for the rows that make a write
+  // early, made here: growing it on the writer's path cost the sequencer
+  // rehashes.
+  auto reserved = [early] {
+    RecentLookups lookups;
+    lookups.rows.reserve(early);
+    lookups.entry_hashes.reserve(early);
+    lookups.signed_contents.reserve(early);
+    return lookups;
+  };
+  RecentLookups spare = reserved();
   std::unique_lock lock(lookups_mu);
   for (;;) {
     // Rows wait up to lookup_write_interval: the longer, the more of them
@@ -311,7 +349,7 @@ void EmbeddedStore::State::LookupWriterLoop() {
       continue;
     }
     if (!writing) {
-      recent.emplace_back();  // the writer adds to the new back meanwhile
+      recent.push_back(std::move(spare));  // the writer adds to the new back meanwhile
       writing = true;
     }
     const RecentLookups& rows = recent.front();  // only the back changes
@@ -331,6 +369,7 @@ void EmbeddedStore::State::LookupWriterLoop() {
       lookups_cv.notify_all();
       lock.unlock();  // freeing the maps takes a while: not under the lock
       done = RecentLookups();
+      spare = reserved();
       lock.lock();
     } else {
       // Kept in memory and tried again: every lookup still finds them, and
@@ -401,19 +440,25 @@ Status EmbeddedStore::State::CheckNewKeys(std::span<const LookupRow> rows) {
   std::vector<crypto::Sha256Digest> entry_hashes, signed_contents;
   entry_hashes.reserve(rows.size());
   signed_contents.reserve(rows.size());
-  DigestIndex batch_hashes, batch_contents;
   auto repeats = [](const LookupRow& row, const char* what, uint64_t earlier, const char* where) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "append: entry " + std::to_string(row.index) + " repeats the " + what +
                          " of entry " + std::to_string(earlier) + where);
   };
+  // Repeats within the batch: sorted (key, position), equal neighbours.
+  for (auto [key_of, what] :
+       {std::pair{&LookupRow::entry_hash, "entry hash"}, {&LookupRow::signed_content, "signed content"}}) {
+    std::vector<std::pair<crypto::Sha256Digest, size_t>> sorted;
+    sorted.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) sorted.emplace_back(rows[i].*key_of, i);
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 1; i < sorted.size(); ++i) {
+      if (sorted[i].first == sorted[i - 1].first) {
+        return repeats(rows[sorted[i].second], what, rows[sorted[i - 1].second].index, " of the batch");
+      }
+    }
+  }
   for (const LookupRow& row : rows) {
-    if (auto [it, fresh] = batch_hashes.emplace(row.entry_hash, row.index); !fresh) {
-      return repeats(row, "entry hash", it->second, " of the batch");
-    }
-    if (auto [it, fresh] = batch_contents.emplace(row.signed_content, row.index); !fresh) {
-      return repeats(row, "signed content", it->second, " of the batch");
-    }
     entry_hashes.push_back(row.entry_hash);
     signed_contents.push_back(row.signed_content);
   }
@@ -435,9 +480,12 @@ Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::State::FindForAppend
     const std::unordered_set<crypto::Sha256Digest, DigestHasher>* known_absent_keys) {
   std::vector<std::optional<uint64_t>> found(keys.size());
   std::vector<size_t> look_further;
+  const DigestFilter& filter =
+      lookup == Lookup::kEntryHash ? entry_hash_filter : signed_content_filter;
   {
     std::lock_guard lock(lookups_mu);
     for (size_t i = 0; i < keys.size(); ++i) {
+      if (!filter.MayContain(keys[i])) continue;  // in no entry
       for (const RecentLookups& generation : recent) {
         const DigestIndex& index = lookup == Lookup::kEntryHash ? generation.entry_hashes
                                                                 : generation.signed_contents;

@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "storage/embedded/digest_filter.h"
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/file_io.h"
 #include "storage/embedded/format.h"
@@ -165,6 +166,9 @@ struct EmbeddedStore::State {
   // computed from the statements, unless `signed_contents_copied`: an
   // upgrade from format 2 copied them).
   Status CatchUpLookups(uint64_t committed, bool signed_contents_copied = false);
+  // Read-write, after CatchUpLookups: every key of lookup.sqlite (then the
+  // whole log) into the writer's filters.
+  Status FillKeyFilters(uint64_t committed);
   // Read-write: starts the lookup writer thread, once Open() is done.
   void StartLookupWriter();
   // Read-write: writes what is in memory and stops the lookup writer.
@@ -225,6 +229,9 @@ struct EmbeddedStore::State {
   // check need not read them again (only this writer appends, and it checks
   // `recent` anyway).
   std::unordered_set<crypto::Sha256Digest, embedded::DigestHasher> known_absent;
+  // Every key of the log, both kinds, added at each commit: a key they do
+  // not hold is in neither `recent` nor lookup.sqlite.
+  embedded::DigestFilter entry_hash_filter, signed_content_filter;
   uint64_t statements_end = 0;  // committed length of the statements file
   // When the node files were last synced; empty until the first batch after
   // Open, which always syncs (the rule never depends on the clock's epoch).
