@@ -36,6 +36,10 @@ Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, cons
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   auto kid = key.public_key().Thumbprint();
+  // Every run's statements differ from the last run's: the log registers a
+  // signed content once, so a second run against the same service (as
+  // bench/scale.sh does, chunk after chunk) would otherwise only repeat it.
+  const uint64_t run = std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
@@ -65,6 +69,7 @@ Result<std::vector<Bytes>> PresignStatements(const crypto::PrivateKey& key, cons
         content.protected_map = cbor::Value::FromMap(std::move(headers));
         Bytes payload(size, 0);
         for (size_t j = 0; j < size; ++j) payload[j] = static_cast<uint8_t>((i * 131 + j * 7) & 0xff);
+        std::memcpy(payload.data(), &run, std::min(size, sizeof(run)));
         content.payload = payload;
         auto signed_statement = cose::SignSign1(content, key);
         if (!signed_statement.ok()) { failed = true; return; }
