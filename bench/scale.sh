@@ -15,6 +15,9 @@ PORT=${PORT:-18200}
 WORK=$(mktemp -d)
 DATA=$WORK/data
 URL=http://127.0.0.1:$PORT
+PID=
+# A failed step must not leave the service holding the port for the next run.
+trap 'kill $PID 2>/dev/null || true' EXIT
 cd "$WORK"
 "$SCITT" key generate --alg ES256 --out bench.pem >/dev/null
 "$SCITT" key export bench.pem --format jwks --out bench.json

@@ -284,8 +284,12 @@ Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
   // Room for the log to grow by a quarter before a second generation.
   entry_hash_filter = DigestFilter(committed + committed / 4);
   signed_content_filter = DigestFilter(committed + committed / 4);
-  sqlite3* db = lookup_reader.get();
-  SCITT_RETURN_IF_ERROR(lookup_reader.Exec("BEGIN"));
+  // A connection of its own: the scan must not fill the writer's lookup
+  // cache (64 MiB) with pages its duplicate checks will rarely read.
+  SCITT_ASSIGN_OR_RETURN(Connection scan_conn, Connection::Open(Path(kLookupFile)));
+  SCITT_RETURN_IF_ERROR(scan_conn.Exec("PRAGMA query_only = 1"));
+  sqlite3* db = scan_conn.get();
+  SCITT_RETURN_IF_ERROR(scan_conn.Exec("BEGIN"));
   auto fill = [&]() -> Status {
     for (auto [sql, filter] : {std::pair{"SELECT hash, idx FROM by_entry_hash", &entry_hash_filter},
                                {"SELECT hash, idx FROM by_signed_content", &signed_content_filter}}) {
@@ -301,7 +305,7 @@ Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
     return Status::Ok();
   };
   Status filled = fill();
-  (void)lookup_reader.Exec("COMMIT");
+  (void)scan_conn.Exec("COMMIT");
   return filled;
 }
 
