@@ -14,6 +14,8 @@
 namespace scitt::storage {
 namespace {
 
+// Batches from this size write their files beside the row inserts.
+constexpr size_t kParallelWriteEntries = 256;
 // Most statement bytes Entries() reads in one piece.
 constexpr uint64_t kMaxEntriesReadBytes = 16 << 20;
 
@@ -232,12 +234,18 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
     }
     return sync_nodes ? s.RecordNodesSynced(new_size) : Status::Ok();
   };
-  // The files on a thread of their own while the rows go in: the commit
-  // below needs both, and neither needs the other.
+  // The files on a thread of their own while the rows go in, when the batch
+  // is large enough to pay for the thread: the commit below needs both, and
+  // neither needs the other.
   Status files_written = Status::Ok();
-  std::thread files_thread([&] { files_written = write_files(); });
-  Status written = insert_rows();
-  files_thread.join();
+  std::thread files_thread;
+  if (entries.size() >= kParallelWriteEntries) {
+    files_thread = std::thread([&] { files_written = write_files(); });
+  } else {
+    files_written = write_files();
+  }
+  Status written = files_written.ok() ? insert_rows() : Status::Ok();
+  if (files_thread.joinable()) files_thread.join();
   if (written.ok()) written = files_written;
   if (!written.ok()) {
     roll_back();
