@@ -24,16 +24,7 @@ Fd::~Fd() {
 }
 
 Status WriteAt(int fd, ByteView data, uint64_t offset, const std::string& name) {
-  while (!data.empty()) {
-    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("writing " + name);
-    }
-    data = data.subspan(static_cast<size_t>(n));
-    offset += static_cast<uint64_t>(n);
-  }
-  return Status::Ok();
+  return WriteAllAt(fd, std::span<const ByteView>(&data, 1), offset, name);
 }
 
 Status WriteAllAt(int fd, std::span<const ByteView> pieces, uint64_t offset,

@@ -187,12 +187,7 @@ Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::FindEntriesToAppend(
   State& s = *state_;
   if (s.read_only) return s.ReadOnly("looking up entries to append");
   std::lock_guard write_lock(s.write_mu);
-  SCITT_ASSIGN_OR_RETURN(auto found, s.FindForAppend(Lookup::kSignedContent, signed_contents));
-  s.known_absent.clear();
-  for (size_t i = 0; i < found.size(); ++i) {
-    if (!found[i]) s.known_absent.insert(signed_contents[i]);
-  }
-  return found;
+  return s.FindForAppend(Lookup::kSignedContent, signed_contents);
 }
 
 Result<log::LookupCounts> EmbeddedStore::CountLookups() const {

@@ -468,8 +468,7 @@ Status EmbeddedStore::State::CheckNewKeys(std::span<const LookupRow> rows) {
   }
   SCITT_ASSIGN_OR_RETURN(auto hashes_found, FindForAppend(Lookup::kEntryHash, entry_hashes));
   SCITT_ASSIGN_OR_RETURN(auto contents_found,
-                         FindForAppend(Lookup::kSignedContent, signed_contents, &known_absent));
-  known_absent.clear();
+                         FindForAppend(Lookup::kSignedContent, signed_contents));
   for (size_t i = 0; i < rows.size(); ++i) {
     if (hashes_found[i]) return repeats(rows[i], "entry hash", *hashes_found[i], " in the log");
     if (contents_found[i]) {
@@ -480,8 +479,7 @@ Status EmbeddedStore::State::CheckNewKeys(std::span<const LookupRow> rows) {
 }
 
 Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::State::FindForAppend(
-    Lookup lookup, std::span<const crypto::Sha256Digest> keys,
-    const std::unordered_set<crypto::Sha256Digest, DigestHasher>* known_absent_keys) {
+    Lookup lookup, std::span<const crypto::Sha256Digest> keys) {
   std::vector<std::optional<uint64_t>> found(keys.size());
   std::vector<size_t> look_further;
   const DigestFilter& filter =
@@ -498,9 +496,7 @@ Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::State::FindForAppend
           break;
         }
       }
-      if (!found[i] && (known_absent_keys == nullptr || !known_absent_keys->contains(keys[i]))) {
-        look_further.push_back(i);
-      }
+      if (!found[i]) look_further.push_back(i);
     }
   }
   // Then lookup.sqlite: a row leaves `recent` only once it is there.

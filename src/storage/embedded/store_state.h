@@ -19,7 +19,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "storage/embedded/digest_filter.h"
@@ -187,12 +186,10 @@ struct EmbeddedStore::State {
   // (LogStore::AppendBatch: both are unique).
   Status CheckNewKeys(std::span<const LookupRow> rows);
   // Writer, before a batch: the index of each key (of kind `lookup`) that is
-  // in the log, on the writer's own connection.
-  // Keys in `known_absent_keys` are looked up in `recent` only.
+  // in the log, on the writer's own connection; keys the filters rule out
+  // are not looked up.
   Result<std::vector<std::optional<uint64_t>>> FindForAppend(
-      embedded::Lookup lookup, std::span<const crypto::Sha256Digest> keys,
-      const std::unordered_set<crypto::Sha256Digest, embedded::DigestHasher>* known_absent_keys =
-          nullptr);
+      embedded::Lookup lookup, std::span<const crypto::Sha256Digest> keys);
   // Read-only, format 3: settles, once, what answers lookups: lookup.sqlite
   // (read_only_lookup_path) up to `covered`, and `recent` beyond.
   Status LoadReadOnlyLookups();
@@ -225,10 +222,6 @@ struct EmbeddedStore::State {
   // cache than a reader's keeps the pages they touch.
   embedded::Connection lookup_reader;
   embedded::Statement find_entry_hash_for_append, find_signed_content_for_append;
-  // Signed contents FindEntriesToAppend found in no entry: the next batch's
-  // check need not read them again (only this writer appends, and it checks
-  // `recent` anyway).
-  std::unordered_set<crypto::Sha256Digest, embedded::DigestHasher> known_absent;
   // Every key of the log, both kinds, added at each commit: a key they do
   // not hold is in neither `recent` nor lookup.sqlite.
   embedded::DigestFilter entry_hash_filter, signed_content_filter;
