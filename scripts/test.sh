@@ -24,17 +24,35 @@ count() {  # adds a ctest log's totals to the running sums
   passed=$((passed + ${total:-0} - ${fail:-0}))
   failed=$((failed + ${fail:-0}))
 }
+# Runs a build tree's tests. What fails is run once more, alone: a test that
+# then passes counts as passed but is named FLAKY at the end with its first
+# output, so it is seen and fixed, not hidden; one that fails again fails.
+run_tests() {
+  local dir=$1
+  rm -f "$dir/ctest-rerun.log"
+  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" 2>&1 | tee "$dir/ctest.log" || true
+  count "$dir/ctest.log"
+  if grep -q "The following tests FAILED" "$dir/ctest.log"; then
+    echo "== $dir: running what failed once more"
+    ctest --test-dir "$dir" --rerun-failed --output-on-failure 2>&1 | tee "$dir/ctest-rerun.log" || true
+    local line again
+    line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$dir/ctest-rerun.log" | tail -1 || true)
+    if [[ -n $line ]]; then
+      again=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
+      local recovered=$(($(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line") - again))
+      passed=$((passed + recovered))
+      failed=$((failed - recovered))
+    fi
+  fi
+}
 
 echo "== Release build and tests"
 bash scripts/build.sh release
-ctest --test-dir build --output-on-failure -j "$(nproc)" 2>&1 | tee build/ctest.log || true
-count build/ctest.log
+run_tests build
 
 echo "== ASan+UBSan build and tests"
 bash scripts/build.sh asan
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$(nproc)" 2>&1 | tee build-asan/ctest.log || true
-count build-asan/ctest.log
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan
 
 echo "== Fuzz targets, ${FUZZ_SECONDS}s each"
 for fuzzer in build-asan/fuzz/*_fuzzer; do
@@ -56,5 +74,23 @@ for fuzzer in build-asan/fuzz/*_fuzzer; do
   rm -rf "$corpus"
 done
 
+# The CI keeps only the end of this output: name what failed there, with the
+# output ctest printed for it, so a failure can be read from the tail alone.
+failed_output() {  # the output of test $2 in ctest log $1
+  awk -v n="$2" 'index($0, "Test #") && index($0, ": " n " ") {p=1}
+    p && s && NR > s && /^ *Start [0-9]+:|^[0-9]+\/[0-9]+ Test +#/ {exit}
+    p {if (!s) s = NR; print}' "$1" | tail -60
+}
+failed_names() {  # the tests ctest log $1 lists as failed
+  sed -n '/The following tests FAILED/,$p' "$1" 2>/dev/null |
+    sed -nE 's/^[[:space:]]*[0-9]+ - ([^ ]+) .*/\1/p'
+}
+for dir in build build-asan; do
+  again=$(failed_names "$dir/ctest-rerun.log")
+  for name in $(failed_names "$dir/ctest.log"); do
+    if grep -qxF "$name" <<<"$again"; then echo "== FAILED in $dir: $name"; else echo "== FLAKY in $dir (passed when run again): $name"; fi
+    failed_output "$dir/ctest.log" "$name"
+  done
+done
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]
