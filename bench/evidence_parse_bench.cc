@@ -6,6 +6,8 @@
 //   build/bench/evidence_parse_bench spdx 100        # a generated 100 MB SPDX 2.3 document
 //   build/bench/evidence_parse_bench FILE CONTENT-TYPE
 //
+// A last argument "edges" parses as the indexer does (GraphParts::kEdges).
+//
 // The generated documents are shaped like bench/evidence_corpus.py's: a
 // distinct purl, name and version a package and a dependency tree of
 // fan-out 4 (CycloneDX: about 150 bytes a package; SPDX: about 330).
@@ -80,10 +82,11 @@ std::string Spdx(size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: evidence_parse_bench cyclonedx|spdx MEGABYTES | FILE CONTENT-TYPE\n";
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "edges")) {
+    std::cerr << "usage: evidence_parse_bench cyclonedx|spdx MEGABYTES | FILE CONTENT-TYPE [edges]\n";
     return 2;
   }
+  const auto parts = argc == 4 ? scitt::evidence::GraphParts::kEdges : scitt::evidence::GraphParts::kNodesAndEdges;
   const std::string what = argv[1];
   std::string document;
   std::string content_type;
@@ -100,7 +103,7 @@ int main(int argc, char** argv) {
   std::ofstream("/proc/self/clear_refs") << "5";
   const long before = StatusKib("VmRSS");
   const auto start = std::chrono::steady_clock::now();
-  auto parsed = Parse(content_type, scitt::AsBytes(document));
+  auto parsed = Parse(content_type, scitt::AsBytes(document), parts);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const long peak = StatusKib("VmHWM");
   if (!parsed.ok()) {

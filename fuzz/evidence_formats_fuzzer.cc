@@ -1,7 +1,8 @@
 // Evidence documents as pushed in statements (evidence/formats/parse.h): the
 // first byte picks the content type. Whatever parses must give a graph whose
 // edges join its own nodes and that stays within the documented bounds, and
-// whose licence expressions are canonical.
+// whose licence expressions are canonical; parsed as the indexer does
+// (GraphParts::kEdges), the same outcome and the same edges without nodes.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -24,11 +25,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       kGenericXml};
   constexpr size_t kTypeCount = sizeof(kTypes) / sizeof(kTypes[0]);
   const std::string_view content_type = kTypes[data[0] % kTypeCount];
-  auto document = Parse(content_type, scitt::ByteView(data + 1, size - 1));
+  const scitt::ByteView bytes(data + 1, size - 1);
+  auto document = Parse(content_type, bytes);
+  auto edges_only = Parse(content_type, bytes, GraphParts::kEdges);
+  if (document.ok() != edges_only.ok()) __builtin_trap();
   if (!document.ok()) {
     if (document.error().message.empty()) __builtin_trap();
+    if (document.error().message != edges_only.error().message) __builtin_trap();
     return 0;
   }
+  if (!edges_only->nodes.empty() || edges_only->edges.size() != document->edges.size()) __builtin_trap();
+  for (size_t i = 0; i < document->edges.size(); ++i) {
+    const Edge& a = document->edges[i];
+    const Edge& b = edges_only->edges[i];
+    if (a.kind != b.kind || a.from != b.from || a.to != b.to || a.attributes != b.attributes) __builtin_trap();
+  }
+  if (document->declared != edges_only->declared) __builtin_trap();
   if (document->nodes.size() > kMaxNodes || document->edges.size() > kMaxEdges) __builtin_trap();
   std::set<std::string> ids;
   for (const Node& node : document->nodes) {

@@ -177,7 +177,7 @@ Result<nlohmann::json> AppraiseBundle(const AppraiseOptions& opts, const std::st
     log_entry.index = entry;
     log_entry.statement = item.statement.RegisteredForm();
     log_entry.registered_at = item.receipt.issued_at.value_or(0);
-    if (auto described = evidence::DescribeStatement(log_entry)) indexed.push_back(std::move(*described));
+    if (auto described = evidence::DescribeStatement(std::move(log_entry))) indexed.push_back(std::move(*described));
     next = entry + 1;
   }
   char pattern[] = "/tmp/scitt-bundle-XXXXXX";

@@ -65,7 +65,7 @@ Result<std::string> CheckEntry(const ClientFlags& client, const std::vector<cose
   log::LogEntry entry;
   entry.index = index;
   entry.statement = std::move(statement_bytes);
-  const auto described = evidence::DescribeStatement(entry);
+  const auto described = evidence::DescribeStatement(std::move(entry));
   std::set<EdgeKey> derived;
   if (described) {
     for (const evidence::IndexedEdge& edge : described->edges) derived.emplace(edge.kind, edge.from, edge.to);

@@ -55,18 +55,18 @@ std::string GlobalId(std::string id, const IndexedStatement& statement) {
 // The payload's edges into `out` (or why there are none). A content type
 // no parser reads is not an error: most statements carry other things.
 void IndexPayload(ByteView payload, const std::string& content_type, IndexedStatement& out) {
-  auto document = Parse(content_type, payload);
+  auto document = Parse(content_type, payload, GraphParts::kEdges);
   if (!document.ok()) {
     if (document.error().code != ErrorCode::kUnsupported) out.indexing_error = document.error().message;
     return;
   }
   out.format = std::string(DocumentFormatName(document->format));
-  // The index keeps the edges only. The nodes go first and each edge's
+  // The index keeps the edges only (so the parse kept no nodes). Each edge's
   // strings move into its IndexedEdge, so that a large document's graph is
-  // not held twice (a 100 MB SBOM's is about 1 GB in memory).
-  document->nodes = {};
+  // not held twice.
   out.edges.reserve(document->edges.size());
-  for (Edge& edge : document->edges) {
+  for (; !document->edges.empty(); document->edges.pop_front()) {
+    Edge& edge = document->edges.front();
     std::string attributes = nlohmann::json(std::exchange(edge.attributes, {}))
                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out.edges.push_back(IndexedEdge{std::string(EdgeKindName(edge.kind)),
@@ -77,8 +77,8 @@ void IndexPayload(ByteView payload, const std::string& content_type, IndexedStat
 
 }  // namespace
 
-std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, const Preimages* preimages) {
-  auto statement = cose::Sign1::Parse(entry.statement);
+std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Preimages* preimages) {
+  auto statement = cose::Sign1::Parse(std::move(entry.statement));
   if (!statement.ok()) return std::nullopt;
   IndexedStatement out;
   out.entry = entry.index;
@@ -155,8 +155,9 @@ Status StatementIndexer::Prepare() {
   return store_.Reset(wanted);
 }
 
-Status StatementIndexer::Consume(const log::LogEntry& entry) {
-  auto described = DescribeStatement(entry, preimages_);
+Status StatementIndexer::Consume(log::LogEntry entry) {
+  const uint64_t index = entry.index;
+  auto described = DescribeStatement(std::move(entry), preimages_);
   if (!described) return Status::Ok();
   for (const auto* field : {&described->subject, &described->subject_digest, &described->issuer,
                             &described->content_type, &described->indexing_error}) {
@@ -167,7 +168,7 @@ Status StatementIndexer::Consume(const log::LogEntry& entry) {
   }
   pending_.push_back(std::move(*described));
   // Claims are as long as their issuers made them: a bound in bytes too.
-  if (pending_bytes_ >= kMaxPendingBytes) return SaveCursor(entry.index + 1);
+  if (pending_bytes_ >= kMaxPendingBytes) return SaveCursor(index + 1);
   return Status::Ok();
 }
 

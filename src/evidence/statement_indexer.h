@@ -23,7 +23,8 @@ namespace scitt::evidence {
 // in the log; for one that is not (fails to parse), nullopt: nothing to
 // index. A payload that breaks its format is recorded as an indexing error.
 // A hash envelope's preimage is read through `preimages` (null: none is).
-std::optional<IndexedStatement> DescribeStatement(const log::LogEntry& entry, const Preimages* preimages = nullptr);
+// The statement's bytes are parsed where they are (taken, not copied).
+std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Preimages* preimages = nullptr);
 
 class StatementIndexer final : public log::EntryConsumer {
  public:
@@ -59,7 +60,7 @@ class StatementIndexer final : public log::EntryConsumer {
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
 
   Result<uint64_t> Cursor() override { return store_.IndexedSize(); }
-  Status Consume(const log::LogEntry& entry) override;
+  Status Consume(log::LogEntry entry) override;
   // Writes what was consumed since the last save, with the cursor.
   Status SaveCursor(uint64_t next) override;
 

@@ -49,8 +49,8 @@ Result<uint64_t> LogFollower::CatchUp(uint64_t next, uint64_t size) {
     // Read together (LogStore::Entries): one store read per chunk.
     const uint64_t count = std::min<uint64_t>(size - next, options_.entries_per_read);
     SCITT_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, log_.store().Entries(next, count));
-    for (const LogEntry& entry : entries) {
-      SCITT_RETURN_IF_ERROR(consumer_.Consume(entry));
+    for (LogEntry& entry : entries) {
+      SCITT_RETURN_IF_ERROR(consumer_.Consume(std::move(entry)));
       ++next;
       if (next - saved_ >= options_.entries_per_save) SCITT_RETURN_IF_ERROR(Save(next));
     }

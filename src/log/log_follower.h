@@ -31,8 +31,10 @@ class EntryConsumer {
   // `size` without reading them.
   virtual bool Wants(uint64_t size) { return true; }
   // Consumes one entry (the registered statement and what the log records
-  // of it). An error stops the run; the entry is offered again later.
-  virtual Status Consume(const LogEntry& entry) = 0;
+  // of it), which is the consumer's to keep: a statement may be hundreds
+  // of megabytes, and the follower holds no copy. An error stops the run;
+  // the entry is read and offered again later.
+  virtual Status Consume(LogEntry entry) = 0;
   // Durably records that every entry below `next` is consumed (or passed
   // over).
   virtual Status SaveCursor(uint64_t next) = 0;

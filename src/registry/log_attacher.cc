@@ -10,10 +10,10 @@ bool LogAttacher::Wants(uint64_t) {
   return !holds.ok() || *holds;  // on an error, read the entries (and fail there)
 }
 
-Status LogAttacher::Consume(const log::LogEntry& entry) {
+Status LogAttacher::Consume(log::LogEntry entry) {
   std::lock_guard lock(mu_);
   // Not every entry is about an OCI manifest (a purl, a URI): those pass.
-  auto statement = cose::Sign1::Parse(entry.statement);
+  auto statement = cose::Sign1::Parse(std::move(entry.statement));  // taken, not copied
   if (!statement.ok()) return Status::Ok();
   const cose::HeaderMap& headers = statement->protected_headers();
   if (!headers.cwt || !headers.cwt->sub) return Status::Ok();
@@ -36,7 +36,7 @@ Status LogAttacher::Consume(const log::LogEntry& entry) {
     }
     const Descriptor described{target->media_type, target->digest, static_cast<int64_t>(target->size),
                                std::nullopt, {}, {}};
-    auto attached = registry_.AttachLoggedStatement(repository, described, entry.statement, annotations,
+    auto attached = registry_.AttachLoggedStatement(repository, described, statement->encoded(), annotations,
                                                     entry.index, entry.entry_hash, *receipt);
     if (!attached.ok()) {
       return MakeError(ErrorCode::kIo, "attaching entry " + std::to_string(entry.index) + " in " + repository +

@@ -35,7 +35,7 @@ class LogAttacher final : public log::EntryConsumer {
   // Also called when a manifest is pushed, for the statements about it
   // registered before (service.cc): one call at a time, so that an entry is
   // attached once, with one receipt.
-  Status Consume(const log::LogEntry& entry) override;
+  Status Consume(log::LogEntry entry) override;
   Status SaveCursor(uint64_t next) override { return store_.SaveFollowerCursor(kFollower, next); }
 
  private:

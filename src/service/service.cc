@@ -192,7 +192,7 @@ struct Service::Impl {
       }
       for (const evidence::IndexedStatement& statement : page->statements) {
         auto entry = log->store().Entry(statement.entry);
-        Status attached = entry.ok() ? attacher->Consume(*entry) : Status(entry.error());
+        Status attached = entry.ok() ? attacher->Consume(std::move(*entry)) : Status(entry.error());
         if (!attached.ok()) {
           logging::Write(logging::Level::kError, "attaching an earlier statement failed",
                          {{"entry", statement.entry}, {"error", attached.error().message}});

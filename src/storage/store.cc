@@ -118,7 +118,7 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
     for (uint64_t start = 0; start < size; start += kChunk) {
       const uint64_t count = std::min(kChunk, size - start);
       SCITT_ASSIGN_OR_RETURN(std::vector<log::LogEntry> entries, log->Entries(start, count));
-      for (const log::LogEntry& entry : entries) SCITT_RETURN_IF_ERROR(indexer.Consume(entry));
+      for (log::LogEntry& entry : entries) SCITT_RETURN_IF_ERROR(indexer.Consume(std::move(entry)));
       SCITT_RETURN_IF_ERROR(indexer.SaveCursor(start + count));
       out.entries = start + count;
       if (progress) progress(out.entries);

@@ -204,7 +204,7 @@ TEST(EvidenceCycloneDxXml, SameGraphAsJsonForEveryFeature) {
   ASSERT_NE(nested, nullptr);
   EXPECT_EQ(nested->attributes.at("direct"), "true");
   auto& edges = from_xml->edges;
-  edges.erase(edges.begin() + (nested - edges.data()));
+  edges.erase(std::find_if(edges.begin(), edges.end(), [&](const Edge& edge) { return &edge == nested; }));
   ExpectSameGraph(from_xml, from_json);
 
   EXPECT_EQ(graph.Declared("components"), 3u);

@@ -20,10 +20,35 @@
 
 namespace scitt::evidence {
 
+// Parsed as the indexer parses (GraphParts::kEdges): no nodes, and the
+// same outcome, edges and counts as `full`.
+inline void ExpectSameEdgesOnly(std::string_view content_type, ByteView bytes,
+                                const Result<EvidenceDocument>& full) {
+  const auto edges_only = Parse(content_type, bytes, GraphParts::kEdges);
+  ASSERT_EQ(edges_only.ok(), full.ok());
+  if (!full.ok()) {
+    EXPECT_EQ(edges_only.error().message, full.error().message);
+    return;
+  }
+  EXPECT_TRUE(edges_only->nodes.empty());
+  ASSERT_EQ(edges_only->edges.size(), full->edges.size());
+  for (size_t i = 0; i < full->edges.size(); ++i) {
+    const Edge& a = full->edges[i];
+    const Edge& b = edges_only->edges[i];
+    EXPECT_TRUE(a.kind == b.kind && a.from == b.from && a.to == b.to && a.attributes == b.attributes)
+        << "edge " << i << ": " << a.from << " -> " << a.to;
+  }
+  EXPECT_EQ(edges_only->declared, full->declared);
+}
+
+// A vector parsed with every part, after checking that the indexer's parse
+// of it agrees.
 inline Result<EvidenceDocument> ParseVector(const std::string& folder, const std::string& file,
                                             std::string_view content_type) {
   const Bytes bytes = testing::ReadVector("evidence/" + folder + "/" + file);
-  return Parse(content_type, bytes);
+  auto parsed = Parse(content_type, bytes);
+  ExpectSameEdgesOnly(content_type, bytes, parsed);
+  return parsed;
 }
 
 inline uint64_t Count(const nlohmann::json& counts, const char* key) {

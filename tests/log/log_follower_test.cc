@@ -30,7 +30,7 @@ class Recorder final : public EntryConsumer {
     std::lock_guard lock(mu);
     return wants;
   }
-  Status Consume(const LogEntry& entry) override {
+  Status Consume(LogEntry entry) override {
     std::lock_guard lock(mu);
     if (failures > 0) {
       --failures;

@@ -43,8 +43,8 @@ std::string MostSevere(const std::vector<std::string>& severities) {
 
 }  // namespace
 
-BomGraph::BomGraph(std::string spec_version)
-    : graph_(DocumentFormat::kCycloneDx, std::move(spec_version)) {}
+BomGraph::BomGraph(std::string spec_version, GraphParts parts)
+    : graph_(DocumentFormat::kCycloneDx, std::move(spec_version), parts) {}
 
 // The node id of a component: the purl when it has one, else its bom-ref,
 // else its place in the document.
@@ -181,7 +181,7 @@ using cyclonedx::BomGraph;
 
 class CycloneDxReader {
  public:
-  explicit CycloneDxReader(std::string spec_version) : graph_(std::move(spec_version)) {}
+  CycloneDxReader(std::string spec_version, GraphParts parts) : graph_(std::move(spec_version), parts) {}
 
   Status Read(ByteView bom, const JsonOutline& outline) {
     const auto where = [](std::string_view member, size_t index) {
@@ -401,13 +401,13 @@ class CycloneDxReader {
 
 }  // namespace
 
-Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline) {
+Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline, GraphParts parts) {
   SCITT_RETURN_IF_ERROR(ExpectObject(outline.value, "CycloneDX: the BOM"));
   SCITT_ASSIGN_OR_RETURN(std::string format, RequiredString(outline.value, "bomFormat", "CycloneDX"));
   if (format != "CycloneDX") return Invalid("CycloneDX: bomFormat must be \"CycloneDX\"");
   SCITT_ASSIGN_OR_RETURN(std::string spec_version,
                          RequiredString(outline.value, "specVersion", "CycloneDX"));
-  CycloneDxReader reader(std::move(spec_version));
+  CycloneDxReader reader(std::move(spec_version), parts);
   SCITT_RETURN_IF_ERROR(reader.Read(bom, outline));
   return std::move(reader).Finish();
 }

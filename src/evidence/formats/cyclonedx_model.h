@@ -47,7 +47,7 @@ struct Vulnerability {
 class BomGraph {
  public:
   // The document's format is kCycloneDx whichever the encoding.
-  explicit BomGraph(std::string spec_version);
+  BomGraph(std::string spec_version, GraphParts parts);
 
   // Adds a component listed in components (nested in `parent`'s components
   // when `parent` is not null) and returns its node id.

@@ -36,8 +36,8 @@ std::string Step(std::string_view name, size_t i) { return "/" + std::string(nam
 class CycloneDxXmlReader {
  public:
   CycloneDxXmlReader(const xml::Document& document, std::string namespace_uri,
-                     std::string spec_version)
-      : cdx_(document, std::move(namespace_uri)), graph_(std::move(spec_version)) {}
+                     std::string spec_version, GraphParts parts)
+      : cdx_(document, std::move(namespace_uri)), graph_(std::move(spec_version), parts) {}
 
   Status Read(pugi::xml_node bom) {
     const std::string where = "CycloneDX XML: /bom";
@@ -270,7 +270,7 @@ class CycloneDxXmlReader {
 
 }  // namespace
 
-Result<EvidenceDocument> ParseCycloneDxXml(ByteView bytes) {
+Result<EvidenceDocument> ParseCycloneDxXml(ByteView bytes, GraphParts parts) {
   SCITT_ASSIGN_OR_RETURN(auto document, xml::Document::Parse(bytes, "CycloneDX XML"));
   const pugi::xml_node bom = document.root();
   const std::string_view root = bom.name();
@@ -288,7 +288,7 @@ Result<EvidenceDocument> ParseCycloneDxXml(ByteView bytes) {
                                                   std::string(namespace_uri.substr(0, 100)) +
                                                   "\" is not CycloneDX 1.2 to 1.6");
   }
-  CycloneDxXmlReader reader(document, std::string(namespace_uri), std::string(version));
+  CycloneDxXmlReader reader(document, std::string(namespace_uri), std::string(version), parts);
   SCITT_RETURN_IF_ERROR(reader.Read(bom));
   return std::move(reader).Finish();
 }

@@ -98,7 +98,8 @@ class OrderedMemberReader : private TopLevelElementVisitor {
 // enforces kMaxNodes / kMaxEdges.
 class GraphBuilder {
  public:
-  GraphBuilder(DocumentFormat format, std::string spec_version);
+  GraphBuilder(DocumentFormat format, std::string spec_version,
+               GraphParts parts = GraphParts::kNodesAndEdges);
   // The indexes below point into the document: not copied or moved.
   GraphBuilder(const GraphBuilder&) = delete;
   GraphBuilder& operator=(const GraphBuilder&) = delete;
@@ -144,10 +145,16 @@ class GraphBuilder {
     bool operator()(auto a, auto b) const { return SameIdentity(At(a), At(b)); }
     static size_t Hash(const Edge& edge);
     static bool SameIdentity(const Edge& a, const Edge& b);
-    const std::vector<Edge>* edges;
+    const std::deque<Edge>* edges;
   };
 
+  Status TooManyNodes() const;
+
   EvidenceDocument document_;
+  const GraphParts parts_;
+  // kEdges: a 64-bit hash of each node id, which is all the kMaxNodes bound
+  // needs (two ids would have to collide for a node to go uncounted).
+  std::unordered_set<uint64_t> node_hashes_;
   // Positions, not copies of the ids and identities: a large SBOM's
   // hundreds of thousands of ids would otherwise be held twice.
   std::unordered_set<size_t, ById, ById> node_positions_;
@@ -175,9 +182,12 @@ SwidLinkRule SwidLink(std::string_view rel);
 // CycloneDX JSON, given the document and its outline (OutlineJson): the
 // top-level arrays are read an element at a time (OrderedMemberReader), so
 // that memory follows the graph, not the document.
-Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline);
+// `parts`: see Parse (parse.h). The formats whose documents run to many
+// megabytes (CycloneDX, SPDX 2) take it; Parse drops the others' nodes
+// after the fact.
+Result<EvidenceDocument> ParseCycloneDx(ByteView bom, const JsonOutline& outline, GraphParts parts);
 // SPDX 2 JSON, the same way.
-Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline);
+Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline, GraphParts parts);
 // The other format parsers, each given the parsed document.
 Result<EvidenceDocument> ParseOpenVex(const Json& document);
 // `container` is recorded in the result ("bare-statement", "dsse", …).
@@ -189,9 +199,9 @@ Result<EvidenceDocument> ParseSarif(const Json& log);
 // than one field to recognise, each given the raw bytes (each in its own
 // file: cyclonedx_xml.cc, swid.cc, spdx_tag_value.cc, spdx3.cc, coswid.cc,
 // ear.cc).
-Result<EvidenceDocument> ParseCycloneDxXml(ByteView document);
+Result<EvidenceDocument> ParseCycloneDxXml(ByteView document, GraphParts parts);
 Result<EvidenceDocument> ParseSwidXml(ByteView document);
-Result<EvidenceDocument> ParseSpdxTagValue(ByteView document);
+Result<EvidenceDocument> ParseSpdxTagValue(ByteView document, GraphParts parts);
 Result<EvidenceDocument> ParseSpdx3(const Json& document);
 Result<EvidenceDocument> ParseCoSwid(ByteView document);
 Result<EvidenceDocument> ParseEarJson(const Json& claims);

@@ -62,25 +62,35 @@ SwidLinkRule SwidLink(std::string_view rel) {
   return {};
 }
 
-GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version)
-    : node_positions_(0, ById{&document_.nodes}, ById{&document_.nodes}),
+GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version, GraphParts parts)
+    : parts_(parts),
+      node_positions_(0, ById{&document_.nodes}, ById{&document_.nodes}),
       edge_positions_(0, ByIdentity{&document_.edges}, ByIdentity{&document_.edges}) {
   document_.format = format;
   document_.spec_version = std::move(spec_version);
 }
 
 Status GraphBuilder::AddNode(NodeKind kind, const std::string& id, Attributes attributes) {
+  if (parts_ == GraphParts::kEdges) {
+    const uint64_t hash = std::hash<std::string_view>()(id);
+    if (node_hashes_.contains(hash)) return Status::Ok();
+    if (node_hashes_.size() >= kMaxNodes) return TooManyNodes();
+    node_hashes_.insert(hash);
+    return Status::Ok();
+  }
   if (const auto it = node_positions_.find(std::string_view(id)); it != node_positions_.end()) {
     document_.nodes[*it].attributes.merge(attributes);
     return Status::Ok();
   }
-  if (document_.nodes.size() >= kMaxNodes) {
-    return Invalid(std::string(DocumentFormatName(document_.format)) + ": more than " +
-                   std::to_string(kMaxNodes) + " graph nodes");
-  }
+  if (document_.nodes.size() >= kMaxNodes) return TooManyNodes();
   document_.nodes.push_back(Node{kind, id, std::move(attributes)});
   node_positions_.insert(document_.nodes.size() - 1);
   return Status::Ok();
+}
+
+Status GraphBuilder::TooManyNodes() const {
+  return Invalid(std::string(DocumentFormatName(document_.format)) + ": more than " +
+                 std::to_string(kMaxNodes) + " graph nodes");
 }
 
 // A VEX status on a subcomponent is scoped to the product it sits in, so the

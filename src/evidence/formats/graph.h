@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -113,6 +114,12 @@ struct Edge {
 // SARIF result without a location).
 inline constexpr std::string_view kThisDocument = "";
 
+// What a caller keeps of a document's graph. The indexer stores edges only:
+// with kEdges the nodes' attributes are dropped as they are made (most of a
+// 100 MB SBOM's graph in memory is its components' attributes) and the
+// result has no nodes; the edges, the counts and the refusals are the same.
+enum class GraphParts { kNodesAndEdges, kEdges };
+
 struct EvidenceDocument {
   DocumentFormat format = DocumentFormat::kCycloneDx;
   // As the document declares it: "1.5", "SPDX-2.3", "v0.2.0",
@@ -125,10 +132,11 @@ struct EvidenceDocument {
   std::string container;
   // For in-toto: the predicateType as written.
   std::string predicate_type;
-  std::vector<Node> nodes;  // distinct ids, in the order first seen
+  std::vector<Node> nodes;  // distinct ids, in the order first seen (none: GraphParts::kEdges)
   // Distinct by (kind, from, to) and the "product" and "path" attributes,
-  // in the order first seen.
-  std::vector<Edge> edges;
+  // in the order first seen. A deque: it grows without copying or doubling,
+  // and a reader can free the edges it has taken (pop_front) as it goes.
+  std::deque<Edge> edges;
   // How many elements of each kind the document lists, before equal ids
   // merge into one node: "components", "services", "dependency_entries",
   // "vulnerabilities", "vulnerability_affects" (CycloneDX); "packages",

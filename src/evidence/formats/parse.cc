@@ -34,12 +34,12 @@ bool ContextStartsWith(const Json& document, std::string_view prefix) {
 // The outline has every top-level field the shapes are told apart by.
 // CycloneDX and SPDX 2 read the document from its outline; the others from
 // a DOM.
-Result<EvidenceDocument> ParseByShape(ByteView bytes, const JsonOutline& outline) {
+Result<EvidenceDocument> ParseByShape(ByteView bytes, const JsonOutline& outline, GraphParts parts) {
   if (!outline.value.is_object()) {
     return MakeError(ErrorCode::kUnsupported, "evidence: a JSON document that is not an object");
   }
-  if (outline.value.contains("bomFormat")) return internal::ParseCycloneDx(bytes, outline);
-  if (outline.value.contains("spdxVersion")) return internal::ParseSpdx(bytes, outline);
+  if (outline.value.contains("bomFormat")) return internal::ParseCycloneDx(bytes, outline, parts);
+  if (outline.value.contains("spdxVersion")) return internal::ParseSpdx(bytes, outline, parts);
   SCITT_ASSIGN_OR_RETURN(const Json document, internal::ParseJson(bytes, "evidence"));
   if (ContextStartsWith(document, "https://openvex.dev/ns")) {
     return internal::ParseOpenVex(document);
@@ -70,7 +70,7 @@ Result<EvidenceDocument> ParseByShape(ByteView bytes, const JsonOutline& outline
 
 // The local name of the first element: what an XML document is. Skips the
 // declaration, comments and processing instructions before it.
-Result<EvidenceDocument> ParseXmlByRoot(ByteView document) {
+Result<EvidenceDocument> ParseXmlByRoot(ByteView document, GraphParts parts) {
   const std::string_view text(reinterpret_cast<const char*>(document.data()),
                               std::min<size_t>(document.size(), 64 * 1024));
   size_t at = 0;
@@ -84,7 +84,7 @@ Result<EvidenceDocument> ParseXmlByRoot(ByteView document) {
     if (const size_t colon = name.find(':'); colon != std::string_view::npos) {
       name = name.substr(colon + 1);
     }
-    if (name == "bom") return internal::ParseCycloneDxXml(document);
+    if (name == "bom") return internal::ParseCycloneDxXml(document, parts);
     if (name == "SoftwareIdentity") return internal::ParseSwidXml(document);
     break;
   }
@@ -93,18 +93,17 @@ Result<EvidenceDocument> ParseXmlByRoot(ByteView document) {
                    "CycloneDX bom nor a SWID SoftwareIdentity)");
 }
 
-}  // namespace
-
-Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document) {
+// Parse, with the nodes of the formats that do not take `parts` still in.
+Result<EvidenceDocument> ParseAs(std::string_view content_type, ByteView document, GraphParts parts) {
   const std::string type = MediaType(content_type);
   if (type == kCycloneDxJson) {
     SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "CycloneDX"));
-    return internal::ParseCycloneDx(document, outline);
+    return internal::ParseCycloneDx(document, outline, parts);
   }
   if (type == kSpdxJson) {
     SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "SPDX"));
     if (!outline.value.is_object() || !outline.value.contains("@context")) {
-      return internal::ParseSpdx(document, outline);
+      return internal::ParseSpdx(document, outline, parts);
     }
     SCITT_ASSIGN_OR_RETURN(Json spdx3, internal::ParseJson(document, "SPDX"));
     return internal::ParseSpdx3(spdx3);
@@ -113,10 +112,10 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
     SCITT_ASSIGN_OR_RETURN(Json spdx, internal::ParseJson(document, "SPDX 3"));
     return internal::ParseSpdx3(spdx);
   }
-  if (type == kSpdxTagValue) return internal::ParseSpdxTagValue(document);
-  if (type == kCycloneDxXml) return internal::ParseCycloneDxXml(document);
+  if (type == kSpdxTagValue) return internal::ParseSpdxTagValue(document, parts);
+  if (type == kCycloneDxXml) return internal::ParseCycloneDxXml(document, parts);
   if (type == kSwidXml) return internal::ParseSwidXml(document);
-  if (type == kGenericXml || type == kTextXml) return ParseXmlByRoot(document);
+  if (type == kGenericXml || type == kTextXml) return ParseXmlByRoot(document, parts);
   if (type == kCoSwidCbor) return internal::ParseCoSwid(document);
   if (type == kEatJwt) return internal::ParseEarJwt(document);
   if (type == kEatCwt || type == kEatUcsCbor) return internal::ParseEarCbor(document);
@@ -146,10 +145,18 @@ Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document)
   }
   if (type == kGenericJson || type.empty()) {
     SCITT_ASSIGN_OR_RETURN(JsonOutline outline, internal::OutlineJson(document, "evidence"));
-    return ParseByShape(document, outline);
+    return ParseByShape(document, outline, parts);
   }
   return MakeError(ErrorCode::kUnsupported,
                    "evidence: no parser for content type \"" + type.substr(0, 100) + "\"");
+}
+
+}  // namespace
+
+Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document, GraphParts parts) {
+  auto parsed = ParseAs(content_type, document, parts);
+  if (parsed.ok() && parts == GraphParts::kEdges) parsed->nodes = {};  // formats that build them anyway
+  return parsed;
 }
 
 }  // namespace scitt::evidence

@@ -70,7 +70,8 @@ inline constexpr size_t kMaxEdges = 4'000'000;
 // wrong type, a missing required field or element, an unknown VEX status,
 // over kMaxNodes or kMaxEdges). The message names the field ("CycloneDX:
 // components[3].purl must be a string") or the element.
-Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document);
+Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document,
+                               GraphParts parts = GraphParts::kNodesAndEdges);
 
 // A purl in the canonical form the graph joins on (purl.cc), so that two
 // tools' spellings of one package are one node. Text that is not a purl is

@@ -54,8 +54,8 @@ constexpr NamedMeaning kRelationshipMeanings[] = {
 
 class SpdxGraphWriter {
  public:
-  explicit SpdxGraphWriter(const SpdxDocument2& document)
-      : document_(document), graph_(DocumentFormat::kSpdx, document.spec_version) {}
+  SpdxGraphWriter(const SpdxDocument2& document, GraphParts parts)
+      : document_(document), graph_(DocumentFormat::kSpdx, document.spec_version, parts) {}
 
   Status Write() {
     // creationInfo.creators: "Person: …", "Organization: …" or "Tool: …"
@@ -310,13 +310,13 @@ Status CheckSpdx2Version(const std::string& version) {
                                                 "\" is not read (SPDX-2.2 and SPDX-2.3 are)");
 }
 
-Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document) {
-  SpdxGraphWriter writer(document);
+Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document, GraphParts parts) {
+  SpdxGraphWriter writer(document, parts);
   SCITT_RETURN_IF_ERROR(writer.Write());
   return std::move(writer).Finish();
 }
 
-Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline) {
+Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline, GraphParts parts) {
   SCITT_RETURN_IF_ERROR(ExpectObject(outline.value, "SPDX: the document"));
   SpdxDocument2 model;
   SCITT_ASSIGN_OR_RETURN(model.spec_version, RequiredString(outline.value, "spdxVersion", "SPDX"));
@@ -324,7 +324,7 @@ Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline
   SCITT_ASSIGN_OR_RETURN(auto document_id, OptionalString(outline.value, "SPDXID", "SPDX"));
   if (document_id) model.document_id = *document_id;
   SCITT_RETURN_IF_ERROR(SpdxJsonReader(model).Read(document, outline));
-  return SpdxGraph(model);
+  return SpdxGraph(model, parts);
 }
 
 }  // namespace scitt::evidence::internal

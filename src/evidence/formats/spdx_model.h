@@ -63,7 +63,7 @@ Status CheckSpdx2Version(const std::string& version);
 // type it was asserted as ("relationship"). An element the document names
 // without listing it (syft lists files only in hasFiles) becomes a package
 // node of its own, one of an external document "<namespace URI>#<SPDXID>".
-Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document);
+Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document, GraphParts parts);
 
 // What a relationship type stands for in the graph: `kind` from the
 // element to the related one (or back, when `reversed`), with

@@ -266,7 +266,7 @@ class TagValueReader {
 
 }  // namespace
 
-Result<EvidenceDocument> ParseSpdxTagValue(ByteView document) {
+Result<EvidenceDocument> ParseSpdxTagValue(ByteView document, GraphParts parts) {
   if (document.size() > kMaxDocumentBytes) {
     return MakeError(ErrorCode::kMalformed,
                      "SPDX tag-value: larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
@@ -275,7 +275,7 @@ Result<EvidenceDocument> ParseSpdxTagValue(ByteView document) {
   TagValueReader reader(
       std::string_view(reinterpret_cast<const char*>(document.data()), document.size()));
   SCITT_RETURN_IF_ERROR(reader.Read(model));
-  return SpdxGraph(model);
+  return SpdxGraph(model, parts);
 }
 
 }  // namespace scitt::evidence::internal
