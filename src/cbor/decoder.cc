@@ -320,7 +320,7 @@ class Decoder {
     ByteView content;
     if (!TakeContent(head, &content)) return false;
     if (head.major == 2) {
-      *out = Value::ByteString(content);
+      *out = options_.copy_byte_strings ? Value::ByteString(content) : Value::ByteString(Bytes());
     } else {
       if (!CheckText(content)) return false;
       *out = Value::Text(std::string_view(reinterpret_cast<const char*>(content.data()),

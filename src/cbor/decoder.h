@@ -32,6 +32,11 @@ struct DecodeOptions {
   bool allow_indefinite = true;
   // Require the shortest head for every argument (RFC 8949 §4.2.1 rule 1).
   bool require_shortest_heads = false;
+  // False: definite-length byte strings decode with an empty bytes(), their
+  // content left where it is (the tail of raw()). For a caller that reads
+  // large strings in place: a COSE_Sign1's payload may be hundreds of
+  // megabytes, and a copy of it would double what parsing one costs.
+  bool copy_byte_strings = true;
 };
 
 // Decodes exactly one item that spans all of `input`. The returned Value's

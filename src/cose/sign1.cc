@@ -77,6 +77,16 @@ cbor::DecodeOptions OuterLimits() {
   options.max_depth = kMaxHeaderDepth + 2;
   return options;
 }
+// The content of a definite-length string item: its raw bytes after the
+// head, whose length the first byte's additional information gives
+// (RFC 8949 §3: 0-23 in the byte itself, 24-27 in 1, 2, 4 or 8 more).
+ByteView StringContent(const cbor::Value& item) {
+  const ByteView raw = item.raw();
+  const uint8_t info = raw[0] & 0x1f;
+  const size_t head = info < 24 ? 1 : 1 + (size_t{1} << (info - 24));
+  return raw.subspan(head);
+}
+
 std::string LimitsNote() {
   return "; a COSE header map holds at most " + std::to_string(kMaxHeaderItems) +
          " items nested at most " + std::to_string(kMaxHeaderDepth) + " levels deep";
@@ -112,8 +122,24 @@ Result<Sign1> Sign1::Parse(ByteView data, const Sign1ParseOptions& options) {
 
 Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
   Sign1 msg;
-  msg.data_ = std::make_shared<const Bytes>(std::move(data));
-  auto decoded_top = cbor::Decode(*msg.data_, OuterLimits());
+  msg.owner_ = std::make_shared<const Bytes>(std::move(data));
+  msg.data_ = *msg.owner_;
+  return ParseData(std::move(msg), options);
+}
+
+Result<Sign1> Sign1::ParseBorrowed(ByteView data, const Sign1ParseOptions& options) {
+  Sign1 msg;
+  msg.data_ = data;
+  return ParseData(std::move(msg), options);
+}
+
+Result<Sign1> Sign1::ParseData(Sign1 msg, const Sign1ParseOptions& options) {
+  // The byte strings are read in place (StringContent): the payload is not
+  // copied. The unprotected map, whose values are kept, is decoded again
+  // below with its strings.
+  cbor::DecodeOptions outer = OuterLimits();
+  outer.copy_byte_strings = false;
+  auto decoded_top = cbor::Decode(msg.data_, outer);
   if (!decoded_top.ok()) {
     // Over a limit (the only kInvalidArgument with these options) here means
     // the unprotected header is too big.
@@ -150,8 +176,7 @@ Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
   // The bstr content is the tail of the raw item unless it was sent as an
   // indefinite-length string, which a signature cannot sensibly cover.
   if (items[0].indefinite()) return Malformed("protected header must be a definite-length byte string");
-  size_t plen = items[0].bytes().size();
-  msg.protected_bytes_ = msg.protected_item_.subspan(msg.protected_item_.size() - plen);
+  msg.protected_bytes_ = StringContent(items[0]);
 
   cbor::Value protected_map = cbor::Value::FromMap({});
   if (!msg.protected_bytes_.empty()) {
@@ -166,7 +191,9 @@ Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
     protected_map = std::move(decoded).value();
   }
   SCITT_ASSIGN_OR_RETURN(msg.protected_, ParseHeaderMap(protected_map, "protected"));
-  SCITT_ASSIGN_OR_RETURN(msg.unprotected_, ParseHeaderMap(items[1], "unprotected"));
+  // Within the limits the whole passed, so this decode passes too.
+  SCITT_ASSIGN_OR_RETURN(const cbor::Value unprotected_map, cbor::Decode(items[1].raw(), OuterLimits()));
+  SCITT_ASSIGN_OR_RETURN(msg.unprotected_, ParseHeaderMap(unprotected_map, "unprotected"));
   SCITT_RETURN_IF_ERROR(CheckDisjoint(msg.protected_, msg.unprotected_));
   SCITT_RETURN_IF_ERROR(CheckHashEnvelope(msg.protected_, msg.unprotected_));
   SCITT_RETURN_IF_ERROR(CheckCritPresence(msg.protected_, msg.unprotected_));
@@ -174,12 +201,11 @@ Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
   msg.payload_item_ = items[2].raw();
   if (items[2].is_bytes()) {
     if (items[2].indefinite()) return Malformed("payload must be a definite-length byte string");
-    size_t len = items[2].bytes().size();
-    msg.payload_ = msg.payload_item_.subspan(msg.payload_item_.size() - len);
+    msg.payload_ = StringContent(items[2]);
   }
   msg.signature_item_ = items[3].raw();
   if (items[3].indefinite()) return Malformed("signature must be a definite-length byte string");
-  msg.signature_ = msg.signature_item_.subspan(msg.signature_item_.size() - items[3].bytes().size());
+  msg.signature_ = StringContent(items[3]);
   return msg;
 }
 

@@ -47,10 +47,14 @@ class Sign1 {
   // kMaxHeaderItems and kMaxHeaderDepth.
   static Result<Sign1> Parse(ByteView data, const Sign1ParseOptions& options = {});
   static Result<Sign1> Parse(Bytes data, const Sign1ParseOptions& options = {});
+  // Parse without a copy: the result's views point into `data`, which must
+  // outlive it and every copy of it. For a check that is done with the
+  // statement before its caller's buffer goes (Registrar::Check).
+  static Result<Sign1> ParseBorrowed(ByteView data, const Sign1ParseOptions& options = {});
 
   bool tagged() const { return tagged_; }
   // The whole input as received.
-  ByteView encoded() const { return ByteView(*data_); }
+  ByteView encoded() const { return data_; }
   // The serialized protected map (content of the protected bstr).
   ByteView protected_bytes() const { return protected_bytes_; }
   const HeaderMap& protected_headers() const { return protected_; }
@@ -82,7 +86,11 @@ class Sign1 {
   Sign1() = default;
   Bytes Reassemble(ByteView unprotected_item) const;
 
-  std::shared_ptr<const Bytes> data_;  // owns the bytes every view points into
+  // Decodes data_ into the views and header maps below.
+  static Result<Sign1> ParseData(Sign1 msg, const Sign1ParseOptions& options);
+
+  std::shared_ptr<const Bytes> owner_;  // owns data_, unless it is borrowed
+  ByteView data_;                       // every view below points into it
   bool tagged_ = false;
   ByteView protected_item_;            // raw protected bstr item (head + content)
   ByteView protected_bytes_;

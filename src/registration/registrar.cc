@@ -4,6 +4,7 @@
 
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
+#include "crypto/hash.h"
 #include "registration/identity.h"
 #include "registration/identity_cache.h"
 #include "registration/refusals.h"
@@ -125,7 +126,9 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   // 2. Structure. RFC 9943's CDDL: Signed_Statement = #6.18(COSE_Sign1).
   cose::Sign1ParseOptions options;
   options.require_tag = true;
-  auto parsed = cose::Sign1::Parse(statement_bytes, options);
+  // Borrowed: nothing of the statement outlives this call but copies
+  // (Accepted), and a copy would be a second statement-sized buffer.
+  auto parsed = cose::Sign1::ParseBorrowed(statement_bytes, options);
   if (!parsed.ok()) {
     std::string detail = parsed.error().message;
     if (!statement_bytes.empty() && statement_bytes[0] == 0x84) {
@@ -228,7 +231,7 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
 
   Accepted accepted;
   accepted.registered_statement = statement.RegisteredForm();
-  accepted.entry_hash = cose::LogEntry(statement);
+  accepted.entry_hash = crypto::Sha256(accepted.registered_statement);  // cose::LogEntry, without a second copy
   accepted.signed_content = cose::SignedContent(statement);
   accepted.collateral = std::move(identity.collateral);
   accepted.issuer = facts.issuer;

@@ -117,5 +117,28 @@ TEST(DecoderMemory, StringsCostTheirContentOnce) {
   EXPECT_LE(PeakWhileDecoding(input), (1u << 20) + kSlack);
 }
 
+// copy_byte_strings = false: a byte string's content stays where it is (the
+// tail of raw()), and bytes() is empty; text strings are still decoded.
+TEST(DecoderMemory, ByteStringsCanStayInPlace) {
+  Bytes input;
+  EncodeHead(4, 2, &input);
+  EncodeHead(2, 1 << 20, &input);
+  input.resize(input.size() + (1 << 20), 0x61);
+  EncodeHead(3, 2, &input);
+  input.push_back('h');
+  input.push_back('i');
+  DecodeOptions in_place;
+  in_place.copy_byte_strings = false;
+  EXPECT_LE(PeakWhileDecoding(input, in_place), kSlack);
+  auto value = Decode(input, in_place);
+  ASSERT_TRUE(value.ok()) << value.error().message;
+  const Value& bytes = value->array()[0];
+  EXPECT_TRUE(bytes.is_bytes());
+  EXPECT_TRUE(bytes.bytes().empty());
+  EXPECT_EQ(bytes.raw().data(), input.data() + 1);
+  EXPECT_EQ(bytes.raw().size(), 5u + (1 << 20));
+  EXPECT_EQ(value->array()[1].text(), "hi");
+}
+
 }  // namespace
 }  // namespace scitt::cbor

@@ -72,6 +72,43 @@ TEST_F(Sign1Test, RegisteredFormDropsUnprotectedAndKeepsBytes) {
   EXPECT_TRUE(reparsed->VerifySignature(key_.public_key()).ok());
 }
 
+// Every view of a parse points into the statement's bytes: a borrowed parse
+// into the caller's, an owning one into its own; neither copies the payload.
+// A byte string in the unprotected header is still read (it is decoded again
+// with its content).
+TEST_F(Sign1Test, PartsAreViewsIntoTheStatement) {
+  const Bytes payload(100'000, 0x5a);
+  Value unprotected = Value::FromMap({Entry(header::kKid, Value::ByteString(AsBytes("key-1")))});
+  const Bytes msg = Sign(BasicProtected(), payload, unprotected);
+  const auto inside = [](ByteView part, ByteView whole) {
+    return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+  };
+  auto borrowed = Sign1::ParseBorrowed(msg, Sign1ParseOptions{true});
+  ASSERT_TRUE(borrowed.ok()) << borrowed.error().message;
+  EXPECT_EQ(borrowed->encoded().data(), msg.data());
+  auto owned = Sign1::Parse(msg, Sign1ParseOptions{true});
+  ASSERT_TRUE(owned.ok()) << owned.error().message;
+  EXPECT_NE(owned->encoded().data(), msg.data());
+  for (const Sign1* parsed : {&*borrowed, &*owned}) {
+    EXPECT_TRUE(inside(*parsed->payload(), parsed->encoded()));
+    EXPECT_TRUE(inside(parsed->signature(), parsed->encoded()));
+    EXPECT_TRUE(inside(parsed->protected_bytes(), parsed->encoded()));
+    EXPECT_EQ(Bytes(parsed->payload()->begin(), parsed->payload()->end()), payload);
+    EXPECT_EQ(parsed->signature().size(), 64u);
+    EXPECT_EQ(parsed->unprotected_headers().kid, Bytes({'k', 'e', 'y', '-', '1'}));
+    EXPECT_TRUE(parsed->VerifySignature(key_.public_key()).ok());
+    EXPECT_EQ(parsed->RegisteredForm(), owned->RegisteredForm());
+  }
+  // A copy of an owning parse keeps its bytes alive.
+  std::optional<Sign1> copy;
+  {
+    auto temporary = Sign1::Parse(msg);
+    ASSERT_TRUE(temporary.ok());
+    copy = *temporary;
+  }
+  EXPECT_EQ(Bytes(copy->encoded().begin(), copy->encoded().end()), msg);
+}
+
 // The protected header is kept byte for byte even when it is not in
 // deterministic order (pyscitt writes 1, 3, 33, 15).
 TEST_F(Sign1Test, NonDeterministicProtectedHeaderIsKept) {
