@@ -78,12 +78,12 @@ done
 # output ctest printed for it, so a failure can be read from the tail alone.
 failed_output() {  # the output of test $2 in ctest log $1
   awk -v n="$2" 'index($0, "Test #") && index($0, ": " n " ") {p=1}
-    p && s && NR > s && /^ *Start [0-9]+:|^[0-9]+\/[0-9]+ Test +#/ {exit}
+    p && s && NR > s && /^ *Start [0-9]+:|^[0-9]+\/[0-9]+ Test +#|tests passed, / {exit}
     p {if (!s) s = NR; print}' "$1" | tail -60
 }
-failed_names() {  # the tests ctest log $1 lists as failed
-  sed -n '/The following tests FAILED/,$p' "$1" 2>/dev/null |
-    sed -nE 's/^[[:space:]]*[0-9]+ - ([^ ]+) .*/\1/p'
+failed_names() {  # the tests ctest log $1 (which may not exist) lists as failed
+  [[ -f $1 ]] || return 0
+  sed -n '/The following tests FAILED/,$p' "$1" | sed -nE 's/^[[:space:]]*[0-9]+ - ([^ ]+) .*/\1/p'
 }
 for dir in build build-asan; do
   again=$(failed_names "$dir/ctest-rerun.log")
