@@ -2,12 +2,14 @@
 // first byte picks the content type. Whatever parses must give a graph whose
 // edges join its own nodes and that stays within the documented bounds, and
 // whose licence expressions are canonical; parsed as the indexer does
-// (GraphParts::kEdges), the same outcome and the same edges without nodes.
+// (GraphParts::kEdges, whole and in batches), the same outcome and the same
+// edges without nodes.
 #include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "evidence/formats/license_expression.h"
 #include "evidence/formats/parse.h"
@@ -28,19 +30,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const scitt::ByteView bytes(data + 1, size - 1);
   auto document = Parse(content_type, bytes);
   auto edges_only = Parse(content_type, bytes, GraphParts::kEdges);
-  if (document.ok() != edges_only.ok()) __builtin_trap();
+  // And as the indexer takes a large document's edges, in batches (of 2).
+  CollectingEdgeSink sink;
+  GraphParts in_batches = GraphParts::kEdges;
+  in_batches.edge_sink = &sink;
+  in_batches.edges_per_batch = 2;
+  auto batched = Parse(content_type, bytes, in_batches);
+  if (document.ok() != edges_only.ok() || document.ok() != batched.ok()) __builtin_trap();
   if (!document.ok()) {
     if (document.error().message.empty()) __builtin_trap();
     if (document.error().message != edges_only.error().message) __builtin_trap();
+    if (document.error().message != batched.error().message) __builtin_trap();
     return 0;
   }
-  if (!edges_only->nodes.empty() || edges_only->edges.size() != document->edges.size()) __builtin_trap();
-  for (size_t i = 0; i < document->edges.size(); ++i) {
-    const Edge& a = document->edges[i];
-    const Edge& b = edges_only->edges[i];
-    if (a.kind != b.kind || a.from != b.from || a.to != b.to || a.attributes != b.attributes) __builtin_trap();
+  const std::vector<Edge> all(document->edges.begin(), document->edges.end());
+  if (!edges_only->nodes.empty() || std::vector<Edge>(edges_only->edges.begin(), edges_only->edges.end()) != all) {
+    __builtin_trap();
   }
-  if (document->declared != edges_only->declared) __builtin_trap();
+  sink.taken.insert(sink.taken.end(), batched->edges.begin(), batched->edges.end());
+  if (!batched->nodes.empty() || sink.taken != all) __builtin_trap();
+  if (document->declared != edges_only->declared || document->declared != batched->declared) __builtin_trap();
   if (document->nodes.size() > kMaxNodes || document->edges.size() > kMaxEdges) __builtin_trap();
   std::set<std::string> ids;
   for (const Node& node : document->nodes) {

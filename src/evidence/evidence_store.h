@@ -151,6 +151,17 @@ class EvidenceStore {
   // again changes nothing (after a crash the indexer replays from the
   // saved size).
   virtual Status Add(std::span<const IndexedStatement> statements, uint64_t next) = 0;
+  // For a statement with more edges than are worth holding at once (a large
+  // SBOM, stored as it is parsed): adds edges of `entry`, which is at or
+  // above IndexedSize() and above every entry with edges stored (so edge
+  // positions still grow with entries), ahead of the Add that adds the
+  // statement. No query sees them before that Add moves IndexedSize() past
+  // `entry`. kInvalidArgument for an entry below IndexedSize().
+  virtual Status AddEdges(uint64_t entry, std::span<const IndexedEdge> edges) = 0;
+  // Removes every edge of an entry at or above IndexedSize(): what
+  // AddEdges stored for a statement that no Add covered (a crash halfway,
+  // a document found broken after some of its edges were stored).
+  virtual Status DropUnindexedEdges() = 0;
   // Answers from the entries below IndexedSize() at the time of the call
   // (statements without their edges).
   virtual Result<StatementPage> FindStatements(const StatementQuery& query) const = 0;

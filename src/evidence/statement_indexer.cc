@@ -26,22 +26,6 @@ std::optional<std::string> OciArtifact(std::string_view id) {
   return digest->ToString();
 }
 
-// The IDENTIFIES edges (graph.h) for the OCI purls among `edges`' ends,
-// one per purl, after them.
-void JoinOciArtifacts(std::vector<IndexedEdge>& edges) {
-  std::set<std::string> named;
-  for (const IndexedEdge& edge : edges) {
-    for (const std::string* id : {&edge.from, &edge.to}) {
-      if (id->starts_with("pkg:oci/")) named.insert(*id);
-    }
-  }
-  for (const std::string& purl : named) {
-    if (auto digest = OciArtifact(purl)) {
-      edges.push_back(IndexedEdge{std::string(EdgeKindName(EdgeKind::kIdentifies)), purl, std::move(*digest), "{}"});
-    }
-  }
-}
-
 // The graph node a parsed id stands for across documents (IndexedEdge).
 std::string GlobalId(std::string id, const IndexedStatement& statement) {
   if (id == kThisDocument) {
@@ -52,32 +36,70 @@ std::string GlobalId(std::string id, const IndexedStatement& statement) {
   return id;
 }
 
+// Turns a payload's edges into the index's, moving their strings so that a
+// large document's graph is not held twice, and hands them to `batches` as
+// the parser makes them when there is one. Then adds the IDENTIFIES edges
+// (graph.h) for the OCI purls among their ends, one per purl, after them.
+class EdgeConverter final : public EdgeSink {
+ public:
+  EdgeConverter(const IndexedStatement& statement, const EdgeBatches& batches)
+      : statement_(statement), batches_(batches) {}
+
+  Status Take(std::deque<Edge>& edges) override {
+    std::vector<IndexedEdge> batch;
+    Convert(edges, batch);
+    return batches_(std::move(batch));
+  }
+
+  void Convert(std::deque<Edge>& edges, std::vector<IndexedEdge>& out) {
+    out.reserve(out.size() + edges.size());
+    for (; !edges.empty(); edges.pop_front()) {
+      Edge& edge = edges.front();
+      std::string attributes = nlohmann::json(std::exchange(edge.attributes, {}))
+                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      out.push_back(IndexedEdge{std::string(EdgeKindName(edge.kind)), GlobalId(std::move(edge.from), statement_),
+                                GlobalId(std::move(edge.to), statement_), std::move(attributes)});
+      for (const std::string* id : {&out.back().from, &out.back().to}) {
+        if (id->starts_with("pkg:oci/")) oci_purls_.insert(*id);
+      }
+    }
+  }
+
+  void AddIdentifies(std::vector<IndexedEdge>& out) const {
+    for (const std::string& purl : oci_purls_) {
+      if (auto digest = OciArtifact(purl)) {
+        out.push_back(IndexedEdge{std::string(EdgeKindName(EdgeKind::kIdentifies)), purl, std::move(*digest), "{}"});
+      }
+    }
+  }
+
+ private:
+  const IndexedStatement& statement_;
+  const EdgeBatches& batches_;
+  std::set<std::string> oci_purls_;
+};
+
 // The payload's edges into `out` (or why there are none). A content type
 // no parser reads is not an error: most statements carry other things.
-void IndexPayload(ByteView payload, const std::string& content_type, IndexedStatement& out) {
-  auto document = Parse(content_type, payload, GraphParts::kEdges);
+void IndexPayload(ByteView payload, const std::string& content_type, const EdgeBatches& batches,
+                  IndexedStatement& out) {
+  EdgeConverter converter(out, batches);
+  GraphParts parts = GraphParts::kEdges;  // the index keeps the edges only
+  if (batches) parts.edge_sink = &converter;
+  auto document = Parse(content_type, payload, parts);
   if (!document.ok()) {
     if (document.error().code != ErrorCode::kUnsupported) out.indexing_error = document.error().message;
     return;
   }
   out.format = std::string(DocumentFormatName(document->format));
-  // The index keeps the edges only (so the parse kept no nodes). Each edge's
-  // strings move into its IndexedEdge, so that a large document's graph is
-  // not held twice.
-  out.edges.reserve(document->edges.size());
-  for (; !document->edges.empty(); document->edges.pop_front()) {
-    Edge& edge = document->edges.front();
-    std::string attributes = nlohmann::json(std::exchange(edge.attributes, {}))
-                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    out.edges.push_back(IndexedEdge{std::string(EdgeKindName(edge.kind)),
-                                    GlobalId(std::move(edge.from), out),
-                                    GlobalId(std::move(edge.to), out), std::move(attributes)});
-  }
+  converter.Convert(document->edges, out.edges);
+  converter.AddIdentifies(out.edges);
 }
 
 }  // namespace
 
-std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Preimages* preimages) {
+std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Preimages* preimages,
+                                                  const EdgeBatches& batches) {
   auto statement = cose::Sign1::Parse(std::move(entry.statement));
   if (!statement.ok()) return std::nullopt;
   IndexedStatement out;
@@ -96,8 +118,7 @@ std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Pre
   if (!payload) return out;  // detached: not in the log
   if (!statement->is_hash_envelope()) {
     out.payload_source = "log";
-    if (out.content_type) IndexPayload(*payload, *out.content_type, out);
-    JoinOciArtifacts(out.edges);
+    if (out.content_type) IndexPayload(*payload, *out.content_type, batches, out);
     return out;
   }
   // A hash envelope signs the preimage's hash; the document is where its
@@ -111,8 +132,7 @@ std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Pre
     out.indexing_error = preimage.error().message;
   } else if (*preimage) {
     out.payload_source = "registry";
-    if (out.content_type) IndexPayload(**preimage, *out.content_type, out);
-    JoinOciArtifacts(out.edges);
+    if (out.content_type) IndexPayload(**preimage, *out.content_type, batches, out);
   }
   return out;
 }
@@ -157,8 +177,27 @@ Status StatementIndexer::Prepare() {
 
 Status StatementIndexer::Consume(log::LogEntry entry) {
   const uint64_t index = entry.index;
-  auto described = DescribeStatement(std::move(entry), preimages_);
+  // A large document's edges are stored as it is parsed, ahead of its
+  // statement (EvidenceStore::AddEdges): the statements before it first, so
+  // that edge positions grow with entries, and nothing left of a try that
+  // stopped halfway.
+  bool streamed = false;
+  Status stored = Status::Ok();
+  const EdgeBatches batches = [&](std::vector<IndexedEdge> batch) -> Status {
+    if (!streamed) {
+      streamed = true;
+      stored = SaveCursor(index);
+      if (stored.ok()) stored = store_.DropUnindexedEdges();
+    }
+    if (stored.ok()) stored = store_.AddEdges(index, batch);
+    return stored;
+  };
+  auto described = DescribeStatement(std::move(entry), preimages_, batches);
+  if (!stored.ok()) return stored;  // the follower tries again from the store's IndexedSize()
   if (!described) return Status::Ok();
+  if (streamed && described->indexing_error) {
+    SCITT_RETURN_IF_ERROR(store_.DropUnindexedEdges());  // broken after some edges were stored
+  }
   for (const auto* field : {&described->subject, &described->subject_digest, &described->issuer,
                             &described->content_type, &described->indexing_error}) {
     if (*field) pending_bytes_ += (*field)->size();

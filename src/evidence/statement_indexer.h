@@ -8,7 +8,6 @@
 #pragma once
 
 #include <functional>
-
 #include <vector>
 
 #include "evidence/dependency_graph.h"
@@ -24,7 +23,12 @@ namespace scitt::evidence {
 // index. A payload that breaks its format is recorded as an indexing error.
 // A hash envelope's preimage is read through `preimages` (null: none is).
 // The statement's bytes are parsed where they are (taken, not copied).
-std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Preimages* preimages = nullptr);
+// With `batches`, a large document's edges (GraphParts::edge_sink) go to it
+// as the payload is parsed, and the result holds those that follow them; an
+// error it returns ends the parse, as an indexing error.
+using EdgeBatches = std::function<Status(std::vector<IndexedEdge> batch)>;
+std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Preimages* preimages = nullptr,
+                                                  const EdgeBatches& batches = nullptr);
 
 class StatementIndexer final : public log::EntryConsumer {
  public:

@@ -12,7 +12,9 @@ that lies about one); kill -9 in the middle of indexing, then `scitt index
 rebuild --check` (the index matches the log; a tampered edge is found), and
 `scitt index rebuild` (refused while the service runs) giving the same answers;
 an image named by its OCI purl in another's SBOM joining its own graph, purls
-in canonical form; an index derived by another indexer read again.
+in canonical form; a large SBOM stored as it is parsed (and one found broken
+after most of its edges were stored, and a kill -9 while they are); an index
+derived by another indexer read again.
 
 Usage: evidence_graph_test.py PATH/TO/scitt
 """
@@ -43,7 +45,8 @@ CVE = "CVE-2026-4242"
 SUPPLIER, SCANNER, STRANGER = "https://supplier.example", "https://scanner.example", "https://stranger.example"
 CDX, OPENVEX = "application/vnd.cyclonedx+json", "application/openvex+json"
 
-SERVER = lib.Server(SCITT, WORK, "graph", "--issuer-keys", KEYS, "--rate-limit", "0")
+SERVER = lib.Server(SCITT, WORK, "graph", "--issuer-keys", KEYS, "--rate-limit", "0",
+                    "--max-statement-bytes", str(4 << 20))
 ENTRIES = {}
 
 
@@ -332,6 +335,70 @@ def test_an_image_named_by_its_oci_purl_joins_its_own_sbom():
     assert get("/dependencies", node="pkg:npm/@acme/app@2.0.0")["reached"] == 4
     path = get("/path", **{"from": derived, "to": "pkg:deb/debian/OpenSSL@3.0.11?arch=amd64"})
     assert [e["kind"] for e in path["path"]] == ["DESCRIBES", "DEPENDS_ON", "IDENTIFIES", "DESCRIBES", "DEPENDS_ON"], path
+
+
+def big_sbom(name, components, broken=False):
+    """A CycloneDX SBOM whose edges (a CONTAINS and a DEPENDS_ON per component)
+    are many more than the indexer's batch (GraphParts::edges_per_batch), with
+    an OCI image among them; broken: its last member is wrong, so that the
+    parser fails after it has handed over most of its edges."""
+    purl = lambda i: "pkg:npm/%s-%d@1.0.0" % (name, i)
+    bom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+           "metadata": {"component": {"bom-ref": "root", "type": "application", "name": name, "purl": purl(0)}},
+           "components": [{"bom-ref": "c%d" % i, "type": "library", "name": "%s-%d" % (name, i), "purl": purl(i)}
+                          for i in range(1, components)]
+           + [{"bom-ref": "img", "type": "container", "name": "base", "purl": "pkg:oci/base@sha256:" + "c3" * 32}],
+           "dependencies": [{"ref": "root", "dependsOn": ["c%d" % i for i in range(1, components)] + ["img"]}]}
+    if broken:
+        bom["vulnerabilities"] = [{"id": 5}]
+    return json.dumps(bom, separators=(",", ":")).encode(), purl(0)
+
+
+def all_edges(**params):
+    edges, query = [], {**params, "limit": 1000}
+    while query:
+        page = get("/edges", **query)
+        edges += page["edges"]
+        query = page.get("next") and {**dict(urllib.parse.parse_qsl(page["next"].split("?")[1])), "limit": 1000}
+    return edges
+
+
+def test_a_large_sbom_is_stored_as_it_is_parsed():
+    components = 12000  # 24,002 edges: the indexer stores them in batches of 8,192
+    good, root = big_sbom("big", components)
+    broken, broken_root = big_sbom("broken", components, broken=True)
+    first = register("sha256:" + "d4" * 32, SUPPLIER, CDX, good)
+    second = register("sha256:" + "d5" * 32, SUPPLIER, CDX, broken)
+    small = register("sha256:" + "d6" * 32, SUPPLIER, CDX, finding("CVE-2026-0001", "pkg:npm/small@1.0.0"))
+    wait_indexed(small + 1)
+    depends = all_edges(node=root, kind="DEPENDS_ON")
+    assert len(depends) == components, len(depends)
+    assert {e["entry"] for e in depends} == {first}
+    assert len({e["to"] for e in depends}) == components
+    identifies = get("/edges", node="pkg:oci/base@sha256:" + "c3" * 32, kind="IDENTIFIES")["edges"]
+    assert [e["entry"] for e in identifies] == [first], identifies
+    # The broken one: an indexing error, and none of the edges stored before
+    # its parser found the fault.
+    statements = {s["entry"]: s for s in get("/statements", issuer=SUPPLIER, limit=1000)["statements"]}
+    assert statements[first]["format"] == "CycloneDX" and "indexing_error" not in statements[first]
+    assert "vulnerabilities[0].id" in statements[second]["indexing_error"], statements[second]
+    assert get("/edges", node=broken_root)["edges"] == []
+    assert get("/edges", node="CVE-2026-0001", direction="in")["edges"]
+    # Killed while the indexer is storing a large one's batches: after the
+    # restart its edges are there once, as a rebuild from the log gives them.
+    last = None
+    for i in range(3):
+        last = register("sha256:%064x" % (0xb16 + i), SUPPLIER, CDX, big_sbom("again%d" % i, components)[0])
+    SERVER.kill()
+    SERVER.start()
+    wait_indexed(last + 1)
+    for i in range(3):
+        assert len(all_edges(node=big_sbom("again%d" % i, 2)[1], kind="DEPENDS_ON")) == components
+    SERVER.stop()
+    checked = subprocess.run([SCITT, "index", "rebuild", "--check", "--data", SERVER.data],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and "index matches the log" in checked.stdout, checked
+    SERVER.start()
 
 
 def test_an_index_derived_otherwise_is_read_again_from_the_log():

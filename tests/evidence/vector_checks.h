@@ -21,24 +21,32 @@
 namespace scitt::evidence {
 
 // Parsed as the indexer parses (GraphParts::kEdges): no nodes, and the
-// same outcome, edges and counts as `full`.
+// same outcome, edges and counts as `full`; and again with the edges handed
+// to a sink three at a time, as the indexer takes a large document's.
 inline void ExpectSameEdgesOnly(std::string_view content_type, ByteView bytes,
                                 const Result<EvidenceDocument>& full) {
   const auto edges_only = Parse(content_type, bytes, GraphParts::kEdges);
+  CollectingEdgeSink sink;
+  GraphParts in_batches = GraphParts::kEdges;
+  in_batches.edge_sink = &sink;
+  in_batches.edges_per_batch = 3;
+  auto batched = Parse(content_type, bytes, in_batches);
   ASSERT_EQ(edges_only.ok(), full.ok());
+  ASSERT_EQ(batched.ok(), full.ok());
   if (!full.ok()) {
     EXPECT_EQ(edges_only.error().message, full.error().message);
+    EXPECT_EQ(batched.error().message, full.error().message);
     return;
   }
   EXPECT_TRUE(edges_only->nodes.empty());
-  ASSERT_EQ(edges_only->edges.size(), full->edges.size());
-  for (size_t i = 0; i < full->edges.size(); ++i) {
-    const Edge& a = full->edges[i];
-    const Edge& b = edges_only->edges[i];
-    EXPECT_TRUE(a.kind == b.kind && a.from == b.from && a.to == b.to && a.attributes == b.attributes)
-        << "edge " << i << ": " << a.from << " -> " << a.to;
-  }
+  EXPECT_TRUE(batched->nodes.empty());
+  const std::vector<Edge> all(full->edges.begin(), full->edges.end());
+  EXPECT_EQ(std::vector<Edge>(edges_only->edges.begin(), edges_only->edges.end()), all);
+  std::vector<Edge> streamed = std::move(sink.taken);
+  streamed.insert(streamed.end(), batched->edges.begin(), batched->edges.end());
+  EXPECT_EQ(streamed, all);
   EXPECT_EQ(edges_only->declared, full->declared);
+  EXPECT_EQ(batched->declared, full->declared);
 }
 
 // A vector parsed with every part, after checking that the indexer's parse

@@ -214,6 +214,53 @@ TEST_P(EvidenceStoreConformance, ScansEveryEdgeInIndexingOrder) {
   EXPECT_EQ(scan_all(last, 2, last), (std::vector<Seen>{{6, "b>d"}}));
 }
 
+// A large statement's edges are stored ahead of it (AddEdges): unseen until
+// the Add that covers its entry, dropped when no Add did (a crash halfway,
+// a document found broken), and never for an entry already indexed.
+TEST_P(EvidenceStoreConformance, EdgesStoredAheadOfTheirStatementCountOnceItIsAdded) {
+  auto store = MustOpen();
+  IndexedStatement first = Statement(0, "sha256:aa", "iss", "application/spdx+json");
+  first.edges = {{"DEPENDS_ON", "a", "b", "{}"}};
+  ASSERT_TRUE(store->Add(std::vector{first}, 2).ok());
+  auto scan = [&] {
+    std::vector<std::string> seen;
+    const auto page = store->ScanEdges({});
+    EXPECT_TRUE(page.ok());
+    for (const evidence::FoundEdge& found : page->edges) {
+      seen.push_back(std::to_string(found.entry) + ":" + found.edge.from + ">" + found.edge.to);
+    }
+    return seen;
+  };
+  // Stored, then left by a try that stopped: unseen, then dropped.
+  ASSERT_TRUE(store->AddEdges(2, std::vector<evidence::IndexedEdge>{{"DEPENDS_ON", "x", "y", "{}"}}).ok());
+  EXPECT_EQ(scan(), (std::vector<std::string>{"0:a>b"}));
+  EXPECT_TRUE(store->FindEdges({.node = "x"})->edges.empty());
+  EXPECT_TRUE(store->FindNodes({.prefix = "x"})->nodes.empty());
+  ASSERT_TRUE(store->DropUnindexedEdges().ok());
+  // Stored again in two batches, then the statement with its last edges.
+  ASSERT_TRUE(store->AddEdges(2, std::vector<evidence::IndexedEdge>{{"DEPENDS_ON", "c", "d", "{}"}}).ok());
+  ASSERT_TRUE(store->AddEdges(2, std::vector<evidence::IndexedEdge>{{"DEPENDS_ON", "d", "e", "{}"}}).ok());
+  EXPECT_EQ(scan(), (std::vector<std::string>{"0:a>b"}));
+  IndexedStatement large = Statement(2, "sha256:cc", "iss", "application/spdx+json");
+  large.edges = {{"DEPENDS_ON", "e", "f", "{}"}};
+  ASSERT_TRUE(store->Add(std::vector{large}, 3).ok());
+  EXPECT_EQ(scan(), (std::vector<std::string>{"0:a>b", "2:c>d", "2:d>e", "2:e>f"}));
+  EXPECT_TRUE(store->FindEdges({.node = "x"})->edges.empty());
+  // Indexed edges stay; nothing is stored for an indexed entry.
+  ASSERT_TRUE(store->DropUnindexedEdges().ok());
+  EXPECT_EQ(scan().size(), 4u);
+  const Status late = store->AddEdges(1, std::vector<evidence::IndexedEdge>{{"DEPENDS_ON", "g", "h", "{}"}});
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, ErrorCode::kInvalidArgument);
+  // What a crash left is dropped once the store is opened again.
+  ASSERT_TRUE(store->AddEdges(3, std::vector<evidence::IndexedEdge>{{"DEPENDS_ON", "y", "z", "{}"}}).ok());
+  store.reset();
+  store = MustOpen();
+  ASSERT_TRUE(store->DropUnindexedEdges().ok());
+  ASSERT_TRUE(store->Add(std::vector{Statement(3, "sha256:dd", "iss", "application/spdx+json")}, 4).ok());
+  EXPECT_EQ(scan(), (std::vector<std::string>{"0:a>b", "2:c>d", "2:d>e", "2:e>f"}));
+}
+
 // What derived the index is kept with it; a reset empties it for the
 // indexer to read the log again.
 TEST_P(EvidenceStoreConformance, ResetEmptiesTheIndexAndRecordsItsDerivation) {

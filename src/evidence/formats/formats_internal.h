@@ -2,6 +2,8 @@
 // format parsers share, and the parsers' entry points behind Parse().
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -10,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -93,9 +96,47 @@ class OrderedMemberReader : private TopLevelElementVisitor {
   Status status_;                         // why a visitor call stopped the walk
 };
 
+// A set of fixed-size keys in one array (open addressing, linear probing):
+// 8·N bytes a key at most 3/4 full, where std::unordered_set takes about 56
+// (a node, its cached hash, a bucket) for the million ids of a large SBOM.
+// The all-zero key marks an empty slot and is never a member.
+template <size_t N>
+class FlatKeySet {
+ public:
+  using Key = std::array<uint64_t, N>;
+  // Adds `key` (its first word well mixed; not all zero): false when it
+  // was there already.
+  bool Insert(const Key& key) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = key[0] & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == key) return false;
+      if (slots_[i] == Key{}) {
+        slots_[i] = key;
+        ++size_;
+        return true;
+      }
+    }
+  }
+  size_t size() const { return size_; }
+
+ private:
+  void Grow() {
+    std::vector<Key> old = std::exchange(slots_, std::vector<Key>(std::max<size_t>(64, slots_.size() * 2)));
+    size_ = 0;
+    for (const Key& key : old) {
+      if (key != Key{}) Insert(key);
+    }
+  }
+  std::vector<Key> slots_;
+  size_t size_ = 0;
+};
+
 // Collects one document's nodes and edges: merges nodes with equal ids
 // (attributes already set keep their first value), drops repeated edges and
-// enforces kMaxNodes / kMaxEdges.
+// enforces kMaxNodes / kMaxEdges. Without nodes (GraphParts), it keeps a
+// 64-bit hash of each node id and a 128-bit digest of each edge's identity
+// instead, and hands edges to the parts' sink in batches.
 class GraphBuilder {
  public:
   GraphBuilder(DocumentFormat format, std::string spec_version,
@@ -117,7 +158,8 @@ class GraphBuilder {
   enum class LicenseText { kExpression, kName };
   Status AddLicense(const std::string& from, std::string_view text, LicenseText kind,
                     std::string_view source);
-  // The edge with `edge`'s identity, if any.
+  // The edge with `edge`'s identity, if any. FindEdge and SetEdge need the
+  // nodes-and-edges parts (the edges are all kept).
   const Edge* FindEdge(const Edge& edge) const;
   void Declare(const std::string& what, uint64_t count = 1) { document_.declared[what] += count; }
   EvidenceDocument& document() { return document_; }
@@ -149,12 +191,17 @@ class GraphBuilder {
   };
 
   Status TooManyNodes() const;
+  static FlatKeySet<2>::Key IdentityDigest(const Edge& edge);
 
   EvidenceDocument document_;
   const GraphParts parts_;
-  // kEdges: a 64-bit hash of each node id, which is all the kMaxNodes bound
-  // needs (two ids would have to collide for a node to go uncounted).
-  std::unordered_set<uint64_t> node_hashes_;
+  // Without nodes: a hash of each node id, which is all the kMaxNodes bound
+  // needs (two ids would have to collide for a node to go uncounted), and
+  // a collision-resistant digest of each edge's identity (a crafted
+  // collision must not hide an edge), with how many edges were made.
+  FlatKeySet<1> node_hashes_;
+  FlatKeySet<2> edge_identities_;
+  size_t edges_made_ = 0;
   // Positions, not copies of the ids and identities: a large SBOM's
   // hundreds of thousands of ids would otherwise be held twice.
   std::unordered_set<size_t, ById, ById> node_positions_;

@@ -1,6 +1,9 @@
 #include "evidence/formats/graph.h"
 
+#include <cstring>
+
 #include "base/text.h"
+#include "crypto/hash.h"
 #include "evidence/formats/formats_internal.h"
 #include "evidence/formats/license_expression.h"
 #include "evidence/formats/parse.h"
@@ -71,11 +74,10 @@ GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version, Grap
 }
 
 Status GraphBuilder::AddNode(NodeKind kind, const std::string& id, Attributes attributes) {
-  if (parts_ == GraphParts::kEdges) {
+  if (!parts_.nodes) {
     const uint64_t hash = std::hash<std::string_view>()(id);
-    if (node_hashes_.contains(hash)) return Status::Ok();
-    if (node_hashes_.size() >= kMaxNodes) return TooManyNodes();
-    node_hashes_.insert(hash);
+    // A new id past the bound ends the parse, so the set may hold it.
+    if (node_hashes_.Insert({hash == 0 ? 1 : hash}) && node_hashes_.size() > kMaxNodes) return TooManyNodes();
     return Status::Ok();
   }
   if (const auto it = node_positions_.find(std::string_view(id)); it != node_positions_.end()) {
@@ -126,19 +128,45 @@ bool GraphBuilder::ByIdentity::SameIdentity(const Edge& a, const Edge& b) {
   return true;
 }
 
+// SHA-256 of the identity's fields, each with its length before it (ids are
+// as the document writes them: any byte may be in them), cut to 128 bits.
+FlatKeySet<2>::Key GraphBuilder::IdentityDigest(const Edge& edge) {
+  crypto::Sha256Hasher hasher;
+  const auto add = [&hasher](std::string_view text) {
+    const uint64_t size = text.size();
+    hasher.Update(ByteView(reinterpret_cast<const uint8_t*>(&size), sizeof size));
+    hasher.Update(AsBytes(text));
+  };
+  add(EdgeKindName(edge.kind));
+  add(edge.from);
+  add(edge.to);
+  for (const char* scope : kScopes) add(Scope(edge, scope));
+  const crypto::Sha256Digest digest = hasher.Finish();
+  FlatKeySet<2>::Key key;
+  std::memcpy(key.data(), digest.data(), sizeof key);
+  return key;
+}
+
 const Edge* GraphBuilder::FindEdge(const Edge& edge) const {
   const auto it = edge_positions_.find(&edge);
   return it == edge_positions_.end() ? nullptr : &document_.edges[*it];
 }
 
 Status GraphBuilder::AddEdge(Edge edge) {
-  if (edge_positions_.contains(&edge)) return Status::Ok();
-  if (document_.edges.size() >= kMaxEdges) {
+  if (parts_.nodes ? edge_positions_.contains(&edge) : !edge_identities_.Insert(IdentityDigest(edge))) {
+    return Status::Ok();
+  }
+  if (edges_made_ >= kMaxEdges) {
     return Invalid(std::string(DocumentFormatName(document_.format)) + ": more than " +
                    std::to_string(kMaxEdges) + " graph edges");
   }
+  ++edges_made_;
   document_.edges.push_back(std::move(edge));
-  edge_positions_.insert(document_.edges.size() - 1);
+  if (parts_.nodes) {
+    edge_positions_.insert(document_.edges.size() - 1);
+  } else if (parts_.edge_sink != nullptr && document_.edges.size() >= parts_.edges_per_batch) {
+    return parts_.edge_sink->Take(document_.edges);
+  }
   return Status::Ok();
 }
 

@@ -9,7 +9,10 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "base/result.h"
 
 namespace scitt::evidence {
 
@@ -106,6 +109,7 @@ struct Edge {
   std::string from;
   std::string to;
   Attributes attributes;
+  bool operator==(const Edge&) const = default;
 };
 
 // The `from` of an edge that starts at the document itself (DESCRIBES, and
@@ -114,11 +118,46 @@ struct Edge {
 // SARIF result without a location).
 inline constexpr std::string_view kThisDocument = "";
 
+// Takes a large document's edges while it is parsed (GraphParts::edge_sink),
+// so that they need not all be held at once.
+class EdgeSink {
+ public:
+  virtual ~EdgeSink() = default;
+  // `edges` (GraphParts::edges_per_batch of them, in the order first seen)
+  // are final: no later element of the document changes them. The sink
+  // takes them all (leaves the deque empty); an error ends the parse with it.
+  virtual Status Take(std::deque<Edge>& edges) = 0;
+};
+
 // What a caller keeps of a document's graph. The indexer stores edges only:
-// with kEdges the nodes' attributes are dropped as they are made (most of a
-// 100 MB SBOM's graph in memory is its components' attributes) and the
+// without nodes, the nodes' attributes are dropped as they are made (most of
+// a 100 MB SBOM's graph in memory is its components' attributes) and the
 // result has no nodes; the edges, the counts and the refusals are the same.
-enum class GraphParts { kNodesAndEdges, kEdges };
+struct GraphParts {
+  static const GraphParts kNodesAndEdges;
+  static const GraphParts kEdges;
+
+  bool nodes = true;
+  // Without nodes: the parsers of the formats whose documents run to many
+  // megabytes (CycloneDX JSON and XML, SPDX 2 JSON and tag-value) hand
+  // their edges to it in batches as they are made. The result holds the
+  // edges not handed over yet, which follow every batch. A parse that fails
+  // may have handed some over first.
+  EdgeSink* edge_sink = nullptr;
+  size_t edges_per_batch = 8192;  // at least 1
+};
+inline constexpr GraphParts GraphParts::kNodesAndEdges{true};
+inline constexpr GraphParts GraphParts::kEdges{false};
+
+// An EdgeSink that keeps every batch, in order (tests, the fuzzer).
+class CollectingEdgeSink final : public EdgeSink {
+ public:
+  Status Take(std::deque<Edge>& edges) override {
+    for (; !edges.empty(); edges.pop_front()) taken.push_back(std::move(edges.front()));
+    return Status::Ok();
+  }
+  std::vector<Edge> taken;
+};
 
 struct EvidenceDocument {
   DocumentFormat format = DocumentFormat::kCycloneDx;
@@ -132,7 +171,7 @@ struct EvidenceDocument {
   std::string container;
   // For in-toto: the predicateType as written.
   std::string predicate_type;
-  std::vector<Node> nodes;  // distinct ids, in the order first seen (none: GraphParts::kEdges)
+  std::vector<Node> nodes;  // distinct ids, in the order first seen (none: GraphParts::nodes false)
   // Distinct by (kind, from, to) and the "product" and "path" attributes,
   // in the order first seen. A deque: it grows without copying or doubling,
   // and a reader can free the edges it has taken (pop_front) as it goes.

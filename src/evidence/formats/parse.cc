@@ -155,7 +155,7 @@ Result<EvidenceDocument> ParseAs(std::string_view content_type, ByteView documen
 
 Result<EvidenceDocument> Parse(std::string_view content_type, ByteView document, GraphParts parts) {
   auto parsed = ParseAs(content_type, document, parts);
-  if (parsed.ok() && parts == GraphParts::kEdges) parsed->nodes = {};  // formats that build them anyway
+  if (parsed.ok() && !parts.nodes) parsed->nodes = {};  // formats that build them anyway
   return parsed;
 }
 

@@ -154,9 +154,6 @@ Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t ne
         Sql("INSERT OR IGNORE INTO statements(entry, subject, subject_digest, issuer, content_type, "
             "registered_at, format, indexing_error, payload_source, payload_location) "
             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    SCITT_ASSIGN_OR_RETURN(
-        const Statement* insert_edge,
-        Sql("INSERT INTO edges(entry, kind, from_id, to_id, attributes) VALUES(?, ?, ?, ?, ?)"));
     for (const IndexedStatement& statement : statements) {
       {
         Query q(*insert);
@@ -174,23 +171,59 @@ Status EvidenceDb::Add(std::span<const IndexedStatement> statements, uint64_t ne
         }
       }
       if (sqlite3_changes(db_.get()) == 0) continue;  // indexed before the crash: its edges too
-      for (const evidence::IndexedEdge& edge : statement.edges) {
-        Query q(*insert_edge);
-        q.Int(1, static_cast<int64_t>(statement.entry))
-            .Text(2, edge.kind)
-            .Text(3, edge.from)
-            .Text(4, edge.to)
-            .Text(5, edge.attributes);
-        if (q.Step() != SQLITE_DONE) {
-          return SqliteError(db_.get(), "indexing the edges of entry " + std::to_string(statement.entry));
-        }
-      }
+      SCITT_RETURN_IF_ERROR(InsertEdgesLocked(statement.entry, statement.edges));
     }
     // The size only grows: a replay after a crash saves a size already passed.
     SCITT_ASSIGN_OR_RETURN(const Statement* save, Sql("UPDATE indexed SET size = max(size, ?)"));
     Query q(*save);
     q.Int(1, static_cast<int64_t>(next));
     if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "saving the indexed size");
+    return Status::Ok();
+  });
+}
+
+Status EvidenceDb::InsertEdgesLocked(uint64_t entry, std::span<const evidence::IndexedEdge> edges) const {
+  SCITT_ASSIGN_OR_RETURN(const Statement* insert,
+                         Sql("INSERT INTO edges(entry, kind, from_id, to_id, attributes) VALUES(?, ?, ?, ?, ?)"));
+  for (const evidence::IndexedEdge& edge : edges) {
+    Query q(*insert);
+    q.Int(1, static_cast<int64_t>(entry)).Text(2, edge.kind).Text(3, edge.from).Text(4, edge.to).Text(5, edge.attributes);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "indexing the edges of entry " + std::to_string(entry));
+  }
+  return Status::Ok();
+}
+
+Status EvidenceDb::AddEdges(uint64_t entry, std::span<const evidence::IndexedEdge> edges) {
+  return commits_.Run([&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeLocked());
+    if (entry < indexed) {
+      return MakeError(ErrorCode::kInvalidArgument, "edges of entry " + std::to_string(entry) +
+                                                        ", which is indexed already (indexed size " +
+                                                        std::to_string(indexed) + ")");
+    }
+    return InsertEdgesLocked(entry, edges);
+  });
+}
+
+Status EvidenceDb::DropUnindexedEdges() {
+  return commits_.Run([&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeLocked());
+    // Positions grow with entries, so the unindexed edges are the last rows:
+    // the scan from the end stops at the first indexed one.
+    SCITT_ASSIGN_OR_RETURN(const Statement* last,
+                           Sql("SELECT position FROM edges WHERE entry < ? ORDER BY position DESC LIMIT 1"));
+    int64_t kept = 0;
+    {
+      Query q(*last);
+      q.Int(1, static_cast<int64_t>(indexed));
+      const int rc = q.Step();
+      if (rc == SQLITE_ROW) kept = q.IntAt(0);
+      else if (rc != SQLITE_DONE) return SqliteError(db_.get(), "finding the last indexed edge");
+    }
+    SCITT_ASSIGN_OR_RETURN(const Statement* drop, Sql("DELETE FROM edges WHERE position > ?"));
+    Query q(*drop);
+    q.Int(1, kept);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "dropping unindexed edges");
     return Status::Ok();
   });
 }
@@ -365,9 +398,14 @@ Result<EvidenceDb::Differences> EvidenceDb::Compare(const std::string& live, con
   SCITT_ASSIGN_OR_RETURN(out.compared_size,
                          count("SELECT min((SELECT size FROM main.indexed), (SELECT size FROM rebuilt.indexed))"));
   const std::string below = " WHERE entry < " + std::to_string(out.compared_size);
+  // Rows with how many times each is there, so that a row stored twice
+  // (an edge a replay added again) is a difference too.
   auto only_in = [&](const char* columns, const char* table, const char* a, const char* b) {
-    return count(std::string("SELECT count(*) FROM (SELECT ") + columns + " FROM " + a + "." + table + below +
-                 " EXCEPT SELECT " + columns + " FROM " + b + "." + table + below + ")");
+    const auto rows = [&](const char* schema) {
+      return std::string("SELECT ") + columns + ", count(*) FROM " + schema + "." + table + below + " GROUP BY " +
+             columns;
+    };
+    return count("SELECT count(*) FROM (" + rows(a) + " EXCEPT " + rows(b) + ")");
   };
   SCITT_ASSIGN_OR_RETURN(out.statements_only_in_live, only_in(kStatement, "statements", "main", "rebuilt"));
   SCITT_ASSIGN_OR_RETURN(out.statements_only_in_rebuilt, only_in(kStatement, "statements", "rebuilt", "main"));

@@ -32,6 +32,8 @@ class EvidenceDb final : public evidence::EvidenceStore {
   Result<std::string> Derivation() const override;
   Status Reset(std::string_view derivation) override;
   Status Add(std::span<const evidence::IndexedStatement> statements, uint64_t next) override;
+  Status AddEdges(uint64_t entry, std::span<const evidence::IndexedEdge> edges) override;
+  Status DropUnindexedEdges() override;
   Result<evidence::StatementPage> FindStatements(const evidence::StatementQuery& query) const override;
   Result<evidence::EdgePage> FindEdges(const evidence::EdgeQuery& query) const override;
   Result<evidence::NodePage> FindNodes(const evidence::NodeQuery& query) const override;
@@ -62,6 +64,8 @@ class EvidenceDb final : public evidence::EvidenceStore {
   // The prepared statement for `sql`, made on first use. Caller holds mu_.
   Result<const embedded::Statement*> Sql(const std::string& sql) const;
   Result<uint64_t> IndexedSizeLocked() const;
+  // Inserts edge rows of `entry` (inside a transaction of commits_).
+  Status InsertEdgesLocked(uint64_t entry, std::span<const evidence::IndexedEdge> edges) const;
   // Appends the rows of `q` (kEdgeColumns) to `out`; the last one's position.
   Result<uint64_t> ReadEdges(embedded::Query& q, evidence::EdgePage& out) const;
   // The graph a query sees: the indexed size, or `as_of` when smaller.
