@@ -63,7 +63,7 @@ Result<std::string> BomGraph::AddComponent(const Component& component) {
   }
   if (component.bom_ref && !component.bom_ref->empty()) {
     attributes["local_id"] = *component.bom_ref;
-    node_by_ref_.emplace(*component.bom_ref, id);  // the first declaration of a bom-ref wins
+    node_by_ref_.Emplace(*component.bom_ref, id);  // the first declaration of a bom-ref wins
   }
   attributes["name"] = *component.name;
   if (component.version) attributes["version"] = *component.version;
@@ -103,7 +103,7 @@ Status BomGraph::AddIssuer(const std::optional<std::string>& name) {
 // itself a purl or a BOM-Link (urn:cdx:…, a global name), that; else a
 // document-local package the document does not declare.
 Result<std::string> BomGraph::NodeForRef(const std::string& ref) {
-  if (const auto it = node_by_ref_.find(ref); it != node_by_ref_.end()) return it->second;
+  if (auto id = node_by_ref_.Find(ref)) return std::move(*id);
   std::string id;
   if (ref.starts_with("pkg:")) {
     id = NormalizePurl(ref);
@@ -113,7 +113,7 @@ Result<std::string> BomGraph::NodeForRef(const std::string& ref) {
     id = "ref:" + ref;
   }
   SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, {{"local_id", ref}}));
-  node_by_ref_.emplace(ref, id);
+  node_by_ref_.Emplace(ref, id);
   return id;
 }
 

@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -70,7 +69,7 @@ class BomGraph {
   Result<std::string> NodeForRef(const std::string& ref);
 
   GraphBuilder graph_;
-  std::unordered_map<std::string, std::string> node_by_ref_;  // bom-ref -> node id
+  CompactStringMap node_by_ref_;  // bom-ref -> node id
 };
 
 }  // namespace scitt::evidence::internal::cyclonedx

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -132,6 +133,36 @@ class FlatKeySet {
   size_t size_ = 0;
 };
 
+// A collision-resistant 128-bit digest of `fields` (SHA-256, each field with
+// its length before it, cut to 128 bits): what the flat tables below keep
+// instead of the text, where a crafted collision must not merge two keys.
+std::array<uint64_t, 2> Digest128(std::initializer_list<std::string_view> fields);
+
+// Strings by string, compactly: each key as its Digest128 in a FlatKeySet-
+// like array, the values back to back in chunks of 1 MiB (no buffer doubled
+// and copied as it grows), each after its length: about 70 bytes for a
+// bom-ref and its purl, where an unordered_map of strings takes about 150.
+class CompactStringMap {
+ public:
+  // Adds `key` → `value` unless `key` is there (then the first stays).
+  void Emplace(std::string_view key, std::string_view value);
+  std::optional<std::string> Find(std::string_view key) const;
+
+ private:
+  struct Slot {
+    std::array<uint64_t, 2> key{};  // all zero: empty
+    uint64_t value = 0;             // chunk << 32 | offset: its length, then it
+  };
+  // The slot of `key`: the one holding it, or the empty one it would take.
+  size_t SlotOf(const std::array<uint64_t, 2>& key) const;
+  void Grow();
+
+  static constexpr size_t kChunk = size_t{1} << 20;
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+  std::vector<std::string> chunks_;  // a value longer than kChunk has one of its own
+};
+
 // Collects one document's nodes and edges: merges nodes with equal ids
 // (attributes already set keep their first value), drops repeated edges and
 // enforces kMaxNodes / kMaxEdges. Without nodes (GraphParts), it keeps a
@@ -191,7 +222,6 @@ class GraphBuilder {
   };
 
   Status TooManyNodes() const;
-  static FlatKeySet<2>::Key IdentityDigest(const Edge& edge);
 
   EvidenceDocument document_;
   const GraphParts parts_;

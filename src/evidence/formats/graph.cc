@@ -65,6 +65,60 @@ SwidLinkRule SwidLink(std::string_view rel) {
   return {};
 }
 
+std::array<uint64_t, 2> Digest128(std::initializer_list<std::string_view> fields) {
+  crypto::Sha256Hasher hasher;
+  for (std::string_view field : fields) {
+    const uint64_t size = field.size();
+    hasher.Update(ByteView(reinterpret_cast<const uint8_t*>(&size), sizeof size));
+    hasher.Update(AsBytes(field));
+  }
+  const crypto::Sha256Digest digest = hasher.Finish();
+  std::array<uint64_t, 2> out;
+  std::memcpy(out.data(), digest.data(), sizeof out);
+  return out;
+}
+
+size_t CompactStringMap::SlotOf(const std::array<uint64_t, 2>& key) const {
+  const size_t mask = slots_.size() - 1;
+  size_t i = key[0] & mask;
+  while (slots_[i].key != key && slots_[i].key != std::array<uint64_t, 2>{}) i = (i + 1) & mask;
+  return i;
+}
+
+void CompactStringMap::Grow() {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<size_t>(64, slots_.size() * 2)));
+  for (const Slot& slot : old) {
+    if (slot.key != std::array<uint64_t, 2>{}) slots_[SlotOf(slot.key)] = slot;
+  }
+}
+
+void CompactStringMap::Emplace(std::string_view key, std::string_view value) {
+  if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
+  const std::array<uint64_t, 2> digest = Digest128({key});
+  Slot& slot = slots_[SlotOf(digest)];
+  if (slot.key == digest) return;
+  const uint64_t size = value.size();
+  if (chunks_.empty() || chunks_.back().size() + sizeof size + size > chunks_.back().capacity()) {
+    chunks_.emplace_back().reserve(std::max(kChunk, sizeof size + size));
+  }
+  std::string& chunk = chunks_.back();
+  slot = Slot{digest, (chunks_.size() - 1) << 32 | chunk.size()};
+  chunk.append(reinterpret_cast<const char*>(&size), sizeof size).append(value);
+  ++size_;
+}
+
+std::optional<std::string> CompactStringMap::Find(std::string_view key) const {
+  if (slots_.empty()) return std::nullopt;
+  const std::array<uint64_t, 2> digest = Digest128({key});
+  const Slot& slot = slots_[SlotOf(digest)];
+  if (slot.key != digest) return std::nullopt;
+  const std::string& chunk = chunks_[slot.value >> 32];
+  const size_t offset = slot.value & 0xffffffff;
+  uint64_t size;
+  std::memcpy(&size, chunk.data() + offset, sizeof size);
+  return chunk.substr(offset + sizeof size, size);
+}
+
 GraphBuilder::GraphBuilder(DocumentFormat format, std::string spec_version, GraphParts parts)
     : parts_(parts),
       node_positions_(0, ById{&document_.nodes}, ById{&document_.nodes}),
@@ -128,32 +182,14 @@ bool GraphBuilder::ByIdentity::SameIdentity(const Edge& a, const Edge& b) {
   return true;
 }
 
-// SHA-256 of the identity's fields, each with its length before it (ids are
-// as the document writes them: any byte may be in them), cut to 128 bits.
-FlatKeySet<2>::Key GraphBuilder::IdentityDigest(const Edge& edge) {
-  crypto::Sha256Hasher hasher;
-  const auto add = [&hasher](std::string_view text) {
-    const uint64_t size = text.size();
-    hasher.Update(ByteView(reinterpret_cast<const uint8_t*>(&size), sizeof size));
-    hasher.Update(AsBytes(text));
-  };
-  add(EdgeKindName(edge.kind));
-  add(edge.from);
-  add(edge.to);
-  for (const char* scope : kScopes) add(Scope(edge, scope));
-  const crypto::Sha256Digest digest = hasher.Finish();
-  FlatKeySet<2>::Key key;
-  std::memcpy(key.data(), digest.data(), sizeof key);
-  return key;
-}
-
 const Edge* GraphBuilder::FindEdge(const Edge& edge) const {
   const auto it = edge_positions_.find(&edge);
   return it == edge_positions_.end() ? nullptr : &document_.edges[*it];
 }
 
 Status GraphBuilder::AddEdge(Edge edge) {
-  if (parts_.nodes ? edge_positions_.contains(&edge) : !edge_identities_.Insert(IdentityDigest(edge))) {
+  if (parts_.nodes ? edge_positions_.contains(&edge) : !edge_identities_.Insert(Digest128(
+      {EdgeKindName(edge.kind), edge.from, edge.to, Scope(edge, kScopes[0]), Scope(edge, kScopes[1])}))) {
     return Status::Ok();
   }
   if (edges_made_ >= kMaxEdges) {
