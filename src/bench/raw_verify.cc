@@ -4,8 +4,15 @@
 #include <atomic>
 #include <iterator>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
+
+#include <sys/wait.h>
 
 #include <openssl/evp.h>
 
@@ -121,6 +128,44 @@ Result<double> RawVerifyRate(const PrivateKey& key, Algorithm alg, size_t messag
   for (auto& worker : workers) worker.join();
   if (failed) return MakeError(ErrorCode::kInternal, "a raw verification failed");
   return static_cast<double>(done) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Result<double> OpensslSpeedVerifyRate(Algorithm alg, int threads, int seconds) {
+  // `openssl speed`'s test name, and how its result line names the curve.
+  std::string test, line_names;
+  switch (alg) {
+    case Algorithm::kES256: test = "ecdsap256", line_names = "ecdsa (nistp256)"; break;
+    case Algorithm::kES384: test = "ecdsap384", line_names = "ecdsa (nistp384)"; break;
+    case Algorithm::kES512: test = "ecdsap521", line_names = "ecdsa (nistp521)"; break;
+    case Algorithm::kEdDSA: test = "ed25519", line_names = "EdDSA (Ed25519)"; break;
+    default: return MakeError(ErrorCode::kUnsupported, "no openssl speed test for this algorithm");
+  }
+  const std::string command = "openssl speed -multi " + std::to_string(threads) + " -seconds " +
+                              std::to_string(seconds) + " " + test + " 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return MakeError(ErrorCode::kUnsupported, "cannot run openssl speed");
+  // With -multi the last result line is the processes' sum:
+  // " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  42422.5  35972.9"
+  // (sign, verify, sign/s, verify/s).
+  std::optional<double> rate;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    const std::string_view line(buffer);
+    if (line.find(line_names) == std::string_view::npos || line.find("bits") == std::string_view::npos) continue;
+    const size_t end = line.find_last_not_of(" \t\r\n");
+    const size_t start = line.find_last_of(" \t", end);
+    if (end == std::string_view::npos || start == std::string_view::npos) continue;
+    const std::string number(line.substr(start + 1, end - start));
+    char* parsed_end = nullptr;
+    const double value = std::strtod(number.c_str(), &parsed_end);
+    if (parsed_end != number.c_str() && *parsed_end == '\0' && value > 0) rate = value;
+  }
+  const int status = pclose(pipe);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+    return MakeError(ErrorCode::kUnsupported, "no openssl program on the PATH");
+  }
+  if (!rate) return MakeError(ErrorCode::kInternal, "openssl speed " + test + " printed no verify rate");
+  return *rate;
 }
 
 }  // namespace scitt::bench

@@ -39,4 +39,13 @@ class RawVerifier {
 Result<double> RawVerifyRate(const PrivateKey& key, Algorithm alg, size_t message_size, int threads,
                              double seconds);
 
+// The independent denominator: what `openssl speed -multi THREADS -seconds
+// SECONDS` says for `alg`'s verification (ecdsap256, ecdsap384, ecdsap521
+// or ed25519), in verifications per second, from the `openssl` program on
+// the PATH. It runs separate processes and verifies a fixed digest, where
+// RawVerifyRate runs threads of one process and hashes the message too.
+// kUnsupported for RSA (its rate depends on the key's size) or when there is
+// no `openssl` program; kInternal when its output has no such line.
+Result<double> OpensslSpeedVerifyRate(Algorithm alg, int threads, int seconds);
+
 }  // namespace scitt::bench
