@@ -14,15 +14,16 @@ fi
 bash scripts/setup.sh --test
 passed=0
 failed=0
+totals() {  # "TOTAL FAILED" from a ctest log's summary line; nothing when it has none
+  grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$1" | tail -1 |
+    sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2 \1/' || true
+}
 count() {  # adds a ctest log's totals to the running sums
-  local line
-  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$1" | tail -1 || true)
   local total fail
-  if [[ -z $line ]]; then failed=$((failed + 1)); echo "no ctest summary in $1"; return; fi
-  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
-  fail=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
-  passed=$((passed + ${total:-0} - ${fail:-0}))
-  failed=$((failed + ${fail:-0}))
+  read -r total fail <<<"$(totals "$1")"
+  if [[ -z $total ]]; then failed=$((failed + 1)); echo "no ctest summary in $1"; return; fi
+  passed=$((passed + total - fail))
+  failed=$((failed + fail))
 }
 # Runs a build tree's tests. What fails is run once more, alone: a test that
 # then passes counts as passed but is named FLAKY at the end with its first
@@ -35,13 +36,11 @@ run_tests() {
   if grep -q "The following tests FAILED" "$dir/ctest.log"; then
     echo "== $dir: running what failed once more"
     ctest --test-dir "$dir" --rerun-failed --output-on-failure 2>&1 | tee "$dir/ctest-rerun.log" || true
-    local line again
-    line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$dir/ctest-rerun.log" | tail -1 || true)
-    if [[ -n $line ]]; then
-      again=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
-      local recovered=$(($(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line") - again))
-      passed=$((passed + recovered))
-      failed=$((failed - recovered))
+    local total again
+    read -r total again <<<"$(totals "$dir/ctest-rerun.log")"
+    if [[ -n $total ]]; then
+      passed=$((passed + total - again))
+      failed=$((failed - (total - again)))
     fi
   fi
 }
