@@ -257,22 +257,34 @@ Status Sign1::VerifySignature(const crypto::PublicKey& key,
   return Status::Ok();
 }
 
+template <typename Take>
+void Sign1::ForEachPiece(ByteView unprotected_item, Take&& take) const {
+  Bytes heads;
+  cbor::EncodeHead(6, kSign1Tag, &heads);
+  cbor::EncodeHead(4, 4, &heads);
+  for (ByteView piece : {ByteView(heads), protected_item_, unprotected_item, payload_item_, signature_item_}) {
+    take(piece);
+  }
+}
+
 Bytes Sign1::Reassemble(ByteView unprotected_item) const {
   Bytes out;
   out.reserve(protected_item_.size() + unprotected_item.size() + payload_item_.size() +
               signature_item_.size() + 2);
-  cbor::EncodeHead(6, kSign1Tag, &out);
-  cbor::EncodeHead(4, 4, &out);
-  out.insert(out.end(), protected_item_.begin(), protected_item_.end());
-  out.insert(out.end(), unprotected_item.begin(), unprotected_item.end());
-  out.insert(out.end(), payload_item_.begin(), payload_item_.end());
-  out.insert(out.end(), signature_item_.begin(), signature_item_.end());
+  ForEachPiece(unprotected_item, [&out](ByteView piece) { out.insert(out.end(), piece.begin(), piece.end()); });
   return out;
 }
 
-Bytes Sign1::RegisteredForm() const {
-  static constexpr uint8_t kEmptyMap[] = {0xa0};
-  return Reassemble(kEmptyMap);
+namespace {
+constexpr uint8_t kEmptyMap[] = {0xa0};
+}  // namespace
+
+Bytes Sign1::RegisteredForm() const { return Reassemble(kEmptyMap); }
+
+crypto::Sha256Digest Sign1::RegisteredFormSha256() const {
+  crypto::Sha256Hasher hasher;
+  ForEachPiece(kEmptyMap, [&hasher](ByteView piece) { hasher.Update(piece); });
+  return hasher.Finish();
 }
 
 Bytes Sign1::WithUnprotected(const cbor::Value& unprotected) const {

@@ -14,6 +14,7 @@
 #include "cbor/decoder.h"
 #include "cbor/value.h"
 #include "cose/headers.h"
+#include "crypto/hash.h"
 #include "crypto/key.h"
 
 namespace scitt::cose {
@@ -78,6 +79,9 @@ class Sign1 {
   // protected, payload and signature items are copied exactly as received
   // (DESIGN.md §3: the registered statement).
   Bytes RegisteredForm() const;
+  // SHA-256 of RegisteredForm(), hashed piece by piece: no statement-sized
+  // copy (cose::LogEntry).
+  crypto::Sha256Digest RegisteredFormSha256() const;
   // Tagged, with `unprotected` (encoded deterministically) as the
   // unprotected header; other items exactly as received.
   Bytes WithUnprotected(const cbor::Value& unprotected) const;
@@ -85,6 +89,10 @@ class Sign1 {
  private:
   Sign1() = default;
   Bytes Reassemble(ByteView unprotected_item) const;
+  // Calls `take` with each piece of the tagged message whose unprotected
+  // item is `unprotected_item`, in order.
+  template <typename Take>
+  void ForEachPiece(ByteView unprotected_item, Take&& take) const;
 
   // Decodes data_ into the views and header maps below.
   static Result<Sign1> ParseData(Sign1 msg, const Sign1ParseOptions& options);

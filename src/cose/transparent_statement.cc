@@ -6,7 +6,7 @@
 namespace scitt::cose {
 
 crypto::Sha256Digest LogEntry(const Sign1& statement) {
-  return crypto::Sha256(statement.RegisteredForm());
+  return statement.RegisteredFormSha256();
 }
 
 crypto::Sha256Digest SignedContent(const Sign1& statement) {

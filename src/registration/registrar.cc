@@ -4,7 +4,6 @@
 
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
-#include "crypto/hash.h"
 #include "registration/identity.h"
 #include "registration/identity_cache.h"
 #include "registration/refusals.h"
@@ -231,7 +230,7 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
 
   Accepted accepted;
   accepted.registered_statement = statement.RegisteredForm();
-  accepted.entry_hash = crypto::Sha256(accepted.registered_statement);  // cose::LogEntry, without a second copy
+  accepted.entry_hash = cose::LogEntry(statement);
   accepted.signed_content = cose::SignedContent(statement);
   accepted.collateral = std::move(identity.collateral);
   accepted.issuer = facts.issuer;

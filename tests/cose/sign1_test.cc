@@ -4,6 +4,7 @@
 #include "cbor/encoder.h"
 #include "cose/labels.h"
 #include "cose/sign1.h"
+#include "crypto/hash.h"
 #include "crypto/key.h"
 
 namespace scitt::cose {
@@ -70,6 +71,9 @@ TEST_F(Sign1Test, RegisteredFormDropsUnprotectedAndKeepsBytes) {
   ASSERT_TRUE(reparsed.ok());
   EXPECT_TRUE(reparsed->unprotected_headers().map.map().empty());
   EXPECT_TRUE(reparsed->VerifySignature(key_.public_key()).ok());
+  // Its hash, taken piece by piece, is the hash of those bytes.
+  EXPECT_EQ(parsed->RegisteredFormSha256(), crypto::Sha256(registered));
+  EXPECT_EQ(reparsed->RegisteredFormSha256(), crypto::Sha256(registered));
 }
 
 // Every view of a parse points into the statement's bytes: a borrowed parse
