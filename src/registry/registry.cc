@@ -312,8 +312,9 @@ OciResult<std::optional<Bytes>> Registry::ReadStatement(Push& push, const Descri
   }
   auto bytes = (*reader)->Read(0, static_cast<size_t>(layer.size));
   if (!bytes.ok()) return bytes.error();
-  // What is not a COSE_Sign1 is left for the registrar to refuse.
-  if (auto statement = cose::Sign1::Parse(*bytes); statement.ok()) {
+  // What is not a COSE_Sign1 is left for the registrar to refuse. Parsed in
+  // place: the parse is done with before the bytes move out.
+  if (auto statement = cose::Sign1::ParseBorrowed(*bytes); statement.ok()) {
     if (auto contradiction = CheckStatementManifest(push.pushed.manifest, *statement)) return *contradiction;
     push.entry_hash = cose::LogEntry(*statement);
   }
