@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -34,7 +35,13 @@ import scitt_testlib as lib  # noqa: E402
 import container_state  # noqa: E402
 
 SCITT = os.path.abspath(sys.argv[1])
-WORK = tempfile.mkdtemp(prefix="scitt-podman-umoci-")
+# podman names an image pulled from an OCI layout after the layout's path,
+# and a reference's path components may not start or end with "_" nor hold
+# "_-" (distribution's reference grammar): mkdtemp's random names, drawn
+# from [a-z0-9_], broke it now and then. Hex digits always fit (8 of them, as
+# mkdtemp makes: podman refuses a runroot path over 50 characters).
+WORK = os.path.join(tempfile.gettempdir(), "scitt-podman-umoci-" + secrets.token_hex(4))
+os.mkdir(WORK, 0o700)
 TOKEN = "podman-umoci-token-51c"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
