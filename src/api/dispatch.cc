@@ -17,7 +17,7 @@ http::Handler OnPool(WorkerPool& pool, http::Handler handler) {
 http::Handler OnPool(WorkerPool& pool, http::Handler handler, std::function<http::Response()> busy) {
   auto shared = std::make_shared<const http::Handler>(std::move(handler));
   return [&pool, shared, busy = std::move(busy)](http::Request req, http::Responder respond) {
-    const size_t bytes = req.body.size() + req.target.size();
+    const size_t bytes = req.body.size() + req.target.size() + (req.body_stream ? req.body_stream->held_bytes() : 0);
     // The task owns the request and the responder; a copy of the responder
     // answers 503 when the pool refuses the task (which is then dropped).
     auto task = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(req), respond);

@@ -1,5 +1,6 @@
 #include "cose/sign1.h"
 
+#include <cstring>
 #include <string>
 
 #include "cbor/encoder.h"
@@ -209,17 +210,24 @@ Result<Sign1> Sign1::ParseData(Sign1 msg, const Sign1ParseOptions& options) {
   return msg;
 }
 
-Bytes BuildToBeSigned(ByteView protected_bytes, ByteView external_aad, ByteView payload) {
+Bytes ToBeSignedHead(ByteView protected_bytes, ByteView external_aad, size_t payload_size) {
   Bytes out;
-  out.reserve(protected_bytes.size() + external_aad.size() + payload.size() + 32);
+  out.reserve(protected_bytes.size() + external_aad.size() + 32);
   cbor::EncodeHead(4, 4, &out);
   static constexpr char kContext[] = "Signature1";
   cbor::EncodeHead(3, sizeof(kContext) - 1, &out);
   out.insert(out.end(), kContext, kContext + sizeof(kContext) - 1);
-  for (ByteView part : {protected_bytes, external_aad, payload}) {
+  for (ByteView part : {protected_bytes, external_aad}) {
     cbor::EncodeHead(2, part.size(), &out);
     out.insert(out.end(), part.begin(), part.end());
   }
+  cbor::EncodeHead(2, payload_size, &out);
+  return out;
+}
+
+Bytes BuildToBeSigned(ByteView protected_bytes, ByteView external_aad, ByteView payload) {
+  Bytes out = ToBeSignedHead(protected_bytes, external_aad, payload.size());
+  out.insert(out.end(), payload.begin(), payload.end());
   return out;
 }
 
@@ -248,13 +256,51 @@ Status Sign1::VerifySignature(const crypto::PublicKey& key,
     return MakeError(ErrorCode::kInvalidArgument,
                      "payload is detached (nil) and no detached payload was supplied");
   }
-  Bytes tbs = ToBeSigned(options.external_aad, options.detached_payload);
-  Status status = key.Verify(*alg, tbs, signature_);
+  Status status = Status::Ok();
+  if (!options.writable_source.empty() && payload_) {
+    status = VerifyInPlace(*alg, key, options.external_aad, options.writable_source);
+  } else {
+    status = key.Verify(*alg, ToBeSigned(options.external_aad, options.detached_payload), signature_);
+  }
   if (!status.ok()) {
     return MakeError(ErrorCode::kVerificationFailed,
                      "signature does not verify: " + status.message());
   }
   return Status::Ok();
+}
+
+// The Sig_structure is the payload preceded by a head of
+// ToBeSignedHead().size() bytes. The bytes before the payload (tag, array
+// head, headers, the payload's own head) are room for it; when they are
+// fewer (an empty unprotected map leaves about ten bytes short), the payload
+// moves up into the signature's place for the call. What is overwritten is
+// saved first and written back after.
+Status Sign1::VerifyInPlace(crypto::Algorithm alg, const crypto::PublicKey& key, ByteView external_aad,
+                            std::span<uint8_t> source) const {
+  if (source.data() != data_.data() || source.size() != data_.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, "the writable source is not the buffer this message was parsed from");
+  }
+  const ByteView payload = *payload_;
+  const Bytes head = ToBeSignedHead(protected_bytes_, external_aad, payload.size());
+  const size_t start = static_cast<size_t>(payload.data() - source.data());
+  const size_t end = start + payload.size();
+  const size_t shift = head.size() > start ? head.size() - start : 0;
+  const Bytes signature(signature_.begin(), signature_.end());  // may lie where the payload moves
+  if (end + shift > source.size()) {                            // no room: a signature of a few bytes
+    return key.Verify(alg, ToBeSigned(external_aad), signature);
+  }
+  const Bytes before(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(start));
+  const Bytes after(source.begin() + static_cast<std::ptrdiff_t>(end),
+                    source.begin() + static_cast<std::ptrdiff_t>(end + shift));
+  uint8_t* const base = source.data();
+  if (shift > 0) std::memmove(base + start + shift, base + start, payload.size());
+  uint8_t* const tbs = base + start + shift - head.size();
+  std::memcpy(tbs, head.data(), head.size());
+  Status status = key.Verify(alg, ByteView(tbs, head.size() + payload.size()), signature);
+  if (shift > 0) std::memmove(base + start, base + start + shift, payload.size());
+  if (!before.empty()) std::memcpy(base, before.data(), before.size());
+  if (!after.empty()) std::memcpy(base + end, after.data(), after.size());
+  return status;
 }
 
 template <typename Take>
@@ -280,6 +326,30 @@ constexpr uint8_t kEmptyMap[] = {0xa0};
 }  // namespace
 
 Bytes Sign1::RegisteredForm() const { return Reassemble(kEmptyMap); }
+
+// The registered form is the received message with a new beginning (tag,
+// array head, protected item, empty map) before the same payload and
+// signature items, which run to the end. The beginning is written over the
+// old one, which is at most one byte shorter (an untagged message whose
+// unprotected map is already empty).
+Bytes Sign1::TakeRegisteredForm(Bytes source) const {
+  if (source.data() != data_.data() || source.size() != data_.size()) return RegisteredForm();
+  Bytes head;
+  cbor::EncodeHead(6, kSign1Tag, &head);
+  cbor::EncodeHead(4, 4, &head);
+  head.insert(head.end(), protected_item_.begin(), protected_item_.end());
+  head.push_back(kEmptyMap[0]);
+  const size_t start = static_cast<size_t>(payload_item_.data() - source.data());
+  if (head.size() <= start) {
+    const size_t cut = start - head.size();
+    std::memcpy(source.data() + cut, head.data(), head.size());
+    source.erase(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(cut));
+  } else {
+    source.insert(source.begin(), head.size() - start, 0);
+    std::memcpy(source.data(), head.data(), head.size());
+  }
+  return source;
+}
 
 crypto::Sha256Digest Sign1::RegisteredFormSha256() const {
   crypto::Sha256Hasher hasher;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "base/bytes.h"
@@ -36,6 +37,12 @@ inline constexpr size_t kMaxHeaderDepth = 16;
 struct Sign1VerifyOptions {
   ByteView external_aad;                        // h'' in SCITT
   std::optional<ByteView> detached_payload;     // used when the payload is nil
+  // The bytes the message was parsed from (ParseBorrowed), writable: the
+  // Sig_structure is then built inside them around the payload and they are
+  // put back before VerifySignature returns, instead of in a copy the size
+  // of the payload (Ed25519 verifies one contiguous message). Nothing may
+  // read them meanwhile. Empty: a copy, as always.
+  std::span<uint8_t> writable_source;
 };
 
 class Sign1 {
@@ -79,6 +86,11 @@ class Sign1 {
   // protected, payload and signature items are copied exactly as received
   // (DESIGN.md §3: the registered statement).
   Bytes RegisteredForm() const;
+  // RegisteredForm(), made inside `source`, the buffer this message was
+  // parsed from (ParseBorrowed), which it takes: a statement of hundreds of
+  // megabytes is then held once, not twice. This message's views are not
+  // to be used afterwards.
+  Bytes TakeRegisteredForm(Bytes source) const;
   // SHA-256 of RegisteredForm(), hashed piece by piece: no statement-sized
   // copy (cose::LogEntry).
   crypto::Sha256Digest RegisteredFormSha256() const;
@@ -89,6 +101,8 @@ class Sign1 {
  private:
   Sign1() = default;
   Bytes Reassemble(ByteView unprotected_item) const;
+  Status VerifyInPlace(crypto::Algorithm alg, const crypto::PublicKey& key, ByteView external_aad,
+                       std::span<uint8_t> source) const;
   // Calls `take` with each piece of the tagged message whose unprotected
   // item is `unprotected_item`, in order.
   template <typename Take>
@@ -112,6 +126,9 @@ class Sign1 {
 
 // RFC 9052 §4.4: ["Signature1", protected, external_aad, payload].
 Bytes BuildToBeSigned(ByteView protected_bytes, ByteView external_aad, ByteView payload);
+// BuildToBeSigned without the payload's bytes: everything up to and
+// including the payload's byte string head.
+Bytes ToBeSignedHead(ByteView protected_bytes, ByteView external_aad, size_t payload_size);
 
 struct Sign1Content {
   cbor::Value protected_map;             // encoded deterministically

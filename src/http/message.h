@@ -110,6 +110,10 @@ class BodySink {
   // the one that calls or drops a Write's `done`, or the one destroying the
   // Server), after any outstanding Write has ended.
   virtual void Abort() = 0;
+  // Body bytes this sink keeps in memory once the body is written (one that
+  // writes to disk: 0); counted as the request's size where requests queue
+  // (api::OnPool).
+  virtual uint64_t held_bytes() const noexcept { return 0; }
 };
 
 // Produces a response body piece by piece, e.g. a blob of gigabytes read

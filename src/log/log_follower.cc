@@ -48,7 +48,7 @@ Result<uint64_t> LogFollower::CatchUp(uint64_t next, uint64_t size) {
     }
     // Read together (LogStore::Entries): one store read per chunk.
     const uint64_t count = std::min<uint64_t>(size - next, options_.entries_per_read);
-    SCITT_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, log_.store().Entries(next, count));
+    SCITT_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, log_.store().Entries(next, count, options_.map_statements_from));
     for (LogEntry& entry : entries) {
       SCITT_RETURN_IF_ERROR(consumer_.Consume(std::move(entry)));
       ++next;

@@ -40,6 +40,11 @@ class EntryConsumer {
   virtual Status SaveCursor(uint64_t next) = 0;
 };
 
+// Statements from this size on are mapped from the store's file, where it
+// can, rather than read into the heap (LogStore::Entries): what reads the
+// whole log holds no copy of a statement of hundreds of megabytes.
+inline constexpr size_t kMapStatementsFrom = 1 << 20;
+
 struct FollowerOptions {
   std::string name;                                  // for log lines
   // The cursor is saved after this many entries or this long, whichever
@@ -54,6 +59,7 @@ struct FollowerOptions {
   // Entries read from the store at once (each at most the statement size
   // limit: bounded in bytes too).
   size_t entries_per_read = 16;
+  size_t map_statements_from = kMapStatementsFrom;
   // When set, entries at or above it wait even when the log holds them: a
   // follower that must stay behind another one (the registry's attacher
   // behind the evidence index, so that a manifest pushed meanwhile finds

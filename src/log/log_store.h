@@ -20,12 +20,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/mapped_bytes.h"
 #include "base/result.h"
 #include "crypto/hash.h"
 #include "merkle/hash.h"
@@ -43,10 +45,17 @@ struct LogEntry {
   // sequencer; LogStore::Entry leaves it zero.
   crypto::Sha256Digest signed_content{};
   Bytes statement;                    // the registered statement (unprotected = {})
+  // Instead of `statement` (then empty): the statement mapped from the
+  // store's file, for a large one read by a caller that asked
+  // (LogStore::Entries's map_statements_from).
+  std::shared_ptr<const MappedBytes> mapped_statement;
   Bytes collateral;                   // CBOR map of what verification used beyond the
                                       // statement (e.g. an unprotected x5chain); may be empty
   int64_t registered_at = 0;          // seconds since the epoch
   uint64_t policy_index = 0;          // log index of the policy statement applied
+
+  // The statement's bytes, read or mapped.
+  ByteView statement_bytes() const { return mapped_statement ? mapped_statement->bytes() : ByteView(statement); }
 };
 
 // A node of the Merkle tree that became complete in a batch.
@@ -122,8 +131,12 @@ class LogStore {
   // Entries [start, start + count), in order: what a follower of the log
   // reads. kNotFound when the range goes beyond size(). A backend reads them
   // together where it can (the embedded store: one query and one read of
-  // the statements file instead of one of each per entry).
-  virtual Result<std::vector<LogEntry>> Entries(uint64_t start, uint64_t count) const {
+  // the statements file instead of one of each per entry). A statement of
+  // `map_statements_from` bytes or more may be mapped instead of read
+  // (LogEntry::mapped_statement), where the backend can: a follower then
+  // holds no heap copy of a statement of hundreds of megabytes.
+  virtual Result<std::vector<LogEntry>> Entries(uint64_t start, uint64_t count,
+                                                [[maybe_unused]] size_t map_statements_from = SIZE_MAX) const {
     if (start > size() || count > size() - start) {
       return MakeError(ErrorCode::kNotFound, "entries [" + std::to_string(start) + ", +" + std::to_string(count) +
                                                  ") go beyond the log size " + std::to_string(size()));

@@ -11,9 +11,9 @@ Pipeline::Pipeline(std::shared_ptr<const Registrar> registrar, log::Transparency
                    uint64_t policy_index, PipelineOptions options)
     : registrar_(std::move(registrar)), log_(log), policy_index_(policy_index), options_(std::move(options)) {}
 
-std::variant<Submitted, Refusal, Error> Pipeline::Register(ByteView statement, Done done) {
+std::variant<Submitted, Refusal, Error> Pipeline::Register(Bytes statement, Done done) {
   const int64_t now = options_.clock ? options_.clock() : static_cast<int64_t>(std::time(nullptr));
-  auto checked = registrar_->Check(statement, now);
+  auto checked = registrar_->Check(std::move(statement), now);
   if (auto* refusal = std::get_if<Refusal>(&checked)) return std::move(*refusal);
   Accepted& accepted = std::get<Accepted>(checked);
   if (accepted.payload_location && options_.payload_locations != nullptr) {

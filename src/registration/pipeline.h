@@ -75,7 +75,7 @@ class Pipeline {
   // `done` never runs. Submitted: `done` runs exactly once, on the log's
   // sequencer thread (so it must be quick), with the receipt once the batch
   // holding the statement is durable and signed, or with the log's error.
-  std::variant<Submitted, Refusal, Error> Register(ByteView statement, Done done);
+  std::variant<Submitted, Refusal, Error> Register(Bytes statement, Done done);
 
   const Operations& operations() const { return operations_; }
   const Registrar& registrar() const { return *registrar_; }

@@ -112,7 +112,7 @@ Registrar::Registrar(TrustConfig trust, std::shared_ptr<const policy::Registrati
 
 Registrar::~Registrar() = default;
 
-std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64_t now) const {
+std::variant<Accepted, Refusal> Registrar::Check(Bytes statement_bytes, int64_t now) const {
   // 1. Size, before any parsing.
   if (statement_bytes.size() > max_statement_bytes_) {
     return Refuse(title::kTooLarge,
@@ -125,8 +125,8 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   // 2. Structure. RFC 9943's CDDL: Signed_Statement = #6.18(COSE_Sign1).
   cose::Sign1ParseOptions options;
   options.require_tag = true;
-  // Borrowed: nothing of the statement outlives this call but copies
-  // (Accepted), and a copy would be a second statement-sized buffer.
+  // Borrowed: the statement's buffer becomes the registered statement at
+  // the end, and a copy would be a second statement-sized buffer.
   auto parsed = cose::Sign1::ParseBorrowed(statement_bytes, options);
   if (!parsed.ok()) {
     std::string detail = parsed.error().message;
@@ -207,7 +207,9 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   Identity& identity = std::get<Identity>(resolved);
 
   // 8. Signature, over the protected bytes exactly as received.
-  Status signature = statement.VerifySignature(identity.key);
+  cose::Sign1VerifyOptions in_place;
+  in_place.writable_source = statement_bytes;
+  Status signature = statement.VerifySignature(identity.key, in_place);
   if (!signature.ok()) {
     return Refuse(title::kBadSignature,
                   signature.message() + " (key: the " + identity.description + ")",
@@ -229,7 +231,6 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
   if (!decision.allowed) return Refuse(title::kRejected, decision.reason, "policy");
 
   Accepted accepted;
-  accepted.registered_statement = statement.RegisteredForm();
   accepted.entry_hash = cose::LogEntry(statement);
   accepted.signed_content = cose::SignedContent(statement);
   accepted.collateral = std::move(identity.collateral);
@@ -243,6 +244,8 @@ std::variant<Accepted, Refusal> Registrar::Check(ByteView statement_bytes, int64
                                                             *prot.payload_location};
     }
   }
+  // Last: the statement's views end here.
+  accepted.registered_statement = statement.TakeRegisteredForm(std::move(statement_bytes));
   return accepted;
 }
 

@@ -78,8 +78,10 @@ class Registrar {
   // COSE structure (tag 18 required, no trailing bytes), required headers
   // (alg; CWT claims with iss and sub; kid, x5t, x5chain or cnf), crit,
   // algorithm allowed, detached payload refused, issuer identity, signature,
-  // policy. Thread-safe; no I/O.
-  std::variant<Accepted, Refusal> Check(ByteView statement, int64_t now) const;
+  // policy. Thread-safe; no I/O. The statement is taken: the signature is
+  // checked inside it and it becomes Accepted::registered_statement, so a
+  // statement of hundreds of megabytes is held once.
+  std::variant<Accepted, Refusal> Check(Bytes statement, int64_t now) const;
 
   const TrustConfig& trust() const { return trust_; }
   const policy::RegistrationPolicy& policy() const { return *policy_; }

@@ -204,7 +204,7 @@ void Registry::PutManifestAsync(std::string_view repository, const TagOrDigest& 
   // finds (the log returns the first entry of a signed content). The wait
   // for the log holds no thread: the rest runs when the receipt comes.
   pushing_.Add(repository, push->entry_hash);
-  options_.registrar->Register(**statement, [this, push, done](OciResult<StatementReceipt> receipt) {
+  options_.registrar->Register(std::move(**statement), [this, push, done](OciResult<StatementReceipt> receipt) {
     if (!receipt.ok()) {
       pushing_.Remove(push->repository, push->entry_hash);
       return done(receipt.error());

@@ -115,8 +115,8 @@ std::string ReceiptManifest(const Descriptor& statement, const Descriptor& recei
   return manifest.dump();
 }
 
-void PipelineRegistrar::Register(ByteView statement, Done done) {
-  auto outcome = pipeline_.Register(statement, [done](Result<registration::Registered> registered) {
+void PipelineRegistrar::Register(Bytes statement, Done done) {
+  auto outcome = pipeline_.Register(std::move(statement), [done](Result<registration::Registered> registered) {
     if (!registered.ok()) return done(FromError(registered.error()));
     done(StatementReceipt{registered->index, std::move(registered->receipt)});
   });

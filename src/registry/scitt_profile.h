@@ -107,14 +107,14 @@ class StatementRegistrar {
   // the statement is in the log, on the log's thread (so it must be quick),
   // with its receipt or the log's error.
   using Done = std::function<void(OciResult<StatementReceipt>)>;
-  virtual void Register(ByteView statement, Done done) = 0;
+  virtual void Register(Bytes statement, Done done) = 0;
 };
 
 class PipelineRegistrar final : public StatementRegistrar {
  public:
   // `pipeline` must outlive this.
   explicit PipelineRegistrar(registration::Pipeline& pipeline) : pipeline_(pipeline) {}
-  void Register(ByteView statement, Done done) override;
+  void Register(Bytes statement, Done done) override;
 
  private:
   registration::Pipeline& pipeline_;

@@ -253,9 +253,12 @@ Status Service::Impl::Listen() {
   options.admit = guard->Admission();
   // Registry uploads and manifest pushes stream their bodies (api/oci); the
   // registry exists once start-up is done (requests before get 503).
-  options.stream_body = [this](const http::Request& head) -> std::shared_ptr<http::BodySink> {
+  // Large registrations are taken into the buffer the registrar works in.
+  options.stream_body = [this, max_statement = static_cast<uint64_t>(config.max_statement_bytes)](
+                            const http::Request& head) -> std::shared_ptr<http::BodySink> {
     if (!ready.load(std::memory_order_acquire)) return nullptr;
-    return api::OciBodySink(oci, head);
+    if (auto sink = api::OciBodySink(oci, head)) return sink;
+    return api::StatementBodySink(head, max_statement);
   };
   options.render_refusal = api::RenderRefusal;
   server = std::make_unique<http::Server>(options, Front([router = router](http::Request req, http::Responder respond) {
@@ -319,7 +322,7 @@ void Service::Impl::AddRoutes() {
   api::AddScrapiRoutes(scrapi, *router);
   // The registry extension _scitt (docs/scitt-in-oci.md): the same routes,
   // added before the /v2/ routes, which would otherwise take these paths.
-  api::AddScrapiRoutes(scrapi, *router, "/v2/_scitt");
+  api::AddScrapiRoutes(scrapi, *router, std::string(api::kRegistryPrefix));
 
   api::LogReadDeps log_reads;
   log_reads.log = log.get();

@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "evidence/preimages.h"
 #include "evidence/statement_indexer.h"
+#include "log/log_follower.h"
 
 #include "storage/embedded/blob_files.h"
 #include "storage/embedded/embedded_store.h"
@@ -117,7 +118,7 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
     const uint64_t size = log->size();
     for (uint64_t start = 0; start < size; start += kChunk) {
       const uint64_t count = std::min(kChunk, size - start);
-      SCITT_ASSIGN_OR_RETURN(std::vector<log::LogEntry> entries, log->Entries(start, count));
+      SCITT_ASSIGN_OR_RETURN(std::vector<log::LogEntry> entries, log->Entries(start, count, log::kMapStatementsFrom));
       for (log::LogEntry& entry : entries) SCITT_RETURN_IF_ERROR(indexer.Consume(std::move(entry)));
       SCITT_RETURN_IF_ERROR(indexer.SaveCursor(start + count));
       out.entries = start + count;

@@ -1,9 +1,13 @@
 // COSE_Sign1 structure rules and bad input: each case is an error, never a crash.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "cbor/encoder.h"
 #include "cose/labels.h"
 #include "cose/sign1.h"
+#include "crypto/algorithm.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 
@@ -111,6 +115,81 @@ TEST_F(Sign1Test, PartsAreViewsIntoTheStatement) {
     copy = *temporary;
   }
   EXPECT_EQ(Bytes(copy->encoded().begin(), copy->encoded().end()), msg);
+}
+
+// In place (Registrar::Check): the Sig_structure is built inside the
+// received bytes, which are put back as they were, and the registered form
+// is made inside them. Shapes: tagged with an empty unprotected map (the
+// Sig_structure's head is longer than what precedes the payload, which moves
+// up), untagged (the registered form is one byte longer), an unprotected
+// map with content (room enough: nothing moves); every algorithm family.
+Sign1VerifyOptions InPlace(Bytes& source) {
+  Sign1VerifyOptions options;
+  options.writable_source = source;
+  return options;
+}
+
+TEST(Sign1InPlace, VerifiesRestoresAndTakesTheRegisteredForm) {
+  struct Shape {
+    const char* name;
+    bool tagged;
+    Value unprotected;
+  };
+  const std::vector<Shape> shapes = {
+      {"tagged, empty unprotected", true, Value::FromMap({})},
+      {"untagged, empty unprotected", false, Value::FromMap({})},
+      {"tagged, kid unprotected", true,
+       Value::FromMap({Entry(header::kKid, Value::ByteString(Bytes(40, 'k')))})},
+      {"untagged, short unprotected", false, Value::FromMap({Entry(header::kKid, Value::ByteString(AsBytes("k")))})},
+  };
+  for (const crypto::Algorithm alg : {crypto::Algorithm::kES256, crypto::Algorithm::kEdDSA, crypto::Algorithm::kPS256}) {
+    auto key = crypto::PrivateKey::Generate(alg);
+    ASSERT_TRUE(key.ok());
+    auto other = crypto::PrivateKey::Generate(alg);
+    ASSERT_TRUE(other.ok());
+    for (const Shape& shape : shapes) {
+      for (const size_t payload_size : {size_t{0}, size_t{5}, size_t{300'000}}) {
+        const std::string where = std::string(crypto::AlgorithmName(alg)) + ", " + shape.name + ", " +
+                                  std::to_string(payload_size) + "-byte payload";
+        Sign1Content content;
+        content.protected_map = Value::FromMap({Entry(header::kAlg, Value::Int(crypto::CoseId(alg))),
+                                                Entry(header::kCwtClaims, Claims())});
+        content.unprotected = shape.unprotected;
+        Bytes payload(payload_size);
+        for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i * 7);
+        content.payload = payload;
+        auto signed_bytes = SignSign1(content, *key);
+        ASSERT_TRUE(signed_bytes.ok()) << where;
+        Bytes msg = *signed_bytes;
+        if (!shape.tagged) msg.erase(msg.begin());  // tag 18 is the one byte 0xd2
+        Bytes source = msg;
+        auto parsed = Sign1::ParseBorrowed(source);
+        ASSERT_TRUE(parsed.ok()) << where << ": " << parsed.error().message;
+        EXPECT_TRUE(parsed->VerifySignature(key->public_key(), InPlace(source)).ok()) << where;
+        EXPECT_EQ(source, msg) << where;
+        EXPECT_FALSE(parsed->VerifySignature(other->public_key(), InPlace(source)).ok()) << where;
+        EXPECT_EQ(source, msg) << where;
+        // A buffer that is not the one parsed is refused, not written.
+        Bytes elsewhere = msg;
+        EXPECT_FALSE(parsed->VerifySignature(key->public_key(), InPlace(elsewhere)).ok()) << where;
+        EXPECT_EQ(elsewhere, msg) << where;
+        const size_t payload_end = static_cast<size_t>(parsed->payload()->data() - source.data()) + payload_size;
+        const Bytes registered = parsed->RegisteredForm();
+        EXPECT_EQ(parsed->TakeRegisteredForm(std::move(source)), registered) << where;
+
+        // One payload bit changed: refused in place as with a copy.
+        if (payload_size == 0) continue;
+        Bytes tampered = msg;
+        tampered[payload_end - 1] ^= 1;
+        auto changed = Sign1::ParseBorrowed(tampered);
+        ASSERT_TRUE(changed.ok()) << where;
+        const Bytes before = tampered;
+        EXPECT_FALSE(changed->VerifySignature(key->public_key(), InPlace(tampered)).ok()) << where;
+        EXPECT_FALSE(changed->VerifySignature(key->public_key()).ok()) << where;
+        EXPECT_EQ(tampered, before) << where;
+      }
+    }
+  }
 }
 
 // The protected header is kept byte for byte even when it is not in

@@ -138,7 +138,7 @@ class RegistrarTest : public ::testing::Test {
   }
 
   Accepted ExpectAccepted(const Registrar& registrar, ByteView statement) const {
-    auto result = registrar.Check(statement, now_);
+    auto result = registrar.Check(Bytes(statement.begin(), statement.end()), now_);
     if (auto* refusal = std::get_if<Refusal>(&result)) {
       ADD_FAILURE() << refusal->title << ": " << refusal->detail;
       return {};
@@ -152,7 +152,7 @@ class RegistrarTest : public ::testing::Test {
   Refusal ExpectRefused(const Registrar& registrar, ByteView statement, const std::string& title,
                         const std::string& detail_part, const std::string& reason,
                         RefusalCode code = RefusalCode::kInvalid) const {
-    auto result = registrar.Check(statement, now_);
+    auto result = registrar.Check(Bytes(statement.begin(), statement.end()), now_);
     if (!std::holds_alternative<Refusal>(result)) {
       ADD_FAILURE() << "accepted, expected " << title << " (" << detail_part << ")";
       return {};

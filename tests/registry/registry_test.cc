@@ -261,9 +261,9 @@ TEST_F(RegistryTest, GarbageCollectionKeepsWhatIsHeldOrReferenced) {
 // A registrar that answers what the test says, and counts.
 class FakeRegistrar : public StatementRegistrar {
  public:
-  void Register(ByteView statement, Done done) override {
+  void Register(Bytes statement, Done done) override {
     ++calls;
-    last = Bytes(statement.begin(), statement.end());
+    last = std::move(statement);
     if (refuse) return done(OciError{OciCode::kDenied, "registration refused: Invalid Issuer: unknown key"});
     done(StatementReceipt{41, Bytes{0xd2, 0x84}});
   }

@@ -159,6 +159,23 @@ TEST_P(LogStoreConformance, AppendsAndReadsBack) {
     EXPECT_EQ(together.registered_at, one->registered_at);
     EXPECT_EQ(together.policy_index, one->policy_index);
   }
+  // A statement from a given size on may be mapped instead of read
+  // (LogEntry::mapped_statement): the same bytes either way, in every
+  // entry of a range, mapped or not.
+  for (const size_t from : {size_t{1}, size_t{100}, SIZE_MAX}) {
+    auto mapped = store->Entries(4, 300, from);
+    ASSERT_TRUE(mapped.ok()) << mapped.error().message;
+    ASSERT_EQ(mapped->size(), 300u);
+    for (uint64_t i = 0; i < 300; ++i) {
+      const log::LogEntry& entry = (*mapped)[i];
+      const Bytes bytes(entry.statement_bytes().begin(), entry.statement_bytes().end());
+      EXPECT_EQ(bytes, Statement(4 + i)) << "from " << from << ", entry " << 4 + i;
+      EXPECT_TRUE(entry.mapped_statement == nullptr || entry.statement.empty());
+      if (from == SIZE_MAX) EXPECT_EQ(entry.mapped_statement, nullptr);
+      EXPECT_EQ(entry.entry_hash, (*range)[i].entry_hash);
+      EXPECT_EQ(entry.collateral, (*range)[i].collateral);
+    }
+  }
   EXPECT_TRUE(store->Entries(308, 0)->empty());
   EXPECT_EQ(store->Entries(300, 9).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store->Entries(309, 0).error().code, ErrorCode::kNotFound);

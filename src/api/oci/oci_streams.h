@@ -61,6 +61,7 @@ class BufferSink final : public http::BodySink {
     done(std::nullopt);
   }
   void Abort() override { body_.clear(); }
+  uint64_t held_bytes() const noexcept override { return body_.size(); }
   std::string& body() { return body_; }
 
  private:

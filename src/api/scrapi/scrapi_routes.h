@@ -3,7 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,6 +14,7 @@
 #include "base/bytes.h"
 #include "base/worker_pool.h"
 #include "cbor/value.h"
+#include "http/message.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "log/transparency_log.h"
@@ -33,8 +37,18 @@ struct ScrapiDeps {
   std::string jwks;  // the same keys as a JWKS document (GET /jwks)
 };
 
-// `prefix` mounts the same routes under a path ("/v2/_scitt": the registry
-// extension, docs/scitt-in-oci.md); they keep their SCRAPI behaviour.
+// `prefix` mounts the same routes under a path (kRegistryPrefix: the
+// registry extension, docs/scitt-in-oci.md); they keep their SCRAPI
+// behaviour.
 void AddScrapiRoutes(const ScrapiDeps& deps, http::Router& router, const std::string& prefix = "");
+inline constexpr std::string_view kRegistryPrefix = "/v2/_scitt";
+
+// For http::ServerOptions::stream_body: a registration (POST /entries) of
+// kStatementSinkFrom bytes or more, or of a chunked body, is taken by a sink
+// of at most `max_bytes` (the statement size limit) into the buffer the
+// registrar then works in, so that the statement is held once; null for
+// anything else (buffered as usual).
+inline constexpr uint64_t kStatementSinkFrom = 1 << 20;
+std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uint64_t max_bytes);
 
 }  // namespace scitt::api

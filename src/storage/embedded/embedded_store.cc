@@ -397,7 +397,8 @@ Result<log::LogEntry> EmbeddedStore::Entry(uint64_t index) const {
   return entry;
 }
 
-Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64_t count) const {
+Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64_t count,
+                                                         size_t map_statements_from) const {
   const uint64_t committed = size();
   if (start > committed || count > committed - start) {
     return NotFound("entries [" + std::to_string(start) + ", +" + std::to_string(count) +
@@ -406,6 +407,7 @@ Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64
   std::vector<log::LogEntry> out;
   out.reserve(static_cast<size_t>(count));
   std::vector<uint64_t> offsets;  // of each statement in the statements file
+  bool mapped = false;            // some statements are mapped, not read
   {
     SCITT_ASSIGN_OR_RETURN(auto reader, state_->readers.Borrow());
     Query q(reader->entries);
@@ -420,7 +422,13 @@ Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64
       }
       std::memcpy(entry.entry_hash.data(), hash.data(), hash.size());
       offsets.push_back(static_cast<uint64_t>(q.IntAt(1)));
-      entry.statement.resize(static_cast<size_t>(q.IntAt(2)));
+      const auto size = static_cast<size_t>(q.IntAt(2));
+      if (size >= map_statements_from) {
+        mapped = true;
+        SCITT_ASSIGN_OR_RETURN(entry.mapped_statement, MappedBytes::Map(state_->statements.get(), offsets.back(), size));
+      } else {
+        entry.statement.resize(size);
+      }
       entry.registered_at = q.IntAt(3);
       entry.policy_index = static_cast<uint64_t>(q.IntAt(4));
       const ByteView collateral = q.BlobAt(5);
@@ -437,7 +445,7 @@ Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64
   // read each.
   const uint64_t first = offsets.empty() ? 0 : offsets.front();
   uint64_t end = first;
-  bool contiguous = true;
+  bool contiguous = !mapped;
   for (size_t i = 0; i < out.size() && contiguous; ++i) {
     contiguous = offsets[i] == end;
     end += out[i].statement.size();
@@ -454,6 +462,7 @@ Result<std::vector<log::LogEntry>> EmbeddedStore::Entries(uint64_t start, uint64
     return out;
   }
   for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].mapped_statement) continue;
     SCITT_RETURN_IF_ERROR(ReadAt(state_->statements.get(), out[i].statement.data(), out[i].statement.size(),
                                  offsets[i], name));
   }

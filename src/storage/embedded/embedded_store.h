@@ -78,7 +78,8 @@ class EmbeddedStore final : public log::LogStore {
   Result<uint64_t> SignedSizeAtOrAfter(uint64_t tree_size) const override;
 
   Result<log::LogEntry> Entry(uint64_t index) const override;
-  Result<std::vector<log::LogEntry>> Entries(uint64_t start, uint64_t count) const override;
+  Result<std::vector<log::LogEntry>> Entries(uint64_t start, uint64_t count,
+                                             size_t map_statements_from = SIZE_MAX) const override;
   Result<std::vector<crypto::Sha256Digest>> EntryHashes(uint64_t start,
                                                         uint64_t count) const override;
   Result<std::optional<uint64_t>> FindEntry(const crypto::Sha256Digest& entry_hash) const override;
