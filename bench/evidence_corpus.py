@@ -21,10 +21,13 @@ With BIG_MB > 0, then registers one SBOM of about that many megabytes and
 reports the service's resident memory (VmRSS) before, at its peak while
 indexing (VmHWM), and after, against the document's size, and its anonymous
 part (RssAnon: the heap, without the file pages of the log and the
-memory-mapped index).
+memory-mapped index), whose peaks are sampled until the 201 (registration)
+and after it (indexing). The heap's growth over what evidence.sqlite grew
+is issue 12's target (at most 1: memory grows by no more than the graph the
+document adds).
 
 Usage: bench/evidence_corpus.py PATH/TO/scitt
-  env: SBOMS=10000 COMPONENTS=500 POOL=50000 CONNECTIONS=8 BIG_MB=0
+  env: SBOMS=10000 COMPONENTS=500 POOL=50000 CONNECTIONS=8 BIG_MB=0 BIG_FORMAT=cyclonedx|spdx
 """
 import http.client
 import json
@@ -46,6 +49,7 @@ COMPONENTS = int(os.environ.get("COMPONENTS", "500"))
 POOL = int(os.environ.get("POOL", "50000"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
 BIG_MB = int(os.environ.get("BIG_MB", "0"))
+BIG_FORMAT = os.environ.get("BIG_FORMAT", "cyclonedx")  # or spdx
 WORK = tempfile.mkdtemp(prefix="scitt-corpus-")
 CDX = "application/vnd.cyclonedx+json"
 
@@ -67,6 +71,33 @@ def sbom(rng, n, name):
                        "metadata": {"component": {"type": "application", "bom-ref": "root", "name": name,
                                                   "version": "1.0", "purl": f"pkg:generic/{name}@1.0"}},
                        "components": components, "dependencies": dependencies}).encode()
+
+
+def spdx_sbom(rng, n, name):
+    """The same graph as sbom(), written as SPDX 2.3 JSON: packages, and
+    relationships in their own array."""
+    pool = max(POOL, 2 * n)
+    picked = set()
+    while len(picked) < n:
+        picked.add(min(pool - 1, int(rng.paretovariate(1.0)) - 1 + rng.randrange(pool) * (rng.random() < 0.7)))
+    purls = [f"pkg:npm/lib{rank}@{1 + rank % 5}.{rank % 7}.0" for rank in sorted(picked)]
+    def package(ref, purl):
+        return {"SPDXID": f"SPDXRef-{ref}", "name": purl.split("/")[1].split("@")[0],
+                "versionInfo": purl.split("@")[1], "downloadLocation": "NOASSERTION",
+                "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                                  "referenceLocator": purl}]}
+    packages = [package("root", f"pkg:generic/{name}@1.0")] + [package(f"c{i}", p) for i, p in enumerate(purls)]
+    def depends(a, b):
+        return {"spdxElementId": f"SPDXRef-{a}", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": f"SPDXRef-{b}"}
+    relationships = [{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
+                      "relatedSpdxElement": "SPDXRef-root"}]
+    relationships += [depends("root", f"c{i}") for i in range(min(4, n))]
+    for i in range(n):
+        relationships += [depends(f"c{i}", f"c{j}") for j in range(4 * i + 4, min(4 * i + 8, n))]
+    return json.dumps({"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+                       "name": name, "documentNamespace": f"https://example.com/{name}",
+                       "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: bench"]},
+                       "packages": packages, "relationships": relationships}).encode()
 
 
 def rss_kib(pid, field):
@@ -165,9 +196,16 @@ def main():
     print("rebuild:    " + rebuilt.stderr.strip().split("\n")[-1] + "; " +
           " ".join(line.strip() for line in rebuilt.stdout.split("\n")[:3]))
     if BIG_MB > 0:
-        components = BIG_MB * 1_000_000 // 150  # about 150 bytes a component with its dependency entry
-        document = sbom(random.Random(1), components, "big")
-        statement = issuer.sign("sha256:" + "b1" * 32, document, issuer="https://builder.example", content_type=CDX)
+        if BIG_FORMAT == "spdx":
+            components = BIG_MB * 1_000_000 // 330  # a package and its relationship
+            document = spdx_sbom(random.Random(1), components, "big")
+            content_type = "application/spdx+json"
+        else:
+            components = BIG_MB * 1_000_000 // 150  # about 150 bytes a component with its dependency entry
+            document = sbom(random.Random(1), components, "big")
+            content_type = CDX
+        statement = issuer.sign("sha256:" + "b1" * 32, document, issuer="https://builder.example",
+                                content_type=content_type)
         service = Service(keys)
         try:
             size = service.indexed()
@@ -176,17 +214,19 @@ def main():
             index_before = index_bytes()
             # The kernel keeps the peak of the whole resident set only
             # (VmHWM, file pages included): the heap's peak is sampled.
-            anon_peak, sampling = [anon_before], threading.Event()
+            # Two peaks: until the 201 (registration), then until indexed.
+            anon_peak, phase, sampling = [anon_before, anon_before], [0], threading.Event()
 
             def sample():
                 while not sampling.wait(0.02):
-                    anon_peak[0] = max(anon_peak[0], rss_kib(service.process.pid, "RssAnon"))
+                    anon_peak[phase[0]] = max(anon_peak[phase[0]], rss_kib(service.process.pid, "RssAnon"))
             sampler = threading.Thread(target=sample)
             sampler.start()
             start = time.monotonic()
             status, _, body = lib.request("POST", service.url + "/entries", statement,
                                           {"Content-Type": "application/cose"}, timeout=600)
             assert status == 201, (status, body[:200])
+            phase[0] = 1
             while service.indexed() < size + 1:
                 time.sleep(0.05)
             elapsed = time.monotonic() - start
@@ -194,11 +234,15 @@ def main():
             sampler.join()
             peak, after = rss_kib(service.process.pid, "VmHWM"), rss_kib(service.process.pid, "VmRSS")
             anon_after = rss_kib(service.process.pid, "RssAnon")
-            print(f"big SBOM:   {len(document) / 1e6:.0f} MB, {components} components, indexed {elapsed:.1f} s "
+            grown = index_bytes() - index_before
+            anon_growth = (max(anon_peak) - anon_before) * 1024
+            print(f"big SBOM:   {BIG_FORMAT}, {len(document) / 1e6:.0f} MB, {components} components, indexed {elapsed:.1f} s "
                   f"after its POST; resident {before // 1024} MiB before, peak {peak // 1024} MiB, "
                   f"{after // 1024} MiB after (anonymous: {anon_before // 1024} MiB before, peak "
-                  f"{anon_peak[0] // 1024} MiB, {anon_after // 1024} MiB after; the rest is file pages: the log "
-                  f"and the mapped index); evidence index grew by {(index_bytes() - index_before) / 2**20:.0f} MiB")
+                  f"{max(anon_peak) // 1024} MiB (registration {anon_peak[0] // 1024}, indexing "
+                  f"{anon_peak[1] // 1024}), {anon_after // 1024} MiB after; the rest is file pages: the log "
+                  f"and the mapped index); evidence index grew by {grown / 2**20:.0f} MiB; heap growth / index "
+                  f"growth {anon_growth / grown:.2f} (target <= 1)")
         finally:
             service.stop()
     shutil.rmtree(WORK, ignore_errors=True)

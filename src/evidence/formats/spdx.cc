@@ -52,48 +52,30 @@ constexpr NamedMeaning kRelationshipMeanings[] = {
     {"generates", {EdgeKind::kBuiltFrom, true}},
 };
 
+// Writes the graph as the elements arrive, in the order both readers keep:
+// creators, packages, files, then the edges (hasFiles, documentDescribes,
+// relationships). Edges come after every element is declared, so that they
+// name the element's node whatever the order of the document. Nothing of an
+// element is kept but its SPDXID's node id (CompactStringMap): a document
+// of hundreds of megabytes is not held twice.
 class SpdxGraphWriter {
  public:
-  SpdxGraphWriter(const SpdxDocument2& document, GraphParts parts)
-      : document_(document), graph_(DocumentFormat::kSpdx, document.spec_version, parts) {}
+  SpdxGraphWriter(std::string spec_version, std::string document_id, GraphParts parts)
+      : document_id_(std::move(document_id)), graph_(DocumentFormat::kSpdx, std::move(spec_version), parts) {}
 
-  Status Write() {
-    // creationInfo.creators: "Person: …", "Organization: …" or "Tool: …"
-    // (§6.8); people and organisations are the document's issuers.
-    for (const std::string& creator : document_.creators) {
-      if (creator.starts_with("Person:") || creator.starts_with("Organization:")) {
-        SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kIssuer, creator));
-      }
-    }
-    for (const SpdxElement& package : document_.packages) {
-      SCITT_RETURN_IF_ERROR(AddElement(NodeKind::kPackage, package));
-    }
-    for (const SpdxElement& file : document_.files) {
-      SCITT_RETURN_IF_ERROR(AddElement(NodeKind::kFile, file));
-    }
-    Declare("packages", document_.packages.size());
-    Declare("files", document_.files.size());
-    Declare("snippets", document_.snippets);
-    Declare("relationships", document_.relationships.size());
-    // Edges come after every element is declared, so that they name the
-    // element's node whatever the order of the document.
-    for (const auto* relationships :
-         {&document_.has_files, &document_.describes, &document_.relationships}) {
-      for (const SpdxRelationship& relationship : *relationships) {
-        SCITT_RETURN_IF_ERROR(AddRelationship(relationship));
-      }
+  void AddExternalDocument(std::string id, std::string uri) { external_documents_.emplace(std::move(id), std::move(uri)); }
+
+  // creationInfo.creators: "Person: …", "Organization: …" or "Tool: …"
+  // (§6.8); people and organisations are the document's issuers.
+  Status AddCreator(const std::string& creator) {
+    if (creator.starts_with("Person:") || creator.starts_with("Organization:")) {
+      return graph_.AddNode(NodeKind::kIssuer, creator);
     }
     return Status::Ok();
   }
 
-  EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
-
- private:
-  void Declare(const std::string& what, uint64_t count) {
-    if (count > 0) graph_.Declare(what, count);
-  }
-
   Status AddElement(NodeKind kind, const SpdxElement& element) {
+    graph_.Declare(kind == NodeKind::kFile ? "files" : "packages");
     Attributes attributes{{"local_id", element.spdx_id}, {"path", element.path}};
     if (element.name) attributes["name"] = *element.name;
     if (element.version) attributes["version"] = *element.version;
@@ -102,7 +84,7 @@ class SpdxGraphWriter {
       attributes.emplace("digest." + AsciiLower(algorithm), value);
     }
     const std::string id = element.purl ? NormalizePurl(*element.purl) : "ref:" + element.spdx_id;
-    node_by_spdx_id_.emplace(element.spdx_id, id);
+    node_by_spdx_id_.Emplace(element.spdx_id, id);
     SCITT_RETURN_IF_ERROR(graph_.AddNode(kind, id, std::move(attributes)));
     using enum GraphBuilder::LicenseText;
     if (element.license_concluded) {
@@ -114,6 +96,30 @@ class SpdxGraphWriter {
     return Status::Ok();
   }
 
+  void AddSnippet() { graph_.Declare("snippets"); }
+
+  // A package's hasFiles waits for the files (AddHasFiles).
+  void AddHasFile(const std::string& package, std::string file) { has_files_.emplace_back(package, std::move(file)); }
+  Status AddHasFiles() {
+    for (auto& [package, file] : std::exchange(has_files_, {})) {
+      SCITT_RETURN_IF_ERROR(AddRelationship({std::move(package), "hasFiles", std::move(file)}));
+    }
+    return Status::Ok();
+  }
+
+  Status AddDescribed(std::string element) {
+    return AddRelationship({document_id_, "documentDescribes", std::move(element)});
+  }
+
+  // One of the document's relationships (counted as such).
+  Status AddListedRelationship(const SpdxRelationship& relationship) {
+    graph_.Declare("relationships");
+    return AddRelationship(relationship);
+  }
+
+  EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
+
+ private:
   // NOASSERTION and NONE (§11.1) say that nothing is known or that there is
   // nothing: no edge.
   static bool IsNoElement(const std::string& id) { return id == "NOASSERTION" || id == "NONE"; }
@@ -122,19 +128,17 @@ class SpdxGraphWriter {
   // an element of an external document (by its namespace URI), or an
   // undeclared element of this document.
   Result<std::string> NodeFor(const std::string& spdx_id) {
-    if (spdx_id == document_.document_id) return std::string(kThisDocument);
-    if (const auto it = node_by_spdx_id_.find(spdx_id); it != node_by_spdx_id_.end()) {
-      return it->second;
-    }
+    if (spdx_id == document_id_) return std::string(kThisDocument);
+    if (std::optional<std::string> known = node_by_spdx_id_.Find(spdx_id)) return std::move(*known);
     std::string id = "ref:" + spdx_id;
     if (const size_t colon = spdx_id.find(':'); colon != std::string::npos) {
-      const auto external = document_.external_documents.find(spdx_id.substr(0, colon));
-      if (external != document_.external_documents.end()) {
+      const auto external = external_documents_.find(spdx_id.substr(0, colon));
+      if (external != external_documents_.end()) {
         id = external->second + "#" + spdx_id.substr(colon + 1);
       }
     }
     SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, {{"local_id", spdx_id}}));
-    node_by_spdx_id_.emplace(spdx_id, id);
+    node_by_spdx_id_.Emplace(spdx_id, id);
     return id;
   }
 
@@ -156,15 +160,18 @@ class SpdxGraphWriter {
         Edge{meaning->kind, std::move(from), std::move(to), std::move(attributes)});
   }
 
-  const SpdxDocument2& document_;
+  const std::string document_id_;
   GraphBuilder graph_;
-  std::unordered_map<std::string, std::string> node_by_spdx_id_;  // SPDXID -> node id
+  std::unordered_map<std::string, std::string> external_documents_;  // DocumentRef-x -> URI
+  CompactStringMap node_by_spdx_id_;                                  // SPDXID -> node id
+  std::vector<std::pair<std::string, std::string>> has_files_;       // package SPDXID, file SPDXID
 };
 
-// Reads the JSON serialisation into the model, checking each field's type.
+// Reads the JSON serialisation into the writer as it goes, checking each
+// field's type.
 class SpdxJsonReader {
  public:
-  explicit SpdxJsonReader(SpdxDocument2& model) : model_(model) {}
+  explicit SpdxJsonReader(SpdxGraphWriter& writer) : writer_(writer) {}
 
   Status Read(ByteView document, const JsonOutline& outline) {
     const auto where = [](std::string_view member, size_t index) {
@@ -182,15 +189,16 @@ class SpdxJsonReader {
          {"files", [&](size_t i, const Json& file) { return ReadFile(file, where("files", i)); }},
          {"snippets",
           [&](size_t, const Json&) {
-            ++model_.snippets;
+            writer_.AddSnippet();
             return Status::Ok();
           }},
+         // Not a member: the packages' hasFiles, once every file is declared.
+         {"hasFiles", nullptr, [&](const Json&) { return writer_.AddHasFiles(); }},
          {"documentDescribes",
           [&](size_t i, const Json& described) -> Status {
             SCITT_ASSIGN_OR_RETURN(std::string element,
                                    ExpectString(described, "SPDX: " + where("documentDescribes", i)));
-            model_.describes.push_back({model_.document_id, "documentDescribes", std::move(element)});
-            return Status::Ok();
+            return writer_.AddDescribed(std::move(element));
           }},
          {"relationships", [&](size_t i, const Json& relationship) {
             return ReadRelationship(relationship, "SPDX: " + where("relationships", i));
@@ -202,7 +210,7 @@ class SpdxJsonReader {
   Status ReadExternalDocumentRef(const Json& ref, const std::string& where) {
     SCITT_ASSIGN_OR_RETURN(std::string id, RequiredString(ref, "externalDocumentId", where));
     SCITT_ASSIGN_OR_RETURN(std::string uri, RequiredString(ref, "spdxDocument", where));
-    model_.external_documents.emplace(std::move(id), std::move(uri));
+    writer_.AddExternalDocument(std::move(id), std::move(uri));
     return Status::Ok();
   }
 
@@ -216,7 +224,7 @@ class SpdxJsonReader {
       SCITT_ASSIGN_OR_RETURN(
           std::string creator,
           ExpectString((*creators)[i], "SPDX: creationInfo.creators[" + std::to_string(i) + "]"));
-      model_.creators.push_back(std::move(creator));
+      SCITT_RETURN_IF_ERROR(writer_.AddCreator(creator));
     }
     return Status::Ok();
   }
@@ -266,18 +274,16 @@ class SpdxJsonReader {
         SCITT_ASSIGN_OR_RETURN(
             std::string file,
             ExpectString((*has_files)[i], where + ".hasFiles[" + std::to_string(i) + "]"));
-        model_.has_files.push_back({read.spdx_id, "hasFiles", std::move(file)});
+        writer_.AddHasFile(read.spdx_id, std::move(file));
       }
     }
-    model_.packages.push_back(std::move(read));
-    return Status::Ok();
+    return writer_.AddElement(NodeKind::kPackage, read);
   }
 
   Status ReadFile(const Json& file, const std::string& path) {
     SCITT_ASSIGN_OR_RETURN(SpdxElement read, ReadElement(file, path));
     SCITT_ASSIGN_OR_RETURN(read.name, OptionalString(file, "fileName", "SPDX: " + path));
-    model_.files.push_back(std::move(read));
-    return Status::Ok();
+    return writer_.AddElement(NodeKind::kFile, read);
   }
 
   Status ReadRelationship(const Json& relationship, const std::string& where) {
@@ -288,11 +294,10 @@ class SpdxJsonReader {
                            RequiredString(relationship, "relationshipType", where));
     SCITT_ASSIGN_OR_RETURN(std::string related,
                            RequiredString(relationship, "relatedSpdxElement", where));
-    model_.relationships.push_back({std::move(element), std::move(type), std::move(related)});
-    return Status::Ok();
+    return writer_.AddListedRelationship({std::move(element), std::move(type), std::move(related)});
   }
 
-  SpdxDocument2& model_;
+  SpdxGraphWriter& writer_;
 };
 
 }  // namespace
@@ -311,20 +316,33 @@ Status CheckSpdx2Version(const std::string& version) {
 }
 
 Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document, GraphParts parts) {
-  SpdxGraphWriter writer(document, parts);
-  SCITT_RETURN_IF_ERROR(writer.Write());
+  SpdxGraphWriter writer(document.spec_version, document.document_id, parts);
+  for (const auto& [id, uri] : document.external_documents) writer.AddExternalDocument(id, uri);
+  for (const std::string& creator : document.creators) SCITT_RETURN_IF_ERROR(writer.AddCreator(creator));
+  for (const SpdxElement& package : document.packages) {
+    SCITT_RETURN_IF_ERROR(writer.AddElement(NodeKind::kPackage, package));
+  }
+  for (const SpdxElement& file : document.files) SCITT_RETURN_IF_ERROR(writer.AddElement(NodeKind::kFile, file));
+  for (uint64_t i = 0; i < document.snippets; ++i) writer.AddSnippet();
+  for (const SpdxRelationship& has_file : document.has_files) writer.AddHasFile(has_file.element, has_file.related);
+  SCITT_RETURN_IF_ERROR(writer.AddHasFiles());
+  for (const SpdxRelationship& described : document.describes) {
+    SCITT_RETURN_IF_ERROR(writer.AddDescribed(described.related));
+  }
+  for (const SpdxRelationship& relationship : document.relationships) {
+    SCITT_RETURN_IF_ERROR(writer.AddListedRelationship(relationship));
+  }
   return std::move(writer).Finish();
 }
 
 Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline, GraphParts parts) {
   SCITT_RETURN_IF_ERROR(ExpectObject(outline.value, "SPDX: the document"));
-  SpdxDocument2 model;
-  SCITT_ASSIGN_OR_RETURN(model.spec_version, RequiredString(outline.value, "spdxVersion", "SPDX"));
-  SCITT_RETURN_IF_ERROR(CheckSpdx2Version(model.spec_version));
+  SCITT_ASSIGN_OR_RETURN(std::string spec_version, RequiredString(outline.value, "spdxVersion", "SPDX"));
+  SCITT_RETURN_IF_ERROR(CheckSpdx2Version(spec_version));
   SCITT_ASSIGN_OR_RETURN(auto document_id, OptionalString(outline.value, "SPDXID", "SPDX"));
-  if (document_id) model.document_id = *document_id;
-  SCITT_RETURN_IF_ERROR(SpdxJsonReader(model).Read(document, outline));
-  return SpdxGraph(model, parts);
+  SpdxGraphWriter writer(std::move(spec_version), document_id.value_or("SPDXRef-DOCUMENT"), parts);
+  SCITT_RETURN_IF_ERROR(SpdxJsonReader(writer).Read(document, outline));
+  return std::move(writer).Finish();
 }
 
 }  // namespace scitt::evidence::internal

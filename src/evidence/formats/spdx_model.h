@@ -1,8 +1,9 @@
 // private to evidence/formats: what an SPDX document says, in the plain
-// shape the SPDX 2 JSON and tag-value readers both fill, and the one place
-// that turns it into graph nodes and edges, so that the two serialisations
-// of one document give one graph. The relationship table is shared with the
-// SPDX 3 reader, whose relationship types mean the same where they agree.
+// shape the SPDX 2 tag-value reader fills, and the graph writer both SPDX 2
+// readers use (spdx.cc), so that the two serialisations of one document give
+// one graph; the JSON reader hands it each element as it reads it, without
+// the model. The relationship table is shared with the SPDX 3 reader, whose
+// relationship types mean the same where they agree.
 #pragma once
 
 #include <cstdint>
