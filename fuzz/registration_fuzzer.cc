@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <variant>
 
+#include "cose/sign1.h"
 #include "crypto/hash.h"
 #include "registration/registrar.h"
 
@@ -54,13 +55,18 @@ const scitt::registration::Registrar& FuzzRegistrar() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& registrar = FuzzRegistrar();
-  auto result = registrar.Check(scitt::ByteView(data, size), kNow);
+  // Check verifies inside its buffer and makes the registered form there
+  // (cose::Sign1::TakeRegisteredForm): the input's copy is its to change.
+  auto result = registrar.Check(scitt::Bytes(data, data + size), kNow);
   if (auto* refusal = std::get_if<scitt::registration::Refusal>(&result)) {
     if (refusal->title.empty() || refusal->reason.empty() || refusal->detail.empty()) __builtin_trap();
     return 0;
   }
   const auto& accepted = std::get<scitt::registration::Accepted>(result);
   if (scitt::crypto::Sha256(accepted.registered_statement) != accepted.entry_hash) __builtin_trap();
+  // Made in place, it is what a copy makes.
+  const auto parsed = scitt::cose::Sign1::Parse(scitt::ByteView(data, size));
+  if (!parsed.ok() || parsed->RegisteredForm() != accepted.registered_statement) __builtin_trap();
   // What the log stores must register again on its own, unless verification
   // needed unprotected collateral that the registered form drops.
   if (accepted.collateral.empty() &&
