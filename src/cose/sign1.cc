@@ -123,8 +123,16 @@ Result<Sign1> Sign1::Parse(ByteView data, const Sign1ParseOptions& options) {
 
 Result<Sign1> Sign1::Parse(Bytes data, const Sign1ParseOptions& options) {
   Sign1 msg;
-  msg.owner_ = std::make_shared<const Bytes>(std::move(data));
-  msg.data_ = *msg.owner_;
+  auto owned = std::make_shared<const Bytes>(std::move(data));
+  msg.data_ = *owned;
+  msg.owner_ = std::move(owned);
+  return ParseData(std::move(msg), options);
+}
+
+Result<Sign1> Sign1::ParseShared(std::shared_ptr<const void> owner, ByteView data, const Sign1ParseOptions& options) {
+  Sign1 msg;
+  msg.owner_ = std::move(owner);
+  msg.data_ = data;
   return ParseData(std::move(msg), options);
 }
 
@@ -289,16 +297,19 @@ Status Sign1::VerifyInPlace(crypto::Algorithm alg, const crypto::PublicKey& key,
   if (end + shift > source.size()) {                            // no room: a signature of a few bytes
     return key.Verify(alg, ToBeSigned(external_aad), signature);
   }
-  const Bytes before(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(start));
+  // Overwritten: [first, start) by the head, [end, end + shift) by the
+  // payload moved up.
+  const size_t first = start + shift - head.size();
+  const Bytes before(source.begin() + static_cast<std::ptrdiff_t>(first),
+                     source.begin() + static_cast<std::ptrdiff_t>(start));
   const Bytes after(source.begin() + static_cast<std::ptrdiff_t>(end),
                     source.begin() + static_cast<std::ptrdiff_t>(end + shift));
   uint8_t* const base = source.data();
   if (shift > 0) std::memmove(base + start + shift, base + start, payload.size());
-  uint8_t* const tbs = base + start + shift - head.size();
-  std::memcpy(tbs, head.data(), head.size());
-  Status status = key.Verify(alg, ByteView(tbs, head.size() + payload.size()), signature);
+  std::memcpy(base + first, head.data(), head.size());
+  Status status = key.Verify(alg, ByteView(base + first, head.size() + payload.size()), signature);
   if (shift > 0) std::memmove(base + start, base + start + shift, payload.size());
-  if (!before.empty()) std::memcpy(base, before.data(), before.size());
+  if (!before.empty()) std::memcpy(base + first, before.data(), before.size());
   if (!after.empty()) std::memcpy(base + end, after.data(), after.size());
   return status;
 }

@@ -59,6 +59,11 @@ class Sign1 {
   // outlive it and every copy of it. For a check that is done with the
   // statement before its caller's buffer goes (Registrar::Check).
   static Result<Sign1> ParseBorrowed(ByteView data, const Sign1ParseOptions& options = {});
+  // Parse without a copy of bytes that `owner` holds (a statement mapped
+  // from the log's file, LogEntry::mapped_statement): the result and its
+  // copies keep `owner` alive.
+  static Result<Sign1> ParseShared(std::shared_ptr<const void> owner, ByteView data,
+                                   const Sign1ParseOptions& options = {});
 
   bool tagged() const { return tagged_; }
   // The whole input as received.
@@ -111,7 +116,7 @@ class Sign1 {
   // Decodes data_ into the views and header maps below.
   static Result<Sign1> ParseData(Sign1 msg, const Sign1ParseOptions& options);
 
-  std::shared_ptr<const Bytes> owner_;  // owns data_, unless it is borrowed
+  std::shared_ptr<const void> owner_;  // holds data_, unless it is borrowed
   ByteView data_;                       // every view below points into it
   bool tagged_ = false;
   ByteView protected_item_;            // raw protected bstr item (head + content)

@@ -100,9 +100,7 @@ void IndexPayload(ByteView payload, const std::string& content_type, const EdgeB
 
 std::optional<IndexedStatement> DescribeStatement(log::LogEntry entry, const Preimages* preimages,
                                                   const EdgeBatches& batches) {
-  // A mapped statement is read where it lies; `entry` holds it to the end.
-  auto statement = entry.mapped_statement ? cose::Sign1::ParseBorrowed(entry.mapped_statement->bytes())
-                                          : cose::Sign1::Parse(std::move(entry.statement));
+  auto statement = log::TakeStatement(entry);
   if (!statement.ok()) return std::nullopt;
   IndexedStatement out;
   out.entry = entry.index;

@@ -116,6 +116,30 @@ class BodySink {
   virtual uint64_t held_bytes() const noexcept { return 0; }
 };
 
+// A request body kept whole in memory, up to `max_bytes`: for bodies past
+// the server's buffered-body limit (OCI manifests) or wanted as Bytes, the
+// buffer a handler takes (registrations: api::StatementBodySink). `reserve`:
+// bytes allocated at once, e.g. the Content-Length, so the body is never
+// copied to grow.
+class BufferSink final : public BodySink {
+ public:
+  explicit BufferSink(uint64_t max_bytes, uint64_t reserve = 0) : max_bytes_(max_bytes) {
+    if (reserve > 0) body_.reserve(static_cast<size_t>(reserve));
+  }
+  uint64_t max_bytes() const noexcept override { return max_bytes_; }
+  void Write(ByteView piece, Done done) override {
+    body_.insert(body_.end(), piece.begin(), piece.end());
+    done(std::nullopt);
+  }
+  void Abort() override { Bytes().swap(body_); }
+  uint64_t held_bytes() const noexcept override { return body_.size(); }
+  Bytes& body() { return body_; }
+
+ private:
+  const uint64_t max_bytes_;
+  Bytes body_;
+};
+
 // Produces a response body piece by piece, e.g. a blob of gigabytes read
 // from disk, so that it is never in memory whole (Response::body_source).
 //

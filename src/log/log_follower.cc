@@ -6,6 +6,14 @@
 
 namespace scitt::log {
 
+Result<cose::Sign1> TakeStatement(LogEntry& entry) {
+  if (entry.mapped_statement) {
+    const ByteView bytes = entry.mapped_statement->bytes();
+    return cose::Sign1::ParseShared(std::move(entry.mapped_statement), bytes);
+  }
+  return cose::Sign1::Parse(std::move(entry.statement));
+}
+
 LogFollower::LogFollower(const TransparencyLog& log, EntryConsumer& consumer, FollowerOptions options)
     : log_(log), consumer_(consumer), options_(std::move(options)),
       last_save_(std::chrono::steady_clock::now()) {

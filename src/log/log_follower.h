@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "base/result.h"
+#include "cose/sign1.h"
 #include "log/log_store.h"
 #include "log/transparency_log.h"
 
@@ -44,6 +45,10 @@ class EntryConsumer {
 // can, rather than read into the heap (LogStore::Entries): what reads the
 // whole log holds no copy of a statement of hundreds of megabytes.
 inline constexpr size_t kMapStatementsFrom = 1 << 20;
+
+// The statement of `entry`, read or mapped (LogEntry::mapped_statement),
+// parsed without a copy: taken out of `entry` and held by the result.
+Result<cose::Sign1> TakeStatement(LogEntry& entry);
 
 struct FollowerOptions {
   std::string name;                                  // for log lines

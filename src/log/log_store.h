@@ -47,15 +47,13 @@ struct LogEntry {
   Bytes statement;                    // the registered statement (unprotected = {})
   // Instead of `statement` (then empty): the statement mapped from the
   // store's file, for a large one read by a caller that asked
-  // (LogStore::Entries's map_statements_from).
+  // (LogStore::Entries's map_statements_from; log::TakeStatement parses
+  // either).
   std::shared_ptr<const MappedBytes> mapped_statement;
   Bytes collateral;                   // CBOR map of what verification used beyond the
                                       // statement (e.g. an unprotected x5chain); may be empty
   int64_t registered_at = 0;          // seconds since the epoch
   uint64_t policy_index = 0;          // log index of the policy statement applied
-
-  // The statement's bytes, read or mapped.
-  ByteView statement_bytes() const { return mapped_statement ? mapped_statement->bytes() : ByteView(statement); }
 };
 
 // A node of the Merkle tree that became complete in a batch.

@@ -13,10 +13,7 @@ bool LogAttacher::Wants(uint64_t) {
 Status LogAttacher::Consume(log::LogEntry entry) {
   std::lock_guard lock(mu_);
   // Not every entry is about an OCI manifest (a purl, a URI): those pass.
-  // Taken, not copied; a mapped statement is read where it lies, and
-  // `entry` holds it to the end.
-  auto statement = entry.mapped_statement ? cose::Sign1::ParseBorrowed(entry.mapped_statement->bytes())
-                                          : cose::Sign1::Parse(std::move(entry.statement));
+  auto statement = log::TakeStatement(entry);  // taken, not copied
   if (!statement.ok()) return Status::Ok();
   const cose::HeaderMap& headers = statement->protected_headers();
   if (!headers.cwt || !headers.cwt->sub) return Status::Ok();

@@ -168,7 +168,8 @@ TEST_P(LogStoreConformance, AppendsAndReadsBack) {
     ASSERT_EQ(mapped->size(), 300u);
     for (uint64_t i = 0; i < 300; ++i) {
       const log::LogEntry& entry = (*mapped)[i];
-      const Bytes bytes(entry.statement_bytes().begin(), entry.statement_bytes().end());
+      const ByteView read = entry.mapped_statement ? entry.mapped_statement->bytes() : ByteView(entry.statement);
+      const Bytes bytes(read.begin(), read.end());
       EXPECT_EQ(bytes, Statement(4 + i)) << "from " << from << ", entry " << 4 + i;
       EXPECT_TRUE(entry.mapped_statement == nullptr || entry.statement.empty());
       if (from == SIZE_MAX) EXPECT_EQ(entry.mapped_statement, nullptr);

@@ -190,11 +190,12 @@ class OciRoutes {
       }
       tags.push_back(it->second);
     }
-    const std::string& body = req.body_stream ? static_cast<BufferSink&>(*req.body_stream).body() : req.body;
+    const ByteView body = req.body_stream ? ByteView(static_cast<http::BufferSink&>(*req.body_stream).body())
+                                          : AsBytes(req.body);
     const bool tagged = !tags.empty();
     const std::string name = path.name;
     deps_.registry->PutManifestAsync(
-        path.name, *reference, tags, req.Header("Content-Type").value_or(""), AsBytes(body), ParsePrecondition(req),
+        path.name, *reference, tags, req.Header("Content-Type").value_or(""), body, ParsePrecondition(req),
         [respond = std::move(respond), tagged, name](registry::OciResult<registry::PushedManifest> pushed) {
           if (!pushed.ok()) return respond(OciErrorResponse(pushed.error()));
           http::Response response;
@@ -597,7 +598,7 @@ std::shared_ptr<http::BodySink> OciBodySink(const OciDeps& deps, const http::Req
   const std::optional<OciPath> path = ParseOciPath(head.path);
   if (!path || !registry::IsValidName(path->name)) return nullptr;  // refused by the handler
   if (path->endpoint == OciPath::Endpoint::kManifest && head.method == "PUT") {
-    return std::make_shared<BufferSink>(deps.max_manifest_bytes);
+    return std::make_shared<http::BufferSink>(deps.max_manifest_bytes);
   }
   const bool session = path->endpoint == OciPath::Endpoint::kUpload && (head.method == "PATCH" || head.method == "PUT");
   const bool single_post = path->endpoint == OciPath::Endpoint::kUploads && head.method == "POST" &&

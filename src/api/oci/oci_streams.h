@@ -50,25 +50,6 @@ class UploadSink final : public http::BodySink, public std::enable_shared_from_t
   bool positioned_ = false;
 };
 
-// A request body kept in memory up to `max_bytes` (manifests: up to 4 MiB,
-// more than the server's buffered-body limit).
-class BufferSink final : public http::BodySink {
- public:
-  explicit BufferSink(uint64_t max_bytes) : max_bytes_(max_bytes) {}
-  uint64_t max_bytes() const noexcept override { return max_bytes_; }
-  void Write(ByteView piece, Done done) override {
-    body_.append(reinterpret_cast<const char*>(piece.data()), piece.size());
-    done(std::nullopt);
-  }
-  void Abort() override { body_.clear(); }
-  uint64_t held_bytes() const noexcept override { return body_.size(); }
-  std::string& body() { return body_; }
-
- private:
-  const uint64_t max_bytes_;
-  std::string body_;
-};
-
 // `length` bytes of a blob from `first`, read on `pool`. While the server
 // writes one piece to the socket, the next is read ahead into a buffer of
 // the same size, so a download does not wait for a worker-pool round trip

@@ -70,30 +70,6 @@ struct PendingRegistration {
   std::chrono::steady_clock::time_point started;
 };
 
-// A large statement's body, taken whole into the buffer that becomes the
-// registered statement (Registrar::Check takes it): held once, where a
-// buffered body (a std::string) would be copied into one.
-class StatementSink final : public http::BodySink {
- public:
-  StatementSink(uint64_t max_bytes, std::optional<uint64_t> length) : max_bytes_(max_bytes) {
-    // And room for the tag the registered form may add in front
-    // (cose::Sign1::TakeRegisteredForm), so that it moves nothing.
-    if (length && *length <= max_bytes) body_.reserve(static_cast<size_t>(*length) + 16);
-  }
-  uint64_t max_bytes() const noexcept override { return max_bytes_; }
-  void Write(ByteView piece, Done done) override {
-    body_.insert(body_.end(), piece.begin(), piece.end());
-    done(std::nullopt);
-  }
-  void Abort() override { Bytes().swap(body_); }
-  uint64_t held_bytes() const noexcept override { return body_.size(); }
-  Bytes Take() { return std::move(body_); }
-
- private:
-  const uint64_t max_bytes_;
-  Bytes body_;
-};
-
 // On a worker: the checks, then the log.
 void Register(const Deps& deps, Request req, Responder respond, std::string receipt_type) {
   auto pending = std::make_shared<PendingRegistration>();
@@ -102,9 +78,10 @@ void Register(const Deps& deps, Request req, Responder respond, std::string rece
   pending->respond = std::move(respond);
   http::Metrics& metrics = *deps->metrics;
 
-  auto* sink = dynamic_cast<StatementSink*>(req.body_stream.get());
-  Bytes statement = sink != nullptr ? sink->Take() : Bytes(req.body.begin(), req.body.end());
-  req.body.clear();
+  // A large body was taken by StatementBodySink's sink: its buffer is the
+  // one the registrar works in and registers (held once).
+  auto* sink = dynamic_cast<http::BufferSink*>(req.body_stream.get());
+  Bytes statement = sink != nullptr ? std::move(sink->body()) : Bytes(req.body.begin(), req.body.end());
   auto outcome = deps->pipeline->Register(std::move(statement), [deps, pending](Result<registration::Registered> r) {
     http::Metrics& metrics = *deps->metrics;
     if (!r.ok()) {
@@ -276,9 +253,10 @@ http::Handler Bind(const Deps& deps, RouteFn fn) {
 }  // namespace
 
 std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uint64_t max_bytes) {
-  if (head.method != "POST" || (head.path != "/entries" && head.path != std::string(kRegistryPrefix) + "/entries")) {
-    return nullptr;
-  }
+  constexpr std::string_view kEntries = "/entries";
+  const std::string_view path = head.path;
+  const bool entries = path == kEntries || (path.starts_with(kRegistryPrefix) && path.substr(kRegistryPrefix.size()) == kEntries);
+  if (head.method != "POST" || !entries) return nullptr;
   std::optional<uint64_t> length;
   if (const auto header = head.Header("Content-Length")) {
     uint64_t value = 0;
@@ -287,7 +265,9 @@ std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uin
     if (value < kStatementSinkFrom) return nullptr;
     length = value;
   }
-  return std::make_shared<StatementSink>(max_bytes, length);
+  // Room for the tag the registered form may add in front
+  // (cose::Sign1::TakeRegisteredForm), so that it moves nothing.
+  return std::make_shared<http::BufferSink>(max_bytes, length && *length <= max_bytes ? *length + 16 : 0);
 }
 
 void AddScrapiRoutes(const ScrapiDeps& deps_in, http::Router& router, const std::string& prefix) {
