@@ -27,7 +27,7 @@ is issue 12's target (at most 1: memory grows by no more than the graph the
 document adds).
 
 Usage: bench/evidence_corpus.py PATH/TO/scitt
-  env: SBOMS=10000 COMPONENTS=500 POOL=50000 CONNECTIONS=8 BIG_MB=0 BIG_FORMAT=cyclonedx|spdx
+  env: SBOMS=10000 COMPONENTS=500 POOL=50000 CONNECTIONS=8 BIG_MB=0 BIG_FORMAT=cyclonedx|cyclonedx-xml|spdx
 """
 import http.client
 import json
@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from xml.sax.saxutils import escape, quoteattr
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
 import scitt_testlib as lib  # noqa: E402
@@ -49,7 +50,7 @@ COMPONENTS = int(os.environ.get("COMPONENTS", "500"))
 POOL = int(os.environ.get("POOL", "50000"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
 BIG_MB = int(os.environ.get("BIG_MB", "0"))
-BIG_FORMAT = os.environ.get("BIG_FORMAT", "cyclonedx")  # or spdx
+BIG_FORMAT = os.environ.get("BIG_FORMAT", "cyclonedx")  # or cyclonedx-xml, spdx
 WORK = tempfile.mkdtemp(prefix="scitt-corpus-")
 CDX = "application/vnd.cyclonedx+json"
 
@@ -71,6 +72,27 @@ def sbom(rng, n, name):
                        "metadata": {"component": {"type": "application", "bom-ref": "root", "name": name,
                                                   "version": "1.0", "purl": f"pkg:generic/{name}@1.0"}},
                        "components": components, "dependencies": dependencies}).encode()
+
+
+def cyclonedx_xml(rng, n, name):
+    """The same BOM as sbom(), written as CycloneDX XML (dependsOn as
+    nested dependency elements)."""
+    bom = json.loads(sbom(rng, n, name))
+
+    def component(c):
+        return (f'<component type={quoteattr(c["type"])} bom-ref={quoteattr(c["bom-ref"])}>'
+                f'<name>{escape(c["name"])}</name><version>{escape(c["version"])}</version>'
+                f'<purl>{escape(c["purl"])}</purl></component>')
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<bom xmlns="http://cyclonedx.org/schema/bom/1.5" version="1">',
+             f'<metadata>{component(bom["metadata"]["component"])}</metadata><components>']
+    parts += [component(c) for c in bom["components"]]
+    parts.append("</components><dependencies>")
+    for d in bom["dependencies"]:
+        inner = "".join(f"<dependency ref={quoteattr(r)}/>" for r in d["dependsOn"])
+        parts.append(f"<dependency ref={quoteattr(d['ref'])}>{inner}</dependency>")
+    parts.append("</dependencies></bom>")
+    return "".join(parts).encode()
 
 
 def spdx_sbom(rng, n, name):
@@ -200,6 +222,10 @@ def main():
             components = BIG_MB * 1_000_000 // 330  # a package and its relationship
             document = spdx_sbom(random.Random(1), components, "big")
             content_type = "application/spdx+json"
+        elif BIG_FORMAT == "cyclonedx-xml":
+            components = BIG_MB * 1_000_000 // 190  # the same BOM as below is about a quarter larger in XML
+            document = cyclonedx_xml(random.Random(1), components, "big")
+            content_type = "application/vnd.cyclonedx+xml"
         else:
             components = BIG_MB * 1_000_000 // 150  # about 150 bytes a component with its dependency entry
             document = sbom(random.Random(1), components, "big")

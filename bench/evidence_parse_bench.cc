@@ -4,6 +4,7 @@
 //
 //   build/bench/evidence_parse_bench cyclonedx 100   # a generated 100 MB CycloneDX 1.5 SBOM
 //   build/bench/evidence_parse_bench spdx 100        # a generated 100 MB SPDX 2.3 document
+//   build/bench/evidence_parse_bench cyclonedx-xml 100  # the CycloneDX one written as XML
 //   build/bench/evidence_parse_bench FILE CONTENT-TYPE
 //
 // A last argument "edges" parses as the indexer does: without nodes, the
@@ -12,7 +13,7 @@
 //
 // The generated documents are shaped like bench/evidence_corpus.py's: a
 // distinct purl, name and version a package and a dependency tree of
-// fan-out 4 (CycloneDX: about 150 bytes a package; SPDX: about 330).
+// fan-out 4 (CycloneDX: about 150 bytes a package, 190 in XML; SPDX: about 330).
 // glibc malloc here (the service links jemalloc).
 #include <chrono>
 #include <cstdio>
@@ -60,6 +61,27 @@ std::string CycloneDx(size_t n) {
   return out + "]}";
 }
 
+std::string CycloneDxXml(size_t n) {
+  std::string out = R"(<?xml version="1.0" encoding="UTF-8"?>)"
+                    R"(<bom xmlns="http://cyclonedx.org/schema/bom/1.5" version="1"><metadata>)"
+                    R"(<component type="application" bom-ref="root"><name>big</name><version>1.0</version>)"
+                    R"(</component></metadata><components>)";
+  for (size_t i = 0; i < n; ++i) {
+    out += R"(<component type="library" bom-ref="c)" + std::to_string(i) + R"("><name>lib)" +
+           std::to_string(i) + "</name><version>1." + std::to_string(i % 7) + ".0</version><purl>" +
+           Purl(i) + "</purl></component>";
+  }
+  out += R"(</components><dependencies><dependency ref="root"><dependency ref="c0"/></dependency>)";
+  for (size_t i = 0; i < n; ++i) {
+    out += R"(<dependency ref="c)" + std::to_string(i) + R"(">)";
+    for (size_t j = 4 * i + 1; j < 4 * i + 5 && j < n; ++j) {
+      out += R"(<dependency ref="c)" + std::to_string(j) + R"("/>)";
+    }
+    out += "</dependency>";
+  }
+  return out + "</dependencies></bom>";
+}
+
 std::string Spdx(size_t n) {
   std::string out = R"({"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "big", )"
                     R"("creationInfo": {"creators": ["Tool: evidence_parse_bench"]}, )"
@@ -86,7 +108,7 @@ std::string Spdx(size_t n) {
 
 int main(int argc, char** argv) {
   if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "edges")) {
-    std::cerr << "usage: evidence_parse_bench cyclonedx|spdx MEGABYTES | FILE CONTENT-TYPE [edges]\n";
+    std::cerr << "usage: evidence_parse_bench cyclonedx|cyclonedx-xml|spdx MEGABYTES | FILE CONTENT-TYPE [edges]\n";
     return 2;
   }
   // Counts the batches' edges and drops them.
@@ -106,10 +128,18 @@ int main(int argc, char** argv) {
   const std::string what = argv[1];
   std::string document;
   std::string content_type;
-  if (what == "cyclonedx" || what == "spdx") {
-    const size_t packages = std::stoul(argv[2]) * 1'000'000 / (what == "spdx" ? 330 : 150);
-    document = what == "spdx" ? Spdx(packages) : CycloneDx(packages);
-    content_type = std::string(what == "spdx" ? scitt::evidence::kSpdxJson : scitt::evidence::kCycloneDxJson);
+  if (what == "cyclonedx" || what == "cyclonedx-xml" || what == "spdx") {
+    const size_t megabytes = std::stoul(argv[2]);
+    if (what == "spdx") {
+      document = Spdx(megabytes * 1'000'000 / 330);
+      content_type = scitt::evidence::kSpdxJson;
+    } else if (what == "cyclonedx-xml") {
+      document = CycloneDxXml(megabytes * 1'000'000 / 190);
+      content_type = scitt::evidence::kCycloneDxXml;
+    } else {
+      document = CycloneDx(megabytes * 1'000'000 / 150);
+      content_type = scitt::evidence::kCycloneDxJson;
+    }
   } else {
     std::ifstream in(what, std::ios::binary);
     document.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

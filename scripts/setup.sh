@@ -9,7 +9,7 @@ PACKAGES=(
   clang libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes
   libssl-dev openssl                # crypto layer
   nlohmann-json3-dev libcli11-dev   # JSON (JWK, config), command line
-  libpugixml-dev                    # XML evidence (CycloneDX XML, SWID tags)
+  libxml2-dev                       # XML evidence (CycloneDX XML read as a stream, SWID tags)
   libboost1.81-dev                  # Beast/Asio HTTP server and client
   libboost-url1.81-dev              # URL parsing and resolution
   libspdlog-dev                     # the logging facility (base/logging.h)

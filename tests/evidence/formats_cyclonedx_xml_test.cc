@@ -256,10 +256,17 @@ std::string Bom(const std::string& content) {
 TEST(EvidenceCycloneDxXml, NotXmlOrTruncated) {
   ExpectRefused("", ErrorCode::kMalformed, "not well-formed XML");
   ExpectRefused("{\"bomFormat\": \"CycloneDX\"}", ErrorCode::kMalformed, "not well-formed XML");
-  ExpectRefused(Bom("<components>"), ErrorCode::kMalformed, "not well-formed XML");
-  ExpectRefused(Bom("") + "<bom/>", ErrorCode::kMalformed, "2 root elements");
+  ExpectRefused(Bom("<components>"), ErrorCode::kMalformed,
+                "not well-formed XML (Opening and ending tag mismatch: components line 1 and bom");
+  ExpectRefused(R"(<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>)",
+                ErrorCode::kMalformed,
+                "not well-formed XML (the document ends inside <components>, line 1, column");
+  ExpectRefused(Bom("") + "<bom/>", ErrorCode::kMalformed,
+                "not well-formed XML (content after the root element");
   ExpectRefused(Bom("<metadata a=\"1\" a=\"2\"/>"), ErrorCode::kMalformed,
-                "attribute a repeated in <metadata>");
+                "not well-formed XML (Attribute a redefined");
+  ExpectRefused("<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"><c:components/></bom>",
+                ErrorCode::kMalformed, "Namespace prefix c on components is not defined");
   ExpectRefused(Bom("<components><component><name>\xff</name></component></components>"),
                 ErrorCode::kMalformed, "not UTF-8");
   for (const std::string file : {"laravel-7.12.0.bom.1.4.xml", "guac-vex.1.5.xml",
@@ -295,7 +302,7 @@ TEST(EvidenceCycloneDxXml, WrongRootOrVersion) {
 }
 
 TEST(EvidenceCycloneDxXml, DoctypeIsRefused) {
-  // The "billion laughs": pugixml would not expand the entities, but no BOM
+  // The "billion laughs": libxml2 would stop the expansion, but no BOM
   // needs a DTD.
   std::string laughs = R"(<?xml version="1.0"?><!DOCTYPE bom [<!ENTITY lol "lol">)";
   for (int i = 1; i < 10; ++i) {
@@ -320,10 +327,11 @@ TEST(EvidenceCycloneDxXml, DeepNestingIsRefused) {
   };
   EXPECT_TRUE(Parse(kCycloneDxXml, AsBytes(nested(64))).ok());
   ExpectRefused(nested(65), ErrorCode::kMalformed, "nested deeper than 64");
-  // Components in components, a million deep: no recursion that deep.
+  // Components in components, a million deep: no recursion that deep. The
+  // first fault in document order is the one reported.
   std::string deep;
   for (int i = 0; i < 1'000'000; ++i) deep += "<components><component>";
-  ExpectRefused(Bom(deep), ErrorCode::kMalformed, "not well-formed XML");
+  ExpectRefused(Bom(deep), ErrorCode::kMalformed, "nested deeper than 64");
   for (int i = 0; i < 1'000'000; ++i) deep += "</component></components>";
   ExpectRefused(Bom(deep), ErrorCode::kMalformed, "nested deeper than 64");
 }
@@ -331,6 +339,46 @@ TEST(EvidenceCycloneDxXml, DeepNestingIsRefused) {
 TEST(EvidenceCycloneDxXml, OversizedDocument) {
   const std::string huge(kMaxDocumentBytes + 1, ' ');
   ExpectRefused(huge, ErrorCode::kMalformed, "larger than");
+}
+
+// The document is read as a stream in the order the schema gives <bom>'s
+// children; metadata, which comes first, is added once the components are.
+TEST(EvidenceCycloneDxXml, SchemaOrder) {
+  const std::string a = "<component type=\"library\" bom-ref=\"a\"><name>a</name></component>";
+  ExpectRefused(Bom("<dependencies/><components>" + a + "</components>"),
+                ErrorCode::kInvalidArgument,
+                "/bom/components comes after /bom/dependencies: the schema orders them");
+  ExpectRefused(Bom("<components/><metadata/>"), ErrorCode::kInvalidArgument,
+                "/bom/metadata comes after /bom/components");
+  ExpectRefused(Bom("<vulnerabilities/><services/>"), ErrorCode::kInvalidArgument,
+                "/bom/services comes after /bom/vulnerabilities");
+  // Elements the reader skips (schema or extension) may sit anywhere.
+  auto parsed = Parse(kCycloneDxXml, AsBytes(Bom(
+      "<metadata><component type=\"application\" bom-ref=\"a\"><name>a</name></component>"
+      "</metadata><externalReferences/><components>" + a + "</components><x:y xmlns:x=\"urn:x\"/>"
+      "<compositions/><dependencies><dependency ref=\"a\"/></dependencies><properties/>")));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const GraphView graph(*parsed);
+  // The listed component keeps its listing's path though metadata came first.
+  EXPECT_EQ(graph.Attribute("ref:a", "path"), "components[0]");
+  EXPECT_NE(graph.FindEdge(EdgeKind::kDescribes, std::string(kThisDocument), "ref:a"), nullptr);
+}
+
+// libxml2 reads the encodings XML 1.0 names; the graph is UTF-8.
+TEST(EvidenceCycloneDxXml, DeclaredEncodings) {
+  const std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" +
+                             Bom("<components><component><name>caf\xe9</name></component></components>");
+  auto parsed = Parse(kCycloneDxXml, AsBytes(latin1));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(GraphView(*parsed).Attribute("ref:#components[0]", "name"), "caf\xc3\xa9");
+  std::string utf16 = "\xff\xfe";  // UTF-16LE with its byte order mark
+  for (const char c : Bom("<components><component><name>x</name></component></components>")) {
+    utf16 += c;
+    utf16 += '\0';
+  }
+  parsed = Parse(kCycloneDxXml, AsBytes(utf16));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(GraphView(*parsed).Attribute("ref:#components[0]", "name"), "x");
 }
 
 TEST(EvidenceCycloneDxXml, BreaksTheFormat) {

@@ -276,7 +276,7 @@ TEST(EvidenceSwid, NotXmlOrTruncated) {
   ExpectRefused(Tag(R"(tagId="a" name="b")", "<Entity"), ErrorCode::kMalformed,
                 "not well-formed XML");
   ExpectRefused(Tag(R"(tagId="a" tagId="b" name="b")", ""), ErrorCode::kMalformed,
-                "attribute tagId repeated in <SoftwareIdentity>");
+                "not well-formed XML (Attribute tagId redefined");
   for (const std::string file : {"hirs-laptop.default.1.swidtag", "rpm2swidtag-distro.swidtag",
                                  "rpm2swidtag-pkg1-1.2.0-1.fc28.x86_64.swidtag"}) {
     const Bytes bytes = testing::ReadVector("evidence/swid/" + file);

@@ -16,11 +16,22 @@
 //   without limit, so each element inside another is an edge from the outer
 //   ref to the inner one, at any depth.
 // * A 1.4 vulnerability lists <tools><tool>; 1.5+ <tools><components>.
+// * The schema fixes the order of <bom>'s children (an xs:sequence:
+//   metadata, components, services, externalReferences, dependencies,
+//   compositions, properties, vulnerabilities, ...), so the document is read
+//   as a stream, one listed component, dependency or vulnerability at a
+//   time (xml::Reader), and a BOM that breaks that order is refused. Only
+//   metadata is held (read, not kept as XML) until the components are in:
+//   a metadata component that is also listed keeps its listing's "path", as
+//   in the JSON reader.
+#include <algorithm>
 #include <array>
+#include <functional>
+#include <optional>
 
 #include "evidence/formats/cyclonedx_model.h"
 #include "evidence/formats/formats_internal.h"
-#include "evidence/formats/xml_document.h"
+#include "evidence/formats/xml_reader.h"
 
 namespace scitt::evidence::internal {
 namespace {
@@ -33,42 +44,62 @@ std::string Index(size_t i) { return "[" + std::to_string(i) + "]"; }
 // XPath counts from 1.
 std::string Step(std::string_view name, size_t i) { return "/" + std::string(name) + Index(i + 1); }
 
+// <bom>'s children that are read, in the schema's order.
+constexpr std::array<std::string_view, 5> kSections = {"metadata", "components", "services",
+                                                       "dependencies", "vulnerabilities"};
+constexpr size_t kComponents = 1;
+
 class CycloneDxXmlReader {
  public:
-  CycloneDxXmlReader(const xml::Document& document, std::string namespace_uri,
-                     std::string spec_version, GraphParts parts)
-      : cdx_(document, std::move(namespace_uri)), graph_(std::move(spec_version), parts) {}
+  CycloneDxXmlReader(xml::Reader& reader, std::string namespace_uri, std::string spec_version,
+                     GraphParts parts)
+      : reader_(reader), cdx_(std::move(namespace_uri)), graph_(std::move(spec_version), parts) {}
 
-  Status Read(pugi::xml_node bom) {
+  // The reader is on <bom>.
+  Status Read() {
     const std::string where = "CycloneDX XML: /bom";
-    // Listed components first, as the JSON reader does: a metadata
-    // component that is also listed keeps the "path" of its listing.
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node components, cdx_.OptionalChild(bom, "components", where));
-    if (components) {
-      SCITT_RETURN_IF_ERROR(
-          ReadComponents(components, where + "/components", "components", nullptr));
-    }
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node metadata, cdx_.OptionalChild(bom, "metadata", where));
-    if (metadata) SCITT_RETURN_IF_ERROR(ReadMetadata(metadata, where + "/metadata"));
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node services, cdx_.OptionalChild(bom, "services", where));
-    if (services) SCITT_RETURN_IF_ERROR(CountServices(services, where + "/services"));
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node dependencies,
-                           cdx_.OptionalChild(bom, "dependencies", where));
-    if (dependencies)
-      SCITT_RETURN_IF_ERROR(ReadDependencies(dependencies, where + "/dependencies"));
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node vulnerabilities,
-                           cdx_.OptionalChild(bom, "vulnerabilities", where));
-    if (vulnerabilities) {
-      SCITT_RETURN_IF_ERROR(ReadVulnerabilities(vulnerabilities, where + "/vulnerabilities"));
-    }
-    return Status::Ok();
+    std::optional<size_t> last;  // the section read last
+    SCITT_RETURN_IF_ERROR(reader_.ForEachChild([&]() -> Status {
+      if (reader_.namespace_uri() != cdx_.uri()) return Status::Ok();
+      const std::string_view name = reader_.local_name();
+      const size_t section = std::find(kSections.begin(), kSections.end(), name) - kSections.begin();
+      if (section == kSections.size()) return Status::Ok();
+      if (last && section == *last) {
+        return Invalid(where + " has more than one <" + std::string(name) + ">");
+      }
+      if (last && section < *last) {
+        return Invalid(where + "/" + std::string(name) + " comes after /bom/" +
+                       std::string(kSections[*last]) +
+                       ": the schema orders them metadata, components, services, dependencies, "
+                       "vulnerabilities");
+      }
+      last = section;
+      if (section > kComponents) SCITT_RETURN_IF_ERROR(AddMetadata());
+      switch (section) {
+        case 0: return ReadMetadata(where + "/metadata");
+        case kComponents: return ReadEach("component", where + "/components", [&](const xmlNode* component, size_t i, const std::string& here) {
+            return ReadListedComponent(component, here, "components" + Index(i), nullptr);
+          });
+        case 2: return ReadEach("service", where + "/services", [&](const xmlNode* service, size_t, const std::string& here) {
+            return CountService(service, here);
+          });
+        case 3: return ReadEach("dependency", where + "/dependencies", [&](const xmlNode* dependency, size_t, const std::string& here) {
+            return ReadDependency(dependency, here);
+          });
+        default: return ReadEach("vulnerability", where + "/vulnerabilities", [&](const xmlNode* element, size_t i, const std::string& here) -> Status {
+            SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(element, i, here));
+            return graph_.AddVulnerability(vulnerability);
+          });
+      }
+    }));
+    return AddMetadata();
   }
 
   EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
 
  private:
   // `path` is where the JSON encoding would list it ("components[0]").
-  Result<cyclonedx::Component> ReadComponent(pugi::xml_node element, const std::string& where,
+  Result<cyclonedx::Component> ReadComponent(const xmlNode* element, const std::string& where,
                                              std::string path) const {
     cyclonedx::Component out;
     out.where = where;
@@ -78,11 +109,12 @@ class CycloneDxXmlReader {
     SCITT_ASSIGN_OR_RETURN(out.name, cdx_.OptionalText(element, "name", where));
     SCITT_ASSIGN_OR_RETURN(out.version, cdx_.OptionalText(element, "version", where));
     SCITT_ASSIGN_OR_RETURN(out.purl, cdx_.OptionalText(element, "purl", where));
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node licenses, cdx_.OptionalChild(element, "licenses", where));
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* licenses, cdx_.OptionalChild(element, "licenses", where));
     if (licenses) {
       // <license acknowledgement=…><id>|<name></license> and
       // <expression acknowledgement=…>, in document order.
-      for (const pugi::xml_node choice : licenses.children()) {
+      for (const xmlNode* choice = licenses->children; choice != nullptr; choice = choice->next) {
+        if (choice->type != XML_ELEMENT_NODE) continue;
         cyclonedx::License license;
         license.acknowledgement = xml::Attribute(choice, "acknowledgement");
         if (cdx_.Is(choice, "license")) {
@@ -100,78 +132,98 @@ class CycloneDxXmlReader {
     return out;
   }
 
-  // Nesting depth is bounded by kMaxXmlDepth, so the recursion is too.
-  Status ReadComponents(pugi::xml_node list, const std::string& where, const std::string& path,
-                        const std::string* parent) {
-    const std::vector<pugi::xml_node> components = cdx_.Children(list, "component");
-    for (size_t i = 0; i < components.size(); ++i) {
-      const std::string here = where + Step("component", i);
-      const std::string path_here = path + Index(i);
-      SCITT_ASSIGN_OR_RETURN(auto component, ReadComponent(components[i], here, path_here));
-      SCITT_ASSIGN_OR_RETURN(std::string id, graph_.AddListedComponent(component, parent));
-      SCITT_ASSIGN_OR_RETURN(pugi::xml_node nested,
-                             cdx_.OptionalChild(components[i], "components", here));
-      if (nested) {
-        SCITT_RETURN_IF_ERROR(
-            ReadComponents(nested, here + "/components", path_here + ".components", &id));
+  // Calls `read` with each child element `local_name` of the section the
+  // reader is on, parsed, its index among them and where it is.
+  Status ReadEach(std::string_view local_name, const std::string& where,
+                  const std::function<Status(const xmlNode*, size_t, const std::string&)>& read) {
+    size_t count = 0;
+    return reader_.ForEachChild([&]() -> Status {
+      if (reader_.local_name() != local_name || reader_.namespace_uri() != cdx_.uri()) {
+        return Status::Ok();
       }
+      SCITT_ASSIGN_OR_RETURN(const xmlNode* element, reader_.Expand());
+      const size_t i = count++;
+      return read(element, i, where + Step(local_name, i));
+    });
+  }
+
+  // A listed component and those listed in it. Nesting depth is bounded
+  // by kMaxXmlDepth, so the recursion is too.
+  Status ReadListedComponent(const xmlNode* element, const std::string& where,
+                             const std::string& path, const std::string* parent) {
+    SCITT_ASSIGN_OR_RETURN(auto component, ReadComponent(element, where, path));
+    SCITT_ASSIGN_OR_RETURN(std::string id, graph_.AddListedComponent(component, parent));
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* nested, cdx_.OptionalChild(element, "components", where));
+    const std::vector<const xmlNode*> components = cdx_.Children(nested, "component");
+    for (size_t i = 0; i < components.size(); ++i) {
+      SCITT_RETURN_IF_ERROR(ReadListedComponent(components[i],
+                                                where + "/components" + Step("component", i),
+                                                path + ".components" + Index(i), &id));
     }
     return Status::Ok();
   }
 
-  Status ReadMetadata(pugi::xml_node metadata, const std::string& where) {
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node component,
+  // Read when met, added once the listed components are in.
+  struct Metadata {
+    std::optional<cyclonedx::Component> subject;
+    std::vector<std::optional<std::string>> issuers;  // authors' and the supplier's names
+  };
+
+  Status ReadMetadata(const std::string& where) {
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* metadata, reader_.Expand());
+    Metadata out;
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* component,
                            cdx_.OptionalChild(metadata, "component", where));
     if (component) {
-      SCITT_ASSIGN_OR_RETURN(auto subject,
+      SCITT_ASSIGN_OR_RETURN(out.subject,
                              ReadComponent(component, where + "/component", "metadata.component"));
-      SCITT_RETURN_IF_ERROR(graph_.AddSubject(subject));
     }
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node authors, cdx_.OptionalChild(metadata, "authors", where));
-    if (authors) {
-      const std::vector<pugi::xml_node> list = cdx_.Children(authors, "author");
-      for (size_t i = 0; i < list.size(); ++i) {
-        SCITT_ASSIGN_OR_RETURN(
-            auto name, cdx_.OptionalText(list[i], "name", where + "/authors" + Step("author", i)));
-        SCITT_RETURN_IF_ERROR(graph_.AddIssuer(name));
-      }
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* authors, cdx_.OptionalChild(metadata, "authors", where));
+    const std::vector<const xmlNode*> list = cdx_.Children(authors, "author");
+    for (size_t i = 0; i < list.size(); ++i) {
+      SCITT_ASSIGN_OR_RETURN(
+          auto name, cdx_.OptionalText(list[i], "name", where + "/authors" + Step("author", i)));
+      out.issuers.push_back(std::move(name));
     }
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node supplier,
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* supplier,
                            cdx_.OptionalChild(metadata, "supplier", where));
     if (supplier) {
       SCITT_ASSIGN_OR_RETURN(auto name, cdx_.OptionalText(supplier, "name", where + "/supplier"));
-      SCITT_RETURN_IF_ERROR(graph_.AddIssuer(name));
+      out.issuers.push_back(std::move(name));
     }
+    metadata_ = std::move(out);
     return Status::Ok();
   }
 
-  Status CountServices(pugi::xml_node list, const std::string& where) {
-    const std::vector<pugi::xml_node> services = cdx_.Children(list, "service");
+  Status AddMetadata() {
+    if (!metadata_) return Status::Ok();
+    const Metadata metadata = std::move(*metadata_);
+    metadata_.reset();
+    if (metadata.subject) SCITT_RETURN_IF_ERROR(graph_.AddSubject(*metadata.subject));
+    for (const auto& name : metadata.issuers) SCITT_RETURN_IF_ERROR(graph_.AddIssuer(name));
+    return Status::Ok();
+  }
+
+  Status CountService(const xmlNode* service, const std::string& where) {
+    graph_.AddService();
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* nested, cdx_.OptionalChild(service, "services", where));
+    const std::vector<const xmlNode*> services = cdx_.Children(nested, "service");
     for (size_t i = 0; i < services.size(); ++i) {
-      const std::string here = where + Step("service", i);
-      graph_.AddService();
-      SCITT_ASSIGN_OR_RETURN(pugi::xml_node nested,
-                             cdx_.OptionalChild(services[i], "services", here));
-      if (nested) SCITT_RETURN_IF_ERROR(CountServices(nested, here + "/services"));
+      SCITT_RETURN_IF_ERROR(CountService(services[i], where + "/services" + Step("service", i)));
     }
     return Status::Ok();
   }
 
-  Status ReadDependencies(pugi::xml_node list, const std::string& where) {
-    const std::vector<pugi::xml_node> entries = cdx_.Children(list, "dependency");
-    for (size_t i = 0; i < entries.size(); ++i) {
-      const std::string here = where + Step("dependency", i);
-      SCITT_ASSIGN_OR_RETURN(std::string ref, xml::RequiredAttribute(entries[i], "ref", here));
-      SCITT_ASSIGN_OR_RETURN(std::string from, graph_.AddDependencyEntry(ref));
-      SCITT_RETURN_IF_ERROR(ReadDependsOn(entries[i], from, here));
-    }
-    return Status::Ok();
+  Status ReadDependency(const xmlNode* dependency, const std::string& where) {
+    SCITT_ASSIGN_OR_RETURN(std::string ref, xml::RequiredAttribute(dependency, "ref", where));
+    SCITT_ASSIGN_OR_RETURN(std::string from, graph_.AddDependencyEntry(ref));
+    return ReadDependsOn(dependency, from, where);
   }
 
   // The <dependency> elements inside `dependency`, whose node is `from`.
-  Status ReadDependsOn(pugi::xml_node dependency, const std::string& from,
+  Status ReadDependsOn(const xmlNode* dependency, const std::string& from,
                        const std::string& where) {
-    const std::vector<pugi::xml_node> targets = cdx_.Children(dependency, "dependency");
+    const std::vector<const xmlNode*> targets = cdx_.Children(dependency, "dependency");
     for (size_t i = 0; i < targets.size(); ++i) {
       const std::string here = where + Step("dependency", i);
       SCITT_ASSIGN_OR_RETURN(std::string ref, xml::RequiredAttribute(targets[i], "ref", here));
@@ -182,17 +234,17 @@ class CycloneDxXmlReader {
   }
 
   // The first named tool, else the source's name (as in the JSON reader).
-  Result<std::string> Scanner(pugi::xml_node vulnerability, const std::string& where) const {
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node tools, cdx_.OptionalChild(vulnerability, "tools", where));
+  Result<std::string> Scanner(const xmlNode* vulnerability, const std::string& where) const {
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* tools, cdx_.OptionalChild(vulnerability, "tools", where));
     if (tools) {
-      std::vector<std::pair<pugi::xml_node, std::string>> named;  // element, where
-      const std::vector<pugi::xml_node> legacy = cdx_.Children(tools, "tool");
+      std::vector<std::pair<const xmlNode*, std::string>> named;  // element, where
+      const std::vector<const xmlNode*> legacy = cdx_.Children(tools, "tool");
       for (size_t i = 0; i < legacy.size(); ++i) {
         named.emplace_back(legacy[i], where + "/tools" + Step("tool", i));
       }
-      SCITT_ASSIGN_OR_RETURN(pugi::xml_node components,
+      SCITT_ASSIGN_OR_RETURN(const xmlNode* components,
                              cdx_.OptionalChild(tools, "components", where + "/tools"));
-      const std::vector<pugi::xml_node> list = cdx_.Children(components, "component");
+      const std::vector<const xmlNode*> list = cdx_.Children(components, "component");
       for (size_t i = 0; i < list.size(); ++i) {
         named.emplace_back(list[i], where + "/tools/components" + Step("component", i));
       }
@@ -201,31 +253,31 @@ class CycloneDxXmlReader {
         if (name && !name->empty()) return *name;
       }
     }
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node source,
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* source,
                            cdx_.OptionalChild(vulnerability, "source", where));
     if (!source) return std::string();
     SCITT_ASSIGN_OR_RETURN(auto name, cdx_.OptionalText(source, "name", where + "/source"));
     return name.value_or("");
   }
 
-  Result<cyclonedx::Vulnerability> ReadVulnerability(pugi::xml_node vulnerability, size_t index,
+  Result<cyclonedx::Vulnerability> ReadVulnerability(const xmlNode* vulnerability, size_t index,
                                                      const std::string& where) const {
     cyclonedx::Vulnerability out;
     out.where = where;
     out.index = index;
     SCITT_ASSIGN_OR_RETURN(out.id, cdx_.OptionalText(vulnerability, "id", where));
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node references,
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* references,
                            cdx_.OptionalChild(vulnerability, "references", where));
-    const std::vector<pugi::xml_node> reference_list = cdx_.Children(references, "reference");
+    const std::vector<const xmlNode*> reference_list = cdx_.Children(references, "reference");
     for (size_t i = 0; i < reference_list.size(); ++i) {
       SCITT_ASSIGN_OR_RETURN(
           std::string alias,
           cdx_.RequiredText(reference_list[i], "id", where + "/references" + Step("reference", i)));
       out.aliases.push_back(std::move(alias));
     }
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node ratings,
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* ratings,
                            cdx_.OptionalChild(vulnerability, "ratings", where));
-    const std::vector<pugi::xml_node> rating_list = cdx_.Children(ratings, "rating");
+    const std::vector<const xmlNode*> rating_list = cdx_.Children(ratings, "rating");
     for (size_t i = 0; i < rating_list.size(); ++i) {
       SCITT_ASSIGN_OR_RETURN(
           auto severity,
@@ -233,7 +285,7 @@ class CycloneDxXmlReader {
       if (severity) out.severities.push_back(std::move(*severity));
     }
     SCITT_ASSIGN_OR_RETURN(out.scanner, Scanner(vulnerability, where));
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node analysis,
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* analysis,
                            cdx_.OptionalChild(vulnerability, "analysis", where));
     if (analysis) {
       SCITT_ASSIGN_OR_RETURN(out.analysis_state,
@@ -241,9 +293,9 @@ class CycloneDxXmlReader {
       SCITT_ASSIGN_OR_RETURN(out.justification,
                              cdx_.OptionalText(analysis, "justification", where + "/analysis"));
     }
-    SCITT_ASSIGN_OR_RETURN(pugi::xml_node affects,
+    SCITT_ASSIGN_OR_RETURN(const xmlNode* affects,
                            cdx_.OptionalChild(vulnerability, "affects", where));
-    const std::vector<pugi::xml_node> targets = cdx_.Children(affects, "target");
+    const std::vector<const xmlNode*> targets = cdx_.Children(affects, "target");
     for (size_t i = 0; i < targets.size(); ++i) {
       SCITT_ASSIGN_OR_RETURN(
           std::string ref,
@@ -253,44 +305,33 @@ class CycloneDxXmlReader {
     return out;
   }
 
-  Status ReadVulnerabilities(pugi::xml_node list, const std::string& where) {
-    const std::vector<pugi::xml_node> vulnerabilities = cdx_.Children(list, "vulnerability");
-    for (size_t i = 0; i < vulnerabilities.size(); ++i) {
-      SCITT_ASSIGN_OR_RETURN(
-          auto vulnerability,
-          ReadVulnerability(vulnerabilities[i], i, where + Step("vulnerability", i)));
-      SCITT_RETURN_IF_ERROR(graph_.AddVulnerability(vulnerability));
-    }
-    return Status::Ok();
-  }
-
+  xml::Reader& reader_;
   xml::Namespace cdx_;
   cyclonedx::BomGraph graph_;
+  std::optional<Metadata> metadata_;
 };
 
 }  // namespace
 
 Result<EvidenceDocument> ParseCycloneDxXml(ByteView bytes, GraphParts parts) {
-  SCITT_ASSIGN_OR_RETURN(auto document, xml::Document::Parse(bytes, "CycloneDX XML"));
-  const pugi::xml_node bom = document.root();
-  const std::string_view root = bom.name();
-  if (xml::LocalNameOf(root) != "bom") {
-    return Invalid("CycloneDX XML: the root element is <" + std::string(root.substr(0, 100)) +
-                   ">, not <bom>");
+  SCITT_ASSIGN_OR_RETURN(xml::Reader reader, xml::Reader::Open(bytes, "CycloneDX XML"));
+  if (reader.local_name() != "bom") {
+    return Invalid("CycloneDX XML: the root element is <" +
+                   std::string(reader.qualified_name().substr(0, 100)) + ">, not <bom>");
   }
   // The version is the namespace's: "http://cyclonedx.org/schema/bom/1.4".
-  const std::string_view namespace_uri = document.NamespaceOf(bom);
-  const std::string_view version = namespace_uri.starts_with(kNamespacePrefix)
-                                       ? namespace_uri.substr(kNamespacePrefix.size())
+  const std::string namespace_uri(reader.namespace_uri());
+  const std::string_view version = std::string_view(namespace_uri).starts_with(kNamespacePrefix)
+                                       ? std::string_view(namespace_uri).substr(kNamespacePrefix.size())
                                        : std::string_view();
   if (std::find(kVersions.begin(), kVersions.end(), version) == kVersions.end()) {
     return MakeError(ErrorCode::kUnsupported, "CycloneDX XML: <bom> in namespace \"" +
-                                                  std::string(namespace_uri.substr(0, 100)) +
+                                                  namespace_uri.substr(0, 100) +
                                                   "\" is not CycloneDX 1.2 to 1.6");
   }
-  CycloneDxXmlReader reader(document, std::string(namespace_uri), std::string(version), parts);
-  SCITT_RETURN_IF_ERROR(reader.Read(bom));
-  return std::move(reader).Finish();
+  CycloneDxXmlReader bom(reader, namespace_uri, std::string(version), parts);
+  SCITT_RETURN_IF_ERROR(bom.Read());
+  return std::move(bom).Finish();
 }
 
 }  // namespace scitt::evidence::internal

@@ -41,7 +41,7 @@
 #include <map>
 
 #include "evidence/formats/formats_internal.h"
-#include "evidence/formats/xml_document.h"
+#include "evidence/formats/xml_reader.h"
 
 namespace scitt::evidence::internal {
 namespace {
@@ -106,13 +106,10 @@ std::string JoinPath(std::string left, std::string_view right) {
 
 class SwidReader {
  public:
-  // `document` must outlive this.
-  explicit SwidReader(const xml::Document& document)
-      : document_(document),
-        swid_(document, std::string(kSwidNamespace)),
-        graph_(DocumentFormat::kSwid, "ISO/IEC 19770-2:2015") {}
+  SwidReader()
+      : swid_(std::string(kSwidNamespace)), graph_(DocumentFormat::kSwid, "ISO/IEC 19770-2:2015") {}
 
-  Status Read(pugi::xml_node tag) {
+  Status Read(const xmlNode* tag) {
     const std::string where = "SWID: /SoftwareIdentity";
     SCITT_ASSIGN_OR_RETURN(std::string tag_id, xml::RequiredAttribute(tag, "tagId", where));
     if (tag_id.empty()) return Invalid(where + " has an empty tagId");
@@ -122,20 +119,19 @@ class SwidReader {
     for (const auto& [xml_name, name] : kSoftwareAttributes) {
       if (auto value = xml::Attribute(tag, xml_name)) attributes[name] = std::move(*value);
     }
-    if (auto lang = xml::Attribute(tag, "xml:lang")) attributes["lang"] = std::move(*lang);
+    if (auto lang = xml::Attribute(tag, "lang", xml::kXmlNamespace)) attributes["lang"] = std::move(*lang);
     SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, software_, std::move(attributes)));
     SCITT_RETURN_IF_ERROR(
         graph_.AddEdge(Edge{EdgeKind::kDescribes, std::string(kThisDocument), software_, {}}));
 
     // What the links and files are about: the software, or for a
     // supplemental tag the software it supplements.
-    const std::vector<pugi::xml_node> links = swid_.Children(tag, "Link");
+    const std::vector<const xmlNode*> links = swid_.Children(tag, "Link");
     std::vector<std::string> about;
     if (IsTrue(xml::Attribute(tag, "supplemental"))) {
-      for (const pugi::xml_node link : links) {
-        if (xml::Attribute(link, "rel") == "supplemental" && link.attribute("href")) {
-          about.push_back(NodeOfHref(link.attribute("href").value()));
-        }
+      for (const xmlNode* link : links) {
+        const auto href = xml::Attribute(link, "href");
+        if (xml::Attribute(link, "rel") == "supplemental" && href) about.push_back(NodeOfHref(*href));
       }
     }
     if (about.empty()) about.push_back(software_);
@@ -144,22 +140,22 @@ class SwidReader {
     for (size_t i = 0; i < links.size(); ++i) {
       SCITT_RETURN_IF_ERROR(ReadLink(links[i], about, where + Step("Link", i)));
     }
-    const std::vector<pugi::xml_node> metas = swid_.Children(tag, "Meta");
-    for (const pugi::xml_node meta : metas) {
+    const std::vector<const xmlNode*> metas = swid_.Children(tag, "Meta");
+    for (const xmlNode* meta : metas) {
       graph_.Declare("meta");
       // Meta attributes come from several vocabularies (the ISO ones, NIST
       // IR 8060's "n8060:", TCG's "rim:"): kept by local name, the first
       // value of a name winning.
-      for (const pugi::xml_attribute attribute : meta.attributes()) {
-        const std::string_view name = attribute.name();
-        if (name == "xmlns" || name.starts_with("xmlns:")) continue;
-        software_attributes_.emplace("meta." + std::string(xml::LocalNameOf(name)),
-                                     attribute.value());
+      // (Namespace declarations are not attributes here.)
+      for (const xmlAttr* attribute = meta->properties; attribute != nullptr;
+           attribute = attribute->next) {
+        software_attributes_.emplace("meta." + std::string(xml::View(attribute->name)),
+                                     xml::ValueOf(attribute));
       }
     }
     for (const auto& [block, prefix] :
          {std::pair{"Payload", "payload"}, {"Evidence", "evidence"}}) {
-      const std::vector<pugi::xml_node> blocks = swid_.Children(tag, block);
+      const std::vector<const xmlNode*> blocks = swid_.Children(tag, block);
       for (size_t i = 0; i < blocks.size(); ++i) {
         // Counted as the facts name them: payload_files, evidence_directories, …
         for (const char* kind :
@@ -171,9 +167,9 @@ class SwidReader {
                                             where + Step(block, i)));
       }
     }
-    for (const pugi::xml_node child : tag.children()) {
-      if (xml::LocalNameOf(child.name()) == "Signature" &&
-          document_.NamespaceOf(child) == kXmlDsigNamespace) {
+    for (const xmlNode* child = tag->children; child != nullptr; child = child->next) {
+      if (child->type == XML_ELEMENT_NODE && xml::LocalName(child) == "Signature" &&
+          xml::NamespaceOf(child) == kXmlDsigNamespace) {
         graph_.Declare("signatures");
       }
     }
@@ -188,8 +184,8 @@ class SwidReader {
     return "/" + std::string(name) + "[" + std::to_string(i + 1) + "]";
   }
 
-  Status ReadEntities(pugi::xml_node tag, const std::string& where) {
-    const std::vector<pugi::xml_node> entities = swid_.Children(tag, "Entity");
+  Status ReadEntities(const xmlNode* tag, const std::string& where) {
+    const std::vector<const xmlNode*> entities = swid_.Children(tag, "Entity");
     for (size_t i = 0; i < entities.size(); ++i) {
       const std::string here = where + Step("Entity", i);
       graph_.Declare("entities");
@@ -198,7 +194,7 @@ class SwidReader {
       const std::string regid =
           xml::Attribute(entities[i], "regid").value_or(std::string(kDefaultRegid));
       // "role" is a list of tokens separated by white space (spaces, once
-      // pugixml has normalised the attribute value).
+      // the parser has normalised the attribute value, XML 1.0 §3.3.3).
       bool tag_creator = false;
       for (size_t start = roles.find_first_not_of(' '); start != std::string::npos;) {
         const size_t end = std::min(roles.find(' ', start), roles.size());
@@ -215,7 +211,7 @@ class SwidReader {
     return Status::Ok();
   }
 
-  Status ReadLink(pugi::xml_node link, const std::vector<std::string>& about,
+  Status ReadLink(const xmlNode* link, const std::vector<std::string>& about,
                   const std::string& where) {
     graph_.Declare("links");
     SCITT_ASSIGN_OR_RETURN(std::string rel, xml::RequiredAttribute(link, "rel", where));
@@ -243,17 +239,17 @@ class SwidReader {
   // The elements inside `parent` (the block, a Directory or an extension
   // element), `directory` the path they are in. Recursion is bounded by
   // kMaxXmlDepth.
-  Status ReadResources(pugi::xml_node parent, const std::string& prefix,
+  Status ReadResources(const xmlNode* parent, const std::string& prefix,
                        const std::string& directory, const std::string& path,
                        const std::vector<std::string>& about, const std::string& where) {
     std::map<std::string, size_t> seen;  // local name -> how many so far
-    for (const pugi::xml_node child : parent.children()) {
-      if (child.type() != pugi::node_element) continue;
-      const std::string local(xml::LocalNameOf(child.name()));
+    for (const xmlNode* child = parent->children; child != nullptr; child = child->next) {
+      if (child->type != XML_ELEMENT_NODE) continue;
+      const std::string local(xml::LocalName(child));
       const size_t index = seen[local]++;
       const std::string here = where + Step(local, index);
       const std::string path_here = path + "." + local + "[" + std::to_string(index) + "]";
-      const bool ours = document_.NamespaceOf(child) == kSwidNamespace;
+      const bool ours = xml::NamespaceOf(child) == kSwidNamespace;
       std::string inner = directory;
       if (ours && (local == "File" || local == "Directory")) {
         SCITT_ASSIGN_OR_RETURN(std::string name, xml::RequiredAttribute(child, "name", here));
@@ -276,19 +272,20 @@ class SwidReader {
     return Status::Ok();
   }
 
-  Status AddFile(pugi::xml_node file, const std::string& prefix, const std::string& file_path,
+  Status AddFile(const xmlNode* file, const std::string& prefix, const std::string& file_path,
                  const std::string& path, const std::vector<std::string>& about) {
     graph_.Declare(prefix + "_files");
-    Attributes attributes{{"path", path}, {"name", file.attribute("name").value()}};
+    Attributes attributes{{"path", path}, {"name", xml::Attribute(file, "name").value_or("")}};
     if (auto size = xml::Attribute(file, "size")) attributes["size"] = std::move(*size);
     bool hashed = false;
-    for (const pugi::xml_attribute attribute : file.attributes()) {
-      if (xml::LocalNameOf(attribute.name()) != "hash") continue;
+    for (const xmlAttr* attribute = file->properties; attribute != nullptr;
+         attribute = attribute->next) {
+      if (xml::View(attribute->name) != "hash") continue;
       hashed = true;
-      const std::string_view algorithm_uri = document_.NamespaceOf(file, attribute);
+      const std::string_view algorithm_uri = xml::NamespaceOf(attribute);
       for (const auto& [uri, algorithm] : kHashAlgorithms) {
         if (uri == algorithm_uri)
-          attributes["digest." + std::string(algorithm)] = attribute.value();
+          attributes["digest." + std::string(algorithm)] = xml::ValueOf(attribute);
       }
     }
     if (hashed) graph_.Declare(prefix + "_files_with_hash");
@@ -300,7 +297,6 @@ class SwidReader {
     return Status::Ok();
   }
 
-  const xml::Document& document_;
   xml::Namespace swid_;
   GraphBuilder graph_;
   std::string software_;                            // the software node's id
@@ -310,22 +306,23 @@ class SwidReader {
 }  // namespace
 
 Result<EvidenceDocument> ParseSwidXml(ByteView bytes) {
-  SCITT_ASSIGN_OR_RETURN(auto document, xml::Document::Parse(bytes, "SWID"));
-  const pugi::xml_node tag = document.root();
-  const std::string_view root = tag.name();
-  if (xml::LocalNameOf(root) != "SoftwareIdentity") {
-    return Invalid("SWID: the root element is <" + std::string(root.substr(0, 100)) +
+  SCITT_ASSIGN_OR_RETURN(xml::Reader reader, xml::Reader::Open(bytes, "SWID"));
+  if (reader.local_name() != "SoftwareIdentity") {
+    return Invalid("SWID: the root element is <" +
+                   std::string(reader.qualified_name().substr(0, 100)) +
                    ">, not <SoftwareIdentity>");
   }
-  if (const std::string_view namespace_uri = document.NamespaceOf(tag);
+  if (const std::string_view namespace_uri = reader.namespace_uri();
       namespace_uri != kSwidNamespace) {
     return MakeError(ErrorCode::kUnsupported, "SWID: <SoftwareIdentity> in namespace \"" +
                                                   std::string(namespace_uri.substr(0, 100)) +
                                                   "\" is not ISO/IEC 19770-2:2015");
   }
-  SwidReader reader(document);
-  SCITT_RETURN_IF_ERROR(reader.Read(tag));
-  return std::move(reader).Finish();
+  // A tag is small: read whole.
+  SCITT_ASSIGN_OR_RETURN(const xmlNode* tag, reader.Expand());
+  SwidReader swid;
+  SCITT_RETURN_IF_ERROR(swid.Read(tag));
+  return std::move(swid).Finish();
 }
 
 }  // namespace scitt::evidence::internal
