@@ -5,6 +5,7 @@
 //   build/bench/evidence_parse_bench cyclonedx 100   # a generated 100 MB CycloneDX 1.5 SBOM
 //   build/bench/evidence_parse_bench spdx 100        # a generated 100 MB SPDX 2.3 document
 //   build/bench/evidence_parse_bench cyclonedx-xml 100  # the CycloneDX one written as XML
+//   build/bench/evidence_parse_bench spdx-tv 100     # the SPDX one written as tag-value
 //   build/bench/evidence_parse_bench FILE CONTENT-TYPE
 //
 // A last argument "edges" parses as the indexer does: without nodes, the
@@ -13,7 +14,8 @@
 //
 // The generated documents are shaped like bench/evidence_corpus.py's: a
 // distinct purl, name and version a package and a dependency tree of
-// fan-out 4 (CycloneDX: about 150 bytes a package, 190 in XML; SPDX: about 330).
+// fan-out 4 (CycloneDX: about 150 bytes a package, 190 in XML; SPDX: about
+// 330, 320 in tag-value).
 // glibc malloc here (the service links jemalloc).
 #include <chrono>
 #include <cstdio>
@@ -104,11 +106,28 @@ std::string Spdx(size_t n) {
   return out + "]}";
 }
 
+// Each package's relationships follow it, as SPDX's own examples write them.
+std::string SpdxTagValue(size_t n) {
+  std::string out =
+      "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: big\n"
+      "DocumentNamespace: https://example.com/big\nCreator: Tool: evidence_parse_bench\n"
+      "Created: 2026-01-01T00:00:00Z\nRelationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-p0\n";
+  for (size_t i = 0; i < n; ++i) {
+    out += "\nPackageName: lib" + std::to_string(i) + "\nSPDXID: SPDXRef-p" + std::to_string(i) +
+           "\nPackageVersion: 1." + std::to_string(i % 7) +
+           ".0\nPackageDownloadLocation: NOASSERTION\nExternalRef: PACKAGE-MANAGER purl " + Purl(i) + "\n";
+    for (size_t j = 4 * i + 1; j < 4 * i + 5 && j < n; ++j) {
+      out += "Relationship: SPDXRef-p" + std::to_string(i) + " DEPENDS_ON SPDXRef-p" + std::to_string(j) + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "edges")) {
-    std::cerr << "usage: evidence_parse_bench cyclonedx|cyclonedx-xml|spdx MEGABYTES | FILE CONTENT-TYPE [edges]\n";
+    std::cerr << "usage: evidence_parse_bench cyclonedx|cyclonedx-xml|spdx|spdx-tv MEGABYTES | FILE CONTENT-TYPE [edges]\n";
     return 2;
   }
   // Counts the batches' edges and drops them.
@@ -128,9 +147,12 @@ int main(int argc, char** argv) {
   const std::string what = argv[1];
   std::string document;
   std::string content_type;
-  if (what == "cyclonedx" || what == "cyclonedx-xml" || what == "spdx") {
+  if (what == "cyclonedx" || what == "cyclonedx-xml" || what == "spdx" || what == "spdx-tv") {
     const size_t megabytes = std::stoul(argv[2]);
-    if (what == "spdx") {
+    if (what == "spdx-tv") {
+      document = SpdxTagValue(megabytes * 1'000'000 / 320);
+      content_type = scitt::evidence::kSpdxTagValue;
+    } else if (what == "spdx") {
       document = Spdx(megabytes * 1'000'000 / 330);
       content_type = scitt::evidence::kSpdxJson;
     } else if (what == "cyclonedx-xml") {

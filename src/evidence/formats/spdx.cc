@@ -1,6 +1,6 @@
 // SPDX 2.2 / 2.3 JSON (https://spdx.github.io/spdx-spec/v2.3/) read into the
-// SPDX 2 model (spdx_model.h), and the model turned into the graph: packages
-// and files become nodes, relationships edges. Reversed relationship types
+// SPDX 2 graph writer (spdx_model.h): packages and files become nodes,
+// relationships edges. Reversed relationship types
 // are turned around (spec §11.1: "A DEPENDENCY_OF B" is "B DEPENDS_ON A",
 // "A CONTAINED_BY B" is "B CONTAINS A", "A DESCRIBED_BY B" is "B DESCRIBES
 // A"), and a package's hasFiles is containment (§7.22 "Files contained").
@@ -50,121 +50,6 @@ constexpr NamedMeaning kRelationshipMeanings[] = {
     {"hasStaticLink", {EdgeKind::kDependsOn, false, "link", "static"}},
     {"hasDynamicLink", {EdgeKind::kDependsOn, false, "link", "dynamic"}},
     {"generates", {EdgeKind::kBuiltFrom, true}},
-};
-
-// Writes the graph as the elements arrive, in the order both readers keep:
-// creators, packages, files, then the edges (hasFiles, documentDescribes,
-// relationships). Edges come after every element is declared, so that they
-// name the element's node whatever the order of the document. Nothing of an
-// element is kept but its SPDXID's node id (CompactStringMap): a document
-// of hundreds of megabytes is not held twice.
-class SpdxGraphWriter {
- public:
-  SpdxGraphWriter(std::string spec_version, std::string document_id, GraphParts parts)
-      : document_id_(std::move(document_id)), graph_(DocumentFormat::kSpdx, std::move(spec_version), parts) {}
-
-  void AddExternalDocument(std::string id, std::string uri) { external_documents_.emplace(std::move(id), std::move(uri)); }
-
-  // creationInfo.creators: "Person: …", "Organization: …" or "Tool: …"
-  // (§6.8); people and organisations are the document's issuers.
-  Status AddCreator(const std::string& creator) {
-    if (creator.starts_with("Person:") || creator.starts_with("Organization:")) {
-      return graph_.AddNode(NodeKind::kIssuer, creator);
-    }
-    return Status::Ok();
-  }
-
-  Status AddElement(NodeKind kind, const SpdxElement& element) {
-    graph_.Declare(kind == NodeKind::kFile ? "files" : "packages");
-    Attributes attributes{{"local_id", element.spdx_id}, {"path", element.path}};
-    if (element.name) attributes["name"] = *element.name;
-    if (element.version) attributes["version"] = *element.version;
-    if (element.purl) attributes["purl"] = *element.purl;
-    for (const auto& [algorithm, value] : element.checksums) {
-      attributes.emplace("digest." + AsciiLower(algorithm), value);
-    }
-    const std::string id = element.purl ? NormalizePurl(*element.purl) : "ref:" + element.spdx_id;
-    node_by_spdx_id_.Emplace(element.spdx_id, id);
-    SCITT_RETURN_IF_ERROR(graph_.AddNode(kind, id, std::move(attributes)));
-    using enum GraphBuilder::LicenseText;
-    if (element.license_concluded) {
-      SCITT_RETURN_IF_ERROR(graph_.AddLicense(id, *element.license_concluded, kExpression, "concluded"));
-    }
-    if (element.license_declared) {
-      SCITT_RETURN_IF_ERROR(graph_.AddLicense(id, *element.license_declared, kExpression, "declared"));
-    }
-    return Status::Ok();
-  }
-
-  void AddSnippet() { graph_.Declare("snippets"); }
-
-  // A package's hasFiles waits for the files (AddHasFiles).
-  void AddHasFile(const std::string& package, std::string file) { has_files_.emplace_back(package, std::move(file)); }
-  Status AddHasFiles() {
-    for (auto& [package, file] : std::exchange(has_files_, {})) {
-      SCITT_RETURN_IF_ERROR(AddRelationship({std::move(package), "hasFiles", std::move(file)}));
-    }
-    return Status::Ok();
-  }
-
-  Status AddDescribed(std::string element) {
-    return AddRelationship({document_id_, "documentDescribes", std::move(element)});
-  }
-
-  // One of the document's relationships (counted as such).
-  Status AddListedRelationship(const SpdxRelationship& relationship) {
-    graph_.Declare("relationships");
-    return AddRelationship(relationship);
-  }
-
-  EvidenceDocument Finish() && { return std::move(graph_).Finish(); }
-
- private:
-  // NOASSERTION and NONE (§11.1) say that nothing is known or that there is
-  // nothing: no edge.
-  static bool IsNoElement(const std::string& id) { return id == "NOASSERTION" || id == "NONE"; }
-
-  // The node an SPDX element id names: this document, a declared element,
-  // an element of an external document (by its namespace URI), or an
-  // undeclared element of this document.
-  Result<std::string> NodeFor(const std::string& spdx_id) {
-    if (spdx_id == document_id_) return std::string(kThisDocument);
-    if (std::optional<std::string> known = node_by_spdx_id_.Find(spdx_id)) return std::move(*known);
-    std::string id = "ref:" + spdx_id;
-    if (const size_t colon = spdx_id.find(':'); colon != std::string::npos) {
-      const auto external = external_documents_.find(spdx_id.substr(0, colon));
-      if (external != external_documents_.end()) {
-        id = external->second + "#" + spdx_id.substr(colon + 1);
-      }
-    }
-    SCITT_RETURN_IF_ERROR(graph_.AddNode(NodeKind::kPackage, id, {{"local_id", spdx_id}}));
-    node_by_spdx_id_.Emplace(spdx_id, id);
-    return id;
-  }
-
-  Status AddRelationship(const SpdxRelationship& relationship) {
-    const auto meaning = SpdxRelationshipMeaning(relationship.type);
-    if (!meaning || IsNoElement(relationship.element) || IsNoElement(relationship.related)) {
-      return Status::Ok();
-    }
-    SCITT_ASSIGN_OR_RETURN(std::string from, NodeFor(relationship.element));
-    SCITT_ASSIGN_OR_RETURN(std::string to, NodeFor(relationship.related));
-    if (meaning->reversed) std::swap(from, to);
-    // Edges start at the document but never end there: it is no node.
-    if (to == kThisDocument) return Status::Ok();
-    Attributes attributes{{"relationship", relationship.type}};
-    if (!meaning->attribute.empty()) {
-      attributes.emplace(std::string(meaning->attribute), std::string(meaning->value));
-    }
-    return graph_.AddEdge(
-        Edge{meaning->kind, std::move(from), std::move(to), std::move(attributes)});
-  }
-
-  const std::string document_id_;
-  GraphBuilder graph_;
-  std::unordered_map<std::string, std::string> external_documents_;  // DocumentRef-x -> URI
-  CompactStringMap node_by_spdx_id_;                                  // SPDXID -> node id
-  std::vector<std::pair<std::string, std::string>> has_files_;       // package SPDXID, file SPDXID
 };
 
 // Reads the JSON serialisation into the writer as it goes, checking each
@@ -313,26 +198,6 @@ Status CheckSpdx2Version(const std::string& version) {
   if (version == "SPDX-2.2" || version == "SPDX-2.3") return Status::Ok();
   return MakeError(ErrorCode::kUnsupported, "SPDX: spdxVersion \"" + version.substr(0, 100) +
                                                 "\" is not read (SPDX-2.2 and SPDX-2.3 are)");
-}
-
-Result<EvidenceDocument> SpdxGraph(const SpdxDocument2& document, GraphParts parts) {
-  SpdxGraphWriter writer(document.spec_version, document.document_id, parts);
-  for (const auto& [id, uri] : document.external_documents) writer.AddExternalDocument(id, uri);
-  for (const std::string& creator : document.creators) SCITT_RETURN_IF_ERROR(writer.AddCreator(creator));
-  for (const SpdxElement& package : document.packages) {
-    SCITT_RETURN_IF_ERROR(writer.AddElement(NodeKind::kPackage, package));
-  }
-  for (const SpdxElement& file : document.files) SCITT_RETURN_IF_ERROR(writer.AddElement(NodeKind::kFile, file));
-  for (uint64_t i = 0; i < document.snippets; ++i) writer.AddSnippet();
-  for (const SpdxRelationship& has_file : document.has_files) writer.AddHasFile(has_file.element, has_file.related);
-  SCITT_RETURN_IF_ERROR(writer.AddHasFiles());
-  for (const SpdxRelationship& described : document.describes) {
-    SCITT_RETURN_IF_ERROR(writer.AddDescribed(described.related));
-  }
-  for (const SpdxRelationship& relationship : document.relationships) {
-    SCITT_RETURN_IF_ERROR(writer.AddListedRelationship(relationship));
-  }
-  return std::move(writer).Finish();
 }
 
 Result<EvidenceDocument> ParseSpdx(ByteView document, const JsonOutline& outline, GraphParts parts) {

@@ -1,7 +1,12 @@
 // SPDX 2.2 / 2.3 tag-value (spec clauses 6-13, one "Tag: value" a line)
-// read into the SPDX 2 model (spdx_model.h), so that it gives the graph the
-// JSON serialisation of the same document gives. A value may span lines
-// between <text> and </text>; lines starting with '#' are comments.
+// handed to the SPDX 2 graph writer (spdx_model.h), so that it gives the
+// graph the JSON serialisation of the same document gives. A value may span
+// lines between <text> and </text>; lines starting with '#' are comments.
+//
+// Two passes over the text, which is in memory: the first writes each
+// package and file when its section ends, the second the relationships,
+// which may name an element listed after them. Only one element is held at
+// a time.
 //
 // Position carries meaning here (SPDX 2.2 §3, Package Information): "In
 // tag:value format, the order in which package and files occur is
@@ -76,10 +81,24 @@ std::vector<std::string> Words(std::string_view value) {
 
 class TagValueReader {
  public:
-  explicit TagValueReader(std::string_view text) : text_(text) {}
+  TagValueReader(std::string_view text, SpdxGraphWriter& writer) : text_(text), writer_(writer) {}
 
-  Status Read(SpdxDocument2& model) {
-    model_ = &model;
+  Status Read() {
+    SCITT_RETURN_IF_ERROR(ReadLines(Pass::kElements));
+    SCITT_RETURN_IF_ERROR(CloseSection());
+    if (spec_version_.empty()) return Invalid("SPDX tag-value: SPDXVersion is missing");
+    writer_.SetDocument(std::move(spec_version_), std::move(document_id_));
+    SCITT_RETURN_IF_ERROR(writer_.AddHasFiles());
+    return ReadLines(Pass::kRelationships);
+  }
+
+ private:
+  enum class Section { kDocument, kPackage, kFile, kOther };
+  enum class Pass { kElements, kRelationships };
+
+  Status ReadLines(Pass pass) {
+    at_ = 0;
+    line_ = 0;
     while (at_ < text_.size()) {
       const size_t end = std::min(text_.find('\n', at_), text_.size());
       std::string_view line = text_.substr(at_, end - at_);
@@ -99,15 +118,14 @@ class TagValueReader {
         return Malformed("is not a \"Tag: value\" line");
       }
       SCITT_ASSIGN_OR_RETURN(std::string value, Value(TrimBlanks(line.substr(colon + 1)), end));
-      SCITT_RETURN_IF_ERROR(Apply(tag, std::move(value)));
+      if (pass == Pass::kElements) {
+        SCITT_RETURN_IF_ERROR(Apply(tag, std::move(value)));
+      } else if (tag == "Relationship") {
+        SCITT_RETURN_IF_ERROR(AddRelationship(value));
+      }
     }
-    SCITT_RETURN_IF_ERROR(CloseSection());
-    if (model.spec_version.empty()) return Invalid("SPDX tag-value: SPDXVersion is missing");
     return Status::Ok();
   }
-
- private:
-  enum class Section { kDocument, kPackage, kFile, kOther };
 
   Error Malformed(const std::string& what) const {
     return MakeError(ErrorCode::kMalformed,
@@ -139,20 +157,21 @@ class TagValueReader {
     return std::string(text_.substr(start, close - start));
   }
 
-  // A package or file section ends at the next element's first tag.
+  // A package or file section ends at the next element's first tag: the
+  // element is written then.
   Status CloseSection() {
     if (section_ != Section::kPackage && section_ != Section::kFile) return Status::Ok();
-    SpdxElement& element =
-        section_ == Section::kPackage ? model_->packages.back() : model_->files.back();
-    if (element.spdx_id.empty()) {
-      return Invalid("SPDX tag-value: " + element.path + " (\"" + element.name->substr(0, 100) +
+    section_ = Section::kOther;
+    if (element_.spdx_id.empty()) {
+      return Invalid("SPDX tag-value: " + element_.path + " (\"" + element_.name->substr(0, 100) +
                      "\") has no SPDXID");
     }
-    if (section_ == Section::kFile && package_index_) {
-      model_->has_files.push_back(
-          {model_->packages[*package_index_].spdx_id, "hasFiles", element.spdx_id});
+    if (element_.path.starts_with("files")) {
+      if (package_) writer_.AddHasFile(*package_, element_.spdx_id);
+      return writer_.AddElement(NodeKind::kFile, element_);
     }
-    return Status::Ok();
+    package_ = element_.spdx_id;  // files from here on are this package's
+    return writer_.AddElement(NodeKind::kPackage, element_);
   }
 
   Status Open(Section section) {
@@ -161,12 +180,15 @@ class TagValueReader {
     return Status::Ok();
   }
 
-  // A package or file named `name`, listed as the next of `elements`.
-  static void AddElement(std::vector<SpdxElement>& elements, const char* list, std::string name) {
-    SpdxElement element;
-    element.path = std::string(list) + "[" + std::to_string(elements.size()) + "]";
-    element.name = std::move(name);
-    elements.push_back(std::move(element));
+  // A package or file named `name`, listed as the next of its list.
+  Status OpenElement(Section section, std::string name) {
+    SCITT_RETURN_IF_ERROR(Open(section));
+    uint64_t& listed = section == Section::kPackage ? packages_ : files_;
+    element_ = SpdxElement();
+    element_.path = std::string(section == Section::kPackage ? "packages" : "files") + "[" +
+                    std::to_string(listed++) + "]";
+    element_.name = std::move(name);
+    return Status::Ok();
   }
 
   Result<SpdxElement*> Current(Section section, std::string_view tag) {
@@ -174,7 +196,19 @@ class TagValueReader {
       return InvalidHere(std::string(tag) + " outside a " +
                          (section == Section::kPackage ? "package" : "file") + " section");
     }
-    return section == Section::kPackage ? &model_->packages.back() : &model_->files.back();
+    return &element_;
+  }
+
+  // "<element> <type> <related>" (§11.1).
+  Result<SpdxRelationship> ReadRelationship(const std::string& value) const {
+    std::vector<std::string> words = Words(value);
+    if (words.size() != 3) return InvalidHere("Relationship is not \"element TYPE related\"");
+    return SpdxRelationship{std::move(words[0]), std::move(words[1]), std::move(words[2])};
+  }
+
+  Status AddRelationship(const std::string& value) {
+    SCITT_ASSIGN_OR_RETURN(SpdxRelationship relationship, ReadRelationship(value));
+    return writer_.AddListedRelationship(relationship);
   }
 
   // "SHA1: d6a7…" (§7.10, §8.4).
@@ -195,10 +229,10 @@ class TagValueReader {
     }
     if (tag == "SPDXVersion") {
       SCITT_RETURN_IF_ERROR(CheckSpdx2Version(value));
-      model_->spec_version = std::move(value);
+      spec_version_ = std::move(value);
     } else if (tag == "SPDXID") {
       if (section_ == Section::kDocument) {
-        model_->document_id = std::move(value);
+        document_id_ = std::move(value);
       } else if (section_ == Section::kOther) {
         return InvalidHere("SPDXID outside a document, package or file section");
       } else {
@@ -210,14 +244,11 @@ class TagValueReader {
       // "DocumentRef-<id> <document URI> <checksum>" (§6.6).
       const std::vector<std::string> words = Words(value);
       if (words.size() < 2) return InvalidHere("ExternalDocumentRef names no document URI");
-      model_->external_documents.emplace(words[0], words[1]);
+      writer_.AddExternalDocument(words[0], words[1]);
     } else if (tag == "Creator") {
-      model_->creators.push_back(std::move(value));
+      return writer_.AddCreator(value);
     } else if (tag == "PackageName") {
-      SCITT_RETURN_IF_ERROR(Open(Section::kPackage));
-      AddElement(model_->packages, "packages", std::move(value));
-      // Files from here on are this package's.
-      package_index_ = model_->packages.size() - 1;
+      return OpenElement(Section::kPackage, std::move(value));
     } else if (tag == "PackageVersion") {
       SCITT_ASSIGN_OR_RETURN(SpdxElement * package, Current(Section::kPackage, tag));
       package->version = std::move(value);
@@ -227,7 +258,7 @@ class TagValueReader {
     } else if (tag == "LicenseConcluded" && section_ == Section::kFile) {
       // A file's licence (§8.5); out of a file section it is ignored, as
       // every licensing tag was before licences were read.
-      model_->files.back().license_concluded = std::move(value);
+      element_.license_concluded = std::move(value);
     } else if (tag == "PackageChecksum") {
       return AddChecksum(Section::kPackage, tag, value);
     } else if (tag == "ExternalRef") {
@@ -237,31 +268,31 @@ class TagValueReader {
       if (words.size() != 3) return InvalidHere("ExternalRef is not \"category type locator\"");
       if (words[1] == "purl" && !package->purl) package->purl = words[2];
     } else if (tag == "FileName") {
-      SCITT_RETURN_IF_ERROR(Open(Section::kFile));
-      AddElement(model_->files, "files", std::move(value));
+      return OpenElement(Section::kFile, std::move(value));
     } else if (tag == "FileChecksum") {
       return AddChecksum(Section::kFile, tag, value);
     } else if (tag == "SnippetSPDXID") {
       SCITT_RETURN_IF_ERROR(Open(Section::kOther));
-      ++model_->snippets;
+      writer_.AddSnippet();
     } else if (tag == "LicenseID") {
       SCITT_RETURN_IF_ERROR(Open(Section::kOther));
     } else if (tag == "Relationship") {
-      // "<element> <type> <related>" (§11.1).
-      std::vector<std::string> words = Words(value);
-      if (words.size() != 3) return InvalidHere("Relationship is not \"element TYPE related\"");
-      model_->relationships.push_back(
-          {std::move(words[0]), std::move(words[1]), std::move(words[2])});
+      // Checked now, written in the second pass.
+      SCITT_RETURN_IF_ERROR(ReadRelationship(value));
     }
     return Status::Ok();
   }
 
   const std::string_view text_;
+  SpdxGraphWriter& writer_;
   size_t at_ = 0;    // where the next line starts
   size_t line_ = 0;  // the number of the line being read, from 1
-  SpdxDocument2* model_ = nullptr;
+  std::string spec_version_;
+  std::string document_id_ = "SPDXRef-DOCUMENT";
   Section section_ = Section::kDocument;
-  std::optional<size_t> package_index_;  // the last package listed: files are its
+  SpdxElement element_;                 // of the open package or file section
+  uint64_t packages_ = 0, files_ = 0;   // listed so far
+  std::optional<std::string> package_;  // the last package's SPDXID: files are its
 };
 
 }  // namespace
@@ -271,11 +302,11 @@ Result<EvidenceDocument> ParseSpdxTagValue(ByteView document, GraphParts parts) 
     return MakeError(ErrorCode::kMalformed,
                      "SPDX tag-value: larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
   }
-  SpdxDocument2 model;
+  SpdxGraphWriter writer("", "SPDXRef-DOCUMENT", parts);
   TagValueReader reader(
-      std::string_view(reinterpret_cast<const char*>(document.data()), document.size()));
-  SCITT_RETURN_IF_ERROR(reader.Read(model));
-  return SpdxGraph(model, parts);
+      std::string_view(reinterpret_cast<const char*>(document.data()), document.size()), writer);
+  SCITT_RETURN_IF_ERROR(reader.Read());
+  return std::move(writer).Finish();
 }
 
 }  // namespace scitt::evidence::internal
