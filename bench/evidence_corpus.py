@@ -27,7 +27,7 @@ is issue 12's target (at most 1: memory grows by no more than the graph the
 document adds).
 
 Usage: bench/evidence_corpus.py PATH/TO/scitt
-  env: SBOMS=10000 COMPONENTS=500 POOL=50000 CONNECTIONS=8 BIG_MB=0 BIG_FORMAT=cyclonedx|cyclonedx-xml|spdx
+  env: SBOMS=10000 COMPONENTS=500 POOL=50000 CONNECTIONS=8 BIG_MB=0 BIG_FORMAT=cyclonedx|cyclonedx-xml|spdx|spdx-tv
 """
 import http.client
 import json
@@ -50,7 +50,7 @@ COMPONENTS = int(os.environ.get("COMPONENTS", "500"))
 POOL = int(os.environ.get("POOL", "50000"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
 BIG_MB = int(os.environ.get("BIG_MB", "0"))
-BIG_FORMAT = os.environ.get("BIG_FORMAT", "cyclonedx")  # or cyclonedx-xml, spdx
+BIG_FORMAT = os.environ.get("BIG_FORMAT", "cyclonedx")  # or cyclonedx-xml, spdx, spdx-tv
 WORK = tempfile.mkdtemp(prefix="scitt-corpus-")
 CDX = "application/vnd.cyclonedx+json"
 
@@ -122,6 +122,28 @@ def spdx_sbom(rng, n, name):
                        "packages": packages, "relationships": relationships}).encode()
 
 
+def spdx_tag_value(rng, n, name):
+    """The same document as spdx_sbom(), written as SPDX tag-value: each
+    package's relationships right after it, as SPDX's examples do."""
+    document = json.loads(spdx_sbom(rng, n, name))
+    lines = [f"SPDXVersion: {document['spdxVersion']}", f"DataLicense: {document['dataLicense']}",
+             "SPDXID: SPDXRef-DOCUMENT", f"DocumentName: {name}",
+             f"DocumentNamespace: {document['documentNamespace']}", "Creator: Tool: bench",
+             "Created: 2026-01-01T00:00:00Z"]
+    by_element = {}
+    for r in document["relationships"]:
+        by_element.setdefault(r["spdxElementId"], []).append(
+            f"Relationship: {r['spdxElementId']} {r['relationshipType']} {r['relatedSpdxElement']}")
+    lines += by_element.pop("SPDXRef-DOCUMENT", [])
+    for p in document["packages"]:
+        ref = p["externalRefs"][0]
+        lines += ["", f"PackageName: {p['name']}", f"SPDXID: {p['SPDXID']}", f"PackageVersion: {p['versionInfo']}",
+                  "PackageDownloadLocation: NOASSERTION",
+                  f"ExternalRef: {ref['referenceCategory']} {ref['referenceType']} {ref['referenceLocator']}"]
+        lines += by_element.pop(p["SPDXID"], [])
+    return ("\n".join(lines) + "\n").encode()
+
+
 def rss_kib(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -186,7 +208,10 @@ def register_all(service, statements):
 
 
 def index_bytes():
-    """evidence.sqlite and its WAL: the graph as stored."""
+    """evidence.sqlite and its WAL: the graph as stored. Read with the
+    service stopped: closing checkpoints the WAL into the database (a WAL
+    keeps its largest size, so its growth while the service runs says
+    little)."""
     path = os.path.join(WORK, "data", "evidence.sqlite")
     return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
 
@@ -222,6 +247,10 @@ def main():
             components = BIG_MB * 1_000_000 // 330  # a package and its relationship
             document = spdx_sbom(random.Random(1), components, "big")
             content_type = "application/spdx+json"
+        elif BIG_FORMAT == "spdx-tv":
+            components = BIG_MB * 1_000_000 // 230  # a package and its relationship
+            document = spdx_tag_value(random.Random(1), components, "big")
+            content_type = "text/spdx"
         elif BIG_FORMAT == "cyclonedx-xml":
             components = BIG_MB * 1_000_000 // 190  # the same BOM as below is about a quarter larger in XML
             document = cyclonedx_xml(random.Random(1), components, "big")
@@ -232,12 +261,12 @@ def main():
             content_type = CDX
         statement = issuer.sign("sha256:" + "b1" * 32, document, issuer="https://builder.example",
                                 content_type=content_type)
+        index_before = index_bytes()
         service = Service(keys)
         try:
             size = service.indexed()
             before = rss_kib(service.process.pid, "VmRSS")
             anon_before = rss_kib(service.process.pid, "RssAnon")
-            index_before = index_bytes()
             # The kernel keeps the peak of the whole resident set only
             # (VmHWM, file pages included): the heap's peak is sampled.
             # Two peaks: until the 201 (registration), then until indexed.
@@ -260,17 +289,17 @@ def main():
             sampler.join()
             peak, after = rss_kib(service.process.pid, "VmHWM"), rss_kib(service.process.pid, "VmRSS")
             anon_after = rss_kib(service.process.pid, "RssAnon")
-            grown = index_bytes() - index_before
-            anon_growth = (max(anon_peak) - anon_before) * 1024
-            print(f"big SBOM:   {BIG_FORMAT}, {len(document) / 1e6:.0f} MB, {components} components, indexed {elapsed:.1f} s "
-                  f"after its POST; resident {before // 1024} MiB before, peak {peak // 1024} MiB, "
-                  f"{after // 1024} MiB after (anonymous: {anon_before // 1024} MiB before, peak "
-                  f"{max(anon_peak) // 1024} MiB (registration {anon_peak[0] // 1024}, indexing "
-                  f"{anon_peak[1] // 1024}), {anon_after // 1024} MiB after; the rest is file pages: the log "
-                  f"and the mapped index); evidence index grew by {grown / 2**20:.0f} MiB; heap growth / index "
-                  f"growth {anon_growth / grown:.2f} (target <= 1)")
         finally:
             service.stop()
+        grown = index_bytes() - index_before
+        anon_growth = (max(anon_peak) - anon_before) * 1024
+        print(f"big SBOM:   {BIG_FORMAT}, {len(document) / 1e6:.0f} MB, {components} components, indexed {elapsed:.1f} s "
+              f"after its POST; resident {before // 1024} MiB before, peak {peak // 1024} MiB, "
+              f"{after // 1024} MiB after (anonymous: {anon_before // 1024} MiB before, peak "
+              f"{max(anon_peak) // 1024} MiB (registration {anon_peak[0] // 1024}, indexing "
+              f"{anon_peak[1] // 1024}), {anon_after // 1024} MiB after; the rest is file pages: the log "
+              f"and the mapped index); evidence index grew by {grown / 2**20:.0f} MiB; heap growth / index "
+              f"growth {anon_growth / grown:.2f} (target <= 1)")
     shutil.rmtree(WORK, ignore_errors=True)
 
 

@@ -15,7 +15,7 @@
 // The generated documents are shaped like bench/evidence_corpus.py's: a
 // distinct purl, name and version a package and a dependency tree of
 // fan-out 4 (CycloneDX: about 150 bytes a package, 190 in XML; SPDX: about
-// 330, 320 in tag-value).
+// 330, 220 in tag-value).
 // glibc malloc here (the service links jemalloc).
 #include <chrono>
 #include <cstdio>
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   if (what == "cyclonedx" || what == "cyclonedx-xml" || what == "spdx" || what == "spdx-tv") {
     const size_t megabytes = std::stoul(argv[2]);
     if (what == "spdx-tv") {
-      document = SpdxTagValue(megabytes * 1'000'000 / 320);
+      document = SpdxTagValue(megabytes * 1'000'000 / 220);
       content_type = scitt::evidence::kSpdxTagValue;
     } else if (what == "spdx") {
       document = Spdx(megabytes * 1'000'000 / 330);
