@@ -45,9 +45,9 @@ std::string Index(size_t i) { return "[" + std::to_string(i) + "]"; }
 std::string Step(std::string_view name, size_t i) { return "/" + std::string(name) + Index(i + 1); }
 
 // <bom>'s children that are read, in the schema's order.
+enum Section : size_t { kMetadata, kComponents, kServices, kDependencies, kVulnerabilities };
 constexpr std::array<std::string_view, 5> kSections = {"metadata", "components", "services",
                                                        "dependencies", "vulnerabilities"};
-constexpr size_t kComponents = 1;
 
 class CycloneDxXmlReader {
  public:
@@ -58,12 +58,13 @@ class CycloneDxXmlReader {
   // The reader is on <bom>.
   Status Read() {
     const std::string where = "CycloneDX XML: /bom";
-    std::optional<size_t> last;  // the section read last
+    std::optional<Section> last;  // the section read last
     SCITT_RETURN_IF_ERROR(reader_.ForEachChild([&]() -> Status {
       if (reader_.namespace_uri() != cdx_.uri()) return Status::Ok();
       const std::string_view name = reader_.local_name();
-      const size_t section = std::find(kSections.begin(), kSections.end(), name) - kSections.begin();
-      if (section == kSections.size()) return Status::Ok();
+      const auto found = std::find(kSections.begin(), kSections.end(), name);
+      if (found == kSections.end()) return Status::Ok();
+      const auto section = static_cast<Section>(found - kSections.begin());
       if (last && section == *last) {
         return Invalid(where + " has more than one <" + std::string(name) + ">");
       }
@@ -75,22 +76,29 @@ class CycloneDxXmlReader {
       }
       last = section;
       if (section > kComponents) SCITT_RETURN_IF_ERROR(AddMetadata());
+      const std::string here = where + "/" + std::string(name);
       switch (section) {
-        case 0: return ReadMetadata(where + "/metadata");
-        case kComponents: return ReadEach("component", where + "/components", [&](const xmlNode* component, size_t i, const std::string& here) {
-            return ReadListedComponent(component, here, "components" + Index(i), nullptr);
+        case kMetadata:
+          return ReadMetadata(here);
+        case kComponents:
+          return ReadEach("component", here, [&](const xmlNode* component, size_t i, const std::string& at) {
+            return ReadListedComponent(component, at, "components" + Index(i), nullptr);
           });
-        case 2: return ReadEach("service", where + "/services", [&](const xmlNode* service, size_t, const std::string& here) {
-            return CountService(service, here);
+        case kServices:
+          return ReadEach("service", here, [&](const xmlNode* service, size_t, const std::string& at) {
+            return CountService(service, at);
           });
-        case 3: return ReadEach("dependency", where + "/dependencies", [&](const xmlNode* dependency, size_t, const std::string& here) {
-            return ReadDependency(dependency, here);
+        case kDependencies:
+          return ReadEach("dependency", here, [&](const xmlNode* dependency, size_t, const std::string& at) {
+            return ReadDependency(dependency, at);
           });
-        default: return ReadEach("vulnerability", where + "/vulnerabilities", [&](const xmlNode* element, size_t i, const std::string& here) -> Status {
-            SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(element, i, here));
+        case kVulnerabilities:
+          return ReadEach("vulnerability", here, [&](const xmlNode* element, size_t i, const std::string& at) -> Status {
+            SCITT_ASSIGN_OR_RETURN(auto vulnerability, ReadVulnerability(element, i, at));
             return graph_.AddVulnerability(vulnerability);
           });
       }
+      return Status::Ok();
     }));
     return AddMetadata();
   }
