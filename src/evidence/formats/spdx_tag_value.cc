@@ -161,12 +161,13 @@ class TagValueReader {
   // element is written then.
   Status CloseSection() {
     if (section_ != Section::kPackage && section_ != Section::kFile) return Status::Ok();
+    const bool file = section_ == Section::kFile;
     section_ = Section::kOther;
     if (element_.spdx_id.empty()) {
       return Invalid("SPDX tag-value: " + element_.path + " (\"" + element_.name->substr(0, 100) +
                      "\") has no SPDXID");
     }
-    if (element_.path.starts_with("files")) {
+    if (file) {
       if (package_) writer_.AddHasFile(*package_, element_.spdx_id);
       return writer_.AddElement(NodeKind::kFile, element_);
     }
