@@ -343,13 +343,18 @@ Bytes Sign1::RegisteredForm() const { return Reassemble(kEmptyMap); }
 // signature items, which run to the end. The beginning is written over the
 // old one, which is at most one byte shorter (an untagged message whose
 // unprotected map is already empty).
-Bytes Sign1::TakeRegisteredForm(Bytes source) const {
-  if (source.data() != data_.data() || source.size() != data_.size()) return RegisteredForm();
+Bytes Sign1::RegisteredFormHead() const {
   Bytes head;
   cbor::EncodeHead(6, kSign1Tag, &head);
   cbor::EncodeHead(4, 4, &head);
   head.insert(head.end(), protected_item_.begin(), protected_item_.end());
   head.push_back(kEmptyMap[0]);
+  return head;
+}
+
+Bytes Sign1::TakeRegisteredForm(Bytes source) const {
+  if (source.data() != data_.data() || source.size() != data_.size()) return RegisteredForm();
+  const Bytes head = RegisteredFormHead();
   const size_t start = static_cast<size_t>(payload_item_.data() - source.data());
   if (head.size() <= start) {
     const size_t cut = start - head.size();
@@ -360,6 +365,17 @@ Bytes Sign1::TakeRegisteredForm(Bytes source) const {
     std::memcpy(source.data(), head.data(), head.size());
   }
   return source;
+}
+
+std::optional<ByteView> Sign1::RegisteredFormInPlace(std::span<uint8_t> buffer) const {
+  const uint8_t* payload = payload_item_.data();
+  if (data_.data() < buffer.data() || data_.data() + data_.size() > buffer.data() + buffer.size()) return std::nullopt;
+  const Bytes head = RegisteredFormHead();
+  const auto start = static_cast<size_t>(payload - buffer.data());
+  if (head.size() > start) return std::nullopt;
+  uint8_t* begin = buffer.data() + (start - head.size());
+  std::memcpy(begin, head.data(), head.size());
+  return ByteView(begin, static_cast<size_t>(data_.data() + data_.size() - begin));
 }
 
 crypto::Sha256Digest Sign1::RegisteredFormSha256() const {

@@ -96,6 +96,12 @@ class Sign1 {
   // megabytes is then held once, not twice. This message's views are not
   // to be used afterwards.
   Bytes TakeRegisteredForm(Bytes source) const;
+  // The same inside `buffer`, which holds the bytes this message was parsed
+  // from (ParseBorrowed) and may begin before them, with room for a longer
+  // beginning (a file mapping cannot grow at its front): the registered
+  // form's place in `buffer`, or nullopt when the message is not in it or
+  // there is no room.
+  std::optional<ByteView> RegisteredFormInPlace(std::span<uint8_t> buffer) const;
   // SHA-256 of RegisteredForm(), hashed piece by piece: no statement-sized
   // copy (cose::LogEntry).
   crypto::Sha256Digest RegisteredFormSha256() const;
@@ -106,6 +112,7 @@ class Sign1 {
  private:
   Sign1() = default;
   Bytes Reassemble(ByteView unprotected_item) const;
+  Bytes RegisteredFormHead() const;  // tag, array head, protected item, {}
   Status VerifyInPlace(crypto::Algorithm alg, const crypto::PublicKey& key, ByteView external_aad,
                        std::span<uint8_t> source) const;
   // Calls `take` with each piece of the tagged message whose unprotected

@@ -45,15 +45,18 @@ struct LogEntry {
   // sequencer; LogStore::Entry leaves it zero.
   crypto::Sha256Digest signed_content{};
   Bytes statement;                    // the registered statement (unprotected = {})
-  // Instead of `statement` (then empty): the statement mapped from the
-  // store's file, for a large one read by a caller that asked
-  // (LogStore::Entries's map_statements_from; log::TakeStatement parses
-  // either).
+  // Instead of `statement` (then empty): the statement mapped from a file.
+  // Read: from the store's file, for a large one read by a caller that
+  // asked (LogStore::Entries's map_statements_from; log::TakeStatement
+  // parses either). Written: the scratch file a large statement was
+  // submitted in (registration::Pipeline), which AppendBatch copies from.
   std::shared_ptr<const MappedBytes> mapped_statement;
   Bytes collateral;                   // CBOR map of what verification used beyond the
                                       // statement (e.g. an unprotected x5chain); may be empty
   int64_t registered_at = 0;          // seconds since the epoch
   uint64_t policy_index = 0;          // log index of the policy statement applied
+
+  ByteView statement_bytes() const { return mapped_statement ? mapped_statement->bytes() : ByteView(statement); }
 };
 
 // A node of the Merkle tree that became complete in a batch.

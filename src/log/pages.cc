@@ -12,7 +12,7 @@ namespace scitt::log {
 namespace {
 
 // Bytes an entry adds to a page: what dominates the document's size.
-size_t EntryBytes(const LogEntry& entry) { return entry.statement.size() + entry.collateral.size() + 64; }
+size_t EntryBytes(const LogEntry& entry) { return entry.statement_bytes().size() + entry.collateral.size() + 64; }
 
 Error Malformed(const std::string& what) { return MakeError(ErrorCode::kMalformed, what); }
 
@@ -84,7 +84,7 @@ Bytes EncodeEntryPage(const EntryPage& page) {
   items.reserve(page.entries.size());
   for (const LogEntry& entry : page.entries) {
     cbor::Map item = {cbor::Entry("index", cbor::Value::Uint(entry.index)),
-                      cbor::Entry("statement", cbor::Value::ByteString(ByteView(entry.statement))),
+                      cbor::Entry("statement", cbor::Value::ByteString(entry.statement_bytes())),
                       cbor::Entry("registered_at", cbor::Value::Int(entry.registered_at)),
                       cbor::Entry("policy_index", cbor::Value::Uint(entry.policy_index))};
     if (!entry.collateral.empty()) {

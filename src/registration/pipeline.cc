@@ -11,9 +11,22 @@ Pipeline::Pipeline(std::shared_ptr<const Registrar> registrar, log::Transparency
                    uint64_t policy_index, PipelineOptions options)
     : registrar_(std::move(registrar)), log_(log), policy_index_(policy_index), options_(std::move(options)) {}
 
+int64_t Pipeline::Now() const {
+  return options_.clock ? options_.clock() : static_cast<int64_t>(std::time(nullptr));
+}
+
 std::variant<Submitted, Refusal, Error> Pipeline::Register(Bytes statement, Done done) {
-  const int64_t now = options_.clock ? options_.clock() : static_cast<int64_t>(std::time(nullptr));
-  auto checked = registrar_->Check(std::move(statement), now);
+  const int64_t now = Now();
+  return Submit(registrar_->Check(std::move(statement), now), now, std::move(done));
+}
+
+std::variant<Submitted, Refusal, Error> Pipeline::Register(std::shared_ptr<MappedBytes> statement, Done done) {
+  const int64_t now = Now();
+  return Submit(registrar_->Check(std::move(statement), now), now, std::move(done));
+}
+
+std::variant<Submitted, Refusal, Error> Pipeline::Submit(std::variant<Accepted, Refusal> checked, int64_t now,
+                                                         Done done) {
   if (auto* refusal = std::get_if<Refusal>(&checked)) return std::move(*refusal);
   Accepted& accepted = std::get<Accepted>(checked);
   if (accepted.payload_location && options_.payload_locations != nullptr) {
@@ -22,7 +35,7 @@ std::variant<Submitted, Refusal, Error> Pipeline::Register(Bytes statement, Done
     }
   }
 
-  const size_t bytes = accepted.registered_statement.size() + accepted.collateral.size();
+  const size_t bytes = accepted.registered_bytes().size() + accepted.collateral.size();
   // Reserve first, then check: concurrent callers never overshoot together.
   const size_t before = pending_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   if (before > 0 && before + bytes > options_.max_pending_bytes) {
@@ -41,6 +54,7 @@ std::variant<Submitted, Refusal, Error> Pipeline::Register(Bytes statement, Done
   entry.entry_hash = accepted.entry_hash;
   entry.signed_content = accepted.signed_content;
   entry.statement = std::move(accepted.registered_statement);
+  entry.mapped_statement = std::move(accepted.mapped_registered_statement);
   entry.collateral = std::move(accepted.collateral);
   entry.registered_at = now;
   entry.policy_index = policy_index_;

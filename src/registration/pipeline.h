@@ -76,6 +76,9 @@ class Pipeline {
   // sequencer thread (so it must be quick), with the receipt once the batch
   // holding the statement is durable and signed, or with the log's error.
   std::variant<Submitted, Refusal, Error> Register(Bytes statement, Done done);
+  // The same for a statement submitted into a file mapping
+  // (Registrar::Check's second form): the log appends it from there.
+  std::variant<Submitted, Refusal, Error> Register(std::shared_ptr<MappedBytes> statement, Done done);
 
   const Operations& operations() const { return operations_; }
   const Registrar& registrar() const { return *registrar_; }
@@ -83,6 +86,10 @@ class Pipeline {
   size_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
 
  private:
+  int64_t Now() const;
+  // Register's steps after the checks.
+  std::variant<Submitted, Refusal, Error> Submit(std::variant<Accepted, Refusal> checked, int64_t now, Done done);
+
   const std::shared_ptr<const Registrar> registrar_;
   log::TransparencyLog& log_;
   const uint64_t policy_index_;

@@ -112,7 +112,28 @@ Registrar::Registrar(TrustConfig trust, std::shared_ptr<const policy::Registrati
 
 Registrar::~Registrar() = default;
 
-std::variant<Accepted, Refusal> Registrar::Check(Bytes statement_bytes, int64_t now) const {
+std::variant<Accepted, Refusal> Registrar::Check(Bytes statement, int64_t now) const {
+  return CheckIn(statement, now, [&statement](const cose::Sign1& parsed, Accepted& accepted) {
+    accepted.registered_statement = parsed.TakeRegisteredForm(std::move(statement));
+  });
+}
+
+std::variant<Accepted, Refusal> Registrar::Check(std::shared_ptr<MappedBytes> statement, int64_t now) const {
+  const std::span<uint8_t> mapping = statement->writable();
+  const auto offset = static_cast<size_t>(statement->bytes().data() - mapping.data());
+  return CheckIn(mapping.subspan(offset, statement->bytes().size()), now,
+                 [&statement, mapping](const cose::Sign1& parsed, Accepted& accepted) {
+                   if (auto form = parsed.RegisteredFormInPlace(mapping)) {
+                     statement->Narrow(*form);
+                     accepted.mapped_registered_statement = std::move(statement);
+                   } else {
+                     accepted.registered_statement = parsed.RegisteredForm();
+                   }
+                 });
+}
+
+std::variant<Accepted, Refusal> Registrar::CheckIn(std::span<uint8_t> statement_bytes, int64_t now,
+                                                   const Take& take) const {
   // 1. Size, before any parsing.
   if (statement_bytes.size() > max_statement_bytes_) {
     return Refuse(title::kTooLarge,
@@ -127,7 +148,7 @@ std::variant<Accepted, Refusal> Registrar::Check(Bytes statement_bytes, int64_t 
   options.require_tag = true;
   // Borrowed: the statement's buffer becomes the registered statement at
   // the end, and a copy would be a second statement-sized buffer.
-  auto parsed = cose::Sign1::ParseBorrowed(statement_bytes, options);
+  auto parsed = cose::Sign1::ParseBorrowed(ByteView(statement_bytes), options);
   if (!parsed.ok()) {
     std::string detail = parsed.error().message;
     if (!statement_bytes.empty() && statement_bytes[0] == 0x84) {
@@ -245,7 +266,7 @@ std::variant<Accepted, Refusal> Registrar::Check(Bytes statement_bytes, int64_t 
     }
   }
   // Last: the statement's views end here.
-  accepted.registered_statement = statement.TakeRegisteredForm(std::move(statement_bytes));
+  take(statement, accepted);
   return accepted;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,12 +12,17 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/mapped_bytes.h"
 #include "cose/issuer_keys.h"
 #include "crypto/algorithm.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
 #include "policy/registration_policy.h"
+
+namespace scitt::cose {
+class Sign1;
+}  // namespace scitt::cose
 
 namespace scitt::registration {
 
@@ -33,6 +39,9 @@ struct TrustConfig {
 
 struct Accepted {
   Bytes registered_statement;          // tag 18, unprotected = {}
+  // Instead of `registered_statement` (then empty): the registered form
+  // inside the file mapping the statement was submitted in.
+  std::shared_ptr<const MappedBytes> mapped_registered_statement;
   crypto::Sha256Digest entry_hash{};   // SHA-256(registered_statement)
   crypto::Sha256Digest signed_content{};  // cose::SignedContent: the duplicate check's key
   Bytes collateral;                    // CBOR {"x5chain": [bstr…]} when an unprotected
@@ -48,6 +57,10 @@ struct Accepted {
     std::string location;
   };
   std::optional<PayloadLocation> payload_location;
+
+  ByteView registered_bytes() const {
+    return mapped_registered_statement ? mapped_registered_statement->bytes() : ByteView(registered_statement);
+  }
 };
 
 // Why a statement was refused, as a class the HTTP-facing layer maps to a
@@ -82,6 +95,13 @@ class Registrar {
   // checked inside it and it becomes Accepted::registered_statement, so a
   // statement of hundreds of megabytes is held once.
   std::variant<Accepted, Refusal> Check(Bytes statement, int64_t now) const;
+  // The same for a statement submitted into a file mapping
+  // (ScratchFile::MapWritable; its bytes() the statement, within a mapping
+  // that begins at least 16 bytes before it, room for the tag the
+  // registered form may add): the registered form is made inside the
+  // mapping (Accepted::mapped_registered_statement), so a statement of
+  // hundreds of megabytes never enters the heap.
+  std::variant<Accepted, Refusal> Check(std::shared_ptr<MappedBytes> statement, int64_t now) const;
 
   const TrustConfig& trust() const { return trust_; }
   const policy::RegistrationPolicy& policy() const { return *policy_; }
@@ -90,6 +110,12 @@ class Registrar {
   const IdentityCache& cnf_key_cache() const { return *cnf_keys_; }
 
  private:
+  // Check's steps over `statement`, writable so that the signature is
+  // checked in place; `take` stores the registered form in the Accepted,
+  // last, while `parsed` still views the statement.
+  using Take = std::function<void(const cose::Sign1& parsed, Accepted& accepted)>;
+  std::variant<Accepted, Refusal> CheckIn(std::span<uint8_t> statement, int64_t now, const Take& take) const;
+
   TrustConfig trust_;
   cose::IssuerKeys issuer_keys_;  // trust_.issuer_keys, with their thumbprints
   std::shared_ptr<const policy::RegistrationPolicy> policy_;

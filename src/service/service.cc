@@ -136,6 +136,7 @@ struct Service::Impl {
   ServiceKeys keys;
   http::Metrics metrics;
   std::unique_ptr<WorkerPool> checks;  // registration checks
+  api::StatementSpool statement_spool;  // large registrations: data dir, checks pool
   std::unique_ptr<WorkerPool> reads;   // store reads
   std::unique_ptr<WorkerPool> registry_io;  // registry uploads, downloads, manifest stores
   std::unique_ptr<WorkerPool> gate_work;    // deployment gate decisions (when configured)
@@ -253,12 +254,13 @@ Status Service::Impl::Listen() {
   options.admit = guard->Admission();
   // Registry uploads and manifest pushes stream their bodies (api/oci); the
   // registry exists once start-up is done (requests before get 503).
-  // Large registrations are taken into the buffer the registrar works in.
+  // Large registrations are written to scratch files in the data directory,
+  // where the registrar checks them and the log appends them from.
   options.stream_body = [this, max_statement = static_cast<uint64_t>(config.max_statement_bytes)](
                             const http::Request& head) -> std::shared_ptr<http::BodySink> {
     if (!ready.load(std::memory_order_acquire)) return nullptr;
     if (auto sink = api::OciBodySink(oci, head)) return sink;
-    return api::StatementBodySink(head, max_statement);
+    return api::StatementBodySink(head, max_statement, statement_spool);
   };
   options.render_refusal = api::RenderRefusal;
   server = std::make_unique<http::Server>(options, Front([router = router](http::Request req, http::Responder respond) {
@@ -395,6 +397,7 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   impl.checks = std::make_unique<WorkerPool>(WorkerPoolOptions{"checks", ThreadsOr(cfg.check_workers, cores),
                                                                static_cast<size_t>(cfg.max_queued_requests),
                                                                static_cast<size_t>(cfg.max_queued_bytes)});
+  impl.statement_spool = {cfg.data, impl.checks.get()};
   impl.reads = std::make_unique<WorkerPool>(WorkerPoolOptions{"reads", ThreadsOr(cfg.read_workers, 4),
                                                               static_cast<size_t>(cfg.max_queued_requests),
                                                               static_cast<size_t>(cfg.max_queued_bytes)});

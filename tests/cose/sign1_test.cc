@@ -175,6 +175,24 @@ TEST(Sign1InPlace, VerifiesRestoresAndTakesTheRegisteredForm) {
         EXPECT_EQ(elsewhere, msg) << where;
         const size_t payload_end = static_cast<size_t>(parsed->payload()->data() - source.data()) + payload_size;
         const Bytes registered = parsed->RegisteredForm();
+        // In a buffer that cannot grow (a file mapping), with room in front
+        // of the message, and without.
+        for (const size_t room : {size_t{0}, size_t{16}}) {
+          Bytes buffer(room, 0xee);
+          buffer.insert(buffer.end(), msg.begin(), msg.end());
+          auto in_buffer = Sign1::ParseBorrowed(ByteView(buffer).subspan(room));
+          ASSERT_TRUE(in_buffer.ok()) << where;
+          const auto form = in_buffer->RegisteredFormInPlace(buffer);
+          if (room == 0 && !shape.tagged && shape.unprotected.map().empty()) {
+            EXPECT_FALSE(form) << where << ": one byte longer than the message, no room";
+            continue;
+          }
+          ASSERT_TRUE(form) << where << ", room " << room;
+          EXPECT_EQ(Bytes(form->begin(), form->end()), registered) << where << ", room " << room;
+          EXPECT_EQ(form->data() + form->size(), buffer.data() + buffer.size()) << where;
+        }
+        Bytes unrelated = msg;  // not the bytes this message was parsed from
+        EXPECT_FALSE(parsed->RegisteredFormInPlace(unrelated)) << where;
         EXPECT_EQ(parsed->TakeRegisteredForm(std::move(source)), registered) << where;
 
         // One payload bit changed: refused in place as with a copy.

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -251,11 +252,14 @@ def test_bad_input_over_http(main):
 
 
 def test_large_statements_are_taken_whole():
-    """A registration of 1 MiB or more is taken by a sink into the buffer the
-    registrar verifies in and registers (Registrar::Check): with a length or
-    chunked, under /entries and /v2/_scitt/entries, Ed25519 and ES256, with
-    and without an unprotected header to drop. Each receipt verifies
-    against the registered form computed here, and the log returns it."""
+    """A registration of 1 MiB or more is written to a scratch file in the
+    data directory, mapped, verified and turned into its registered form
+    there, and appended to the log from it (Registrar::Check): with a length
+    or chunked, under /entries and /v2/_scitt/entries, Ed25519 and ES256,
+    with and without an unprotected header to drop. Each receipt verifies
+    against the registered form computed here, and the log returns it.
+    Afterwards, accepted or refused, no scratch file is left: none open or
+    mapped by the server, none named in the data directory."""
     server = Server("large", "--issuer-keys", os.path.join(WORK, "issuer-keys.json"),
                     "--trust-anchors", os.path.join(WORK, "ca.pem"), "--rate-limit", "0",
                     "--max-statement-bytes", str(8 << 20))
@@ -301,6 +305,27 @@ def test_large_statements_are_taken_whole():
         problem(*request("POST", server.url + "/entries", chunked(b"\x00" * ((8 << 20) + 1)),
                          {"Content-Type": "application/cose"}), 413)
         assert request("GET", server.url + "/health")[0] == 200
+        # A body cut off mid-way is dropped with its file.
+        with socket.create_connection(("127.0.0.1", server.port)) as cut:
+            cut.sendall(b"POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/cose\r\n"
+                        b"Content-Length: 4000000\r\n\r\n" + eddsa[:2_000_000])
+        def scratch_files():
+            """The server's open or mapped files that have no name any more."""
+            pid = server.proc.pid
+            held = []
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    held.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+                except FileNotFoundError:  # closed since the listing
+                    pass
+            with open(f"/proc/{pid}/maps") as maps:
+                held += [line.split(None, 5)[-1] for line in maps if len(line.split(None, 5)) == 6]
+            return [name for name in held if name.startswith(os.path.realpath(server.data)) and "(deleted)" in name]
+        deadline = time.time() + 10
+        while scratch_files() and time.time() < deadline:
+            time.sleep(0.05)
+        assert scratch_files() == [], scratch_files()
+        assert not [n for n in os.listdir(server.data) if n.startswith(".scratch")], os.listdir(server.data)
     finally:
         server.stop()
 

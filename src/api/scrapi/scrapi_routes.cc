@@ -3,10 +3,12 @@
 #include <atomic>
 #include <charconv>
 #include <memory>
+#include <variant>
 
 #include "api/dispatch.h"
 #include "api/params.h"
 #include "api/problems.h"
+#include "base/mapped_bytes.h"
 #include "cbor/encoder.h"
 #include "cose/labels.h"
 #include "cose/transparent_statement.h"
@@ -70,6 +72,67 @@ struct PendingRegistration {
   std::chrono::steady_clock::time_point started;
 };
 
+// Bytes before a statement written to a scratch file: room for the tag
+// the registered form may add in front (cose::Sign1::RegisteredFormInPlace).
+constexpr size_t kFrontRoom = 16;
+
+// A large registration's body, written to a scratch file in the data
+// directory as it arrives and mapped for the registrar, so that it never
+// enters the heap. Writes run on the checks pool: they may wait for the disk.
+class StatementFileSink final : public http::BodySink, public std::enable_shared_from_this<StatementFileSink> {
+ public:
+  StatementFileSink(std::string dir, WorkerPool& pool, uint64_t max_bytes)
+      : dir_(std::move(dir)), pool_(pool), max_bytes_(max_bytes) {}
+
+  uint64_t max_bytes() const noexcept override { return max_bytes_; }
+
+  void Write(ByteView piece, Done done) override {
+    // `piece` stays valid until `done` is called: the task uses it in place.
+    auto task = [self = shared_from_this(), piece, done] {
+      Status written = self->Open();
+      if (written.ok()) written = self->file_->Append(piece);
+      done(written.ok() ? std::nullopt : std::optional<Response>(NotStored(written.error())));
+    };
+    if (!pool_.Post(std::move(task), 0)) {
+      done(http::ProblemDetails(503, "Service Unavailable", "the service is busy; retry shortly"));
+    }
+  }
+
+  void Abort() override {
+    // Closing frees the file's pages, which may take a while: not here.
+    auto task = [self = shared_from_this()] { self->file_.reset(); };
+    if (!pool_.Post(task, 0)) task();
+  }
+
+  // Once the whole body is in: the statement, mapped writable, with
+  // kFrontRoom bytes of the mapping before it.
+  Result<std::shared_ptr<MappedBytes>> Map() {
+    SCITT_RETURN_IF_ERROR(Open());  // a chunked body may have had no bytes
+    SCITT_ASSIGN_OR_RETURN(std::shared_ptr<MappedBytes> mapped, file_->MapWritable());
+    file_.reset();  // the mapping keeps the file
+    mapped->Narrow(ByteView(mapped->writable()).subspan(kFrontRoom));
+    return mapped;
+  }
+
+  static Response NotStored(const Error& error) {
+    return http::ProblemDetails(503, "Service Unavailable",
+                                "the statement could not be stored for its checks: " + error.message);
+  }
+
+ private:
+  Status Open() {
+    if (file_) return Status::Ok();
+    SCITT_ASSIGN_OR_RETURN(file_, ScratchFile::Create(dir_));
+    constexpr uint8_t kRoom[kFrontRoom] = {};
+    return file_->Append(kRoom);
+  }
+
+  const std::string dir_;
+  WorkerPool& pool_;
+  const uint64_t max_bytes_;
+  std::unique_ptr<ScratchFile> file_;  // from the first Write (or Map)
+};
+
 // On a worker: the checks, then the log.
 void Register(const Deps& deps, Request req, Responder respond, std::string receipt_type) {
   auto pending = std::make_shared<PendingRegistration>();
@@ -78,11 +141,7 @@ void Register(const Deps& deps, Request req, Responder respond, std::string rece
   pending->respond = std::move(respond);
   http::Metrics& metrics = *deps->metrics;
 
-  // A large body was taken by StatementBodySink's sink: its buffer is the
-  // one the registrar works in and registers (held once).
-  auto* sink = dynamic_cast<http::BufferSink*>(req.body_stream.get());
-  Bytes statement = sink != nullptr ? std::move(sink->body()) : Bytes(req.body.begin(), req.body.end());
-  auto outcome = deps->pipeline->Register(std::move(statement), [deps, pending](Result<registration::Registered> r) {
+  auto on_registered = [deps, pending](Result<registration::Registered> r) {
     http::Metrics& metrics = *deps->metrics;
     if (!r.ok()) {
       metrics.Increment("scitt_refusals_total", {{"reason", "log_error"}});
@@ -98,7 +157,19 @@ void Register(const Deps& deps, Request req, Responder respond, std::string rece
     if (!pending->answered.exchange(true)) {
       pending->respond(ReceiptResponse(201, r->receipt, pending->receipt_type, r->index));
     }
-  });
+  };
+  // A large body was taken by StatementBodySink's sink: its scratch file or
+  // buffer is where the registrar works and what the log appends from.
+  std::variant<registration::Submitted, registration::Refusal, Error> outcome;
+  if (auto* file = dynamic_cast<StatementFileSink*>(req.body_stream.get())) {
+    auto mapped = file->Map();
+    if (!mapped.ok()) return pending->respond(StatementFileSink::NotStored(mapped.error()));
+    outcome = deps->pipeline->Register(std::move(*mapped), std::move(on_registered));
+  } else {
+    auto* sink = dynamic_cast<http::BufferSink*>(req.body_stream.get());
+    Bytes statement = sink != nullptr ? std::move(sink->body()) : Bytes(req.body.begin(), req.body.end());
+    outcome = deps->pipeline->Register(std::move(statement), std::move(on_registered));
+  }
 
   if (auto* refusal = std::get_if<registration::Refusal>(&outcome)) {
     metrics.Increment("scitt_refusals_total", {{"reason", refusal->reason}});
@@ -252,7 +323,8 @@ http::Handler Bind(const Deps& deps, RouteFn fn) {
 
 }  // namespace
 
-std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uint64_t max_bytes) {
+std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uint64_t max_bytes,
+                                                  const StatementSpool& spool) {
   constexpr std::string_view kEntries = "/entries";
   const std::string_view path = head.path;
   const bool entries = path == kEntries || (path.starts_with(kRegistryPrefix) && path.substr(kRegistryPrefix.size()) == kEntries);
@@ -265,9 +337,12 @@ std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uin
     if (value < kStatementSinkFrom) return nullptr;
     length = value;
   }
+  if (!spool.dir.empty() && spool.pool != nullptr) {
+    return std::make_shared<StatementFileSink>(spool.dir, *spool.pool, max_bytes);
+  }
   // Room for the tag the registered form may add in front
   // (cose::Sign1::TakeRegisteredForm), so that it moves nothing.
-  return std::make_shared<http::BufferSink>(max_bytes, length && *length <= max_bytes ? *length + 16 : 0);
+  return std::make_shared<http::BufferSink>(max_bytes, length && *length <= max_bytes ? *length + kFrontRoom : 0);
 }
 
 void AddScrapiRoutes(const ScrapiDeps& deps_in, http::Router& router, const std::string& prefix) {

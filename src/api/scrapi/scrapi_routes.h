@@ -43,12 +43,22 @@ struct ScrapiDeps {
 void AddScrapiRoutes(const ScrapiDeps& deps, http::Router& router, const std::string& prefix = "");
 inline constexpr std::string_view kRegistryPrefix = "/v2/_scitt";
 
+// Where a large registration's body is written as it arrives: a scratch
+// file (base/mapped_bytes.h) in `dir`, written on `pool`. Empty: in the heap.
+struct StatementSpool {
+  std::string dir;
+  WorkerPool* pool = nullptr;
+};
+
 // For http::ServerOptions::stream_body: a registration (POST /entries) of
 // kStatementSinkFrom bytes or more, or of a chunked body, is taken by a sink
-// of at most `max_bytes` (the statement size limit) into the buffer the
-// registrar then works in, so that the statement is held once; null for
-// anything else (buffered as usual).
+// of at most `max_bytes` (the statement size limit) into a scratch file in
+// `spool` (or, without one, the buffer the registrar then works in). The
+// registrar checks it there and the log appends it from there: it is never
+// copied, and with a spool never held in the heap. Null for anything else
+// (buffered as usual).
 inline constexpr uint64_t kStatementSinkFrom = 1 << 20;
-std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uint64_t max_bytes);
+std::shared_ptr<http::BodySink> StatementBodySink(const http::Request& head, uint64_t max_bytes,
+                                                  const StatementSpool& spool = {});
 
 }  // namespace scitt::api

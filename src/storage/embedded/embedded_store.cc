@@ -124,8 +124,8 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
                            std::to_string(entries[i].index) + ", expected " +
                            std::to_string(first + i));
     }
-    statements.push_back(entries[i].statement);
-    statement_bytes += entries[i].statement.size();
+    statements.push_back(entries[i].statement_bytes());
+    statement_bytes += statements.back().size();
     lookups.push_back({entries[i].entry_hash, entries[i].signed_content, entries[i].index});
   }
   SCITT_ASSIGN_OR_RETURN(const LevelBytes level_bytes,
@@ -213,14 +213,14 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
       q.Int(1, static_cast<int64_t>(entry.index))
           .Blob(2, entry.entry_hash)
           .Int(3, static_cast<int64_t>(offset))
-          .Int(4, static_cast<int64_t>(entry.statement.size()))
+          .Int(4, static_cast<int64_t>(entry.statement_bytes().size()))
           .Int(5, entry.registered_at)
           .Int(6, static_cast<int64_t>(entry.policy_index))
           .Blob(7, entry.collateral);
       if (q.Step() != SQLITE_DONE) {
         return SqliteError(db, "inserting entry " + std::to_string(entry.index));
       }
-      offset += entry.statement.size();
+      offset += entry.statement_bytes().size();
     }
     Query q(s.insert_head);
     q.Int(1, static_cast<int64_t>(head.tree_size))
