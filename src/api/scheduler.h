@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -23,11 +24,23 @@ class Scheduler {
   void Stop();
 
  private:
-  void Run();
+  using Clock = std::chrono::steady_clock;
+  struct Timer {
+    Clock::time_point due;
+    std::function<void()> fn;
+  };
+  using Queues = std::map<std::chrono::milliseconds, std::deque<Timer>>;
 
-  std::mutex mu_;  // guards queue_ and stopping_
+  void Run();
+  // The queue whose first timer is due first; end() when all are empty.
+  Queues::iterator EarliestLocked();
+
+  std::mutex mu_;  // guards queues_ and stopping_
   std::condition_variable wake_;
-  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> queue_;
+  // One FIFO per delay: deadlines taken under mu_ from a monotonic clock
+  // are in order within each, so a timer costs an append, not a tree node
+  // (about 24,000 live at 12,000 registrations/s, one delay).
+  Queues queues_;
   bool stopping_ = false;
   std::thread thread_;
 };
