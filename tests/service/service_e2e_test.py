@@ -305,10 +305,6 @@ def test_large_statements_are_taken_whole():
         problem(*request("POST", server.url + "/entries", chunked(b"\x00" * ((8 << 20) + 1)),
                          {"Content-Type": "application/cose"}), 413)
         assert request("GET", server.url + "/health")[0] == 200
-        # A body cut off mid-way is dropped with its file.
-        with socket.create_connection(("127.0.0.1", server.port)) as cut:
-            cut.sendall(b"POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/cose\r\n"
-                        b"Content-Length: 4000000\r\n\r\n" + eddsa[:2_000_000])
         def scratch_files():
             """The server's open or mapped files that have no name any more."""
             pid = server.proc.pid
@@ -321,10 +317,20 @@ def test_large_statements_are_taken_whole():
             with open(f"/proc/{pid}/maps") as maps:
                 held += [line.split(None, 5)[-1] for line in maps if len(line.split(None, 5)) == 6]
             return [name for name in held if name.startswith(os.path.realpath(server.data)) and "(deleted)" in name]
-        deadline = time.time() + 10
-        while scratch_files() and time.time() < deadline:
-            time.sleep(0.05)
-        assert scratch_files() == [], scratch_files()
+        def wait_until(condition):
+            deadline = time.time() + 20
+            while not condition() and time.time() < deadline:
+                time.sleep(0.02)
+            return condition()
+        # Registered or refused, each statement's scratch file is gone.
+        assert wait_until(lambda: not scratch_files()), scratch_files()
+        # A body cut off mid-way: its file exists while it arrives, and goes
+        # with the connection.
+        with socket.create_connection(("127.0.0.1", server.port)) as cut:
+            cut.sendall(b"POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/cose\r\n"
+                        b"Content-Length: 4000000\r\n\r\n" + eddsa[:2_000_000])
+            assert wait_until(scratch_files), "no scratch file for a body being received"
+        assert wait_until(lambda: not scratch_files()), scratch_files()
         assert not [n for n in os.listdir(server.data) if n.startswith(".scratch")], os.listdir(server.data)
     finally:
         server.stop()
