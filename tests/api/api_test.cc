@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <optional>
+#include <string>
 
 #include "api/dispatch.h"
 #include "api/params.h"
 #include "api/problems.h"
+#include "api/scrapi/scrapi_routes.h"
 #include "cbor/decoder.h"
 
 namespace scitt::api {
@@ -26,6 +29,37 @@ TEST(Problems, RefusalCodesMapToStatusesHere) {
   EXPECT_EQ(res.status, 400);
   EXPECT_EQ(Title(res), "Bad Signature");
   EXPECT_EQ(res.headers.at("Content-Type"), http::kProblemDetailsMediaType);
+}
+
+// A registration body the spool cannot take (here: no such directory; in
+// production a full disk) ends its request with a 503 that says why, and
+// nothing else is sunk: small bodies and other routes are buffered as usual.
+TEST(StatementSink, AScratchFileThatCannotBeWrittenIs503) {
+  WorkerPool pool({"spool", 1, 16, 1 << 20});
+  const StatementSpool spool{"/nonexistent-scitt-spool", &pool};
+  http::Request head;
+  head.method = "POST";
+  head.path = "/entries";
+  head.headers["Content-Length"] = std::to_string(kStatementSinkFrom);
+  auto sink = StatementBodySink(head, 8 << 20, spool);
+  ASSERT_NE(sink, nullptr);
+  EXPECT_EQ(sink->max_bytes(), 8u << 20);
+  const Bytes piece(1000, 0xd2);
+  std::promise<std::optional<http::Response>> written;
+  sink->Write(piece, [&written](std::optional<http::Response> failure) { written.set_value(std::move(failure)); });
+  const std::optional<http::Response> failure = written.get_future().get();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->status, 503);
+  EXPECT_NE(failure->body.find("nonexistent-scitt-spool"), std::string::npos);
+  sink->Abort();
+
+  head.headers["Content-Length"] = std::to_string(kStatementSinkFrom - 1);
+  EXPECT_EQ(StatementBodySink(head, 8 << 20, spool), nullptr);
+  head.headers["Content-Length"] = std::to_string(kStatementSinkFrom);
+  head.path = "/entries/1";
+  EXPECT_EQ(StatementBodySink(head, 8 << 20, spool), nullptr);
+  head.path = "/v2/_scitt/entries";
+  EXPECT_NE(StatementBodySink(head, 8 << 20, spool), nullptr);
 }
 
 TEST(Problems, ErrorCodesMapToStatuses) {
