@@ -354,24 +354,22 @@ Bytes Sign1::RegisteredFormHead() const {
 
 Bytes Sign1::TakeRegisteredForm(Bytes source) const {
   if (source.data() != data_.data() || source.size() != data_.size()) return RegisteredForm();
+  if (const auto form = RegisteredFormInPlace(source)) {
+    source.erase(source.begin(), source.begin() + (form->data() - source.data()));
+    return source;
+  }
+  // The beginning is one byte longer than the old one: the buffer grows.
   const Bytes head = RegisteredFormHead();
   const size_t start = static_cast<size_t>(payload_item_.data() - source.data());
-  if (head.size() <= start) {
-    const size_t cut = start - head.size();
-    std::memcpy(source.data() + cut, head.data(), head.size());
-    source.erase(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(cut));
-  } else {
-    source.insert(source.begin(), head.size() - start, 0);
-    std::memcpy(source.data(), head.data(), head.size());
-  }
+  source.insert(source.begin(), head.size() - start, 0);
+  std::memcpy(source.data(), head.data(), head.size());
   return source;
 }
 
 std::optional<ByteView> Sign1::RegisteredFormInPlace(std::span<uint8_t> buffer) const {
-  const uint8_t* payload = payload_item_.data();
   if (data_.data() < buffer.data() || data_.data() + data_.size() > buffer.data() + buffer.size()) return std::nullopt;
   const Bytes head = RegisteredFormHead();
-  const auto start = static_cast<size_t>(payload - buffer.data());
+  const auto start = static_cast<size_t>(payload_item_.data() - buffer.data());
   if (head.size() > start) return std::nullopt;
   uint8_t* begin = buffer.data() + (start - head.size());
   std::memcpy(begin, head.data(), head.size());
