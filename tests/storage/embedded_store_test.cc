@@ -1,7 +1,7 @@
 // The embedded store beyond the conformance suite (log_store_conformance.h):
 // its files after failures, crash leftovers, damage, node syncing, read-only
 // byte-identity, one writer per directory, disk use. Its lookups
-// (lookups/) and format upgrades: embedded_lookups_test.cc.
+// (lookup.sqlite) and format upgrades: embedded_lookups_test.cc.
 #include "storage/embedded/embedded_store.h"
 
 #include <fcntl.h>
@@ -253,7 +253,7 @@ TEST(EmbeddedStore, SyncsNodesOnTheFirstBatchThenEveryInterval) {
 }
 
 // Read-only, computing the signed contents of the statements of these
-// tests (for the entries a crash kept out of lookups/).
+// tests (for the entries a crash kept out of lookup.sqlite).
 StoreOptions ReadOnly() {
   StoreOptions options = testing::WithSignedContents();
   options.read_only = true;
