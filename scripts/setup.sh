@@ -14,15 +14,12 @@ PACKAGES=(
   libboost-url1.81-dev              # URL parsing and resolution
   libspdlog-dev                     # the logging facility (base/logging.h)
   libsqlite3-dev                    # embedded storage
-  libleveldb-dev libsnappy-dev      # embedded storage: the lookups by hash (an LSM tree;
-                                    # its CMake target links snappy)
   duktape-dev                       # policy scripts
   libjemalloc-dev                   # allocator of the scitt binary (+13% registrations/s)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cbor2 python3-cryptography  # end-to-end tests: an independent
                                     # CBOR decoder and signature/Merkle checks
   python3-yaml                      # the deploy/ manifests read back by the tests
-  python3-plyvel                    # the storage tests read and damage lookups/ (LevelDB) by hand
   curl                              # the README tour (and its test) call the HTTP API with it
 )
 

@@ -36,9 +36,9 @@ struct StoreOptions {
   // crash.
   std::chrono::milliseconds node_sync_interval{1000};
   // Embedded: how often the lookups of new entries (by entry hash and by
-  // signed content) move from memory to lookups/, and how many entries
+  // signed content) move from memory to lookup.sqlite, and how many entries
   // may wait in memory; beyond, appends wait for them (and fail while they
-  // cannot be written). A crash loses them from lookups/, and the next
+  // cannot be written). A crash loses them from lookup.sqlite, and the next
   // read-write open recomputes them from the entries.
   std::chrono::milliseconds lookup_write_interval{1000};
   size_t max_lookups_in_memory = 1 << 18;
@@ -46,7 +46,7 @@ struct StoreOptions {
   // from its registered statement: log::SignedContentOf. The embedded store
   // needs it to upgrade a directory written before signed contents were
   // recorded (format 1), and to recompute the lookups of entries a crash
-  // kept out of lookups/; without it, such a directory refuses to open
+  // kept out of lookup.sqlite; without it, such a directory refuses to open
   // read-write, and read-only it cannot find those entries by signed
   // content. Stores never interpret statements otherwise.
   std::function<Result<crypto::Sha256Digest>(ByteView statement)> signed_content_of;

@@ -21,7 +21,6 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import scitt_testlib as lib  # noqa: E402
 import cbor2  # noqa: E402
-import plyvel  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature  # noqa: E402
@@ -364,23 +363,14 @@ def test_a_malleated_es256_statement_is_the_same_registration():
         server.stop()
 
 
-def lookup_keys(data, tag):
-    """(hash, entry index) of each key of lookups/ with `tag` (b"h": entry
-    hash, b"c": signed content), as format.h writes them."""
-    db = plyvel.DB(os.path.join(data, "lookups"))
-    try:
-        return [(key[1:], int.from_bytes(value, "big")) for key, value in db.iterator(prefix=tag)]
-    finally:
-        db.close()
-
-
 def make_older_format(data, version):
     """Turns a data directory this build wrote (format 3) into format 2 or 1
     as older builds wrote it (src/storage/embedded/format.h): the lookups in
     index.sqlite (entries.hash UNIQUE; format 2 also signed_contents), no
-    lookups/."""
-    signed_contents = lookup_keys(data, b"c")
+    lookup.sqlite."""
+    lookups = os.path.join(data, "lookup.sqlite")
     db = sqlite3.connect(os.path.join(data, "index.sqlite"))
+    db.execute("ATTACH ? AS lookups", (lookups,))
     db.executescript("""
         BEGIN;
         ALTER TABLE entries RENAME TO entries_v3;
@@ -390,18 +380,20 @@ def make_older_format(data, version):
         INSERT INTO entries SELECT * FROM entries_v3;
         DROP TABLE entries_v3;
         CREATE TABLE signed_contents(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO signed_contents SELECT hash, idx FROM lookups.by_signed_content;
         COMMIT;""")
-    db.executemany("INSERT INTO signed_contents VALUES(?, ?)", signed_contents)
-    db.commit()
+    db.execute("DETACH lookups")
     if version == 1:
         db.execute("DROP TABLE signed_contents")
     db.execute(f"PRAGMA user_version = {version}")
     db.close()
-    shutil.rmtree(os.path.join(data, "lookups"))
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(lookups + suffix):
+            os.remove(lookups + suffix)
 
 
 def test_older_directories_are_upgraded():
-    """Data directories written before the lookups left index.sqlite
+    """Data directories written before the lookups moved to lookup.sqlite
     (format 2), and before signed contents were recorded (format 1), open,
     are upgraded in place, and then know their old entries by hash and by
     signed content."""
@@ -419,7 +411,7 @@ def test_older_directories_are_upgraded():
             assert registered_twice(server, statement) == index
         finally:
             server.stop()
-        assert os.path.isdir(os.path.join(server.data, "lookups"))
+        assert os.path.exists(os.path.join(server.data, "lookup.sqlite"))
         out = scitt("log", "fsck", "--data", server.data)
         assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
 
@@ -432,9 +424,9 @@ def test_the_auditor_flags_a_statement_registered_twice():
     statement = issuer.sign("pkg:twice/a@1", b'{"a": 1}')
     index, _ = register(server, statement)
     server.stop()
-    [content] = [key for key, idx in lookup_keys(server.data, b"c") if idx == index]
-    db = plyvel.DB(os.path.join(server.data, "lookups"))
-    db.delete(b"c" + content)
+    db = sqlite3.connect(os.path.join(server.data, "lookup.sqlite"))
+    db.execute("DELETE FROM by_signed_content WHERE idx = ?", (index,))
+    db.commit()
     db.close()
     server.start()
     twin_index, _ = register(server, malleate(statement))
@@ -446,8 +438,8 @@ def test_the_auditor_flags_a_statement_registered_twice():
 
 
 def test_lookups_survive_kill_9_and_deletion():
-    """The lookups by hash live in lookups/ (LevelDB), written in the
-    background (no fsync): after kill -9 and after it is deleted, the next start
+    """The lookups by hash live in lookup.sqlite, written in the background
+    (no fsync): after kill -9 and after the file is deleted, the next start
     finds every entry again (resubmissions come back as the same entries),
     and fsck agrees before and after."""
     server = make_log("lookups", entries=0)
@@ -459,7 +451,10 @@ def test_lookups_survive_kill_9_and_deletion():
     for remove in (False, True):
         if remove:
             server.stop()
-            shutil.rmtree(os.path.join(server.data, "lookups"))
+            for suffix in ("", "-wal", "-shm"):
+                path = os.path.join(server.data, "lookup.sqlite" + suffix)
+                if os.path.exists(path):
+                    os.remove(path)
         server.start()
         try:
             for statement, index in zip(statements, indexes):

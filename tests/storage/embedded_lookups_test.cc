@@ -1,22 +1,17 @@
 // The embedded store's lookups by entry hash and by signed content
-// (format.h: lookups/, a LevelDB database, derived data kept out of the
-// synced commit, with the newest entries' lookups in memory): written in the
-// background and at close, caught up after a crash, rebuilt when missing or
-// unreadable, kept in memory while lookups/ cannot be written, read
-// read-only when it lags, checked by `scitt log fsck`; the move from the
-// lookup.sqlite of older builds; and the upgrades of formats 1 and 2.
+// (format.h: lookup.sqlite, derived data kept out of the synced commit, with
+// the newest entries' lookups in memory): written in the background and at
+// close, caught up after a crash, rebuilt when missing or unreadable, kept
+// in memory while lookup.sqlite cannot be written, read read-only when it
+// lags, checked by `scitt log fsck`; and the upgrades of formats 1 and 2.
 #include <gtest/gtest.h>
-#include <leveldb/db.h>
-#include <leveldb/write_batch.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <future>
-#include <vector>
 
 #include "crypto/hash.h"
 #include "faulty_vfs.h"
@@ -24,7 +19,6 @@
 #include "log/store_check.h"
 #include "log/transparency_log.h"
 #include "storage/embedded/embedded_store.h"
-#include "storage/embedded/lookup_db.h"
 #include "store_test_util.h"
 #include "support/test_log.h"
 
@@ -79,58 +73,8 @@ std::string Sql(const std::string& database, const std::string& sql) {
   return value;
 }
 
-// What lookups/ holds, read from a copy (a store may have it open, and
-// LevelDB locks it). A copy taken while the store writes may miss a file
-// that a compaction removed: taken again.
-embedded::LookupDb::Counts Lookups(const TempDir& dir) {
-  for (int attempt = 0;; ++attempt) {
-    TempDir copy;
-    std::error_code ec;
-    fs::copy(dir / "lookups", copy / "lookups", fs::copy_options::recursive, ec);
-    auto db = ec ? Result<std::unique_ptr<embedded::LookupDb>>(MakeError(ErrorCode::kIo, ec.message()))
-                 : embedded::LookupDb::Open(copy / "lookups");
-    auto counts = db.ok() ? (*db)->Scan() : Result<embedded::LookupDb::Counts>(db.error());
-    if (counts.ok() || attempt == 5) {
-      EXPECT_TRUE(counts.ok()) << counts.error().message;
-      return counts.ok() ? *counts : embedded::LookupDb::Counts{};
-    }
-  }
-}
-
-std::string Covered(const TempDir& dir) { return std::to_string(Lookups(dir).covered); }
-
-// lookups/ of a closed store, written by hand (format.h's keys).
-std::string Key(char lookup, const crypto::Sha256Digest& hash) {
-  return std::string(1, lookup) + std::string(hash.begin(), hash.end());
-}
-std::string Index(uint64_t index) {
-  std::string value(8, '\0');
-  for (int i = 7; i >= 0; --i, index >>= 8) value[i] = static_cast<char>(index & 0xff);
-  return value;
-}
-void WriteLookups(const TempDir& dir, leveldb::WriteBatch batch) {
-  leveldb::DB* db = nullptr;
-  leveldb::Options options;
-  ASSERT_TRUE(leveldb::DB::Open(options, dir / "lookups", &db).ok());
-  EXPECT_TRUE(db->Write(leveldb::WriteOptions(), &batch).ok());
-  delete db;
-}
-// Each (signed content, index) of lookups/ of a closed store.
-std::vector<std::pair<crypto::Sha256Digest, uint64_t>> SignedContents(const TempDir& dir) {
-  std::vector<std::pair<crypto::Sha256Digest, uint64_t>> rows;
-  auto db = embedded::LookupDb::Open(dir / "lookups");
-  EXPECT_TRUE(db.ok());
-  if (!db.ok()) return rows;
-  EXPECT_TRUE((*db)->Scan([&](embedded::Lookup lookup, const crypto::Sha256Digest& key, uint64_t index) {
-                     if (lookup == embedded::Lookup::kSignedContent) rows.emplace_back(key, index);
-                   }).ok());
-  return rows;
-}
-std::string Hex(const crypto::Sha256Digest& digest) {
-  static const char* digits = "0123456789abcdef";
-  std::string hex;
-  for (uint8_t b : digest) hex += std::string{digits[b >> 4], digits[b & 15]};
-  return hex;
+std::string Covered(const TempDir& dir) {
+  return Sql(dir / "lookup.sqlite", "SELECT value FROM meta WHERE key = 'covered_size'");
 }
 
 // A process appends `batches` sizes with lookups kept in memory and dies
@@ -158,20 +102,6 @@ Batch RepeatingSignedContent(const Batches& batches, uint64_t index) {
   return batch;
 }
 
-// While lookups/ cannot be written: each entry is found, or its lookup
-// fails (kIo, naming lookups/), never "not found".
-void ExpectFoundOrUnavailable(const EmbeddedStore& store, const Batches& batches) {
-  for (uint64_t i = 0; i < batches.leaves().size(); ++i) {
-    auto found = store.FindEntry(crypto::Sha256(Statement(i)));
-    if (found.ok()) {
-      EXPECT_EQ(*found, std::optional<uint64_t>(i));
-    } else {
-      EXPECT_EQ(found.error().code, ErrorCode::kIo);
-      EXPECT_NE(found.error().message.find("lookups"), std::string::npos) << found.error().message;
-    }
-  }
-}
-
 log::StoreCheckOptions CheckOptions() {
   log::StoreCheckOptions options;
   options.signed_content_of = testing::SignedContentOf;
@@ -192,8 +122,8 @@ TEST(EmbeddedLookups, WaitInMemoryThenGoToTheLookupFileAtClose) {
     EXPECT_TRUE(store->Recover().ok());
   }
   EXPECT_EQ(Covered(dir), "72");
-  EXPECT_EQ(Lookups(dir).entry_hashes, 72u);
-  EXPECT_EQ(Lookups(dir).signed_contents, 72u);
+  EXPECT_EQ(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM by_entry_hash"), "72");
+  EXPECT_EQ(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM by_signed_content"), "72");
   auto store = MustOpen(dir.path());  // nothing to catch up: no function needed
   CheckContents(*store, batches);
   Batch again = RepeatingSignedContent(batches, 71);
@@ -233,14 +163,11 @@ TEST(EmbeddedLookups, AppendsWaitForRoomInMemory) {
   CheckContents(*store, batches);
 }
 
-// While lookups/ cannot be written, lookups stay in memory and appends go
-// on until it is full; then appends fail, nothing of them stays, and
-// Recover() fails until it can be written again. After a failed write the
-// store reopens lookups/ before it writes again (a torn record in LevelDB's
-// log must be the last); while it cannot, the entries only lookups/ holds
-// answer kIo rather than "not found". A close that cannot write them (as a
-// crash right after the commit) leaves them to the next open, which
-// computes them from the entries.
+// While lookup.sqlite cannot be written, lookups stay in memory and appends
+// go on until it is full; then appends fail, nothing of them stays, and
+// Recover() fails until it can be written again. A close that
+// cannot write them (as a crash right after the commit) leaves them to the
+// next open, which computes them from the entries.
 TEST(EmbeddedLookups, KeptInMemoryWhileTheLookupFileCannotBeWritten) {
   testing::FaultyVfs::Installed();  // before the store opens its connections
   TempDir dir;
@@ -252,11 +179,11 @@ TEST(EmbeddedLookups, KeptInMemoryWhileTheLookupFileCannotBeWritten) {
     auto store = MustOpen(dir.path(), options);
     ASSERT_TRUE(batches.Append(*store, 10).ok());
     const int failed_before = testing::FaultyVfs::Installed().failed_writes();
-    ScopedWriteFailure failing(dir / "lookups/");
+    ScopedWriteFailure failing("lookup.sqlite");
     Status st = Status::Ok();
     for (int i = 0; i < 10 && st.ok(); ++i) {
       st = batches.Append(*store, 8);
-      ExpectFoundOrUnavailable(*store, batches);
+      CheckContents(*store, batches);  // every appended entry is found
     }
     ASSERT_FALSE(st.ok()) << "appends must stop once memory is full";
     EXPECT_EQ(st.error().code, ErrorCode::kIo);
@@ -266,7 +193,7 @@ TEST(EmbeddedLookups, KeptInMemoryWhileTheLookupFileCannotBeWritten) {
     EXPECT_EQ(store->Entry(size).error().code, ErrorCode::kNotFound);
     const Status recovered = store->Recover();
     EXPECT_FALSE(recovered.ok()) << "Recover() must not succeed while nothing can be written";
-    ExpectFoundOrUnavailable(*store, batches);
+    CheckContents(*store, batches);
     store.reset();  // cannot write them either
   }
   const uint64_t kept = std::stoull(Covered(dir));
@@ -289,7 +216,7 @@ TEST(EmbeddedLookups, KeptInMemoryWhileTheLookupFileCannotBeWritten) {
 
   // Failing again, then healed: Recover() retries, and appending goes on.
   {
-    ScopedWriteFailure failing(dir / "lookups/");
+    ScopedWriteFailure failing("lookup.sqlite");
     Status st = Status::Ok();
     for (int i = 0; i < 10 && st.ok(); ++i) st = batches.Append(*store, 8);
     ASSERT_FALSE(st.ok());
@@ -304,7 +231,7 @@ TEST(EmbeddedLookups, KeptInMemoryWhileTheLookupFileCannotBeWritten) {
 }
 
 // The log over such a store: batches fail only once memory is full, and the
-// log goes on by itself once lookups/ can be written again (it calls
+// log goes on by itself once lookup.sqlite can be written again (it calls
 // Recover() before its next batch).
 TEST(EmbeddedLookups, TheLogGoesOnAfterTheLookupFileHeals) {
   testing::FaultyVfs::Installed();  // before the store opens its connections
@@ -331,7 +258,7 @@ TEST(EmbeddedLookups, TheLogGoesOnAfterTheLookupFileHeals) {
   ASSERT_TRUE(submit(0).ok());
   uint64_t refused = 0;
   {
-    ScopedWriteFailure failing(dir / "lookups/");
+    ScopedWriteFailure failing("lookup.sqlite");
     for (uint64_t i = 1; i < 20; ++i) {
       auto r = submit(i);
       if (!r.ok()) {
@@ -350,7 +277,7 @@ TEST(EmbeddedLookups, TheLogGoesOnAfterTheLookupFileHeals) {
   EXPECT_EQ(first->index, 0u);
 }
 
-// A crashed writer leaves lookups/ behind the log: a reader finds the
+// A crashed writer leaves lookup.sqlite behind the log: a reader finds the
 // rest from the entries without writing anything; the next writer catches
 // it up (computing signed contents) and refuses duplicates of those entries.
 TEST(EmbeddedLookups, ACrashLeavesThemToCatchUp) {
@@ -400,8 +327,8 @@ TEST(EmbeddedLookups, ACrashLeavesThemToCatchUp) {
             ErrorCode::kInvalidArgument);
 }
 
-// lookups/ is derived data: missing, unreadable or ahead of the log, it is
-// rebuilt rather than refused.
+// lookup.sqlite is derived data: missing, unreadable or ahead of the log, it
+// is rebuilt (or cut back) rather than refused.
 TEST(EmbeddedLookups, AMissingOrDamagedLookupFileIsRebuilt) {
   TempDir dir;
   Batches batches;
@@ -409,13 +336,15 @@ TEST(EmbeddedLookups, AMissingOrDamagedLookupFileIsRebuilt) {
     auto store = MustOpen(dir.path());
     for (uint64_t n : {9, 30}) ASSERT_TRUE(batches.Append(*store, n).ok());
   }
-  auto remove_lookups = [&] { fs::remove_all(dir / "lookups"); };
+  auto remove_lookups = [&] {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dir / ("lookup.sqlite" + std::string(suffix)));
+  };
   remove_lookups();
   {
     auto store = MustOpen(dir.path(), ReadOnly(WithSignedContents()));  // found from the entries
     CheckContents(*store, batches);
   }
-  EXPECT_FALSE(fs::exists(dir / "lookups"));
+  EXPECT_FALSE(fs::exists(dir / "lookup.sqlite"));
   EXPECT_FALSE(EmbeddedStore::Open(dir.path()).ok()) << "cannot compute the signed contents";
   {
     auto store = MustOpen(dir.path(), WithSignedContents());
@@ -425,9 +354,8 @@ TEST(EmbeddedLookups, AMissingOrDamagedLookupFileIsRebuilt) {
   EXPECT_EQ(Covered(dir), "43");
 
   remove_lookups();
-  fs::create_directory(dir / "lookups");
-  for (const char* name : {"CURRENT", "MANIFEST-000002"}) {
-    std::ofstream garbage(dir / ("lookups/" + std::string(name)), std::ios::binary);
+  {
+    std::ofstream garbage(dir / "lookup.sqlite", std::ios::binary);
     garbage << std::string(5000, 'x');
   }
   {
@@ -438,118 +366,36 @@ TEST(EmbeddedLookups, AMissingOrDamagedLookupFileIsRebuilt) {
 
   // Ahead of the log (an older index.sqlite restored beside it): rows beyond
   // the log are dropped.
-  {
-    leveldb::WriteBatch ahead;
-    ahead.Put(Key('h', crypto::Sha256Digest{}), Index(50));
-    ahead.Put(Key('c', crypto::Sha256Digest{}), Index(60));
-    ahead.Put(".covered_size", "61");
-    WriteLookups(dir, ahead);
-  }
+  Sql(dir / "lookup.sqlite",
+      "INSERT INTO by_entry_hash VALUES(x'00', 50); INSERT INTO by_signed_content VALUES(x'00', 60);"
+      "UPDATE meta SET value = '61' WHERE key = 'covered_size'");
   {
     auto store = MustOpen(dir.path());
     CheckContents(*store, batches);
     EXPECT_FALSE(store->FindEntry(crypto::Sha256Digest{})->has_value());
   }
   EXPECT_EQ(Covered(dir), "43");
-  EXPECT_EQ(Lookups(dir).entry_hashes, 43u);
-  EXPECT_EQ(Lookups(dir).signed_contents, 43u);
-}
-
-// Builds before lookups/ kept the lookups in lookup.sqlite (format.h). A
-// read-write open moves its rows into lookups/, catches up what it lacked,
-// and removes it; one it cannot read is rebuilt from the entries instead. A
-// read-only open finds every entry from the entries, changing nothing.
-TEST(EmbeddedLookups, MovesTheLookupFileOfOlderBuilds) {
-  TempDir dir;
-  Batches batches;
-  {
-    auto store = MustOpen(dir.path());
-    for (uint64_t n : {9, 30}) ASSERT_TRUE(batches.Append(*store, n).ok());
-  }
-  auto write_older_file = [&](uint64_t covered) {
-    std::string sql =
-        "BEGIN;"
-        "CREATE TABLE by_entry_hash(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;"
-        "CREATE TABLE by_signed_content(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;"
-        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-        "INSERT INTO meta VALUES('covered_size', '" + std::to_string(covered) + "');";
-    for (uint64_t i = 0; i < covered; ++i) {
-      const crypto::Sha256Digest hash = crypto::Sha256(Statement(i));
-      sql += "INSERT INTO by_entry_hash VALUES(x'" + Hex(hash) + "', " + std::to_string(i) + ");";
-      sql += "INSERT INTO by_signed_content VALUES(x'" + Hex(SignedContentFor(hash)) + "', " +
-             std::to_string(i) + ");";
-    }
-    Sql(dir / "lookup.sqlite", sql + "PRAGMA user_version = 3; COMMIT;");
-    fs::remove_all(dir / "lookups");
-  };
-  write_older_file(20);
-  {
-    const auto before = Snapshot(dir.path());
-    auto store = MustOpen(dir.path(), ReadOnly(WithSignedContents()));
-    CheckContents(*store, batches);
-    store.reset();
-    EXPECT_EQ(Snapshot(dir.path()), before) << "a reader changed the directory";
-  }
-  // The first 20 are moved, not computed again.
-  int computed = 0;
-  StoreOptions moving;
-  moving.signed_content_of = [&](ByteView statement) -> Result<crypto::Sha256Digest> {
-    ++computed;
-    const std::string text(statement.begin(), statement.end());
-    if (std::stoull(text.substr(std::string("statement-").size())) < 20) {
-      return MakeError(ErrorCode::kMalformed, "computed again");
-    }
-    return testing::SignedContentOf(statement);
-  };
-  {
-    auto store = MustOpen(dir.path(), moving);
-    ASSERT_NE(store, nullptr);
-    CheckContents(*store, batches);
-  }
-  EXPECT_EQ(computed, 19);
-  EXPECT_FALSE(fs::exists(dir / "lookup.sqlite"));
-  EXPECT_EQ(Covered(dir), "39");
-  EXPECT_EQ(Lookups(dir).entry_hashes, 39u);
-  EXPECT_EQ(Lookups(dir).signed_contents, 39u);
-
-  // Unreadable: rebuilt from the entries, and removed too.
-  fs::remove_all(dir / "lookups");
-  {
-    std::ofstream garbage(dir / "lookup.sqlite", std::ios::binary);
-    garbage << std::string(5000, 'x');
-  }
-  {
-    auto store = MustOpen(dir.path(), WithSignedContents());
-    CheckContents(*store, batches);
-  }
-  EXPECT_FALSE(fs::exists(dir / "lookup.sqlite"));
-  EXPECT_EQ(Covered(dir), "39");
+  EXPECT_EQ(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM by_entry_hash"), "43");
+  EXPECT_EQ(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM by_signed_content"), "43");
 }
 
 // `scitt log fsck` finds each way the lookups can disagree with the entries.
 TEST(EmbeddedLookups, FsckFindsLookupsThatDisagreeWithTheEntries) {
   struct Damage {
-    const char* what;
-    std::function<void(leveldb::WriteBatch&)> apply;
+    const char* sql;
     const char* reported;
   };
-  auto entry_hash = [](uint64_t i) { return crypto::Sha256(Statement(i)); };
   const Damage damages[] = {
-      {"a signed content removed",
-       [&](leveldb::WriteBatch& b) { b.Delete(Key('c', SignedContentFor(entry_hash(5)))); },
+      {"DELETE FROM by_signed_content WHERE idx = 5",
        "entry 5: its signed content finds no entry"},
-      {"an entry hash naming another entry",
-       [&](leveldb::WriteBatch& b) { b.Put(Key('h', entry_hash(6)), Index(7)); },
-       "entry 6: its entry hash finds entry 7"},
-      {"an entry hash of no entry",
-       [&](leveldb::WriteBatch& b) { b.Put(Key('h', crypto::Sha256(AsBytes("x"))), Index(3)); },
+      {"UPDATE by_entry_hash SET idx = 7 WHERE idx = 6", "entry 6: its entry hash finds entry 7"},
+      {"INSERT INTO by_entry_hash VALUES(x'0102', 3)",
        "the entry-hash lookup holds 13 keys for the 12 entries it covers"},
-      {"a signed content of an entry not there yet",
-       [&](leveldb::WriteBatch& b) { b.Put(Key('c', crypto::Sha256(AsBytes("y"))), Index(30)); },
+      {"INSERT INTO by_signed_content VALUES(x'0102', 30)",  // an entry not there yet
        "the signed-content lookup holds 13 keys for the 12 signed contents"},
   };
   for (const Damage& damage : damages) {
-    SCOPED_TRACE(damage.what);
+    SCOPED_TRACE(damage.sql);
     TempDir dir;
     Batches batches;
     {
@@ -564,9 +410,7 @@ TEST(EmbeddedLookups, FsckFindsLookupsThatDisagreeWithTheEntries) {
       EXPECT_EQ(check->lookups, 12u);
       EXPECT_TRUE(check->notes.empty()) << ::testing::PrintToString(check->notes);
     }
-    leveldb::WriteBatch batch;
-    damage.apply(batch);
-    WriteLookups(dir, batch);
+    Sql(dir / "lookup.sqlite", damage.sql);
     auto store = MustOpen(dir.path(), ReadOnly());
     auto check = log::CheckStore(*store, CheckOptions());
     ASSERT_TRUE(check.ok());
@@ -578,13 +422,10 @@ TEST(EmbeddedLookups, FsckFindsLookupsThatDisagreeWithTheEntries) {
 
 // Formats 1 and 2 kept the lookups in index.sqlite (format.h). Turns a
 // directory written by this build into format 2: entries.hash UNIQUE, the
-// signed contents in signed_contents, no lookups/.
+// signed contents in signed_contents, no lookup.sqlite.
 void MakeFormat2(const TempDir& dir) {
-  std::string signed_contents;
-  for (const auto& [key, index] : SignedContents(dir)) {
-    signed_contents += "INSERT INTO signed_contents VALUES(x'" + Hex(key) + "', " + std::to_string(index) + ");";
-  }
   Sql(dir / "index.sqlite",
+      "ATTACH '" + (dir / "lookup.sqlite") + "' AS lookups;"
       "BEGIN;"
       "ALTER TABLE entries RENAME TO entries_v3;"
       "CREATE TABLE entries(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, "
@@ -592,11 +433,12 @@ void MakeFormat2(const TempDir& dir) {
       "  policy_index INTEGER NOT NULL, collateral BLOB);"
       "INSERT INTO entries SELECT * FROM entries_v3;"
       "DROP TABLE entries_v3;"
-      "CREATE TABLE signed_contents(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;" +
-          signed_contents +
-          "PRAGMA user_version = 2;"
-          "COMMIT;");
-  fs::remove_all(dir / "lookups");
+      "CREATE TABLE signed_contents(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;"
+      "INSERT INTO signed_contents SELECT hash, idx FROM lookups.by_signed_content;"
+      "PRAGMA user_version = 2;"
+      "COMMIT;"
+      "DETACH lookups;");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dir / ("lookup.sqlite" + std::string(suffix)));
 }
 
 // Format 1: format 2 without signed_contents.
@@ -605,7 +447,7 @@ void MakeFormat1(const TempDir& dir) {
   Sql(dir / "index.sqlite", "DROP TABLE signed_contents; PRAGMA user_version = 1;");
 }
 
-// After an upgrade: format 3, with the lookups in lookups/ only.
+// After an upgrade: format 3, with the lookups in lookup.sqlite only.
 void ExpectFormat3(const TempDir& dir, uint64_t size) {
   EXPECT_EQ(Sql(dir / "index.sqlite", "PRAGMA user_version"), "3");
   EXPECT_EQ(Sql(dir / "index.sqlite",
@@ -637,10 +479,9 @@ TEST(EmbeddedLookups, UpgradesAFormat2Directory) {
     store.reset();
     EXPECT_EQ(Snapshot(dir.path()), before);
   }
-  // A crash during an earlier upgrade left a partial lookups/: rebuilt.
-  fs::create_directory(dir / "lookups");
+  // A crash during an earlier upgrade left a partial lookup.sqlite: rebuilt.
   {
-    std::ofstream partial(dir / "lookups/CURRENT", std::ios::binary);
+    std::ofstream partial(dir / "lookup.sqlite", std::ios::binary);
     partial << "partial";
   }
   {

@@ -1,14 +1,10 @@
 #include "faulty_vfs.h"
 
-#include <leveldb/env.h>
 #include <sqlite3.h>
 
 #include <atomic>
 #include <cstring>
-#include <memory>
 #include <mutex>
-
-#include "storage/embedded/lookup_db.h"
 
 namespace scitt::storage::testing {
 namespace {
@@ -27,61 +23,11 @@ struct File {
 
 sqlite3_file* Real(sqlite3_file* file) { return reinterpret_cast<File*>(file)->real; }
 
-bool FailingPath(const std::string& path) {
-  std::lock_guard lock(failing_mu);
-  return !failing.empty() && path.find(failing) != std::string::npos;
-}
-
 bool Failing(sqlite3_file* file) {
+  std::lock_guard lock(failing_mu);
   const std::string* path = reinterpret_cast<File*>(file)->path;
-  return path != nullptr && FailingPath(*path);
+  return !failing.empty() && path != nullptr && path->find(failing) != std::string::npos;
 }
-
-// The same for LevelDB (the embedded store's lookups/): its default
-// environment, except that creating and writing the matching files fail,
-// with nothing written, as a full disk answers.
-leveldb::Status LevelDbFailure(const std::string& path) {
-  ++failures;
-  return leveldb::Status::IOError(path, "injected write failure");
-}
-
-class FaultyWritableFile : public leveldb::WritableFile {
- public:
-  FaultyWritableFile(std::string path, leveldb::WritableFile* real) : path_(std::move(path)), real_(real) {}
-  leveldb::Status Append(const leveldb::Slice& data) override {
-    return FailingPath(path_) ? LevelDbFailure(path_) : real_->Append(data);
-  }
-  leveldb::Status Close() override { return real_->Close(); }
-  leveldb::Status Flush() override { return FailingPath(path_) ? LevelDbFailure(path_) : real_->Flush(); }
-  leveldb::Status Sync() override { return FailingPath(path_) ? LevelDbFailure(path_) : real_->Sync(); }
-
- private:
-  const std::string path_;
-  std::unique_ptr<leveldb::WritableFile> real_;
-};
-
-class FaultyLevelDbEnv : public leveldb::EnvWrapper {
- public:
-  FaultyLevelDbEnv() : EnvWrapper(leveldb::Env::Default()) {}
-  leveldb::Status NewWritableFile(const std::string& path, leveldb::WritableFile** out) override {
-    return Wrap(path, target()->NewWritableFile(path, out), out);
-  }
-  leveldb::Status NewAppendableFile(const std::string& path, leveldb::WritableFile** out) override {
-    return Wrap(path, target()->NewAppendableFile(path, out), out);
-  }
-
- private:
-  static leveldb::Status Wrap(const std::string& path, leveldb::Status opened, leveldb::WritableFile** out) {
-    if (!opened.ok()) return opened;
-    if (FailingPath(path)) {
-      delete *out;
-      *out = nullptr;
-      return LevelDbFailure(path);
-    }
-    *out = new FaultyWritableFile(path, *out);
-    return opened;
-  }
-};
 
 int Close(sqlite3_file* file) {
   File* f = reinterpret_cast<File*>(file);
@@ -203,7 +149,6 @@ FaultyVfs& FaultyVfs::Installed() {
     vfs.xGetLastError = GetLastError;
     vfs.xCurrentTimeInt64 = CurrentTimeInt64;
     sqlite3_vfs_register(&vfs, /*makeDflt=*/1);
-    embedded::LookupDb::UseEnvForTesting(new FaultyLevelDbEnv());
     return new FaultyVfs();
   }();
   return *instance;

@@ -2,9 +2,7 @@
 // files whose path contains a chosen text fail on demand (SQLITE_IOERR_WRITE,
 // as a failing disk answers). Installed as SQLite's default VFS for the rest
 // of the process at its first use, so every connection opened after that
-// goes through it; with nothing armed it only forwards. The same instance
-// fails LevelDB's writes to the matching files (the embedded store's
-// lookups/), through the LevelDB environment it installs for later opens.
+// goes through it; with nothing armed it only forwards.
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // A Bloom filter over SHA-256 digests: "certainly absent" or "maybe
-// present". The writer asks it before reading lookups/ for each key of a
+// present". The writer asks it before reading lookup.sqlite for each key of a
 // batch, so that new keys (nearly all of them) cost no B-tree lookup: those
 // were two random reads per entry on the sequencer's path, slower as the log
 // grew.

@@ -78,7 +78,7 @@ Status EmbeddedStore::State::DiscardUncommitted() {
 EmbeddedStore::EmbeddedStore() = default;
 
 EmbeddedStore::~EmbeddedStore() {
-  // What waits in memory goes to lookups/ before the connections close.
+  // What waits in memory goes to lookup.sqlite before the connections close.
   if (state_ != nullptr) state_->StopLookupWriter();
 }
 
@@ -132,12 +132,12 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
                          NodeFiles::Arrange(nodes, first, new_size));
   {
     // Room in memory for the batch's lookups: wait for the lookup writer to
-    // move older ones to lookups/, unless it cannot.
+    // move older ones to lookup.sqlite, unless it cannot.
     std::unique_lock lock(s.lookups_mu);
     while (s.recent_rows != 0 && s.recent_rows + lookups.size() > s.max_lookups_in_memory) {
       if (s.lookup_failure) {
         return Io("embedded store: " + std::to_string(s.recent_rows) +
-                  " entries wait in memory for " + s.Path(kLookupDirectory) +
+                  " entries wait in memory for " + s.Path(kLookupFile) +
                   ", which cannot be written: " + s.lookup_failure->message);
       }
       s.write_now = true;
@@ -284,7 +284,7 @@ Status EmbeddedStore::AppendBatch(std::span<const log::LogEntry> entries,
     s.node_files.MarkSynced(new_size);
     s.last_node_sync = now;
   }
-  // The lookups go to memory (lookups/, derived data, follows: format.h),
+  // The lookups go to memory (lookup.sqlite, derived data, follows: format.h),
   // before readers may see the batch: each entry they see is found by its keys.
   {
     for (const State::LookupRow& row : lookups) {
@@ -310,7 +310,7 @@ Status EmbeddedStore::Recover() {
   std::lock_guard write_lock(s.write_mu);
   if (!s.poisoned.empty()) return Io(s.poisoned);
   SCITT_RETURN_IF_ERROR(s.DiscardUncommitted());
-  // When lookups/ could not be written, the lookup writer tries again
+  // When lookup.sqlite could not be written, the lookup writer tries again
   // now; until it can, appending stops here (memory would only fill up).
   std::unique_lock lock(s.lookups_mu);
   if (!s.lookup_failure) return Status::Ok();
@@ -320,7 +320,7 @@ Status EmbeddedStore::Recover() {
   s.lookups_cv.wait(lock, [&] { return s.lookup_attempts != attempts || s.stopping; });
   if (s.lookup_failure) {
     return Io("embedded store: " + std::to_string(s.recent_rows) + " entries wait in memory for " +
-              s.Path(kLookupDirectory) + ", which cannot be written: " + s.lookup_failure->message);
+              s.Path(kLookupFile) + ", which cannot be written: " + s.lookup_failure->message);
   }
   return Status::Ok();
 }

@@ -1,6 +1,6 @@
 // The embedded log store (DESIGN.md §4): one data directory, SQLite in WAL
-// mode for the index and metadata, LevelDB for the lookups by hash,
-// append-only files for statements and Merkle nodes (format.h). No server and no setup.
+// mode for the index, the lookups by hash and metadata, append-only files for
+// statements and Merkle nodes (format.h). No server and no setup.
 //
 // Beyond log::LogStore's contract:
 // - One writer per directory: Open() locks it (flock) for its process; a
@@ -12,12 +12,12 @@
 //   Open() from the committed entry hashes.
 // - Lookups (FindEntry, FindSignedContent, the duplicate check of
 //   AppendBatch): a batch's go to memory before it becomes visible, and a
-//   thread of the store moves them to lookups/ every
+//   thread of the store moves them to lookup.sqlite every
 //   options.lookup_write_interval (and when the store closes). At most
 //   options.max_lookups_in_memory entries wait there: beyond, AppendBatch
-//   waits for the thread, or fails (writing nothing) while lookups/
+//   waits for the thread, or fails (writing nothing) while lookup.sqlite
 //   cannot be written; Recover() then fails until a retried write works.
-//   Lookups a crash kept out of lookups/ are recomputed at the next
+//   Lookups a crash kept out of lookup.sqlite are recomputed at the next
 //   Open() (options.signed_content_of; without it, such a directory is
 //   refused read-write).
 // - Open() believes SQLite alone: bytes past the committed state are cut off,
@@ -50,8 +50,8 @@ class EmbeddedStore final : public log::LogStore {
   // Leftovers of an uncommitted batch are ignored, unsynced nodes are
   // recomputed in memory, and an index whose WAL holds frames (the writer
   // was killed) is read from a private copy in the temporary directory,
-  // removed when the store closes. lookups/ is read from a private copy too,
-  // made at the first lookup; the entries it lacks (or all, when it is missing or
+  // removed when the store closes. lookup.sqlite is read the same way at the
+  // first lookup; the entries it lacks (or all, when it is missing or
   // unreadable) are then indexed in memory, their signed contents through
   // options.signed_content_of (without it, FindSignedContent answers
   // kUnsupported for a content it cannot rule out).
@@ -69,7 +69,7 @@ class EmbeddedStore final : public log::LogStore {
   // Truncates what a failed batch wrote. Fails (and AppendBatch keeps failing)
   // after a commit whose outcome SQLite could not report: only a reopen, which
   // replays the WAL, tells whether that batch is durable. Fails too while
-  // lookups/ cannot be written (it tries again first).
+  // lookup.sqlite cannot be written (it tries again first).
   Status Recover() override;
 
   uint64_t size() const override;
@@ -87,10 +87,11 @@ class EmbeddedStore final : public log::LogStore {
   // record signed contents; a read-write open upgrades it).
   Result<std::optional<uint64_t>> FindSignedContent(
       const crypto::Sha256Digest& signed_content) const override;
+  // On the writer's connection (its cache then serves the inserts).
   Result<std::vector<std::optional<uint64_t>>> FindEntriesToAppend(
       std::span<const crypto::Sha256Digest> signed_contents) const override;
-  // The keys of lookups/ (older formats: of index.sqlite's lookups) and the
-  // size they cover.
+  // The rows of lookup.sqlite (older formats: of index.sqlite's lookups)
+  // below the size they cover.
   Result<log::LookupCounts> CountLookups() const override;
 
   // Reads nodes/NN with pread; kNotFound beyond the committed size.

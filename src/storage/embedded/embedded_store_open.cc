@@ -6,12 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <utility>
-#include <vector>
 
 #include "base/file.h"
 #include "base/logging.h"
@@ -103,10 +101,9 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::string& da
     logging::Info("rebuilt unsynced Merkle nodes", {{"from_size", nodes_synced}, {"to_size", committed}});
   }
   if (!s.read_only) {
-    // lookups/ may lag behind the commits it follows (format.h): the
+    // lookup.sqlite may lag behind the commits it follows (format.h): the
     // duplicate check and every reader need all the entries there.
-    if (s.lookup_db == nullptr) SCITT_RETURN_IF_ERROR(s.OpenLookupsForWriting());
-    SCITT_RETURN_IF_ERROR(s.MoveOlderLookupFile(committed));
+    if (s.lookup_writer.get() == nullptr) SCITT_RETURN_IF_ERROR(s.OpenLookupsForWriting());
     SCITT_RETURN_IF_ERROR(s.CatchUpLookups(committed));
     SCITT_RETURN_IF_ERROR(s.FillKeyFilters(committed));
   }
@@ -238,40 +235,6 @@ Result<std::string> EmbeddedStore::State::PrivateCopyOf(const std::string& name)
   if (ec) return Io("embedded store: copying " + original + " to " + copy + ": " + ec.message());
   SCITT_ASSIGN_OR_RETURN(Connection recovering, Connection::Open(copy));
   SCITT_RETURN_IF_ERROR(recovering.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return copy;
-}
-
-Result<std::string> EmbeddedStore::State::PrivateCopyOfDirectory(const std::string& name) {
-  std::error_code ec;
-  if (private_copy.dir.empty()) {
-    std::string pattern = (std::filesystem::temp_directory_path(ec) / "scitt-index-XXXXXX").string();
-    if (ec || ::mkdtemp(pattern.data()) == nullptr) {
-      return Io("embedded store: creating a private copy of " + Path(name) + ": " +
-                (ec ? ec.message() : std::strerror(errno)));
-    }
-    private_copy.dir = pattern;
-  }
-  const std::string original = Path(name);
-  const std::string copy = private_copy.dir + "/" + name;
-  std::filesystem::remove_all(copy, ec);
-  std::filesystem::create_directory(copy, ec);
-  if (ec) return Io("embedded store: creating " + copy + ": " + ec.message());
-  // CURRENT and the manifest it names first: files they name that a
-  // compaction removes meanwhile fail the copy, and newer ones are not read.
-  std::vector<std::string> names = {"CURRENT"};
-  for (const auto& file : std::filesystem::directory_iterator(original, ec)) {
-    const std::string file_name = file.path().filename().string();
-    // LOCK and the info logs are the live database's own.
-    if (file_name == "CURRENT" || file_name == "LOCK" || file_name.starts_with("LOG")) continue;
-    names.push_back(file_name);
-  }
-  if (ec) return Io("embedded store: listing " + original + ": " + ec.message());
-  std::stable_partition(names.begin() + 1, names.end(),
-                        [](const std::string& n) { return n.starts_with("MANIFEST-"); });
-  for (const std::string& file_name : names) {
-    std::filesystem::copy_file(original + "/" + file_name, copy + "/" + file_name, ec);
-    if (ec) return Io("embedded store: copying " + original + "/" + file_name + ": " + ec.message());
-  }
   return copy;
 }
 

@@ -12,14 +12,15 @@
 //                     tree_heads(tree_size INTEGER PRIMARY KEY, root, timestamp,
 //                                receipt_protected, receipt_signature, checkpoint)
 //                     meta(key PRIMARY KEY, value) WITHOUT ROWID
-//   lookups/        a LevelDB database (lookup_db.h): the lookups by hash,
-//                   derived from the entries. Keys are one byte then a hash,
-//                   values the entry index (8 bytes, big-endian):
-//                     'h' + entries.hash: the entry with that hash
-//                     'c' + signed content: the entry registered with it
+//   lookup.sqlite   (+ -wal, -shm), WAL mode, synchronous=NORMAL: the lookups
+//                   by hash, derived from the entries:
+//                     by_entry_hash(hash PRIMARY KEY, idx) WITHOUT ROWID:
+//                             the entry with each entries.hash
+//                     by_signed_content(hash PRIMARY KEY, idx) WITHOUT ROWID:
+//                             the entry registered with each signed content
 //                             (log::LogEntry::signed_content)
-//                     ".covered_size": the tree size whose entries it holds
-//                     ".format": "1"
+//                     meta(key PRIMARY KEY, value) WITHOUT ROWID: "covered_size",
+//                             the tree size whose entries the tables hold
 //   statements      the registered statements back to back; entry i is the bytes
 //                   [offset, offset + length) of its entries row
 //   nodes/NN        Merkle level NN (decimal, two digits): complete node i at byte
@@ -36,27 +37,23 @@
 // beyond it are recomputed from the committed entry hashes. A file shorter
 // than its durable part is damage.
 //
-// lookups/ is derived data too, kept out of the synced commit: the lookups
-// of committed entries are written there later (by the store's lookup
-// writer, many batches per write), each write atomic with its rows and
-// covered size, without sync (a power loss may lose its last writes). So it
-// never covers more than index.sqlite holds, and may cover less; opening
-// read-write catches it up from the entries (entry hashes from
-// entries.hash, signed contents computed from the statements by
-// StoreOptions::signed_content_of), and rebuilds it when it is missing,
-// unreadable, or ahead of the log. Entry hashes are unique in the log; so
-// are signed contents, but for entries of a version-1 log that repeat an
-// earlier one's (the earliest keeps its row).
-//
-// Builds before lookups/ kept the same rows in lookup.sqlite (by_entry_hash
-// and by_signed_content, hash PRIMARY KEY, WITHOUT ROWID, and meta
-// covered_size). Opening read-write moves its rows into a new lookups/ and
-// removes it; a read-only store indexes in memory what lookups/ lacks.
+// lookup.sqlite is derived data too, kept out of the synced commit: the
+// lookups of committed entries are written there later (by the store's
+// lookup writer, many batches per transaction), each transaction with its
+// rows and covered_size, without fsync (SQLite's WAL with synchronous=NORMAL
+// never corrupts, but a power loss may roll back its last transactions). So
+// it never covers more than index.sqlite holds, and may cover less; opening
+// read-write catches it up from the entries (entry hashes from entries.hash,
+// signed contents computed from the statements by
+// StoreOptions::signed_content_of), rebuilds it when it is missing or
+// unreadable, and drops rows beyond the log. Entry hashes are unique in the
+// log; so are signed contents, but for entries of a version-1 log that
+// repeat an earlier one's (the earliest keeps its row).
 //
 // Versions 1 and 2 kept the lookups in index.sqlite: entries.hash was UNIQUE
 // (its index served FindEntry), and version 2 added signed_contents(hash
 // PRIMARY KEY, idx) WITHOUT ROWID there. Opening one read-write upgrades it in
-// place: lookups/ is built from the entries (version 1 computes the
+// place: lookup.sqlite is built from the entries (version 1 computes the
 // signed contents, and an earlier entry keeps a content that a later one
 // repeats; version 2 copies signed_contents), then one index.sqlite
 // transaction rebuilds entries without UNIQUE, drops signed_contents and sets
@@ -77,8 +74,7 @@ constexpr int kFirstLookupFileVersion = 3;     // older versions keep lookups in
 
 constexpr const char* kLockFile = "LOCK";
 constexpr const char* kIndexFile = "index.sqlite";
-constexpr const char* kLookupDirectory = "lookups";
-constexpr const char* kOlderLookupFile = "lookup.sqlite";  // before lookups/
+constexpr const char* kLookupFile = "lookup.sqlite";
 constexpr const char* kStatementsFile = "statements";
 constexpr const char* kNodesDirectory = "nodes";
 
@@ -87,7 +83,7 @@ constexpr uint64_t kNodeSize = 32;  // one SHA-256 node
 
 // index.sqlite meta key: the tree size up to which nodes/NN are on stable storage.
 constexpr const char* kNodesSyncedKey = "nodes_synced_size";
-// The older lookup.sqlite's meta key: the tree size whose entries its tables hold.
+// lookup.sqlite meta key: the tree size whose entries its tables hold.
 constexpr const char* kCoveredKey = "covered_size";
 
 // index.sqlite's entries table.
@@ -115,7 +111,7 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 PRAGMA user_version = 3;
 )sql";
 
-// Versions 1 and 2 to 3, once lookups/ holds every entry: around
+// Versions 1 and 2 to 3, once lookup.sqlite holds every entry: around
 // kCreateEntries, in one transaction.
 constexpr const char* kUpgradeBeforeEntries = "ALTER TABLE entries RENAME TO entries_v2;";
 constexpr const char* kUpgradeAfterEntries = R"sql(
@@ -123,6 +119,15 @@ INSERT INTO entries SELECT idx, hash, offset, length, registered_at, policy_inde
   FROM entries_v2;
 DROP TABLE entries_v2;
 DROP TABLE IF EXISTS signed_contents;
+PRAGMA user_version = 3;
+)sql";
+
+// lookup.sqlite, created in one transaction (covered_size 0 is its meta row).
+constexpr const char* kLookupSchema = R"sql(
+CREATE TABLE by_entry_hash(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE by_signed_content(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES('covered_size', '0');
 PRAGMA user_version = 3;
 )sql";
 

@@ -1,5 +1,5 @@
-// Helpers shared by lookups_write.cc and lookups_read.cc (format.h: reading
-// index.sqlite's entries, and the older lookup.sqlite). Internal to the embedded backend.
+// Helpers shared by lookups_write.cc and lookups_read.cc (lookup.sqlite,
+// format.h). Internal to the embedded backend.
 #pragma once
 
 #include <sqlite3.h>

@@ -1,13 +1,12 @@
 // The embedded store's lookups by entry hash and by signed content
 // (format.h), read: the in-memory index of the newest entries first, then
-// lookups/; a read-only store indexes in memory what its copy of lookups/
+// lookup.sqlite; a read-only store indexes in memory what lookup.sqlite
 // lacks. Written by lookups_write.cc.
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "base/logging.h"
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/lookups_internal.h"
 #include "storage/embedded/store_state.h"
@@ -22,31 +21,24 @@ Status EmbeddedStore::State::LoadReadOnlyLookups() {
   std::call_once(read_only_lookups_loaded, [this] {
     read_only_lookups_status = [this]() -> Status {
       const uint64_t committed = size.load(std::memory_order_acquire);
-      // A private copy of lookups/: LevelDB writes whatever directory it
-      // opens. Derived data: what cannot be read is recomputed here, in
-      // memory, instead of refusing. The live database may change while it
-      // is copied (a compaction removes files): a copy that fails to copy or
-      // to open is taken again.
+      // lookup.sqlite as last committed, read like index.sqlite
+      // (OpenIndexReadOnly). Derived data: what cannot be read is recomputed
+      // here, in memory, instead of refusing.
       auto stored = [&]() -> Result<uint64_t> {
+        std::string path = Path(kLookupFile);
         struct stat st;
-        if (::stat(Path(kLookupDirectory).c_str(), &st) != 0) return NotFound(Path(kLookupDirectory) + " is missing");
-        Error last = Io("");
-        for (int attempt = 0; attempt < 5; ++attempt) {
-          Result<std::string> copy = PrivateCopyOfDirectory(kLookupDirectory);
-          Result<std::unique_ptr<LookupDb>> db =
-              copy.ok() ? LookupDb::Open(*copy) : Result<std::unique_ptr<LookupDb>>(copy.error());
-          Result<uint64_t> covered_size = db.ok() ? (*db)->Covered() : Result<uint64_t>(db.error());
-          if (covered_size.ok()) {
-            lookup_db = std::move(*db);
-            return std::min(*covered_size, committed);
-          }
-          last = covered_size.error();
+        if (::stat(path.c_str(), &st) != 0) return NotFound(path + " is missing");
+        if (::stat((path + "-wal").c_str(), &st) == 0 && st.st_size > 0) {
+          SCITT_ASSIGN_OR_RETURN(path, PrivateCopyOf(kLookupFile));
         }
-        return last;
+        SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(path));
+        SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, path));
+        if (version != kFormatVersion) return UnknownVersion(path, version);
+        SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
+        SCITT_ASSIGN_OR_RETURN(const uint64_t covered_size, ReadCovered(query, conn.get(), path));
+        read_only_lookup_path = path;
+        return std::min(covered_size, committed);
       }();
-      if (!stored.ok() && stored.error().code != ErrorCode::kNotFound) {
-        logging::Warn("indexing lookups in memory", {{"dir", Path(kLookupDirectory)}, {"reason", stored.error().message}});
-      }
       std::lock_guard lock(lookups_mu);  // constant once this returns
       covered = stored.ok() ? *stored : 0;
       recent.assign(1, RecentLookups());
@@ -56,7 +48,7 @@ Status EmbeddedStore::State::LoadReadOnlyLookups() {
       if (!signed_content_of) {
         read_only_signed_unknown = MakeError(
             ErrorCode::kUnsupported,
-            "embedded store: " + Path(kLookupDirectory) + " holds the lookups of the entries up to size " +
+            "embedded store: " + Path(kLookupFile) + " holds the lookups of the entries up to size " +
                 std::to_string(covered) + " of " + std::to_string(committed) +
                 ", and this reader cannot compute the signed contents of the rest");
       }
@@ -95,17 +87,39 @@ Status EmbeddedStore::State::LoadReadOnlyLookups() {
 }
 
 Status EmbeddedStore::State::PrepareLookups(Reader& reader) const {
-  // Formats 1 and 2, read as they are: the lookups are in index.sqlite.
-  if (reader.lookups_prepared || format_version >= kFirstLookupFileVersion) return Status::Ok();
+  if (reader.lookups_prepared) return Status::Ok();
   sqlite3* db = reader.conn.get();
-  const std::string by_content = format_version >= kFirstSignedContentVersion ? "signed_contents" : "";
-  SCITT_ASSIGN_OR_RETURN(reader.find, Statement::Prepare(db, "SELECT idx FROM entries WHERE hash = ?"));
-  SCITT_ASSIGN_OR_RETURN(reader.count_entry_hashes, Statement::Prepare(db, "SELECT COUNT(*) FROM entries"));
+  // Formats 1 and 2, read as they are: the lookups are in index.sqlite.
+  std::string by_hash = "entries";
+  std::string by_content = format_version >= kFirstSignedContentVersion ? "signed_contents" : "";
+  if (format_version >= kFirstLookupFileVersion) {
+    const std::string& path = read_only ? read_only_lookup_path : Path(kLookupFile);
+    if (path.empty()) {  // read-only without a usable lookup.sqlite: all in `recent`
+      reader.lookups_prepared = true;
+      return Status::Ok();
+    }
+    if (read_only) {
+      SCITT_ASSIGN_OR_RETURN(reader.lookup_conn, Connection::OpenImmutable(path));
+    } else {
+      SCITT_ASSIGN_OR_RETURN(reader.lookup_conn, Connection::Open(path));
+      SCITT_RETURN_IF_ERROR(reader.lookup_conn.Exec("PRAGMA query_only = 1"));
+    }
+    db = reader.lookup_conn.get();
+    by_hash = "by_entry_hash";
+    by_content = "by_signed_content";
+  }
+  SCITT_ASSIGN_OR_RETURN(reader.find,
+                         Statement::Prepare(db, "SELECT idx FROM " + by_hash + " WHERE hash = ?"));
+  SCITT_ASSIGN_OR_RETURN(reader.count_entry_hashes,
+                         Statement::Prepare(db, "SELECT COUNT(*) FROM " + by_hash));
   if (!by_content.empty()) {
     SCITT_ASSIGN_OR_RETURN(reader.find_signed, Statement::Prepare(db, "SELECT idx FROM " + by_content +
                                                                           " WHERE hash = ?"));
     SCITT_ASSIGN_OR_RETURN(reader.count_signed,
                            Statement::Prepare(db, "SELECT COUNT(*) FROM " + by_content));
+  }
+  if (reader.lookup_conn.get() != nullptr) {
+    SCITT_ASSIGN_OR_RETURN(reader.read_covered, Statement::Prepare(db, kReadCoveredSql));
   }
   reader.lookups_prepared = true;
   return Status::Ok();
@@ -114,48 +128,38 @@ Status EmbeddedStore::State::PrepareLookups(Reader& reader) const {
 Result<std::optional<uint64_t>> EmbeddedStore::State::Find(Lookup lookup,
                                                            const crypto::Sha256Digest& key) {
   const uint64_t committed = size.load(std::memory_order_acquire);
-  const bool separate = format_version >= kFirstLookupFileVersion;  // lookups/
+  const bool separate = format_version >= kFirstLookupFileVersion;  // lookup.sqlite
   if (read_only && separate) SCITT_RETURN_IF_ERROR(LoadReadOnlyLookups());
-  uint64_t stored_below = committed;  // lookups/ rows that count
-  std::optional<uint64_t> stored;
+  uint64_t stored_below = committed;  // lookup.sqlite rows that count
   if (separate) {
     // `recent` first (see lookups_mu).
-    {
-      std::lock_guard lock(lookups_mu);
-      for (const RecentLookups& generation : recent) {
-        const DigestIndex& index =
-            lookup == Lookup::kEntryHash ? generation.entry_hashes : generation.signed_contents;
-        if (auto it = index.find(key); it != index.end()) {
-          // A row added a moment ago is not part of the log until size() says so.
-          if (it->second < committed) return std::optional<uint64_t>(it->second);
-          return std::optional<uint64_t>();
-        }
+    std::lock_guard lock(lookups_mu);
+    for (const RecentLookups& generation : recent) {
+      const DigestIndex& index =
+          lookup == Lookup::kEntryHash ? generation.entry_hashes : generation.signed_contents;
+      if (auto it = index.find(key); it != index.end()) {
+        // A row added a moment ago is not part of the log until size() says so.
+        if (it->second < committed) return std::optional<uint64_t>(it->second);
+        return std::optional<uint64_t>();
       }
-      if (read_only) stored_below = std::min(covered, committed);
     }
-    // Read-only without a copy of lookups/: everything is in `recent`.
-    if (!read_only || lookup_db != nullptr) {
-      std::shared_lock lock(lookup_db_mu);
-      SCITT_ASSIGN_OR_RETURN(LookupDb* const db, OpenLookupDb());
-      SCITT_ASSIGN_OR_RETURN(stored, db->Find(lookup, key));
-    }
-  } else {
-    SCITT_ASSIGN_OR_RETURN(auto reader, readers.Borrow());
-    SCITT_RETURN_IF_ERROR(PrepareLookups(*reader));
-    const Statement& find = lookup == Lookup::kEntryHash ? reader->find : reader->find_signed;
-    if (find.get() != nullptr) {
-      Query q(find);
-      q.Blob(1, key);
-      const int rc = q.Step();
-      if (rc == SQLITE_ROW) {
-        stored = static_cast<uint64_t>(q.IntAt(0));
-      } else if (rc != SQLITE_DONE) {
-        return SqliteError(sqlite3_db_handle(find.get()), "looking up an entry");
-      }
+    if (read_only) stored_below = std::min(covered, committed);
+  }
+  SCITT_ASSIGN_OR_RETURN(auto reader, readers.Borrow());
+  SCITT_RETURN_IF_ERROR(PrepareLookups(*reader));
+  const Statement& find = lookup == Lookup::kEntryHash ? reader->find : reader->find_signed;
+  if (find.get() != nullptr) {
+    Query q(find);
+    q.Blob(1, key);
+    const int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      const auto index = static_cast<uint64_t>(q.IntAt(0));
+      if (index < stored_below) return std::optional<uint64_t>(index);
+    } else if (rc != SQLITE_DONE) {
+      return SqliteError(sqlite3_db_handle(find.get()), "looking up an entry");
     }
   }
-  if (stored && *stored < stored_below) return stored;
-  // Read-only: not in lookups/, and `recent` cannot say.
+  // Read-only: not in lookup.sqlite, and `recent` cannot say.
   if (lookup == Lookup::kSignedContent && read_only_signed_unknown && stored_below < committed) {
     return *read_only_signed_unknown;
   }
@@ -192,37 +196,34 @@ Result<log::LookupCounts> EmbeddedStore::CountLookups() const {
   if (s.read_only && s.format_version >= kFirstLookupFileVersion) {
     SCITT_RETURN_IF_ERROR(s.LoadReadOnlyLookups());
   }
-  log::LookupCounts counts;
-  if (s.format_version >= kFirstLookupFileVersion) {
-    // Every key, whatever entry it names, and the covered size they go
-    // with, from one snapshot.
-    if (!s.read_only || s.lookup_db != nullptr) {
-      std::shared_lock lock(s.lookup_db_mu);
-      SCITT_ASSIGN_OR_RETURN(LookupDb* const db, s.OpenLookupDb());
-      SCITT_ASSIGN_OR_RETURN(const LookupDb::Counts stored, db->Scan());
-      counts.covered = std::min(stored.covered, committed);
-      counts.entry_hashes = stored.entry_hashes;
-      counts.signed_contents = stored.signed_contents;
-    }
-    return counts;
-  }
-  // Formats 1 and 2 read as they are: the lookups are the entries'.
   SCITT_ASSIGN_OR_RETURN(auto reader, s.readers.Borrow());
   SCITT_RETURN_IF_ERROR(s.PrepareLookups(*reader));
-  counts.covered = committed;
-  SCITT_RETURN_IF_ERROR(reader->conn.Exec("BEGIN"));
+  log::LookupCounts counts;
+  // Formats 1 and 2 read as they are: the lookups are the entries'.
+  counts.covered = s.format_version >= kFirstLookupFileVersion ? 0 : committed;
+  sqlite3* db = reader->lookup_conn.get();
+  if (db == nullptr) db = reader->conn.get();
+  // Every key, whatever entry it names, and the covered size they go with,
+  // in one read transaction.
+  SCITT_RETURN_IF_ERROR(reader->lookup_conn.get() != nullptr ? reader->lookup_conn.Exec("BEGIN")
+                                                             : Status::Ok());
   auto count = [&]() -> Status {
+    if (reader->read_covered.get() != nullptr) {
+      SCITT_ASSIGN_OR_RETURN(const uint64_t covered_size,
+                             ReadCovered(reader->read_covered, db, s.Path(kLookupFile)));
+      counts.covered = std::min(covered_size, committed);
+    }
     for (auto [query, out] : {std::pair{&reader->count_entry_hashes, &counts.entry_hashes},
                               {&reader->count_signed, &counts.signed_contents}}) {
       if (query->get() == nullptr) continue;
       Query q(*query);
-      if (q.Step() != SQLITE_ROW) return SqliteError(reader->conn.get(), "counting lookups");
+      if (q.Step() != SQLITE_ROW) return SqliteError(db, "counting lookups");
       *out = static_cast<uint64_t>(q.IntAt(0));
     }
     return Status::Ok();
   };
   Status counted = count();
-  (void)reader->conn.Exec("COMMIT");
+  if (reader->lookup_conn.get() != nullptr) (void)reader->lookup_conn.Exec("COMMIT");
   SCITT_RETURN_IF_ERROR(counted);
   return counts;
 }

@@ -1,8 +1,8 @@
 // The embedded store's lookups by entry hash and by signed content
-// (format.h), written: lookups/ (lookup_db.h), derived from the entries and
-// kept out of the synced commit, and the in-memory index of the entries it
-// does not hold yet. Opening, catching up and upgrading; the lookup writer
-// thread; the writer's duplicate checks. The reads are in lookups_read.cc.
+// (format.h), written: lookup.sqlite, derived from the entries and kept out of
+// the synced commit, and the in-memory index of the entries it does not hold
+// yet. Opening, catching up and upgrading; the lookup writer thread; the
+// writer's duplicate checks. The reads are in lookups_read.cc.
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -23,100 +23,83 @@ using namespace embedded;  // NOLINT: this file is the embedded backend
 
 namespace {
 
-// Entries per lookups/ write while catching up: the covered size moves
-// chunk by chunk, so a crash keeps what was done.
+// Entries per lookup.sqlite transaction while catching up: the covered size
+// moves chunk by chunk, so a crash keeps what was done.
 constexpr uint64_t kCatchUpChunk = 1 << 16;
 
-void RemoveOlderLookupFile(const std::string& path) {
+void RemoveLookupFiles(const std::string& path) {
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
 }
+
+const std::string kPutCoveredSql =
+    std::string("UPDATE meta SET value = ? WHERE key = '") + kCoveredKey + "'";
 
 }  // namespace
 
 // ---------------------------------------------------------------- writing
 
 Status EmbeddedStore::State::OpenLookupsForWriting() {
-  const std::string path = Path(kLookupDirectory);
-  lookup_db.reset();
+  const std::string path = Path(kLookupFile);
   auto open = [&]() -> Result<uint64_t> {
-    SCITT_ASSIGN_OR_RETURN(lookup_db, LookupDb::Open(path));
-    return lookup_db->Covered();
+    SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::Open(path));
+    SCITT_RETURN_IF_ERROR(UseWal(conn, path));
+    // No fsync at commit: derived data (format.h). WAL with NORMAL never
+    // corrupts the database; a power loss may roll back its last commits,
+    // which the next Open() recomputes from the entries.
+    SCITT_RETURN_IF_ERROR(conn.Exec("PRAGMA synchronous = NORMAL"));
+    SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, path));
+    if (version == 0) {
+      SCITT_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+      Status created = conn.Exec(kLookupSchema);
+      if (!created.ok()) {
+        (void)conn.Exec("ROLLBACK");
+        return created.error();
+      }
+      SCITT_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+    } else if (version != kFormatVersion) {
+      return UnknownVersion(path, version);
+    }
+    uint64_t covered_size = 0;
+    {
+      SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
+      SCITT_ASSIGN_OR_RETURN(covered_size, ReadCovered(query, conn.get(), path));
+    }
+    lookup_writer = std::move(conn);
+    return covered_size;
   };
   Result<uint64_t> opened = open();
   if (!opened.ok()) {
     // Derived data: rebuilt from the entries rather than refused.
-    logging::Warn("rebuilding lookups", {{"dir", path}, {"reason", opened.error().message}});
-    lookup_db.reset();
-    SCITT_RETURN_IF_ERROR(LookupDb::Destroy(path));
+    logging::Warn("rebuilding lookups", {{"file", path}, {"reason", opened.error().message}});
+    lookup_writer = Connection();
+    RemoveLookupFiles(path);
     opened = open();
     if (!opened.ok()) return opened.error();
   }
   covered = *opened;
-  recent.assign(1, RecentLookups());
-  return Status::Ok();
-}
 
-Status EmbeddedStore::State::MoveOlderLookupFile(uint64_t committed) {
-  const std::string older = Path(kOlderLookupFile);
-  std::error_code ec;
-  if (!std::filesystem::exists(older, ec)) return Status::Ok();
-  if (covered == 0) {
-    // Its rows in key order, in writes of kCatchUpChunk; what cannot be read
-    // is recomputed from the entries instead (CatchUpLookups).
-    auto move = [&]() -> Status {
-      SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::Open(older));
-      SCITT_RETURN_IF_ERROR(conn.Exec("PRAGMA query_only = 1"));
-      SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, older));
-      if (version != 3) return UnknownVersion(older, version);
-      SCITT_ASSIGN_OR_RETURN(Statement read_covered, Statement::Prepare(conn.get(), kReadCoveredSql));
-      SCITT_RETURN_IF_ERROR(conn.Exec("BEGIN"));
-      auto copy = [&]() -> Status {
-        SCITT_ASSIGN_OR_RETURN(const uint64_t older_covered, ReadCovered(read_covered, conn.get(), older));
-        const uint64_t to = std::min(older_covered, committed);
-        std::vector<LookupDb::Row> rows;
-        for (auto [lookup, table] : {std::pair{Lookup::kEntryHash, "by_entry_hash"},
-                                     {Lookup::kSignedContent, "by_signed_content"}}) {
-          SCITT_ASSIGN_OR_RETURN(
-              Statement scan,
-              Statement::Prepare(conn.get(), std::string("SELECT hash, idx FROM ") + table + " WHERE idx < ?"));
-          Query q(scan);
-          q.Int(1, static_cast<int64_t>(to));
-          int rc;
-          while ((rc = q.Step()) == SQLITE_ROW) {
-            const auto index = static_cast<uint64_t>(q.IntAt(1));
-            SCITT_ASSIGN_OR_RETURN(const crypto::Sha256Digest key, DigestAt(q, 0, index));
-            rows.push_back({lookup, key, index});
-            if (rows.size() == kCatchUpChunk) {
-              SCITT_RETURN_IF_ERROR(lookup_db->Write(rows, 0));
-              rows.clear();
-            }
-          }
-          if (rc != SQLITE_DONE) return SqliteError(conn.get(), "reading " + older);
-        }
-        // The covered size last: until then the rows count for nothing.
-        SCITT_RETURN_IF_ERROR(lookup_db->Write(rows, to));
-        covered = to;
-        return Status::Ok();
-      };
-      Status copied = copy();
-      (void)conn.Exec("COMMIT");
-      return copied;
-    };
-    logging::Info("moving lookups", {{"from", older}, {"to", Path(kLookupDirectory)}});
-    if (Status moved = move(); !moved.ok()) {
-      logging::Warn("rebuilding lookups", {{"dir", Path(kLookupDirectory)}, {"reason", moved.message()}});
-      SCITT_RETURN_IF_ERROR(OpenLookupsForWriting());
-      if (covered != 0) return Io("embedded store: " + Path(kLookupDirectory) + " is not new");
-    }
-  }
-  RemoveOlderLookupFile(older);
+  // The lookup writer keeps the pages its inserts touch (random, two per
+  // entry) in a larger cache than SQLite's 2 MiB; so does the writer for
+  // its duplicate checks, on a connection of its own.
+  SCITT_RETURN_IF_ERROR(lookup_writer.Exec("PRAGMA cache_size = -65536"));
+  SCITT_ASSIGN_OR_RETURN(lookup_reader, Connection::Open(path));
+  SCITT_RETURN_IF_ERROR(lookup_reader.Exec("PRAGMA query_only = 1"));
+  SCITT_RETURN_IF_ERROR(lookup_reader.Exec("PRAGMA cache_size = -65536"));
+  SCITT_ASSIGN_OR_RETURN(
+      find_entry_hash_for_append,
+      Statement::Prepare(lookup_reader.get(), "SELECT idx FROM by_entry_hash WHERE hash = ?"));
+  SCITT_ASSIGN_OR_RETURN(
+      find_signed_content_for_append,
+      Statement::Prepare(lookup_reader.get(), "SELECT idx FROM by_signed_content WHERE hash = ?"));
+  recent.assign(1, RecentLookups());
   return Status::Ok();
 }
 
 Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_contents_copied) {
   if (covered == committed) return Status::Ok();
-  const std::string path = Path(kLookupDirectory);
+  const std::string path = Path(kLookupFile);
+  sqlite3* db = lookup_writer.get();
   const bool compute = !signed_contents_copied;
   if (covered < committed && compute && !signed_content_of) {
     return MakeError(ErrorCode::kUnsupported,
@@ -125,21 +108,47 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
                          "; this opener cannot compute the signed contents of the rest to catch "
                          "it up (scitt serve does, at start)");
   }
+  auto in_transaction = [&](const std::function<Status()>& work) -> Status {
+    SCITT_RETURN_IF_ERROR(lookup_writer.Exec("BEGIN IMMEDIATE"));
+    Status done = work();
+    if (done.ok()) done = lookup_writer.Exec("COMMIT");
+    if (!done.ok() && !sqlite3_get_autocommit(db)) (void)lookup_writer.Exec("ROLLBACK");
+    return done;
+  };
+  SCITT_ASSIGN_OR_RETURN(Statement put_covered, Statement::Prepare(db, kPutCoveredSql));
+  auto put_covered_size = [&](uint64_t value) -> Status {
+    const std::string text = std::to_string(value);
+    Query q(put_covered);
+    q.Text(1, text);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording the covered size of " + path);
+    return Status::Ok();
+  };
+
   if (covered > committed) {
-    // Never written so (its writes follow index.sqlite's commits), unless
-    // index.sqlite was replaced by an older copy: the rows beyond the log
-    // name nothing.
+    // Never written so (its commits follow index.sqlite's), unless index.sqlite
+    // was replaced by an older copy: the rows beyond the log name nothing.
     logging::Warn("lookups beyond the log dropped",
-                  {{"dir", path}, {"covered_size", covered}, {"tree_size", committed}});
-    SCITT_RETURN_IF_ERROR(lookup_db->CutBackTo(committed));
+                  {{"file", path}, {"covered_size", covered}, {"tree_size", committed}});
+    SCITT_RETURN_IF_ERROR(in_transaction([&]() -> Status {
+      SCITT_ASSIGN_OR_RETURN(Statement by_hash,
+                             Statement::Prepare(db, "DELETE FROM by_entry_hash WHERE idx >= ?"));
+      SCITT_ASSIGN_OR_RETURN(Statement by_content,
+                             Statement::Prepare(db, "DELETE FROM by_signed_content WHERE idx >= ?"));
+      for (const Statement* del : {&by_hash, &by_content}) {
+        Query q(*del);
+        q.Int(1, static_cast<int64_t>(committed));
+        if (q.Step() != SQLITE_DONE) return SqliteError(db, "dropping lookups beyond the log");
+      }
+      return put_covered_size(committed);
+    }));
     covered = committed;
     return Status::Ok();
   }
 
   if (covered == 0) {
-    logging::Warn("rebuilding lookups", {{"dir", path}, {"to_size", committed}});
+    logging::Warn("rebuilding lookups", {{"file", path}, {"to_size", committed}});
   } else {
-    logging::Info("catching up lookups", {{"dir", path}, {"from_size", covered}, {"to_size", committed}});
+    logging::Info("catching up lookups", {{"file", path}, {"from_size", covered}, {"to_size", committed}});
   }
   // Statements are read at their committed offsets only.
   Fd statements_file;
@@ -148,43 +157,52 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
     if (statements_file.get() < 0) return Errno("open " + Path(kStatementsFile));
   }
   SCITT_ASSIGN_OR_RETURN(Statement entries, Statement::Prepare(writer.get(), kEntryKeysSql));
+  SCITT_ASSIGN_OR_RETURN(Statement by_hash,
+                         Statement::Prepare(db, "INSERT INTO by_entry_hash(hash, idx) VALUES(?, ?)"));
+  // The earliest entry keeps a signed content that later ones repeat (format
+  // 1 let duplicates in).
+  SCITT_ASSIGN_OR_RETURN(
+      Statement by_content,
+      Statement::Prepare(db, "INSERT OR IGNORE INTO by_signed_content(hash, idx) VALUES(?, ?)"));
   Bytes statement;
-  std::vector<LookupDb::Row> rows;
-  DigestIndex chunk_contents;  // the signed contents of the chunk so far
   while (covered < committed) {
     const uint64_t end = std::min(committed, covered + kCatchUpChunk);
-    rows.clear();
-    chunk_contents.clear();
-    Query entry_rows(entries);
-    entry_rows.Int(1, static_cast<int64_t>(covered)).Int(2, static_cast<int64_t>(end));
-    uint64_t next = covered;
-    int rc;
-    while ((rc = entry_rows.Step()) == SQLITE_ROW) {
-      const uint64_t index = static_cast<uint64_t>(entry_rows.IntAt(0));
-      if (index != next) return Io("embedded store: entry " + std::to_string(next) + " is missing");
-      ++next;
-      SCITT_ASSIGN_OR_RETURN(const crypto::Sha256Digest entry_hash, DigestAt(entry_rows, 1, index));
-      rows.push_back({Lookup::kEntryHash, entry_hash, index});
-      if (!compute) continue;
-      statement.resize(static_cast<size_t>(entry_rows.IntAt(3)));
-      SCITT_RETURN_IF_ERROR(ReadAt(statements_file.get(), statement.data(), statement.size(),
-                                   static_cast<uint64_t>(entry_rows.IntAt(2)),
-                                   [&] { return Path(kStatementsFile); }));
-      auto signed_content = signed_content_of(statement);
-      if (!signed_content.ok()) {
-        return Io("entry " + std::to_string(index) + ": " + signed_content.error().message);
+    SCITT_RETURN_IF_ERROR(in_transaction([&]() -> Status {
+      Query rows(entries);
+      rows.Int(1, static_cast<int64_t>(covered)).Int(2, static_cast<int64_t>(end));
+      uint64_t next = covered;
+      int rc;
+      while ((rc = rows.Step()) == SQLITE_ROW) {
+        const uint64_t index = static_cast<uint64_t>(rows.IntAt(0));
+        if (index != next) return Io("embedded store: entry " + std::to_string(next) + " is missing");
+        ++next;
+        SCITT_ASSIGN_OR_RETURN(const crypto::Sha256Digest entry_hash, DigestAt(rows, 1, index));
+        {
+          Query q(by_hash);
+          q.Blob(1, entry_hash).Int(2, static_cast<int64_t>(index));
+          if (q.Step() != SQLITE_DONE) {
+            return SqliteError(db, "recording the entry hash of entry " + std::to_string(index));
+          }
+        }
+        if (!compute) continue;
+        statement.resize(static_cast<size_t>(rows.IntAt(3)));
+        SCITT_RETURN_IF_ERROR(ReadAt(statements_file.get(), statement.data(), statement.size(),
+                                     static_cast<uint64_t>(rows.IntAt(2)),
+                                     [&] { return Path(kStatementsFile); }));
+        auto signed_content = signed_content_of(statement);
+        if (!signed_content.ok()) {
+          return Io("entry " + std::to_string(index) + ": " + signed_content.error().message);
+        }
+        Query q(by_content);
+        q.Blob(1, *signed_content).Int(2, static_cast<int64_t>(index));
+        if (q.Step() != SQLITE_DONE) {
+          return SqliteError(db, "recording the signed content of entry " + std::to_string(index));
+        }
       }
-      // The earliest entry keeps a signed content that later ones repeat
-      // (format 1 let duplicates in).
-      if (!chunk_contents.emplace(*signed_content, index).second) continue;
-      SCITT_ASSIGN_OR_RETURN(const std::optional<uint64_t> earlier,
-                             lookup_db->Find(Lookup::kSignedContent, *signed_content));
-      if (earlier && *earlier < index) continue;
-      rows.push_back({Lookup::kSignedContent, *signed_content, index});
-    }
-    if (rc != SQLITE_DONE) return SqliteError(writer.get(), "reading the entries");
-    if (next != end) return Io("embedded store: entry " + std::to_string(next) + " is missing");
-    SCITT_RETURN_IF_ERROR(lookup_db->Write(rows, end));
+      if (rc != SQLITE_DONE) return SqliteError(writer.get(), "reading the entries");
+      if (next != end) return Io("embedded store: entry " + std::to_string(next) + " is missing");
+      return put_covered_size(end);
+    }));
     covered = end;
   }
   return Status::Ok();
@@ -206,34 +224,40 @@ Status EmbeddedStore::State::UpgradeToVersion3(int64_t version) {
     if (q.Step() != SQLITE_ROW) return SqliteError(db, "reading the durable size");
     committed = static_cast<uint64_t>(q.IntAt(0));
   }
-  // lookups/ first, from scratch (whatever is there predates the upgrade);
-  // index.sqlite keeps its old format until it is complete.
+  // lookup.sqlite first, from scratch (whatever is there predates the
+  // upgrade); index.sqlite keeps its old format until it is complete.
   auto build = [&]() -> Status {
-    lookup_db.reset();
-    SCITT_RETURN_IF_ERROR(LookupDb::Destroy(Path(kLookupDirectory)));
-    RemoveOlderLookupFile(Path(kOlderLookupFile));
+    RemoveLookupFiles(Path(kLookupFile));
     SCITT_RETURN_IF_ERROR(OpenLookupsForWriting());
     if (version >= kFirstSignedContentVersion) {
-      // Format 2 recorded the signed contents: copied as they are, with
-      // covered size 0 until CatchUpLookups has the entry hashes too.
+      // Format 2 recorded the signed contents: copied as they are.
       SCITT_ASSIGN_OR_RETURN(
           Statement recorded,
           Statement::Prepare(db, "SELECT hash, idx FROM signed_contents WHERE idx < ?"));
-      Query q(recorded);
-      q.Int(1, static_cast<int64_t>(committed));
-      std::vector<LookupDb::Row> rows;
-      int rc;
-      while ((rc = q.Step()) == SQLITE_ROW) {
-        const auto index = static_cast<uint64_t>(q.IntAt(1));
-        SCITT_ASSIGN_OR_RETURN(const crypto::Sha256Digest key, DigestAt(q, 0, index));
-        rows.push_back({Lookup::kSignedContent, key, index});
-        if (rows.size() == kCatchUpChunk) {
-          SCITT_RETURN_IF_ERROR(lookup_db->Write(rows, 0));
-          rows.clear();
+      SCITT_ASSIGN_OR_RETURN(
+          Statement insert,
+          Statement::Prepare(lookup_writer.get(),
+                             "INSERT INTO by_signed_content(hash, idx) VALUES(?, ?)"));
+      SCITT_RETURN_IF_ERROR(lookup_writer.Exec("BEGIN IMMEDIATE"));
+      auto copy = [&]() -> Status {
+        Query rows(recorded);
+        rows.Int(1, static_cast<int64_t>(committed));
+        int rc;
+        while ((rc = rows.Step()) == SQLITE_ROW) {
+          Query q(insert);
+          q.Blob(1, rows.BlobAt(0)).Int(2, rows.IntAt(1));
+          if (q.Step() != SQLITE_DONE) {
+            return SqliteError(lookup_writer.get(), "copying the signed contents");
+          }
         }
+        if (rc != SQLITE_DONE) return SqliteError(db, "reading the signed contents");
+        return lookup_writer.Exec("COMMIT");
+      };
+      Status copied = copy();
+      if (!copied.ok()) {
+        (void)lookup_writer.Exec("ROLLBACK");
+        return copied;
       }
-      if (rc != SQLITE_DONE) return SqliteError(db, "reading the signed contents");
-      SCITT_RETURN_IF_ERROR(lookup_db->Write(rows, 0));
     }
     return CatchUpLookups(committed, /*signed_contents_copied=*/version >= kFirstSignedContentVersion);
   };
@@ -260,12 +284,29 @@ Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
   // Room for the log to grow by a quarter before a second generation.
   entry_hash_filter = DigestFilter(committed + committed / 4);
   signed_content_filter = DigestFilter(committed + committed / 4);
-  SCITT_ASSIGN_OR_RETURN(const LookupDb::Counts counts,
-                         lookup_db->Scan([&](Lookup lookup, const crypto::Sha256Digest& key, uint64_t) {
-                           (lookup == Lookup::kEntryHash ? entry_hash_filter : signed_content_filter).Add(key);
-                         }));
-  (void)counts;
-  return Status::Ok();
+  // A connection of its own: the scan must not fill the writer's lookup
+  // cache (64 MiB) with pages its duplicate checks will rarely read.
+  SCITT_ASSIGN_OR_RETURN(Connection scan_conn, Connection::Open(Path(kLookupFile)));
+  SCITT_RETURN_IF_ERROR(scan_conn.Exec("PRAGMA query_only = 1"));
+  sqlite3* db = scan_conn.get();
+  SCITT_RETURN_IF_ERROR(scan_conn.Exec("BEGIN"));
+  auto fill = [&]() -> Status {
+    for (auto [sql, filter] : {std::pair{"SELECT hash, idx FROM by_entry_hash", &entry_hash_filter},
+                               {"SELECT hash, idx FROM by_signed_content", &signed_content_filter}}) {
+      SCITT_ASSIGN_OR_RETURN(Statement scan, Statement::Prepare(db, sql));
+      Query q(scan);
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW) {
+        SCITT_ASSIGN_OR_RETURN(const crypto::Sha256Digest key, DigestAt(q, 0, static_cast<uint64_t>(q.IntAt(1))));
+        filter->Add(key);
+      }
+      if (rc != SQLITE_DONE) return SqliteError(db, "reading the lookups");
+    }
+    return Status::Ok();
+  };
+  Status filled = fill();
+  (void)scan_conn.Exec("COMMIT");
+  return filled;
 }
 
 // ---------------------------------------------------------------- the lookup writer
@@ -300,8 +341,9 @@ void EmbeddedStore::State::LookupWriterLoop() {
   RecentLookups spare = reserved();
   std::unique_lock lock(lookups_mu);
   for (;;) {
-    // Rows wait up to lookup_write_interval: fewer, larger writes. After a
-    // failure, the next try waits as long (or for Recover()).
+    // Rows wait up to lookup_write_interval: the longer, the more of them
+    // share each page that a write dirties (random keys). After a failure,
+    // the next try waits as long (or for Recover()).
     lookups_cv.wait_for(lock, lookup_write_interval, [&] {
       return stopping || write_now || (!lookup_failure && recent_rows >= early);
     });
@@ -316,10 +358,8 @@ void EmbeddedStore::State::LookupWriterLoop() {
     }
     const RecentLookups& rows = recent.front();  // only the back changes
     const uint64_t to = covered + rows.rows.size();
-    const bool reopen = lookup_failure.has_value();
     lock.unlock();
-    Status written = reopen ? ReopenLookups() : Status::Ok();
-    if (written.ok()) written = WriteLookups(rows.rows, to);
+    const Status written = WriteLookups(rows.rows, to);
     lock.lock();
     ++lookup_attempts;
     if (written.ok()) {
@@ -336,9 +376,8 @@ void EmbeddedStore::State::LookupWriterLoop() {
       spare = reserved();
       lock.lock();
     } else {
-      // Kept in memory and tried again (lookups/ reopened first): every
-      // lookup of them still finds them, and appends go on until
-      // max_lookups_in_memory.
+      // Kept in memory and tried again: every lookup still finds them, and
+      // appends go on until max_lookups_in_memory.
       if (!lookup_failure) {
         logging::Error("writing lookups failed",
                        {{"covered_size", covered}, {"in_memory", static_cast<uint64_t>(recent_rows)},
@@ -351,43 +390,54 @@ void EmbeddedStore::State::LookupWriterLoop() {
   }
 }
 
-Status EmbeddedStore::State::ReopenLookups() {
-  std::unique_lock lock(lookup_db_mu);
-  lookup_db.reset();
-  auto reopened = LookupDb::Open(Path(kLookupDirectory));
-  if (!reopened.ok()) {
-    lookup_db_closed = reopened.error().message;
-    return reopened.error();
-  }
-  lookup_db = std::move(*reopened);
-  return Status::Ok();
-}
-
-Result<LookupDb*> EmbeddedStore::State::OpenLookupDb() const {
-  if (lookup_db == nullptr) {
-    return Io("embedded store: " + Path(kLookupDirectory) + " failed a write and could not be opened again: " +
-              lookup_db_closed);
-  }
-  return lookup_db.get();
-}
-
 Status EmbeddedStore::State::WriteLookups(const std::vector<LookupRow>& rows,
                                           uint64_t covered_size) {
-  std::shared_lock lock(lookup_db_mu);
-  SCITT_ASSIGN_OR_RETURN(LookupDb* const db, OpenLookupDb());
-  SCITT_ASSIGN_OR_RETURN(const uint64_t holds, db->Covered());
-  if (holds == covered_size) return Status::Ok();  // a failed write that landed after all
+  const std::string path = Path(kLookupFile);
+  sqlite3* db = lookup_writer.get();
+  SCITT_ASSIGN_OR_RETURN(Statement read, Statement::Prepare(db, kReadCoveredSql));
+  SCITT_ASSIGN_OR_RETURN(const uint64_t holds, ReadCovered(read, db, path));
+  if (holds == covered_size) return Status::Ok();  // a failed COMMIT that landed after all
   if (holds + rows.size() != covered_size) {
-    return Io("embedded store: " + Path(kLookupDirectory) + " covers size " + std::to_string(holds) +
+    return Io("embedded store: " + path + " covers size " + std::to_string(holds) +
               ", not " + std::to_string(covered_size - rows.size()));
   }
-  std::vector<LookupDb::Row> keys;
-  keys.reserve(2 * rows.size());
+  // In key order, so that each page takes its keys at once.
+  std::vector<std::pair<crypto::Sha256Digest, uint64_t>> by_hash, by_content;
+  by_hash.reserve(rows.size());
+  by_content.reserve(rows.size());
   for (const LookupRow& row : rows) {
-    keys.push_back({Lookup::kEntryHash, row.entry_hash, row.index});
-    keys.push_back({Lookup::kSignedContent, row.signed_content, row.index});
+    by_hash.emplace_back(row.entry_hash, row.index);
+    by_content.emplace_back(row.signed_content, row.index);
   }
-  return db->Write(keys, covered_size);
+  std::sort(by_hash.begin(), by_hash.end());
+  std::sort(by_content.begin(), by_content.end());
+  SCITT_ASSIGN_OR_RETURN(Statement insert_hash,
+                         Statement::Prepare(db, "INSERT INTO by_entry_hash(hash, idx) VALUES(?, ?)"));
+  SCITT_ASSIGN_OR_RETURN(
+      Statement insert_content,
+      Statement::Prepare(db, "INSERT INTO by_signed_content(hash, idx) VALUES(?, ?)"));
+  SCITT_ASSIGN_OR_RETURN(Statement put_covered, Statement::Prepare(db, kPutCoveredSql));
+  SCITT_RETURN_IF_ERROR(lookup_writer.Exec("BEGIN IMMEDIATE"));
+  auto insert = [&]() -> Status {
+    for (const auto* keys : {&by_hash, &by_content}) {
+      const Statement& statement = keys == &by_hash ? insert_hash : insert_content;
+      for (const auto& [key, index] : *keys) {
+        Query q(statement);
+        q.Blob(1, key).Int(2, static_cast<int64_t>(index));
+        if (q.Step() != SQLITE_DONE) {
+          return SqliteError(db, "writing the lookups of entry " + std::to_string(index));
+        }
+      }
+    }
+    const std::string value = std::to_string(covered_size);
+    Query q(put_covered);
+    q.Text(1, value);
+    if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording the covered size of " + path);
+    return lookup_writer.Exec("COMMIT");
+  };
+  Status done = insert();
+  if (!done.ok() && !sqlite3_get_autocommit(db)) (void)lookup_writer.Exec("ROLLBACK");
+  return done;
 }
 
 Status EmbeddedStore::State::CheckNewKeys(std::span<const LookupRow> rows) {
@@ -449,12 +499,18 @@ Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::State::FindForAppend
       if (!found[i]) look_further.push_back(i);
     }
   }
-  // Then lookups/: a row leaves `recent` only once it is there.
-  if (look_further.empty()) return found;
-  std::shared_lock lock(lookup_db_mu);
-  SCITT_ASSIGN_OR_RETURN(LookupDb* const db, OpenLookupDb());
+  // Then lookup.sqlite: a row leaves `recent` only once it is there.
+  const Statement& find =
+      lookup == Lookup::kEntryHash ? find_entry_hash_for_append : find_signed_content_for_append;
   for (const size_t i : look_further) {
-    SCITT_ASSIGN_OR_RETURN(found[i], db->Find(lookup, keys[i]));
+    Query q(find);
+    q.Blob(1, keys[i]);
+    const int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      found[i] = static_cast<uint64_t>(q.IntAt(0));
+    } else if (rc != SQLITE_DONE) {
+      return SqliteError(lookup_reader.get(), "looking up an entry to append");
+    }
   }
   return found;
 }

@@ -1,6 +1,6 @@
 // The embedded store's state, shared by its source files: embedded_store.cc
 // (appends and reads), embedded_store_open.cc (opening, recovery, the
-// read-only mode) and lookups_write.cc and lookups_read.cc (lookups/). Internal to the backend.
+// read-only mode) and lookups_write.cc and lookups_read.cc (lookup.sqlite). Internal to the backend.
 #pragma once
 
 #include <sqlite3.h>
@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,7 +25,6 @@
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/file_io.h"
 #include "storage/embedded/format.h"
-#include "storage/embedded/lookup_db.h"
 #include "storage/embedded/node_files.h"
 #include "storage/embedded/sqlite.h"
 
@@ -48,6 +46,9 @@ struct DigestHasher {
   }
 };
 using DigestIndex = std::unordered_map<crypto::Sha256Digest, uint64_t, DigestHasher>;
+
+// The two lookups (format.h: lookup.sqlite).
+enum class Lookup { kEntryHash, kSignedContent };
 
 Error NotFound(std::string message);
 // PRAGMA user_version of `conn` (0 for a new, empty database at `path`).
@@ -71,11 +72,12 @@ struct EmbeddedStore::State {
   struct Reader {
     embedded::Connection conn;  // declared first: destroyed after its statements
     embedded::Statement entry, entries, entry_hashes, head_at, size_at_or_after, meta;
-    // Formats 1 and 2, read as they are: the lookups in index.sqlite,
-    // prepared at this reader's first lookup (PrepareLookups). find_signed
-    // and count_signed stay empty for format 1.
+    // The lookups, prepared at this reader's first lookup (PrepareLookups):
+    // on lookup.sqlite (format 3), or on `conn` (older formats read as they
+    // are). find_signed and count_signed stay empty for format 1.
     bool lookups_prepared = false;
-    embedded::Statement find, find_signed, count_entry_hashes, count_signed;
+    embedded::Connection lookup_conn;  // format 3: declared before its statements
+    embedded::Statement find, find_signed, count_entry_hashes, count_signed, read_covered;
   };
 
   // A lookup row of an entry: its keys and its index.
@@ -85,7 +87,7 @@ struct EmbeddedStore::State {
     uint64_t index = 0;
   };
 
-  // Lookups held in memory, for entries lookups/ does not hold (yet).
+  // Lookups held in memory, for entries lookup.sqlite does not hold (yet).
   struct RecentLookups {
     std::vector<LookupRow> rows;  // in index order
     embedded::DigestIndex entry_hashes, signed_contents;
@@ -97,8 +99,8 @@ struct EmbeddedStore::State {
     }
   };
 
-  // A read-only store's private copies of index.sqlite and lookups/ (see
-  // OpenIndexReadOnly, LoadReadOnlyLookups), removed at close.
+  // A read-only store's private copies of index.sqlite and lookup.sqlite
+  // (see OpenIndexReadOnly), removed at close.
   struct PrivateCopy {
     std::string dir;
     ~PrivateCopy() {
@@ -126,8 +128,8 @@ struct EmbeddedStore::State {
   // Open(), read-only: locks the directory shared and chooses what the
   // connections read (index_path), changing nothing in the directory.
   Status OpenIndexReadOnly();
-  // Open(), read-write, format 1 or 2 (`version`): builds lookups/ from
-  // the entries, then makes the index format 3 (format.h).
+  // Open(), read-write, format 1 or 2 (`version`): builds lookup.sqlite
+  // from the entries, then makes the index format 3 (format.h).
   Status UpgradeToVersion3(int64_t version);
   // Open(): the committed state as SQLite holds it (latest, statements_end,
   // the node files' synced size); returns the committed size.
@@ -153,57 +155,43 @@ struct EmbeddedStore::State {
   // Open(), read-only: a private, recovered copy of `name` and its WAL in
   // the temporary directory (see OpenIndexReadOnly); returns its path.
   Result<std::string> PrivateCopyOf(const std::string& name);
-  // Read-only: a private copy of the LevelDB directory `name`, taken while
-  // its writer may be working (a file that goes meanwhile is an error: the
-  // caller tries again); returns its path.
-  Result<std::string> PrivateCopyOfDirectory(const std::string& name);
 
   // lookups_write.cc and lookups_read.cc.
-  // Read-write: opens lookups/ (lookup_db), creating it when missing and
-  // recreating it when unreadable, and reads `covered`.
+  // Read-write: opens lookup.sqlite (lookup_writer), creating it when
+  // missing and recreating it when unreadable, and reads `covered`.
   Status OpenLookupsForWriting();
-  // Read-write, after OpenLookupsForWriting: a lookups/ that is new takes
-  // the rows of the lookup.sqlite of older builds, when there is one, up to
-  // `committed`; then lookup.sqlite goes.
-  Status MoveOlderLookupFile(uint64_t committed);
-  // Read-write, before the lookup writer starts: makes lookups/ hold
+  // Read-write, before the lookup writer starts: makes lookup.sqlite hold
   // exactly the `committed` entries, from the entries (signed contents
   // computed from the statements, unless `signed_contents_copied`: an
   // upgrade from format 2 copied them).
   Status CatchUpLookups(uint64_t committed, bool signed_contents_copied = false);
-  // Read-write, after CatchUpLookups: every key of lookups/ (then the
+  // Read-write, after CatchUpLookups: every key of lookup.sqlite (then the
   // whole log) into the writer's filters.
   Status FillKeyFilters(uint64_t committed);
   // Read-write: starts the lookup writer thread, once Open() is done.
   void StartLookupWriter();
   // Read-write: writes what is in memory and stops the lookup writer.
   void StopLookupWriter();
-  // The lookup writer thread: moves `recent` rows into lookups/.
+  // The lookup writer thread: moves `recent` rows into lookup.sqlite.
   void LookupWriterLoop();
   // The lookup writer does not wait for lookup_write_interval once this many
   // rows wait: a write of everything at the limit would be one very large
-  // batch, and appends would wait for it.
+  // transaction, and appends would wait for it.
   size_t WriteEarlyAt() const { return std::max<size_t>(1, max_lookups_in_memory / 4); }
-  // Lookup writer, after a failed write: a failed LevelDB write may leave a
-  // torn record in its log, after which no further write may go (a later
-  // record could survive a crash that the torn one did not), so the
-  // database is closed and opened again (its recovery drops the torn record).
-  Status ReopenLookups();
-  // lookup_db, or why there is none (under lookup_db_mu).
-  Result<embedded::LookupDb*> OpenLookupDb() const;
-  // Lookup writer: `rows` into lookups/ in one atomic write, with
-  // covered size `covered_size`.
+  // Lookup writer: `rows` into lookup.sqlite in one transaction, with
+  // covered_size = `covered_size`.
   Status WriteLookups(const std::vector<LookupRow>& rows, uint64_t covered_size);
   // Writer, before a batch: kInvalidArgument when an entry of `rows`
   // repeats an entry hash or a signed content of the batch or of the log
   // (LogStore::AppendBatch: both are unique).
   Status CheckNewKeys(std::span<const LookupRow> rows);
   // Writer, before a batch: the index of each key (of kind `lookup`) that is
-  // in the log; keys the filters rule out are not looked up.
+  // in the log, on the writer's own connection; keys the filters rule out
+  // are not looked up.
   Result<std::vector<std::optional<uint64_t>>> FindForAppend(
       embedded::Lookup lookup, std::span<const crypto::Sha256Digest> keys);
-  // Read-only, format 3: settles, once, what answers lookups: a private
-  // copy of lookups/ (lookup_db) up to `covered`, and `recent` beyond.
+  // Read-only, format 3: settles, once, what answers lookups: lookup.sqlite
+  // (read_only_lookup_path) up to `covered`, and `recent` beyond.
   Status LoadReadOnlyLookups();
   // Prepares `reader`'s lookups (its first lookup).
   Status PrepareLookups(Reader& reader) const;
@@ -225,13 +213,17 @@ struct EmbeddedStore::State {
   embedded::Fd statements;  // the statements file, read with pread by any thread
 
   // Held by AppendBatch, Recover, PutMeta and FindEntriesToAppend for their
-  // whole duration: they are the only users of `writer` and the statements
-  // below, and the only writers of the files.
+  // whole duration: they are the only users of `writer`, `lookup_reader` and
+  // the statements below, and the only writers of the files.
   std::mutex write_mu;
   embedded::Connection writer;
   embedded::Statement begin, commit, rollback, durable_size, insert_entry, insert_head, put_meta;
+  // lookup.sqlite, read by the writer for its duplicate checks; a larger
+  // cache than a reader's keeps the pages they touch.
+  embedded::Connection lookup_reader;
+  embedded::Statement find_entry_hash_for_append, find_signed_content_for_append;
   // Every key of the log, both kinds, added at each commit: a key they do
-  // not hold is in neither `recent` nor lookups/.
+  // not hold is in neither `recent` nor lookup.sqlite.
   embedded::DigestFilter entry_hash_filter, signed_content_filter;
   uint64_t statements_end = 0;  // committed length of the statements file
   // When the node files were last synced; empty until the first batch after
@@ -249,18 +241,18 @@ struct EmbeddedStore::State {
   mutable std::mutex head_mu;  // guards `latest`; held only to copy it
   std::optional<log::TreeHead> latest;
 
-  // The lookups (format.h). lookups/ (lookup_db) holds the entries
-  // [0, covered); `recent` holds those beyond that readers may see. A reader
-  // looks in `recent` first, then in lookups/: the lookup writer writes rows
-  // to lookups/ before it drops them from `recent`, so every entry is in one
-  // of them whenever the reader looks.
+  // The lookups (format.h). lookup.sqlite holds the entries [0, covered);
+  // `recent` holds those beyond that readers may see. A reader looks in
+  // `recent` first, then in lookup.sqlite: the lookup writer commits rows to
+  // lookup.sqlite before it drops them from `recent`, so every entry is in
+  // one of them whenever the reader looks.
   // - Read-write: the writer adds each batch's rows to recent.back() before
-  //   publishing its size; the lookup writer thread takes recent.front()
-  //   (`writing` set, a new back for the writer), reads it without the lock
-  //   (only the back changes), writes it to lookups/ with the covered size,
-  //   then pops it and moves `covered`.
-  // - Read-only (format 3): the entries [covered, size()) of a lookups/ that
-  //   lags, indexed at the first lookup (LoadReadOnlyLookups), constant
+  //   publishing its size; the lookup writer thread (lookup_writer, its own
+  //   connection) takes recent.front() (`writing` set, a new back for the
+  //   writer), reads it without the lock (only the back changes), commits it
+  //   to lookup.sqlite with covered_size, then pops it and moves `covered`.
+  // - Read-only (format 3): the entries [covered, size()) of a lookup.sqlite
+  //   that lags, indexed at the first lookup (LoadReadOnlyLookups), constant
   //   after; `read_only_signed_unknown` says why their signed contents are
   //   not there, if they are not.
   mutable std::mutex lookups_mu;  // guards the members below up to lookup_thread
@@ -275,17 +267,11 @@ struct EmbeddedStore::State {
   bool stopping = false;
   std::optional<Error> read_only_signed_unknown;
   std::thread lookup_thread;
-  // lookups/ (format 3): set by Open() (read-only: by LoadReadOnlyLookups,
-  // on a private copy; null when it has none). Used under a shared lock of
-  // lookup_db_mu once the store is open (LevelDB is thread-safe); the lookup
-  // writer replaces it under the exclusive lock after a failed write
-  // (ReopenLookups), and it is null while it cannot be reopened.
-  mutable std::shared_mutex lookup_db_mu;
-  std::unique_ptr<embedded::LookupDb> lookup_db;
-  std::string lookup_db_closed;  // why lookup_db is null (read-write), under lookup_db_mu
+  embedded::Connection lookup_writer;  // lookup.sqlite: Open(), then only the lookup writer
   // Read-only, format 3: LoadReadOnlyLookups, once.
   std::once_flag read_only_lookups_loaded;
   Status read_only_lookups_status;
+  std::string read_only_lookup_path;  // lookup.sqlite or its private copy; empty when unusable
 
   embedded::SessionPool<Reader> readers;
   embedded::NodeFiles node_files;  // reads bounded by `size`
