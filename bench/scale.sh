@@ -47,6 +47,10 @@ done
 stmt_bytes=$(stat -c %s "$DATA/statements")
 disk_bytes=$(du -sb "$DATA" | cut -f1)
 echo "disk: $disk_bytes bytes for $stmt_bytes bytes of statements = $(echo "scale=3; $disk_bytes / $stmt_bytes" | bc)x; $(echo "$disk_bytes / $done_entries" | bc) bytes per entry"
+# Where the bytes are: each file and directory of the data directory, per entry.
+for f in "$DATA"/*; do
+  printf '  %-16s %6d bytes per entry\n' "$(basename "$f")" "$(( $(du -sb "$f" | cut -f1) / done_entries ))"
+done
 kill -TERM $PID; wait $PID || true
 t0=$(date +%s.%N); start_service; t1=$(date +%s.%N)
 echo "restart at $(size) entries: $(echo "$t1 - $t0" | bc) s to serving (every node re-verified)"
