@@ -52,6 +52,10 @@ for f in "$DATA"/*; do
   printf '  %-16s %6d bytes per entry\n' "$(basename "$f")" "$(( $(du -sb "$f" | cut -f1) / done_entries ))"
 done
 kill -TERM $PID; wait $PID || true
+# At stop every WAL is copied into its database and removed: what is left is
+# what the entries keep, without the transactions in flight.
+stopped_bytes=$(du -sb "$DATA" | cut -f1)
+echo "disk after stop: $(echo "scale=3; $stopped_bytes / $stmt_bytes" | bc)x; $(echo "$stopped_bytes / $done_entries" | bc) bytes per entry"
 t0=$(date +%s.%N); start_service; t1=$(date +%s.%N)
 echo "restart at $(size) entries: $(echo "$t1 - $t0" | bc) s to serving (every node re-verified)"
 echo "rss after restart: $(echo "$(metric process_resident_memory_bytes) / 1048576" | bc) MiB"

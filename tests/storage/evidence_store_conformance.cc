@@ -72,11 +72,19 @@ TEST_P(EvidenceStoreConformance, FindsByEachFieldAndTheirCombinationInEntryOrder
   EXPECT_EQ(Find(*store, {.subject = "sha256:aa", .issuer = "did:web:a", .content_type = "application/spdx+json"}),
             (std::vector<uint64_t>{4}));
   EXPECT_EQ(Find(*store, {.subject = "sha256:cc"}), (std::vector<uint64_t>{}));
+  EXPECT_EQ(Find(*store, {.issuer = "did:web:c"}), (std::vector<uint64_t>{}));
+  EXPECT_EQ(Find(*store, {.issuer = "did:web:b", .content_type = "application/sarif+json"}),
+            (std::vector<uint64_t>{5}));
+  // Added later, by another change: one string as issuer and content type.
+  ASSERT_TRUE(store->Add(std::vector{Statement(6, "sha256:aa", "did:web:a", "did:web:a")}, 7).ok());
+  EXPECT_EQ(Find(*store, {.issuer = "did:web:a"}), (std::vector<uint64_t>{0, 4, 6}));
+  EXPECT_EQ(Find(*store, {.content_type = "did:web:a"}), (std::vector<uint64_t>{6}));
+  EXPECT_EQ(Find(*store, {.subject = "sha256:aa", .content_type = "did:web:a"}), (std::vector<uint64_t>{6}));
   auto page = store->FindStatements({.subject = "demo/app@sha256:aa"});
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->statements.size(), 1u);
   EXPECT_EQ(page->statements[0], oci);  // every field as added
-  EXPECT_EQ(page->indexed_size, 6u);
+  EXPECT_EQ(page->indexed_size, 7u);
 }
 
 TEST_P(EvidenceStoreConformance, PagesAfterAnEntry) {

@@ -1,9 +1,12 @@
 // The embedded evidence::EvidenceStore: evidence.sqlite in the data
 // directory (WAL, group commit: group_commit.h).
 //   statements(entry, subject, subject_digest, issuer, content_type,
-//              registered_at, format, indexing_error)
+//              registered_at, format, indexing_error, payload_source,
+//              payload_location)
 //                               one row per indexed statement, with an
 //                               index per field a query filters on
+//   names(id, value)            each issuer and content type, stored once;
+//                               statements hold their ids
 //   edges(position, entry, kind, from_id, to_id, attributes)
 //                               the graph: what each statement's payload
 //                               says, in indexing order, found from either end
@@ -64,6 +67,8 @@ class EvidenceDb final : public evidence::EvidenceStore {
   // The prepared statement for `sql`, made on first use. Caller holds mu_.
   Result<const embedded::Statement*> Sql(const std::string& sql) const;
   Result<uint64_t> IndexedSizeLocked() const;
+  // The id of `name` in names, added if new (inside a transaction of commits_).
+  Result<int64_t> NameIdLocked(const std::string& name) const;
   // Inserts edge rows of `entry` (inside a transaction of commits_).
   Status InsertEdgesLocked(uint64_t entry, std::span<const evidence::IndexedEdge> edges) const;
   // Appends the rows of `q` (kEdgeColumns) to `out`; the last one's position.
