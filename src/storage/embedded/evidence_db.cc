@@ -71,8 +71,8 @@ PRAGMA user_version = 3;
 )sql";
 
 // Format 3 to 4: issuers and content types in `names` (kStatementTables,
-// then kStatementIndexes). At 4 M statements with one issuer and content
-// type, 217 → 99 bytes per statement (docs/performance.md). The rows are
+// then kStatementIndexes). With one issuer and content type, 206 → 100
+// bytes per statement (docs/performance.md, "Scale"). The rows are
 // copied in entry order; the old table's pages are reused as the index
 // grows (or returned by VACUUM).
 constexpr const char* kSetFormat3Aside = R"sql(
@@ -96,8 +96,7 @@ DROP TABLE statements_3;
 // (from `schema`, so that Compare can read two databases).
 std::string StatementColumns(const std::string& schema) {
   return "SELECT s.entry, s.subject, s.subject_digest, issuers.value AS issuer, content_types.value AS content_type, "
-         "s.registered_at, "
-         "s.format, s.indexing_error, s.payload_source, s.payload_location FROM " +
+         "s.registered_at, s.format, s.indexing_error, s.payload_source, s.payload_location FROM " +
          schema + "statements AS s LEFT JOIN " + schema + "names AS issuers ON issuers.id = s.issuer LEFT JOIN " +
          schema + "names AS content_types ON content_types.id = s.content_type ";
 }
@@ -109,7 +108,7 @@ std::string StatementColumns(const std::string& schema) {
 constexpr const char* kMapForReads = "PRAGMA mmap_size = 68719476736";
 
 // What ReadEdges reads, in its order. The issuer comes from the statement
-// row (one lookup by primary key).
+// row and its name (a lookup by primary key in each).
 constexpr const char* kEdgeColumns =
     "SELECT position, edges.entry, kind, from_id, to_id, attributes, names.value FROM edges "
     "LEFT JOIN statements ON statements.entry = edges.entry LEFT JOIN names ON names.id = statements.issuer ";
