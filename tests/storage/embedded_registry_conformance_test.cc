@@ -2,7 +2,11 @@
 // conformance suite, in a fresh temporary directory per test.
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "registry_store_conformance.h"
 #include "storage/embedded/registry_db.h"
@@ -30,6 +34,98 @@ RegistryStoreBackend EmbeddedBackend() {
 
 INSTANTIATE_TEST_SUITE_P(Embedded, RegistryStoreConformance, ::testing::Values(EmbeddedBackend()),
                          RegistryBackendName);
+
+// One SQL answer of `path` as text (rows joined by ","), read-only.
+std::string Sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  std::string out;
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(
+                db, sql.c_str(),
+                [](void* into, int, char** values, char**) {
+                  auto& text = *static_cast<std::string*>(into);
+                  if (!text.empty()) text += ",";
+                  text += values[0] != nullptr ? values[0] : "NULL";
+                  return 0;
+                },
+                &out, &error),
+            SQLITE_OK)
+      << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+  return out;
+}
+
+// A format 2 registry.sqlite (references in a table of their own) is
+// rewritten at open: each manifest keeps its references, sorted, and
+// garbage collection still sees them.
+TEST(EmbeddedRegistry, UpgradesFormat2InPlace) {
+  const std::string place = EmbeddedBackend().make_place();
+  const std::string path = place + "/registry.sqlite";
+  const registry::Digest manifest = registry::Digest::Sha256Of(AsBytes("manifest"));
+  const registry::Digest bare = registry::Digest::Sha256Of(AsBytes("bare"));
+  const registry::Digest layer = registry::Digest::Sha256Of(AsBytes("layer"));
+  const registry::Digest config = registry::Digest::Sha256Of(AsBytes("config"));
+  {
+    // Format 2's schema, as builds before format 3 wrote it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "PRAGMA journal_mode = WAL;"
+        "CREATE TABLE blob_links(repository TEXT NOT NULL, digest TEXT NOT NULL,"
+        "  PRIMARY KEY(repository, digest)) WITHOUT ROWID;"
+        "CREATE INDEX blob_links_by_digest ON blob_links(digest);"
+        "CREATE TABLE manifests(repository TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL,"
+        "  size INTEGER NOT NULL, subject TEXT, artifact_type TEXT, annotations TEXT NOT NULL,"
+        "  protected INTEGER NOT NULL, PRIMARY KEY(repository, digest)) WITHOUT ROWID;"
+        "CREATE INDEX referrers ON manifests(repository, subject, digest) WHERE subject IS NOT NULL;"
+        "CREATE TABLE manifest_references(repository TEXT NOT NULL, digest TEXT NOT NULL,"
+        "  reference TEXT NOT NULL, PRIMARY KEY(repository, digest, reference)) WITHOUT ROWID;"
+        "CREATE TABLE tags(repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL,"
+        "  PRIMARY KEY(repository, tag)) WITHOUT ROWID;"
+        "CREATE INDEX tags_by_digest ON tags(repository, digest);"
+        "CREATE INDEX manifests_by_digest ON manifests(digest);"
+        "CREATE TABLE log_entries(repository TEXT NOT NULL, entry INTEGER NOT NULL, statement TEXT NOT NULL,"
+        "  PRIMARY KEY(repository, entry)) WITHOUT ROWID;"
+        "CREATE TABLE follower_cursors(follower TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO blob_links VALUES('repo', '" + layer.ToString() + "'), ('repo', '" + config.ToString() + "');"
+        "INSERT INTO manifests VALUES('repo', '" + manifest.ToString() + "', 'application/vnd.oci.image.manifest.v1+json',"
+        "  7, NULL, NULL, '{\"a\":\"b\"}', 1), ('repo', '" + bare.ToString() + "', 'application/vnd.oci.image.manifest.v1+json',"
+        "  2, NULL, NULL, '{}', 0);"
+        "INSERT INTO manifest_references VALUES('repo', '" + manifest.ToString() + "', '" + layer.ToString() + "'),"
+        "  ('repo', '" + manifest.ToString() + "', '" + config.ToString() + "');"
+        "INSERT INTO tags VALUES('repo', 'v1', '" + manifest.ToString() + "');"
+        "PRAGMA user_version = 2;";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  std::vector<registry::Digest> references = {layer, config};
+  std::sort(references.begin(), references.end(),
+            [](const registry::Digest& a, const registry::Digest& b) { return a.ToString() < b.ToString(); });
+  {
+    auto store = RegistryDb::Open(path);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto read = (*store)->GetManifest("repo", manifest);
+    ASSERT_TRUE(read.ok() && read->has_value());
+    EXPECT_EQ((*read)->references, references);
+    EXPECT_TRUE((*read)->protected_by_log);
+    EXPECT_EQ((*read)->annotations.at("a"), "b");
+    auto empty = (*store)->GetManifest("repo", bare);
+    ASSERT_TRUE(empty.ok() && empty->has_value());
+    EXPECT_TRUE((*empty)->references.empty());
+    EXPECT_EQ((*store)->ResolveTag("repo", "v1")->value(), manifest);
+    auto live = (*store)->LiveDigests();
+    ASSERT_TRUE(live.ok());
+    EXPECT_EQ(live->size(), 4u);  // the two manifests, the layer and the config
+  }
+  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(Sql(path, "SELECT name FROM sqlite_master WHERE name IN "
+                      "('manifest_references', 'blob_links_by_digest')"),
+            "");
+  EXPECT_EQ(Sql(path, "SELECT refs FROM manifests WHERE digest = '" + bare.ToString() + "'"), "[]");
+  EmbeddedBackend().remove_place(place);
+}
 
 }  // namespace
 }  // namespace scitt::storage::testing

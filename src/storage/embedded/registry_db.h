@@ -4,9 +4,8 @@
 // transaction and one fsync: group_commit.h).
 //   blob_links(repository, digest)                 blobs each repository holds
 //   manifests(repository, digest, media_type, size, subject, artifact_type,
-//             annotations JSON, protected)         the referrers index is
-//                                                  (repository, subject, digest)
-//   manifest_references(repository, digest, reference)
+//             annotations JSON, protected,         the referrers index is
+//             refs: its references, a JSON array)  (repository, subject, digest)
 //   tags(repository, tag, digest)
 //   log_entries(repository, entry, statement)    statements attached per entry
 //   follower_cursors(follower, next)
