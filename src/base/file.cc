@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -113,6 +114,21 @@ Status CreateDirectories(const std::string& path, FileSystem& fs) {
     SCITT_RETURN_IF_ERROR(SyncDirectory(ParentOf(prefix.string()), fs));
   }
   return Status::Ok();
+}
+
+Result<std::unique_ptr<TemporaryDirectory>> TemporaryDirectory::Make(const std::string& prefix) {
+  std::error_code ec;
+  std::string pattern = (std::filesystem::temp_directory_path(ec) / (prefix + "XXXXXX")).string();
+  if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+    return MakeError(ErrorCode::kIo, "cannot make a temporary directory " + pattern + ": " +
+                                         (ec ? ec.message() : std::strerror(errno)));
+  }
+  return std::unique_ptr<TemporaryDirectory>(new TemporaryDirectory(std::move(pattern)));
+}
+
+TemporaryDirectory::~TemporaryDirectory() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace scitt

@@ -2,6 +2,7 @@
 // crash (DESIGN.md §2: base owns durable files).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "base/bytes.h"
@@ -31,5 +32,21 @@ Status SyncDirectory(const std::string& dir, FileSystem& fs = RealFileSystem());
 // mkdir -p (mode 0755 less the umask), durably: each directory it creates
 // is followed by an fsync of its parent. OK when `path` already exists.
 Status CreateDirectories(const std::string& path, FileSystem& fs = RealFileSystem());
+
+// A new private directory under the system's temporary directory ($TMPDIR
+// or /tmp), named `prefix` and a random suffix, removed with all it holds
+// when the object goes.
+class TemporaryDirectory {
+ public:
+  static Result<std::unique_ptr<TemporaryDirectory>> Make(const std::string& prefix);
+  ~TemporaryDirectory();
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TemporaryDirectory(std::string path) : path_(std::move(path)) {}
+  const std::string path_;
+};
 
 }  // namespace scitt

@@ -76,14 +76,6 @@ Result<std::string> SubjectOf(const AppraiseOptions& opts) {
 int PrintVerdict(const AppraiseOptions& opts, const std::string& subject, const nlohmann::json& verdict);
 
 // A temporary directory, removed with everything in it.
-struct TempDirectory {
-  std::string path;
-  ~TempDirectory() {
-    std::error_code ignored;
-    if (!path.empty()) std::filesystem::remove_all(path, ignored);
-  }
-};
-
 struct BundleStatement {
   cose::Sign1 statement;
   cose::VerifiedReceipt receipt;  // the first of its receipts that verified
@@ -180,10 +172,8 @@ Result<nlohmann::json> AppraiseBundle(const AppraiseOptions& opts, const std::st
     if (auto described = evidence::DescribeStatement(std::move(log_entry))) indexed.push_back(std::move(*described));
     next = entry + 1;
   }
-  char pattern[] = "/tmp/scitt-bundle-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) return MakeError(ErrorCode::kIo, "cannot make a temporary directory");
-  const TempDirectory temp{pattern};
-  SCITT_ASSIGN_OR_RETURN(auto store, storage::OpenEvidenceStore("file:" + temp.path));
+  SCITT_ASSIGN_OR_RETURN(const std::unique_ptr<TemporaryDirectory> temp, TemporaryDirectory::Make("scitt-bundle-"));
+  SCITT_ASSIGN_OR_RETURN(auto store, storage::OpenEvidenceStore("file:" + temp->path()));
   SCITT_RETURN_IF_ERROR(store->Add(indexed, next));
   evidence::DependencyGraph graph(*store);
   const appraisal::Question question{

@@ -65,7 +65,7 @@ void AddIndexCommands(CLI::App& app, Action* action) {
                       "it are read from the registry, as the running service reads them");
   rebuild->add_flag("--check", opts->check,
                     "Compare the rebuilt index with the one in place (exit 1 when they differ) instead of "
-                    "replacing it");
+                    "replacing it; writes nothing in the data directory");
   rebuild->callback([opts, action] { *action = [opts] { return RebuildIndex(*opts); }; });
 }
 

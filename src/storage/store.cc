@@ -93,24 +93,43 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
   options.read_only = true;  // shares the directory lock: refused while a service writes there
   SCITT_ASSIGN_OR_RETURN(std::unique_ptr<log::LogStore> log, OpenStore(setting, options));
   const std::string target = dir + "/evidence.sqlite";
-  const std::string fresh = target + ".rebuild";
+  // --check is an audit: it writes nothing in the data directory. The index
+  // it builds goes to a private directory, and so do copies of the live
+  // files that need recovering or upgrading before they can be read
+  // (embedded::PathForAudit).
+  std::unique_ptr<TemporaryDirectory> scratch;
+  if (check) {
+    if (!std::filesystem::exists(target)) return MakeError(ErrorCode::kNotFound, "no evidence index in " + dir);
+    SCITT_ASSIGN_OR_RETURN(scratch, TemporaryDirectory::Make("scitt-check-"));
+  }
+  const std::string fresh = check ? scratch->path() + "/evidence.sqlite.rebuild" : target + ".rebuild";
   for (const char* suffix : {"", "-wal", "-shm"}) {
     if (std::remove((fresh + suffix).c_str()) != 0 && errno != ENOENT) {
       return MakeError(ErrorCode::kIo, "cannot remove " + fresh + suffix + ": " + std::strerror(errno));
     }
   }
   EvidenceRebuild out;
+  std::string live = target;  // what --check compares the rebuild with
   // Without URLs given, the ones the index being replaced was derived with
   // (a service's --url), so that the same log gives the same index.
-  if (base_urls.empty() && std::filesystem::exists(target)) {
-    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> live, EvidenceDb::Open(target));
-    SCITT_ASSIGN_OR_RETURN(const std::string derivation, live->Derivation());
-    base_urls = evidence::StatementIndexer::BaseUrlsOf(derivation);
+  if (check || (base_urls.empty() && std::filesystem::exists(target))) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> current,
+                           check ? EvidenceDb::OpenForAudit(target, scratch->path(), &live) : EvidenceDb::Open(target));
+    if (base_urls.empty()) {
+      SCITT_ASSIGN_OR_RETURN(const std::string derivation, current->Derivation());
+      base_urls = evidence::StatementIndexer::BaseUrlsOf(derivation);
+    }
   }
   out.base_urls = base_urls;
   {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(fresh));
-    SCITT_ASSIGN_OR_RETURN(RegistryStores registry, OpenRegistryStores(setting));
+    RegistryStores registry;
+    if (check) {
+      SCITT_ASSIGN_OR_RETURN(registry.blobs, BlobFiles::OpenForAudit(dir, scratch->path()));
+      SCITT_ASSIGN_OR_RETURN(registry.metadata, RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch->path()));
+    } else {
+      SCITT_ASSIGN_OR_RETURN(registry, OpenRegistryStores(setting));
+    }
     const evidence::RegistryPreimages preimages(*registry.blobs, *registry.metadata, std::move(base_urls));
     evidence::StatementIndexer indexer(*store, &preimages);
     SCITT_RETURN_IF_ERROR(indexer.Prepare());  // records what derives it
@@ -129,21 +148,18 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
     out.edges = counts.edges;
     out.errors = counts.indexing_errors;
   }  // closed: its WAL is checkpointed into the file and removed
+  if (check) {
+    SCITT_ASSIGN_OR_RETURN(const EvidenceDb::Differences compared, EvidenceDb::Compare(live, fresh));
+    out.differences = EvidenceRebuild::Differences{compared.compared_size, compared.statements_only_in_live,
+                                                   compared.statements_only_in_rebuilt,
+                                                   compared.edges_only_in_live, compared.edges_only_in_rebuilt};
+    return out;
+  }
   // The old index's WAL must not outlive it: a new file under its name would
   // read the stale frames as its own. Opening and closing it checkpoints
   // the WAL into it and removes it; then the new file takes the name.
   if (std::filesystem::exists(target)) {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> old, EvidenceDb::Open(target));
-  }
-  if (check) {
-    if (!std::filesystem::exists(target)) return MakeError(ErrorCode::kNotFound, "no evidence index in " + dir);
-    auto compared = EvidenceDb::Compare(target, fresh);
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((fresh + suffix).c_str());
-    if (!compared.ok()) return compared.error();
-    out.differences = EvidenceRebuild::Differences{compared->compared_size, compared->statements_only_in_live,
-                                                   compared->statements_only_in_rebuilt,
-                                                   compared->edges_only_in_live, compared->edges_only_in_rebuilt};
-    return out;
   }
   for (const char* suffix : {"-wal", "-shm"}) std::remove((target + suffix).c_str());
   if (std::rename(fresh.c_str(), target.c_str()) != 0) {

@@ -87,8 +87,11 @@ Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::st
 // locations under `base_urls` (the service's --url) as the service does.
 //
 // With `check`, the new index is compared with the one in place instead of
-// replacing it (an auditor's "would the log alone give this index?"), and
-// then removed; `differences` says how many rows either holds alone.
+// replacing it (an auditor's "would the log alone give this index?");
+// `differences` says how many rows either holds alone. A check writes
+// nothing in the data directory: the new index, and copies of live files
+// that must be recovered or upgraded to be read, are made in a temporary
+// directory and removed.
 struct EvidenceRebuild {
   uint64_t entries = 0;     // log entries read
   uint64_t statements = 0;  // of them, statements indexed

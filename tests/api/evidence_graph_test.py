@@ -11,6 +11,7 @@ pictures; `--verify` that checks every cited entry (and fails on an answer
 that lies about one); kill -9 in the middle of indexing, then `scitt index
 rebuild --check` (the index matches the log; a tampered edge is found), and
 `scitt index rebuild` (refused while the service runs) giving the same answers;
+`--check` after a kill -9 writing nothing in the data directory;
 an image named by its OCI purl in another's SBOM joining its own graph, purls
 in canonical form; a large SBOM stored as it is parsed (and one found broken
 after most of its edges were stored, and a kill -9 while they are); an index
@@ -18,6 +19,7 @@ derived by another indexer read again.
 
 Usage: evidence_graph_test.py PATH/TO/scitt
 """
+import hashlib
 import http.server
 import json
 import os
@@ -304,6 +306,39 @@ def test_kill_9_mid_indexing_then_rebuild_gives_the_same_answers():
         before.pop("statements", None), after.pop("statements", None)
         assert before == after
     assert strip(caught_up[2]) == strip(again[2])
+
+
+def data_directory_files():
+    """Every file of the data directory: its size, modification time and hash."""
+    files = {}
+    for root, _, names in os.walk(SERVER.data):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                content = f.read()
+            files[os.path.relpath(path, SERVER.data)] = (len(content), os.stat(path).st_mtime_ns,
+                                                         hashlib.sha256(content).hexdigest())
+    return files
+
+
+def test_the_check_writes_nothing_in_the_data_directory():
+    """`index rebuild --check` is an audit: after a kill -9, with frames in
+    the WALs of the evidence index and the registry, it reads what the
+    service would recover (through private copies) and leaves every file
+    of the data directory as it was, byte for byte."""
+    with open(LARAVEL, "rb") as f:
+        last = register("sha256:%064x" % 0xa0d17, "https://audit.example", CDX, f.read())
+    wait_indexed(last + 1)
+    SERVER.kill()
+    before = data_directory_files()
+    assert before.get("evidence.sqlite-wal", (0,))[0] > 0, sorted(before)
+    checked = subprocess.run([SCITT, "index", "rebuild", "--check", "--data", SERVER.data],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and "index matches the log" in checked.stdout, checked
+    assert f"entries:     {last + 1} read from the log" in checked.stdout, checked.stdout
+    assert data_directory_files() == before
+    SERVER.start()
+    assert get("/statements", issuer="https://audit.example")["statements"]
 
 
 def test_an_image_named_by_its_oci_purl_joins_its_own_sbom():

@@ -105,6 +105,15 @@ Result<std::unique_ptr<BlobFiles>> BlobFiles::Open(const std::string& dir, BlobF
   return files;
 }
 
+Result<std::unique_ptr<BlobFiles>> BlobFiles::OpenForAudit(const std::string& dir, const std::string& scratch) {
+  BlobFilesOptions options;
+  options.max_uploads = 0;
+  options.small_blob_bytes = SIZE_MAX;  // every Put goes to the read-only blobs.sqlite, and fails
+  std::unique_ptr<BlobFiles> files(new BlobFiles(dir, std::move(options)));
+  SCITT_ASSIGN_OR_RETURN(files->small_, embedded::SmallBlobs::OpenForAudit(dir + "/blobs.sqlite", scratch));
+  return files;
+}
+
 std::string BlobFiles::BlobPath(const Digest& digest) const {
   return dir_ + "/blobs/" + std::string(digest.algorithm_name()) + "/" + digest.encoded().substr(0, 2) +
          "/" + digest.encoded();

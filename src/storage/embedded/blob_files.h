@@ -39,6 +39,10 @@ class BlobFiles final : public registry::BlobStore {
   // Creates blobs/ and uploads/ under `dir` as needed and removes what
   // uploads/ holds.
   static Result<std::unique_ptr<BlobFiles>> Open(const std::string& dir, BlobFilesOptions options = {});
+  // For audits: reads the blobs under `dir` and writes nothing there (no
+  // directory made, uploads/ left as it is; blobs.sqlite through
+  // SmallBlobs::OpenForAudit). Uploads and every change fail.
+  static Result<std::unique_ptr<BlobFiles>> OpenForAudit(const std::string& dir, const std::string& scratch);
   ~BlobFiles() override;
 
   Result<std::string> StartUpload(std::string_view owner) override;

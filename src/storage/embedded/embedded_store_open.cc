@@ -43,6 +43,29 @@ Error UnknownVersion(const std::string& path, int64_t version) {
             "; this build reads version " + std::to_string(kFormatVersion));
 }
 
+Result<std::string> PathForAudit(const std::string& path, const std::string& scratch, int64_t format,
+                                 const std::function<Status(const std::string&)>& update) {
+  const std::string copy = scratch + "/" + std::filesystem::path(path).filename().string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    SCITT_RETURN_IF_ERROR(update(copy));
+    return copy;
+  }
+  struct stat wal;
+  bool current = !(::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0);
+  if (current) {
+    SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(path));
+    SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, path));
+    current = version == format;
+  }
+  if (current) return path;
+  std::filesystem::copy_file(path, copy, ec);
+  if (!ec && std::filesystem::exists(path + "-wal")) std::filesystem::copy_file(path + "-wal", copy + "-wal", ec);
+  if (ec) return Io("embedded store: copying " + path + " to " + copy + ": " + ec.message());
+  SCITT_RETURN_IF_ERROR(update(copy));
+  return copy;
+}
+
 Status UseWal(const Connection& conn, const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Statement wal, Statement::Prepare(conn.get(), "PRAGMA journal_mode = WAL"));
   Query q(wal);

@@ -14,6 +14,8 @@ using evidence::IndexedStatement;
 
 namespace {
 
+constexpr int64_t kEvidenceFormat = 4;  // PRAGMA user_version
+
 // Issuers and content types are few and long (a did:x509 issuer is over
 // 100 bytes), and each was stored in its row and again in its index: they
 // are stored once in `names`, and statements hold their ids.
@@ -123,8 +125,8 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
   SCITT_RETURN_IF_ERROR(embedded::GroupCommit::Prepare(db, path));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
-  if (version < 0 || version > 4) return embedded::UnknownVersion(path, version);
-  if (version < 4) {
+  if (version < 0 || version > kEvidenceFormat) return embedded::UnknownVersion(path, version);
+  if (version < kEvidenceFormat) {
     // In place and in one transaction: a crash during the upgrade leaves
     // the old format, upgraded again on the next open.
     SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
@@ -158,6 +160,18 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
   // ingest and a slower rebuild (docs/performance.md "A 100 MB SBOM").
   SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -8192"));
   return std::unique_ptr<EvidenceDb>(new EvidenceDb(std::move(db), path + "-wal"));
+}
+
+Result<std::unique_ptr<EvidenceDb>> EvidenceDb::OpenForAudit(const std::string& path, const std::string& scratch,
+                                                             std::string* read_from) {
+  SCITT_ASSIGN_OR_RETURN(const std::string readable,
+                         embedded::PathForAudit(path, scratch, kEvidenceFormat, [](const std::string& copy) -> Status {
+                           SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> updated, Open(copy));
+                           return Status::Ok();  // closing it checkpoints its WAL
+                         }));
+  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(readable));
+  if (read_from != nullptr) *read_from = readable;
+  return std::unique_ptr<EvidenceDb>(new EvidenceDb(std::move(db), readable + "-wal"));
 }
 
 Result<const Statement*> EvidenceDb::Sql(const std::string& sql) const {

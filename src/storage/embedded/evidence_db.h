@@ -30,6 +30,11 @@ namespace scitt::storage {
 class EvidenceDb final : public evidence::EvidenceStore {
  public:
   static Result<std::unique_ptr<EvidenceDb>> Open(const std::string& path);
+  // For audits: reads `path` and never writes it (embedded::PathForAudit: a
+  // copy in `scratch` when its WAL holds frames or its format is older);
+  // `*read_from` is the file read. Every change fails.
+  static Result<std::unique_ptr<EvidenceDb>> OpenForAudit(const std::string& path, const std::string& scratch,
+                                                          std::string* read_from = nullptr);
 
   Result<uint64_t> IndexedSize() const override;
   Result<std::string> Derivation() const override;

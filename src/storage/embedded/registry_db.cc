@@ -140,6 +140,17 @@ Result<std::unique_ptr<RegistryDb>> RegistryDb::Open(const std::string& path) {
 }
 
 
+Result<std::unique_ptr<RegistryDb>> RegistryDb::OpenForAudit(const std::string& path, const std::string& scratch) {
+  SCITT_ASSIGN_OR_RETURN(
+      const std::string readable,
+      embedded::PathForAudit(path, scratch, kRegistryFormatVersion, [](const std::string& copy) -> Status {
+        SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryDb> updated, Open(copy));
+        return Status::Ok();
+      }));
+  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(readable));
+  return std::unique_ptr<RegistryDb>(new RegistryDb(std::move(db), readable + "-wal"));
+}
+
 Result<const Statement*> RegistryDb::Sql(const char* sql) const {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {

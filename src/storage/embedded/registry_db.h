@@ -28,6 +28,9 @@ namespace scitt::storage {
 class RegistryDb final : public registry::RegistryStore {
  public:
   static Result<std::unique_ptr<RegistryDb>> Open(const std::string& path);
+  // For audits: reads `path` and never writes it (embedded::PathForAudit).
+  // Every change fails.
+  static Result<std::unique_ptr<RegistryDb>> OpenForAudit(const std::string& path, const std::string& scratch);
 
   Status LinkBlob(std::string_view repository, const registry::Digest& digest) override;
   Result<bool> HasBlob(std::string_view repository, const registry::Digest& digest) const override;

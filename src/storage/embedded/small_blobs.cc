@@ -6,6 +6,10 @@ namespace scitt::storage::embedded {
 
 using registry::Digest;
 
+namespace {
+constexpr int64_t kSmallBlobsFormat = 2;  // PRAGMA user_version
+}  // namespace
+
 Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
   SCITT_RETURN_IF_ERROR(GroupCommit::Prepare(db, path));
@@ -33,10 +37,20 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& path) {
       return upgraded.error();
     }
     SCITT_RETURN_IF_ERROR(db.Exec("COMMIT"));
-  } else if (version != 2) {
+  } else if (version != kSmallBlobsFormat) {
     return UnknownVersion(path, version);
   }
   return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(db), path + "-wal"));
+}
+
+Result<std::unique_ptr<SmallBlobs>> SmallBlobs::OpenForAudit(const std::string& path, const std::string& scratch) {
+  SCITT_ASSIGN_OR_RETURN(const std::string readable,
+                         PathForAudit(path, scratch, kSmallBlobsFormat, [](const std::string& copy) -> Status {
+                           SCITT_ASSIGN_OR_RETURN(std::unique_ptr<SmallBlobs> updated, Open(copy));
+                           return Status::Ok();
+                         }));
+  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(readable));
+  return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(db), readable + "-wal"));
 }
 
 Result<const Statement*> SmallBlobs::Sql(const char* sql) const {

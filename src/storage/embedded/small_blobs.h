@@ -27,6 +27,9 @@ namespace scitt::storage::embedded {
 class SmallBlobs {
  public:
   static Result<std::unique_ptr<SmallBlobs>> Open(const std::string& path);
+  // For audits: reads `path` and never writes it (PathForAudit). Every
+  // change fails.
+  static Result<std::unique_ptr<SmallBlobs>> OpenForAudit(const std::string& path, const std::string& scratch);
 
   // Durable when it returns; storing a digest again changes nothing.
   Status Put(const registry::Digest& digest, ByteView content);

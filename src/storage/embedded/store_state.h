@@ -55,6 +55,16 @@ Error NotFound(std::string message);
 Result<int64_t> FormatVersion(const Connection& conn, const std::string& path);
 // The refusal of a database whose format version this build does not know.
 Error UnknownVersion(const std::string& path, int64_t version);
+// Where an audit (`scitt index rebuild --check`) reads the SQLite file
+// `path`, which the service writes and nothing may write now: `path` itself
+// when it holds format `format` and its -wal no frames (the service stopped
+// cleanly), to be opened with Connection::OpenImmutable. Otherwise a copy
+// in the directory `scratch` (with the -wal: SQLite recovers it there),
+// brought up to date by `update` (a read-write open and close of the copy,
+// which checkpoints the WAL and upgrades the format); a missing `path` gives
+// an empty file there, made by `update` too. `path` is only read.
+Result<std::string> PathForAudit(const std::string& path, const std::string& scratch, int64_t format,
+                                 const std::function<Status(const std::string&)>& update);
 // PRAGMA journal_mode = WAL: readers never wait for the writer.
 Status UseWal(const Connection& conn, const std::string& path);
 // A tree head from a row of kHeadColumns.
