@@ -57,18 +57,16 @@ std::string Sql(const std::string& path, const std::string& sql) {
   return out;
 }
 
-// A format 2 registry.sqlite (references in a table of their own) is
-// rewritten at open: each manifest keeps its references, sorted, and
-// garbage collection still sees them.
-TEST(EmbeddedRegistry, UpgradesFormat2InPlace) {
-  const std::string place = EmbeddedBackend().make_place();
-  const std::string path = place + "/registry.sqlite";
-  const registry::Digest manifest = registry::Digest::Sha256Of(AsBytes("manifest"));
-  const registry::Digest bare = registry::Digest::Sha256Of(AsBytes("bare"));
-  const registry::Digest layer = registry::Digest::Sha256Of(AsBytes("layer"));
-  const registry::Digest config = registry::Digest::Sha256Of(AsBytes("config"));
-  {
-    // Format 2's schema, as builds before format 3 wrote it.
+// A registry.sqlite of format 2 (references in a table of their own), as
+// builds before format 3 wrote it: in `repo`, `manifest` (tagged v1,
+// protected, referencing `layer` and `config`) and `bare` (no references).
+struct Format2Store {
+  registry::Digest manifest = registry::Digest::Sha256Of(AsBytes("manifest"));
+  registry::Digest bare = registry::Digest::Sha256Of(AsBytes("bare"));
+  registry::Digest layer = registry::Digest::Sha256Of(AsBytes("layer"));
+  registry::Digest config = registry::Digest::Sha256Of(AsBytes("config"));
+
+  void Write(const std::string& path) const {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     const std::string sql =
@@ -100,31 +98,67 @@ TEST(EmbeddedRegistry, UpgradesFormat2InPlace) {
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
   }
-  std::vector<registry::Digest> references = {layer, config};
-  std::sort(references.begin(), references.end(),
-            [](const registry::Digest& a, const registry::Digest& b) { return a.ToString() < b.ToString(); });
-  {
-    auto store = RegistryDb::Open(path);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    auto read = (*store)->GetManifest("repo", manifest);
+
+  // What a store opened on it must answer.
+  void ExpectRead(const registry::RegistryStore& store) const {
+    std::vector<registry::Digest> references = {layer, config};
+    std::sort(references.begin(), references.end(),
+              [](const registry::Digest& a, const registry::Digest& b) { return a.ToString() < b.ToString(); });
+    auto read = store.GetManifest("repo", manifest);
     ASSERT_TRUE(read.ok() && read->has_value());
     EXPECT_EQ((*read)->references, references);
     EXPECT_TRUE((*read)->protected_by_log);
     EXPECT_EQ((*read)->annotations.at("a"), "b");
-    auto empty = (*store)->GetManifest("repo", bare);
+    auto empty = store.GetManifest("repo", bare);
     ASSERT_TRUE(empty.ok() && empty->has_value());
     EXPECT_TRUE((*empty)->references.empty());
-    EXPECT_EQ((*store)->ResolveTag("repo", "v1")->value(), manifest);
-    auto live = (*store)->LiveDigests();
+    EXPECT_EQ(store.ResolveTag("repo", "v1")->value(), manifest);
+    auto live = store.LiveDigests();
     ASSERT_TRUE(live.ok());
     EXPECT_EQ(live->size(), 4u);  // the two manifests, the layer and the config
+  }
+};
+
+// A format 2 store is rewritten at open: each manifest keeps its
+// references, sorted, and garbage collection still sees them.
+TEST(EmbeddedRegistry, UpgradesFormat2InPlace) {
+  const std::string place = EmbeddedBackend().make_place();
+  const std::string path = place + "/registry.sqlite";
+  const Format2Store old;
+  old.Write(path);
+  {
+    auto store = RegistryDb::Open(path);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    old.ExpectRead(**store);
   }
   EXPECT_EQ(Sql(path, "PRAGMA user_version"), "3");
   EXPECT_EQ(Sql(path, "SELECT name FROM sqlite_master WHERE name IN "
                       "('manifest_references', 'blob_links_by_digest')"),
             "");
-  EXPECT_EQ(Sql(path, "SELECT refs FROM manifests WHERE digest = '" + bare.ToString() + "'"), "[]");
+  EXPECT_EQ(Sql(path, "SELECT refs FROM manifests WHERE digest = '" + old.bare.ToString() + "'"), "[]");
   EmbeddedBackend().remove_place(place);
+}
+
+// An audit reads a format 2 store through an upgraded copy in its scratch
+// directory and leaves the store as it was; a change through it fails.
+TEST(EmbeddedRegistry, AuditsReadOldFormatsWithoutWriting) {
+  const std::string place = EmbeddedBackend().make_place();
+  const std::string scratch = EmbeddedBackend().make_place();
+  const std::string path = place + "/registry.sqlite";
+  const Format2Store old;
+  old.Write(path);
+  const std::string before = Sql(path, "SELECT group_concat(reference) FROM manifest_references");
+  {
+    auto store = RegistryDb::OpenForAudit(path, scratch);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    old.ExpectRead(**store);
+    EXPECT_FALSE((*store)->LinkBlob("repo", old.bare).ok());
+  }
+  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(Sql(path, "SELECT group_concat(reference) FROM manifest_references"), before);
+  EXPECT_EQ(Sql(scratch + "/registry.sqlite", "PRAGMA user_version"), "3");
+  EmbeddedBackend().remove_place(place);
+  EmbeddedBackend().remove_place(scratch);
 }
 
 }  // namespace
