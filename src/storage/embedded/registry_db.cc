@@ -51,7 +51,7 @@ PRAGMA user_version = 2;
 // and blob_links_by_digest, which no query used, is gone. Every key of
 // these tables is a digest, so each row or index entry a push adds lands
 // on a page of its own, and that page is written to the WAL and again at
-// the checkpoint: a statement push wrote 158 KB, now 122 KB, and took 15%
+// the checkpoint: a statement push wrote 158 KB, now 122 KB, and took 13-15%
 // less server CPU (4 random pages fewer: the two manifests' references,
 // the two blob links' index; bench/registry_push.sh).
 constexpr const char* kSchemaVersion3 = R"sql(
