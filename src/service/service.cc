@@ -421,7 +421,7 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
   // A pushed statement manifest is answered once it is in the log (there is
   // no 303 in the registry API); the wait holds no thread, and the push
-  // continues on the checks pool once the receipt is there.
+  // continues on the registry pool once the receipt is there.
   impl.statement_registrar = std::make_unique<registry::PipelineRegistrar>(*impl.pipeline);
   registry::RegistryOptions registry_options;
   registry_options.registrar = impl.statement_registrar.get();
