@@ -75,7 +75,6 @@ Result<std::string> SubjectOf(const AppraiseOptions& opts) {
 
 int PrintVerdict(const AppraiseOptions& opts, const std::string& subject, const nlohmann::json& verdict);
 
-// A temporary directory, removed with everything in it.
 struct BundleStatement {
   cose::Sign1 statement;
   cose::VerifiedReceipt receipt;  // the first of its receipts that verified
