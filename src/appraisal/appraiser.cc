@@ -1,6 +1,7 @@
 #include "appraisal/appraiser.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -84,8 +85,9 @@ Result<RuleOutcome> ApplyEvidenceRule(const evidence::EvidenceStore& store, cons
   const std::string wanted = rule.format + (rule.issuers.empty() ? "" : " from " + Join(rule.issuers)) +
                              (rule.builders.empty() ? "" : " built by " + Join(rule.builders)) +
                              (rule.source_repositories.empty() ? "" : " from source " + Join(rule.source_repositories));
-  const std::optional<int64_t> oldest =
-      rule.max_age_days ? std::optional<int64_t>(question.now - *rule.max_age_days * kSecondsPerDay) : std::nullopt;
+  // Older than this is too old (with no max_age_days, nothing is).
+  const int64_t oldest = rule.max_age_days ? question.now - *rule.max_age_days * kSecondsPerDay
+                                           : std::numeric_limits<int64_t>::min();
   std::optional<evidence::IndexedStatement> latest, too_old;
   SCITT_RETURN_IF_ERROR(ForEachStatementBelow(
       store, {.subject = about, .limit = kStatementsPerPage}, tree_size,
@@ -98,7 +100,7 @@ Result<RuleOutcome> ApplyEvidenceRule(const evidence::EvidenceStore& store, cons
           SCITT_ASSIGN_OR_RETURN(const bool meets, MeetsProvenance(store, rule, about, statement.entry, tree_size));
           if (!meets) return Status::Ok();
         }
-        if (oldest && statement.registered_at < *oldest) {
+        if (statement.registered_at < oldest) {
           too_old = std::move(statement);
         } else {
           latest = std::move(statement);

@@ -7,9 +7,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace scitt {
+namespace {
+constexpr std::string_view kNamedPrefix = ".scratch-";  // then mkostemp's six characters
+}  // namespace
 
 Result<std::shared_ptr<const MappedBytes>> MappedBytes::Map(int fd, uint64_t offset, size_t size) {
   static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
@@ -35,12 +40,22 @@ Result<std::unique_ptr<ScratchFile>> ScratchFile::Create(const std::string& dir)
   int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, S_IRUSR | S_IWUSR);
   if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
     // A file system without O_TMPFILE: a named file, unlinked at once.
-    std::string path = dir + "/.scratch-XXXXXX";
+    std::string path = dir + "/" + std::string(kNamedPrefix) + "XXXXXX";
     fd = ::mkostemp(path.data(), O_CLOEXEC);
     if (fd >= 0) ::unlink(path.c_str());
   }
   if (fd < 0) return MakeError(ErrorCode::kIo, "creating a scratch file in " + dir + ": " + std::strerror(errno));
   return std::unique_ptr<ScratchFile>(new ScratchFile(fd));
+}
+
+void ScratchFile::RemoveLeftovers(const std::string& dir) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == kNamedPrefix.size() + 6 && name.starts_with(kNamedPrefix)) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
 }
 
 ScratchFile::~ScratchFile() { ::close(fd_); }

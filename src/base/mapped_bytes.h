@@ -55,6 +55,10 @@ class MappedBytes {
 class ScratchFile {
  public:
   static Result<std::unique_ptr<ScratchFile>> Create(const std::string& dir);
+  // Where `dir` has no O_TMPFILE, Create names the file and unlinks it at
+  // once; a crash in between leaves an empty `.scratch-XXXXXX`. Removes
+  // those: call before any Create in `dir`.
+  static void RemoveLeftovers(const std::string& dir);
   ~ScratchFile();
   ScratchFile(const ScratchFile&) = delete;
   ScratchFile& operator=(const ScratchFile&) = delete;

@@ -21,6 +21,7 @@
 #include "api/status/status_routes.h"
 #include "base/file.h"
 #include "base/logging.h"
+#include "base/mapped_bytes.h"
 #include "base/worker_pool.h"
 #include "cose/cose_key.h"
 #include "crypto/x509.h"
@@ -419,6 +420,9 @@ Result<std::unique_ptr<Service>> Service::Start(ServiceConfig config) {
   impl.payload_locations = std::make_unique<registry::BlobLocations>(
       *impl.registry_stores.blobs, *impl.registry_stores.metadata, std::vector<std::string>{cfg.url});
   SCITT_RETURN_IF_ERROR(impl.OpenLog(std::move(trust), std::move(policy)));
+  // The stores are open, so no other service uses this directory, and no
+  // request body is taken before `ready`.
+  ScratchFile::RemoveLeftovers(cfg.data);
   // A pushed statement manifest is answered once it is in the log (there is
   // no 303 in the registry API); the wait holds no thread, and the push
   // continues on the registry pool once the receipt is there.

@@ -93,15 +93,12 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
   options.read_only = true;  // shares the directory lock: refused while a service writes there
   SCITT_ASSIGN_OR_RETURN(std::unique_ptr<log::LogStore> log, OpenStore(setting, options));
   const std::string target = dir + "/evidence.sqlite";
-  // --check is an audit: it writes nothing in the data directory. The index
-  // it builds goes to a private directory, and so do copies of the live
-  // files that need recovering or upgrading before they can be read
-  // (embedded::PathForAudit).
-  std::unique_ptr<TemporaryDirectory> scratch;
-  if (check) {
-    if (!std::filesystem::exists(target)) return MakeError(ErrorCode::kNotFound, "no evidence index in " + dir);
-    SCITT_ASSIGN_OR_RETURN(scratch, TemporaryDirectory::Make("scitt-check-"));
-  }
+  // The registry's files are only read, and --check is an audit: it writes
+  // nothing in the data directory. What needs recovering or upgrading
+  // before it can be read is copied to a private directory
+  // (embedded::PathForAudit), and --check builds its index there too.
+  if (check && !std::filesystem::exists(target)) return MakeError(ErrorCode::kNotFound, "no evidence index in " + dir);
+  SCITT_ASSIGN_OR_RETURN(const std::unique_ptr<TemporaryDirectory> scratch, TemporaryDirectory::Make("scitt-rebuild-"));
   const std::string fresh = check ? scratch->path() + "/evidence.sqlite.rebuild" : target + ".rebuild";
   for (const char* suffix : {"", "-wal", "-shm"}) {
     if (std::remove((fresh + suffix).c_str()) != 0 && errno != ENOENT) {
@@ -124,12 +121,8 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
   {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(fresh));
     RegistryStores registry;
-    if (check) {
-      SCITT_ASSIGN_OR_RETURN(registry.blobs, BlobFiles::OpenForAudit(dir, scratch->path()));
-      SCITT_ASSIGN_OR_RETURN(registry.metadata, RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch->path()));
-    } else {
-      SCITT_ASSIGN_OR_RETURN(registry, OpenRegistryStores(setting));
-    }
+    SCITT_ASSIGN_OR_RETURN(registry.blobs, BlobFiles::OpenForAudit(dir, scratch->path()));
+    SCITT_ASSIGN_OR_RETURN(registry.metadata, RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch->path()));
     const evidence::RegistryPreimages preimages(*registry.blobs, *registry.metadata, std::move(base_urls));
     evidence::StatementIndexer indexer(*store, &preimages);
     SCITT_RETURN_IF_ERROR(indexer.Prepare());  // records what derives it

@@ -84,7 +84,9 @@ Result<std::unique_ptr<evidence::EvidenceStore>> OpenEvidenceStore(const std::st
 // same directory makes it fail with kConflict. `progress` is called after
 // each chunk of entries with the number indexed so far. Hash envelopes'
 // preimages are read from the registry in the same place, recognising the
-// locations under `base_urls` (the service's --url) as the service does.
+// locations under `base_urls` (the service's --url) as the service does;
+// the registry's files are only read (after a crash or from an older
+// format, a copy of them in a temporary directory, recovered there).
 //
 // With `check`, the new index is compared with the one in place instead of
 // replacing it (an auditor's "would the log alone give this index?");

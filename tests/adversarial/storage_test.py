@@ -416,6 +416,25 @@ def test_older_directories_are_upgraded():
         assert out.returncode == 0 and "store OK" in out.stdout, out.stdout + out.stderr
 
 
+def test_start_removes_scratch_files_a_crash_left():
+    """Where the file system has no O_TMPFILE, a large statement's scratch
+    file is named `.scratch-XXXXXX` and unlinked at once; a crash in between
+    leaves it. The service removes those at start, and nothing else."""
+    server = make_log("scratch", entries=1)
+    server.stop()
+    for name in (".scratch-Ab12Cd", ".scratch-keep"):
+        with open(os.path.join(server.data, name), "w") as f:
+            f.write("")
+    server.start()
+    try:
+        register(server, ISSUER.sign("pkg:scratch/item@after", b"{}"))
+    finally:
+        server.stop()
+    names = os.listdir(server.data)
+    assert ".scratch-Ab12Cd" not in names, names
+    assert ".scratch-keep" in names, names
+
+
 def test_the_auditor_flags_a_statement_registered_twice():
     """Logs written before this rule may hold a statement and its twin; the
     auditor names them. (Made here by hiding the first entry's signed content

@@ -325,7 +325,9 @@ def test_the_check_writes_nothing_in_the_data_directory():
     """`index rebuild --check` is an audit: after a kill -9, with frames in
     the WALs of the evidence index and the registry, it reads what the
     service would recover (through private copies) and leaves every file
-    of the data directory as it was, byte for byte."""
+    of the data directory as it was, byte for byte. A plain rebuild then
+    leaves the registry's files as they were."""
+    lib.push_image(SERVER, "audit/app", "v1", b'{"audit": 1}')  # frames in the registry's WALs
     with open(LARAVEL, "rb") as f:
         last = register("sha256:%064x" % 0xa0d17, "https://audit.example", CDX, f.read())
     wait_indexed(last + 1)
@@ -337,6 +339,14 @@ def test_the_check_writes_nothing_in_the_data_directory():
     assert checked.returncode == 0 and "index matches the log" in checked.stdout, checked
     assert f"entries:     {last + 1} read from the log" in checked.stdout, checked.stdout
     assert data_directory_files() == before
+    # A rebuild replaces the index, and only reads the registry's files.
+    rebuilt = subprocess.run([SCITT, "index", "rebuild", "--data", SERVER.data], capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt
+
+    def registry_files(files):
+        return {name: facts for name, facts in files.items() if name.startswith(("registry.sqlite", "blobs"))}
+    assert before.get("registry.sqlite-wal", (0,))[0] > 0, sorted(before)
+    assert registry_files(data_directory_files()) == registry_files(before)
     SERVER.start()
     assert get("/statements", issuer="https://audit.example")["statements"]
 

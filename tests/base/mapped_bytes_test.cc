@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace scitt {
 namespace {
@@ -73,6 +75,20 @@ TEST_F(ScratchDir, MissingDirectoryIsAnError) {
   auto file = ScratchFile::Create(dir_ + "/absent");
   ASSERT_FALSE(file.ok());
   EXPECT_NE(file.error().message.find("absent"), std::string::npos) << file.error().message;
+}
+
+// What a crash leaves where Create had to name its file (no O_TMPFILE).
+TEST_F(ScratchDir, RemovesLeftoversOnly) {
+  for (const char* name : {".scratch-a1B2c3", ".scratch-zzzzzz", ".scratch-short", ".scratch-toolong7",
+                           "scratch-a1B2c3", "entries.log"}) {
+    std::ofstream(fs::path(dir_) / name) << "x";
+  }
+  ScratchFile::RemoveLeftovers(dir_);
+  std::vector<std::string> kept;
+  for (const auto& entry : fs::directory_iterator(dir_)) kept.push_back(entry.path().filename().string());
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, (std::vector<std::string>{".scratch-short", ".scratch-toolong7", "entries.log", "scratch-a1B2c3"}));
+  ScratchFile::RemoveLeftovers(dir_ + "/absent");  // nothing to do, no error
 }
 
 }  // namespace

@@ -338,7 +338,9 @@ TEST(Sign1BadInput, EachIsAnError) {
   for (const auto& c : cases) {
     auto parsed = Sign1::Parse(c.bytes);
     EXPECT_FALSE(parsed.ok()) << c.name;
-    if (!parsed.ok()) EXPECT_FALSE(parsed.error().message.empty()) << c.name;
+    if (!parsed.ok()) {
+      EXPECT_FALSE(parsed.error().message.empty()) << c.name;
+    }
   }
   EXPECT_TRUE(Sign1::Parse(good).ok());
 }

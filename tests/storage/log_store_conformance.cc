@@ -173,7 +173,9 @@ TEST_P(LogStoreConformance, AppendsAndReadsBack) {
       const Bytes bytes(read.begin(), read.end());
       EXPECT_EQ(bytes, Statement(4 + i)) << "from " << from << ", entry " << 4 + i;
       EXPECT_TRUE(entry.mapped_statement == nullptr || entry.statement.empty());
-      if (from == SIZE_MAX) EXPECT_EQ(entry.mapped_statement, nullptr);
+      if (from == SIZE_MAX) {
+        EXPECT_EQ(entry.mapped_statement, nullptr);
+      }
       EXPECT_EQ(entry.entry_hash, (*range)[i].entry_hash);
       EXPECT_EQ(entry.collateral, (*range)[i].collateral);
     }

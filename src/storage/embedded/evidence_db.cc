@@ -61,7 +61,6 @@ ALTER TABLE statements ADD COLUMN payload_source TEXT;
 ALTER TABLE statements ADD COLUMN payload_location TEXT;
 DROP INDEX edges_to;
 CREATE INDEX edges_to ON edges(to_id, position, entry, kind, from_id, attributes);
-PRAGMA user_version = 2;
 )sql";
 
 // Format 2 to 3: the index records what derived it (EvidenceStore::
@@ -69,7 +68,6 @@ PRAGMA user_version = 2;
 // log. A format 2 index says "": derived before this was recorded.
 constexpr const char* kUpgradeTo3 = R"sql(
 ALTER TABLE indexed ADD COLUMN derivation TEXT NOT NULL DEFAULT '';
-PRAGMA user_version = 3;
 )sql";
 
 // Format 3 to 4: issuers and content types in `names` (kStatementTables,
@@ -146,7 +144,7 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
       run(kCopyFormat3);
     }
     run(kStatementIndexes);
-    run("PRAGMA user_version = 4");
+    run("PRAGMA user_version = 4");  // kEvidenceFormat, set once for every step above
     if (!upgraded.ok()) {
       (void)db.Exec("ROLLBACK");
       return upgraded.error();
@@ -165,10 +163,7 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
 Result<std::unique_ptr<EvidenceDb>> EvidenceDb::OpenForAudit(const std::string& path, const std::string& scratch,
                                                              std::string* read_from) {
   SCITT_ASSIGN_OR_RETURN(const std::string readable,
-                         embedded::PathForAudit(path, scratch, kEvidenceFormat, [](const std::string& copy) -> Status {
-                           SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> updated, Open(copy));
-                           return Status::Ok();  // closing it checkpoints its WAL
-                         }));
+                         embedded::PathForAudit<EvidenceDb>(path, scratch, kEvidenceFormat));
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(readable));
   if (read_from != nullptr) *read_from = readable;
   return std::unique_ptr<EvidenceDb>(new EvidenceDb(std::move(db), readable + "-wal"));

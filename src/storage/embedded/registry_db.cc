@@ -141,12 +141,8 @@ Result<std::unique_ptr<RegistryDb>> RegistryDb::Open(const std::string& path) {
 
 
 Result<std::unique_ptr<RegistryDb>> RegistryDb::OpenForAudit(const std::string& path, const std::string& scratch) {
-  SCITT_ASSIGN_OR_RETURN(
-      const std::string readable,
-      embedded::PathForAudit(path, scratch, kRegistryFormatVersion, [](const std::string& copy) -> Status {
-        SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryDb> updated, Open(copy));
-        return Status::Ok();
-      }));
+  SCITT_ASSIGN_OR_RETURN(const std::string readable,
+                         embedded::PathForAudit<RegistryDb>(path, scratch, kRegistryFormatVersion));
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(readable));
   return std::unique_ptr<RegistryDb>(new RegistryDb(std::move(db), readable + "-wal"));
 }

@@ -44,11 +44,7 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& path) {
 }
 
 Result<std::unique_ptr<SmallBlobs>> SmallBlobs::OpenForAudit(const std::string& path, const std::string& scratch) {
-  SCITT_ASSIGN_OR_RETURN(const std::string readable,
-                         PathForAudit(path, scratch, kSmallBlobsFormat, [](const std::string& copy) -> Status {
-                           SCITT_ASSIGN_OR_RETURN(std::unique_ptr<SmallBlobs> updated, Open(copy));
-                           return Status::Ok();
-                         }));
+  SCITT_ASSIGN_OR_RETURN(const std::string readable, PathForAudit<SmallBlobs>(path, scratch, kSmallBlobsFormat));
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(readable));
   return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(db), readable + "-wal"));
 }

@@ -65,6 +65,15 @@ Error UnknownVersion(const std::string& path, int64_t version);
 // an empty file there, made by `update` too. `path` is only read.
 Result<std::string> PathForAudit(const std::string& path, const std::string& scratch, int64_t format,
                                  const std::function<Status(const std::string&)>& update);
+// PathForAudit, where `update` is a read-write `Db::Open` of the copy,
+// closed at once (closing it checkpoints the copy's WAL).
+template <typename Db>
+Result<std::string> PathForAudit(const std::string& path, const std::string& scratch, int64_t format) {
+  return PathForAudit(path, scratch, format, [](const std::string& copy) -> Status {
+    auto updated = Db::Open(copy);
+    return updated.ok() ? Status::Ok() : Status(updated.error());
+  });
+}
 // PRAGMA journal_mode = WAL: readers never wait for the writer.
 Status UseWal(const Connection& conn, const std::string& path);
 // A tree head from a row of kHeadColumns.
