@@ -210,6 +210,8 @@ void Registry::PutManifestAsync(std::string_view repository, const TagOrDigest& 
       return done(receipt.error());
     }
     push->registered = std::move(*receipt);
+    const bool conditional = push->precondition.if_match || push->precondition.if_none_match_any;
+    if (options_.continue_on && !conditional) return QueueRegistered({push, done});
     auto finish = [this, push, done] { done(FinishPush(*push)); };
     if (!options_.continue_on) return finish();
     if (!options_.continue_on(finish)) {
@@ -347,26 +349,118 @@ OciResult<PushedManifest> Registry::FinishPush(Push& push) {
     if (options_.on_manifest_stored) options_.on_manifest_stored(repository, pushed.digest);
     return std::move(pushed);
   }
-  // A registered statement: its manifest, its receipt manifest and the
-  // entry's record in one registry transaction, so that no listing shows
-  // the statement without its receipt and a crash leaves all or nothing.
+  auto own = RegisteredWrite(push);
+  if (!own.ok()) return own.error();
+  if (Status written = WriteOwn(repository, *own); !written.ok()) return written.error();
+  pushed.entry = registered->index;
+  pushed.receipt_manifest = own->receipt_manifest;
+  return std::move(pushed);
+}
+
+OciResult<Registry::OwnWrite> Registry::RegisteredWrite(Push& push) {
+  // Its manifest, its receipt manifest and the entry's record in one
+  // registry transaction, so that no listing shows the statement without
+  // its receipt and a crash leaves all or nothing.
+  const PushedManifest& pushed = push.pushed;
+  const StatementReceipt& registered = *push.registered;
   const Descriptor statement{std::string(pushed.manifest.media_type), pushed.digest,
                              static_cast<int64_t>(push.content.size()), std::nullopt, {}, {}};
-  auto receipt = ReceiptWrite(statement, registered->index, registered->receipt);
-  if (!receipt.ok()) return receipt.error();
-  receipt->write.manifests.push_back(Record(pushed.manifest, pushed.digest, push.content.size(),
-                                            std::move(push.references), /*protected_by_log=*/true));
-  receipt->write.tags = pushed.tags;
-  receipt->write.entry = {registered->index, pushed.digest};
+  auto own = ReceiptWrite(statement, registered.index, registered.receipt);
+  if (!own.ok()) return own.error();
+  own->write.manifests.push_back(Record(pushed.manifest, pushed.digest, push.content.size(),
+                                        std::move(push.references), /*protected_by_log=*/true));
+  own->write.tags = pushed.tags;
+  own->write.entry = {registered.index, pushed.digest};
   if (pushed.digest.algorithm() == crypto::HashAlgorithm::kSha256) {
-    receipt->blobs.push_back(push.content);
+    own->blobs.push_back(push.content);
   } else if (auto stored = blobs_.Put(push.content, pushed.digest.algorithm()); !stored.ok()) {
     return stored.error();
   }
-  if (Status written = WriteOwn(repository, *receipt); !written.ok()) return written.error();
-  pushed.entry = registered->index;
-  pushed.receipt_manifest = receipt->receipt_manifest;
-  return std::move(pushed);
+  return own;
+}
+
+void Registry::QueueRegistered(Registered registered) {
+  {
+    std::lock_guard lock(registered_mu_);
+    registered_.push_back(std::move(registered));
+    if (storing_registered_) return;  // the running task takes it
+    storing_registered_ = true;
+  }
+  if (options_.continue_on([this] { StoreRegistered(); })) return;
+  std::vector<Registered> refused;
+  {
+    std::lock_guard lock(registered_mu_);
+    refused.swap(registered_);
+    storing_registered_ = false;
+  }
+  for (Registered& each : refused) {
+    pushing_.Remove(each.push->repository, each.push->entry_hash);
+    each.done(Refuse(OciCode::kUnavailable, "the statement is registered but the registry is busy; push again"));
+  }
+}
+
+void Registry::StoreRegistered() {
+  for (;;) {
+    std::vector<Registered> batch;
+    {
+      std::lock_guard lock(registered_mu_);
+      if (registered_.empty()) {
+        storing_registered_ = false;
+        return;
+      }
+      batch.swap(registered_);
+    }
+    StoreRegisteredBatch(batch);
+  }
+}
+
+void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
+  std::vector<std::optional<OciError>> failed(batch.size());
+  std::vector<OwnWrite> owns(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto own = RegisteredWrite(*batch[i].push);
+    if (own.ok()) {
+      owns[i] = std::move(*own);
+    } else {
+      failed[i] = own.error();
+    }
+  }
+  // Bytes first, then the records, as WriteOwn.
+  std::vector<ByteView> blobs;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (failed[i]) continue;
+    blobs.insert(blobs.end(), owns[i].blobs.begin(), owns[i].blobs.end());
+    blobs.push_back(AsBytes(owns[i].receipt_manifest_bytes));
+  }
+  const auto stored = blobs_.PutAll(blobs);
+  std::vector<RegistryStore::RepositoryWrite> writes;
+  std::vector<size_t> written_by;  // writes[k] is batch[written_by[k]]'s
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (failed[i]) continue;
+    if (!stored.ok()) {
+      failed[i] = FromError(stored.error());
+      continue;
+    }
+    writes.push_back({batch[i].push->repository, &owns[i].write});
+    written_by.push_back(i);
+  }
+  const std::vector<Status> written = store_.WriteAll(writes);
+  for (size_t k = 0; k < written.size(); ++k) {
+    if (!written[k].ok()) failed[written_by[k]] = FromError(written[k].error());
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Push& push = *batch[i].push;
+    // The log follower may attach the entry from now on (it finds it
+    // recorded, or attaches it if this push failed).
+    pushing_.Remove(push.repository, push.entry_hash);
+    if (failed[i]) {
+      batch[i].done(std::move(*failed[i]));
+      continue;
+    }
+    push.pushed.entry = push.registered->index;
+    push.pushed.receipt_manifest = owns[i].receipt_manifest;
+    batch[i].done(std::move(push.pushed));
+  }
 }
 
 OciResult<Registry::OwnWrite> Registry::ReceiptWrite(const Descriptor& statement, uint64_t entry,

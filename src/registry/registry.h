@@ -215,6 +215,20 @@ class Registry {
                                std::vector<Digest> references, bool protected_by_log);
   // Stores what the push checked (and registered).
   OciResult<PushedManifest> FinishPush(Push& push);
+  // What storing a registered push writes: its statement manifest, with
+  // the receipt manifest and the entry's record.
+  OciResult<OwnWrite> RegisteredWrite(Push& push);
+  // Registered pushes without preconditions are stored a batch at a time,
+  // by one task on `continue_on` that takes what has queued meanwhile: one
+  // blob commit and one registry transaction for the batch (each push in
+  // its own savepoint), instead of a task and two commits per push.
+  struct Registered {
+    std::shared_ptr<Push> push;
+    PushDone done;
+  };
+  void QueueRegistered(Registered registered);
+  void StoreRegistered();  // the task: batches until none is queued
+  void StoreRegisteredBatch(std::vector<Registered>& batch);
 
   BlobStore& blobs_;
   RegistryStore& store_;
@@ -234,6 +248,9 @@ class Registry {
   };
   PushesInFlight pushing_;
   std::mutex conditional_mu_;  // held through a conditional push
+  std::mutex registered_mu_;   // guards the two below
+  std::vector<Registered> registered_;
+  bool storing_registered_ = false;  // a StoreRegistered task is posted or running
 };
 
 }  // namespace scitt::registry

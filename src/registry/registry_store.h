@@ -66,6 +66,19 @@ class RegistryStore {
                              std::span<const std::string> tags) = 0;
   // Everything of `write` in one transaction.
   virtual Status Write(std::string_view repository, const RegistryWrite& write) = 0;
+  // Write of each, durable once it returns; each succeeds or fails alone.
+  // A store that can commits them together (registered statement pushes
+  // are stored a batch at a time).
+  struct RepositoryWrite {
+    std::string_view repository;
+    const RegistryWrite* write;
+  };
+  virtual std::vector<Status> WriteAll(std::span<const RepositoryWrite> writes) {
+    std::vector<Status> out;
+    out.reserve(writes.size());
+    for (const RepositoryWrite& each : writes) out.push_back(Write(each.repository, *each.write));
+    return out;
+  }
   virtual Result<std::optional<ManifestRecord>> GetManifest(std::string_view repository,
                                                             const Digest& digest) const = 0;
   virtual Result<std::optional<Digest>> ResolveTag(std::string_view repository,

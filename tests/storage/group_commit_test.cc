@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -118,6 +119,44 @@ TEST_F(GroupCommitTest, AConstraintViolationFailsOnlyItsChange) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 1);
   EXPECT_EQ(Count(), 4);
+}
+
+// RunAll from one thread: each change's status in order, the failing ones
+// undone alone, while other threads' Run calls share the groups.
+TEST_F(GroupCommitTest, RunAllAnswersEachChangeInOrder) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> others{0};
+  std::thread other([&] {
+    for (int64_t k = 500000; !stop.load(); ++k) {
+      if (commits_->Run([&] { return Insert(k); }).ok()) ++others;
+    }
+  });
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::function<Status()>> changes;
+    for (int i = 0; i < 50; ++i) {
+      const int64_t k = round * 50 + i;
+      changes.emplace_back([this, k]() -> Status {
+        SCITT_RETURN_IF_ERROR(Insert(k));
+        if (k % 7 == 0) return MakeError(ErrorCode::kInvalidArgument, "refused " + std::to_string(k));
+        return Status::Ok();
+      });
+    }
+    const std::vector<Status> done = commits_->RunAll(changes);
+    ASSERT_EQ(done.size(), changes.size());
+    for (int i = 0; i < 50; ++i) {
+      const int64_t k = round * 50 + i;
+      EXPECT_EQ(done[i].ok(), k % 7 != 0) << k;
+      if (!done[i].ok()) {
+        EXPECT_EQ(done[i].error().message, "refused " + std::to_string(k));
+      }
+    }
+  }
+  stop = true;
+  other.join();
+  EXPECT_EQ(Count("k < 1000"), 1000 - (1000 + 6) / 7);
+  EXPECT_EQ(Count("k < 1000 AND k % 7 = 0"), 0);
+  EXPECT_EQ(Count("k >= 500000"), others.load());
+  EXPECT_TRUE(commits_->RunAll({}).empty());
 }
 
 }  // namespace

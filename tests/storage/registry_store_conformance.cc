@@ -226,6 +226,39 @@ TEST_P(RegistryStoreConformance, OneWriteStoresLinksManifestsTagsAndTheEntry) {
   EXPECT_EQ(store->ListReferrers("r", D(0), std::nullopt, "", 10)->size(), 1u);
 }
 
+// WriteAll: each write as Write stores it, in several repositories, and
+// all of them durable once it returns.
+TEST_P(RegistryStoreConformance, WriteAllStoresEachWrite) {
+  std::vector<registry::RegistryWrite> writes(3);
+  const std::vector<std::string> repositories = {"a", "b", "a"};
+  for (int i = 0; i < 3; ++i) {
+    writes[i].blob_links = {D(60 + i)};
+    writes[i].manifests = {Manifest(10 + i, D(20 + i), "application/receipt"),
+                           Manifest(30 + i, std::nullopt, "application/statement")};
+    writes[i].tags = {"t" + std::to_string(i)};
+    writes[i].entry = {{static_cast<uint64_t>(100 + i), D(30 + i)}};
+  }
+  {
+    auto store = MustOpen();
+    std::vector<registry::RegistryStore::RepositoryWrite> all;
+    for (int i = 0; i < 3; ++i) all.push_back({repositories[i], &writes[i]});
+    const std::vector<Status> done = store->WriteAll(all);
+    ASSERT_EQ(done.size(), 3u);
+    for (const Status& each : done) EXPECT_TRUE(each.ok()) << each.error().message;
+    EXPECT_TRUE(store->WriteAll({}).empty());
+  }
+  auto store = MustOpen();
+  for (int i = 0; i < 3; ++i) {
+    const std::string& repository = repositories[i];
+    EXPECT_TRUE(*store->HasBlob(repository, D(60 + i))) << i;
+    EXPECT_TRUE(store->GetManifest(repository, D(10 + i))->has_value()) << i;
+    EXPECT_EQ(store->ResolveTag(repository, "t" + std::to_string(i))->value(), D(30 + i));
+    EXPECT_EQ(store->FindEntry(repository, 100 + i)->value(), D(30 + i));
+  }
+  EXPECT_FALSE(*store->HasBlob("b", D(60)));
+  EXPECT_EQ(store->ListReferrers("a", D(20), std::nullopt, "", 10)->size(), 1u);
+}
+
 TEST_P(RegistryStoreConformance, LogEntriesAndFollowerCursorsSurviveReopening) {
   {
     auto store = MustOpen();

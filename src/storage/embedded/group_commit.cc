@@ -37,11 +37,33 @@ Status GroupCommit::Run(const std::function<Status()>& change) {
   std::unique_lock queue(queue_mu_);
   queue_.push_back(&self);
   while (!self.done && queue_.front() != &self) self.woken.wait(queue);
-  if (self.done) return self.result;
+  if (!self.done) Lead(&self, queue);
+  return self.result;
+}
 
-  // The leader. The previous group may still hold the connection; what
-  // queues meanwhile joins this group, which is taken once the connection
-  // is ours. The next leader is named at once and waits for the connection
+std::vector<Status> GroupCommit::RunAll(std::span<const std::function<Status()>> changes) {
+  std::vector<Writer> writers(changes.size());
+  std::unique_lock queue(queue_mu_);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    writers[i].change = &changes[i];
+    queue_.push_back(&writers[i]);
+  }
+  // In order: a writer of ours that another leader did not take leads the
+  // next group, which takes the ones queued after it.
+  for (Writer& writer : writers) {
+    while (!writer.done && queue_.front() != &writer) writer.woken.wait(queue);
+    if (!writer.done) Lead(&writer, queue);
+  }
+  std::vector<Status> results;
+  results.reserve(writers.size());
+  for (Writer& writer : writers) results.push_back(std::move(writer.result));
+  return results;
+}
+
+void GroupCommit::Lead(Writer* leader, std::unique_lock<std::mutex>& queue) {
+  // The previous group may still hold the connection; what queues
+  // meanwhile joins this group, which is taken once the connection is
+  // ours. The next leader is named at once and waits for the connection
   // in turn, so one group's fsync overlaps the next group's transaction.
   queue.unlock();
   std::unique_lock connection(*connection_mu_);
@@ -60,9 +82,8 @@ Status GroupCommit::Run(const std::function<Status()>& change) {
   for (Writer* writer : group) {
     if (!committed.ok() && writer->result.ok()) writer->result = committed;
     writer->done = true;
-    if (writer != &self) writer->woken.notify_one();
+    if (writer != leader) writer->woken.notify_one();
   }
-  return self.result;
 }
 
 Status GroupCommit::CommitGroup(const std::vector<Writer*>& group) {

@@ -19,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,16 @@ class GroupCommit {
   // a transaction open) and returns its status once it is durable, or the
   // error that kept the group from committing.
   Status Run(const std::function<Status()>& change);
+  // Run of each change, from one thread: they queue together, so they
+  // usually share one transaction (each still in its own savepoint, and
+  // failing alone). Statuses in the order of `changes`.
+  std::vector<Status> RunAll(std::span<const std::function<Status()>> changes);
 
  private:
   struct Writer;
+  // With `leader` at the front of the queue and `queue` (of queue_mu_)
+  // held: takes the group, commits it, syncs, and answers its writers.
+  void Lead(Writer* leader, std::unique_lock<std::mutex>& queue);
   // The leader's transaction for a group, with the connection held: each
   // writer's result is set, and the commit's status returned.
   Status CommitGroup(const std::vector<Writer*>& group);

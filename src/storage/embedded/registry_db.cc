@@ -212,17 +212,28 @@ Status RegistryDb::PutManifest(std::string_view repository, const ManifestRecord
 }
 
 Status RegistryDb::Write(std::string_view repository, const RegistryWrite& write) {
-  return commits_.Run([&]() -> Status {
-    for (const Digest& blob : write.blob_links) SCITT_RETURN_IF_ERROR(LinkBlobLocked(repository, blob));
-    for (size_t i = 0; i < write.manifests.size(); ++i) {
-      const bool last = i + 1 == write.manifests.size();
-      SCITT_RETURN_IF_ERROR(PutManifestLocked(repository, write.manifests[i],
-                                              last ? std::span<const std::string>(write.tags)
-                                                   : std::span<const std::string>()));
-    }
-    if (write.entry) SCITT_RETURN_IF_ERROR(RecordEntryLocked(repository, write.entry->first, write.entry->second));
-    return Status::Ok();
-  });
+  return commits_.Run([&] { return WriteLocked(repository, write); });
+}
+
+std::vector<Status> RegistryDb::WriteAll(std::span<const RepositoryWrite> writes) {
+  std::vector<std::function<Status()>> changes;
+  changes.reserve(writes.size());
+  for (const RepositoryWrite& each : writes) {
+    changes.emplace_back([this, each] { return WriteLocked(each.repository, *each.write); });
+  }
+  return commits_.RunAll(changes);
+}
+
+Status RegistryDb::WriteLocked(std::string_view repository, const RegistryWrite& write) {
+  for (const Digest& blob : write.blob_links) SCITT_RETURN_IF_ERROR(LinkBlobLocked(repository, blob));
+  for (size_t i = 0; i < write.manifests.size(); ++i) {
+    const bool last = i + 1 == write.manifests.size();
+    SCITT_RETURN_IF_ERROR(PutManifestLocked(repository, write.manifests[i],
+                                            last ? std::span<const std::string>(write.tags)
+                                                 : std::span<const std::string>()));
+  }
+  if (write.entry) SCITT_RETURN_IF_ERROR(RecordEntryLocked(repository, write.entry->first, write.entry->second));
+  return Status::Ok();
 }
 
 Status RegistryDb::PutManifestLocked(std::string_view repository, const ManifestRecord& manifest,

@@ -38,6 +38,7 @@ class RegistryDb final : public registry::RegistryStore {
   Status PutManifest(std::string_view repository, const registry::ManifestRecord& manifest,
                      std::span<const std::string> tags) override;
   Status Write(std::string_view repository, const registry::RegistryWrite& write) override;
+  std::vector<Status> WriteAll(std::span<const RepositoryWrite> writes) override;
   Result<std::optional<registry::ManifestRecord>> GetManifest(
       std::string_view repository, const registry::Digest& digest) const override;
   Result<std::optional<registry::Digest>> ResolveTag(std::string_view repository,
@@ -72,6 +73,7 @@ class RegistryDb final : public registry::RegistryStore {
   Result<const embedded::Statement*> Sql(const char* sql) const;
   // The writes, for a change run by commits_ (mu_ held, a transaction open).
   Status LinkBlobLocked(std::string_view repository, const registry::Digest& digest);
+  Status WriteLocked(std::string_view repository, const registry::RegistryWrite& write);
   Status PutManifestLocked(std::string_view repository, const registry::ManifestRecord& manifest,
                            std::span<const std::string> tags);
   Status RecordEntryLocked(std::string_view repository, uint64_t entry, const registry::Digest& statement);
