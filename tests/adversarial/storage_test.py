@@ -500,6 +500,7 @@ def main():
         ("tree heads from beyond int64", test_tree_heads_from_beyond_int64),
         ("a malleated ES256 statement is the same registration", test_a_malleated_es256_statement_is_the_same_registration),
         ("older directories are upgraded", test_older_directories_are_upgraded),
+        ("start removes scratch files a crash left", test_start_removes_scratch_files_a_crash_left),
         ("the auditor flags a statement registered twice", test_the_auditor_flags_a_statement_registered_twice),
         ("lookups survive kill -9 and deletion", test_lookups_survive_kill_9_and_deletion),
     ]

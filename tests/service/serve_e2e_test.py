@@ -39,6 +39,22 @@ def post(url, statement):
     return lib.request("POST", url + "/entries", statement, {"Content-Type": "application/cose"}, timeout=120)
 
 
+def test_every_setting_is_documented():
+    """Each flag `scitt serve --help` lists has its row in docs/configuration.md."""
+    help_text = subprocess.run([SCITT, "serve", "--help"], capture_output=True, text=True).stdout
+    flags = set(re.findall(r"^\s+--([a-z0-9-]+)", help_text, re.M)) - {"help"}
+    assert "registry-workers" in flags and len(flags) > 40, sorted(flags)
+    docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "configuration.md")
+    with open(docs) as f:
+        text = f.read()
+    rows = set()  # a row's first cell names one setting or several ("`tls-cert`, `tls-key`")
+    for cell in re.findall(r"^\| ([^|]+) \|", text, re.M):
+        rows.update(re.findall(r"`([a-z0-9-]+)`", cell))
+    assert "`--config FILE`" in text  # the file of settings itself, described before the table
+    missing = sorted(flags - rows - {"config"})
+    assert missing == [], f"settings without a row in docs/configuration.md: {missing}"
+
+
 def test_port_zero_names_the_bound_port():
     """Issue 9 #5: with --listen 127.0.0.1:0 the URL, the origin, the
     checkpoint and every receipt name the port actually bound, never 0."""
@@ -161,6 +177,7 @@ def test_access_log_lines():
 def main():
     return lib.run_tests([
         ("access log lines", test_access_log_lines),
+        ("every setting documented", test_every_setting_is_documented),
         ("port 0 names the bound port", test_port_zero_names_the_bound_port),
         ("reads answered while a slow check runs", test_reads_are_answered_while_a_slow_check_runs),
         ("entries pages bounded and never wrap", test_entries_pages_are_bounded_in_bytes_and_never_wrap),
