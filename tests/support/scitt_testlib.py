@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import traceback
 
@@ -359,8 +360,21 @@ def wait_indexed(server, size, seconds=20):
 
 def run_tests(tests, work):
     """Runs (name, fn) pairs; fn may return "skipped". Prints the plain
-    'N passed, N failed' closing line and returns the exit code."""
-    passed = failed = skipped = 0
+    'N passed, N failed' closing line and returns the exit code. A test_*
+    function of the calling module that is not in `tests` (itself, or bound
+    in a lambda's default or closure) is a failure: written, never run."""
+    listed = set()
+    for _, fn in tests:
+        listed.add(fn)
+        listed.update(getattr(fn, "__defaults__", None) or ())
+        listed.update(cell.cell_contents for cell in getattr(fn, "__closure__", None) or ())
+    caller = sys._getframe(1).f_globals
+    unlisted = sorted(name for name, value in caller.items()
+                      if name.startswith("test_") and callable(value) and value not in listed)
+    passed = skipped = 0
+    failed = len(unlisted)
+    if unlisted:
+        print(f"FAIL test functions that are not run: {', '.join(unlisted)}")
     for name, fn in tests:
         try:
             if fn() == "skipped":
