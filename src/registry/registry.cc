@@ -445,6 +445,7 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
     written_by.push_back(i);
   }
   const std::vector<Status> written = store_.WriteAll(writes);
+  stored_batches_.fetch_add(1);
   for (size_t k = 0; k < written.size(); ++k) {
     if (!written[k].ok()) failed[written_by[k]] = FromError(written[k].error());
   }
@@ -459,6 +460,7 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
     }
     push.pushed.entry = push.registered->index;
     push.pushed.receipt_manifest = owns[i].receipt_manifest;
+    stored_pushes_.fetch_add(1);
     batch[i].done(std::move(push.pushed));
   }
 }

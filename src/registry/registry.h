@@ -5,6 +5,7 @@
 // reach it already parsed (registry/reference.h).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -152,6 +153,14 @@ class Registry {
   // Whether statement manifests pushed to `repository` are registered.
   bool RegistersPushes(std::string_view repository) const;
 
+  // Registered statement pushes stored, and in how many batches (for
+  // /metrics: their quotient is the mean batch).
+  struct Stats {
+    uint64_t stored_pushes = 0;
+    uint64_t stored_batches = 0;
+  };
+  Stats stats() const { return {stored_pushes_.load(), stored_batches_.load()}; }
+
   // ---- statements registered by POST /entries (registry/log_attacher.h)
   // Attaches the registered statement `statement` (log entry `entry`,
   // whose hash is `entry_hash`) to `subject` in `repository`, as a push
@@ -251,6 +260,7 @@ class Registry {
   std::mutex registered_mu_;   // guards the two below
   std::vector<Registered> registered_;
   bool storing_registered_ = false;  // a StoreRegistered task is posted or running
+  std::atomic<uint64_t> stored_pushes_{0}, stored_batches_{0};
 };
 
 }  // namespace scitt::registry

@@ -365,6 +365,8 @@ void Service::Impl::AddRoutes() {
   status.pipeline = pipeline.get();
   status.checks = checks.get();
   status.reads = reads.get();
+  status.registry_io = registry_io.get();
+  status.registry = registry.get();
   status.metrics = &metrics;
   status.origin = config.origin;
   api::AddStatusRoutes(status, *router);

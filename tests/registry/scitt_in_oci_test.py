@@ -11,6 +11,7 @@ Usage: scitt_in_oci_test.py PATH/TO/scitt
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -238,6 +239,12 @@ def test_pushed_statements_are_attached_once():
                                           {"org.ietf.scitt.issuer": "https://issuer.example"})
             status, _, body = put_manifest(server, "app", manifest)
             assert status == 201, body
+        # /metrics counts the registered pushes stored, and the batches they took.
+        _, _, body = req(server, "GET", "/metrics")
+        gauges = dict(re.findall(r"^(scitt_registry_stored_\w+) (\S+)$", body.decode(), re.M))
+        assert float(gauges["scitt_registry_stored_pushes_total"]) == 5, gauges
+        assert 1 <= float(gauges["scitt_registry_stored_batches_total"]) <= 5, gauges
+        assert 'scitt_worker_queue_length{pool="registry"}' in body.decode()
         server.stop()  # the follower has seen every entry (its cursor is saved at stop)
         server.start()
         time.sleep(0.5)

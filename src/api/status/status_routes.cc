@@ -52,11 +52,15 @@ void GetMetrics(const StatusDeps& deps, const Request&, const Responder& respond
   metrics.SetGauge("scitt_sequence_seconds_total", stats.sequence_seconds_total);
   metrics.SetGauge("scitt_queue_length", static_cast<double>(stats.queue_length));
   metrics.SetGauge("scitt_pending_statement_bytes", static_cast<double>(deps.pipeline->pending_bytes()));
-  for (const auto& [name, pool] : {std::pair{"checks", deps.checks}, std::pair{"reads", deps.reads}}) {
+  for (const auto& [name, pool] : {std::pair{"checks", deps.checks}, std::pair{"reads", deps.reads},
+                                   std::pair{"registry", deps.registry_io}}) {
     const WorkerPool::Stats pool_stats = pool->stats();
     metrics.SetGauge("scitt_worker_queue_length", static_cast<double>(pool_stats.queued_tasks), {{"pool", name}});
     metrics.SetGauge("scitt_worker_refused_total", static_cast<double>(pool_stats.refused), {{"pool", name}});
   }
+  const registry::Registry::Stats pushes = deps.registry->stats();
+  metrics.SetGauge("scitt_registry_stored_pushes_total", static_cast<double>(pushes.stored_pushes));
+  metrics.SetGauge("scitt_registry_stored_batches_total", static_cast<double>(pushes.stored_batches));
   const registration::Registrar& registrar = deps.pipeline->registrar();
   for (const auto& [kind, cache] : {std::pair{"x5chain", &registrar.chain_cache()},
                                     std::pair{"cnf", &registrar.cnf_key_cache()}}) {
@@ -97,6 +101,10 @@ void DescribeServiceMetrics(http::Metrics& metrics) {
                    "x5chain validations made and cnf keys parsed (not kept, or out of their window)");
   metrics.Describe("scitt_identity_cache_entries", "gauge", "Validations and keys kept, by kind");
   metrics.Describe("scitt_identity_cache_bytes", "gauge", "Memory the kept validations and keys take, about, by kind");
+  metrics.Describe("scitt_registry_stored_pushes_total", "counter",
+                   "Registered statement manifest pushes stored with their receipt manifests");
+  metrics.Describe("scitt_registry_stored_batches_total", "counter",
+                   "Batches those pushes were stored in (one blob commit and one registry transaction each)");
   metrics.Describe("process_cpu_seconds_total", "counter", "User and system CPU time of the service");
   metrics.Describe("process_resident_memory_bytes", "gauge", "Resident memory of the service");
 }

@@ -8,6 +8,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "log/transparency_log.h"
+#include "registry/registry.h"
 #include "registration/pipeline.h"
 
 namespace scitt::api {
@@ -18,6 +19,8 @@ struct StatusDeps {
   const registration::Pipeline* pipeline = nullptr;
   const WorkerPool* checks = nullptr;
   const WorkerPool* reads = nullptr;
+  const WorkerPool* registry_io = nullptr;
+  const registry::Registry* registry = nullptr;
   http::Metrics* metrics = nullptr;
   std::string origin;
 };
