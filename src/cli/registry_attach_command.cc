@@ -121,7 +121,7 @@ int Attach(const AttachOptions& opts) {
   annotations.emplace("org.opencontainers.image.created", FormatUtc(std::time(nullptr)));
   const registry::Descriptor layer{std::string(registry::kStatementArtifactType), layer_digest,
                                    static_cast<int64_t>(signed_statement.size()), {}, {}, {}};
-  const std::string manifest = registry::StatementManifest(image->descriptor(), layer, annotations);
+  const std::string manifest = registry::StatementManifest(image->descriptor(), layer, annotations).bytes;
   auto pushed = PushReferrer(*client, repository, manifest);
   if (!pushed.ok()) return ReportFailure("attach", pushed.error());
   const registry::Descriptor statement_manifest{std::string(registry::kOciManifest), pushed->digest,
@@ -147,7 +147,7 @@ int Attach(const AttachOptions& opts) {
         statement_manifest,
         registry::Descriptor{std::string(registry::kReceiptArtifactType), blob, static_cast<int64_t>(receipt.size()),
                              {}, {}, {}},
-        *index);
+        *index).bytes;
     const registry::Digest digest = registry::Digest::Sha256Of(AsBytes(receipt_manifest));
     const bool already = std::any_of(listed->referrers.begin(), listed->referrers.end(),
                                      [&](const registry::Descriptor& d) { return d.digest == digest; });

@@ -34,6 +34,7 @@ struct Descriptor {
   std::optional<std::string> artifact_type;
   Annotations annotations;
   std::vector<std::string> urls;  // where a non-distributable layer lives instead
+  bool operator==(const Descriptor&) const = default;
 };
 
 enum class ManifestKind { kImage, kIndex };
@@ -49,6 +50,7 @@ struct Manifest {
   std::vector<Descriptor> manifests;    // indexes
   std::optional<Descriptor> subject;
   Annotations annotations;
+  bool operator==(const Manifest&) const = default;
 };
 
 // Parses a pushed manifest. `content_type` is the request's Content-Type

@@ -210,14 +210,9 @@ void Registry::PutManifestAsync(std::string_view repository, const TagOrDigest& 
       return done(receipt.error());
     }
     push->registered = std::move(*receipt);
-    const bool conditional = push->precondition.if_match || push->precondition.if_none_match_any;
-    if (options_.continue_on && !conditional) return QueueRegistered({push, done});
-    auto finish = [this, push, done] { done(FinishPush(*push)); };
-    if (!options_.continue_on) return finish();
-    if (!options_.continue_on(finish)) {
-      pushing_.Remove(push->repository, push->entry_hash);
-      done(Refuse(OciCode::kUnavailable, "the statement is registered but the registry is busy; push again"));
-    }
+    if (options_.continue_on) return QueueRegistered({push, done});
+    std::vector<Registered> alone{{push, done}};
+    StoreRegisteredBatch(alone);
   });
 }
 
@@ -226,8 +221,8 @@ OciResult<std::optional<Bytes>> Registry::CheckPush(Push& push, std::span<const 
   const std::string_view repository = push.repository;
   const TagOrDigest& reference = push.reference;
   const ByteView content = push.content;
-  if (push.precondition.if_match || push.precondition.if_none_match_any) {
-    std::lock_guard lock(conditional_mu_);  // fail early; FinishPush checks again
+  if (push.conditional()) {
+    std::lock_guard lock(conditional_mu_);  // fail early; storing checks again
     if (auto failed = CheckPrecondition(repository, reference, push.precondition)) return *failed;
   }
   if (content.size() > options_.max_manifest_bytes) {
@@ -305,8 +300,14 @@ OciResult<std::optional<Bytes>> Registry::ReadStatement(Push& push, const Descri
     return Refuse(OciCode::kTooLarge, "a statement may hold at most " +
                                           std::to_string(options_.max_statement_bytes) + " bytes");
   }
-  auto reader = OpenBlob(push.repository, layer.digest);
-  if (!reader.ok()) return reader.error();
+  // CheckPush found the layer linked in the repository: its bytes only.
+  auto reader = blobs_.Open(layer.digest);
+  if (!reader.ok()) {
+    if (reader.error().code == ErrorCode::kNotFound) {
+      return Refuse(OciCode::kManifestBlobUnknown, reader.error().message);
+    }
+    return reader.error();
+  }
   if ((*reader)->size() != static_cast<uint64_t>(layer.size)) {
     return Refuse(OciCode::kManifestInvalid, "the statement layer's size is " + std::to_string(layer.size) +
                                                  " but its blob holds " + std::to_string((*reader)->size()) +
@@ -326,34 +327,15 @@ OciResult<std::optional<Bytes>> Registry::ReadStatement(Push& push, const Descri
 OciResult<PushedManifest> Registry::FinishPush(Push& push) {
   const std::string_view repository = push.repository;
   PushedManifest& pushed = push.pushed;
-  // However this ends, the log follower may attach the entry from now on
-  // (it finds it recorded below, or attaches it if this push failed).
-  struct Release {
-    Registry& registry;
-    const Push& push;
-    ~Release() {
-      if (push.registered) registry.pushing_.Remove(push.repository, push.entry_hash);
-    }
-  } release{*this, push};
-
   std::unique_lock<std::mutex> conditional;
-  if (push.precondition.if_match || push.precondition.if_none_match_any) {
+  if (push.conditional()) {
     conditional = std::unique_lock(conditional_mu_);
     if (auto failed = CheckPrecondition(repository, push.reference, push.precondition)) return *failed;
   }
-  const std::optional<StatementReceipt>& registered = push.registered;
-  if (!registered) {
-    auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
-                        pushed.tags, /*protected_by_log=*/push.already_registered);
-    if (!stored.ok()) return stored.error();
-    if (options_.on_manifest_stored) options_.on_manifest_stored(repository, pushed.digest);
-    return std::move(pushed);
-  }
-  auto own = RegisteredWrite(push);
-  if (!own.ok()) return own.error();
-  if (Status written = WriteOwn(repository, *own); !written.ok()) return written.error();
-  pushed.entry = registered->index;
-  pushed.receipt_manifest = own->receipt_manifest;
+  auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
+                      pushed.tags, /*protected_by_log=*/push.already_registered);
+  if (!stored.ok()) return stored.error();
+  if (options_.on_manifest_stored) options_.on_manifest_stored(repository, pushed.digest);
   return std::move(pushed);
 }
 
@@ -401,20 +383,41 @@ void Registry::QueueRegistered(Registered registered) {
 
 void Registry::StoreRegistered() {
   for (;;) {
-    std::vector<Registered> batch;
+    std::vector<Registered> taken;
     {
       std::lock_guard lock(registered_mu_);
       if (registered_.empty()) {
         storing_registered_ = false;
         return;
       }
-      batch.swap(registered_);
+      taken.swap(registered_);
     }
-    StoreRegisteredBatch(batch);
+    std::vector<Registered> batch;
+    for (Registered& each : taken) {
+      if (!each.push->conditional()) {
+        batch.push_back(std::move(each));
+        continue;
+      }
+      std::vector<Registered> alone{std::move(each)};
+      StoreRegisteredBatch(alone);
+    }
+    if (!batch.empty()) StoreRegisteredBatch(batch);
   }
 }
 
 void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
+  // A conditional push is stored alone, with its precondition checked again
+  // under conditional_mu_, which it holds until its write is committed: two
+  // in one batch would each pass the check before either is written.
+  std::unique_lock<std::mutex> conditional;
+  if (batch.size() == 1 && batch.front().push->conditional()) {
+    const Push& push = *batch.front().push;
+    conditional = std::unique_lock(conditional_mu_);
+    if (auto failed = CheckPrecondition(push.repository, push.reference, push.precondition)) {
+      pushing_.Remove(push.repository, push.entry_hash);
+      return batch.front().done(*failed);
+    }
+  }
   std::vector<std::optional<OciError>> failed(batch.size());
   std::vector<OwnWrite> owns(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -425,7 +428,8 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
       failed[i] = own.error();
     }
   }
-  // Bytes first, then the records, as WriteOwn.
+  // Bytes first, then the records: a crash in between leaves unreferenced
+  // blobs (gc removes them), never a record without its bytes.
   std::vector<ByteView> blobs;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (failed[i]) continue;
@@ -471,14 +475,14 @@ OciResult<Registry::OwnWrite> Registry::ReceiptWrite(const Descriptor& statement
   const Digest empty = Digest::Sha256Of(AsBytes("{}"));
   const Descriptor layer{std::string(kReceiptArtifactType), Digest::Sha256Of(receipt),
                          static_cast<int64_t>(receipt.size()), std::nullopt, {}, {}};
-  out.receipt_manifest_bytes = ReceiptManifest(statement, layer, entry);
-  auto parsed = ParseManifest(kOciManifest, AsBytes(out.receipt_manifest_bytes));
-  if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
+  OwnManifest receipt_manifest = ReceiptManifest(statement, layer, entry);
+  out.receipt_manifest_bytes = std::move(receipt_manifest.bytes);
   out.receipt_manifest = Digest::Sha256Of(AsBytes(out.receipt_manifest_bytes));
-  out.blobs = {AsBytes("{}"), receipt};  // and receipt_manifest_bytes (WriteOwn)
+  out.blobs = {AsBytes("{}"), receipt};  // and receipt_manifest_bytes (stored with them)
   out.write.blob_links = {empty, layer.digest};
-  out.write.manifests.push_back(Record(*parsed, out.receipt_manifest, out.receipt_manifest_bytes.size(),
-                                       {empty, layer.digest}, /*protected_by_log=*/true));
+  out.write.manifests.push_back(Record(receipt_manifest.manifest, out.receipt_manifest,
+                                       out.receipt_manifest_bytes.size(), {empty, layer.digest},
+                                       /*protected_by_log=*/true));
   return out;
 }
 
@@ -502,9 +506,8 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
 
   const Descriptor layer{std::string(kStatementArtifactType), Digest::Sha256Of(statement),
                          static_cast<int64_t>(statement.size()), std::nullopt, {}, {}};
-  const std::string manifest = StatementManifest(subject, layer, annotations);
-  auto parsed = ParseManifest(kOciManifest, AsBytes(manifest));
-  if (!parsed.ok()) return FromError(parsed.error());  // our own bytes: a bug
+  const OwnManifest own_manifest = StatementManifest(subject, layer, annotations);
+  const std::string& manifest = own_manifest.bytes;
   const Digest digest = Digest::Sha256Of(AsBytes(manifest));
   const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
                              std::nullopt, {}, {}};
@@ -514,7 +517,7 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   own->blobs.push_back(statement);
   own->blobs.push_back(AsBytes(manifest));
   own->write.blob_links.push_back(layer.digest);
-  own->write.manifests.push_back(Record(*parsed, digest, manifest.size(),
+  own->write.manifests.push_back(Record(own_manifest.manifest, digest, manifest.size(),
                                         {Digest::Sha256Of(AsBytes("{}")), layer.digest}, /*protected_by_log=*/true));
   own->write.entry = {entry, digest};
   if (Status written = WriteOwn(repository, *own); !written.ok()) return written.error();

@@ -199,6 +199,7 @@ class Registry {
     bool already_registered = false;            // its receipt is a referrer already
     crypto::Sha256Digest entry_hash{};          // of the statement to register
     std::optional<StatementReceipt> registered;
+    bool conditional() const { return precondition.if_match || precondition.if_none_match_any; }
   };
   std::optional<OciError> CheckPrecondition(std::string_view repository, const TagOrDigest& reference,
                                             const Precondition& precondition) const;
@@ -219,18 +220,20 @@ class Registry {
   // The receipt manifest of the statement manifest `statement` (with the
   // empty config and the receipt as blobs, linked, and its record).
   OciResult<OwnWrite> ReceiptWrite(const Descriptor& statement, uint64_t entry, ByteView receipt) const;
+  // A logged statement's attachment (AttachLoggedStatement).
   Status WriteOwn(std::string_view repository, const OwnWrite& own);
   static ManifestRecord Record(const Manifest& manifest, const Digest& digest, size_t size,
                                std::vector<Digest> references, bool protected_by_log);
-  // Stores what the push checked (and registered).
+  // Stores what a push that registers nothing checked.
   OciResult<PushedManifest> FinishPush(Push& push);
   // What storing a registered push writes: its statement manifest, with
   // the receipt manifest and the entry's record.
   OciResult<OwnWrite> RegisteredWrite(Push& push);
-  // Registered pushes without preconditions are stored a batch at a time,
-  // by one task on `continue_on` that takes what has queued meanwhile: one
-  // blob commit and one registry transaction for the batch (each push in
-  // its own savepoint), instead of a task and two commits per push.
+  // Registered pushes are stored a batch at a time, by one task on
+  // `continue_on` that takes what has queued meanwhile: one blob commit and
+  // one registry transaction for the batch (each push in its own
+  // savepoint), instead of a task and two commits per push. A conditional
+  // push is a batch of its own (StoreRegisteredBatch).
   struct Registered {
     std::shared_ptr<Push> push;
     PushDone done;

@@ -27,13 +27,34 @@ std::optional<Descriptor> ReceiptLayer(const Manifest& manifest) {
 
 namespace {
 
-nlohmann::ordered_json Empty() {
-  return {{"mediaType", kOciEmpty}, {"digest", Digest::Sha256Of(AsBytes("{}")).ToString()}, {"size", 2}};
-}
-
 nlohmann::ordered_json Describe(const Descriptor& descriptor) {
   return {{"mediaType", descriptor.media_type}, {"digest", descriptor.digest.ToString()},
           {"size", descriptor.size}};
+}
+
+// The one shape of the profile's manifests: the empty config, one layer of
+// `artifact_type`, a subject, annotations when there are any. Built as
+// what it says, then encoded from that, so the two cannot disagree.
+OwnManifest ProfileManifest(std::string_view artifact_type, const Descriptor& subject, const Descriptor& layer,
+                            Annotations annotations) {
+  OwnManifest out;
+  Manifest& manifest = out.manifest;
+  manifest.kind = ManifestKind::kImage;
+  manifest.media_type = kOciManifest;
+  manifest.artifact_type = std::string(artifact_type);
+  manifest.config = Descriptor{std::string(kOciEmpty), Digest::Sha256Of(AsBytes("{}")), 2, {}, {}, {}};
+  manifest.layers = {Descriptor{std::string(artifact_type), layer.digest, layer.size, {}, {}, {}}};
+  manifest.subject = Descriptor{subject.media_type, subject.digest, subject.size, {}, {}, {}};
+  manifest.annotations = std::move(annotations);
+  nlohmann::ordered_json json = {{"schemaVersion", 2},
+                                 {"mediaType", manifest.media_type},
+                                 {"artifactType", *manifest.artifact_type},
+                                 {"config", Describe(*manifest.config)},
+                                 {"layers", nlohmann::ordered_json::array({Describe(manifest.layers[0])})},
+                                 {"subject", Describe(*manifest.subject)}};
+  if (!manifest.annotations.empty()) json["annotations"] = manifest.annotations;  // std::map: sorted keys
+  out.bytes = json.dump();
+  return out;
 }
 
 }  // namespace
@@ -86,33 +107,13 @@ std::optional<OciError> CheckStatementManifest(const Manifest& manifest, const c
   return std::nullopt;
 }
 
-std::string StatementManifest(const Descriptor& subject, const Descriptor& layer,
-                              const Annotations& annotations) {
-  nlohmann::ordered_json manifest = {
-      {"schemaVersion", 2},
-      {"mediaType", kOciManifest},
-      {"artifactType", kStatementArtifactType},
-      {"config", Empty()},
-      {"layers", nlohmann::ordered_json::array(
-                     {{{"mediaType", kStatementArtifactType}, {"digest", layer.digest.ToString()},
-                       {"size", layer.size}}})},
-      {"subject", Describe(subject)}};
-  if (!annotations.empty()) manifest["annotations"] = annotations;  // std::map: sorted keys
-  return manifest.dump();
+OwnManifest StatementManifest(const Descriptor& subject, const Descriptor& layer, Annotations annotations) {
+  return ProfileManifest(kStatementArtifactType, subject, layer, std::move(annotations));
 }
 
-std::string ReceiptManifest(const Descriptor& statement, const Descriptor& receipt, uint64_t index) {
-  nlohmann::ordered_json manifest = {
-      {"schemaVersion", 2},
-      {"mediaType", kOciManifest},
-      {"artifactType", kReceiptArtifactType},
-      {"config", Empty()},
-      {"layers", nlohmann::ordered_json::array(
-                     {{{"mediaType", kReceiptArtifactType}, {"digest", receipt.digest.ToString()},
-                       {"size", receipt.size}}})},
-      {"subject", Describe(statement)},
-      {"annotations", {{std::string(kEntryAnnotation), std::to_string(index)}}}};
-  return manifest.dump();
+OwnManifest ReceiptManifest(const Descriptor& statement, const Descriptor& receipt, uint64_t index) {
+  return ProfileManifest(kReceiptArtifactType, statement, receipt,
+                         {{std::string(kEntryAnnotation), std::to_string(index)}});
 }
 
 void PipelineRegistrar::Register(Bytes statement, Done done) {

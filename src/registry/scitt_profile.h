@@ -57,13 +57,21 @@ std::optional<OciSubject> ParseOciSubject(std::string_view sub);
 // than the manifest's subject.
 std::optional<OciError> CheckStatementManifest(const Manifest& manifest, const cose::Sign1& statement);
 
+// A manifest of this profile that the service (or `scitt registry attach`)
+// writes: what it says, and its bytes, deterministic (keys in this order,
+// no whitespace) so that writing it again gives the same digest.
+// ParseManifest(kOciManifest, bytes) gives back `manifest`.
+struct OwnManifest {
+  Manifest manifest;
+  std::string bytes;
+};
+
 // The statement manifest for the statement blob `layer` about the artifact
 // whose manifest is `subject` (written by the service for a statement
 // registered by POST /entries, and by `scitt registry attach`):
-// deterministic bytes (keys in this order, no whitespace), the layer's
-// media type kStatementArtifactType, `annotations` when not empty.
-std::string StatementManifest(const Descriptor& subject, const Descriptor& layer,
-                              const Annotations& annotations);
+// artifactType and layer media type kStatementArtifactType, the empty
+// config, `annotations` when not empty.
+OwnManifest StatementManifest(const Descriptor& subject, const Descriptor& layer, Annotations annotations);
 
 // The layer holding the statement when `manifest` is a statement manifest
 // by this profile (artifactType and exactly one layer of that media type);
@@ -74,21 +82,11 @@ std::optional<Descriptor> StatementLayer(const Manifest& manifest);
 // this profile (artifactType and exactly one layer of that media type).
 std::optional<Descriptor> ReceiptLayer(const Manifest& manifest);
 
-// The layer holding the receipt when `manifest` is a receipt manifest by
-// this profile (artifactType and exactly one layer of that media type).
-std::optional<Descriptor> ReceiptLayer(const Manifest& manifest);
-
-// The statement manifest for the statement blob `statement` about the
-// artifact whose manifest is `subject`: artifactType and layer media type
-// kStatementArtifactType, the empty config, `annotations` when not empty.
-std::string StatementManifest(const Descriptor& subject, const Descriptor& statement,
-                              const Annotations& annotations);
-
 // The receipt manifest for the statement manifest `statement` (its
 // descriptor) whose receipt is the blob `receipt` and whose entry is
-// `index`: deterministic bytes, so pushing the same statement again gives
-// the same receipt manifest for the same receipt.
-std::string ReceiptManifest(const Descriptor& statement, const Descriptor& receipt, uint64_t index);
+// `index`: pushing the same statement again gives the same receipt
+// manifest for the same receipt.
+OwnManifest ReceiptManifest(const Descriptor& statement, const Descriptor& receipt, uint64_t index);
 
 // A registered statement: its log index and its receipt.
 struct StatementReceipt {

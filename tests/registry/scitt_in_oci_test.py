@@ -4,10 +4,12 @@ directions of one mechanism: statements registered by POST /entries about a
 manifest of the registry become its referrers (with their receipts), also
 when the manifest is pushed after them, and survive a kill -9; pushed statement manifests are attached once, not twice;
 a statement manifest must agree with its statement; the per-repository
-switch that stores pushed statements unregistered; delete protection off.
+switch that stores pushed statements unregistered; delete protection off;
+conditional statement pushes (one of several at once wins).
 
 Usage: scitt_in_oci_test.py PATH/TO/scitt
 """
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -254,6 +256,37 @@ def test_pushed_statements_are_attached_once():
                                         for m in listed), listed
         for m in listed:
             assert len(referrers(server, "app", m["digest"])) == 1
+    finally:
+        server.stop()
+
+
+def test_conditional_statement_pushes():
+    """Registered statement pushes with If-None-Match / If-Match (tag-schema
+    clients): pushed at once to one new tag, exactly one wins; a stale
+    entity tag is 412 and changes nothing."""
+    server = lib.Server(SCITT, WORK, "conditional", "--issuer-keys", KEYS)
+    try:
+        image = push_image(server, "app", "v1", 7)
+        manifests = [statement_manifest(server, "app", ISSUER.sign(image[0], json.dumps({"try": n}).encode()),
+                                        image) for n in range(6)]
+        put = lambda manifest, headers: req(server, "PUT", "/v2/app/manifests/sbom", manifest,
+                                            dict({"Content-Type": OCI_MANIFEST}, **headers))
+        with concurrent.futures.ThreadPoolExecutor(len(manifests)) as pool:
+            answers = list(pool.map(lambda m: put(m, {"If-None-Match": "*"}), manifests))
+        won = [m for m, (status, _, _) in zip(manifests, answers) if status == 201]
+        assert len(won) == 1 and sorted(a[0] for a in answers) == [201] + [412] * 5, answers
+        status, hdrs, body = req(server, "GET", "/v2/app/manifests/sbom")
+        assert status == 200 and body == won[0]
+        assert [r["artifactType"] for r in referrers(server, "app", sha256(won[0]))] == [RECEIPT]
+        # If-Match: a stale entity tag changes nothing; the current one moves the tag.
+        loser = next(m for m in manifests if m != won[0])
+        status, _, body = put(loser, {"If-Match": f'"{sha256(loser)}"'})
+        assert status == 412 and json.loads(body)["errors"][0]["code"] == "DENIED", (status, body)
+        assert req(server, "GET", "/v2/app/manifests/sbom")[2] == won[0]
+        status, _, body = put(loser, {"If-Match": hdrs["etag"]})
+        assert status == 201, body
+        assert req(server, "GET", "/v2/app/manifests/sbom")[2] == loser
+        assert [r["artifactType"] for r in referrers(server, "app", sha256(loser))] == [RECEIPT]
     finally:
         server.stop()
 

@@ -86,13 +86,31 @@ void GroupCommit::Lead(Writer* leader, std::unique_lock<std::mutex>& queue) {
   }
 }
 
+Status GroupCommit::Control::Prepare(sqlite3* db) {
+  if (commit.get() != nullptr) return Status::Ok();
+  SCITT_ASSIGN_OR_RETURN(begin, Statement::Prepare(db, "BEGIN IMMEDIATE"));
+  SCITT_ASSIGN_OR_RETURN(savepoint, Statement::Prepare(db, "SAVEPOINT change"));
+  SCITT_ASSIGN_OR_RETURN(rollback_to, Statement::Prepare(db, "ROLLBACK TO change"));
+  SCITT_ASSIGN_OR_RETURN(release, Statement::Prepare(db, "RELEASE change"));
+  SCITT_ASSIGN_OR_RETURN(rollback, Statement::Prepare(db, "ROLLBACK"));
+  SCITT_ASSIGN_OR_RETURN(commit, Statement::Prepare(db, "COMMIT"));
+  return Status::Ok();
+}
+
+Status GroupCommit::Control::Run(sqlite3* db, const Statement& statement) {
+  Query q(statement);
+  if (q.Step() != SQLITE_DONE) return SqliteError(db, sqlite3_sql(statement.get()));
+  return Status::Ok();
+}
+
 Status GroupCommit::CommitGroup(const std::vector<Writer*>& group) {
-  const Connection& db = *db_;
+  sqlite3* db = db_->get();
   const bool savepoints = group.size() > 1;  // alone, a failed change rolls back the transaction
-  SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  SCITT_RETURN_IF_ERROR(control_.Prepare(db));
+  SCITT_RETURN_IF_ERROR(control_.Run(db, control_.begin));
   for (Writer* writer : group) {
     if (savepoints) {
-      if (Status saved = db.Exec("SAVEPOINT change"); !saved.ok()) {
+      if (Status saved = control_.Run(db, control_.savepoint); !saved.ok()) {
         writer->result = saved;
         continue;
       }
@@ -105,15 +123,15 @@ Status GroupCommit::CommitGroup(const std::vector<Writer*>& group) {
       writer->result = MakeError(ErrorCode::kInternal, std::string("a change threw: ") + e.what());
     }
     if (!savepoints) continue;
-    if (!writer->result.ok()) (void)db.Exec("ROLLBACK TO change");
-    if (Status released = db.Exec("RELEASE change"); !released.ok() && writer->result.ok()) {
+    if (!writer->result.ok()) (void)control_.Run(db, control_.rollback_to);
+    if (Status released = control_.Run(db, control_.release); !released.ok() && writer->result.ok()) {
       writer->result = released;
     }
   }
-  if (!savepoints && !group.front()->result.ok()) return db.Exec("ROLLBACK");
-  Status committed = db.Exec("COMMIT");
+  if (!savepoints && !group.front()->result.ok()) return control_.Run(db, control_.rollback);
+  Status committed = control_.Run(db, control_.commit);
   if (!committed.ok()) {
-    if (!sqlite3_get_autocommit(db.get())) (void)db.Exec("ROLLBACK");
+    if (!sqlite3_get_autocommit(db)) (void)control_.Run(db, control_.rollback);
     return committed;
   }
   if (wal_.get() < 0) wal_ = Fd(::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC));  // SQLite made it at the first commit

@@ -64,12 +64,21 @@ class GroupCommit {
 
   static constexpr size_t kMaxGroup = 1024;  // changes per transaction
 
+  // The transaction's own statements, prepared once (parsing them at every
+  // use was 1.3% of a statement push's CPU): with the connection held.
+  struct Control {
+    Statement begin, savepoint, rollback_to, release, rollback, commit;
+    Status Prepare(sqlite3* db);  // at the first group
+    static Status Run(sqlite3* db, const Statement& statement);
+  };
+
   const Connection* const db_;
   std::mutex* const connection_mu_;
   const std::string wal_path_;
   std::mutex queue_mu_;  // guards queue_
   std::deque<Writer*> queue_;
   Fd wal_;  // opened after the first commit, with the connection held
+  Control control_;  // used with the connection held
 };
 
 }  // namespace scitt::storage::embedded
