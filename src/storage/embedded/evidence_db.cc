@@ -144,7 +144,8 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
       run(kCopyFormat3);
     }
     run(kStatementIndexes);
-    run("PRAGMA user_version = 4");  // kEvidenceFormat, set once for every step above
+    const std::string set_format = "PRAGMA user_version = " + std::to_string(kEvidenceFormat);
+    run(set_format.c_str());  // once, for every step above
     if (!upgraded.ok()) {
       (void)db.Exec("ROLLBACK");
       return upgraded.error();
