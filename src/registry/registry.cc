@@ -347,14 +347,13 @@ OciResult<Registry::OwnWrite> Registry::RegisteredWrite(Push& push) {
   const StatementReceipt& registered = *push.registered;
   const Descriptor statement{std::string(pushed.manifest.media_type), pushed.digest,
                              static_cast<int64_t>(push.content.size()), std::nullopt, {}, {}};
-  auto own = ReceiptWrite(statement, registered.index, registered.receipt);
-  if (!own.ok()) return own.error();
-  own->write.manifests.push_back(Record(pushed.manifest, pushed.digest, push.content.size(),
-                                        std::move(push.references), /*protected_by_log=*/true));
-  own->write.tags = pushed.tags;
-  own->write.entry = {registered.index, pushed.digest};
+  OwnWrite own = ReceiptWrite(statement, registered.index, registered.receipt);
+  own.write.manifests.push_back(Record(pushed.manifest, pushed.digest, push.content.size(),
+                                       std::move(push.references), /*protected_by_log=*/true));
+  own.write.tags = pushed.tags;
+  own.write.entry = {registered.index, pushed.digest};
   if (pushed.digest.algorithm() == crypto::HashAlgorithm::kSha256) {
-    own->blobs.push_back(push.content);
+    own.blobs.push_back(push.content);
   } else if (auto stored = blobs_.Put(push.content, pushed.digest.algorithm()); !stored.ok()) {
     return stored.error();
   }
@@ -469,8 +468,8 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
   }
 }
 
-OciResult<Registry::OwnWrite> Registry::ReceiptWrite(const Descriptor& statement, uint64_t entry,
-                                                     ByteView receipt) const {
+Registry::OwnWrite Registry::ReceiptWrite(const Descriptor& statement, uint64_t entry,
+                                          ByteView receipt) const {
   OwnWrite out;
   const Digest empty = Digest::Sha256Of(AsBytes("{}"));
   const Descriptor layer{std::string(kReceiptArtifactType), Digest::Sha256Of(receipt),
@@ -512,15 +511,14 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   const Descriptor described{std::string(kOciManifest), digest, static_cast<int64_t>(manifest.size()),
                              std::nullopt, {}, {}};
   // As for a push: both manifests and the entry's record in one transaction.
-  auto own = ReceiptWrite(described, entry, receipt);
-  if (!own.ok()) return own.error();
-  own->blobs.push_back(statement);
-  own->blobs.push_back(AsBytes(manifest));
-  own->write.blob_links.push_back(layer.digest);
-  own->write.manifests.push_back(Record(own_manifest.manifest, digest, manifest.size(),
-                                        {Digest::Sha256Of(AsBytes("{}")), layer.digest}, /*protected_by_log=*/true));
-  own->write.entry = {entry, digest};
-  if (Status written = WriteOwn(repository, *own); !written.ok()) return written.error();
+  OwnWrite own = ReceiptWrite(described, entry, receipt);
+  own.blobs.push_back(statement);
+  own.blobs.push_back(AsBytes(manifest));
+  own.write.blob_links.push_back(layer.digest);
+  own.write.manifests.push_back(Record(own_manifest.manifest, digest, manifest.size(),
+                                       {Digest::Sha256Of(AsBytes("{}")), layer.digest}, /*protected_by_log=*/true));
+  own.write.entry = {entry, digest};
+  if (Status written = WriteOwn(repository, own); !written.ok()) return written.error();
   return true;
 }
 

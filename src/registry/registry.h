@@ -219,7 +219,7 @@ class Registry {
   };
   // The receipt manifest of the statement manifest `statement` (with the
   // empty config and the receipt as blobs, linked, and its record).
-  OciResult<OwnWrite> ReceiptWrite(const Descriptor& statement, uint64_t entry, ByteView receipt) const;
+  OwnWrite ReceiptWrite(const Descriptor& statement, uint64_t entry, ByteView receipt) const;
   // A logged statement's attachment (AttachLoggedStatement).
   Status WriteOwn(std::string_view repository, const OwnWrite& own);
   static ManifestRecord Record(const Manifest& manifest, const Digest& digest, size_t size,
