@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Registry push and pull throughput, side by side: `scitt serve` and Debian's
 # docker-registry (CNCF distribution 2.8.2), both on loopback with a fresh
-# store, driven by the same client (skopeo copy, --preserve-digests) in the
-# same run, targets alternated run by run. Two workloads: many small blobs
+# store, driven by the same clients in the same run, targets alternated run
+# by run. Two clients: skopeo copy (--preserve-digests), as users push and
+# pull, and registry_client.py, which only moves bytes (CONNECTIONS at once),
+# so that what the servers cost shows. Two workloads: many small blobs
 # (SMALL_LAYERS layers of SMALL_BYTES) and a few large ones (LARGE_LAYERS of
 # LARGE_BYTES). Prints every run, the medians and the ratios.
 #   RUNS=3 bash bench/registry.sh build/scitt
@@ -55,18 +57,28 @@ run() {  # target name, port, workload, run number
   # previous run's repository instead of uploading it: forget.
   rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb \
     "${XDG_DATA_HOME:-$HOME/.local/share}/containers/cache/blob-info-cache-v1.boltdb"
+  # Each step starts with nothing dirty in the page cache: otherwise the
+  # previous step's writeback (the other server's blobs, skopeo's pulled
+  # layout) is on the disk while scitt fsyncs a blob (distribution does not).
+  sync
   start=$(date +%s.%N)
   skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
     "oci:$3:v1" "docker://127.0.0.1:$2/bench/$3-$4:v1"
   end=$(date +%s.%N)
   times[$1,$3,push,$4]=$(echo "$end - $start" | bc)
   rm -rf "pulled-$4"
+  sync
   start=$(date +%s.%N)
   skopeo --insecure-policy copy -q --src-tls-verify=false "docker://127.0.0.1:$2/bench/$3-$4:v1" "oci:pulled-$4:v1"
   end=$(date +%s.%N)
   times[$1,$3,pull,$4]=$(echo "$end - $start" | bc)
-  printf '%-13s %-5s run %d: push %6.2f s  pull %6.2f s\n' "$1" "$3" "$4" "${times[$1,$3,push,$4]}" \
-    "${times[$1,$3,pull,$4]}"
+  sync
+  times[$1,$3,http-push,$4]=$(/usr/bin/python3 "$HERE/registry_client.py" push 127.0.0.1:$2 "bench/$3-$4-http" "$3")
+  sync
+  times[$1,$3,http-pull,$4]=$(/usr/bin/python3 "$HERE/registry_client.py" pull 127.0.0.1:$2 "bench/$3-$4-http" "$3")
+  printf '%-13s %-5s run %d: skopeo push %6.2f s  pull %6.2f s; registry_client.py push %6.2f s  pull %6.2f s\n' \
+    "$1" "$3" "$4" "${times[$1,$3,push,$4]}" "${times[$1,$3,pull,$4]}" "${times[$1,$3,http-push,$4]}" \
+    "${times[$1,$3,http-pull,$4]}"
 }
 for ((r = 1; r <= RUNS; r++)); do
   for workload in small large; do
@@ -75,10 +87,10 @@ for ((r = 1; r <= RUNS; r++)); do
   done
 done
 for workload in small large; do
-  for op in push pull; do
+  for op in push pull http-push http-pull; do
     s=$(for ((r = 1; r <= RUNS; r++)); do echo "${times[scitt,$workload,$op,$r]}"; done | median)
     d=$(for ((r = 1; r <= RUNS; r++)); do echo "${times[distribution,$workload,$op,$r]}"; done | median)
-    printf '%-5s %-4s median: scitt %6.2f s  distribution %6.2f s  ratio (distribution time / scitt time) %.2f\n' \
+    printf '%-5s %-9s median: scitt %6.2f s  distribution %6.2f s  ratio (distribution time / scitt time) %.2f\n' \
       "$workload" "$op" "$s" "$d" "$(echo "$d / $s" | bc -l)"
   done
 done

@@ -22,6 +22,7 @@ using registry::Digest;
 namespace {
 
 constexpr size_t kHashChunk = 1 << 20;  // re-reading an upload for sha512
+constexpr uint64_t kWritebackBytes = 8 << 20;  // StartWriteback's step
 
 class FileBlobReader final : public registry::BlobReader {
  public:
@@ -81,6 +82,7 @@ struct BlobFiles::Session {
   Fd fd;                 // -1 while the bytes fit in `memory`
   Bytes memory;
   uint64_t size = 0;
+  uint64_t written_back = 0;  // bytes whose writeback StartWriteback started
   crypto::Sha256Hasher sha256;
   std::chrono::steady_clock::time_point last_used;
   bool busy = false;
@@ -185,6 +187,7 @@ Result<uint64_t> BlobFiles::Append(std::string_view owner, const std::string& up
   } else {
     if (session->fd.get() < 0) written = Spill(*session, upload);
     if (written.ok()) written = embedded::WriteAt(session->fd.get(), bytes, session->size, UploadPath(upload));
+    if (written.ok()) StartWriteback(*session, session->size + bytes.size());
     if (!written.ok() && session->fd.get() >= 0) {
       // The file may hold part of the chunk past `size`: harmless, the next
       // write at `size` overwrites it and commit reads `size` bytes only.
@@ -200,6 +203,17 @@ Result<uint64_t> BlobFiles::Append(std::string_view owner, const std::string& up
   session->last_used = options_.clock();
   if (!written.ok()) return written.error();
   return session->size;
+}
+
+void BlobFiles::StartWriteback(Session& session, uint64_t written) {
+  // The commit's fdatasync then waits for the last few MiB only, not for a
+  // whole large blob (RocksDB's bytes_per_sync does the same). Only starts
+  // the disk writes: nothing here is durable, and a failure is the
+  // fdatasync's to report.
+  if (written - session.written_back < kWritebackBytes) return;
+  (void)::sync_file_range(session.fd.get(), static_cast<off_t>(session.written_back),
+                          static_cast<off_t>(written - session.written_back), SYNC_FILE_RANGE_WRITE);
+  session.written_back = written;
 }
 
 Status BlobFiles::Spill(Session& session, const std::string& upload) const {

@@ -72,6 +72,9 @@ class BlobFiles final : public registry::BlobStore {
 
   // The session's file, created when its bytes outgrow memory.
   Status Spill(Session& session, const std::string& upload) const;
+  // Starts writing the file's bytes up to `written` to disk, every
+  // kWritebackBytes, as they arrive.
+  static void StartWriteback(Session& session, uint64_t written);
 
   const std::string dir_;
   const BlobFilesOptions options_;
