@@ -454,8 +454,9 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     Push& push = *batch[i].push;
-    // The log follower may attach the entry from now on (it finds it
-    // recorded, or attaches it if this push failed).
+    // The log follower may attach the entry from now on: it finds it
+    // recorded. (One it passed over while this push was in flight stays
+    // unattached if the push failed; pushing again stores it.)
     pushing_.Remove(push.repository, push.entry_hash);
     if (failed[i]) {
       batch[i].done(std::move(*failed[i]));
