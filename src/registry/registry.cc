@@ -216,14 +216,20 @@ void Registry::PutManifestAsync(std::string_view repository, const TagOrDigest& 
   });
 }
 
+std::optional<OciError> Registry::HoldPrecondition(const Push& push, std::unique_lock<std::mutex>& lock) {
+  if (!push.conditional()) return std::nullopt;
+  lock = std::unique_lock(conditional_mu_);
+  return CheckPrecondition(push.repository, push.reference, push.precondition);
+}
+
 OciResult<std::optional<Bytes>> Registry::CheckPush(Push& push, std::span<const std::string> tags,
                                                     std::string_view content_type) {
   const std::string_view repository = push.repository;
   const TagOrDigest& reference = push.reference;
   const ByteView content = push.content;
-  if (push.conditional()) {
-    std::lock_guard lock(conditional_mu_);  // fail early; storing checks again
-    if (auto failed = CheckPrecondition(repository, reference, push.precondition)) return *failed;
+  {
+    std::unique_lock<std::mutex> conditional;  // released at once: storing checks again
+    if (auto failed = HoldPrecondition(push, conditional)) return *failed;
   }
   if (content.size() > options_.max_manifest_bytes) {
     return Refuse(OciCode::kTooLarge, "a manifest may hold at most " +
@@ -328,10 +334,7 @@ OciResult<PushedManifest> Registry::FinishPush(Push& push) {
   const std::string_view repository = push.repository;
   PushedManifest& pushed = push.pushed;
   std::unique_lock<std::mutex> conditional;
-  if (push.conditional()) {
-    conditional = std::unique_lock(conditional_mu_);
-    if (auto failed = CheckPrecondition(repository, push.reference, push.precondition)) return *failed;
-  }
+  if (auto failed = HoldPrecondition(push, conditional)) return *failed;
   auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
                       pushed.tags, /*protected_by_log=*/push.already_registered);
   if (!stored.ok()) return stored.error();
@@ -409,10 +412,9 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
   // under conditional_mu_, which it holds until its write is committed: two
   // in one batch would each pass the check before either is written.
   std::unique_lock<std::mutex> conditional;
-  if (batch.size() == 1 && batch.front().push->conditional()) {
+  if (batch.size() == 1) {
     const Push& push = *batch.front().push;
-    conditional = std::unique_lock(conditional_mu_);
-    if (auto failed = CheckPrecondition(push.repository, push.reference, push.precondition)) {
+    if (auto failed = HoldPrecondition(push, conditional)) {
       pushing_.Remove(push.repository, push.entry_hash);
       return batch.front().done(*failed);
     }
@@ -472,10 +474,10 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
 Registry::OwnWrite Registry::ReceiptWrite(const Descriptor& statement, uint64_t entry,
                                           ByteView receipt) const {
   OwnWrite out;
-  const Digest empty = Digest::Sha256Of(AsBytes("{}"));
   const Descriptor layer{std::string(kReceiptArtifactType), Digest::Sha256Of(receipt),
                          static_cast<int64_t>(receipt.size()), std::nullopt, {}, {}};
   OwnManifest receipt_manifest = ReceiptManifest(statement, layer, entry);
+  const Digest& empty = receipt_manifest.manifest.config->digest;
   out.receipt_manifest_bytes = std::move(receipt_manifest.bytes);
   out.receipt_manifest = Digest::Sha256Of(AsBytes(out.receipt_manifest_bytes));
   out.blobs = {AsBytes("{}"), receipt};  // and receipt_manifest_bytes (stored with them)
@@ -517,7 +519,8 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
   own.blobs.push_back(AsBytes(manifest));
   own.write.blob_links.push_back(layer.digest);
   own.write.manifests.push_back(Record(own_manifest.manifest, digest, manifest.size(),
-                                       {Digest::Sha256Of(AsBytes("{}")), layer.digest}, /*protected_by_log=*/true));
+                                       {own_manifest.manifest.config->digest, layer.digest},
+                                       /*protected_by_log=*/true));
   own.write.entry = {entry, digest};
   if (Status written = WriteOwn(repository, own); !written.ok()) return written.error();
   return true;

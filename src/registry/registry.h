@@ -203,6 +203,10 @@ class Registry {
   };
   std::optional<OciError> CheckPrecondition(std::string_view repository, const TagOrDigest& reference,
                                             const Precondition& precondition) const;
+  // For a conditional push: takes conditional_mu_ into `lock` (the caller
+  // holds it until the push is written) and checks the precondition under
+  // it. Nothing for the others.
+  std::optional<OciError> HoldPrecondition(const Push& push, std::unique_lock<std::mutex>& lock);
   // Every check of a push; fills `push`. Returns the statement to register
   // before storing it, if any.
   OciResult<std::optional<Bytes>> CheckPush(Push& push, std::span<const std::string> tags,
