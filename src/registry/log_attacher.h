@@ -9,6 +9,7 @@
 // it missed.
 #pragma once
 
+#include <chrono>
 #include <mutex>
 
 #include "log/log_follower.h"
@@ -24,6 +25,9 @@ class LogAttacher final : public log::EntryConsumer {
   static constexpr std::string_view kFollower = "registry-attach";
   // A bare-digest subject is attached in at most this many repositories.
   static constexpr size_t kMaxRepositories = 64;
+  // How long an entry waits for a push of it to be stored (a few
+  // milliseconds normally) before Consume fails and it is offered again.
+  static constexpr std::chrono::milliseconds kPushWait{10'000};
 
   // All three must outlive this.
   LogAttacher(Registry& registry, RegistryStore& store, const log::TransparencyLog& log)
@@ -33,8 +37,9 @@ class LogAttacher final : public log::EntryConsumer {
   // Entries can only be attached to manifests: none stored, none wanted.
   bool Wants(uint64_t size) override;
   // Also called when a manifest is pushed, for the statements about it
-  // registered before (service.cc): one call at a time, so that an entry is
-  // attached once, with one receipt.
+  // registered before (service.cc). Attachments are made one at a time, so
+  // that an entry is attached once, with one receipt. Waits while a push of
+  // the entry is being stored (Registry::WaitWhilePushing).
   Status Consume(log::LogEntry entry) override;
   Status SaveCursor(uint64_t next) override { return store_.SaveFollowerCursor(kFollower, next); }
 
@@ -42,7 +47,7 @@ class LogAttacher final : public log::EntryConsumer {
   Registry& registry_;
   RegistryStore& store_;
   const log::TransparencyLog& log_;
-  std::mutex mu_;  // one Consume at a time
+  std::mutex mu_;  // one attachment at a time
 };
 
 }  // namespace scitt::registry

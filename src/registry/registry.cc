@@ -456,9 +456,8 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     Push& push = *batch[i].push;
-    // The log follower may attach the entry from now on: it finds it
-    // recorded. (One it passed over while this push was in flight stays
-    // unattached if the push failed; pushing again stores it.)
+    // The log follower, which waits for this push, finds the entry
+    // recorded, or attaches it itself if the push failed.
     pushing_.Remove(push.repository, push.entry_hash);
     if (failed[i]) {
       batch[i].done(std::move(*failed[i]));
@@ -501,7 +500,10 @@ OciResult<bool> Registry::AttachLoggedStatement(std::string_view repository, con
                                                 ByteView statement, const Annotations& annotations,
                                                 uint64_t entry, const crypto::Sha256Digest& entry_hash,
                                                 ByteView receipt) {
-  if (pushing_.Contains(repository, entry_hash)) return false;
+  if (pushing_.Contains(repository, entry_hash)) {
+    return Refuse(OciCode::kUnavailable, "entry " + std::to_string(entry) + " is being pushed to " +
+                                             std::string(repository));
+  }
   auto attached = store_.FindEntry(repository, entry);
   if (!attached.ok()) return attached.error();
   if (attached->has_value()) return false;
@@ -538,8 +540,23 @@ void Registry::PushesInFlight::Add(std::string_view repository, const crypto::Sh
 }
 
 void Registry::PushesInFlight::Remove(std::string_view repository, const crypto::Sha256Digest& entry_hash) {
-  std::lock_guard lock(mu_);
-  if (auto it = pushes_.find({std::string(repository), entry_hash}); it != pushes_.end()) pushes_.erase(it);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = pushes_.find({std::string(repository), entry_hash}); it != pushes_.end()) pushes_.erase(it);
+  }
+  removed_.notify_all();
+}
+
+bool Registry::PushesInFlight::WaitUntilGone(std::string_view repository, const crypto::Sha256Digest& entry_hash,
+                                             std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  const std::pair<std::string, crypto::Sha256Digest> key{std::string(repository), entry_hash};
+  return removed_.wait_for(lock, timeout, [&] { return pushes_.count(key) == 0; });
+}
+
+bool Registry::WaitWhilePushing(std::string_view repository, const crypto::Sha256Digest& entry_hash,
+                                std::chrono::milliseconds timeout) const {
+  return pushing_.WaitUntilGone(repository, entry_hash, timeout);
 }
 
 bool Registry::PushesInFlight::Contains(std::string_view repository,

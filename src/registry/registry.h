@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -166,12 +168,20 @@ class Registry {
   // whose hash is `entry_hash`) to `subject` in `repository`, as a push
   // would have: a statement manifest written by the service (with
   // `annotations`) and the receipt manifest, both protected. False, and
-  // nothing written, when the entry is already attached there or is being
-  // attached by a push in progress.
+  // nothing written, when the entry is already attached there;
+  // UNAVAILABLE when a push of it to `repository` is in progress (wait
+  // for it first: WaitWhilePushing).
   OciResult<bool> AttachLoggedStatement(std::string_view repository, const Descriptor& subject,
                                         ByteView statement, const Annotations& annotations,
                                         uint64_t entry, const crypto::Sha256Digest& entry_hash,
                                         ByteView receipt);
+  // Waits until no push of the statement whose entry hash is `entry_hash`
+  // is being registered and stored in `repository`, or `timeout` passes;
+  // true when none is. Such a push either stores the entry itself or fails
+  // (a 412 after registering, a disk error, a crash), and then only the log
+  // follower can attach it: it waits here instead of passing it over.
+  bool WaitWhilePushing(std::string_view repository, const crypto::Sha256Digest& entry_hash,
+                        std::chrono::milliseconds timeout) const;
 
   // ---- discovery
   // NAME_UNKNOWN for a repository that holds nothing.
@@ -250,16 +260,21 @@ class Registry {
   RegistryStore& store_;
   const RegistryOptions options_;
 
-  // Statements being registered by a push, by (repository, entry hash): the
-  // log follower passes over them, the push attaches them itself.
+  // Statements being registered by a push, by (repository, entry hash):
+  // the log follower waits for them (WaitWhilePushing), the push attaches
+  // them itself.
   class PushesInFlight {
    public:
     void Add(std::string_view repository, const crypto::Sha256Digest& entry_hash);
     void Remove(std::string_view repository, const crypto::Sha256Digest& entry_hash);
     bool Contains(std::string_view repository, const crypto::Sha256Digest& entry_hash) const;
+    // True once Contains is false, false if `timeout` passes first.
+    bool WaitUntilGone(std::string_view repository, const crypto::Sha256Digest& entry_hash,
+                       std::chrono::milliseconds timeout) const;
 
    private:
     mutable std::mutex mu_;
+    mutable std::condition_variable removed_;
     std::multiset<std::pair<std::string, crypto::Sha256Digest>> pushes_;
   };
   PushesInFlight pushing_;

@@ -5,12 +5,23 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <thread>
 
+#include "cbor/value.h"
+#include "cose/labels.h"
+#include "cose/sign1.h"
+#include "cose/transparent_statement.h"
 #include "crypto/hash.h"
 #include "registry/gc.h"
+#include "registry/log_attacher.h"
 #include "storage/embedded/blob_files.h"
 #include "storage/embedded/registry_db.h"
+#include "storage/store.h"
+#include "support/test_keys.h"
+#include "support/test_log.h"
 
 namespace scitt::registry {
 namespace {
@@ -317,6 +328,130 @@ TEST_F(RegistryTest, StatementManifestsAreRegisteredFirst) {
   // Other artifacts never reach the registrar.
   EXPECT_TRUE(Put("app", "sbom", Referrer(subject, "application/spdx+json", empty)).ok());
   EXPECT_EQ(registrar.calls, 2);
+}
+
+// A registrar whose answers wait until the test gives them.
+class HeldRegistrar : public StatementRegistrar {
+ public:
+  void Register(Bytes, Done done) override {
+    std::lock_guard lock(mu);
+    held.push_back(std::move(done));
+  }
+  // Waits for the next registration; then its answer is the test's to give.
+  Done Take() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      {
+        std::lock_guard lock(mu);
+        if (!held.empty()) {
+          Done done = std::move(held.front());
+          held.erase(held.begin());
+          return done;
+        }
+      }
+      if (std::chrono::steady_clock::now() > deadline) return nullptr;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  std::mutex mu;
+  std::vector<Done> held;
+};
+
+// The log follower and a push of the same statement: the follower waits
+// for the push, which attaches the entry itself when it is stored; when it
+// fails after registering (here a 412: the tag was taken meanwhile), the
+// follower attaches the entry instead of having passed it over.
+TEST_F(RegistryTest, TheLogFollowerWaitsForAPushOfTheSameStatement) {
+  HeldRegistrar registrar;
+  RegistryOptions options;
+  options.registrar = &registrar;
+  Reopen(options);
+  testing::TempDir log_dir;
+  log::LogOptions log_options;
+  log_options.origin = "example.com/log";
+  log_options.issuer = "https://ts.example";
+  log_options.max_batch_delay = std::chrono::milliseconds(1);
+  auto log = log::TransparencyLog::Open(*storage::OpenStore("file:" + log_dir.path()), testing::MakeLogKeys(),
+                                        log_options);
+  ASSERT_TRUE(log.ok()) << log.error().message;
+  LogAttacher attacher(*registry_, *store_, **log);
+
+  const Digest config = PushBlob("app", "{}");
+  const std::string image = ImageManifest(config, PushBlob("app", "hello")).dump();
+  ASSERT_TRUE(registry_->PutManifest("app", *ParseTagOrDigest("v1"), {}, kOciManifest, AsBytes(image)).ok());
+  const Digest subject = Digest::Sha256Of(AsBytes(image));
+  // A statement about the image, logged as a registration would log it.
+  auto statement_about = [&](std::string_view payload) {
+    cose::Sign1Content content;
+    content.protected_map = cbor::Value::FromMap(
+        {cbor::Entry(cose::header::kAlg, cbor::Value::Int(-7)),
+         cbor::Entry(cose::header::kCwtClaims, cbor::Value::FromMap({cbor::Entry(
+                                                    cose::claim::kSub, cbor::Value::Text(subject.ToString()))}))});
+    content.payload = AsBytes(payload);
+    const Bytes bytes = *cose::SignSign1(content, testing::Generated(crypto::Algorithm::kES256));
+    log::LogEntry entry;
+    entry.statement = bytes;
+    entry.entry_hash = cose::LogEntry(*cose::Sign1::Parse(bytes));
+    entry.signed_content = entry.entry_hash;
+    std::promise<Result<log::Appended>> appended;
+    (*log)->Submit(std::move(entry), [&](Result<log::Appended> r) { appended.set_value(std::move(r)); });
+    auto logged = appended.get_future().get();
+    EXPECT_TRUE(logged.ok());
+    return std::make_pair(bytes, *logged);
+  };
+  auto statement_manifest = [&](const Bytes& statement) {
+    const Digest layer = PushBlob("app", std::string(statement.begin(), statement.end()));
+    json manifest = Referrer(subject, std::string(kStatementArtifactType), config);
+    manifest["layers"] = json::array({{{"mediaType", kStatementArtifactType}, {"digest", layer.ToString()},
+                                       {"size", statement.size()}}});
+    return manifest.dump();
+  };
+  auto statements_listed = [&] {
+    auto referrers = registry_->ListReferrers("app", subject, std::nullopt, "", 10);
+    EXPECT_TRUE(referrers.ok());
+    std::vector<Digest> out;
+    for (const Descriptor& referrer : *referrers) {
+      if (referrer.artifact_type == kStatementArtifactType) out.push_back(referrer.digest);
+    }
+    return out;
+  };
+  const auto still_waiting = std::chrono::milliseconds(100);
+
+  for (const bool taken_meanwhile : {false, true}) {
+    SCOPED_TRACE(taken_meanwhile ? "the push fails" : "the push is stored");
+    const auto [statement, logged] = statement_about(taken_meanwhile ? "second" : "first");
+    const std::string manifest = statement_manifest(statement);
+    const std::string tag = taken_meanwhile ? "sbom" : "first";
+    auto pushed = std::async(std::launch::async, [&] {
+      return registry_->PutManifest("app", *ParseTagOrDigest(tag), {}, kOciManifest, AsBytes(manifest),
+                                    Precondition{.if_none_match_any = true});
+    });
+    StatementRegistrar::Done answer = registrar.Take();
+    ASSERT_TRUE(answer);
+    auto consumed = std::async(std::launch::async, [&] {
+      return attacher.Consume(*(*log)->store().Entry(logged.index));
+    });
+    EXPECT_EQ(consumed.wait_for(still_waiting), std::future_status::timeout);  // not passed over
+    if (taken_meanwhile) ASSERT_TRUE(registry_->PutManifest("app", *ParseTagOrDigest(tag), {}, kOciManifest,
+                                                            AsBytes(image)).ok());
+    const size_t before = statements_listed().size();
+    answer(StatementReceipt{logged.index, logged.receipt});
+    const auto result = pushed.get();
+    const Status attached = consumed.get();
+    ASSERT_TRUE(attached.ok()) << attached.error().message;
+    const std::vector<Digest> listed = statements_listed();
+    ASSERT_EQ(listed.size(), before + 1);  // attached once, by the push or by the follower
+    auto recorded = store_->FindEntry("app", logged.index);
+    ASSERT_TRUE(recorded.ok() && recorded->has_value());
+    if (taken_meanwhile) {
+      ASSERT_FALSE(result.ok());
+      EXPECT_EQ(result.error().code, OciCode::kPreconditionFailed);
+      EXPECT_NE(**recorded, Digest::Sha256Of(AsBytes(manifest)));  // the service's own statement manifest
+    } else {
+      ASSERT_TRUE(result.ok()) << result.error().message;
+      EXPECT_EQ(**recorded, result->digest);
+    }
+  }
 }
 
 TEST(OciErrors, EncodeAndDecode) {
