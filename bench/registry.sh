@@ -6,7 +6,10 @@
 # pull, and registry_client.py, which only moves bytes (CONNECTIONS at once),
 # so that what the servers cost shows. Two workloads: many small blobs
 # (SMALL_LAYERS layers of SMALL_BYTES) and a few large ones (LARGE_LAYERS of
-# LARGE_BYTES). Prints every run, the medians and the ratios.
+# LARGE_BYTES). Every push is of blobs new to the server (a variant of the
+# workload's layout made before the timed step: oci_layout.py --vary), since
+# both servers drop an upload of a blob they hold without storing it again.
+# Prints every run, the medians and the ratios.
 #   RUNS=3 bash bench/registry.sh build/scitt
 # Needs skopeo and docker-registry (apt-get install skopeo docker-registry).
 set -euo pipefail
@@ -57,25 +60,30 @@ run() {  # target name, port, workload, run number
   # previous run's repository instead of uploading it: forget.
   rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb \
     "${XDG_DATA_HOME:-$HOME/.local/share}/containers/cache/blob-info-cache-v1.boltdb"
+  # Nothing is deleted until the end: the disk may be mounted with
+  # `discard`, and a deletion's discards would land in the next timed step.
+  local fresh="$3-$1-$4" http="$3-$1-$4-http"
+  /usr/bin/python3 "$HERE/oci_layout.py" --vary "$3" "$fresh" "$fresh"
+  /usr/bin/python3 "$HERE/oci_layout.py" --vary "$3" "$http" "$http"
   # Each step starts with nothing dirty in the page cache: otherwise the
-  # previous step's writeback (the other server's blobs, skopeo's pulled
-  # layout) is on the disk while scitt fsyncs a blob (distribution does not).
+  # previous step's writeback (the variants just written, the other
+  # server's blobs, skopeo's pulled layout) is on the disk while a server
+  # fsyncs a blob (both do, before answering 201).
   sync
   start=$(date +%s.%N)
   skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
-    "oci:$3:v1" "docker://127.0.0.1:$2/bench/$3-$4:v1"
+    "oci:$fresh:v1" "docker://127.0.0.1:$2/bench/$3-$4:v1"
   end=$(date +%s.%N)
   times[$1,$3,push,$4]=$(echo "$end - $start" | bc)
-  rm -rf "pulled-$4"
   sync
   start=$(date +%s.%N)
-  skopeo --insecure-policy copy -q --src-tls-verify=false "docker://127.0.0.1:$2/bench/$3-$4:v1" "oci:pulled-$4:v1"
+  skopeo --insecure-policy copy -q --src-tls-verify=false "docker://127.0.0.1:$2/bench/$3-$4:v1" "oci:$fresh-pulled:v1"
   end=$(date +%s.%N)
   times[$1,$3,pull,$4]=$(echo "$end - $start" | bc)
   sync
-  times[$1,$3,http-push,$4]=$(/usr/bin/python3 "$HERE/registry_client.py" push 127.0.0.1:$2 "bench/$3-$4-http" "$3")
+  times[$1,$3,http-push,$4]=$(/usr/bin/python3 "$HERE/registry_client.py" push 127.0.0.1:$2 "bench/$3-$4-http" "$http")
   sync
-  times[$1,$3,http-pull,$4]=$(/usr/bin/python3 "$HERE/registry_client.py" pull 127.0.0.1:$2 "bench/$3-$4-http" "$3")
+  times[$1,$3,http-pull,$4]=$(/usr/bin/python3 "$HERE/registry_client.py" pull 127.0.0.1:$2 "bench/$3-$4-http" "$http")
   printf '%-13s %-5s run %d: skopeo push %6.2f s  pull %6.2f s; registry_client.py push %6.2f s  pull %6.2f s\n' \
     "$1" "$3" "$4" "${times[$1,$3,push,$4]}" "${times[$1,$3,pull,$4]}" "${times[$1,$3,http-push,$4]}" \
     "${times[$1,$3,http-pull,$4]}"

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -169,6 +170,36 @@ TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
   // The session is over.
   EXPECT_EQ(store->UploadSize("r", *upload).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store->Append("r", *upload, offset, content).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
+}
+
+// Uploaded again (another repository, no mount): the stored file stays as
+// it is, and the upload is dropped without an fsync or a rename.
+TEST(BlobFiles, AnUploadOfAStoredBlobIsDropped) {
+  TempDir dir;
+  auto store = MustOpen(dir.path());
+  const Bytes content = Content(300000, 4);
+  const Digest digest = Digest::Sha256Of(content);
+  const std::string path = dir.path() + "/blobs/sha256/" + digest.encoded().substr(0, 2) + "/" + digest.encoded();
+  ino_t first = 0;
+  for (const std::string owner : {"a", "b"}) {
+    auto upload = store->StartUpload(owner);
+    ASSERT_TRUE(upload.ok());
+    ASSERT_TRUE(store->Append(owner, *upload, 0, content).ok());
+    auto committed = store->Commit(owner, *upload, digest);
+    ASSERT_TRUE(committed.ok()) << committed.error().message;
+    EXPECT_EQ(*committed, content.size());
+    struct stat st;
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    if (first == 0) first = st.st_ino;
+    EXPECT_EQ(st.st_ino, first);  // not replaced by a rename
+    EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
+    EXPECT_EQ(ReadAll(*store, digest), content);
+  }
+  // A wrong digest is still refused, and drops the upload too.
+  auto upload = store->StartUpload("c");
+  ASSERT_TRUE(store->Append("c", *upload, 0, content).ok());
+  EXPECT_EQ(store->Commit("c", *upload, Digest::Sha256Of(Content(10, 4))).error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
 }
 

@@ -273,11 +273,20 @@ Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& up
     SCITT_RETURN_IF_ERROR(small_->Put(expected, session->memory));
     return session->size;
   }
+  const std::string blob = BlobPath(expected);
+  // Stored already (a blob file appears only whole, by rename after its
+  // fsync): the same digest is the same bytes, so the upload is dropped
+  // without its fsync, as distribution drops one at its commit. A layer
+  // pushed again to another repository costs no disk writes but the
+  // upload's own, which the kernel may never make.
+  if (struct stat st; ::stat(blob.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == session->size) {
+    ::unlink(path.c_str());
+    return session->size;
+  }
   if (::ftruncate(session->fd.get(), static_cast<off_t>(session->size)) != 0 ||
       ::fdatasync(session->fd.get()) != 0) {
     return fail(Errno("sync " + path));
   }
-  const std::string blob = BlobPath(expected);
   const std::string parent = std::filesystem::path(blob).parent_path();
   if (Status made = CreateDirectories(parent); !made.ok()) return fail(made.error());
   if (::rename(path.c_str(), blob.c_str()) != 0) return fail(Errno("rename " + path + " to " + blob));
