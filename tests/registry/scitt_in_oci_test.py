@@ -278,6 +278,11 @@ def test_conditional_statement_pushes():
         status, hdrs, body = req(server, "GET", "/v2/app/manifests/sbom")
         assert status == 200 and body == won[0]
         assert [r["artifactType"] for r in referrers(server, "app", sha256(won[0]))] == [RECEIPT]
+        # The five that got 412 are in the log all the same; the log follower,
+        # which waited for their pushes, attaches them (in the service's own
+        # statement manifests) as it attaches any registered statement.
+        wait_for("the refused pushes' entries attached",
+                 lambda: len(referrers(server, "app", image[0], STATEMENT)) == 6)
         # If-Match: a stale entity tag changes nothing; the current one moves the tag.
         loser = next(m for m in manifests if m != won[0])
         status, _, body = put(loser, {"If-Match": f'"{sha256(loser)}"'})
