@@ -419,7 +419,10 @@ TEST_F(RegistryTest, TheLogFollowerWaitsForAPushOfTheSameStatement) {
 
   for (const bool taken_meanwhile : {false, true}) {
     SCOPED_TRACE(taken_meanwhile ? "the push fails" : "the push is stored");
-    const auto [statement, logged] = statement_about(taken_meanwhile ? "second" : "first");
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::pair<Bytes, log::Appended> about = statement_about(taken_meanwhile ? "second" : "first");
+    const Bytes& statement = about.first;
+    const log::Appended& logged = about.second;
     const std::string manifest = statement_manifest(statement);
     const std::string tag = taken_meanwhile ? "sbom" : "first";
     auto pushed = std::async(std::launch::async, [&] {
@@ -432,8 +435,9 @@ TEST_F(RegistryTest, TheLogFollowerWaitsForAPushOfTheSameStatement) {
       return attacher.Consume(*(*log)->store().Entry(logged.index));
     });
     EXPECT_EQ(consumed.wait_for(still_waiting), std::future_status::timeout);  // not passed over
-    if (taken_meanwhile) ASSERT_TRUE(registry_->PutManifest("app", *ParseTagOrDigest(tag), {}, kOciManifest,
-                                                            AsBytes(image)).ok());
+    if (taken_meanwhile) {
+      ASSERT_TRUE(registry_->PutManifest("app", *ParseTagOrDigest(tag), {}, kOciManifest, AsBytes(image)).ok());
+    }
     const size_t before = statements_listed().size();
     answer(StatementReceipt{logged.index, logged.receipt});
     const auto result = pushed.get();
