@@ -24,6 +24,14 @@ namespace {
 constexpr size_t kHashChunk = 1 << 20;  // re-reading an upload for sha512
 constexpr uint64_t kWritebackBytes = 8 << 20;  // StartWriteback's step
 
+// Whether the blob file `path` of `size` bytes is stored already. A blob
+// file appears only whole, by rename after its fsync, and the same digest
+// is the same bytes: storing it again would change nothing.
+bool Stored(const std::string& path, uint64_t size) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == size;
+}
+
 class FileBlobReader final : public registry::BlobReader {
  public:
   FileBlobReader(Fd fd, uint64_t size, std::string path)
@@ -274,12 +282,11 @@ Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& up
     return session->size;
   }
   const std::string blob = BlobPath(expected);
-  // Stored already (a blob file appears only whole, by rename after its
-  // fsync): the same digest is the same bytes, so the upload is dropped
-  // without its fsync, as distribution drops one at its commit. A layer
-  // pushed again to another repository costs no disk writes but the
-  // upload's own, which the kernel may never make.
-  if (struct stat st; ::stat(blob.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == session->size) {
+  // Stored already: the upload is dropped without its fsync, as
+  // distribution drops one at its commit. A layer pushed again to another
+  // repository costs no disk writes but the upload's own, which the kernel
+  // may never make.
+  if (Stored(blob, session->size)) {
     ::unlink(path.c_str());
     return session->size;
   }
@@ -336,10 +343,7 @@ Result<Digest> BlobFiles::Put(ByteView content, crypto::HashAlgorithm algorithm)
     return digest;
   }
   const std::string blob = BlobPath(digest);
-  // Stored already (a blob file appears only whole, by rename after its
-  // fsync): the same digest is the same bytes.
-  struct stat st;
-  if (::stat(blob.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == content.size()) return digest;
+  if (Stored(blob, content.size())) return digest;
   SCITT_RETURN_IF_ERROR(CreateDirectories(std::filesystem::path(blob).parent_path()));
   SCITT_RETURN_IF_ERROR(WriteFile(blob, content));
   return digest;
