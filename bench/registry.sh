@@ -27,6 +27,14 @@ WORK=$(mktemp -d)
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cd "$WORK"
+# Per server and run, five copies of the large workload stay until the end:
+# two variants, the pulled layout, and the server's two stored copies.
+need=$((RUNS * 2 * 5 * LARGE_LAYERS * LARGE_BYTES + 2 * LARGE_LAYERS * LARGE_BYTES))
+free=$(df --output=avail -B1 "$WORK" | tail -1)
+if ((free < need)); then
+  echo "bench/registry.sh needs about $((need >> 30)) GiB free in $WORK; $((free >> 30)) GiB are" >&2
+  exit 2
+fi
 
 /usr/bin/python3 "$HERE/oci_layout.py" small "$SMALL_LAYERS" "$SMALL_BYTES"
 /usr/bin/python3 "$HERE/oci_layout.py" large "$LARGE_LAYERS" "$LARGE_BYTES"
