@@ -7,7 +7,6 @@
 
 #include <thread>
 
-#include <future>
 #include <mutex>
 
 #include "crypto/hash.h"
@@ -74,9 +73,7 @@ class LogFollowerTest : public ::testing::Test {
       entry.statement = ToBytes("entry " + std::to_string(i));
       entry.entry_hash = crypto::Sha256(entry.statement);
       entry.signed_content = entry.entry_hash;
-      std::promise<Result<Appended>> done;
-      log_->Submit(std::move(entry), [&](Result<Appended> r) { done.set_value(std::move(r)); });
-      ASSERT_TRUE(done.get_future().get().ok());
+      ASSERT_TRUE(testing::Append(*log_, std::move(entry)).ok());
     }
   }
 

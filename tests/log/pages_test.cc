@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <future>
 
 #include "cbor/decoder.h"
 #include "cbor/encoder.h"
@@ -38,9 +37,7 @@ class PagesTest : public ::testing::Test {
     entry.entry_hash = crypto::Sha256(entry.statement);
     entry.signed_content = entry.entry_hash;  // unique per entry, as the log requires
     entry.collateral = fill % 2 ? Bytes{0xa0} : Bytes{};
-    std::promise<Result<Appended>> done;
-    log_->Submit(std::move(entry), [&](Result<Appended> r) { done.set_value(std::move(r)); });
-    ASSERT_TRUE(done.get_future().get().ok());
+    ASSERT_TRUE(testing::Append(*log_, std::move(entry)).ok());
   }
 
   testing::TempDir dir_;

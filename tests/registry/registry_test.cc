@@ -393,9 +393,7 @@ TEST_F(RegistryTest, TheLogFollowerWaitsForAPushOfTheSameStatement) {
     entry.statement = bytes;
     entry.entry_hash = cose::LogEntry(*cose::Sign1::Parse(bytes));
     entry.signed_content = entry.entry_hash;
-    std::promise<Result<log::Appended>> appended;
-    (*log)->Submit(std::move(entry), [&](Result<log::Appended> r) { appended.set_value(std::move(r)); });
-    auto logged = appended.get_future().get();
+    auto logged = testing::Append(**log, std::move(entry));
     EXPECT_TRUE(logged.ok());
     return std::make_pair(bytes, *logged);
   };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <string>
 
 #include "crypto/key.h"
@@ -22,6 +23,13 @@ inline log::LogKeys MakeLogKeys() {
   keys.receipt_kid = Bytes(thumbprint.begin(), thumbprint.end());
   keys.checkpoint_key = *crypto::PrivateKey::Generate(crypto::Algorithm::kEdDSA);
   return keys;
+}
+
+// Submits `entry` and waits until the log has appended it (or failed).
+inline Result<log::Appended> Append(log::TransparencyLog& log, log::LogEntry entry) {
+  std::promise<Result<log::Appended>> done;
+  log.Submit(std::move(entry), [&](Result<log::Appended> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
 }
 
 class TempDir {
