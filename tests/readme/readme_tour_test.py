@@ -18,7 +18,6 @@ Usage: readme_tour_test.py PATH/TO/scitt   (needs umoci, skopeo, curl)
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ import tempfile
 SCITT = os.path.abspath(sys.argv[1])
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 VECTORS = os.environ.get("SCITT_VECTORS", os.path.join(ROOT, "..", "shared", "vectors"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from scitt_testlib import free_port  # noqa: E402
 
 PRELUDE = r"""
 set -uo pipefail
@@ -54,12 +55,6 @@ wait_indexed() {
   echo "the index did not reach $size"; exit 1
 }
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tour_script(port):

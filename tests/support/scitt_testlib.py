@@ -8,6 +8,7 @@ import hashlib
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -27,10 +28,32 @@ VECTORS = os.environ.get("SCITT_VECTORS", os.path.join(os.path.dirname(os.path.a
                                                        "..", "..", "..", "shared", "vectors"))
 
 
+def _ephemeral_ports():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(n) for n in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port that nothing listens on, below the kernel's ephemeral
+    range: the kernel gives ports of that range to every outgoing connection
+    (and to bind(0)), so a port taken from it could be given to another
+    test's client between this choice and the server's bind, or while a
+    server restarts on the same port (its URL is its identity)."""
+    low, _ = _ephemeral_ports()
+    first, last = (10000, low - 1) if low > 11000 else (1024, low - 1)
+    for _ in range(200):
+        port = random.randint(first, last)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free loopback port in {first}-{last}")
 
 
 def request(method, url, body=None, headers=None, timeout=30):
