@@ -212,6 +212,11 @@ Status StatementIndexer::Consume(log::LogEntry entry) {
 }
 
 Status StatementIndexer::SaveCursor(uint64_t next) {
+  // Told before readers can see the batch: a decision cache told after
+  // would answer from a verdict the index already contradicts to anyone who
+  // saw the new size (GET /statements) and asked at once. What it computes
+  // meanwhile from the older index is below `next`, so it does not keep it.
+  if (observer_) observer_(pending_, next);
   Status added = store_.Add(pending_, next);
   if (added.ok() && graph_ != nullptr) {
     // Not an indexing failure when it fails: a walk reads what is missing.
@@ -219,7 +224,6 @@ Status StatementIndexer::SaveCursor(uint64_t next) {
       logging::Warn("evidence graph not extended", {{"error", read.error().message}});
     }
   }
-  if (added.ok() && observer_) observer_(pending_, next);
   pending_.clear();  // on a failure the follower replays from the store's IndexedSize()
   pending_bytes_ = 0;
   return added;

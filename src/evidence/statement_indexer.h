@@ -56,10 +56,10 @@ class StatementIndexer final : public log::EntryConsumer {
   // emptied, to be read again from the log.
   Status Prepare();
 
-  // Called after each save, once the graph has read it, with what was
-  // added (the evidence of entries below `indexed_size`): how caches of
-  // conclusions drawn from the index learn that they may be stale. Set
-  // before the follower starts.
+  // Called at each save, before the store makes it visible, with what it
+  // adds (the evidence of entries below `indexed_size`): how caches of
+  // conclusions drawn from the index learn that they may be stale. (A save
+  // that fails is replayed, and told again.) Set before the follower starts.
   using Observer = std::function<void(const std::vector<IndexedStatement>& added, uint64_t indexed_size)>;
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "evidence/statement_indexer.h"
 #include "storage/store.h"
 #include "support/test_log.h"
 
@@ -277,6 +278,25 @@ TEST_F(GraphQueriesTest, APathFollowsTheEdgesWithTheirEntries) {
   EXPECT_TRUE(FindPath(*store_, {.from = "sha256:aa", .to = "CVE-2026-0001", .max_depth = 3})->edges.empty());
   EXPECT_TRUE(FindPath(*store_, {.from = "sha256:aa", .to = "CVE-2026-0001", .as_of = 3})->edges.empty());
   EXPECT_TRUE(FindPath(*store_, {.from = "CVE-2026-0001", .to = "sha256:aa"})->edges.empty());  // edges have a direction
+}
+
+// A decision cache hears of a batch before the index shows it: told
+// after, it answered from a verdict the new evidence contradicts to anyone
+// who had seen the new indexed size (with 200 ms between the two,
+// security_vendor fails so every time).
+TEST(StatementIndexerTest, TellsItsObserverBeforeReadersSeeTheBatch) {
+  testing::TempDir dir;
+  auto store = storage::OpenEvidenceStore(dir.path());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  StatementIndexer indexer(**store);
+  std::vector<std::pair<uint64_t, uint64_t>> told;  // (indexed_size told, size readers saw then)
+  indexer.SetObserver([&](const std::vector<IndexedStatement>&, uint64_t indexed_size) {
+    told.emplace_back(indexed_size, *(*store)->IndexedSize());
+  });
+  ASSERT_TRUE(indexer.SaveCursor(3).ok());
+  ASSERT_TRUE(indexer.SaveCursor(7).ok());
+  EXPECT_EQ(told, (std::vector<std::pair<uint64_t, uint64_t>>{{3, 0}, {7, 3}}));
+  EXPECT_EQ(*(*store)->IndexedSize(), 7u);
 }
 
 }  // namespace
