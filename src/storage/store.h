@@ -42,6 +42,10 @@ struct StoreOptions {
   // read-write open recomputes them from the entries.
   std::chrono::milliseconds lookup_write_interval{1000};
   size_t max_lookups_in_memory = 1 << 18;
+  // Embedded: once lookup.sqlite's tables hold this many entries, their rows
+  // move to a sorted run (format.h: lookups/), so that the tables stay small
+  // and a batch's random keys share their pages.
+  size_t lookup_rows_per_run = 1 << 16;
   // How to compute an entry's signed content (log::LogEntry::signed_content)
   // from its registered statement: log::SignedContentOf. The embedded store
   // needs it to upgrade a directory written before signed contents were

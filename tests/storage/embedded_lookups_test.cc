@@ -585,5 +585,112 @@ TEST(EmbeddedLookups, UpgradesAFormat1Directory) {
   EXPECT_NE(check->notes[0].find("1 entries repeat the signed content"), std::string::npos);
 }
 
+// Lookups moved to a run of 8 entries' rows and written every millisecond.
+StoreOptions SmallRuns(StoreOptions options = {}) {
+  options.lookup_rows_per_run = 8;
+  options.lookup_write_interval = std::chrono::milliseconds(1);
+  return options;
+}
+
+void WaitCovered(const TempDir& dir, const std::string& size) {
+  for (int i = 0; i < 2000 && Covered(dir) != size; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(Covered(dir), size);
+}
+
+size_t RunFiles(const TempDir& dir) {
+  size_t n = 0;
+  for (const auto& file : fs::directory_iterator(dir / "lookups")) n += file.path().extension() == ".run";
+  return n;
+}
+
+// Once the tables hold lookup_rows_per_run entries, their rows move to a
+// sorted run (format.h: lookups/), and runs of a size merge four at a time:
+// every entry is still found by both keys, read-write, after a reopen and
+// read-only; duplicates are still refused; fsck counts each key once.
+TEST(EmbeddedLookups, MoveToSortedRunsThatMerge) {
+  TempDir dir;
+  Batches batches;
+  {
+    auto store = MustOpen(dir.path(), SmallRuns());
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE(batches.Append(*store, 5).ok());
+      WaitCovered(dir, std::to_string(5 * (i + 1)));
+    }
+    CheckContents(*store, batches);
+    Batch again = RepeatingSignedContent(batches, 3);  // entry 3 is in a run by now
+    EXPECT_EQ(store->AppendBatch(again.entries, again.nodes, again.head).error().code,
+              ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(store->Recover().ok());
+  }
+  const std::string lookups = dir / "lookup.sqlite";
+  const uint64_t runs = std::stoull(Sql(lookups, "SELECT COUNT(*) FROM runs"));
+  EXPECT_GE(runs, 2u);
+  EXPECT_LT(runs, 200u / 8u) << "runs were merged";
+  EXPECT_NE(Sql(lookups, "SELECT COUNT(*) FROM runs WHERE entry_hashes >= 32"), "0");
+  EXPECT_EQ(RunFiles(dir), runs);  // merged-away files are gone
+  EXPECT_EQ(std::stoull(Sql(lookups, "SELECT SUM(entry_hashes) FROM runs")) +
+                std::stoull(Sql(lookups, "SELECT COUNT(*) FROM by_entry_hash")),
+            200u);
+  EXPECT_EQ(Sql(lookups, "PRAGMA user_version"), "4");
+  {
+    auto store = MustOpen(dir.path(), SmallRuns());
+    CheckContents(*store, batches);
+    // The runs' keys reach the writer's filters at open.
+    Batch again = batches.Next(2);
+    again.entries[1].entry_hash = crypto::Sha256(Statement(17));
+    EXPECT_EQ(store->AppendBatch(again.entries, again.nodes, again.head).error().code,
+              ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(store->Recover().ok());
+    ASSERT_TRUE(batches.Append(*store, 30).ok());
+    CheckContents(*store, batches);
+  }
+  auto reader = MustOpen(dir.path(), ReadOnly());
+  CheckContents(*reader, batches);
+  auto check = log::CheckStore(*reader, CheckOptions());
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->damage_count, 0u) << ::testing::PrintToString(check->damage);
+  EXPECT_EQ(check->lookups, 230u);
+}
+
+// Runs are derived data too: a damaged one gets the lookups rebuilt, a file
+// no transaction recorded (a crash mid-move) is removed, and a format-3
+// lookup.sqlite (no runs) is read as it is and upgraded at a read-write open.
+TEST(EmbeddedLookups, ADamagedRunIsRebuiltAndAStrayOneRemoved) {
+  TempDir dir;
+  Batches batches;
+  {
+    auto store = MustOpen(dir.path(), SmallRuns());
+    for (int i = 0; i < 6; ++i) {
+      ASSERT_TRUE(batches.Append(*store, 8).ok());
+      WaitCovered(dir, std::to_string(8 * (i + 1)));
+    }
+  }
+  ASSERT_GE(RunFiles(dir), 2u);
+  const fs::path damaged = fs::directory_iterator(dir / "lookups")->path();
+  fs::resize_file(damaged, fs::file_size(damaged) - 40);
+  {
+    auto reader = MustOpen(dir.path(), ReadOnly(WithSignedContents()));  // from the entries
+    CheckContents(*reader, batches);
+  }
+  std::ofstream(dir / "lookups/999.run") << "left by a crash";
+  {
+    auto store = MustOpen(dir.path(), WithSignedContents(SmallRuns()));
+    CheckContents(*store, batches);
+  }
+  EXPECT_FALSE(fs::exists(dir / "lookups/999.run"));
+  EXPECT_EQ(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM runs"), std::to_string(RunFiles(dir)));
+
+  TempDir old;
+  Batches old_batches;
+  {
+    auto store = MustOpen(old.path());
+    ASSERT_TRUE(old_batches.Append(*store, 12).ok());
+  }
+  Sql(old / "lookup.sqlite", "DROP TABLE runs; PRAGMA user_version = 3");
+  CheckContents(*MustOpen(old.path(), ReadOnly()), old_batches);
+  CheckContents(*MustOpen(old.path()), old_batches);
+  EXPECT_EQ(Sql(old / "lookup.sqlite", "PRAGMA user_version"), "4");
+}
+
 }  // namespace
 }  // namespace scitt::storage

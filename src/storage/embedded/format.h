@@ -20,7 +20,20 @@
 //                             the entry registered with each signed content
 //                             (log::LogEntry::signed_content)
 //                     meta(key PRIMARY KEY, value) WITHOUT ROWID: "covered_size",
-//                             the tree size whose entries the tables hold
+//                             the tree size whose entries the tables and
+//                             the runs hold
+//                     runs(id INTEGER PRIMARY KEY, entry_hashes, signed_contents):
+//                             the sorted runs that hold the rest (lookup
+//                             format 4; format 3 had no runs)
+//   lookups/RUN.run the sorted runs (lookup_runs.h), each holding rows moved out
+//                   of the tables: a header ("SCITTRUN", u32 format 1, u32 0,
+//                   u64 entry-hash count, u64 signed-content count, little-
+//                   endian), then the (32-byte key, u64 index) records of each
+//                   kind in key order. A key is in the tables or in a run, never
+//                   in two (but while a move is in progress, when both name
+//                   the same entry). Written whole and fsynced before the
+//                   transaction that records it (synchronous=FULL, as is the
+//                   one that drops merged runs, before their files go).
 //   statements      the registered statements back to back; entry i is the bytes
 //                   [offset, offset + length) of its entries row
 //   nodes/NN        Merkle level NN (decimal, two digits): complete node i at byte
@@ -69,12 +82,16 @@
 namespace scitt::storage::embedded {
 
 constexpr int kFormatVersion = 3;
+// lookup.sqlite's own format: 4 records sorted runs (lookups/); 3, read as
+// it is, has none and becomes 4 at a read-write open.
+constexpr int kLookupFormatVersion = 4;
 constexpr int kFirstSignedContentVersion = 2;  // version 1 lacks signed contents
 constexpr int kFirstLookupFileVersion = 3;     // older versions keep lookups in index.sqlite
 
 constexpr const char* kLockFile = "LOCK";
 constexpr const char* kIndexFile = "index.sqlite";
 constexpr const char* kLookupFile = "lookup.sqlite";
+constexpr const char* kRunsDirectory = "lookups";
 constexpr const char* kStatementsFile = "statements";
 constexpr const char* kNodesDirectory = "nodes";
 
@@ -128,7 +145,13 @@ CREATE TABLE by_entry_hash(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT 
 CREATE TABLE by_signed_content(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 INSERT INTO meta(key, value) VALUES('covered_size', '0');
-PRAGMA user_version = 3;
+CREATE TABLE runs(id INTEGER PRIMARY KEY, entry_hashes INTEGER NOT NULL, signed_contents INTEGER NOT NULL);
+PRAGMA user_version = 4;
+)sql";
+// lookup.sqlite format 3 to 4, in one transaction.
+constexpr const char* kLookupUpgrade = R"sql(
+CREATE TABLE runs(id INTEGER PRIMARY KEY, entry_hashes INTEGER NOT NULL, signed_contents INTEGER NOT NULL);
+PRAGMA user_version = 4;
 )sql";
 
 // "nodes/NN": the file of Merkle level `level`.

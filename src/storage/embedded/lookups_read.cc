@@ -33,9 +33,17 @@ Status EmbeddedStore::State::LoadReadOnlyLookups() {
         }
         SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(path));
         SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, path));
-        if (version != kFormatVersion) return UnknownVersion(path, version);
+        if (version != kLookupFormatVersion && version != kFirstLookupFileVersion) {
+          return UnknownVersion(path, version);
+        }
         SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
         SCITT_ASSIGN_OR_RETURN(const uint64_t covered_size, ReadCovered(query, conn.get(), path));
+        // Its runs as it records them (a writer that merged them since has
+        // removed their files: then none of it is used).
+        if (version == kLookupFormatVersion) {
+          SCITT_ASSIGN_OR_RETURN(RunList opened, OpenRuns(conn.get(), /*remove_others=*/false));
+          SetRuns(std::move(opened));
+        }
         read_only_lookup_path = path;
         return std::min(covered_size, committed);
       }();
@@ -148,17 +156,22 @@ Result<std::optional<uint64_t>> EmbeddedStore::State::Find(Lookup lookup,
   SCITT_ASSIGN_OR_RETURN(auto reader, readers.Borrow());
   SCITT_RETURN_IF_ERROR(PrepareLookups(*reader));
   const Statement& find = lookup == Lookup::kEntryHash ? reader->find : reader->find_signed;
+  std::optional<uint64_t> stored;
   if (find.get() != nullptr) {
     Query q(find);
     q.Blob(1, key);
     const int rc = q.Step();
     if (rc == SQLITE_ROW) {
-      const auto index = static_cast<uint64_t>(q.IntAt(0));
-      if (index < stored_below) return std::optional<uint64_t>(index);
+      stored = static_cast<uint64_t>(q.IntAt(0));
     } else if (rc != SQLITE_DONE) {
       return SqliteError(sqlite3_db_handle(find.get()), "looking up an entry");
     }
   }
+  // Then the runs, read after the tables (Runs()).
+  if (const auto in_run = FindInRuns(*Runs(), lookup, key); in_run && (!stored || *in_run < *stored)) {
+    stored = in_run;
+  }
+  if (stored && *stored < stored_below) return stored;
   // Read-only: not in lookup.sqlite, and `recent` cannot say.
   if (lookup == Lookup::kSignedContent && read_only_signed_unknown && stored_below < committed) {
     return *read_only_signed_unknown;
@@ -198,6 +211,7 @@ Result<log::LookupCounts> EmbeddedStore::CountLookups() const {
   }
   SCITT_ASSIGN_OR_RETURN(auto reader, s.readers.Borrow());
   SCITT_RETURN_IF_ERROR(s.PrepareLookups(*reader));
+  std::lock_guard no_move(s.runs_change_mu);  // no row counted in a table and a run
   log::LookupCounts counts;
   // Formats 1 and 2 read as they are: the lookups are the entries'.
   counts.covered = s.format_version >= kFirstLookupFileVersion ? 0 : committed;
@@ -225,6 +239,10 @@ Result<log::LookupCounts> EmbeddedStore::CountLookups() const {
   Status counted = count();
   if (reader->lookup_conn.get() != nullptr) (void)reader->lookup_conn.Exec("COMMIT");
   SCITT_RETURN_IF_ERROR(counted);
+  for (const auto& run : *s.Runs()) {
+    counts.entry_hashes += run->count(RunSection::kEntryHashes);
+    counts.signed_contents += run->count(RunSection::kSignedContents);
+  }
   return counts;
 }
 

@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
+#include "base/file.h"
 #include "base/logging.h"
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/lookups_internal.h"
@@ -27,9 +29,47 @@ namespace {
 // moves chunk by chunk, so a crash keeps what was done.
 constexpr uint64_t kCatchUpChunk = 1 << 16;
 
+// lookup.sqlite at `path` and the runs beside it.
 void RemoveLookupFiles(const std::string& path) {
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path() / kRunsDirectory, ec);
+}
+
+std::string RunName(uint64_t id) { return std::to_string(id) + ".run"; }
+
+// A run's size class: runs of one class are merged four at a time.
+int Tier(uint64_t rows, uint64_t rows_per_run) {
+  int tier = 0;
+  for (uint64_t n = rows / rows_per_run; n >= 4; n /= 4) ++tier;
+  return tier;
+}
+
+// Runs `work` in one lookup.sqlite transaction that is durable when it
+// returns (synchronous=FULL for it alone): a run file is removed only once
+// the transaction that stops recording it cannot roll back.
+Status DurableTransaction(Connection& conn, const std::function<Status()>& work) {
+  SCITT_RETURN_IF_ERROR(conn.Exec("PRAGMA synchronous = FULL"));
+  Status done = conn.Exec("BEGIN IMMEDIATE");
+  if (done.ok()) {
+    done = work();
+    if (done.ok()) done = conn.Exec("COMMIT");
+    if (!done.ok() && !sqlite3_get_autocommit(conn.get())) (void)conn.Exec("ROLLBACK");
+  }
+  Status normal = conn.Exec("PRAGMA synchronous = NORMAL");
+  return done.ok() ? normal : done;
+}
+
+// Reads a table's (hash, idx) rows through `q` (in key order) as records.
+RecordSource RowsOf(Query& q, sqlite3* db) {
+  return [&q, db](RunRecord& out) -> Result<bool> {
+    const int rc = q.Step();
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) return SqliteError(db, "reading lookups to move to a run");
+    out.index = static_cast<uint64_t>(q.IntAt(1));
+    SCITT_ASSIGN_OR_RETURN(out.key, DigestAt(q, 0, out.index));
+    return true;
+  };
 }
 
 const std::string kPutCoveredSql =
@@ -57,14 +97,30 @@ Status EmbeddedStore::State::OpenLookupsForWriting() {
         return created.error();
       }
       SCITT_RETURN_IF_ERROR(conn.Exec("COMMIT"));
-    } else if (version != kFormatVersion) {
+    } else if (version == kFirstLookupFileVersion) {
+      SCITT_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+      Status upgraded = conn.Exec(kLookupUpgrade);
+      if (upgraded.ok()) upgraded = conn.Exec("COMMIT");
+      if (!upgraded.ok()) {
+        (void)conn.Exec("ROLLBACK");
+        return upgraded.error();
+      }
+    } else if (version != kLookupFormatVersion) {
       return UnknownVersion(path, version);
     }
     uint64_t covered_size = 0;
     {
       SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
       SCITT_ASSIGN_OR_RETURN(covered_size, ReadCovered(query, conn.get(), path));
+      SCITT_ASSIGN_OR_RETURN(Statement count, Statement::Prepare(conn.get(), "SELECT COUNT(*) FROM by_entry_hash"));
+      Query q(count);
+      if (q.Step() != SQLITE_ROW) return SqliteError(conn.get(), "counting the rows of " + path);
+      table_rows = static_cast<uint64_t>(q.IntAt(0));
     }
+    SCITT_ASSIGN_OR_RETURN(RunList opened, OpenRuns(conn.get(), /*remove_others=*/true));
+    next_run_id = 1;
+    for (const auto& run : opened) next_run_id = std::max(next_run_id, run->id() + 1);
+    SetRuns(std::move(opened));
     lookup_writer = std::move(conn);
     return covered_size;
   };
@@ -74,6 +130,7 @@ Status EmbeddedStore::State::OpenLookupsForWriting() {
     logging::Warn("rebuilding lookups", {{"file", path}, {"reason", opened.error().message}});
     lookup_writer = Connection();
     RemoveLookupFiles(path);
+    SetRuns({});
     opened = open();
     if (!opened.ok()) return opened.error();
   }
@@ -124,6 +181,20 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
     return Status::Ok();
   };
 
+  if (covered > committed && !Runs()->empty()) {
+    // As below, but runs are not edited: everything is computed again.
+    logging::Warn("lookups beyond the log dropped",
+                  {{"file", path}, {"covered_size", covered}, {"tree_size", committed}});
+    const RunList dropped = *Runs();
+    SCITT_RETURN_IF_ERROR(DurableTransaction(lookup_writer, [&] {
+      Status done = lookup_writer.Exec("DELETE FROM by_entry_hash; DELETE FROM by_signed_content; DELETE FROM runs");
+      return done.ok() ? put_covered_size(0) : done;
+    }));
+    SetRuns({});
+    for (const auto& run : dropped) ::unlink(run->path().c_str());
+    covered = 0;
+    table_rows = 0;
+  }
   if (covered > committed) {
     // Never written so (its commits follow index.sqlite's), unless index.sqlite
     // was replaced by an older copy: the rows beyond the log name nothing.
@@ -142,6 +213,10 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
       return put_covered_size(committed);
     }));
     covered = committed;
+    SCITT_ASSIGN_OR_RETURN(Statement count, Statement::Prepare(db, "SELECT COUNT(*) FROM by_entry_hash"));
+    Query q(count);
+    if (q.Step() != SQLITE_ROW) return SqliteError(db, "counting the rows of " + path);
+    table_rows = static_cast<uint64_t>(q.IntAt(0));
     return Status::Ok();
   }
 
@@ -193,6 +268,8 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
         if (!signed_content.ok()) {
           return Io("entry " + std::to_string(index) + ": " + signed_content.error().message);
         }
+        // An earlier twin moved to a run keeps it, as one in the table does.
+        if (FindInRuns(*Runs(), Lookup::kSignedContent, *signed_content)) continue;
         Query q(by_content);
         q.Blob(1, *signed_content).Int(2, static_cast<int64_t>(index));
         if (q.Step() != SQLITE_DONE) {
@@ -203,7 +280,9 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
       if (next != end) return Io("embedded store: entry " + std::to_string(next) + " is missing");
       return put_covered_size(end);
     }));
+    table_rows += end - covered;
     covered = end;
+    SCITT_RETURN_IF_ERROR(MoveRowsToRunIfDue());
   }
   return Status::Ok();
 }
@@ -306,7 +385,20 @@ Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
   };
   Status filled = fill();
   (void)scan_conn.Exec("COMMIT");
-  return filled;
+  SCITT_RETURN_IF_ERROR(filled);
+  for (const auto& run : *Runs()) {
+    for (auto [section, filter] : {std::pair{RunSection::kEntryHashes, &entry_hash_filter},
+                                   {RunSection::kSignedContents, &signed_content_filter}}) {
+      RecordSource records = run->Reader(section);
+      RunRecord record;
+      for (;;) {
+        SCITT_ASSIGN_OR_RETURN(const bool more, records(record));
+        if (!more) break;
+        filter->Add(record.key);
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------- the lookup writer
@@ -374,6 +466,11 @@ void EmbeddedStore::State::LookupWriterLoop() {
       lock.unlock();  // freeing the maps takes a while: not under the lock
       done = RecentLookups();
       spare = reserved();
+      // Rows not moved stay in the tables, where every lookup finds them:
+      // tried again after the next write.
+      if (Status moved = MoveRowsToRunIfDue(); !moved.ok()) {
+        logging::Warn("moving lookups to a run failed", {{"error", moved.message()}});
+      }
       lock.lock();
     } else {
       // Kept in memory and tried again: every lookup still finds them, and
@@ -437,7 +534,146 @@ Status EmbeddedStore::State::WriteLookups(const std::vector<LookupRow>& rows,
   };
   Status done = insert();
   if (!done.ok() && !sqlite3_get_autocommit(db)) (void)lookup_writer.Exec("ROLLBACK");
+  if (done.ok()) table_rows += rows.size();
   return done;
+}
+
+// ---------------------------------------------------------------- the runs
+
+Result<RunList> EmbeddedStore::State::OpenRuns(sqlite3* db, bool remove_others) const {
+  const std::string runs_dir = Path(kRunsDirectory);
+  SCITT_ASSIGN_OR_RETURN(Statement list,
+                         Statement::Prepare(db, "SELECT id, entry_hashes, signed_contents FROM runs ORDER BY id"));
+  RunList out;
+  std::vector<std::string> recorded;
+  Query q(list);
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    const auto id = static_cast<uint64_t>(q.IntAt(0));
+    recorded.push_back(RunName(id));
+    SCITT_ASSIGN_OR_RETURN(auto run, LookupRun::Open(runs_dir + "/" + recorded.back(), id,
+                                                     static_cast<uint64_t>(q.IntAt(1)),
+                                                     static_cast<uint64_t>(q.IntAt(2))));
+    out.push_back(std::move(run));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "reading the runs of " + Path(kLookupFile));
+  if (remove_others) {
+    std::error_code ec;
+    for (const auto& file : std::filesystem::directory_iterator(runs_dir, ec)) {
+      const std::string name = file.path().filename().string();
+      if (std::find(recorded.begin(), recorded.end(), name) == recorded.end()) {
+        std::filesystem::remove(file.path(), ec);
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<uint64_t> EmbeddedStore::State::FindInRuns(const RunList& runs, Lookup lookup,
+                                                         const crypto::Sha256Digest& key) {
+  const RunSection section = lookup == Lookup::kEntryHash ? RunSection::kEntryHashes : RunSection::kSignedContents;
+  std::optional<uint64_t> earliest;
+  for (const auto& run : runs) {
+    if (const auto found = run->Find(section, key); found && (!earliest || *found < *earliest)) earliest = found;
+  }
+  return earliest;
+}
+
+Status EmbeddedStore::State::MoveRowsToRunIfDue() {
+  if (table_rows < lookup_rows_per_run) return Status::Ok();
+  sqlite3* db = lookup_writer.get();
+  SCITT_RETURN_IF_ERROR(CreateDirectories(Path(kRunsDirectory)));
+  const uint64_t id = next_run_id++;
+  const std::string path = Path(kRunsDirectory) + "/" + RunName(id);
+  std::shared_ptr<const LookupRun> run;
+  {
+    SCITT_ASSIGN_OR_RETURN(Statement by_hash,
+                           Statement::Prepare(db, "SELECT hash, idx FROM by_entry_hash ORDER BY hash"));
+    SCITT_ASSIGN_OR_RETURN(Statement by_content,
+                           Statement::Prepare(db, "SELECT hash, idx FROM by_signed_content ORDER BY hash"));
+    Query hashes(by_hash), contents(by_content);
+    SCITT_ASSIGN_OR_RETURN(const auto counts, WriteRun(path, RowsOf(hashes, db), RowsOf(contents, db)));
+    SCITT_ASSIGN_OR_RETURN(run, LookupRun::Open(path, id, counts.first, counts.second));
+  }
+  std::unique_lock change(runs_change_mu);
+  RunList with = *Runs();
+  with.push_back(run);
+  SetRuns(with);  // published before the rows go
+  Status recorded = DurableTransaction(lookup_writer, [&]() -> Status {
+    SCITT_RETURN_IF_ERROR(lookup_writer.Exec("DELETE FROM by_entry_hash; DELETE FROM by_signed_content"));
+    SCITT_ASSIGN_OR_RETURN(Statement insert, Statement::Prepare(db, "INSERT INTO runs VALUES(?, ?, ?)"));
+    Query q(insert);
+    q.Int(1, static_cast<int64_t>(id))
+        .Int(2, static_cast<int64_t>(run->count(RunSection::kEntryHashes)))
+        .Int(3, static_cast<int64_t>(run->count(RunSection::kSignedContents)));
+    if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording run " + std::to_string(id));
+    return Status::Ok();
+  });
+  if (!recorded.ok()) {
+    with.pop_back();
+    SetRuns(std::move(with));
+    ::unlink(path.c_str());
+    return recorded;
+  }
+  table_rows = 0;
+  change.unlock();
+  return MergeRunsIfDue();
+}
+
+Status EmbeddedStore::State::MergeRunsIfDue() {
+  constexpr size_t kFanIn = 4;
+  for (;;) {
+    const RunList current = *Runs();
+    std::map<int, RunList> by_tier;
+    for (const auto& run : current) {
+      by_tier[Tier(run->count(RunSection::kEntryHashes), lookup_rows_per_run)].push_back(run);
+    }
+    RunList inputs;
+    for (auto& [tier, runs] : by_tier) {
+      if (runs.size() >= kFanIn) {
+        inputs.assign(runs.begin(), runs.begin() + kFanIn);
+        break;
+      }
+    }
+    if (inputs.empty()) return Status::Ok();
+    const uint64_t id = next_run_id++;
+    const std::string path = Path(kRunsDirectory) + "/" + RunName(id);
+    SCITT_ASSIGN_OR_RETURN(const auto counts, WriteRun(path, MergedReader(inputs, RunSection::kEntryHashes),
+                                                       MergedReader(inputs, RunSection::kSignedContents)));
+    SCITT_ASSIGN_OR_RETURN(auto merged, LookupRun::Open(path, id, counts.first, counts.second));
+    std::lock_guard change(runs_change_mu);
+    RunList with = current;
+    with.push_back(merged);
+    SetRuns(with);
+    sqlite3* db = lookup_writer.get();
+    Status recorded = DurableTransaction(lookup_writer, [&]() -> Status {
+      SCITT_ASSIGN_OR_RETURN(Statement drop, Statement::Prepare(db, "DELETE FROM runs WHERE id = ?"));
+      for (const auto& input : inputs) {
+        Query q(drop);
+        q.Int(1, static_cast<int64_t>(input->id()));
+        if (q.Step() != SQLITE_DONE) return SqliteError(db, "dropping run " + std::to_string(input->id()));
+      }
+      SCITT_ASSIGN_OR_RETURN(Statement insert, Statement::Prepare(db, "INSERT INTO runs VALUES(?, ?, ?)"));
+      Query q(insert);
+      q.Int(1, static_cast<int64_t>(id))
+          .Int(2, static_cast<int64_t>(counts.first))
+          .Int(3, static_cast<int64_t>(counts.second));
+      if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording run " + std::to_string(id));
+      return Status::Ok();
+    });
+    if (!recorded.ok()) {
+      SetRuns(current);
+      ::unlink(path.c_str());
+      return recorded;
+    }
+    RunList kept;
+    for (const auto& run : with) {
+      if (std::find(inputs.begin(), inputs.end(), run) == inputs.end()) kept.push_back(run);
+    }
+    SetRuns(std::move(kept));
+    // Readers still holding a merged-away run keep its mapping.
+    for (const auto& input : inputs) ::unlink(input->path().c_str());
+  }
 }
 
 Status EmbeddedStore::State::CheckNewKeys(std::span<const LookupRow> rows) {
@@ -510,6 +746,15 @@ Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::State::FindForAppend
       found[i] = static_cast<uint64_t>(q.IntAt(0));
     } else if (rc != SQLITE_DONE) {
       return SqliteError(lookup_reader.get(), "looking up an entry to append");
+    }
+  }
+  // Then the runs, read after the tables (Runs()).
+  if (!look_further.empty()) {
+    const auto runs_now = Runs();
+    for (const size_t i : look_further) {
+      if (const auto in_run = FindInRuns(*runs_now, lookup, keys[i]); in_run && (!found[i] || *in_run < *found[i])) {
+        found[i] = in_run;
+      }
     }
   }
   return found;

@@ -25,6 +25,7 @@
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/file_io.h"
 #include "storage/embedded/format.h"
+#include "storage/embedded/lookup_runs.h"
 #include "storage/embedded/node_files.h"
 #include "storage/embedded/sqlite.h"
 
@@ -134,6 +135,7 @@ struct EmbeddedStore::State {
         node_sync_interval(options.node_sync_interval),
         lookup_write_interval(options.lookup_write_interval),
         max_lookups_in_memory(options.max_lookups_in_memory),
+        lookup_rows_per_run(std::max<size_t>(1, options.lookup_rows_per_run)),
         clock(options.clock ? options.clock : SystemMonotonicClock()),
         signed_content_of(options.signed_content_of),
         readers([this] { return OpenReader(); }, embedded::kMaxIdleReaders),
@@ -212,6 +214,29 @@ struct EmbeddedStore::State {
   // Read-only, format 3: settles, once, what answers lookups: lookup.sqlite
   // (read_only_lookup_path) up to `covered`, and `recent` beyond.
   Status LoadReadOnlyLookups();
+  // lookups_write.cc: the sorted runs (format.h). The runs lookup.sqlite
+  // `db` records, opened from lookups/; with `remove_others`, files there
+  // it does not record (a move or merge a crash interrupted) are removed.
+  Result<embedded::RunList> OpenRuns(sqlite3* db, bool remove_others) const;
+  // Lookup writer: moves the tables' rows to a new run once they are
+  // lookup_rows_per_run, then merges runs that are due.
+  Status MoveRowsToRunIfDue();
+  // Lookup writer: merges four runs of a size into one while some are due.
+  Status MergeRunsIfDue();
+  // The runs readers search now (after lookup.sqlite's tables: a move
+  // publishes its run before it empties them).
+  std::shared_ptr<const embedded::RunList> Runs() const {
+    std::lock_guard lock(runs_mu);
+    return runs;
+  }
+  void SetRuns(embedded::RunList list) {
+    auto shared = std::make_shared<const embedded::RunList>(std::move(list));
+    std::lock_guard lock(runs_mu);
+    runs = std::move(shared);
+  }
+  // The earliest entry `key` names in `runs`.
+  static std::optional<uint64_t> FindInRuns(const embedded::RunList& runs, embedded::Lookup lookup,
+                                            const crypto::Sha256Digest& key);
   // Prepares `reader`'s lookups (its first lookup).
   Status PrepareLookups(Reader& reader) const;
   // FindEntry and FindSignedContent: the entry `key` names, if it is in the
@@ -224,6 +249,7 @@ struct EmbeddedStore::State {
   const std::chrono::milliseconds node_sync_interval;
   const std::chrono::milliseconds lookup_write_interval;
   const size_t max_lookups_in_memory;
+  const size_t lookup_rows_per_run;
   const MonotonicClock clock;
   const std::function<Result<crypto::Sha256Digest>(ByteView)> signed_content_of;
   int64_t format_version = 0;  // of the index, set once by Open
@@ -287,6 +313,15 @@ struct EmbeddedStore::State {
   std::optional<Error> read_only_signed_unknown;
   std::thread lookup_thread;
   embedded::Connection lookup_writer;  // lookup.sqlite: Open(), then only the lookup writer
+  // The sorted runs: set by Open(), then (read-write) by the lookup writer
+  // alone, which holds runs_change_mu from publishing a new run until the
+  // rows or runs it replaces are gone (CountLookups holds it to count
+  // nothing twice).
+  mutable std::mutex runs_mu;
+  std::shared_ptr<const embedded::RunList> runs = std::make_shared<const embedded::RunList>();
+  mutable std::mutex runs_change_mu;
+  uint64_t next_run_id = 1;  // lookup writer
+  uint64_t table_rows = 0;   // rows of by_entry_hash (lookup writer)
   // Read-only, format 3: LoadReadOnlyLookups, once.
   std::once_flag read_only_lookups_loaded;
   Status read_only_lookups_status;
