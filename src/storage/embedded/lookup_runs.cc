@@ -107,7 +107,6 @@ Result<std::shared_ptr<const LookupRun>> LookupRun::Open(const std::string& path
   if (mapped == MAP_FAILED) return Errno("mapping " + path);
   run->base_ = static_cast<const uint8_t*>(mapped);
   run->size_ = size;
-  ::madvise(mapped, size, MADV_RANDOM);  // lookups touch a page or two; merges read it once
   if (std::memcmp(run->base_, kMagic, sizeof(kMagic)) != 0 || GetLe64(run->base_ + 8) != kRunFormat ||
       GetLe64(run->base_ + 16) != entry_hashes || GetLe64(run->base_ + 24) != signed_contents) {
     return Io(path + " is not the run recorded (its header differs)");
@@ -148,6 +147,8 @@ std::optional<uint64_t> LookupRun::Find(RunSection section, const crypto::Sha256
   }
   return GetLe64(records + kRecordSize * low + 32);
 }
+
+void LookupRun::DropPages() const { ::madvise(const_cast<uint8_t*>(base_), size_, MADV_DONTNEED); }
 
 RecordSource LookupRun::Reader(RunSection section) const {
   return [this, section, next = uint64_t{0}](RunRecord& out) mutable -> Result<bool> {

@@ -64,8 +64,12 @@ class LookupRun {
   uint64_t count(RunSection section) const { return counts_[static_cast<int>(section)]; }
   // The earliest entry with `key` in the section.
   std::optional<uint64_t> Find(RunSection section, const crypto::Sha256Digest& key) const;
-  // The section's records in order, from `position` (a record number).
+  // The section's records in order (valid while the run lives).
   RecordSource Reader(RunSection section) const;
+  // Unmaps the pages a scan touched from this process (they stay in the
+  // page cache, and a later read maps them again): a full scan at start
+  // would otherwise count the whole file in the service's resident memory.
+  void DropPages() const;
 
  private:
   LookupRun() = default;

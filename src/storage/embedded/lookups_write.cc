@@ -397,6 +397,7 @@ Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
         filter->Add(record.key);
       }
     }
+    run->DropPages();
   }
   return Status::Ok();
 }
