@@ -659,7 +659,8 @@ TEST(EmbeddedLookups, MoveToSortedRunsThatMerge) {
 
 // Runs are derived data too: a damaged one gets the lookups rebuilt, a file
 // no transaction recorded (a crash mid-move) is removed, and a format-3
-// lookup.sqlite (no runs) is read as it is and upgraded at a read-write open.
+// lookup.sqlite (no runs) is read as it is and upgraded at a read-write
+// open, its rows moved to a run there if they are many.
 TEST(EmbeddedLookups, ADamagedRunIsRebuiltAndAStrayOneRemoved) {
   TempDir dir;
   Batches batches;
@@ -700,8 +701,11 @@ TEST(EmbeddedLookups, ADamagedRunIsRebuiltAndAStrayOneRemoved) {
   }
   Sql(old / "lookup.sqlite", "DROP TABLE runs; PRAGMA user_version = 3");
   CheckContents(*MustOpen(old.path(), ReadOnly()), old_batches);
-  CheckContents(*MustOpen(old.path()), old_batches);
+  CheckContents(*MustOpen(old.path(), SmallRuns()), old_batches);
   EXPECT_EQ(Sql(old / "lookup.sqlite", "PRAGMA user_version"), "4");
+  // Its tables held more than a run: moved at open.
+  EXPECT_EQ(Sql(old / "lookup.sqlite", "SELECT COUNT(*) FROM by_entry_hash"), "0");
+  EXPECT_EQ(Sql(old / "lookup.sqlite", "SELECT SUM(entry_hashes) FROM runs"), "12");
 }
 
 }  // namespace

@@ -154,7 +154,9 @@ Status EmbeddedStore::State::OpenLookupsForWriting() {
 }
 
 Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_contents_copied) {
-  if (covered == committed) return Status::Ok();
+  // Tables grown past a run (a format-3 file upgraded) move at open, not
+  // on the lookup writer while appends wait for it.
+  if (covered == committed) return MoveRowsToRunIfDue();
   const std::string path = Path(kLookupFile);
   sqlite3* db = lookup_writer.get();
   const bool compute = !signed_contents_copied;
@@ -183,6 +185,13 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
 
   if (covered > committed && !Runs()->empty()) {
     // As below, but runs are not edited: everything is computed again.
+    if (compute && !signed_content_of) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "embedded store: " + path + " and its runs hold lookups beyond the log (size " +
+                           std::to_string(covered) + " of " + std::to_string(committed) +
+                           "); this opener cannot compute the signed contents to rebuild them (scitt "
+                           "serve does, at start)");
+    }
     logging::Warn("lookups beyond the log dropped",
                   {{"file", path}, {"covered_size", covered}, {"tree_size", committed}});
     const RunList dropped = *Runs();
