@@ -1,7 +1,7 @@
 // Sorted runs of the lookups (format.h: lookups/RUN.run): lookup.sqlite's
 // rows moved out of its B-trees once they are many. Keys are SHA-256
 // outputs, uniformly random, so a B-tree of millions of them takes every
-// insert on a page of its own (8 KiB written per entry at 10 M entries:
+// insert on a page of its own (about 8 KiB written per entry at 10 M entries:
 // docs/performance.md "Scale"). Kept small, lookup.sqlite takes a batch's
 // keys on few pages; its rows then move to a run, written once, in order,
 // and runs of a size are merged four at a time, so that a key is rewritten

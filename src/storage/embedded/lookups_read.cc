@@ -38,8 +38,8 @@ Status EmbeddedStore::State::LoadReadOnlyLookups() {
         }
         SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
         SCITT_ASSIGN_OR_RETURN(const uint64_t covered_size, ReadCovered(query, conn.get(), path));
-        // Its runs as it records them (a writer that merged them since has
-        // removed their files: then none of it is used).
+        // Its runs as it records them (no writer can move them meanwhile:
+        // LOCK); a missing or damaged one makes none of it used.
         if (version == kLookupFormatVersion) {
           SCITT_ASSIGN_OR_RETURN(RunList opened, OpenRuns(conn.get(), /*remove_others=*/false));
           SetRuns(std::move(opened));
