@@ -167,10 +167,7 @@ Result<std::optional<uint64_t>> EmbeddedStore::State::Find(Lookup lookup,
       return SqliteError(sqlite3_db_handle(find.get()), "looking up an entry");
     }
   }
-  // Then the runs, read after the tables (Runs()).
-  if (const auto in_run = FindInRuns(*Runs(), lookup, key); in_run && (!stored || *in_run < *stored)) {
-    stored = in_run;
-  }
+  stored = FindInRuns(*Runs(), lookup, key, stored);  // then the runs, read after the tables (Runs())
   if (stored && *stored < stored_below) return stored;
   // Read-only: not in lookup.sqlite, and `recent` cannot say.
   if (lookup == Lookup::kSignedContent && read_only_signed_unknown && stored_below < committed) {

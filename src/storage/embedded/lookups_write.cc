@@ -60,6 +60,39 @@ Status DurableTransaction(Connection& conn, const std::function<Status()>& work)
   return done.ok() ? normal : done;
 }
 
+// The rows of by_entry_hash (one per entry the tables hold).
+Result<uint64_t> TableRows(sqlite3* db, const std::string& path) {
+  SCITT_ASSIGN_OR_RETURN(Statement count, Statement::Prepare(db, "SELECT COUNT(*) FROM by_entry_hash"));
+  Query q(count);
+  if (q.Step() != SQLITE_ROW) return SqliteError(db, "counting the rows of " + path);
+  return static_cast<uint64_t>(q.IntAt(0));
+}
+
+// Records run `id` with its counts, in the transaction in progress.
+Status RecordRun(sqlite3* db, const LookupRun& run) {
+  SCITT_ASSIGN_OR_RETURN(Statement insert, Statement::Prepare(db, "INSERT INTO runs VALUES(?, ?, ?)"));
+  Query q(insert);
+  q.Int(1, static_cast<int64_t>(run.id()))
+      .Int(2, static_cast<int64_t>(run.count(RunSection::kEntryHashes)))
+      .Int(3, static_cast<int64_t>(run.count(RunSection::kSignedContents)));
+  if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording run " + std::to_string(run.id()));
+  return Status::Ok();
+}
+
+// Every key of `run`'s `section` into `filter`; the pages the scan
+// touched are unmapped again (LookupRun::DropPages).
+Status AddKeys(const LookupRun& run, RunSection section, DigestFilter& filter) {
+  RecordSource records = run.Reader(section);
+  RunRecord record;
+  for (;;) {
+    SCITT_ASSIGN_OR_RETURN(const bool more, records(record));
+    if (!more) break;
+    filter.Add(record.key);
+  }
+  run.DropPages();
+  return Status::Ok();
+}
+
 // Reads a table's (hash, idx) rows through `q` (in key order) as records.
 RecordSource RowsOf(Query& q, sqlite3* db) {
   return [&q, db](RunRecord& out) -> Result<bool> {
@@ -112,10 +145,7 @@ Status EmbeddedStore::State::OpenLookupsForWriting() {
     {
       SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
       SCITT_ASSIGN_OR_RETURN(covered_size, ReadCovered(query, conn.get(), path));
-      SCITT_ASSIGN_OR_RETURN(Statement count, Statement::Prepare(conn.get(), "SELECT COUNT(*) FROM by_entry_hash"));
-      Query q(count);
-      if (q.Step() != SQLITE_ROW) return SqliteError(conn.get(), "counting the rows of " + path);
-      table_rows = static_cast<uint64_t>(q.IntAt(0));
+      SCITT_ASSIGN_OR_RETURN(table_rows, TableRows(conn.get(), path));
     }
     SCITT_ASSIGN_OR_RETURN(RunList opened, OpenRuns(conn.get(), /*remove_others=*/true));
     next_run_id = 1;
@@ -222,10 +252,7 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
       return put_covered_size(committed);
     }));
     covered = committed;
-    SCITT_ASSIGN_OR_RETURN(Statement count, Statement::Prepare(db, "SELECT COUNT(*) FROM by_entry_hash"));
-    Query q(count);
-    if (q.Step() != SQLITE_ROW) return SqliteError(db, "counting the rows of " + path);
-    table_rows = static_cast<uint64_t>(q.IntAt(0));
+    SCITT_ASSIGN_OR_RETURN(table_rows, TableRows(db, path));
     return Status::Ok();
   }
 
@@ -249,6 +276,12 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
       Statement by_content,
       Statement::Prepare(db, "INSERT OR IGNORE INTO by_signed_content(hash, idx) VALUES(?, ?)"));
   Bytes statement;
+  // Every signed content a run may hold: those of the runs now, and each
+  // one inserted from here on (a later move takes it to a run).
+  DigestFilter maybe_moved(compute ? committed : 0);
+  if (compute) {
+    for (const auto& run : *Runs()) SCITT_RETURN_IF_ERROR(AddKeys(*run, RunSection::kSignedContents, maybe_moved));
+  }
   while (covered < committed) {
     const uint64_t end = std::min(committed, covered + kCatchUpChunk);
     SCITT_RETURN_IF_ERROR(in_transaction([&]() -> Status {
@@ -277,8 +310,13 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
         if (!signed_content.ok()) {
           return Io("entry " + std::to_string(index) + ": " + signed_content.error().message);
         }
-        // An earlier twin moved to a run keeps it, as one in the table does.
-        if (FindInRuns(*Runs(), Lookup::kSignedContent, *signed_content)) continue;
+        // An earlier twin moved to a run keeps it, as one in the table does
+        // (format 1 let twins in); searched only when it may be there.
+        if (maybe_moved.MayContain(*signed_content) &&
+            FindInRuns(*Runs(), Lookup::kSignedContent, *signed_content)) {
+          continue;
+        }
+        maybe_moved.Add(*signed_content);
         Query q(by_content);
         q.Blob(1, *signed_content).Int(2, static_cast<int64_t>(index));
         if (q.Step() != SQLITE_DONE) {
@@ -396,17 +434,8 @@ Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
   (void)scan_conn.Exec("COMMIT");
   SCITT_RETURN_IF_ERROR(filled);
   for (const auto& run : *Runs()) {
-    for (auto [section, filter] : {std::pair{RunSection::kEntryHashes, &entry_hash_filter},
-                                   {RunSection::kSignedContents, &signed_content_filter}}) {
-      RecordSource records = run->Reader(section);
-      RunRecord record;
-      for (;;) {
-        SCITT_ASSIGN_OR_RETURN(const bool more, records(record));
-        if (!more) break;
-        filter->Add(record.key);
-      }
-    }
-    run->DropPages();
+    SCITT_RETURN_IF_ERROR(AddKeys(*run, RunSection::kEntryHashes, entry_hash_filter));
+    SCITT_RETURN_IF_ERROR(AddKeys(*run, RunSection::kSignedContents, signed_content_filter));
   }
   return Status::Ok();
 }
@@ -580,9 +609,9 @@ Result<RunList> EmbeddedStore::State::OpenRuns(sqlite3* db, bool remove_others) 
 }
 
 std::optional<uint64_t> EmbeddedStore::State::FindInRuns(const RunList& runs, Lookup lookup,
-                                                         const crypto::Sha256Digest& key) {
+                                                         const crypto::Sha256Digest& key,
+                                                         std::optional<uint64_t> earliest) {
   const RunSection section = lookup == Lookup::kEntryHash ? RunSection::kEntryHashes : RunSection::kSignedContents;
-  std::optional<uint64_t> earliest;
   for (const auto& run : runs) {
     if (const auto found = run->Find(section, key); found && (!earliest || *found < *earliest)) earliest = found;
   }
@@ -611,13 +640,7 @@ Status EmbeddedStore::State::MoveRowsToRunIfDue() {
   SetRuns(with);  // published before the rows go
   Status recorded = DurableTransaction(lookup_writer, [&]() -> Status {
     SCITT_RETURN_IF_ERROR(lookup_writer.Exec("DELETE FROM by_entry_hash; DELETE FROM by_signed_content"));
-    SCITT_ASSIGN_OR_RETURN(Statement insert, Statement::Prepare(db, "INSERT INTO runs VALUES(?, ?, ?)"));
-    Query q(insert);
-    q.Int(1, static_cast<int64_t>(id))
-        .Int(2, static_cast<int64_t>(run->count(RunSection::kEntryHashes)))
-        .Int(3, static_cast<int64_t>(run->count(RunSection::kSignedContents)));
-    if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording run " + std::to_string(id));
-    return Status::Ok();
+    return RecordRun(db, *run);
   });
   if (!recorded.ok()) {
     with.pop_back();
@@ -663,13 +686,7 @@ Status EmbeddedStore::State::MergeRunsIfDue() {
         q.Int(1, static_cast<int64_t>(input->id()));
         if (q.Step() != SQLITE_DONE) return SqliteError(db, "dropping run " + std::to_string(input->id()));
       }
-      SCITT_ASSIGN_OR_RETURN(Statement insert, Statement::Prepare(db, "INSERT INTO runs VALUES(?, ?, ?)"));
-      Query q(insert);
-      q.Int(1, static_cast<int64_t>(id))
-          .Int(2, static_cast<int64_t>(counts.first))
-          .Int(3, static_cast<int64_t>(counts.second));
-      if (q.Step() != SQLITE_DONE) return SqliteError(db, "recording run " + std::to_string(id));
-      return Status::Ok();
+      return RecordRun(db, *merged);
     });
     if (!recorded.ok()) {
       SetRuns(current);
@@ -761,11 +778,7 @@ Result<std::vector<std::optional<uint64_t>>> EmbeddedStore::State::FindForAppend
   // Then the runs, read after the tables (Runs()).
   if (!look_further.empty()) {
     const auto runs_now = Runs();
-    for (const size_t i : look_further) {
-      if (const auto in_run = FindInRuns(*runs_now, lookup, keys[i]); in_run && (!found[i] || *in_run < *found[i])) {
-        found[i] = in_run;
-      }
-    }
+    for (const size_t i : look_further) found[i] = FindInRuns(*runs_now, lookup, keys[i], found[i]);
   }
   return found;
 }

@@ -234,9 +234,11 @@ struct EmbeddedStore::State {
     std::lock_guard lock(runs_mu);
     runs = std::move(shared);
   }
-  // The earliest entry `key` names in `runs`.
+  // The earliest of `earliest` (what the tables said) and the entries
+  // `key` names in `runs`.
   static std::optional<uint64_t> FindInRuns(const embedded::RunList& runs, embedded::Lookup lookup,
-                                            const crypto::Sha256Digest& key);
+                                            const crypto::Sha256Digest& key,
+                                            std::optional<uint64_t> earliest = std::nullopt);
   // Prepares `reader`'s lookups (its first lookup).
   Status PrepareLookups(Reader& reader) const;
   // FindEntry and FindSignedContent: the entry `key` names, if it is in the
