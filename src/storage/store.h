@@ -46,6 +46,9 @@ struct StoreOptions {
   // move to a sorted run (format.h: lookups/), so that the tables stay small
   // and a batch's random keys share their pages.
   size_t lookup_rows_per_run = 1 << 16;
+  // For tests: called on the thread that merges runs, before each merge it
+  // writes (a test holds it to show that appends do not wait for merges).
+  std::function<void()> before_run_merge;
   // How to compute an entry's signed content (log::LogEntry::signed_content)
   // from its registered statement: log::SignedContentOf. The embedded store
   // needs it to upgrade a directory written before signed contents were

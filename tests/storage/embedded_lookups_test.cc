@@ -9,9 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "crypto/hash.h"
 #include "faulty_vfs.h"
@@ -605,6 +608,20 @@ void AppendEachWritten(const TempDir& dir, EmbeddedStore& store, Batches& batche
   }
 }
 
+// Waits until the tables hold less than a run and no size of run
+// (SmallRuns: 8 rows per run, four of a size merged) holds four runs: the
+// lookup writer has moved, and the run merger merged, what was due.
+void WaitMerged(const TempDir& dir) {
+  const std::string due =
+      "SELECT (SELECT COUNT(*) FROM by_entry_hash) >= 8 OR EXISTS (SELECT 1 FROM runs GROUP BY CASE "
+      "WHEN entry_hashes < 32 THEN 0 WHEN entry_hashes < 128 THEN 1 WHEN entry_hashes < 512 THEN 2 ELSE 3 END "
+      "HAVING COUNT(*) >= 4)";
+  for (int i = 0; i < 2000 && Sql(dir / "lookup.sqlite", due) != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(Sql(dir / "lookup.sqlite", due), "0");
+}
+
 size_t RunFiles(const TempDir& dir) {
   size_t n = 0;
   for (const auto& file : fs::directory_iterator(dir / "lookups")) n += file.path().extension() == ".run";
@@ -621,6 +638,7 @@ TEST(EmbeddedLookups, MoveToSortedRunsThatMerge) {
   {
     auto store = MustOpen(dir.path(), SmallRuns());
     AppendEachWritten(dir, *store, batches, 40, 5);
+    WaitMerged(dir);
     CheckContents(*store, batches);
     Batch again = RepeatingSignedContent(batches, 3);  // entry 3 is in a run by now
     EXPECT_EQ(store->AppendBatch(again.entries, again.nodes, again.head).error().code,
@@ -655,6 +673,55 @@ TEST(EmbeddedLookups, MoveToSortedRunsThatMerge) {
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(check->damage_count, 0u) << ::testing::PrintToString(check->damage);
   EXPECT_EQ(check->lookups, 230u);
+}
+
+// A merge rewrites every key of its runs (gigabytes at the largest sizes of
+// a large log), so it runs on a thread of its own: while one is held,
+// appends go on and their lookups are written and moved to runs.
+TEST(EmbeddedLookups, AppendsDoNotWaitForAMerge) {
+  TempDir dir;
+  Batches batches;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool merging = false, release = false;
+  StoreOptions options = SmallRuns();
+  options.max_lookups_in_memory = 16;  // beyond, appends wait for the lookup writer
+  options.before_run_merge = [&] {
+    std::unique_lock lock(mu);
+    merging = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  auto let_go = [&] {
+    {
+      std::lock_guard lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+  };
+  {
+    auto store = MustOpen(dir.path(), options);
+    // Destroyed before the store: a failed assertion does not leave the
+    // merge held while the store closes.
+    std::unique_ptr<void, std::function<void(void*)>> released(&mu, [&](void*) { let_go(); });
+    AppendEachWritten(dir, *store, batches, 8, 4);  // four runs of 8: a merge is due
+    {
+      std::unique_lock lock(mu);
+      ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return merging; }));
+    }
+    AppendEachWritten(dir, *store, batches, 20, 4);  // written and moved meanwhile
+    // 112 entries: 13 or 14 runs (the last move may still be under way), none merged.
+    EXPECT_GE(std::stoull(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM runs")), 13u);
+    EXPECT_EQ(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM runs WHERE entry_hashes > 8"), "0");
+    CheckContents(*store, batches);
+    let_go();
+    WaitMerged(dir);
+    CheckContents(*store, batches);
+  }
+  EXPECT_EQ(Sql(dir / "lookup.sqlite", "SELECT COUNT(*) FROM runs"), std::to_string(RunFiles(dir)));
+  EXPECT_LT(RunFiles(dir), 13u);
+  CheckContents(*MustOpen(dir.path(), SmallRuns()), batches);
+  CheckContents(*MustOpen(dir.path(), ReadOnly()), batches);
 }
 
 // Runs are derived data too: a damaged one gets the lookups rebuilt, a file
@@ -700,12 +767,18 @@ TEST(EmbeddedLookups, ADamagedRunIsRebuiltAndAStrayOneRemoved) {
     ASSERT_TRUE(old_batches.Append(*store, 12).ok());
   }
   Sql(old / "lookup.sqlite", "DROP TABLE runs; PRAGMA user_version = 3");
+  // Free pages, as moving a large file's rows leaves: given back at the move.
+  Sql(old / "lookup.sqlite",
+      "CREATE TABLE pad(x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
+      "INSERT INTO pad SELECT randomblob(1000) FROM n; DROP TABLE pad");
+  ASSERT_NE(Sql(old / "lookup.sqlite", "PRAGMA freelist_count"), "0");
   CheckContents(*MustOpen(old.path(), ReadOnly()), old_batches);
   CheckContents(*MustOpen(old.path(), SmallRuns()), old_batches);
   EXPECT_EQ(Sql(old / "lookup.sqlite", "PRAGMA user_version"), "4");
   // Its tables held more than a run: moved at open.
   EXPECT_EQ(Sql(old / "lookup.sqlite", "SELECT COUNT(*) FROM by_entry_hash"), "0");
   EXPECT_EQ(Sql(old / "lookup.sqlite", "SELECT SUM(entry_hashes) FROM runs"), "12");
+  EXPECT_EQ(Sql(old / "lookup.sqlite", "PRAGMA freelist_count"), "0");
 }
 
 }  // namespace

@@ -148,8 +148,9 @@ Status EmbeddedStore::State::OpenLookupsForWriting() {
       SCITT_ASSIGN_OR_RETURN(table_rows, TableRows(conn.get(), path));
     }
     SCITT_ASSIGN_OR_RETURN(RunList opened, OpenRuns(conn.get(), /*remove_others=*/true));
-    next_run_id = 1;
-    for (const auto& run : opened) next_run_id = std::max(next_run_id, run->id() + 1);
+    uint64_t next_id = 1;
+    for (const auto& run : opened) next_id = std::max(next_id, run->id() + 1);
+    next_run_id = next_id;
     SetRuns(std::move(opened));
     lookup_writer = std::move(conn);
     return covered_size;
@@ -186,7 +187,15 @@ Status EmbeddedStore::State::OpenLookupsForWriting() {
 Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_contents_copied) {
   // Tables grown past a run (a format-3 file upgraded) move at open, not
   // on the lookup writer while appends wait for it.
-  if (covered == committed) return MoveRowsToRunIfDue();
+  if (covered == committed) {
+    if (table_rows < lookup_rows_per_run) return Status::Ok();
+    SCITT_RETURN_IF_ERROR(MoveRowsToRunIfDue());  // merged by the run merger
+    // The pages the rows held go back to the file system: the tables of a
+    // format-3 file of 10 M entries left 900 MB of free pages, which the
+    // tables, never again larger than a run, would not reuse. (2 ms there.)
+    SCITT_RETURN_IF_ERROR(lookup_writer.Exec("VACUUM"));
+    return lookup_writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
   const std::string path = Path(kLookupFile);
   sqlite3* db = lookup_writer.get();
   const bool compute = !signed_contents_copied;
@@ -330,6 +339,7 @@ Status EmbeddedStore::State::CatchUpLookups(uint64_t committed, bool signed_cont
     table_rows += end - covered;
     covered = end;
     SCITT_RETURN_IF_ERROR(MoveRowsToRunIfDue());
+    SCITT_RETURN_IF_ERROR(MergeRunsIfDue());  // a rebuild keeps its runs few
   }
   return Status::Ok();
 }
@@ -444,9 +454,21 @@ Status EmbeddedStore::State::FillKeyFilters(uint64_t committed) {
 
 void EmbeddedStore::State::StartLookupWriter() {
   lookup_thread = std::thread([this] { LookupWriterLoop(); });
+  merge_thread = std::thread([this] { RunMergerLoop(); });
+  WakeRunMerger();  // merges left due by the last run of the store
 }
 
 void EmbeddedStore::State::StopLookupWriter() {
+  if (merge_thread.joinable()) {
+    // A merge in progress is given up (its file removed): closing does not
+    // wait for a rewrite of the largest runs, and the next open merges.
+    {
+      std::lock_guard lock(merge_mu);
+      merge_stopping = true;
+    }
+    merge_cv.notify_all();
+    merge_thread.join();
+  }
   if (!lookup_thread.joinable()) return;
   {
     std::lock_guard lock(lookups_mu);
@@ -490,7 +512,9 @@ void EmbeddedStore::State::LookupWriterLoop() {
     const RecentLookups& rows = recent.front();  // only the back changes
     const uint64_t to = covered + rows.rows.size();
     lock.unlock();
+    std::unique_lock writer_lock(lookup_writer_mu);
     const Status written = WriteLookups(rows.rows, to);
+    writer_lock.unlock();
     lock.lock();
     ++lookup_attempts;
     if (written.ok()) {
@@ -507,9 +531,12 @@ void EmbeddedStore::State::LookupWriterLoop() {
       spare = reserved();
       // Rows not moved stay in the tables, where every lookup finds them:
       // tried again after the next write.
+      writer_lock.lock();
       if (Status moved = MoveRowsToRunIfDue(); !moved.ok()) {
         logging::Warn("moving lookups to a run failed", {{"error", moved.message()}});
       }
+      writer_lock.unlock();
+      WakeRunMerger();  // merges on its own thread: appends never wait for one
       lock.lock();
     } else {
       // Kept in memory and tried again: every lookup still finds them, and
@@ -649,57 +676,116 @@ Status EmbeddedStore::State::MoveRowsToRunIfDue() {
     return recorded;
   }
   table_rows = 0;
-  change.unlock();
-  return MergeRunsIfDue();
+  return Status::Ok();
 }
 
 Status EmbeddedStore::State::MergeRunsIfDue() {
-  constexpr size_t kFanIn = 4;
   for (;;) {
-    const RunList current = *Runs();
-    std::map<int, RunList> by_tier;
-    for (const auto& run : current) {
-      by_tier[Tier(run->count(RunSection::kEntryHashes), lookup_rows_per_run)].push_back(run);
+    SCITT_ASSIGN_OR_RETURN(std::optional<WrittenMerge> merge, WriteDueMerge(nullptr));
+    if (!merge) return Status::Ok();
+    SCITT_RETURN_IF_ERROR(RecordMerge(*merge));
+  }
+}
+
+Result<std::optional<EmbeddedStore::State::WrittenMerge>> EmbeddedStore::State::WriteDueMerge(
+    const std::atomic<bool>* stop) {
+  constexpr size_t kFanIn = 4;
+  // Only this merge changes the runs of a tier that is due: a move adds
+  // runs of the lowest tier, and merges are done one at a time.
+  std::map<int, RunList> by_tier;
+  for (const auto& run : *Runs()) {
+    by_tier[Tier(run->count(RunSection::kEntryHashes), lookup_rows_per_run)].push_back(run);
+  }
+  WrittenMerge merge;
+  for (auto& [tier, runs] : by_tier) {
+    if (runs.size() >= kFanIn) {
+      merge.inputs.assign(runs.begin(), runs.begin() + kFanIn);
+      break;
     }
-    RunList inputs;
-    for (auto& [tier, runs] : by_tier) {
-      if (runs.size() >= kFanIn) {
-        inputs.assign(runs.begin(), runs.begin() + kFanIn);
+  }
+  if (merge.inputs.empty()) return std::optional<WrittenMerge>();
+  if (before_run_merge) before_run_merge();
+  auto stoppable = [stop](RecordSource source) -> RecordSource {
+    if (stop == nullptr) return source;
+    return [stop, source = std::move(source)](RunRecord& out) -> Result<bool> {
+      if (stop->load(std::memory_order_relaxed)) return MakeError(ErrorCode::kUnavailable, "the store is closing");
+      return source(out);
+    };
+  };
+  const uint64_t id = next_run_id++;
+  const std::string path = Path(kRunsDirectory) + "/" + RunName(id);
+  SCITT_ASSIGN_OR_RETURN(const auto counts,
+                         WriteRun(path, stoppable(MergedReader(merge.inputs, RunSection::kEntryHashes)),
+                                  stoppable(MergedReader(merge.inputs, RunSection::kSignedContents))));
+  auto merged = LookupRun::Open(path, id, counts.first, counts.second);
+  if (!merged.ok()) {
+    ::unlink(path.c_str());
+    return merged.error();
+  }
+  merge.merged = std::move(*merged);
+  return std::optional<WrittenMerge>(std::move(merge));
+}
+
+Status EmbeddedStore::State::RecordMerge(const WrittenMerge& merge) {
+  std::lock_guard writer_lock(lookup_writer_mu);
+  std::lock_guard change(runs_change_mu);
+  auto without = [&](const RunList& list, const auto& drop) {
+    RunList kept;
+    for (const auto& run : list) {
+      if (!drop(run)) kept.push_back(run);
+    }
+    return kept;
+  };
+  RunList with = *Runs();  // what moves added meanwhile stays
+  with.push_back(merge.merged);
+  SetRuns(with);
+  sqlite3* db = lookup_writer.get();
+  Status recorded = DurableTransaction(lookup_writer, [&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(Statement drop, Statement::Prepare(db, "DELETE FROM runs WHERE id = ?"));
+    for (const auto& input : merge.inputs) {
+      Query q(drop);
+      q.Int(1, static_cast<int64_t>(input->id()));
+      if (q.Step() != SQLITE_DONE) return SqliteError(db, "dropping run " + std::to_string(input->id()));
+    }
+    return RecordRun(db, *merge.merged);
+  });
+  if (!recorded.ok()) {
+    SetRuns(without(with, [&](const auto& run) { return run == merge.merged; }));
+    ::unlink(merge.merged->path().c_str());
+    return recorded;
+  }
+  SetRuns(without(with, [&](const auto& run) {
+    return std::find(merge.inputs.begin(), merge.inputs.end(), run) != merge.inputs.end();
+  }));
+  // Readers still holding a merged-away run keep its mapping.
+  for (const auto& input : merge.inputs) ::unlink(input->path().c_str());
+  return Status::Ok();
+}
+
+void EmbeddedStore::State::RunMergerLoop() {
+  pthread_setname_np(pthread_self(), "scitt-merges");
+  std::unique_lock lock(merge_mu);
+  for (;;) {
+    merge_cv.wait(lock, [&] { return merge_wanted || merge_stopping.load(); });
+    if (merge_stopping.load()) return;
+    merge_wanted = false;
+    lock.unlock();
+    for (;;) {
+      auto written = WriteDueMerge(&merge_stopping);
+      Status done = written.ok() ? Status::Ok() : Status(written.error());
+      if (done.ok() && !*written) break;  // none due
+      if (done.ok() && merge_stopping.load()) {
+        ::unlink((*written)->merged->path().c_str());  // not recorded: the next merger writes it again
+        break;
+      }
+      if (done.ok()) done = RecordMerge(**written);
+      if (!done.ok()) {
+        // Tried again after the next move; the runs stay as they were.
+        if (!merge_stopping.load()) logging::Warn("merging lookup runs failed", {{"error", done.message()}});
         break;
       }
     }
-    if (inputs.empty()) return Status::Ok();
-    const uint64_t id = next_run_id++;
-    const std::string path = Path(kRunsDirectory) + "/" + RunName(id);
-    SCITT_ASSIGN_OR_RETURN(const auto counts, WriteRun(path, MergedReader(inputs, RunSection::kEntryHashes),
-                                                       MergedReader(inputs, RunSection::kSignedContents)));
-    SCITT_ASSIGN_OR_RETURN(auto merged, LookupRun::Open(path, id, counts.first, counts.second));
-    std::lock_guard change(runs_change_mu);
-    RunList with = current;
-    with.push_back(merged);
-    SetRuns(with);
-    sqlite3* db = lookup_writer.get();
-    Status recorded = DurableTransaction(lookup_writer, [&]() -> Status {
-      SCITT_ASSIGN_OR_RETURN(Statement drop, Statement::Prepare(db, "DELETE FROM runs WHERE id = ?"));
-      for (const auto& input : inputs) {
-        Query q(drop);
-        q.Int(1, static_cast<int64_t>(input->id()));
-        if (q.Step() != SQLITE_DONE) return SqliteError(db, "dropping run " + std::to_string(input->id()));
-      }
-      return RecordRun(db, *merged);
-    });
-    if (!recorded.ok()) {
-      SetRuns(current);
-      ::unlink(path.c_str());
-      return recorded;
-    }
-    RunList kept;
-    for (const auto& run : with) {
-      if (std::find(inputs.begin(), inputs.end(), run) == inputs.end()) kept.push_back(run);
-    }
-    SetRuns(std::move(kept));
-    // Readers still holding a merged-away run keep its mapping.
-    for (const auto& input : inputs) ::unlink(input->path().c_str());
+    lock.lock();
   }
 }
 

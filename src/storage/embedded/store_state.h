@@ -136,6 +136,7 @@ struct EmbeddedStore::State {
         lookup_write_interval(options.lookup_write_interval),
         max_lookups_in_memory(options.max_lookups_in_memory),
         lookup_rows_per_run(std::max<size_t>(1, options.lookup_rows_per_run)),
+        before_run_merge(options.before_run_merge),
         clock(options.clock ? options.clock : SystemMonotonicClock()),
         signed_content_of(options.signed_content_of),
         readers([this] { return OpenReader(); }, embedded::kMaxIdleReaders),
@@ -218,11 +219,35 @@ struct EmbeddedStore::State {
   // `db` records, opened from lookups/; with `remove_others`, files there
   // it does not record (a move or merge a crash interrupted) are removed.
   Result<embedded::RunList> OpenRuns(sqlite3* db, bool remove_others) const;
-  // Lookup writer: moves the tables' rows to a new run once they are
-  // lookup_rows_per_run, then merges runs that are due.
+  // Lookup writer (and Open): moves the tables' rows to a new run once they
+  // are lookup_rows_per_run.
   Status MoveRowsToRunIfDue();
-  // Lookup writer: merges four runs of a size into one while some are due.
+  // Open(), before the threads start: merges four runs of a size into one
+  // while some are due.
   Status MergeRunsIfDue();
+  // A merge written and not yet recorded: `merged` replaces `inputs`.
+  struct WrittenMerge {
+    embedded::RunList inputs;
+    std::shared_ptr<const embedded::LookupRun> merged;
+  };
+  // Writes the merge of the first tier holding four runs, if one does
+  // (nothing recorded yet); gives up, removing its file, once `stop` is set.
+  Result<std::optional<WrittenMerge>> WriteDueMerge(const std::atomic<bool>* stop);
+  // Records `merge` in lookup.sqlite (durably; under lookup_writer_mu), then
+  // publishes it and removes the inputs' files.
+  Status RecordMerge(const WrittenMerge& merge);
+  // The run merger thread: merges while some are due, when woken. A merge
+  // rewrites every key of its inputs (gigabytes at the largest tiers of a
+  // log of tens of millions of entries): on the lookup writer, appends
+  // would wait for it once max_lookups_in_memory rows had piled up.
+  void RunMergerLoop();
+  void WakeRunMerger() {
+    {
+      std::lock_guard lock(merge_mu);
+      merge_wanted = true;
+    }
+    merge_cv.notify_all();
+  }
   // The runs readers search now (after lookup.sqlite's tables: a move
   // publishes its run before it empties them).
   std::shared_ptr<const embedded::RunList> Runs() const {
@@ -252,6 +277,7 @@ struct EmbeddedStore::State {
   const std::chrono::milliseconds lookup_write_interval;
   const size_t max_lookups_in_memory;
   const size_t lookup_rows_per_run;
+  const std::function<void()> before_run_merge;
   const MonotonicClock clock;
   const std::function<Result<crypto::Sha256Digest>(ByteView)> signed_content_of;
   int64_t format_version = 0;  // of the index, set once by Open
@@ -315,15 +341,25 @@ struct EmbeddedStore::State {
   std::optional<Error> read_only_signed_unknown;
   std::thread lookup_thread;
   embedded::Connection lookup_writer;  // lookup.sqlite: Open(), then only the lookup writer
+  // After Open(), lookup_writer is used by the lookup writer thread and by
+  // the run merger (to record a merge), each holding this; taken before
+  // runs_change_mu.
+  std::mutex lookup_writer_mu;
   // The sorted runs: set by Open(), then (read-write) by the lookup writer
-  // alone, which holds runs_change_mu from publishing a new run until the
-  // rows or runs it replaces are gone (CountLookups holds it to count
-  // nothing twice).
+  // (moves) and the run merger (merges), which hold runs_change_mu from
+  // publishing a new run until the rows or runs it replaces are gone
+  // (CountLookups holds it to count nothing twice).
   mutable std::mutex runs_mu;
   std::shared_ptr<const embedded::RunList> runs = std::make_shared<const embedded::RunList>();
   mutable std::mutex runs_change_mu;
-  uint64_t next_run_id = 1;  // lookup writer
+  std::atomic<uint64_t> next_run_id{1};
   uint64_t table_rows = 0;   // rows of by_entry_hash (lookup writer)
+  // The run merger thread (read-write, after Open()).
+  std::thread merge_thread;
+  std::mutex merge_mu;  // guards merge_wanted
+  std::condition_variable merge_cv;
+  bool merge_wanted = false;
+  std::atomic<bool> merge_stopping{false};
   // Read-only, format 3: LoadReadOnlyLookups, once.
   std::once_flag read_only_lookups_loaded;
   Status read_only_lookups_status;
