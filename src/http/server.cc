@@ -146,8 +146,8 @@ class Session final : public Connection {
         executor_(socket.get_executor()),
         stream_(std::move(socket)),
         remote_address_(std::move(remote_address)),
-        read_timer_(executor_),
-        write_timer_(executor_) {}
+        read_deadline_(executor_),
+        write_deadline_(executor_) {}
 
   Session(ServerState& server, uint64_t id, tcp::socket socket, std::string remote_address)
     requires(kTls)
@@ -156,8 +156,8 @@ class Session final : public Connection {
         executor_(socket.get_executor()),
         stream_(std::move(socket), *server.tls),
         remote_address_(std::move(remote_address)),
-        read_timer_(executor_),
-        write_timer_(executor_) {}
+        read_deadline_(executor_),
+        write_deadline_(executor_) {}
 
   void Start() override {
     asio::post(executor_, [self = Self()] { self->Begin(); });
@@ -873,37 +873,57 @@ class Session final : public Connection {
     });
   }
 
-  void ArmRead(std::chrono::steady_clock::duration timeout) {
-    const uint64_t generation = ++read_generation_;
-    read_timer_.expires_after(timeout);
-    read_timer_.async_wait([self = Self(), generation](const error_code& ec) {
-      if (!ec && generation == self->read_generation_) self->Close();
+  void ArmRead(std::chrono::steady_clock::duration timeout) { Arm(read_deadline_, timeout); }
+  void DisarmRead() { read_deadline_.due = Deadline::kNone; }
+  void ArmWrite() { Arm(write_deadline_, options().write_timeout); }
+  void DisarmWrite() { write_deadline_.due = Deadline::kNone; }
+
+  // A deadline is a time and at most one timer wait that fires no later
+  // than it. Arming for a later time (every keep-alive request moves its
+  // deadlines later) only stores the time: the wait in progress fires,
+  // finds the deadline moved and waits again. Setting the timer at every
+  // arm and disarm cost a timerfd_settime system call most times (asio
+  // resets the timerfd whenever the earliest of its timers changes): about
+  // 4.5% of the server's CPU under receipt reads, 2% under registrations.
+  struct Deadline {
+    static constexpr auto kNone = std::chrono::steady_clock::time_point::max();
+    explicit Deadline(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+    std::chrono::steady_clock::time_point due = kNone;  // Close() then, unless moved
+    bool waiting = false;  // a wait is in progress, set for no later than `due`
+    std::chrono::steady_clock::time_point waiting_until{};
+  };
+
+  void Arm(Deadline& deadline, std::chrono::steady_clock::duration timeout) {
+    deadline.due = std::chrono::steady_clock::now() + timeout;
+    if (deadline.waiting && deadline.waiting_until <= deadline.due) return;  // it fires first
+    Wait(deadline);
+  }
+
+  // Sets the timer for `due` (a wait in progress ends as operation_aborted).
+  void Wait(Deadline& deadline) {
+    deadline.waiting = true;
+    deadline.waiting_until = deadline.due;
+    deadline.timer.expires_at(deadline.due);
+    deadline.timer.async_wait([self = Self(), &deadline](const error_code& ec) {
+      if (ec == asio::error::operation_aborted) return;  // replaced by an earlier wait, or closed
+      deadline.waiting = false;
+      if (self->closed_ || deadline.due == Deadline::kNone) return;
+      if (std::chrono::steady_clock::now() >= deadline.due) {
+        self->Close();
+      } else {
+        self->Wait(deadline);  // moved later meanwhile
+      }
     });
-  }
-
-  void DisarmRead() {
-    ++read_generation_;
-    read_timer_.cancel();
-  }
-
-  void ArmWrite() {
-    const uint64_t generation = ++write_generation_;
-    write_timer_.expires_after(options().write_timeout);
-    write_timer_.async_wait([self = Self(), generation](const error_code& ec) {
-      if (!ec && generation == self->write_generation_) self->Close();
-    });
-  }
-
-  void DisarmWrite() {
-    ++write_generation_;
-    write_timer_.cancel();
   }
 
   void Close() {
     if (closed_) return;
     closed_ = true;
-    DisarmRead();
-    DisarmWrite();
+    for (Deadline* deadline : {&read_deadline_, &write_deadline_}) {
+      deadline->due = Deadline::kNone;
+      deadline->timer.cancel();
+    }
     error_code ignored;
     Socket().close(ignored);
     // The write in progress, if any, still owns in_flight_ (OnWrite releases
@@ -926,12 +946,8 @@ class Session final : public Connection {
   Stream stream_;
   const std::string remote_address_;
   bool client_certificate_ = false;  // set by the TLS handshake
-  asio::steady_timer read_timer_;   // header, body, idle or linger deadline
-  asio::steady_timer write_timer_;  // write_timeout for the write in progress
-  // Bumped on every arm and disarm: a timer that fired just before being
-  // re-armed must not act on the new deadline.
-  uint64_t read_generation_ = 0;
-  uint64_t write_generation_ = 0;
+  Deadline read_deadline_;   // header, body, idle or linger
+  Deadline write_deadline_;  // write_timeout for the write in progress
 
   beast::flat_buffer buffer_;  // received bytes not yet parsed
   std::optional<bhttp::request_parser<RequestBody>> parser_;

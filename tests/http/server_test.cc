@@ -700,6 +700,24 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(client.WaitClosed());
 }
 
+// A deadline that moves later does not reset the timer: the wait set for
+// the first request fires, finds the deadline moved and waits again. A
+// connection busy for three idle timeouts stays open, then closes once idle.
+TEST_F(ServerTest, BusyKeepAliveConnectionOutlivesItsFirstIdleDeadline) {
+  ServerOptions options;
+  options.idle_timeout = 1s;
+  Start(options);
+  RawClient client(server_->port());
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(client.Send(Get("/echo"))) << "request " << i;
+    ASSERT_TRUE(client.Read()) << "request " << i;
+    std::this_thread::sleep_for(600ms);
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
 TEST_F(ServerTest, SlowHandlerIsNotAnIdleConnection) {
   ServerOptions options;
   options.idle_timeout = 1s;
