@@ -890,24 +890,23 @@ class Session final : public Connection {
     explicit Deadline(const asio::any_io_executor& executor) : timer(executor) {}
     asio::steady_timer timer;
     std::chrono::steady_clock::time_point due = kNone;  // Close() then, unless moved
-    bool waiting = false;  // a wait is in progress, set for no later than `due`
-    std::chrono::steady_clock::time_point waiting_until{};
+    // When the wait in progress, if any, ends: never after `due`.
+    std::optional<std::chrono::steady_clock::time_point> waiting_until;
   };
 
   void Arm(Deadline& deadline, std::chrono::steady_clock::duration timeout) {
     deadline.due = std::chrono::steady_clock::now() + timeout;
-    if (deadline.waiting && deadline.waiting_until <= deadline.due) return;  // it fires first
+    if (deadline.waiting_until && *deadline.waiting_until <= deadline.due) return;  // it fires first
     Wait(deadline);
   }
 
   // Sets the timer for `due` (a wait in progress ends as operation_aborted).
   void Wait(Deadline& deadline) {
-    deadline.waiting = true;
     deadline.waiting_until = deadline.due;
     deadline.timer.expires_at(deadline.due);
     deadline.timer.async_wait([self = Self(), &deadline](const error_code& ec) {
       if (ec == asio::error::operation_aborted) return;  // replaced by an earlier wait, or closed
-      deadline.waiting = false;
+      deadline.waiting_until.reset();
       if (self->closed_ || deadline.due == Deadline::kNone) return;
       if (std::chrono::steady_clock::now() >= deadline.due) {
         self->Close();

@@ -532,11 +532,14 @@ void EmbeddedStore::State::LookupWriterLoop() {
       // Rows not moved stay in the tables, where every lookup finds them:
       // tried again after the next write.
       writer_lock.lock();
-      if (Status moved = MoveRowsToRunIfDue(); !moved.ok()) {
-        logging::Warn("moving lookups to a run failed", {{"error", moved.message()}});
-      }
+      const bool move_due = table_rows >= lookup_rows_per_run;
+      Status moved = MoveRowsToRunIfDue();
       writer_lock.unlock();
-      WakeRunMerger();  // merges on its own thread: appends never wait for one
+      if (!moved.ok()) {
+        logging::Warn("moving lookups to a run failed", {{"error", moved.message()}});
+      } else if (move_due) {
+        WakeRunMerger();  // merges on its own thread: appends never wait for one
+      }
       lock.lock();
     } else {
       // Kept in memory and tried again: every lookup still finds them, and
@@ -661,7 +664,7 @@ Status EmbeddedStore::State::MoveRowsToRunIfDue() {
     SCITT_ASSIGN_OR_RETURN(const auto counts, WriteRun(path, RowsOf(hashes, db), RowsOf(contents, db)));
     SCITT_ASSIGN_OR_RETURN(run, LookupRun::Open(path, id, counts.first, counts.second));
   }
-  std::unique_lock change(runs_change_mu);
+  std::lock_guard change(runs_change_mu);
   RunList with = *Runs();
   with.push_back(run);
   SetRuns(with);  // published before the rows go
@@ -729,13 +732,6 @@ Result<std::optional<EmbeddedStore::State::WrittenMerge>> EmbeddedStore::State::
 Status EmbeddedStore::State::RecordMerge(const WrittenMerge& merge) {
   std::lock_guard writer_lock(lookup_writer_mu);
   std::lock_guard change(runs_change_mu);
-  auto without = [&](const RunList& list, const auto& drop) {
-    RunList kept;
-    for (const auto& run : list) {
-      if (!drop(run)) kept.push_back(run);
-    }
-    return kept;
-  };
   RunList with = *Runs();  // what moves added meanwhile stays
   with.push_back(merge.merged);
   SetRuns(with);
@@ -750,13 +746,15 @@ Status EmbeddedStore::State::RecordMerge(const WrittenMerge& merge) {
     return RecordRun(db, *merge.merged);
   });
   if (!recorded.ok()) {
-    SetRuns(without(with, [&](const auto& run) { return run == merge.merged; }));
+    with.pop_back();
+    SetRuns(std::move(with));
     ::unlink(merge.merged->path().c_str());
     return recorded;
   }
-  SetRuns(without(with, [&](const auto& run) {
+  std::erase_if(with, [&](const auto& run) {
     return std::find(merge.inputs.begin(), merge.inputs.end(), run) != merge.inputs.end();
-  }));
+  });
+  SetRuns(std::move(with));
   // Readers still holding a merged-away run keep its mapping.
   for (const auto& input : merge.inputs) ::unlink(input->path().c_str());
   return Status::Ok();
@@ -772,13 +770,12 @@ void EmbeddedStore::State::RunMergerLoop() {
     lock.unlock();
     for (;;) {
       auto written = WriteDueMerge(&merge_stopping);
-      Status done = written.ok() ? Status::Ok() : Status(written.error());
-      if (done.ok() && !*written) break;  // none due
-      if (done.ok() && merge_stopping.load()) {
+      if (written.ok() && !*written) break;  // none due
+      if (written.ok() && merge_stopping.load()) {
         ::unlink((*written)->merged->path().c_str());  // not recorded: the next merger writes it again
         break;
       }
-      if (done.ok()) done = RecordMerge(**written);
+      const Status done = written.ok() ? RecordMerge(**written) : Status(written.error());
       if (!done.ok()) {
         // Tried again after the next move; the runs stay as they were.
         if (!merge_stopping.load()) logging::Warn("merging lookup runs failed", {{"error", done.message()}});
