@@ -338,7 +338,9 @@ OciResult<PushedManifest> Registry::FinishPush(Push& push) {
   auto stored = Store(repository, pushed.manifest, pushed.digest, push.content, std::move(push.references),
                       pushed.tags, /*protected_by_log=*/push.already_registered);
   if (!stored.ok()) return stored.error();
-  if (options_.on_manifest_stored) options_.on_manifest_stored(repository, pushed.digest);
+  // A manifest the repository held already had its earlier statements
+  // attached then (and later ones by the log follower).
+  if (*stored && options_.on_manifest_stored) options_.on_manifest_stored(repository, pushed.digest);
   return std::move(pushed);
 }
 
@@ -590,8 +592,9 @@ OciResult<bool> Registry::Store(std::string_view repository, const Manifest& man
   auto stored = blobs_.Put(content, digest.algorithm());
   if (!stored.ok()) return stored.error();
   const ManifestRecord record = Record(manifest, digest, content.size(), std::move(references), protected_by_log);
-  if (Status put = store_.PutManifest(repository, record, tags); !put.ok()) return put.error();
-  return true;
+  auto put = store_.PutManifest(repository, record, tags);
+  if (!put.ok()) return put.error();
+  return *put;
 }
 
 OciResult<bool> Registry::DeleteManifest(std::string_view repository, const TagOrDigest& reference) {

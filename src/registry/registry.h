@@ -54,8 +54,8 @@ struct RegistryOptions {
   // UNKNOWN/503, and pushing again finds the entry). Null: on the
   // registrar's thread (tests).
   std::function<bool(std::function<void()>)> continue_on;
-  // Told of every manifest a push stored (not the ones the registry writes
-  // itself), after it is stored: where statements registered before their
+  // Told of every manifest a push stored that the repository did not hold
+  // (not the ones the registry writes itself), after it is stored: where statements registered before their
   // artifact was pushed get attached (LogAttacher). Called on the pushing
   // thread: it must not block.
   std::function<void(std::string_view repository, const Digest& digest)> on_manifest_stored;
@@ -195,6 +195,7 @@ class Registry {
  private:
   OciResult<Digest> Resolve(std::string_view repository, const TagOrDigest& reference) const;
   // Stores a parsed manifest's bytes and record, and points `tags` at it.
+  // True when the repository did not hold it before.
   OciResult<bool> Store(std::string_view repository, const Manifest& manifest, const Digest& digest,
                         ByteView content, std::vector<Digest> references,
                         std::span<const std::string> tags, bool protected_by_log);

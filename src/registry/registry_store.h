@@ -62,7 +62,8 @@ class RegistryStore {
   // in one transaction. Storing a digest again keeps its record (a
   // manifest's bytes, so what it says, never change) and moves the tags;
   // protected_by_log set now protects it (protection is never removed).
-  virtual Status PutManifest(std::string_view repository, const ManifestRecord& manifest,
+  // True when the repository did not hold the manifest before.
+  virtual Result<bool> PutManifest(std::string_view repository, const ManifestRecord& manifest,
                              std::span<const std::string> tags) = 0;
   // Everything of `write` in one transaction.
   virtual Status Write(std::string_view repository, const RegistryWrite& write) = 0;

@@ -113,6 +113,32 @@ TEST_F(RegistryTest, PushThenPullAnImage) {
   EXPECT_EQ(registry_->ListTags("nope", "", 10).error().code, OciCode::kNameUnknown);
 }
 
+// on_manifest_stored is where statements registered before their artifact
+// get attached: told once per manifest new to a repository, not at every
+// push of it (a retag pushes the same bytes again).
+TEST_F(RegistryTest, ToldOfAManifestOnlyWhenItIsNewToTheRepository) {
+  std::vector<std::string> told;
+  RegistryOptions options;
+  options.on_manifest_stored = [&](std::string_view repository, const Digest& digest) {
+    told.push_back(std::string(repository) + "@" + digest.ToString());
+  };
+  Reopen(options);
+  const json manifest = ImageManifest(PushBlob("app", "{}"), PushBlob("app", "hello"));
+  auto first = Put("app", "v1", manifest);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const std::string digest = first->digest.ToString();
+  ASSERT_TRUE(Put("app", "v2", manifest).ok());
+  ASSERT_TRUE(Put("app", digest, manifest).ok());
+  EXPECT_EQ(told, std::vector<std::string>{"app@" + digest});
+  // Another repository, and the same one after a delete, hold it anew.
+  PushBlob("web", "{}");
+  PushBlob("web", "hello");
+  ASSERT_TRUE(Put("web", "v1", manifest).ok());
+  ASSERT_TRUE(registry_->DeleteManifest("app", *ParseTagOrDigest(digest)).ok());
+  ASSERT_TRUE(Put("app", "v3", manifest).ok());
+  EXPECT_EQ(told, (std::vector<std::string>{"app@" + digest, "web@" + digest, "app@" + digest}));
+}
+
 TEST_F(RegistryTest, ManifestRefusals) {
   const Digest config = PushBlob("app", "{}");
   const Digest missing = Digest::Sha256Of(AsBytes("not pushed"));

@@ -84,13 +84,15 @@ TEST_P(RegistryStoreConformance, ManifestsAndTagsPersist) {
 
   // A tag moves to the manifest pushed last with it; storing a digest again
   // keeps its record.
+  // PutManifest says whether the repository held it before.
   const std::vector<std::string> v1 = {"v1"};
-  ASSERT_TRUE(store->PutManifest("repo", Manifest(2), v1).ok());
+  EXPECT_EQ(store->PutManifest("repo", Manifest(2), v1).value(), true);
   EXPECT_EQ(store->ResolveTag("repo", "v1")->value(), D(2));
   ManifestRecord changed = Manifest(1);
   changed.size = 9;
-  ASSERT_TRUE(store->PutManifest("repo", changed, {}).ok());
+  EXPECT_EQ(store->PutManifest("repo", changed, {}).value(), false);
   EXPECT_EQ(store->GetManifest("repo", D(1))->value().size, 101u);
+  EXPECT_EQ(store->PutManifest("other", changed, {}).value(), true);
 }
 
 TEST_P(RegistryStoreConformance, TagsListInByteOrderWithPaging) {

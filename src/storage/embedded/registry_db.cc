@@ -203,12 +203,12 @@ Result<bool> RegistryDb::UnlinkBlob(std::string_view repository, const Digest& d
   return unlinked;
 }
 
-Status RegistryDb::PutManifest(std::string_view repository, const ManifestRecord& manifest,
-                               std::span<const std::string> tags) {
-  RegistryWrite write;
-  write.manifests.push_back(manifest);
-  write.tags.assign(tags.begin(), tags.end());
-  return Write(repository, write);
+Result<bool> RegistryDb::PutManifest(std::string_view repository, const ManifestRecord& manifest,
+                                     std::span<const std::string> tags) {
+  bool stored_now = false;
+  SCITT_RETURN_IF_ERROR(
+      commits_.Run([&] { return PutManifestLocked(repository, manifest, tags, &stored_now); }));
+  return stored_now;
 }
 
 Status RegistryDb::Write(std::string_view repository, const RegistryWrite& write) {
@@ -237,7 +237,7 @@ Status RegistryDb::WriteLocked(std::string_view repository, const RegistryWrite&
 }
 
 Status RegistryDb::PutManifestLocked(std::string_view repository, const ManifestRecord& manifest,
-                                     std::span<const std::string> tags) {
+                                     std::span<const std::string> tags, bool* stored_now) {
   const std::string digest = manifest.digest.ToString();
   SCITT_ASSIGN_OR_RETURN(
       const Statement* insert,
@@ -257,7 +257,9 @@ Status RegistryDb::PutManifestLocked(std::string_view repository, const Manifest
     if (manifest.artifact_type) q.Text(6, *manifest.artifact_type);
     SCITT_RETURN_IF_ERROR(Run(q, "storing manifest " + digest));
   }
-  if (Changes() == 0 && manifest.protected_by_log) {  // stored before, unprotected
+  const bool stored_before = Changes() == 0;
+  if (stored_now != nullptr) *stored_now = !stored_before;
+  if (stored_before && manifest.protected_by_log) {  // stored before, unprotected
     SCITT_ASSIGN_OR_RETURN(
         const Statement* protect,
         Sql("UPDATE manifests SET protected = 1 WHERE repository = ? AND digest = ?"));

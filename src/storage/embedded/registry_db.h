@@ -35,8 +35,8 @@ class RegistryDb final : public registry::RegistryStore {
   Status LinkBlob(std::string_view repository, const registry::Digest& digest) override;
   Result<bool> HasBlob(std::string_view repository, const registry::Digest& digest) const override;
   Result<bool> UnlinkBlob(std::string_view repository, const registry::Digest& digest) override;
-  Status PutManifest(std::string_view repository, const registry::ManifestRecord& manifest,
-                     std::span<const std::string> tags) override;
+  Result<bool> PutManifest(std::string_view repository, const registry::ManifestRecord& manifest,
+                           std::span<const std::string> tags) override;
   Status Write(std::string_view repository, const registry::RegistryWrite& write) override;
   std::vector<Status> WriteAll(std::span<const RepositoryWrite> writes) override;
   Result<std::optional<registry::ManifestRecord>> GetManifest(
@@ -74,8 +74,9 @@ class RegistryDb final : public registry::RegistryStore {
   // The writes, for a change run by commits_ (mu_ held, a transaction open).
   Status LinkBlobLocked(std::string_view repository, const registry::Digest& digest);
   Status WriteLocked(std::string_view repository, const registry::RegistryWrite& write);
+  // `stored_now`, when given, is set to whether the manifest was new there.
   Status PutManifestLocked(std::string_view repository, const registry::ManifestRecord& manifest,
-                           std::span<const std::string> tags);
+                           std::span<const std::string> tags, bool* stored_now = nullptr);
   Status RecordEntryLocked(std::string_view repository, uint64_t entry, const registry::Digest& statement);
   // Runs a statement that returns no rows; caller holds mu_.
   Status Run(embedded::Query& query, const std::string& what) const;
