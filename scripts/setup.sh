@@ -14,6 +14,7 @@ PACKAGES=(
   libboost-url1.81-dev              # URL parsing and resolution
   libspdlog-dev                     # the logging facility (base/logging.h)
   libsqlite3-dev                    # embedded storage
+  librocksdb-dev                    # embedded registry metadata (registry.kv)
   duktape-dev                       # policy scripts
   libjemalloc-dev                   # allocator of the scitt binary (+13% registrations/s)
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -15,6 +15,8 @@
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/evidence_db.h"
 #include "storage/embedded/registry_db.h"
+#include "storage/embedded/registry_kv.h"
+#include "storage/embedded/store_state.h"
 
 namespace scitt::storage {
 namespace {
@@ -68,6 +70,59 @@ Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting, Sto
   return std::unique_ptr<log::LogStore>(std::move(store));
 }
 
+namespace {
+
+// Registry format 4 keeps the metadata in DIR/registry.kv (RocksDB:
+// registry_kv.h). DIR/registry.sqlite is then an empty database whose
+// user_version 4 makes the builds before, which read format 3 at most,
+// refuse the directory rather than start an empty registry in it. A
+// directory written before keeps its registry.sqlite (format 3 or older,
+// upgraded to 3 at open) as it is.
+constexpr int64_t kRegistryKvFormat = 4;
+
+// registry.sqlite's format version; nullopt when there is none.
+Result<std::optional<int64_t>> RegistryFormat(const std::string& dir, bool read_only) {
+  const std::string path = dir + "/registry.sqlite";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<int64_t>();
+  SCITT_ASSIGN_OR_RETURN(const embedded::Connection db,
+                         read_only ? embedded::Connection::OpenImmutable(path) : embedded::Connection::Open(path));
+  SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
+  return std::optional<int64_t>(version);
+}
+
+Result<std::unique_ptr<registry::RegistryStore>> OpenRegistryMetadata(const std::string& dir) {
+  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, RegistryFormat(dir, /*read_only=*/false));
+  if (format && *format != kRegistryKvFormat) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryDb> db, RegistryDb::Open(dir + "/registry.sqlite"));
+    return std::unique_ptr<registry::RegistryStore>(std::move(db));
+  }
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, RegistryKv::Open(dir + "/registry.kv"));
+  if (!format) {  // a new directory (or one from before the registry): marked after the store exists
+    SCITT_ASSIGN_OR_RETURN(const embedded::Connection marker, embedded::Connection::Open(dir + "/registry.sqlite"));
+    SCITT_RETURN_IF_ERROR(marker.Exec("PRAGMA user_version = 4"));
+  }
+  return std::unique_ptr<registry::RegistryStore>(std::move(kv));
+}
+
+Result<std::unique_ptr<registry::RegistryStore>> OpenRegistryMetadataForAudit(const std::string& dir,
+                                                                              const std::string& scratch) {
+  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, RegistryFormat(dir, /*read_only=*/true));
+  if (format && *format != kRegistryKvFormat) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryDb> db,
+                           RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch));
+    return std::unique_ptr<registry::RegistryStore>(std::move(db));
+  }
+  std::error_code ec;
+  // No registry yet: an empty one, in the scratch directory.
+  const bool exists = std::filesystem::exists(dir + "/registry.kv", ec);
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, exists ? RegistryKv::OpenForAudit(dir + "/registry.kv")
+                                                                 : RegistryKv::Open(scratch + "/registry.kv"));
+  return std::unique_ptr<registry::RegistryStore>(std::move(kv));
+}
+
+}  // namespace
+
 Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistryStoreOptions options) {
   SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
   RegistryStores stores;
@@ -76,7 +131,7 @@ Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistrySt
   blob_options.upload_expiry = options.upload_expiry;
   blob_options.max_upload_bytes = options.max_blob_bytes;
   SCITT_ASSIGN_OR_RETURN(stores.blobs, BlobFiles::Open(dir, blob_options));
-  SCITT_ASSIGN_OR_RETURN(stores.metadata, RegistryDb::Open(dir + "/registry.sqlite"));
+  SCITT_ASSIGN_OR_RETURN(stores.metadata, OpenRegistryMetadata(dir));
   return stores;
 }
 
@@ -122,7 +177,7 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(fresh));
     RegistryStores registry;
     SCITT_ASSIGN_OR_RETURN(registry.blobs, BlobFiles::OpenForAudit(dir, scratch->path()));
-    SCITT_ASSIGN_OR_RETURN(registry.metadata, RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch->path()));
+    SCITT_ASSIGN_OR_RETURN(registry.metadata, OpenRegistryMetadataForAudit(dir, scratch->path()));
     const evidence::RegistryPreimages preimages(*registry.blobs, *registry.metadata, std::move(base_urls));
     evidence::StatementIndexer indexer(*store, &preimages);
     SCITT_RETURN_IF_ERROR(indexer.Prepare());  // records what derives it

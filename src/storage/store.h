@@ -66,8 +66,9 @@ Result<std::unique_ptr<log::LogStore>> OpenStore(const std::string& setting,
                                                  StoreOptions options = {});
 
 // The registry's stores in the place `setting` names (the same setting as
-// OpenStore): for file:DIR, blob files under DIR/blobs and DIR/uploads and
-// the metadata in DIR/registry.sqlite.
+// OpenStore): for file:DIR, blob files under DIR/blobs and DIR/uploads (small
+// blobs in DIR/blobs.sqlite) and the metadata in DIR/registry.kv, or in
+// DIR/registry.sqlite for a directory an older build began (store.cc).
 struct RegistryStores {
   std::unique_ptr<registry::BlobStore> blobs;
   std::unique_ptr<registry::RegistryStore> metadata;

@@ -1,5 +1,5 @@
 // The registry's workflows (pull, push, discovery, management) over the
-// embedded blob files and registry.sqlite, without HTTP.
+// embedded blob files and registry.kv, without HTTP.
 #include "registry/registry.h"
 
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 #include "registry/gc.h"
 #include "registry/log_attacher.h"
 #include "storage/embedded/blob_files.h"
-#include "storage/embedded/registry_db.h"
+#include "storage/embedded/registry_kv.h"
 #include "storage/store.h"
 #include "support/test_keys.h"
 #include "support/test_log.h"
@@ -34,7 +34,7 @@ class RegistryTest : public ::testing::Test {
     std::string pattern = (std::filesystem::temp_directory_path() / "scitt-registry-XXXXXX").string();
     dir_ = ::mkdtemp(pattern.data());
     blobs_ = std::move(*storage::BlobFiles::Open(dir_));
-    store_ = std::move(*storage::RegistryDb::Open(dir_ + "/registry.sqlite"));
+    store_ = std::move(*storage::RegistryKv::Open(dir_ + "/registry.kv"));
     registry_ = std::make_unique<Registry>(*blobs_, *store_, options_);
   }
   void TearDown() override {
@@ -80,7 +80,7 @@ class RegistryTest : public ::testing::Test {
   std::string dir_;
   RegistryOptions options_;
   std::unique_ptr<storage::BlobFiles> blobs_;
-  std::unique_ptr<storage::RegistryDb> store_;
+  std::unique_ptr<storage::RegistryKv> store_;
   std::unique_ptr<Registry> registry_;
 };
 

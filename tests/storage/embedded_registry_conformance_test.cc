@@ -1,5 +1,6 @@
-// The embedded registry store (registry.sqlite) runs the RegistryStore
-// conformance suite, in a fresh temporary directory per test.
+// The embedded registry stores (registry.kv, and registry.sqlite of older
+// directories) run the RegistryStore conformance suite, in a fresh
+// temporary directory per test.
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -10,6 +11,7 @@
 
 #include "registry_store_conformance.h"
 #include "storage/embedded/registry_db.h"
+#include "storage/embedded/registry_kv.h"
 
 namespace scitt::storage::testing {
 namespace {
@@ -32,7 +34,18 @@ RegistryStoreBackend EmbeddedBackend() {
   return backend;
 }
 
-INSTANTIATE_TEST_SUITE_P(Embedded, RegistryStoreConformance, ::testing::Values(EmbeddedBackend()),
+// registry.kv (RocksDB), where directories begun by this build keep it.
+RegistryStoreBackend KvBackend() {
+  RegistryStoreBackend backend = EmbeddedBackend();
+  backend.name = "EmbeddedKv";
+  backend.open = [](const std::string& place) -> Result<std::unique_ptr<registry::RegistryStore>> {
+    SCITT_ASSIGN_OR_RETURN(auto kv, RegistryKv::Open(place + "/registry.kv"));
+    return std::unique_ptr<registry::RegistryStore>(std::move(kv));
+  };
+  return backend;
+}
+
+INSTANTIATE_TEST_SUITE_P(Embedded, RegistryStoreConformance, ::testing::Values(EmbeddedBackend(), KvBackend()),
                          RegistryBackendName);
 
 // One SQL answer of `path` as text (rows joined by ","), read-only.
