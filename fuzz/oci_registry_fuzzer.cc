@@ -1,6 +1,6 @@
 // The registry's upload state machine and manifest store driven by
 // arbitrary operation sequences (registry/registry.h over the embedded blob
-// files and registry.sqlite in a temporary directory). Invariants: a blob is
+// files and registry.kv in a temporary directory). Invariants: a blob is
 // only ever committed under the digest of its bytes and read back exactly;
 // a stored manifest reads back byte for byte; refusals never leave state
 // that a later operation trips over.
@@ -16,7 +16,7 @@
 
 #include "registry/registry.h"
 #include "storage/embedded/blob_files.h"
-#include "storage/embedded/registry_db.h"
+#include "storage/embedded/registry_kv.h"
 
 namespace {
 
@@ -30,7 +30,7 @@ struct Fixture {
     storage::BlobFilesOptions options;
     options.max_uploads = 8;
     blobs = std::move(*storage::BlobFiles::Open(dir, options));
-    store = std::move(*storage::RegistryDb::Open(dir + "/registry.sqlite"));
+    store = std::move(*storage::RegistryKv::Open(dir + "/registry.kv"));
     RegistryOptions registry_options;
     registry_options.max_manifest_bytes = 4096;
     registry = std::make_unique<Registry>(*blobs, *store, registry_options);
@@ -38,7 +38,7 @@ struct Fixture {
   ~Fixture() { std::filesystem::remove_all(dir); }
   std::string dir;
   std::unique_ptr<storage::BlobFiles> blobs;
-  std::unique_ptr<storage::RegistryDb> store;
+  std::unique_ptr<storage::RegistryKv> store;
   std::unique_ptr<Registry> registry;
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/file.h"
+#include "base/logging.h"
 #include "evidence/preimages.h"
 #include "evidence/statement_indexer.h"
 #include "log/log_follower.h"
@@ -76,8 +77,7 @@ namespace {
 // registry_kv.h). DIR/registry.sqlite is then an empty database whose
 // user_version 4 makes the builds before, which read format 3 at most,
 // refuse the directory rather than start an empty registry in it. A
-// directory written before keeps its registry.sqlite (format 3 or older,
-// upgraded to 3 at open) as it is.
+// registry.sqlite of an older format is moved into registry.kv at open.
 constexpr int64_t kRegistryKvFormat = 4;
 
 // registry.sqlite's format version; nullopt when there is none.
@@ -91,33 +91,85 @@ Result<std::optional<int64_t>> RegistryFormat(const std::string& dir, bool read_
   return std::optional<int64_t>(version);
 }
 
+// An empty store in `path`, where an interrupted move may have left part of one.
+Result<std::unique_ptr<RegistryKv>> OpenEmptyKv(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot remove " + path + ": " + ec.message());
+  return RegistryKv::Open(path);
+}
+
+// Moves DIR/registry.sqlite (format 3 or older) into a new DIR/registry.kv,
+// then puts the format 4 marker in its place. A crash before the marker is
+// in place leaves registry.sqlite as it was, moved again at the next open.
+Result<std::unique_ptr<RegistryKv>> MoveRegistrySqlite(const std::string& dir) {
+  const std::string path = dir + "/registry.sqlite";
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, OpenEmptyKv(dir + "/registry.kv"));
+  const auto start = std::chrono::steady_clock::now();
+  RegistryDb::Moved moved;
+  {
+    SCITT_ASSIGN_OR_RETURN(const std::unique_ptr<RegistryDb> old, RegistryDb::Open(path));
+    SCITT_ASSIGN_OR_RETURN(moved, old->MoveInto(*kv));
+  }  // closed: checkpointed, its WAL gone
+  // The marker, written beside it and renamed over it. registry.sqlite's
+  // WAL and shared memory go first, so that no frame of the old database
+  // can ever be read as the marker's.
+  const std::string marker = path + ".format4";
+  std::error_code ec;
+  std::filesystem::remove(marker, ec);
+  {
+    SCITT_ASSIGN_OR_RETURN(const embedded::Connection db, embedded::Connection::Open(marker));
+    SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = 4"));
+  }
+  for (const char* suffix : {"-wal", "-shm"}) {
+    if (std::remove((path + suffix).c_str()) != 0 && errno != ENOENT) {
+      return MakeError(ErrorCode::kIo, "cannot remove " + path + suffix + ": " + std::strerror(errno));
+    }
+  }
+  if (std::rename(marker.c_str(), path.c_str()) != 0) {
+    return MakeError(ErrorCode::kIo, "cannot rename " + marker + ": " + std::strerror(errno));
+  }
+  SCITT_RETURN_IF_ERROR(SyncDirectory(dir));
+  logging::Info("registry.sqlite moved into registry.kv",
+                {{"blob_links", moved.blob_links},
+                 {"manifests", moved.manifests},
+                 {"tags", moved.tags},
+                 {"log_entries", moved.log_entries},
+                 {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});
+  return kv;
+}
+
 Result<std::unique_ptr<registry::RegistryStore>> OpenRegistryMetadata(const std::string& dir) {
   SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, RegistryFormat(dir, /*read_only=*/false));
   if (format && *format != kRegistryKvFormat) {
-    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryDb> db, RegistryDb::Open(dir + "/registry.sqlite"));
-    return std::unique_ptr<registry::RegistryStore>(std::move(db));
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> moved, MoveRegistrySqlite(dir));
+    return std::unique_ptr<registry::RegistryStore>(std::move(moved));
   }
   SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, RegistryKv::Open(dir + "/registry.kv"));
-  if (!format) {  // a new directory (or one from before the registry): marked after the store exists
+  if (!format) {  // a new directory (or one from before the registry): marked once the store exists
     SCITT_ASSIGN_OR_RETURN(const embedded::Connection marker, embedded::Connection::Open(dir + "/registry.sqlite"));
     SCITT_RETURN_IF_ERROR(marker.Exec("PRAGMA user_version = 4"));
   }
   return std::unique_ptr<registry::RegistryStore>(std::move(kv));
 }
 
+// Read-only, as audits are: a registry.sqlite of an older format is moved
+// into a store in `scratch`, from a copy there when it needs upgrading.
 Result<std::unique_ptr<registry::RegistryStore>> OpenRegistryMetadataForAudit(const std::string& dir,
                                                                               const std::string& scratch) {
   SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, RegistryFormat(dir, /*read_only=*/true));
-  if (format && *format != kRegistryKvFormat) {
-    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryDb> db,
-                           RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch));
-    return std::unique_ptr<registry::RegistryStore>(std::move(db));
-  }
   std::error_code ec;
-  // No registry yet: an empty one, in the scratch directory.
-  const bool exists = std::filesystem::exists(dir + "/registry.kv", ec);
-  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, exists ? RegistryKv::OpenForAudit(dir + "/registry.kv")
-                                                                 : RegistryKv::Open(scratch + "/registry.kv"));
+  if (format && *format == kRegistryKvFormat && std::filesystem::exists(dir + "/registry.kv", ec)) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, RegistryKv::OpenForAudit(dir + "/registry.kv"));
+    return std::unique_ptr<registry::RegistryStore>(std::move(kv));
+  }
+  // No registry yet, or one to move: a store of the scratch directory.
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, OpenEmptyKv(scratch + "/registry.kv"));
+  if (format && *format != kRegistryKvFormat) {
+    SCITT_ASSIGN_OR_RETURN(const std::unique_ptr<RegistryDb> old,
+                           RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch));
+    if (auto moved = old->MoveInto(*kv); !moved.ok()) return moved.error();
+  }
   return std::unique_ptr<registry::RegistryStore>(std::move(kv));
 }
 
@@ -132,6 +184,14 @@ Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistrySt
   blob_options.max_upload_bytes = options.max_blob_bytes;
   SCITT_ASSIGN_OR_RETURN(stores.blobs, BlobFiles::Open(dir, blob_options));
   SCITT_ASSIGN_OR_RETURN(stores.metadata, OpenRegistryMetadata(dir));
+  return stores;
+}
+
+Result<RegistryStores> OpenRegistryStoresForAudit(const std::string& setting, const std::string& scratch) {
+  SCITT_ASSIGN_OR_RETURN(const std::string dir, EmbeddedDirectory(setting));
+  RegistryStores stores;
+  SCITT_ASSIGN_OR_RETURN(stores.blobs, BlobFiles::OpenForAudit(dir, scratch));
+  SCITT_ASSIGN_OR_RETURN(stores.metadata, OpenRegistryMetadataForAudit(dir, scratch));
   return stores;
 }
 
@@ -175,9 +235,7 @@ Result<EvidenceRebuild> RebuildEvidenceStore(const std::string& setting, std::ve
   out.base_urls = base_urls;
   {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<EvidenceDb> store, EvidenceDb::Open(fresh));
-    RegistryStores registry;
-    SCITT_ASSIGN_OR_RETURN(registry.blobs, BlobFiles::OpenForAudit(dir, scratch->path()));
-    SCITT_ASSIGN_OR_RETURN(registry.metadata, OpenRegistryMetadataForAudit(dir, scratch->path()));
+    SCITT_ASSIGN_OR_RETURN(const RegistryStores registry, OpenRegistryStoresForAudit(dir, scratch->path()));
     const evidence::RegistryPreimages preimages(*registry.blobs, *registry.metadata, std::move(base_urls));
     evidence::StatementIndexer indexer(*store, &preimages);
     SCITT_RETURN_IF_ERROR(indexer.Prepare());  // records what derives it

@@ -79,6 +79,11 @@ struct RegistryStoreOptions {
   uint64_t max_blob_bytes = uint64_t{64} << 30;  // bytes one upload may hold
 };
 Result<RegistryStores> OpenRegistryStores(const std::string& setting, RegistryStoreOptions options = {});
+// The same for audits: reads the place and never writes it. What must be
+// recovered, upgraded or moved first is, in `scratch` (a directory of the
+// caller's, kept while the stores are open). Every change fails, or lands
+// in `scratch`.
+Result<RegistryStores> OpenRegistryStoresForAudit(const std::string& setting, const std::string& scratch);
 
 // The evidence store in the place `setting` names: for file:DIR,
 // DIR/evidence.sqlite.

@@ -1,6 +1,6 @@
-// The embedded registry stores (registry.kv, and registry.sqlite of older
-// directories) run the RegistryStore conformance suite, in a fresh
-// temporary directory per test.
+// The embedded registry store (registry.kv) runs the RegistryStore
+// conformance suite, in a fresh temporary directory per test; a
+// registry.sqlite of older builds is moved into it.
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -12,6 +12,7 @@
 #include "registry_store_conformance.h"
 #include "storage/embedded/registry_db.h"
 #include "storage/embedded/registry_kv.h"
+#include "storage/store.h"
 
 namespace scitt::storage::testing {
 namespace {
@@ -28,24 +29,13 @@ RegistryStoreBackend EmbeddedBackend() {
     std::filesystem::remove_all(place, ec);
   };
   backend.open = [](const std::string& place) -> Result<std::unique_ptr<registry::RegistryStore>> {
-    SCITT_ASSIGN_OR_RETURN(auto db, RegistryDb::Open(place + "/registry.sqlite"));
-    return std::unique_ptr<registry::RegistryStore>(std::move(db));
-  };
-  return backend;
-}
-
-// registry.kv (RocksDB), where directories begun by this build keep it.
-RegistryStoreBackend KvBackend() {
-  RegistryStoreBackend backend = EmbeddedBackend();
-  backend.name = "EmbeddedKv";
-  backend.open = [](const std::string& place) -> Result<std::unique_ptr<registry::RegistryStore>> {
     SCITT_ASSIGN_OR_RETURN(auto kv, RegistryKv::Open(place + "/registry.kv"));
     return std::unique_ptr<registry::RegistryStore>(std::move(kv));
   };
   return backend;
 }
 
-INSTANTIATE_TEST_SUITE_P(Embedded, RegistryStoreConformance, ::testing::Values(EmbeddedBackend(), KvBackend()),
+INSTANTIATE_TEST_SUITE_P(Embedded, RegistryStoreConformance, ::testing::Values(EmbeddedBackend()),
                          RegistryBackendName);
 
 // One SQL answer of `path` as text (rows joined by ","), read-only.
@@ -132,29 +122,43 @@ struct Format2Store {
   }
 };
 
-// A format 2 store is rewritten at open: each manifest keeps its
-// references, sorted, and garbage collection still sees them.
-TEST(EmbeddedRegistry, UpgradesFormat2InPlace) {
+// A format 2 registry.sqlite is moved into registry.kv at open (a partial
+// registry.kv of an interrupted move is dropped first), and the format 4
+// marker takes its place: the builds before refuse it, as this one's
+// reader of registry.sqlite does.
+TEST(EmbeddedRegistry, MovesAnOlderRegistrySqliteIntoRegistryKv) {
   const std::string place = EmbeddedBackend().make_place();
   const std::string path = place + "/registry.sqlite";
   const Format2Store old;
   old.Write(path);
+  const registry::Digest stray = registry::Digest::Sha256Of(AsBytes("stray"));
   {
-    auto store = RegistryDb::Open(path);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    old.ExpectRead(**store);
+    auto partial = RegistryKv::Open(place + "/registry.kv");
+    ASSERT_TRUE(partial.ok()) << partial.error().message;
+    registry::ManifestRecord record;
+    record.digest = stray;
+    record.media_type = "application/vnd.oci.image.manifest.v1+json";
+    ASSERT_TRUE((*partial)->PutManifest("repo", record, {}).ok());
   }
-  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "3");
-  EXPECT_EQ(Sql(path, "SELECT name FROM sqlite_master WHERE name IN "
-                      "('manifest_references', 'blob_links_by_digest')"),
-            "");
-  EXPECT_EQ(Sql(path, "SELECT refs FROM manifests WHERE digest = '" + old.bare.ToString() + "'"), "[]");
+  for (int open = 0; open < 2; ++open) {  // moved once, then read as it is
+    auto stores = OpenRegistryStores(place);
+    ASSERT_TRUE(stores.ok()) << stores.error().message;
+    old.ExpectRead(*stores->metadata);
+    EXPECT_FALSE(stores->metadata->GetManifest("repo", stray)->has_value());
+    EXPECT_EQ(Sql(path, "PRAGMA user_version"), "4");
+    EXPECT_EQ(Sql(path, "SELECT count(*) FROM sqlite_master"), "0");
+    EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+  }
+  auto refused = RegistryDb::Open(path);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("format version 4"), std::string::npos) << refused.error().message;
   EmbeddedBackend().remove_place(place);
 }
 
-// An audit reads a format 2 store through an upgraded copy in its scratch
-// directory and leaves the store as it was; a change through it fails.
-TEST(EmbeddedRegistry, AuditsReadOldFormatsWithoutWriting) {
+// An audit reads a format 2 store through a copy moved into its scratch
+// directory and leaves the store as it was; a new directory's store is
+// read in place, read-only.
+TEST(EmbeddedRegistry, AuditsMoveOldFormatsInTheirScratchDirectory) {
   const std::string place = EmbeddedBackend().make_place();
   const std::string scratch = EmbeddedBackend().make_place();
   const std::string path = place + "/registry.sqlite";
@@ -162,14 +166,21 @@ TEST(EmbeddedRegistry, AuditsReadOldFormatsWithoutWriting) {
   old.Write(path);
   const std::string before = Sql(path, "SELECT group_concat(reference) FROM manifest_references");
   {
-    auto store = RegistryDb::OpenForAudit(path, scratch);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    old.ExpectRead(**store);
-    EXPECT_FALSE((*store)->LinkBlob("repo", old.bare).ok());
+    auto stores = OpenRegistryStoresForAudit(place, scratch);
+    ASSERT_TRUE(stores.ok()) << stores.error().message;
+    old.ExpectRead(*stores->metadata);
   }
   EXPECT_EQ(Sql(path, "PRAGMA user_version"), "2");
   EXPECT_EQ(Sql(path, "SELECT group_concat(reference) FROM manifest_references"), before);
-  EXPECT_EQ(Sql(scratch + "/registry.sqlite", "PRAGMA user_version"), "3");
+  EXPECT_FALSE(std::filesystem::exists(place + "/registry.kv"));
+  EXPECT_TRUE(std::filesystem::exists(scratch + "/registry.kv"));
+  ASSERT_TRUE(OpenRegistryStores(place).ok());  // moved
+  {
+    auto stores = OpenRegistryStoresForAudit(place, scratch);
+    ASSERT_TRUE(stores.ok()) << stores.error().message;
+    old.ExpectRead(*stores->metadata);
+    EXPECT_FALSE(stores->metadata->LinkBlob("repo", old.bare).ok());
+  }
   EmbeddedBackend().remove_place(place);
   EmbeddedBackend().remove_place(scratch);
 }
