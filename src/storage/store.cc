@@ -16,6 +16,7 @@
 #include "storage/embedded/embedded_store.h"
 #include "storage/embedded/evidence_db.h"
 #include "storage/embedded/registry_db.h"
+#include "storage/embedded/kv_store.h"
 #include "storage/embedded/registry_kv.h"
 #include "storage/embedded/store_state.h"
 
@@ -80,56 +81,19 @@ namespace {
 // registry.sqlite of an older format is moved into registry.kv at open.
 constexpr int64_t kRegistryKvFormat = 4;
 
-// registry.sqlite's format version; nullopt when there is none.
-Result<std::optional<int64_t>> RegistryFormat(const std::string& dir, bool read_only) {
-  const std::string path = dir + "/registry.sqlite";
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::optional<int64_t>();
-  SCITT_ASSIGN_OR_RETURN(const embedded::Connection db,
-                         read_only ? embedded::Connection::OpenImmutable(path) : embedded::Connection::Open(path));
-  SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
-  return std::optional<int64_t>(version);
-}
-
-// An empty store in `path`, where an interrupted move may have left part of one.
-Result<std::unique_ptr<RegistryKv>> OpenEmptyKv(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return MakeError(ErrorCode::kIo, "cannot remove " + path + ": " + ec.message());
-  return RegistryKv::Open(path);
-}
-
 // Moves DIR/registry.sqlite (format 3 or older) into a new DIR/registry.kv,
 // then puts the format 4 marker in its place. A crash before the marker is
 // in place leaves registry.sqlite as it was, moved again at the next open.
 Result<std::unique_ptr<RegistryKv>> MoveRegistrySqlite(const std::string& dir) {
   const std::string path = dir + "/registry.sqlite";
-  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, OpenEmptyKv(dir + "/registry.kv"));
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, RegistryKv::OpenEmpty(dir + "/registry.kv"));
   const auto start = std::chrono::steady_clock::now();
   RegistryDb::Moved moved;
   {
     SCITT_ASSIGN_OR_RETURN(const std::unique_ptr<RegistryDb> old, RegistryDb::Open(path));
     SCITT_ASSIGN_OR_RETURN(moved, old->MoveInto(*kv));
   }  // closed: checkpointed, its WAL gone
-  // The marker, written beside it and renamed over it. registry.sqlite's
-  // WAL and shared memory go first, so that no frame of the old database
-  // can ever be read as the marker's.
-  const std::string marker = path + ".format4";
-  std::error_code ec;
-  std::filesystem::remove(marker, ec);
-  {
-    SCITT_ASSIGN_OR_RETURN(const embedded::Connection db, embedded::Connection::Open(marker));
-    SCITT_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = 4"));
-  }
-  for (const char* suffix : {"-wal", "-shm"}) {
-    if (std::remove((path + suffix).c_str()) != 0 && errno != ENOENT) {
-      return MakeError(ErrorCode::kIo, "cannot remove " + path + suffix + ": " + std::strerror(errno));
-    }
-  }
-  if (std::rename(marker.c_str(), path.c_str()) != 0) {
-    return MakeError(ErrorCode::kIo, "cannot rename " + marker + ": " + std::strerror(errno));
-  }
-  SCITT_RETURN_IF_ERROR(SyncDirectory(dir));
+  SCITT_RETURN_IF_ERROR(embedded::PutFormatMarker(path, kRegistryKvFormat));
   logging::Info("registry.sqlite moved into registry.kv",
                 {{"blob_links", moved.blob_links},
                  {"manifests", moved.manifests},
@@ -140,15 +104,15 @@ Result<std::unique_ptr<RegistryKv>> MoveRegistrySqlite(const std::string& dir) {
 }
 
 Result<std::unique_ptr<registry::RegistryStore>> OpenRegistryMetadata(const std::string& dir) {
-  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, RegistryFormat(dir, /*read_only=*/false));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format,
+                         embedded::SqliteFormat(dir + "/registry.sqlite", /*read_only=*/false));
   if (format && *format != kRegistryKvFormat) {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> moved, MoveRegistrySqlite(dir));
     return std::unique_ptr<registry::RegistryStore>(std::move(moved));
   }
   SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, RegistryKv::Open(dir + "/registry.kv"));
   if (!format) {  // a new directory (or one from before the registry): marked once the store exists
-    SCITT_ASSIGN_OR_RETURN(const embedded::Connection marker, embedded::Connection::Open(dir + "/registry.sqlite"));
-    SCITT_RETURN_IF_ERROR(marker.Exec("PRAGMA user_version = 4"));
+    SCITT_RETURN_IF_ERROR(embedded::PutFormatMarker(dir + "/registry.sqlite", kRegistryKvFormat));
   }
   return std::unique_ptr<registry::RegistryStore>(std::move(kv));
 }
@@ -157,14 +121,15 @@ Result<std::unique_ptr<registry::RegistryStore>> OpenRegistryMetadata(const std:
 // into a store in `scratch`, from a copy there when it needs upgrading.
 Result<std::unique_ptr<registry::RegistryStore>> OpenRegistryMetadataForAudit(const std::string& dir,
                                                                               const std::string& scratch) {
-  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, RegistryFormat(dir, /*read_only=*/true));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format,
+                         embedded::SqliteFormat(dir + "/registry.sqlite", /*read_only=*/true));
   std::error_code ec;
   if (format && *format == kRegistryKvFormat && std::filesystem::exists(dir + "/registry.kv", ec)) {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, RegistryKv::OpenForAudit(dir + "/registry.kv"));
     return std::unique_ptr<registry::RegistryStore>(std::move(kv));
   }
   // No registry yet, or one to move: a store of the scratch directory.
-  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, OpenEmptyKv(scratch + "/registry.kv"));
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<RegistryKv> kv, RegistryKv::OpenEmpty(scratch + "/registry.kv"));
   if (format && *format != kRegistryKvFormat) {
     SCITT_ASSIGN_OR_RETURN(const std::unique_ptr<RegistryDb> old,
                            RegistryDb::OpenForAudit(dir + "/registry.sqlite", scratch));

@@ -46,9 +46,9 @@ Bytes ReadAll(const registry::BlobStore& store, const Digest& digest) {
   return out;
 }
 
-// Blobs up to small_blob_bytes are rows of blobs.sqlite, and their uploads
+// Blobs up to small_blob_bytes are kept in blobs.kv, and their uploads
 // never touch uploads/; a session that outgrows the bound spills to a file.
-TEST(BlobFiles, SmallBlobsAreRowsAndTheirUploadsStayInMemory) {
+TEST(BlobFiles, SmallBlobsAreKeptTogetherAndTheirUploadsStayInMemory) {
   TempDir dir;
   BlobFilesOptions options;
   options.small_blob_bytes = 1000;
@@ -95,45 +95,70 @@ TEST(BlobFiles, SmallBlobsAreRowsAndTheirUploadsStayInMemory) {
   EXPECT_EQ(store->List()->size(), 2u);
 }
 
-// blobs.sqlite of format 1 (a WITHOUT ROWID table) is copied to format 2
-// when opened, every blob kept.
-TEST(BlobFiles, SmallBlobsOfFormatOneAreUpgraded) {
-  TempDir dir;
-  const Bytes content = Content(500, 3);
-  const Digest digest = Digest::Sha256Of(content);
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir.path() + "/blobs.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "PRAGMA journal_mode = WAL;"
-                           "CREATE TABLE small_blobs(digest TEXT PRIMARY KEY, content BLOB NOT NULL) WITHOUT ROWID;"
-                           "PRAGMA user_version = 1;",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_stmt* insert = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO small_blobs VALUES(?, ?)", -1, &insert, nullptr), SQLITE_OK);
-    const std::string text = digest.ToString();
-    sqlite3_bind_text(insert, 1, text.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(insert, 2, content.data(), static_cast<int>(content.size()), SQLITE_TRANSIENT);
-    ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
-    sqlite3_finalize(insert);
-    sqlite3_close(db);
-  }
-  {
-    auto store = MustOpen(dir.path());
-    EXPECT_EQ(ReadAll(*store, digest), content);
-    ASSERT_TRUE(store->Put(Content(600, 4)).ok());
-  }
+// The small_blobs table of blobs.sqlite as builds before 2026-12-07 wrote
+// it: format 1 (WITHOUT ROWID) or 2 (rowid), holding `content`.
+void WriteBlobsSqlite(const std::string& path, int format, const Bytes& content) {
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((dir.path() + "/blobs.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string schema =
+      std::string("PRAGMA journal_mode = WAL;"
+                  "CREATE TABLE small_blobs(digest TEXT PRIMARY KEY, content BLOB NOT NULL)") +
+      (format == 1 ? " WITHOUT ROWID;" : ";") + "PRAGMA user_version = " + std::to_string(format) + ";";
+  ASSERT_EQ(sqlite3_exec(db, schema.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO small_blobs VALUES(?, ?)", -1, &insert, nullptr), SQLITE_OK);
+  const std::string text = Digest::Sha256Of(content).ToString();
+  sqlite3_bind_text(insert, 1, text.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_blob(insert, 2, content.data(), static_cast<int>(content.size()), SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+}
+
+int SqliteVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* version = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &version, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(version), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(version, 0), 2);
+  EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &version, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(version), SQLITE_ROW);
+  const int out = sqlite3_column_int(version, 0);
   sqlite3_finalize(version);
   sqlite3_close(db);
-  auto store = MustOpen(dir.path());
-  EXPECT_EQ(store->List()->size(), 2u);
+  return out;
+}
+
+// blobs.sqlite of format 1 or 2 is moved into blobs.kv when opened, every
+// blob kept, and an empty blobs.sqlite of format 4 (which the builds
+// before refuse) takes its place. An audit before that reads a copy moved
+// in its scratch directory and changes nothing.
+TEST(BlobFiles, SmallBlobsOfOlderFormatsAreMoved) {
+  for (const int format : {1, 2}) {
+    TempDir dir;
+    TempDir scratch;
+    const Bytes content = Content(500, static_cast<uint8_t>(format));
+    const Digest digest = Digest::Sha256Of(content);
+    WriteBlobsSqlite(dir.path() + "/blobs.sqlite", format, content);
+    {
+      auto audit = BlobFiles::OpenForAudit(dir.path(), scratch.path());
+      ASSERT_TRUE(audit.ok()) << audit.error().message;
+      EXPECT_EQ(ReadAll(**audit, digest), content);
+    }
+    EXPECT_EQ(SqliteVersion(dir.path() + "/blobs.sqlite"), format);
+    EXPECT_FALSE(fs::exists(dir.path() + "/blobs.kv"));
+    {
+      auto store = MustOpen(dir.path());
+      EXPECT_EQ(ReadAll(*store, digest), content);
+      ASSERT_TRUE(store->Put(Content(600, 4)).ok());
+    }
+    EXPECT_EQ(SqliteVersion(dir.path() + "/blobs.sqlite"), 4);
+    EXPECT_FALSE(fs::exists(dir.path() + "/blobs.sqlite-wal"));
+    auto store = MustOpen(dir.path());
+    EXPECT_EQ(store->List()->size(), 2u);
+    auto audit = BlobFiles::OpenForAudit(dir.path(), scratch.path());
+    ASSERT_TRUE(audit.ok()) << audit.error().message;
+    EXPECT_EQ(ReadAll(**audit, digest), content);
+    EXPECT_FALSE((*audit)->Put(Content(10, 1)).ok());  // read in place, read-only
+  }
 }
 
 TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {

@@ -104,7 +104,7 @@ BlobFiles::~BlobFiles() = default;
 Result<std::unique_ptr<BlobFiles>> BlobFiles::Open(const std::string& dir, BlobFilesOptions options) {
   std::unique_ptr<BlobFiles> files(new BlobFiles(dir, std::move(options)));
   SCITT_RETURN_IF_ERROR(CreateDirectories(dir + "/blobs"));
-  SCITT_ASSIGN_OR_RETURN(files->small_, embedded::SmallBlobs::Open(dir + "/blobs.sqlite"));
+  SCITT_ASSIGN_OR_RETURN(files->small_, embedded::SmallBlobs::Open(dir));
   SCITT_RETURN_IF_ERROR(CreateDirectories(dir + "/uploads"));
   // Sessions of an earlier run: never committed, so never visible.
   std::error_code ec;
@@ -118,9 +118,9 @@ Result<std::unique_ptr<BlobFiles>> BlobFiles::Open(const std::string& dir, BlobF
 Result<std::unique_ptr<BlobFiles>> BlobFiles::OpenForAudit(const std::string& dir, const std::string& scratch) {
   BlobFilesOptions options;
   options.max_uploads = 0;
-  options.small_blob_bytes = SIZE_MAX;  // every Put goes to the read-only blobs.sqlite, and fails
+  options.small_blob_bytes = SIZE_MAX;  // every Put goes to the read-only blobs.kv, and fails
   std::unique_ptr<BlobFiles> files(new BlobFiles(dir, std::move(options)));
-  SCITT_ASSIGN_OR_RETURN(files->small_, embedded::SmallBlobs::OpenForAudit(dir + "/blobs.sqlite", scratch));
+  SCITT_ASSIGN_OR_RETURN(files->small_, embedded::SmallBlobs::OpenForAudit(dir, scratch));
   return files;
 }
 

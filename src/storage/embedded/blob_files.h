@@ -28,7 +28,7 @@ struct BlobFilesOptions {
   // Bytes one session may hold; an append beyond is kUnsupported (the disk
   // is not a client's to fill).
   uint64_t max_upload_bytes = uint64_t{64} << 30;
-  // Blobs up to this size are rows of blobs.sqlite (embedded/small_blobs.h),
+  // Blobs up to this size are kept in blobs.kv (embedded/small_blobs.h),
   // and their uploads stay in memory: no file per manifest or statement.
   size_t small_blob_bytes = 64 << 10;
   MonotonicClock clock = SystemMonotonicClock();
@@ -40,7 +40,7 @@ class BlobFiles final : public registry::BlobStore {
   // uploads/ holds.
   static Result<std::unique_ptr<BlobFiles>> Open(const std::string& dir, BlobFilesOptions options = {});
   // For audits: reads the blobs under `dir` and writes nothing there (no
-  // directory made, uploads/ left as it is; blobs.sqlite through
+  // directory made, uploads/ left as it is; blobs.kv through
   // SmallBlobs::OpenForAudit). Uploads and every change fail.
   static Result<std::unique_ptr<BlobFiles>> OpenForAudit(const std::string& dir, const std::string& scratch);
   ~BlobFiles() override;

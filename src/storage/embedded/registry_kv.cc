@@ -1,9 +1,6 @@
 #include "storage/embedded/registry_kv.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/options.h>
-#include <rocksdb/table.h>
+#include <rocksdb/iterator.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -16,6 +13,8 @@ using registry::Descriptor;
 using registry::Digest;
 using registry::ManifestRecord;
 using registry::RegistryWrite;
+using embedded::FromRocks;
+using embedded::KvStore;
 
 namespace {
 
@@ -167,107 +166,35 @@ Result<ManifestRecord> DecodeRecord(const Digest& digest, std::string_view bytes
   return out;
 }
 
-Status FromRocks(const rocksdb::Status& status, std::string_view what) {
-  if (status.ok()) return Status::Ok();
-  return MakeError(ErrorCode::kIo, std::string(what) + ": " + status.ToString());
-}
-
-rocksdb::Options StoreOptions() {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.IncreaseParallelism(2);
-  // Writers queue behind one another without spinning: on 2 cores the spin
-  // took 4% of the server's CPU during pushes and left 10% fewer pushes.
-  options.enable_write_thread_adaptive_yield = false;
-  // Digests (hex text) are most of every key and value; LZ4 is the cheapest
-  // of the compressions Debian's build has.
-  options.compression = rocksdb::kLZ4Compression;
-  options.write_buffer_size = 16 << 20;
-  options.max_write_buffer_number = 2;
-  options.max_open_files = 512;
-  options.info_log_level = rocksdb::WARN_LEVEL;
-  options.keep_log_file_num = 2;
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.block_cache = rocksdb::NewLRUCache(16 << 20);
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return options;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<RegistryKv>> RegistryKv::Open(const std::string& path) {
-  rocksdb::DB* db = nullptr;
-  SCITT_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(StoreOptions(), path, &db), "opening " + path));
-  return std::unique_ptr<RegistryKv>(new RegistryKv(std::unique_ptr<rocksdb::DB>(db), /*read_only=*/false));
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::Open(path));
+  return std::unique_ptr<RegistryKv>(new RegistryKv(std::move(kv)));
 }
 
 Result<std::unique_ptr<RegistryKv>> RegistryKv::OpenForAudit(const std::string& path) {
-  rocksdb::Options options = StoreOptions();
-  options.create_if_missing = false;
-  rocksdb::DB* db = nullptr;
-  SCITT_RETURN_IF_ERROR(FromRocks(rocksdb::DB::OpenForReadOnly(options, path, &db), "opening " + path));
-  return std::unique_ptr<RegistryKv>(new RegistryKv(std::unique_ptr<rocksdb::DB>(db), /*read_only=*/true));
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::OpenForAudit(path));
+  return std::unique_ptr<RegistryKv>(new RegistryKv(std::move(kv)));
 }
 
-RegistryKv::RegistryKv(std::unique_ptr<rocksdb::DB> db, bool read_only)
-    : db_(std::move(db)), read_only_(read_only) {}
-
-RegistryKv::~RegistryKv() {
-  if (db_) (void)db_->Close();
+Result<std::unique_ptr<RegistryKv>> RegistryKv::OpenEmpty(const std::string& path) {
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::OpenEmpty(path));
+  return std::unique_ptr<RegistryKv>(new RegistryKv(std::move(kv)));
 }
 
 // ---------------------------------------------------------------- writing
 
 template <typename ChangeFn>
 Status RegistryKv::Change(ChangeFn&& change) {
-  if (read_only_) return MakeError(ErrorCode::kUnsupported, "the registry store is open for reading only");
   uint64_t upto = 0;
   {
     std::lock_guard lock(change_mu_);
     rocksdb::WriteBatch batch;
     SCITT_RETURN_IF_ERROR(change(batch));
-    SCITT_RETURN_IF_ERROR(Apply(batch));
-    std::lock_guard counts(sync_mu_);
-    upto = applied_;  // an empty batch waits for what it saw to be durable
+    SCITT_ASSIGN_OR_RETURN(upto, kv_->Apply(batch));
   }
-  return Sync(upto);
-}
-
-Status RegistryKv::Apply(rocksdb::WriteBatch& batch) {
-  if (batch.Count() == 0) return Status::Ok();
-  rocksdb::WriteOptions unsynced;  // Sync makes it durable, for many changes at once
-  SCITT_RETURN_IF_ERROR(FromRocks(db_->Write(unsynced, &batch), "writing the registry store"));
-  std::lock_guard lock(sync_mu_);
-  ++applied_;
-  return Status::Ok();
-}
-
-Status RegistryKv::Sync() {
-  std::unique_lock lock(sync_mu_);
-  const uint64_t upto = applied_;
-  lock.unlock();
-  return Sync(upto);
-}
-
-Status RegistryKv::Sync(uint64_t upto) {
-  std::unique_lock lock(sync_mu_);
-  while (durable_ < upto) {
-    if (syncing_) {
-      synced_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
-    const uint64_t target = applied_;
-    lock.unlock();
-    const rocksdb::Status synced = db_->SyncWAL();
-    lock.lock();
-    syncing_ = false;
-    if (synced.ok()) durable_ = std::max(durable_, target);
-    synced_.notify_all();
-    if (!synced.ok()) return FromRocks(synced, "syncing the registry store");
-  }
-  return Status::Ok();
+  return kv_->Sync(upto);
 }
 
 Status RegistryKv::LinkBlob(std::string_view repository, const Digest& digest) {
@@ -280,7 +207,7 @@ Result<bool> RegistryKv::UnlinkBlob(std::string_view repository, const Digest& d
   bool unlinked = false;
   SCITT_RETURN_IF_ERROR(Change([&](rocksdb::WriteBatch& batch) -> Status {
     const std::string key = Key('l', repository, digest.ToString());
-    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> link, Get(key));
+    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> link, kv_->Get(key));
     unlinked = link.has_value();
     return unlinked ? FromRocks(batch.Delete(key), "unlinking a blob") : Status::Ok();
   }));
@@ -303,10 +230,7 @@ Status RegistryKv::Write(std::string_view repository, const RegistryWrite& write
 std::vector<Status> RegistryKv::WriteAll(std::span<const RepositoryWrite> writes) {
   std::vector<Status> out;
   out.reserve(writes.size());
-  if (read_only_) {
-    out.assign(writes.size(), MakeError(ErrorCode::kUnsupported, "the registry store is open for reading only"));
-    return out;
-  }
+  uint64_t upto = 0;
   {
     // Each applied on its own (so a later one reads what an earlier one
     // wrote, and each fails alone), all made durable by one sync.
@@ -314,11 +238,18 @@ std::vector<Status> RegistryKv::WriteAll(std::span<const RepositoryWrite> writes
     for (const RepositoryWrite& each : writes) {
       rocksdb::WriteBatch batch;
       Status written = WriteLocked(batch, each.repository, *each.write);
-      if (written.ok()) written = Apply(batch);
+      if (written.ok()) {
+        auto applied = kv_->Apply(batch);
+        if (applied.ok()) {
+          upto = *applied;
+        } else {
+          written = applied.error();
+        }
+      }
       out.push_back(std::move(written));
     }
   }
-  const Status synced = Sync();
+  const Status synced = kv_->Sync(upto);
   for (Status& each : out) {
     if (each.ok() && !synced.ok()) each = synced;
   }
@@ -340,7 +271,7 @@ Status RegistryKv::WriteLocked(rocksdb::WriteBatch& batch, std::string_view repo
   }
   if (write.entry) {
     const std::string key = EntryKey(repository, write.entry->first);
-    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> recorded, Get(key));
+    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> recorded, kv_->Get(key));
     if (!recorded) {
       SCITT_RETURN_IF_ERROR(FromRocks(batch.Put(key, write.entry->second.ToString()), "recording a log entry"));
     }
@@ -353,7 +284,7 @@ Status RegistryKv::PutManifestLocked(rocksdb::WriteBatch& batch, std::string_vie
                                      bool* stored_now) {
   const std::string digest = manifest.digest.ToString();
   const std::string key = Key('m', repository, digest);
-  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, Get(key));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, kv_->Get(key));
   *stored_now = !stored.has_value();
   std::optional<ManifestRecord> record;
   if (!stored) {
@@ -376,7 +307,7 @@ Status RegistryKv::PutManifestLocked(rocksdb::WriteBatch& batch, std::string_vie
   }
   for (const std::string& tag : tags) {
     const std::string tag_key = Key('t', repository, tag);
-    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> before, Get(tag_key));
+    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> before, kv_->Get(tag_key));
     if (before && *before != digest) {
       SCITT_RETURN_IF_ERROR(FromRocks(batch.Delete(Key('T', repository, *before, tag)), "moving a tag"));
     }
@@ -392,7 +323,7 @@ Result<bool> RegistryKv::DeleteManifest(std::string_view repository, const Diges
   bool deleted = false;
   SCITT_RETURN_IF_ERROR(Change([&](rocksdb::WriteBatch& batch) -> Status {
     const std::string key = Key('m', repository, text);
-    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, Get(key));
+    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, kv_->Get(key));
     if (!stored) return Status::Ok();
     SCITT_ASSIGN_OR_RETURN(const ManifestRecord record, DecodeRecord(digest, *stored));
     if (record.protected_by_log && !even_if_protected) {
@@ -407,7 +338,7 @@ Result<bool> RegistryKv::DeleteManifest(std::string_view repository, const Diges
     }
     // Every tag pointing at it goes with it.
     const std::string tags = Key('T', repository, text) + '\0';
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    const std::unique_ptr<rocksdb::Iterator> it = kv_->Iterate();
     for (it->Seek(tags); it->Valid() && it->key().starts_with(tags); it->Next()) {
       const std::string_view tag(it->key().data() + tags.size(), it->key().size() - tags.size());
       SCITT_RETURN_IF_ERROR(FromRocks(batch.Delete(Key('t', repository, tag)), what));
@@ -424,7 +355,7 @@ Result<bool> RegistryKv::DeleteTag(std::string_view repository, std::string_view
   bool deleted = false;
   SCITT_RETURN_IF_ERROR(Change([&](rocksdb::WriteBatch& batch) -> Status {
     const std::string key = Key('t', repository, tag);
-    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> digest, Get(key));
+    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> digest, kv_->Get(key));
     if (!digest) return Status::Ok();
     SCITT_RETURN_IF_ERROR(FromRocks(batch.Delete(key), "deleting a tag"));
     SCITT_RETURN_IF_ERROR(FromRocks(batch.Delete(Key('T', repository, *digest, tag)), "deleting a tag"));
@@ -437,7 +368,7 @@ Result<bool> RegistryKv::DeleteTag(std::string_view repository, std::string_view
 Status RegistryKv::ProtectManifest(std::string_view repository, const Digest& digest) {
   return Change([&](rocksdb::WriteBatch& batch) -> Status {
     const std::string text = digest.ToString();
-    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, Get(Key('m', repository, text)));
+    SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, kv_->Get(Key('m', repository, text)));
     if (!stored) return MakeError(ErrorCode::kNotFound, "no manifest " + text);
     SCITT_ASSIGN_OR_RETURN(ManifestRecord record, DecodeRecord(digest, *stored));
     if (record.protected_by_log) return Status::Ok();
@@ -462,37 +393,21 @@ Status RegistryKv::SaveFollowerCursor(std::string_view follower, uint64_t next) 
 
 // ---------------------------------------------------------------- reading
 
-Result<std::optional<std::string>> RegistryKv::Get(const std::string& key) const {
-  std::string value;
-  const rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), key, &value);
-  if (got.IsNotFound()) return std::optional<std::string>();
-  SCITT_RETURN_IF_ERROR(FromRocks(got, "reading the registry store"));
-  return std::optional<std::string>(std::move(value));
-}
-
-Result<bool> RegistryKv::AnyWithPrefix(const std::string& prefix) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  it->Seek(prefix);
-  const bool found = it->Valid() && it->key().starts_with(prefix);
-  SCITT_RETURN_IF_ERROR(FromRocks(it->status(), "reading the registry store"));
-  return found;
-}
-
 Result<bool> RegistryKv::HasBlob(std::string_view repository, const Digest& digest) const {
-  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> link, Get(Key('l', repository, digest.ToString())));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> link, kv_->Get(Key('l', repository, digest.ToString())));
   return link.has_value();
 }
 
 Result<std::optional<ManifestRecord>> RegistryKv::GetManifest(std::string_view repository,
                                                               const Digest& digest) const {
-  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, Get(Key('m', repository, digest.ToString())));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> stored, kv_->Get(Key('m', repository, digest.ToString())));
   if (!stored) return std::optional<ManifestRecord>();
   SCITT_ASSIGN_OR_RETURN(ManifestRecord record, DecodeRecord(digest, *stored));
   return std::optional<ManifestRecord>(std::move(record));
 }
 
 Result<std::optional<Digest>> RegistryKv::ResolveTag(std::string_view repository, std::string_view tag) const {
-  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> digest, Get(Key('t', repository, tag)));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> digest, kv_->Get(Key('t', repository, tag)));
   if (!digest) return std::optional<Digest>();
   SCITT_ASSIGN_OR_RETURN(Digest parsed, StoredDigest(*digest));
   return std::optional<Digest>(std::move(parsed));
@@ -502,7 +417,7 @@ Result<std::vector<std::string>> RegistryKv::ListTags(std::string_view repositor
                                                       size_t limit) const {
   const std::string prefix = Key('t', repository) + '\0';
   std::vector<std::string> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::unique_ptr<rocksdb::Iterator> it = kv_->Iterate();
   for (it->Seek(prefix + std::string(after)); it->Valid() && it->key().starts_with(prefix) && out.size() < limit;
        it->Next()) {
     std::string tag(it->key().data() + prefix.size(), it->key().size() - prefix.size());
@@ -517,7 +432,7 @@ Result<std::vector<Descriptor>> RegistryKv::ListReferrers(std::string_view repos
                                                           std::string_view after, size_t limit) const {
   const std::string prefix = Key('r', repository, subject.ToString()) + '\0';
   std::vector<Descriptor> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::unique_ptr<rocksdb::Iterator> it = kv_->Iterate();
   for (it->Seek(prefix + std::string(after)); it->Valid() && it->key().starts_with(prefix) && out.size() < limit;
        it->Next()) {
     const std::string_view text(it->key().data() + prefix.size(), it->key().size() - prefix.size());
@@ -535,7 +450,7 @@ Result<std::vector<Descriptor>> RegistryKv::ListReferrers(std::string_view repos
 
 Result<bool> RegistryKv::RepositoryExists(std::string_view repository) const {
   for (const char kind : {'l', 'm', 't'}) {
-    SCITT_ASSIGN_OR_RETURN(const bool found, AnyWithPrefix(Key(kind, repository) + '\0'));
+    SCITT_ASSIGN_OR_RETURN(const bool found, kv_->AnyWithPrefix(Key(kind, repository) + '\0'));
     if (found) return true;
   }
   return false;
@@ -544,7 +459,7 @@ Result<bool> RegistryKv::RepositoryExists(std::string_view repository) const {
 Result<std::vector<std::string>> RegistryKv::RepositoriesWithManifest(const Digest& digest, size_t limit) const {
   const std::string prefix = Key('d', digest.ToString()) + '\0';
   std::vector<std::string> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::unique_ptr<rocksdb::Iterator> it = kv_->Iterate();
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
     out.emplace_back(it->key().data() + prefix.size(), it->key().size() - prefix.size());
   }
@@ -552,17 +467,17 @@ Result<std::vector<std::string>> RegistryKv::RepositoriesWithManifest(const Dige
   return out;
 }
 
-Result<bool> RegistryKv::HoldsManifests() const { return AnyWithPrefix("m"); }
+Result<bool> RegistryKv::HoldsManifests() const { return kv_->AnyWithPrefix("m"); }
 
 Result<std::optional<Digest>> RegistryKv::FindEntry(std::string_view repository, uint64_t entry) const {
-  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> statement, Get(EntryKey(repository, entry)));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> statement, kv_->Get(EntryKey(repository, entry)));
   if (!statement) return std::optional<Digest>();
   SCITT_ASSIGN_OR_RETURN(Digest digest, StoredDigest(*statement));
   return std::optional<Digest>(std::move(digest));
 }
 
 Result<uint64_t> RegistryKv::FollowerCursor(std::string_view follower) const {
-  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> next, Get(Key('c', follower)));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> next, kv_->Get(Key('c', follower)));
   if (!next) return uint64_t{0};
   uint64_t value = 0;
   for (const char c : *next) {
@@ -574,7 +489,7 @@ Result<uint64_t> RegistryKv::FollowerCursor(std::string_view follower) const {
 
 Result<std::vector<Digest>> RegistryKv::LiveDigests() const {
   std::set<std::string> live;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::unique_ptr<rocksdb::Iterator> it = kv_->Iterate();
   // The digest is the last field of a link's and a manifest's key.
   const auto last_field = [](const rocksdb::Slice& key) {
     const std::string_view view = key.ToStringView();

@@ -6,7 +6,8 @@
 // the WAL and again to the checkpoint: 116 KB written and ~300 µs of CPU per
 // registered push, 60% of it (docs/performance.md). Here a change is one
 // write batch; changes are fsynced together (one fdatasync of the WAL for all
-// the changes waiting), and each call returns once its change is durable.
+// the changes waiting: kv_store.h), and each call returns once its change is
+// durable.
 //
 // Keys (a kind byte, then fields separated by NUL, which no repository name,
 // tag or digest holds; digests as their text, so byte order is the order
@@ -23,7 +24,6 @@
 // A record is EncodeRecord's bytes (registry_kv.cc).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -33,9 +33,9 @@
 #include <vector>
 
 #include "registry/registry_store.h"
+#include "storage/embedded/kv_store.h"
 
 namespace rocksdb {
-class DB;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -45,10 +45,11 @@ class RegistryKv final : public registry::RegistryStore {
  public:
   // Creates the store when `path` does not exist.
   static Result<std::unique_ptr<RegistryKv>> Open(const std::string& path);
-  // For audits: reads `path` and never writes it (RocksDB's read-only open:
-  // the WAL is replayed in memory). Every change fails.
+  // For audits: reads `path` and never writes it (KvStore::OpenForAudit).
+  // Every change fails.
   static Result<std::unique_ptr<RegistryKv>> OpenForAudit(const std::string& path);
-  ~RegistryKv() override;
+  // A new store at `path`, where an interrupted move may have left part of one.
+  static Result<std::unique_ptr<RegistryKv>> OpenEmpty(const std::string& path);
 
   Status LinkBlob(std::string_view repository, const registry::Digest& digest) override;
   Result<bool> HasBlob(std::string_view repository, const registry::Digest& digest) const override;
@@ -84,19 +85,12 @@ class RegistryKv final : public registry::RegistryStore {
   Result<std::vector<registry::Digest>> LiveDigests() const override;
 
  private:
-  RegistryKv(std::unique_ptr<rocksdb::DB> db, bool read_only);
+  explicit RegistryKv(std::unique_ptr<embedded::KvStore> kv) : kv_(std::move(kv)) {}
 
   // Runs `change` (which reads what it needs and fills a batch) under
   // change_mu_, applies the batch, and returns once it is durable.
-  template <typename Change>
-  Status Change(Change&& change);
-  // Applies a batch; visible at once, durable at the next Sync. change_mu_ held.
-  Status Apply(rocksdb::WriteBatch& batch);
-  // Returns once the first `upto` changes applied are durable: the caller
-  // that finds no sync running fsyncs the WAL for all the others waiting.
-  Status Sync(uint64_t upto);
-  // The same for every change applied so far.
-  Status Sync();
+  template <typename ChangeFn>
+  Status Change(ChangeFn&& change);
 
   Status WriteLocked(rocksdb::WriteBatch& batch, std::string_view repository,
                      const registry::RegistryWrite& write);
@@ -104,19 +98,9 @@ class RegistryKv final : public registry::RegistryStore {
   Status PutManifestLocked(rocksdb::WriteBatch& batch, std::string_view repository,
                            const registry::ManifestRecord& manifest, std::span<const std::string> tags,
                            bool* stored_now);
-  Result<std::optional<std::string>> Get(const std::string& key) const;
-  // Whether some key starts with `prefix`.
-  Result<bool> AnyWithPrefix(const std::string& prefix) const;
 
-  std::unique_ptr<rocksdb::DB> db_;
-  const bool read_only_;
+  std::unique_ptr<embedded::KvStore> kv_;
   std::mutex change_mu_;  // changes read, then write: one at a time
-
-  std::mutex sync_mu_;
-  std::condition_variable synced_;
-  bool syncing_ = false;
-  uint64_t applied_ = 0;  // changes applied (under change_mu_ and sync_mu_)
-  uint64_t durable_ = 0;  // of which durable
 };
 
 }  // namespace scitt::storage

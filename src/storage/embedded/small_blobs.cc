@@ -1,5 +1,11 @@
 #include "storage/embedded/small_blobs.h"
 
+#include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "storage/embedded/sqlite.h"
 #include "storage/embedded/store_state.h"
 
 namespace scitt::storage::embedded {
@@ -7,55 +13,80 @@ namespace scitt::storage::embedded {
 using registry::Digest;
 
 namespace {
-constexpr int64_t kSmallBlobsFormat = 2;  // PRAGMA user_version
+
+// blobs.sqlite's version once moved into blobs.kv: 4, not 3, since the
+// builds before refuse any version they do not know with "this build reads
+// version 3" (the log's format), which would read as a contradiction.
+constexpr int64_t kMovedFormat = 4;
+
+// Moves every row of the blobs.sqlite at `path` (formats 1 and 2) into `kv`,
+// durably, a batch of at most 64 MiB at a time.
+Status MoveRows(const Connection& db, const std::string& path, KvStore& kv) {
+  SCITT_ASSIGN_OR_RETURN(Statement rows, Statement::Prepare(db.get(), "SELECT digest, content FROM small_blobs"));
+  Query q(rows);
+  rocksdb::WriteBatch batch;
+  uint64_t upto = 0;
+  const auto apply = [&]() -> Status {
+    SCITT_ASSIGN_OR_RETURN(upto, kv.Apply(batch));
+    batch.Clear();
+    return Status::Ok();
+  };
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    const ByteView content = q.BlobAt(1);
+    SCITT_RETURN_IF_ERROR(FromRocks(
+        batch.Put(q.TextAt(0), rocksdb::Slice(reinterpret_cast<const char*>(content.data()), content.size())),
+        "moving " + path));
+    if (batch.GetDataSize() >= (size_t{64} << 20)) SCITT_RETURN_IF_ERROR(apply());
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db.get(), "reading " + path);
+  SCITT_RETURN_IF_ERROR(apply());
+  return kv.Sync(upto);
+}
+
 }  // namespace
 
-Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& path) {
-  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
-  SCITT_RETURN_IF_ERROR(GroupCommit::Prepare(db, path));
-  SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(db, path));
-  // Format 2 keeps the contents in a rowid table, appended in the order
-  // they come, and the digests in its primary-key index. Format 1 was a
-  // WITHOUT ROWID table keyed by digest: kilobyte rows at random places,
-  // three to a page, so every blob dirtied (and often split) a page of its
-  // own: 6.6 WAL pages per change against 3.9 now. Format 1 is copied over.
-  constexpr const char* kFormat2 =
-      "CREATE TABLE small_blobs(digest TEXT PRIMARY KEY, content BLOB NOT NULL);"
-      "PRAGMA user_version = 2;";
-  if (version == 0) {
-    SCITT_RETURN_IF_ERROR(db.Exec(kFormat2));
-  } else if (version == 1) {
-    SCITT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    Status upgraded = db.Exec("ALTER TABLE small_blobs RENAME TO small_blobs_format1");
-    if (upgraded.ok()) upgraded = db.Exec(kFormat2);
-    if (upgraded.ok()) {
-      upgraded = db.Exec("INSERT INTO small_blobs SELECT digest, content FROM small_blobs_format1;"
-                         "DROP TABLE small_blobs_format1;");
-    }
-    if (!upgraded.ok()) {
-      (void)db.Exec("ROLLBACK");
-      return upgraded.error();
-    }
-    SCITT_RETURN_IF_ERROR(db.Exec("COMMIT"));
-  } else if (version != kSmallBlobsFormat) {
-    return UnknownVersion(path, version);
+Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& dir) {
+  const std::string path = dir + "/blobs.sqlite";
+  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, SqliteFormat(path, /*read_only=*/false));
+  if (format && *format == kMovedFormat) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::Open(dir + "/blobs.kv"));
+    return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(kv)));
   }
-  return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(db), path + "-wal"));
+  if (format && (*format < 0 || *format > 2)) return UnknownVersion(path, *format);
+  // New, or rows to move (a crash in the middle leaves blobs.sqlite as it
+  // was, moved again at the next open).
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::OpenEmpty(dir + "/blobs.kv"));
+  if (format && *format > 0) {
+    SCITT_ASSIGN_OR_RETURN(const Connection db, Connection::Open(path));  // recovers its WAL
+    SCITT_RETURN_IF_ERROR(MoveRows(db, path, *kv));
+  }
+  SCITT_RETURN_IF_ERROR(PutFormatMarker(path, kMovedFormat));
+  return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(kv)));
 }
 
-Result<std::unique_ptr<SmallBlobs>> SmallBlobs::OpenForAudit(const std::string& path, const std::string& scratch) {
-  SCITT_ASSIGN_OR_RETURN(const std::string readable, PathForAudit<SmallBlobs>(path, scratch, kSmallBlobsFormat));
-  SCITT_ASSIGN_OR_RETURN(Connection db, Connection::OpenImmutable(readable));
-  return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(db), readable + "-wal"));
-}
-
-Result<const Statement*> SmallBlobs::Sql(const char* sql) const {
-  auto it = statements_.find(sql);
-  if (it == statements_.end()) {
-    SCITT_ASSIGN_OR_RETURN(Statement prepared, Statement::Prepare(db_.get(), sql));
-    it = statements_.emplace(sql, std::move(prepared)).first;
+Result<std::unique_ptr<SmallBlobs>> SmallBlobs::OpenForAudit(const std::string& dir, const std::string& scratch) {
+  const std::string path = dir + "/blobs.sqlite";
+  SCITT_ASSIGN_OR_RETURN(const std::optional<int64_t> format, SqliteFormat(path, /*read_only=*/true));
+  std::error_code ec;
+  if (format && *format == kMovedFormat && std::filesystem::exists(dir + "/blobs.kv", ec)) {
+    SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::OpenForAudit(dir + "/blobs.kv"));
+    return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(kv)));
   }
-  return &it->second;
+  // None yet, or rows to move: into a store of the scratch directory, from
+  // blobs.sqlite where it is, or from a copy recovered there after a crash.
+  SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::OpenEmpty(scratch + "/blobs.kv"));
+  if (format && *format > 0 && *format < kMovedFormat) {
+    SCITT_ASSIGN_OR_RETURN(const std::string readable,
+                           PathForAudit(path, scratch, *format, [](const std::string& copy) -> Status {
+                             SCITT_ASSIGN_OR_RETURN(const Connection db, Connection::Open(copy));
+                             return FormatVersion(db, copy).ok() ? Status::Ok()  // a read recovers the WAL
+                                                                 : MakeError(ErrorCode::kIo, "reading " + copy);
+                           }));
+    SCITT_ASSIGN_OR_RETURN(const Connection db, Connection::OpenImmutable(readable));
+    SCITT_RETURN_IF_ERROR(MoveRows(db, readable, *kv));
+  }
+  return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(kv)));
 }
 
 Status SmallBlobs::Put(const Digest& digest, ByteView content) {
@@ -64,68 +95,45 @@ Status SmallBlobs::Put(const Digest& digest, ByteView content) {
 }
 
 Status SmallBlobs::PutAll(std::span<const std::pair<Digest, ByteView>> blobs) {
-  return commits_.Run([&]() -> Status {
-    SCITT_ASSIGN_OR_RETURN(
-        const Statement* insert,
-        Sql("INSERT OR IGNORE INTO small_blobs(digest, content) VALUES(?, coalesce(?, X''))"));  // empty binds NULL
-    for (const auto& [digest, content] : blobs) {
-      const std::string text = digest.ToString();
-      Query q(*insert);
-      q.Text(1, text).Blob(2, content);
-      if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "storing blob " + text);
-    }
-    return Status::Ok();
-  });
+  // Content-addressed: writing a stored digest again writes the same bytes.
+  rocksdb::WriteBatch batch;
+  for (const auto& [digest, content] : blobs) {
+    SCITT_RETURN_IF_ERROR(FromRocks(
+        batch.Put(digest.ToString(), rocksdb::Slice(reinterpret_cast<const char*>(content.data()), content.size())),
+        "storing blob " + digest.ToString()));
+  }
+  SCITT_ASSIGN_OR_RETURN(const uint64_t upto, kv_->Apply(batch));
+  return kv_->Sync(upto);
 }
 
 Result<std::optional<Bytes>> SmallBlobs::Get(const Digest& digest) const {
-  std::lock_guard lock(mu_);
-  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql("SELECT content FROM small_blobs WHERE digest = ?"));
-  const std::string text = digest.ToString();
-  Query q(*find);
-  q.Text(1, text);
-  const int rc = q.Step();
-  if (rc == SQLITE_DONE) return std::optional<Bytes>();
-  if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading blob " + text);
-  const ByteView content = q.BlobAt(0);
-  return std::optional<Bytes>(Bytes(content.begin(), content.end()));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> content, kv_->Get(digest.ToString()));
+  if (!content) return std::optional<Bytes>();
+  return std::optional<Bytes>(Bytes(content->begin(), content->end()));
 }
 
 Result<std::optional<uint64_t>> SmallBlobs::Size(const Digest& digest) const {
-  std::lock_guard lock(mu_);
-  SCITT_ASSIGN_OR_RETURN(const Statement* find, Sql("SELECT length(content) FROM small_blobs WHERE digest = ?"));
-  const std::string text = digest.ToString();
-  Query q(*find);
-  q.Text(1, text);
-  const int rc = q.Step();
-  if (rc == SQLITE_DONE) return std::optional<uint64_t>();
-  if (rc != SQLITE_ROW) return SqliteError(db_.get(), "reading blob " + text);
-  return std::optional<uint64_t>(static_cast<uint64_t>(q.IntAt(0)));
+  SCITT_ASSIGN_OR_RETURN(const std::optional<std::string> content, kv_->Get(digest.ToString()));
+  if (!content) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(content->size());
 }
 
 Status SmallBlobs::Remove(const Digest& digest) {
-  return commits_.Run([&]() -> Status {
-    SCITT_ASSIGN_OR_RETURN(const Statement* remove, Sql("DELETE FROM small_blobs WHERE digest = ?"));
-    const std::string text = digest.ToString();
-    Query q(*remove);
-    q.Text(1, text);
-    if (q.Step() != SQLITE_DONE) return SqliteError(db_.get(), "removing blob " + text);
-    return Status::Ok();
-  });
+  rocksdb::WriteBatch batch;
+  SCITT_RETURN_IF_ERROR(FromRocks(batch.Delete(digest.ToString()), "removing blob " + digest.ToString()));
+  SCITT_ASSIGN_OR_RETURN(const uint64_t upto, kv_->Apply(batch));
+  return kv_->Sync(upto);
 }
 
 Result<std::vector<Digest>> SmallBlobs::List() const {
-  std::lock_guard lock(mu_);
-  SCITT_ASSIGN_OR_RETURN(const Statement* list, Sql("SELECT digest FROM small_blobs ORDER BY digest"));
   std::vector<Digest> out;
-  Query q(*list);
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) {
-    auto digest = Digest::Parse(q.TextAt(0));
-    if (!digest.ok()) return MakeError(ErrorCode::kIo, "blobs.sqlite holds a malformed digest");
+  const std::unique_ptr<rocksdb::Iterator> it = kv_->Iterate();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto digest = Digest::Parse(it->key().ToStringView());
+    if (!digest.ok()) return MakeError(ErrorCode::kIo, "blobs.kv holds a malformed digest");
     out.push_back(*digest);
   }
-  if (rc != SQLITE_DONE) return SqliteError(db_.get(), "listing blobs");
+  SCITT_RETURN_IF_ERROR(FromRocks(it->status(), "listing blobs"));
   return out;
 }
 
