@@ -86,11 +86,6 @@ Result<uint64_t> KvStore::Apply(rocksdb::WriteBatch& batch) {
   return applied_;  // an empty batch waits for what it may have read to be durable
 }
 
-uint64_t KvStore::applied() const {
-  std::lock_guard lock(sync_mu_);
-  return applied_;
-}
-
 Status KvStore::Sync(uint64_t upto) {
   std::unique_lock lock(sync_mu_);
   while (durable_ < upto) {

@@ -40,8 +40,6 @@ class KvStore {
   // Applies `batch`: visible at once, durable once Sync(the answer)
   // returns. The answer counts the changes applied so far.
   Result<uint64_t> Apply(rocksdb::WriteBatch& batch);
-  // How many changes were applied so far.
-  uint64_t applied() const;
   // Returns once the first `upto` changes applied are durable: the caller
   // that finds no sync running fsyncs the WAL for all the others waiting.
   Status Sync(uint64_t upto);
@@ -57,7 +55,7 @@ class KvStore {
 
   std::unique_ptr<rocksdb::DB> db_;
   const bool read_only_;
-  mutable std::mutex sync_mu_;
+  std::mutex sync_mu_;
   std::condition_variable synced_;
   bool syncing_ = false;
   uint64_t applied_ = 0;  // changes applied

@@ -151,82 +151,69 @@ Result<RegistryDb::Moved> RegistryDb::MoveInto(registry::RegistryStore& target) 
     return writes.size() < kChunk ? Status::Ok() : flush();
   };
 
-  SCITT_ASSIGN_OR_RETURN(Statement links, Statement::Prepare(db_.get(), "SELECT repository, digest FROM blob_links"));
-  {
-    Query q(links);
+  // Runs `sql` and `row` on each row of its answer.
+  const auto each_row = [&](const char* sql, const char* what, const auto& row) -> Status {
+    SCITT_ASSIGN_OR_RETURN(Statement statement, Statement::Prepare(db_.get(), sql));
+    Query q(statement);
     int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      RegistryWrite write;
-      SCITT_ASSIGN_OR_RETURN(Digest digest, StoredDigest(q.TextAt(1)));
-      write.blob_links.push_back(std::move(digest));
-      SCITT_RETURN_IF_ERROR(add(q.TextAt(0), std::move(write)));
-      ++moved.blob_links;
-    }
-    if (rc != SQLITE_DONE) return SqliteError(db_.get(), "reading blob links of " + path_);
-  }
+    while ((rc = q.Step()) == SQLITE_ROW) SCITT_RETURN_IF_ERROR(row(q));
+    if (rc != SQLITE_DONE) return SqliteError(db_.get(), std::string("reading ") + what + " of " + path_);
+    return Status::Ok();
+  };
+
+  SCITT_RETURN_IF_ERROR(each_row("SELECT repository, digest FROM blob_links", "blob links", [&](Query& q) -> Status {
+    RegistryWrite write;
+    SCITT_ASSIGN_OR_RETURN(Digest digest, StoredDigest(q.TextAt(1)));
+    write.blob_links.push_back(std::move(digest));
+    ++moved.blob_links;
+    return add(q.TextAt(0), std::move(write));
+  }));
   // Each manifest with the tags pointing at it.
-  SCITT_ASSIGN_OR_RETURN(
-      Statement manifests,
-      Statement::Prepare(db_.get(), "SELECT repository, digest, media_type, size, subject, artifact_type, "
-                                    "annotations, protected, refs FROM manifests"));
   SCITT_ASSIGN_OR_RETURN(Statement tags,
                          Statement::Prepare(db_.get(), "SELECT tag FROM tags WHERE repository = ? AND digest = ?"));
-  {
-    Query q(manifests);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      ManifestRecord record;
-      SCITT_ASSIGN_OR_RETURN(record.digest, StoredDigest(q.TextAt(1)));
-      record.media_type = q.TextAt(2);
-      record.size = static_cast<uint64_t>(q.IntAt(3));
-      if (const std::string subject = q.TextAt(4); !subject.empty()) {
-        SCITT_ASSIGN_OR_RETURN(record.subject, StoredDigest(subject));
-      }
-      if (!q.NullAt(5)) record.artifact_type = q.TextAt(5);
-      SCITT_ASSIGN_OR_RETURN(record.annotations, DecodeAnnotations(q.TextAt(6)));
-      record.protected_by_log = q.IntAt(7) != 0;
-      SCITT_ASSIGN_OR_RETURN(record.references, DecodeReferences(q.TextAt(8)));
-      RegistryWrite write;
-      {
+  SCITT_RETURN_IF_ERROR(each_row(
+      "SELECT repository, digest, media_type, size, subject, artifact_type, annotations, protected, refs "
+      "FROM manifests",
+      "manifests", [&](Query& q) -> Status {
+        ManifestRecord record;
+        SCITT_ASSIGN_OR_RETURN(record.digest, StoredDigest(q.TextAt(1)));
+        record.media_type = q.TextAt(2);
+        record.size = static_cast<uint64_t>(q.IntAt(3));
+        if (const std::string subject = q.TextAt(4); !subject.empty()) {
+          SCITT_ASSIGN_OR_RETURN(record.subject, StoredDigest(subject));
+        }
+        if (!q.NullAt(5)) record.artifact_type = q.TextAt(5);
+        SCITT_ASSIGN_OR_RETURN(record.annotations, DecodeAnnotations(q.TextAt(6)));
+        record.protected_by_log = q.IntAt(7) != 0;
+        SCITT_ASSIGN_OR_RETURN(record.references, DecodeReferences(q.TextAt(8)));
         const std::string repository = q.TextAt(0);
-        const std::string digest = q.TextAt(1);
-        Query t(tags);
-        t.Text(1, repository).Text(2, digest);
-        int tag_rc;
-        while ((tag_rc = t.Step()) == SQLITE_ROW) write.tags.push_back(t.TextAt(0));
-        if (tag_rc != SQLITE_DONE) return SqliteError(db_.get(), "reading tags of " + path_);
-      }
-      moved.tags += write.tags.size();
-      write.manifests.push_back(std::move(record));
-      SCITT_RETURN_IF_ERROR(add(q.TextAt(0), std::move(write)));
-      ++moved.manifests;
-    }
-    if (rc != SQLITE_DONE) return SqliteError(db_.get(), "reading manifests of " + path_);
-  }
-  SCITT_ASSIGN_OR_RETURN(Statement entries,
-                         Statement::Prepare(db_.get(), "SELECT repository, entry, statement FROM log_entries"));
-  {
-    Query q(entries);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      RegistryWrite write;
-      SCITT_ASSIGN_OR_RETURN(Digest statement, StoredDigest(q.TextAt(2)));
-      write.entry.emplace(static_cast<uint64_t>(q.IntAt(1)), std::move(statement));
-      SCITT_RETURN_IF_ERROR(add(q.TextAt(0), std::move(write)));
-      ++moved.log_entries;
-    }
-    if (rc != SQLITE_DONE) return SqliteError(db_.get(), "reading log entries of " + path_);
-  }
+        RegistryWrite write;
+        {
+          const std::string digest = q.TextAt(1);
+          Query t(tags);
+          t.Text(1, repository).Text(2, digest);
+          int rc;
+          while ((rc = t.Step()) == SQLITE_ROW) write.tags.push_back(t.TextAt(0));
+          if (rc != SQLITE_DONE) return SqliteError(db_.get(), "reading tags of " + path_);
+        }
+        moved.tags += write.tags.size();
+        write.manifests.push_back(std::move(record));
+        ++moved.manifests;
+        return add(repository, std::move(write));
+      }));
+  SCITT_RETURN_IF_ERROR(
+      each_row("SELECT repository, entry, statement FROM log_entries", "log entries", [&](Query& q) -> Status {
+        RegistryWrite write;
+        SCITT_ASSIGN_OR_RETURN(Digest statement, StoredDigest(q.TextAt(2)));
+        write.entry.emplace(static_cast<uint64_t>(q.IntAt(1)), std::move(statement));
+        ++moved.log_entries;
+        return add(q.TextAt(0), std::move(write));
+      }));
   SCITT_RETURN_IF_ERROR(flush());
-  SCITT_ASSIGN_OR_RETURN(Statement cursors, Statement::Prepare(db_.get(), "SELECT follower, next FROM follower_cursors"));
-  {
-    Query q(cursors);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      SCITT_RETURN_IF_ERROR(target.SaveFollowerCursor(q.TextAt(0), static_cast<uint64_t>(q.IntAt(1))));
-    }
-    if (rc != SQLITE_DONE) return SqliteError(db_.get(), "reading follower cursors of " + path_);
-  }
+  SCITT_RETURN_IF_ERROR(
+      each_row("SELECT follower, next FROM follower_cursors", "follower cursors", [&](Query& q) -> Status {
+        return target.SaveFollowerCursor(q.TextAt(0), static_cast<uint64_t>(q.IntAt(1)));
+      }));
   return moved;
 }
 
