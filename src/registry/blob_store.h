@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -56,6 +57,13 @@ class BlobStore {
   // its size. Once this returns OK the blob survives a crash.
   virtual Result<uint64_t> Commit(std::string_view owner, const std::string& upload,
                                   const Digest& expected) = 0;
+  // Commit answered through `done`, which a store that can calls once the
+  // blob is durable without holding the caller's thread meanwhile (on a
+  // thread of its own: `done` must not block).
+  virtual void CommitAsync(std::string_view owner, const std::string& upload, const Digest& expected,
+                           std::function<void(Result<uint64_t>)> done) {
+    done(Commit(owner, upload, expected));
+  }
   // Drops the session and its bytes (kNotFound when unknown).
   virtual Status Cancel(std::string_view owner, const std::string& upload) = 0;
 
@@ -78,6 +86,11 @@ class BlobStore {
       out.push_back(*digest);
     }
     return out;
+  }
+  // PutAll answered through `done`, as CommitAsync.
+  virtual void PutAllAsync(std::span<const ByteView> contents,
+                           std::function<void(Result<std::vector<Digest>>)> done) {
+    done(PutAll(contents));
   }
   // Removes a committed blob (OK when there is none). Readers that have it
   // open keep reading it.

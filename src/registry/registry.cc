@@ -20,6 +20,23 @@ OciError Refuse(OciCode code, std::string message) { return OciError{code, std::
 Registry::Registry(BlobStore& blobs, RegistryStore& store, RegistryOptions options)
     : blobs_(blobs), store_(store), options_(options) {}
 
+Registry::~Registry() { in_flight_.WaitForNone(); }
+
+void Registry::InFlight::Add() {
+  std::lock_guard lock(mu_);
+  ++count_;
+}
+
+void Registry::InFlight::Done() {
+  std::lock_guard lock(mu_);
+  if (--count_ == 0) none_.notify_all();
+}
+
+void Registry::InFlight::WaitForNone() {
+  std::unique_lock lock(mu_);
+  none_.wait(lock, [&] { return count_ == 0; });
+}
+
 // ---------------------------------------------------------------- blobs
 
 OciResult<uint64_t> Registry::BlobSize(std::string_view repository, const Digest& digest) const {
@@ -82,12 +99,30 @@ OciResult<uint64_t> Registry::UploadSize(std::string_view repository, const std:
 
 OciResult<uint64_t> Registry::FinishUpload(std::string_view repository, const std::string& upload,
                                            const Digest& digest) {
-  auto size = blobs_.Commit(repository, upload, digest);
-  if (!size.ok()) return UploadError(size.error());
-  // The blob is durable before it is linked: a crash in between leaves
-  // bytes that `registry gc` removes, never a link to nothing.
-  if (Status linked = store_.LinkBlob(repository, digest); !linked.ok()) return linked.error();
-  return *size;
+  std::promise<OciResult<uint64_t>> answer;
+  FinishUploadAsync(repository, upload, digest,
+                    [&answer](OciResult<uint64_t> size) { answer.set_value(std::move(size)); });
+  return answer.get_future().get();
+}
+
+void Registry::FinishUploadAsync(std::string_view repository, const std::string& upload, const Digest& digest,
+                                 std::function<void(OciResult<uint64_t>)> done) {
+  in_flight_.Add();
+  auto finish = [this, done = std::move(done)](OciResult<uint64_t> size) {
+    done(std::move(size));
+    in_flight_.Done();
+  };
+  blobs_.CommitAsync(repository, upload, digest,
+                     [this, repository = std::string(repository), digest, finish](Result<uint64_t> size) {
+                       if (!size.ok()) return finish(UploadError(size.error()));
+                       // The blob is durable before it is linked: a crash in
+                       // between leaves bytes that `registry gc` removes,
+                       // never a link to nothing.
+                       store_.LinkBlobAsync(repository, digest, [size = *size, finish](Status linked) {
+                         if (!linked.ok()) return finish(FromError(linked.error()));
+                         finish(size);
+                       });
+                     });
 }
 
 OciResult<bool> Registry::CancelUpload(std::string_view repository, const std::string& upload) {
@@ -421,55 +456,74 @@ void Registry::StoreRegisteredBatch(std::vector<Registered>& batch) {
       return batch.front().done(*failed);
     }
   }
-  std::vector<std::optional<OciError>> failed(batch.size());
-  std::vector<OwnWrite> owns(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    auto own = RegisteredWrite(*batch[i].push);
+  // Stored without holding this thread while the stores sync: the next
+  // batch is applied meanwhile, and the stores' syncer threads finish this
+  // one. A conditional push waits here, holding conditional_mu_.
+  struct Storing {
+    std::vector<Registered> batch;
+    std::vector<std::optional<OciError>> failed;
+    std::vector<OwnWrite> owns;
+    std::promise<void> stored;
+  };
+  auto storing = std::make_shared<Storing>();
+  storing->batch = std::move(batch);
+  const size_t n = storing->batch.size();
+  storing->failed.resize(n);
+  storing->owns.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto own = RegisteredWrite(*storing->batch[i].push);
     if (own.ok()) {
-      owns[i] = std::move(*own);
+      storing->owns[i] = std::move(*own);
     } else {
-      failed[i] = own.error();
+      storing->failed[i] = own.error();
     }
   }
   // Bytes first, then the records: a crash in between leaves unreferenced
   // blobs (gc removes them), never a record without its bytes.
   std::vector<ByteView> blobs;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (failed[i]) continue;
-    blobs.insert(blobs.end(), owns[i].blobs.begin(), owns[i].blobs.end());
-    blobs.push_back(AsBytes(owns[i].receipt_manifest_bytes));
+  for (size_t i = 0; i < n; ++i) {
+    if (storing->failed[i]) continue;
+    blobs.insert(blobs.end(), storing->owns[i].blobs.begin(), storing->owns[i].blobs.end());
+    blobs.push_back(AsBytes(storing->owns[i].receipt_manifest_bytes));
   }
-  const auto stored = blobs_.PutAll(blobs);
-  std::vector<RegistryStore::RepositoryWrite> writes;
-  std::vector<size_t> written_by;  // writes[k] is batch[written_by[k]]'s
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (failed[i]) continue;
-    if (!stored.ok()) {
-      failed[i] = FromError(stored.error());
-      continue;
+  std::future<void> stored = storing->stored.get_future();
+  in_flight_.Add();
+  blobs_.PutAllAsync(blobs, [this, storing](Result<std::vector<Digest>> put) {
+    std::vector<RegistryStore::RepositoryWrite> writes;
+    std::vector<size_t> written_by;  // writes[k] is batch[written_by[k]]'s
+    for (size_t i = 0; i < storing->batch.size(); ++i) {
+      if (storing->failed[i]) continue;
+      if (!put.ok()) {
+        storing->failed[i] = FromError(put.error());
+        continue;
+      }
+      writes.push_back({storing->batch[i].push->repository, &storing->owns[i].write});
+      written_by.push_back(i);
     }
-    writes.push_back({batch[i].push->repository, &owns[i].write});
-    written_by.push_back(i);
-  }
-  const std::vector<Status> written = store_.WriteAll(writes);
-  stored_batches_.fetch_add(1);
-  for (size_t k = 0; k < written.size(); ++k) {
-    if (!written[k].ok()) failed[written_by[k]] = FromError(written[k].error());
-  }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Push& push = *batch[i].push;
-    // The log follower, which waits for this push, finds the entry
-    // recorded, or attaches it itself if the push failed.
-    pushing_.Remove(push.repository, push.entry_hash);
-    if (failed[i]) {
-      batch[i].done(std::move(*failed[i]));
-      continue;
-    }
-    push.pushed.entry = push.registered->index;
-    push.pushed.receipt_manifest = owns[i].receipt_manifest;
-    stored_pushes_.fetch_add(1);
-    batch[i].done(std::move(push.pushed));
-  }
+    store_.WriteAllAsync(writes, [this, storing, written_by](std::vector<Status> written) {
+      stored_batches_.fetch_add(1);
+      for (size_t k = 0; k < written.size(); ++k) {
+        if (!written[k].ok()) storing->failed[written_by[k]] = FromError(written[k].error());
+      }
+      for (size_t i = 0; i < storing->batch.size(); ++i) {
+        Push& push = *storing->batch[i].push;
+        // The log follower, which waits for this push, finds the entry
+        // recorded, or attaches it itself if the push failed.
+        pushing_.Remove(push.repository, push.entry_hash);
+        if (storing->failed[i]) {
+          storing->batch[i].done(std::move(*storing->failed[i]));
+          continue;
+        }
+        push.pushed.entry = push.registered->index;
+        push.pushed.receipt_manifest = storing->owns[i].receipt_manifest;
+        stored_pushes_.fetch_add(1);
+        storing->batch[i].done(std::move(push.pushed));
+      }
+      storing->stored.set_value();
+      in_flight_.Done();
+    });
+  });
+  if (conditional.owns_lock()) stored.wait();
 }
 
 Registry::OwnWrite Registry::ReceiptWrite(const Descriptor& statement, uint64_t entry,

@@ -92,6 +92,9 @@ struct PushedManifest {
 class Registry {
  public:
   Registry(BlobStore& blobs, RegistryStore& store, RegistryOptions options = {});
+  // Waits for what the stores still have to answer (uploads and pushes
+  // finishing on their threads).
+  ~Registry();
 
   // ---- blobs
   // The size of a blob the repository holds (BLOB_UNKNOWN otherwise).
@@ -109,6 +112,11 @@ class Registry {
   // repository. Returns its size.
   OciResult<uint64_t> FinishUpload(std::string_view repository, const std::string& upload,
                                    const Digest& digest);
+  // The same, answered through `done` once the blob is linked, without
+  // holding the caller's thread while the stores sync (`done` may run on
+  // a store's thread: it must not block).
+  void FinishUploadAsync(std::string_view repository, const std::string& upload, const Digest& digest,
+                         std::function<void(OciResult<uint64_t>)> done);
   OciResult<bool> CancelUpload(std::string_view repository, const std::string& upload);
   // Cross-repository mount: adds the stored blob `digest` to `repository`
   // when `from` holds it, or, with no `from`, when its bytes are stored at
@@ -247,8 +255,9 @@ class Registry {
   // Registered pushes are stored a batch at a time, by one task on
   // `continue_on` that takes what has queued meanwhile: one blob commit and
   // one registry transaction for the batch (each push in its own
-  // savepoint), instead of a task and two commits per push. A conditional
-  // push is a batch of its own (StoreRegisteredBatch).
+  // savepoint), instead of a task and two commits per push. The task
+  // applies a batch and goes on to the next while the stores sync it. A
+  // conditional push is a batch of its own (StoreRegisteredBatch).
   struct Registered {
     std::shared_ptr<Push> push;
     PushDone done;
@@ -279,6 +288,20 @@ class Registry {
     std::multiset<std::pair<std::string, crypto::Sha256Digest>> pushes_;
   };
   PushesInFlight pushing_;
+  // Uploads and registered batches the stores finish on their threads,
+  // which call back into the registry: the destructor waits for them.
+  class InFlight {
+   public:
+    void Add();
+    void Done();
+    void WaitForNone();
+
+   private:
+    std::mutex mu_;
+    std::condition_variable none_;
+    size_t count_ = 0;
+  };
+  InFlight in_flight_;
   std::mutex conditional_mu_;  // held through a conditional push
   std::mutex registered_mu_;   // guards the two below
   std::vector<Registered> registered_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,6 +55,11 @@ class RegistryStore {
 
   // Makes the blob `digest` part of `repository` (pushed or mounted there).
   virtual Status LinkBlob(std::string_view repository, const Digest& digest) = 0;
+  // LinkBlob answered through `done`, as BlobStore::CommitAsync.
+  virtual void LinkBlobAsync(std::string_view repository, const Digest& digest,
+                             std::function<void(Status)> done) {
+    done(LinkBlob(repository, digest));
+  }
   virtual Result<bool> HasBlob(std::string_view repository, const Digest& digest) const = 0;
   // False when the repository did not hold it.
   virtual Result<bool> UnlinkBlob(std::string_view repository, const Digest& digest) = 0;
@@ -79,6 +85,12 @@ class RegistryStore {
     out.reserve(writes.size());
     for (const RepositoryWrite& each : writes) out.push_back(Write(each.repository, *each.write));
     return out;
+  }
+  // WriteAll answered through `done`, as LinkBlobAsync. The writes are
+  // applied before it returns: a later change sees them.
+  virtual void WriteAllAsync(std::span<const RepositoryWrite> writes,
+                             std::function<void(std::vector<Status>)> done) {
+    done(WriteAll(writes));
   }
   virtual Result<std::optional<ManifestRecord>> GetManifest(std::string_view repository,
                                                             const Digest& digest) const = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -116,6 +117,70 @@ TEST_F(RegistryTest, PushThenPullAnImage) {
 // on_manifest_stored is where statements registered before their artifact
 // get attached: told once per manifest new to a repository, not at every
 // push of it (a retag pushes the same bytes again).
+// A BlobStore that finishes commits late, on a thread of its own, as a
+// store that syncs in the background may.
+class LateCommits final : public BlobStore {
+ public:
+  explicit LateCommits(BlobStore& inner) : inner_(inner) {}
+  ~LateCommits() override {
+    for (std::thread& thread : threads_) thread.join();
+  }
+  void CommitAsync(std::string_view owner, const std::string& upload, const Digest& expected,
+                   std::function<void(Result<uint64_t>)> done) override {
+    auto size = inner_.Commit(owner, upload, expected);
+    threads_.emplace_back([size = std::move(size), done = std::move(done)]() mutable {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      done(std::move(size));
+    });
+  }
+  Result<std::string> StartUpload(std::string_view owner) override { return inner_.StartUpload(owner); }
+  Result<uint64_t> Append(std::string_view owner, const std::string& upload, uint64_t offset,
+                          ByteView bytes) override {
+    return inner_.Append(owner, upload, offset, bytes);
+  }
+  Result<uint64_t> UploadSize(std::string_view owner, const std::string& upload) override {
+    return inner_.UploadSize(owner, upload);
+  }
+  Result<uint64_t> Commit(std::string_view owner, const std::string& upload, const Digest& expected) override {
+    return inner_.Commit(owner, upload, expected);
+  }
+  Status Cancel(std::string_view owner, const std::string& upload) override {
+    return inner_.Cancel(owner, upload);
+  }
+  Result<std::optional<uint64_t>> Size(const Digest& digest) const override { return inner_.Size(digest); }
+  Result<std::unique_ptr<BlobReader>> Open(const Digest& digest) const override { return inner_.Open(digest); }
+  Result<Digest> Put(ByteView content, crypto::HashAlgorithm algorithm) override {
+    return inner_.Put(content, algorithm);
+  }
+  Status Remove(const Digest& digest) override { return inner_.Remove(digest); }
+  Result<std::vector<Digest>> List() const override { return inner_.List(); }
+
+ private:
+  BlobStore& inner_;
+  std::vector<std::thread> threads_;
+};
+
+// An upload the stores finish on their threads calls back into the
+// registry: destroying it waits for that, and the upload is answered and
+// linked.
+TEST_F(RegistryTest, DestroyingTheRegistryWaitsForUploadsTheStoresFinish) {
+  LateCommits late(*blobs_);
+  auto registry = std::make_unique<Registry>(late, *store_, options_);
+  auto upload = registry->StartUpload("app");
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE(registry->AppendUpload("app", *upload, 0, AsBytes("late")).ok());
+  std::atomic<bool> answered{false};
+  registry->FinishUploadAsync("app", *upload, Digest::Sha256Of(AsBytes("late")),
+                              [&](OciResult<uint64_t> size) {
+                                EXPECT_TRUE(size.ok());
+                                answered = true;
+                              });
+  EXPECT_FALSE(answered.load());
+  registry.reset();
+  EXPECT_TRUE(answered.load());
+  EXPECT_TRUE(*store_->HasBlob("app", Digest::Sha256Of(AsBytes("late"))));
+}
+
 TEST_F(RegistryTest, ToldOfAManifestOnlyWhenItIsNewToTheRepository) {
   std::vector<std::string> told;
   RegistryOptions options;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <future>
 
 #include "crypto/hash.h"
 #include "store_test_util.h"
@@ -195,6 +196,43 @@ TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
   // The session is over.
   EXPECT_EQ(store->UploadSize("r", *upload).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store->Append("r", *upload, offset, content).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
+}
+
+// CommitAsync and PutAllAsync answer once the blobs are durable: small
+// ones from blobs.kv's syncer, large ones (files) at once; a wrong digest
+// is answered as Commit answers it. The bytes read back after reopening.
+TEST(BlobFiles, AsyncCommitsAndPutsAnswerOnceDurable) {
+  TempDir dir;
+  BlobFilesOptions options;
+  options.small_blob_bytes = 1000;
+  const Bytes small = Content(900, 3), large = Content(5000, 4), other = Content(10, 5);
+  auto commit = [](registry::BlobStore& store, ByteView content, const Digest& digest) {
+    auto upload = store.StartUpload("r");
+    EXPECT_TRUE(upload.ok());
+    EXPECT_TRUE(store.Append("r", *upload, 0, content).ok());
+    std::promise<Result<uint64_t>> answer;
+    store.CommitAsync("r", *upload, digest, [&](Result<uint64_t> size) { answer.set_value(std::move(size)); });
+    return answer.get_future().get();
+  };
+  {
+    auto store = MustOpen(dir.path(), options);
+    EXPECT_EQ(commit(*store, small, Digest::Sha256Of(small)).value(), 900u);
+    EXPECT_EQ(commit(*store, large, Digest::Sha256Of(large)).value(), 5000u);
+    auto wrong = commit(*store, small, Digest::Sha256Of(large));
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidArgument);
+    std::promise<Result<std::vector<Digest>>> put;
+    const std::vector<ByteView> contents = {other, large};
+    store->PutAllAsync(contents, [&](Result<std::vector<Digest>> done) { put.set_value(std::move(done)); });
+    auto digests = put.get_future().get();
+    ASSERT_TRUE(digests.ok()) << digests.error().message;
+    EXPECT_EQ(*digests, (std::vector<Digest>{Digest::Sha256Of(other), Digest::Sha256Of(large)}));
+  }
+  auto store = MustOpen(dir.path(), options);
+  EXPECT_EQ(ReadAll(*store, Digest::Sha256Of(small)), small);
+  EXPECT_EQ(ReadAll(*store, Digest::Sha256Of(large)), large);
+  EXPECT_EQ(ReadAll(*store, Digest::Sha256Of(other)), other);
   EXPECT_TRUE(fs::is_empty(dir.path() + "/uploads"));
 }
 

@@ -1,5 +1,6 @@
 #include "registry_store_conformance.h"
 
+#include <future>
 #include <thread>
 
 namespace scitt::storage::testing {
@@ -259,6 +260,36 @@ TEST_P(RegistryStoreConformance, WriteAllStoresEachWrite) {
   }
   EXPECT_FALSE(*store->HasBlob("b", D(60)));
   EXPECT_EQ(store->ListReferrers("a", D(20), std::nullopt, "", 10)->size(), 1u);
+}
+
+// The asynchronous writes answer once durable, from whatever thread, and
+// what they wrote is visible as soon as they return, before the answer.
+TEST_P(RegistryStoreConformance, AsyncWritesAreAppliedAtOnceAndAnsweredOnceDurable) {
+  registry::RegistryWrite write;
+  write.manifests = {Manifest(70, D(71), "application/receipt")};
+  write.tags = {"async"};
+  std::promise<std::vector<Status>> written;
+  std::promise<Status> linked;
+  {
+    auto store = MustOpen();
+    const std::vector<registry::RegistryStore::RepositoryWrite> all = {{"a", &write}};
+    store->WriteAllAsync(all, [&](std::vector<Status> done) { written.set_value(std::move(done)); });
+    EXPECT_EQ(store->ResolveTag("a", "async")->value_or(D(0)), D(70));
+    store->LinkBlobAsync("a", D(72), [&](Status done) { linked.set_value(std::move(done)); });
+    EXPECT_TRUE(*store->HasBlob("a", D(72)));
+    const std::vector<Status> answers = written.get_future().get();
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_TRUE(answers[0].ok()) << answers[0].error().message;
+    const Status link = linked.get_future().get();
+    EXPECT_TRUE(link.ok()) << link.error().message;
+    std::promise<std::vector<Status>> none;
+    store->WriteAllAsync({}, [&](std::vector<Status> done) { none.set_value(std::move(done)); });
+    EXPECT_TRUE(none.get_future().get().empty());
+  }
+  auto store = MustOpen();
+  EXPECT_EQ(store->ResolveTag("a", "async")->value_or(D(0)), D(70));
+  EXPECT_EQ(store->ListReferrers("a", D(71), std::nullopt, "", 10)->size(), 1u);
+  EXPECT_TRUE(*store->HasBlob("a", D(72)));
 }
 
 TEST_P(RegistryStoreConformance, LogEntriesAndFollowerCursorsSurviveReopening) {

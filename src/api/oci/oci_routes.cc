@@ -136,6 +136,10 @@ registry::OciResult<std::optional<ByteRange>> ParseRange(const std::optional<std
 
 class OciRoutes {
  public:
+  // How an upload request is answered: at once, or by the store once the
+  // blob is durable (from any thread).
+  using Answer = std::function<void(registry::OciResult<http::Response>)>;
+
   explicit OciRoutes(const OciDeps& deps) : deps_(deps) {}
 
   void Handle(http::Request req, http::Responder respond) const {
@@ -155,12 +159,19 @@ class OciRoutes {
     if (path->endpoint == OciPath::Endpoint::kManifest && req.method == "PUT") {
       return PushManifest(req, *path, std::move(respond));
     }
+    if (path->endpoint == OciPath::Endpoint::kUploads || path->endpoint == OciPath::Endpoint::kUpload) {
+      Answer answer = [respond = std::move(respond)](registry::OciResult<http::Response> answer) {
+        respond(answer.ok() ? std::move(*answer) : OciErrorResponse(answer.error()));
+      };
+      if (path->endpoint == OciPath::Endpoint::kUploads) return StartUpload(req, *path, answer);
+      return Upload(req, *path, answer);
+    }
     auto answer = [&]() -> registry::OciResult<http::Response> {
       switch (path->endpoint) {
         case OciPath::Endpoint::kBlob: return Blob(req, *path);
         case OciPath::Endpoint::kManifest: return Manifest(req, *path);
-        case OciPath::Endpoint::kUploads: return StartUpload(req, *path);
-        case OciPath::Endpoint::kUpload: return Upload(req, *path);
+        case OciPath::Endpoint::kUploads:
+        case OciPath::Endpoint::kUpload: break;  // answered above
         case OciPath::Endpoint::kTags: return Tags(req, *path);
         case OciPath::Endpoint::kReferrers: return Referrers(req, *path);
         case OciPath::Endpoint::kDiscover: return Discover(req);
@@ -304,19 +315,19 @@ class OciRoutes {
     return MethodNotAllowed(req, "GET, HEAD, PUT, DELETE");
   }
 
-  registry::OciResult<http::Response> StartUpload(const http::Request& req, const OciPath& path) const {
-    if (req.method != "POST") return MethodNotAllowed(req, "POST");
+  void StartUpload(const http::Request& req, const OciPath& path, const Answer& answer) const {
+    if (req.method != "POST") return answer(MethodNotAllowed(req, "POST"));
     registry::Registry& r = *deps_.registry;
     if (const auto mount = req.Query("mount")) {
       auto digest = ParseDigest(*mount);
-      if (!digest.ok()) return digest.error();
+      if (!digest.ok()) return answer(digest.error());
       const std::optional<std::string> from = req.Query("from");
       if (from) {
-        if (auto invalid = CheckName(*from)) return *invalid;
+        if (auto invalid = CheckName(*from)) return answer(*invalid);
       }
       auto mounted = r.Mount(path.name, *digest, from ? std::optional<std::string_view>(*from) : std::nullopt);
-      if (!mounted.ok()) return mounted.error();
-      if (*mounted) return BlobCreated(path.name, *digest);
+      if (!mounted.ok()) return answer(mounted.error());
+      if (*mounted) return answer(BlobCreated(path.name, *digest));
       // Not mountable: a normal upload session (202) follows.
     }
     if (const auto* sink = Streamed(req); sink != nullptr && sink->upload()) {
@@ -324,59 +335,61 @@ class OciRoutes {
       auto digest = ParseDigest(req.Query("digest").value_or(""));
       if (!digest.ok()) {
         (void)r.CancelUpload(path.name, *sink->upload());
-        return digest.error();
+        return answer(digest.error());
       }
-      return Finish(path.name, *sink->upload(), 0, {}, *digest);
+      return Finish(path.name, *sink->upload(), 0, {}, *digest, answer);
     }
     auto upload = r.StartUpload(path.name);
-    if (!upload.ok()) return upload.error();
+    if (!upload.ok()) return answer(upload.error());
     if (const auto digest_text = req.Query("digest")) {
       // Single POST: the whole blob in this request.
       auto digest = ParseDigest(*digest_text);
       if (!digest.ok()) {
         (void)r.CancelUpload(path.name, *upload);
-        return digest.error();
+        return answer(digest.error());
       }
-      return Finish(path.name, *upload, 0, AsBytes(req.body), *digest);
+      return Finish(path.name, *upload, 0, AsBytes(req.body), *digest, answer);
     }
     if (!req.body.empty()) {
       auto appended = r.AppendUpload(path.name, *upload, 0, AsBytes(req.body));
-      if (!appended.ok()) return appended.error();
+      if (!appended.ok()) return answer(appended.error());
     }
     http::Response response;
     response.status = 202;
     response.Set("Location", UploadLocation(path.name, *upload));
     response.Set("Docker-Upload-UUID", *upload);
     response.Set("Range", UploadRange(req.body.size()));
-    return response;
+    answer(response);
   }
 
-  registry::OciResult<http::Response> Upload(const http::Request& req, const OciPath& path) const {
+  void Upload(const http::Request& req, const OciPath& path, const Answer& answer) const {
     registry::Registry& r = *deps_.registry;
     const std::string& upload = path.last;
     if (req.method == "GET") {
       auto size = r.UploadSize(path.name, upload);
-      if (!size.ok()) return size.error();
-      return UploadStatus(204, path.name, upload, *size);
+      if (!size.ok()) return answer(size.error());
+      return answer(UploadStatus(204, path.name, upload, *size));
     }
     if (req.method == "DELETE") {
       auto cancelled = r.CancelUpload(path.name, upload);
-      if (!cancelled.ok()) return cancelled.error();
+      if (!cancelled.ok()) return answer(cancelled.error());
       http::Response response;
       response.status = 204;
-      return response;
+      return answer(response);
     }
-    if (req.method != "PATCH" && req.method != "PUT") return MethodNotAllowed(req, "GET, PATCH, PUT, DELETE");
+    if (req.method != "PATCH" && req.method != "PUT") {
+      return answer(MethodNotAllowed(req, "GET, PATCH, PUT, DELETE"));
+    }
     if (const auto* sink = Streamed(req); sink != nullptr && sink->upload()) {
       // The body is in the session already, written as it arrived.
       if (req.method == "PATCH") {
         auto size = r.UploadSize(path.name, upload);
-        if (!size.ok()) return size.error();
-        return UploadStatus(202, path.name, upload, *size);
+        if (!size.ok()) return answer(size.error());
+        return answer(UploadStatus(202, path.name, upload, *size));
       }
       auto digest = ParseDigest(req.Query("digest").value_or(""));
-      if (!digest.ok()) return digest.error();
-      return Finish(path.name, upload, 0, {}, *digest);
+      if (!digest.ok()) return answer(digest.error());
+      return Finish(path.name, upload, 0, {}, *digest, answer);
     }
     // Where this chunk starts: Content-Range "<start>-<end>" when sent
     // (chunked upload), else where the upload ends (streamed upload).
@@ -384,39 +397,41 @@ class OciRoutes {
     if (const auto content_range = req.Header("Content-Range")) {
       const std::optional<ChunkRange> range = ParseChunkRange(*content_range);
       if (!range || range->end - range->start + 1 != req.body.size()) {
-        return Refuse(OciCode::kUploadOutOfOrder,
-                      "Content-Range \"" + ToValidUtf8(*content_range).substr(0, 100) +
-                          "\" does not describe the " + std::to_string(req.body.size()) + " bytes sent");
+        return answer(Refuse(OciCode::kUploadOutOfOrder,
+                             "Content-Range \"" + ToValidUtf8(*content_range).substr(0, 100) +
+                                 "\" does not describe the " + std::to_string(req.body.size()) + " bytes sent"));
       }
       offset = range->start;
     } else {
       auto current = r.UploadSize(path.name, upload);
-      if (!current.ok()) return current.error();
+      if (!current.ok()) return answer(current.error());
       offset = *current;
     }
     if (req.method == "PUT") {
       const auto digest_text = req.Query("digest");
-      if (!digest_text) return Refuse(OciCode::kDigestInvalid, "the closing PUT needs ?digest=");
+      if (!digest_text) return answer(Refuse(OciCode::kDigestInvalid, "the closing PUT needs ?digest="));
       auto digest = ParseDigest(*digest_text);
-      if (!digest.ok()) return digest.error();
-      return Finish(path.name, upload, offset, AsBytes(req.body), *digest);
+      if (!digest.ok()) return answer(digest.error());
+      return Finish(path.name, upload, offset, AsBytes(req.body), *digest, answer);
     }
     auto size = r.AppendUpload(path.name, upload, offset, AsBytes(req.body));
-    if (!size.ok()) return size.error();
-    return UploadStatus(202, path.name, upload, *size);
+    if (!size.ok()) return answer(size.error());
+    answer(UploadStatus(202, path.name, upload, *size));
   }
 
-  registry::OciResult<http::Response> Finish(const std::string& name, const std::string& upload,
-                                             uint64_t offset, ByteView last_chunk,
-                                             const Digest& digest) const {
+  // Answered once the blob is durable and linked, without holding this
+  // worker while the stores sync.
+  void Finish(const std::string& name, const std::string& upload, uint64_t offset, ByteView last_chunk,
+              const Digest& digest, const Answer& answer) const {
     registry::Registry& r = *deps_.registry;
     if (!last_chunk.empty()) {
       auto appended = r.AppendUpload(name, upload, offset, last_chunk);
-      if (!appended.ok()) return appended.error();
+      if (!appended.ok()) return answer(appended.error());
     }
-    auto finished = r.FinishUpload(name, upload, digest);
-    if (!finished.ok()) return finished.error();
-    return BlobCreated(name, digest);
+    r.FinishUploadAsync(name, upload, digest, [answer, name, digest](registry::OciResult<uint64_t> finished) {
+      if (!finished.ok()) return answer(finished.error());
+      answer(BlobCreated(name, digest));
+    });
   }
 
   static http::Response BlobCreated(const std::string& name, const Digest& digest) {

@@ -242,8 +242,9 @@ Result<uint64_t> BlobFiles::UploadSize(std::string_view owner, const std::string
   return it->second->size;
 }
 
-Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& upload,
-                                   const Digest& expected) {
+Result<std::shared_ptr<BlobFiles::Session>> BlobFiles::EndChecked(std::string_view owner,
+                                                                   const std::string& upload,
+                                                                   const Digest& expected) {
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(mu_);
@@ -277,28 +278,57 @@ Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& up
                                                            actual.ToString() + ", not " +
                                                            expected.ToString()));
   }
+  return session;
+}
+
+Result<uint64_t> BlobFiles::Commit(std::string_view owner, const std::string& upload,
+                                   const Digest& expected) {
+  SCITT_ASSIGN_OR_RETURN(const std::shared_ptr<Session> session, EndChecked(owner, upload, expected));
   if (session->fd.get() < 0) {  // small: a row, never a file
     SCITT_RETURN_IF_ERROR(small_->Put(expected, session->memory));
     return session->size;
   }
+  return CommitFile(*session, upload, expected);
+}
+
+void BlobFiles::CommitAsync(std::string_view owner, const std::string& upload, const Digest& expected,
+                            std::function<void(Result<uint64_t>)> done) {
+  auto session = EndChecked(owner, upload, expected);
+  if (!session.ok()) return done(session.error());
+  if ((*session)->fd.get() >= 0) return done(CommitFile(**session, upload, expected));
+  // Small: the bytes stay with the session until blobs.kv has them.
+  const std::shared_ptr<Session> small = std::move(*session);
+  const std::pair<Digest, ByteView> blob{expected, small->memory};
+  small_->PutAllAsync(std::span(&blob, 1), [small, done = std::move(done)](Status stored) {
+    if (!stored.ok()) return done(stored.error());
+    done(small->size);
+  });
+}
+
+Result<uint64_t> BlobFiles::CommitFile(Session& session, const std::string& upload, const Digest& expected) {
+  const std::string path = UploadPath(upload);
+  auto fail = [&](Error error) -> Error {
+    ::unlink(path.c_str());
+    return error;
+  };
   const std::string blob = BlobPath(expected);
   // Stored already: the upload is dropped without its fsync, as
   // distribution drops one at its commit. A layer pushed again to another
   // repository costs no disk writes but the upload's own, which the kernel
   // may never make.
-  if (Stored(blob, session->size)) {
+  if (Stored(blob, session.size)) {
     ::unlink(path.c_str());
-    return session->size;
+    return session.size;
   }
-  if (::ftruncate(session->fd.get(), static_cast<off_t>(session->size)) != 0 ||
-      ::fdatasync(session->fd.get()) != 0) {
+  if (::ftruncate(session.fd.get(), static_cast<off_t>(session.size)) != 0 ||
+      ::fdatasync(session.fd.get()) != 0) {
     return fail(Errno("sync " + path));
   }
   const std::string parent = std::filesystem::path(blob).parent_path();
   if (Status made = CreateDirectories(parent); !made.ok()) return fail(made.error());
   if (::rename(path.c_str(), blob.c_str()) != 0) return fail(Errno("rename " + path + " to " + blob));
   SCITT_RETURN_IF_ERROR(SyncDirectory(parent));
-  return session->size;
+  return session.size;
 }
 
 Status BlobFiles::Cancel(std::string_view owner, const std::string& upload) {
@@ -349,9 +379,9 @@ Result<Digest> BlobFiles::Put(ByteView content, crypto::HashAlgorithm algorithm)
   return digest;
 }
 
-Result<std::vector<Digest>> BlobFiles::PutAll(std::span<const ByteView> contents) {
+Result<std::vector<Digest>> BlobFiles::PutLarge(std::span<const ByteView> contents,
+                                                std::vector<std::pair<Digest, ByteView>>& small) {
   std::vector<Digest> out;
-  std::vector<std::pair<Digest, ByteView>> small;
   for (ByteView content : contents) {
     if (content.size() <= options_.small_blob_bytes) {
       out.push_back(Digest::Sha256Of(content));
@@ -361,8 +391,25 @@ Result<std::vector<Digest>> BlobFiles::PutAll(std::span<const ByteView> contents
       out.push_back(std::move(digest));
     }
   }
+  return out;
+}
+
+Result<std::vector<Digest>> BlobFiles::PutAll(std::span<const ByteView> contents) {
+  std::vector<std::pair<Digest, ByteView>> small;
+  SCITT_ASSIGN_OR_RETURN(std::vector<Digest> out, PutLarge(contents, small));
   if (!small.empty()) SCITT_RETURN_IF_ERROR(small_->PutAll(small));
   return out;
+}
+
+void BlobFiles::PutAllAsync(std::span<const ByteView> contents,
+                            std::function<void(Result<std::vector<Digest>>)> done) {
+  std::vector<std::pair<Digest, ByteView>> small;
+  auto out = PutLarge(contents, small);
+  if (!out.ok() || small.empty()) return done(std::move(out));
+  small_->PutAllAsync(small, [out = std::move(*out), done = std::move(done)](Status stored) mutable {
+    if (!stored.ok()) return done(stored.error());
+    done(std::move(out));
+  });
 }
 
 Status BlobFiles::Remove(const Digest& digest) {

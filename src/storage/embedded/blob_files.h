@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,12 +52,16 @@ class BlobFiles final : public registry::BlobStore {
   Result<uint64_t> UploadSize(std::string_view owner, const std::string& upload) override;
   Result<uint64_t> Commit(std::string_view owner, const std::string& upload,
                           const registry::Digest& expected) override;
+  void CommitAsync(std::string_view owner, const std::string& upload, const registry::Digest& expected,
+                   std::function<void(Result<uint64_t>)> done) override;
   Status Cancel(std::string_view owner, const std::string& upload) override;
   Result<std::optional<uint64_t>> Size(const registry::Digest& digest) const override;
   Result<std::unique_ptr<registry::BlobReader>> Open(const registry::Digest& digest) const override;
   Result<registry::Digest> Put(ByteView content,
                                crypto::HashAlgorithm algorithm = crypto::HashAlgorithm::kSha256) override;
   Result<std::vector<registry::Digest>> PutAll(std::span<const ByteView> contents) override;
+  void PutAllAsync(std::span<const ByteView> contents,
+                   std::function<void(Result<std::vector<registry::Digest>>)> done) override;
   Status Remove(const registry::Digest& digest) override;
   Result<std::vector<registry::Digest>> List() const override;
 
@@ -68,6 +73,15 @@ class BlobFiles final : public registry::BlobStore {
   // Takes the session for exclusive use (kNotFound, or kConflict when busy);
   // drops expired idle sessions first. Caller holds mu_.
   Result<std::shared_ptr<Session>> Claim(std::string_view owner, const std::string& upload);
+  // Ends the session: it, when its bytes hash to `expected`.
+  Result<std::shared_ptr<Session>> EndChecked(std::string_view owner, const std::string& upload,
+                                              const registry::Digest& expected);
+  // Puts the blobs of `contents` too large for blobs.kv (files, durable
+  // when it returns) and adds the others to `small`: every digest, in order.
+  Result<std::vector<registry::Digest>> PutLarge(std::span<const ByteView> contents,
+                                                 std::vector<std::pair<registry::Digest, ByteView>>& small);
+  // Commits an ended session that outgrew memory: its file, under its digest.
+  Result<uint64_t> CommitFile(Session& session, const std::string& upload, const registry::Digest& expected);
   void DropExpired();
 
   // The session's file, created when its bytes outgrow memory.

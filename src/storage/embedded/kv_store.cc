@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <pthread.h>
 
 #include "base/file.h"
 #include "storage/embedded/sqlite.h"
@@ -72,6 +73,12 @@ Result<std::unique_ptr<KvStore>> KvStore::OpenEmpty(const std::string& path) {
 KvStore::KvStore(std::unique_ptr<rocksdb::DB> db, bool read_only) : db_(std::move(db)), read_only_(read_only) {}
 
 KvStore::~KvStore() {
+  {
+    std::lock_guard lock(sync_mu_);
+    closing_ = true;
+  }
+  waiting_added_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
   if (db_) (void)db_->Close();
 }
 
@@ -106,6 +113,36 @@ Status KvStore::Sync(uint64_t upto) {
     if (!synced.ok()) return FromRocks(synced, "syncing the store");
   }
   return Status::Ok();
+}
+
+void KvStore::SyncThen(uint64_t upto, std::function<void(Status)> then) {
+  {
+    std::lock_guard lock(sync_mu_);
+    if (durable_ < upto) {
+      waiting_.push_back({upto, std::move(then)});
+      if (!syncer_.joinable()) syncer_ = std::thread([this] { RunSyncer(); });
+      waiting_added_.notify_one();
+      return;
+    }
+  }
+  then(Status::Ok());
+}
+
+void KvStore::RunSyncer() {
+  pthread_setname_np(pthread_self(), "scitt-kv-sync");  // for top -H and perf
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    waiting_added_.wait(lock, [&] { return closing_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // closing, and nothing waits
+    std::vector<Waiting> taken;
+    taken.swap(waiting_);
+    uint64_t upto = 0;
+    for (const Waiting& each : taken) upto = std::max(upto, each.upto);
+    lock.unlock();
+    const Status synced = Sync(upto);
+    for (Waiting& each : taken) each.then(synced);
+    lock.lock();
+  }
 }
 
 Result<std::optional<std::string>> KvStore::Get(const std::string& key) const {

@@ -202,6 +202,19 @@ Status RegistryKv::LinkBlob(std::string_view repository, const Digest& digest) {
   });
 }
 
+void RegistryKv::LinkBlobAsync(std::string_view repository, const Digest& digest,
+                               std::function<void(Status)> done) {
+  Result<uint64_t> upto = 0;
+  {
+    std::lock_guard lock(change_mu_);  // a link reads nothing, but changes apply in turn
+    rocksdb::WriteBatch batch;
+    Status put = FromRocks(batch.Put(Key('l', repository, digest.ToString()), ""), "linking a blob");
+    upto = put.ok() ? kv_->Apply(batch) : Result<uint64_t>(put.error());
+  }
+  if (!upto.ok()) return done(upto.error());
+  kv_->SyncThen(*upto, std::move(done));
+}
+
 Result<bool> RegistryKv::UnlinkBlob(std::string_view repository, const Digest& digest) {
   bool unlinked = false;
   SCITT_RETURN_IF_ERROR(Change([&](rocksdb::WriteBatch& batch) -> Status {
@@ -226,33 +239,53 @@ Status RegistryKv::Write(std::string_view repository, const RegistryWrite& write
   return Change([&](rocksdb::WriteBatch& batch) { return WriteLocked(batch, repository, write); });
 }
 
-std::vector<Status> RegistryKv::WriteAll(std::span<const RepositoryWrite> writes) {
+std::vector<Status> RegistryKv::ApplyAll(std::span<const RepositoryWrite> writes, uint64_t& upto) {
   std::vector<Status> out;
   out.reserve(writes.size());
-  uint64_t upto = 0;
-  {
-    // Each applied on its own (so a later one reads what an earlier one
-    // wrote, and each fails alone), all made durable by one sync.
-    std::lock_guard lock(change_mu_);
-    for (const RepositoryWrite& each : writes) {
-      rocksdb::WriteBatch batch;
-      Status written = WriteLocked(batch, each.repository, *each.write);
-      if (written.ok()) {
-        auto applied = kv_->Apply(batch);
-        if (applied.ok()) {
-          upto = *applied;
-        } else {
-          written = applied.error();
-        }
+  // Each applied on its own (so a later one reads what an earlier one
+  // wrote, and each fails alone), all made durable by one sync.
+  std::lock_guard lock(change_mu_);
+  for (const RepositoryWrite& each : writes) {
+    rocksdb::WriteBatch batch;
+    Status written = WriteLocked(batch, each.repository, *each.write);
+    if (written.ok()) {
+      auto applied = kv_->Apply(batch);
+      if (applied.ok()) {
+        upto = *applied;
+      } else {
+        written = applied.error();
       }
-      out.push_back(std::move(written));
     }
-  }
-  const Status synced = kv_->Sync(upto);
-  for (Status& each : out) {
-    if (each.ok() && !synced.ok()) each = synced;
+    out.push_back(std::move(written));
   }
   return out;
+}
+
+namespace {
+
+void FailUnsynced(std::vector<Status>& written, const Status& synced) {
+  for (Status& each : written) {
+    if (each.ok() && !synced.ok()) each = synced;
+  }
+}
+
+}  // namespace
+
+std::vector<Status> RegistryKv::WriteAll(std::span<const RepositoryWrite> writes) {
+  uint64_t upto = 0;
+  std::vector<Status> out = ApplyAll(writes, upto);
+  FailUnsynced(out, kv_->Sync(upto));
+  return out;
+}
+
+void RegistryKv::WriteAllAsync(std::span<const RepositoryWrite> writes,
+                               std::function<void(std::vector<Status>)> done) {
+  uint64_t upto = 0;
+  std::vector<Status> applied = ApplyAll(writes, upto);
+  kv_->SyncThen(upto, [out = std::move(applied), done = std::move(done)](Status synced) mutable {
+    FailUnsynced(out, synced);
+    done(std::move(out));
+  });
 }
 
 Status RegistryKv::WriteLocked(rocksdb::WriteBatch& batch, std::string_view repository,

@@ -52,12 +52,16 @@ class RegistryKv final : public registry::RegistryStore {
   static Result<std::unique_ptr<RegistryKv>> OpenEmpty(const std::string& path);
 
   Status LinkBlob(std::string_view repository, const registry::Digest& digest) override;
+  void LinkBlobAsync(std::string_view repository, const registry::Digest& digest,
+                     std::function<void(Status)> done) override;
   Result<bool> HasBlob(std::string_view repository, const registry::Digest& digest) const override;
   Result<bool> UnlinkBlob(std::string_view repository, const registry::Digest& digest) override;
   Result<bool> PutManifest(std::string_view repository, const registry::ManifestRecord& manifest,
                            std::span<const std::string> tags) override;
   Status Write(std::string_view repository, const registry::RegistryWrite& write) override;
   std::vector<Status> WriteAll(std::span<const RepositoryWrite> writes) override;
+  void WriteAllAsync(std::span<const RepositoryWrite> writes,
+                     std::function<void(std::vector<Status>)> done) override;
   Result<std::optional<registry::ManifestRecord>> GetManifest(
       std::string_view repository, const registry::Digest& digest) const override;
   Result<std::optional<registry::Digest>> ResolveTag(std::string_view repository,
@@ -91,6 +95,8 @@ class RegistryKv final : public registry::RegistryStore {
   // change_mu_, applies the batch, and returns once it is durable.
   template <typename ChangeFn>
   Status Change(ChangeFn&& change);
+  // WriteAll's writes, each applied on its own; `upto` is what to sync.
+  std::vector<Status> ApplyAll(std::span<const RepositoryWrite> writes, uint64_t& upto);
 
   Status WriteLocked(rocksdb::WriteBatch& batch, std::string_view repository,
                      const registry::RegistryWrite& write);

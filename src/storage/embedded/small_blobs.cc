@@ -94,7 +94,7 @@ Status SmallBlobs::Put(const Digest& digest, ByteView content) {
   return PutAll(std::span(&one, 1));
 }
 
-Status SmallBlobs::PutAll(std::span<const std::pair<Digest, ByteView>> blobs) {
+Result<uint64_t> SmallBlobs::Apply(std::span<const std::pair<Digest, ByteView>> blobs) {
   // Content-addressed: writing a stored digest again writes the same bytes.
   rocksdb::WriteBatch batch;
   for (const auto& [digest, content] : blobs) {
@@ -102,8 +102,19 @@ Status SmallBlobs::PutAll(std::span<const std::pair<Digest, ByteView>> blobs) {
         batch.Put(digest.ToString(), rocksdb::Slice(reinterpret_cast<const char*>(content.data()), content.size())),
         "storing blob " + digest.ToString()));
   }
-  SCITT_ASSIGN_OR_RETURN(const uint64_t upto, kv_->Apply(batch));
+  return kv_->Apply(batch);
+}
+
+Status SmallBlobs::PutAll(std::span<const std::pair<Digest, ByteView>> blobs) {
+  SCITT_ASSIGN_OR_RETURN(const uint64_t upto, Apply(blobs));
   return kv_->Sync(upto);
+}
+
+void SmallBlobs::PutAllAsync(std::span<const std::pair<Digest, ByteView>> blobs,
+                             std::function<void(Status)> then) {
+  auto upto = Apply(blobs);
+  if (!upto.ok()) return then(upto.error());
+  kv_->SyncThen(*upto, std::move(then));
 }
 
 Result<std::optional<Bytes>> SmallBlobs::Get(const Digest& digest) const {

@@ -14,6 +14,7 @@
 // builds before refuse. Private to blob_files.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -40,6 +41,9 @@ class SmallBlobs {
   Status Put(const registry::Digest& digest, ByteView content);
   // The same for several, in one write.
   Status PutAll(std::span<const std::pair<registry::Digest, ByteView>> blobs);
+  // The same, answered through `then` once durable (KvStore::SyncThen).
+  void PutAllAsync(std::span<const std::pair<registry::Digest, ByteView>> blobs,
+                   std::function<void(Status)> then);
   Result<std::optional<Bytes>> Get(const registry::Digest& digest) const;
   Result<std::optional<uint64_t>> Size(const registry::Digest& digest) const;
   Status Remove(const registry::Digest& digest);
@@ -48,6 +52,8 @@ class SmallBlobs {
 
  private:
   explicit SmallBlobs(std::unique_ptr<KvStore> kv) : kv_(std::move(kv)) {}
+  // Applies their write; the answer is Sync's argument.
+  Result<uint64_t> Apply(std::span<const std::pair<registry::Digest, ByteView>> blobs);
 
   std::unique_ptr<KvStore> kv_;
 };
