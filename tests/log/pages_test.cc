@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "cbor/decoder.h"
 #include "cbor/encoder.h"
 #include "crypto/hash.h"

@@ -162,6 +162,17 @@ TEST(BlobFiles, SmallBlobsOfOlderFormatsAreMoved) {
   }
 }
 
+// A blobs.sqlite of a format this build does not know is refused with the
+// newest format it reads (its marker's), not the log's.
+TEST(BlobFiles, AnUnknownFormatIsRefusedWithTheFormatThisBuildReads) {
+  TempDir dir;
+  WriteBlobsSqlite(dir.path() + "/blobs.sqlite", 7, Content(10, 1));
+  auto store = BlobFiles::Open(dir.path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("has format version 7; this build reads version 4"), std::string::npos)
+      << store.error().message;
+}
+
 TEST(BlobFiles, ChunkedUploadCommitsUnderItsDigest) {
   TempDir dir;
   auto store = MustOpen(dir.path());

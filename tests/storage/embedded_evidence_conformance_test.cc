@@ -144,5 +144,19 @@ void ExpectUpgraded(bool from_format_1) {
 TEST(EmbeddedEvidenceStore, UpgradesFormat1InPlace) { ExpectUpgraded(true); }
 TEST(EmbeddedEvidenceStore, UpgradesFormat3InPlace) { ExpectUpgraded(false); }
 
+// A format this build does not know is refused with the newest evidence
+// format it reads, not the log's.
+TEST(EmbeddedEvidenceStore, AnUnknownFormatIsRefusedWithTheFormatThisBuildReads) {
+  const EvidenceStoreBackend backend = EmbeddedBackend();
+  const std::string place = backend.make_place();
+  const std::string path = place + "/evidence.sqlite";
+  Sql(path, "PRAGMA user_version = 9");
+  auto store = EvidenceDb::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("has format version 9; this build reads version 4"), std::string::npos)
+      << store.error().message;
+  backend.remove_place(place);
+}
+
 }  // namespace
 }  // namespace scitt::storage::testing

@@ -38,9 +38,9 @@ Result<int64_t> FormatVersion(const Connection& conn, const std::string& path) {
   return q.IntAt(0);
 }
 
-Error UnknownVersion(const std::string& path, int64_t version) {
+Error UnknownVersion(const std::string& path, int64_t version, int64_t newest) {
   return Io("embedded store: " + path + " has format version " + std::to_string(version) +
-            "; this build reads version " + std::to_string(kFormatVersion));
+            "; this build reads version " + std::to_string(newest));
 }
 
 Result<std::string> PathForAudit(const std::string& path, const std::string& scratch, int64_t format,
@@ -165,12 +165,12 @@ Status EmbeddedStore::State::OpenIndexForWriting() {
     }
     SCITT_RETURN_IF_ERROR(writer.Exec("COMMIT"));
   } else if (version > kFormatVersion) {
-    return UnknownVersion(index_path, version);
+    return UnknownVersion(index_path, version, kFormatVersion);
   }
   SCITT_ASSIGN_OR_RETURN(
       durable_size, Statement::Prepare(db, "SELECT COALESCE(MAX(tree_size), 0) FROM tree_heads"));
   if (version == 1 || version == 2) SCITT_RETURN_IF_ERROR(UpgradeToVersion3(version));
-  else if (version != 0 && version != kFormatVersion) return UnknownVersion(index_path, version);
+  else if (version != 0 && version != kFormatVersion) return UnknownVersion(index_path, version, kFormatVersion);
   format_version = kFormatVersion;
 
   SCITT_ASSIGN_OR_RETURN(begin, Statement::Prepare(db, "BEGIN IMMEDIATE"));
@@ -234,7 +234,7 @@ Status EmbeddedStore::State::OpenIndexReadOnly() {
   SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, index_path));
   if (version == 0) return no_log("index.sqlite is empty");
   // An older format is read as it is: upgrading would write.
-  if (version < 1 || version > kFormatVersion) return UnknownVersion(Path(kIndexFile), version);
+  if (version < 1 || version > kFormatVersion) return UnknownVersion(Path(kIndexFile), version, kFormatVersion);
   format_version = version;
   return Status::Ok();
 }

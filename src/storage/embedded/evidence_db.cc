@@ -123,7 +123,7 @@ Result<std::unique_ptr<EvidenceDb>> EvidenceDb::Open(const std::string& path) {
   SCITT_ASSIGN_OR_RETURN(Connection db, Connection::Open(path));
   SCITT_RETURN_IF_ERROR(embedded::GroupCommit::Prepare(db, path));
   SCITT_ASSIGN_OR_RETURN(const int64_t version, embedded::FormatVersion(db, path));
-  if (version < 0 || version > kEvidenceFormat) return embedded::UnknownVersion(path, version);
+  if (version < 0 || version > kEvidenceFormat) return embedded::UnknownVersion(path, version, kEvidenceFormat);
   if (version < kEvidenceFormat) {
     // In place and in one transaction: a crash during the upgrade leaves
     // the old format, upgraded again on the next open.

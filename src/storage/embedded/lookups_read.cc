@@ -34,7 +34,7 @@ Status EmbeddedStore::State::LoadReadOnlyLookups() {
         SCITT_ASSIGN_OR_RETURN(Connection conn, Connection::OpenImmutable(path));
         SCITT_ASSIGN_OR_RETURN(const int64_t version, FormatVersion(conn, path));
         if (version != kLookupFormatVersion && version != kFirstLookupFileVersion) {
-          return UnknownVersion(path, version);
+          return UnknownVersion(path, version, kLookupFormatVersion);
         }
         SCITT_ASSIGN_OR_RETURN(Statement query, Statement::Prepare(conn.get(), kReadCoveredSql));
         SCITT_ASSIGN_OR_RETURN(const uint64_t covered_size, ReadCovered(query, conn.get(), path));

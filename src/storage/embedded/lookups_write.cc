@@ -139,7 +139,7 @@ Status EmbeddedStore::State::OpenLookupsForWriting() {
         return upgraded.error();
       }
     } else if (version != kLookupFormatVersion) {
-      return UnknownVersion(path, version);
+      return UnknownVersion(path, version, kLookupFormatVersion);
     }
     uint64_t covered_size = 0;
     {

@@ -16,7 +16,8 @@ namespace {
 
 // blobs.sqlite's version once moved into blobs.kv: 4, not 3, since the
 // builds before refuse any version they do not know with "this build reads
-// version 3" (the log's format), which would read as a contradiction.
+// version 3" (they named the log's format there), which would read as a
+// contradiction.
 constexpr int64_t kMovedFormat = 4;
 
 // Moves every row of the blobs.sqlite at `path` (formats 1 and 2) into `kv`,
@@ -53,7 +54,7 @@ Result<std::unique_ptr<SmallBlobs>> SmallBlobs::Open(const std::string& dir) {
     SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::Open(dir + "/blobs.kv"));
     return std::unique_ptr<SmallBlobs>(new SmallBlobs(std::move(kv)));
   }
-  if (format && (*format < 0 || *format > 2)) return UnknownVersion(path, *format);
+  if (format && (*format < 0 || *format > 2)) return UnknownVersion(path, *format, kMovedFormat);
   // New, or rows to move (a crash in the middle leaves blobs.sqlite as it
   // was, moved again at the next open).
   SCITT_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, KvStore::OpenEmpty(dir + "/blobs.kv"));

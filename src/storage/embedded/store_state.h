@@ -54,8 +54,9 @@ enum class Lookup { kEntryHash, kSignedContent };
 Error NotFound(std::string message);
 // PRAGMA user_version of `conn` (0 for a new, empty database at `path`).
 Result<int64_t> FormatVersion(const Connection& conn, const std::string& path);
-// The refusal of a database whose format version this build does not know.
-Error UnknownVersion(const std::string& path, int64_t version);
+// The refusal of a database whose format version this build does not know;
+// `newest` is the newest version of that database it reads.
+Error UnknownVersion(const std::string& path, int64_t version, int64_t newest);
 // Where an audit (`scitt index rebuild --check`) reads the SQLite file
 // `path`, which the service writes and nothing may write now: `path` itself
 // when it holds format `format` and its -wal no frames (the service stopped
