@@ -135,6 +135,14 @@ def test_push_and_pull_an_image():
     for spec in ("200000-", "1499-500"):
         status, hdrs, body = C.req("GET", f"/v2/team/app/blobs/{layer}", headers={"Range": "bytes=" + spec})
         assert status == 416 and hdrs["content-range"] == f"bytes */{len(layer_data)}", (spec, status)
+    # A small blob is read whole and sent with the head: the same answers.
+    config_data = b'{"architecture":"amd64"}'
+    status, hdrs, body = C.req("GET", f"/v2/team/app/blobs/{config}")
+    assert status == 200 and body == config_data and hdrs["content-length"] == str(len(config_data))
+    status, hdrs, body = C.req("HEAD", f"/v2/team/app/blobs/{config}")
+    assert status == 200 and body == b"" and hdrs["content-length"] == str(len(config_data))
+    status, hdrs, body = C.req("GET", f"/v2/team/app/blobs/{config}", headers={"Range": "bytes=1-4"})
+    assert status == 206 and body == config_data[1:5] and hdrs["content-range"] == f"bytes 1-4/{len(config_data)}"
 
 
 def rss_kib(pid, field):

@@ -134,6 +134,10 @@ registry::OciResult<std::optional<ByteRange>> ParseRange(const std::optional<std
   return std::optional<ByteRange>(range);
 }
 
+// Blobs (or ranges) up to this size are read whole and sent with the
+// response's head, without a worker-pool round trip per piece.
+constexpr uint64_t kInlineBlobBytes = 64 << 10;
+
 class OciRoutes {
  public:
   // How an upload request is answered: at once, or by the store once the
@@ -272,10 +276,18 @@ class OciRoutes {
       response.Set("Content-Range", "bytes " + std::to_string(span.first) + "-" +
                                         std::to_string(span.last) + "/" + std::to_string(*size));
     }
-    // Streamed from the file on the worker pool, a piece at a time; for
-    // HEAD the server sends the head alone, with the source's size.
     auto reader = r.OpenBlob(path.name, *digest);
     if (!reader.ok()) return reader.error();
+    if (length <= kInlineBlobBytes) {
+      // Small (a manifest, a statement, a config): read here, on the pool
+      // already, and sent with the head; HEAD drops the body.
+      auto bytes = (*reader)->Read(span.first, static_cast<size_t>(length));
+      if (!bytes.ok()) return bytes.error();
+      response.body.assign(bytes->begin(), bytes->end());
+      return response;
+    }
+    // Streamed from the file on the worker pool, a piece at a time; for
+    // HEAD the server sends the head alone, with the source's size.
     response.body_source = std::make_shared<BlobSource>(std::shared_ptr<const registry::BlobReader>(std::move(*reader)),
                                                         span.first, length, *deps_.work);
     return response;
