@@ -134,6 +134,7 @@ class BufferSink final : public BodySink {
   void Abort() override { Bytes().swap(body_); }
   uint64_t held_bytes() const noexcept override { return body_.size(); }
   Bytes& body() { return body_; }
+  const Bytes& body() const { return body_; }
 
  private:
   const uint64_t max_bytes_;

@@ -87,7 +87,8 @@ class BlobStore {
     }
     return out;
   }
-  // PutAll answered through `done`, as CommitAsync.
+  // PutAll answered through `done`, as CommitAsync; `contents` are read
+  // before it returns.
   virtual void PutAllAsync(std::span<const ByteView> contents,
                            std::function<void(Result<std::vector<Digest>>)> done) {
     done(PutAll(contents));

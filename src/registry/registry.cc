@@ -105,24 +105,45 @@ OciResult<uint64_t> Registry::FinishUpload(std::string_view repository, const st
   return answer.get_future().get();
 }
 
-void Registry::FinishUploadAsync(std::string_view repository, const std::string& upload, const Digest& digest,
-                                 std::function<void(OciResult<uint64_t>)> done) {
+std::function<void(Result<uint64_t>)> Registry::LinkOnceStored(std::string_view repository, const Digest& digest,
+                                                              std::function<void(OciResult<uint64_t>)> done) {
   in_flight_.Add();
   auto finish = [this, done = std::move(done)](OciResult<uint64_t> size) {
     done(std::move(size));
     in_flight_.Done();
   };
-  blobs_.CommitAsync(repository, upload, digest,
-                     [this, repository = std::string(repository), digest, finish](Result<uint64_t> size) {
-                       if (!size.ok()) return finish(UploadError(size.error()));
-                       // The blob is durable before it is linked: a crash in
-                       // between leaves bytes that `registry gc` removes,
-                       // never a link to nothing.
-                       store_.LinkBlobAsync(repository, digest, [size = *size, finish](Status linked) {
-                         if (!linked.ok()) return finish(FromError(linked.error()));
-                         finish(size);
-                       });
-                     });
+  return [this, repository = std::string(repository), digest, finish](Result<uint64_t> size) {
+    if (!size.ok()) return finish(UploadError(size.error()));
+    // The blob is durable before it is linked: a crash in between leaves
+    // bytes that `registry gc` removes, never a link to nothing.
+    store_.LinkBlobAsync(repository, digest, [size = *size, finish](Status linked) {
+      if (!linked.ok()) return finish(FromError(linked.error()));
+      finish(size);
+    });
+  };
+}
+
+void Registry::FinishUploadAsync(std::string_view repository, const std::string& upload, const Digest& digest,
+                                 std::function<void(OciResult<uint64_t>)> done) {
+  blobs_.CommitAsync(repository, upload, digest, LinkOnceStored(repository, digest, std::move(done)));
+}
+
+void Registry::PutBlobAsync(std::string_view repository, const Digest& digest, ByteView content,
+                            std::function<void(OciResult<uint64_t>)> done) {
+  const Digest actual = Digest::Of(digest.algorithm(), crypto::Digest(digest.algorithm(), content));
+  if (actual != digest) {
+    return done(Refuse(OciCode::kDigestInvalid, "the uploaded content's digest is " + actual.ToString() +
+                                                    ", not " + digest.ToString()));
+  }
+  auto stored = LinkOnceStored(repository, digest, std::move(done));
+  const uint64_t size = content.size();
+  if (digest.algorithm() != crypto::HashAlgorithm::kSha256) {  // PutAllAsync stores sha256 digests only
+    auto put = blobs_.Put(content, digest.algorithm());
+    return stored(put.ok() ? Result<uint64_t>(size) : Result<uint64_t>(put.error()));
+  }
+  blobs_.PutAllAsync(std::span(&content, 1), [size, stored = std::move(stored)](Result<std::vector<Digest>> put) {
+    stored(put.ok() ? Result<uint64_t>(size) : Result<uint64_t>(put.error()));
+  });
 }
 
 OciResult<bool> Registry::CancelUpload(std::string_view repository, const std::string& upload) {

@@ -117,6 +117,12 @@ class Registry {
   // a store's thread: it must not block).
   void FinishUploadAsync(std::string_view repository, const std::string& upload, const Digest& digest,
                          std::function<void(OciResult<uint64_t>)> done);
+  // A whole blob sent in one request (a single POST whose body the server
+  // buffered): stored as `digest` once its bytes hash to it (DIGEST_INVALID
+  // otherwise) and added to the repository, as FinishUploadAsync does, with
+  // no upload session. `content` is read before this returns.
+  void PutBlobAsync(std::string_view repository, const Digest& digest, ByteView content,
+                    std::function<void(OciResult<uint64_t>)> done);
   OciResult<bool> CancelUpload(std::string_view repository, const std::string& upload);
   // Cross-repository mount: adds the stored blob `digest` to `repository`
   // when `from` holds it, or, with no `from`, when its bytes are stored at
@@ -252,6 +258,10 @@ class Registry {
   // What storing a registered push writes: its statement manifest, with
   // the receipt manifest and the entry's record.
   OciResult<OwnWrite> RegisteredWrite(Push& push);
+  // What a stored blob's answer goes through: links it in `repository`,
+  // then answers `done` (counted in in_flight_ until then).
+  std::function<void(Result<uint64_t>)> LinkOnceStored(std::string_view repository, const Digest& digest,
+                                                       std::function<void(OciResult<uint64_t>)> done);
   // Registered pushes are stored a batch at a time, by one task on
   // `continue_on` that takes what has queued meanwhile: one blob commit and
   // one registry transaction for the batch (each push in its own

@@ -206,6 +206,21 @@ def test_single_post_mount_and_missing_content():
     status, hdrs, _ = C.req("POST", f"/v2/a/blobs/uploads/?digest={sha256(data)}", data,
                             {"Content-Type": "application/octet-stream"})
     assert status == 201 and hdrs["location"] == f"/v2/a/blobs/{sha256(data)}", (status, hdrs)
+    # Up to 64 KiB a single POST is buffered and stored without a session;
+    # above, streamed to one. Both refuse a wrong digest and store nothing.
+    for size in (0, 65536, 65537):
+        blob = os.urandom(size)
+        status, _, body = C.req("POST", f"/v2/sizes/blobs/uploads/?digest={sha256(blob)}", blob)
+        assert status == 201, (size, body)
+        assert C.req("GET", f"/v2/sizes/blobs/{sha256(blob)}")[2] == blob
+        other = os.urandom(size + 1)
+        oci_error(*C.req("POST", f"/v2/sizes/blobs/uploads/?digest={sha256(blob + b'!')}", other),
+                  400, "DIGEST_INVALID")
+        oci_error(*C.req("GET", f"/v2/sizes/blobs/{sha256(other)}"), 404, "BLOB_UNKNOWN")
+    oci_error(*C.req("POST", "/v2/sizes/blobs/uploads/?digest=sha256:abc", b"x"), 400, "DIGEST_INVALID")
+    sha512 = "sha512:" + hashlib.sha512(data).hexdigest()
+    assert C.req("POST", f"/v2/sizes/blobs/uploads/?digest={sha512}", data)[0] == 201
+    assert C.req("GET", f"/v2/sizes/blobs/{sha512}")[2] == data
     status, hdrs, _ = C.req("POST", f"/v2/b/blobs/uploads/?mount={sha256(data)}&from=a")
     assert status == 201 and hdrs["docker-content-digest"] == sha256(data)
     assert C.req("GET", f"/v2/b/blobs/{sha256(data)}")[2] == data

@@ -135,8 +135,17 @@ registry::OciResult<std::optional<ByteRange>> ParseRange(const std::optional<std
 }
 
 // Blobs (or ranges) up to this size are read whole and sent with the
-// response's head, without a worker-pool round trip per piece.
+// response's head, without a worker-pool round trip per piece; a single
+// POST of up to this size is buffered and stored in one task, without an
+// upload session.
 constexpr uint64_t kInlineBlobBytes = 64 << 10;
+
+// The body a BufferSink took (manifests, small single POSTs), or the one
+// the server buffered (empty after an UploadSink that got no byte).
+ByteView BufferedBody(const http::Request& req) {
+  if (const auto* buffer = dynamic_cast<const http::BufferSink*>(req.body_stream.get())) return buffer->body();
+  return AsBytes(req.body);
+}
 
 class OciRoutes {
  public:
@@ -205,8 +214,7 @@ class OciRoutes {
       }
       tags.push_back(it->second);
     }
-    const ByteView body = req.body_stream ? ByteView(static_cast<http::BufferSink&>(*req.body_stream).body())
-                                          : AsBytes(req.body);
+    const ByteView body = BufferedBody(req);
     const bool tagged = !tags.empty();
     const std::string name = path.name;
     deps_.registry->PutManifestAsync(
@@ -351,17 +359,20 @@ class OciRoutes {
       }
       return Finish(path.name, *sink->upload(), 0, {}, *digest, answer);
     }
+    if (const auto digest_text = req.Query("digest")) {
+      // Single POST of a body buffered whole (OciBodySink): stored at once.
+      // A statement push's layer comes this way; a session of its own cost
+      // it a second worker-pool task and the session's bookkeeping.
+      auto digest = ParseDigest(*digest_text);
+      if (!digest.ok()) return answer(digest.error());
+      return r.PutBlobAsync(path.name, *digest, BufferedBody(req),
+                            [answer, name = path.name, digest = *digest](registry::OciResult<uint64_t> stored) {
+                              if (!stored.ok()) return answer(stored.error());
+                              answer(BlobCreated(name, digest));
+                            });
+    }
     auto upload = r.StartUpload(path.name);
     if (!upload.ok()) return answer(upload.error());
-    if (const auto digest_text = req.Query("digest")) {
-      // Single POST: the whole blob in this request.
-      auto digest = ParseDigest(*digest_text);
-      if (!digest.ok()) {
-        (void)r.CancelUpload(path.name, *upload);
-        return answer(digest.error());
-      }
-      return Finish(path.name, *upload, 0, AsBytes(req.body), *digest, answer);
-    }
     if (!req.body.empty()) {
       auto appended = r.AppendUpload(path.name, *upload, 0, AsBytes(req.body));
       if (!appended.ok()) return answer(appended.error());
@@ -631,6 +642,12 @@ std::shared_ptr<http::BodySink> OciBodySink(const OciDeps& deps, const http::Req
   const bool single_post = path->endpoint == OciPath::Endpoint::kUploads && head.method == "POST" &&
                            head.Query("digest") && !head.Query("mount");
   if (!session && !single_post) return nullptr;
+  if (single_post && !head.Header("Content-Range")) {
+    const std::optional<uint64_t> length = ParseDecimal(head.Header("Content-Length").value_or(""));
+    if (length && *length <= kInlineBlobBytes) {
+      return std::make_shared<http::BufferSink>(std::min(*length, deps.max_blob_bytes), *length);
+    }
+  }
   std::optional<uint64_t> start;
   if (const auto content_range = head.Header("Content-Range")) {
     const std::optional<ChunkRange> range = ParseChunkRange(*content_range);
