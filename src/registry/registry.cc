@@ -253,7 +253,16 @@ void Registry::PutManifestAsync(std::string_view repository, const TagOrDigest& 
   push->content.assign(content.begin(), content.end());
   auto statement = CheckPush(*push, tags, content_type);
   if (!statement.ok()) return done(statement.error());
-  if (!*statement) return done(FinishPush(*push));
+  if (!*statement) {
+    // Stored on `continue_on`'s pool, where waiting for the stores' syncs
+    // holds no thread that other requests need (a manifest PUT is checked
+    // on the pool that checks registrations too).
+    if (!options_.continue_on) return done(FinishPush(*push));
+    if (!options_.continue_on([this, push, done] { done(FinishPush(*push)); })) {
+      done(Refuse(OciCode::kUnavailable, "the registry is busy; push again"));
+    }
+    return;
+  }
 
   // A statement is in the log before anything is stored: a refusal stores
   // nothing, and a crash in between leaves an entry that pushing again

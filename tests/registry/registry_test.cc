@@ -181,6 +181,59 @@ TEST_F(RegistryTest, DestroyingTheRegistryWaitsForUploadsTheStoresFinish) {
   EXPECT_TRUE(*store_->HasBlob("app", Digest::Sha256Of(AsBytes("late"))));
 }
 
+TEST_F(RegistryTest, AWholeBlobIsStoredAndLinkedWithoutASession) {
+  const auto put = [&](std::string_view repository, const Digest& digest, std::string_view content) {
+    std::promise<OciResult<uint64_t>> answer;
+    registry_->PutBlobAsync(repository, digest, AsBytes(content),
+                            [&](OciResult<uint64_t> size) { answer.set_value(std::move(size)); });
+    return answer.get_future().get();
+  };
+  EXPECT_EQ(*put("app", Digest::Sha256Of(AsBytes("hello")), "hello"), 5u);
+  EXPECT_EQ(*registry_->BlobSize("app", Digest::Sha256Of(AsBytes("hello"))), 5u);
+  EXPECT_EQ(registry_->BlobSize("web", Digest::Sha256Of(AsBytes("hello"))).error().code, OciCode::kBlobUnknown);
+  const Digest sha512 = Digest::Of(crypto::HashAlgorithm::kSha512,
+                                   crypto::Digest(crypto::HashAlgorithm::kSha512, AsBytes("other")));
+  EXPECT_EQ(*put("app", sha512, "other"), 5u);
+  EXPECT_EQ(*registry_->BlobSize("app", sha512), 5u);
+  EXPECT_EQ(*put("app", Digest::Sha256Of(AsBytes("")), ""), 0u);
+  // Bytes that hash to something else: refused, nothing stored.
+  EXPECT_EQ(put("app", Digest::Sha256Of(AsBytes("hell")), "hello!").error().code, OciCode::kDigestInvalid);
+  EXPECT_FALSE(blobs_->Size(Digest::Sha256Of(AsBytes("hello!")))->has_value());
+  EXPECT_EQ(registry_->BlobSize("app", Digest::Sha256Of(AsBytes("hell"))).error().code, OciCode::kBlobUnknown);
+}
+
+TEST_F(RegistryTest, PlainManifestsAreStoredOnTheContinuationPool) {
+  // The pushing thread checks the manifest; storing it (which waits for the
+  // stores' syncs) is a task on `continue_on`, or refused when that is full.
+  std::vector<std::function<void()>> queued;
+  bool accept = true;
+  RegistryOptions options;
+  options.continue_on = [&](std::function<void()> task) {
+    if (accept) queued.push_back(std::move(task));
+    return accept;
+  };
+  Reopen(options);
+  const json manifest = ImageManifest(PushBlob("app", "{}"), PushBlob("app", "hello"));
+  const std::string bytes = manifest.dump();
+  std::optional<OciResult<PushedManifest>> answer;
+  registry_->PutManifestAsync("app", *ParseTagOrDigest("v1"), {}, kOciManifest, AsBytes(bytes), {},
+                              [&](OciResult<PushedManifest> pushed) { answer = std::move(pushed); });
+  EXPECT_FALSE(answer.has_value());
+  EXPECT_EQ(registry_->GetManifest("app", *ParseTagOrDigest("v1")).error().code, OciCode::kManifestUnknown);
+  ASSERT_EQ(queued.size(), 1u);
+  queued[0]();
+  ASSERT_TRUE(answer.has_value() && answer->ok());
+  EXPECT_TRUE(registry_->GetManifest("app", *ParseTagOrDigest("v1")).ok());
+
+  accept = false;
+  answer.reset();
+  registry_->PutManifestAsync("app", *ParseTagOrDigest("v2"), {}, kOciManifest, AsBytes(bytes), {},
+                              [&](OciResult<PushedManifest> pushed) { answer = std::move(pushed); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->error().code, OciCode::kUnavailable);
+  EXPECT_EQ(registry_->GetManifest("app", *ParseTagOrDigest("v2")).error().code, OciCode::kManifestUnknown);
+}
+
 TEST_F(RegistryTest, ToldOfAManifestOnlyWhenItIsNewToTheRepository) {
   std::vector<std::string> told;
   RegistryOptions options;
