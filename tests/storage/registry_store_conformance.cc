@@ -230,12 +230,13 @@ TEST_P(RegistryStoreConformance, OneWriteStoresLinksManifestsTagsAndTheEntry) {
 }
 
 // WriteAll: each write as Write stores it, in several repositories, and
-// all of them durable once it returns.
+// all of them durable once it returns; a blob every write links (the empty
+// config of statement manifests) is linked in each repository.
 TEST_P(RegistryStoreConformance, WriteAllStoresEachWrite) {
   std::vector<registry::RegistryWrite> writes(3);
   const std::vector<std::string> repositories = {"a", "b", "a"};
   for (int i = 0; i < 3; ++i) {
-    writes[i].blob_links = {D(60 + i)};
+    writes[i].blob_links = {D(60 + i), D(59)};
     writes[i].manifests = {Manifest(10 + i, D(20 + i), "application/receipt"),
                            Manifest(30 + i, std::nullopt, "application/statement")};
     writes[i].tags = {"t" + std::to_string(i)};
@@ -259,6 +260,9 @@ TEST_P(RegistryStoreConformance, WriteAllStoresEachWrite) {
     EXPECT_EQ(store->FindEntry(repository, 100 + i)->value(), D(30 + i));
   }
   EXPECT_FALSE(*store->HasBlob("b", D(60)));
+  EXPECT_TRUE(*store->HasBlob("a", D(59)));
+  EXPECT_TRUE(*store->HasBlob("b", D(59)));
+  EXPECT_FALSE(*store->HasBlob("c", D(59)));
   EXPECT_EQ(store->ListReferrers("a", D(20), std::nullopt, "", 10)->size(), 1u);
 }
 
