@@ -109,7 +109,8 @@ class Registry {
   OciResult<uint64_t> UploadSize(std::string_view repository, const std::string& upload);
   // Commits the upload as `digest` (DIGEST_INVALID when its bytes hash to
   // something else; the session ends either way) and adds the blob to the
-  // repository. Returns its size.
+  // repository. Returns its size. Waits for FinishUploadAsync's answer, so
+  // never from a store's thread, where that answer runs.
   OciResult<uint64_t> FinishUpload(std::string_view repository, const std::string& upload,
                                    const Digest& digest);
   // The same, answered through `done` once the blob is linked, without
