@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "api/dispatch.h"
@@ -289,9 +290,11 @@ class OciRoutes {
     if (length <= kInlineBlobBytes) {
       // Small (a manifest, a statement, a config): read here, on the pool
       // already, and sent with the head; HEAD drops the body.
-      auto bytes = (*reader)->Read(span.first, static_cast<size_t>(length));
-      if (!bytes.ok()) return bytes.error();
-      response.body.assign(bytes->begin(), bytes->end());
+      response.body.resize(static_cast<size_t>(length));
+      auto filled = (*reader)->ReadInto(
+          span.first, std::span(reinterpret_cast<uint8_t*>(response.body.data()), response.body.size()));
+      if (!filled.ok()) return filled.error();
+      response.body.resize(*filled);
       return response;
     }
     // Streamed from the file on the worker pool, a piece at a time; for
